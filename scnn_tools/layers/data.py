@@ -1,0 +1,131 @@
+"""Layers that bring data into a net, and the shapes their definitions declare.
+
+A shape is a list with None where the file does not say (channels stored in a
+database, an image size decided by the images themselves): the user supplies
+those with --input-shape. The rules follow each layer's Caffe source: the
+crop wins over a resize, a resize over the image's own size.
+"""
+
+from . import register
+
+
+def _crop(layer, fallback=0):
+    t = layer.transform_param
+    if t.crop_size:
+        return t.crop_size, t.crop_size
+    if t.crop_h or t.crop_w:
+        return t.crop_h or None, t.crop_w or None
+    if fallback:
+        return fallback, fallback
+    return None
+
+
+def _with_label(data_shape, n, ntops, label=None):
+    shapes = [data_shape]
+    if ntops > 1:
+        shapes.append(label if label is not None else [n])
+    return shapes + [None] * (ntops - len(shapes))
+
+
+def _input(layer):
+    shapes = [list(s.dim) for s in layer.input_param.shape]
+    ntops = len(layer.top)
+    if len(shapes) == 1:
+        return shapes * ntops
+    if len(shapes) == ntops:
+        return shapes
+    return [None] * ntops
+
+
+def _data(layer):
+    n = layer.data_param.batch_size or None
+    hw = _crop(layer, layer.data_param.crop_size) or (None, None)
+    return _with_label([n, None, *hw], n, len(layer.top))
+
+
+def _image_data(layer):
+    p = layer.image_data_param
+    n = p.batch_size or None
+    c = 3 if p.is_color else 1
+    hw = _crop(layer, p.crop_size) or (p.new_height or None, p.new_width or None)
+    return _with_label([n, c, *hw], n, len(layer.top))
+
+
+def _image_seg_data(layer):
+    p = layer.image_data_param
+    n = p.batch_size or None
+    h, w = _crop(layer, p.crop_size) or (p.new_height or None, p.new_width or None)
+    shapes = _with_label([n, 3 if p.is_color else 1, h, w], n, len(layer.top), [n, 1, h, w])
+    if len(layer.top) > 2:
+        shapes[2] = [n, 1, 1, 2]  # each image's original height and width
+    return shapes
+
+
+def _window_data(layer):
+    p = layer.window_data_param
+    n = p.batch_size or None
+    hw = _crop(layer, p.crop_size) or (None, None)
+    return _with_label([n, 3, *hw], n, len(layer.top))
+
+
+def _dense_image_data(layer):
+    p = layer.dense_image_data_param
+    n = p.batch_size or None
+    if p.crop_height or p.crop_width:
+        h, w = p.crop_height or None, p.crop_width or None
+    else:
+        h, w = _crop(layer) or (p.new_height or None, p.new_width or None)
+    return _with_label([n, 3 if p.is_color else 1, h, w], n, len(layer.top), [n, 1, h, w])
+
+
+def _memory_data(layer):
+    p = layer.memory_data_param
+    n = p.batch_size or None
+    return _with_label([n, p.channels or None, p.height or None, p.width or None], n, len(layer.top))
+
+
+def _dummy_data(layer):
+    p = layer.dummy_data_param
+    ntops = len(layer.top)
+    if len(p.shape):
+        shapes = [list(s.dim) for s in p.shape]
+    else:
+        legacy = [list(p.num), list(p.channels), list(p.height), list(p.width)]
+        count = max((len(v) for v in legacy), default=0)
+        shapes = [[v[i] if len(v) > 1 else (v[0] if v else None) for v in legacy] for i in range(count)]
+    if len(shapes) == 1:
+        return shapes * ntops
+    if len(shapes) == ntops:
+        return shapes
+    return [None] * ntops
+
+
+def _annotated_data(layer):
+    n = layer.data_param.batch_size or None
+    r = layer.transform_param.resize_param
+    hw = _crop(layer) or (r.height or None, r.width or None)
+    # The label blob holds one row of 8 numbers per ground-truth box.
+    return _with_label([n, None, *hw], n, len(layer.top), [1, 1, None, 8])
+
+
+def _unknown(layer):
+    return [None] * len(layer.top)
+
+
+register("Input", "data", declared_shapes=_input, note="the Input layer declares no shape")
+register("Data", "data", declared_shapes=_data,
+         note="a Data layer's channels (and size, without crop_size) come from its database")
+register("ImageData", "data", declared_shapes=_image_data,
+         note="without crop_size or new_height/new_width the size comes from the images")
+register("ImageSegData", "data", declared_shapes=_image_seg_data,
+         note="without crop_size the size comes from the images")
+register("WindowData", "data", declared_shapes=_window_data,
+         note="without crop_size the window size is not declared")
+register("DenseImageData", "data", declared_shapes=_dense_image_data,
+         note="without new_height/new_width the size comes from the images")
+register("MemoryData", "data", declared_shapes=_memory_data, note="memory_data_param is incomplete")
+register("DummyData", "data", declared_shapes=_dummy_data, note="dummy_data_param declares no shape")
+register("AnnotatedData", "data", declared_shapes=_annotated_data,
+         note="an AnnotatedData layer's channels come from its database")
+register("HDF5Data VideoData", "data", declared_shapes=_unknown,
+         note="the shape comes from the data files")

@@ -1,0 +1,117 @@
+"""A prototxt (or binary NetParameter) file → one upgraded V2 NetParameter.
+
+This is the only place files are read. Everything downstream gets a `NetFile`:
+the V2 net, the format it came in, the upgrade steps applied, the line of
+every layer and the warnings met on the way.
+"""
+
+import sys
+from pathlib import Path
+
+from google.protobuf.message import DecodeError
+
+from . import caffe_pb2, textformat
+from .errors import InputError
+from .upgrade import upgrade
+
+
+class NetFile:
+    def __init__(self, source, text, net, fmt, steps, layer_lines, warnings):
+        self.source = source          # the path as given, or "-" for stdin
+        self.text = text              # the file's text ("" for binary files)
+        self.net = net                # caffe_pb2.NetParameter, V2
+        self.format = fmt             # 'V0', 'V1', 'V2' or 'binary'
+        self.upgrades = steps         # what the upgrade did, in words
+        self.layer_lines = layer_lines
+        self.warnings = warnings
+
+    @property
+    def name(self):
+        if self.net.name:
+            return self.net.name
+        return "stdin" if self.source == "-" else Path(self.source).stem
+
+
+def read_net(source):
+    """Read a net from a path, or from stdin when `source` is '-'."""
+    data = _read_bytes(source)
+    return read_bytes(data, source)
+
+
+def read_text(text, source="<text>"):
+    """Read a net from prototxt text already in memory."""
+    return _from_text(text, source)
+
+
+def read_bytes(data, source):
+    if not data.strip():
+        raise InputError("the file is empty: there is no net in it", source)
+    if b"\0" in data[:4096]:
+        return _from_binary(data, source)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if _looks_binary(data):
+            return _from_binary(data, source)
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                         source, line) from None
+    return _from_text(text.lstrip("\ufeff"), source)
+
+
+def _read_bytes(source):
+    try:
+        if source == "-":
+            return sys.stdin.buffer.read()
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", source) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a net file", source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source) from None
+
+
+def _looks_binary(data):
+    sample = data[:4096]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > len(sample) // 20
+
+
+def _from_binary(data, source):
+    net = caffe_pb2.NetParameter()
+    try:
+        net.ParseFromString(data)
+    except DecodeError:
+        net = None
+    if net is None or not (len(net.layer) or len(net.layers)):
+        raise InputError("binary data that is neither prototxt text nor a Caffe NetParameter "
+                         "(.caffemodel)", source)
+    lines = {"layer": [None] * len(net.layer), "layers": [None] * len(net.layers)}
+    _, steps, layer_lines = upgrade(net, lines, source)
+    return NetFile(source, "", net, "binary", steps, layer_lines, [])
+
+
+def _from_text(text, source):
+    net = caffe_pb2.NetParameter()
+    parsed = textformat.parse(text, net, source)
+    warnings = _name_warnings(parsed.warnings, net)
+    fmt, steps, layer_lines = upgrade(net, parsed.lines, source)
+    if not len(net.layer):
+        raise InputError("no layers: the file parses, but defines no layer or layers blocks", source)
+    return NetFile(source, text, net, fmt, steps, layer_lines, warnings)
+
+
+def _name_warnings(warnings, net):
+    # The parser sees a layer's unknown field before it may see its name.
+    for w in warnings:
+        context = w.pop("_context", None)
+        if not context:
+            continue
+        field, index = context
+        if field == "layer":
+            w["layer"] = net.layer[index].name
+        elif field == "layers":
+            v1 = net.layers[index]
+            w["layer"] = v1.layer.name if v1.HasField("layer") else v1.name
+    return warnings

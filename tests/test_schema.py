@@ -1,0 +1,80 @@
+"""proto/caffe.proto and the generated module: in step, BVLC-compatible, and decoding real binaries."""
+
+import statistics
+import subprocess
+import sys
+
+import pytest
+
+from scnn_tools import caffe_pb2
+
+from conftest import REFERENCE, ROOT
+
+WEIGHTS = REFERENCE / "weights"
+
+
+def test_generated_module_is_in_step_with_the_proto(tmp_path):
+    pytest.importorskip("grpc_tools", reason="grpcio-tools (a test extra) regenerates caffe_pb2.py")
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'proto'}",
+                    f"--python_out={tmp_path}", str(ROOT / "proto" / "caffe.proto")], check=True)
+    fresh = (tmp_path / "caffe_pb2.py").read_text()
+    committed = (ROOT / "scnn_tools" / "caffe_pb2.py").read_text()
+    assert fresh == committed, ("scnn_tools/caffe_pb2.py is out of step with proto/caffe.proto: regenerate it with "
+                                "python -m grpc_tools.protoc -Iproto --python_out=scnn_tools proto/caffe.proto")
+
+
+@pytest.mark.parametrize("message, field, number", [
+    # Numbers of BVLC Caffe's src/caffe/proto/caffe.proto: binary files depend on them.
+    ("NetParameter", "name", 1), ("NetParameter", "layers", 2), ("NetParameter", "input", 3),
+    ("NetParameter", "input_dim", 4), ("NetParameter", "input_shape", 8), ("NetParameter", "layer", 100),
+    ("LayerParameter", "bottom", 3), ("LayerParameter", "top", 4), ("LayerParameter", "blobs", 7),
+    ("LayerParameter", "convolution_param", 106), ("LayerParameter", "pooling_param", 121),
+    ("LayerParameter", "input_param", 143), ("LayerParameter", "crop_param", 144),
+    ("LayerParameter", "batch_norm_param", 139), ("LayerParameter", "scale_param", 142),
+    ("BlobProto", "data", 5), ("BlobProto", "shape", 7), ("BlobShape", "dim", 1),
+    ("ConvolutionParameter", "dilation", 18), ("ConvolutionParameter", "kernel_h", 11),
+    ("V1LayerParameter", "type", 5), ("V1LayerParameter", "layer", 1), ("V1LayerParameter", "blobs_lr", 7),
+    ("V0LayerParameter", "kernelsize", 8), ("V0LayerParameter", "blobs", 50),
+    # Forks whose numbers are free in BVLC keep them.
+    ("LayerParameter", "bn_param", 152), ("LayerParameter", "prior_box_param", 203),
+    ("LayerParameter", "roi_pooling_param", 8266711),
+])
+def test_field_numbers_follow_caffe(message, field, number):
+    assert getattr(caffe_pb2, message).DESCRIPTOR.fields_by_name[field].number == number
+
+
+def test_v1_enum_values_follow_caffe():
+    v1 = caffe_pb2.V1LayerParameter
+    assert (v1.CONVOLUTION, v1.POOLING, v1.INNER_PRODUCT, v1.DECONVOLUTION, v1.SOFTMAX_LOSS) == (4, 17, 14, 39, 21)
+
+
+def _blobs(net):
+    return {layer.name: layer.blobs for layer in net.layer}
+
+
+@pytest.mark.skipif(not WEIGHTS.is_dir(), reason="../shared/reference/weights is missing")
+def test_lenet_caffemodel_written_by_caffe_decodes():
+    net = caffe_pb2.NetParameter.FromString((WEIGHTS / "lenet_random.caffemodel").read_bytes())
+    blobs = _blobs(net)
+    shapes = {name: [list(b.shape.dim) for b in bs] for name, bs in blobs.items() if len(bs)}
+    # As the weights README lists them.
+    assert shapes == {"conv1": [[20, 1, 5, 5], [20]], "conv2": [[50, 20, 5, 5], [50]],
+                      "ip1": [[500, 800], [500]], "ip2": [[10, 500], [10]]}
+    values = list(blobs["ip1"][0].data)
+    assert len(values) == 500 * 800
+    # Filled with N(0, 0.01) noise.
+    assert abs(statistics.fmean(values)) < 1e-3
+    assert 0.009 < statistics.pstdev(values) < 0.011
+
+
+@pytest.mark.skipif(not WEIGHTS.is_dir(), reason="../shared/reference/weights is missing")
+def test_scnn_caffemodel_shares_weights_by_param_name():
+    net = caffe_pb2.NetParameter.FromString((WEIGHTS / "scnn_5x7x16_random.caffemodel").read_bytes())
+    convs = [layer for layer in net.layer if len(layer.blobs)]
+    assert len(convs) == 20  # (5-1)*2 row messages + (7-1)*2 column messages
+    shapes = {layer.name: list(layer.blobs[0].shape.dim) for layer in convs}
+    assert shapes["SCNN_D_1"] == [16, 16, 1, 9] and shapes["SCNN_U_5"] == [16, 16, 1, 9]
+    assert shapes["SCNN_R_1"] == [16, 16, 9, 1] and shapes["SCNN_L_7"] == [16, 16, 9, 1]
+    blobs = _blobs(net)
+    assert list(blobs["SCNN_D_1"][0].data) == list(blobs["SCNN_D_4"][0].data)
+    assert list(blobs["SCNN_D_1"][0].data) != list(blobs["SCNN_U_2"][0].data)
