@@ -58,6 +58,8 @@ def _parser():
     info.add_argument("net", metavar="NET", help="prototxt or binary NetParameter file, or - for stdin")
     info.add_argument("--phase", choices=("TEST", "TRAIN"), default="TEST",
                       help="keep the layers of this phase (default: TEST)")
+    info.add_argument("--stage", action="append", default=[], metavar="STAGE",
+                      help="a stage of the net state, for include/exclude rules with stages (repeatable)")
     info.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     info.add_argument("--strict", action="store_true",
                       help="treat warnings (unknown fields, enum values and layer types) as errors")
@@ -86,7 +88,7 @@ def _not_yet(command):
 def _info(args):
     from .info import describe, render_text
 
-    report = describe(args.net, args.phase)
+    report = describe(args.net, args.phase, args.stage)
     if args.strict and report["warnings"]:
         first = report["warnings"][0]
         raise InputError(f"{len(report['warnings'])} warning(s) with --strict; the first: {first['message']}",

@@ -84,7 +84,7 @@ class Graph:
         return None
 
 
-def build(netfile, phase="TEST", free_inputs=()):
+def build(netfile, phase="TEST", free_inputs=(), stages=()):
     """Filter `netfile.net` by phase and connect its layers through blobs.
 
     `free_inputs` names blobs the caller will supply even though no layer
@@ -98,11 +98,11 @@ def build(netfile, phase="TEST", free_inputs=()):
     if netfile.net.HasField("state"):
         state.level = netfile.net.state.level
         state.stage.extend(netfile.net.state.stage)
-    kept = []
+    state.stage.extend(stages)
+    kept, dropped = [], []
     for param, line in zip(netfile.net.layer, netfile.layer_lines):
-        if _included(param, state, path, line):
-            kept.append((param, line))
-    excluded = len(netfile.net.layer) - len(kept)
+        (kept if _included(param, state, path, line) else dropped).append((param, line))
+    excluded = len(dropped)
 
     nodes = [Node(i, p, line) for i, (p, line) in enumerate(kept)]
     warnings = list(netfile.warnings)
@@ -125,8 +125,7 @@ def build(netfile, phase="TEST", free_inputs=()):
             if name not in latest:
                 if declares_inputs and name not in free:
                     raise _missing_bottom(nodes, node, name, path)
-                inputs.append(Input(new_blob(name, None).id, None, None,
-                                    "read by the net but produced by no layer"))
+                inputs.append(Input(new_blob(name, None).id, None, None, _free_note(name, dropped)))
             blob = blobs[latest[name]]
             blob.consumers.append(node.index)
             node.bottoms.append(blob.id)
@@ -146,6 +145,14 @@ def build(netfile, phase="TEST", free_inputs=()):
                 complete = shape is not None and all(d is not None for d in shape)
                 inputs.append(Input(blob_id, shape, node.index, None if complete else note))
     return Graph(netfile, phase, nodes, blobs, inputs, warnings, excluded)
+
+
+def _free_note(name, dropped):
+    lines = [str(line) for p, line in dropped if name in p.top]
+    if lines:
+        return (f"produced only by layers the phase rules exclude (line {', '.join(lines)}); "
+                "see --phase and --stage")
+    return "read by the net but produced by no layer"
 
 
 def _is_source(node):

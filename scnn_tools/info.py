@@ -6,9 +6,9 @@ from .graph import build
 from .reader import read_net
 
 
-def describe(source, phase="TEST"):
+def describe(source, phase="TEST", stages=()):
     netfile = read_net(source)
-    graph = build(netfile, phase)
+    graph = build(netfile, phase, stages=stages)
     inputs = []
     for i in graph.inputs:
         blob = graph.blobs[i.blob]
@@ -27,6 +27,7 @@ def describe(source, phase="TEST"):
         "format": netfile.format,
         "upgrades": netfile.upgrades,
         "phase": phase,
+        "stages": list(stages),
         "layers": len(graph.nodes),
         "excluded_by_phase": graph.excluded,
         "fragment": graph.is_fragment,

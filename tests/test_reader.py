@@ -1,0 +1,173 @@
+"""Reading files: V0/V1/V2 and binary, upgraded as Caffe does; bad files get clear errors."""
+
+import random
+
+import pytest
+
+from scnn_tools import caffe_pb2
+from scnn_tools.errors import InputError
+from scnn_tools.reader import read_bytes, read_net, read_text
+
+from conftest import CORPUS, REFERENCE, needs_shared
+
+
+def error_of(text_or_bytes):
+    data = text_or_bytes.encode() if isinstance(text_or_bytes, str) else text_or_bytes
+    with pytest.raises(InputError) as info:
+        read_bytes(data, "t.prototxt")
+    return info.value
+
+
+@needs_shared
+def test_v0_file_is_upgraded_like_caffe():
+    nf = read_net(CORPUS / "BVLC__caffe@2e330581/examples/imagenet/imagenet_deploy.prototxt")
+    assert nf.format == "V0"
+    net = nf.net
+    assert not len(net.layers) and not len(net.input)
+    # 23 V0 layers, plus the Input layer made from `input`/`input_dim`.
+    assert len(net.layer) == 24
+    first = net.layer[0]
+    assert (first.name, first.type, list(first.top)) == ("input", "Input", ["data"])
+    assert list(first.input_param.shape[0].dim) == [10, 3, 227, 227]
+    conv1 = net.layer[1]
+    assert (conv1.name, conv1.type) == ("conv1", "Convolution")
+    c = conv1.convolution_param
+    assert (c.num_output, list(c.kernel_size), list(c.stride)) == (96, [11], [4])
+    assert [(p.lr_mult, p.decay_mult) for p in conv1.param] == [(1, 1), (2, 0)]
+    conv2 = next(layer for layer in net.layer if layer.name == "conv2")
+    assert list(conv2.convolution_param.pad) == [2] and conv2.convolution_param.group == 2
+    assert [layer.type for layer in net.layer[2:4]] == ["ReLU", "Pooling"]
+    # Every layer keeps the line of its block.
+    assert nf.layer_lines[:3] == [2, 7, 30]
+
+
+def test_v0_padding_layers_are_folded_into_their_consumer():
+    nf = read_text("""
+input: "data" input_dim: 1 input_dim: 3 input_dim: 32 input_dim: 32
+layers { layer { name: "pad1" type: "padding" pad: 2 } bottom: "data" top: "pad1" }
+layers { layer { name: "conv1" type: "conv" num_output: 4 kernelsize: 5 } bottom: "pad1" top: "conv1" }
+layers { layer { name: "pool1" type: "pool" pool: MAX kernelsize: 2 stride: 2 } bottom: "conv1" top: "pool1" }
+""")
+    assert [layer.name for layer in nf.net.layer] == ["input", "conv1", "pool1"]
+    conv1 = nf.net.layer[1]
+    assert list(conv1.bottom) == ["data"] and list(conv1.convolution_param.pad) == [2]
+    assert nf.net.layer[2].pooling_param.kernel_size == 2
+    assert nf.layer_lines == [2, 4, 5]
+
+
+def test_v0_padding_into_a_layer_that_cannot_pad_is_an_error():
+    e = error_of("""
+input: "data"
+layers { layer { name: "pad1" type: "padding" pad: 2 } bottom: "data" top: "pad1" }
+layers { layer { name: "relu1" type: "relu" } bottom: "pad1" top: "r" }
+""")
+    assert "padding layer 'pad1' feeds 'relu1'" in e.message and e.line == 4
+
+
+@needs_shared
+def test_v1_file_is_upgraded_like_caffe():
+    nf = read_net(CORPUS / "BVLC__caffe@a6610018/models/bvlc_alexnet/deploy.prototxt")
+    assert nf.format == "V1"
+    types = [layer.type for layer in nf.net.layer]
+    assert types[:4] == ["Input", "Convolution", "ReLU", "LRN"] and types[-1] == "Softmax"
+    conv1 = nf.net.layer[1]
+    assert [(p.lr_mult, p.decay_mult) for p in conv1.param] == [(1, 1), (2, 0)]
+
+
+def test_v1_data_transformation_fields_move_to_transform_param():
+    nf = read_text("""
+layers { name: "d" type: DATA top: "data" top: "label"
+         data_param { source: "db" batch_size: 8 crop_size: 227 mirror: true mean_file: "m.binaryproto" } }
+layers { name: "r" type: RELU bottom: "data" top: "data" blobs_lr: 3 param: "shared" }
+""")
+    d = nf.net.layer[0]
+    assert d.type == "Data" and d.data_param.batch_size == 8
+    assert not d.data_param.HasField("crop_size")
+    assert (d.transform_param.crop_size, d.transform_param.mirror, d.transform_param.mean_file) == \
+        (227, True, "m.binaryproto")
+    assert [(p.name, p.lr_mult) for p in nf.net.layer[1].param] == [("shared", 3)]
+
+
+def test_input_shape_becomes_an_input_layer_with_one_shape_per_input():
+    nf = read_text('input: "a" input_shape { dim: 1 dim: 2 } input: "b" input_shape { dim: 3 }\n'
+                   'layer { name: "c" type: "Concat" bottom: "a" bottom: "b" top: "c" }')
+    layer = nf.net.layer[0]
+    assert list(layer.top) == ["a", "b"]
+    assert [list(s.dim) for s in layer.input_param.shape] == [[1, 2], [3]]
+
+
+def test_input_dim_count_must_fit_the_inputs():
+    e = error_of('input: "a" input_dim: 1 input_dim: 3\nlayer { name: "r" type: "ReLU" bottom: "a" top: "a" }')
+    assert "need 4 input_dim values, found 2" in e.message
+
+
+def test_mixing_v1_and_v2_layers_is_an_error():
+    e = error_of('layer { name: "a" type: "ReLU" }\nlayers { name: "b" type: RELU }')
+    assert "mixes V2 'layer' and V1 'layers'" in e.message
+
+
+def test_old_batchnorm_param_specs_are_pinned_like_caffe():
+    nf = read_text('layer { name: "bn" type: "BatchNorm" param { lr_mult: 1 } param { lr_mult: 1 } '
+                   'param { lr_mult: 1 } }')
+    assert [(p.lr_mult, p.decay_mult) for p in nf.net.layer[0].param] == [(0, 0)] * 3
+
+
+@needs_shared
+def test_both_bn_param_dialects_read():
+    psp = read_net(CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt").net
+    bn = next(layer for layer in psp.layer if layer.type == "BN").bn_param
+    assert bn.frozen and abs(bn.momentum - 0.95) < 1e-6 and bn.slope_filler.value == 1
+    seg = read_net(CORPUS / "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt").net
+    bn = next(layer for layer in seg.layer if layer.type == "BN").bn_param
+    assert bn.bn_mode == caffe_pb2.BNParameter.INFERENCE and bn.scale_filler.value == 1
+
+
+@pytest.mark.skipif(not (REFERENCE / "weights").is_dir(), reason="../shared/reference/weights is missing")
+def test_binary_caffemodel_is_read_as_a_net():
+    nf = read_net(REFERENCE / "weights/lenet_random.caffemodel")
+    assert nf.format == "binary"
+    assert [layer.name for layer in nf.net.layer][:3] == ["data", "conv1", "pool1"]
+
+
+def test_unknown_field_warnings_name_the_layer_even_when_its_name_comes_later():
+    nf = read_text('layer {\n  type: "ReLU"\n  relu_param { leak: 0.1 }\n  name: "relu9"\n}\n')
+    (w,) = nf.warnings
+    assert (w["code"], w["layer"], w["line"]) == ("unknown-field", "relu9", 3)
+    assert "_context" not in w
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty"),
+    (b"  \n\t\n", "empty"),
+    (b"# only a comment\n", "no layers"),
+    (b'name: "n"\n', "no layers"),
+])
+def test_files_without_a_net(data, words):
+    assert words in error_of(data).message
+
+
+def test_binary_garbage_is_refused_cleanly():
+    rng = random.Random(7)
+    for _ in range(20):
+        data = bytes(rng.randrange(256) for _ in range(600))
+        e = error_of(data)
+        assert e.path == "t.prototxt"
+
+
+def test_text_that_is_not_utf8_names_its_line():
+    e = error_of('name: "n"\n# caf\xe9\nlayer { name: "a" type: "ReLU" }\n'.encode("latin-1"))
+    assert "not UTF-8" in e.message and e.line == 2
+
+
+@needs_shared
+def test_truncated_file_names_the_end_and_what_was_expected():
+    text = (CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt").read_text()
+    cut = text[: len(text) // 2]
+    e = error_of(cut)
+    assert "unexpected end of file" in e.message
+    assert e.line == cut.count("\n") + 1
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_net(tmp_path / "nope.prototxt")
