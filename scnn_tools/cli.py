@@ -55,16 +55,35 @@ def _parser():
     info = sub.add_parser("info", help="inputs, layer counts by type, warnings",
                           description="Read a net and say what it is: its format (and the upgrades applied), "
                                       "its inputs and their shapes, its layer counts by type, and every warning.")
-    info.add_argument("net", metavar="NET", help="prototxt or binary NetParameter file, or - for stdin")
-    info.add_argument("--phase", choices=("TEST", "TRAIN"), default="TEST",
-                      help="keep the layers of this phase (default: TEST)")
-    info.add_argument("--stage", action="append", default=[], metavar="STAGE",
-                      help="a stage of the net state, for include/exclude rules with stages (repeatable)")
+    _net_options(info, shapes=False)
     info.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    info.add_argument("--strict", action="store_true",
-                      help="treat warnings (unknown fields, enum values and layer types) as errors")
     info.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     info.set_defaults(run=_info)
+
+    analyze = sub.add_parser(
+        "analyze", help="shapes, receptive fields, spatial scale and cost of every blob",
+        description="Every blob's shape as Caffe computes it, its receptive field (size, jump, start, padding; "
+                    "uniform, aligned, global), the spatial scale and overlap of its centre feature, and each "
+                    "layer's learnable parameters and multiply-adds.")
+    _net_options(analyze)
+    analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                         help="output format (default: table)")
+    analyze.add_argument("--scale-model", choices=("exact", "blog"), default="exact",
+                         help="exact: the input pixels the centre feature can see, holes counted as holes "
+                              "(default); blog: the original spatial-scale code's S and P")
+    analyze.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    analyze.set_defaults(run=_analyze)
+
+    query = sub.add_parser("query", help="the input box of one feature",
+                           description="The input region of feature (Y, X) of BLOB: unclipped on the unbounded "
+                                       "input plane, clipped to the image, and its centre.")
+    query.add_argument("net", metavar="NET", help="prototxt or binary NetParameter file, or - for stdin")
+    query.add_argument("blob", metavar="BLOB", help="the blob (its last version, after in-place layers)")
+    query.add_argument("y", metavar="Y", type=int, help="row of the feature, from 0")
+    query.add_argument("x", metavar="X", type=int, help="column of the feature, from 0")
+    _net_options(query, positional=False)
+    query.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    query.set_defaults(run=_query)
 
     gen = sub.add_parser("generate", help="write an SCNN message-passing block (not yet available)",
                          description="Write the SCNN block for a feature map of the given size. "
@@ -79,6 +98,69 @@ def _parser():
     return parser
 
 
+def _net_options(parser, shapes=True, positional=True):
+    if positional:
+        parser.add_argument("net", metavar="NET", help="prototxt or binary NetParameter file, or - for stdin")
+    parser.add_argument("--phase", choices=("TEST", "TRAIN"), default="TEST",
+                        help="keep the layers of this phase (default: TEST)")
+    parser.add_argument("--stage", action="append", default=[], metavar="STAGE",
+                        help="a stage of the net state, for include/exclude rules with stages (repeatable)")
+    if shapes:
+        parser.add_argument("--input-shape", metavar="N,C,H,W", type=_shape_arg,
+                            help="the shape of the image input (overrides what the file declares)")
+        parser.add_argument("--input", action="append", default=[], metavar="NAME=N,C,H,W", type=_named_arg,
+                            help="the shape of input (or Python layer top) NAME (repeatable)")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (unknown fields, enum values and layer types) as errors")
+
+
+def _shape_arg(text):
+    from .shapes import parse_shape
+    try:
+        return parse_shape(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _named_arg(text):
+    name, sep, shape = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=N,C,H,W, got {text!r}")
+    return name, _shape_arg(shape)
+
+
+def _strict(args, warnings):
+    if args.strict and warnings:
+        first = warnings[0]
+        raise InputError(f"{len(warnings)} warning(s) with --strict; the first: {first['message']}",
+                         args.net, first.get("line"))
+
+
+def _analyze(args):
+    from .analysis import analyze
+    from .report import render
+
+    result = analyze(args.net, args.phase, args.input_shape, dict(args.input), args.stage, args.scale_model)
+    _strict(args, result["warnings"])
+    emit(render(result, args.format), args.output, args.net)
+
+
+def _query(args):
+    from .analysis import query
+
+    result = query(args.net, args.blob, args.y, args.x, args.phase, args.input_shape, dict(args.input), args.stage)
+    if args.format == "json":
+        text = json.dumps(result) + "\n"
+    else:
+        (y0, y1), (x0, x1) = result["box"]["y"], result["box"]["x"]
+        (cy0, cy1), (cx0, cx1) = result["clipped"]["y"], result["clipped"]["x"]
+        cy, cx = result["center"]
+        text = (f"{args.blob}[{args.y}, {args.x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
+                f"({y1 - y0 + 1}x{x1 - x0 + 1}), centred at ({cy:g}, {cx:g}); "
+                f"inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}\n")
+    sys.stdout.write(text)
+
+
 def _not_yet(command):
     def run(args):
         raise InputError(f"'{command}' is not yet available in {PROG} {__version__}")
@@ -89,10 +171,7 @@ def _info(args):
     from .info import describe, render_text
 
     report = describe(args.net, args.phase, args.stage)
-    if args.strict and report["warnings"]:
-        first = report["warnings"][0]
-        raise InputError(f"{len(report['warnings'])} warning(s) with --strict; the first: {first['message']}",
-                         args.net, first.get("line"))
+    _strict(args, report["warnings"])
     if args.format == "json":
         text = json.dumps(report, indent=2) + "\n"
     else:

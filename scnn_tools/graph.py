@@ -76,6 +76,9 @@ class Graph:
     def is_fragment(self):
         return any(i.layer is None for i in self.inputs)
 
+    def is_source_node(self, node):
+        return _is_source(node)
+
     def blob(self, name):
         """The last version of the blob called `name`, or None."""
         for b in reversed(self.blobs):

@@ -1,10 +1,24 @@
 """Per-layer-type knowledge, found by the layer's type name.
 
 Every rule scnn-tools has about a layer type lives in the family module that
-registers it (data.py, ...): what a type is, what shapes a data layer
-declares, and, as the engine grows, its shape, receptive-field and cost rules.
-Nothing outside this package asks `if type == ...`.
+registers it (conv.py, pool.py, ...), never in `if type == ...` chains
+elsewhere. A type's rules, all optional:
+
+    shape(ctx)            -> one shape per top (a list of ints; None for a
+                             dimension that cannot be known, e.g. a count of
+                             detections). Default: every top has the first
+                             bottom's shape.
+    deps(ctx)             -> per top, {top axis: [(bottom index, bottom axis,
+                             IndexMap)]}: which bottom positions each top
+                             position reads, for receptive fields. Default:
+                             every axis reads the same axis of every bottom.
+    params(ctx)           -> [(blob shape), ...]: the learnable parameter blobs.
+    macc(ctx, tops)       -> multiply-adds per image.
+    declared_shapes(layer)-> for layers that bring data in: what the file says.
 """
+
+from ..errors import InputError
+from ..fields import IDENTITY
 
 _REGISTRY = {}
 
@@ -12,16 +26,16 @@ _REGISTRY = {}
 class Kind:
     """What scnn-tools knows about one layer type."""
 
-    def __init__(self, name, family, **rules):
+    def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
+                 declared_shapes=None, note=None):
         self.name = name
         self.family = family
-        # declared_shapes(layer_param) -> one shape per top, for layers that
-        # bring data into the net; a shape is a list with None for a dimension
-        # the file does not declare, or None when nothing is declared.
-        self.declared_shapes = rules.pop("declared_shapes", None)
-        self.note = rules.pop("note", None)  # why a declared shape is incomplete
-        if rules:
-            raise TypeError(f"unknown rules for {name}: {sorted(rules)}")
+        self.shape = shape or same_shape
+        self.deps = deps or pointwise
+        self.params = params or (lambda ctx: [])
+        self.macc = macc or (lambda ctx, tops: 0)
+        self.declared_shapes = declared_shapes
+        self.note = note  # why a declared shape is incomplete
 
     @property
     def is_source(self):
@@ -43,4 +57,61 @@ def known_types():
     return sorted(_REGISTRY)
 
 
-from . import data, known  # noqa: E402,F401  (the modules register their types)
+class Ctx:
+    """What a rule sees of one layer: its parameters and its bottoms' shapes."""
+
+    def __init__(self, node, bottoms, path):
+        self.node = node
+        self.p = node.param
+        self.bottoms = bottoms      # shapes, in bottom order
+        self.path = path
+
+    @property
+    def ntops(self):
+        return len(self.p.top)
+
+    def fail(self, message):
+        raise InputError(f"layer '{self.node.name}' ({self.node.type}): {message}", self.path, self.node.line,
+                         layer=self.node.name)
+
+    def need_bottoms(self, low, high=None):
+        n = len(self.bottoms)
+        if n < low or (high is not None and n > high):
+            want = str(low) if high == low else f"{low} to {high}" if high else f"at least {low}"
+            self.fail(f"needs {want} bottom(s), has {n}")
+
+    def axis(self, axis, shape=None, what="axis"):
+        """Caffe's CanonicalAxisIndex: negative axes count from the end."""
+        shape = self.bottoms[0] if shape is None else shape
+        n = len(shape)
+        if not -n <= axis < n:
+            self.fail(f"{what} {axis} is out of range for a {n}-axis blob {fmt_shape(shape)}")
+        return axis % n
+
+
+def fmt_shape(shape):
+    if shape is None:
+        return "(unknown)"
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def known(*dims):
+    return all(d is not None for d in dims)
+
+
+def same_shape(ctx):
+    ctx.need_bottoms(1)
+    return [list(ctx.bottoms[0])] * ctx.ntops
+
+
+def pointwise(ctx):
+    """Each top position reads the same position of every bottom of the same rank."""
+    out = []
+    for t in range(ctx.ntops):
+        rank = len(ctx.tops[t]) if ctx.tops[t] is not None else 0
+        out.append({a: [(b, a, IDENTITY) for b, shape in enumerate(ctx.bottoms)
+                        if shape is not None and len(shape) == rank] for a in range(rank)})
+    return out
+
+
+from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc  # noqa: E402,F401

@@ -1,0 +1,223 @@
+"""One net, analyzed: read → graph → shapes → receptive fields → scale and cost.
+
+`analyze` returns the dictionary of DESIGN.md's `analyze --format json`
+contract; `query` answers for one feature. Both share `Analysis`, which is
+what the generator's self-check and the plots use too.
+"""
+
+import re
+
+from . import fields, layers, scale
+from .errors import InputError
+from .graph import build
+from .reader import read_net
+from .shapes import infer, unknown_warnings
+
+SCHEMA = "scnn-tools.analysis/1"
+
+
+class Analysis:
+    """The graph with every blob's shape, field and scale, ready for reports."""
+
+    def __init__(self, netfile, phase="TEST", image_shape=None, named=None, stages=()):
+        named = dict(named or {})
+        self.netfile = netfile
+        self.graph = graph = build(netfile, phase, free_inputs=named, stages=stages)
+        self.shapes = infer(graph, image_shape, named, require_image=True)
+        self.warnings = list(graph.warnings) + unknown_warnings(graph, self.shapes)
+        image = self.shapes.image
+        if image is None:
+            raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
+        self.image = image.blob
+        self.deps = self._deps()
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image)
+        self.blog, blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
+        self.blog_warnings = blog_warnings
+
+    def _deps(self):
+        out = {}
+        blobs = self.shapes.blobs
+        for node in self.graph.nodes:
+            if self.graph.is_source_node(node):
+                continue
+            bottoms = [blobs[b] for b in node.bottoms]
+            tops = [blobs[t] for t in node.tops]
+            if any(s is None or None in s for s in bottoms + tops):
+                continue
+            ctx = layers.Ctx(node, bottoms, self.netfile.source)
+            ctx.tops = tops
+            out[node.index] = node.kind.deps(ctx) if node.kind else layers.pointwise(ctx)
+        return out
+
+    # ------------------------------------------------------------ per blob
+    def image_extent(self):
+        shape = self.shapes.blobs[self.image]
+        return {"h": shape[2], "w": shape[3]}
+
+    def rf(self, blob_id):
+        t = self.traced[blob_id]
+        if t is None:
+            return None
+        shape = self.shapes.blobs[blob_id]
+        extent = self.image_extent()
+        per_axis = {}
+        for a, (image_axis, field) in t.axes.items():
+            per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis])
+        both = [per_axis.get("h"), per_axis.get("w")]
+        out = {key: [None if s is None else s[key] for s in both]
+               for key in ("size", "jump", "start", "padding")}
+        present = [s for s in both if s is not None]
+        out["uniform"] = all(s["uniform"] for s in present)
+        out["aligned"] = all(s["aligned"] for s in present)
+        out["global"] = [None if s is None else s["global"] for s in both]
+        return out
+
+    def scales(self, blob_id):
+        t = self.traced[blob_id]
+        if t is None:
+            return None, None
+        exact = scale.exact(t, self.shapes.blobs[blob_id])
+        sp = self.blog.get(blob_id)
+        return exact, (scale.blog_values(*sp) if sp is not None else None)
+
+    def box(self, blob_id, y, x):
+        """Input box of feature (y, x) of a blob: unclipped, clipped, and its centre."""
+        t = self.traced[blob_id]
+        name = self.graph.blobs[blob_id].name
+        axes = {image_axis: (a, f) for a, (image_axis, f) in t.axes.items()} if t else {}
+        if set(axes) != {"h", "w"}:
+            raise InputError(f"blob '{name}' has no spatial axes that trace back to the image")
+        shape = self.shapes.blobs[blob_id]
+        extent = self.image_extent()
+        out = {}
+        for which, index in (("h", y), ("w", x)):
+            a, field = axes[which]
+            if not 0 <= index < shape[a]:
+                raise InputError(f"{'YX'[which == 'w']} = {index} is outside blob '{name}', "
+                                 f"which has {shape[a]} positions along {which} (0..{shape[a] - 1})")
+            s = field.at(index)
+            lo, hi = s[0][0], s[-1][1]
+            out[which] = (lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
+        return out
+
+
+# -------------------------------------------------------------------- cost
+def layer_cost(analysis, node, shared):
+    """(learnable parameters, multiply-adds per image) of one layer; None where unknown."""
+    if node.kind is None or analysis.graph.is_source_node(node):
+        return 0, 0
+    blobs = analysis.shapes.blobs
+    bottoms = [blobs[b] for b in node.bottoms]
+    tops = [blobs[t] for t in node.tops]
+    if any(s is None for s in bottoms):
+        return None, None
+    ctx = layers.Ctx(node, bottoms, analysis.netfile.source)
+    ctx.tops = tops
+    params = 0
+    for i, blob in enumerate(node.kind.params(ctx)):
+        name = node.param.param[i].name if i < len(node.param.param) else ""
+        if name:
+            if name in shared:
+                continue  # shared weights (param { name }) are counted once
+            shared.add(name)
+        size = _prod(blob)
+        params = None if params is None or size is None else params + size
+    macc = node.kind.macc(ctx, [t for t in tops if t is not None])
+    return params, macc
+
+
+def _prod(dims):
+    n = 1
+    for d in dims:
+        if d is None:
+            return None
+        n *= d
+    return n
+
+
+def _add(total, value):
+    return None if total is None or value is None else total + value
+
+
+def group_of(name):
+    """The name prefix layers are grouped by: letters and the digits after them (res2a_branch1 → res2)."""
+    m = re.match(r"[A-Za-z]+\d*", name)
+    return m.group() if m else name
+
+
+# ------------------------------------------------------------------ report
+def analyze(source, phase="TEST", image_shape=None, named=None, stages=(), scale_model="exact"):
+    return report(Analysis(read_net(source), phase, image_shape, named, stages), scale_model)
+
+
+def report(analysis, scale_model="exact"):
+    graph, blobs = analysis.graph, analysis.shapes.blobs
+    shared, layers_out, groups = set(), [], {}
+    totals = {"params": 0, "macc": 0, "activations": 0}
+    warnings = list(analysis.warnings)
+    if scale_model == "blog":
+        warnings += analysis.blog_warnings
+    for node in graph.nodes:
+        params, macc = layer_cost(analysis, node, shared)
+        outputs = []
+        for i, t in enumerate(node.tops):
+            exact, blog = analysis.scales(t)
+            shape = blobs[t]
+            outputs.append({
+                "blob": graph.blobs[t].name,
+                "shape": shape,
+                "rf": analysis.rf(t),
+                "scale": _rounded(blog if scale_model == "blog" else exact),
+                "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
+            })
+            in_place = i < len(node.param.bottom) and node.param.bottom[i] == node.param.top[i]
+            if not in_place and shape is not None:
+                totals["activations"] = _add(totals["activations"], _prod(shape[1:]))
+        layers_out.append({
+            "name": node.name, "type": node.type, "line": node.line,
+            "bottoms": list(node.param.bottom), "tops": list(node.param.top),
+            "params": params, "macc": macc, "outputs": outputs,
+        })
+        totals["params"] = _add(totals["params"], params)
+        totals["macc"] = _add(totals["macc"], macc)
+        g = groups.setdefault(group_of(node.name), {"group": group_of(node.name), "layers": 0, "params": 0,
+                                                    "macc": 0})
+        g["layers"] += 1
+        g["params"] = _add(g["params"], params)
+        g["macc"] = _add(g["macc"], macc)
+    image = analysis.image
+    return {
+        "schema": SCHEMA,
+        "source": analysis.netfile.source,
+        "net": analysis.netfile.name,
+        "phase": graph.phase,
+        "scale_model": scale_model,
+        "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
+        "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
+        "layers": layers_out,
+        "totals": {**totals, "flops": None if totals["macc"] is None else 2 * totals["macc"]},
+        "groups": list(groups.values()),
+        "warnings": warnings,
+    }
+
+
+def _rounded(values):
+    if values is None:
+        return None
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in values.items()}
+
+
+def query(source, blob, y, x, phase="TEST", image_shape=None, named=None, stages=()):
+    analysis = Analysis(read_net(source), phase, image_shape, named, stages)
+    b = analysis.graph.blob(blob)
+    if b is None:
+        raise InputError(f"the net has no blob '{blob}'", source)
+    box = analysis.box(b.id, y, x)
+    h, w = box["h"], box["w"]
+    return {
+        "blob": blob,
+        "index": [y, x],
+        "box": {"y": [h[0], h[1]], "x": [w[0], w[1]]},
+        "center": [h[2], w[2]],
+        "clipped": {"y": [h[3], h[4]], "x": [w[3], w[4]]},
+    }

@@ -1,0 +1,414 @@
+"""Receptive fields, exactly, on any graph: per blob axis, the set of input
+pixels each position depends on.
+
+Along one axis, the field of a blob maps every position o (on the unbounded
+plane: padding and borders do not clip) to a set of input-image indices,
+kept as sorted disjoint inclusive intervals so that dilation holes stay holes.
+A layer says, through an IndexMap, which bottom positions each top position
+reads; the field of the top is the union of the bottoms' sets at those
+positions. Bounding box, jump, centre, exact area and overlap all follow.
+
+Most blobs are translation-invariant: set(o) = set(0) + jump * o with an
+integer jump. Those are `Affine` and cost O(kernel) per layer whatever the
+map size. Concats along space, crops of upsampled maps, deconvolutions and
+interpolations make the field depend on position: those are `Table`s over a
+window of positions wide enough for every consumer (computed backwards first).
+A Table that turns out to be affine after all is compressed back.
+"""
+
+from fractions import Fraction
+from math import floor
+
+
+# ------------------------------------------------------------ interval sets
+def shift(s, k):
+    return tuple((a + k, b + k) for a, b in s)
+
+
+def union(sets):
+    """Union of interval sets (each a tuple of (lo, hi) pairs)."""
+    items = [iv for s in sets for iv in s]
+    if len(items) <= 1:
+        return tuple(items)
+    items.sort()
+    out = [items[0]]
+    for a, b in items[1:]:
+        lo, hi = out[-1]
+        if a <= hi + 1:
+            if b > hi:
+                out[-1] = (lo, b)
+        else:
+            out.append((a, b))
+    return tuple(out)
+
+
+def count(s):
+    return sum(b - a + 1 for a, b in s)
+
+
+def common(s, t):
+    """How many indices two interval sets share."""
+    i = j = n = 0
+    while i < len(s) and j < len(t):
+        lo = max(s[i][0], t[j][0])
+        hi = min(s[i][1], t[j][1])
+        if lo <= hi:
+            n += hi - lo + 1
+        if s[i][1] < t[j][1]:
+            i += 1
+        else:
+            j += 1
+    return n
+
+
+# ---------------------------------------------------------------- index maps
+class Window:
+    """Top position o reads bottom positions o*s - p + t*d, t = 0..k-1 (convolution, pooling)."""
+
+    __slots__ = ("s", "p", "k", "d")
+
+    def __init__(self, s, p, k, d=1):
+        self.s, self.p, self.k, self.d = s, p, k, d
+
+    def taps(self, o):
+        start = o * self.s - self.p
+        return range(start, start + (self.k - 1) * self.d + 1, self.d)
+
+    def span(self, a, b):
+        return a * self.s - self.p, b * self.s - self.p + (self.k - 1) * self.d
+
+    def affine(self, base, jump):
+        s, p, k, d = self.s, self.p, self.k, self.d
+        if len(base) == 1 and jump * d <= base[0][1] - base[0][0] + 1:
+            lo, hi = base[0]  # the taps' sets touch or overlap: one interval
+            return ((lo - jump * p, hi + jump * ((k - 1) * d - p)),), jump * s
+        return union(shift(base, jump * (t * d - p)) for t in range(k)), jump * s
+
+
+IDENTITY = Window(1, 0, 1)
+
+
+def shifted(offset):
+    """Top position o reads bottom position o + offset (crop, slice)."""
+    return IDENTITY if offset == 0 else Window(1, -offset, 1)
+
+
+class Transposed:
+    """Deconvolution: top o reads bottom i where o = i*s - p + t*d."""
+
+    __slots__ = ("s", "p", "k", "d")
+
+    def __init__(self, s, p, k, d=1):
+        self.s, self.p, self.k, self.d = s, p, k, d
+
+    def taps(self, o):
+        s = self.s
+        return [(o + self.p - t * self.d) // s for t in range(self.k) if (o + self.p - t * self.d) % s == 0]
+
+    def span(self, a, b):
+        return -((-(a + self.p - (self.k - 1) * self.d)) // self.s), (b + self.p) // self.s
+
+    affine = None
+
+
+class Interp:
+    """Bilinear, corners aligned: top o reads floor(o*r) and, unless o*r is whole, the next one."""
+
+    __slots__ = ("r", "off")
+
+    def __init__(self, r, off):
+        self.r, self.off = Fraction(r), off
+
+    def taps(self, o):
+        e = o * self.r
+        i = floor(e)
+        return (i + self.off,) if e == i else (i + self.off, i + 1 + self.off)
+
+    def span(self, a, b):
+        return floor(a * self.r) + self.off, floor(b * self.r) + 1 + self.off
+
+    affine = None
+
+
+class Nearest:
+    """Top o reads bottom floor(o / scale) (unpooling, nearest-neighbour upsampling)."""
+
+    __slots__ = ("scale",)
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def taps(self, o):
+        return (o // self.scale,)
+
+    def span(self, a, b):
+        return a // self.scale, b // self.scale
+
+    affine = None
+
+
+class Whole:
+    """Every top position reads every real bottom position 0..n-1 (global pooling)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n):
+        self.n = n
+
+    def taps(self, o):
+        return range(self.n)
+
+    def span(self, a, b):
+        return 0, self.n - 1
+
+    def affine(self, base, jump):
+        return Window(0, 0, self.n).affine(base, jump)[0] if jump else base, 0
+
+
+class Piece:
+    """One bottom of a Concat along this axis: top positions start..start+size-1.
+
+    Positions beyond the ends of the top read on into the first and last
+    pieces, which is what a padded consumer of the concatenation sees.
+    """
+
+    __slots__ = ("start", "size", "first", "last")
+
+    def __init__(self, start, size, first, last):
+        self.start, self.size, self.first, self.last = start, size, first, last
+
+    def span(self, a, b):
+        lo = a if self.first else max(a, self.start)
+        hi = b if self.last else min(b, self.start + self.size - 1)
+        return (lo - self.start, hi - self.start) if lo <= hi else None
+
+    affine = None
+
+
+def interp_map(in_size, out_size, pad_beg=0):
+    """The map of PSPNet/DeepLab's Interp (corners aligned), exact with fractions."""
+    r = Fraction(in_size - 1, out_size - 1) if out_size > 1 else Fraction(0)
+    if r.denominator == 1:
+        return Window(int(r), pad_beg, 1)  # integral step: plain subsampling
+    return Interp(r, -pad_beg)
+
+
+# -------------------------------------------------------------------- fields
+class Affine:
+    """set(o) = base + jump*o."""
+
+    __slots__ = ("base", "jump", "glob", "aligned")
+
+    def __init__(self, base, jump, glob=False, aligned=True):
+        self.base, self.jump, self.glob, self.aligned = base, jump, glob, aligned
+
+    def at(self, o):
+        return shift(self.base, self.jump * o) if o else self.base
+
+
+class Table:
+    """set(o) for o in a window [first, first + len(sets))."""
+
+    __slots__ = ("first", "sets", "glob", "aligned")
+
+    def __init__(self, first, sets, glob=False, aligned=True):
+        self.first, self.sets, self.glob, self.aligned = first, sets, glob, aligned
+
+    def at(self, o):
+        i = o - self.first
+        if not 0 <= i < len(self.sets):  # pragma: no cover - windows are computed to prevent this
+            raise IndexError(f"position {o} outside the computed window")
+        return self.sets[i]
+
+
+def image_field():
+    return Affine(((0, 0),), 1)
+
+
+def compress(table):
+    """A Table whose sets are translates of each other, as an Affine."""
+    sets = table.sets
+    if len(sets) < 2:
+        return table
+    jump = sets[1][0][0] - sets[0][0][0]
+    base = shift(sets[0], -jump * table.first)
+    for i, s in enumerate(sets):
+        if s != shift(base, jump * (table.first + i)):
+            return table
+    return Affine(base, jump, table.glob, table.aligned)
+
+
+def combine(deps, window, size):
+    """The field of a top axis from its dependencies [(field, index map), ...].
+
+    `window` is the range of positions consumers need, `size` the real size.
+    """
+    if len(deps) == 1 and deps[0][1] is IDENTITY:
+        return deps[0][0]  # in-place and shape-keeping layers: the very same field
+    glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
+    aligned = all(f.aligned for f, _ in deps)
+    if all(isinstance(f, Affine) and m.affine is not None for f, m in deps):
+        parts = [m.affine(f.base, f.jump) for f, m in deps]
+        if len({j for _, j in parts}) == 1:
+            if len(parts) > 1:
+                aligned = aligned and len({_centre(b) for b, _ in parts}) == 1
+            return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned)
+    first, last = window
+    sets = []
+    for o in range(first, last + 1):
+        per_dep = [union(f.at(i) for i in m.taps(o)) for f, m in deps]
+        if len(per_dep) > 1 and aligned and 0 <= o < size:
+            aligned = len({_centre(s) for s in per_dep}) == 1
+        sets.append(union(per_dep))
+    return compress(Table(first, sets, glob, aligned))
+
+
+def pieces(parts, window, size):
+    """A Concat along this axis: [(field, start, size), ...] in order.
+
+    Where the concatenated positions form one translation-invariant pattern
+    (a slice put back together, the rows of an SCNN block that all see the
+    same set), that pattern also defines the positions beyond the ends.
+    """
+    def at(o):
+        k = 0
+        while k + 1 < len(parts) and o >= parts[k + 1][1]:
+            k += 1
+        field, start, _ = parts[k]
+        return field.at(o - start)
+
+    glob = all(f.glob for f, _, _ in parts)
+    aligned = all(f.aligned for f, _, _ in parts)
+    real = compress(Table(0, [at(o) for o in range(size)], glob, aligned))
+    if isinstance(real, Affine):
+        return real
+    first, last = window
+    return compress(Table(first, [at(o) for o in range(first, last + 1)], glob, aligned))
+
+
+def _centre(s):
+    return s[0][0] + s[-1][1]  # twice the centre: stays an integer
+
+
+def global_by_coverage(field, size, extent):
+    """True where every real position sees the whole input extent and no position differs."""
+    if field.glob:
+        return True
+    first = field.at(0)
+    if first[0][0] > 0 or first[-1][1] < extent - 1:
+        return False
+    if size == 1:
+        return True
+    if isinstance(field, Affine):
+        return field.jump == 0
+    return all(field.at(o) == first for o in range(size))
+
+
+# ---------------------------------------------------------------- the walk
+class Traced:
+    """Where one blob's positions come from: image axis -> (blob axis, field)."""
+
+    __slots__ = ("axes",)
+
+    def __init__(self, axes):
+        self.axes = axes
+
+
+def compute(graph, blob_shapes, deps, image):
+    """Fields of every blob that traces back to the image input (blob id `image`).
+
+    `deps[node.index]` is what the node's type rule says it reads (None when
+    its shapes are unknown). Returns a list over blob ids of Traced or None.
+    """
+    windows = {}
+
+    def need(blob, axis, lo, hi):
+        w = windows.get((blob, axis))
+        if w is None:
+            windows[(blob, axis)] = [lo, hi]
+        else:
+            w[0] = min(w[0], lo)
+            w[1] = max(w[1], hi)
+
+    for b, shape in enumerate(blob_shapes):
+        for a in range(len(shape) if shape else 0):
+            if shape[a] is not None:
+                # Position 1 too, so that even a 1-position blob has a jump.
+                need(b, a, 0, max(shape[a] - 1, 1))
+    for node in reversed(graph.nodes):
+        node_deps = deps.get(node.index)
+        if not node_deps:
+            continue
+        for top, per_axis in zip(node.tops, node_deps):
+            for a, items in per_axis.items():
+                w = windows.get((top, a))
+                if w is None:
+                    continue
+                for b, ba, index_map in items:
+                    span = index_map.span(w[0], w[1])
+                    if span is not None:
+                        need(node.bottoms[b], ba, *span)
+
+    traced = [None] * len(blob_shapes)
+    extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]} if image is not None else {}
+    if image is not None and blob_shapes[image] is not None and len(blob_shapes[image]) == 4:
+        traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
+    for node in graph.nodes:
+        node_deps = deps.get(node.index)
+        if not node_deps:
+            continue
+        for top, per_axis in zip(node.tops, node_deps):
+            out = {}
+            for a, items in per_axis.items():
+                found = []
+                for b, ba, index_map in items:
+                    t = traced[node.bottoms[b]]
+                    if t is not None and ba in t.axes:
+                        found.append((t.axes[ba], index_map))
+                if not found or len({image_axis for (image_axis, _), _ in found}) != 1:
+                    continue
+                image_axis = found[0][0][0]
+                window = windows.get((top, a))
+                if window is None:
+                    continue
+                size = blob_shapes[top][a]
+                if isinstance(found[0][1], Piece):
+                    if len(found) != len(items):
+                        continue  # part of the concatenation does not come from the image
+                    field = pieces([(f, m.start, m.size) for (_, f), m in found], window, size)
+                else:
+                    field = combine([(f, m) for (_, f), m in found], window, size)
+                if not field.glob and global_by_coverage(field, size, extent[image_axis]):
+                    field.glob = True  # so that everything computed from it is global too
+                out[a] = (image_axis, field)
+            if out:
+                traced[top] = Traced(out)
+    return traced
+
+
+def summary(field, size, extent):
+    """What DESIGN.md reports of one axis: size, jump, start, padding, uniform, aligned, global."""
+    if isinstance(field, Affine):
+        lo, hi = field.base[0][0], field.base[-1][1]
+        rf_size, jump, uniform = hi - lo + 1, field.jump, True
+    else:
+        boxes = [(s[0][0], s[-1][1]) for s in (field.at(o) for o in range(max(size, 2)))]
+        lo, hi = boxes[0]
+        real = boxes[:size]
+        rf_size = max(h - l + 1 for l, h in real)
+        steps = {b[0] - a[0] for a, b in zip(real, real[1:])}
+        uniform = len({h - l for l, h in real}) == 1 and len(steps) <= 1
+        if size >= 2:
+            jump = Fraction((real[-1][0] + real[-1][1]) - (real[0][0] + real[0][1]), 2 * (size - 1))
+        else:
+            jump = Fraction((boxes[1][0] + boxes[1][1]) - (lo + hi), 2)
+        jump = int(jump) if jump.denominator == 1 else float(jump)
+    return {
+        "size": rf_size,
+        "jump": jump,
+        "start": (lo + hi) / 2,
+        "padding": -lo,
+        "uniform": uniform,
+        "aligned": field.aligned,
+        "global": global_by_coverage(field, size, extent),
+    }

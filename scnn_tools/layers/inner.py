@@ -1,0 +1,61 @@
+"""Fully connected layers: InnerProduct, Embed."""
+
+from ..fields import IDENTITY
+from . import register
+
+
+def _axis(ctx):
+    ctx.need_bottoms(1, 1)
+    return ctx.axis(ctx.p.inner_product_param.axis)
+
+
+def _fan_in(ctx):
+    size = 1
+    for d in ctx.bottoms[0][_axis(ctx):]:
+        if d is None:
+            return None
+        size *= d
+    return size
+
+
+def _shape(ctx):
+    q = ctx.p.inner_product_param
+    if not q.num_output:
+        ctx.fail("num_output is required")
+    return [list(ctx.bottoms[0][:_axis(ctx)]) + [q.num_output]]
+
+
+def _deps(ctx):
+    # Everything from `axis` on is mixed into each output; the axes before it are kept.
+    return [{a: [(0, a, IDENTITY)] for a in range(_axis(ctx))}]
+
+
+def _params(ctx):
+    q = ctx.p.inner_product_param
+    weights = [q.num_output, _fan_in(ctx)]
+    return [weights] + ([[q.num_output]] if q.bias_term else [])
+
+
+def _macc(ctx, tops):
+    fan_in = _fan_in(ctx)
+    rows = 1
+    for d in ctx.bottoms[0][1:_axis(ctx)]:  # axes between batch and `axis` repeat the product
+        rows = None if rows is None or d is None else rows * d
+    if fan_in is None or rows is None:
+        return None
+    return rows * fan_in * ctx.p.inner_product_param.num_output
+
+
+def _embed_shape(ctx):
+    ctx.need_bottoms(1, 1)
+    e = ctx.p.embed_param
+    return [list(ctx.bottoms[0]) + [e.num_output]]
+
+
+def _embed_params(ctx):
+    e = ctx.p.embed_param
+    return [[e.input_dim, e.num_output]] + ([[e.num_output]] if e.bias_term else [])
+
+
+register("InnerProduct", "inner-product", shape=_shape, deps=_deps, params=_params, macc=_macc)
+register("Embed", "inner-product", shape=_embed_shape, deps=lambda ctx: [{}], params=_embed_params)

@@ -1,0 +1,102 @@
+"""Pooling (with Caffe's rounding rules), ROI pooling and spatial pyramid pooling."""
+
+from ..fields import IDENTITY, Whole, Window
+from . import fmt_shape, register
+from ..caffe_pb2 import PoolingParameter
+
+
+def _geometry(ctx):
+    """(kernel_h, kernel_w), (stride_h, stride_w), (pad_h, pad_w), global."""
+    q = ctx.p.pooling_param
+    ctx.need_bottoms(1)
+    shape = ctx.bottoms[0]
+    if len(shape) != 4:
+        ctx.fail(f"pools 4-axis blobs only, bottom is {fmt_shape(shape)}")
+    if q.global_pooling:
+        if q.HasField("kernel_size") or q.HasField("kernel_h") or q.HasField("kernel_w"):
+            ctx.fail("global_pooling takes no kernel size")
+        kernel = (shape[2], shape[3])
+    elif q.HasField("kernel_size"):
+        if q.HasField("kernel_h") or q.HasField("kernel_w"):
+            ctx.fail("give either kernel_size or kernel_h/kernel_w, not both")
+        kernel = (q.kernel_size, q.kernel_size)
+    elif q.HasField("kernel_h") and q.HasField("kernel_w"):
+        kernel = (q.kernel_h, q.kernel_w)
+    else:
+        ctx.fail("kernel_size (or kernel_h and kernel_w) is required")
+    if q.HasField("pad_h") or q.HasField("pad_w"):
+        pad = (q.pad_h, q.pad_w)
+    else:
+        pad = (q.pad, q.pad)
+    if q.HasField("stride_h") or q.HasField("stride_w"):
+        stride = (q.stride_h, q.stride_w)
+    else:
+        stride = (q.stride, q.stride)
+    if q.global_pooling and (pad != (0, 0) or stride != (1, 1)):
+        ctx.fail("global pooling takes no pad and stride 1")
+    if min(stride) < 1 or (None not in kernel and min(kernel) < 1):
+        ctx.fail(f"kernel {kernel} and stride {stride} must be positive")
+    if None not in kernel and (pad[0] >= kernel[0] or pad[1] >= kernel[1]):
+        ctx.fail(f"pad {pad} must be smaller than the kernel {kernel}")
+    return kernel, stride, pad, q.global_pooling
+
+
+def _pool_size(size, k, s, p, ceil):
+    # Caffe's PoolingLayer::Reshape: ceil (default) or floor, then drop a
+    # last window that would start inside the bottom-right padding.
+    span = size + 2 * p - k
+    out = (-(-span // s) if ceil else span // s) + 1
+    if p and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _shape(ctx):
+    kernel, stride, pad, _ = _geometry(ctx)
+    shape = ctx.bottoms[0]
+    ceil = ctx.p.pooling_param.round_mode == PoolingParameter.CEIL
+    out = list(shape[:2])
+    for size, k, s, p in zip(shape[2:], kernel, stride, pad):
+        if size is None:
+            out.append(None)
+            continue
+        if size + 2 * p < k:
+            ctx.fail(f"kernel {k} does not fit input {size} with pad {p} (bottom {fmt_shape(shape)})")
+        out.append(_pool_size(size, k, s, p, ceil))
+    # A second top (SegNet/ENet) carries the positions of the maxima.
+    return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
+
+
+def _deps(ctx):
+    kernel, stride, pad, glob = _geometry(ctx)
+    shape = ctx.bottoms[0]
+    maps = {a: (Whole(shape[a]) if glob else Window(s, p, k)) for a, k, s, p in zip((2, 3), kernel, stride, pad)}
+    spatial = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)], 2: [(0, 2, maps[2])], 3: [(0, 3, maps[3])]}
+    return [spatial] * ctx.ntops
+
+
+def _roi_shape(ctx):
+    ctx.need_bottoms(2)
+    r = ctx.p.roi_pooling_param
+    if not (r.pooled_h and r.pooled_w):
+        ctx.fail("roi_pooling_param needs pooled_h and pooled_w")
+    data, rois = ctx.bottoms[:2]
+    return [[rois[0], data[1], r.pooled_h, r.pooled_w]]
+
+
+def _no_deps(ctx):
+    # Which positions an ROI reads depends on the ROI, that is on the data.
+    return [{}] * ctx.ntops
+
+
+def _spp_shape(ctx):
+    ctx.need_bottoms(1)
+    n, c = ctx.bottoms[0][:2]
+    height = ctx.p.spp_param.pyramid_height
+    bins = sum(4 ** i for i in range(height))
+    return [[n, None if c is None else c * bins]]
+
+
+register("Pooling", "pooling", shape=_shape, deps=_deps)
+register("ROIPooling", "pooling", shape=_roi_shape, deps=_no_deps)
+register("SPP", "pooling", shape=_spp_shape, deps=_no_deps)

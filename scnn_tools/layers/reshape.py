@@ -1,0 +1,167 @@
+"""Layers that rearrange axes: Reshape, Flatten, Permute, and the reductions ArgMax, Reduction."""
+
+from ..fields import IDENTITY, Whole
+from . import fmt_shape, register
+
+
+def _prod(dims):
+    n = 1
+    for d in dims:
+        if d is None:
+            return None
+        n *= d
+    return n
+
+
+def _reshape_range(ctx):
+    r = ctx.p.reshape_param
+    shape = ctx.bottoms[0]
+    n = len(shape)
+    start = r.axis + n + 1 if r.axis < 0 else r.axis
+    if not 0 <= start <= n:
+        ctx.fail(f"axis {r.axis} is out of range for {fmt_shape(shape)}")
+    end = n if r.num_axes == -1 else start + r.num_axes
+    if r.num_axes < -1 or end > n:
+        ctx.fail(f"num_axes {r.num_axes} is out of range for {fmt_shape(shape)} from axis {start}")
+    return start, end
+
+
+def _reshape_shape(ctx):
+    ctx.need_bottoms(1, 1)
+    shape = ctx.bottoms[0]
+    start, end = _reshape_range(ctx)
+    dims = list(ctx.p.reshape_param.shape.dim)
+    out, infer = [], None
+    for i, d in enumerate(dims):
+        if d == 0:
+            if start + i >= len(shape):
+                ctx.fail(f"dim {i} is 0 (copy) but the bottom {fmt_shape(shape)} has no axis {start + i}")
+            out.append(shape[start + i])
+        elif d == -1:
+            if infer is not None:
+                ctx.fail("at most one dim may be -1")
+            infer = i
+            out.append(None)
+        elif d < -1:
+            ctx.fail(f"dim {d} is invalid")
+        else:
+            out.append(d)
+    whole = _prod(shape[start:end])
+    if infer is not None and whole is not None:
+        rest = _prod(d for j, d in enumerate(out) if j != infer)
+        if rest is None or rest == 0 or whole % rest:
+            ctx.fail(f"cannot infer dim {infer}: {whole} elements do not split by {rest} (bottom {fmt_shape(shape)})")
+        out[infer] = whole // rest
+    elif whole is not None and _prod(out) is not None and _prod(out) != whole:
+        ctx.fail(f"{fmt_shape(shape)} has {whole} elements in axes {start}..{end - 1}, "
+                 f"the new shape {fmt_shape(out)} has {_prod(out)}")
+    return [list(shape[:start]) + out + list(shape[end:])]
+
+
+def _reshape_deps(ctx):
+    shape = ctx.bottoms[0]
+    top = ctx.tops[0]
+    start, end = _reshape_range(ctx)
+    new_end = len(top) - (len(shape) - end)
+    deps = {a: [(0, a, IDENTITY)] for a in range(start)}
+    deps.update({new_end + i: [(0, end + i, IDENTITY)] for i in range(len(shape) - end)})
+    if top[start:new_end] == shape[start:end]:
+        deps.update({a: [(0, a, IDENTITY)] for a in range(start, end)})
+    elif len(top) == 4 and new_end > 2:
+        # Space is mixed: every new spatial position may hold any old one.
+        for a in range(max(start, 2), new_end):
+            deps[a] = [(0, b, Whole(shape[b])) for b in range(start, end) if b >= 2]
+    return [deps]
+
+
+def _flatten_range(ctx):
+    ctx.need_bottoms(1, 1)
+    f = ctx.p.flatten_param
+    start = ctx.axis(f.axis)
+    end = ctx.axis(f.end_axis, what="end_axis")
+    if end < start:
+        ctx.fail(f"end_axis {f.end_axis} comes before axis {f.axis}")
+    return start, end
+
+
+def _flatten_shape(ctx):
+    start, end = _flatten_range(ctx)
+    shape = ctx.bottoms[0]
+    return [list(shape[:start]) + [_prod(shape[start:end + 1])] + list(shape[end + 1:])]
+
+
+def _flatten_deps(ctx):
+    start, end = _flatten_range(ctx)
+    rank = len(ctx.bottoms[0])
+    deps = {a: [(0, a, IDENTITY)] for a in range(start)}
+    deps.update({start + 1 + i: [(0, end + 1 + i, IDENTITY)] for i in range(rank - end - 1)})
+    if start == end:
+        deps[start] = [(0, start, IDENTITY)]
+    return [deps]
+
+
+def _permute_order(ctx):
+    ctx.need_bottoms(1, 1)
+    rank = len(ctx.bottoms[0])
+    order = []
+    for a in ctx.p.permute_param.order:
+        if a >= rank or a in order:
+            ctx.fail(f"order {list(ctx.p.permute_param.order)} is not a permutation of {rank} axes")
+        order.append(a)
+    return order + [a for a in range(rank) if a not in order]
+
+
+def _permute_shape(ctx):
+    shape = ctx.bottoms[0]
+    return [[shape[a] for a in _permute_order(ctx)]]
+
+
+def _permute_deps(ctx):
+    return [{i: [(0, a, IDENTITY)] for i, a in enumerate(_permute_order(ctx))}]
+
+
+def _argmax_shape(ctx):
+    ctx.need_bottoms(1, 1)
+    m = ctx.p.argmax_param
+    shape = ctx.bottoms[0]
+    if m.HasField("axis"):
+        axis = ctx.axis(m.axis)
+        if shape[axis] is not None and m.top_k > shape[axis]:
+            ctx.fail(f"top_k {m.top_k} exceeds axis {axis} of size {shape[axis]}")
+        out = list(shape)
+        out[axis] = m.top_k
+        return [out]
+    # Without an axis Caffe ranks everything after the batch axis.
+    return [[shape[0], 2 if m.out_max_val else 1, m.top_k]]
+
+
+def _argmax_deps(ctx):
+    m = ctx.p.argmax_param
+    if not m.HasField("axis"):
+        return [{0: [(0, 0, IDENTITY)]}]
+    axis = ctx.axis(m.axis)
+    return [{a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0])) if a != axis}]
+
+
+def _reduction_shape(ctx):
+    ctx.need_bottoms(1, 1)
+    axis = ctx.axis(ctx.p.reduction_param.axis)
+    return [list(ctx.bottoms[0][:axis])]
+
+
+def _reduction_deps(ctx):
+    axis = ctx.axis(ctx.p.reduction_param.axis)
+    return [{a: [(0, a, IDENTITY)] for a in range(axis)}]
+
+
+def _parameter_shape(ctx):
+    return [list(ctx.p.parameter_param.shape.dim)]
+
+
+register("Reshape", "reshape", shape=_reshape_shape, deps=_reshape_deps)
+register("Flatten", "reshape", shape=_flatten_shape, deps=_flatten_deps)
+register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps)
+register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps)
+register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps)
+register("Parameter", "reshape", shape=_parameter_shape, deps=lambda ctx: [{}],
+         params=lambda ctx: [list(ctx.p.parameter_param.shape.dim)])

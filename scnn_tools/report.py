@@ -1,0 +1,127 @@
+"""An analysis as a person reads it (table), as scripts read it (JSON, CSV)."""
+
+import csv
+import io
+import json
+
+
+def render(result, fmt):
+    if fmt == "json":
+        return json.dumps(result, indent=1) + "\n"
+    if fmt == "csv":
+        return to_csv(result)
+    return to_table(result)
+
+
+def _pair(values, fmt=str):
+    if values is None:
+        return ""
+    shown = ["-" if v is None else fmt(v) for v in values]
+    return shown[0] if shown[0] == shown[1] else "x".join(shown)
+
+
+def _num(v):
+    if v is None:
+        return "?"
+    return f"{v:,}"
+
+
+def _jump(v):
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def _shape(shape):
+    if shape is None:
+        return "?"
+    if not shape:
+        return "scalar"
+    return "x".join("?" if d is None else str(d) for d in shape)
+
+
+def _width(scale):
+    if scale is None or scale.get("width") is None:
+        return ""
+    return f"{scale['width']:.1f}"
+
+
+def to_table(result):
+    other = "exact" if result["scale_model"] == "blog" else "blog"
+    rows, disagree = [], False
+    for layer in result["layers"]:
+        for i, out in enumerate(layer["outputs"]):
+            rf, scale = out["rf"], out["scale"]
+            alt = out["scale_models"][other]
+            differs = (scale is not None and alt is not None and scale.get("width") is not None
+                       and alt.get("width") is not None and abs(scale["width"] - alt["width"]) > 1e-6)
+            disagree = disagree or differs
+            flags = ""
+            if rf is not None:
+                flags = ("G" if any(rf["global"]) else "") + ("" if rf["uniform"] else "N") + \
+                        ("" if rf["aligned"] else "M")
+            rows.append([
+                layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], _shape(out["shape"]),
+                _pair(rf and rf["size"]), _pair(rf and rf["jump"], _jump), _pair(rf and rf["start"], lambda v: f"{v:g}"),
+                _width(scale), "" if scale is None else f"{scale['overlap']:.2f}",
+                (_width(alt) + "*") if differs else "", flags,
+                _num(layer["params"]) if i == 0 else "", _num(layer["macc"]) if i == 0 else "",
+            ])
+    head = ["layer", "type", "blob", "shape", "rf", "jump", "start", "scale", "overlap",
+            f"{other}*", "", "params", "macc"]
+    if not disagree:
+        head[9] = ""
+    widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
+    right = {4, 5, 6, 7, 8, 9, 11, 12}
+
+    def line(cells):
+        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)) if w]
+        return "  ".join(parts).rstrip()
+
+    t = result["totals"]
+    out = [f"{result['net']} ({result['source']}), phase {result['phase']}, input "
+           f"{result['input']['blob']} {_shape(result['input']['shape'])}, scale model {result['scale_model']}",
+           line(head), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    out.append(line(["-" * w for w in widths]))
+    flops = "?" if t["flops"] is None else f"{t['flops']:,}"
+    out.append(f"total: {_num(t['params'])} learnable parameters, {_num(t['macc'])} multiply-adds per image "
+               f"({flops} FLOPs), {_num(t['activations'])} activations per image")
+    out.append("rf, jump, start: receptive field in input pixels (h x w where they differ); scale: width of the "
+               "set of input pixels that can change the centre feature; overlap: share of it the next feature "
+               "along w sees too; G global, N position-dependent (largest size shown), M merging paths "
+               "not aligned")
+    if disagree:
+        out.append(f"* {other} model where it disagrees: the blog model's recurrence assumes regions without "
+                   "holes, and dilated kernels leave holes that the exact model counts as holes")
+    groups = [g for g in result["groups"] if g["params"] or g["macc"]]
+    if groups:
+        out.append("by name prefix: " + ", ".join(f"{g['group']} {_num(g['params'])} params {_num(g['macc'])} macc"
+                                                for g in groups))
+    for w in result["warnings"]:
+        where = f"line {w['line']}: " if w.get("line") else ""
+        out.append(f"warning: {where}{w['message']}")
+    return "\n".join(out) + "\n"
+
+
+CSV_COLUMNS = ["layer", "type", "blob", "shape", "rf_h", "rf_w", "jump_h", "jump_w", "start_h", "start_w",
+               "padding_h", "padding_w", "uniform", "aligned", "global_h", "global_w",
+               "scale_area", "scale_width", "scale_overlap", "params", "macc"]
+
+
+def to_csv(result):
+    f = io.StringIO()
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for layer in result["layers"]:
+        for out in layer["outputs"]:
+            rf, scale = out["rf"] or {}, out["scale"] or {}
+            row = [layer["name"], layer["type"], out["blob"], _shape(out["shape"])]
+            for key in ("size", "jump", "start", "padding"):
+                row += rf.get(key) or ["", ""]
+            row += [rf.get("uniform", ""), rf.get("aligned", "")]
+            row += rf.get("global") or ["", ""]
+            row += [scale.get("area", ""), scale.get("width", ""), scale.get("overlap", "")]
+            row += [layer["params"], layer["macc"]]
+            w.writerow(["" if v is None else v for v in row])
+    return f.getvalue()
