@@ -65,10 +65,11 @@ def common(s, t):
 class Window:
     """Top position o reads bottom positions o*s - p + t*d, t = 0..k-1 (convolution, pooling)."""
 
-    __slots__ = ("s", "p", "k", "d")
+    __slots__ = ("s", "p", "k", "d", "centre")
 
     def __init__(self, s, p, k, d=1):
         self.s, self.p, self.k, self.d = s, p, k, d
+        self.centre = (Fraction((k - 1) * d, 2) - p, Fraction(s))
 
     def taps(self, o):
         start = o * self.s - self.p
@@ -96,10 +97,11 @@ def shifted(offset):
 class Transposed:
     """Deconvolution: top o reads bottom i where o = i*s - p + t*d."""
 
-    __slots__ = ("s", "p", "k", "d")
+    __slots__ = ("s", "p", "k", "d", "centre")
 
     def __init__(self, s, p, k, d=1):
         self.s, self.p, self.k, self.d = s, p, k, d
+        self.centre = ((p - Fraction((k - 1) * d, 2)) / s, Fraction(1, s))
 
     def taps(self, o):
         s = self.s
@@ -114,10 +116,11 @@ class Transposed:
 class Interp:
     """Bilinear, corners aligned: top o reads floor(o*r) and, unless o*r is whole, the next one."""
 
-    __slots__ = ("r", "off")
+    __slots__ = ("r", "off", "centre")
 
     def __init__(self, r, off):
         self.r, self.off = Fraction(r), off
+        self.centre = (Fraction(off), self.r)
 
     def taps(self, o):
         e = o * self.r
@@ -133,10 +136,11 @@ class Interp:
 class Nearest:
     """Top o reads bottom floor(o / scale) (unpooling, nearest-neighbour upsampling)."""
 
-    __slots__ = ("scale",)
+    __slots__ = ("scale", "centre")
 
     def __init__(self, scale):
         self.scale = scale
+        self.centre = (-Fraction(scale - 1, 2 * scale), Fraction(1, scale))
 
     def taps(self, o):
         return (o // self.scale,)
@@ -150,10 +154,11 @@ class Nearest:
 class Whole:
     """Every top position reads every real bottom position 0..n-1 (global pooling)."""
 
-    __slots__ = ("n",)
+    __slots__ = ("n", "centre")
 
     def __init__(self, n):
         self.n = n
+        self.centre = (Fraction(n - 1, 2), Fraction(0))
 
     def taps(self, o):
         return range(self.n)
@@ -172,10 +177,11 @@ class Piece:
     pieces, which is what a padded consumer of the concatenation sees.
     """
 
-    __slots__ = ("start", "size", "first", "last")
+    __slots__ = ("start", "size", "first", "last", "centre")
 
     def __init__(self, start, size, first, last):
         self.start, self.size, self.first, self.last = start, size, first, last
+        self.centre = (Fraction(-start), Fraction(1))
 
     def span(self, a, b):
         lo = a if self.first else max(a, self.start)
@@ -195,12 +201,17 @@ def interp_map(in_size, out_size, pad_beg=0):
 
 # -------------------------------------------------------------------- fields
 class Affine:
-    """set(o) = base + jump*o."""
+    """set(o) = base + jump*o.
 
-    __slots__ = ("base", "jump", "glob", "aligned")
+    Besides the sets, every field keeps `centre` = (a, b): the input position
+    a + b*o at the centre of the kernels that position o is computed with, as
+    Caffe's coord_map does. Merged paths are aligned when their centres are.
+    """
 
-    def __init__(self, base, jump, glob=False, aligned=True):
-        self.base, self.jump, self.glob, self.aligned = base, jump, glob, aligned
+    __slots__ = ("base", "jump", "glob", "aligned", "centre")
+
+    def __init__(self, base, jump, glob=False, aligned=True, centre=(0, 1)):
+        self.base, self.jump, self.glob, self.aligned, self.centre = base, jump, glob, aligned, centre
 
     def at(self, o):
         return shift(self.base, self.jump * o) if o else self.base
@@ -209,10 +220,10 @@ class Affine:
 class Table:
     """set(o) for o in a window [first, first + len(sets))."""
 
-    __slots__ = ("first", "sets", "glob", "aligned")
+    __slots__ = ("first", "sets", "glob", "aligned", "centre")
 
-    def __init__(self, first, sets, glob=False, aligned=True):
-        self.first, self.sets, self.glob, self.aligned = first, sets, glob, aligned
+    def __init__(self, first, sets, glob=False, aligned=True, centre=(0, 1)):
+        self.first, self.sets, self.glob, self.aligned, self.centre = first, sets, glob, aligned, centre
 
     def at(self, o):
         i = o - self.first
@@ -222,7 +233,20 @@ class Table:
 
 
 def image_field():
-    return Affine(((0, 0),), 1)
+    return Affine(((0, 0),), 1, centre=(Fraction(0), Fraction(1)))
+
+
+def globally(field):
+    """A copy of `field` marked global (fields are shared between blobs, never changed)."""
+    if isinstance(field, Affine):
+        return Affine(field.base, field.jump, True, field.aligned, field.centre)
+    return Table(field.first, field.sets, True, field.aligned, field.centre)
+
+
+def _through(centre, index_map):
+    a, b = centre
+    alpha, beta = index_map.centre
+    return a + b * alpha, b * beta
 
 
 def compress(table):
@@ -235,7 +259,7 @@ def compress(table):
     for i, s in enumerate(sets):
         if s != shift(base, jump * (table.first + i)):
             return table
-    return Affine(base, jump, table.glob, table.aligned)
+    return Affine(base, jump, table.glob, table.aligned, table.centre)
 
 
 def combine(deps, window, size):
@@ -246,21 +270,16 @@ def combine(deps, window, size):
     if len(deps) == 1 and deps[0][1] is IDENTITY:
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
     glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
-    aligned = all(f.aligned for f, _ in deps)
+    centres = {_through(f.centre, m) for f, m in deps}
+    aligned = all(f.aligned for f, _ in deps) and len(centres) == 1
+    centre = _through(deps[0][0].centre, deps[0][1])
     if all(isinstance(f, Affine) and m.affine is not None for f, m in deps):
         parts = [m.affine(f.base, f.jump) for f, m in deps]
         if len({j for _, j in parts}) == 1:
-            if len(parts) > 1:
-                aligned = aligned and len({_centre(b) for b, _ in parts}) == 1
-            return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned)
+            return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
     first, last = window
-    sets = []
-    for o in range(first, last + 1):
-        per_dep = [union(f.at(i) for i in m.taps(o)) for f, m in deps]
-        if len(per_dep) > 1 and aligned and 0 <= o < size:
-            aligned = len({_centre(s) for s in per_dep}) == 1
-        sets.append(union(per_dep))
-    return compress(Table(first, sets, glob, aligned))
+    sets = [union(f.at(i) for f, m in deps for i in m.taps(o)) for o in range(first, last + 1)]
+    return compress(Table(first, sets, glob, aligned, centre))
 
 
 def pieces(parts, window, size):
@@ -278,30 +297,36 @@ def pieces(parts, window, size):
         return field.at(o - start)
 
     glob = all(f.glob for f, _, _ in parts)
-    aligned = all(f.aligned for f, _, _ in parts)
-    real = compress(Table(0, [at(o) for o in range(size)], glob, aligned))
+    centres = {_through(f.centre, Piece(start, n, False, False)) for f, start, n in parts}
+    aligned = all(f.aligned for f, _, _ in parts) and len(centres) == 1
+    centre = _through(parts[0][0].centre, Piece(parts[0][1], parts[0][2], False, False))
+    real = compress(Table(0, [at(o) for o in range(size)], glob, aligned, centre))
     if isinstance(real, Affine):
         return real
     first, last = window
-    return compress(Table(first, [at(o) for o in range(first, last + 1)], glob, aligned))
-
-
-def _centre(s):
-    return s[0][0] + s[-1][1]  # twice the centre: stays an integer
+    return compress(Table(first, [at(o) for o in range(first, last + 1)], glob, aligned, centre))
 
 
 def global_by_coverage(field, size, extent):
-    """True where every real position sees the whole input extent and no position differs."""
+    """True where every real position sees the whole input extent and no position differs from another."""
     if field.glob:
         return True
+    if size < 2:
+        return False
     first = field.at(0)
     if first[0][0] > 0 or first[-1][1] < extent - 1:
         return False
-    if size == 1:
-        return True
     if isinstance(field, Affine):
         return field.jump == 0
     return all(field.at(o) == first for o in range(size))
+
+
+def reads_everything(index_map, top_size, bottom_size):
+    """A one-position top axis computed from every position of a longer bottom axis."""
+    if top_size != 1 or bottom_size < 2:
+        return False
+    taps = set(index_map.taps(0))
+    return all(i in taps for i in range(bottom_size))
 
 
 # ---------------------------------------------------------------- the walk
@@ -360,11 +385,14 @@ def compute(graph, blob_shapes, deps, image):
         for top, per_axis in zip(node.tops, node_deps):
             out = {}
             for a, items in per_axis.items():
-                found = []
+                found, whole = [], False
                 for b, ba, index_map in items:
                     t = traced[node.bottoms[b]]
                     if t is not None and ba in t.axes:
                         found.append((t.axes[ba], index_map))
+                        if not isinstance(index_map, Piece):
+                            whole = whole or reads_everything(index_map, blob_shapes[top][a],
+                                                              blob_shapes[node.bottoms[b]][ba])
                 if not found or len({image_axis for (image_axis, _), _ in found}) != 1:
                     continue
                 image_axis = found[0][0][0]
@@ -378,8 +406,8 @@ def compute(graph, blob_shapes, deps, image):
                     field = pieces([(f, m.start, m.size) for (_, f), m in found], window, size)
                 else:
                     field = combine([(f, m) for (_, f), m in found], window, size)
-                if not field.glob and global_by_coverage(field, size, extent[image_axis]):
-                    field.glob = True  # so that everything computed from it is global too
+                if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
+                    field = globally(field)  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
             if out:
                 traced[top] = Traced(out)

@@ -17,7 +17,7 @@ from .upgrade import upgrade
 
 class NetFile:
     def __init__(self, source, text, net, fmt, steps, layer_lines, warnings):
-        self.source = source          # the path as given, or "-" for stdin
+        self.source = str(source)     # the path as given, or "-" for stdin
         self.text = text              # the file's text ("" for binary files)
         self.net = net                # caffe_pb2.NetParameter, V2
         self.format = fmt             # 'V0', 'V1', 'V2' or 'binary'

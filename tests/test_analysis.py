@@ -1,0 +1,340 @@
+"""The analysis of real nets against published values (shared/reference/known_values.md), values
+fixed in the files themselves, and the outputs of the original spatial-scale code."""
+
+import json
+import math
+
+import pytest
+
+from scnn_tools.analysis import analyze, query
+from scnn_tools.errors import InputError
+from scnn_tools.reader import read_text
+from scnn_tools.analysis import Analysis, report
+
+from conftest import CORPUS, REFERENCE, needs_shared
+
+pytestmark = needs_shared
+
+
+def outputs(result):
+    return {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+
+
+def layers(result):
+    return {layer["name"]: layer for layer in result["layers"]}
+
+
+def rf(out):
+    """(size, jump, padding) of a square field."""
+    r = out["rf"]
+    assert r["size"][0] == r["size"][1] and r["jump"][0] == r["jump"][1] and r["padding"][0] == r["padding"][1]
+    return r["size"][0], r["jump"][0], r["padding"][0]
+
+
+@pytest.fixture(scope="module")
+def alexnet():
+    return analyze(CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt")
+
+
+def test_alexnet_receptive_fields(alexnet):
+    # google-research/receptive_field's alexnet_v2 rows, which apply to BVLC AlexNet.
+    expected = {"conv1": (11, 4, 0), "pool1": (19, 8, 0), "conv2": (51, 8, 16), "conv3": (99, 16, 32),
+                "conv4": (131, 16, 48), "conv5": (163, 16, 64), "pool5": (195, 32, 64)}
+    out = outputs(alexnet)
+    assert {name: rf(out[name]) for name in expected} == expected
+    assert out["pool5"]["shape"] == [10, 256, 6, 6]
+    assert out["fc6"]["rf"] is None and out["fc6"]["scale"] is None
+
+
+def test_alexnet_cost(alexnet):
+    by_layer = layers(alexnet)
+    macc = {"conv1": 105415200, "conv2": 223948800, "conv3": 149520384, "conv4": 112140288, "conv5": 74760192,
+            "fc6": 37748736, "fc7": 16777216, "fc8": 4096000}
+    assert {name: by_layer[name]["macc"] for name in macc} == macc
+    assert alexnet["totals"]["params"] == 60965224
+    assert alexnet["totals"]["macc"] == 724406816
+    assert alexnet["totals"]["flops"] == 2 * 724406816
+
+
+def test_alexnet_json_keeps_the_design_contract(alexnet):
+    conv1 = layers(alexnet)["conv1"]
+    assert conv1["params"] == 34944 and conv1["bottoms"] == ["data"] and conv1["tops"] == ["conv1"]
+    out = conv1["outputs"][0]
+    assert out["rf"] == {"size": [11, 11], "jump": [4, 4], "start": [5.0, 5.0], "padding": [0, 0],
+                         "uniform": True, "aligned": True, "global": [False, False]}
+    assert out["scale"]["area"] == 121 and out["scale"]["width"] == 11.0
+    assert out["scale"]["overlap"] == pytest.approx(7 / 11)
+    assert alexnet["schema"] == "scnn-tools.analysis/1"
+    assert alexnet["input"] == {"blob": "data", "shape": [10, 3, 227, 227]}
+    # In-place layers have an output entry too: the blob after them.
+    assert layers(alexnet)["relu1"]["outputs"][0]["blob"] == "conv1"
+    json.dumps(alexnet)
+
+
+def test_vgg16_receptive_fields_and_cost():
+    result = analyze(CORPUS / "ry__tensorflow-vgg16/VGG_2014_16.prototxt")
+    expected = {"conv1_1": (3, 1, 1), "pool1": (6, 2, 2), "conv2_1": (10, 2, 4), "pool2": (16, 4, 6),
+                "conv3_1": (24, 4, 10), "conv3_2": (32, 4, 14), "pool3": (44, 8, 18), "conv4_1": (60, 8, 26),
+                "conv4_2": (76, 8, 34), "pool4": (100, 16, 42), "conv5_1": (132, 16, 58),
+                "conv5_2": (164, 16, 74), "pool5": (212, 32, 90)}
+    out = outputs(result)
+    assert {name: rf(out[name]) for name in expected} == expected
+    assert out["pool5"]["shape"][2:] == [7, 7]
+    assert result["totals"]["params"] == 138357544
+    assert result["totals"]["macc"] == 15470264320
+
+
+@pytest.mark.parametrize("depth, size, padding, learnable, paper_gmacc", [
+    (50, 483, 239, 25557096, 3.8), (101, 1027, 511, 44549160, 7.6), (152, 1507, 751, 60192808, 11.3),
+])
+def test_caffe_resnets(depth, size, padding, learnable, paper_gmacc):
+    result = analyze(CORPUS / f"KaimingHe__deep-residual-networks/prototxt/ResNet-{depth}-deploy.prototxt")
+    out = outputs(result)
+    assert rf(out["res5c"]) == (size, 32, padding)
+    assert out["res5c"]["rf"]["aligned"] and out["res5c"]["rf"]["uniform"]
+    # Caffe's ResNets stride in the first unit of a block (google-research's FAQ): stride 4/8/16 at block ends.
+    if depth == 50:
+        assert [rf(out[b]) for b in ("res2c", "res3d", "res4f")] == [(35, 4, 15), (99, 8, 47), (291, 16, 143)]
+    # Learnable parameters only: BatchNorm's mean and variance are statistics (known_values.md, section 4).
+    assert result["totals"]["params"] == learnable
+    # The paper's figure is multiply-adds, to two significant digits.
+    assert result["totals"]["macc"] / 1e9 == pytest.approx(paper_gmacc, rel=0.02)
+    assert out["pool1"]["shape"][2:] == [56, 56]  # 112 -> 56 needs Caffe's ceil rounding
+    assert out["pool5"]["rf"]["global"] == [True, True]
+
+
+def test_classification_parameter_counts():
+    counts = {"BVLC__caffe/models/bvlc_googlenet/deploy.prototxt": 6998552,
+              "forresti__SqueezeNet/SqueezeNet_v1.0/deploy.prototxt": 1248424,
+              "forresti__SqueezeNet/SqueezeNet_v1.1/deploy.prototxt": 1235496,
+              "BVLC__caffe/examples/mnist/lenet.prototxt": 431080}
+    for rel, params in counts.items():
+        assert analyze(CORPUS / rel)["totals"]["params"] == params, rel
+
+
+def test_lenet_shapes():
+    out = outputs(analyze(CORPUS / "BVLC__caffe/examples/mnist/lenet.prototxt"))
+    assert [out[b]["shape"][2] for b in ("data", "conv1", "pool1", "conv2", "pool2")] == [28, 24, 12, 8, 4]
+    assert by_name_params(CORPUS / "BVLC__caffe/examples/mnist/lenet.prototxt") == \
+        {"conv1": 520, "conv2": 25050, "ip1": 400500, "ip2": 5010}
+
+
+def by_name_params(path):
+    return {layer["name"]: layer["params"] for layer in analyze(path)["layers"] if layer["params"]}
+
+
+def test_mobilenet_v1_field():
+    out = outputs(analyze(CORPUS / "shicai__MobileNet-Caffe/mobilenet_deploy.prototxt"))
+    # RF and stride as TF-Slim's mobilenet_v1; Caffe pads symmetrically: (315 - 1) / 2.
+    assert rf(out["conv6/sep"]) == (315, 32, 157)
+
+
+@pytest.mark.parametrize("rel, size, final", [
+    ("hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt", 60, 473),
+    ("hszhao__PSPNet/evaluation/prototxt/pspnet101_cityscapes_713.prototxt", 90, 713),
+    ("hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt", 60, 473),
+])
+def test_pspnet_feature_map_and_output(rel, size, final):
+    result = analyze(CORPUS / rel)
+    out = outputs(result)
+    assert out["conv5_3"]["shape"][2:] == [size, size]
+    assert out["conv6_interp"]["shape"][2:] == [final, final]
+    # After the pyramid (a 1x1 bin interpolated back over the map) every feature sees all of the image.
+    assert out["conv5_4"]["rf"]["global"] == [True, True]
+    assert out["conv5_3"]["rf"]["global"] == [False, False]
+
+
+def test_fcn8s_crops_align_the_fused_paths():
+    result = analyze(CORPUS / "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt")
+    out = outputs(result)
+    assert out["score"]["shape"] == [1, 21, 500, 500]
+    # The offsets the authors computed with coord_map make the summed paths share centres.
+    for blob in ("fuse_pool4", "fuse_pool3", "score"):
+        assert out[blob]["rf"]["aligned"], blob
+    # A crop with a different offset breaks that, and the tool says so.
+    text = (CORPUS / "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt").read_text()
+    shifted = text.replace("offset: 9", "offset: 10")
+    assert shifted != text
+    moved = outputs(report(Analysis(read_text(shifted, "moved.prototxt"))))
+    assert not moved["fuse_pool3"]["rf"]["aligned"]
+
+
+def test_ssd_priors_and_ceil_pooling():
+    out = outputs(analyze(CORPUS / "shangzw12__ssd/models/VGGNet/VOC0712/SSD_300x300/deploy.prototxt"))
+    assert out["mbox_priorbox"]["shape"] == [1, 2, 8732 * 4]
+    assert out["pool3"]["shape"][2:] == [38, 38]  # 75 -> 38 with Caffe's ceil
+    assert out["detection_out"]["shape"] == [1, 1, None, 7]
+    mobile = outputs(analyze(CORPUS / "chuanqi305__MobileNet-SSD/deploy.prototxt"))
+    assert mobile["mbox_priorbox"]["shape"] == [1, 2, 1917 * 4]
+
+
+def test_segnet_unpooling_restores_ceil_pooled_sizes():
+    out = outputs(analyze(CORPUS / "alexgkendall__SegNet-Tutorial/Example_Models/segnet_model_driving_webdemo.prototxt"))
+    assert out["pool4"]["shape"][2:] == [23, 30] and out["pool5"]["shape"][2:] == [12, 15]
+    assert out["pool5_D"]["shape"][2:] == [23, 30] and out["pool4_D"]["shape"][2:] == [45, 60]
+    assert out["conv1_1_D"]["shape"][2:] == [360, 480]
+
+
+def test_segnet_from_its_data_layer_needs_and_takes_an_input_shape():
+    path = CORPUS / "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt"
+    with pytest.raises(InputError, match=r"input 'data' is not fully declared .*--input-shape"):
+        analyze(path)
+    out = outputs(analyze(path, image_shape=[1, 3, 360, 480]))
+    assert out["conv1_1_D"]["shape"] == [1, 11, 360, 480]
+
+
+def test_scnn_host_and_deeplab_feature_maps():
+    host = outputs(analyze(CORPUS / "XingangPan__SCNN-prototxt-generator/examples/resnet101.prototxt"))
+    assert host["conv5_5"]["shape"] == [1, 128, 46, 46]
+    deeplab = outputs(analyze(CORPUS / "DrSleep__tensorflow-deeplab-resnet/misc/deploy.prototxt"))
+    assert deeplab["fc1_voc12"]["shape"][2:] == [41, 41]
+
+
+def test_after_an_scnn_block_every_feature_sees_the_whole_map():
+    result = analyze(CORPUS / "XingangPan__SCNN-prototxt-generator/examples/resnet101_SCNN.prototxt")
+    out = outputs(result)
+    assert out["SCNN"]["shape"] == out["conv5_5"]["shape"] == [1, 128, 46, 46]
+    assert out["conv5_5"]["rf"]["global"] == [False, False]
+    for blob in ("SCNN", "conv6", "conv6_interp"):
+        assert out[blob]["rf"]["global"] == [True, True], blob
+    # The four message kernels are shared by name: 4 x 128 x 128 x 9 parameters in all.
+    block = sum(layer["params"] for layer in result["layers"] if layer["name"].startswith("SCNN_"))
+    assert block == 4 * 128 * 128 * 9
+
+
+def test_an_scnn_block_alone_sees_exactly_its_map():
+    # The fragment's free input is the image: after the block each feature sees all 5 rows, no more.
+    result = analyze(REFERENCE / "scnn/SCNN_5_7_16.prototxt", named={"conv5_5": [1, 16, 5, 7]})
+    out = outputs(result)["SCNN"]
+    assert out["shape"] == [1, 16, 5, 7]
+    assert out["rf"]["size"][0] == 5 and out["rf"]["padding"][0] == 0 and out["rf"]["jump"] == [0, 0]
+    assert out["rf"]["global"] == [True, True] and out["rf"]["uniform"]
+    assert out["scale"]["overlap"] == 1.0
+    with pytest.raises(InputError, match=r"input 'conv5_5' is not fully declared"):
+        analyze(REFERENCE / "scnn/SCNN_5_7_16.prototxt")
+
+
+def test_dilation_holes_count_as_holes():
+    # Five 3x3 convolutions with dilation 2: a 21x21 box but 11x11 pixels (DESIGN.md).
+    net = 'input: "data" input_dim: [1, 1, 64, 64]\n' + "".join(
+        f'layer {{ name: "d{i}" type: "Convolution" bottom: "{"data" if i == 1 else f"d{i - 1}"}" top: "d{i}" '
+        'convolution_param { num_output: 1 kernel_size: 3 dilation: 2 pad: 2 } }\n' for i in range(1, 6))
+    result = report(Analysis(read_text(net)))
+    last = outputs(result)["d5"]
+    assert last["rf"]["size"] == [21, 21]
+    assert last["scale"]["area"] == 121 and last["scale"]["width"] == 11.0
+    assert last["scale_models"]["blog"]["width"] == 243.0  # the original's 3**5
+
+
+def test_query_gives_the_box_of_one_feature():
+    path = CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt"
+    q = query(path, "pool5", 0, 5)
+    # start 33, jump 32, size 195 (Hien's guide: centre = start + index * jump).
+    assert q["center"] == [33.0, 33.0 + 5 * 32]
+    assert q["box"] == {"y": [33 - 97, 33 + 97], "x": [193 - 97, 193 + 97]}
+    assert q["clipped"] == {"y": [0, 130], "x": [96, 226]}
+    with pytest.raises(InputError, match="outside blob 'pool5'"):
+        query(path, "pool5", 0, 6)
+    with pytest.raises(InputError, match="no spatial axes"):
+        query(path, "fc6", 0, 0)
+
+
+# ----------------------------------------------------- the blog's scale model
+PROFILE = REFERENCE / "spatial_scale/resnet50_profile.json"
+CASES = REFERENCE / "spatial_scale/cases.json"
+
+
+def test_blog_model_reproduces_the_original_resnet50_profile():
+    profile = json.loads(PROFILE.read_text())
+    result = analyze(CORPUS / "KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt",
+                     scale_model="blog")
+    out = outputs(result)
+    for row in profile["layers"]:
+        blog = out[row["caffe_name"]]["scale"]
+        assert blog["area"] == pytest.approx(row["S"], rel=1e-9), row["caffe_name"]
+        assert blog["overlap"] == pytest.approx(row["P"], abs=1e-6), row["caffe_name"]
+    widths = {b: out[b]["scale"]["width"] for b in ("res2c", "res3d", "res4f", "res5c")}
+    assert widths == pytest.approx({"res2c": 35, "res3d": 99, "res4f": 291, "res5c": 483})
+    # Without holes the two models agree.
+    for b in ("res2c", "res3d", "res4f", "res5c"):
+        assert out[b]["scale_models"]["exact"]["width"] == pytest.approx(out[b]["scale"]["width"])
+
+
+KINDS = {
+    "conv_3x3_stride_1": ["conv 3 1 1 1"],
+    "conv_3x3_stride_2": ["conv 3 2 1 1"],
+    "conv_1x1_stride_1": ["conv 1 1 0 1"],
+    "conv_1x1_stride_2": ["conv 1 2 0 1"],
+    "conv_7x7_stride_2": ["conv 7 2 3 1"],
+    "conv_3x3_stride_1_dilate_2": ["conv 3 1 2 2"],
+    "pooling_2x2_stride_2": ["pool 2 2 0"],
+    "pooling_3x3_stride_2": ["pool 3 2 0"],
+    "conv_3x3_stride_1_pooling_2x2_stride_2": ["conv 3 1 1 1", "pool 2 2 0"],
+}
+
+
+def case_net(kinds):
+    lines, bottom, tops = ['input: "data" input_dim: [1, 1, 1024, 1024]'], "data", []
+    for i, kind in enumerate(kinds):
+        for j, spec in enumerate(KINDS[kind]):
+            op, *nums = spec.split()
+            top = f"l{i}_{j}"
+            if op == "conv":
+                k, s, p, d = nums
+                lines.append(f'layer {{ name: "{top}" type: "Convolution" bottom: "{bottom}" top: "{top}" '
+                             f'convolution_param {{ num_output: 1 kernel_size: {k} stride: {s} pad: {p} '
+                             f'dilation: {d} }} }}')
+            else:
+                k, s, p = nums
+                lines.append(f'layer {{ name: "{top}" type: "Pooling" bottom: "{bottom}" top: "{top}" '
+                             f'pooling_param {{ pool: MAX kernel_size: {k} stride: {s} pad: {p} }} }}')
+            bottom = top
+        tops.append(bottom)
+    return "\n".join(lines), tops
+
+
+@pytest.mark.parametrize("case", sorted(k for k, v in json.loads(CASES.read_text()).items() if "layers" in v)
+                         if CASES.is_file() else [])
+def test_blog_model_reproduces_the_original_case_studies(case):
+    data = json.loads(CASES.read_text())[case]
+    text, tops = case_net(data["layers"])
+    out = outputs(report(Analysis(read_text(text, case)), "blog"))
+    for i, top in enumerate(tops, 1):
+        blog = out[top]["scale"]
+        assert blog["area"] == pytest.approx(data["S_profile"][i], rel=1e-9, abs=1e-6), (case, i)
+        assert blog["overlap"] == pytest.approx(data["P_profile"][i], abs=1e-6), (case, i)
+        # The exact model: the bounding box the original's file lists beside it.
+        assert out[top]["rf"]["size"][0] == data["exact_bbox_rf_profile"][i], (case, i)
+        if data["S_profile"][i] < 0:
+            assert blog["width"] is None  # the original's dilated formula goes negative
+
+
+# ------------------------------------------------------------------ errors
+def net_error(text):
+    with pytest.raises(InputError) as info:
+        Analysis(read_text(text, "bad.prototxt"))
+    return info.value
+
+
+def test_shapes_that_cannot_meet_name_the_layer_and_both_shapes():
+    e = net_error('input: "a" input_dim: [1, 3, 8, 8]\ninput: "b" input_dim: [1, 3, 9, 8]\n'
+                  'layer { name: "sum" type: "Eltwise" bottom: "a" bottom: "b" top: "s" }\n')
+    assert e.layer == "sum" and e.line == 3
+    assert "'a' is (1, 3, 8, 8), 'b' is (1, 3, 9, 8)" in e.message
+
+
+@pytest.mark.parametrize("layer, words", [
+    ('type: "Convolution" convolution_param { num_output: 4 kernel_size: 11 }', "kernel extent 11 does not fit"),
+    ('type: "Convolution" convolution_param { kernel_size: 3 }', "num_output is required"),
+    ('type: "Convolution" convolution_param { num_output: 4 kernel_size: 3 group: 2 }', "group 2 must divide"),
+    ('type: "Pooling" pooling_param { kernel_size: 3 pad: 3 }', "pad (3, 3) must be smaller than the kernel"),
+    ('type: "Pooling" pooling_param { pool: MAX }', "kernel_size (or kernel_h and kernel_w) is required"),
+    ('type: "Slice" slice_param { axis: 2 slice_point: 3 slice_point: 2 } top: "t2" top: "t3"',
+     "slice points [3, 2] must increase strictly"),
+    ('type: "Reshape" reshape_param { shape { dim: 7 dim: -1 } }', "cannot infer dim 1"),
+    ('type: "Concat" bottom: "data2" concat_param { axis: 1 }', "bottoms must agree on every axis but 1"),
+])
+def test_impossible_layers_are_errors_naming_the_layer(layer, words):
+    e = net_error('input: "data" input_dim: [1, 3, 8, 8]\ninput: "data2" input_dim: [1, 3, 4, 4]\n'
+                  f'layer {{ name: "bad" bottom: "data" top: "t" {layer} }}\n')
+    assert e.layer == "bad" and words in e.message

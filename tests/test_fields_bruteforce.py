@@ -1,0 +1,312 @@
+"""Receptive fields of random nets against a direct walk over input indices.
+
+Each net is built from convolutions (asymmetric kernels, strides, pads,
+dilations), poolings (Caffe's ceil rule), residual sums, channel concats,
+spatial slices put back together through different branches, crops,
+deconvolutions, nearest upsampling and interpolation. The brute force below
+knows nothing of the engine: per axis it defines, by each operation's
+definition, the set of input pixels a position depends on, memoized, and
+computes shapes with Caffe's formulas. Every blob's size, jump, start,
+padding, uniformity and exact centre area are then compared.
+"""
+
+import random
+from fractions import Fraction
+from functools import lru_cache
+from math import floor
+
+import pytest
+
+from scnn_tools.analysis import Analysis, report
+from scnn_tools.reader import read_text
+
+
+class Net:
+    """A random net, as prototxt text and as per-axis definitions for the brute force."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.lines = []
+        self.blobs = {}      # name -> (sizes per axis [h, w], definition per axis)
+        self.channels = {}   # name -> channels
+        self.order = []
+        h, w = self.rng.randint(18, 48), self.rng.randint(18, 48)
+        self.lines.append(f'input: "data" input_dim: 1 input_dim: 2 input_dim: {h} input_dim: {w}')
+        self._add("data", [h, w], [("input",), ("input",)])
+        self.n = 0
+
+    def _add(self, name, sizes, defs, channels=2):
+        self.blobs[name] = (sizes, defs)
+        self.channels[name] = channels
+        self.order.append(name)
+
+    def _name(self, prefix):
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def pick(self):
+        recent = self.order[-3:]
+        return self.rng.choice(recent)
+
+    # ------------------------------------------------------------ operations
+    def conv(self, bottom, geo=None, name=None, channels=2):
+        """geo: per axis (k, s, p, d); random when not given. Returns the top or None."""
+        sizes = self.blobs[bottom][0]
+        if geo is None:
+            geo = []
+            for _ in range(2):
+                k = self.rng.choice([1, 2, 3, 3, 5])
+                s = self.rng.choice([1, 1, 2, 3])
+                d = self.rng.choice([1, 1, 2, 3])
+                p = self.rng.randint(0, (k - 1) * d)
+                geo.append((k, s, p, d))
+        out = [(n + 2 * p - (d * (k - 1) + 1)) // s + 1 for n, (k, s, p, d) in zip(sizes, geo)]
+        if min(out) < 1:
+            return None
+        top = name or self._name("conv")
+        (kh, sh, ph, dh), (kw, sw, pw, dw) = geo
+        dil = f"dilation: {dh} " if dh == dw else ""
+        if dh != dw:
+            return None  # Caffe's dilation takes one value or one per axis; keep to the common form
+        self.lines.append(f'layer {{ name: "{top}" type: "Convolution" bottom: "{bottom}" top: "{top}" '
+                          f'convolution_param {{ num_output: {channels} kernel_h: {kh} kernel_w: {kw} stride_h: {sh} '
+                          f'stride_w: {sw} pad_h: {ph} pad_w: {pw} {dil}}} }}')
+        self._add(top, out, [("window", bottom, a, k, s, p, d) for a, (k, s, p, d) in enumerate(geo)], channels)
+        return top
+
+    def pool(self, bottom):
+        sizes = self.blobs[bottom][0]
+        geo, out = [], []
+        for n in sizes:
+            k = self.rng.choice([2, 3])
+            s = self.rng.choice([1, 2, 2])
+            p = self.rng.randint(0, k - 1)
+            if n + 2 * p < k:
+                return None
+            m = -(-(n + 2 * p - k) // s) + 1  # Caffe: ceil, then drop a window starting in the padding
+            if p and (m - 1) * s >= n + p:
+                m -= 1
+            geo.append((k, s, p))
+            out.append(m)
+        top = self._name("pool")
+        (kh, sh, ph), (kw, sw, pw) = geo
+        self.lines.append(f'layer {{ name: "{top}" type: "Pooling" bottom: "{bottom}" top: "{top}" pooling_param '
+                          f'{{ pool: MAX kernel_h: {kh} kernel_w: {kw} stride_h: {sh} stride_w: {sw} pad_h: {ph} '
+                          f'pad_w: {pw} }} }}')
+        self._add(top, out, [("window", bottom, a, k, s, p, 1) for a, (k, s, p) in enumerate(geo)],
+                  self.channels[bottom])
+        return top
+
+    def _same_size_conv(self, bottom, channels=2, geo=None):
+        if geo is not None:
+            return self.conv(bottom, geo, channels=channels)
+        geo = []
+        for _ in range(2):
+            k = self.rng.choice([1, 3, 5])
+            d = self.rng.choice([1, 2, 3])
+            geo.append((k, 1, d * (k - 1) // 2, d))
+        if geo[0][3] != geo[1][3]:
+            geo[1] = (geo[1][0], 1, geo[0][3] * (geo[1][0] - 1) // 2, geo[0][3])
+        return self.conv(bottom, geo, channels=channels)
+
+    def residual(self, bottom):
+        branch = self._same_size_conv(bottom, self.channels[bottom])
+        top = self._name("sum")
+        self.lines.append(f'layer {{ name: "{top}" type: "Eltwise" bottom: "{bottom}" bottom: "{branch}" '
+                          f'top: "{top}" }}')
+        sizes = self.blobs[bottom][0]
+        self._add(top, sizes, [("union", [(bottom, a), (branch, a)]) for a in range(2)], self.channels[bottom])
+        return top
+
+    def channel_concat(self, bottom):
+        a, b = self._same_size_conv(bottom), self._same_size_conv(bottom)
+        top = self._name("cat")
+        self.lines.append(f'layer {{ name: "{top}" type: "Concat" bottom: "{a}" bottom: "{b}" top: "{top}" }}')
+        self._add(top, self.blobs[bottom][0], [("union", [(a, x), (b, x)]) for x in range(2)], 4)
+        return top
+
+    def spatial_concat(self, bottom):
+        sizes = self.blobs[bottom][0]
+        axis = self.rng.randint(0, 1)
+        if sizes[axis] < 2:
+            return None
+        cut = self.rng.randint(1, sizes[axis] - 1)
+        top_a, top_b = self._name("sliceA"), self._name("sliceB")
+        self.lines.append(f'layer {{ name: "{top_a}" type: "Slice" bottom: "{bottom}" top: "{top_a}" top: "{top_b}" '
+                          f'slice_param {{ axis: {axis + 2} slice_point: {cut} }} }}')
+        size_a, size_b = list(sizes), list(sizes)
+        size_a[axis], size_b[axis] = cut, sizes[axis] - cut
+        c = self.channels[bottom]
+        self._add(top_a, size_a, [("shift", bottom, x, 0) for x in range(2)], c)
+        self._add(top_b, size_b, [("shift", bottom, x, cut if x == axis else 0) for x in range(2)], c)
+        a = self._same_size_conv(top_a)
+        if self.rng.random() < 0.5:
+            # The same branch on both sides, as in an SCNN block: the join is translation-invariant again.
+            b = self._same_size_conv(top_b, geo=[d[3:] for d in self.blobs[a][1]])
+        else:
+            b = self._same_size_conv(top_b)
+        top = self._name("join")
+        self.lines.append(f'layer {{ name: "{top}" type: "Concat" bottom: "{a}" bottom: "{b}" top: "{top}" '
+                          f'concat_param {{ axis: {axis + 2} }} }}')
+        defs = [("pieces", [(a, x, 0, size_a[x]), (b, x, cut, size_b[x])]) if x == axis else
+                ("union", [(a, x), (b, x)]) for x in range(2)]
+        self._add(top, sizes, defs)
+        return top
+
+    def crop(self, bottom):
+        sizes = self.blobs[bottom][0]
+        ref = self.pool(bottom)
+        if ref is None:
+            return None
+        ref_sizes = self.blobs[ref][0]
+        if any(r > n for n, r in zip(sizes, ref_sizes)):
+            return None
+        offsets = [self.rng.randint(0, n - r) for n, r in zip(sizes, ref_sizes)]
+        top = self._name("crop")
+        self.lines.append(f'layer {{ name: "{top}" type: "Crop" bottom: "{bottom}" bottom: "{ref}" top: "{top}" '
+                          f'crop_param {{ axis: 2 offset: {offsets[0]} offset: {offsets[1]} }} }}')
+        self._add(top, ref_sizes, [("shift", bottom, a, off) for a, off in enumerate(offsets)], self.channels[bottom])
+        return top
+
+    def deconv(self, bottom):
+        sizes = self.blobs[bottom][0]
+        s = self.rng.choice([1, 2, 3])
+        k = self.rng.choice([s, 2 * s, 3])
+        p = self.rng.randint(0, (k - 1) // 2)
+        out = [s * (n - 1) + k - 2 * p for n in sizes]
+        if min(out) < 1 or max(out) > 400:
+            return None
+        top = self._name("deconv")
+        self.lines.append(f'layer {{ name: "{top}" type: "Deconvolution" bottom: "{bottom}" top: "{top}" '
+                          f'convolution_param {{ num_output: 2 kernel_size: {k} stride: {s} pad: {p} }} }}')
+        self._add(top, out, [("transposed", bottom, a, k, s, p) for a in range(2)])
+        return top
+
+    def upsample(self, bottom):
+        sizes = self.blobs[bottom][0]
+        if max(sizes) > 150:
+            return None
+        top = self._name("up")
+        self.lines.append(f'layer {{ name: "{top}" type: "Upsample" bottom: "{bottom}" top: "{top}" '
+                          f'upsample_param {{ scale: 2 }} }}')
+        self._add(top, [2 * n for n in sizes], [("nearest", bottom, a, 2) for a in range(2)], self.channels[bottom])
+        return top
+
+    def interp(self, bottom):
+        sizes = self.blobs[bottom][0]
+        zoom = self.rng.choice([2, 3])
+        out = [n + (n - 1) * (zoom - 1) for n in sizes]
+        if max(out) > 300:
+            return None
+        top = self._name("interp")
+        self.lines.append(f'layer {{ name: "{top}" type: "Interp" bottom: "{bottom}" top: "{top}" '
+                          f'interp_param {{ zoom_factor: {zoom} }} }}')
+        self._add(top, out, [("interp", bottom, a, n, m) for a, (n, m) in enumerate(zip(sizes, out))],
+                  self.channels[bottom])
+        return top
+
+    def build(self, steps):
+        ops = [self.conv, self.conv, self.pool, self.residual, self.channel_concat, self.spatial_concat,
+               self.crop, self.deconv, self.upsample, self.interp]
+        for _ in range(steps):
+            op = self.rng.choice(ops)
+            op(self.pick())
+        return "\n".join(self.lines) + "\n"
+
+
+class Brute:
+    """Per blob and axis, position -> frozenset of input indices, straight from the definitions."""
+
+    def __init__(self, net):
+        self.net = net
+        self.dep = lru_cache(maxsize=None)(self._dep)
+
+    def _dep(self, blob, axis, o):
+        sizes, defs = self.net.blobs[blob]
+        d = defs[axis]
+        kind = d[0]
+        if kind == "input":
+            return frozenset([o])
+        if kind == "window":
+            _, bottom, a, k, s, p, dil = d
+            return frozenset().union(*(self.dep(bottom, a, o * s - p + t * dil) for t in range(k)))
+        if kind == "transposed":
+            _, bottom, a, k, s, p = d
+            taps = [(o + p - t) // s for t in range(k) if (o + p - t) % s == 0]
+            return frozenset().union(*(self.dep(bottom, a, i) for i in taps))
+        if kind == "shift":
+            _, bottom, a, off = d
+            return self.dep(bottom, a, o + off)
+        if kind == "nearest":
+            _, bottom, a, scale = d
+            return self.dep(bottom, a, o // scale)
+        if kind == "interp":
+            _, bottom, a, n_in, n_out = d
+            e = Fraction(o * (n_in - 1), n_out - 1) if n_out > 1 else Fraction(0)  # Caffe: ratio 0
+            i = floor(e)
+            taps = [i] if e == i else [i, i + 1]
+            return frozenset().union(*(self.dep(bottom, a, t) for t in taps))
+        if kind == "union":
+            return frozenset().union(*(self.dep(b, a, o) for b, a in d[1]))
+        if kind == "pieces":
+            return self._pieces(d[1], sizes[axis], o)
+        raise AssertionError(kind)
+
+    def _pieces(self, parts, size, o):
+        def at(x):
+            k = 0
+            while k + 1 < len(parts) and x >= parts[k + 1][2]:
+                k += 1
+            b, a, start, _ = parts[k]
+            return self.dep(b, a, x - start)
+        if 0 <= o < size:
+            return at(o)
+        # Beyond the ends: the pattern of the concatenation where it is translation-invariant
+        # (documented convention of the engine), else the end pieces read on.
+        real = [at(x) for x in range(size)]
+        if size >= 2:
+            jump = min(real[1]) - min(real[0])
+            if all(frozenset(i + jump * x for i in real[0]) == s for x, s in enumerate(real)):
+                return frozenset(i + jump * o for i in real[0])
+        return at(o)
+
+    def summary(self, blob, axis, size):
+        sets = [self.dep(blob, axis, o) for o in range(max(size, 2))]
+        boxes = [(min(s), max(s)) for s in sets]
+        real = boxes[:size]
+        lo, hi = boxes[0]
+        if size >= 2:
+            jump = Fraction(sum(real[-1]) - sum(real[0]), 2 * (size - 1))
+        else:
+            jump = Fraction(sum(boxes[1]) - sum(boxes[0]), 2)
+        uniform = len({h - l for l, h in real}) == 1 and len({b[0] - a[0] for a, b in zip(real, real[1:])}) <= 1
+        centre = (size - 1) // 2
+        return {"size": max(h - l + 1 for l, h in real), "jump": jump, "start": (lo + hi) / 2, "padding": -lo,
+                "uniform": uniform, "count": len(sets[centre]) if centre < len(sets) else None,
+                "next": self.dep(blob, axis, centre + 1), "centre": self.dep(blob, axis, centre)}
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_random_net_fields_match_brute_force(seed):
+    net = Net(seed)
+    text = net.build(steps=7)
+    analysis = Analysis(read_text(text, f"random-{seed}.prototxt"))
+    result = report(analysis)
+    brute = Brute(net)
+    outputs = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+    for name in net.order:
+        sizes = net.blobs[name][0]
+        out = outputs[name]
+        assert out["shape"][2:] == sizes, (name, text)
+        rf = out["rf"]
+        expected = [brute.summary(name, a, sizes[a]) for a in range(2)]
+        for a in range(2):
+            e = expected[a]
+            got = (rf["size"][a], Fraction(rf["jump"][a]).limit_denominator(10 ** 6), rf["start"][a],
+                   rf["padding"][a])
+            assert got == (e["size"], e["jump"], e["start"], e["padding"]), (name, "hw"[a], text)
+        assert rf["uniform"] == (expected[0]["uniform"] and expected[1]["uniform"]), (name, text)
+        area = expected[0]["count"] * expected[1]["count"]
+        assert out["scale"]["area"] == area, (name, text)
+        overlap = len(expected[1]["centre"] & expected[1]["next"]) / len(expected[1]["centre"])
+        assert out["scale"]["overlap"] == pytest.approx(overlap, abs=1e-6), (name, text)
