@@ -36,7 +36,7 @@ class Node:
         self.type = param.type
         self.param = param          # the layer's caffe_pb2.LayerParameter
         self.line = line
-        self.kind = layers.lookup(param.type)
+        self.kind = layers.kind_of(param)
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
 
@@ -142,7 +142,7 @@ def build(netfile, phase="TEST", free_inputs=(), stages=()):
                                  path, node.line, layer=node.name)
             node.tops.append(new_blob(name, node.index).id)
         if _is_source(node):
-            shapes = node.kind.declared_shapes(p) if node.kind and node.kind.is_source else [None] * len(p.top)
+            shapes = node.kind.declared_shapes(p, None) if node.kind and node.kind.is_source else [None] * len(p.top)
             note = node.kind.note if node.kind and node.kind.note else f"a {node.type} layer declares no shapes"
             for blob_id, shape in zip(node.tops, shapes):
                 complete = shape is not None and all(d is not None for d in shape)
@@ -162,7 +162,8 @@ def _is_source(node):
     if node.kind is not None and node.kind.is_source:
         return True
     # Python data layers, and fork data layers we do not know, have no bottoms.
-    return not len(node.param.bottom) and len(node.param.top) > 0 and (node.kind is None or node.type == "Python")
+    return not len(node.param.bottom) and len(node.param.top) > 0 and \
+        (node.kind is None or node.kind.family == "python")
 
 
 def _included(param, state, path, line):

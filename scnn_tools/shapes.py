@@ -2,7 +2,7 @@
 
 Inputs take the shapes their layers declare, overridden or completed by the
 user (`--input-shape` for the image, `--input NAME=...` for any input or
-Python layer top). Every other layer's shape rule lives with its type in
+Python layer top; a pixel-wise label follows the image it labels). Every other layer's shape rule lives with its type in
 `layers/`; a type we do not know passes its first bottom's shape through.
 A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
 """
@@ -53,74 +53,91 @@ def infer(graph, image_shape=None, named=None, require_image=False):
         if name not in known_names:
             raise InputError(f"--input names blob '{name}', which the net does not have")
 
-    for i in graph.inputs:
-        name = graph.blobs[i.blob].name
-        shape = named.pop(name, None)
-        if shape is None and i is image and image_shape is not None:
+    def given(blob_id):
+        shape = named.pop(graph.blobs[blob_id].name, None)
+        if shape is None and image is not None and blob_id == image.blob:
             shape = image_shape
-        shapes[i.blob] = shape if shape is not None else i.shape
-        if shapes[i.blob] is None or None in shapes[i.blob]:
-            unknown_from[i.blob] = (f"the shape of input '{name}' is not declared ({i.note})" if i.note
-                                    else f"the shape of input '{name}' is not declared")
+        return shape
 
-    if require_image and image is not None:
+    for i in graph.inputs:
+        if i.layer is None:  # a free input of a fragment
+            shapes[i.blob] = given(i.blob)
+
+    def check_image():
         shape = shapes[image.blob]
-        if shape is None or None in shape:
+        if require_image and (shape is None or None in shape):
             name = graph.blobs[image.blob].name
             why = f" ({image.note})" if image.note else ""
             raise InputError(f"the shape of input '{name}' is not fully declared{why}: "
                              f"give it with --input-shape N,C,H,W or --input {name}=N,C,H,W", path)
 
+    if image is not None and image.layer is None:
+        check_image()
     for node in graph.nodes:
+        kind = node.kind
         if graph.is_source_node(node):
-            for t in node.tops:  # declared shapes were set with the inputs
-                if graph.blobs[t].name in named:
-                    shapes[t] = named.pop(graph.blobs[t].name)
-                    unknown_from.pop(t, None)
+            first = given(node.tops[0])
+            if kind is not None and kind.is_source:
+                tops = kind.declared_shapes(node.param, first)
+            else:
+                tops = [first] + [None] * (len(node.tops) - 1)
+            for t, shape in zip(node.tops, tops):
+                shapes[t] = given(t) or shape
+            if image is not None and image.layer == node.index:
+                check_image()
             continue
         bottoms = [shapes[b] for b in node.bottoms]
-        missing = [b for b, shape in zip(node.bottoms, bottoms) if shape is None or None in shape]
+        needed = range(len(bottoms)) if kind is None or kind.needs is None else kind.needs
+        missing = [node.bottoms[i] for i in needed if i < len(bottoms) and not _complete(bottoms[i])]
         if missing:
-            why = unknown_from.get(missing[0]) or f"the shape of '{graph.blobs[missing[0]].name}' is unknown"
+            why = _why(graph, shapes, unknown_from, missing[0])
             for t in node.tops:
                 unknown_from[t] = why
-            _supplied(node, graph, shapes, named)
-            continue
-        kind = node.kind
-        ctx = layers.Ctx(node, bottoms, path)
-        if kind is None:
-            tops = layers.same_shape(ctx) if bottoms else [None] * ctx.ntops
         else:
-            tops = kind.shape(ctx)
-        if len(tops) != len(node.tops):
-            ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
-        for t, shape in zip(node.tops, tops):
-            shapes[t] = shape
-        _supplied(node, graph, shapes, named)
+            ctx = layers.Ctx(node, bottoms, path)
+            if kind is None:
+                tops = layers.same_shape(ctx) if bottoms else [None] * ctx.ntops
+            else:
+                tops = kind.shape(ctx)
+            if len(tops) != len(node.tops):
+                ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
+            for t, shape in zip(node.tops, tops):
+                shapes[t] = shape
+        for t in node.tops:  # the user's word for a Python layer's tops
+            if node.kind is not None and node.kind.family == "python":
+                shape = named.pop(graph.blobs[t].name, None)
+                if shape is not None:
+                    shapes[t] = shape
+                    unknown_from.pop(t, None)
     if named:
         name = next(iter(named))
         raise InputError(f"--input {name}=...: blob '{name}' is neither an input nor the top of a Python layer")
     return Shapes(shapes, image, unknown_from)
 
 
-def _supplied(node, graph, shapes, named):
-    """User-given shapes for the tops of Python layers, whose code decides them."""
-    if node.type != "Python":
-        return
-    for t in node.tops:
-        given = named.pop(graph.blobs[t].name, None)
-        if given is not None:
-            shapes[t] = given
+def _complete(shape):
+    return shape is not None and None not in shape
+
+
+def _why(graph, shapes, unknown_from, blob_id):
+    """Why the shape of a blob is not (fully) known."""
+    if blob_id in unknown_from:
+        return unknown_from[blob_id]
+    blob = graph.blobs[blob_id]
+    node = graph.nodes[blob.producer] if blob.producer is not None else None
+    note = node.kind.note if node is not None and node.kind is not None and node.kind.note else None
+    what = "is not known before the net runs" if shapes[blob_id] is not None else "is unknown"
+    return f"the shape of '{blob.name}' {what}" + (f" ({note})" if note else "")
 
 
 def unknown_warnings(graph, shapes):
-    """One warning per cause of unknown shapes."""
+    """One warning per cause of unknown shapes, naming the first layer it stops."""
     out, seen = [], set()
     for blob_id, why in shapes.unknown_from.items():
         if why in seen:
             continue
         seen.add(why)
-        producer = graph.blobs[blob_id].producer
-        out.append(warning("unknown-shape", why + "; give it with --input NAME=N,C,H,W",
-                           graph.nodes[producer].name if producer is not None else None))
+        node = graph.nodes[graph.blobs[blob_id].producer]
+        out.append(warning("unknown-shape", f"{why}, so layer '{node.name}' and what follows have no shape; "
+                                            "give it with --input NAME=N,C,H,W", node.name, node.line))
     return out

@@ -145,3 +145,55 @@ def test_input_shapes_as_the_files_declare_them(rel):
     for i in graph.inputs:
         assert i.complete == (i.shape is not None and None not in i.shape)
         assert (i.note is None) == i.complete
+
+
+# What Caffe learns from the data and the file cannot say: (phase, stages, image shape, other named shapes).
+DATA = {
+    "BVLC__caffe/examples/cifar10/cifar10_full_sigmoid_train_test_bn.prototxt": ("TEST", [], [100, 3, 32, 32], {}),
+    "BVLC__caffe/examples/mnist/lenet_train_test.prototxt": ("TEST", [], [100, 1, 28, 28], {}),
+    "BVLC__caffe@f15210cd/examples/mnist/lenet_train_test.prototxt": ("TEST", [], [100, 1, 28, 28], {}),
+    "BVLC__caffe/examples/mnist/mnist_autoencoder.prototxt": ("TEST", ["test-on-test"], [100, 1, 28, 28], {}),
+    "BVLC__caffe/examples/siamese/mnist_siamese_train_test.prototxt": ("TEST", [], [100, 2, 28, 28], {}),
+    "BVLC__caffe/models/bvlc_alexnet/train_val.prototxt": ("TEST", [], [50, 3, 227, 227], {}),
+    "BVLC__caffe/models/bvlc_reference_caffenet/train_val.prototxt": ("TEST", [], [50, 3, 227, 227], {}),
+    "BVLC__caffe@a6610018/models/bvlc_reference_caffenet/train_val.prototxt": ("TEST", [], [50, 3, 227, 227], {}),
+    "BVLC__caffe/models/bvlc_googlenet/train_val.prototxt": ("TEST", [], [50, 3, 224, 224], {}),
+    "forresti__SqueezeNet/SqueezeNet_v1.0/train_val.prototxt": ("TEST", [], [25, 3, 227, 227], {}),
+    "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt": ("TEST", [], [1, 3, 360, 480], {}),
+    "alexgkendall__SegNet-Tutorial/Models/bayesian_segnet_inference.prototxt": ("TEST", [], [4, 3, 360, 480], {}),
+    "alexgkendall__SegNet-Tutorial/Models/segnet_basic_train.prototxt": ("TEST", [], [4, 3, 360, 480], {}),
+    "chuanqi305__MobileNet-SSD/train.prototxt": ("TRAIN", [], [24, 3, 300, 300], {}),
+    # How many boxes and sampled ROIs there are is the data's and the solver's.
+    "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/train.prototxt":
+        ("TRAIN", [], [1, 3, 600, 1000], {"gt_boxes": [4, 5], "rois": [128, 5], "labels": [128],
+                                          "bbox_targets": [128, 84], "bbox_inside_weights": [128, 84],
+                                          "bbox_outside_weights": [128, 84]}),
+    "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/test.prototxt":
+        ("TEST", [], None, {"rois": [300, 5]}),
+    "rbgirshick__py-faster-rcnn/models/pascal_voc/ZF/faster_rcnn_end2end/test.prototxt":
+        ("TEST", [], None, {"rois": [300, 5]}),
+    "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/val.prototxt": ("TEST", [], [1, 3, 500, 500], {}),
+    "shelhamer__fcn.berkeleyvision.org/voc-fcn32s/val.prototxt": ("TEST", [], [1, 3, 500, 500], {}),
+    "shelhamer__fcn.berkeleyvision.org/voc-fcn-alexnet/val.prototxt": ("TEST", [], [1, 3, 500, 500], {}),
+    "shelhamer__fcn.berkeleyvision.org/nyud-fcn32s-color-hha/trainval.prototxt":
+        ("TEST", [], [1, 3, 425, 560], {"hha": [1, 3, 425, 560]}),
+    "XingangPan__SCNN-prototxt-generator/examples/SCNN.prototxt": ("TEST", [], None, {"conv5_5": [1, 128, 46, 46]}),
+}
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
+def test_every_corpus_net_caffe_would_build_is_analyzed(path):
+    from scnn_tools.analysis import analyze
+
+    rel = corpus_id(path)
+    if rel in TEMPLATES:
+        pytest.skip("a template: Caffe cannot build it until its placeholders are filled in")
+    phase, stages, image, named = DATA.get(rel, ("TEST", [], None, {}))
+    result = analyze(path, phase, image, named, stages)
+    assert [w for w in result["warnings"] if w["code"] == "unknown-shape"] == []
+    for layer in result["layers"]:
+        for out in layer["outputs"]:
+            assert out["shape"] is not None, (layer["name"], out["blob"])
+    assert result["totals"]["params"] is not None and result["totals"]["macc"] is not None
+    traced = [o for layer in result["layers"] for o in layer["outputs"] if o["rf"]]
+    assert traced and all(o["scale"] is not None for o in traced if None not in o["rf"]["size"])

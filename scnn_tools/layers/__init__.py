@@ -14,7 +14,15 @@ elsewhere. A type's rules, all optional:
                              every axis reads the same axis of every bottom.
     params(ctx)           -> [(blob shape), ...]: the learnable parameter blobs.
     macc(ctx, tops)       -> multiply-adds per image.
-    declared_shapes(layer)-> for layers that bring data in: what the file says.
+    declared_shapes(layer, image)
+                          -> for layers that bring data in: one shape per top,
+                             from the file, or from `image` (the user's shape of
+                             the first top) where given.
+    needs                 -> the bottoms whose shapes `shape` reads (default all).
+    note                  -> why a declared or computed shape may be incomplete.
+
+Python layers are found by their class, "Python.module.Layer", before the
+generic "Python" kind.
 """
 
 from ..errors import InputError
@@ -27,7 +35,7 @@ class Kind:
     """What scnn-tools knows about one layer type."""
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
-                 declared_shapes=None, note=None):
+                 declared_shapes=None, needs=None, note=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -35,7 +43,8 @@ class Kind:
         self.params = params or (lambda ctx: [])
         self.macc = macc or (lambda ctx, tops: 0)
         self.declared_shapes = declared_shapes
-        self.note = note  # why a declared shape is incomplete
+        self.needs = needs
+        self.note = note
 
     @property
     def is_source(self):
@@ -43,6 +52,7 @@ class Kind:
 
 
 def register(names, family, **rules):
+    """Register each space-separated type name (Python classes as Python.module.Layer)."""
     for name in names.split():
         if name in _REGISTRY:
             raise ValueError(f"layer type {name} registered twice")
@@ -51,6 +61,16 @@ def register(names, family, **rules):
 
 def lookup(type_name):
     return _REGISTRY.get(type_name)
+
+
+def kind_of(param):
+    """The Kind of a LayerParameter: by type, and for Python layers by class first."""
+    if param.type == "Python" and param.HasField("python_param"):
+        q = param.python_param
+        kind = _REGISTRY.get(f"Python.{q.module}.{q.layer}")
+        if kind is not None:
+            return kind
+    return _REGISTRY.get(param.type)
 
 
 def known_types():

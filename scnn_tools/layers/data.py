@@ -2,8 +2,9 @@
 
 A shape is a list with None where the file does not say (channels stored in a
 database, an image size decided by the images themselves): the user supplies
-those with --input-shape. The rules follow each layer's Caffe source: the
-crop wins over a resize, a resize over the image's own size.
+the image's with --input-shape, and the other tops (a pixel-wise label) follow
+from it. The rules follow each layer's Caffe source: the crop wins over a
+resize, a resize over the image's own size.
 """
 
 from . import register
@@ -27,64 +28,79 @@ def _with_label(data_shape, n, ntops, label=None):
     return shapes + [None] * (ntops - len(shapes))
 
 
-def _input(layer):
+def _input(layer, image):
     shapes = [list(s.dim) for s in layer.input_param.shape]
     ntops = len(layer.top)
     if len(shapes) == 1:
-        return shapes * ntops
-    if len(shapes) == ntops:
-        return shapes
-    return [None] * ntops
+        shapes = shapes * ntops
+    elif len(shapes) != ntops:
+        shapes = [None] * ntops
+    return _given(shapes, image)
 
 
-def _data(layer):
+def _given(shapes, image):
+    return shapes if image is None else [image] + shapes[1:]
+
+
+def _pixel_label(data):
+    """A label map the size of the data: N x 1 x H x W."""
+    return [data[0], 1, data[2], data[3]]
+
+
+def _data(layer, image):
     n = layer.data_param.batch_size or None
     hw = _crop(layer, layer.data_param.crop_size) or (None, None)
-    return _with_label([n, None, *hw], n, len(layer.top))
+    data = image or [n, None, *hw]
+    return _with_label(data, data[0], len(layer.top))
 
 
-def _image_data(layer):
+def _image_data(layer, image):
     p = layer.image_data_param
     n = p.batch_size or None
     c = 3 if p.is_color else 1
     hw = _crop(layer, p.crop_size) or (p.new_height or None, p.new_width or None)
-    return _with_label([n, c, *hw], n, len(layer.top))
+    data = image or [n, c, *hw]
+    return _with_label(data, data[0], len(layer.top))
 
 
-def _image_seg_data(layer):
+def _image_seg_data(layer, image):
     p = layer.image_data_param
     n = p.batch_size or None
     h, w = _crop(layer, p.crop_size) or (p.new_height or None, p.new_width or None)
-    shapes = _with_label([n, 3 if p.is_color else 1, h, w], n, len(layer.top), [n, 1, h, w])
+    data = image or [n, 3 if p.is_color else 1, h, w]
+    shapes = _with_label(data, data[0], len(layer.top), _pixel_label(data))
     if len(layer.top) > 2:
-        shapes[2] = [n, 1, 1, 2]  # each image's original height and width
+        shapes[2] = [data[0], 1, 1, 2]  # each image's original height and width
     return shapes
 
 
-def _window_data(layer):
+def _window_data(layer, image):
     p = layer.window_data_param
     n = p.batch_size or None
     hw = _crop(layer, p.crop_size) or (None, None)
-    return _with_label([n, 3, *hw], n, len(layer.top))
+    data = image or [n, 3, *hw]
+    return _with_label(data, data[0], len(layer.top))
 
 
-def _dense_image_data(layer):
+def _dense_image_data(layer, image):
     p = layer.dense_image_data_param
     n = p.batch_size or None
     if p.crop_height or p.crop_width:
         h, w = p.crop_height or None, p.crop_width or None
     else:
         h, w = _crop(layer) or (p.new_height or None, p.new_width or None)
-    return _with_label([n, 3 if p.is_color else 1, h, w], n, len(layer.top), [n, 1, h, w])
+    data = image or [n, 3 if p.is_color else 1, h, w]
+    return _with_label(data, data[0], len(layer.top), _pixel_label(data))
 
 
-def _memory_data(layer):
+def _memory_data(layer, image):
     p = layer.memory_data_param
     n = p.batch_size or None
-    return _with_label([n, p.channels or None, p.height or None, p.width or None], n, len(layer.top))
+    data = image or [n, p.channels or None, p.height or None, p.width or None]
+    return _with_label(data, data[0], len(layer.top))
 
 
-def _dummy_data(layer):
+def _dummy_data(layer, image):
     p = layer.dummy_data_param
     ntops = len(layer.top)
     if len(p.shape):
@@ -94,22 +110,30 @@ def _dummy_data(layer):
         count = max((len(v) for v in legacy), default=0)
         shapes = [[v[i] if len(v) > 1 else (v[0] if v else None) for v in legacy] for i in range(count)]
     if len(shapes) == 1:
-        return shapes * ntops
-    if len(shapes) == ntops:
-        return shapes
-    return [None] * ntops
+        shapes = shapes * ntops
+    elif len(shapes) != ntops:
+        shapes = [None] * ntops
+    return _given(shapes, image)
 
 
-def _annotated_data(layer):
+def _annotated_data(layer, image):
     n = layer.data_param.batch_size or None
     r = layer.transform_param.resize_param
     hw = _crop(layer) or (r.height or None, r.width or None)
-    # The label blob holds one row of 8 numbers per ground-truth box.
-    return _with_label([n, None, *hw], n, len(layer.top), [1, 1, None, 8])
+    data = image or [n, None, *hw]
+    # The label blob holds one row of 8 numbers per ground-truth box: how many depends on the data.
+    return _with_label(data, data[0], len(layer.top), [1, 1, None, 8])
 
 
-def _unknown(layer):
-    return [None] * len(layer.top)
+def _unknown(layer, image):
+    return _given([None] * len(layer.top), image)
+
+
+def _pixelwise(layer, image):
+    """Python segmentation data layers: image(s) and a label map the size of the first image."""
+    if image is None:
+        return [None] * len(layer.top)
+    return [image if name != "label" else _pixel_label(image) for name in layer.top]
 
 
 register("Input", "data", declared_shapes=_input, note="the Input layer declares no shape")
@@ -129,3 +153,10 @@ register("AnnotatedData", "data", declared_shapes=_annotated_data,
          note="an AnnotatedData layer's channels come from its database")
 register("HDF5Data VideoData", "data", declared_shapes=_unknown,
          note="the shape comes from the data files")
+# Python data layers of FCN (voc_layers, nyud_layers, siftflow_layers) and Faster R-CNN.
+register("Python.voc_layers.VOCSegDataLayer Python.voc_layers.SBDDSegDataLayer "
+         "Python.nyud_layers.NYUDSegDataLayer Python.siftflow_layers.SIFTFlowSegDataLayer", "python",
+         declared_shapes=_pixelwise, note="a Python data layer's shapes come from its images")
+register("Python.roi_data_layer.layer.RoIDataLayer", "python",
+         declared_shapes=lambda layer, image: _given([[1, 3, None, None], [1, 3], [None, 5]], image)[:len(layer.top)],
+         note="the image size and the boxes come from the data")

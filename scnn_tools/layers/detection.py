@@ -37,6 +37,8 @@ def _none(ctx):
 
 register("PriorBox", "detection", shape=_prior_shape, deps=_none)
 # How many detections survive is known only when the net runs.
-register("DetectionOutput", "detection", shape=lambda ctx: [[1, 1, None, 7]], deps=_none)
-register("DetectionEvaluate", "detection", shape=lambda ctx: [[1, 1, None, 5]], deps=_none)
-register("MultiBoxLoss", "loss", shape=lambda ctx: [[]] * ctx.ntops, deps=_none)
+register("DetectionOutput", "detection", shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
+         note="how many detections survive depends on the data")
+register("DetectionEvaluate", "detection", shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
+         note="how many detections there are depends on the data")
+register("MultiBoxLoss", "loss", shape=lambda ctx: [[]] * ctx.ntops, deps=_none, needs=())

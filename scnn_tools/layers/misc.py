@@ -50,9 +50,9 @@ def _python_shape(ctx):
 
 
 register("SoftmaxWithLoss SigmoidCrossEntropyLoss EuclideanLoss HingeLoss InfogainLoss "
-         "MultinomialLogisticLoss ContrastiveLoss SmoothL1Loss", "loss", shape=_loss_shape, deps=_none)
-register("Accuracy", "metric", shape=_accuracy_shape, deps=_none)
-register("SegAccuracy", "metric", shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, deps=_none)
+         "MultinomialLogisticLoss ContrastiveLoss SmoothL1Loss", "loss", shape=_loss_shape, deps=_none, needs=(0,))
+register("Accuracy", "metric", shape=_accuracy_shape, deps=_none, needs=(0,))
+register("SegAccuracy", "metric", shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, deps=_none, needs=())
 register("HDF5Output MatWrite", "output", shape=lambda ctx: [None] * ctx.ntops, deps=_none)
 register("LSTM", "recurrent", shape=_recurrent_shape, deps=_none, params=_lstm_params)
 register("RNN", "recurrent", shape=_recurrent_shape, deps=_none, params=_rnn_params)
@@ -60,4 +60,30 @@ register("BatchReindex", "reshape", shape=lambda ctx: [[ctx.bottoms[1][0]] + lis
          deps=_none)
 register("Filter", "reshape", shape=lambda ctx: [[None] + list(b[1:]) for b in ctx.bottoms[:ctx.ntops]],
          deps=_none)
-register("Python", "python", shape=_python_shape, deps=_none)
+register("Python", "python", shape=_python_shape, deps=_none, needs=(),
+         note="a Python layer's shapes are decided by its code")
+
+
+# Python layer classes met in real files, by module and class.
+def _anchor_targets(ctx):
+    n, a2, h, w = ctx.bottoms[0]  # rpn_cls_score: two scores per anchor
+    a = a2 // 2
+    return [[1, 1, a * h, w], [1, 4 * a, h, w], [1, 4 * a, h, w], [1, 4 * a, h, w]][:ctx.ntops]
+
+
+def _proposal_targets(ctx):
+    import re
+    m = re.search(r"num_classes['\"]?\s*:\s*(\d+)", ctx.p.python_param.param_str)
+    k4 = 4 * int(m.group(1)) if m else None
+    # How many ROIs are sampled is the solver configuration's (cfg.TRAIN.BATCH_SIZE).
+    return [[None, 5], [None], [None, k4], [None, k4], [None, k4]][:ctx.ntops]
+
+
+register("Python.spatial_dropout.SpatialDropoutLayer", "python", needs=(0,))
+register("Python.rpn.proposal_layer.ProposalLayer", "python", deps=_none, needs=(),
+         shape=lambda ctx: [[None, 5], [None, 1]][:ctx.ntops],
+         note="how many proposals survive depends on the data")
+register("Python.rpn.anchor_target_layer.AnchorTargetLayer", "python", deps=_none, needs=(0,),
+         shape=_anchor_targets)
+register("Python.rpn.proposal_target_layer.ProposalTargetLayer", "python", deps=_none, needs=(),
+         shape=_proposal_targets, note="how many ROIs are sampled is set by the solver's configuration")
