@@ -36,17 +36,11 @@ class Analysis:
 
     def _deps(self):
         out = {}
-        blobs = self.shapes.blobs
-        for node in self.graph.nodes:
-            if self.graph.is_source_node(node):
+        for index, ctx in self.shapes.contexts.items():
+            if any(s is None or None in s for s in ctx.bottoms + ctx.tops):
                 continue
-            bottoms = [blobs[b] for b in node.bottoms]
-            tops = [blobs[t] for t in node.tops]
-            if any(s is None or None in s for s in bottoms + tops):
-                continue
-            ctx = layers.Ctx(node, bottoms, self.netfile.source)
-            ctx.tops = tops
-            out[node.index] = node.kind.deps(ctx) if node.kind else layers.pointwise(ctx)
+            kind = ctx.node.kind
+            out[index] = kind.deps(ctx) if kind else layers.pointwise(ctx)
         return out
 
     # ------------------------------------------------------------ per blob
@@ -106,13 +100,9 @@ def layer_cost(analysis, node, shared):
     """(learnable parameters, multiply-adds per image) of one layer; None where unknown."""
     if node.kind is None or analysis.graph.is_source_node(node):
         return 0, 0
-    blobs = analysis.shapes.blobs
-    bottoms = [blobs[b] for b in node.bottoms]
-    tops = [blobs[t] for t in node.tops]
-    if any(s is None for s in bottoms):
+    ctx = analysis.shapes.contexts.get(node.index)
+    if ctx is None:
         return None, None
-    ctx = layers.Ctx(node, bottoms, analysis.netfile.source)
-    ctx.tops = tops
     params = 0
     for i, blob in enumerate(node.kind.params(ctx)):
         name = node.param.param[i].name if i < len(node.param.param) else ""
@@ -122,7 +112,7 @@ def layer_cost(analysis, node, shared):
             shared.add(name)
         size = _prod(blob)
         params = None if params is None or size is None else params + size
-    macc = node.kind.macc(ctx, [t for t in tops if t is not None])
+    macc = node.kind.macc(ctx, [t for t in ctx.tops if t is not None])
     return params, macc
 
 

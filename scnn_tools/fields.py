@@ -16,8 +16,6 @@ window of positions wide enough for every consumer (computed backwards first).
 A Table that turns out to be affine after all is compressed back.
 """
 
-from fractions import Fraction
-from math import floor
 
 
 # ------------------------------------------------------------ interval sets
@@ -69,7 +67,7 @@ class Window:
 
     def __init__(self, s, p, k, d=1):
         self.s, self.p, self.k, self.d = s, p, k, d
-        self.centre = (Fraction((k - 1) * d, 2) - p, Fraction(s))
+        self.centre = ((k - 1) * d / 2 - p, s)
 
     def taps(self, o):
         start = o * self.s - self.p
@@ -101,7 +99,7 @@ class Transposed:
 
     def __init__(self, s, p, k, d=1):
         self.s, self.p, self.k, self.d = s, p, k, d
-        self.centre = ((p - Fraction((k - 1) * d, 2)) / s, Fraction(1, s))
+        self.centre = ((p - (k - 1) * d / 2) / s, 1 / s)
 
     def taps(self, o):
         s = self.s
@@ -114,21 +112,20 @@ class Transposed:
 
 
 class Interp:
-    """Bilinear, corners aligned: top o reads floor(o*r) and, unless o*r is whole, the next one."""
+    """Bilinear, corners aligned: top o reads floor(o*num/den) and, unless that is whole, the next one."""
 
-    __slots__ = ("r", "off", "centre")
+    __slots__ = ("num", "den", "off", "centre")
 
-    def __init__(self, r, off):
-        self.r, self.off = Fraction(r), off
-        self.centre = (Fraction(off), self.r)
+    def __init__(self, num, den, off):
+        self.num, self.den, self.off = num, den, off
+        self.centre = (off, num / den)
 
     def taps(self, o):
-        e = o * self.r
-        i = floor(e)
-        return (i + self.off,) if e == i else (i + self.off, i + 1 + self.off)
+        i, rest = divmod(o * self.num, self.den)
+        return (i + self.off,) if not rest else (i + self.off, i + 1 + self.off)
 
     def span(self, a, b):
-        return floor(a * self.r) + self.off, floor(b * self.r) + 1 + self.off
+        return a * self.num // self.den + self.off, b * self.num // self.den + 1 + self.off
 
     affine = None
 
@@ -140,7 +137,7 @@ class Nearest:
 
     def __init__(self, scale):
         self.scale = scale
-        self.centre = (-Fraction(scale - 1, 2 * scale), Fraction(1, scale))
+        self.centre = (-(scale - 1) / (2 * scale), 1 / scale)
 
     def taps(self, o):
         return (o // self.scale,)
@@ -158,7 +155,7 @@ class Whole:
 
     def __init__(self, n):
         self.n = n
-        self.centre = (Fraction(n - 1, 2), Fraction(0))
+        self.centre = ((n - 1) / 2, 0)
 
     def taps(self, o):
         return range(self.n)
@@ -181,7 +178,7 @@ class Piece:
 
     def __init__(self, start, size, first, last):
         self.start, self.size, self.first, self.last = start, size, first, last
-        self.centre = (Fraction(-start), Fraction(1))
+        self.centre = (-start, 1)
 
     def span(self, a, b):
         lo = a if self.first else max(a, self.start)
@@ -192,11 +189,11 @@ class Piece:
 
 
 def interp_map(in_size, out_size, pad_beg=0):
-    """The map of PSPNet/DeepLab's Interp (corners aligned), exact with fractions."""
-    r = Fraction(in_size - 1, out_size - 1) if out_size > 1 else Fraction(0)
-    if r.denominator == 1:
-        return Window(int(r), pad_beg, 1)  # integral step: plain subsampling
-    return Interp(r, -pad_beg)
+    """The map of PSPNet/DeepLab's Interp (corners aligned), in exact integer arithmetic."""
+    num, den = (in_size - 1, out_size - 1) if out_size > 1 else (0, 1)
+    if num % den == 0:
+        return Window(num // den, pad_beg, 1)  # integral step: plain subsampling
+    return Interp(num, den, -pad_beg)
 
 
 # -------------------------------------------------------------------- fields
@@ -233,7 +230,7 @@ class Table:
 
 
 def image_field():
-    return Affine(((0, 0),), 1, centre=(Fraction(0), Fraction(1)))
+    return Affine(((0, 0),), 1, centre=(0, 1))
 
 
 def globally(field):
@@ -246,7 +243,8 @@ def globally(field):
 def _through(centre, index_map):
     a, b = centre
     alpha, beta = index_map.centre
-    return a + b * alpha, b * beta
+    # Rounded so that equal centres reached along different paths compare equal.
+    return round(a + b * alpha, 9), round(b * beta, 9)
 
 
 def compress(table):
@@ -347,32 +345,25 @@ def compute(graph, blob_shapes, deps, image):
     """
     windows = {}
 
-    def need(blob, axis, lo, hi):
+    def window(blob, axis):
+        """The positions of a blob axis its consumers read, and at least 0..max(n-1, 1)."""
         w = windows.get((blob, axis))
-        if w is None:
-            windows[(blob, axis)] = [lo, hi]
-        else:
-            w[0] = min(w[0], lo)
-            w[1] = max(w[1], hi)
+        n = blob_shapes[blob][axis]
+        return (min(w[0], 0), max(w[1], n - 1, 1)) if w else (0, max(n - 1, 1))
 
-    for b, shape in enumerate(blob_shapes):
-        for a in range(len(shape) if shape else 0):
-            if shape[a] is not None:
-                # Position 1 too, so that even a 1-position blob has a jump.
-                need(b, a, 0, max(shape[a] - 1, 1))
     for node in reversed(graph.nodes):
         node_deps = deps.get(node.index)
         if not node_deps:
             continue
         for top, per_axis in zip(node.tops, node_deps):
             for a, items in per_axis.items():
-                w = windows.get((top, a))
-                if w is None:
-                    continue
+                lo, hi = window(top, a)
                 for b, ba, index_map in items:
-                    span = index_map.span(w[0], w[1])
+                    span = index_map.span(lo, hi)
                     if span is not None:
-                        need(node.bottoms[b], ba, *span)
+                        key = (node.bottoms[b], ba)
+                        w = windows.get(key)
+                        windows[key] = span if w is None else (min(w[0], span[0]), max(w[1], span[1]))
 
     traced = [None] * len(blob_shapes)
     extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]} if image is not None else {}
@@ -396,16 +387,13 @@ def compute(graph, blob_shapes, deps, image):
                 if not found or len({image_axis for (image_axis, _), _ in found}) != 1:
                     continue
                 image_axis = found[0][0][0]
-                window = windows.get((top, a))
-                if window is None:
-                    continue
                 size = blob_shapes[top][a]
                 if isinstance(found[0][1], Piece):
                     if len(found) != len(items):
                         continue  # part of the concatenation does not come from the image
-                    field = pieces([(f, m.start, m.size) for (_, f), m in found], window, size)
+                    field = pieces([(f, m.start, m.size) for (_, f), m in found], window(top, a), size)
                 else:
-                    field = combine([(f, m) for (_, f), m in found], window, size)
+                    field = combine([(f, m) for (_, f), m in found], window(top, a), size)
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = globally(field)  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
@@ -427,10 +415,10 @@ def summary(field, size, extent):
         steps = {b[0] - a[0] for a, b in zip(real, real[1:])}
         uniform = len({h - l for l, h in real}) == 1 and len(steps) <= 1
         if size >= 2:
-            jump = Fraction((real[-1][0] + real[-1][1]) - (real[0][0] + real[0][1]), 2 * (size - 1))
+            twice, steps = (real[-1][0] + real[-1][1]) - (real[0][0] + real[0][1]), 2 * (size - 1)
         else:
-            jump = Fraction((boxes[1][0] + boxes[1][1]) - (lo + hi), 2)
-        jump = int(jump) if jump.denominator == 1 else float(jump)
+            twice, steps = (boxes[1][0] + boxes[1][1]) - (lo + hi), 2
+        jump = twice // steps if twice % steps == 0 else twice / steps
     return {
         "size": rf_size,
         "jump": jump,

@@ -28,7 +28,7 @@ class Blob:
 
 
 class Node:
-    __slots__ = ("index", "name", "type", "param", "line", "kind", "bottoms", "tops")
+    __slots__ = ("index", "name", "type", "param", "line", "kind", "bottoms", "tops", "is_source")
 
     def __init__(self, index, param, line):
         self.index = index
@@ -39,6 +39,7 @@ class Node:
         self.kind = layers.kind_of(param)
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
+        self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
 
     @property
     def in_place(self):
@@ -77,7 +78,7 @@ class Graph:
         return any(i.layer is None for i in self.inputs)
 
     def is_source_node(self, node):
-        return _is_source(node)
+        return node.is_source
 
     def blob(self, name):
         """The last version of the blob called `name`, or None."""
@@ -110,7 +111,7 @@ def build(netfile, phase="TEST", free_inputs=(), stages=()):
     nodes = [Node(i, p, line) for i, (p, line) in enumerate(kept)]
     warnings = list(netfile.warnings)
     _check_layers(nodes, warnings, path)
-    declares_inputs = any(_is_source(n) for n in nodes)
+    declares_inputs = any(n.is_source for n in nodes)
     free = set(free_inputs)
 
     blobs, latest, inputs = [], {}, []
@@ -141,7 +142,7 @@ def build(netfile, phase="TEST", free_inputs=(), stages=()):
                                  "only a layer that reads a blob at the same position may write it again",
                                  path, node.line, layer=node.name)
             node.tops.append(new_blob(name, node.index).id)
-        if _is_source(node):
+        if node.is_source:
             shapes = node.kind.declared_shapes(p, None) if node.kind and node.kind.is_source else [None] * len(p.top)
             note = node.kind.note if node.kind and node.kind.note else f"a {node.type} layer declares no shapes"
             for blob_id, shape in zip(node.tops, shapes):

@@ -7,10 +7,20 @@ import json
 
 def render(result, fmt):
     if fmt == "json":
-        return json.dumps(result, indent=1) + "\n"
+        return to_json(result)
     if fmt == "csv":
         return to_csv(result)
     return to_table(result)
+
+
+def to_json(result):
+    """One layer per line: readable, diffable, and written by json's C encoder."""
+    head = dict(result)
+    layers = head.pop("layers")
+    parts = [json.dumps(head)[:-1], ', "layers": [\n']
+    parts.append(",\n".join(json.dumps(layer) for layer in layers))
+    parts.append("\n]}\n")
+    return "".join(parts)
 
 
 def _pair(values, fmt=str):

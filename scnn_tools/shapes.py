@@ -12,10 +12,11 @@ from .errors import InputError, warning
 
 
 class Shapes:
-    def __init__(self, blobs, image, unknown_from):
+    def __init__(self, blobs, image, unknown_from, contexts):
         self.blobs = blobs                # shape per blob id (list of ints/None), or None
         self.image = image                # the graph.Input the receptive fields refer to, or None
         self.unknown_from = unknown_from  # {blob id: why its shape is unknown}
+        self.contexts = contexts          # {node index: the layers.Ctx its rules ran with}
 
 
 def parse_shape(text, what="shape"):
@@ -46,7 +47,7 @@ def infer(graph, image_shape=None, named=None, require_image=False):
     named = dict(named or {})
     path = graph.netfile.source
     shapes = [None] * len(graph.blobs)
-    unknown_from = {}
+    unknown_from, contexts = {}, {}
     image = image_input(graph)
     known_names = {b.name for b in graph.blobs}
     for name in named:
@@ -94,7 +95,7 @@ def infer(graph, image_shape=None, named=None, require_image=False):
             for t in node.tops:
                 unknown_from[t] = why
         else:
-            ctx = layers.Ctx(node, bottoms, path)
+            ctx = contexts[node.index] = layers.Ctx(node, bottoms, path)
             if kind is None:
                 tops = layers.same_shape(ctx) if bottoms else [None] * ctx.ntops
             else:
@@ -103,6 +104,7 @@ def infer(graph, image_shape=None, named=None, require_image=False):
                 ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
             for t, shape in zip(node.tops, tops):
                 shapes[t] = shape
+            ctx.tops = tops
         for t in node.tops:  # the user's word for a Python layer's tops
             if node.kind is not None and node.kind.family == "python":
                 shape = named.pop(graph.blobs[t].name, None)
@@ -112,7 +114,7 @@ def infer(graph, image_shape=None, named=None, require_image=False):
     if named:
         name = next(iter(named))
         raise InputError(f"--input {name}=...: blob '{name}' is neither an input nor the top of a Python layer")
-    return Shapes(shapes, image, unknown_from)
+    return Shapes(shapes, image, unknown_from, contexts)
 
 
 def _complete(shape):

@@ -84,7 +84,15 @@ class Ctx:
         self.node = node
         self.p = node.param
         self.bottoms = bottoms      # shapes, in bottom order
+        self.tops = None            # shapes, once the shape rule has run
         self.path = path
+        self.memo = {}              # what a family derives once from the parameters (its geometry)
+
+    def once(self, key, compute):
+        value = self.memo.get(key)
+        if value is None:
+            value = self.memo[key] = compute(self)
+        return value
 
     @property
     def ntops(self):

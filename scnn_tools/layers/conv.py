@@ -6,6 +6,10 @@ from . import fmt_shape, known, register
 
 def geometry(ctx):
     """Per spatial axis: (kernel, stride, pad, dilation), and the channel axis."""
+    return ctx.once("convolution", _geometry)
+
+
+def _geometry(ctx):
     c = ctx.p.convolution_param
     ctx.need_bottoms(1)
     shape = ctx.bottoms[0]

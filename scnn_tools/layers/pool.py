@@ -7,6 +7,10 @@ from ..caffe_pb2 import PoolingParameter
 
 def _geometry(ctx):
     """(kernel_h, kernel_w), (stride_h, stride_w), (pad_h, pad_w), global."""
+    return ctx.once("pooling", _parse)
+
+
+def _parse(ctx):
     q = ctx.p.pooling_param
     ctx.need_bottoms(1)
     shape = ctx.bottoms[0]

@@ -1,0 +1,107 @@
+"""Speed and scaling of scnn-tools, measured (never asserted in the test suite).
+
+    .venv/bin/python tests/benchmark.py [--repeat N]
+
+1. `scnn-tools analyze ResNet-152-deploy.prototxt --format json`, end to end in a
+   fresh interpreter, against the floor: the same interpreter importing protobuf
+   and parsing that file with our generated module (google.protobuf.text_format).
+2. Analysis time of a chain of 1,000 and of 10,000 conv+ReLU layers (linear?).
+3. The modules the analyze path imports: numpy and matplotlib must not be among them.
+
+Prints the numbers the README quotes. Best of N runs: the machine's other work
+only ever adds time.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESNET = ROOT.parent / "shared/corpus/KaimingHe__deep-residual-networks/prototxt/ResNet-152-deploy.prototxt"
+
+FLOOR = """
+import sys
+from google.protobuf import text_format
+sys.path.insert(0, {root!r})
+from scnn_tools import caffe_pb2
+text_format.Parse(open({path!r}).read(), caffe_pb2.NetParameter())
+"""
+
+MODULES = """
+import sys
+from scnn_tools.cli import main
+main(['analyze', {path!r}, '--format', 'json', '-o', {out!r}])
+print(' '.join(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules) or 'none')
+"""
+
+
+def best(cmd, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def chain(n):
+    lines = ['input: "data" input_dim: 1 input_dim: 8 input_dim: 64 input_dim: 64']
+    bottom = "data"
+    for i in range(n // 2):
+        lines.append(f'layer {{ name: "c{i}" type: "Convolution" bottom: "{bottom}" top: "c{i}" '
+                     'convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }')
+        lines.append(f'layer {{ name: "r{i}" type: "ReLU" bottom: "c{i}" top: "c{i}" }}')
+        bottom = f"c{i}"
+    return "\n".join(lines) + "\n"
+
+
+def in_process(text, repeat):
+    import gc
+
+    from scnn_tools.analysis import Analysis, report
+    from scnn_tools.reader import read_text
+    gc.disable()  # as the command does (scnn_tools.cli.main)
+    parse, total = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        netfile = read_text(text)
+        t1 = time.perf_counter()
+        report(Analysis(netfile))
+        t2 = time.perf_counter()
+        parse.append(t1 - t0)
+        total.append(t2 - t0)
+    return min(parse), min(total)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    if not RESNET.is_file():
+        sys.exit(f"benchmark: {RESNET} is missing")
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "r.json")
+        floor = best([py, "-c", FLOOR.format(root=str(ROOT), path=str(RESNET))], args.repeat)
+        ours = best([py, "-m", "scnn_tools", "analyze", str(RESNET), "--format", "json", "-o", out], args.repeat)
+        startup = best([py, "-c", "pass"], args.repeat)
+        helps = best([py, "-m", "scnn_tools", "--help"], args.repeat)
+        imported = subprocess.run([py, "-c", MODULES.format(path=str(RESNET), out=out)], check=True,
+                                  capture_output=True, text=True, cwd=ROOT).stdout.split()[-1]
+    print(f"ResNet-152 analyze --format json, end to end: {ours * 1000:.0f} ms")
+    print(f"floor (import protobuf + parse with caffe_pb2): {floor * 1000:.0f} ms  ->  ratio {ours / floor:.2f} "
+          "(target <= 2.0)")
+    print(f"bare interpreter start: {startup * 1000:.0f} ms; scnn-tools --help: {helps * 1000:.0f} ms")
+    print(f"heavy modules imported by analyze: {imported}")
+    small, large = chain(1000), chain(10000)
+    p1, t1 = in_process(small, max(3, args.repeat // 2))
+    p2, t2 = in_process(large, 3)
+    print(f"chain of 1,000 layers: {t1 * 1000:.0f} ms (reading {p1 * 1000:.0f} ms); "
+          f"10,000 layers: {t2 * 1000:.0f} ms (reading {p2 * 1000:.0f} ms)  ->  ratio {t2 / t1:.1f} (target <= ~10)")
+
+
+if __name__ == "__main__":
+    main()
