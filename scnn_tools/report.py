@@ -97,6 +97,7 @@ def to_table(result):
     flops = "?" if t["flops"] is None else f"{t['flops']:,}"
     out.append(f"total: {_num(t['params'])} learnable parameters, {_num(t['macc'])} multiply-adds per image "
                f"({flops} FLOPs), {_num(t['activations'])} activations per image")
+    out.append("")
     out.append("rf, jump, start: receptive field in input pixels (h x w where they differ); scale: width of the "
                "set of input pixels that can change the centre feature; overlap: share of it the next feature "
                "along w sees too; G global, N position-dependent (largest size shown), M merging paths "
@@ -105,13 +106,25 @@ def to_table(result):
         out.append(f"* {other} model where it disagrees: the blog model's recurrence assumes regions without "
                    "holes, and dilated kernels leave holes that the exact model counts as holes")
     groups = [g for g in result["groups"] if g["params"] or g["macc"]]
-    if groups:
-        out.append("by name prefix: " + ", ".join(f"{g['group']} {_num(g['params'])} params {_num(g['macc'])} macc"
-                                                for g in groups))
+    if len(groups) > 1:
+        out.append("")
+        out.append("by name prefix:")
+        rows = [[g["group"], str(g["layers"]), _num(g["params"]), _num(g["macc"]), _share(g["macc"], t["macc"])]
+                for g in groups]
+        head = ["prefix", "layers", "params", "macc", "of macc"]
+        widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
+        for r in [head] + rows:
+            out.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     for w in result["warnings"]:
         where = f"line {w['line']}: " if w.get("line") else ""
         out.append(f"warning: {where}{w['message']}")
     return "\n".join(out) + "\n"
+
+
+def _share(part, whole):
+    if part is None or not whole:
+        return ""
+    return f"{100 * part / whole:.1f}%"
 
 
 CSV_COLUMNS = ["layer", "type", "blob", "shape", "rf_h", "rf_w", "jump_h", "jump_w", "start_h", "start_w",

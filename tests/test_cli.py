@@ -120,3 +120,76 @@ def test_output_file_is_written_whole_and_never_over_the_input(tmp_path):
 def test_generate_says_it_is_not_yet_available():
     code, _, err = run_cli("generate", "--height", "36", "--width", "100", "--channel", "128")
     assert code == 2 and "not yet available" in err
+
+
+ALEXNET = CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt"
+
+
+@needs_shared
+def test_analyze_table_json_and_csv():
+    code, out, err = run_cli("analyze", ALEXNET)
+    assert code == 0 and err == ""
+    assert "pool5  Pooling       pool5  10x256x6x6    195    32     33  195.0" in out
+    assert "total: 60,965,224 learnable parameters, 724,406,816 multiply-adds per image" in out
+    code, out, _ = run_cli("analyze", ALEXNET, "--format", "json")
+    result = json.loads(out)
+    assert result["totals"]["params"] == 60965224 and len(result["layers"]) == 24
+    assert len(out.splitlines()) == 24 + 2  # one line per layer
+    code, out, _ = run_cli("analyze", ALEXNET, "--format", "csv")
+    rows = out.splitlines()
+    assert rows[0].startswith("layer,type,blob,shape,rf_h,rf_w") and len(rows) == 25
+    assert rows[16].startswith("pool5,Pooling,pool5,10x256x6x6,195,195,32,32,33.0,33.0,64,64,True,True")
+
+
+@needs_shared
+def test_analyze_with_another_input_shape_and_the_blog_model():
+    code, out, _ = run_cli("analyze", ALEXNET, "--input-shape", "1,3,451,451", "--format", "json",
+                           "--scale-model", "blog")
+    result = json.loads(out)
+    pool5 = [o for layer in result["layers"] for o in layer["outputs"] if o["blob"] == "pool5"][0]
+    assert pool5["shape"] == [1, 256, 13, 13]  # (451 - 227) / 32 + 6 positions
+    assert result["scale_model"] == "blog"
+    assert any(w["code"] == "blog-model-uncovered" for w in result["warnings"])  # 11x11 stride 4 is no blog kind
+
+
+@pytest.mark.parametrize("args, words", [
+    (["analyze", "x", "--input-shape", "1,3,a,4"], "bad shape '1,3,a,4'"),
+    (["analyze", "x", "--input-shape", "1,3,0,4"], "every dimension must be a positive integer"),
+    (["analyze", "x", "--input", "1,3,4,4"], "expected NAME=N,C,H,W"),
+    (["analyze", "x", "--scale-model", "area"], "invalid choice: 'area'"),
+    (["query", "x", "pool5", "zero", "0"], "invalid int value: 'zero'"),
+])
+def test_bad_analysis_flags_say_what_is_allowed(args, words):
+    code, _, err = run_cli(*args)
+    assert code == 2 and words in err
+
+
+@needs_shared
+def test_analyze_errors_are_one_line():
+    code, _, err = run_cli("analyze", CORPUS / "XingangPan__SCNN-prototxt-generator/examples/SCNN.prototxt")
+    assert code == 2 and "input 'conv5_5' is not fully declared" in err and err.count("\n") == 1
+    code, _, err = run_cli("analyze", ALEXNET, "--input", "nope=1,2,3,4")
+    assert code == 2 and "blob 'nope', which the net does not have" in err
+
+
+@needs_shared
+def test_query_text_and_json():
+    code, out, _ = run_cli("query", ALEXNET, "conv1", "2", "3")
+    assert code == 0
+    assert out == ("conv1[2, 3] sees input rows 8..18 and columns 12..22 (11x11), centred at (13, 17); "
+                   "inside the image: rows 8..18, columns 12..22\n")
+    code, out, _ = run_cli("query", ALEXNET, "pool5", "5", "5", "--format", "json")
+    assert json.loads(out)["clipped"] == {"y": [96, 226], "x": [96, 226]}
+    code, _, err = run_cli("query", ALEXNET, "nope", "0", "0")
+    assert code == 2 and "no blob 'nope'" in err
+
+
+@needs_shared
+def test_the_analyze_path_imports_no_heavy_module(tmp_path):
+    import subprocess
+    import sys
+    code = ("import sys\nfrom scnn_tools.cli import main\n"
+            f"main(['analyze', {str(ALEXNET)!r}, '-o', {str(tmp_path / 'a.txt')!r}])\n"
+            "print(sorted(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
