@@ -19,12 +19,19 @@ setup() {
             exit 1
         fi
     fi
-    # Reinstall when the declared dependencies change; the package itself is
-    # installed in editable mode, so code changes need nothing.
-    want="$(cat "$root/setup.cfg" "$root/pyproject.toml" | cksum)"
+    # Reinstall when the declared dependencies or the set of source files change:
+    # the package is installed as links to the files (setuptools' strict editable
+    # mode, which starts faster than its import hook), so edits need nothing.
+    want="$( (cat "$root/setup.cfg" "$root/pyproject.toml"; cd "$root" && find scnn_tools templates -type f \
+              \( -name '*.py' -o -name '*.j2' \) | sort) | cksum)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "run.sh: installing scnn-tools${extras:+ with its $extras tools} into $venv" >&2
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            --config-settings editable_mode=strict -e "$spec" >&2
+        # Byte-compile the package as pip does every other one: an editable install
+        # is not, and with PYTHONDONTWRITEBYTECODE set every run would compile it anew.
+        "$venv/bin/python" -I -c "import compileall, os, scnn_tools; \
+compileall.compile_dir(os.path.dirname(scnn_tools.__file__), quiet=1)" >&2
         echo "$want" > "$stamp"
     fi
 }

@@ -88,16 +88,22 @@ def _parser():
     query.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     query.set_defaults(run=_query)
 
-    gen = sub.add_parser("generate", help="write an SCNN message-passing block (not yet available)",
-                         description="Write the SCNN block for a feature map of the given size. "
-                                     "Not yet available in this version.")
-    gen.add_argument("--height", type=int, default=90)
-    gen.add_argument("--width", type=int, default=90)
-    gen.add_argument("--kernel_width", type=int, default=9)
-    gen.add_argument("--channel", type=int, default=128)
-    gen.add_argument("--bottom", default="conv5_4")
-    gen.add_argument("--output", default="SCNN.prototxt")
-    gen.set_defaults(run=_not_yet("generate"))
+    gen = sub.add_parser(
+        "generate", help="write the SCNN message-passing block for a feature map",
+        description="Write the Spatial CNN block (Pan et al., 2018) for an H x W x C feature map: the original "
+                    "generator's layers, names and shared weights (so trained weights load), checked before it "
+                    "is written. The flags and defaults are the original's.")
+    gen.add_argument("--height", type=int, default=90, help="rows of the feature map (default: 90)")
+    gen.add_argument("--width", type=int, default=90, help="columns of the feature map (default: 90)")
+    gen.add_argument("--kernel_width", type=int, default=9,
+                     help="width of the message-passing kernels, odd (default: 9)")
+    gen.add_argument("--channel", type=int, default=128, help="channels of the feature map (default: 128)")
+    gen.add_argument("--bottom", default="conv5_4", help="the blob the block reads (default: conv5_4)")
+    gen.add_argument("--prefix", default="", help="put before every name and shared weight, so that several "
+                                                  "blocks can live in one net (default: none)")
+    gen.add_argument("--output", default="SCNN.prototxt", help="file to write, - for standard output "
+                                                               "(default: SCNN.prototxt)")
+    gen.set_defaults(run=_generate)
     return parser
 
 
@@ -164,10 +170,13 @@ def _query(args):
     sys.stdout.write(text)
 
 
-def _not_yet(command):
-    def run(args):
-        raise InputError(f"'{command}' is not yet available in {PROG} {__version__}")
-    return run
+def _generate(args):
+    from .scnn import Spec, generate
+
+    spec = Spec(args.height, args.width, args.channel, args.kernel_width, args.bottom, args.prefix)
+    emit(generate(spec), args.output)
+    where = "standard output" if args.output == "-" else args.output
+    print(f"wrote {where}: {spec.summary()}", file=sys.stderr if args.output == "-" else sys.stdout)
 
 
 def _info(args):

@@ -1,0 +1,48 @@
+"""Text from the Jinja2 templates in templates/ (installed as scnn_tools.templates).
+
+Compiled templates are cached under the user's cache directory (Jinja2's
+bytecode cache), so a run pays for compiling a template only once per change
+to it. Jinja2 is imported here only, and only when text is rendered.
+"""
+
+import os
+from pathlib import Path
+
+_ENV = None
+
+
+def template_dir():
+    from importlib.util import find_spec
+    try:
+        spec = find_spec("scnn_tools.templates")
+    except ImportError:
+        spec = None
+    for place in (spec.submodule_search_locations or []) if spec else []:
+        if os.path.isfile(os.path.join(place, "scnn.prototxt.j2")):
+            return place
+    return str(Path(__file__).resolve().parent.parent / "templates")  # a source checkout
+
+
+def _cache():
+    from jinja2 import FileSystemBytecodeCache
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "scnn-tools", "jinja2")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None  # read-only home: render without a cache
+    return FileSystemBytecodeCache(directory) if os.access(directory, os.W_OK) else None
+
+
+def environment():
+    global _ENV
+    if _ENV is None:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined
+        _ENV = Environment(loader=FileSystemLoader(template_dir()), trim_blocks=True, lstrip_blocks=True,
+                           keep_trailing_newline=True, undefined=StrictUndefined, autoescape=False,
+                           bytecode_cache=_cache())
+    return _ENV
+
+
+def render(name, **variables):
+    return environment().get_template(name).render(**variables)

@@ -1,0 +1,112 @@
+"""The SCNN block: a spec (height, width, channels, kernel width, bottom, prefix) → prototxt text.
+
+The text comes from templates/scnn.prototxt.j2 and is checked before anyone
+sees it. Reading a large block back through a text parser would cost more
+than writing it (a 1000x1000 block is 2.7 MB), so the check is in two parts:
+the same template with the same arguments, on a map cut down to at most 4x4
+(which takes every branch of the template: first, middle and last rows and
+columns, and the 1-row and 1-column cases), is read back by the reader and
+analyzed (shapes flow, the output has the input's shape, no warnings); and the
+full text is checked for what only its size could break (its layer count,
+balanced braces, nothing left of the template syntax).
+"""
+
+import re
+from math import sqrt
+
+from .errors import InputError
+
+LIMITS = {"height": 4096, "width": 4096, "channel": 65536, "kernel_width": 255}
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:+-]*\Z")
+TEMPLATE = "scnn.prototxt.j2"
+
+
+class Spec:
+    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix=""):
+        for flag, value in (("height", height), ("width", width), ("channel", channel),
+                            ("kernel_width", kernel_width)):
+            if not isinstance(value, int) or not 1 <= value <= LIMITS[flag]:
+                raise InputError(f"--{flag} must be an integer from 1 to {LIMITS[flag]} (got {value})")
+        if kernel_width % 2 == 0:
+            raise InputError(f"--kernel_width must be odd, so that the padding (k-1)/2 keeps the map's size "
+                             f"(got {kernel_width})")
+        if not NAME.match(bottom):
+            raise InputError(f"--bottom must be a blob name of letters, digits and _ . / : + - (got {bottom!r})")
+        if prefix and not NAME.match(prefix):
+            raise InputError(f"--prefix must be letters, digits and _ . / : + - (got {prefix!r})")
+        self.height, self.width, self.channel = height, width, channel
+        self.kernel_width, self.bottom, self.prefix = kernel_width, bottom, prefix
+
+    @property
+    def top(self):
+        return self.prefix + "SCNN"
+
+    @property
+    def std(self):
+        """The message kernels' gaussian std, printed as the original prints it."""
+        return "%.5f" % sqrt(2 / (self.kernel_width * self.channel * 5))
+
+    def layers(self):
+        h, w = self.height, self.width
+        vertical = 6 * h - 4 if h > 1 else 0     # Slice1, 3 layers per row each way, Concat1
+        horizontal = 6 * w - 4 if w > 1 else 0
+        return vertical + horizontal or 1        # a 1x1 map: one identity layer
+
+    def activations(self):
+        """Elements the block's layers write (in-place ReLUs write none), per image."""
+        c, h, w = self.channel, self.height, self.width
+        n = 0
+        if h > 1:
+            n += 2 * c * h * w + 4 * (h - 1) * c * w  # Slice1 and Concat1; messages and sums
+        if w > 1:
+            n += 2 * c * h * w + 4 * (w - 1) * c * h
+        return n or c * h * w
+
+    def params(self):
+        kernels = 2 * (self.height > 1) + 2 * (self.width > 1)
+        return kernels * self.kernel_width * self.channel * self.channel
+
+    def reduced(self):
+        return Spec(min(self.height, 4), min(self.width, 4), self.channel, self.kernel_width, self.bottom,
+                    self.prefix)
+
+    def text(self):
+        from .render import render
+        return render(TEMPLATE, H=self.height, W=self.width, C=self.channel, k=self.kernel_width,
+                      pad=(self.kernel_width - 1) // 2, std=self.std, bottom=self.bottom, p=self.prefix)
+
+    def summary(self):
+        return (f"SCNN block for a {self.channel}x{self.height}x{self.width} map: {self.layers():,} layers, "
+                f"'{self.bottom}' -> '{self.top}'; {self.params():,} shared weights; activations "
+                f"{self.activations() * 4 / 2 ** 20:,.1f} MiB at float32 per image "
+                "(about twice that when training, with the gradients)")
+
+
+def generate(spec):
+    """The block's text, checked. Raises InputError (or AssertionError on a fault of ours)."""
+    text = spec.text()
+    check_invariants(spec, text)
+    small = spec.reduced()
+    check_by_reading(small, text if small.height == spec.height and small.width == spec.width else small.text())
+    return text
+
+
+def check_invariants(spec, text):
+    layers = text.count("\nlayer {") + text.startswith("layer {")
+    assert layers == spec.layers(), f"the block has {layers} layers, expected {spec.layers()}"
+    assert text.count("{") == text.count("}"), "the block's braces are unbalanced"
+    assert "{{" not in text and "{%" not in text and "}}" not in text, "template syntax left in the block"
+
+
+def check_by_reading(spec, text):
+    from .analysis import Analysis
+    from .reader import read_text
+
+    shape = [1, spec.channel, spec.height, spec.width]
+    analysis = Analysis(read_text(text, "<generated SCNN block>"), named={spec.bottom: shape})
+    assert not analysis.warnings, f"the block reads back with warnings: {analysis.warnings}"
+    assert len(analysis.graph.nodes) == spec.layers()
+    out = analysis.graph.blob(spec.top)
+    assert out is not None and analysis.shapes.blobs[out.id] == shape, \
+        f"the block's output {spec.top} does not have the input's shape {shape}"
+    return analysis

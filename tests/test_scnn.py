@@ -1,0 +1,120 @@
+"""The SCNN block generator: the original's network, its faults fixed, checked before it is written."""
+
+import re
+
+import pytest
+
+from scnn_tools import caffe_pb2
+from scnn_tools.analysis import Analysis, report
+from scnn_tools.errors import InputError
+from scnn_tools.reader import read_net, read_text
+from scnn_tools.scnn import Spec, generate
+
+from conftest import REFERENCE, run_cli
+
+SCNN = REFERENCE / "scnn"
+
+ORIGINAL_OUTPUTS = [("SCNN.prototxt", 46, 46, 128), ("SCNN_36_100_128.prototxt", 36, 100, 128),
+                    ("SCNN_18_50_64.prototxt", 18, 50, 64), ("SCNN_9_25_32.prototxt", 9, 25, 32),
+                    ("SCNN_5_7_16.prototxt", 5, 7, 16)]
+
+
+@pytest.mark.skipif(not SCNN.is_dir(), reason="../shared/reference/scnn is missing")
+@pytest.mark.parametrize("name, h, w, c", ORIGINAL_OUTPUTS)
+def test_the_block_is_the_original_network_message_for_message(name, h, w, c):
+    ours = read_text(generate(Spec(h, w, c, 9, "conv5_5"))).net
+    original = read_net(SCNN / name).net
+    assert len(ours.layer) == len(original.layer) == 6 * (h + w) - 8
+    for mine, theirs in zip(ours.layer, original.layer):
+        assert mine == theirs, (mine.name, theirs.name)
+
+
+def test_the_text_is_clean():
+    text = generate(Spec(5, 7, 16, 9, "conv5_5"))
+    lines = text.splitlines()
+    assert not [line for line in lines if line != line.rstrip()], "trailing spaces"
+    assert not [line for line in lines if "\t" in line]
+    depth = 0
+    for line in lines:
+        depth -= line.strip().startswith("}")
+        indent = len(line) - len(line.lstrip(" "))
+        assert indent == 2 * depth, line  # two spaces per open block, nothing else
+        depth += line.count("{") - line.count("}") + line.strip().startswith("}")
+    assert depth == 0 and text.endswith("}\n")
+
+
+def analyzed(spec):
+    text = generate(spec)
+    analysis = Analysis(read_text(text), named={spec.bottom: [1, spec.channel, spec.height, spec.width]})
+    return text, analysis, report(analysis)
+
+
+@pytest.mark.parametrize("h, w", [(1, 1), (1, 6), (6, 1), (2, 2), (3, 5), (4, 4), (7, 3)])
+def test_every_size_gives_a_block_whose_output_has_the_input_shape(h, w):
+    spec = Spec(h, w, 8, 5, "feat")
+    text, analysis, result = analyzed(spec)
+    out = analysis.graph.blob("SCNN")
+    assert analysis.shapes.blobs[out.id] == [1, 8, h, w]
+    assert len(result["layers"]) == spec.layers()
+    assert result["warnings"] == []
+    # The memory and weights it reports are what the analysis counts, independently.
+    assert spec.activations() == result["totals"]["activations"]
+    assert spec.params() == result["totals"]["params"]
+    rf = [o for layer in result["layers"] for o in layer["outputs"] if o["blob"] == "SCNN"][-1]["rf"]
+    if h > 1 and w > 1:
+        assert rf["global"] == [True, True]  # every feature sees the whole map
+
+
+def test_original_faults_are_refused_clearly():
+    for kwargs, words in [
+        ({"kernel_width": 8}, "--kernel_width must be odd"),
+        ({"height": 0}, "--height must be an integer from 1 to 4096 (got 0)"),
+        ({"channel": -3}, "--channel must be an integer from 1 to 65536"),
+        ({"width": 100000}, "--width must be an integer from 1 to 4096"),
+        ({"bottom": 'conv5"\nlayer {'}, "--bottom must be a blob name"),
+        ({"bottom": ""}, "--bottom must be a blob name"),
+        ({"prefix": "a b"}, "--prefix must be letters"),
+    ]:
+        args = {"height": 4, "width": 4, "channel": 8, "kernel_width": 9, "bottom": "conv5_5", **kwargs}
+        with pytest.raises(InputError, match=re.escape(words)):
+            Spec(**args)
+
+
+def test_prefixes_let_two_blocks_live_in_one_net():
+    a = generate(Spec(3, 4, 8, 3, "feat", "a_"))
+    b = generate(Spec(3, 4, 8, 3, "a_SCNN", "b_"))
+    net = 'input: "feat" input_dim: [1, 8, 3, 4]\n' + a + b
+    analysis = Analysis(read_text(net))
+    names = [n.name for n in analysis.graph.nodes]
+    assert len(names) == len(set(names)) and not analysis.warnings
+    assert all(n.startswith(("a_", "b_", "input")) for n in names)
+    weights = {p.name for n in analysis.graph.nodes for p in n.param.param}
+    assert weights == {"a_SCNN_D_w", "a_SCNN_U_w", "a_SCNN_R_w", "a_SCNN_L_w",
+                       "b_SCNN_D_w", "b_SCNN_U_w", "b_SCNN_R_w", "b_SCNN_L_w"}
+    assert analysis.shapes.blobs[analysis.graph.blob("b_SCNN").id] == [1, 8, 3, 4]
+
+
+@pytest.mark.skipif(not (REFERENCE / "weights").is_dir(), reason="../shared/reference/weights is missing")
+def test_weights_trained_for_the_original_block_load_into_ours():
+    trained = caffe_pb2.NetParameter.FromString((REFERENCE / "weights/scnn_5x7x16_random.caffemodel").read_bytes())
+    ours = {layer.name: layer for layer in read_text(generate(Spec(5, 7, 16, 9, "conv5_5"))).net.layer}
+    for layer in trained.layer:
+        if not len(layer.blobs):
+            continue
+        mine = ours[layer.name]  # Caffe copies weights by layer name
+        c = mine.convolution_param
+        assert list(layer.blobs[0].shape.dim) == [c.num_output, 16, c.kernel_h, c.kernel_w]
+        assert [p.name for p in mine.param] == [p.name for p in layer.param]
+
+
+def test_generate_command_writes_the_file_and_says_what_it_is(tmp_path):
+    out = tmp_path / "SCNN.prototxt"
+    code, stdout, err = run_cli("generate", "--height", "5", "--width", "7", "--channel", "16", "--bottom",
+                                "conv5_5", "--output", out)
+    assert code == 0 and err == ""
+    assert "64 layers, 'conv5_5' -> 'SCNN'; 9,216 shared weights" in stdout
+    assert read_text(out.read_text()).net == read_text(generate(Spec(5, 7, 16, 9, "conv5_5"))).net
+    code, stdout, err = run_cli("generate", "--height", "2", "--width", "2", "--channel", "4", "--output", "-")
+    assert code == 0 and stdout.startswith("layer {") and "wrote standard output" in err
+    code, _, err = run_cli("generate", "--kernel_width", "4", "--output", tmp_path / "x.prototxt")
+    assert code == 2 and "--kernel_width must be odd" in err and not (tmp_path / "x.prototxt").exists()
