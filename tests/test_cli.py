@@ -117,11 +117,6 @@ def test_output_file_is_written_whole_and_never_over_the_input(tmp_path):
     assert copy.read_bytes() == before
 
 
-def test_generate_says_it_is_not_yet_available():
-    code, _, err = run_cli("generate", "--height", "36", "--width", "100", "--channel", "128")
-    assert code == 2 and "not yet available" in err
-
-
 ALEXNET = CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt"
 
 
