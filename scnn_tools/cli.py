@@ -104,6 +104,34 @@ def _parser():
     gen.add_argument("--output", default="SCNN.prototxt", help="file to write, - for standard output "
                                                                "(default: SCNN.prototxt)")
     gen.set_defaults(run=_generate)
+
+    bb = sub.add_parser(
+        "backbone", help="write a host net: a PSPNet-style dilated ResNet with an SCNN-ready head",
+        description="Write a PSPNet-style dilated ResNet (output stride 8) with the head of the original SCNN "
+                    "host: conv5_4 (3x3, 512), conv5_5 (1x1 to --head channels, where an SCNN block goes), conv6 "
+                    "(1x1 to --classes) and Interp back to the input size.")
+    bb.add_argument("--depth", type=int, default=101, help="50, 101 or 152 (default: 101)")
+    bb.add_argument("--size", type=int, default=361, help="input height and width, 8n + 1 (default: 361)")
+    bb.add_argument("--head", type=int, default=128, help="channels of conv5_5 (default: 128)")
+    bb.add_argument("--classes", type=int, default=19, help="outputs of conv6 (default: 19)")
+    bb.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    bb.set_defaults(run=_backbone)
+
+    sp = sub.add_parser(
+        "splice", help="insert an SCNN block into a host net at a blob",
+        description="Insert the SCNN block after the last layer that writes BLOB, sized by the host's own "
+                    "shapes, and make every later reader of BLOB read the block's output. The rest of the file "
+                    "stays byte for byte as it was.")
+    sp.add_argument("host", metavar="HOST", help="the host prototxt (V2), or - for stdin")
+    sp.add_argument("--at", required=True, metavar="BLOB", help="the feature map to pass messages over")
+    sp.add_argument("--reduce-to", type=int, metavar="C",
+                    help="first reduce the map to C channels with a 1x1 convolution, normalised and activated "
+                         "as the host does after BLOB")
+    sp.add_argument("--kernel_width", type=int, default=9, help="width of the message kernels, odd (default: 9)")
+    sp.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
+    _net_options(sp, positional=False)
+    sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    sp.set_defaults(run=_splice)
     return parser
 
 
@@ -168,6 +196,21 @@ def _query(args):
                 f"({y1 - y0 + 1}x{x1 - x0 + 1}), centred at ({cy:g}, {cx:g}); "
                 f"inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}\n")
     sys.stdout.write(text)
+
+
+def _backbone(args):
+    from .backbone import backbone
+
+    emit(backbone(args.depth, args.size, args.head, args.classes), args.output)
+
+
+def _splice(args):
+    from .splice import splice
+
+    text, summary = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
+                           args.input_shape, dict(args.input), args.stage)
+    emit(text, args.output, args.host)
+    print(summary, file=sys.stderr if not args.output or args.output == "-" else sys.stdout)
 
 
 def _generate(args):

@@ -28,10 +28,11 @@ class Blob:
 
 
 class Node:
-    __slots__ = ("index", "name", "type", "param", "line", "kind", "bottoms", "tops", "is_source")
+    __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "bottoms", "tops", "is_source")
 
-    def __init__(self, index, param, line):
+    def __init__(self, index, param, line, source_index=None):
         self.index = index
+        self.source_index = source_index  # its position in the file's net.layer, before phase filtering
         self.name = param.name
         self.type = param.type
         self.param = param          # the layer's caffe_pb2.LayerParameter
@@ -104,11 +105,11 @@ def build(netfile, phase="TEST", free_inputs=(), stages=()):
         state.stage.extend(netfile.net.state.stage)
     state.stage.extend(stages)
     kept, dropped = [], []
-    for param, line in zip(netfile.net.layer, netfile.layer_lines):
-        (kept if _included(param, state, path, line) else dropped).append((param, line))
+    for index, (param, line) in enumerate(zip(netfile.net.layer, netfile.layer_lines)):
+        (kept if _included(param, state, path, line) else dropped).append((param, line, index))
     excluded = len(dropped)
 
-    nodes = [Node(i, p, line) for i, (p, line) in enumerate(kept)]
+    nodes = [Node(i, p, line, source) for i, (p, line, source) in enumerate(kept)]
     warnings = list(netfile.warnings)
     _check_layers(nodes, warnings, path)
     declares_inputs = any(n.is_source for n in nodes)
@@ -152,7 +153,7 @@ def build(netfile, phase="TEST", free_inputs=(), stages=()):
 
 
 def _free_note(name, dropped):
-    lines = [str(line) for p, line in dropped if name in p.top]
+    lines = [str(line) for p, line, _ in dropped if name in p.top]
     if lines:
         return (f"produced only by layers the phase rules exclude (line {', '.join(lines)}); "
                 "see --phase and --stage")

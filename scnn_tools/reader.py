@@ -16,7 +16,7 @@ from .upgrade import upgrade
 
 
 class NetFile:
-    def __init__(self, source, text, net, fmt, steps, layer_lines, warnings):
+    def __init__(self, source, text, net, fmt, steps, layer_lines, warnings, layer_spans=None):
         self.source = str(source)     # the path as given, or "-" for stdin
         self.text = text              # the file's text ("" for binary files)
         self.net = net                # caffe_pb2.NetParameter, V2
@@ -24,6 +24,9 @@ class NetFile:
         self.upgrades = steps         # what the upgrade did, in words
         self.layer_lines = layer_lines
         self.warnings = warnings
+        # For a V2 file: each `layer` block's (start, end) offsets in `text`,
+        # parallel to net.layer (None for a layer the upgrade made, e.g. Input).
+        self.layer_spans = layer_spans
 
     @property
     def name(self):
@@ -99,7 +102,11 @@ def _from_text(text, source):
     fmt, steps, layer_lines = upgrade(net, parsed.lines, source)
     if not len(net.layer):
         raise InputError("no layers: the file parses, but defines no layer or layers blocks", source)
-    return NetFile(source, text, net, fmt, steps, layer_lines, warnings)
+    spans = None
+    if fmt == "V2":
+        spans = list(parsed.spans.get("layer", []))
+        spans = [None] * (len(net.layer) - len(spans)) + spans  # an Input layer made from `input:` comes first
+    return NetFile(source, text, net, fmt, steps, layer_lines, warnings, spans)
 
 
 def _name_warnings(warnings, net):

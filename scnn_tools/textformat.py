@@ -72,11 +72,13 @@ class _Fields:
 class Parsed:
     """What `parse` returns besides the message itself."""
 
-    def __init__(self, warnings, lines):
+    def __init__(self, warnings, lines, spans):
         self.warnings = warnings
-        # For each repeated message field of the top-level message (e.g.
-        # `layer`, `layers`): the line of each element, in order.
+        # For each field of the top-level message (e.g. `layer`, `layers`):
+        # the line of each element, in order, and its (start, end) offsets in
+        # the text, from its field name to just after its value.
         self.lines = lines
+        self.spans = spans
 
 
 def parse(text, message, path=None):
@@ -168,11 +170,11 @@ class _Parser:
     # ---------------------------------------------------------------- parse
     def run(self, message):
         message.Clear()
-        lines = {}
-        self._message(message, None, lines)
-        return Parsed(self.warnings, lines)
+        lines, spans = {}, {}
+        self._message(message, None, lines, spans)
+        return Parsed(self.warnings, lines, spans)
 
-    def _message(self, msg, close, lines=None):
+    def _message(self, msg, close, lines=None, spans=None):
         """Fields until `close` (or end of file at top level)."""
         fields = _Fields.of(msg.DESCRIPTOR)
         type_name = msg.DESCRIPTOR.name
@@ -199,6 +201,9 @@ class _Parser:
                 self._skip_field(value, type_name, offset)
             else:
                 self._field(msg, entry, offset)
+            if spans is not None:
+                last = self.tokens[self.pos - 1]
+                spans.setdefault(value, []).append((offset, last[2] + len(last[1])))
             if not self._accept(","):
                 self._accept(";")
 

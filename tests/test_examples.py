@@ -1,0 +1,38 @@
+"""examples/ is made by the tools themselves: running examples/README.md's commands again gives the same files."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from scnn_tools.cli import main
+
+from conftest import REFERENCE, ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+def commands():
+    block = re.search(r"```sh\n(.*?)```", (EXAMPLES / "README.md").read_text(), re.S).group(1)
+    return [shlex.split(line)[1:] for line in block.splitlines() if line.startswith("scnn-tools ")]
+
+
+def test_the_examples_do_not_drift(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    made = set()
+    for argv in commands():
+        assert main(argv) == 0, argv
+        made |= {p.name for p in tmp_path.iterdir()}
+    committed = {p.name for p in EXAMPLES.iterdir() if p.name != "README.md"}
+    assert made == committed
+    for name in sorted(made):
+        assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), f"examples/{name} drifted"
+
+
+@pytest.mark.skipif(not (REFERENCE / "scnn").is_dir(), reason="../shared/reference/scnn is missing")
+def test_the_examples_are_the_original_networks():
+    from scnn_tools.reader import read_net
+    for ours, theirs in (("resnet101.prototxt", "resnet101.prototxt"),
+                         ("resnet101_SCNN.prototxt", "resnet101_SCNN.prototxt")):
+        assert read_net(EXAMPLES / ours).net == read_net(REFERENCE / "scnn" / theirs).net, ours

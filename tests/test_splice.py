@@ -1,0 +1,102 @@
+"""Splicing an SCNN block into a host: sized by the engine, text-preserving, checked, and refusing clearly."""
+
+import pytest
+
+from scnn_tools.analysis import Analysis
+from scnn_tools.backbone import backbone
+from scnn_tools.errors import InputError
+from scnn_tools.reader import read_net, read_text
+from scnn_tools.splice import splice
+
+from conftest import CORPUS, REFERENCE, run_cli
+
+HOST = REFERENCE / "scnn/resnet101.prototxt"
+pytestmark = pytest.mark.skipif(not HOST.is_file(), reason="../shared/reference/scnn is missing")
+
+
+def test_splicing_the_original_host_gives_the_original_result():
+    text, summary = splice(HOST, "conv5_5")
+    assert read_text(text).net == read_net(REFERENCE / "scnn/resnet101_SCNN.prototxt").net
+    assert "after 'conv5_5/relu'" in summary and "1 bottom(s) rewired" in summary
+
+
+def test_everything_else_in_the_host_stays_byte_for_byte():
+    host = HOST.read_text().splitlines(keepends=True)
+    text = splice(HOST, "conv5_5")[0].splitlines(keepends=True)
+    start = text.index('  name: "Slice1"\n') - 1
+    end = text.index('  name: "Concat2"\n') - 1
+    end += text[end:].index("}\n") + 1
+    assert len(text) - (end - start) == len(host)
+    outside = text[:start] + text[end:]
+    changed = [(a, b) for a, b in zip(host, outside) if a != b]
+    # The one bottom that now reads the block; comments, spacing and order untouched.
+    assert changed == [('  bottom: "conv5_5"\n', '  bottom: "SCNN"\n')]
+    assert host[start - 1] == "}\n" and text[start] == "layer {\n"
+
+
+def test_reduce_to_follows_the_hosts_convention():
+    text, summary = splice(HOST, "conv5_5", reduce_to=32, prefix="lane_")
+    analysis = Analysis(read_text(text))
+    by_name = {n.name: n for n in analysis.graph.nodes}
+    assert [by_name[n].type for n in ("lane_SCNN_reduce", "lane_SCNN_reduce/bn", "lane_SCNN_reduce/relu")] == \
+        ["Convolution", "BN", "ReLU"]  # conv5_5 is followed by PSPNet's BN and a ReLU
+    assert by_name["lane_SCNN_reduce"].param.param[0].lr_mult == 10  # the host's learning rate there
+    assert analysis.shapes.blobs[analysis.graph.blob("lane_SCNN").id] == [1, 32, 46, 46]
+    assert list(by_name["conv6"].param.bottom) == ["lane_SCNN"]
+    assert "reduced 128 -> 32 channels first" in summary
+
+
+def test_two_blocks_with_prefixes(tmp_path):
+    first, _ = splice(HOST, "conv5_5", prefix="a_")
+    path = tmp_path / "one.prototxt"
+    path.write_text(first)
+    second, _ = splice(path, "a_SCNN", prefix="b_")
+    analysis = Analysis(read_text(second))
+    assert list(next(n for n in analysis.graph.nodes if n.name == "conv6").param.bottom) == ["b_SCNN"]
+    assert not analysis.warnings
+
+
+@pytest.mark.parametrize("args, words", [
+    (dict(at="fc9"), "the host has no blob 'fc9'"),
+    (dict(at="conv6_interp", kernel_width=4), "--kernel_width must be odd"),
+    (dict(at="conv5_5", reduce_to=0), "--reduce-to must be a positive number"),
+])
+def test_refusals(args, words):
+    with pytest.raises(InputError, match=words):
+        splice(HOST, **args)
+
+
+def test_refusals_that_need_other_hosts(tmp_path):
+    with pytest.raises(InputError, match="would collide with the host's .*choose a --prefix"):
+        splice(REFERENCE / "scnn/resnet101_SCNN.prototxt", "conv5_5")
+    with pytest.raises(InputError, match=r"blob 'fc6' has shape \(10, 4096\)"):
+        splice(CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt", "fc6")
+    with pytest.raises(InputError, match="input 'data' is not fully declared"):
+        splice(CORPUS / "BVLC__caffe/examples/mnist/lenet_train_test.prototxt", "conv1")
+    with pytest.raises(InputError, match="this one is V1"):
+        splice(CORPUS / "BVLC__caffe@a6610018/models/bvlc_alexnet/deploy.prototxt", "conv5")
+
+
+def test_splice_command(tmp_path):
+    out = tmp_path / "spliced.prototxt"
+    code, stdout, err = run_cli("splice", HOST, "--at", "conv5_5", "-o", out)
+    assert code == 0 and "spliced after 'conv5_5/relu'" in stdout
+    assert read_text(out.read_text()).net == read_net(REFERENCE / "scnn/resnet101_SCNN.prototxt").net
+    code, _, err = run_cli("splice", out, "--at", "conv5_5", "--prefix", "z_", "-o", out)
+    assert code == 2 and "refusing to write over the input file" in err
+
+
+@pytest.mark.parametrize("depth, size, feature", [(50, 473, 60), (101, 361, 46), (152, 193, 25)])
+def test_backbones(depth, size, feature):
+    analysis = Analysis(read_text(backbone(depth, size)))
+    assert analysis.shapes.blobs[analysis.graph.blob("conv5_5").id] == [1, 128, feature, feature]
+    convs = [n for n in analysis.graph.nodes if n.type == "Convolution" and not n.name.endswith("_proj")]
+    units = len(convs) - 3 - 3  # less the stem's three and the head's three
+    assert units + 2 == depth  # as ResNet counts: 3 per unit, conv1 and the classifier
+
+
+def test_backbone_refusals():
+    with pytest.raises(InputError, match="--size must be 8n \\+ 1"):
+        backbone(101, 360)
+    with pytest.raises(InputError, match="--depth must be one of 50, 101, 152"):
+        backbone(34, 361)
