@@ -23,15 +23,21 @@ def template_dir():
     return str(Path(__file__).resolve().parent.parent / "templates")  # a source checkout
 
 
-def _cache():
-    from jinja2 import FileSystemBytecodeCache
+def cache_dir(name):
+    """A writable directory under the user's cache directory, or None."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = os.path.join(base, "scnn-tools", "jinja2")
+    directory = os.path.join(base, "scnn-tools", name)
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError:
-        return None  # read-only home: render without a cache
-    return FileSystemBytecodeCache(directory) if os.access(directory, os.W_OK) else None
+        return None  # a read-only home: work without a cache
+    return directory if os.access(directory, os.W_OK) else None
+
+
+def _cache():
+    from jinja2 import FileSystemBytecodeCache
+    directory = cache_dir("jinja2")
+    return FileSystemBytecodeCache(directory) if directory else None
 
 
 def environment():

@@ -6,11 +6,18 @@ than writing it (a 1000x1000 block is 2.7 MB), so the check is in two parts:
 the same template with the same arguments, on a map cut down to at most 4x4
 (which takes every branch of the template: first, middle and last rows and
 columns, and the 1-row and 1-column cases), is read back by the reader and
-analyzed (shapes flow, the output has the input's shape, no warnings); and the
-full text is checked for what only its size could break (its layer count,
-balanced braces, nothing left of the template syntax).
+its shapes inferred (they flow, the output has the input's shape, no
+warnings); and the full text is checked, every time, for what only its size
+could break (its layer count, balanced braces, nothing left of the template).
+
+The read-back's verdict depends only on the cut-down text and on the code
+that judges it, so a passed verdict is remembered under a hash of both (in
+the user's cache directory, as Jinja2 remembers compiled templates): the
+reader, protobuf and the engine are loaded only for text not judged before.
 """
 
+import hashlib
+import os
 import re
 from math import sqrt
 
@@ -87,8 +94,37 @@ def generate(spec):
     text = spec.text()
     check_invariants(spec, text)
     small = spec.reduced()
-    check_by_reading(small, text if small.height == spec.height and small.width == spec.width else small.text())
+    small_text = text if small.height == spec.height and small.width == spec.width else small.text()
+    verdict = _verdict_path(small, small_text)
+    if verdict is None or not os.path.exists(verdict):
+        check_by_reading(small, small_text)
+        if verdict is not None:
+            open(verdict, "w").close()
     return text
+
+
+def _verdict_path(spec, text):
+    from .render import cache_dir
+    directory = cache_dir("checked")
+    if directory is None:
+        return None
+    key = hashlib.sha256()
+    key.update(repr((spec.channel, spec.height, spec.width, spec.bottom, spec.prefix)).encode())
+    key.update(text.encode())
+    key.update(_code_fingerprint())
+    return os.path.join(directory, key.hexdigest())
+
+
+def _code_fingerprint():
+    """What identifies the checking code: every module of the package, by size and time of change."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    stamp = []
+    for folder, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                stamp.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{st.st_size}:{st.st_mtime_ns}")
+    return "\n".join(stamp).encode()
 
 
 def check_invariants(spec, text):
@@ -99,14 +135,16 @@ def check_invariants(spec, text):
 
 
 def check_by_reading(spec, text):
-    from .analysis import Analysis
+    from .graph import build
     from .reader import read_text
+    from .shapes import infer, unknown_warnings
 
     shape = [1, spec.channel, spec.height, spec.width]
-    analysis = Analysis(read_text(text, "<generated SCNN block>"), named={spec.bottom: shape})
-    assert not analysis.warnings, f"the block reads back with warnings: {analysis.warnings}"
-    assert len(analysis.graph.nodes) == spec.layers()
-    out = analysis.graph.blob(spec.top)
-    assert out is not None and analysis.shapes.blobs[out.id] == shape, \
+    graph = build(read_text(text, "<generated SCNN block>"), free_inputs=[spec.bottom])
+    shapes = infer(graph, named={spec.bottom: shape}, require_image=True)
+    warnings = graph.warnings + unknown_warnings(graph, shapes)
+    assert not warnings, f"the block reads back with warnings: {warnings}"
+    assert len(graph.nodes) == spec.layers()
+    out = graph.blob(spec.top)
+    assert out is not None and shapes.blobs[out.id] == shape, \
         f"the block's output {spec.top} does not have the input's shape {shape}"
-    return analysis

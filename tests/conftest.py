@@ -19,6 +19,13 @@ REFERENCE = SHARED / "reference"
 needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{SHARED} is missing: corpus tests skipped")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_directory(tmp_path_factory):
+    """The tools cache compiled templates and check verdicts; keep the suite's apart from the user's."""
+    import os
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
 def corpus_files():
     return sorted(CORPUS.rglob("*.prototxt")) if CORPUS.is_dir() else []
 

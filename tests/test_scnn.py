@@ -118,3 +118,33 @@ def test_generate_command_writes_the_file_and_says_what_it_is(tmp_path):
     assert code == 0 and stdout.startswith("layer {") and "wrote standard output" in err
     code, _, err = run_cli("generate", "--kernel_width", "4", "--output", tmp_path / "x.prototxt")
     assert code == 2 and "--kernel_width must be odd" in err and not (tmp_path / "x.prototxt").exists()
+
+
+def test_the_check_catches_a_broken_block(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    good = Spec.text
+
+    def broken(spec):
+        return good(spec).replace("slice_point: 2\n", "")  # one row too few for the tops
+    monkeypatch.setattr(Spec, "text", broken)
+    with pytest.raises(InputError, match="slice points"):
+        generate(Spec(5, 7, 8, 3, "feat"))
+
+    def misnamed(spec):
+        return good(spec).replace('top: "SCNN"', 'top: "SCNN_out"')
+    monkeypatch.setattr(Spec, "text", misnamed)
+    with pytest.raises(AssertionError, match="does not have the input's shape"):
+        generate(Spec(5, 7, 8, 3, "feat"))
+
+
+def test_a_verdict_is_reused_only_for_the_same_text(tmp_path, monkeypatch):
+    from scnn_tools import scnn
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+    real = scnn.check_by_reading
+    monkeypatch.setattr(scnn, "check_by_reading", lambda spec, text: calls.append(spec.channel) or real(spec, text))
+    generate(Spec(40, 50, 8, 3, "feat"))
+    generate(Spec(60, 70, 8, 3, "feat"))  # cut down to the same 4x4 text: judged already
+    generate(Spec(40, 50, 16, 3, "feat"))  # another text
+    assert calls == [8, 16]
+    assert len(list((tmp_path / "scnn-tools" / "checked").iterdir())) == 2
