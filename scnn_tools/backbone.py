@@ -1,8 +1,13 @@
-"""A host net for SCNN: a PSPNet-style dilated ResNet with an SCNN-ready head, from a template.
+"""ResNets from templates: a host for SCNN, or the classifier as Caffe released it.
 
-Output stride 8 (stages 4 and 5 dilated), so a size of 8n + 1 gives an
-(n + 1) x (n + 1) map at conv5_5 and an Interp with zoom 8 gives the size back:
-361 gives 46 x 46, as in the original SCNN host.
+style "pspnet": a PSPNet-style dilated ResNet with an SCNN-ready head. Output
+stride 8 (stages 4 and 5 dilated), so a size of 8n + 1 gives an (n + 1) x
+(n + 1) map at conv5_5 and an Interp with zoom 8 gives the size back: 361
+gives 46 x 46, as in the original SCNN host.
+
+style "caffe": Kaiming He's Caffe ResNet-50/101/152 (stride in the first 1x1 of
+a stage, BatchNorm + Scale, global average pooling, fc1000); at size 224 the
+released deploy files, message for message.
 """
 
 from .errors import InputError
@@ -10,9 +15,13 @@ from .errors import InputError
 UNITS = {50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 
 
-def backbone(depth=101, size=361, head=128, classes=19):
+def backbone(depth=101, size=361, head=128, classes=19, style="pspnet"):
     if depth not in UNITS:
         raise InputError(f"--depth must be one of {', '.join(map(str, UNITS))} (got {depth})")
+    if style == "caffe":
+        return _caffe(depth, size)
+    if style != "pspnet":
+        raise InputError(f"--style must be pspnet or caffe (got {style!r})")
     if not 33 <= size <= 4097 or size % 8 != 1:
         raise InputError(f"--size must be 8n + 1 between 33 and 4097, so that the output stride 8 "
                          f"comes back exactly (got {size}; 361 and 473 are common)")
@@ -22,6 +31,24 @@ def backbone(depth=101, size=361, head=128, classes=19):
     from .render import render
     text = render("backbone.prototxt.j2", size=size, units=UNITS[depth], head=head, classes=classes)
     _check(text, size, head, classes)
+    return text
+
+
+def _caffe(depth, size):
+    if not 35 <= size <= 4096:
+        raise InputError(f"--size must be from 35 to 4096 for a Caffe ResNet (got {size})")
+    pool = (size - 1) // 2 + 1            # conv1: 7x7, stride 2, pad 3
+    pool = -(-(pool - 3) // 2) + 1        # pool1: 3x3, stride 2, Caffe's ceil
+    for _ in range(3):                    # the 1x1 stride-2 convolutions of stages 3 to 5
+        pool = (pool - 1) // 2 + 1
+    from .render import render
+    text = render("resnet.prototxt.j2", depth=depth, size=size, units=UNITS[depth], pool=pool,
+                  stem_bias=depth == 50)
+    from .analysis import Analysis
+    from .reader import read_text
+    analysis = Analysis(read_text(text, "<generated ResNet>"))
+    assert not analysis.warnings, analysis.warnings
+    assert analysis.shapes.blobs[analysis.graph.blob("pool5").id] == [1, 4 * 512, 1, 1]
     return text
 
 

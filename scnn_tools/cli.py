@@ -105,17 +105,68 @@ def _parser():
                                                                "(default: SCNN.prototxt)")
     gen.set_defaults(run=_generate)
 
+    pr = sub.add_parser(
+        "profile", help="draw spatial scale and receptive field against depth",
+        description="Draw each net's spatial-scale width and receptive-field size along its main path (log "
+                    "scale), with the changes of stride marked, named layers annotated, and several nets "
+                    "overlaid. PNG, SVG or PDF by the output's extension.")
+    pr.add_argument("nets", metavar="NET", nargs="+", help="one or more nets")
+    pr.add_argument("-o", "--output", metavar="FIGURE", required=True, help="profile.png, .svg or .pdf")
+    pr.add_argument("--mark", metavar="NAMES", default="", help="layers or blobs to annotate, comma-separated")
+    pr.add_argument("--scale-model", choices=("exact", "blog", "both"), default="exact",
+                    help="which spatial-scale model to draw (default: exact)")
+    _net_options(pr, positional=False)
+    pr.set_defaults(run=_profile)
+
+    ma = sub.add_parser(
+        "match", help="which feature map fits which object sizes",
+        description="Read object boxes (a COCO-style JSON, or a CSV with width and height columns), and for each "
+                    "octave of object size print the feature map whose spatial scale is the smallest that covers "
+                    "it, as FPN assigns levels; with -o, draw the size histogram beside the profile.")
+    ma.add_argument("net", metavar="NET")
+    ma.add_argument("--objects", metavar="FILE", required=True, help="COCO-style JSON or CSV of boxes")
+    ma.add_argument("--maps", metavar="NAMES", default="",
+                    help="the feature maps to choose from, comma-separated (default: the end of each stride)")
+    ma.add_argument("--scale-model", choices=("exact", "blog"), default="exact", help="(default: exact)")
+    ma.add_argument("-o", "--output", metavar="FIGURE", help="also draw the figure (.png, .svg or .pdf)")
+    _net_options(ma, positional=False)
+    ma.set_defaults(run=_match)
+
+    er = sub.add_parser(
+        "erf", help="the effective receptive field of a blob's centre feature",
+        description="Compute the effective receptive field (Luo et al., 2016) of the centre feature of BLOB on "
+                    "the net linearised with uniform weights, residual paths included; print the radii holding "
+                    "50%% and 90%% of its mass, and with -o draw it as a heat map with the theoretical field.")
+    er.add_argument("net", metavar="NET")
+    er.add_argument("blob", metavar="BLOB")
+    er.add_argument("-o", "--output", metavar="FIGURE", help="draw the heat map (.png, .svg or .pdf)")
+    _net_options(er, positional=False)
+    er.set_defaults(run=_erf)
+
     bb = sub.add_parser(
-        "backbone", help="write a host net: a PSPNet-style dilated ResNet with an SCNN-ready head",
-        description="Write a PSPNet-style dilated ResNet (output stride 8) with the head of the original SCNN "
-                    "host: conv5_4 (3x3, 512), conv5_5 (1x1 to --head channels, where an SCNN block goes), conv6 "
-                    "(1x1 to --classes) and Interp back to the input size.")
+        "backbone", help="write a ResNet: an SCNN host (PSPNet-style) or Caffe's classifier",
+        description="Write a ResNet. --style pspnet (the default): a PSPNet-style dilated ResNet (output stride "
+                    "8) with the head of the original SCNN host: conv5_4 (3x3, 512), conv5_5 (1x1 to --head "
+                    "channels, where an SCNN block goes), conv6 (1x1 to --classes) and Interp back to the input "
+                    "size. --style caffe: Kaiming He's released Caffe ResNet classifier.")
+    bb.add_argument("--style", choices=("pspnet", "caffe"), default="pspnet", help="(default: pspnet)")
     bb.add_argument("--depth", type=int, default=101, help="50, 101 or 152 (default: 101)")
-    bb.add_argument("--size", type=int, default=361, help="input height and width, 8n + 1 (default: 361)")
+    bb.add_argument("--size", type=int, help="input height and width (default: 361 for pspnet, which needs "
+                                             "8n + 1; 224 for caffe)")
     bb.add_argument("--head", type=int, default=128, help="channels of conv5_5 (default: 128)")
     bb.add_argument("--classes", type=int, default=19, help="outputs of conv6 (default: 19)")
     bb.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     bb.set_defaults(run=_backbone)
+
+    st = sub.add_parser(
+        "stack", help="write a plain stack of convolutions and poolings, for scale studies",
+        description="Write a chain of layers from SPEC: comma-separated items [N*]conv<k>[s<stride>][d<dilation>] "
+                    "or [N*]pool<k>[s<stride>]; for example '4*conv3,pool2,4*conv3' or '5*conv3d2'.")
+    st.add_argument("spec", metavar="SPEC")
+    st.add_argument("--size", type=int, default=512, help="input height and width (default: 512)")
+    st.add_argument("--name", default="stack", help="the net's name (default: stack)")
+    st.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    st.set_defaults(run=_stack)
 
     sp = sub.add_parser(
         "splice", help="insert an SCNN block into a host net at a blob",
@@ -198,10 +249,86 @@ def _query(args):
     sys.stdout.write(text)
 
 
+def _analysis_of(args, source):
+    from .analysis import Analysis
+    from .reader import read_net
+    return Analysis(read_net(source), args.phase, args.input_shape, dict(args.input), args.stage)
+
+
+def _names(text):
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _profile(args):
+    from .plot import check_output, profile_figure
+    from .profile import profile
+
+    check_output(args.output)
+    profiles = [profile(_analysis_of(args, net)) for net in args.nets]
+    profile_figure(profiles, args.output, args.scale_model, _names(args.mark))
+    for prof in profiles:
+        last = prof.points[-1]
+        print(f"{prof.name}: {len(prof.points) - 1} layers on the main path, to '{last.layer}': receptive field "
+              f"{last.rf}, stride {last.jump}")
+    print(f"wrote {args.output}")
+
+
+def _match(args):
+    from .match import assign, read_objects
+    from .profile import profile
+
+    if args.output:
+        from .plot import check_output
+        check_output(args.output)
+    analysis = _analysis_of(args, args.net)
+    image = analysis.shapes.blobs[analysis.image]
+    objects = read_objects(args.objects, (image[2], image[3]))
+    prof = profile(analysis)
+    assignment = assign(prof, objects, args.scale_model, _names(args.maps))
+    where = "input pixels, boxes scaled as their images are fitted to the input" if objects.scaled else \
+        "pixels as given (the images' sizes are not in the file)"
+    print(f"{len(objects.sizes)} objects, sizes sqrt(w*h) in {where}; {args.scale_model} spatial scale")
+    for lo, hi, count, point, covered in assignment:
+        what = (f"{point.label}: scale {point.width(args.scale_model):.0f}, overlap "
+                f"{(point.exact if args.scale_model == 'exact' else point.blog)['overlap']:.2f}, stride {point.jump}")
+        note = "" if covered else "  (no map covers them: the largest scale is shown)"
+        print(f"  {lo:>6.0f}-{hi:<6.0f} px  {count:>7} objects  ->  {what}{note}")
+    if args.output:
+        from .plot import match_figure
+        match_figure(prof, objects, assignment, args.output, args.scale_model)
+        print(f"wrote {args.output}")
+
+
+def _erf(args):
+    from .erf import describe, effective_field
+
+    if args.output:
+        from .plot import check_output
+        check_output(args.output)
+    analysis = _analysis_of(args, args.net)
+    erf, centre, box = effective_field(analysis, args.blob)
+    d = describe(erf, centre, box)
+    print(f"{args.blob}: effective receptive field of the centre feature, centred at ({centre[0]:g}, {centre[1]:g}): "
+          f"50% of its mass within {d['r50']:.1f} px, 90% within {d['r90']:.1f} px; theoretical field "
+          f"{d['theoretical'][0]}x{d['theoretical'][1]}")
+    if args.output:
+        from .plot import erf_figure
+        erf_figure(erf, centre, box, (d["r50"], d["r90"]), args.output,
+                   f"{analysis.netfile.name}: effective receptive field of {args.blob}")
+        print(f"wrote {args.output}")
+
+
 def _backbone(args):
     from .backbone import backbone
 
-    emit(backbone(args.depth, args.size, args.head, args.classes), args.output)
+    size = args.size or (224 if args.style == "caffe" else 361)
+    emit(backbone(args.depth, size, args.head, args.classes, args.style), args.output)
+
+
+def _stack(args):
+    from .stack import stack
+
+    emit(stack(args.spec, args.size, args.name), args.output)
 
 
 def _splice(args):

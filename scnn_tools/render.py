@@ -50,5 +50,5 @@ def environment():
     return _ENV
 
 
-def render(name, **variables):
-    return environment().get_template(name).render(**variables)
+def render(template, **variables):
+    return environment().get_template(template).render(**variables)

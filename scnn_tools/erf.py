@@ -1,0 +1,160 @@
+"""The effective receptive field (Luo et al., 2016) of the centre feature of a blob.
+
+The net is linearised with uniform weights: every layer that combines positions
+takes the mean of the positions its kernel covers (padding reads zeros),
+bilinear interpolation keeps its own weights, activations and normalisations
+are the identity, a merge adds its paths, and a concatenation along channels
+weighs each part by its share of the channels. The gradient of the centre
+feature with respect to the image is then propagated back exactly, layer by
+layer, on the real graph: residual paths, dilation, crops and upsampling
+included, through the same index maps the receptive fields are computed from.
+Channels play no part once weights are uniform, so each blob is one H x W map.
+"""
+
+import math
+
+from .errors import InputError
+from .fields import Interp, Piece, Whole, Window
+
+
+def effective_field(analysis, blob_name):
+    """(gradient over the image as an H x W numpy array summing to 1, centre (y, x), box (y0, y1, x0, x1))."""
+    import numpy as np
+
+    graph = analysis.graph
+    target = graph.blob(blob_name)
+    if target is None:
+        raise InputError(f"the net has no blob '{blob_name}'", analysis.netfile.source)
+    axes = _axes(analysis, target.id)
+    if axes is None:
+        raise InputError(f"blob '{blob_name}' has no spatial axes that trace back to the image",
+                         analysis.netfile.source)
+    shape = analysis.shapes.blobs[target.id]
+    ch, cw = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+    grads = {target.id: np.zeros((shape[axes[0]], shape[axes[1]]))}
+    grads[target.id][ch, cw] = 1.0
+    for node in reversed(graph.nodes):
+        node_deps = analysis.deps.get(node.index)
+        if not node_deps:
+            continue
+        for top, per_axis in zip(node.tops, node_deps):
+            g = grads.pop(top, None)
+            if g is None:
+                continue
+            top_axes = _axes(analysis, top)
+            for b, bottom in enumerate(node.bottoms):
+                bottom_axes = _axes(analysis, bottom)
+                if bottom_axes is None:
+                    continue
+                maps = [_map_from(per_axis.get(top_axes[i], ()), b, bottom_axes[i]) for i in (0, 1)]
+                if None in maps:
+                    continue
+                weight = _share(per_axis, top_axes, b)
+                bottom_shape = analysis.shapes.blobs[bottom]
+                contribution = _back(g, maps, (bottom_shape[bottom_axes[0]], bottom_shape[bottom_axes[1]]))
+                if bottom in grads:
+                    grads[bottom] += weight * contribution
+                else:
+                    grads[bottom] = weight * contribution
+    image = grads.get(analysis.image)
+    if image is None or image.sum() <= 0:
+        raise InputError(f"the centre feature of '{blob_name}' does not depend on the image through a path "
+                         "the linearised net can follow", analysis.netfile.source)
+    box = analysis.box(target.id, ch, cw)
+    return image / image.sum(), (box["h"][2], box["w"][2]), (box["h"][0], box["h"][1], box["w"][0], box["w"][1])
+
+
+def radii(erf, centre, fractions=(0.5, 0.9)):
+    """Smallest radius (Euclidean, from `centre`) holding each fraction of the mass."""
+    import numpy as np
+    ys, xs = np.indices(erf.shape)
+    dist = np.hypot(ys - centre[0], xs - centre[1]).ravel()
+    order = np.argsort(dist, kind="stable")
+    mass = np.cumsum(erf.ravel()[order])
+    return [float(dist[order][min(np.searchsorted(mass, f - 1e-12), len(order) - 1)]) for f in fractions]
+
+
+def _axes(analysis, blob_id):
+    t = analysis.traced[blob_id]
+    if t is None:
+        return None
+    found = {image_axis: a for a, (image_axis, _) in t.axes.items()}
+    return (found["h"], found["w"]) if set(found) == {"h", "w"} else None
+
+
+def _map_from(items, bottom, axis):
+    for b, ba, index_map in items:
+        if b == bottom and ba == axis:
+            return index_map
+    return None
+
+
+def _share(per_axis, spatial, bottom):
+    """A channel concatenation gives each part its share of the channels."""
+    weight = 1.0
+    for a, items in per_axis.items():
+        if a in spatial:
+            continue
+        pieces = [m for _, _, m in items if isinstance(m, Piece)]
+        if pieces:
+            total = sum(p.size for p in pieces)
+            weight *= next((m.size for b, _, m in items if b == bottom), 0) / total
+    return weight
+
+
+def _back(g, maps, bottom_size):
+    """The transpose of the linearised layer, applied to a top gradient g (h x w)."""
+    out = _back_axis(g, maps[0], bottom_size[0], axis=0)
+    return _back_axis(out, maps[1], bottom_size[1], axis=1)
+
+
+def _back_axis(g, index_map, n_bottom, axis):
+    import numpy as np
+
+    n_top = g.shape[axis]
+    shape = list(g.shape)
+    shape[axis] = n_bottom
+    out = np.zeros(shape)
+    if isinstance(index_map, Window) and index_map.s > 0:
+        s, p, k, d = index_map.s, index_map.p, index_map.k, index_map.d
+        for t in range(k):
+            offset = t * d - p  # top o reads bottom s*o + offset
+            lo = max(0, -(offset // s) if offset < 0 else 0)
+            while lo < n_top and s * lo + offset < 0:
+                lo += 1
+            hi = min(n_top - 1, (n_bottom - 1 - offset) // s)
+            if hi < lo:
+                continue
+            src = [slice(None)] * 2
+            dst = [slice(None)] * 2
+            src[axis] = slice(lo, hi + 1)
+            dst[axis] = slice(s * lo + offset, s * hi + offset + 1, s)
+            out[tuple(dst)] += g[tuple(src)] / k
+        return out
+    # Anything else: the layer as a small matrix, top positions by bottom positions.
+    matrix = np.zeros((n_top, n_bottom))
+    for o in range(n_top):
+        for i, w in _weights(index_map, o):
+            if 0 <= i < n_bottom:
+                matrix[o, i] += w
+    return np.tensordot(g, matrix, axes=([axis], [0])) if axis == 1 else matrix.T @ g
+
+
+def _weights(index_map, o):
+    if isinstance(index_map, Interp):
+        i, rest = divmod(o * index_map.num, index_map.den)
+        frac = rest / index_map.den
+        base = i + index_map.off
+        return [(base, 1 - frac)] + ([(base + 1, frac)] if rest else [])
+    if isinstance(index_map, Whole):
+        return [(i, 1 / index_map.n) for i in range(index_map.n)]
+    taps = list(index_map.taps(o))
+    k = getattr(index_map, "k", len(taps)) or 1
+    return [(i, 1 / k) for i in taps]
+
+
+def describe(erf, centre, box):
+    r50, r90 = radii(erf, centre)
+    size = (box[1] - box[0] + 1, box[3] - box[2] + 1)
+    return {"r50": r50, "r90": r90, "theoretical": size, "centre": centre,
+            "ratio": r90 * 2 / max(size) if max(size) else math.nan}

@@ -1,0 +1,141 @@
+"""Object sizes against a net's spatial scales: which feature map fits which objects.
+
+Objects come from a COCO-style annotation file (`annotations[].bbox` = [x, y,
+w, h], and `images[]` with their width and height) or from a CSV with
+`width` and `height` columns (and, optionally, `image_width` and
+`image_height`). An object's size is sqrt(w * h), as FPN measures it; where
+the image's size is known, boxes are first scaled as the image is when it is
+fitted into the net's input (the smaller ratio of the two sides).
+
+Sizes are grouped in octaves. For each band, the map chosen is the one with
+the smallest spatial scale that still covers the band's largest objects, as
+FPN gives small objects early levels and large objects late ones; the
+candidates are the stage ends of the net's main path (the last map before
+each change of stride), or the maps the user names.
+"""
+
+import csv
+import json
+import math
+from collections import Counter
+
+from .errors import InputError
+
+
+class Objects:
+    def __init__(self, sizes, scaled, source):
+        self.sizes = sizes      # sqrt(w * h) per object, in input pixels where `scaled`
+        self.scaled = scaled
+        self.source = source
+
+
+def read_objects(path, input_hw):
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", path) from None
+    if not text.strip():
+        raise InputError("the annotation file is empty", path)
+    if text.lstrip().startswith("{"):
+        boxes = _coco(text, path)
+    else:
+        boxes = _csv(text, path)
+    if not boxes:
+        raise InputError("the annotation file has no objects", path)
+    scaled = all(image is not None for _, _, image in boxes)
+    sizes = []
+    for w, h, image in boxes:
+        scale = min(input_hw[0] / image[1], input_hw[1] / image[0]) if scaled else 1.0
+        sizes.append(math.sqrt(w * h) * scale)
+    return Objects(sizes, scaled, path)
+
+
+def _coco(text, path):
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
+    if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
+        raise InputError("a COCO-style file needs an 'annotations' list", path)
+    images = {}
+    for i, image in enumerate(data.get("images") or []):
+        try:
+            images[image["id"]] = (_positive(image["width"]), _positive(image["height"]))
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"images[{i}] needs an id and a positive width and height", path) from None
+    boxes = []
+    for i, a in enumerate(data["annotations"]):
+        try:
+            bbox = a["bbox"]
+            w, h = float(bbox[2]), float(bbox[3])
+        except (KeyError, TypeError, IndexError, ValueError):
+            raise InputError(f"annotations[{i}] needs a bbox [x, y, width, height]", path) from None
+        if not (w > 0 and h > 0 and math.isfinite(w * h)):
+            raise InputError(f"annotations[{i}] has a box of width {w} and height {h}: both must be positive", path)
+        boxes.append((w, h, images.get(a.get("image_id"))))
+    return boxes
+
+
+def _csv(text, path):
+    rows = list(csv.reader(text.splitlines()))
+    header = [c.strip().lower() for c in rows[0]]
+    if "width" not in header or "height" not in header:
+        raise InputError(f"a CSV of objects needs 'width' and 'height' columns (found: {', '.join(header)})", path, 1)
+    col = {name: header.index(name) for name in header}
+    has_image = "image_width" in col and "image_height" in col
+    boxes = []
+    for line, row in enumerate(rows[1:], 2):
+        if not row or not "".join(row).strip():
+            continue
+        try:
+            w, h = _positive(row[col["width"]]), _positive(row[col["height"]])
+            image = (_positive(row[col["image_width"]]), _positive(row[col["image_height"]])) if has_image else None
+        except (IndexError, ValueError):
+            raise InputError(f"width and height must be positive numbers: {','.join(row)!r}", path, line) from None
+        boxes.append((w, h, image))
+    return boxes
+
+
+def _positive(value):
+    number = float(value)
+    if not (number > 0 and math.isfinite(number)):
+        raise ValueError(value)
+    return number
+
+
+def bands(sizes):
+    """Octaves [2^k, 2^(k+1)) that hold objects, with their counts: [(lo, hi, count)]."""
+    counts = Counter(math.floor(math.log2(s)) for s in sizes)
+    return [(2.0 ** k, 2.0 ** (k + 1), counts[k]) for k in range(min(counts), max(counts) + 1)]
+
+
+def candidates(profile, names=None):
+    """The feature maps to choose from: named ones, or the last point at each stride."""
+    if names:
+        chosen = []
+        for name in names:
+            point = profile.find(name)
+            if point is None:
+                raise InputError(f"'{name}' is not a layer or blob on the main path of {profile.name} "
+                                 f"(its points: {', '.join(p.layer for p in profile.points[1:8])}, ...)")
+            chosen.append(point)
+        return chosen
+    points = profile.points[1:]
+    return [p for p, nxt in zip(points, points[1:] + [None]) if nxt is None or nxt.jump != p.jump]
+
+
+def assign(profile, objects, model="exact", names=None):
+    """Per band: (lo, hi, count, point or None, covered)."""
+    maps = sorted((p for p in candidates(profile, names) if p.width(model) is not None),
+                  key=lambda p: p.width(model))
+    if not maps:
+        raise InputError(f"no feature map of {profile.name} has a {model} spatial scale to match against")
+    out = []
+    for lo, hi, count in bands(objects.sizes):
+        fitting = [p for p in maps if p.width(model) >= hi]
+        point = fitting[0] if fitting else maps[-1]
+        out.append((lo, hi, count, point, bool(fitting)))
+    return out

@@ -1,0 +1,96 @@
+"""The spatial-scale profile of a net: scale and receptive field along its main path.
+
+The main path runs back from the last blob with a receptive field, through the
+bottom with the largest field wherever paths merge (the residual branch, not
+the shortcut), to the image. Its points are the layers on it that compute a
+new field: in-place layers only relabel a blob, and a merge adds no step of
+its own. Every number comes from the analysis; plot.py only draws them.
+"""
+
+from .analysis import Analysis
+from .reader import read_net
+
+
+class Point:
+    __slots__ = ("depth", "layer", "blob", "rf", "jump", "exact", "blog", "shape", "label")
+
+    def __init__(self, depth, layer, blob, rf, jump, exact, blog, shape):
+        self.depth, self.layer, self.blob, self.rf, self.jump = depth, layer, blob, rf, jump
+        self.exact, self.blog, self.shape = exact, blog, shape  # {'area', 'width', 'overlap'} or None
+        self.label = blob  # the last blob on the path with this field (res2c for res2c_branch2c)
+
+    def width(self, model):
+        values = self.exact if model == "exact" else self.blog
+        return None if values is None else values["width"]
+
+
+class Profile:
+    def __init__(self, name, points, source, aliases=None):
+        self.name, self.points, self.source = name, points, source
+        # Layers and blobs on the path that are not points of their own (in-place
+        # layers, merges): the point whose field they have.
+        self.aliases = aliases or {}
+
+    def stride_changes(self):
+        """Depths where the jump (effective stride) changes, with the new jump."""
+        return [(p.depth, p.jump) for prev, p in zip(self.points, self.points[1:]) if p.jump != prev.jump]
+
+    def find(self, name):
+        for p in self.points:
+            if name in (p.layer, p.blob):
+                return p
+        return self.aliases.get(name)
+
+
+def load(source, phase="TEST", image_shape=None, named=None, stages=()):
+    analysis = Analysis(read_net(source), phase, image_shape, named, stages)
+    return profile(analysis)
+
+
+def profile(analysis):
+    graph = analysis.graph
+    traced = [b for b in graph.blobs if analysis.traced[b.id] is not None and _square_field(analysis, b.id)]
+    if not traced:
+        return Profile(analysis.netfile.name, [], analysis.netfile.source)
+    path, pending, aliases = [], [], {}
+    blob = traced[-1]
+    while blob.producer is not None:
+        node = graph.nodes[blob.producer]
+        candidates = [graph.blobs[b] for b in node.bottoms if analysis.traced[b] is not None]
+        if not candidates:
+            break
+        in_place = blob.name in node.param.bottom
+        merge = len(candidates) > 1
+        if in_place or merge:
+            pending += [node.name, blob.name]
+        else:
+            path.append((node, blob, pending))
+            pending = []
+        blob = max(candidates, key=lambda b: _rf_size(analysis, b.id))
+    path.reverse()
+    image = graph.blobs[analysis.image]
+    points = [_point(analysis, 0, "input", image)]
+    for i, (node, blob, names) in enumerate(path, 1):
+        points.append(_point(analysis, i, node.name, blob))
+        if names:
+            points[-1].label = names[1]  # names run from the far end: (layer, blob) pairs
+        for name in names:
+            aliases.setdefault(name, points[-1])
+    return Profile(analysis.netfile.name, points, analysis.netfile.source, aliases)
+
+
+def _square_field(analysis, blob_id):
+    rf = analysis.rf(blob_id)
+    return rf is not None and None not in rf["size"]
+
+
+def _rf_size(analysis, blob_id):
+    rf = analysis.rf(blob_id)
+    return max(rf["size"]) if rf and None not in rf["size"] else -1
+
+
+def _point(analysis, depth, layer, blob):
+    rf = analysis.rf(blob.id)
+    exact, blog = analysis.scales(blob.id)
+    return Point(depth, layer, blob.name, max(rf["size"]), max(rf["jump"]), exact, blog,
+                 analysis.shapes.blobs[blob.id])

@@ -1,0 +1,197 @@
+"""The numbers behind the pictures (profiles, object matching, effective receptive fields), and the pictures."""
+
+import json
+import math
+import struct
+
+import pytest
+
+np = pytest.importorskip("numpy", reason="numpy (a plot extra) computes effective receptive fields")
+
+from scnn_tools.analysis import Analysis
+from scnn_tools.backbone import backbone
+from scnn_tools.erf import effective_field, radii
+from scnn_tools.errors import InputError
+from scnn_tools.match import assign, bands, read_objects
+from scnn_tools.profile import profile
+from scnn_tools.reader import read_text
+from scnn_tools.stack import parse, stack
+
+from conftest import REFERENCE, run_cli
+
+SCALE = REFERENCE / "spatial_scale"
+
+
+def analysis_of(text, **kw):
+    return Analysis(read_text(text), **kw)
+
+
+@pytest.fixture(scope="module")
+def resnet50():
+    return profile(analysis_of(backbone(depth=50, size=224, style="caffe")))
+
+
+@pytest.mark.skipif(not SCALE.is_dir(), reason="../shared/reference/spatial_scale is missing")
+def test_resnet50_profile_is_the_original_studys(resnet50):
+    rows = json.loads((SCALE / "resnet50_profile.json").read_text())["layers"]
+    points = resnet50.points[:len(rows)]
+    assert [p.layer for p in points[1:]] == [r["caffe_name"] for r in rows[1:]]
+    for p, row in zip(points, rows):
+        assert p.blog["area"] == pytest.approx(row["S"], rel=1e-9)
+        assert p.blog["overlap"] == pytest.approx(row["P"], abs=1e-9)
+        assert (p.rf, p.jump) == (row["exact_rf"], row["jump"])
+    widths = {n: resnet50.find(n).width("blog") for n in ("res2c", "res3d", "res4f", "res5c")}
+    assert widths == pytest.approx({"res2c": 35, "res3d": 99, "res4f": 291, "res5c": 483})
+    assert resnet50.stride_changes()[:4] == [(1, 2), (2, 4), (12, 8), (24, 16)]
+
+
+STUDIES = {"i_20x_conv3x3_s1_no_pool": "20*conv3",
+           "ii_20x_conv3x3_s1_pool_every4": "5*conv3,pool2,4*conv3,pool2,4*conv3,pool2,4*conv3,pool2,3*conv3",
+           "iii_5x_dilated3x3_d2_s1": "5*conv3d2", "iv_5x_conv3x3_s2": "5*conv3s2", "v_5x_conv3x3_s1": "5*conv3"}
+
+
+@pytest.mark.skipif(not SCALE.is_dir(), reason="../shared/reference/spatial_scale is missing")
+@pytest.mark.parametrize("case", sorted(STUDIES))
+def test_study_stacks_give_the_original_profiles(case):
+    data = json.loads((SCALE / "cases.json").read_text())[case]
+    points = profile(analysis_of(stack(STUDIES[case], 512))).points
+    # The original fuses "conv + pool" into one step: compare where its steps end.
+    steps = [p for p, nxt in zip(points, points[1:] + [None]) if not (nxt and nxt.layer.startswith("pool"))]
+    assert len(steps) == len(data["S_profile"])
+    for p, s, q, rf in zip(steps, data["S_profile"], data["P_profile"], data["exact_bbox_rf_profile"]):
+        assert p.blog["area"] == pytest.approx(s, rel=1e-9) and p.blog["overlap"] == pytest.approx(q, abs=1e-9)
+        assert p.rf == rf
+    if case.startswith("iii"):
+        assert steps[-1].exact["area"] == 121 and steps[-1].width("blog") == pytest.approx(243)
+
+
+def test_stack_specs():
+    assert [(l["op"], l["kernel"], l["stride"], l["dilation"], l["pad"]) for l in parse("2*conv3d2,pool2,conv7s2")] \
+        == [("conv", 3, 1, 2, 2), ("conv", 3, 1, 2, 2), ("pool", 2, 2, 1, 0), ("conv", 7, 2, 1, 3)]
+    for bad in ("conv", "3*", "pool2d2", "conv0", "conv3,,conv3"):
+        with pytest.raises(InputError, match="bad stack item"):
+            parse(bad)
+
+
+# ------------------------------------------------------------------ match
+def test_object_bands_and_levels(tmp_path, resnet50):
+    sizes = [5, 9, 15, 20, 40, 63, 64, 130, 300, 600]  # square boxes: sqrt(w*h) is the side
+    path = tmp_path / "o.csv"
+    path.write_text("width,height\n" + "".join(f"{s},{s}\n" for s in sizes))
+    objects = read_objects(path, (224, 224))
+    assert not objects.scaled and objects.sizes == pytest.approx(sizes)
+    # Octaves, counted by hand: [4,8) 1, [8,16) 2, [16,32) 1, [32,64) 2, [64,128) 1, [128,256) 1, [256,512) 1, [512,1024) 1
+    assert [(lo, count) for lo, _, count in bands(objects.sizes)] == \
+        [(4, 1), (8, 2), (16, 1), (32, 2), (64, 1), (128, 1), (256, 1), (512, 1)]
+    chosen = [(lo, point.label, covered) for lo, _, _, point, covered in assign(resnet50, objects)]
+    # Stage ends at 224: res2c 35, res3d 99, res4f 291, res5c 483, pool5 675 (global): the smallest that covers.
+    assert chosen == [(4, "res2c", True), (8, "res2c", True), (16, "res2c", True), (32, "res3d", True),
+                      (64, "res4f", True), (128, "res4f", True), (256, "pool5", True), (512, "pool5", False)]
+
+
+def test_coco_boxes_are_scaled_as_their_images(tmp_path):
+    coco = {"images": [{"id": 1, "width": 448, "height": 448}, {"id": 2, "width": 896, "height": 448}],
+            "annotations": [{"image_id": 1, "bbox": [0, 0, 40, 10]}, {"image_id": 2, "bbox": [5, 5, 80, 80]}]}
+    path = tmp_path / "coco.json"
+    path.write_text(json.dumps(coco))
+    objects = read_objects(path, (224, 224))
+    assert objects.scaled and objects.sizes == pytest.approx([20 * 0.5, 80 * 0.25])
+
+
+@pytest.mark.parametrize("content, words", [
+    ("", "empty"),
+    ("width,height\n", "no objects"),
+    ("w,h\n3,4\n", "needs 'width' and 'height' columns"),
+    ("width,height\n3,-4\n", "must be positive numbers"),
+    ('{"annotations": [{"bbox": [1, 2, 3]}]}', r"annotations\[0\] needs a bbox"),
+    ('{"annotations": [{"bbox": [1, 2, 0, 3]}]}', "both must be positive"),
+    ('{"images": []}', "needs an 'annotations' list"),
+    ('{"annotations": [', "not valid JSON"),
+])
+def test_bad_annotation_files(tmp_path, content, words):
+    path = tmp_path / "bad.txt"
+    path.write_text(content)
+    with pytest.raises(InputError, match=words):
+        read_objects(path, (224, 224))
+
+
+# -------------------------------------------------------------------- erf
+def erf_of(text, blob):
+    e, centre, box = effective_field(analysis_of(text), blob)
+    return e, centre, box
+
+
+def test_erf_of_nets_small_enough_to_compute_by_hand():
+    e, centre, box = erf_of(stack("conv3", 9), "conv1")
+    assert np.allclose(e[3:6, 3:6], 1 / 9) and e.sum() == pytest.approx(1) and centre == (4, 4)
+    assert radii(e, centre) == pytest.approx([1, math.sqrt(2)])  # 5/9 within 1; all within sqrt(2)
+    e, centre, _ = erf_of(stack("2*conv3", 11), "conv2")
+    tent = np.outer([1, 2, 3, 2, 1], [1, 2, 3, 2, 1]) / 81
+    assert np.allclose(e[3:8, 3:8], tent)
+    # 9/81 at the centre, 33/81 within 1, 49/81 within sqrt(2); 77/81 within sqrt(5).
+    assert radii(e, centre) == pytest.approx([math.sqrt(2), math.sqrt(5)])
+    e, centre, _ = erf_of(stack("conv3d2", 9), "conv1")
+    assert np.allclose(e[2:7:2, 2:7:2], 1 / 9) and np.allclose(e[3:6:2, :], 0)  # holes stay holes
+
+
+def test_erf_follows_residual_paths():
+    text = ('input: "data" input_dim: [1, 1, 9, 9]\n'
+            'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
+            'convolution_param { num_output: 1 kernel_size: 3 pad: 1 } }\n'
+            'layer { name: "sum" type: "Eltwise" bottom: "data" bottom: "c" top: "sum" }\n')
+    e, centre, _ = erf_of(text, "sum")
+    # Half through the shortcut (all on the centre), half through the 3x3 mean.
+    assert e[4, 4] == pytest.approx((1 + 1 / 9) / 2) and e[3, 4] == pytest.approx(1 / 18)
+    # 5/9 at the centre; with the four neighbours 7/9, short of 90%: the corners (sqrt 2) complete it.
+    assert radii(e, centre) == pytest.approx([0, math.sqrt(2)])
+
+
+def test_erf_of_a_deep_net_is_far_inside_its_theoretical_field():
+    e, centre, box = erf_of(backbone(depth=50, size=224, style="caffe"), "res4f")
+    r50, r90 = radii(e, centre)
+    assert box[1] - box[0] + 1 == 291
+    assert 0 < r50 < r90 < 291 / 2  # Luo et al.: the effective field is a fraction of the theoretical one
+
+
+# ---------------------------------------------------------------- figures
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("ext", ["png", "svg", "pdf"])
+def test_figures_are_valid_files(tmp_path, ext):
+    pytest.importorskip("matplotlib")
+    net = tmp_path / "net.prototxt"
+    net.write_text(stack("4*conv3,pool2,4*conv3d2", 64))
+    objects = tmp_path / "o.csv"
+    objects.write_text("width,height\n3,3\n10,12\n30,20\n")
+    for args in (["profile", net, "--scale-model", "both", "--mark", "conv4"],
+                 ["match", net, "--objects", objects], ["erf", net, "conv8"]):
+        out = tmp_path / f"{args[0]}.{ext}"
+        code, stdout, err = run_cli(*args, "-o", out)
+        assert code == 0 and err == "" and f"wrote {out}" in stdout
+        data = out.read_bytes()
+        if ext == "png":
+            width, height = png_size(out)
+            assert width > 300 and height > 300
+        elif ext == "svg":
+            import xml.etree.ElementTree as ET
+            assert ET.fromstring(data).tag.endswith("svg")
+        else:
+            assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary files left
+
+
+def test_figure_commands_refuse_clearly(tmp_path):
+    net = tmp_path / "net.prototxt"
+    net.write_text(stack("2*conv3", 32))
+    code, _, err = run_cli("profile", net, "-o", tmp_path / "x.jpg")
+    assert code == 2 and "must end in .png, .svg or .pdf" in err
+    code, _, err = run_cli("erf", net, "nope")
+    assert code == 2 and "no blob 'nope'" in err
+    code, _, err = run_cli("match", net, "--objects", tmp_path / "none.csv")
+    assert code == 2 and "no such file" in err
+    code, _, err = run_cli("match", net, "--objects", net, "--maps", "conv9")
+    assert code == 2
