@@ -8,6 +8,7 @@ what the generator's self-check and the plots use too.
 import re
 
 from . import fields, layers, scale
+from .layers import product
 from .errors import InputError
 from .graph import build
 from .reader import read_net
@@ -110,19 +111,11 @@ def layer_cost(analysis, node, shared):
             if name in shared:
                 continue  # shared weights (param { name }) are counted once
             shared.add(name)
-        size = _prod(blob)
+        size = product(blob)
         params = None if params is None or size is None else params + size
     macc = node.kind.macc(ctx, [t for t in ctx.tops if t is not None])
     return params, macc
 
-
-def _prod(dims):
-    n = 1
-    for d in dims:
-        if d is None:
-            return None
-        n *= d
-    return n
 
 
 def _add(total, value):
@@ -160,9 +153,8 @@ def report(analysis, scale_model="exact"):
                 "scale": _rounded(blog if scale_model == "blog" else exact),
                 "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
             })
-            in_place = i < len(node.param.bottom) and node.param.bottom[i] == node.param.top[i]
-            if not in_place and shape is not None:
-                totals["activations"] = _add(totals["activations"], _prod(shape[1:]))
+            if not node.writes_in_place(i) and shape is not None:
+                totals["activations"] = _add(totals["activations"], product(shape[1:]))
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": list(node.param.bottom), "tops": list(node.param.top),

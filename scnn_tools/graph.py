@@ -42,10 +42,14 @@ class Node:
         self.tops = []              # blob ids
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
 
+    def writes_in_place(self, i):
+        """Top i is bottom i: Caffe computes it in place, as a new version of that blob."""
+        p = self.param
+        return i < len(p.bottom) and p.bottom[i] == p.top[i]
+
     @property
     def in_place(self):
-        p = self.param
-        return any(i < len(p.bottom) and p.bottom[i] == t for i, t in enumerate(p.top))
+        return any(self.writes_in_place(i) for i in range(len(self.param.top)))
 
 
 class Input:
@@ -135,8 +139,7 @@ def build(netfile, phase="TEST", free_inputs=(), stages=()):
             blob.consumers.append(node.index)
             node.bottoms.append(blob.id)
         for i, name in enumerate(p.top):
-            in_place = i < len(p.bottom) and p.bottom[i] == name
-            if name in latest and not in_place:
+            if name in latest and not node.writes_in_place(i):
                 other = nodes[blobs[latest[name]].producer] if blobs[latest[name]].producer is not None else None
                 who = f"layer '{other.name}'" if other else "the net's inputs"
                 raise InputError(f"layer '{node.name}' writes blob '{name}', which {who} already wrote; "

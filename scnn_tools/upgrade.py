@@ -100,8 +100,6 @@ def upgrade(net, lines, path=None):
     Returns (format, steps, layer_lines): the format found ('V0', 'V1', 'V2'),
     the upgrade steps applied, and the line of each layer of the result.
     """
-    # (The text spans of V2 layers, for editing the file in place, stay with the
-    # reader: only a V2 file is edited, and its layers keep their order.)
     steps = []
     if len(net.layer) and len(net.layers):
         raise InputError("the file mixes V2 'layer' and V1 'layers' blocks; Caffe cannot read it", path)

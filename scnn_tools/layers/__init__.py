@@ -73,10 +73,6 @@ def kind_of(param):
     return _REGISTRY.get(param.type)
 
 
-def known_types():
-    return sorted(_REGISTRY)
-
-
 class Ctx:
     """What a rule sees of one layer: its parameters and its bottoms' shapes."""
 
@@ -125,6 +121,16 @@ def fmt_shape(shape):
 
 def known(*dims):
     return all(d is not None for d in dims)
+
+
+def product(dims):
+    """The product of a shape's dimensions, or None where one is unknown."""
+    n = 1
+    for d in dims:
+        if d is None:
+            return None
+        n *= d
+    return n
 
 
 def same_shape(ctx):

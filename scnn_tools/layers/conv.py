@@ -1,7 +1,7 @@
 """Convolution and Deconvolution, as Caffe's BaseConvolutionLayer reads them."""
 
 from ..fields import Transposed, Window
-from . import fmt_shape, known, register
+from . import fmt_shape, known, product, register
 
 
 def geometry(ctx):
@@ -124,25 +124,17 @@ def _params(ctx):
 def _conv_macc(ctx, tops):
     axis, geo = geometry(ctx)
     cin, cout, g = _channels(ctx, axis)
-    per_output = _prod([k for k, _, _, _ in geo]) * _div(cin, g)
-    return sum(_mul(per_output, _prod(t[axis:])) for t in tops)
+    per_output = product([k for k, _, _, _ in geo]) * _div(cin, g)
+    return sum(_mul(per_output, product(t[axis:])) for t in tops)
 
 
 def _deconv_macc(ctx, tops):
     # Every input position is scattered through the whole kernel into every output channel.
     axis, geo = geometry(ctx)
     cin, cout, g = _channels(ctx, axis)
-    per_input = _prod([k for k, _, _, _ in geo]) * cout // g
-    return sum(_mul(per_input, _prod(b[axis:])) for b in ctx.bottoms)
+    per_input = product([k for k, _, _, _ in geo]) * cout // g
+    return sum(_mul(per_input, product(b[axis:])) for b in ctx.bottoms)
 
-
-def _prod(values):
-    n = 1
-    for v in values:
-        if v is None:
-            return None
-        n *= v
-    return n
 
 
 def _div(a, b):
@@ -156,7 +148,7 @@ def _mul(a, b):
 def _im2col_shape(ctx):
     axis, geo = geometry(ctx)
     out = _conv_shape(ctx)[0]
-    out[axis] = _mul(ctx.bottoms[0][axis], _prod([k for k, _, _, _ in geo]))
+    out[axis] = _mul(ctx.bottoms[0][axis], product([k for k, _, _, _ in geo]))
     return [out]
 
 

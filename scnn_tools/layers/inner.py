@@ -1,7 +1,7 @@
 """Fully connected layers: InnerProduct, Embed."""
 
 from ..fields import IDENTITY
-from . import register
+from . import product, register
 
 
 def _axis(ctx):
@@ -10,12 +10,7 @@ def _axis(ctx):
 
 
 def _fan_in(ctx):
-    size = 1
-    for d in ctx.bottoms[0][_axis(ctx):]:
-        if d is None:
-            return None
-        size *= d
-    return size
+    return product(ctx.bottoms[0][_axis(ctx):])
 
 
 def _shape(ctx):
@@ -38,9 +33,7 @@ def _params(ctx):
 
 def _macc(ctx, tops):
     fan_in = _fan_in(ctx)
-    rows = 1
-    for d in ctx.bottoms[0][1:_axis(ctx)]:  # axes between batch and `axis` repeat the product
-        rows = None if rows is None or d is None else rows * d
+    rows = product(ctx.bottoms[0][1:_axis(ctx)])  # axes between batch and `axis` repeat the product
     if fan_in is None or rows is None:
         return None
     return rows * fan_in * ctx.p.inner_product_param.num_output

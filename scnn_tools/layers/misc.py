@@ -1,6 +1,6 @@
 """Losses, metrics, outputs, recurrent and Python layers."""
 
-from . import register
+from . import product, register
 
 
 def _none(ctx):
@@ -28,10 +28,7 @@ def _recurrent_shape(ctx):
 
 
 def _input_size(ctx):
-    size = 1
-    for d in ctx.bottoms[0][2:]:
-        size = None if size is None or d is None else size * d
-    return size
+    return product(ctx.bottoms[0][2:])
 
 
 def _lstm_params(ctx):

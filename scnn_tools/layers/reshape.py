@@ -1,16 +1,8 @@
 """Layers that rearrange axes: Reshape, Flatten, Permute, and the reductions ArgMax, Reduction."""
 
 from ..fields import IDENTITY, Whole
-from . import fmt_shape, register
+from . import fmt_shape, product, register
 
-
-def _prod(dims):
-    n = 1
-    for d in dims:
-        if d is None:
-            return None
-        n *= d
-    return n
 
 
 def _reshape_range(ctx):
@@ -46,15 +38,15 @@ def _reshape_shape(ctx):
             ctx.fail(f"dim {d} is invalid")
         else:
             out.append(d)
-    whole = _prod(shape[start:end])
+    whole = product(shape[start:end])
     if infer is not None and whole is not None:
-        rest = _prod(d for j, d in enumerate(out) if j != infer)
+        rest = product(d for j, d in enumerate(out) if j != infer)
         if rest is None or rest == 0 or whole % rest:
             ctx.fail(f"cannot infer dim {infer}: {whole} elements do not split by {rest} (bottom {fmt_shape(shape)})")
         out[infer] = whole // rest
-    elif whole is not None and _prod(out) is not None and _prod(out) != whole:
+    elif whole is not None and product(out) is not None and product(out) != whole:
         ctx.fail(f"{fmt_shape(shape)} has {whole} elements in axes {start}..{end - 1}, "
-                 f"the new shape {fmt_shape(out)} has {_prod(out)}")
+                 f"the new shape {fmt_shape(out)} has {product(out)}")
     return [list(shape[:start]) + out + list(shape[end:])]
 
 
@@ -87,7 +79,7 @@ def _flatten_range(ctx):
 def _flatten_shape(ctx):
     start, end = _flatten_range(ctx)
     shape = ctx.bottoms[0]
-    return [list(shape[:start]) + [_prod(shape[start:end + 1])] + list(shape[end + 1:])]
+    return [list(shape[:start]) + [product(shape[start:end + 1])] + list(shape[end + 1:])]
 
 
 def _flatten_deps(ctx):
