@@ -338,3 +338,13 @@ def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     e = net_error('input: "data" input_dim: [1, 3, 8, 8]\ninput: "data2" input_dim: [1, 3, 4, 4]\n'
                   f'layer {{ name: "bad" bottom: "data" top: "t" {layer} }}\n')
     assert e.layer == "bad" and words in e.message
+
+
+@pytest.mark.parametrize("depth, all_blobs", [(50, 25610269), (101, 44654608), (152, 60344387)])
+def test_published_all_blob_counts_are_learnable_plus_batchnorm_statistics(depth, all_blobs):
+    # dlcookbook's counts (netscope-based) include BatchNorm's mean, variance and scale factor,
+    # which Caffe stores as blobs but never learns: C + C + 1 per BatchNorm layer.
+    result = analyze(CORPUS / f"KaimingHe__deep-residual-networks/prototxt/ResNet-{depth}-deploy.prototxt")
+    statistics = sum(2 * layer["outputs"][0]["shape"][1] + 1 for layer in result["layers"]
+                     if layer["type"] == "BatchNorm")
+    assert result["totals"]["params"] + statistics == all_blobs
