@@ -38,8 +38,8 @@ class Analysis:
     def _deps(self):
         out = {}
         for index, ctx in self.shapes.contexts.items():
-            if any(s is None or None in s for s in ctx.bottoms + ctx.tops):
-                continue
+            if not ctx.tops or any(s is None or None in s for s in ctx.bottoms + ctx.tops):
+                continue  # nothing to trace: no tops (Silence), or shapes unknown
             kind = ctx.node.kind
             out[index] = kind.deps(ctx) if kind else layers.pointwise(ctx)
         return out
@@ -59,6 +59,8 @@ class Analysis:
         for a, (image_axis, field) in t.axes.items():
             per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis])
         both = [per_axis.get("h"), per_axis.get("w")]
+        if both == [None, None]:
+            return None
         out = {key: [None if s is None else s[key] for s in both]
                for key in ("size", "jump", "start", "padding")}
         present = [s for s in both if s is not None]
@@ -91,6 +93,9 @@ class Analysis:
                 raise InputError(f"{'YX'[which == 'w']} = {index} is outside blob '{name}', "
                                  f"which has {shape[a]} positions along {which} (0..{shape[a] - 1})")
             s = field.at(index)
+            if not s:
+                raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
+                                 "(its layers leave that position empty)")
             lo, hi = s[0][0], s[-1][1]
             out[which] = (lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
         return out

@@ -250,8 +250,8 @@ def _through(centre, index_map):
 def compress(table):
     """A Table whose sets are translates of each other, as an Affine."""
     sets = table.sets
-    if len(sets) < 2:
-        return table
+    if len(sets) < 2 or not all(sets):
+        return table  # (a position that reads no input, as a sparse deconvolution leaves, is no translate)
     jump = sets[1][0][0] - sets[0][0][0]
     base = shift(sets[0], -jump * table.first)
     for i, s in enumerate(sets):
@@ -312,7 +312,7 @@ def global_by_coverage(field, size, extent):
     if size < 2:
         return False
     first = field.at(0)
-    if first[0][0] > 0 or first[-1][1] < extent - 1:
+    if not first or first[0][0] > 0 or first[-1][1] < extent - 1:
         return False
     if isinstance(field, Affine):
         return field.jump == 0
@@ -403,27 +403,36 @@ def compute(graph, blob_shapes, deps, image):
 
 
 def summary(field, size, extent):
-    """What DESIGN.md reports of one axis: size, jump, start, padding, uniform, aligned, global."""
+    """What DESIGN.md reports of one axis: size, jump, start, padding, uniform, aligned, global.
+
+    None where no position of the blob depends on the image; start and padding
+    are None where feature 0 depends on no input pixel (a sparse deconvolution).
+    """
     if isinstance(field, Affine):
+        if not field.base:
+            return None
         lo, hi = field.base[0][0], field.base[-1][1]
         rf_size, jump, uniform = hi - lo + 1, field.jump, True
     else:
-        boxes = [(s[0][0], s[-1][1]) for s in (field.at(o) for o in range(max(size, 2)))]
-        lo, hi = boxes[0]
-        real = boxes[:size]
-        rf_size = max(h - l + 1 for l, h in real)
+        boxes = [(s[0][0], s[-1][1]) if s else None for s in (field.at(o) for o in range(max(size, 2)))]
+        placed = [(o, b) for o, b in enumerate(boxes[:size]) if b]
+        if not placed:
+            return None
+        lo, hi = boxes[0] if boxes[0] else (None, None)
+        rf_size = max(h - l + 1 for _, (l, h) in placed)
+        real = [b for _, b in placed]
         steps = {b[0] - a[0] for a, b in zip(real, real[1:])}
-        uniform = len({h - l for l, h in real}) == 1 and len(steps) <= 1
-        if size >= 2:
-            twice, steps = (real[-1][0] + real[-1][1]) - (real[0][0] + real[0][1]), 2 * (size - 1)
-        else:
-            twice, steps = (boxes[1][0] + boxes[1][1]) - (lo + hi), 2
-        jump = twice // steps if twice % steps == 0 else twice / steps
+        uniform = len(placed) == size and len({h - l for l, h in real}) == 1 and len(steps) <= 1
+        (o0, b0), (o1, b1) = placed[0], placed[-1]
+        if o1 == o0 and boxes[0] and boxes[1]:
+            o1, b1 = 1, boxes[1]
+        twice, span = (b1[0] + b1[1]) - (b0[0] + b0[1]), 2 * (o1 - o0)
+        jump = 0 if not span else (twice // span if twice % span == 0 else twice / span)
     return {
         "size": rf_size,
         "jump": jump,
-        "start": (lo + hi) / 2,
-        "padding": -lo,
+        "start": None if lo is None else (lo + hi) / 2,
+        "padding": None if lo is None else -lo,
         "uniform": uniform,
         "aligned": field.aligned,
         "global": global_by_coverage(field, size, extent),

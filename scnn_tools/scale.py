@@ -32,7 +32,8 @@ def exact(traced, shape):
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
     set_h, set_w, next_w = fh.at(ch), fw.at(cw), fw.at(cw + 1)
     area = count(set_h) * count(set_w)
-    return {"area": area, "width": sqrt(area), "overlap": common(set_w, next_w) / count(set_w)}
+    overlap = common(set_w, next_w) / count(set_w) if set_w else 0.0
+    return {"area": area, "width": sqrt(area), "overlap": overlap}
 
 
 def _kind(map_h, map_w, s_in, p_in):

@@ -96,6 +96,8 @@ def infer(graph, image_shape=None, named=None, require_image=False):
                 unknown_from[t] = why
         else:
             ctx = contexts[node.index] = layers.Ctx(node, bottoms, path)
+            if kind is not None and len(bottoms) < kind.min_bottoms:
+                ctx.fail(f"needs at least {kind.min_bottoms} bottom(s), has {len(bottoms)}")
             if kind is None:
                 tops = layers.same_shape(ctx) if bottoms else [None] * ctx.ntops
             else:

@@ -19,6 +19,7 @@ elsewhere. A type's rules, all optional:
                              from the file, or from `image` (the user's shape of
                              the first top) where given.
     needs                 -> the bottoms whose shapes `shape` reads (default all).
+    min_bottoms           -> how many bottoms the type needs at least (default 1).
     note                  -> why a declared or computed shape may be incomplete.
 
 Python layers are found by their class, "Python.module.Layer", before the
@@ -35,7 +36,7 @@ class Kind:
     """What scnn-tools knows about one layer type."""
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
-                 declared_shapes=None, needs=None, note=None):
+                 declared_shapes=None, needs=None, note=None, min_bottoms=1):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -45,6 +46,7 @@ class Kind:
         self.declared_shapes = declared_shapes
         self.needs = needs
         self.note = note
+        self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
 
     @property
     def is_source(self):

@@ -3,9 +3,7 @@
 
 from ..caffe_pb2 import LRNParameter
 from ..fields import IDENTITY, Whole, Window
-from . import pointwise, register
-
-BROADCAST = Window(0, 0, 1)  # every position reads position 0
+from . import fmt_shape, pointwise, register
 
 
 def _channels(ctx):
@@ -31,7 +29,12 @@ def _scale_axes(ctx, param):
     shape = ctx.bottoms[0]
     axis = ctx.axis(param.axis)
     if len(ctx.bottoms) > 1:
-        return axis, len(ctx.bottoms[1])
+        other = ctx.bottoms[1]
+        # Caffe's ScaleLayer and BiasLayer: the second bottom is exactly the first's axes from `axis` on.
+        if list(shape[axis:axis + len(other)]) != list(other):
+            ctx.fail(f"the second bottom {fmt_shape(other)} must equal the first bottom {fmt_shape(shape)}'s "
+                     f"axes from {axis} on")
+        return axis, len(other)
     n = len(shape) - axis if param.num_axes == -1 else param.num_axes
     if n < 0 or axis + n > len(shape):
         ctx.fail(f"num_axes {param.num_axes} is out of range")
@@ -52,16 +55,14 @@ def _bias_params(ctx):
 
 
 def _broadcast_deps(param_of):
-    """Scale/Bias: the second bottom, if any, is broadcast over the first from `axis` on."""
+    """Scale/Bias: the second bottom, if any, is repeated over the first's axes before `axis`."""
     def deps(ctx):
         shape = ctx.bottoms[0]
         out = {a: [(0, a, IDENTITY)] for a in range(len(shape))}
         if len(ctx.bottoms) > 1:
             axis, n = _scale_axes(ctx, param_of(ctx))
-            other = ctx.bottoms[1]
             for i in range(n):
-                a = axis + i
-                out[a].append((1, i, IDENTITY if other[i] == shape[a] else BROADCAST))
+                out[axis + i].append((1, i, IDENTITY))
         return [out] * ctx.ntops
     return deps
 
@@ -99,8 +100,18 @@ register("ReLU ELU Sigmoid TanH AbsVal BNLL Power Exp Log Threshold Clip Swish D
          "elementwise")
 register("PReLU", "elementwise", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared))
 register("BN", "elementwise", params=_bn_params)
-register("Scale", "elementwise", deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params)
-register("Bias", "elementwise", deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params)
+def _checked_shape(param_of):
+    def shape(ctx):
+        ctx.need_bottoms(1, 2)
+        _scale_axes(ctx, param_of(ctx))
+        return [list(ctx.bottoms[0])] * ctx.ntops
+    return shape
+
+
+register("Scale", "elementwise", shape=_checked_shape(lambda ctx: ctx.p.scale_param),
+         deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params)
+register("Bias", "elementwise", shape=_checked_shape(lambda ctx: ctx.p.bias_param),
+         deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params)
 register("LRN", "elementwise", deps=_lrn_deps)
 register("MVN", "elementwise", deps=lambda ctx: _over_space(ctx, True))
 register("Softmax", "elementwise", deps=_softmax_deps)

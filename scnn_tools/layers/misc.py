@@ -57,7 +57,7 @@ register("BatchReindex", "reshape", shape=lambda ctx: [[ctx.bottoms[1][0]] + lis
          deps=_none)
 register("Filter", "reshape", shape=lambda ctx: [[None] + list(b[1:]) for b in ctx.bottoms[:ctx.ntops]],
          deps=_none)
-register("Python", "python", shape=_python_shape, deps=_none, needs=(),
+register("Python", "python", shape=_python_shape, deps=_none, needs=(), min_bottoms=0,
          note="a Python layer's shapes are decided by its code")
 
 

@@ -155,5 +155,5 @@ register("Flatten", "reshape", shape=_flatten_shape, deps=_flatten_deps)
 register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps)
 register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps)
 register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps)
-register("Parameter", "reshape", shape=_parameter_shape, deps=lambda ctx: [{}],
+register("Parameter", "reshape", shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
          params=lambda ctx: [list(ctx.p.parameter_param.shape.dim)])

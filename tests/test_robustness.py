@@ -1,0 +1,48 @@
+"""Damaged real files: every command answers with a result or one clear error, never an internal fault."""
+
+import contextlib
+import io
+import random
+import re
+
+import pytest
+
+from scnn_tools.cli import main
+
+from conftest import corpus_files, needs_shared
+
+SMALL = [p for p in corpus_files() if p.stat().st_size < 60_000]
+
+
+def damaged(rng):
+    lines = rng.choice(SMALL).read_text().splitlines()
+    op = rng.choice(["delete", "number", "duplicate", "swap"])
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(len(lines))
+        if op == "delete":
+            del lines[i]
+        elif op == "number":
+            lines[i] = re.sub(r"\d+", lambda m: str(rng.choice([0, 1, 2, 3, 7, 100, 4096, 99999])), lines[i])
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        else:
+            j = rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+    return "\n".join(lines)
+
+
+@needs_shared
+@pytest.mark.parametrize("seed", range(8))
+def test_damaged_files_never_cause_an_internal_error(tmp_path, seed):
+    rng = random.Random(seed)
+    path = tmp_path / "damaged.prototxt"
+    for _ in range(8):
+        path.write_text(damaged(rng))
+        for argv in (["info", path], ["analyze", path, "--format", "json", "--input-shape", "1,3,64,64"],
+                     ["analyze", path, "--format", "csv"]):
+            err = io.StringIO()
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+                code = main([str(a) for a in argv])
+            assert code in (0, 2), (argv[0], err.getvalue(), path.read_text())
+            if code == 2:
+                assert err.getvalue().startswith("scnn-tools: error: ") and err.getvalue().count("\n") == 1
