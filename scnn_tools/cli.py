@@ -105,6 +105,47 @@ def _parser():
                                                                "(default: SCNN.prototxt)")
     gen.set_defaults(run=_generate)
 
+    sp = sub.add_parser(
+        "splice", help="insert an SCNN block into a host net at a blob",
+        description="Insert the SCNN block after the last layer that writes BLOB, sized by the host's own "
+                    "shapes, and make every later reader of BLOB read the block's output. The rest of the file "
+                    "stays byte for byte as it was.")
+    sp.add_argument("host", metavar="HOST", help="the host prototxt (V2), or - for stdin")
+    sp.add_argument("--at", required=True, metavar="BLOB", help="the feature map to pass messages over")
+    sp.add_argument("--reduce-to", type=int, metavar="C",
+                    help="first reduce the map to C channels with a 1x1 convolution, normalised and activated "
+                         "as the host does after BLOB")
+    sp.add_argument("--kernel_width", type=int, default=9, help="width of the message kernels, odd (default: 9)")
+    sp.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
+    _net_options(sp, positional=False)
+    sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    sp.set_defaults(run=_splice)
+
+    bb = sub.add_parser(
+        "backbone", help="write a ResNet: an SCNN host (PSPNet-style) or Caffe's classifier",
+        description="Write a ResNet. --style pspnet (the default): a PSPNet-style dilated ResNet (output stride "
+                    "8) with the head of the original SCNN host: conv5_4 (3x3, 512), conv5_5 (1x1 to --head "
+                    "channels, where an SCNN block goes), conv6 (1x1 to --classes) and Interp back to the input "
+                    "size. --style caffe: Kaiming He's released Caffe ResNet classifier.")
+    bb.add_argument("--style", choices=("pspnet", "caffe"), default="pspnet", help="(default: pspnet)")
+    bb.add_argument("--depth", type=int, default=101, help="50, 101 or 152 (default: 101)")
+    bb.add_argument("--size", type=int, help="input height and width (default: 361 for pspnet, which needs "
+                                             "8n + 1; 224 for caffe)")
+    bb.add_argument("--head", type=int, default=128, help="channels of conv5_5 (default: 128)")
+    bb.add_argument("--classes", type=int, default=19, help="outputs of conv6 (default: 19)")
+    bb.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    bb.set_defaults(run=_backbone)
+
+    st = sub.add_parser(
+        "stack", help="write a plain stack of convolutions and poolings, for scale studies",
+        description="Write a chain of layers from SPEC: comma-separated items [N*]conv<k>[s<stride>][d<dilation>] "
+                    "or [N*]pool<k>[s<stride>]; for example '4*conv3,pool2,4*conv3' or '5*conv3d2'.")
+    st.add_argument("spec", metavar="SPEC")
+    st.add_argument("--size", type=int, default=512, help="input height and width (default: 512)")
+    st.add_argument("--name", default="stack", help="the net's name (default: stack)")
+    st.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    st.set_defaults(run=_stack)
+
     pr = sub.add_parser(
         "profile", help="draw spatial scale and receptive field against depth",
         description="Draw each net's spatial-scale width and receptive-field size along its main path (log "
@@ -142,47 +183,6 @@ def _parser():
     er.add_argument("-o", "--output", metavar="FIGURE", help="draw the heat map (.png, .svg or .pdf)")
     _net_options(er, positional=False)
     er.set_defaults(run=_erf)
-
-    bb = sub.add_parser(
-        "backbone", help="write a ResNet: an SCNN host (PSPNet-style) or Caffe's classifier",
-        description="Write a ResNet. --style pspnet (the default): a PSPNet-style dilated ResNet (output stride "
-                    "8) with the head of the original SCNN host: conv5_4 (3x3, 512), conv5_5 (1x1 to --head "
-                    "channels, where an SCNN block goes), conv6 (1x1 to --classes) and Interp back to the input "
-                    "size. --style caffe: Kaiming He's released Caffe ResNet classifier.")
-    bb.add_argument("--style", choices=("pspnet", "caffe"), default="pspnet", help="(default: pspnet)")
-    bb.add_argument("--depth", type=int, default=101, help="50, 101 or 152 (default: 101)")
-    bb.add_argument("--size", type=int, help="input height and width (default: 361 for pspnet, which needs "
-                                             "8n + 1; 224 for caffe)")
-    bb.add_argument("--head", type=int, default=128, help="channels of conv5_5 (default: 128)")
-    bb.add_argument("--classes", type=int, default=19, help="outputs of conv6 (default: 19)")
-    bb.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    bb.set_defaults(run=_backbone)
-
-    st = sub.add_parser(
-        "stack", help="write a plain stack of convolutions and poolings, for scale studies",
-        description="Write a chain of layers from SPEC: comma-separated items [N*]conv<k>[s<stride>][d<dilation>] "
-                    "or [N*]pool<k>[s<stride>]; for example '4*conv3,pool2,4*conv3' or '5*conv3d2'.")
-    st.add_argument("spec", metavar="SPEC")
-    st.add_argument("--size", type=int, default=512, help="input height and width (default: 512)")
-    st.add_argument("--name", default="stack", help="the net's name (default: stack)")
-    st.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    st.set_defaults(run=_stack)
-
-    sp = sub.add_parser(
-        "splice", help="insert an SCNN block into a host net at a blob",
-        description="Insert the SCNN block after the last layer that writes BLOB, sized by the host's own "
-                    "shapes, and make every later reader of BLOB read the block's output. The rest of the file "
-                    "stays byte for byte as it was.")
-    sp.add_argument("host", metavar="HOST", help="the host prototxt (V2), or - for stdin")
-    sp.add_argument("--at", required=True, metavar="BLOB", help="the feature map to pass messages over")
-    sp.add_argument("--reduce-to", type=int, metavar="C",
-                    help="first reduce the map to C channels with a 1x1 convolution, normalised and activated "
-                         "as the host does after BLOB")
-    sp.add_argument("--kernel_width", type=int, default=9, help="width of the message kernels, odd (default: 9)")
-    sp.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
-    _net_options(sp, positional=False)
-    sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    sp.set_defaults(run=_splice)
     return parser
 
 
