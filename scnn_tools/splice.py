@@ -130,7 +130,7 @@ def _reduction(graph, blob, at, channels, prefix, path):
     first, after = chain[0], chain[1:]
     name = f"{prefix}SCNN_reduce"
     conv = caffe_pb2.LayerParameter(name=name, type="Convolution", bottom=[at], top=[name])
-    if first.type == "Convolution":
+    if first.kind is not None and first.kind.family == "convolution":
         for spec in first.param.param:  # learning rates as the host's, never its shared names
             conv.param.add(lr_mult=spec.lr_mult, decay_mult=spec.decay_mult)
         host = first.param.convolution_param
@@ -143,8 +143,8 @@ def _reduction(graph, blob, at, channels, prefix, path):
     conv.convolution_param.kernel_size.append(1)
     layers = [conv]
     for node in after:
-        if node.type == "Dropout":
-            continue  # the host's regularisation, not its convention
+        if node.kind is not None and node.kind.family == "regularisation":
+            continue  # the host's regularisation (Dropout), not its convention
         copy = caffe_pb2.LayerParameter()
         copy.CopyFrom(node.param)
         suffix = node.name.rsplit("/", 1)[1] if "/" in node.name else node.type.lower()

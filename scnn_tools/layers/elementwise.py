@@ -96,8 +96,9 @@ def _softmax_deps(ctx):
     return [deps] * ctx.ntops
 
 
-register("ReLU ELU Sigmoid TanH AbsVal BNLL Power Exp Log Threshold Clip Swish Dropout BatchNorm",
-         "elementwise")
+register("ReLU ELU Sigmoid TanH AbsVal BNLL Power Exp Log Threshold Clip Swish BatchNorm", "elementwise")
+# A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
+register("Dropout", "regularisation")
 register("PReLU", "elementwise", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared))
 register("BN", "elementwise", params=_bn_params)
 def _checked_shape(param_of):
