@@ -32,6 +32,8 @@ setup() {
         # is not, and with PYTHONDONTWRITEBYTECODE set every run would compile it anew.
         "$venv/bin/python" -I -c "import compileall, os, scnn_tools; \
 compileall.compile_dir(os.path.dirname(scnn_tools.__file__), quiet=1)" >&2
+        # Compile the templates into Jinja2's cache too, by writing a tiny block once.
+        "$venv/bin/scnn-tools" generate --height 2 --width 2 --channel 1 --output - >/dev/null 2>&1 || true
         echo "$want" > "$stamp"
     fi
 }
