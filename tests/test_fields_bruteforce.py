@@ -205,9 +205,17 @@ class Net:
                   self.channels[bottom])
         return top
 
+    def global_pool(self, bottom):
+        top = self._name("gpool")
+        self.lines.append(f'layer {{ name: "{top}" type: "Pooling" bottom: "{bottom}" top: "{top}" '
+                          f'pooling_param {{ pool: AVE global_pooling: true }} }}')
+        sizes = self.blobs[bottom][0]
+        self._add(top, [1, 1], [("whole", bottom, a, n) for a, n in enumerate(sizes)], self.channels[bottom])
+        return top
+
     def build(self, steps):
         ops = [self.conv, self.conv, self.pool, self.residual, self.channel_concat, self.spatial_concat,
-               self.crop, self.deconv, self.upsample, self.interp]
+               self.crop, self.deconv, self.upsample, self.interp, self.global_pool]
         for _ in range(steps):
             op = self.rng.choice(ops)
             op(self.pick())
@@ -246,6 +254,9 @@ class Brute:
             i = floor(e)
             taps = [i] if e == i else [i, i + 1]
             return frozenset().union(*(self.dep(bottom, a, t) for t in taps))
+        if kind == "whole":
+            _, bottom, a, n = d
+            return frozenset().union(*(self.dep(bottom, a, i) for i in range(n)))
         if kind == "union":
             return frozenset().union(*(self.dep(b, a, o) for b, a in d[1]))
         if kind == "pieces":
