@@ -259,12 +259,20 @@ def _names(text):
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
+def _spatial_profile(analysis, net):
+    from .profile import profile
+    prof = profile(analysis)
+    if len(prof.points) < 2:
+        raise InputError("no layer of the net has a receptive field on an image input (N x C x H x W): "
+                         "nothing to profile", net)
+    return prof
+
+
 def _profile(args):
     from .plot import check_output, profile_figure
-    from .profile import profile
 
     check_output(args.output)
-    profiles = [profile(_analysis_of(args, net)) for net in args.nets]
+    profiles = [_spatial_profile(_analysis_of(args, net), net) for net in args.nets]
     profile_figure(profiles, args.output, args.scale_model, _names(args.mark))
     for prof in profiles:
         last = prof.points[-1]
@@ -275,15 +283,14 @@ def _profile(args):
 
 def _match(args):
     from .match import assign, read_objects
-    from .profile import profile
 
     if args.output:
         from .plot import check_output
         check_output(args.output)
     analysis = _analysis_of(args, args.net)
+    prof = _spatial_profile(analysis, args.net)
     image = analysis.shapes.blobs[analysis.image]
     objects = read_objects(args.objects, (image[2], image[3]))
-    prof = profile(analysis)
     assignment = assign(prof, objects, args.scale_model, _names(args.maps))
     where = "input pixels, boxes scaled as their images are fitted to the input" if objects.scaled else \
         "pixels as given (the images' sizes are not in the file)"

@@ -366,9 +366,10 @@ def compute(graph, blob_shapes, deps, image):
                         windows[key] = span if w is None else (min(w[0], span[0]), max(w[1], span[1]))
 
     traced = [None] * len(blob_shapes)
-    extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]} if image is not None else {}
-    if image is not None and blob_shapes[image] is not None and len(blob_shapes[image]) == 4:
-        traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
+    if image is None or blob_shapes[image] is None or len(blob_shapes[image]) != 4:
+        return traced  # no image: nothing traces back to one
+    extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]}
+    traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
     for node in graph.nodes:
         node_deps = deps.get(node.index)
         if not node_deps:

@@ -195,3 +195,17 @@ def test_figure_commands_refuse_clearly(tmp_path):
     assert code == 2 and "no such file" in err
     code, _, err = run_cli("match", net, "--objects", net, "--maps", "conv9")
     assert code == 2
+
+
+def test_nets_without_an_image_input_are_refused_clearly(tmp_path):
+    net = tmp_path / "flat.prototxt"
+    net.write_text('input: "x" input_shape { dim: 1 dim: 784 }\n'
+                   'layer { name: "fc" type: "InnerProduct" bottom: "x" top: "fc" inner_product_param { num_output: 10 } }\n')
+    objects = tmp_path / "o.csv"
+    objects.write_text("width,height\n3,3\n")
+    for args in (["profile", net, "-o", tmp_path / "p.png"], ["match", net, "--objects", objects], ["erf", net, "fc"],
+                 ["query", net, "fc", "0", "0"]):
+        code, _, err = run_cli(*args)
+        assert code == 2 and ("nothing to profile" in err or "no spatial axes" in err), (args[0], err)
+    code, out, _ = run_cli("analyze", net, "--format", "json")
+    assert code == 0 and json.loads(out)["totals"]["params"] == 7850
