@@ -79,6 +79,11 @@ def infer(graph, image_shape=None, named=None, require_image=False):
         if graph.is_source_node(node):
             first = given(node.tops[0])
             if kind is not None and kind.is_source:
+                declared = kind.declared_shapes(node.param, None)[0]
+                if first is not None and declared is not None and len(first) != len(declared):
+                    raise InputError(f"input '{graph.blobs[node.tops[0]].name}' of layer '{node.name}' has "
+                                     f"{len(declared)} axes {layers.fmt_shape(declared)}; the shape given has "
+                                     f"{len(first)}", path, node.line)
                 tops = kind.declared_shapes(node.param, first)
             else:
                 tops = [first] + [None] * (len(node.tops) - 1)

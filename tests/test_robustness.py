@@ -46,3 +46,16 @@ def test_damaged_files_never_cause_an_internal_error(tmp_path, seed):
             assert code in (0, 2), (argv[0], err.getvalue(), path.read_text())
             if code == 2:
                 assert err.getvalue().startswith("scnn-tools: error: ") and err.getvalue().count("\n") == 1
+
+
+@needs_shared
+@pytest.mark.parametrize("seed", range(4))
+def test_any_input_shape_gets_a_result_or_a_clear_error(seed):
+    rng = random.Random(seed)
+    for _ in range(10):
+        path = rng.choice(SMALL)
+        shape = ",".join(str(rng.choice([1, 2, 3, 5, 7, 16, 33, 64])) for _ in range(rng.choice([2, 3, 4, 4, 5])))
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = main(["analyze", str(path), "--input-shape", shape, "--format", "json"])
+        assert code in (0, 2), (path.name, shape, err.getvalue())

@@ -7,7 +7,8 @@ from it. The rules follow each layer's Caffe source: the crop wins over a
 resize, a resize over the image's own size.
 """
 
-from . import register
+from ..errors import InputError
+from . import fmt_shape, register
 
 
 def _crop(layer, fallback=0):
@@ -44,6 +45,8 @@ def _given(shapes, image):
 
 def _pixel_label(data):
     """A label map the size of the data: N x 1 x H x W."""
+    if len(data) != 4:
+        raise InputError(f"a layer with a pixel-wise label reads N x C x H x W images, not {fmt_shape(data)}")
     return [data[0], 1, data[2], data[3]]
 
 
