@@ -17,7 +17,6 @@ A Table that turns out to be affine after all is compressed back.
 """
 
 
-
 # ------------------------------------------------------------ interval sets
 def shift(s, k):
     return tuple((a + k, b + k) for a, b in s)
