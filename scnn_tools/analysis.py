@@ -1,8 +1,8 @@
 """One net, analyzed: read → graph → shapes → receptive fields → scale and cost.
 
 `analyze` returns the dictionary of DESIGN.md's `analyze --format json`
-contract; `query` answers for one feature. Both share `Analysis`, which is
-what the generator's self-check and the plots use too.
+contract; `query` answers for one feature. Both work on `Analysis`, which
+splice, backbone, the profiles and the ERF use too.
 """
 
 import re
@@ -32,8 +32,7 @@ class Analysis:
         self.image = image.blob
         self.deps = self._deps()
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image)
-        self.blog, blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
-        self.blog_warnings = blog_warnings
+        self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
 
     def _deps(self):
         out = {}
@@ -104,7 +103,7 @@ class Analysis:
 # -------------------------------------------------------------------- cost
 def layer_cost(analysis, node, shared):
     """(learnable parameters, multiply-adds per image) of one layer; None where unknown."""
-    if node.kind is None or analysis.graph.is_source_node(node):
+    if node.kind is None or node.is_source:
         return 0, 0
     ctx = analysis.shapes.contexts.get(node.index)
     if ctx is None:
@@ -120,7 +119,6 @@ def layer_cost(analysis, node, shared):
         params = None if params is None or size is None else params + size
     macc = node.kind.macc(ctx, [t for t in ctx.tops if t is not None])
     return params, macc
-
 
 
 def _add(total, value):
@@ -194,11 +192,10 @@ def _rounded(values):
     return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in values.items()}
 
 
-def query(source, blob, y, x, phase="TEST", image_shape=None, named=None, stages=()):
-    analysis = Analysis(read_net(source), phase, image_shape, named, stages)
+def query(analysis, blob, y, x):
     b = analysis.graph.blob(blob)
     if b is None:
-        raise InputError(f"the net has no blob '{blob}'", source)
+        raise InputError(f"the net has no blob '{blob}'", analysis.netfile.source)
     box = analysis.box(b.id, y, x)
     h, w = box["h"], box["w"]
     return {

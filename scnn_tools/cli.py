@@ -13,6 +13,7 @@ import sys
 
 from . import __version__
 from .errors import InputError
+from .output import emit
 
 PROG = "scnn-tools"
 
@@ -117,7 +118,7 @@ def _parser():
                          "as the host does after BLOB")
     sp.add_argument("--kernel_width", type=int, default=9, help="width of the message kernels, odd (default: 9)")
     sp.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
-    _net_options(sp, positional=False)
+    _net_options(sp, positional=False, strict=False)
     sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     sp.set_defaults(run=_splice)
 
@@ -186,7 +187,7 @@ def _parser():
     return parser
 
 
-def _net_options(parser, shapes=True, positional=True):
+def _net_options(parser, shapes=True, positional=True, strict=True):
     if positional:
         parser.add_argument("net", metavar="NET", help="prototxt or binary NetParameter file, or - for stdin")
     parser.add_argument("--phase", choices=("TEST", "TRAIN"), default="TEST",
@@ -198,8 +199,9 @@ def _net_options(parser, shapes=True, positional=True):
                             help="the shape of the image input (overrides what the file declares)")
         parser.add_argument("--input", action="append", default=[], metavar="NAME=N,C,H,W", type=_named_arg,
                             help="the shape of input (or Python layer top) NAME (repeatable)")
-    parser.add_argument("--strict", action="store_true",
-                        help="treat warnings (unknown fields, enum values and layer types) as errors")
+    if strict:
+        parser.add_argument("--strict", action="store_true",
+                            help="treat warnings (unknown fields, enum values and layer types) as errors")
 
 
 def _shape_arg(text):
@@ -217,11 +219,11 @@ def _named_arg(text):
     return name, _shape_arg(shape)
 
 
-def _strict(args, warnings):
+def _strict(args, warnings, source):
     if args.strict and warnings:
         first = warnings[0]
         raise InputError(f"{len(warnings)} warning(s) with --strict; the first: {first['message']}",
-                         args.net, first.get("line"))
+                         source, first.get("line"))
 
 
 def _analyze(args):
@@ -229,14 +231,14 @@ def _analyze(args):
     from .report import render
 
     result = analyze(args.net, args.phase, args.input_shape, dict(args.input), args.stage, args.scale_model)
-    _strict(args, result["warnings"])
+    _strict(args, result["warnings"], args.net)
     emit(render(result, args.format), args.output, args.net)
 
 
 def _query(args):
     from .analysis import query
 
-    result = query(args.net, args.blob, args.y, args.x, args.phase, args.input_shape, dict(args.input), args.stage)
+    result = query(_analysis_of(args, args.net), args.blob, args.y, args.x)
     if args.format == "json":
         text = json.dumps(result) + "\n"
     else:
@@ -252,7 +254,9 @@ def _query(args):
 def _analysis_of(args, source):
     from .analysis import Analysis
     from .reader import read_net
-    return Analysis(read_net(source), args.phase, args.input_shape, dict(args.input), args.stage)
+    analysis = Analysis(read_net(source), args.phase, args.input_shape, dict(args.input), args.stage)
+    _strict(args, analysis.warnings, source)
+    return analysis
 
 
 def _names(text):
@@ -296,8 +300,8 @@ def _match(args):
         "pixels as given (the images' sizes are not in the file)"
     print(f"{len(objects.sizes)} objects, sizes sqrt(w*h) in {where}; {args.scale_model} spatial scale")
     for lo, hi, count, point, covered in assignment:
-        what = (f"{point.label}: scale {point.width(args.scale_model):.0f}, overlap "
-                f"{(point.exact if args.scale_model == 'exact' else point.blog)['overlap']:.2f}, stride {point.jump}")
+        scale = point.scale(args.scale_model)
+        what = f"{point.label}: scale {scale['width']:.0f}, overlap {scale['overlap']:.2f}, stride {point.jump}"
         note = "" if covered else "  (no map covers them: the largest scale is shown)"
         print(f"  {lo:>6.0f}-{hi:<6.0f} px  {count:>7} objects  ->  {what}{note}")
     if args.output:
@@ -360,40 +364,12 @@ def _info(args):
     from .info import describe, render_text
 
     report = describe(args.net, args.phase, args.stage)
-    _strict(args, report["warnings"])
+    _strict(args, report["warnings"], args.net)
     if args.format == "json":
         text = json.dumps(report, indent=2) + "\n"
     else:
         text = render_text(report)
     emit(text, args.output, args.net)
-
-
-def emit(text, output, *inputs):
-    """Print `text`, or write it whole to `output` (never over an input file)."""
-    if not output or output == "-":
-        sys.stdout.write(text)
-        return
-    for source in inputs:
-        if source != "-" and os.path.exists(source) and os.path.exists(output) \
-                and os.path.samefile(source, output):
-            raise InputError("refusing to write over the input file", output)
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(output))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".scnn-tools-", dir=directory)
-    except OSError as exc:
-        raise InputError(f"cannot write here: {exc.strerror}", output) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects of a report
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 if __name__ == "__main__":

@@ -82,9 +82,6 @@ class Graph:
     def is_fragment(self):
         return any(i.layer is None for i in self.inputs)
 
-    def is_source_node(self, node):
-        return node.is_source
-
     def blob(self, name):
         """The last version of the blob called `name`, or None."""
         for b in reversed(self.blobs):

@@ -32,23 +32,13 @@ def check_output(path):
 
 
 def save(fig, path):
-    """Write the figure whole or not at all."""
-    import os
-    import tempfile
+    """Write the figure whole or not at all, without dates."""
+    from .output import replacing
     fmt = check_output(path)
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
-    directory = os.path.dirname(os.path.abspath(str(path)))
-    fd, tmp = tempfile.mkstemp(prefix=".scnn-tools-", suffix="." + fmt, dir=directory)
-    os.close(fd)
     try:
-        fig.savefig(tmp, format=fmt, metadata=metadata, dpi=110, bbox_inches="tight")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, str(path))
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        with replacing(path) as tmp:
+            fig.savefig(tmp, format=fmt, metadata=metadata, dpi=110, bbox_inches="tight")
     finally:
         fig.clf()
 

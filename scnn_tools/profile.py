@@ -19,8 +19,12 @@ class Point:
         self.exact, self.blog, self.shape = exact, blog, shape  # {'area', 'width', 'overlap'} or None
         self.label = blob  # the last blob on the path with this field (res2c for res2c_branch2c)
 
+    def scale(self, model):
+        """{'area', 'width', 'overlap'} in the exact or the blog model, or None."""
+        return self.exact if model == "exact" else self.blog
+
     def width(self, model):
-        values = self.exact if model == "exact" else self.blog
+        values = self.scale(model)
         return None if values is None else values["width"]
 
 

@@ -76,7 +76,7 @@ def infer(graph, image_shape=None, named=None, require_image=False):
         check_image()
     for node in graph.nodes:
         kind = node.kind
-        if graph.is_source_node(node):
+        if node.is_source:
             first = given(node.tops[0])
             if kind is not None and kind.is_source:
                 declared = kind.declared_shapes(node.param, None)[0]

@@ -8,7 +8,7 @@ import pytest
 
 from scnn_tools.analysis import analyze, query
 from scnn_tools.errors import InputError
-from scnn_tools.reader import read_text
+from scnn_tools.reader import read_net, read_text
 from scnn_tools.analysis import Analysis, report
 
 from conftest import CORPUS, REFERENCE, needs_shared
@@ -228,15 +228,16 @@ def test_dilation_holes_count_as_holes():
 
 def test_query_gives_the_box_of_one_feature():
     path = CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt"
-    q = query(path, "pool5", 0, 5)
+    alexnet = Analysis(read_net(path))
+    q = query(alexnet, "pool5", 0, 5)
     # start 33, jump 32, size 195 (Hien's guide: centre = start + index * jump).
     assert q["center"] == [33.0, 33.0 + 5 * 32]
     assert q["box"] == {"y": [33 - 97, 33 + 97], "x": [193 - 97, 193 + 97]}
     assert q["clipped"] == {"y": [0, 130], "x": [96, 226]}
     with pytest.raises(InputError, match="outside blob 'pool5'"):
-        query(path, "pool5", 0, 6)
+        query(alexnet, "pool5", 0, 6)
     with pytest.raises(InputError, match="no spatial axes"):
-        query(path, "fc6", 0, 0)
+        query(alexnet, "fc6", 0, 0)
 
 
 # ----------------------------------------------------- the blog's scale model

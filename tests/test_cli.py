@@ -98,6 +98,17 @@ def test_unknown_layer_type_warns_and_strict_refuses(tmp_path):
     assert code == 2 and "2 warning(s) with --strict" in err
 
 
+def test_strict_acts_on_every_command_that_offers_it(tmp_path):
+    path = tmp_path / "odd.prototxt"
+    path.write_text('input: "d" input_dim: [1, 1, 8, 8]\nlayer { name: "x" type: "FancyNorm" bottom: "d" top: "x" }\n')
+    for args in (["info", path], ["analyze", path], ["query", path, "x", "0", "0"],
+                 ["profile", path, "-o", tmp_path / "p.png"], ["erf", path, "x"]):
+        code, _, err = run_cli(*args, "--strict")
+        assert code == 2 and "1 warning(s) with --strict" in err, args[0]
+    code, _, err = run_cli("splice", path, "--at", "x", "--strict")
+    assert code == 2 and "unrecognized arguments: --strict" in err  # splice does not offer it
+
+
 def test_missing_file(tmp_path):
     code, _, err = run_cli("info", tmp_path / "nope.prototxt")
     assert code == 2 and "nope.prototxt: no such file" in err

@@ -1,0 +1,42 @@
+"""Writing results: whole or not at all, and never over an input file (DESIGN.md)."""
+
+import contextlib
+import os
+import sys
+
+from .errors import InputError
+
+
+@contextlib.contextmanager
+def replacing(output, *inputs):
+    """A temporary path beside `output`; renamed to `output` only if the block finishes."""
+    for source in inputs:
+        if source != "-" and os.path.exists(source) and os.path.exists(output) and os.path.samefile(source, output):
+            raise InputError("refusing to write over the input file", output)
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(str(output)))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".scnn-tools-", suffix=os.path.splitext(str(output))[1], dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror}", output) from None
+    os.close(fd)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects of a result
+        os.replace(tmp, str(output))
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def emit(text, output, *inputs):
+    """Print `text`, or write it to `output`."""
+    if not output or output == "-":
+        sys.stdout.write(text)
+        return
+    with replacing(output, *inputs) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
