@@ -11,8 +11,6 @@ included, through the same index maps the receptive fields are computed from.
 Channels play no part once weights are uniform, so each blob is one H x W map.
 """
 
-import math
-
 from .errors import InputError
 from .fields import Interp, Piece, Whole, Window
 
@@ -118,10 +116,8 @@ def _back_axis(g, index_map, n_bottom, axis):
     if isinstance(index_map, Window) and index_map.s > 0:
         s, p, k, d = index_map.s, index_map.p, index_map.k, index_map.d
         for t in range(k):
-            offset = t * d - p  # top o reads bottom s*o + offset
-            lo = max(0, -(offset // s) if offset < 0 else 0)
-            while lo < n_top and s * lo + offset < 0:
-                lo += 1
+            offset = t * d - p  # top o reads bottom s*o + offset, real for o in [lo, hi]
+            lo = max(0, -(offset // s))
             hi = min(n_top - 1, (n_bottom - 1 - offset) // s)
             if hi < lo:
                 continue
@@ -156,5 +152,4 @@ def _weights(index_map, o):
 def describe(erf, centre, box):
     r50, r90 = radii(erf, centre)
     size = (box[1] - box[0] + 1, box[3] - box[2] + 1)
-    return {"r50": r50, "r90": r90, "theoretical": size, "centre": centre,
-            "ratio": r90 * 2 / max(size) if max(size) else math.nan}
+    return {"r50": r50, "r90": r90, "theoretical": size, "centre": centre}

@@ -52,3 +52,19 @@ def environment():
 
 def render(template, **variables):
     return environment().get_template(template).render(**variables)
+
+
+def read_back(text, what, expected=None):
+    """Read generated text back through the reader and the engine before anyone sees it.
+
+    It must give no warning, and the blobs in `expected` must have the shapes given.
+    """
+    from .analysis import Analysis
+    from .reader import read_text
+
+    analysis = Analysis(read_text(text, f"<generated {what}>"))
+    assert not analysis.warnings, f"the generated {what} reads back with warnings: {analysis.warnings}"
+    for blob, shape in (expected or {}).items():
+        got = analysis.shapes.blobs[analysis.graph.blob(blob).id]
+        assert got == shape, f"the generated {what}'s '{blob}' is {got}, not {shape}"
+    return analysis

@@ -2,8 +2,9 @@
 
 Inputs take the shapes their layers declare, overridden or completed by the
 user (`--input-shape` for the image, `--input NAME=...` for any input or
-Python layer top; a pixel-wise label follows the image it labels). Every other layer's shape rule lives with its type in
-`layers/`; a type we do not know passes its first bottom's shape through.
+Python layer top; a pixel-wise label follows the image it labels). Every
+other layer's shape rule lives with its type in `layers/`; a type we do not
+know passes its first bottom's shape through.
 A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
 """
 
@@ -79,12 +80,13 @@ def infer(graph, image_shape=None, named=None, require_image=False):
         if node.is_source:
             first = given(node.tops[0])
             if kind is not None and kind.is_source:
-                declared = kind.declared_shapes(node.param, None)[0]
-                if first is not None and declared is not None and len(first) != len(declared):
-                    raise InputError(f"input '{graph.blobs[node.tops[0]].name}' of layer '{node.name}' has "
-                                     f"{len(declared)} axes {layers.fmt_shape(declared)}; the shape given has "
-                                     f"{len(first)}", path, node.line)
-                tops = kind.declared_shapes(node.param, first)
+                tops = kind.declared_shapes(node.param, None)
+                if first is not None:
+                    if tops[0] is not None and len(first) != len(tops[0]):
+                        raise InputError(f"input '{graph.blobs[node.tops[0]].name}' of layer '{node.name}' has "
+                                         f"{len(tops[0])} axes {layers.fmt_shape(tops[0])}; the shape given "
+                                         f"has {len(first)}", path, node.line)
+                    tops = kind.declared_shapes(node.param, first)
             else:
                 tops = [first] + [None] * (len(node.tops) - 1)
             for t, shape in zip(node.tops, tops):

@@ -46,12 +46,10 @@ def parse(spec):
 
 
 def stack(spec, size=512, name="stack"):
-    from .analysis import Analysis
-    from .reader import read_text
-    from .render import render
+    from .render import read_back, render
 
     if not 1 <= size <= 8192:
         raise InputError(f"--size must be from 1 to 8192 (got {size})")
     text = render("stack.prototxt.j2", name=name, size=size, layers=parse(spec))
-    Analysis(read_text(text, "<generated stack>"))  # the shapes must flow at this size
+    read_back(text, "stack")  # the shapes must flow at this size: a clear error names the layer if not
     return text

@@ -6,7 +6,7 @@ from . import fmt_shape, register
 
 
 def _interp_sizes(ctx):
-    """(height_in_eff, width_in_eff, height_out, width_out, pad_beg), as InterpLayer::Reshape."""
+    """((height_in_eff, height_out), (width_in_eff, width_out)) and pad_beg, as InterpLayer::Reshape."""
     ctx.need_bottoms(1, 2)
     q = ctx.p.interp_param
     shape = ctx.bottoms[0]
@@ -14,38 +14,40 @@ def _interp_sizes(ctx):
         ctx.fail(f"interpolates 4-axis blobs only, bottom is {fmt_shape(shape)}")
     if q.pad_beg > 0 or q.pad_end > 0:
         ctx.fail("pad_beg and pad_end may only crop (be <= 0)")
-    h_in = shape[2] + q.pad_beg + q.pad_end
-    w_in = shape[3] + q.pad_beg + q.pad_end
-    zoom, shrink = q.HasField("zoom_factor"), q.HasField("shrink_factor")
-    if q.HasField("height") and q.HasField("width"):
-        h_out, w_out = q.height, q.width
-    elif shrink and not zoom:
-        h_out, w_out = (h_in - 1) // q.shrink_factor + 1, (w_in - 1) // q.shrink_factor + 1
-    elif zoom and not shrink:
-        h_out, w_out = h_in + (h_in - 1) * (q.zoom_factor - 1), w_in + (w_in - 1) * (q.zoom_factor - 1)
-    elif zoom and shrink:
-        h_out, w_out = (h_in - 1) // q.shrink_factor + 1, (w_in - 1) // q.shrink_factor + 1
-        h_out, w_out = h_out + (h_out - 1) * (q.zoom_factor - 1), w_out + (w_out - 1) * (q.zoom_factor - 1)
-    elif len(ctx.bottoms) == 2:
-        h_out, w_out = ctx.bottoms[1][2], ctx.bottoms[1][3]
-    else:
-        ctx.fail("interp_param needs zoom_factor, shrink_factor, or height and width (or a second bottom)")
-    if (zoom and q.zoom_factor < 1) or (shrink and q.shrink_factor < 1) or h_in < 1 or w_in < 1 \
-            or h_out < 1 or w_out < 1:
-        ctx.fail(f"impossible sizes: {h_in}x{w_in} in, {h_out}x{w_out} out")
-    return h_in, w_in, h_out, w_out, q.pad_beg
+    zoom = q.zoom_factor if q.HasField("zoom_factor") else None
+    shrink = q.shrink_factor if q.HasField("shrink_factor") else None
+    if (zoom is not None and zoom < 1) or (shrink is not None and shrink < 1):
+        ctx.fail(f"zoom_factor and shrink_factor must be positive (got {zoom}, {shrink})")
+    explicit = (q.height, q.width) if q.HasField("height") and q.HasField("width") else None
+    if explicit is None and zoom is None and shrink is None:
+        if len(ctx.bottoms) != 2:
+            ctx.fail("interp_param needs zoom_factor, shrink_factor, or height and width (or a second bottom)")
+        explicit = tuple(ctx.bottoms[1][2:4])
+    sizes = []
+    for axis, n in enumerate(shape[2:4]):
+        n_in = n + q.pad_beg + q.pad_end
+        if explicit is not None:
+            n_out = explicit[axis]
+        else:
+            n_out = n_in if shrink is None else (n_in - 1) // shrink + 1  # shrink first, then zoom
+            n_out = n_out if zoom is None else n_out + (n_out - 1) * (zoom - 1)
+        if n_in < 1 or n_out < 1:
+            ctx.fail(f"impossible size along axis {axis + 2}: {n_in} in, {n_out} out")
+        sizes.append((n_in, n_out))
+    return sizes, q.pad_beg
 
 
 def _interp_shape(ctx):
-    _, _, h_out, w_out, _ = _interp_sizes(ctx)
-    n, c = ctx.bottoms[0][:2]
-    return [[n, c, h_out, w_out]]
+    sizes, _ = _interp_sizes(ctx)
+    return [list(ctx.bottoms[0][:2]) + [n_out for _, n_out in sizes]]
 
 
 def _interp_deps(ctx):
-    h_in, w_in, h_out, w_out, pad_beg = _interp_sizes(ctx)
-    return [{0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)],
-             2: [(0, 2, interp_map(h_in, h_out, pad_beg))], 3: [(0, 3, interp_map(w_in, w_out, pad_beg))]}]
+    sizes, pad_beg = _interp_sizes(ctx)
+    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
+    for axis, (n_in, n_out) in enumerate(sizes, 2):
+        deps[axis] = [(0, axis, interp_map(n_in, n_out, pad_beg))]
+    return [deps]
 
 
 def _upsample_scales(ctx):
