@@ -341,6 +341,17 @@ def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     assert e.layer == "bad" and words in e.message
 
 
+@pytest.mark.parametrize("layer, verb", [
+    ('type: "Pooling" pooling_param { kernel_size: 2 }', "pools"),
+    ('type: "Interp" interp_param { zoom_factor: 2 }', "interpolates"),
+    ('type: "Upsample" upsample_param { scale: 2 }', "upsamples"),
+])
+def test_image_layers_refuse_blobs_that_are_not_images(layer, verb):
+    e = net_error('input: "v" input_shape { dim: 1 dim: 3 }\n'
+                  f'layer {{ name: "bad" bottom: "v" top: "t" {layer} }}\n')
+    assert e.layer == "bad" and f"{verb} 4-axis blobs only, bottom is (1, 3)" in e.message
+
+
 @pytest.mark.parametrize("depth, all_blobs", [(50, 25610269), (101, 44654608), (152, 60344387)])
 def test_published_all_blob_counts_are_learnable_plus_batchnorm_statistics(depth, all_blobs):
     # dlcookbook's counts (netscope-based) include BatchNorm's mean, variance and scale factor,

@@ -106,6 +106,14 @@ class Ctx:
             want = str(low) if high == low else f"{low} to {high}" if high else f"at least {low}"
             self.fail(f"needs {want} bottom(s), has {n}")
 
+    def image(self, verb, low=1, high=None):
+        """The first bottom, which must be an N x C x H x W blob (the layers that `verb` images)."""
+        self.need_bottoms(low, high)
+        shape = self.bottoms[0]
+        if len(shape) != 4:
+            self.fail(f"{verb} 4-axis blobs only, bottom is {fmt_shape(shape)}")
+        return shape
+
     def axis(self, axis, shape=None, what="axis"):
         """Caffe's CanonicalAxisIndex: negative axes count from the end."""
         shape = self.bottoms[0] if shape is None else shape

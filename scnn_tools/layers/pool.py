@@ -12,10 +12,7 @@ def _geometry(ctx):
 
 def _parse(ctx):
     q = ctx.p.pooling_param
-    ctx.need_bottoms(1)
-    shape = ctx.bottoms[0]
-    if len(shape) != 4:
-        ctx.fail(f"pools 4-axis blobs only, bottom is {fmt_shape(shape)}")
+    shape = ctx.image("pools")
     if q.global_pooling:
         if q.HasField("kernel_size") or q.HasField("kernel_h") or q.HasField("kernel_w"):
             ctx.fail("global_pooling takes no kernel size")

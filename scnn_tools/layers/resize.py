@@ -7,11 +7,8 @@ from . import fmt_shape, register
 
 def _interp_sizes(ctx):
     """((height_in_eff, height_out), (width_in_eff, width_out)) and pad_beg, as InterpLayer::Reshape."""
-    ctx.need_bottoms(1, 2)
     q = ctx.p.interp_param
-    shape = ctx.bottoms[0]
-    if len(shape) != 4:
-        ctx.fail(f"interpolates 4-axis blobs only, bottom is {fmt_shape(shape)}")
+    shape = ctx.image("interpolates", 1, 2)
     if q.pad_beg > 0 or q.pad_end > 0:
         ctx.fail("pad_beg and pad_end may only crop (be <= 0)")
     zoom = q.zoom_factor if q.HasField("zoom_factor") else None
@@ -56,11 +53,8 @@ def _upsample_scales(ctx):
 
 
 def _upsample_shape(ctx):
-    ctx.need_bottoms(1, 2)
     u = ctx.p.upsample_param
-    shape = ctx.bottoms[0]
-    if len(shape) != 4:
-        ctx.fail(f"upsamples 4-axis blobs only, bottom is {fmt_shape(shape)}")
+    shape = ctx.image("upsamples", 1, 2)
     if len(ctx.bottoms) == 2 and ctx.bottoms[1] != shape:
         ctx.fail(f"the pooling mask {fmt_shape(ctx.bottoms[1])} must have the shape of the data {fmt_shape(shape)}")
     sh, sw = _upsample_scales(ctx)
