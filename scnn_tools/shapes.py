@@ -11,6 +11,9 @@ A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
 from . import layers
 from .errors import InputError, warning
 
+# Caffe's Blob::Reshape refuses a blob of more elements than a C int counts.
+INT_MAX = 2 ** 31 - 1
+
 
 class Shapes:
     def __init__(self, blobs, image, unknown_from, contexts):
@@ -29,6 +32,9 @@ def parse_shape(text, what="shape"):
         raise InputError(f"bad {what} {text!r}: expected integers such as 1,3,224,224") from None
     if not dims or any(d < 1 for d in dims):
         raise InputError(f"bad {what} {text!r}: every dimension must be a positive integer")
+    if layers.product(dims) > INT_MAX:
+        raise InputError(f"bad {what} {text!r}: {layers.product(dims):,} elements, more than Caffe's limit "
+                         f"of {INT_MAX:,} per blob")
     return dims
 
 
@@ -120,10 +126,19 @@ def infer(graph, image_shape=None, named=None, require_image=False):
                 if shape is not None:
                     shapes[t] = shape
                     unknown_from.pop(t, None)
+            _check_count(graph, node, t, shapes[t], path)
     if named:
         name = next(iter(named))
         raise InputError(f"--input {name}=...: blob '{name}' is neither an input nor the top of a Python layer")
     return Shapes(shapes, image, unknown_from, contexts)
+
+
+def _check_count(graph, node, blob_id, shape, path):
+    n = layers.product(d for d in shape or () if d is not None)
+    if n > INT_MAX:
+        raise InputError(f"layer '{node.name}' ({node.type}): blob '{graph.blobs[blob_id].name}' "
+                         f"{layers.fmt_shape(shape)} has {n:,} elements, more than Caffe's limit of "
+                         f"{INT_MAX:,} per blob (Blob::Reshape)", path, node.line, layer=node.name)
 
 
 def _complete(shape):

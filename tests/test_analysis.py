@@ -325,7 +325,7 @@ def test_shapes_that_cannot_meet_name_the_layer_and_both_shapes():
 
 
 @pytest.mark.parametrize("layer, words", [
-    ('type: "Convolution" convolution_param { num_output: 4 kernel_size: 11 }', "kernel extent 11 does not fit"),
+    ('type: "Convolution" convolution_param { num_output: 4 kernel_size: 11 }', "kernel extent 11 with stride 1 does not fit"),
     ('type: "Convolution" convolution_param { kernel_size: 3 }', "num_output is required"),
     ('type: "Convolution" convolution_param { num_output: 4 kernel_size: 3 group: 2 }', "group 2 must divide"),
     ('type: "Pooling" pooling_param { kernel_size: 3 pad: 3 }', "pad (3, 3) must be smaller than the kernel"),

@@ -73,10 +73,11 @@ def _conv_shape(ctx):
                 out.append(None)
                 continue
             extent = d * (k - 1) + 1
-            if size + 2 * p < extent:
-                ctx.fail(f"kernel extent {extent} does not fit input {size} with pad {p} "
-                         f"(bottom {fmt_shape(shape)})")
-            out.append((size + 2 * p - extent) // s + 1)
+            n = _trunc_div(size + 2 * p - extent, s) + 1
+            if n < 1:  # Caffe: Blob::Reshape's "shape[i] >= 0", or an empty blob it cannot allocate
+                ctx.fail(f"kernel extent {extent} with stride {s} does not fit input {size} with pad {p}: "
+                         f"{n} outputs (bottom {fmt_shape(shape)})")
+            out.append(n)
         shapes.append(out)
     return shapes
 
@@ -135,6 +136,13 @@ def _deconv_macc(ctx, tops):
     per_input = product([k for k, _, _, _ in geo]) * cout // g
     return sum(_mul(per_input, product(b[axis:])) for b in ctx.bottoms)
 
+
+
+def _trunc_div(a, b):
+    """C++'s integer division, which truncates toward zero: (1 - 2) / 2 is 0, so Caffe
+    gives a 2x2 stride-2 convolution of a 1x1 input one output."""
+    q = abs(a) // b
+    return q if a >= 0 else -q
 
 
 def _div(a, b):

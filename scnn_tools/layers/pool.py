@@ -43,8 +43,10 @@ def _parse(ctx):
 
 
 def _pool_size(size, k, s, p, ceil):
-    # Caffe's PoolingLayer::Reshape: ceil (default) or floor, then drop a
-    # last window that would start inside the bottom-right padding.
+    # Caffe's PoolingLayer::Reshape: ceil (default) or floor of the float
+    # quotient, which may be negative (a kernel larger than the input: ceil(-0.5)
+    # is 0, one window clipped to the input), then drop a last window that would
+    # start inside the bottom-right padding.
     span = size + 2 * p - k
     out = (-(-span // s) if ceil else span // s) + 1
     if p and (out - 1) * s >= size + p:
@@ -61,9 +63,11 @@ def _shape(ctx):
         if size is None:
             out.append(None)
             continue
-        if size + 2 * p < k:
-            ctx.fail(f"kernel {k} does not fit input {size} with pad {p} (bottom {fmt_shape(shape)})")
-        out.append(_pool_size(size, k, s, p, ceil))
+        n = _pool_size(size, k, s, p, ceil)
+        if n < 1:  # Caffe: Blob::Reshape's "shape[i] >= 0", or an empty blob its forward pass cannot allocate
+            ctx.fail(f"kernel {k} with stride {s} and pad {p} gives {n} outputs from input {size} "
+                     f"(bottom {fmt_shape(shape)}); Caffe cannot run a blob with no positions")
+        out.append(n)
     # A second top (SegNet/ENet) carries the positions of the maxima.
     return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
 

@@ -1,0 +1,46 @@
+"""Real Caffe, built by ../shared/tools/caffe/build.sh, asked for blob shapes.
+
+Found through SCNN_TOOLS_CAFFE_HOME (default ~/.cache/scnn-tools-caffe, where
+build.sh puts it). Tests that need it skip, saying so, where it is absent.
+What Caffe answered is cached by the text of the net and the build asked, so
+that the suite stays fast once a machine has run it.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+HOME = Path(os.environ.get("SCNN_TOOLS_CAFFE_HOME", Path.home() / ".cache/scnn-tools-caffe"))
+CACHE = Path(os.environ.get("SCNN_TOOLS_CAFFE_CACHE", Path.home() / ".cache/scnn-tools-tests/caffe"))
+
+
+def available(build="bvlc"):
+    return (HOME / build / "venv/bin/python").is_file() and (HOME / build / "shapes.py").is_file()
+
+
+def needs(build="bvlc"):
+    return pytest.mark.skipif(not available(build), reason=f"real Caffe ({build}) is not built at {HOME / build}: "
+                              "run ../shared/tools/caffe/build.sh (or set SCNN_TOOLS_CAFFE_HOME)")
+
+
+def shapes(text, build="bvlc", forward=False):
+    """Caffe's answer for a net given as text: {"load_ok", "error", "blobs": {name: shape}, "forward_ok", ...}."""
+    key = hashlib.sha256(f"{build}\0{forward}\0{text}".encode()).hexdigest()
+    cached = CACHE / f"{key}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    CACHE.mkdir(parents=True, exist_ok=True)
+    net = CACHE / f"{key}.prototxt"
+    net.write_text(text)
+    proc = subprocess.run([str(HOME / build / "venv/bin/python"), str(HOME / build / "shapes.py"), str(net),
+                           "--hide-splits"] + (["--forward"] if forward else []), capture_output=True, text=True, timeout=600)
+    result = json.loads(proc.stdout)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result))
+    os.replace(tmp, cached)
+    net.unlink()
+    return result

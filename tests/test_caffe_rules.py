@@ -1,0 +1,79 @@
+"""Shapes at the edges of Caffe's rules, against real Caffe (skipped where it is not built).
+
+Convolution and pooling on maps no larger than their kernels, with strides,
+pads and both rounding modes: every geometry we accept must give Caffe's
+shape, and every one we refuse must be refused by Caffe too.
+"""
+
+import itertools
+
+import pytest
+
+import realcaffe
+from scnn_tools.errors import InputError
+from scnn_tools.reader import read_text
+from scnn_tools.shapes import infer
+from scnn_tools.graph import build
+
+SIZES = (1, 2, 3, 5)
+
+
+def _layers():
+    out = []
+    for size, k, s in itertools.product(SIZES, (1, 2, 3, 5), (1, 2, 3)):
+        for p in range(k):
+            out.append(("conv", size, k, s, p, None))
+            for mode in ("CEIL", "FLOOR"):
+                out.append(("pool", size, k, s, p, mode))
+    return out
+
+
+def _text(cases):
+    lines = [f'layer {{ name: "in{n}" type: "Input" top: "in{n}" input_param {{ shape {{ dim: 1 dim: 1 dim: {n} '
+             f'dim: {n} }} }} }}' for n in SIZES]
+    for i, (kind, size, k, s, p, mode) in enumerate(cases):
+        if kind == "conv":
+            lines.append(f'layer {{ name: "l{i}" type: "Convolution" bottom: "in{size}" top: "l{i}" '
+                         f'convolution_param {{ num_output: 1 kernel_size: {k} stride: {s} pad: {p} }} }}')
+        else:
+            lines.append(f'layer {{ name: "l{i}" type: "Pooling" bottom: "in{size}" top: "l{i}" '
+                         f'pooling_param {{ pool: MAX kernel_size: {k} stride: {s} pad: {p} round_mode: {mode} }} }}')
+    return "\n".join(lines) + "\n"
+
+
+def _ours(case):
+    text = _text([case])
+    try:
+        graph = build(read_text(text, "edge.prototxt"))
+        return infer(graph).blobs[graph.blob("l0").id]
+    except InputError:
+        return None
+
+
+CASES = _layers()
+OURS = {case: _ours(case) for case in CASES}
+
+
+@realcaffe.needs("bvlc")
+def test_accepted_geometries_have_caffes_shapes():
+    accepted = [c for c in CASES if OURS[c] is not None]
+    assert len(accepted) > 100
+    result = realcaffe.shapes(_text(accepted))
+    assert result["load_ok"], result["error"]
+    for i, case in enumerate(accepted):
+        assert result["blobs"][f"l{i}"] == OURS[case], case
+
+
+@realcaffe.needs("bvlc")
+@pytest.mark.parametrize("case", [c for c in CASES if OURS[c] is None][::7])
+def test_refused_geometries_are_refused_by_caffe(case):
+    # Caffe refuses a negative size when it builds the net, and an empty blob when it runs it.
+    result = realcaffe.shapes(_text([case]), forward=True)
+    assert not (result["load_ok"] and result["forward_ok"]), (case, result["blobs"])
+
+
+def test_a_kernel_larger_than_a_one_pixel_map_is_one_window():
+    # Real deploy files declare 1x1 inputs (reshaped at run time) in front of 2x2/2 pools.
+    assert OURS[("pool", 1, 2, 2, 0, "CEIL")] == [1, 1, 1, 1]
+    assert OURS[("conv", 1, 2, 2, 0, None)] == [1, 1, 1, 1]    # C++ division truncates (-1 / 2 == 0)
+    assert OURS[("conv", 1, 3, 1, 0, None)] is None              # -1 outputs: Caffe's shape check
