@@ -99,7 +99,7 @@ def _from_text(text, source):
     net = caffe_pb2.NetParameter()
     parsed = textformat.parse(text, net, source)
     warnings = _name_warnings(parsed.warnings, net)
-    fmt, steps, layer_lines = upgrade(net, parsed.lines, source)
+    fmt, steps, layer_lines = upgrade(net, parsed.lines, source, warnings)
     if not len(net.layer):
         raise InputError("no layers: the file parses, but defines no layer or layers blocks", source)
     spans = None

@@ -270,6 +270,9 @@ class _Parser:
                 enum = field.enum_type
                 if kind == "i":
                     ev = enum.values_by_name.get(value)
+                    if ev is None and field.full_name == "caffe.V1LayerParameter.type":
+                        msg.type_name = value  # a fork's layer type: upgrade reads it as one
+                        return
                     if ev is None:
                         self._warn(
                             "unknown-enum-value",

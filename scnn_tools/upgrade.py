@@ -10,8 +10,8 @@ give BatchNorm to lr_mult 0. The rest of scnn-tools only ever sees V2.
 Each layer keeps the line it came from: `lines` runs parallel to the layers.
 """
 
-from . import caffe_pb2
-from .errors import InputError
+from . import caffe_pb2, layers
+from .errors import InputError, warning
 
 V1 = caffe_pb2.V1LayerParameter
 
@@ -27,6 +27,9 @@ _V0_TYPES = {
     "softmax_loss": V1.SOFTMAX_LOSS, "split": V1.SPLIT, "tanh": V1.TANH,
     "window_data": V1.WINDOW_DATA,
 }
+
+# A fork's spelling of a V0 type ("inner_product") → BVLC's ("innerproduct").
+_V0_ALIASES = {name.replace("_", ""): name for name in _V0_TYPES}
 
 # V1 enum → V2 type string.
 _V1_TYPES = {
@@ -94,8 +97,9 @@ _TRANSFORM_FIELDS = ("scale", "mean_file", "crop_size", "mirror")
 _DATA_PARAMS = {V1.DATA: "data_param", V1.IMAGE_DATA: "image_data_param", V1.WINDOW_DATA: "window_data_param"}
 
 
-def upgrade(net, lines, path=None):
-    """Upgrade `net` in place. `lines` maps 'layer'/'layers'/'input' to line lists.
+def upgrade(net, lines, path=None, warnings=None):
+    """Upgrade `net` in place. `lines` maps 'layer'/'layers'/'input' to line lists;
+    what the upgrade warns of is appended to `warnings`.
 
     Returns (format, steps, layer_lines): the format found ('V0', 'V1', 'V2'),
     the upgrade steps applied, and the line of each layer of the result.
@@ -113,7 +117,7 @@ def upgrade(net, lines, path=None):
             fmt = "V1"
         if _move_transform_fields(net):
             steps.append("data-layer transformation fields moved to transform_param")
-        _v1_to_v2(net, path)
+        _v1_to_v2(net, path, layer_lines, warnings)
         steps.append("V1 layers upgraded to V2")
     else:
         fmt = "V2"
@@ -164,16 +168,20 @@ def _v0_layer(conn, path, line):
     v1.blobs.extend(v0.blobs)
     v1.blobs_lr.extend(v0.blobs_lr)
     v1.weight_decay.extend(v0.weight_decay)
-    if v0.type not in _V0_TYPES:
-        raise InputError(f"unknown V0 layer type '{v0.type}' in layer '{v0.name}'", path, line)
-    v1.type = _V0_TYPES[v0.type]
+    kind = _V0_ALIASES.get(v0.type.replace("_", "").lower(), v0.type)
+    if kind in _V0_TYPES and kind == v0.type:
+        v1.type = _V0_TYPES[kind]
+    else:
+        v1.type_name = v0.type  # a fork's type ("inner_product"): read as a V2 type, with a warning
     for v0_field, targets, field in _V0_FIELDS:
         if not v0.HasField(v0_field):
             continue
-        if v0.type not in targets:
+        if kind not in _V0_TYPES:
+            continue  # a type Caffe never had: its fields mean nothing we know (the type is warned of)
+        if kind not in targets:
             raise InputError(f"V0 field '{v0_field}' does not apply to layer '{v0.name}' of type '{v0.type}'",
                              path, line)
-        target = targets[v0.type]
+        target = targets[kind]
         value = getattr(v0, v0_field)
         if target is None:
             getattr(v1, field).CopyFrom(value)
@@ -203,16 +211,33 @@ def _move_transform_fields(net):
     return moved
 
 
-def _v1_to_v2(net, path):
+def fork_type(legacy):
+    """A fork's V0 or V1 type name as a V2 type: Caffe's own name where it has one
+    (CROP -> Crop, INTERP -> Interp, inner_product -> InnerProduct), else CamelCase
+    (IMAGE_SEG_DATA -> ImageSegData, as DeepLab names it)."""
+    key = legacy.replace("_", "").upper()
+    for name in list(_V1_TYPES.values()) + layers.names():
+        if name.replace("_", "").upper() == key:
+            return name
+    return "".join(part[:1].upper() + part[1:].lower() for part in legacy.split("_") if part)
+
+
+def _v1_to_v2(net, path, lines=None, warnings=None):
+    warnings = [] if warnings is None else warnings
     new = []
-    for v1 in net.layers:
+    for i, v1 in enumerate(net.layers):
         layer = caffe_pb2.LayerParameter()
         layer.bottom.extend(v1.bottom)
         layer.top.extend(v1.top)
         layer.name = v1.name
         layer.include.extend(v1.include)
         layer.exclude.extend(v1.exclude)
-        if v1.HasField("type"):
+        if v1.HasField("type_name"):
+            layer.type = fork_type(v1.type_name)
+            warnings.append(warning("unknown-legacy-type",
+                                    f"layer '{v1.name}': legacy layer type '{v1.type_name}' is not BVLC's; "
+                                    f"read as type '{layer.type}'", v1.name, lines[i] if lines else None))
+        elif v1.HasField("type"):
             layer.type = _V1_TYPES.get(v1.type, "")
         layer.blobs.extend(v1.blobs)
         for i, name in enumerate(v1.param):

@@ -171,3 +171,34 @@ def test_truncated_file_names_the_end_and_what_was_expected():
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_net(tmp_path / "nope.prototxt")
+
+
+def test_fork_v1_enum_types_are_read_as_their_v2_types_with_a_warning():
+    text = """name: "deeplab-fork"
+layers { name: "data" type: IMAGE_SEG_DATA top: "data" top: "label" }
+layers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1" convolution_param { num_output: 8 kernel_size: 3 } }
+layers { name: "up" type: INTERP bottom: "conv1" top: "up" interp_param { zoom_factor: 2 } }
+layers { name: "crop" type: CROP bottom: "up" bottom: "data" top: "crop" }
+layers { name: "crf" type: MULTI_STAGE_MEANFIELD bottom: "crop" top: "crf" }
+"""
+    from scnn_tools.analysis import Analysis
+    netfile = read_text(text, "fork-v1.prototxt")
+    assert [layer.type for layer in netfile.net.layer] == ["ImageSegData", "Convolution", "Interp", "Crop",
+                                                          "MultiStageMeanfield"]
+    legacy = [w for w in netfile.warnings if w["code"] == "unknown-legacy-type"]
+    assert [(w["layer"], w["line"]) for w in legacy] == [("data", 2), ("up", 4), ("crop", 5), ("crf", 6)]
+    a = Analysis(netfile, named={"data": [1, 3, 64, 64], "label": [1, 1, 64, 64]})
+    assert a.shapes.blobs[a.graph.blob("up").id] == [1, 8, 123, 123]   # Interp's zoom rule, not a pass-through
+    assert a.shapes.blobs[a.graph.blob("crop").id] == [1, 8, 64, 64]
+
+
+def test_fork_v0_type_names_are_read_with_a_warning():
+    text = """input: "data" input_dim: 1 input_dim: 3 input_dim: 32 input_dim: 32
+layers { layer { name: "conv1" type: "conv" num_output: 8 kernelsize: 3 } bottom: "data" top: "conv1" }
+layers { layer { name: "fc" type: "inner_product" num_output: 10 } bottom: "conv1" top: "fc" }
+layers { layer { name: "odd" type: "my_fancy_layer" } bottom: "fc" top: "odd" }
+"""
+    netfile = read_text(text, "fork-v0.prototxt")
+    assert [layer.type for layer in netfile.net.layer] == ["Input", "Convolution", "InnerProduct", "MyFancyLayer"]
+    assert netfile.net.layer[2].inner_product_param.num_output == 10
+    assert {w["layer"] for w in netfile.warnings if w["code"] == "unknown-legacy-type"} == {"fc", "odd"}

@@ -61,6 +61,11 @@ def register(names, family, **rules):
         _REGISTRY[name] = Kind(name, family, **rules)
 
 
+def names():
+    """Every registered type name (Python classes excepted)."""
+    return [name for name in _REGISTRY if not name.startswith("Python.")]
+
+
 def lookup(type_name):
     return _REGISTRY.get(type_name)
 
