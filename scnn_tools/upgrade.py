@@ -105,6 +105,7 @@ def upgrade(net, lines, path=None, warnings=None):
     the upgrade steps applied, and the line of each layer of the result.
     """
     steps = []
+    warnings = [] if warnings is None else warnings
     if len(net.layer) and len(net.layers):
         raise InputError("the file mixes V2 'layer' and V1 'layers' blocks; Caffe cannot read it", path)
     if len(net.layers):
@@ -169,8 +170,8 @@ def _v0_layer(conn, path, line):
     v1.blobs_lr.extend(v0.blobs_lr)
     v1.weight_decay.extend(v0.weight_decay)
     kind = _V0_ALIASES.get(v0.type.replace("_", "").lower(), v0.type)
-    if kind in _V0_TYPES and kind == v0.type:
-        v1.type = _V0_TYPES[kind]
+    if v0.type in _V0_TYPES:
+        v1.type = _V0_TYPES[v0.type]
     else:
         v1.type_name = v0.type  # a fork's type ("inner_product"): read as a V2 type, with a warning
     for v0_field, targets, field in _V0_FIELDS:
@@ -222,10 +223,9 @@ def fork_type(legacy):
     return "".join(part[:1].upper() + part[1:].lower() for part in legacy.split("_") if part)
 
 
-def _v1_to_v2(net, path, lines=None, warnings=None):
-    warnings = [] if warnings is None else warnings
+def _v1_to_v2(net, path, lines, warnings):
     new = []
-    for i, v1 in enumerate(net.layers):
+    for v1, line in zip(net.layers, lines):
         layer = caffe_pb2.LayerParameter()
         layer.bottom.extend(v1.bottom)
         layer.top.extend(v1.top)
@@ -236,7 +236,7 @@ def _v1_to_v2(net, path, lines=None, warnings=None):
             layer.type = fork_type(v1.type_name)
             warnings.append(warning("unknown-legacy-type",
                                     f"layer '{v1.name}': legacy layer type '{v1.type_name}' is not BVLC's; "
-                                    f"read as type '{layer.type}'", v1.name, lines[i] if lines else None))
+                                    f"read as type '{layer.type}'", v1.name, line))
         elif v1.HasField("type"):
             layer.type = _V1_TYPES.get(v1.type, "")
         layer.blobs.extend(v1.blobs)
