@@ -11,10 +11,20 @@ positions. Bounding box, jump, centre, exact area and overlap all follow.
 Most blobs are translation-invariant: set(o) = set(0) + jump * o with an
 integer jump. Those are `Affine` and cost O(kernel) per layer whatever the
 map size. Concats along space, crops of upsampled maps, deconvolutions and
-interpolations make the field depend on position: those are `Table`s over a
-window of positions wide enough for every consumer (computed backwards first).
-A Table that turns out to be affine after all is compressed back.
+interpolations make the field depend on position: those are `runs.Runs`,
+periodic runs of positions, whose cost grows with the runs, not the map.
+A field that turns out to be affine after all is turned back into one.
+
+Besides `taps`, an index map gives what composing runs needs: `period`
+(m0, delta), the bottom index advancing by delta when o advances by m0;
+`enter(c)`, the top positions at which some tap reaches bottom index c;
+`edges()`, where the map starts or stops reading; `reads(u, v)`, whether it
+reads anything for top positions u..v (between edges).
 """
+
+from math import gcd
+
+from .runs import Runs, compose, from_affine, value
 
 
 # ------------------------------------------------------------ interval sets
@@ -59,7 +69,17 @@ def common(s, t):
 
 
 # ---------------------------------------------------------------- index maps
-class Window:
+class _Map:
+    __slots__ = ()
+
+    def edges(self):
+        return ()
+
+    def reads(self, u, v):
+        return True
+
+
+class Window(_Map):
     """Top position o reads bottom positions o*s - p + t*d, t = 0..k-1 (convolution, pooling)."""
 
     __slots__ = ("s", "p", "k", "d", "centre")
@@ -72,8 +92,13 @@ class Window:
         start = o * self.s - self.p
         return range(start, start + (self.k - 1) * self.d + 1, self.d)
 
-    def span(self, a, b):
-        return a * self.s - self.p, b * self.s - self.p + (self.k - 1) * self.d
+    @property
+    def period(self):
+        return 1, self.s
+
+    def enter(self, c):
+        s = self.s
+        return [-((t * self.d - c - self.p) // s) for t in range(self.k)] if s else ()
 
     def affine(self, base, jump):
         s, p, k, d = self.s, self.p, self.k, self.d
@@ -91,7 +116,7 @@ def shifted(offset):
     return IDENTITY if offset == 0 else Window(1, -offset, 1)
 
 
-class Transposed:
+class Transposed(_Map):
     """Deconvolution: top o reads bottom i where o = i*s - p + t*d."""
 
     __slots__ = ("s", "p", "k", "d", "centre")
@@ -104,13 +129,17 @@ class Transposed:
         s = self.s
         return [(o + self.p - t * self.d) // s for t in range(self.k) if (o + self.p - t * self.d) % s == 0]
 
-    def span(self, a, b):
-        return -((-(a + self.p - (self.k - 1) * self.d)) // self.s), (b + self.p) // self.s
+    @property
+    def period(self):
+        return self.s, 1
+
+    def enter(self, c):
+        return [c * self.s - self.p + t * self.d for t in range(self.k)]
 
     affine = None
 
 
-class Interp:
+class Interp(_Map):
     """Bilinear, corners aligned: top o reads floor(o*num/den) and, unless that is whole, the next one."""
 
     __slots__ = ("num", "den", "off", "centre")
@@ -123,13 +152,18 @@ class Interp:
         i, rest = divmod(o * self.num, self.den)
         return (i + self.off,) if not rest else (i + self.off, i + 1 + self.off)
 
-    def span(self, a, b):
-        return a * self.num // self.den + self.off, b * self.num // self.den + 1 + self.off
+    @property
+    def period(self):
+        g = gcd(self.num, self.den)
+        return self.den // g, self.num // g
+
+    def enter(self, c):
+        return [-((-(c - self.off - t) * self.den) // self.num) for t in (0, 1)]
 
     affine = None
 
 
-class Nearest:
+class Nearest(_Map):
     """Top o reads bottom floor(o / scale) (unpooling, nearest-neighbour upsampling)."""
 
     __slots__ = ("scale", "centre")
@@ -141,13 +175,17 @@ class Nearest:
     def taps(self, o):
         return (o // self.scale,)
 
-    def span(self, a, b):
-        return a // self.scale, b // self.scale
+    @property
+    def period(self):
+        return self.scale, 1
+
+    def enter(self, c):
+        return (c * self.scale,)
 
     affine = None
 
 
-class Whole:
+class Whole(_Map):
     """Every top position reads every real bottom position 0..n-1 (global pooling)."""
 
     __slots__ = ("n", "centre")
@@ -159,14 +197,16 @@ class Whole:
     def taps(self, o):
         return range(self.n)
 
-    def span(self, a, b):
-        return 0, self.n - 1
+    period = (1, 0)
+
+    def enter(self, c):
+        return ()
 
     def affine(self, base, jump):
         return Window(0, 0, self.n).affine(base, jump)[0] if jump else base, 0
 
 
-class Piece:
+class Piece(_Map):
     """One bottom of a Concat along this axis: top positions start..start+size-1.
 
     Positions beyond the ends of the top read on into the first and last
@@ -179,10 +219,22 @@ class Piece:
         self.start, self.size, self.first, self.last = start, size, first, last
         self.centre = (-start, 1)
 
-    def span(self, a, b):
-        lo = a if self.first else max(a, self.start)
-        hi = b if self.last else min(b, self.start + self.size - 1)
-        return (lo - self.start, hi - self.start) if lo <= hi else None
+    period = (1, 1)
+
+    def _inside(self, o):
+        return (self.first or o >= self.start) and (self.last or o < self.start + self.size)
+
+    def taps(self, o):
+        return (o - self.start,) if self._inside(o) else ()
+
+    def enter(self, c):
+        return (c + self.start,) if self._inside(c + self.start) else ()
+
+    def edges(self):
+        return ([] if self.first else [self.start]) + ([] if self.last else [self.start + self.size])
+
+    def reads(self, u, v):
+        return self._inside(u if u is not None else (v if v is not None else 0))
 
     affine = None
 
@@ -213,21 +265,6 @@ class Affine:
         return shift(self.base, self.jump * o) if o else self.base
 
 
-class Table:
-    """set(o) for o in a window [first, first + len(sets))."""
-
-    __slots__ = ("first", "sets", "glob", "aligned", "centre")
-
-    def __init__(self, first, sets, glob=False, aligned=True, centre=(0, 1)):
-        self.first, self.sets, self.glob, self.aligned, self.centre = first, sets, glob, aligned, centre
-
-    def at(self, o):
-        i = o - self.first
-        if not 0 <= i < len(self.sets):  # pragma: no cover - windows are computed to prevent this
-            raise IndexError(f"position {o} outside the computed window")
-        return self.sets[i]
-
-
 def image_field():
     return Affine(((0, 0),), 1, centre=(0, 1))
 
@@ -236,7 +273,7 @@ def globally(field):
     """A copy of `field` marked global (fields are shared between blobs, never changed)."""
     if isinstance(field, Affine):
         return Affine(field.base, field.jump, True, field.aligned, field.centre)
-    return Table(field.first, field.sets, True, field.aligned, field.centre)
+    return Runs(field.runs, True, field.aligned, field.centre)
 
 
 def _through(centre, index_map):
@@ -246,24 +283,33 @@ def _through(centre, index_map):
     return round(a + b * alpha, 9), round(b * beta, 9)
 
 
-def compress(table):
-    """A Table whose sets are translates of each other, as an Affine."""
-    sets = table.sets
+def _runs(field):
+    return field if isinstance(field, Runs) else from_affine(field.base, field.jump)
+
+
+def _simple(field):
+    """Runs that are one affine pattern over the whole line, as an Affine."""
+    if len(field.runs) == 1 and field.runs[0][1] == 1:
+        (formula,) = field.runs[0][2]
+        jumps = {a1 for _, a1, _, _ in formula} | {b1 for _, _, _, b1 in formula}
+        if len(jumps) == 1:
+            return Affine(tuple((a0, b0) for a0, _, b0, _ in formula), jumps.pop(), field.glob, field.aligned,
+                          field.centre)
+    return field
+
+
+def _translates(sets):
+    """(base, jump) where the sets of positions 0, 1, ... are translates of each other, else None."""
     if len(sets) < 2 or not all(sets):
-        return table  # (a position that reads no input, as a sparse deconvolution leaves, is no translate)
+        return None  # (a position that reads no input, as a sparse deconvolution leaves, is no translate)
     jump = sets[1][0][0] - sets[0][0][0]
-    base = shift(sets[0], -jump * table.first)
-    for i, s in enumerate(sets):
-        if s != shift(base, jump * (table.first + i)):
-            return table
-    return Affine(base, jump, table.glob, table.aligned, table.centre)
+    if all(s == shift(sets[0], jump * i) for i, s in enumerate(sets)):
+        return sets[0], jump
+    return None
 
 
-def combine(deps, window, size):
-    """The field of a top axis from its dependencies [(field, index map), ...].
-
-    `window` is the range of positions consumers need, `size` the real size.
-    """
+def combine(deps):
+    """The field of a top axis from its dependencies [(field, index map), ...]."""
     if len(deps) == 1 and deps[0][1] is IDENTITY:
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
     glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
@@ -274,34 +320,37 @@ def combine(deps, window, size):
         parts = [m.affine(f.base, f.jump) for f, m in deps]
         if len({j for _, j in parts}) == 1:
             return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
-    first, last = window
-    sets = [union(f.at(i) for f, m in deps for i in m.taps(o)) for o in range(first, last + 1)]
-    return compress(Table(first, sets, glob, aligned, centre))
+    return _simple(compose([(_runs(f), m) for f, m in deps], glob, aligned, centre))
 
 
-def pieces(parts, window, size):
+def pieces(parts, size):
     """A Concat along this axis: [(field, start, size), ...] in order.
 
     Where the concatenated positions form one translation-invariant pattern
     (a slice put back together, the rows of an SCNN block that all see the
-    same set), that pattern also defines the positions beyond the ends.
+    same set), that pattern also defines the positions beyond the ends;
+    elsewhere the first and last pieces read on.
     """
-    def at(o):
-        k = 0
-        while k + 1 < len(parts) and o >= parts[k + 1][1]:
-            k += 1
-        field, start, _ = parts[k]
-        return field.at(o - start)
-
     glob = all(f.glob for f, _, _ in parts)
     centres = {_through(f.centre, Piece(start, n, False, False)) for f, start, n in parts}
     aligned = all(f.aligned for f, _, _ in parts) and len(centres) == 1
     centre = _through(parts[0][0].centre, Piece(parts[0][1], parts[0][2], False, False))
-    real = compress(Table(0, [at(o) for o in range(size)], glob, aligned, centre))
-    if isinstance(real, Affine):
-        return real
-    first, last = window
-    return compress(Table(first, [at(o) for o in range(first, last + 1)], glob, aligned, centre))
+    real = []
+    for f, start, n in parts:
+        real.extend(f.at(o) for o in range(n))
+    pattern = _translates(real)
+    if pattern is not None:
+        return Affine(pattern[0], pattern[1], glob, aligned, centre)
+    last = len(parts) - 1
+    deps = [(_runs(f), Piece(start, n, k == 0, k == last)) for k, (f, start, n) in enumerate(parts)]
+    return _simple(compose(deps, glob, aligned, centre))
+
+
+def _over(field, size):
+    """(q_first, q_last, phase, period, formula) covering the real positions 0..size-1."""
+    if isinstance(field, Affine):
+        return [(0, size - 1, 0, 1, tuple((a, field.jump, b, field.jump) for a, b in field.base))]
+    return list(field.over(0, size - 1))
 
 
 def global_by_coverage(field, size, extent):
@@ -315,7 +364,8 @@ def global_by_coverage(field, size, extent):
         return False
     if isinstance(field, Affine):
         return field.jump == 0
-    return all(field.at(o) == first for o in range(size))
+    return all(value(f, qa) == first and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
+               for qa, qb, _, _, f in _over(field, size))
 
 
 def reads_everything(index_map, top_size, bottom_size):
@@ -342,28 +392,6 @@ def compute(graph, blob_shapes, deps, image):
     `deps[node.index]` is what the node's type rule says it reads (None when
     its shapes are unknown). Returns a list over blob ids of Traced or None.
     """
-    windows = {}
-
-    def window(blob, axis):
-        """The positions of a blob axis its consumers read, and at least 0..max(n-1, 1)."""
-        w = windows.get((blob, axis))
-        n = blob_shapes[blob][axis]
-        return (min(w[0], 0), max(w[1], n - 1, 1)) if w else (0, max(n - 1, 1))
-
-    for node in reversed(graph.nodes):
-        node_deps = deps.get(node.index)
-        if not node_deps:
-            continue
-        for top, per_axis in zip(node.tops, node_deps):
-            for a, items in per_axis.items():
-                lo, hi = window(top, a)
-                for b, ba, index_map in items:
-                    span = index_map.span(lo, hi)
-                    if span is not None:
-                        key = (node.bottoms[b], ba)
-                        w = windows.get(key)
-                        windows[key] = span if w is None else (min(w[0], span[0]), max(w[1], span[1]))
-
     traced = [None] * len(blob_shapes)
     if image is None or blob_shapes[image] is None or len(blob_shapes[image]) != 4:
         return traced  # no image: nothing traces back to one
@@ -391,9 +419,9 @@ def compute(graph, blob_shapes, deps, image):
                 if isinstance(found[0][1], Piece):
                     if len(found) != len(items):
                         continue  # part of the concatenation does not come from the image
-                    field = pieces([(f, m.start, m.size) for (_, f), m in found], window(top, a), size)
+                    field = pieces([(f, m.start, m.size) for (_, f), m in found], size)
                 else:
-                    field = combine([(f, m) for (_, f), m in found], window(top, a), size)
+                    field = combine([(f, m) for (_, f), m in found])
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = globally(field)  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
@@ -414,18 +442,29 @@ def summary(field, size, extent):
         lo, hi = field.base[0][0], field.base[-1][1]
         rf_size, jump, uniform = hi - lo + 1, field.jump, True
     else:
-        boxes = [(s[0][0], s[-1][1]) if s else None for s in (field.at(o) for o in range(max(size, 2)))]
-        placed = [(o, b) for o, b in enumerate(boxes[:size]) if b]
+        def box(o):
+            s = field.at(o)
+            return (s[0][0], s[-1][1]) if s else None
+
+        placed = [p for p in _over(field, size) if p[4]]  # (positions reading no input are not placed)
         if not placed:
             return None
-        lo, hi = boxes[0] if boxes[0] else (None, None)
-        rf_size = max(h - l + 1 for _, (l, h) in placed)
-        real = [b for _, b in placed]
-        steps = {b[0] - a[0] for a, b in zip(real, real[1:])}
-        uniform = len(placed) == size and len({h - l for l, h in real}) == 1 and len(steps) <= 1
-        (o0, b0), (o1, b1) = placed[0], placed[-1]
-        if o1 == o0 and boxes[0] and boxes[1]:
-            o1, b1 = 1, boxes[1]
+        lo, hi = box(0) or (None, None)
+        step = box(1)[0] - lo if size >= 2 and lo is not None and box(1) else None
+        widths, count_placed, first, last, steady = set(), 0, None, None, True
+        for qa, qb, r, t, f in placed:
+            for q in (qa, qb):
+                a, b = f[0][0] + f[0][1] * q, f[-1][2] + f[-1][3] * q
+                widths.add(b - a + 1)
+                steady = steady and step is not None and a == lo + step * (r + q * t)
+            count_placed += qb - qa + 1
+            first = r + qa * t if first is None else min(first, r + qa * t)
+            last = r + qb * t if last is None else max(last, r + qb * t)
+        rf_size = max(widths)
+        uniform = count_placed == size and len(widths) == 1 and (size < 2 or steady)
+        (o0, b0), (o1, b1) = (first, box(first)), (last, box(last))
+        if o1 == o0 and box(0) and box(1):
+            o1, b1 = 1, box(1)
         twice, span = (b1[0] + b1[1]) - (b0[0] + b0[1]), 2 * (o1 - o0)
         jump = 0 if not span else (twice // span if twice % span == 0 else twice / span)
     return {

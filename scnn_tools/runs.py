@@ -1,0 +1,318 @@
+"""Position-dependent fields, kept per run of positions instead of per position.
+
+A field along one axis gives every position o of the unbounded line a set of
+input indices (sorted disjoint intervals). `Runs` splits the line into runs.
+A run has a period T; position o = r + q*T (r = o mod T, the phase) has the
+set [(a0 + a1*q, b0 + b1*q), ...] of phase r's formula. Every endpoint has
+its own slope: a row of an SCNN block, whose box grows at one end only as
+messages pass, is one run, and so is a deconvolution's alternating pattern.
+
+A layer's field is composed from its bottoms' runs and index maps: the line
+is cut where some tap crosses a bottom run boundary, so that between cuts
+every tap reads one formula; the union of the taps' interval formulas is
+exact between the points where two endpoints cross, which are computed;
+adjacent runs that are one formula are merged back. The work is per run,
+phase and tap, never per position, so long chains on large maps stay cheap.
+"""
+
+from bisect import bisect_right
+from math import gcd
+
+MAX_PERIOD = 4096  # runs whose periods would combine beyond this are left apart
+
+
+def lcm(a, b):
+    return a * b // gcd(a, b)
+
+
+def value(formula, q):
+    return tuple((a0 + a1 * q, b0 + b1 * q) for a0, a1, b0, b1 in formula)
+
+
+def _union(sets):
+    items = sorted(iv for s in sets for iv in s)
+    out = []
+    for a, b in items:
+        if out and a <= out[-1][1] + 1:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return tuple(out)
+
+
+class Runs:
+    """runs: [(start, T, phases)], sorted; the first starts at -infinity (None).
+
+    phases[r] is the formula of the positions o = r (mod T) of the run, or
+    None where the run holds no such position.
+    """
+
+    __slots__ = ("runs", "bounds", "glob", "aligned", "centre")
+
+    def __init__(self, runs, glob=False, aligned=True, centre=(0, 1)):
+        self.runs = runs
+        self.bounds = [r[0] for r in runs[1:]]
+        self.glob, self.aligned, self.centre = glob, aligned, centre
+
+    def run_of(self, o):
+        return bisect_right(self.bounds, o)
+
+    def at(self, o):
+        _, t, phases = self.runs[self.run_of(o)]
+        q, r = divmod(o, t)
+        return value(phases[r], q)
+
+    def end(self, k):
+        """The last position of run k (None: +infinity)."""
+        return self.bounds[k] - 1 if k < len(self.bounds) else None
+
+    def over(self, lo, hi):
+        """(q_first, q_last, r, T, formula) for every phase of every run that holds positions in [lo, hi]."""
+        k = self.run_of(lo)
+        while k < len(self.runs):
+            start, t, phases = self.runs[k]
+            a = lo if start is None else max(lo, start)
+            end = self.end(k)
+            b = hi if end is None else min(hi, end)
+            if a > b:
+                break
+            for r, f in enumerate(phases):
+                qa, qb = -((r - a) // t), (b - r) // t
+                if qa <= qb:
+                    yield qa, qb, r, t, f
+            k += 1
+
+
+def from_affine(base, jump, glob=False, aligned=True, centre=(0, 1)):
+    return Runs([(None, 1, (tuple((a, jump, b, jump) for a, b in base),))], glob, aligned, centre)
+
+
+# ------------------------------------------------------------ composition
+def compose(deps, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs of a top axis from [(bottom Runs, index map), ...]."""
+    cuts = set()
+    for field, m in deps:
+        cuts.update(m.edges())
+        for c in field.bounds:
+            cuts.update(m.enter(c))
+    cuts = sorted(cuts)
+    stretches = list(zip([None] + cuts, [c - 1 for c in cuts] + [None]))
+    runs = []
+    for u, v in stretches:
+        runs.extend(_stretch(deps, u, v))
+    return Runs(merged(runs), glob, aligned, centre)
+
+
+def _period(deps, u, v):
+    """A period T over which every tap of the stretch [u, v] reads the same bottom phase."""
+    t = 1
+    for field, m in deps:
+        m0, delta = m.period
+        o = v - m0 + 1 if u is None and v is not None else (0 if u is None else u)
+        for o in range(o, o + m0):
+            if (u is not None and o < u) or (v is not None and o > v):
+                continue
+            for i in m.taps(o):
+                p = field.runs[field.run_of(i)][1]
+                t = lcm(t, m0 * p // gcd(p, delta))
+    return t
+
+
+def _stretch(deps, u, v):
+    """Runs of the positions u..v (None: unbounded), between which no tap changes bottom run."""
+    active = [(f, m) for f, m in deps if m.reads(u, v)]
+    t = _period(active, u, v)
+    per_phase = []
+    for r in range(t):
+        qlo = None if u is None else -((r - u) // t)
+        qhi = None if v is None else (v - r) // t
+        if qlo is not None and qhi is not None and qlo > qhi:
+            per_phase.append(None)
+            continue
+        qref = qlo if qlo is not None else (qhi if qhi is not None else 0)
+        o = r + qref * t
+        items = []
+        for field, m in active:
+            m0, delta = m.period
+            di = t // m0 * delta
+            for i in m.taps(o):
+                _, p, phases = field.runs[field.run_of(i)]
+                qb, pb = divmod(i, p)
+                g = di // p
+                for a0, a1, b0, b1 in phases[pb]:
+                    items.append((a0 + a1 * (qb - g * qref), a1 * g, b0 + b1 * (qb - g * qref), b1 * g))
+        per_phase.append(_union_lin(items, qlo, qhi))
+    # Cut the stretch wherever one phase's formula changes; each piece is a run.
+    starts = {u}
+    for r, parts in enumerate(per_phase):
+        if parts:
+            starts.update(r + q * t for q, _ in parts[1:])
+    starts = sorted(starts, key=lambda s: (s is not None, s))
+    runs = []
+    for s in starts:
+        phases = []
+        for r, parts in enumerate(per_phase):
+            if not parts:
+                phases.append(None)
+                continue
+            q = None if s is None else -((r - s) // t)
+            k = 0 if q is None else bisect_right([p[0] for p in parts[1:]], q)
+            phases.append(parts[k][1])
+        runs.append([s, t, phases])
+    for k, run in enumerate(runs):  # phases with no position in a short run carry no formula
+        end = v if k + 1 == len(runs) else runs[k + 1][0] - 1
+        run[2] = tuple(f if _has(run[0], end, r, t) else None for r, f in enumerate(run[2]))
+    return [tuple(run) for run in runs]
+
+
+def _has(start, end, r, t):
+    if start is None or end is None:
+        return True
+    return -((r - start) // t) <= (end - r) // t
+
+
+def _union_lin(items, qlo, qhi):
+    """The union of linear interval formulas over q in [qlo, qhi]: [(first q or None, formula), ...]."""
+    if not items:
+        return [(qlo, ())]
+    slopes = {i[1] for i in items} | {i[3] for i in items}
+    if len(slopes) == 1:  # every endpoint moves alike: the union moves with them
+        (sigma,) = slopes
+        return [(qlo, tuple((a, sigma, b, sigma) for a, b in _union([((i[0], i[2]),) for i in items])))]
+    ends = {(i[0], i[1]) for i in items} | {(i[2] + 1, i[3]) for i in items}
+    splits = set()
+    ends = sorted(ends)
+    for x, (f0, f1) in enumerate(ends):
+        for g0, g1 in ends[x + 1:]:
+            d0, d1 = f0 - g0, f1 - g1
+            if d1 == 0:
+                continue
+            if d1 < 0:
+                d0, d1 = -d0, -d1
+            n = -d0  # f - g changes sign around q = n / d1
+            for s in (-((-n) // d1), n // d1 + 1):
+                if (qlo is None or s > qlo) and (qhi is None or s <= qhi):
+                    splits.add(s)
+    starts = [qlo] + sorted(splits)
+    out = []
+    for k, s in enumerate(starts):
+        e = qhi if k + 1 == len(starts) else starts[k + 1] - 1
+        if s is None:
+            q1, q2 = (e - 1, e) if e is not None else (0, 1)
+        else:
+            q1, q2 = s, (s + 1 if e is None or e > s else s)
+        u1 = _union([((i[0] + i[1] * q1, i[2] + i[3] * q1),) for i in items])
+        if q2 == q1:  # one q: the slopes are never used
+            out.append((s, tuple((a, 0, b, 0) for a, b in u1)))
+            continue
+        u2 = _union([((i[0] + i[1] * q2, i[2] + i[3] * q2),) for i in items])
+        assert len(u1) == len(u2), "the union changed shape between crossings"
+        out.append((s, tuple((a - (c - a) * q1, c - a, b - (d - b) * q1, d - b)
+                             for (a, b), (c, d) in zip(u1, u2))))
+    return out
+
+
+# ----------------------------------------------------------------- merging
+def _reperiod(run, t):
+    start, t0, phases = run
+    m = t // t0
+    out = []
+    for r in range(t):
+        f = phases[r % t0]
+        j = r // t0
+        out.append(None if f is None else tuple((a0 + a1 * j, a1 * m, b0 + b1 * j, b1 * m)
+                                                for a0, a1, b0, b1 in f))
+    return start, t, tuple(out)
+
+
+def _qrange(start, end, r, t):
+    qa = None if start is None else -((r - start) // t)
+    qb = None if end is None else (end - r) // t
+    return qa, qb
+
+
+def _count(qa, qb):
+    return 2 if qa is None or qb is None else qb - qa + 1
+
+
+def _merge(a, end_a, b, end_b):
+    """One run for two adjacent ones, or None where no single formula per phase fits both."""
+    t = lcm(a[1], b[1])
+    if t > MAX_PERIOD:
+        return None
+    a, b = _reperiod(a, t), _reperiod(b, t)
+    phases = []
+    for r in range(t):
+        fa, fb = a[2][r], b[2][r]
+        if fa is None or fb is None:
+            phases.append(fb if fa is None else fa)
+            continue
+        qa = _qrange(a[0], end_a, r, t)
+        qb = _qrange(b[0], end_b, r, t)
+        na, nb = _count(*qa), _count(*qb)
+        if na <= 0 or nb <= 0:
+            phases.append(fb if na <= 0 else fa)
+            continue
+        if len(fa) != len(fb):
+            return None
+        if na >= 2 and nb >= 2:
+            if fa != fb:
+                return None
+            phases.append(fa)
+        elif na >= 2 or nb >= 2:
+            f, q = (fa, qb[0]) if na >= 2 else (fb, qa[0])
+            if value(f, q) != value(fb if na >= 2 else fa, q):
+                return None
+            phases.append(f)
+        else:
+            x, y = qa[0], qb[0]
+            va, vb = value(fa, x), value(fb, y)
+            f = []
+            for (a0, b0), (a1, b1) in zip(va, vb):
+                da, db = a1 - a0, b1 - b0
+                if da % (y - x) or db % (y - x):
+                    return None
+                sa, sb = da // (y - x), db // (y - x)
+                f.append((a0 - sa * x, sa, b0 - sb * x, sb))
+            phases.append(tuple(f))
+    return a[0], t, tuple(phases)
+
+
+def _reduce(run):
+    """The run with the smallest period that describes it (runs unbounded on a side only)."""
+    start, t, phases = run
+    if t == 1 or None in phases:
+        return run
+    for d in range(1, t):
+        if t % d:
+            continue
+        m = t // d
+        ok = True
+        for r in range(t):
+            base, f = phases[r % d], phases[r]
+            j = r // d
+            if len(base) != len(f) or any(a1 % m or b1 % m for _, a1, _, b1 in base):
+                ok = False
+                break
+            if f != tuple((a0 + a1 // m * j, a1, b0 + b1 // m * j, b1) for a0, a1, b0, b1 in base):
+                ok = False
+                break
+        if ok:
+            return start, d, tuple(tuple((a0, a1 // m, b0, b1 // m) for a0, a1, b0, b1 in phases[r])
+                                   for r in range(d))
+    return run
+
+
+def merged(runs):
+    out = []
+    for k, run in enumerate(runs):
+        end = runs[k + 1][0] - 1 if k + 1 < len(runs) else None
+        if out:
+            prev, prev_end = out[-1]
+            m = _merge(prev, prev_end, run, end)
+            if m is not None:
+                out[-1] = (m, end)
+                continue
+        out.append((run, end))
+    return [_reduce(r) if r[0] is None or e is None else r for r, e in out]
