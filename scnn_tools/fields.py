@@ -100,6 +100,9 @@ class Window(_Map):
         s = self.s
         return [-((t * self.d - c - self.p) // s) for t in range(self.k)] if s else ()
 
+    def span(self, lo, hi):
+        return lo * self.s - self.p, hi * self.s - self.p + (self.k - 1) * self.d
+
     def affine(self, base, jump):
         s, p, k, d = self.s, self.p, self.k, self.d
         if len(base) == 1 and jump * d <= base[0][1] - base[0][0] + 1:
@@ -136,6 +139,10 @@ class Transposed(_Map):
     def enter(self, c):
         return [c * self.s - self.p + t * self.d for t in range(self.k)]
 
+    def span(self, lo, hi):
+        s = self.s
+        return -((-(lo + self.p - (self.k - 1) * self.d)) // s), (hi + self.p) // s
+
     affine = None
 
 
@@ -160,6 +167,9 @@ class Interp(_Map):
     def enter(self, c):
         return [-((-(c - self.off - t) * self.den) // self.num) for t in (0, 1)]
 
+    def span(self, lo, hi):
+        return lo * self.num // self.den + self.off, hi * self.num // self.den + 1 + self.off
+
     affine = None
 
 
@@ -182,6 +192,9 @@ class Nearest(_Map):
     def enter(self, c):
         return (c * self.scale,)
 
+    def span(self, lo, hi):
+        return lo // self.scale, hi // self.scale
+
     affine = None
 
 
@@ -201,6 +214,9 @@ class Whole(_Map):
 
     def enter(self, c):
         return ()
+
+    def span(self, lo, hi):
+        return 0, self.n - 1
 
     def affine(self, base, jump):
         return Window(0, 0, self.n).affine(base, jump)[0] if jump else base, 0
@@ -235,6 +251,11 @@ class Piece(_Map):
 
     def reads(self, u, v):
         return self._inside(u if u is not None else (v if v is not None else 0))
+
+    def span(self, lo, hi):
+        a = lo if self.first else max(lo, self.start)
+        b = hi if self.last else min(hi, self.start + self.size - 1)
+        return (a - self.start, b - self.start) if a <= b else None
 
     affine = None
 
@@ -308,8 +329,8 @@ def _translates(sets):
     return None
 
 
-def combine(deps):
-    """The field of a top axis from its dependencies [(field, index map), ...]."""
+def combine(deps, lo, hi):
+    """The field of a top axis from its dependencies [(field, index map), ...], exact over lo..hi."""
     if len(deps) == 1 and deps[0][1] is IDENTITY:
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
     glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
@@ -320,11 +341,11 @@ def combine(deps):
         parts = [m.affine(f.base, f.jump) for f, m in deps]
         if len({j for _, j in parts}) == 1:
             return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
-    return _simple(compose([(_runs(f), m) for f, m in deps], glob, aligned, centre))
+    return _simple(compose([(_runs(f), m) for f, m in deps], lo, hi, glob, aligned, centre))
 
 
-def pieces(parts, size):
-    """A Concat along this axis: [(field, start, size), ...] in order.
+def pieces(parts, size, lo, hi):
+    """A Concat along this axis: [(field, start, size), ...] in order, exact over lo..hi.
 
     Where the concatenated positions form one translation-invariant pattern
     (a slice put back together, the rows of an SCNN block that all see the
@@ -343,7 +364,7 @@ def pieces(parts, size):
         return Affine(pattern[0], pattern[1], glob, aligned, centre)
     last = len(parts) - 1
     deps = [(_runs(f), Piece(start, n, k == 0, k == last)) for k, (f, start, n) in enumerate(parts)]
-    return _simple(compose(deps, glob, aligned, centre))
+    return _simple(compose(deps, lo, hi, glob, aligned, centre))
 
 
 def _over(field, size):
@@ -386,6 +407,32 @@ class Traced:
         self.axes = axes
 
 
+def needed(graph, blob_shapes, deps):
+    """(blob, axis) -> (lo, hi): the positions whose sets anything asks for.
+
+    That is the real positions (and position 1, which jump and overlap look
+    at) and every position a reader's needed positions tap, padding included.
+    Fields are exact there and free elsewhere, which keeps them small.
+    """
+    need = {}
+    for node in reversed(graph.nodes):
+        for top, per_axis in zip(node.tops, deps.get(node.index) or ()):
+            for a, items in per_axis.items():
+                lo, hi = _wanted(need, top, a, blob_shapes[top][a])
+                for b, ba, index_map in items:
+                    span = index_map.span(lo, hi)
+                    if span is not None:
+                        key = (node.bottoms[b], ba)
+                        old = need.get(key, span)
+                        need[key] = (min(old[0], span[0]), max(old[1], span[1]))
+    return need
+
+
+def _wanted(need, blob, axis, size):
+    lo, hi = need.get((blob, axis), (0, 1))
+    return min(lo, 0), max(hi, size - 1, 1)
+
+
 def compute(graph, blob_shapes, deps, image):
     """Fields of every blob that traces back to the image input (blob id `image`).
 
@@ -397,6 +444,7 @@ def compute(graph, blob_shapes, deps, image):
         return traced  # no image: nothing traces back to one
     extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]}
     traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
+    need = needed(graph, blob_shapes, deps)
     for node in graph.nodes:
         node_deps = deps.get(node.index)
         if not node_deps:
@@ -416,12 +464,13 @@ def compute(graph, blob_shapes, deps, image):
                     continue
                 image_axis = found[0][0][0]
                 size = blob_shapes[top][a]
+                lo, hi = _wanted(need, top, a, size)
                 if isinstance(found[0][1], Piece):
                     if len(found) != len(items):
                         continue  # part of the concatenation does not come from the image
-                    field = pieces([(f, m.start, m.size) for (_, f), m in found], size)
+                    field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
                 else:
-                    field = combine([(f, m) for (_, f), m in found])
+                    field = combine([(f, m) for (_, f), m in found], lo, hi)
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = globally(field)  # so that everything computed from it is global too
                 out[a] = (image_axis, field)

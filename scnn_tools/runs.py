@@ -89,19 +89,25 @@ def from_affine(base, jump, glob=False, aligned=True, centre=(0, 1)):
 
 
 # ------------------------------------------------------------ composition
-def compose(deps, glob=False, aligned=True, centre=(0, 1)):
-    """The Runs of a top axis from [(bottom Runs, index map), ...]."""
+def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs of a top axis from [(bottom Runs, index map), ...], exact over positions lo..hi.
+
+    Nothing reads the top outside lo..hi (fields.needed), so the first and
+    last runs are simply extended over the rest of the line: the far
+    positions, where differently growing paths keep crossing, cost nothing.
+    """
     cuts = set()
     for field, m in deps:
         cuts.update(m.edges())
         for c in field.bounds:
             cuts.update(m.enter(c))
-    cuts = sorted(cuts)
-    stretches = list(zip([None] + cuts, [c - 1 for c in cuts] + [None]))
+    cuts = sorted(c for c in cuts if lo < c <= hi)
     runs = []
-    for u, v in stretches:
+    for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
         runs.extend(_stretch(deps, u, v))
-    return Runs(merged(runs), glob, aligned, centre)
+    runs = merged(runs, hi)
+    runs[0] = (None,) + runs[0][1:]
+    return Runs(runs, glob, aligned, centre)
 
 
 def _period(deps, u, v):
@@ -109,10 +115,7 @@ def _period(deps, u, v):
     t = 1
     for field, m in deps:
         m0, delta = m.period
-        o = v - m0 + 1 if u is None and v is not None else (0 if u is None else u)
-        for o in range(o, o + m0):
-            if (u is not None and o < u) or (v is not None and o > v):
-                continue
+        for o in range(u, min(u + m0, v + 1)):
             for i in m.taps(o):
                 p = field.runs[field.run_of(i)][1]
                 t = lcm(t, m0 * p // gcd(p, delta))
@@ -120,56 +123,45 @@ def _period(deps, u, v):
 
 
 def _stretch(deps, u, v):
-    """Runs of the positions u..v (None: unbounded), between which no tap changes bottom run."""
+    """Runs of the positions u..v, between which no tap changes bottom run."""
     active = [(f, m) for f, m in deps if m.reads(u, v)]
     t = _period(active, u, v)
+    if t > v - u + 1:
+        # Fewer positions than phases: each position on its own, to be joined into lines by merged().
+        return [(o, 1, (_union_lin(_items(active, o, 1, o), o, o)[0][1],)) for o in range(u, v + 1)]
     per_phase = []
     for r in range(t):
-        qlo = None if u is None else -((r - u) // t)
-        qhi = None if v is None else (v - r) // t
-        if qlo is not None and qhi is not None and qlo > qhi:
-            per_phase.append(None)
-            continue
-        qref = qlo if qlo is not None else (qhi if qhi is not None else 0)
-        o = r + qref * t
-        items = []
-        for field, m in active:
-            m0, delta = m.period
-            di = t // m0 * delta
-            for i in m.taps(o):
-                _, p, phases = field.runs[field.run_of(i)]
-                qb, pb = divmod(i, p)
-                g = di // p
-                for a0, a1, b0, b1 in phases[pb]:
-                    items.append((a0 + a1 * (qb - g * qref), a1 * g, b0 + b1 * (qb - g * qref), b1 * g))
-        per_phase.append(_union_lin(items, qlo, qhi))
+        qlo, qhi = -((r - u) // t), (v - r) // t
+        per_phase.append(_union_lin(_items(active, r + qlo * t, t, qlo), qlo, qhi))
     # Cut the stretch wherever one phase's formula changes; each piece is a run.
-    starts = {u}
-    for r, parts in enumerate(per_phase):
-        if parts:
-            starts.update(r + q * t for q, _ in parts[1:])
-    starts = sorted(starts, key=lambda s: (s is not None, s))
+    starts = sorted({u}.union(*({r + q * t for q, _ in parts[1:]} for r, parts in enumerate(per_phase))))
     runs = []
-    for s in starts:
+    for k, s in enumerate(starts):
+        end = v if k + 1 == len(starts) else starts[k + 1] - 1
         phases = []
         for r, parts in enumerate(per_phase):
-            if not parts:
-                phases.append(None)
-                continue
-            q = None if s is None else -((r - s) // t)
-            k = 0 if q is None else bisect_right([p[0] for p in parts[1:]], q)
-            phases.append(parts[k][1])
-        runs.append([s, t, phases])
-    for k, run in enumerate(runs):  # phases with no position in a short run carry no formula
-        end = v if k + 1 == len(runs) else runs[k + 1][0] - 1
-        run[2] = tuple(f if _has(run[0], end, r, t) else None for r, f in enumerate(run[2]))
-    return [tuple(run) for run in runs]
+            q = -((r - s) // t)
+            if q > (end - r) // t:
+                phases.append(None)  # no position of this phase in a short run
+            else:
+                phases.append(parts[bisect_right([p[0] for p in parts[1:]], q)][1])
+        runs.append((s, t, tuple(phases)))
+    return runs
 
 
-def _has(start, end, r, t):
-    if start is None or end is None:
-        return True
-    return -((r - start) // t) <= (end - r) // t
+def _items(active, o, t, qref):
+    """The taps' interval formulas, in q, for the positions o + (q - qref)*t of one phase."""
+    items = []
+    for field, m in active:
+        m0, delta = m.period
+        di = t // m0 * delta if t % m0 == 0 else 0  # (t = 1, one position: the slopes are never used)
+        for i in m.taps(o):
+            _, p, phases = field.runs[field.run_of(i)]
+            qb, pb = divmod(i, p)
+            g = di // p
+            for a0, a1, b0, b1 in phases[pb]:
+                items.append((a0 + a1 * (qb - g * qref), a1 * g, b0 + b1 * (qb - g * qref), b1 * g))
+    return items
 
 
 def _union_lin(items, qlo, qhi):
@@ -216,6 +208,8 @@ def _union_lin(items, qlo, qhi):
 # ----------------------------------------------------------------- merging
 def _reperiod(run, t):
     start, t0, phases = run
+    if t == t0:
+        return run
     m = t // t0
     out = []
     for r in range(t):
@@ -280,7 +274,7 @@ def _merge(a, end_a, b, end_b):
 
 
 def _reduce(run):
-    """The run with the smallest period that describes it (runs unbounded on a side only)."""
+    """The run with the smallest period that describes it."""
     start, t, phases = run
     if t == 1 or None in phases:
         return run
@@ -304,10 +298,11 @@ def _reduce(run):
     return run
 
 
-def merged(runs):
+def merged(runs, last_end):
+    """Adjacent runs joined where one formula per phase describes both (runs end at last_end)."""
     out = []
     for k, run in enumerate(runs):
-        end = runs[k + 1][0] - 1 if k + 1 < len(runs) else None
+        end = runs[k + 1][0] - 1 if k + 1 < len(runs) else last_end
         if out:
             prev, prev_end = out[-1]
             m = _merge(prev, prev_end, run, end)
@@ -315,4 +310,4 @@ def merged(runs):
                 out[-1] = (m, end)
                 continue
         out.append((run, end))
-    return [_reduce(r) if r[0] is None or e is None else r for r, e in out]
+    return [_reduce(r) for r, _ in out]
