@@ -106,8 +106,30 @@ def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
     for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
         runs.extend(_stretch(deps, u, v))
     runs = merged(runs, hi)
+    if any(r[1] > 1 for r in runs):
+        runs = merged(_lines(runs, hi), hi)
     runs[0] = (None,) + runs[0][1:]
     return Runs(runs, glob, aligned, centre)
+
+
+def _lines(runs, last_end):
+    """Periodic runs holding few positions per phase, as their positions, for merged() to join into lines.
+
+    A run of period T costs T formulas in every layer that reads it; where a
+    staircase of a few steps (what Interp leaves next to a path growing at
+    another rate) is cheaper as a few lines of period 1, it becomes that.
+    """
+    out = []
+    for k, (start, t, phases) in enumerate(runs):
+        end = last_end if k + 1 == len(runs) else runs[k + 1][0] - 1
+        if t == 1 or end - start + 1 > 4 * t:
+            out.append((start, t, phases))
+            continue
+        points = [(o, 1, (tuple((a, 0, b, 0) for a, b in value(phases[o % t], o // t)),))
+                  for o in range(start, end + 1)]
+        joined = merged(points, end)
+        out.extend(joined if len(joined) * 2 <= t else [(start, t, phases)])
+    return out
 
 
 def _period(deps, u, v):
