@@ -9,6 +9,10 @@
 3. The modules the analyze path imports: numpy and matplotlib must not be among them.
 4. `scnn-tools generate`, self-check included, for 36x100x128 and 1000x1000x128, against
    the original generator's 31 ms and 99 ms (bare interpreter, these machines).
+5. Receptive fields on SCNN nets at real sizes, end to end with peak memory: FCN-8s
+   spliced at its 500x500 score map; PSPNet-101 cityscapes 713 spliced at conv5_4
+   (90x90), analyzed; a bare 1000x1000x16 block, analyzed; an HED-style edge
+   detector (deconvolutions and crops at 500x500) spliced at its fused sides.
 
 Prints the numbers the README quotes. Best of N runs: the machine's other work
 only ever adds time.
@@ -23,7 +27,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESNET = ROOT.parent / "shared/corpus/KaimingHe__deep-residual-networks/prototxt/ResNet-152-deploy.prototxt"
+CORPUS = ROOT.parent / "shared/corpus"
+RESNET = CORPUS / "KaimingHe__deep-residual-networks/prototxt/ResNet-152-deploy.prototxt"
+FCN8S = CORPUS / "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt"
+PSPNET = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_cityscapes_713.prototxt"
 
 FLOOR = """
 import sys
@@ -39,6 +46,59 @@ from scnn_tools.cli import main
 main(['analyze', {path!r}, '--format', 'json', '-o', {out!r}])
 print(' '.join(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules) or 'none')
 """
+
+
+PEAK = """
+import resource, sys
+from scnn_tools.cli import main
+try:
+    main({args!r})
+finally:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def with_peak(args, repeat):
+    """(best seconds, peak MiB) of one scnn-tools command in a fresh interpreter."""
+    times, peaks = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", PEAK.format(args=args)], check=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir())
+        times.append(time.perf_counter() - t0)
+        peaks.append(int(done.stderr.split()[-1]) / 1024)
+    return min(times), min(peaks)
+
+
+def hed():
+    """An HED-style edge detector at 500x500: VGG-16 with five side outputs, each upsampled
+    by a deconvolution and cropped back to the image, concatenated and fused."""
+    lines = ['name: "hed"', 'input: "data" input_shape { dim: 1 dim: 3 dim: 500 dim: 500 }']
+    bottom, sides = "data", []
+    for stage, (n, reps) in enumerate(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)), 1):
+        if stage > 1:
+            lines.append(f'layer {{ name: "pool{stage - 1}" type: "Pooling" bottom: "{bottom}" '
+                         f'top: "pool{stage - 1}" pooling_param {{ pool: MAX kernel_size: 2 stride: 2 }} }}')
+            bottom = f"pool{stage - 1}"
+        for r in range(1, reps + 1):
+            name = f"conv{stage}_{r}"
+            lines.append(f'layer {{ name: "{name}" type: "Convolution" bottom: "{bottom}" top: "{name}" '
+                         f'convolution_param {{ num_output: {n} kernel_size: 3 pad: {35 if bottom == "data" else 1} }} }}')
+            lines.append(f'layer {{ name: "relu{stage}_{r}" type: "ReLU" bottom: "{name}" top: "{name}" }}')
+            bottom = name
+        side = f"score_dsn{stage}"
+        lines.append(f'layer {{ name: "{side}" type: "Convolution" bottom: "{bottom}" top: "{side}" '
+                     'convolution_param { num_output: 1 kernel_size: 1 } }')
+        if stage > 1:
+            f = 2 ** (stage - 1)
+            lines.append(f'layer {{ name: "up{stage}" type: "Deconvolution" bottom: "{side}" top: "up{stage}" '
+                         f'convolution_param {{ num_output: 1 kernel_size: {2 * f} stride: {f} bias_term: false }} }}')
+            side = f"up{stage}"
+        lines.append(f'layer {{ name: "crop{stage}" type: "Crop" bottom: "{side}" bottom: "data" top: "side{stage}" }}')
+        sides.append(f"side{stage}")
+    lines.append('layer { name: "sides" type: "Concat" ' + " ".join(f'bottom: "{s}"' for s in sides) +
+                 ' top: "sides" }')
+    return "\n".join(lines) + "\n"
 
 
 def best(cmd, repeat, env=None):
@@ -107,6 +167,25 @@ def main():
                 env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / f"cold{h}-{i}"))
                 cold.append(best(cmd, 1, env))
             generate[(h, w)] = (warm, min(cold), original)
+        fields = {}
+        spliced = str(Path(tmp) / "spliced.prototxt")
+        fields["FCN-8s splice at score (500x500x21, 5,992 block layers)"] = (
+            with_peak(["splice", str(FCN8S), "--at", "score", "-o", spliced], args.repeat), (64, 1650), (3, 400))
+        psp = str(Path(tmp) / "psp.prototxt")
+        subprocess.run([py, "-m", "scnn_tools", "splice", str(PSPNET), "--at", "conv5_4", "-o", psp], check=True,
+                       capture_output=True)
+        fields["PSPNet-101 713 + SCNN at conv5_4 (90x90), analyze"] = (
+            with_peak(["analyze", psp, "-o", os.devnull], args.repeat), (4.4, None), (1.5, None))
+        block = str(Path(tmp) / "block.prototxt")
+        subprocess.run([py, "-m", "scnn_tools", "generate", "--height", "1000", "--width", "1000", "--channel", "16",
+                        "--output", block], check=True, capture_output=True)
+        fields["bare 1000x1000x16 block (11,992 layers), analyze"] = (
+            with_peak(["analyze", block, "--input-shape", "1,16,1000,1000", "-o", os.devnull], args.repeat),
+            (3.3, None), (2.5, None))
+        edges = Path(tmp) / "hed.prototxt"
+        edges.write_text(hed())
+        fields["HED-style edges at 500x500 (deconvolutions, crops) splice at sides"] = (
+            with_peak(["splice", str(edges), "--at", "sides", "-o", spliced], args.repeat), (114, None), (None, None))
         imported = subprocess.run([py, "-c", MODULES.format(path=str(RESNET), out=out)], check=True,
                                   capture_output=True, text=True, cwd=tempfile.gettempdir()).stdout.split()[-1]
     print(f"ResNet-152 analyze --format json, end to end: {ours * 1000:.0f} ms")
@@ -119,6 +198,11 @@ def main():
         print(f"generate {h}x{w}x128 with its check: {warm * 1000:.0f} ms ({cold * 1000:.0f} ms with an empty "
               f"cache), the original {original * 1000:.0f} ms  ->  ratio {warm / original:.2f} "
               f"({cold / original:.2f}) (target <= {target})")
+    for what, ((secs, mib), (old_s, old_mib), (target_s, target_mib)) in fields.items():
+        before = f"{old_s} s" + (f", {old_mib} MB" if old_mib else "")
+        target = ", ".join(x for x in (f"<= {target_s} s" if target_s else "",
+                                        f"<= {target_mib} MB" if target_mib else "") if x)
+        print(f"{what}: {secs:.2f} s, peak {mib:.0f} MiB (before: {before})" + (f" (target {target})" if target else ""))
     small, large = chain(1000), chain(10000)
     p1, t1 = in_process(small, max(3, args.repeat // 2))
     p2, t2 = in_process(large, 3)
