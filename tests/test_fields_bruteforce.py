@@ -24,13 +24,14 @@ from scnn_tools.reader import read_text
 class Net:
     """A random net, as prototxt text and as per-axis definitions for the brute force."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, size=(18, 48)):
         self.rng = random.Random(seed)
         self.lines = []
         self.blobs = {}      # name -> (sizes per axis [h, w], definition per axis)
         self.channels = {}   # name -> channels
         self.order = []
-        h, w = self.rng.randint(18, 48), self.rng.randint(18, 48)
+        self.limit = 8 * size[1]  # upsampling stops here
+        h, w = self.rng.randint(*size), self.rng.randint(*size)
         self.lines.append(f'input: "data" input_dim: 1 input_dim: 2 input_dim: {h} input_dim: {w}')
         self._add("data", [h, w], [("input",), ("input",)])
         self.n = 0
@@ -174,7 +175,7 @@ class Net:
         k = self.rng.choice([s, 2 * s, 3])
         p = self.rng.randint(0, (k - 1) // 2)
         out = [s * (n - 1) + k - 2 * p for n in sizes]
-        if min(out) < 1 or max(out) > 400:
+        if min(out) < 1 or max(out) > self.limit:
             return None
         top = self._name("deconv")
         self.lines.append(f'layer {{ name: "{top}" type: "Deconvolution" bottom: "{bottom}" top: "{top}" '
@@ -184,7 +185,7 @@ class Net:
 
     def upsample(self, bottom):
         sizes = self.blobs[bottom][0]
-        if max(sizes) > 150:
+        if 2 * max(sizes) > self.limit:
             return None
         top = self._name("up")
         self.lines.append(f'layer {{ name: "{top}" type: "Upsample" bottom: "{bottom}" top: "{top}" '
@@ -196,13 +197,53 @@ class Net:
         sizes = self.blobs[bottom][0]
         zoom = self.rng.choice([2, 3])
         out = [n + (n - 1) * (zoom - 1) for n in sizes]
-        if max(out) > 300:
+        if max(out) > self.limit:
             return None
         top = self._name("interp")
         self.lines.append(f'layer {{ name: "{top}" type: "Interp" bottom: "{bottom}" top: "{top}" '
                           f'interp_param {{ zoom_factor: {zoom} }} }}')
         self._add(top, out, [("interp", bottom, a, n, m) for a, (n, m) in enumerate(zip(sizes, out))],
                   self.channels[bottom])
+        return top
+
+    def message_pass(self, bottom):
+        """SCNN's pass: slice an axis into m equal pieces; each adds a convolution (along the
+        other axis) of the piece before it, already updated; concatenate them back."""
+        sizes = self.blobs[bottom][0]
+        axis = self.rng.randint(0, 1)
+        n = sizes[axis]
+        counts = [m for m in range(2, min(n, 40) + 1) if n % m == 0]
+        if not counts:
+            return None
+        m = self.rng.choice(counts)
+        size = n // m
+        c = self.channels[bottom]
+        names = [self._name("row") for _ in range(m)]
+        points = " ".join(f"slice_point: {size * i}" for i in range(1, m))
+        self.lines.append(f'layer {{ name: "{names[0]}" type: "Slice" bottom: "{bottom}" '
+                          + " ".join(f'top: "{x}"' for x in names) + f' slice_param {{ axis: {axis + 2} {points} }} }}')
+        piece = list(sizes)
+        piece[axis] = size
+        k = self.rng.choice([3, 5, 9])
+        geo = [(1, 1, 0, 1), (1, 1, 0, 1)]
+        geo[1 - axis] = (k, 1, (k - 1) // 2, 1)
+        done = []
+        for i, x in enumerate(names):
+            self._add(x, piece, [("shift", bottom, a, size * i if a == axis else 0) for a in range(2)], c)
+            if done:
+                msg = self.conv(done[-1], geo=geo, channels=c)
+                top = self._name("pass")
+                self.lines.append(f'layer {{ name: "{top}" type: "Eltwise" bottom: "{x}" bottom: "{msg}" '
+                                  f'top: "{top}" }}')
+                self._add(top, piece, [("union", [(x, a), (msg, a)]) for a in range(2)], c)
+                x = top
+            done.append(x)
+        top = self._name("passed")
+        self.lines.append(f'layer {{ name: "{top}" type: "Concat" ' + " ".join(f'bottom: "{x}"' for x in done)
+                          + f' top: "{top}" concat_param {{ axis: {axis + 2} }} }}')
+        defs = [("pieces", [(x, a, size * i, size) for i, x in enumerate(done)]) if a == axis else
+                ("union", [(x, a) for x in done]) for a in range(2)]
+        self._add(top, sizes, defs, c)
         return top
 
     def global_pool(self, bottom):
@@ -215,7 +256,7 @@ class Net:
 
     def build(self, steps):
         ops = [self.conv, self.conv, self.pool, self.residual, self.channel_concat, self.spatial_concat,
-               self.crop, self.deconv, self.upsample, self.interp, self.global_pool]
+               self.crop, self.deconv, self.upsample, self.interp, self.global_pool, self.message_pass]
         for _ in range(steps):
             op = self.rng.choice(ops)
             op(self.pick())
@@ -297,18 +338,20 @@ class Brute:
                 "next": self.dep(blob, axis, centre + 1), "centre": self.dep(blob, axis, centre)}
 
 
-@pytest.mark.parametrize("seed", range(120))
-def test_random_net_fields_match_brute_force(seed):
-    net = Net(seed)
-    text = net.build(steps=7)
+def check(net, text, seed):
     analysis = Analysis(read_text(text, f"random-{seed}.prototxt"))
     result = report(analysis)
     brute = Brute(net)
     outputs = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+    fields = {b.name: analysis.traced[b.id] for b in analysis.graph.blobs}  # (the last version of each name)
     for name in net.order:
         sizes = net.blobs[name][0]
         out = outputs[name]
         assert out["shape"][2:] == sizes, (name, text)
+        for a, (_, field) in fields[name].axes.items():
+            for o in range(sizes[a - 2]):  # every real position's exact set
+                got = frozenset(i for lo, hi in field.at(o) for i in range(lo, hi + 1))
+                assert got == brute.dep(name, a - 2, o), (name, "hw"[a - 2], o, text)
         rf = out["rf"]
         expected = [brute.summary(name, a, sizes[a]) for a in range(2)]
         for a in range(2):
@@ -321,3 +364,17 @@ def test_random_net_fields_match_brute_force(seed):
         assert out["scale"]["area"] == area, (name, text)
         overlap = len(expected[1]["centre"] & expected[1]["next"]) / len(expected[1]["centre"])
         assert out["scale"]["overlap"] == pytest.approx(overlap, abs=1e-6), (name, text)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_random_net_fields_match_brute_force(seed):
+    net = Net(seed)
+    check(net, net.build(steps=7), seed)
+
+
+@pytest.mark.parametrize("seed", range(1000, 1016))
+def test_random_large_net_fields_match_brute_force(seed):
+    """Maps of 150 to 500 positions, where a table per position would be slow: long message
+    passes, deconvolutions and interpolations up to a few thousand positions."""
+    net = Net(seed, size=(150, 500))
+    check(net, net.build(steps=8), seed)
