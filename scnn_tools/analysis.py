@@ -31,7 +31,7 @@ class Analysis:
             raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
         self.image = image.blob
         self.deps = self._deps()
-        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image)
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
 
     def _deps(self):
@@ -61,7 +61,7 @@ class Analysis:
         if both == [None, None]:
             return None
         out = {key: [None if s is None else s[key] for s in both]
-               for key in ("size", "jump", "start", "padding")}
+               for key in ("size", "clipped", "jump", "start", "padding")}
         present = [s for s in both if s is not None]
         out["uniform"] = all(s["uniform"] for s in present)
         out["aligned"] = all(s["aligned"] for s in present)

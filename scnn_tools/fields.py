@@ -24,6 +24,7 @@ reads anything for top positions u..v (between edges).
 
 from math import gcd
 
+from .errors import warning
 from .runs import Runs, compose, from_affine, value
 
 
@@ -205,7 +206,7 @@ class Whole(_Map):
 
     def __init__(self, n):
         self.n = n
-        self.centre = ((n - 1) / 2, 0)
+        self.centre = ((n - 1) / 2, 1)  # Caffe's coord_map: a kernel of n at stride 1
 
     def taps(self, o):
         return range(self.n)
@@ -433,11 +434,12 @@ def _wanted(need, blob, axis, size):
     return min(lo, 0), max(hi, size - 1, 1)
 
 
-def compute(graph, blob_shapes, deps, image):
+def compute(graph, blob_shapes, deps, image, warnings):
     """Fields of every blob that traces back to the image input (blob id `image`).
 
     `deps[node.index]` is what the node's type rule says it reads (None when
-    its shapes are unknown). Returns a list over blob ids of Traced or None.
+    its shapes are unknown). Returns a list over blob ids of Traced or None;
+    merges of paths on different grids are added to `warnings`.
     """
     traced = [None] * len(blob_shapes)
     if image is None or blob_shapes[image] is None or len(blob_shapes[image]) != 4:
@@ -445,6 +447,7 @@ def compute(graph, blob_shapes, deps, image):
     extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]}
     traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
     need = needed(graph, blob_shapes, deps)
+    mixed = {}
     for node in graph.nodes:
         node_deps = deps.get(node.index)
         if not node_deps:
@@ -474,54 +477,77 @@ def compute(graph, blob_shapes, deps, image):
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = globally(field)  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
+                grids = sorted({_through(f.centre, m)[1] for (_, f), m in found})
+                if len(grids) > 1:
+                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = grids
             if out:
                 traced[top] = Traced(out)
+    for node, axes in mixed.values():
+        first = node.bottoms[0]
+        along = "; ".join(f"{axis}: {', '.join(_number_text(g) for g in grids)}" for axis, grids in sorted(axes.items()))
+        warnings.append(warning(
+            "different-grids", f"layer '{node.name}' merges paths whose features lie on different grids (jumps "
+            f"{along}): its jump and start are those of its first bottom '{graph.blobs[first].name}'",
+            layer=node.name, line=node.line))
     return traced
 
 
 def summary(field, size, extent):
-    """What DESIGN.md reports of one axis: size, jump, start, padding, uniform, aligned, global.
+    """What DESIGN.md reports of one axis: size, clipped, jump, start, padding, uniform, aligned, global.
 
-    None where no position of the blob depends on the image; start and padding
-    are None where feature 0 depends on no input pixel (a sparse deconvolution).
+    jump and start are the scale and offset of Caffe's coord_map: feature o
+    lies at start + jump*o on the input. None where no position of the blob
+    depends on the image; padding is None where feature 0 depends on no input
+    pixel (a sparse deconvolution).
     """
-    if isinstance(field, Affine):
-        if not field.base:
-            return None
-        lo, hi = field.base[0][0], field.base[-1][1]
-        rf_size, jump, uniform = hi - lo + 1, field.jump, True
-    else:
-        def box(o):
-            s = field.at(o)
-            return (s[0][0], s[-1][1]) if s else None
-
-        placed = [p for p in _over(field, size) if p[4]]  # (positions reading no input are not placed)
-        if not placed:
-            return None
-        lo, hi = box(0) or (None, None)
-        step = box(1)[0] - lo if size >= 2 and lo is not None and box(1) else None
-        widths, count_placed, first, last, steady = set(), 0, None, None, True
-        for qa, qb, r, t, f in placed:
-            for q in (qa, qb):
-                a, b = f[0][0] + f[0][1] * q, f[-1][2] + f[-1][3] * q
-                widths.add(b - a + 1)
-                steady = steady and step is not None and a == lo + step * (r + q * t)
-            count_placed += qb - qa + 1
-            first = r + qa * t if first is None else min(first, r + qa * t)
-            last = r + qb * t if last is None else max(last, r + qb * t)
-        rf_size = max(widths)
-        uniform = count_placed == size and len(widths) == 1 and (size < 2 or steady)
-        (o0, b0), (o1, b1) = (first, box(first)), (last, box(last))
-        if o1 == o0 and box(0) and box(1):
-            o1, b1 = 1, box(1)
-        twice, span = (b1[0] + b1[1]) - (b0[0] + b0[1]), 2 * (o1 - o0)
-        jump = 0 if not span else (twice // span if twice % span == 0 else twice / span)
+    formulas = [p for p in _over(field, size) if p[4]]  # (positions reading no input are not placed)
+    if not formulas:
+        return None
+    first = field.at(0)
+    lo = first[0][0] if first else None
+    widths, clipped, placed = set(), 0, 0
+    for qa, qb, _, _, f in formulas:
+        a0, a1, b0, b1 = f[0][0], f[0][1], f[-1][2], f[-1][3]
+        widths.update(b0 - a0 + 1 + (b1 - a1) * q for q in (qa, qb))
+        clipped = max(clipped, _clipped(a0, a1, b0, b1, qa, qb, extent))
+        placed += qb - qa + 1
+    uniform = isinstance(field, Affine) or (placed == size and len(widths) == 1 and _steady(field, size))
+    start, jump = field.centre
     return {
-        "size": rf_size,
-        "jump": jump,
-        "start": None if lo is None else (lo + hi) / 2,
+        "size": max(widths),
+        "clipped": clipped,
+        "jump": int(jump) if jump == int(jump) else jump,
+        "start": float(start),
         "padding": None if lo is None else -lo,
         "uniform": uniform,
         "aligned": field.aligned,
         "global": global_by_coverage(field, size, extent),
     }
+
+
+def _clipped(a0, a1, b0, b1, qa, qb, extent):
+    """The largest width of the boxes [a0 + a1*q, b0 + b1*q], q in qa..qb, clipped to 0..extent-1.
+
+    The clipped width is concave in q: its largest value is at an end or where
+    an edge of the box meets an edge of the image.
+    """
+    qs = {qa, qb}
+    for c, slope, edge in ((a0, a1, 0), (b0, b1, extent - 1)):
+        if slope:
+            q = (edge - c) // slope
+            qs.update(x for x in (q, q + 1) if qa <= x <= qb)
+    return max(max(0, min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1) for q in qs)
+
+
+def _steady(field, size):
+    """The boxes of the real positions step by one constant amount."""
+    if size < 2:
+        return True
+    lo0, lo1 = field.at(0)[0][0], field.at(1)[0][0]
+    step = lo1 - lo0
+    return all(f[0][0] + f[0][1] * q == lo0 + step * (r + q * t)
+               for qa, qb, r, t, f in _over(field, size) for q in (qa, qb))
+
+
+def _number_text(v):
+    return str(int(v)) if v == int(v) else f"{v:.4g}"

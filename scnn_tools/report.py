@@ -37,9 +37,17 @@ def _num(v):
 
 
 def _jump(v):
-    if isinstance(v, float):
-        return f"{v:.3f}"
-    return str(v)
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _rf(rf):
+    """Sizes per axis; `global` where a feature sees the whole axis, whatever its box's size."""
+    if rf is None:
+        return ""
+    shown = ["global" if g else ("-" if v is None else str(v)) for v, g in zip(rf["size"], rf["global"])]
+    if shown[0] == shown[1]:
+        return shown[0]
+    return " x ".join(shown) if "global" in shown else "x".join(shown)
 
 
 def _shape(shape):
@@ -72,7 +80,7 @@ def to_table(result):
                         ("" if rf["aligned"] else "M")
             rows.append([
                 layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], _shape(out["shape"]),
-                _pair(rf and rf["size"]), _pair(rf and rf["jump"], _jump), _pair(rf and rf["start"], lambda v: f"{v:g}"),
+                _rf(rf), _pair(rf and rf["jump"], _jump), _pair(rf and rf["start"], lambda v: f"{v:g}"),
                 _width(scale), "" if scale is None else f"{scale['overlap']:.2f}",
                 (_width(alt) + "*") if differs else "", flags,
                 _num(layer["params"]) if i == 0 else "", _num(layer["macc"]) if i == 0 else "",
@@ -98,10 +106,11 @@ def to_table(result):
     out.append(f"total: {_num(t['params'])} learnable parameters, {_num(t['macc'])} multiply-adds per image "
                f"({flops} FLOPs), {_num(t['activations'])} activations per image")
     out.append("")
-    out.append("rf, jump, start: receptive field in input pixels (h x w where they differ); scale: width of the "
-               "set of input pixels that can change the centre feature; overlap: share of it the next feature "
-               "along w sees too; G global, N position-dependent (largest size shown), M merging paths "
-               "not aligned")
+    out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
+               "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
+               "coord_map); scale: width of the set of input pixels that can change the centre feature; overlap: "
+               "share of it the next feature along w sees too; G global, N position-dependent (largest size "
+               "shown), M merging paths not aligned")
     if disagree:
         out.append(f"* {other} model where it disagrees: the blog model's recurrence assumes regions without "
                    "holes, and dilated kernels leave holes that the exact model counts as holes")
@@ -127,7 +136,7 @@ def _share(part, whole):
     return f"{100 * part / whole:.1f}%"
 
 
-CSV_COLUMNS = ["layer", "type", "blob", "shape", "rf_h", "rf_w", "jump_h", "jump_w", "start_h", "start_w",
+CSV_COLUMNS = ["layer", "type", "blob", "shape", "rf_h", "rf_w", "clipped_h", "clipped_w", "jump_h", "jump_w", "start_h", "start_w",
                "padding_h", "padding_w", "uniform", "aligned", "global_h", "global_w",
                "scale_area", "scale_width", "scale_overlap", "params", "macc"]
 
@@ -140,7 +149,7 @@ def to_csv(result):
         for out in layer["outputs"]:
             rf, scale = out["rf"] or {}, out["scale"] or {}
             row = [layer["name"], layer["type"], out["blob"], _shape(out["shape"])]
-            for key in ("size", "jump", "start", "padding"):
+            for key in ("size", "clipped", "jump", "start", "padding"):
                 row += rf.get(key) or ["", ""]
             row += [rf.get("uniform", ""), rf.get("aligned", "")]
             row += rf.get("global") or ["", ""]

@@ -60,7 +60,7 @@ def test_alexnet_json_keeps_the_design_contract(alexnet):
     conv1 = layers(alexnet)["conv1"]
     assert conv1["params"] == 34944 and conv1["bottoms"] == ["data"] and conv1["tops"] == ["conv1"]
     out = conv1["outputs"][0]
-    assert out["rf"] == {"size": [11, 11], "jump": [4, 4], "start": [5.0, 5.0], "padding": [0, 0],
+    assert out["rf"] == {"size": [11, 11], "clipped": [11, 11], "jump": [4, 4], "start": [5.0, 5.0], "padding": [0, 0],
                          "uniform": True, "aligned": True, "global": [False, False]}
     assert out["scale"]["area"] == 121 and out["scale"]["width"] == 11.0
     assert out["scale"]["overlap"] == pytest.approx(7 / 11)
@@ -207,7 +207,7 @@ def test_an_scnn_block_alone_sees_exactly_its_map():
     result = analyze(REFERENCE / "scnn/SCNN_5_7_16.prototxt", named={"conv5_5": [1, 16, 5, 7]})
     out = outputs(result)["SCNN"]
     assert out["shape"] == [1, 16, 5, 7]
-    assert out["rf"]["size"][0] == 5 and out["rf"]["padding"][0] == 0 and out["rf"]["jump"] == [0, 0]
+    assert out["rf"]["size"][0] == 5 and out["rf"]["padding"][0] == 0 and out["rf"]["jump"] == [1, 1]
     assert out["rf"]["global"] == [True, True] and out["rf"]["uniform"]
     assert out["scale"]["overlap"] == 1.0
     with pytest.raises(InputError, match=r"input 'conv5_5' is not fully declared"):
@@ -360,3 +360,26 @@ def test_published_all_blob_counts_are_learnable_plus_batchnorm_statistics(depth
     statistics = sum(2 * layer["outputs"][0]["shape"][1] + 1 for layer in result["layers"]
                      if layer["type"] == "BatchNorm")
     assert result["totals"]["params"] + statistics == all_blobs
+
+
+# --------------------------------------------------- jump: the feature grid
+def test_jump_is_the_spacing_of_the_feature_grid():
+    # FCN-8s: its crop offsets come from Caffe's coord_map, so the scores lie on the input grid,
+    # feature o at input pixel o (start 0, jump 1); upscore2 doubles pool5's 32 to 16.
+    out = outputs(analyze(CORPUS / "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt"))
+    assert out["upscore2"]["rf"]["jump"] == [16, 16] and out["score_pool4c"]["rf"]["jump"] == [16, 16]
+    assert out["score"]["rf"]["jump"] == [1, 1] and out["score"]["rf"]["start"] == [0.0, 0.0]
+    assert out["score"]["rf"]["aligned"]
+
+
+def test_paths_on_different_grids_are_flagged_not_averaged():
+    # PSPNet's pyramid concat: conv5_3 (60x60 at jump 8 for 473) beside maps interpolated from
+    # 1, 2, 3 and 6 bins. The concat keeps conv5_3's grid, and a warning names the layer.
+    result = analyze(CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt")
+    out = outputs(result)
+    assert out["conv5_3_concat"]["rf"]["jump"] == out["conv5_4"]["rf"]["jump"] == [8, 8]
+    assert out["conv6_interp"]["rf"]["jump"] == [1, 1]  # 8 x (60 - 1) / (473 - 1)
+    assert out["conv5_4"]["rf"]["global"] == [True, True] and out["conv5_4"]["rf"]["clipped"] == [473, 473]
+    grids = [w for w in result["warnings"] if w["code"] == "different-grids"]
+    assert [w["layer"] for w in grids] == ["conv5_3_concat"]
+    assert "conv5_3" in grids[0]["message"] and "6.78" in grids[0]["message"]

@@ -145,7 +145,7 @@ def test_analyze_table_json_and_csv():
     code, out, _ = run_cli("analyze", ALEXNET, "--format", "csv")
     rows = out.splitlines()
     assert rows[0].startswith("layer,type,blob,shape,rf_h,rf_w") and len(rows) == 25
-    assert rows[16].startswith("pool5,Pooling,pool5,10x256x6x6,195,195,32,32,33.0,33.0,64,64,True,True")
+    assert rows[16].startswith("pool5,Pooling,pool5,10x256x6x6,195,195,195,195,32,32,33.0,33.0,64,64,True,True")
 
 
 @needs_shared

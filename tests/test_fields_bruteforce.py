@@ -322,18 +322,46 @@ class Brute:
                 return frozenset(i + jump * o for i in real[0])
         return at(o)
 
+    def centre(self, blob, axis):
+        """(start, jump) of Caffe's coord_map, composed from each operation's definition."""
+        sizes, defs = self.net.blobs[blob]
+        d = defs[axis]
+        kind = d[0]
+        if kind == "input":
+            return Fraction(0), Fraction(1)
+        if kind in ("union", "pieces"):
+            return self.centre(*d[1][0][:2])  # the first bottom's grid (the first piece starts at 0)
+        a, b = self.centre(d[1], d[2])
+        if kind == "window":
+            _, _, _, k, s, p, dil = d
+            return a + b * (Fraction((k - 1) * dil, 2) - p), b * s
+        if kind == "transposed":
+            _, _, _, k, s, p = d
+            return a + b * (p - Fraction(k - 1, 2)) / s, b / s
+        if kind == "shift":
+            return a + b * d[3], b
+        if kind == "nearest":
+            scale = d[3]
+            return a - b * Fraction(scale - 1, 2 * scale), b / scale
+        if kind == "interp":
+            n_in, n_out = d[3], d[4]
+            return a, b * (Fraction(n_in - 1, n_out - 1) if n_out > 1 else 0)
+        if kind == "whole":
+            return a + b * Fraction(d[3] - 1, 2), b
+        raise AssertionError(kind)
+
     def summary(self, blob, axis, size):
         sets = [self.dep(blob, axis, o) for o in range(max(size, 2))]
         boxes = [(min(s), max(s)) for s in sets]
         real = boxes[:size]
         lo, hi = boxes[0]
-        if size >= 2:
-            jump = Fraction(sum(real[-1]) - sum(real[0]), 2 * (size - 1))
-        else:
-            jump = Fraction(sum(boxes[1]) - sum(boxes[0]), 2)
+        start, jump = self.centre(blob, axis)
         uniform = len({h - l for l, h in real}) == 1 and len({b[0] - a[0] for a, b in zip(real, real[1:])}) <= 1
         centre = (size - 1) // 2
-        return {"size": max(h - l + 1 for l, h in real), "jump": jump, "start": (lo + hi) / 2, "padding": -lo,
+        extent = self.net.blobs["data"][0][axis]
+        clipped = max(max(0, min(h, extent - 1) - max(l, 0) + 1) for l, h in real)
+        return {"size": max(h - l + 1 for l, h in real), "clipped": clipped, "jump": jump, "start": float(start),
+                "padding": -lo,
                 "uniform": uniform, "count": len(sets[centre]) if centre < len(sets) else None,
                 "next": self.dep(blob, axis, centre + 1), "centre": self.dep(blob, axis, centre)}
 
@@ -356,9 +384,11 @@ def check(net, text, seed):
         expected = [brute.summary(name, a, sizes[a]) for a in range(2)]
         for a in range(2):
             e = expected[a]
-            got = (rf["size"][a], Fraction(rf["jump"][a]).limit_denominator(10 ** 6), rf["start"][a],
-                   rf["padding"][a])
-            assert got == (e["size"], e["jump"], e["start"], e["padding"]), (name, "hw"[a], text)
+            got = (rf["size"][a], rf["clipped"][a], Fraction(rf["jump"][a]).limit_denominator(10 ** 6),
+                   rf["start"][a], rf["padding"][a])
+            want = (e["size"], e["clipped"], e["jump"].limit_denominator(10 ** 6), pytest.approx(e["start"]),
+                    e["padding"])
+            assert got == want, (name, "hw"[a], text)
         assert rf["uniform"] == (expected[0]["uniform"] and expected[1]["uniform"]), (name, text)
         area = expected[0]["count"] * expected[1]["count"]
         assert out["scale"]["area"] == area, (name, text)
