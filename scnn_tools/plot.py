@@ -47,6 +47,15 @@ def _models(model):
     return ["exact", "blog"] if model == "both" else [model]
 
 
+def _end(points, model):
+    """(last point with a value, first point after it without) where a model stops before the end."""
+    for before, after in zip(points, points[1:]):
+        if before.width(model) and not after.width(model):
+            if not any(p.width(model) for p in points[points.index(after):]):
+                return before, after
+    return None
+
+
 def profile_figure(profiles, path, model="exact", marks=()):
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 5.2))
@@ -59,10 +68,16 @@ def profile_figure(profiles, path, model="exact", marks=()):
             if pairs:
                 ax.plot(*zip(*pairs), styles[m], color=colour, lw=1.8,
                         label=f"{prof.name}: scale width ({m})")
+                ended = _end(prof.points, m)
+                if ended is not None:  # the model stops covering the net: say where, do not trail off
+                    last, stop = ended
+                    ax.plot([last.depth], [last.width(m)], "x", color=colour, ms=7, mew=1.6)
+                    ax.annotate(f"{m} model ends at {stop.layer}", (last.depth, last.width(m)), xytext=(4, 6),
+                                textcoords="offset points", fontsize=7, color=colour)
         ax.plot(depth, [p.rf for p in prof.points], ":", color=colour, lw=1.2, label=f"{prof.name}: receptive field")
         for d, jump in prof.stride_changes():
             point = prof.points[d]
-            ax.annotate(f"stride {jump}", (d, point.rf), xytext=(0, 8), textcoords="offset points",
+            ax.annotate(f"stride {jump:.4g}", (d, point.rf), xytext=(0, 8), textcoords="offset points",
                         fontsize=7, color=colour, ha="center")
             ax.axvline(d, color=colour, lw=0.5, alpha=0.25)
         for name in marks:

@@ -84,7 +84,7 @@ def blog(graph, deps, traced, image):
             for which in ("h", "w"):
                 for b, _, index_map in per_axis.get(axes[which], ()):
                     maps.setdefault(b, {})[which] = index_map
-            results, uncovered = [], False
+            results, uncovered, broken = [], False, None
             for b, pair in maps.items():
                 source = state.get(node.bottoms[b])
                 if source is None or set(pair) != {"h", "w"}:
@@ -93,11 +93,20 @@ def blog(graph, deps, traced, image):
                 result = _kind(pair["h"], pair["w"], *source)
                 if result is None:
                     uncovered = True
+                elif result[0] <= 0 or not 0 <= result[1] <= 1:
+                    broken = broken or result  # the formula left the range it was fitted on
                 else:
                     results.append(result)
-            if results and not uncovered:
+            first = all(state.get(b) is not None or traced[b] is None for b in node.bottoms)
+            if broken and first:
+                warnings.append(warning("blog-model-out-of-range",
+                                        f"at layer '{node.name}' ({node.type}) the blog's spatial-scale formulas give "
+                                        f"area {broken[0]:.6g} and overlap {broken[1]:.3g}, outside what an area and an "
+                                        "overlap can be (its dilated-kernel fit breaks down): blog values are null from "
+                                        "here on", node.name, node.line))
+            elif results and not uncovered:
                 state[top] = max(results, key=lambda r: r[0])
-            elif uncovered and all(state.get(b) is not None or traced[b] is None for b in node.bottoms):
+            elif uncovered and first:
                 warnings.append(warning("blog-model-uncovered",
                                         f"layer '{node.name}' ({node.type}) is not a layer kind of the blog's "
                                         "spatial-scale model: blog values are null from here on", node.name,

@@ -299,15 +299,23 @@ def case_net(kinds):
 def test_blog_model_reproduces_the_original_case_studies(case):
     data = json.loads(CASES.read_text())[case]
     text, tops = case_net(data["layers"])
-    out = outputs(report(Analysis(read_text(text, case)), "blog"))
+    result = report(Analysis(read_text(text, case)), "blog")
+    out = outputs(result)
+    # Where the original's dilated formula leaves the range of an area and an overlap (S <= 0 or
+    # P outside 0..1), its values mean nothing: null from there on, and a warning names the layer.
+    broken = next((i for i in range(1, len(tops) + 1)
+                   if data["S_profile"][i] <= 0 or not 0 <= data["P_profile"][i] <= 1), None)
     for i, top in enumerate(tops, 1):
         blog = out[top]["scale"]
-        assert blog["area"] == pytest.approx(data["S_profile"][i], rel=1e-9, abs=1e-6), (case, i)
-        assert blog["overlap"] == pytest.approx(data["P_profile"][i], abs=1e-6), (case, i)
+        if broken is not None and i >= broken:
+            assert blog is None, (case, i)
+        else:
+            assert blog["area"] == pytest.approx(data["S_profile"][i], rel=1e-9, abs=1e-6), (case, i)
+            assert blog["overlap"] == pytest.approx(data["P_profile"][i], abs=1e-6), (case, i)
         # The exact model: the bounding box the original's file lists beside it.
         assert out[top]["rf"]["size"][0] == data["exact_bbox_rf_profile"][i], (case, i)
-        if data["S_profile"][i] < 0:
-            assert blog["width"] is None  # the original's dilated formula goes negative
+    warned = [w["layer"] for w in result["warnings"] if w["code"] == "blog-model-out-of-range"]
+    assert warned == ([] if broken is None else [tops[broken - 1]]), case
 
 
 # ------------------------------------------------------------------ errors
@@ -383,3 +391,14 @@ def test_paths_on_different_grids_are_flagged_not_averaged():
     grids = [w for w in result["warnings"] if w["code"] == "different-grids"]
     assert [w["layer"] for w in grids] == ["conv5_3_concat"]
     assert "conv5_3" in grids[0]["message"] and "6.78" in grids[0]["message"]
+
+
+def test_blog_model_is_null_where_its_formulas_leave_their_range():
+    # pspnet50's first dilated 3x3: the blog's fit gives area -12051 and overlap -0.17 there.
+    result = analyze(CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt", scale_model="blog")
+    out = outputs(result)
+    assert out["conv4_1_1x1_reduce"]["scale"]["area"] > 0
+    assert out["conv4_1_3x3"]["scale"] is None and out["conv6_interp"]["scale"] is None
+    assert out["conv4_1_3x3"]["scale_models"]["exact"]["area"] > 0
+    warned = [w for w in result["warnings"] if w["code"] == "blog-model-out-of-range"]
+    assert [w["layer"] for w in warned] == ["conv4_1_3x3"] and "-12051" in warned[0]["message"]

@@ -209,3 +209,15 @@ def test_nets_without_an_image_input_are_refused_clearly(tmp_path):
         assert code == 2 and ("nothing to profile" in err or "no spatial axes" in err), (args[0], err)
     code, out, _ = run_cli("analyze", net, "--format", "json")
     assert code == 0 and json.loads(out)["totals"]["params"] == 7850
+
+
+def test_the_profile_marks_where_the_blog_model_ends(tmp_path):
+    from scnn_tools.plot import _end
+    from scnn_tools.profile import load
+    from conftest import CORPUS
+    prof = load(CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt")
+    last, stop = _end(prof.points, "blog")
+    assert stop.layer == "conv4_1_3x3" and last.width("blog") > 0
+    assert _end(prof.points, "exact") is None
+    code, _, err = run_cli("profile", prof.source, "--scale-model", "both", "-o", tmp_path / "p.png")
+    assert code == 0 and (tmp_path / "p.png").stat().st_size > 0, err
