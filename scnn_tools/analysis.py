@@ -102,12 +102,16 @@ class Analysis:
 
 # -------------------------------------------------------------------- cost
 def layer_cost(analysis, node, shared):
-    """(learnable parameters, multiply-adds per image) of one layer; None where unknown."""
+    """(learnable parameters, multiply-adds per image, multiply-adds per counted item) of one layer.
+
+    None where unknown; the third is set where only the count of the layer's
+    first axis (Faster R-CNN's regions) is unknown, else None.
+    """
     if node.kind is None or node.is_source:
-        return 0, 0
+        return 0, 0, None
     ctx = analysis.shapes.contexts.get(node.index)
     if ctx is None:
-        return None, None
+        return None, None, None
     params = 0
     for i, blob in enumerate(node.kind.params(ctx)):
         name = node.param.param[i].name if i < len(node.param.param) else ""
@@ -118,7 +122,29 @@ def layer_cost(analysis, node, shared):
         size = product(blob)
         params = None if params is None or size is None else params + size
     macc = node.kind.macc(ctx, [t for t in ctx.tops if t is not None])
-    return params, macc
+    # Rules count per item of the first axis; one image runs as many items as that axis holds
+    # for it (Faster R-CNN's fc6 runs once per region).
+    first = next((t for t in ctx.tops if t), None) or next((b for b in ctx.bottoms if b), None)
+    items = first[0] if first else 1
+    return params, per_image(analysis, macc, items), (macc if items is None and macc else None)
+
+
+def _count_of(analysis, node):
+    """The name of the blob whose unknown count a layer's first axis is."""
+    for t in node.tops:
+        root = analysis.shapes.count_from.get(t)
+        if root is not None:
+            return analysis.graph.blobs[root].name
+    return "?"
+
+
+def per_image(analysis, value, items):
+    """`value` per item of a first axis of `items`, as a total for one input image."""
+    if value is None or items is None:
+        return None if value else value  # (nothing per item is nothing per image, whatever the count)
+    images = analysis.shapes.blobs[analysis.image][0]
+    total, rest = divmod(value * items, images)
+    return total if not rest else value * items / images
 
 
 def _add(total, value):
@@ -140,11 +166,19 @@ def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
     shared, layers_out, groups = set(), [], {}
     totals = {"params": 0, "macc": 0, "activations": 0}
+    known_macc, counted, split = 0, {}, True  # (split: every unknown multiply-add waits on a count)
     warnings = list(analysis.warnings)
     if scale_model == "blog":
         warnings += analysis.blog_warnings
     for node in graph.nodes:
-        params, macc = layer_cost(analysis, node, shared)
+        params, macc, per_item = layer_cost(analysis, node, shared)
+        if macc is not None:
+            known_macc += macc
+        elif per_item is not None:
+            count = _count_of(analysis, node)
+            counted[count] = counted.get(count, 0) + per_item
+        else:
+            split = False
         outputs = []
         for i, t in enumerate(node.tops):
             exact, blog = analysis.scales(t)
@@ -157,7 +191,9 @@ def report(analysis, scale_model="exact"):
                 "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
             })
             if not node.writes_in_place(i) and shape is not None:
-                totals["activations"] = _add(totals["activations"], product(shape[1:]))
+                count = product(shape[1:])
+                totals["activations"] = _add(totals["activations"],
+                                             per_image(analysis, count, shape[0] if shape else 1))
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": list(node.param.bottom), "tops": list(node.param.top),
@@ -180,7 +216,9 @@ def report(analysis, scale_model="exact"):
         "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
         "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
         "layers": layers_out,
-        "totals": {**totals, "flops": None if totals["macc"] is None else 2 * totals["macc"]},
+        "totals": {**totals, "flops": None if totals["macc"] is None else 2 * totals["macc"],
+                   # Where only counts are unknown: what is known, and what each counted item adds.
+                   **({"macc_known": known_macc, "macc_per_item": counted} if counted and split else {})},
         "groups": list(groups.values()),
         "warnings": warnings,
     }

@@ -103,8 +103,14 @@ def to_table(result):
     out += [line(r) for r in rows]
     out.append(line(["-" * w for w in widths]))
     flops = "?" if t["flops"] is None else f"{t['flops']:,}"
-    out.append(f"total: {_num(t['params'])} learnable parameters, {_num(t['macc'])} multiply-adds per image "
-               f"({flops} FLOPs), {_num(t['activations'])} activations per image")
+    if t.get("macc_per_item"):
+        # Known apart from a count: say what is known and what each counted item adds.
+        each = " and ".join(f"{v:,} per item of '{k}'" for k, v in t["macc_per_item"].items())
+        macc = f"{t['macc_known']:,} multiply-adds per image plus {each}"
+    else:
+        macc = f"{_num(t['macc'])} multiply-adds per image ({flops} FLOPs)"
+    out.append(f"total: {_num(t['params'])} learnable parameters, {macc}, {_num(t['activations'])} activations "
+               "per image")
     out.append("")
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
                "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "

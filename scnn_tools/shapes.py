@@ -16,11 +16,12 @@ INT_MAX = 2 ** 31 - 1
 
 
 class Shapes:
-    def __init__(self, blobs, image, unknown_from, contexts):
+    def __init__(self, blobs, image, unknown_from, contexts, count_from=None):
         self.blobs = blobs                # shape per blob id (list of ints/None), or None
         self.image = image                # the graph.Input the receptive fields refer to, or None
-        self.unknown_from = unknown_from  # {blob id: why its shape is unknown}
+        self.unknown_from = unknown_from  # {blob id: (why its shape is unknown, the blob it starts at)}
         self.contexts = contexts          # {node index: the layers.Ctx its rules ran with}
+        self.count_from = count_from or {}  # {blob id: the blob whose unknown count its first axis is}
 
 
 def parse_shape(text, what="shape"):
@@ -54,7 +55,7 @@ def infer(graph, image_shape=None, named=None, require_image=False):
     named = dict(named or {})
     path = graph.netfile.source
     shapes = [None] * len(graph.blobs)
-    unknown_from, contexts = {}, {}
+    unknown_from, count_from, contexts = {}, {}, {}
     image = image_input(graph)
     known_names = {b.name for b in graph.blobs}
     for name in named:
@@ -103,23 +104,25 @@ def infer(graph, image_shape=None, named=None, require_image=False):
         bottoms = [shapes[b] for b in node.bottoms]
         needed = range(len(bottoms)) if kind is None or kind.needs is None else kind.needs
         missing = [node.bottoms[i] for i in needed if i < len(bottoms) and not _complete(bottoms[i])]
-        if missing:
+        counted = _per_count(node, bottoms, missing, shapes, path) if missing else None
+        if counted is not None:
+            # Only a count is unknown (Faster R-CNN's regions): everything else is known, and so are the
+            # parameters and the cost per region; what the count decides stays None.
+            ctx, tops = counted
+            contexts[node.index] = ctx
+            for t, shape in zip(node.tops, tops):
+                shapes[t] = shape
+                if shape is not None and shape and shape[0] is None:
+                    count_from[t] = count_from.get(missing[0], missing[0])
+        elif missing:
             why = _why(graph, shapes, unknown_from, missing[0])
             for t in node.tops:
                 unknown_from[t] = why
         else:
             ctx = contexts[node.index] = layers.Ctx(node, bottoms, path)
-            if kind is not None and len(bottoms) < kind.min_bottoms:
-                ctx.fail(f"needs at least {kind.min_bottoms} bottom(s), has {len(bottoms)}")
-            if kind is None:
-                tops = layers.same_shape(ctx) if bottoms else [None] * ctx.ntops
-            else:
-                tops = kind.shape(ctx)
-            if len(tops) != len(node.tops):
-                ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
-            for t, shape in zip(node.tops, tops):
+            ctx.tops = _run(node, ctx)
+            for t, shape in zip(node.tops, ctx.tops):
                 shapes[t] = shape
-            ctx.tops = tops
         for t in node.tops:  # the user's word for a Python layer's tops
             if node.kind is not None and node.kind.family == "python":
                 shape = named.pop(graph.blobs[t].name, None)
@@ -130,7 +133,50 @@ def infer(graph, image_shape=None, named=None, require_image=False):
     if named:
         name = next(iter(named))
         raise InputError(f"--input {name}=...: blob '{name}' is neither an input nor the top of a Python layer")
-    return Shapes(shapes, image, unknown_from, contexts)
+    return Shapes(shapes, image, unknown_from, contexts, count_from)
+
+
+def _run(node, ctx):
+    """The tops' shapes by the node's type rule."""
+    kind = node.kind
+    if kind is not None and len(ctx.bottoms) < kind.min_bottoms:
+        ctx.fail(f"needs at least {kind.min_bottoms} bottom(s), has {len(ctx.bottoms)}")
+    if kind is None:
+        tops = layers.same_shape(ctx) if ctx.bottoms else [None] * ctx.ntops
+    else:
+        tops = kind.shape(ctx)
+    if len(tops) != len(node.tops):
+        ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
+    return tops
+
+
+def _per_count(node, bottoms, missing, shapes, path):
+    """(context, tops) where the missing bottoms lack only their first axis, a count.
+
+    The rule runs with a count of 1 and of 2: a top axis that differs is the
+    count's (None), the others are known. The context kept is the count-1 one,
+    so costs come out per counted item. None where that does not hold.
+    """
+    if not all(shapes[b] and shapes[b][0] is None and None not in shapes[b][1:] for b in missing):
+        return None
+    runs = []
+    for n in (1, 2):
+        filled = [[n] + list(s[1:]) if b in missing else s for b, s in zip(node.bottoms, bottoms)]
+        ctx = layers.Ctx(node, filled, path)
+        try:
+            ctx.tops = _run(node, ctx)
+        except InputError:
+            return None  # (the count would have to be 1: leave the tops unknown)
+        runs.append(ctx)
+    one, two = runs
+    tops = []
+    for a, b in zip(one.tops, two.tops):
+        if a is None or b is None or len(a) != len(b):
+            tops.append(None)
+        else:
+            tops.append([x if x == y else None for x, y in zip(a, b)])
+    one.tops = tops
+    return one, tops
 
 
 def _check_count(graph, node, blob_id, shape, path):
@@ -146,24 +192,45 @@ def _complete(shape):
 
 
 def _why(graph, shapes, unknown_from, blob_id):
-    """Why the shape of a blob is not (fully) known."""
+    """(why the shape of a blob is not fully known, the blob where that starts)."""
     if blob_id in unknown_from:
         return unknown_from[blob_id]
     blob = graph.blobs[blob_id]
     node = graph.nodes[blob.producer] if blob.producer is not None else None
     note = node.kind.note if node is not None and node.kind is not None and node.kind.note else None
     what = "is not known before the net runs" if shapes[blob_id] is not None else "is unknown"
-    return f"the shape of '{blob.name}' {what}" + (f" ({note})" if note else "")
+    return f"the shape of '{blob.name}' {what}" + (f" ({note})" if note else ""), blob_id
+
+
+def _hint(graph, shapes, blob_id):
+    """--input NAME=... with the axes the blob has, the unknown ones as letters."""
+    name, shape = graph.blobs[blob_id].name, shapes.blobs[blob_id]
+    if shape is None:
+        return f"--input {name}=N,C,H,W"
+    if len(shape) == 2 and shape[0] is None:
+        return f"--input {name}=R,{shape[1]} (R regions, for example {name}=300,{shape[1]})"
+    letters = "NCHW" if len(shape) == 4 else "NCDHW"[:len(shape)] if len(shape) <= 5 else "N" * len(shape)
+    return f"--input {name}=" + ",".join(letters[i] if d is None else str(d) for i, d in enumerate(shape))
 
 
 def unknown_warnings(graph, shapes):
-    """One warning per cause of unknown shapes, naming the first layer it stops."""
+    """One warning per cause of unknown shapes or counts, naming the first layer it stops."""
     out, seen = [], set()
-    for blob_id, why in shapes.unknown_from.items():
+    for blob_id, (why, root) in shapes.unknown_from.items():
         if why in seen:
             continue
         seen.add(why)
         node = graph.nodes[graph.blobs[blob_id].producer]
         out.append(warning("unknown-shape", f"{why}, so layer '{node.name}' and what follows have no shape; "
-                                            "give it with --input NAME=N,C,H,W", node.name, node.line))
+                                            f"give it with {_hint(graph, shapes, root)}", node.name, node.line))
+    for blob_id, root in shapes.count_from.items():
+        if root in seen:
+            continue
+        seen.add(root)
+        why, _ = _why(graph, shapes.blobs, {}, root)
+        node = graph.nodes[graph.blobs[blob_id].producer]
+        out.append(warning("unknown-count", f"{why}: from layer '{node.name}' on, shapes and parameters are known "
+                                            "but their first axis, and so the multiply-adds per image, need that "
+                                            f"count; give it with {_hint(graph, shapes, root)}", node.name,
+                           node.line))
     return out

@@ -402,3 +402,24 @@ def test_blog_model_is_null_where_its_formulas_leave_their_range():
     assert out["conv4_1_3x3"]["scale_models"]["exact"]["area"] > 0
     warned = [w for w in result["warnings"] if w["code"] == "blog-model-out-of-range"]
     assert [w["layer"] for w in warned] == ["conv4_1_3x3"] and "-12051" in warned[0]["message"]
+
+
+# ------------------------------------------------------- cost per image
+FASTER_RCNN = CORPUS / "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/test.prototxt"
+
+
+def test_cost_per_image_counts_every_region():
+    with_rois = analyze(FASTER_RCNN, named={"rois": [300, 5]})
+    without = analyze(FASTER_RCNN)
+    fc6 = {layer["name"]: layer for layer in with_rois["layers"]}["fc6"]
+    assert fc6["macc"] == 300 * (512 * 7 * 7) * 4096  # one image runs fc6 once per region
+    # The layers after ROI pooling, per region, from their definitions: fc6, fc7, cls_score, bbox_pred.
+    per_region = 512 * 7 * 7 * 4096 + 4096 * 4096 + 4096 * 21 + 4096 * 84
+    totals = without["totals"]
+    assert totals["macc"] is None and totals["macc_per_item"] == {"rois": per_region}
+    assert with_rois["totals"]["macc"] == totals["macc_known"] + 300 * per_region
+    assert 51e9 < with_rois["totals"]["macc"] < 53e9
+    # Parameters do not depend on the count: known either way.
+    assert totals["params"] == with_rois["totals"]["params"] == 137078239
+    [w] = [w for w in without["warnings"] if w["code"] == "unknown-count"]
+    assert w["layer"] == "roi_pool5" and "--input rois=R,5" in w["message"] and "rois=300,5" in w["message"]
