@@ -27,6 +27,12 @@ def main(argv=None):
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
+    output = getattr(args, "output", None)
+    if output and output != "-" and os.path.isdir(output):
+        flag = "--output" if "--output" in (argv if argv is not None else sys.argv) else "-o"
+        print(f"{PROG}: error: {flag} {output}: that is a directory; give the name of a file to write",
+              file=sys.stderr)
+        return 2
     try:
         return args.run(args) or 0
     except InputError as exc:
@@ -181,7 +187,10 @@ def _parser():
                     "50%% and 90%% of its mass, and with -o draw it as a heat map with the theoretical field.")
     er.add_argument("net", metavar="NET")
     er.add_argument("blob", metavar="BLOB")
-    er.add_argument("-o", "--output", metavar="FIGURE", help="draw the heat map (.png, .svg or .pdf)")
+    er.add_argument("--format", choices=("text", "json"), default="text",
+                    help="text (default), or json: centre, radii and boxes holding 50%% and 90%% of the mass")
+    er.add_argument("-o", "--output", metavar="FILE",
+                    help="draw the heat map (.png, .svg or .pdf), or save the normalised map as numpy's .npy")
     _net_options(er, positional=False)
     er.set_defaults(run=_erf)
     return parser
@@ -313,20 +322,38 @@ def _match(args):
 def _erf(args):
     from .erf import describe, effective_field
 
-    if args.output:
+    array = args.output and args.output.lower().endswith(".npy")
+    if args.output and not array:
         from .plot import check_output
         check_output(args.output)
     analysis = _analysis_of(args, args.net)
     erf, centre, box = effective_field(analysis, args.blob)
     d = describe(erf, centre, box)
-    print(f"{args.blob}: effective receptive field of the centre feature, centred at ({centre[0]:g}, {centre[1]:g}): "
-          f"50% of its mass within {d['r50']:.1f} px, 90% within {d['r90']:.1f} px; theoretical field "
-          f"{d['theoretical'][0]}x{d['theoretical'][1]}")
-    if args.output:
+    if args.format == "json":
+        import json
+
+        def square(b):
+            return {"y": list(b[0]), "x": list(b[1])}
+        print(json.dumps({"blob": args.blob, "image": list(erf.shape), "centre": list(centre),
+                          "radius": {"50": d["r50"], "90": d["r90"]},
+                          "box": {"50": square(d["box50"]), "90": square(d["box90"])},
+                          "theoretical": square(d["theoretical_box"])}))
+    else:
+        print(f"{args.blob}: effective receptive field of the centre feature, centred at ({centre[0]:g}, "
+              f"{centre[1]:g}): 50% of its mass within {d['r50']:.1f} px, 90% within {d['r90']:.1f} px; "
+              f"theoretical field {d['theoretical'][0]}x{d['theoretical'][1]}")
+    if array:
+        import numpy as np
+        from .output import replacing
+        with replacing(args.output) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, erf)
+    elif args.output:
         from .plot import erf_figure
         erf_figure(erf, centre, box, (d["r50"], d["r90"]), args.output,
                    f"{analysis.netfile.name}: effective receptive field of {args.blob}")
-        print(f"wrote {args.output}")
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr if args.format == "json" else sys.stdout)
 
 
 def _backbone(args):

@@ -14,11 +14,12 @@ Channels play no part once weights are uniform, so each blob is one H x W map.
 from .errors import InputError
 from .fields import Interp, Piece, Whole, Window
 
+# The largest array the propagation may hold (a map, or one axis's layer matrix): 400 MB of floats.
+MAX_CELLS = 50_000_000
+
 
 def effective_field(analysis, blob_name):
     """(gradient over the image as an H x W numpy array summing to 1, centre (y, x), box (y0, y1, x0, x1))."""
-    import numpy as np
-
     graph = analysis.graph
     target = graph.blob(blob_name)
     if target is None:
@@ -27,6 +28,8 @@ def effective_field(analysis, blob_name):
     if axes is None:
         raise InputError(f"blob '{blob_name}' has no spatial axes that trace back to the image",
                          analysis.netfile.source)
+    _check_sizes(analysis)
+    import numpy as np
     shape = analysis.shapes.blobs[target.id]
     ch, cw = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
     grads = {target.id: np.zeros((shape[axes[0]], shape[axes[1]]))}
@@ -60,6 +63,26 @@ def effective_field(analysis, blob_name):
                          "the linearised net can follow", analysis.netfile.source)
     box = analysis.box(target.id, ch, cw)
     return image / image.sum(), (box["h"][2], box["w"][2]), (box["h"][0], box["h"][1], box["w"][0], box["w"][1])
+
+
+def _check_sizes(analysis):
+    """Refuse, before allocating, a net whose maps or layer matrices would not fit in memory."""
+    for node in analysis.graph.nodes:
+        for top, per_axis in zip(node.tops, analysis.deps.get(node.index) or ()):
+            top_axes = _axes(analysis, top)
+            if top_axes is None:
+                continue
+            shape = analysis.shapes.blobs[top]
+            cells = shape[top_axes[0]] * shape[top_axes[1]]
+            for a in top_axes:
+                for b, ba, index_map in per_axis.get(a, ()):
+                    if not (isinstance(index_map, Window) and index_map.s > 0):
+                        cells = max(cells, shape[a] * analysis.shapes.blobs[node.bottoms[b]][ba])
+            if cells > MAX_CELLS:
+                h, w = shape[top_axes[0]], shape[top_axes[1]]
+                raise InputError(f"the effective field needs arrays of {cells:,} numbers ({cells * 8 / 2 ** 30:.1f} "
+                                 f"GiB) at layer '{node.name}' ({h}x{w}), more than the {MAX_CELLS:,} it allows: "
+                                 "use a smaller --input-shape", analysis.netfile.source, node.line)
 
 
 def radii(erf, centre, fractions=(0.5, 0.9)):
@@ -149,7 +172,25 @@ def _weights(index_map, o):
     return [(i, 1 / k) for i in taps]
 
 
+def boxes(erf, centre, fractions=(0.5, 0.9)):
+    """Per fraction, the smallest square around `centre` holding it: ((y0, y1), (x0, x1)) inside the image."""
+    import numpy as np
+    ys, xs = np.indices(erf.shape)
+    dist = np.maximum(abs(ys - centre[0]), abs(xs - centre[1])).ravel()
+    order = np.argsort(dist, kind="stable")
+    mass = np.cumsum(erf.ravel()[order])
+    out = []
+    for f in fractions:
+        r = float(dist[order][min(np.searchsorted(mass, f - 1e-12), len(order) - 1)])
+        rows = np.nonzero(abs(np.arange(erf.shape[0]) - centre[0]) <= r)[0]
+        cols = np.nonzero(abs(np.arange(erf.shape[1]) - centre[1]) <= r)[0]
+        out.append(((int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))))
+    return out
+
+
 def describe(erf, centre, box):
     r50, r90 = radii(erf, centre)
+    b50, b90 = boxes(erf, centre)
     size = (box[1] - box[0] + 1, box[3] - box[2] + 1)
-    return {"r50": r50, "r90": r90, "theoretical": size, "centre": centre}
+    return {"r50": r50, "r90": r90, "box50": b50, "box90": b90, "theoretical": size, "centre": centre,
+            "theoretical_box": ((box[0], box[1]), (box[2], box[3]))}

@@ -15,6 +15,8 @@ def replacing(output, *inputs):
             raise InputError("refusing to write over the input file", output)
     import tempfile
 
+    if os.path.isdir(output):
+        raise InputError("that is a directory; give the name of a file to write", output)
     directory = os.path.dirname(os.path.abspath(str(output)))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".scnn-tools-", suffix=os.path.splitext(str(output))[1], dir=directory)

@@ -200,3 +200,19 @@ def test_the_analyze_path_imports_no_heavy_module(tmp_path):
             "print(sorted(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [
+    ["analyze", "examples/plain_5.prototxt", "-o", "DIR"],
+    ["generate", "--height", "4", "--width", "4", "--channel", "2", "--output", "DIR"],
+    ["splice", "examples/resnet101.prototxt", "--at", "conv5_5", "-o", "DIR"],
+    ["stack", "conv3", "-o", "DIR"],
+    ["profile", "examples/plain_5.prototxt", "-o", "DIR"],
+    ["erf", "examples/plain_5.prototxt", "conv5", "-o", "DIR"],
+])
+def test_output_naming_a_directory_is_a_clear_error(tmp_path, argv):
+    flag = argv[-2]
+    code, out, err = run_cli(*[str(tmp_path) if a == "DIR" else a for a in argv])
+    assert code == 2 and err == f"scnn-tools: error: {flag} {tmp_path}: that is a directory; give the name of a file " \
+                                "to write\n", err
+    assert list(tmp_path.iterdir()) == []

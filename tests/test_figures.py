@@ -221,3 +221,170 @@ def test_the_profile_marks_where_the_blog_model_ends(tmp_path):
     assert _end(prof.points, "exact") is None
     code, _, err = run_cli("profile", prof.source, "--scale-model", "both", "-o", tmp_path / "p.png")
     assert code == 0 and (tmp_path / "p.png").stat().st_size > 0, err
+
+
+def test_erf_of_a_uniform_chain_is_the_nfold_convolution_of_a_box():
+    for n, k in ((3, 3), (4, 5), (2, 7)):
+        size = 2 * n * k + 9
+        e, centre, _ = erf_of(stack(f"{n}*conv{k}", size), f"conv{n}")
+        line = np.ones(k) / k
+        for _ in range(n - 1):
+            line = np.convolve(line, np.ones(k) / k)
+        expected = np.zeros((size, size))
+        c, r = (size - 1) // 2, n * (k - 1) // 2
+        expected[c - r:c + r + 1, c - r:c + r + 1] = np.outer(line, line)
+        assert centre == (c, c) and np.allclose(e, expected, atol=1e-12), (n, k)
+
+
+class LinearNet:
+    """A random small net as prototxt and, beside it, its linearised forward pass in numpy:
+    convolutions (strides, pads, dilation) as the mean of their taps with zero padding,
+    residual sums, spatial slices put back together by a concat along h or w."""
+
+    def __init__(self, seed):
+        import random
+        self.rng = random.Random(seed)
+        h, w = self.rng.randint(9, 17), self.rng.randint(9, 17)
+        self.lines = [f'input: "data" input_dim: 1 input_dim: 1 input_dim: {h} input_dim: {w}']
+        self.ops = {"data": None}
+        self.sizes = {"data": (h, w)}
+        self.order = ["data"]
+        self.n = 0
+
+    def name(self, prefix):
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def conv(self, bottom, same=False):
+        h, w = self.sizes[bottom]
+        k = [self.rng.choice([1, 2, 3]) for _ in range(2)]
+        s = [1, 1] if same else [self.rng.choice([1, 1, 2]) for _ in range(2)]
+        d = 1 if same else self.rng.choice([1, 1, 2])
+        p = [d * (kk - 1) // 2 if same else self.rng.randint(0, d * (kk - 1)) for kk in k]
+        if same:
+            k = [2 * (kk // 2) + 1 for kk in k]
+            p = [d * (kk - 1) // 2 for kk in k]
+        out = [(n + 2 * pp - d * (kk - 1) - 1) // ss + 1 for n, kk, ss, pp in zip((h, w), k, s, p)]
+        if min(out) < 1:
+            return None
+        top = self.name("c")
+        self.lines.append(f'layer {{ name: "{top}" type: "Convolution" bottom: "{bottom}" top: "{top}" '
+                          f'convolution_param {{ num_output: 1 kernel_h: {k[0]} kernel_w: {k[1]} stride_h: {s[0]} '
+                          f'stride_w: {s[1]} pad_h: {p[0]} pad_w: {p[1]} dilation: {d} }} }}')
+        self.ops[top] = ("conv", bottom, k, s, p, d)
+        self.sizes[top] = tuple(out)
+        self.order.append(top)
+        return top
+
+    def residual(self, bottom):
+        branch = self.conv(bottom, same=True)
+        top = self.name("sum")
+        self.lines.append(f'layer {{ name: "{top}" type: "Eltwise" bottom: "{bottom}" bottom: "{branch}" '
+                          f'top: "{top}" }}')
+        self.ops[top] = ("sum", bottom, branch)
+        self.sizes[top] = self.sizes[bottom]
+        self.order.append(top)
+        return top
+
+    def spatial_concat(self, bottom):
+        axis = self.rng.randint(0, 1)
+        n = self.sizes[bottom][axis]
+        if n < 2:
+            return None
+        cut = self.rng.randint(1, n - 1)
+        a, b = self.name("sa"), self.name("sb")
+        self.lines.append(f'layer {{ name: "{a}" type: "Slice" bottom: "{bottom}" top: "{a}" top: "{b}" '
+                          f'slice_param {{ axis: {axis + 2} slice_point: {cut} }} }}')
+        for x, (lo, hi) in ((a, (0, cut)), (b, (cut, n))):
+            self.ops[x] = ("slice", bottom, axis, lo, hi)
+            size = list(self.sizes[bottom])
+            size[axis] = hi - lo
+            self.sizes[x] = tuple(size)
+        ca, cb = self.conv(a, same=True), self.conv(b, same=True)
+        top = self.name("cat")
+        self.lines.append(f'layer {{ name: "{top}" type: "Concat" bottom: "{ca}" bottom: "{cb}" top: "{top}" '
+                          f'concat_param {{ axis: {axis + 2} }} }}')
+        self.ops[top] = ("concat", axis, ca, cb)
+        self.sizes[top] = self.sizes[bottom]
+        self.order.append(top)
+        return top
+
+    def build(self, steps):
+        for _ in range(steps):
+            op = self.rng.choice([self.conv, self.conv, self.residual, self.spatial_concat])
+            op(self.order[-1])
+        return "\n".join(self.lines) + "\n", self.order[-1]
+
+    def forward(self, blob, x):
+        """The linearised net on a batch of images x (B x H x W)."""
+        op = self.ops[blob]
+        if op is None:
+            return x
+        if op[0] == "sum":
+            return self.forward(op[1], x) + self.forward(op[2], x)
+        if op[0] == "slice":
+            _, bottom, axis, lo, hi = op
+            y = self.forward(bottom, x)
+            return y[:, lo:hi] if axis == 0 else y[:, :, lo:hi]
+        if op[0] == "concat":
+            _, axis, a, b = op
+            return np.concatenate([self.forward(a, x), self.forward(b, x)], axis=axis + 1)
+        _, bottom, k, s, p, d = op
+        y = self.forward(bottom, x)
+        oh, ow = self.sizes[blob]
+        padded = np.zeros((y.shape[0], y.shape[1] + 2 * p[0] + d * k[0], y.shape[2] + 2 * p[1] + d * k[1]))
+        padded[:, p[0]:p[0] + y.shape[1], p[1]:p[1] + y.shape[2]] = y
+        out = np.zeros((y.shape[0], oh, ow))
+        for t0 in range(k[0]):
+            for t1 in range(k[1]):
+                out += padded[:, t0 * d:t0 * d + s[0] * (oh - 1) + 1:s[0], t1 * d:t1 * d + s[1] * (ow - 1) + 1:s[1]]
+        return out / (k[0] * k[1])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_erf_matches_the_dense_jacobian_of_the_linearised_net(seed):
+    net = LinearNet(seed)
+    text, last = net.build(steps=5)
+    e, _, _ = erf_of(text, last)
+    h, w = net.sizes["data"]
+    basis = np.eye(h * w).reshape(h * w, h, w)  # every input pixel at once: the Jacobian's columns
+    out = net.forward(last, basis)
+    oh, ow = net.sizes[last]
+    jacobian = out[:, (oh - 1) // 2, (ow - 1) // 2].reshape(h, w)
+    assert np.allclose(e, jacobian / jacobian.sum(), atol=1e-12), text
+
+
+def test_erf_follows_an_scnn_block():
+    from conftest import ROOT
+    e, centre, box = erf_of((ROOT / "examples/resnet101_SCNN.prototxt").read_text(), "SCNN")
+    assert e.shape == (361, 361) and e.sum() == pytest.approx(1) and (e >= 0).all()
+    # The block passes messages along both axes: its centre feature draws on far more of the image
+    # than conv5_5's does.
+    before, c0, _ = erf_of((ROOT / "examples/resnet101_SCNN.prototxt").read_text(), "conv5_5")
+    assert radii(e, centre)[1] > radii(before, c0)[1]
+
+
+def test_erf_json_and_npy_for_scripts(tmp_path):
+    net = tmp_path / "n.prototxt"
+    net.write_text(stack("3*conv3", 21))
+    code, out, err = run_cli("erf", net, "conv3", "--format", "json", "-o", tmp_path / "e.npy")
+    assert code == 0, err
+    d = json.loads(out)
+    saved = np.load(tmp_path / "e.npy")
+    assert saved.shape == (21, 21) and saved.sum() == pytest.approx(1)
+    # Three 3x3 means: the 1-D weights are (1, 3, 6, 7, 6, 3, 1) / 27 around pixel 10.
+    line = np.array([1, 3, 6, 7, 6, 3, 1]) / 27
+    assert np.allclose(saved[7:14, 7:14], np.outer(line, line))
+    assert d["centre"] == [10, 10] and d["theoretical"] == {"y": [7, 13], "x": [7, 13]}
+    # The smallest squares around the centre holding 50% and 90% of that mass, by brute force.
+    for share, key in ((0.5, "50"), (0.9, "90")):
+        r = next(r for r in range(11) if saved[10 - r:11 + r, 10 - r:11 + r].sum() >= share - 1e-12)
+        assert d["box"][key] == {"y": [10 - r, 10 + r], "x": [10 - r, 10 + r]}
+    assert d["radius"]["50"] <= d["radius"]["90"]
+
+
+def test_erf_refuses_maps_too_large_before_allocating(tmp_path):
+    net = tmp_path / "n.prototxt"
+    net.write_text(stack("conv3", 8))
+    code, _, err = run_cli("erf", net, "conv1", "--input-shape", "1,1,40000,40000")
+    assert code == 2 and "1,600,000,000 numbers" in err and "GiB" in err, err
