@@ -15,6 +15,17 @@ import re
 from .errors import InputError
 
 ITEM = re.compile(r"(?:(\d+)\*)?(conv|pool)(\d+)(?:s(\d+))?(?:d(\d+))?\Z")
+MAX_LAYERS = 1000
+
+
+def _shown(raw):
+    item = raw.strip()
+    return item if len(item) <= 40 else item[:20] + "..." + item[-12:]
+
+
+def _number(digits):
+    """The number, or one far out of range where there are too many digits to be one we take."""
+    return int(digits) if len(digits) <= 9 else 10 ** 9
 
 
 def parse(spec):
@@ -23,25 +34,29 @@ def parse(spec):
     for raw in spec.split(","):
         m = ITEM.match(raw.strip())
         if not m:
-            raise InputError(f"bad stack item {raw.strip()!r}: expected [N*]conv<k>[s<stride>][d<dilation>] "
+            raise InputError(f"bad stack item {_shown(raw)!r}: expected [N*]conv<k>[s<stride>][d<dilation>] "
                              "or [N*]pool<k>[s<stride>], e.g. 4*conv3, pool2, conv3d2, conv7s2")
         repeat, op, kernel, stride, dilation = m.groups()
-        kernel = int(kernel)
-        stride = int(stride) if stride else (kernel if op == "pool" else 1)
-        dilation = int(dilation) if dilation else 1
+        kernel = _number(kernel)
+        stride = _number(stride) if stride else (kernel if op == "pool" else 1)
+        dilation = _number(dilation) if dilation else 1
         if op == "pool" and dilation != 1:
-            raise InputError(f"bad stack item {raw.strip()!r}: a pooling has no dilation")
+            raise InputError(f"bad stack item {_shown(raw)!r}: a pooling has no dilation")
         if not 1 <= kernel <= 99 or not 1 <= stride <= 99 or not 1 <= dilation <= 99:
-            raise InputError(f"bad stack item {raw.strip()!r}: kernel, stride and dilation go from 1 to 99")
-        for _ in range(int(repeat) if repeat else 1):
+            raise InputError(f"bad stack item {_shown(raw)!r}: kernel, stride and dilation go from 1 to 99")
+        times = 1 if not repeat else int(repeat) if len(repeat) <= 9 else None  # (counted before anything is built)
+        if times is None or times < 1 or len(layers) + times > MAX_LAYERS:
+            total = f"{len(layers) + times:,}" if times is not None else f"more than {MAX_LAYERS:,}"
+            raise InputError(f"a stack has 1 to {MAX_LAYERS:,} layers: {_shown(raw)!r} would make {total}")
+        for _ in range(times):
             count[op] += 1
             name = f"{op}{count[op]}"
             pad = dilation * (kernel - 1) // 2 if op == "conv" else 0
             layers.append({"op": op, "name": name, "bottom": bottom, "kernel": kernel, "stride": stride,
                            "dilation": dilation, "pad": pad})
             bottom = name
-    if not 1 <= len(layers) <= 1000:
-        raise InputError(f"a stack has 1 to 1000 layers (got {len(layers)})")
+    if not layers:
+        raise InputError(f"a stack has 1 to {MAX_LAYERS} layers (got none)")
     return layers
 
 

@@ -216,3 +216,11 @@ def test_output_naming_a_directory_is_a_clear_error(tmp_path, argv):
     assert code == 2 and err == f"scnn-tools: error: {flag} {tmp_path}: that is a directory; give the name of a file " \
                                 "to write\n", err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spec", ["99999999999999999999*conv3", "100000000*conv3", "0*conv3", "999*conv3,2*pool2",
+                                  "9" * 5000 + "*conv3", "conv" + "9" * 5000, "conv3s" + "9" * 5000])
+def test_stack_limits_are_checked_before_building(spec):
+    code, out, err = run_cli("stack", spec)
+    assert code == 2 and out == "" and err.startswith("scnn-tools: error: ") and err.count("\n") == 1, err
+    assert len(err) < 300
