@@ -16,7 +16,8 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise InputError("figures need matplotlib: install it with pip install 'scnn-tools[plot]'") from None
+        raise InputError("figures need matplotlib, a dependency of scnn-tools that is missing here: "
+                         "reinstall scnn-tools (pip install scnn-tools)") from None
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "scnn-tools"  # stable ids in SVG files
     import matplotlib.pyplot as plt

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-np = pytest.importorskip("numpy", reason="numpy (a plot extra) computes effective receptive fields")
+import numpy as np
 
 from scnn_tools.analysis import Analysis
 from scnn_tools.backbone import backbone
@@ -162,7 +162,6 @@ def png_size(path):
 
 @pytest.mark.parametrize("ext", ["png", "svg", "pdf"])
 def test_figures_are_valid_files(tmp_path, ext):
-    pytest.importorskip("matplotlib")
     net = tmp_path / "net.prototxt"
     net.write_text(stack("4*conv3,pool2,4*conv3d2", 64))
     objects = tmp_path / "o.csv"

@@ -20,3 +20,7 @@ def test_the_wheel_carries_templates_and_the_command(tmp_path):
     assert "scnn-tools = scnn_tools.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Requires-Dist: protobuf" in metadata and "Requires-Dist: Jinja2" in metadata
+    # The figure libraries are regular dependencies: whoever installs scnn-tools can draw.
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    assert any("numpy" in r and "extra" not in r for r in requires), requires
+    assert any("matplotlib" in r and "extra" not in r for r in requires), requires
