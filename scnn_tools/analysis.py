@@ -143,6 +143,8 @@ def per_image(analysis, value, items):
     if value is None or items is None:
         return None if value else value  # (nothing per item is nothing per image, whatever the count)
     images = analysis.shapes.blobs[analysis.image][0]
+    if not images:
+        return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
     total, rest = divmod(value * items, images)
     return total if not rest else value * items / images
 

@@ -25,7 +25,7 @@ reads anything for top positions u..v (between edges).
 from math import gcd
 
 from .errors import warning
-from .runs import Runs, compose, from_affine, value
+from .runs import Runs, compose, from_affine, hull, monotone, translated, value
 
 
 # ------------------------------------------------------------ interval sets
@@ -342,6 +342,15 @@ def combine(deps, lo, hi):
         parts = [m.affine(f.base, f.jump) for f, m in deps]
         if len({j for _, j in parts}) == 1:
             return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
+    if len(deps) == 1 and isinstance(deps[0][0], Runs) and isinstance(deps[0][1], Window) and deps[0][1].k == 1 \
+            and deps[0][1].s == 1:
+        return translated(deps[0][0], -deps[0][1].p, lo, hi, glob, aligned, centre)  # a crop, a slice, a 1x1
+    if len(deps) == 1 and isinstance(deps[0][1], Window) and deps[0][1].k > 1 and deps[0][1].s > 0:
+        field, m = deps[0]
+        span = m.span(lo, hi)
+        if isinstance(field, Runs) and monotone(field, span[0], span[1], m.d):
+            last = Window(m.s, m.p - (m.k - 1) * m.d, 1)
+            return _simple(hull(field, Window(m.s, m.p, 1), last, lo, hi, glob, aligned, centre))
     return _simple(compose([(_runs(f), m) for f, m in deps], lo, hi, glob, aligned, centre))
 
 

@@ -112,23 +112,128 @@ def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
     return Runs(runs, glob, aligned, centre)
 
 
-def _lines(runs, last_end):
-    """Periodic runs holding few positions per phase, as their positions, for merged() to join into lines.
+def translated(field, offset, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs of top o = bottom o + offset (a crop, a slice), over lo..hi; runs outside are dropped."""
+    runs = []
+    for k, (start, t, phases) in enumerate(field.runs):
+        end = field.end(k)
+        if (end is not None and end - offset < lo) or (start is not None and start - offset > hi):
+            continue
+        new = []
+        for r in range(t):  # top phase r, q reads bottom phase (r + offset) % t at q + (r + offset) // t
+            dq, r0 = divmod(r + offset, t)
+            f = phases[r0]
+            new.append(None if f is None else tuple((a0 + a1 * dq, a1, b0 + b1 * dq, b1) for a0, a1, b0, b1 in f))
+        runs.append((None if start is None else start - offset, t, tuple(new)))
+    runs[0] = (None,) + runs[0][1:]
+    return Runs(runs, glob, aligned, centre)
 
-    A run of period T costs T formulas in every layer that reads it; where a
-    staircase of a few steps (what Interp leaves next to a path growing at
-    another rate) is cheaper as a few lines of period 1, it becomes that.
+
+def hull(field, first, last, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs whose set at o is [low end of `first`'s tap, high end of `last`'s], exact over lo..hi.
+
+    A window over a field of single intervals whose ends never decrease and
+    whose taps overlap reads one interval, from its first tap's low end to its
+    last tap's high end (fields.combine checks that): two taps instead of k,
+    which is what keeps SCNN's long chains of 1x9 kernels linear.
+    """
+    a, b = (translated(field, -m.p, lo, hi) if m.s == 1 else compose([(field, m)], lo, hi) for m in (first, last))
+    cuts = sorted({c for c in a.bounds + b.bounds if lo < c <= hi})
+    runs = []
+    for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
+        ra, rb = a.runs[a.run_of(u)], b.runs[b.run_of(u)]
+        t = lcm(ra[1], rb[1])
+        if t > v - u + 1:  # fewer positions than phases: each on its own, merged() joins them
+            runs.extend((o, 1, (((a.at(o)[0][0], 0, b.at(o)[-1][1], 0),),)) for o in range(u, v + 1))
+            continue
+        pa, pb = _reperiod(ra, t)[2], _reperiod(rb, t)[2]
+        runs.append((u, t, tuple(None if fa is None or fb is None else ((fa[0][0], fa[0][1], fb[-1][2], fb[-1][3]),)
+                                 for fa, fb in zip(pa, pb))))
+    runs = merged(runs, hi)
+    runs[0] = (None,) + runs[0][1:]
+    return Runs(runs, glob, aligned, centre)
+
+
+def monotone(field, lo, hi, d):
+    """Every set over lo..hi is one interval, neither end ever decreases, and sets d apart overlap or touch."""
+    def ends(o):
+        s = field.at(o)
+        return s[0][0], s[-1][1], len(s)
+
+    for k, (start, t, phases) in enumerate(field.runs):
+        a = lo if start is None else max(lo, start)
+        end = field.end(k)
+        b = hi if end is None else min(hi, end)
+        if a > b:
+            continue
+        if any(f is not None and len(f) != 1 for f in phases):
+            return False
+        # Pairs (o, o + j) inside the run: the difference of two linear formulas, checked at its ends.
+        for j, ok in ((1, lambda x0, y0, x1, y1: x1 >= x0 and y1 >= y0), (d, lambda x0, y0, x1, y1: x1 <= y0 + 1)):
+            for r in range(t):
+                qa, qb = -((r - a) // t), (b - j - r) // t
+                if qa > qb:
+                    continue
+                (a0, a1, b0, b1), = phases[r]
+                r2, dq = (r + j) % t, (r + j) // t
+                (c0, c1, d0, d1), = phases[r2]
+                for q in (qa, qb):
+                    if not ok(a0 + a1 * q, b0 + b1 * q, c0 + c1 * (q + dq), d0 + d1 * (q + dq)):
+                        return False
+        # Pairs across the boundary into the next run: few, checked one by one.
+        if end is not None and end < hi:
+            for o in range(max(a, end - d + 1), end + 1):
+                x = ends(o)
+                for j in {1, d}:
+                    if o + j <= hi:
+                        y = ends(o + j)
+                        if y[2] != 1 or (j == 1 and (y[0] < x[0] or y[1] < x[1])) or (j == d and y[0] > x[1] + 1):
+                            return False
+    return True
+
+
+def _lines(runs, last_end):
+    """Periodic runs that are cheaper as lines of period 1, as those lines.
+
+    A run of period T costs T formulas in every layer that reads it; where
+    its positions form fewer than T/2 lines (the staircase Interp leaves next
+    to a path growing at another rate), they replace it. The scan stops as
+    soon as that many lines are found, and skips runs longer than 16 periods,
+    so a truly periodic run costs little.
     """
     out = []
     for k, (start, t, phases) in enumerate(runs):
         end = last_end if k + 1 == len(runs) else runs[k + 1][0] - 1
-        if t == 1 or end - start + 1 > 4 * t:
-            out.append((start, t, phases))
-            continue
-        points = [(o, 1, (tuple((a, 0, b, 0) for a, b in value(phases[o % t], o // t)),))
-                  for o in range(start, end + 1)]
-        joined = merged(points, end)
-        out.extend(joined if len(joined) * 2 <= t else [(start, t, phases)])
+        # (Long runs of a short period are what deconvolutions leave: truly periodic, not worth a scan.)
+        lines = None if t == 1 or end - start + 1 > 16 * t else _fit_lines(start, end, t, phases, t // 2)
+        out.extend(lines or [(start, t, phases)])
+    return out
+
+
+def _fit_lines(start, end, t, phases, limit):
+    """The positions start..end as at most `limit` runs of period 1, or None."""
+    lines = []
+    o0 = prev = slopes = None
+    for o in range(start, end + 1):
+        f = phases[o % t]
+        q = o // t
+        cur = tuple(x for a0, a1, b0, b1 in f for x in (a0 + a1 * q, b0 + b1 * q))
+        if prev is not None and len(cur) == len(prev):
+            step = tuple(c - p for c, p in zip(cur, prev))
+            if slopes is None or step == slopes:
+                slopes, prev = step, cur
+                continue
+        if prev is not None:
+            lines.append((o0, first, slopes))
+            if len(lines) >= limit:
+                return None
+        o0, first, prev, slopes = o, cur, cur, None
+    lines.append((o0, first, slopes))
+    out = []
+    for o0, first, slopes in lines:
+        slopes = slopes or (0,) * len(first)
+        out.append((o0, 1, (tuple((first[i] - slopes[i] * o0, slopes[i], first[i + 1] - slopes[i + 1] * o0,
+                                   slopes[i + 1]) for i in range(0, len(first), 2)),)))
     return out
 
 

@@ -85,6 +85,9 @@ def infer(graph, image_shape=None, named=None, require_image=False):
     for node in graph.nodes:
         kind = node.kind
         if node.is_source:
+            if not node.tops:
+                raise InputError(f"layer '{node.name}' ({node.type}) has no top, and a layer that brings data in "
+                                 "needs at least one (Caffe: MinTopBlobs)", path, node.line, layer=node.name)
             first = given(node.tops[0])
             if kind is not None and kind.is_source:
                 tops = kind.declared_shapes(node.param, None)
