@@ -13,6 +13,8 @@
    spliced at its 500x500 score map; PSPNet-101 cityscapes 713 spliced at conv5_4
    (90x90), analyzed; a bare 1000x1000x16 block, analyzed; an HED-style edge
    detector (deconvolutions and crops at 500x500) spliced at its fused sides.
+6. Fuzzing (tests/fuzz.py) for --fuzz-seconds (default 180): damaged corpus files through
+   info, analyze, query and splice; every wrong answer is printed.
 
 Prints the numbers the README quotes. Best of N runs: the machine's other work
 only ever adds time.
@@ -143,6 +145,7 @@ def in_process(text, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--fuzz-seconds", type=float, default=180, help="0 to skip the fuzzing")
     args = parser.parse_args()
     if not RESNET.is_file():
         sys.exit(f"benchmark: {RESNET} is missing")
@@ -208,6 +211,26 @@ def main():
     p2, t2 = in_process(large, 3)
     print(f"chain of 1,000 layers: {t1 * 1000:.0f} ms (reading {p1 * 1000:.0f} ms); "
           f"10,000 layers: {t2 * 1000:.0f} ms (reading {p2 * 1000:.0f} ms)  ->  ratio {t2 / t1:.1f} (target <= ~10)")
+    if args.fuzz_seconds > 0:
+        fuzzing(args.fuzz_seconds)
+
+
+def fuzzing(seconds):
+    sys.path.insert(0, str(ROOT / "tests"))
+    import fuzz
+    files = [p for p in CORPUS.rglob("*.prototxt") if p.stat().st_size < 60_000]
+    start, seed, cases, wrong = time.perf_counter(), 10_000, 0, 0
+    with tempfile.TemporaryDirectory() as tmp:
+        while time.perf_counter() - start < seconds:
+            for argv, code, err, text in fuzz.failures(files, Path(tmp), seed, 5):
+                wrong += 1
+                kept = Path(tempfile.gettempdir()) / f"scnn-tools-fuzz-{seed}-{wrong}.prototxt"
+                kept.write_text(text, encoding="utf-8", errors="surrogateescape")
+                print(f"fuzz: {argv[0]} exit {code}: {err.strip()[-200:]} ({kept})")
+            seed += 1
+            cases += 5
+    print(f"fuzzing: {cases} damaged files x 5 commands in {time.perf_counter() - start:.0f} s, "
+          f"{wrong} wrong answers")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ NUMBERS = ["0", "-1", "1", "2", "3", "7", "2147483647", "2147483648", "429496729
 TYPES = ["Convolution", "Pooling", "Deconvolution", "Concat", "Slice", "Eltwise", "Crop", "Interp", "InnerProduct",
          "Reshape", "Flatten", "Softmax", "ReLU", "BatchNorm", "Python", "Input", "Data", "Split", "Silence",
          "NoSuchType", "CONVOLUTION", "conv"]
-HANG_SECONDS = 20
+HANG_SECONDS = 60  # far beyond any real run: SCNN spliced at 473x473 after an Interp takes 24 s
 
 
 def _layers(text):

@@ -59,3 +59,13 @@ def test_any_input_shape_gets_a_result_or_a_clear_error(seed):
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
             code = main(["analyze", str(path), "--input-shape", shape, "--format", "json"])
         assert code in (0, 2), (path.name, shape, err.getvalue())
+
+
+@needs_shared
+@pytest.mark.parametrize("seed", range(5))
+def test_fuzzed_corpus_files_are_analyzed_or_refused(tmp_path, seed):
+    """Bytes, tokens and layers damaged (tests/fuzz.py) through info, analyze, query and splice: exit 0 or
+    one clear error line with exit 2, never an internal fault, never a hang. benchmark.py runs minutes of it."""
+    import fuzz
+    wrong = list(fuzz.failures(SMALL, tmp_path, seed, cases=20))
+    assert not wrong, [(argv[0], code, err) for argv, code, err, _ in wrong[:3]]
