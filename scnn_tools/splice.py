@@ -25,25 +25,40 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
     if netfile.format != "V2":
         raise InputError(f"splice edits V2 files (layer {{ }} blocks); this one is {netfile.format}: "
                          "upgrade it to V2 first (Caffe's upgrade_net_proto_text)", netfile.source)
-    analysis = Analysis(netfile, phase, image_shape, named, stages)
-    graph, shapes = analysis.graph, analysis.shapes.blobs
-    blob = graph.blob(at)
-    if blob is None:
-        raise InputError(f"the host has no blob '{at}'", netfile.source)
-    shape = shapes[blob.id]
-    if shape is None or len(shape) != 4 or None in shape:
-        raise InputError(f"blob '{at}' has shape {fmt_shape(shape)}: an SCNN block needs an N x C x H x W map",
+    phases = _phases(netfile, phase, named, stages)
+    analyses = {p: _analysis(netfile, p, phases, image_shape, named, stages) for p in phases}
+    analysis = analyses[phase]
+    graph = analysis.graph
+    present = {p: a for p, a in analyses.items() if a.graph.blob(at) is not None}
+    if phase not in present:
+        raise InputError(f"the host has no blob '{at}'" + (f" in phase {phase}" if len(phases) > 1 else ""),
                          netfile.source)
-    if blob.producer is None or netfile.layer_spans[graph.nodes[blob.producer].source_index] is None:
-        raise InputError(f"blob '{at}' is an input of the net, not written by a layer of the file: "
-                         "there is no place in the text to put the block after", netfile.source)
-    writer = graph.nodes[blob.producer]
+    shapes = {p: a.shapes.blobs[a.graph.blob(at).id] for p, a in present.items()}
+    for p, shape in shapes.items():
+        if shape is None or len(shape) != 4 or None in shape:
+            raise InputError(f"blob '{at}' has shape {fmt_shape(shape)}" + (f" in phase {p}" if len(phases) > 1
+                             else "") + ": an SCNN block needs an N x C x H x W map", netfile.source)
+    if len({tuple(s[1:]) for s in shapes.values()}) > 1:
+        both = " and ".join(f"{fmt_shape(s)} in {p}" for p, s in shapes.items())
+        raise InputError(f"blob '{at}' is {both}: one block cannot fit both phases", netfile.source)
+    writers = {}
+    for p, a in present.items():
+        blob = a.graph.blob(at)
+        if blob.producer is None or netfile.layer_spans[a.graph.nodes[blob.producer].source_index] is None:
+            raise InputError(f"blob '{at}' is an input of the net, not written by a layer of the file: "
+                             "there is no place in the text to put the block after", netfile.source)
+        writers[p] = a.graph.nodes[blob.producer]
+    # After the last writer in every phase: a phase's own in-place layers (its BatchNorm) stay before.
+    writer = max(writers.values(), key=lambda n: n.source_index)
+    for p, a in present.items():
+        _refuse_readers_between(a.graph, at, writers[p].source_index, writer.source_index, p, netfile)
     insert_at = netfile.layer_spans[writer.source_index][1]
+    shape = shapes[phase]
     _, channels, height, width = shape
 
     pieces, bottom, notes = [], at, []
     if reduce_to is not None:
-        reduction, bottom = _reduction(graph, blob, at, reduce_to, prefix, netfile.source)
+        reduction, bottom = _reduction(graph, graph.blob(at), at, reduce_to, prefix, netfile.source)
         pieces.append(reduction)
         notes.append(f"reduced {channels} -> {reduce_to} channels first")
         channels = reduce_to
@@ -51,20 +66,57 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
     pieces.append(generate(spec))
     block = "".join(pieces)
 
-    _refuse_collisions(graph, read_text(block, "<block>").net, bottom, netfile.source)
+    for a in analyses.values():
+        _refuse_collisions(a.graph, read_text(block, "<block>").net, bottom, netfile.source)
     edits = _rewire(netfile, writer.source_index, at, spec.top)
     text = netfile.text
     for start, end, new in sorted(edits + [(insert_at, insert_at, "\n" + block.rstrip("\n"))], reverse=True):
         text = text[:start] + new + text[end:]
 
-    spliced = Analysis(read_text(text, f"{netfile.source} (spliced)"), phase, image_shape, named, stages)
-    out = spliced.graph.blob(spec.top)
-    expected = [shape[0], channels, height, width]
-    if out is None or spliced.shapes.blobs[out.id] != expected:  # pragma: no cover - a fault of ours
-        raise AssertionError(f"the spliced block's output is not {expected}")
+    spliced_file = read_text(text, f"{netfile.source} (spliced)")
+    for p in present:  # the result must build and analyze in every phase the host has
+        spliced = Analysis(spliced_file, p, image_shape, named, stages)
+        out = spliced.graph.blob(spec.top)
+        expected = [shapes[p][0], channels, height, width]
+        if out is None or spliced.shapes.blobs[out.id] != expected:  # pragma: no cover - a fault of ours
+            raise AssertionError(f"the spliced block's output is not {expected} in phase {p}")
+    if len(present) > 1:
+        notes.append("checked in phases " + " and ".join(sorted(present)))
     summary = (f"spliced after '{writer.name}' (line {writer.line}): {spec.summary()}; "
                f"{len(edits)} bottom(s) rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
     return text, summary
+
+
+def _phases(netfile, phase, named, stages):
+    """The phases whose nets differ: `phase` first, the other one too where its layers are not the same."""
+    from .graph import build
+
+    other = "TRAIN" if phase == "TEST" else "TEST"
+    try:
+        graphs = [build(netfile, p, free_inputs=dict(named or {}), stages=stages) for p in (phase, other)]
+    except InputError:
+        return [phase]  # (the other phase's net does not build: the analysis of `phase` says what it can)
+    same = [n.source_index for n in graphs[0].nodes] == [n.source_index for n in graphs[1].nodes]
+    return [phase] if same else [phase, other]
+
+
+def _analysis(netfile, p, phases, image_shape, named, stages):
+    try:
+        return Analysis(netfile, p, image_shape, named, stages)
+    except InputError as exc:
+        if p == phases[0]:
+            raise
+        raise InputError(f"in phase {p} (the file has layers per phase, and the block must fit both): "
+                         f"{exc.message}", exc.path, exc.line, exc.col, exc.layer) from None
+
+
+def _refuse_readers_between(graph, at, last_writer, insert_after, phase, netfile):
+    """A layer that reads the blob after this phase's last writer but before the block cannot be rewired."""
+    for node in graph.nodes:
+        if last_writer < node.source_index <= insert_after and at in node.param.bottom:
+            raise InputError(f"layer '{node.name}' reads '{at}' in phase {phase} before the block's place (after "
+                             f"the last layer that writes it in the other phase): move it after that layer",
+                             netfile.source, node.line, layer=node.name)
 
 
 def _rewire(netfile, writer_index, name, new_name):
@@ -73,7 +125,7 @@ def _rewire(netfile, writer_index, name, new_name):
     text = netfile.text
     for index in range(writer_index + 1, len(netfile.net.layer)):
         layer = netfile.net.layer[index]
-        if name in layer.top and name not in layer.bottom:
+        if name in layer.top:  # (in place or not: in no phase may it be written after the block)
             raise InputError(f"layer '{layer.name}' writes '{name}' again after the block's place; "
                              "splice at a blob written once", netfile.source, netfile.layer_lines[index])
         if name not in layer.bottom:

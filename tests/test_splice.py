@@ -100,3 +100,66 @@ def test_backbone_refusals():
         backbone(101, 360)
     with pytest.raises(InputError, match="--depth must be one of 50, 101, 152"):
         backbone(34, 361)
+
+
+# ------------------------------------------------------------- phases
+def phase_host(train_size=32, test_size=32):
+    def data(size, phase):
+        return (f'layer {{ name: "data_{phase.lower()}" type: "Input" top: "data" '
+                f'input_param {{ shape {{ dim: {2 if phase == "TRAIN" else 1} dim: 3 dim: {size} dim: {size} }} }} '
+                f'include {{ phase: {phase} }} }}\n')
+    return (data(train_size, "TRAIN") + data(test_size, "TEST") +
+            'layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" '
+            'convolution_param { num_output: 8 kernel_size: 3 pad: 1 weight_filler { type: "msra" } } }\n'
+            'layer { name: "conv2" type: "Convolution" bottom: "conv1" top: "conv2" '
+            'convolution_param { num_output: 16 kernel_size: 3 pad: 1 weight_filler { type: "msra" } } }\n'
+            'layer { name: "bn_train" type: "BatchNorm" bottom: "conv2" top: "conv2" '
+            'batch_norm_param { use_global_stats: false } include { phase: TRAIN } }\n'
+            'layer { name: "bn_test" type: "BatchNorm" bottom: "conv2" top: "conv2" '
+            'batch_norm_param { use_global_stats: true } include { phase: TEST } }\n'
+            'layer { name: "score" type: "Convolution" bottom: "conv2" top: "score" '
+            'convolution_param { num_output: 5 kernel_size: 1 } }\n'
+            'layer { name: "prob" type: "Softmax" bottom: "score" top: "prob" include { phase: TEST } }\n')
+
+
+def swapped(text):
+    """The TRAIN net for a Caffe asked for TEST: every phase rule turned round, by text alone."""
+    return text.replace("phase: TRAIN", "phase: @").replace("phase: TEST", "phase: TRAIN").replace("phase: @",
+                                                                                                   "phase: TEST")
+
+
+@pytest.mark.parametrize("phase", ["TRAIN", "TEST"])
+def test_splice_into_a_net_with_phases_fits_every_phase(tmp_path, phase):
+    host = tmp_path / "bn.prototxt"
+    host.write_text(phase_host())
+    text, summary = splice(host, "conv2", phase=phase)
+    # After the last writer in any phase (bn_test), whichever phase was asked for; bn_test untouched.
+    assert text.index('bottom: "conv2"\n', text.index('name: "bn_test"')) < text.index('top: "SCNN"')
+    assert 'name: "bn_test" type: "BatchNorm" bottom: "conv2" top: "conv2"' in text
+    assert 'name: "score" type: "Convolution" bottom: "SCNN"' in text
+    assert "checked in phases TEST and TRAIN" in summary
+    for p, batch in (("TRAIN", 2), ("TEST", 1)):
+        analysis = Analysis(read_text(text), p)
+        assert analysis.shapes.blobs[analysis.graph.blob("SCNN").id] == [batch, 16, 32, 32], p
+        score = next(n for n in analysis.graph.nodes if n.name == "score")
+        assert analysis.graph.blobs[score.bottoms[0]].name == "SCNN", p
+
+
+def test_splice_into_phases_builds_in_real_caffe(tmp_path):
+    import realcaffe
+    if not realcaffe.available():
+        pytest.skip("real Caffe (bvlc) is not built: run ../shared/tools/caffe/build.sh")
+    host = tmp_path / "bn.prototxt"
+    host.write_text(phase_host())
+    text, _ = splice(host, "conv2", phase="TRAIN")
+    for net, batch in ((text, 1), (swapped(text), 2)):
+        result = realcaffe.shapes(net)
+        assert result["load_ok"], result["error"]
+        assert result["blobs"]["SCNN"] == [batch, 16, 32, 32] and result["blobs"]["score"] == [batch, 5, 32, 32]
+
+
+def test_phases_that_disagree_on_the_map_are_refused(tmp_path):
+    host = tmp_path / "bn.prototxt"
+    host.write_text(phase_host(train_size=32, test_size=48))
+    with pytest.raises(InputError, match=r"blob 'conv2' is \(1, 16, 48, 48\) in TEST and \(2, 16, 32, 32\) in TRAIN"):
+        splice(host, "conv2")
