@@ -372,10 +372,12 @@ def _stack(args):
 def _splice(args):
     from .splice import splice
 
-    text, summary = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
-                           args.input_shape, dict(args.input), args.stage)
+    text, summary, warnings = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
+                                     args.input_shape, dict(args.input), args.stage)
     emit(text, args.output, args.host)
     print(summary, file=sys.stderr if not args.output or args.output == "-" else sys.stdout)
+    for w in warnings:
+        print(f"{PROG}: warning: {w}", file=sys.stderr)
 
 
 def _generate(args):

@@ -56,11 +56,12 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
     shape = shapes[phase]
     _, channels, height, width = shape
 
-    pieces, bottom, notes = [], at, []
+    pieces, bottom, notes, warnings = [], at, [], []
     if reduce_to is not None:
-        reduction, bottom = _reduction(graph, graph.blob(at), at, reduce_to, prefix, netfile.source)
+        reduction, bottom, said = _reduction(graph, graph.blob(at), at, reduce_to, prefix, netfile.source)
         pieces.append(reduction)
         notes.append(f"reduced {channels} -> {reduce_to} channels first")
+        notes += said
         channels = reduce_to
     spec = Spec(height, width, channels, kernel_width, bottom, prefix)
     pieces.append(generate(spec))
@@ -75,16 +76,44 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
 
     spliced_file = read_text(text, f"{netfile.source} (spliced)")
     for p in present:  # the result must build and analyze in every phase the host has
-        spliced = Analysis(spliced_file, p, image_shape, named, stages)
+        try:
+            spliced = Analysis(spliced_file, p, image_shape, named, stages)
+        except InputError as exc:
+            if reduce_to is None:
+                raise  # pragma: no cover - the block keeps the map's shape: a fault of ours
+            raise InputError(f"with --reduce-to {reduce_to} the net no longer builds: {exc.message} (the layers "
+                             f"after '{at}' expect {shape[1]} channels); splice without --reduce-to or at another blob",
+                             netfile.source, layer=exc.layer) from None
         out = spliced.graph.blob(spec.top)
         expected = [shapes[p][0], channels, height, width]
         if out is None or spliced.shapes.blobs[out.id] != expected:  # pragma: no cover - a fault of ours
             raise AssertionError(f"the spliced block's output is not {expected} in phase {p}")
+        if p == phase:
+            warnings += _changed_parameters(analyses[p], spliced)
     if len(present) > 1:
         notes.append("checked in phases " + " and ".join(sorted(present)))
     summary = (f"spliced after '{writer.name}' (line {writer.line}): {spec.summary()}; "
                f"{len(edits)} bottom(s) rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
-    return text, summary
+    return text, summary, warnings
+
+
+def _changed_parameters(host, spliced):
+    """Warnings naming every host layer whose parameter shapes the splice changed (its weights will not load)."""
+    def shapes(analysis):
+        out = {}
+        for node in analysis.graph.nodes:
+            ctx = analysis.shapes.contexts.get(node.index)
+            if node.kind is not None and ctx is not None and not node.is_source:
+                out[node.name] = [tuple(b) if b is not None else None for b in node.kind.params(ctx)]
+        return out
+
+    before, after = shapes(host), shapes(spliced)
+    return [f"layer '{name}' now has parameters {_shapes(after[name])}, not {_shapes(old)}: its pretrained "
+            "weights will not load" for name, old in before.items() if name in after and after[name] != old]
+
+
+def _shapes(blobs):
+    return ", ".join("x".join(map(str, b)) if b is not None else "?" for b in blobs) or "none"
 
 
 def _phases(netfile, phase, named, stages):
@@ -182,18 +211,21 @@ def _reduction(graph, blob, at, channels, prefix, path):
     first, after = chain[0], chain[1:]
     name = f"{prefix}SCNN_reduce"
     conv = caffe_pb2.LayerParameter(name=name, type="Convolution", bottom=[at], top=[name])
+    families = [node.kind.family if node.kind is not None else None for node in after]
+    # A bias where the host's convolution has one, or where no normalisation follows to provide it.
+    bias = "normalisation" not in families
     if first.kind is not None and first.kind.family == "convolution":
         for spec in first.param.param:  # learning rates as the host's, never its shared names
             conv.param.add(lr_mult=spec.lr_mult, decay_mult=spec.decay_mult)
-        host = first.param.convolution_param
-        conv.convolution_param.bias_term = host.bias_term
-        if host.HasField("weight_filler"):
-            conv.convolution_param.weight_filler.CopyFrom(host.weight_filler)
-        if host.HasField("bias_filler") and host.bias_term:
-            conv.convolution_param.bias_filler.CopyFrom(host.bias_filler)
+        bias = first.param.convolution_param.bias_term
     conv.convolution_param.num_output = channels
     conv.convolution_param.kernel_size.append(1)
-    layers = [conv]
+    conv.convolution_param.bias_term = bias
+    # Caffe's default filler is constant 0: a reduction followed by a ReLU would never train.
+    conv.convolution_param.weight_filler.type = "msra"
+    if bias:
+        conv.convolution_param.bias_filler.type = "constant"
+    layers, notes = [conv], []
     for node in after:
         if node.kind is not None and node.kind.family == "regularisation":
             continue  # the host's regularisation (Dropout), not its convention
@@ -207,8 +239,11 @@ def _reduction(graph, blob, at, channels, prefix, path):
         for spec in copy.param:
             spec.ClearField("name")
         layers.append(copy)
+    if "activation" not in families:
+        layers.append(caffe_pb2.LayerParameter(name=f"{name}/relu", type="ReLU", bottom=[name], top=[name]))
+        notes.append(f"added a ReLU after the reduction: the host has no activation after '{at}' to copy")
     text = "".join("layer {\n" + _indent(text_format.MessageToString(layer)) + "}\n" for layer in layers)
-    return text, name
+    return text, name, notes
 
 
 def _indent(text):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not HOST.is_file(), reason="../shared/reference/
 
 
 def test_splicing_the_original_host_gives_the_original_result():
-    text, summary = splice(HOST, "conv5_5")
+    text, summary, _ = splice(HOST, "conv5_5")
     assert read_text(text).net == read_net(REFERENCE / "scnn/resnet101_SCNN.prototxt").net
     assert "after 'conv5_5/relu'" in summary and "1 bottom(s) rewired" in summary
 
@@ -35,7 +35,7 @@ def test_everything_else_in_the_host_stays_byte_for_byte():
 
 
 def test_reduce_to_follows_the_hosts_convention():
-    text, summary = splice(HOST, "conv5_5", reduce_to=32, prefix="lane_")
+    text, summary, _ = splice(HOST, "conv5_5", reduce_to=32, prefix="lane_")
     analysis = Analysis(read_text(text))
     by_name = {n.name: n for n in analysis.graph.nodes}
     assert [by_name[n].type for n in ("lane_SCNN_reduce", "lane_SCNN_reduce/bn", "lane_SCNN_reduce/relu")] == \
@@ -44,13 +44,41 @@ def test_reduce_to_follows_the_hosts_convention():
     assert analysis.shapes.blobs[analysis.graph.blob("lane_SCNN").id] == [1, 32, 46, 46]
     assert list(by_name["conv6"].param.bottom) == ["lane_SCNN"]
     assert "reduced 128 -> 32 channels first" in summary
+    # It trains: an explicit filler (Caffe's default is constant 0, dead after the ReLU), and no bias
+    # of its own where the host's convolution has none (PSPNet: BN after it).
+    conv = by_name["lane_SCNN_reduce"].param.convolution_param
+    assert conv.weight_filler.type == "msra" and not conv.bias_term
+
+
+def test_reduce_to_adds_an_activation_where_the_host_has_none():
+    text, summary, _ = splice(CORPUS / "TimoSaemann__ENet/prototxts/enet_deploy_final.prototxt", "prelu5_1_4",
+                              reduce_to=8)
+    analysis = Analysis(read_text(text))
+    by_name = {n.name: n for n in analysis.graph.nodes}
+    assert by_name["SCNN_reduce/relu"].type == "ReLU" and "added a ReLU" in summary
+    conv = by_name["SCNN_reduce"].param.convolution_param
+    assert conv.weight_filler.type == "msra" and conv.bias_term and conv.bias_filler.type == "constant"
+
+
+def test_reduce_to_names_every_layer_whose_weights_change():
+    host = CORPUS / "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/test.prototxt"
+    _, _, warnings = splice(host, "conv5_3", reduce_to=128)
+    # fc6 reads 128 x 7 x 7 pooled features instead of 512 x 7 x 7; the RPN's 3x3 reads 128 channels.
+    assert any("'fc6' now has parameters 4096x6272, 4096, not 4096x25088, 4096" in w for w in warnings), warnings
+    assert any("'rpn_conv/3x3' now has parameters 512x128x3x3" in w for w in warnings), warnings
+    assert len(warnings) == 2
+
+
+def test_reduce_to_that_breaks_a_residual_sum_is_refused():
+    with pytest.raises(InputError, match=r"with --reduce-to 8 the net no longer builds: layer 'eltwise5_1_4'"):
+        splice(CORPUS / "TimoSaemann__ENet/prototxts/enet_deploy_final.prototxt", "eltwise5_0_4", reduce_to=8)
 
 
 def test_two_blocks_with_prefixes(tmp_path):
-    first, _ = splice(HOST, "conv5_5", prefix="a_")
+    first, *_ = splice(HOST, "conv5_5", prefix="a_")
     path = tmp_path / "one.prototxt"
     path.write_text(first)
-    second, _ = splice(path, "a_SCNN", prefix="b_")
+    second, *_ = splice(path, "a_SCNN", prefix="b_")
     analysis = Analysis(read_text(second))
     assert list(next(n for n in analysis.graph.nodes if n.name == "conv6").param.bottom) == ["b_SCNN"]
     assert not analysis.warnings
@@ -132,7 +160,7 @@ def swapped(text):
 def test_splice_into_a_net_with_phases_fits_every_phase(tmp_path, phase):
     host = tmp_path / "bn.prototxt"
     host.write_text(phase_host())
-    text, summary = splice(host, "conv2", phase=phase)
+    text, summary, _ = splice(host, "conv2", phase=phase)
     # After the last writer in any phase (bn_test), whichever phase was asked for; bn_test untouched.
     assert text.index('bottom: "conv2"\n', text.index('name: "bn_test"')) < text.index('top: "SCNN"')
     assert 'name: "bn_test" type: "BatchNorm" bottom: "conv2" top: "conv2"' in text
@@ -151,7 +179,7 @@ def test_splice_into_phases_builds_in_real_caffe(tmp_path):
         pytest.skip("real Caffe (bvlc) is not built: run ../shared/tools/caffe/build.sh")
     host = tmp_path / "bn.prototxt"
     host.write_text(phase_host())
-    text, _ = splice(host, "conv2", phase="TRAIN")
+    text, *_ = splice(host, "conv2", phase="TRAIN")
     for net, batch in ((text, 1), (swapped(text), 2)):
         result = realcaffe.shapes(net)
         assert result["load_ok"], result["error"]

@@ -96,11 +96,14 @@ def _softmax_deps(ctx):
     return [deps] * ctx.ntops
 
 
-register("ReLU ELU Sigmoid TanH AbsVal BNLL Power Exp Log Threshold Clip Swish BatchNorm", "elementwise")
+register("AbsVal BNLL Power Exp Log Threshold", "elementwise")
+# A net's activation and normalisation convention (splice --reduce-to copies it after the reduction).
+register("ReLU ELU Sigmoid TanH Clip Swish", "activation")
+register("PReLU", "activation", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared))
+register("BatchNorm", "normalisation")
+register("BN", "normalisation", params=_bn_params)
 # A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
 register("Dropout", "regularisation")
-register("PReLU", "elementwise", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared))
-register("BN", "elementwise", params=_bn_params)
 def _checked_shape(param_of):
     def shape(ctx):
         ctx.need_bottoms(1, 2)
