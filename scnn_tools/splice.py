@@ -10,11 +10,12 @@ stay byte for byte. The result is read back and analyzed before it is returned.
 
 import re
 
+from . import __version__
 from .analysis import Analysis
 from .errors import InputError
 from .layers import fmt_shape
 from .reader import read_net, read_text
-from .scnn import Spec, generate
+from .scnn import LIMITS, Spec, generate
 from .textformat import _TOKEN
 
 
@@ -48,13 +49,25 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
             raise InputError(f"blob '{at}' is an input of the net, not written by a layer of the file: "
                              "there is no place in the text to put the block after", netfile.source)
         writers[p] = a.graph.nodes[blob.producer]
+        _refuse_non_features(a, blob, at, netfile.source)
+    _, channels, height, width = shapes[phase]
+    if height == 1 and width == 1:
+        raise InputError(f"blob '{at}' is a 1x1 map: there is nothing to pass messages along", netfile.source)
+    for what, size, flag in (("rows", height, "height"), ("columns", width, "width")):
+        if size > LIMITS[flag]:
+            raise InputError(f"blob '{at}' has {size:,} {what}, more than the block's {LIMITS[flag]:,}",
+                             netfile.source)
+    if reduce_to is not None and not 1 <= reduce_to <= LIMITS["channel"]:
+        raise InputError(f"--reduce-to must be a number of channels from 1 to {LIMITS['channel']:,} (got {reduce_to})")
+    if reduce_to is None and channels > LIMITS["channel"]:
+        raise InputError(f"blob '{at}' has {channels:,} channels, more than the block's {LIMITS['channel']:,}: "
+                         "give --reduce-to C", netfile.source)
     # After the last writer in every phase: a phase's own in-place layers (its BatchNorm) stay before.
     writer = max(writers.values(), key=lambda n: n.source_index)
     for p, a in present.items():
         _refuse_readers_between(a.graph, at, writers[p].source_index, writer.source_index, p, netfile)
     insert_at = netfile.layer_spans[writer.source_index][1]
     shape = shapes[phase]
-    _, channels, height, width = shape
 
     pieces, bottom, notes, warnings = [], at, [], []
     if reduce_to is not None:
@@ -71,7 +84,14 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         _refuse_collisions(a.graph, read_text(block, "<block>").net, bottom, netfile.source)
     edits = _rewire(netfile, writer.source_index, at, spec.top)
     text = netfile.text
-    for start, end, new in sorted(edits + [(insert_at, insert_at, "\n" + block.rstrip("\n"))], reverse=True):
+    # Marked, so that a reader of the file finds it, and in the host's own line ends.
+    flags = "".join(f" {f} {v}" for f, v in (("--reduce-to", reduce_to), ("--prefix", prefix or None),
+                                               ("--kernel_width", None if kernel_width == 9 else kernel_width)) if v)
+    block = (f"# SCNN block written by scnn-tools {__version__} (splice --at {at}{flags}): from here\n" + block +
+             f"# end of the SCNN block (scnn-tools splice --at {at})")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    block = block.replace("\n", newline)
+    for start, end, new in sorted(edits + [(insert_at, insert_at, newline + block)], reverse=True):
         text = text[:start] + new + text[end:]
 
     spliced_file = read_text(text, f"{netfile.source} (spliced)")
@@ -114,6 +134,21 @@ def _changed_parameters(host, spliced):
 
 def _shapes(blobs):
     return ", ".join("x".join(map(str, b)) if b is not None else "?" for b in blobs) or "none"
+
+
+def _refuse_non_features(analysis, blob, at, path):
+    """The image, a data layer's tops, a pooling mask: SCNN passes messages over feature maps only."""
+    node = analysis.graph.nodes[blob.producer]
+    if blob.id == analysis.image:
+        raise InputError(f"blob '{at}' is the net's image: SCNN passes messages over feature maps a layer "
+                         "computes; splice at one", path)
+    if node.is_source:
+        raise InputError(f"blob '{at}' comes from data layer '{node.name}' ({node.type}): it is data (an "
+                         "image or a label), not a feature map", path)
+    if node.kind is not None:
+        what = node.kind.not_features.get(list(node.tops).index(blob.id))
+        if what is not None:
+            raise InputError(f"blob '{at}' of layer '{node.name}' ({node.type}) {what}, not a feature map", path)
 
 
 def _phases(netfile, phase, named, stages):

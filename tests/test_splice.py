@@ -2,6 +2,7 @@
 
 import pytest
 
+from scnn_tools import __version__
 from scnn_tools.analysis import Analysis
 from scnn_tools.backbone import backbone
 from scnn_tools.errors import InputError
@@ -23,15 +24,24 @@ def test_splicing_the_original_host_gives_the_original_result():
 def test_everything_else_in_the_host_stays_byte_for_byte():
     host = HOST.read_text().splitlines(keepends=True)
     text = splice(HOST, "conv5_5")[0].splitlines(keepends=True)
-    start = text.index('  name: "Slice1"\n') - 1
-    end = text.index('  name: "Concat2"\n') - 1
-    end += text[end:].index("}\n") + 1
+    # The block, marked by a comment line before and after it.
+    start = text.index("# SCNN block written by scnn-tools %s (splice --at conv5_5): from here\n" % __version__)
+    end = text.index("# end of the SCNN block (scnn-tools splice --at conv5_5)\n") + 1
+    assert text[start + 1] == "layer {\n" and text[start + 2] == '  name: "Slice1"\n' and text[end - 2] == "}\n"
     assert len(text) - (end - start) == len(host)
     outside = text[:start] + text[end:]
     changed = [(a, b) for a, b in zip(host, outside) if a != b]
     # The one bottom that now reads the block; comments, spacing and order untouched.
     assert changed == [('  bottom: "conv5_5"\n', '  bottom: "SCNN"\n')]
-    assert host[start - 1] == "}\n" and text[start] == "layer {\n"
+    assert host[start - 1] == "}\n"
+
+
+def test_a_crlf_host_gets_a_crlf_block(tmp_path):
+    host = tmp_path / "crlf.prototxt"
+    host.write_bytes(HOST.read_bytes().replace(b"\n", b"\r\n"))
+    text = splice(host, "conv5_5")[0]
+    assert "\n" not in text.replace("\r\n", "")
+    assert read_text(text).net == read_text(splice(HOST, "conv5_5")[0]).net
 
 
 def test_reduce_to_follows_the_hosts_convention():
@@ -87,11 +97,27 @@ def test_two_blocks_with_prefixes(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (dict(at="fc9"), "the host has no blob 'fc9'"),
     (dict(at="conv6_interp", kernel_width=4), "--kernel_width must be odd"),
-    (dict(at="conv5_5", reduce_to=0), "--reduce-to must be a positive number"),
+    (dict(at="conv5_5", reduce_to=0), "--reduce-to must be a number of channels from 1 to 65,536 \\(got 0\\)"),
+    (dict(at="conv5_5", reduce_to=9999999), "--reduce-to must be a number of channels .* \\(got 9999999\\)"),
+    (dict(at="data"), "blob 'data' is an input of the net"),
+    (dict(at="conv6_interp", prefix="a b"), "--prefix must be"),
 ])
 def test_refusals(args, words):
     with pytest.raises(InputError, match=words):
         splice(HOST, **args)
+
+
+@pytest.mark.parametrize("host, at, words", [
+    ("alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt", "pool5_mask",
+     "blob 'pool5_mask' of layer 'pool5' \\(Pooling\\) holds the positions of its maxima"),
+    ("alexgkendall__SegNet-Tutorial/Models/segnet_basic_train.prototxt", "label",
+     "blob 'label' comes from data layer 'data' \\(DenseImageData\\)"),
+    ("alexgkendall__SegNet-Tutorial/Models/segnet_basic_train.prototxt", "data", "blob 'data' is the net's image"),
+    ("BVLC__caffe/models/bvlc_googlenet/deploy.prototxt", "pool5/7x7_s1", "is a 1x1 map: there is nothing"),
+])
+def test_splice_only_at_feature_maps(host, at, words):
+    with pytest.raises(InputError, match=words):
+        splice(CORPUS / host, at, image_shape=[1, 3, 360, 480] if "SegNet" in host else None)
 
 
 def test_refusals_that_need_other_hosts(tmp_path):

@@ -21,6 +21,8 @@ elsewhere. A type's rules, all optional:
     needs                 -> the bottoms whose shapes `shape` reads (default all).
     min_bottoms           -> how many bottoms the type needs at least (default 1).
     note                  -> why a declared or computed shape may be incomplete.
+    not_features          -> {top index: what it holds}, for tops that are no
+                             feature maps (a pooling's mask): splice refuses them.
 
 Python layers are found by their class, "Python.module.Layer", before the
 generic "Python" kind.
@@ -36,7 +38,7 @@ class Kind:
     """What scnn-tools knows about one layer type."""
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
-                 declared_shapes=None, needs=None, note=None, min_bottoms=1):
+                 declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -47,6 +49,7 @@ class Kind:
         self.needs = needs
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
+        self.not_features = not_features or {}
 
     @property
     def is_source(self):

@@ -102,6 +102,7 @@ def _spp_shape(ctx):
     return [[n, None if c is None else c * bins]]
 
 
-register("Pooling", "pooling", shape=_shape, deps=_deps)
+register("Pooling", "pooling", shape=_shape, deps=_deps,
+         not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
 register("ROIPooling", "pooling", shape=_roi_shape, deps=_no_deps)
 register("SPP", "pooling", shape=_spp_shape, deps=_no_deps)

@@ -153,7 +153,8 @@ def _parameter_shape(ctx):
 register("Reshape", "reshape", shape=_reshape_shape, deps=_reshape_deps)
 register("Flatten", "reshape", shape=_flatten_shape, deps=_flatten_deps)
 register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps)
-register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps)
+register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps,
+         not_features={0: "holds the indices of the largest scores"})
 register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps)
 register("Parameter", "reshape", shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
          params=lambda ctx: [list(ctx.p.parameter_param.shape.dim)])
