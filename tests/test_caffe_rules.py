@@ -77,3 +77,24 @@ def test_a_kernel_larger_than_a_one_pixel_map_is_one_window():
     assert OURS[("pool", 1, 2, 2, 0, "CEIL")] == [1, 1, 1, 1]
     assert OURS[("conv", 1, 2, 2, 0, None)] == [1, 1, 1, 1]    # C++ division truncates (-1 / 2 == 0)
     assert OURS[("conv", 1, 3, 1, 0, None)] is None              # -1 outputs: Caffe's shape check
+
+
+LEGACY_AXES = [("Concat", "concat_param { concat_dim: %d }", d) for d in (0, 1, 3, 4, 7)] + \
+              [("Slice", "slice_param { slice_dim: %d }", d) for d in (1, 3, 4, 7)]
+
+
+@realcaffe.needs("bvlc")
+@pytest.mark.parametrize("kind, param, axis", LEGACY_AXES)
+def test_legacy_concat_and_slice_axes_as_caffe(kind, param, axis):
+    # concat_dim and slice_dim count from 0 and must be below the bottom's axes (Caffe CHECKs it).
+    tops = 'top: "a" top: "b"' if kind == "Slice" else 'top: "a"'
+    bottoms = 'bottom: "x"' if kind == "Slice" else 'bottom: "x" bottom: "x"'
+    text = ('layer { name: "x" type: "Input" top: "x" input_param { shape { dim: 2 dim: 4 dim: 6 dim: 8 } } }\n'
+            f'layer {{ name: "l" type: "{kind}" {bottoms} {tops} {param % axis} }}\n')
+    try:
+        graph = build(read_text(text, "axes.prototxt"))
+        ours = infer(graph).blobs[graph.blob("a").id]
+    except InputError:
+        ours = None
+    caffe = realcaffe.shapes(text)
+    assert (caffe["blobs"]["a"] if caffe["load_ok"] else None) == ours, caffe["error"]

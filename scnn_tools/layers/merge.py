@@ -22,7 +22,7 @@ def _concat_axis(ctx):
     c = ctx.p.concat_param
     ctx.need_bottoms(1)
     if c.HasField("concat_dim"):
-        return c.concat_dim  # the legacy field, which Caffe prefers when given
+        return _legacy_axis(ctx, c.concat_dim, "concat_dim")  # the legacy field, which Caffe prefers when given
     return ctx.axis(c.axis)
 
 
@@ -57,8 +57,16 @@ def _slice_axis(ctx):
     s = ctx.p.slice_param
     ctx.need_bottoms(1, 1)
     if s.HasField("slice_dim"):
-        return s.slice_dim
+        return _legacy_axis(ctx, s.slice_dim, "slice_dim")
     return ctx.axis(s.axis)
+
+
+def _legacy_axis(ctx, axis, field):
+    """Caffe's CHECK on concat_dim and slice_dim: 0 <= axis < the bottom's axes (no counting from the end)."""
+    rank = len(ctx.bottoms[0])
+    if axis >= rank:
+        ctx.fail(f"{field} {axis} out of range for a {rank}-axis blob {fmt_shape(ctx.bottoms[0])}")
+    return axis
 
 
 def _slice_bounds(ctx):
