@@ -387,6 +387,8 @@ def _generate(args):
     emit(generate(spec), args.output)
     where = "standard output" if args.output == "-" else args.output
     print(f"wrote {where}: {spec.summary()}", file=sys.stderr if args.output == "-" else sys.stdout)
+    for w in spec.warnings():
+        print(f"{PROG}: warning: {w}", file=sys.stderr)
 
 
 def _info(args):

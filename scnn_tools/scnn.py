@@ -83,10 +83,40 @@ class Spec:
                       pad=(self.kernel_width - 1) // 2, std=self.std, bottom=self.bottom, p=self.prefix)
 
     def summary(self):
-        return (f"SCNN block for a {self.channel}x{self.height}x{self.width} map: {self.layers():,} layers, "
-                f"'{self.bottom}' -> '{self.top}'; {self.params():,} shared weights; activations "
-                f"{self.activations() * 4 / 2 ** 20:,.1f} MiB at float32 per image "
+        return (f"SCNN block for a {self.channel}x{self.height}x{self.width} map: {count(self.layers(), 'layer')}, "
+                f"'{self.bottom}' -> '{self.top}'; {count(self.params(), 'shared weight')}; activations "
+                f"{size(self.activations() * 4)} at float32 per image "
                 "(about twice that when training, with the gradients)")
+
+    def warnings(self, channels_flag="--channel"):
+        """What a user should know before training: a block whose memory alone fills a card."""
+        activations, weights = self.activations() * 4, self.params() * 4
+        if activations <= MEMORY_WARNING and weights <= WEIGHTS_WARNING:
+            return []
+        what = f"{size(activations)} of activations per image (twice that when training) and {size(weights)} of " \
+               "weights at float32"
+        if self.channel > 128:
+            smaller = Spec(self.height, self.width, 128, self.kernel_width, self.bottom, self.prefix)
+            hint = f"with {channels_flag} 128: {size(smaller.activations() * 4)} and {size(smaller.params() * 4)}"
+        else:
+            hint = "a smaller map (pooled first) would fit a card more easily"
+        return [f"the block alone needs {what}; {hint}"]
+
+
+MEMORY_WARNING = 2 * 2 ** 30   # bytes of activations per image at float32
+WEIGHTS_WARNING = 256 * 2 ** 20
+
+
+def size(n_bytes):
+    """Bytes as a person reads them: 412 B, 3.5 KiB, 12.2 MiB, 5.7 GiB."""
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes} B"
+
+
+def count(n, what):
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
 
 
 def generate(spec):

@@ -15,7 +15,7 @@ from .analysis import Analysis
 from .errors import InputError
 from .layers import fmt_shape
 from .reader import read_net, read_text
-from .scnn import LIMITS, Spec, generate
+from .scnn import LIMITS, Spec, count, generate
 from .textformat import _TOKEN
 
 
@@ -113,7 +113,8 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
     if len(present) > 1:
         notes.append("checked in phases " + " and ".join(sorted(present)))
     summary = (f"spliced after '{writer.name}' (line {writer.line}): {spec.summary()}; "
-               f"{len(edits)} bottom(s) rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
+               f"{count(len(edits), 'bottom')} rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
+    warnings = spec.warnings("--reduce-to") + warnings
     return text, summary, warnings
 
 

@@ -1,5 +1,6 @@
 """The SCNN block generator: the original's network, its faults fixed, checked before it is written."""
 
+import math
 import re
 
 import pytest
@@ -148,3 +149,26 @@ def test_a_verdict_is_reused_only_for_the_same_text(tmp_path, monkeypatch):
     generate(Spec(40, 50, 16, 3, "feat"))  # another text
     assert calls == [8, 16]
     assert len(list((tmp_path / "scnn-tools" / "checked").iterdir())) == 2
+
+
+def test_the_summary_reads_as_a_person_writes_it():
+    assert "1 layer," in Spec(1, 1, 3).summary()
+    # The activation memory in the unit a person reads, from the elements the block's tops hold.
+    spec = Spec(4, 7, 8)
+    analysis = Analysis(read_text(generate(spec)), named={"conv5_4": [1, 8, 4, 7]})
+    written = sum(4 * math.prod(analysis.shapes.blobs[t])
+                  for node in analysis.graph.nodes for i, t in enumerate(node.tops) if not node.writes_in_place(i))
+    assert written < 2 ** 20 and f"{written / 2 ** 10:.1f} KiB at float32" in spec.summary()
+    assert "5.7 GiB" in Spec(1000, 1000, 128).summary()
+
+
+def test_blocks_too_large_for_a_card_are_warned_about(tmp_path):
+    code, out, err = run_cli("generate", "--height", "1000", "--width", "1000", "--channel", "128",
+                             "--output", tmp_path / "b.prototxt")
+    assert code == 0 and "warning: the block alone needs 5.7 GiB of activations" in err, err
+    code, out, err = run_cli("generate", "--height", "36", "--width", "100", "--channel", "2048",
+                             "--output", tmp_path / "b.prototxt")
+    assert code == 0 and "576.0 MiB of weights" in err and "with --channel 128: 20.8 MiB and 2.2 MiB" in err, err
+    code, out, err = run_cli("generate", "--height", "36", "--width", "100", "--channel", "128",
+                             "--output", tmp_path / "b.prototxt")
+    assert code == 0 and "warning" not in err
