@@ -15,11 +15,16 @@ from .errors import InputError
 UNITS = {50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 
 
-def backbone(depth=101, size=361, head=128, classes=19, style="pspnet"):
+def backbone(depth=101, size=361, head=None, classes=None, style="pspnet"):
+    """head and classes: None for the style's own (pspnet: 128 and 19; caffe: no head, 1000 classes)."""
     if depth not in UNITS:
         raise InputError(f"--depth must be one of {', '.join(map(str, UNITS))} (got {depth})")
     if style == "caffe":
-        return _caffe(depth, size)
+        if head is not None:
+            raise InputError("--head sets the channels of conv5_5 in --style pspnet; a Caffe ResNet classifier "
+                             "has no such layer")
+        return _caffe(depth, size, 1000 if classes is None else classes)
+    head, classes = 128 if head is None else head, 19 if classes is None else classes
     if style != "pspnet":
         raise InputError(f"--style must be pspnet or caffe (got {style!r})")
     if not 33 <= size <= 4097 or size % 8 != 1:
@@ -35,15 +40,17 @@ def backbone(depth=101, size=361, head=128, classes=19, style="pspnet"):
     return text
 
 
-def _caffe(depth, size):
+def _caffe(depth, size, classes):
     if not 35 <= size <= 4096:
         raise InputError(f"--size must be from 35 to 4096 for a Caffe ResNet (got {size})")
+    if not 1 <= classes <= 65536:
+        raise InputError(f"--classes must be from 1 to 65536 (got {classes})")
     pool = (size - 1) // 2 + 1            # conv1: 7x7, stride 2, pad 3
     pool = -(-(pool - 3) // 2) + 1        # pool1: 3x3, stride 2, Caffe's ceil
     for _ in range(3):                    # the 1x1 stride-2 convolutions of stages 3 to 5
         pool = (pool - 1) // 2 + 1
     from .render import read_back, render
     text = render("resnet.prototxt.j2", depth=depth, size=size, units=UNITS[depth], pool=pool,
-                  stem_bias=depth == 50)
+                  stem_bias=depth == 50, classes=classes)
     read_back(text, "ResNet", {"pool5": [1, 4 * 512, 1, 1]})  # the pooling above covers the last map
     return text

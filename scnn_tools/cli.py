@@ -24,6 +24,7 @@ def main(argv=None):
     gc.disable()
     parser = _parser()
     args = parser.parse_args(argv)
+    args.typed = list(sys.argv[1:] if argv is None else argv)  # so that messages name the flags as typed
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
@@ -102,14 +103,14 @@ def _parser():
                     "is written. The flags and defaults are the original's.")
     gen.add_argument("--height", type=int, default=90, help="rows of the feature map (default: 90)")
     gen.add_argument("--width", type=int, default=90, help="columns of the feature map (default: 90)")
-    gen.add_argument("--kernel_width", type=int, default=9,
-                     help="width of the message-passing kernels, odd (default: 9)")
+    gen.add_argument("--kernel-width", "--kernel_width", dest="kernel_width", type=int, default=9,
+                     help="width of the message-passing kernels, odd (default: 9; --kernel_width as the original)")
     gen.add_argument("--channel", type=int, default=128, help="channels of the feature map (default: 128)")
     gen.add_argument("--bottom", default="conv5_4", help="the blob the block reads (default: conv5_4)")
     gen.add_argument("--prefix", default="", help="put before every name and shared weight, so that several "
                                                   "blocks can live in one net (default: none)")
-    gen.add_argument("--output", default="SCNN.prototxt", help="file to write, - for standard output "
-                                                               "(default: SCNN.prototxt)")
+    gen.add_argument("-o", "--output", default="SCNN.prototxt", help="file to write, - for standard output "
+                                                                     "(default: SCNN.prototxt)")
     gen.set_defaults(run=_generate)
 
     sp = sub.add_parser(
@@ -122,7 +123,8 @@ def _parser():
     sp.add_argument("--reduce-to", type=int, metavar="C",
                     help="first reduce the map to C channels with a 1x1 convolution, normalised and activated "
                          "as the host does after BLOB")
-    sp.add_argument("--kernel_width", type=int, default=9, help="width of the message kernels, odd (default: 9)")
+    sp.add_argument("--kernel-width", "--kernel_width", dest="kernel_width", type=int, default=9,
+                    help="width of the message kernels, odd (default: 9)")
     sp.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
     _net_options(sp, positional=False, strict=False)
     sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -138,8 +140,9 @@ def _parser():
     bb.add_argument("--depth", type=int, default=101, help="50, 101 or 152 (default: 101)")
     bb.add_argument("--size", type=int, help="input height and width (default: 361 for pspnet, which needs "
                                              "8n + 1; 224 for caffe)")
-    bb.add_argument("--head", type=int, default=128, help="channels of conv5_5 (default: 128)")
-    bb.add_argument("--classes", type=int, default=19, help="outputs of conv6 (default: 19)")
+    bb.add_argument("--head", type=int, help="channels of conv5_5, --style pspnet only (default: 128)")
+    bb.add_argument("--classes", type=int, help="outputs of conv6, or of fc1000 with --style caffe (default: 19; "
+                                                "1000 with --style caffe)")
     bb.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     bb.set_defaults(run=_backbone)
 
@@ -373,17 +376,28 @@ def _splice(args):
     from .splice import splice
 
     text, summary, warnings = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
-                                     args.input_shape, dict(args.input), args.stage)
+                                     args.input_shape, dict(args.input), args.stage,
+                                     kernel_flag=_spelled(args, "--kernel-width", "--kernel_width"))
     emit(text, args.output, args.host)
     print(summary, file=sys.stderr if not args.output or args.output == "-" else sys.stdout)
     for w in warnings:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
 
 
+def _spelled(args, *spellings):
+    """The spelling of a flag the user typed (the first one where none was)."""
+    for word in args.typed:
+        for flag in spellings:
+            if word == flag or word.startswith(flag + "="):
+                return flag
+    return spellings[0]
+
+
 def _generate(args):
     from .scnn import Spec, generate
 
-    spec = Spec(args.height, args.width, args.channel, args.kernel_width, args.bottom, args.prefix)
+    spec = Spec(args.height, args.width, args.channel, args.kernel_width, args.bottom, args.prefix,
+                {"kernel_width": _spelled(args, "--kernel-width", "--kernel_width")})
     emit(generate(spec), args.output)
     where = "standard output" if args.output == "-" else args.output
     print(f"wrote {where}: {spec.summary()}", file=sys.stderr if args.output == "-" else sys.stdout)

@@ -29,14 +29,16 @@ TEMPLATE = "scnn.prototxt.j2"
 
 
 class Spec:
-    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix=""):
+    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", flags=None):
+        """`flags`: how the user spelled a flag where it differs (--kernel-width or --kernel_width)."""
+        flags = dict({f: "--" + f for f in LIMITS}, **(flags or {}))
         for flag, value in (("height", height), ("width", width), ("channel", channel),
                             ("kernel_width", kernel_width)):
             if not isinstance(value, int) or not 1 <= value <= LIMITS[flag]:
-                raise InputError(f"--{flag} must be an integer from 1 to {LIMITS[flag]} (got {value})")
+                raise InputError(f"{flags[flag]} must be an integer from 1 to {LIMITS[flag]} (got {value})")
         if kernel_width % 2 == 0:
-            raise InputError(f"--kernel_width must be odd, so that the padding (k-1)/2 keeps the map's size "
-                             f"(got {kernel_width})")
+            raise InputError(f"{flags['kernel_width']} must be odd, so that the padding (k-1)/2 keeps the map's "
+                             f"size (got {kernel_width})")
         if not NAME.match(bottom):
             raise InputError(f"--bottom must be a blob name of letters, digits and _ . / : + - (got {bottom!r})")
         if prefix and not NAME.match(prefix):

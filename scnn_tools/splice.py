@@ -20,7 +20,7 @@ from .textformat import _TOKEN
 
 
 def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", image_shape=None, named=None,
-           stages=()):
+           stages=(), kernel_flag="--kernel-width"):
     """Returns (text, summary)."""
     netfile = read_net(host)
     if netfile.format != "V2":
@@ -76,7 +76,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         notes.append(f"reduced {channels} -> {reduce_to} channels first")
         notes += said
         channels = reduce_to
-    spec = Spec(height, width, channels, kernel_width, bottom, prefix)
+    spec = Spec(height, width, channels, kernel_width, bottom, prefix, {"kernel_width": kernel_flag})
     pieces.append(generate(spec))
     block = "".join(pieces)
 
@@ -86,7 +86,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
     text = netfile.text
     # Marked, so that a reader of the file finds it, and in the host's own line ends.
     flags = "".join(f" {f} {v}" for f, v in (("--reduce-to", reduce_to), ("--prefix", prefix or None),
-                                               ("--kernel_width", None if kernel_width == 9 else kernel_width)) if v)
+                                               (kernel_flag, None if kernel_width == 9 else kernel_width)) if v)
     block = (f"# SCNN block written by scnn-tools {__version__} (splice --at {at}{flags}): from here\n" + block +
              f"# end of the SCNN block (scnn-tools splice --at {at})")
     newline = "\r\n" if "\r\n" in text else "\n"

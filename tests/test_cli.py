@@ -224,3 +224,26 @@ def test_stack_limits_are_checked_before_building(spec):
     code, out, err = run_cli("stack", spec)
     assert code == 2 and out == "" and err.startswith("scnn-tools: error: ") and err.count("\n") == 1, err
     assert len(err) < 300
+
+
+def test_flags_follow_one_convention(tmp_path):
+    # -o on every writing command; hyphenated long flags, the original's --kernel_width still taken.
+    for flag in ("-o", "--output"):
+        code, _, err = run_cli("generate", "--height", "3", "--width", "4", "--channel", "2", flag,
+                               tmp_path / f"g{flag}.prototxt")
+        assert code == 0 and (tmp_path / f"g{flag}.prototxt").is_file(), err
+    for flag in ("--kernel-width", "--kernel_width"):
+        code, _, err = run_cli("generate", flag, "5", "-o", tmp_path / "k.prototxt")
+        assert code == 0 and "kernel_w: 5" in (tmp_path / "k.prototxt").read_text(), err
+        # A message names the flag as the user typed it.
+        code, _, err = run_cli("generate", flag, "4", "-o", tmp_path / "k.prototxt")
+        assert code == 2 and err.startswith(f"scnn-tools: error: {flag} must be odd"), err
+        code, _, err = run_cli("splice", "examples/resnet101.prototxt", "--at", "conv5_5", flag, "4")
+        assert code == 2 and err.startswith(f"scnn-tools: error: {flag} must be odd"), err
+
+
+def test_backbone_caffe_applies_classes_and_refuses_head():
+    code, out, err = run_cli("backbone", "--style", "caffe", "--depth", "50", "--classes", "7")
+    assert code == 0 and "num_output: 7\n" in out.split('name: "fc1000"')[1].split("}")[0], err
+    code, out, err = run_cli("backbone", "--style", "caffe", "--head", "64")
+    assert code == 2 and "--head sets the channels of conv5_5 in --style pspnet" in err

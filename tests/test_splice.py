@@ -96,7 +96,7 @@ def test_two_blocks_with_prefixes(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (dict(at="fc9"), "the host has no blob 'fc9'"),
-    (dict(at="conv6_interp", kernel_width=4), "--kernel_width must be odd"),
+    (dict(at="conv6_interp", kernel_width=4), "--kernel-width must be odd"),
     (dict(at="conv5_5", reduce_to=0), "--reduce-to must be a number of channels from 1 to 65,536 \\(got 0\\)"),
     (dict(at="conv5_5", reduce_to=9999999), "--reduce-to must be a number of channels .* \\(got 9999999\\)"),
     (dict(at="data"), "blob 'data' is an input of the net"),
