@@ -20,11 +20,11 @@ SCHEMA = "scnn-tools.analysis/1"
 class Analysis:
     """The graph with every blob's shape, field and scale, ready for reports."""
 
-    def __init__(self, netfile, phase="TEST", image_shape=None, named=None, stages=()):
+    def __init__(self, netfile, phase="TEST", image_shape=None, named=None, stages=(), batch=None):
         named = dict(named or {})
         self.netfile = netfile
         self.graph = graph = build(netfile, phase, free_inputs=named, stages=stages)
-        self.shapes = infer(graph, image_shape, named, require_image=True)
+        self.shapes = infer(graph, image_shape, named, require_image=True, batch=batch)
         self.warnings = list(graph.warnings) + unknown_warnings(graph, self.shapes)
         image = self.shapes.image
         if image is None:
@@ -149,6 +149,31 @@ def per_image(analysis, value, items):
     return total if not rest else value * items / images
 
 
+def memory(analysis, params):
+    """Bytes at float32 for the file's batch: {caffe, blobs, training}; None where a shape is unknown.
+
+    caffe: Caffe's "Memory required for data" (Net::Init adds every top of every
+    layer, in-place tops and the tops of the Split layers it inserts for a blob
+    read by several layers included). blobs: what is allocated, in-place tops and
+    split tops being the same memory. training: data and diff of every blob, the
+    diffs of split tops, and the weights with their diffs and SGD's momentum.
+    """
+    blobs = analysis.shapes.blobs
+
+    def count(blob_id):
+        return product(blobs[blob_id]) if blobs[blob_id] is not None else None
+
+    tops = [(count(t), node.writes_in_place(i)) for node in analysis.graph.nodes for i, t in enumerate(node.tops)]
+    splits = [len(b.consumers) * count(b.id) if count(b.id) is not None else None
+              for b in analysis.graph.blobs if len(b.consumers) > 1]
+    if any(n is None for n, _ in tops) or None in splits:
+        return {"caffe": None, "blobs": None, "training": None}
+    caffe = sum(n for n, _ in tops) + sum(splits)
+    allocated = sum(n for n, in_place in tops if not in_place)
+    training = None if params is None else 2 * allocated + sum(splits) + 3 * params
+    return {"caffe": 4 * caffe, "blobs": 4 * allocated, "training": None if training is None else 4 * training}
+
+
 def _add(total, value):
     return None if total is None or value is None else total + value
 
@@ -160,8 +185,8 @@ def group_of(name):
 
 
 # ------------------------------------------------------------------ report
-def analyze(source, phase="TEST", image_shape=None, named=None, stages=(), scale_model="exact"):
-    return report(Analysis(read_net(source), phase, image_shape, named, stages), scale_model)
+def analyze(source, phase="TEST", image_shape=None, named=None, stages=(), scale_model="exact", batch=None):
+    return report(Analysis(read_net(source), phase, image_shape, named, stages, batch), scale_model)
 
 
 def report(analysis, scale_model="exact"):
@@ -218,6 +243,7 @@ def report(analysis, scale_model="exact"):
         "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
         "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
         "layers": layers_out,
+        "memory": {"batch": blobs[image][0], **memory(analysis, totals["params"])},
         "totals": {**totals, "flops": None if totals["macc"] is None else 2 * totals["macc"],
                    # Where only counts are unknown: what is known, and what each counted item adds.
                    **({"macc_known": known_macc, "macc_per_item": counted} if counted and split else {})},

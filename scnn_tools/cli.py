@@ -82,6 +82,8 @@ def _parser():
     analyze.add_argument("--scale-model", choices=("exact", "blog"), default="exact",
                          help="exact: the input pixels the centre feature can see, holes counted as holes "
                               "(default); blog: the original spatial-scale code's S and P")
+    analyze.add_argument("--batch", type=_batch_arg, metavar="N",
+                         help="the batch size the memory figures are for (default: the file's)")
     analyze.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     analyze.set_defaults(run=_analyze)
 
@@ -224,6 +226,17 @@ def _shape_arg(text):
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _batch_arg(text):
+    from .shapes import INT_MAX
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= INT_MAX:
+        raise argparse.ArgumentTypeError(f"expected a batch size from 1 to {INT_MAX:,}, got {text!r}")
+    return n
+
+
 def _named_arg(text):
     name, sep, shape = text.partition("=")
     if not sep or not name:
@@ -242,7 +255,8 @@ def _analyze(args):
     from .analysis import analyze
     from .report import render
 
-    result = analyze(args.net, args.phase, args.input_shape, dict(args.input), args.stage, args.scale_model)
+    result = analyze(args.net, args.phase, args.input_shape, dict(args.input), args.stage, args.scale_model,
+                     args.batch)
     _strict(args, result["warnings"], args.net)
     emit(render(result, args.format), args.output, args.net)
 

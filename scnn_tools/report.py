@@ -111,6 +111,12 @@ def to_table(result):
         macc = f"{_num(t['macc'])} multiply-adds per image ({flops} FLOPs)"
     out.append(f"total: {_num(t['params'])} learnable parameters, {macc}, {_num(t['activations'])} activations "
                "per image")
+    m = result["memory"]
+    if m["caffe"] is not None:
+        training = "" if m["training"] is None else f"; training about {_bytes(m['training'])} (data and diff of " \
+            "every blob, weights with their diffs and SGD momentum)"
+        out.append(f"memory at batch {m['batch']}, float32: {_bytes(m['blobs'])} of blobs ({_bytes(m['caffe'])} as "
+                   f"Caffe counts them, its 'Memory required for data'){training}")
     out.append("")
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
                "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
@@ -134,6 +140,13 @@ def to_table(result):
         where = f"line {w['line']}: " if w.get("line") else ""
         out.append(f"warning: {where}{w['message']}")
     return "\n".join(out) + "\n"
+
+
+def _bytes(n):
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n} B"
 
 
 def _share(part, whole):

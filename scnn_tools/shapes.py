@@ -47,10 +47,11 @@ def image_input(graph):
     return graph.inputs[0] if graph.inputs else None
 
 
-def infer(graph, image_shape=None, named=None, require_image=False):
+def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
     """Shapes of every blob. `named` maps blob names to shapes given by the user.
 
     With `require_image`, an image input whose shape is not fully known is an error.
+    `batch` replaces the first axis of the image and of the other tops of its layer (its labels).
     """
     named = dict(named or {})
     path = graph.netfile.source
@@ -68,9 +69,14 @@ def infer(graph, image_shape=None, named=None, require_image=False):
             shape = image_shape
         return shape
 
+    def batched(shape):
+        return [batch] + list(shape[1:]) if batch is not None and shape else shape
+
     for i in graph.inputs:
         if i.layer is None:  # a free input of a fragment
             shapes[i.blob] = given(i.blob)
+            if image is not None and i.blob == image.blob:
+                shapes[i.blob] = batched(shapes[i.blob])
 
     def check_image():
         shape = shapes[image.blob]
@@ -101,6 +107,8 @@ def infer(graph, image_shape=None, named=None, require_image=False):
                 tops = [first] + [None] * (len(node.tops) - 1)
             for t, shape in zip(node.tops, tops):
                 shapes[t] = given(t) or shape
+                if image is not None and image.layer == node.index:
+                    shapes[t] = batched(shapes[t])
             if image is not None and image.layer == node.index:
                 check_image()
             continue

@@ -44,3 +44,33 @@ def shapes(text, build="bvlc", forward=False):
     os.replace(tmp, cached)
     net.unlink()
     return result
+
+
+MEMORY = """
+import os, sys
+os.environ["GLOG_minloglevel"] = "0"
+import caffe
+caffe.set_mode_cpu()
+caffe.Net(sys.argv[1], caffe.TEST)
+"""
+
+
+def memory(text, build="bvlc"):
+    """The last "Memory required for data" Caffe logs while it builds the net (bytes), or None."""
+    import re
+    key = hashlib.sha256(f"memory\0{build}\0{text}".encode()).hexdigest()
+    cached = CACHE / f"{key}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    CACHE.mkdir(parents=True, exist_ok=True)
+    net = CACHE / f"{key}.prototxt"
+    net.write_text(text)
+    proc = subprocess.run([str(HOME / build / "venv/bin/python"), "-c", MEMORY, str(net)], capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, GLOG_minloglevel="0"))
+    found = re.findall(r"Memory required for data: (\d+)", proc.stderr)
+    result = int(found[-1]) if proc.returncode == 0 and found else None
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result))
+    os.replace(tmp, cached)
+    net.unlink()
+    return result

@@ -98,3 +98,47 @@ def test_legacy_concat_and_slice_axes_as_caffe(kind, param, axis):
         ours = None
     caffe = realcaffe.shapes(text)
     assert (caffe["blobs"]["a"] if caffe["load_ok"] else None) == ours, caffe["error"]
+
+
+# ------------------------------------------------------------------ memory
+MEMORY_NETS = ["BVLC__caffe/models/bvlc_alexnet/deploy.prototxt", "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt",
+               "KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt",
+               "forresti__SqueezeNet/SqueezeNet_v1.0/deploy.prototxt", "shicai__MobileNet-Caffe/mobilenet_deploy.prototxt",
+               "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt"]
+
+
+@realcaffe.needs("bvlc")
+@pytest.mark.parametrize("net", MEMORY_NETS)
+def test_memory_for_data_is_caffes(net):
+    from conftest import CORPUS
+    from scnn_tools.analysis import analyze
+    path = CORPUS / net
+    assert analyze(path)["memory"]["caffe"] == realcaffe.memory(path.read_text())
+
+
+@realcaffe.needs("bvlc")
+def test_memory_at_another_batch_is_caffes_at_that_batch():
+    from conftest import CORPUS
+    from scnn_tools.analysis import analyze
+    path = CORPUS / "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt"
+    text = path.read_text()
+    assert "shape: { dim: 10 dim: 3" in text
+    three = text.replace("shape: { dim: 10 dim: 3", "shape: { dim: 3 dim: 3", 1)
+    assert analyze(path, batch=3)["memory"]["caffe"] == realcaffe.memory(three) != realcaffe.memory(text)
+
+
+def test_memory_by_hand():
+    # data 1x2x4x4 (32); conv 1x3x4x4 (48), ReLU in place on it, read by two layers (a Split of 2 tops).
+    text = ('input: "data" input_dim: 1 input_dim: 2 input_dim: 4 input_dim: 4\n'
+            'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
+            'convolution_param { num_output: 3 kernel_size: 3 pad: 1 } }\n'
+            'layer { name: "r" type: "ReLU" bottom: "c" top: "c" }\n'
+            'layer { name: "p" type: "Pooling" bottom: "c" top: "p" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+            'layer { name: "q" type: "Pooling" bottom: "c" top: "q" pooling_param { pool: AVE kernel_size: 4 } }\n')
+    from scnn_tools.analysis import Analysis, report
+    m = report(Analysis(read_text(text)))["memory"]
+    # Caffe: every top (data 32, c 48, r 48, split 2 x 48, p 12, q 3); allocated: data, c, p, q.
+    assert m["caffe"] == 4 * (32 + 48 + 48 + 2 * 48 + 12 + 3)
+    assert m["blobs"] == 4 * (32 + 48 + 12 + 3)
+    params = 3 * 2 * 9 + 3
+    assert m["training"] == 4 * (2 * (32 + 48 + 12 + 3) + 2 * 48 + 3 * params)
