@@ -113,6 +113,7 @@ def _parser():
                                                   "blocks can live in one net (default: none)")
     gen.add_argument("-o", "--output", default="SCNN.prototxt", help="file to write, - for standard output "
                                                                      "(default: SCNN.prototxt)")
+    _variant_options(gen)
     gen.set_defaults(run=_generate)
 
     sp = sub.add_parser(
@@ -128,6 +129,7 @@ def _parser():
     sp.add_argument("--kernel-width", "--kernel_width", dest="kernel_width", type=int, default=9,
                     help="width of the message kernels, odd (default: 9)")
     sp.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
+    _variant_options(sp)
     _net_options(sp, positional=False, strict=False)
     sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     sp.set_defaults(run=_splice)
@@ -199,6 +201,23 @@ def _parser():
     _net_options(er, positional=False)
     er.set_defaults(run=_erf)
     return parser
+
+
+def _variant_options(parser):
+    parser.add_argument("--directions", default="DURL", metavar="DURL",
+                        help="the passes, in order: any of D(own), U(p), R(ight), L(eft), e.g. DU for vertical "
+                             "passing only (default: DURL, the original's)")
+    parser.add_argument("--init", choices=("caffe", "torch"), default="caffe",
+                        help="the message kernels' std: caffe, the original generator's sqrt(2/(k C 5)); torch, "
+                             "the original Torch SCNN's sqrt(2/(k C C 5)) (default: caffe)")
+    parser.add_argument("--bias", action="store_true", help="give the message kernels biases, as the PyTorch "
+                                                            "ports do (default: none, as the original)")
+    parser.add_argument("--activation", choices=("relu", "tanh"), default="relu",
+                        help="of each message (default: relu, as the original)")
+
+
+def _variants(args):
+    return dict(directions=args.directions, init=args.init, bias=args.bias, activation=args.activation)
 
 
 def _net_options(parser, shapes=True, positional=True, strict=True):
@@ -391,7 +410,8 @@ def _splice(args):
 
     text, summary, warnings = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
                                      args.input_shape, dict(args.input), args.stage,
-                                     kernel_flag=_spelled(args, "--kernel-width", "--kernel_width"))
+                                     kernel_flag=_spelled(args, "--kernel-width", "--kernel_width"),
+                                     variants=_variants(args))
     emit(text, args.output, args.host)
     print(summary, file=sys.stderr if not args.output or args.output == "-" else sys.stdout)
     for w in warnings:
@@ -411,7 +431,7 @@ def _generate(args):
     from .scnn import Spec, generate
 
     spec = Spec(args.height, args.width, args.channel, args.kernel_width, args.bottom, args.prefix,
-                {"kernel_width": _spelled(args, "--kernel-width", "--kernel_width")})
+                {"kernel_width": _spelled(args, "--kernel-width", "--kernel_width")}, **_variants(args))
     emit(generate(spec), args.output)
     where = "standard output" if args.output == "-" else args.output
     print(f"wrote {where}: {spec.summary()}", file=sys.stderr if args.output == "-" else sys.stdout)

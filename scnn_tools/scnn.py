@@ -28,8 +28,14 @@ NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:+-]*\Z")
 TEMPLATE = "scnn.prototxt.j2"
 
 
+AXES = {"D": (2, True), "U": (2, False), "R": (3, True), "L": (3, False)}  # direction: (axis, forward)
+INITS = ("caffe", "torch")
+ACTIVATIONS = {"relu": "ReLU", "tanh": "TanH"}
+
+
 class Spec:
-    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", flags=None):
+    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", flags=None,
+                 directions="DURL", init="caffe", bias=False, activation="relu"):
         """`flags`: how the user spelled a flag where it differs (--kernel-width or --kernel_width)."""
         flags = dict({f: "--" + f for f in LIMITS}, **(flags or {}))
         for flag, value in (("height", height), ("width", width), ("channel", channel),
@@ -43,8 +49,19 @@ class Spec:
             raise InputError(f"--bottom must be a blob name of letters, digits and _ . / : + - (got {bottom!r})")
         if prefix and not NAME.match(prefix):
             raise InputError(f"--prefix must be letters, digits and _ . / : + - (got {prefix!r})")
+        if not directions or set(directions) - set(AXES) or len(set(directions)) != len(directions):
+            raise InputError(f"--directions must be some of D, U, R, L, each at most once, in the order the "
+                             f"messages pass (got {directions!r}; the original's is DURL)")
+        if init not in INITS:
+            raise InputError(f"--init must be caffe or torch (got {init!r})")
+        if activation not in ACTIVATIONS:
+            raise InputError(f"--activation must be relu or tanh (got {activation!r})")
         self.height, self.width, self.channel = height, width, channel
         self.kernel_width, self.bottom, self.prefix = kernel_width, bottom, prefix
+        self.directions, self.init, self.bias, self.activation = directions, init, bias, activation
+
+    def _variants(self):
+        return dict(directions=self.directions, init=self.init, bias=self.bias, activation=self.activation)
 
     @property
     def top(self):
@@ -52,37 +69,77 @@ class Spec:
 
     @property
     def std(self):
-        """The message kernels' gaussian std, printed as the original prints it."""
-        return "%.5f" % sqrt(2 / (self.kernel_width * self.channel * 5))
+        """The message kernels' gaussian std, printed as the original prints it.
+
+        The Caffe generator's sqrt(2 / (k C 5)); the original Torch SCNN's sqrt(2 / (k C C 5)).
+        """
+        fan = self.kernel_width * self.channel * (self.channel if self.init == "torch" else 1) * 5
+        return "%.5f" % sqrt(2 / fan)
+
+    def groups(self):
+        """The passes, grouped where consecutive ones run along the same axis (one Slice and Concat each):
+        [(axis, rows, "DU"), ...], leaving out axes of one row, which have no neighbours."""
+        out = []
+        for d in self.directions:
+            axis = AXES[d][0]
+            if (self.height if axis == 2 else self.width) == 1:
+                continue
+            if out and out[-1][0] == axis:
+                out[-1] = (axis, out[-1][1], out[-1][2] + d)
+            else:
+                out.append((axis, self.height if axis == 2 else self.width, d))
+        return out
 
     def layers(self):
-        h, w = self.height, self.width
-        vertical = 6 * h - 4 if h > 1 else 0     # Slice1, 3 layers per row each way, Concat1
-        horizontal = 6 * w - 4 if w > 1 else 0
-        return vertical + horizontal or 1        # a 1x1 map: one identity layer
+        # Per group a Slice and a Concat; per pass 3 layers (message, activation, sum) per step.
+        return sum(2 + 3 * (n - 1) * len(passes) for _, n, passes in self.groups()) or 1  # 1x1: the identity
 
     def activations(self):
-        """Elements the block's layers write (in-place ReLUs write none), per image."""
+        """Elements the block's layers write (in-place activations write none), per image."""
         c, h, w = self.channel, self.height, self.width
         n = 0
-        if h > 1:
-            n += 2 * c * h * w + 4 * (h - 1) * c * w  # Slice1 and Concat1; messages and sums
-        if w > 1:
-            n += 2 * c * h * w + 4 * (w - 1) * c * h
+        for axis, rows, passes in self.groups():
+            n += 2 * c * h * w + 2 * len(passes) * (rows - 1) * c * (h * w // rows)  # Slice, Concat; messages, sums
         return n or c * h * w
 
     def params(self):
-        kernels = 2 * (self.height > 1) + 2 * (self.width > 1)
-        return kernels * self.kernel_width * self.channel * self.channel
+        passes = sum(len(p) for _, _, p in self.groups())
+        return passes * self.channel * (self.kernel_width * self.channel + self.bias)
 
     def reduced(self):
         return Spec(min(self.height, 4), min(self.width, 4), self.channel, self.kernel_width, self.bottom,
-                    self.prefix)
+                    self.prefix, **self._variants())
 
     def text(self):
         from .render import render
-        return render(TEMPLATE, H=self.height, W=self.width, C=self.channel, k=self.kernel_width,
-                      pad=(self.kernel_width - 1) // 2, std=self.std, bottom=self.bottom, p=self.prefix)
+        return render(TEMPLATE, C=self.channel, k=self.kernel_width, pad=(self.kernel_width - 1) // 2,
+                      std=self.std, bottom=self.bottom, p=self.prefix, groups=self._plan(), bias=self.bias,
+                      act=self.activation, act_type=ACTIVATIONS[self.activation])
+
+    def _plan(self):
+        """What the template writes, name by name: per group its slice, passes and concat."""
+        p, plan, current = self.prefix, [], self.bottom
+        groups = self.groups()
+        for g, (axis, n, passes) in enumerate(groups, 1):
+            rows = [f"{p}slice{g}_{i}" for i in range(1, n + 1)]
+            steps = []
+            for d in passes:
+                name = f"{p}SCNN_{d}"
+                forward = AXES[d][1]
+                order = range(1, n) if forward else range(n, 1, -1)
+                new = list(rows)
+                one = []
+                for i in order:
+                    j = i + 1 if forward else i - 1  # the row the message goes to
+                    one.append((f"{name}_{i}", new[i - 1], rows[j - 1], f"{name}_{j}"))
+                    new[j - 1] = f"{name}_{j}"
+                steps.append({"weights": f"{p}SCNN_{d}_w", "biases": f"{p}SCNN_{d}_b", "steps": one})
+                rows = new
+            top = f"{p}SCNN" if g == len(groups) else f"{p}SCNN_{passes[-1]}"
+            plan.append({"index": g, "axis": axis, "n": n, "bottom": current, "passes": steps, "rows": rows,
+                         "top": top, "kernel": (1, self.kernel_width) if axis == 2 else (self.kernel_width, 1)})
+            current = top
+        return plan
 
     def summary(self):
         return (f"SCNN block for a {self.channel}x{self.height}x{self.width} map: {count(self.layers(), 'layer')}, "
@@ -98,7 +155,8 @@ class Spec:
         what = f"{size(activations)} of activations per image (twice that when training) and {size(weights)} of " \
                "weights at float32"
         if self.channel > 128:
-            smaller = Spec(self.height, self.width, 128, self.kernel_width, self.bottom, self.prefix)
+            smaller = Spec(self.height, self.width, 128, self.kernel_width, self.bottom, self.prefix,
+                           **self._variants())
             hint = f"with {channels_flag} 128: {size(smaller.activations() * 4)} and {size(smaller.params() * 4)}"
         else:
             hint = "a smaller map (pooled first) would fit a card more easily"
@@ -141,7 +199,7 @@ def _verdict_path(spec, text):
     if directory is None:
         return None
     key = hashlib.sha256()
-    key.update(repr((spec.channel, spec.height, spec.width, spec.bottom, spec.prefix)).encode())
+    key.update(repr((spec.channel, spec.height, spec.width, spec.bottom, spec.prefix, spec._variants())).encode())
     key.update(text.encode())
     key.update(_code_fingerprint())
     return os.path.join(directory, key.hexdigest())

@@ -20,7 +20,7 @@ from .textformat import _TOKEN
 
 
 def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", image_shape=None, named=None,
-           stages=(), kernel_flag="--kernel-width"):
+           stages=(), kernel_flag="--kernel-width", variants=None):
     """Returns (text, summary)."""
     netfile = read_net(host)
     if netfile.format != "V2":
@@ -76,7 +76,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         notes.append(f"reduced {channels} -> {reduce_to} channels first")
         notes += said
         channels = reduce_to
-    spec = Spec(height, width, channels, kernel_width, bottom, prefix, {"kernel_width": kernel_flag})
+    spec = Spec(height, width, channels, kernel_width, bottom, prefix, {"kernel_width": kernel_flag}, **(variants or {}))
     pieces.append(generate(spec))
     block = "".join(pieces)
 

@@ -172,3 +172,65 @@ def test_blocks_too_large_for_a_card_are_warned_about(tmp_path):
     code, out, err = run_cli("generate", "--height", "36", "--width", "100", "--channel", "128",
                              "--output", tmp_path / "b.prototxt")
     assert code == 0 and "warning" not in err
+
+
+# ---------------------------------------------------------------- variants
+def block(spec):
+    return Analysis(read_text(generate(spec)), named={spec.bottom: [1, spec.channel, spec.height, spec.width]})
+
+
+def test_vertical_passing_only():
+    spec = Spec(5, 7, 4, 3, "feat", directions="DU")
+    analysis = block(spec)
+    types = [n.name for n in analysis.graph.nodes]
+    assert not any(n.startswith(("SCNN_R", "SCNN_L", "Slice2")) for n in types)
+    assert len(types) == 2 + 2 * 3 * (5 - 1)  # a slice, a concat; message, activation and sum per row and pass
+    out = report(analysis)
+    rf = {o["blob"]: o["rf"] for layer in out["layers"] for o in layer["outputs"]}["SCNN"]
+    assert rf["global"] == [True, False]  # every feature hears every row, but only its 3-wide neighbourhood
+
+
+def test_passes_run_in_the_order_asked():
+    spec = Spec(4, 3, 2, 3, "feat", directions="UD")
+    layers = read_text(generate(spec)).net.layer
+    convs = [layer for layer in layers if layer.type == "Convolution"]
+    # Up first: from the last row (slice1_4) towards the first; then down from the first updated row.
+    assert (convs[0].name, list(convs[0].bottom)) == ("SCNN_U_4", ["slice1_4"])
+    assert (convs[3].name, list(convs[3].bottom)) == ("SCNN_D_1", ["SCNN_U_1"])
+    concat = next(layer for layer in layers if layer.type == "Concat")
+    assert list(concat.bottom) == ["SCNN_U_1", "SCNN_D_2", "SCNN_D_3", "SCNN_D_4"]
+
+
+def test_torch_init_bias_and_tanh():
+    import math
+    k, c = 9, 32
+    spec = Spec(5, 6, c, k, "feat", init="torch", bias=True, activation="tanh")
+    analysis = block(spec)
+    convs = [n.param for n in analysis.graph.nodes if n.type == "Convolution"]
+    assert all(p.convolution_param.weight_filler.std == pytest.approx(math.sqrt(2 / (k * c * c * 5)), abs=5e-6)
+               for p in convs)
+    assert all(p.convolution_param.bias_term and p.param[1].name == p.param[0].name[:-1] + "b" for p in convs)
+    assert {n.type for n in analysis.graph.nodes if n.name.endswith("/tanh")} == {"TanH"}
+    assert not any(n.type == "ReLU" for n in analysis.graph.nodes)
+    # Four shared kernels, each k x C x C weights and C biases, counted once however often they are used.
+    assert report(analysis)["totals"]["params"] == 4 * (k * c * c + c) == spec.params()
+
+
+def test_bad_variants_name_the_flag():
+    for kwargs, words in ((dict(directions="DUX"), "--directions must be"), (dict(directions=""), "--directions"),
+                          (dict(directions="DD"), "each at most once"), (dict(init="pytorch"), "--init must be"),
+                          (dict(activation="sigmoid"), "--activation must be")):
+        with pytest.raises(InputError, match=words):
+            Spec(4, 4, 2, **kwargs)
+
+
+def test_variant_blocks_build_in_real_caffe():
+    import realcaffe
+    if not realcaffe.available():
+        pytest.skip("real Caffe (bvlc) is not built: run ../shared/tools/caffe/build.sh")
+    spec = Spec(5, 6, 4, 3, "feat", directions="RDLU", bias=True, activation="tanh", init="torch")
+    text = ('layer { name: "feat" type: "Input" top: "feat" input_param { shape { dim: 2 dim: 4 dim: 5 dim: 6 } } }\n'
+            + generate(spec))
+    result = realcaffe.shapes(text, forward=True)
+    assert result["load_ok"] and result["forward_ok"], (result["error"], result["forward_error"])
+    assert result["blobs"]["SCNN"] == [2, 4, 5, 6]
