@@ -103,6 +103,15 @@ def hed():
     return "\n".join(lines) + "\n"
 
 
+def alternating(ours, theirs, repeat):
+    """Best times of two commands run in turn, so that the machine's moods fall on both alike."""
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(best(ours, 1))
+        b.append(best(theirs, 1))
+    return min(a), min(b)
+
+
 def best(cmd, repeat, env=None):
     times = []
     for _ in range(repeat):
@@ -146,6 +155,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--fuzz-seconds", type=float, default=180, help="0 to skip the fuzzing")
+    parser.add_argument("--original", metavar="SCNN_generator.py",
+                        help="the original generator (XingangPan/SCNN-prototxt-generator), to time it side by "
+                             "side with ours in alternating runs; without it, its figures from an earlier run")
     args = parser.parse_args()
     if not RESNET.is_file():
         sys.exit(f"benchmark: {RESNET} is missing")
@@ -163,7 +175,12 @@ def main():
         for (h, w), original in (((36, 100), 0.031), ((1000, 1000), 0.099)):
             cmd = [py, "-m", "scnn_tools", "generate", "--height", str(h), "--width", str(w), "--channel", "128",
                    "--output", str(Path(tmp) / "SCNN.prototxt")]
-            warm = best(cmd, args.repeat)
+            if args.original:
+                theirs = [sys.executable, args.original, "--height", str(h), "--width", str(w), "--channel", "128",
+                          "--output", str(Path(tmp) / "original.prototxt")]
+                warm, original = alternating(cmd, theirs, args.repeat)
+            else:
+                warm = best(cmd, args.repeat)
             # Cold: an empty cache, so the template is compiled and the block read back in full.
             cold = []
             for i in range(args.repeat):
