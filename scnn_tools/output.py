@@ -1,4 +1,5 @@
-"""Writing results: whole or not at all, and never over an input file (DESIGN.md)."""
+"""Writing results: whole or not at all, and never over an input file (DESIGN.md); sizes and counts as
+people write them."""
 
 import contextlib
 import os
@@ -42,3 +43,16 @@ def emit(text, output, *inputs):
     with replacing(output, *inputs) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+def size(n_bytes):
+    """Bytes as a person reads them: 412 B, 3.5 KiB, 12.2 MiB, 5.7 GiB."""
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes} B"
+
+
+def count(n, what):
+    """'1 layer', '2 layers'."""
+    return f"{n:,} {what}" + ("" if n == 1 else "s")

@@ -4,6 +4,8 @@ import csv
 import io
 import json
 
+from .output import size
+
 
 def render(result, fmt):
     if fmt == "json":
@@ -113,9 +115,9 @@ def to_table(result):
                "per image")
     m = result["memory"]
     if m["caffe"] is not None:
-        training = "" if m["training"] is None else f"; training about {_bytes(m['training'])} (data and diff of " \
+        training = "" if m["training"] is None else f"; training about {size(m['training'])} (data and diff of " \
             "every blob, weights with their diffs and SGD momentum)"
-        out.append(f"memory at batch {m['batch']}, float32: {_bytes(m['blobs'])} of blobs ({_bytes(m['caffe'])} as "
+        out.append(f"memory at batch {m['batch']}, float32: {size(m['blobs'])} of blobs ({size(m['caffe'])} as "
                    f"Caffe counts them, its 'Memory required for data'){training}")
     out.append("")
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
@@ -140,13 +142,6 @@ def to_table(result):
         where = f"line {w['line']}: " if w.get("line") else ""
         out.append(f"warning: {where}{w['message']}")
     return "\n".join(out) + "\n"
-
-
-def _bytes(n):
-    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n} B"
 
 
 def _share(part, whole):

@@ -22,6 +22,7 @@ import re
 from math import sqrt
 
 from .errors import InputError
+from .output import count, size
 
 LIMITS = {"height": 4096, "width": 4096, "channel": 65536, "kernel_width": 255}
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:+-]*\Z")
@@ -165,18 +166,6 @@ class Spec:
 
 MEMORY_WARNING = 2 * 2 ** 30   # bytes of activations per image at float32
 WEIGHTS_WARNING = 256 * 2 ** 20
-
-
-def size(n_bytes):
-    """Bytes as a person reads them: 412 B, 3.5 KiB, 12.2 MiB, 5.7 GiB."""
-    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:,.1f} {unit}"
-    return f"{n_bytes} B"
-
-
-def count(n, what):
-    return f"{n:,} {what}" + ("" if n == 1 else "s")
 
 
 def generate(spec):

@@ -15,7 +15,8 @@ from .analysis import Analysis
 from .errors import InputError
 from .layers import fmt_shape
 from .reader import read_net, read_text
-from .scnn import LIMITS, Spec, count, generate
+from .output import count
+from .scnn import LIMITS, Spec, generate
 from .textformat import _TOKEN
 
 

@@ -27,23 +27,35 @@ def needs(build="bvlc"):
                               "run ../shared/tools/caffe/build.sh (or set SCNN_TOOLS_CAFFE_HOME)")
 
 
-def shapes(text, build="bvlc", forward=False):
-    """Caffe's answer for a net given as text: {"load_ok", "error", "blobs": {name: shape}, "forward_ok", ...}."""
-    key = hashlib.sha256(f"{build}\0{forward}\0{text}".encode()).hexdigest()
+def _cached(key, compute):
+    """What Caffe answered for this key before, or compute it (in a child process) and keep it."""
+    key = hashlib.sha256(key.encode()).hexdigest()
     cached = CACHE / f"{key}.json"
     if cached.is_file():
         return json.loads(cached.read_text())
     CACHE.mkdir(parents=True, exist_ok=True)
-    net = CACHE / f"{key}.prototxt"
-    net.write_text(text)
-    proc = subprocess.run([str(HOME / build / "venv/bin/python"), str(HOME / build / "shapes.py"), str(net),
-                           "--hide-splits"] + (["--forward"] if forward else []), capture_output=True, text=True, timeout=600)
-    result = json.loads(proc.stdout)
+    result = compute(CACHE / f"{key}.prototxt")
     tmp = cached.with_suffix(".tmp")
     tmp.write_text(json.dumps(result))
     os.replace(tmp, cached)
-    net.unlink()
     return result
+
+
+def _run(net, text, args, **kw):
+    net.write_text(text)
+    try:
+        return subprocess.run(args + [str(net)], capture_output=True, text=True, timeout=600, **kw)
+    finally:
+        net.unlink()
+
+
+def shapes(text, build="bvlc", forward=False):
+    """Caffe's answer for a net given as text: {"load_ok", "error", "blobs": {name: shape}, "forward_ok", ...}."""
+    def compute(net):
+        proc = _run(net, text, [str(HOME / build / "venv/bin/python"), str(HOME / build / "shapes.py"),
+                                "--hide-splits"] + (["--forward"] if forward else []))
+        return json.loads(proc.stdout)
+    return _cached(f"{build}\0{forward}\0{text}", compute)
 
 
 MEMORY = """
@@ -58,19 +70,10 @@ caffe.Net(sys.argv[1], caffe.TEST)
 def memory(text, build="bvlc"):
     """The last "Memory required for data" Caffe logs while it builds the net (bytes), or None."""
     import re
-    key = hashlib.sha256(f"memory\0{build}\0{text}".encode()).hexdigest()
-    cached = CACHE / f"{key}.json"
-    if cached.is_file():
-        return json.loads(cached.read_text())
-    CACHE.mkdir(parents=True, exist_ok=True)
-    net = CACHE / f"{key}.prototxt"
-    net.write_text(text)
-    proc = subprocess.run([str(HOME / build / "venv/bin/python"), "-c", MEMORY, str(net)], capture_output=True,
-                          text=True, timeout=600, env=dict(os.environ, GLOG_minloglevel="0"))
-    found = re.findall(r"Memory required for data: (\d+)", proc.stderr)
-    result = int(found[-1]) if proc.returncode == 0 and found else None
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result))
-    os.replace(tmp, cached)
-    net.unlink()
-    return result
+
+    def compute(net):
+        proc = _run(net, text, [str(HOME / build / "venv/bin/python"), "-c", MEMORY],
+                    env=dict(os.environ, GLOG_minloglevel="0"))
+        found = re.findall(r"Memory required for data: (\d+)", proc.stderr)
+        return int(found[-1]) if proc.returncode == 0 and found else None
+    return _cached(f"memory\0{build}\0{text}", compute)
