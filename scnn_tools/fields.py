@@ -13,7 +13,10 @@ integer jump. Those are `Affine` and cost O(kernel) per layer whatever the
 map size. Concats along space, crops of upsampled maps, deconvolutions and
 interpolations make the field depend on position: those are `runs.Runs`,
 periodic runs of positions, whose cost grows with the runs, not the map.
-A field that turns out to be affine after all is turned back into one.
+They are exact over the positions something reads (`needed`: the real ones
+and what padded readers tap) and extended beyond, where paths growing at
+different rates would otherwise multiply runs nobody looks at. A field that
+turns out to be affine after all is turned back into one.
 
 Besides `taps`, an index map gives what composing runs needs: `period`
 (m0, delta), the bottom index advancing by delta when o advances by m0;

@@ -13,6 +13,10 @@ every tap reads one formula; the union of the taps' interval formulas is
 exact between the points where two endpoints cross, which are computed;
 adjacent runs that are one formula are merged back. The work is per run,
 phase and tap, never per position, so long chains on large maps stay cheap.
+A composition is exact over the positions asked for (lo..hi); its first and
+last runs are extended over the rest of the line. Two shortcuts keep SCNN's
+chains linear: a window over single growing intervals reads two taps (`hull`),
+and a shift moves the runs (`translated`).
 """
 
 from bisect import bisect_right

@@ -10,6 +10,7 @@ import itertools
 import pytest
 
 import realcaffe
+from conftest import needs_shared
 from scnn_tools.errors import InputError
 from scnn_tools.reader import read_text
 from scnn_tools.shapes import infer
@@ -107,6 +108,7 @@ MEMORY_NETS = ["BVLC__caffe/models/bvlc_alexnet/deploy.prototxt", "BVLC__caffe/m
                "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt"]
 
 
+@needs_shared
 @realcaffe.needs("bvlc")
 @pytest.mark.parametrize("net", MEMORY_NETS)
 def test_memory_for_data_is_caffes(net):
@@ -116,6 +118,7 @@ def test_memory_for_data_is_caffes(net):
     assert analyze(path)["memory"]["caffe"] == realcaffe.memory(path.read_text())
 
 
+@needs_shared
 @realcaffe.needs("bvlc")
 def test_memory_at_another_batch_is_caffes_at_that_batch():
     from conftest import CORPUS

@@ -17,7 +17,7 @@ from scnn_tools.profile import profile
 from scnn_tools.reader import read_text
 from scnn_tools.stack import parse, stack
 
-from conftest import REFERENCE, run_cli
+from conftest import REFERENCE, needs_shared, run_cli
 
 SCALE = REFERENCE / "spatial_scale"
 
@@ -210,6 +210,7 @@ def test_nets_without_an_image_input_are_refused_clearly(tmp_path):
     assert code == 0 and json.loads(out)["totals"]["params"] == 7850
 
 
+@needs_shared
 def test_the_profile_marks_where_the_blog_model_ends(tmp_path):
     from scnn_tools.plot import _end
     from scnn_tools.profile import load
