@@ -112,10 +112,25 @@ class Spec:
                     self.prefix, **self._variants())
 
     def text(self):
-        from .render import render
-        return render(TEMPLATE, C=self.channel, k=self.kernel_width, pad=(self.kernel_width - 1) // 2,
-                      std=self.std, bottom=self.bottom, p=self.prefix, groups=self._plan(), bias=self.bias,
-                      act=self.activation, act_type=ACTIVATIONS[self.activation])
+        """The block: the template's pieces (rendered once, cached) repeated along the plan."""
+        pieces = _pieces(self)
+        out = []
+        for g in self._plan():
+            out.append(pieces["slice_open"] % {"name": f"Slice{g['index']}", "bottom": g["bottom"]})
+            tops = [f"{self.prefix}slice{g['index']}_{i}" for i in range(1, g["n"] + 1)]
+            out.extend(pieces["top"] % {"name": t} for t in tops)
+            out.append(pieces["slice_param"] % {"axis": g["axis"]})
+            out.extend(pieces["slice_point"] % {"i": i} for i in range(1, g["n"]))
+            out.append(pieces["slice_close"])
+            for d, one in zip(g["directions"], g["passes"]):
+                step = pieces["step:" + d]
+                out.extend(step % {"name": n, "source": src, "row": row, "top": top} for n, src, row, top in one["steps"])
+            out.append(pieces["concat_open"] % {"name": f"Concat{g['index']}"})
+            out.extend(pieces["bottom"] % {"name": b} for b in g["rows"])
+            out.append(pieces["concat_close"] % {"top": g["top"], "axis": g["axis"]})
+        if not out:
+            out.append(pieces["identity"] % {"bottom": self.bottom})
+        return "".join(out)
 
     def _plan(self):
         """What the template writes, name by name: per group its slice, passes and concat."""
@@ -138,6 +153,7 @@ class Spec:
                 rows = new
             top = f"{p}SCNN" if g == len(groups) else f"{p}SCNN_{passes[-1]}"
             plan.append({"index": g, "axis": axis, "n": n, "bottom": current, "passes": steps, "rows": rows,
+                         "directions": passes,
                          "top": top, "kernel": (1, self.kernel_width) if axis == 2 else (self.kernel_width, 1)})
             current = top
         return plan
@@ -166,6 +182,61 @@ class Spec:
 
 MEMORY_WARNING = 2 * 2 ** 30   # bytes of activations per image at float32
 WEIGHTS_WARNING = 256 * 2 ** 20
+
+
+def _pieces(spec):
+    """The template's macros rendered once with placeholders, as %-format strings; cached by their inputs.
+
+    Warm runs then need no Jinja2 at all (importing it costs more than writing a 1000 x 1000 block).
+    """
+    import json
+
+    from .render import cache_dir, template_dir
+    variables = dict(C=spec.channel, k=spec.kernel_width, pad=(spec.kernel_width - 1) // 2, std=spec.std,
+                     p=spec.prefix, bias=spec.bias, act=spec.activation, act_type=ACTIVATIONS[spec.activation])
+    with open(os.path.join(template_dir(), TEMPLATE), encoding="utf-8") as f:
+        source = f.read()
+    key = hashlib.sha256(f"{source}\0{sorted(variables.items())}\0{spec.directions}".encode()).hexdigest()
+    directory = cache_dir("pieces")
+    cached = os.path.join(directory, key + ".json") if directory else None
+    if cached and os.path.exists(cached):
+        with open(cached, encoding="utf-8") as f:
+            return json.load(f)
+    pieces = _render_pieces(spec, variables)
+    if cached:
+        tmp = f"{cached}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(pieces, f)
+        os.replace(tmp, cached)
+    return pieces
+
+
+def _render_pieces(spec, variables):
+    from .render import environment
+    module = environment().get_template(TEMPLATE).make_module(variables)
+    slots = {"name", "bottom", "axis", "i", "top", "source", "row"}
+
+    def piece(macro, *args):
+        """The macro's text with each slot (a name in `slots`) left as %(name)s."""
+        text = macro(*("\x01%s\x01" % a if a in slots else a for a in args)).replace("%", "%%")
+        for a in args:
+            if a in slots:
+                text = text.replace("\x01%s\x01" % a, "%%(%s)s" % a)
+        return str(text)
+
+    pieces = {"slice_open": piece(module.slice_open, "name", "bottom"), "top": piece(module.top, "name"),
+              "slice_param": piece(module.slice_param, "axis"), "slice_point": piece(module.slice_point, "i"),
+              "slice_close": piece(module.slice_close), "concat_open": piece(module.concat_open, "name"),
+              "bottom": piece(module.bottom, "name"), "concat_close": piece(module.concat_close, "top", "axis"),
+              "identity": piece(module.identity, "bottom")}
+    p = spec.prefix
+    for d in spec.directions:
+        axis = AXES[d][0]
+        kernel = (1, spec.kernel_width) if axis == 2 else (spec.kernel_width, 1)
+        pads = (0, variables["pad"]) if axis == 2 else (variables["pad"], 0)
+        conv = piece(module.conv, "name", "source", p + f"SCNN_{d}_w", p + f"SCNN_{d}_b", *kernel, *pads)
+        pieces["step:" + d] = conv + piece(module.sum, "name", "row", "top")
+    return pieces
 
 
 def generate(spec):
