@@ -2,12 +2,19 @@
 
 from collections import Counter
 
+from . import caffe_pb2
 from .graph import build
-from .reader import read_net
+from .reader import read_bytes
 
 
 def describe(source, phase="TEST", stages=()):
-    netfile = read_net(source)
+    from .reader import _read_bytes, is_solver, read_solver_text
+    data = _read_bytes(source)
+    if b"\0" not in data[:4096]:
+        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+        if is_solver(text):
+            return _solver(read_solver_text(text, source))
+    netfile = read_bytes(data, source)
     graph = build(netfile, phase, stages=stages)
     inputs = []
     for i in graph.inputs:
@@ -37,6 +44,44 @@ def describe(source, phase="TEST", stages=()):
     }
 
 
+def _f32(v):
+    return float(f"{v:.7g}")  # a float field as written in the file, not its nearest float32
+
+
+def _solver(solver_file):
+    s = solver_file.solver
+    schedule = {"policy": s.lr_policy or None, "gamma": _f32(s.gamma) if s.HasField("gamma") else None,
+                "power": _f32(s.power) if s.HasField("power") else None,
+                "stepsize": s.stepsize if s.HasField("stepsize") else None, "stepvalue": list(s.stepvalue)}
+    return {
+        "schema": "scnn-tools.solver/1",
+        "source": solver_file.source,
+        "nets": solver_file.nets,
+        "type": s.type if s.HasField("type") else caffe_pb2.SolverParameter.SolverType.Name(s.solver_type),
+        "base_lr": _f32(s.base_lr), "lr": {k: v for k, v in schedule.items() if v not in (None, [])},
+        "momentum": _f32(s.momentum), "weight_decay": _f32(s.weight_decay), "max_iter": s.max_iter,
+        "iter_size": s.iter_size, "test_iter": list(s.test_iter), "test_interval": s.test_interval,
+        "snapshot": s.snapshot, "snapshot_prefix": s.snapshot_prefix or None,
+        "solver_mode": caffe_pb2.SolverParameter.SolverMode.Name(s.solver_mode),
+        "warnings": solver_file.warnings,
+    }
+
+
+def _render_solver(r):
+    lines = [f"solver:   {r['source']}", f"nets:     {', '.join(r['nets']) or 'inline'}",
+             f"method:   {r['type']}, base_lr {r['base_lr']:g}"
+             + "".join(f", {k} {v}" for k, v in r["lr"].items())
+             + f", momentum {r['momentum']:g}, weight_decay {r['weight_decay']:g}",
+             f"length:   {r['max_iter']:,} iterations" + (f", {r['iter_size']} steps per update (iter_size)"
+                                                         if r["iter_size"] > 1 else ""),
+             f"snapshot: " + (f"every {r['snapshot']:,} iterations as {r['snapshot_prefix']}_iter_N"
+                              if r["snapshot"] else "at the end only") + f"; {r['solver_mode']}"]
+    for w in r["warnings"]:
+        where = f"line {w['line']}: " if w.get("line") else ""
+        lines.append(f"warning: {where}{w['message']}")
+    return "\n".join(lines) + "\n"
+
+
 def _shape(shape):
     if shape is None:
         return "shape unknown"
@@ -44,6 +89,8 @@ def _shape(shape):
 
 
 def render_text(r):
+    if r["schema"] == "scnn-tools.solver/1":
+        return _render_solver(r)
     lines = [f"net:      {r['net']}  ({r['source']})"]
     fmt = r["format"]
     if r["upgrades"]:

@@ -5,6 +5,7 @@ the V2 net, the format it came in, the upgrade steps applied, the line of
 every layer and the warnings met on the way.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -95,7 +96,47 @@ def _from_binary(data, source):
     return NetFile(source, "", net, "binary", steps, layer_lines, [])
 
 
+# Top-level fields a solver file has and a net file has not (the net's own are name, layer, input...).
+_SOLVER = re.compile(r"^[ \t]*(?:base_lr|lr_policy|max_iter|train_net|test_net|test_iter|solver_mode|"
+                     r"snapshot_prefix|net|net_param|iter_size|weight_decay)[ \t]*[:{]", re.M)
+
+
+class SolverFile:
+    def __init__(self, source, text, solver, warnings):
+        self.source, self.text, self.solver, self.warnings = str(source), text, solver, warnings
+
+    @property
+    def nets(self):
+        """The nets the solver trains and tests, by file name (inline nets are not files)."""
+        s = self.solver
+        return ([s.net] if s.net else []) + ([s.train_net] if s.train_net else []) + list(s.test_net)
+
+
+def is_solver(text):
+    return bool(_SOLVER.search(text)) and not re.search(r"^[ \t]*layers?[ \t]*\{", text, re.M)
+
+
+def read_solver(source):
+    """A solver file (SolverParameter, BVLC's fields), read with the same parser and warnings as nets."""
+    data = _read_bytes(source)
+    try:
+        text = data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text: a solver file is prototxt text", source) from None
+    return read_solver_text(text, source)
+
+
+def read_solver_text(text, source="<text>"):
+    solver = caffe_pb2.SolverParameter()
+    parsed = textformat.parse(text, solver, source)
+    return SolverFile(source, text, solver, parsed.warnings)
+
+
 def _from_text(text, source):
+    if is_solver(text):
+        nets = ", ".join(f"'{n}'" for n in read_solver_text(text, source).nets) or "an inline net"
+        raise InputError(f"this is a solver file (its net: {nets}), not a net: give that net file, or run "
+                         "`scnn-tools info` on the solver", source)
     net = caffe_pb2.NetParameter()
     parsed = textformat.parse(text, net, source)
     warnings = _name_warnings(parsed.warnings, net)

@@ -38,6 +38,8 @@ def test_generated_module_is_in_step_with_the_proto(tmp_path):
     # Forks whose numbers are free in BVLC keep them.
     ("LayerParameter", "bn_param", 152), ("LayerParameter", "prior_box_param", 203),
     ("LayerParameter", "roi_pooling_param", 8266711),
+    ("SolverParameter", "net", 24), ("SolverParameter", "base_lr", 5), ("SolverParameter", "iter_size", 36),
+    ("SolverParameter", "type", 40), ("SolverParameter", "weights", 42), ("SolverParameter", "test_iter", 3),
 ])
 def test_field_numbers_follow_caffe(message, field, number):
     assert getattr(caffe_pb2, message).DESCRIPTOR.fields_by_name[field].number == number
@@ -78,3 +80,53 @@ def test_scnn_caffemodel_shares_weights_by_param_name():
     blobs = _blobs(net)
     assert list(blobs["SCNN_D_1"][0].data) == list(blobs["SCNN_D_4"][0].data)
     assert list(blobs["SCNN_D_1"][0].data) != list(blobs["SCNN_U_2"][0].data)
+
+
+SOLVER = """# as SCNN trains (poly, power 0.9), batch reached with iter_size
+net: "train_val.prototxt"
+test_iter: 100
+test_interval: 1000
+base_lr: 0.01
+lr_policy: "poly"
+power: 0.9
+momentum: 0.9
+weight_decay: 0.0001
+max_iter: 60000
+iter_size: 2
+snapshot: 5000
+snapshot_prefix: "snapshots/scnn"
+solver_mode: GPU
+type: "SGD"
+"""
+
+
+def test_solver_files_read_as_caffe_reads_them(tmp_path):
+    import json
+
+    import realcaffe
+    from google.protobuf import json_format
+
+    from scnn_tools.reader import read_solver_text
+    ours = json_format.MessageToDict(read_solver_text(SOLVER).solver, preserving_proto_field_name=True)
+    assert ours["net"] == "train_val.prototxt" and ours["iter_size"] == 2 and ours["lr_policy"] == "poly"
+    if not realcaffe.available():
+        pytest.skip("real Caffe (bvlc) is not built: its own schema cannot be asked")
+    path = tmp_path / "solver.prototxt"
+    path.write_text(SOLVER)
+    script = ("import json, sys; from caffe.proto import caffe_pb2; from google.protobuf import text_format, "
+              "json_format; s = text_format.Merge(open(sys.argv[1]).read(), caffe_pb2.SolverParameter()); "
+              "print(json.dumps(json_format.MessageToDict(s, preserving_proto_field_name=True)))")
+    out = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", script, str(path)], check=True,
+                         capture_output=True, text=True).stdout
+    assert json.loads(out) == ours
+
+
+def test_info_describes_a_solver_and_analyze_points_at_its_net(tmp_path):
+    from conftest import run_cli
+    path = tmp_path / "solver.prototxt"
+    path.write_text(SOLVER)
+    code, out, err = run_cli("info", path)
+    assert code == 0 and "nets:     train_val.prototxt" in out and "policy poly, power 0.9" in out, err
+    assert "60,000 iterations, 2 steps per update (iter_size)" in out
+    code, _, err = run_cli("analyze", path)
+    assert code == 2 and "this is a solver file (its net: 'train_val.prototxt'), not a net" in err
