@@ -29,7 +29,7 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return 2
     output = getattr(args, "output", None)
-    if output and output != "-" and os.path.isdir(output):
+    if output and output != "-" and os.path.isdir(output) and not getattr(args, "output_is_directory", False):
         flag = "--output" if "--output" in (argv if argv is not None else sys.argv) else "-o"
         print(f"{PROG}: error: {flag} {output}: that is a directory; give the name of a file to write",
               file=sys.stderr)
@@ -133,6 +133,23 @@ def _parser():
     _net_options(sp, positional=False, strict=False)
     sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     sp.set_defaults(run=_splice)
+
+    ln = sub.add_parser(
+        "lane", help="write an SCNN lane-detection model for CULane: train, deploy and solver files",
+        description="Write the SCNN lane-detection model (Pan et al., 2018) as BVLC Caffe trains it: "
+                    "train_val.prototxt with a Python data layer for CULane's lists, deploy.prototxt, "
+                    "solver.prototxt, the loss's class weights and a README, into DIR; all read back and "
+                    "analyzed first.")
+    ln.add_argument("-o", "--output", metavar="DIR", required=True, help="the directory to write into")
+    ln.add_argument("--size", default="288x800", metavar="HxW", help="the input (default: 288x800, CULane's)")
+    ln.add_argument("--batch", type=int, default=2, help="images per step; iter_size makes the solver's 12 "
+                                                         "(default: 2)")
+    ln.add_argument("--data-root", default="data/CULane", help="CULane's directory (default: data/CULane)")
+    ln.add_argument("--train-list", default="list/train_gt.txt", help="under the root (default: list/train_gt.txt)")
+    ln.add_argument("--val-list", default="list/val_gt.txt", help="under the root (default: list/val_gt.txt)")
+    ln.add_argument("--directions", default="DURL", metavar="DURL", help="the SCNN passes (default: DURL)")
+    ln.add_argument("--init", choices=("caffe", "torch"), default="caffe", help="(default: caffe)")
+    ln.set_defaults(run=_lane, output_is_directory=True)
 
     bb = sub.add_parser(
         "backbone", help="write a ResNet: an SCNN host (PSPNet-style) or Caffe's classifier",
@@ -390,6 +407,19 @@ def _erf(args):
                    f"{analysis.netfile.name}: effective receptive field of {args.blob}")
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr if args.format == "json" else sys.stdout)
+
+
+def _lane(args):
+    from .lane import model, write
+
+    h, sep, w = args.size.partition("x")
+    if not (sep and h.isdigit() and w.isdigit()):
+        raise InputError(f"--size must be HxW, e.g. 288x800 (got {args.size!r})")
+    files, summary = model(int(h), int(w), args.batch, args.data_root, args.train_list, args.val_list,
+                           args.directions, args.init)
+    write(args.output, files)
+    print(f"wrote {', '.join(files)} into {args.output}")
+    print(summary)
 
 
 def _backbone(args):

@@ -27,14 +27,16 @@ def needs(build="bvlc"):
                               "run ../shared/tools/caffe/build.sh (or set SCNN_TOOLS_CAFFE_HOME)")
 
 
-def _cached(key, compute):
-    """What Caffe answered for this key before, or compute it (in a child process) and keep it."""
+def _cached(key, compute, keep=lambda result: True):
+    """What Caffe answered for this key before, or compute it (in a child process) and keep it if `keep`."""
     key = hashlib.sha256(key.encode()).hexdigest()
     cached = CACHE / f"{key}.json"
     if cached.is_file():
         return json.loads(cached.read_text())
     CACHE.mkdir(parents=True, exist_ok=True)
     result = compute(CACHE / f"{key}.prototxt")
+    if not keep(result):
+        return result
     tmp = cached.with_suffix(".tmp")
     tmp.write_text(json.dumps(result))
     os.replace(tmp, cached)
