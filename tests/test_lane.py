@@ -155,3 +155,37 @@ def test_real_caffe_builds_the_default_training_nets_with_our_shapes(tmp_path):
         expected = ours(files, "train_val.prototxt", phase)
         assert got == {k: expected[k] for k in got}, phase
     assert result["train"]["lane_up"] == [1, 5, 288, 800] and result["train"]["SCNN"] == [1, 128, 36, 100]
+
+
+ERRORS = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from scnn_tools import lanedata
+out = {}
+for case, call in (("malformed", lambda: lanedata.read_list(sys.argv[2] + "/bad.txt", sys.argv[2])),
+                   ("missing", lambda: lanedata.load((sys.argv[2] + "/nope.jpg", sys.argv[2] + "/label/0.png",
+                                                      (1, 1, 1, 1)), 72, 200)),
+                   ("size", lambda: lanedata.load((sys.argv[2] + "/img/0.jpg", sys.argv[2] + "/small.png",
+                                                   (1, 1, 1, 1)), 72, 200))):
+    try:
+        call()
+        out[case] = None
+    except ValueError as exc:
+        out[case] = str(exc)
+print(json.dumps(out), flush=True)
+os._exit(0)
+"""
+
+
+@realcaffe.needs("bvlc")
+def test_the_data_layer_names_what_is_wrong(tmp_path):
+    root = tmp_path / "data"
+    synthetic_culane(root, 72, 200, n=1)
+    (root / "bad.txt").write_text("/img/0.jpg /label/0.png 1 1 1 0\n/img/0.jpg /label/0.png 1 2\n")
+    Image.fromarray(np.zeros((10, 20), np.uint8)).save(root / "small.png")
+    proc = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", ERRORS, str(ROOT), str(root)],
+                          capture_output=True, text=True, timeout=300)
+    errors = json.loads(proc.stdout)
+    assert errors["malformed"].startswith(f"{root}/bad.txt:2: expected 'image.jpg label.png e1 e2 e3 e4'")
+    assert errors["missing"] == f"{root}/nope.jpg: no such file (listed in the data list)"
+    assert "small.png: label is 20x10, its image 200x72" in errors["size"]
