@@ -28,8 +28,9 @@ def test_the_examples_do_not_drift(tmp_path, monkeypatch, capsys):
         shutil.copy(EXAMPLES / name, tmp_path / name)
     for argv in commands():
         assert main(argv) == 0, argv
-    made = {p.name for p in tmp_path.iterdir()} - INPUTS
-    committed = {p.name for p in EXAMPLES.iterdir()} - INPUTS
+    def files(root):
+        return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} - INPUTS
+    made, committed = files(tmp_path), files(EXAMPLES)
     assert made == committed
     for name in sorted(made):
         if name.endswith(".png"):
