@@ -149,6 +149,7 @@ def _parser():
     ln.add_argument("--val-list", default="list/val_gt.txt", help="under the root (default: list/val_gt.txt)")
     ln.add_argument("--directions", default="DURL", metavar="DURL", help="the SCNN passes (default: DURL)")
     ln.add_argument("--init", choices=("caffe", "torch"), default="caffe", help="(default: caffe)")
+    ln.add_argument("--channels", type=int, default=128, help="of fc7 and the SCNN block (default: 128)")
     ln.set_defaults(run=_lane, output_is_directory=True)
 
     bb = sub.add_parser(
@@ -416,7 +417,7 @@ def _lane(args):
     if not (sep and h.isdigit() and w.isdigit()):
         raise InputError(f"--size must be HxW, e.g. 288x800 (got {args.size!r})")
     files, summary = model(int(h), int(w), args.batch, args.data_root, args.train_list, args.val_list,
-                           args.directions, args.init)
+                           args.directions, args.init, args.channels)
     write(args.output, files)
     print(f"wrote {', '.join(files)} into {args.output}")
     print(summary)

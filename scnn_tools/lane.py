@@ -18,7 +18,7 @@ WEIGHTS_FILE = "class_weights.binaryproto"
 
 
 def model(height=288, width=800, batch=2, root="data/CULane", train_list="list/train_gt.txt",
-          val_list="list/val_gt.txt", directions="DURL", init="caffe"):
+          val_list="list/val_gt.txt", directions="DURL", init="caffe", channels=128):
     """{file name: text or bytes}, checked; and a summary of the model."""
     if height % 8 or width % 8 or not 16 <= height <= 4096 or not 16 <= width <= 4096:
         raise InputError(f"--size must be H x W, both multiples of 8 from 16 to 4096, so that the 1/8 map "
@@ -26,19 +26,21 @@ def model(height=288, width=800, batch=2, root="data/CULane", train_list="list/t
     if not 1 <= batch <= SOLVER_BATCH or SOLVER_BATCH % batch:
         raise InputError(f"--batch must divide {SOLVER_BATCH}, the solver's batch, reached with iter_size "
                          f"(got {batch})")
-    block = generate(Spec(height // 8, width // 8, 128, 9, "fc7_lane", directions=directions, init=init))
+    block = generate(Spec(height // 8, width // 8, channels, 9, "fc7_lane", flags={"channel": "--channels"},
+                          directions=directions, init=init))
     data = {phase: json.dumps({"root": root, "list": lst, "batch": batch, "height": height, "width": width,
                                "shuffle": phase == "TRAIN"}, separators=(",", ":"))
             for phase, lst in (("TRAIN", train_list), ("TEST", val_list))}
     if any("'" in d for d in data.values()):
         raise InputError("--data-root and the lists must not contain a single quote (')")
     from .render import render
-    common = dict(H=height, W=width, classes=CLASSES, lanes=LANES, scnn=block, data=data, weights=WEIGHTS_FILE)
+    common = dict(H=height, W=width, classes=CLASSES, lanes=LANES, scnn=block, data=data, weights=WEIGHTS_FILE,
+                  channels=channels)
     files = {"train_val.prototxt": render("lane.prototxt.j2", deploy=False, **common),
              "deploy.prototxt": render("lane.prototxt.j2", deploy=True, **common),
              "solver.prototxt": _solver(batch),
              WEIGHTS_FILE: _weights()}
-    summary = _check(files, height, width, batch)
+    summary = _check(files, height, width, batch, channels)
     files["README.md"] = _readme(height, width, batch, root, train_list, val_list, summary)
     return files, summary
 
@@ -74,10 +76,10 @@ def _weights():
     return blob.SerializeToString()
 
 
-def _check(files, height, width, batch):
+def _check(files, height, width, batch, channels):
     from .analysis import Analysis, report
     from .reader import read_text
-    expected = {"lane_up": [CLASSES, height, width], "exist_score": [LANES], "SCNN": [128, height // 8, width // 8]}
+    expected = {"lane_up": [CLASSES, height, width], "exist_score": [LANES], "SCNN": [channels, height // 8, width // 8]}
     out = {}
     for name, phases in (("train_val.prototxt", ("TRAIN", "TEST")), ("deploy.prototxt", ("TEST",))):
         for phase in phases:
@@ -90,7 +92,7 @@ def _check(files, height, width, batch):
             out[(name, phase)] = report(analysis)
     train = out[("train_val.prototxt", "TRAIN")]
     deploy = out[("deploy.prototxt", "TEST")]
-    return (f"SCNN lane model for {height}x{width} (a {height // 8}x{width // 8}x128 map): "
+    return (f"SCNN lane model for {height}x{width} (a {height // 8}x{width // 8}x{channels} map): "
             f"{deploy['totals']['params']:,} parameters, {deploy['totals']['macc']:,} multiply-adds per image; "
             f"training at batch {batch} per step needs about {size(train['memory']['training'])} at float32 "
             f"(iter_size {SOLVER_BATCH // batch} makes the solver's batch {SOLVER_BATCH})")

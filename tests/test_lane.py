@@ -189,3 +189,14 @@ def test_the_data_layer_names_what_is_wrong(tmp_path):
     assert errors["malformed"].startswith(f"{root}/bad.txt:2: expected 'image.jpg label.png e1 e2 e3 e4'")
     assert errors["missing"] == f"{root}/nope.jpg: no such file (listed in the data list)"
     assert "small.png: label is 20x10, its image 200x72" in errors["size"]
+
+
+def test_lane_options_reach_the_block():
+    files, summary = model(72, 200, channels=64, directions="DU", init="torch")
+    deploy = Analysis(read_text(files["deploy.prototxt"]))
+    shape = {b.name: deploy.shapes.blobs[b.id] for b in deploy.graph.blobs}
+    assert shape["fc7_lane"] == shape["SCNN"] == [1, 64, 9, 25] and "9x25x64 map" in summary
+    names = {n.name for n in deploy.graph.nodes}
+    assert "SCNN_D_1" in names and not any(n.startswith("SCNN_R") for n in names)
+    conv = next(n.param for n in deploy.graph.nodes if n.name == "SCNN_D_1").convolution_param
+    assert conv.weight_filler.std == pytest.approx(math.sqrt(2 / (9 * 64 * 64 * 5)), abs=5e-6)
