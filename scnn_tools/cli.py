@@ -147,9 +147,8 @@ def _parser():
     ln.add_argument("--data-root", default="data/CULane", help="CULane's directory (default: data/CULane)")
     ln.add_argument("--train-list", default="list/train_gt.txt", help="under the root (default: list/train_gt.txt)")
     ln.add_argument("--val-list", default="list/val_gt.txt", help="under the root (default: list/val_gt.txt)")
-    ln.add_argument("--directions", default="DURL", metavar="DURL", help="the SCNN passes (default: DURL)")
-    ln.add_argument("--init", choices=("caffe", "torch"), default="caffe", help="(default: caffe)")
     ln.add_argument("--channels", type=int, default=128, help="of fc7 and the SCNN block (default: 128)")
+    _variant_options(ln)
     ln.set_defaults(run=_lane, output_is_directory=True)
 
     bb = sub.add_parser(
@@ -417,7 +416,7 @@ def _lane(args):
     if not (sep and h.isdigit() and w.isdigit()):
         raise InputError(f"--size must be HxW, e.g. 288x800 (got {args.size!r})")
     files, summary = model(int(h), int(w), args.batch, args.data_root, args.train_list, args.val_list,
-                           args.directions, args.init, args.channels)
+                           args.channels, _variants(args))
     write(args.output, files)
     print(f"wrote {', '.join(files)} into {args.output}")
     print(summary)

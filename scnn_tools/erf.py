@@ -76,7 +76,7 @@ def _check_sizes(analysis):
             cells = shape[top_axes[0]] * shape[top_axes[1]]
             for a in top_axes:
                 for b, ba, index_map in per_axis.get(a, ()):
-                    if not (isinstance(index_map, Window) and index_map.s > 0):
+                    if not _strided(index_map):
                         cells = max(cells, shape[a] * analysis.shapes.blobs[node.bottoms[b]][ba])
             if cells > MAX_CELLS:
                 h, w = shape[top_axes[0]], shape[top_axes[1]]
@@ -129,6 +129,11 @@ def _back(g, maps, bottom_size):
     return _back_axis(out, maps[1], bottom_size[1], axis=1)
 
 
+def _strided(index_map):
+    """Propagated by strided slices; anything else as a dense n_top x n_bottom matrix."""
+    return isinstance(index_map, Window) and index_map.s > 0
+
+
 def _back_axis(g, index_map, n_bottom, axis):
     import numpy as np
 
@@ -136,7 +141,7 @@ def _back_axis(g, index_map, n_bottom, axis):
     shape = list(g.shape)
     shape[axis] = n_bottom
     out = np.zeros(shape)
-    if isinstance(index_map, Window) and index_map.s > 0:
+    if _strided(index_map):
         s, p, k, d = index_map.s, index_map.p, index_map.k, index_map.d
         for t in range(k):
             offset = t * d - p  # top o reads bottom s*o + offset, real for o in [lo, hi]

@@ -28,29 +28,13 @@ reads anything for top positions u..v (between edges).
 from math import gcd
 
 from .errors import warning
-from .runs import Runs, compose, from_affine, hull, monotone, translated, value
+from .output import number
+from .runs import Runs, compose, from_affine, hull, monotone, translated, union, value
 
 
 # ------------------------------------------------------------ interval sets
 def shift(s, k):
     return tuple((a + k, b + k) for a, b in s)
-
-
-def union(sets):
-    """Union of interval sets (each a tuple of (lo, hi) pairs)."""
-    items = [iv for s in sets for iv in s]
-    if len(items) <= 1:
-        return tuple(items)
-    items.sort()
-    out = [items[0]]
-    for a, b in items[1:]:
-        lo, hi = out[-1]
-        if a <= hi + 1:
-            if b > hi:
-                out[-1] = (lo, b)
-        else:
-            out.append((a, b))
-    return tuple(out)
 
 
 def count(s):
@@ -254,7 +238,7 @@ class Piece(_Map):
         return ([] if self.first else [self.start]) + ([] if self.last else [self.start + self.size])
 
     def reads(self, u, v):
-        return self._inside(u if u is not None else (v if v is not None else 0))
+        return self._inside(u)  # (its edges cut the line: one position of a stretch tells for all)
 
     def span(self, lo, hi):
         a = lo if self.first else max(lo, self.start)
@@ -345,13 +329,11 @@ def combine(deps, lo, hi):
         parts = [m.affine(f.base, f.jump) for f, m in deps]
         if len({j for _, j in parts}) == 1:
             return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
-    if len(deps) == 1 and isinstance(deps[0][0], Runs) and isinstance(deps[0][1], Window) and deps[0][1].k == 1 \
-            and deps[0][1].s == 1:
-        return translated(deps[0][0], -deps[0][1].p, lo, hi, glob, aligned, centre)  # a crop, a slice, a 1x1
-    if len(deps) == 1 and isinstance(deps[0][1], Window) and deps[0][1].k > 1 and deps[0][1].s > 0:
+    if len(deps) == 1 and isinstance(deps[0][0], Runs) and isinstance(deps[0][1], Window) and deps[0][1].s > 0:
         field, m = deps[0]
-        span = m.span(lo, hi)
-        if isinstance(field, Runs) and monotone(field, span[0], span[1], m.d):
+        if m.k == 1 and m.s == 1:
+            return translated(field, -m.p, lo, hi, glob, aligned, centre)  # a crop, a slice, a 1x1
+        if m.k > 1 and monotone(field, *m.span(lo, hi), m.d):
             last = Window(m.s, m.p - (m.k - 1) * m.d, 1)
             return _simple(hull(field, Window(m.s, m.p, 1), last, lo, hi, glob, aligned, centre))
     return _simple(compose([(_runs(f), m) for f, m in deps], lo, hi, glob, aligned, centre))
@@ -496,7 +478,7 @@ def compute(graph, blob_shapes, deps, image, warnings):
                 traced[top] = Traced(out)
     for node, axes in mixed.values():
         first = node.bottoms[0]
-        along = "; ".join(f"{axis}: {', '.join(_number_text(g) for g in grids)}" for axis, grids in sorted(axes.items()))
+        along = "; ".join(f"{axis}: {', '.join(number(g) for g in grids)}" for axis, grids in sorted(axes.items()))
         warnings.append(warning(
             "different-grids", f"layer '{node.name}' merges paths whose features lie on different grids (jumps "
             f"{along}): its jump and start are those of its first bottom '{graph.blobs[first].name}'",
@@ -560,6 +542,3 @@ def _steady(field, size):
     return all(f[0][0] + f[0][1] * q == lo0 + step * (r + q * t)
                for qa, qb, r, t, f in _over(field, size) for q in (qa, qb))
 
-
-def _number_text(v):
-    return str(int(v)) if v == int(v) else f"{v:.4g}"

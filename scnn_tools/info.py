@@ -4,17 +4,13 @@ from collections import Counter
 
 from . import caffe_pb2
 from .graph import build
-from .reader import read_bytes
+from .reader import SolverFile, read_file
 
 
 def describe(source, phase="TEST", stages=()):
-    from .reader import _read_bytes, is_solver, read_solver_text
-    data = _read_bytes(source)
-    if b"\0" not in data[:4096]:
-        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-        if is_solver(text):
-            return _solver(read_solver_text(text, source))
-    netfile = read_bytes(data, source)
+    netfile = read_file(source)
+    if isinstance(netfile, SolverFile):
+        return _solver(netfile)
     graph = build(netfile, phase, stages=stages)
     inputs = []
     for i in graph.inputs:

@@ -18,8 +18,11 @@ WEIGHTS_FILE = "class_weights.binaryproto"
 
 
 def model(height=288, width=800, batch=2, root="data/CULane", train_list="list/train_gt.txt",
-          val_list="list/val_gt.txt", directions="DURL", init="caffe", channels=128):
-    """{file name: text or bytes}, checked; and a summary of the model."""
+          val_list="list/val_gt.txt", channels=128, variants=None):
+    """{file name: text or bytes}, checked; and a summary of the model.
+
+    `variants`: the block's options (scnn.Spec: directions, init, bias, activation).
+    """
     if height % 8 or width % 8 or not 16 <= height <= 4096 or not 16 <= width <= 4096:
         raise InputError(f"--size must be H x W, both multiples of 8 from 16 to 4096, so that the 1/8 map "
                          f"is whole (got {height}x{width}; CULane's is 288x800)")
@@ -27,7 +30,7 @@ def model(height=288, width=800, batch=2, root="data/CULane", train_list="list/t
         raise InputError(f"--batch must divide {SOLVER_BATCH}, the solver's batch, reached with iter_size "
                          f"(got {batch})")
     block = generate(Spec(height // 8, width // 8, channels, 9, "fc7_lane", flags={"channel": "--channels"},
-                          directions=directions, init=init))
+                          **(variants or {})))
     data = {phase: json.dumps({"root": root, "list": lst, "batch": batch, "height": height, "width": width,
                                "shuffle": phase == "TRAIN"}, separators=(",", ":"))
             for phase, lst in (("TRAIN", train_list), ("TEST", val_list))}

@@ -53,6 +53,11 @@ def size(n_bytes):
     return f"{n_bytes} B"
 
 
+def number(v):
+    """A measure as a person reads it: 8, 6.742, 0.125."""
+    return str(int(v)) if v == int(v) else f"{v:.4g}"
+
+
 def count(n, what):
     """'1 layer', '2 layers'."""
     return f"{n:,} {what}" + ("" if n == 1 else "s")

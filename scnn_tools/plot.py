@@ -7,6 +7,7 @@ written without dates so that the same input gives the same file.
 """
 
 from .errors import InputError
+from .output import number
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
@@ -78,7 +79,7 @@ def profile_figure(profiles, path, model="exact", marks=()):
         ax.plot(depth, [p.rf for p in prof.points], ":", color=colour, lw=1.2, label=f"{prof.name}: receptive field")
         for d, jump in prof.stride_changes():
             point = prof.points[d]
-            ax.annotate(f"stride {jump:.4g}", (d, point.rf), xytext=(0, 8), textcoords="offset points",
+            ax.annotate(f"stride {number(jump)}", (d, point.rf), xytext=(0, 8), textcoords="offset points",
                         fontsize=7, color=colour, ha="center")
             ax.axvline(d, color=colour, lw=0.5, alpha=0.25)
         for name in marks:

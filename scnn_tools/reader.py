@@ -116,14 +116,14 @@ def is_solver(text):
     return bool(_SOLVER.search(text)) and not re.search(r"^[ \t]*layers?[ \t]*\{", text, re.M)
 
 
-def read_solver(source):
-    """A solver file (SolverParameter, BVLC's fields), read with the same parser and warnings as nets."""
+def read_file(source):
+    """A net (NetFile) or, where the text is a solver's, the solver (SolverFile): for `info`."""
     data = _read_bytes(source)
-    try:
-        text = data.decode("utf-8").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text: a solver file is prototxt text", source) from None
-    return read_solver_text(text, source)
+    if b"\0" not in data[:4096]:
+        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+        if is_solver(text):
+            return read_solver_text(text, source)
+    return read_bytes(data, source)
 
 
 def read_solver_text(text, source="<text>"):

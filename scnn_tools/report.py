@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from .output import size
+from .output import number, size
 
 
 def render(result, fmt):
@@ -36,10 +36,6 @@ def _num(v):
     if v is None:
         return "?"
     return f"{v:,}"
-
-
-def _jump(v):
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def _rf(rf):
@@ -82,7 +78,7 @@ def to_table(result):
                         ("" if rf["aligned"] else "M")
             rows.append([
                 layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], _shape(out["shape"]),
-                _rf(rf), _pair(rf and rf["jump"], _jump), _pair(rf and rf["start"], lambda v: f"{v:g}"),
+                _rf(rf), _pair(rf and rf["jump"], number), _pair(rf and rf["start"], lambda v: f"{v:g}"),
                 _width(scale), "" if scale is None else f"{scale['overlap']:.2f}",
                 (_width(alt) + "*") if differs else "", flags,
                 _num(layer["params"]) if i == 0 else "", _num(layer["macc"]) if i == 0 else "",

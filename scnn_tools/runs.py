@@ -33,7 +33,8 @@ def value(formula, q):
     return tuple((a0 + a1 * q, b0 + b1 * q) for a0, a1, b0, b1 in formula)
 
 
-def _union(sets):
+def union(sets):
+    """Union of interval sets (each a tuple of (lo, hi) pairs), as one sorted disjoint set."""
     items = sorted(iv for s in sets for iv in s)
     out = []
     for a, b in items:
@@ -296,13 +297,13 @@ def _items(active, o, t, qref):
 
 
 def _union_lin(items, qlo, qhi):
-    """The union of linear interval formulas over q in [qlo, qhi]: [(first q or None, formula), ...]."""
+    """The union of linear interval formulas over q in [qlo, qhi]: [(first q, formula), ...]."""
     if not items:
         return [(qlo, ())]
     slopes = {i[1] for i in items} | {i[3] for i in items}
     if len(slopes) == 1:  # every endpoint moves alike: the union moves with them
         (sigma,) = slopes
-        return [(qlo, tuple((a, sigma, b, sigma) for a, b in _union([((i[0], i[2]),) for i in items])))]
+        return [(qlo, tuple((a, sigma, b, sigma) for a, b in union([((i[0], i[2]),) for i in items])))]
     ends = {(i[0], i[1]) for i in items} | {(i[2] + 1, i[3]) for i in items}
     splits = set()
     ends = sorted(ends)
@@ -314,22 +315,17 @@ def _union_lin(items, qlo, qhi):
             if d1 < 0:
                 d0, d1 = -d0, -d1
             n = -d0  # f - g changes sign around q = n / d1
-            for s in (-((-n) // d1), n // d1 + 1):
-                if (qlo is None or s > qlo) and (qhi is None or s <= qhi):
-                    splits.add(s)
+            splits.update(s for s in (-((-n) // d1), n // d1 + 1) if qlo < s <= qhi)
     starts = [qlo] + sorted(splits)
     out = []
     for k, s in enumerate(starts):
         e = qhi if k + 1 == len(starts) else starts[k + 1] - 1
-        if s is None:
-            q1, q2 = (e - 1, e) if e is not None else (0, 1)
-        else:
-            q1, q2 = s, (s + 1 if e is None or e > s else s)
-        u1 = _union([((i[0] + i[1] * q1, i[2] + i[3] * q1),) for i in items])
+        q1, q2 = s, min(s + 1, e)
+        u1 = union([((i[0] + i[1] * q1, i[2] + i[3] * q1),) for i in items])
         if q2 == q1:  # one q: the slopes are never used
             out.append((s, tuple((a, 0, b, 0) for a, b in u1)))
             continue
-        u2 = _union([((i[0] + i[1] * q2, i[2] + i[3] * q2),) for i in items])
+        u2 = union([((i[0] + i[1] * q2, i[2] + i[3] * q2),) for i in items])
         assert len(u1) == len(u2), "the union changed shape between crossings"
         out.append((s, tuple((a - (c - a) * q1, c - a, b - (d - b) * q1, d - b)
                              for (a, b), (c, d) in zip(u1, u2))))
@@ -352,13 +348,7 @@ def _reperiod(run, t):
 
 
 def _qrange(start, end, r, t):
-    qa = None if start is None else -((r - start) // t)
-    qb = None if end is None else (end - r) // t
-    return qa, qb
-
-
-def _count(qa, qb):
-    return 2 if qa is None or qb is None else qb - qa + 1
+    return -((r - start) // t), (end - r) // t
 
 
 def _merge(a, end_a, b, end_b):
@@ -375,7 +365,7 @@ def _merge(a, end_a, b, end_b):
             continue
         qa = _qrange(a[0], end_a, r, t)
         qb = _qrange(b[0], end_b, r, t)
-        na, nb = _count(*qa), _count(*qb)
+        na, nb = qa[1] - qa[0] + 1, qb[1] - qb[0] + 1
         if na <= 0 or nb <= 0:
             phases.append(fb if na <= 0 else fa)
             continue

@@ -81,8 +81,9 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
     pieces.append(generate(spec))
     block = "".join(pieces)
 
+    added = read_text(block, "<block>").net
     for a in analyses.values():
-        _refuse_collisions(a.graph, read_text(block, "<block>").net, bottom, netfile.source)
+        _refuse_collisions(a.graph, added, bottom, netfile.source)
     edits = _rewire(netfile, writer.source_index, at, spec.top)
     text = netfile.text
     # Marked, so that a reader of the file finds it, and in the host's own line ends.

@@ -1,5 +1,6 @@
 """`scnn-tools lane`: the CULane SCNN model, checked by our engine and trained by real Caffe."""
 
+import hashlib
 import json
 import math
 import os
@@ -103,8 +104,11 @@ def test_lane_command_writes_the_directory(tmp_path):
 
 def _train(directory, steps):
     text = "".join((directory / f).read_text() for f in ("train_val.prototxt", "deploy.prototxt", "solver.prototxt"))
+    text = text.replace(str(directory), "<dir>")  # (the nets name the data folder, a new tmp_path each run)
     data = b"".join((p.read_bytes() for p in sorted((directory / "data").rglob("*")) if p.is_file()))
-    key = f"lane-train\0{steps}\0{text}\0{len(data)}\0{hash(data)}\0{(ROOT / 'scnn_tools/lanedata.py').read_text()}"
+    # (hashlib, not hash(): Python salts hash() per process, and the key must hold across runs)
+    layer = (ROOT / "scnn_tools/lanedata.py").read_text()
+    key = f"lane-train\0{steps}\0{text}\0{hashlib.sha256(data).hexdigest()}\0{layer}"
 
     def compute(net):
         proc = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", TRAIN, str(directory), str(ROOT),
@@ -192,11 +196,11 @@ def test_the_data_layer_names_what_is_wrong(tmp_path):
 
 
 def test_lane_options_reach_the_block():
-    files, summary = model(72, 200, channels=64, directions="DU", init="torch")
+    files, summary = model(72, 200, channels=64, variants=dict(directions="DU", init="torch", bias=True))
     deploy = Analysis(read_text(files["deploy.prototxt"]))
     shape = {b.name: deploy.shapes.blobs[b.id] for b in deploy.graph.blobs}
     assert shape["fc7_lane"] == shape["SCNN"] == [1, 64, 9, 25] and "9x25x64 map" in summary
     names = {n.name for n in deploy.graph.nodes}
     assert "SCNN_D_1" in names and not any(n.startswith("SCNN_R") for n in names)
     conv = next(n.param for n in deploy.graph.nodes if n.name == "SCNN_D_1").convolution_param
-    assert conv.weight_filler.std == pytest.approx(math.sqrt(2 / (9 * 64 * 64 * 5)), abs=5e-6)
+    assert conv.weight_filler.std == pytest.approx(math.sqrt(2 / (9 * 64 * 64 * 5)), abs=5e-6) and conv.bias_term
