@@ -51,6 +51,6 @@ def _caffe(depth, size, classes):
         pool = (pool - 1) // 2 + 1
     from .render import read_back, render
     text = render("resnet.prototxt.j2", depth=depth, size=size, units=UNITS[depth], pool=pool,
-                  stem_bias=depth == 50, classes=classes)
+                  stem_bias=depth == 50, classes=classes, dilated=False, fillers=False)
     read_back(text, "ResNet", {"pool5": [1, 4 * 512, 1, 1]})  # the pooling above covers the last map
     return text
