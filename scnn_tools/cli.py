@@ -135,18 +135,25 @@ def _parser():
     sp.set_defaults(run=_splice)
 
     ln = sub.add_parser(
-        "lane", help="write an SCNN lane-detection model for CULane: train, deploy and solver files",
+        "lane", help="write an SCNN lane-detection model for CULane or TuSimple: train, deploy and solver files",
         description="Write the SCNN lane-detection model (Pan et al., 2018) as BVLC Caffe trains it: "
-                    "train_val.prototxt with a Python data layer for CULane's lists, deploy.prototxt, "
+                    "train_val.prototxt with a Python data layer for CULane-format lists, deploy.prototxt, "
                     "solver.prototxt, the loss's class weights and a README, into DIR; all read back and "
-                    "analyzed first.")
+                    "analyzed first. --dataset culane: 288x800, 4 lanes, list/train_gt.txt and list/val_gt.txt "
+                    "under data/CULane; tusimple: 368x640, 6 lanes, list6/list6_train.txt and "
+                    "list6/list6_val.txt under data/TuSimple.")
     ln.add_argument("-o", "--output", metavar="DIR", required=True, help="the directory to write into")
-    ln.add_argument("--size", default="288x800", metavar="HxW", help="the input (default: 288x800, CULane's)")
+    ln.add_argument("--dataset", choices=("culane", "tusimple"), default="culane",
+                    help="the preset: lanes, input size, lists (default: culane)")
+    ln.add_argument("--backbone", choices=("vgg16", "resnet50", "resnet101"), default="vgg16",
+                    help="VGG16 as DeepLab-LargeFOV, or Kaiming He's Caffe ResNet dilated to stride 8 "
+                         "(default: vgg16)")
+    ln.add_argument("--size", metavar="HxW", help="the input (default: the dataset's)")
     ln.add_argument("--batch", type=int, default=2, help="images per step; iter_size makes the solver's 12 "
                                                          "(default: 2)")
-    ln.add_argument("--data-root", default="data/CULane", help="CULane's directory (default: data/CULane)")
-    ln.add_argument("--train-list", default="list/train_gt.txt", help="under the root (default: list/train_gt.txt)")
-    ln.add_argument("--val-list", default="list/val_gt.txt", help="under the root (default: list/val_gt.txt)")
+    ln.add_argument("--data-root", help="the dataset's directory (default: data/CULane or data/TuSimple)")
+    ln.add_argument("--train-list", help="under the root (default: the dataset's)")
+    ln.add_argument("--val-list", help="under the root (default: the dataset's)")
     ln.add_argument("--channels", type=int, default=128, help="of fc7 and the SCNN block (default: 128)")
     _variant_options(ln)
     ln.set_defaults(run=_lane, output_is_directory=True)
@@ -412,11 +419,14 @@ def _erf(args):
 def _lane(args):
     from .lane import model, write
 
-    h, sep, w = args.size.partition("x")
-    if not (sep and h.isdigit() and w.isdigit()):
-        raise InputError(f"--size must be HxW, e.g. 288x800 (got {args.size!r})")
-    files, summary = model(int(h), int(w), args.batch, args.data_root, args.train_list, args.val_list,
-                           args.channels, _variants(args))
+    h = w = None
+    if args.size is not None:
+        h, sep, w = args.size.partition("x")
+        if not (sep and h.isdigit() and w.isdigit()):
+            raise InputError(f"--size must be HxW, e.g. 288x800 (got {args.size!r})")
+        h, w = int(h), int(w)
+    files, summary = model(args.dataset, h, w, args.batch, args.data_root, args.train_list, args.val_list,
+                           args.channels, _variants(args), args.backbone)
     write(args.output, files)
     print(f"wrote {', '.join(files)} into {args.output}")
     print(summary)

@@ -161,19 +161,19 @@ register("Python.voc_layers.VOCSegDataLayer Python.voc_layers.SBDDSegDataLayer "
          "Python.nyud_layers.NYUDSegDataLayer Python.siftflow_layers.SIFTFlowSegDataLayer", "python",
          declared_shapes=_pixelwise, note="a Python data layer's shapes come from its images")
 def _lane_data(layer, image):
-    """scnn-tools' own CULane layer (scnn_tools/lanedata.py): its param_str gives batch and size."""
+    """scnn-tools' own CULane layer (scnn_tools/lanedata.py): its param_str gives batch, size and lanes."""
     import json
     try:
         p = json.loads(layer.python_param.param_str)
-        n, h, w = int(p["batch"]), int(p["height"]), int(p["width"])
-    except (ValueError, KeyError, TypeError):
+        n, h, w, lanes = int(p["batch"]), int(p["height"]), int(p["width"]), int(p.get("lanes", 4))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return _given([None] * len(layer.top), image)
     data = image or [n, 3, h, w]
-    return [data, [data[0], 1, *data[2:]], [data[0], 4]][:len(layer.top)]
+    return [data, [data[0], 1, *data[2:]], [data[0], lanes]][:len(layer.top)]
 
 
 register("Python.scnn_tools.lanedata.CULaneData", "python", declared_shapes=_lane_data,
-         note="its param_str gives batch, height and width")
+         note="its param_str gives batch, height, width and lanes")
 register("Python.roi_data_layer.layer.RoIDataLayer", "python",
          declared_shapes=lambda layer, image: _given([[1, 3, None, None], [1, 3], [None, 5]], image)[:len(layer.top)],
          note="the image size and the boxes come from the data")
