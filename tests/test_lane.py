@@ -104,6 +104,14 @@ def test_lane_command_writes_the_directory(tmp_path):
     assert code == 2 and "--size must be H x W, both multiples of 8" in err and not (tmp_path / "n").exists()
 
 
+def _quick(files):
+    """Quick steps (iter_size 1), and a learning rate for random weights: with no ImageNet weights here
+    the features are far larger than a pretrained net's (first losses near 20), and SCNN's base_lr 0.01,
+    meant for pretrained weights, diverges within a few steps, as 0.001 does for some seeds."""
+    files["solver.prototxt"] = files["solver.prototxt"].replace("iter_size: 6", "iter_size: 1").replace(
+        "base_lr: 0.01", "base_lr: 0.0001")
+
+
 def _train(directory, steps, weights=None):
     """Caffe's shapes and losses for `steps` solver steps; `weights`: (what makes them, a function
     writing a .caffemodel and giving its path), run only when Caffe is asked."""
@@ -126,10 +134,7 @@ def _train(directory, steps, weights=None):
 def test_real_caffe_trains_the_model_at_a_small_size(tmp_path):
     synthetic_culane(tmp_path / "data", 72, 200)
     files, _ = model(height=72, width=200, batch=2, root=str(tmp_path / "data"))
-    # Quick steps; and from random weights (no ImageNet VGG16 here) SCNN's base_lr 0.01, meant for a
-    # pretrained VGG16, diverges by the third step, where 0.001 learns.
-    files["solver.prototxt"] = files["solver.prototxt"].replace("iter_size: 6", "iter_size: 1").replace(
-        "base_lr: 0.01", "base_lr: 0.001")
+    _quick(files)
     write(tmp_path, files)
     result = _train(tmp_path, 20)
     assert "error" not in result, result.get("error")
@@ -138,7 +143,7 @@ def test_real_caffe_trains_the_model_at_a_small_size(tmp_path):
         assert {k: v for k, v in got.items()} == {k: expected[k] for k in got}, phase
     losses = result["losses"]
     assert all(math.isfinite(x) for x in losses)
-    assert sum(losses[-5:]) < sum(losses[:5]), losses  # it learns
+    assert sum(losses[-4:]) < sum(losses[1:5]), losses  # it learns: whole passes over the 4 images
     caffe = realcaffe.shapes(files["deploy.prototxt"])
     assert caffe["load_ok"], caffe["error"]
     assert caffe["blobs"]["lane_prob"] == [1, 5, 72, 200] and caffe["blobs"]["exist_prob"] == [1, 4]
@@ -307,8 +312,7 @@ def test_real_caffe_trains_the_resnet_model_from_imagenet_style_weights(tmp_path
     trains from them."""
     synthetic_culane(tmp_path / "data", 72, 200)
     files, _ = model(height=72, width=200, batch=2, root=str(tmp_path / "data"), backbone="resnet50")
-    files["solver.prototxt"] = files["solver.prototxt"].replace("iter_size: 6", "iter_size: 1").replace(
-        "base_lr: 0.01", "base_lr: 0.0001")
+    _quick(files)
     write(tmp_path, files)
     source = _imagenet_like("KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt", "res5c_relu",
                             tmp_path)
@@ -325,17 +329,14 @@ def test_real_caffe_trains_the_resnet_model_from_imagenet_style_weights(tmp_path
         assert got == {k: expected[k] for k in got}, phase
     losses = result["losses"]
     assert all(math.isfinite(x) for x in losses)
-    # (random "ImageNet" features are far larger than real ones: the first step's loss is ~19 and base_lr
-    # 0.001 diverges here; compare whole passes over the 4 images after it)
-    assert sum(losses[-4:]) < sum(losses[1:5]) < losses[0], losses
+    assert sum(losses[-4:]) < sum(losses[1:5]), losses  # whole passes over the 4 images
 
 
 @realcaffe.needs("bvlc")
 def test_real_caffe_trains_the_tusimple_model_at_a_small_size(tmp_path):
     synthetic_culane(tmp_path / "data", 72, 128, lanes=6, lists=("list6/list6_train.txt", "list6/list6_val.txt"))
     files, _ = model("tusimple", height=72, width=128, batch=2, root=str(tmp_path / "data"))
-    files["solver.prototxt"] = files["solver.prototxt"].replace("iter_size: 6", "iter_size: 1").replace(
-        "base_lr: 0.01", "base_lr: 0.0001")  # (random weights: as above)
+    _quick(files)
     write(tmp_path, files)
     result = _train(tmp_path, 4)
     assert "error" not in result, result.get("error")
