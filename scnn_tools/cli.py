@@ -158,6 +158,22 @@ def _parser():
     _variant_options(ln)
     ln.set_defaults(run=_lane, output_is_directory=True)
 
+    ex = sub.add_parser(
+        "export", help="write the net as an ONNX model, weights included",
+        description="Write the net as an ONNX model at the shapes Caffe would run it: the blobs' names as "
+                    "value names, the inputs as graph inputs, the final tops (or --outputs) as outputs. Weights "
+                    "come from --weights, matched by layer name as Caffe does; without it, from each layer's "
+                    "fillers with a fixed seed. Written whole or not at all, after onnx's checker passes it.")
+    _net_options(ex)
+    ex.add_argument("--weights", metavar="FILE.caffemodel", help="the trained weights (default: the fillers')")
+    ex.add_argument("--opset", type=int, default=17, help="the ONNX opset, 13 to 21 (default: 17)")
+    ex.add_argument("--outputs", metavar="BLOB[,BLOB...]", help="export up to these blobs (default: the net's "
+                                                                "final tops)")
+    ex.add_argument("--check", action="store_true", help="run the model once in onnxruntime and compare its "
+                                                         "output shapes with scnn-tools'")
+    ex.add_argument("-o", "--output", metavar="NET.onnx", required=True, help="the file to write")
+    ex.set_defaults(run=_export)
+
     bb = sub.add_parser(
         "backbone", help="write a ResNet: an SCNN host (PSPNet-style) or Caffe's classifier",
         description="Write a ResNet. --style pspnet (the default): a PSPNet-style dilated ResNet (output stride "
@@ -430,6 +446,29 @@ def _lane(args):
     write(args.output, files)
     print(f"wrote {', '.join(files)} into {args.output}")
     print(summary)
+
+
+def _export(args):
+    from .export import check, export, write
+    from .reader import read_net
+
+    model, outputs, warnings = export(read_net(args.net), args.phase, args.input_shape, dict(args.input),
+                                      args.stage, args.weights, _names(args.outputs) if args.outputs else None,
+                                      args.opset)
+    _strict(args, warnings, args.net)
+    for w in warnings:
+        print(f"{PROG}: warning: {w['message']}", file=sys.stderr)
+    if args.check:
+        got, finite = check(model, outputs)
+        print(f"checked in onnxruntime: {', '.join(f'{k} {fmt(v)}' for k, v in got.items())}, as scnn-tools says"
+              + ("" if finite else "; some outputs are not finite (the weights?)"))
+    write(model, args.output)
+    print(f"wrote {args.output}: {len(model.graph.node)} ONNX nodes (opset {args.opset}), inputs "
+          f"{', '.join(i.name for i in model.graph.input)}, outputs {', '.join(outputs)}")
+
+
+def fmt(shape):
+    return "x".join(map(str, shape))
 
 
 def _backbone(args):

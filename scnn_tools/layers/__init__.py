@@ -23,6 +23,9 @@ elsewhere. A type's rules, all optional:
     note                  -> why a declared or computed shape may be incomplete.
     not_features          -> {top index: what it holds}, for tops that are no
                              feature maps (a pooling's mask): splice refuses them.
+    onnx(ctx, e)          -> writes the layer as ONNX nodes through export.Emitter
+                             `e` (inputs, outputs, constants, weights). A type
+                             without it is refused by export, by name.
 
 Python layers are found by their class, "Python.module.Layer", before the
 generic "Python" kind.
@@ -38,7 +41,7 @@ class Kind:
     """What scnn-tools knows about one layer type."""
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
-                 declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None):
+                 declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None, onnx=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -50,6 +53,7 @@ class Kind:
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
         self.not_features = not_features or {}
+        self.onnx = onnx
 
     @property
     def is_source(self):

@@ -160,9 +160,30 @@ def _im2col_shape(ctx):
     return [out]
 
 
+def _onnx(ctx, e):
+    """Conv or ConvTranspose per bottom (Caffe runs each bottom through the same weights)."""
+    axis, geo = geometry(ctx)
+    if axis != 1 or len(ctx.bottoms[0]) < 3:
+        e.fail(f"ONNX convolves N x C x spatial blobs, this one has its channels on axis {axis}")
+    c = ctx.p.convolution_param
+    arrays = e.weights([c.weight_filler, c.bias_filler])
+    weights = [e.const(arrays[0], "weight")] + ([e.const(arrays[1], "bias")] if len(arrays) > 1 else [])
+    kernel, stride, pad, dilation = (list(v) for v in zip(*geo))
+    deconv = ctx.p.type == "Deconvolution"
+    for b, shape in enumerate(ctx.bottoms):
+        ends = pad
+        if not deconv:
+            # C++ truncation gives one output where the kernel overhangs the padded input: ONNX needs that
+            # overhang as padding at the end.
+            ends = [max(p, (n - 1) * s + d * (k - 1) + 1 - size - p)
+                    for size, n, k, s, p, d in zip(shape[2:], ctx.tops[b][2:], kernel, stride, pad, dilation)]
+        e.op("ConvTranspose" if deconv else "Conv", [e.x(b)] + weights, e.y(b), kernel_shape=kernel,
+             strides=stride, pads=pad + ends, dilations=dilation, group=c.group)
+
+
 register("Im2col", "convolution", shape=_im2col_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)))
 register("Convolution", "convolution", shape=_conv_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)),
-         params=_params, macc=_conv_macc)
+         params=_params, macc=_conv_macc, onnx=_onnx)
 register("Deconvolution", "convolution", shape=_deconv_shape,
          deps=_deps(lambda k, s, p, d: Window(1, (k - 1) * d - p, k, d) if s == 1 else Transposed(s, p, k, d)),
-         params=_params, macc=_deconv_macc)
+         params=_params, macc=_deconv_macc, onnx=_onnx)

@@ -35,7 +35,40 @@ def _none(ctx):
     return [{}] * ctx.ntops
 
 
-register("PriorBox", "detection", shape=_prior_shape, deps=_none)
+def priors(ctx):
+    """SSD's PriorBoxLayer::Forward_cpu: per position, per min_size, the square box, the one of side
+    sqrt(min * max), then one per other aspect ratio; corners in image fractions, then the variances."""
+    import numpy as np
+    q = ctx.p.prior_box_param
+    (h, w), image = ctx.bottoms[0][2:4], ctx.bottoms[1][2:4]
+    img_h, img_w = (q.img_h, q.img_w) if q.img_h or q.img_w else (q.img_size, q.img_size) if q.img_size else image
+    step_h, step_w = (q.step_h, q.step_w) if q.step_h or q.step_w else (q.step, q.step) if q.step else (
+        img_h / h, img_w / w)
+    sides = []  # (width, height) of each prior at one position, in Caffe's order
+    for s, size in enumerate(q.min_size):
+        sides.append((size, size))
+        if len(q.max_size):
+            sides.append((np.sqrt(size * q.max_size[s]),) * 2)
+        sides += [(size * np.sqrt(ar), size / np.sqrt(ar)) for ar in aspect_ratios(q) if abs(ar - 1) >= 1e-6]
+    sides = np.array(sides, np.float32)
+    cy, cx = np.meshgrid((np.arange(h, dtype=np.float32) + q.offset) * np.float32(step_h),
+                         (np.arange(w, dtype=np.float32) + q.offset) * np.float32(step_w), indexing="ij")
+    cx, cy = cx[:, :, None], cy[:, :, None]
+    boxes = np.stack([(cx - sides[:, 0] / 2) / img_w, (cy - sides[:, 1] / 2) / img_h,
+                      (cx + sides[:, 0] / 2) / img_w, (cy + sides[:, 1] / 2) / img_h], axis=-1).astype(np.float32)
+    if q.clip:
+        boxes = np.clip(boxes, 0, 1)
+    variance = list(q.variance) or [0.1]
+    variances = np.broadcast_to(np.array(variance if len(variance) == 4 else variance[:1] * 4, np.float32),
+                                boxes.shape)
+    return np.stack([boxes.reshape(-1), variances.reshape(-1)])[None]
+
+
+def _prior_onnx(ctx, e):
+    e.op("Identity", [e.const(priors(ctx), "priors")], e.y())  # a constant of the shapes alone
+
+
+register("PriorBox", "detection", shape=_prior_shape, deps=_none, onnx=_prior_onnx)
 # How many detections survive is known only when the net runs.
 register("DetectionOutput", "detection", shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
          note="how many detections survive depends on the data")

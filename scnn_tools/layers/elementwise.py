@@ -96,14 +96,221 @@ def _softmax_deps(ctx):
     return [deps] * ctx.ntops
 
 
-register("AbsVal BNLL Power Exp Log Threshold", "elementwise")
+def _unary(op, **attrs_of):
+    """One ONNX operator; attrs_of: {attribute: function of the layer's parameters}."""
+    def onnx(ctx, e):
+        e.op(op, [e.x()], e.y(), **{k: f(ctx.p) for k, f in attrs_of.items()})
+    return onnx
+
+
+def _relu_onnx(ctx, e):
+    slope = ctx.p.relu_param.negative_slope
+    if slope:
+        e.op("LeakyRelu", [e.x()], e.y(), alpha=slope)
+    else:
+        e.op("Relu", [e.x()], e.y())
+
+
+def _affine(e, x, scale, shift):
+    """shift + scale * x, skipping what is the identity."""
+    if scale != 1:
+        x = e.op("Mul", [x, e.const(scale, "scale")])
+    if shift:
+        x = e.op("Add", [x, e.const(shift, "shift")])
+    return x
+
+
+def _power_onnx(ctx, e):
+    q = ctx.p.power_param
+    x = _affine(e, e.x(), q.scale, q.shift)
+    if q.power != 1:
+        x = e.op("Pow", [x, e.const(q.power, "power")])
+    e.op("Identity", [x], e.y())
+
+
+def _exp_onnx(ctx, e):
+    import math
+    q = ctx.p.exp_param
+    ln_base = 1.0 if q.base == -1 else math.log(q.base)  # base^(shift + scale x) = exp(ln(base) (shift + scale x))
+    e.op("Exp", [_affine(e, e.x(), q.scale * ln_base, q.shift * ln_base)], e.y())
+
+
+def _log_onnx(ctx, e):
+    import math
+    q = ctx.p.log_param
+    log = e.op("Log", [_affine(e, e.x(), q.scale, q.shift)])
+    if q.base == -1:
+        e.op("Identity", [log], e.y())
+    else:
+        e.op("Div", [log, e.const(math.log(q.base), "ln_base")], e.y())
+
+
+def _threshold_onnx(ctx, e):
+    above = e.op("Greater", [e.x(), e.const(ctx.p.threshold_param.threshold, "threshold")])
+    e.op("Cast", [above], e.y(), to=1)
+
+
+def _clip_onnx(ctx, e):
+    q = ctx.p.clip_param
+    e.op("Clip", [e.x(), e.const(q.min, "min"), e.const(q.max, "max")], e.y())
+
+
+def _swish_onnx(ctx, e):
+    sig = e.op("Sigmoid", [_affine(e, e.x(), ctx.p.swish_param.beta, 0)])
+    e.op("Mul", [e.x(), sig], e.y())
+
+
+def _channel_shape(ctx, values):
+    """Per-channel values shaped to broadcast over an N x C x ... blob."""
+    return values.reshape([-1] + [1] * (len(ctx.bottoms[0]) - 2))
+
+
+def _prelu_onnx(ctx, e):
+    from ..caffe_pb2 import FillerParameter
+    q = ctx.p.prelu_param
+    filler = q.filler if q.HasField("filler") else FillerParameter(type="constant", value=0.25)
+    slope, = e.weights([filler])
+    e.op("PRelu", [e.x(), e.const(_channel_shape(ctx, slope), "slope")], e.y())
+
+
+def _batchnorm_onnx(ctx, e):
+    import numpy as np
+    q = ctx.p.batch_norm_param
+    if q.HasField("use_global_stats") and not q.use_global_stats:
+        e.fail("use_global_stats is false: it normalises by each batch's own statistics")
+    c = _channels(ctx)
+    mean, var, factor = e.weights([None, None, None], shapes=[[c], [c], [1]])
+    f = 0.0 if factor[0] == 0 else 1.0 / factor[0]  # Caffe: a zero factor zeroes the statistics
+    ones, zeros = np.ones(c, np.float32), np.zeros(c, np.float32)
+    e.op("BatchNormalization", [e.x(), e.const(ones, "scale"), e.const(zeros, "bias"), e.const(mean * f, "mean"),
+                                e.const(var * f, "var")], e.y(), epsilon=q.eps)
+
+
+def _bn_onnx(ctx, e):
+    """PSPNet's BN: slope, bias, mean, variance (each 1 x C x 1 x 1) and eps; SegNet's, at bn_mode
+    INFERENCE, a scale and shift only."""
+    q = ctx.p.bn_param
+    c = _channels(ctx)
+    segnet = q.HasField("bn_mode") or q.HasField("scale_filler") or q.HasField("shift_filler")
+    if segnet:
+        if q.bn_mode != q.INFERENCE:
+            e.fail("SegNet's BN in LEARN mode normalises by each batch's statistics; run its "
+                   "compute_bn_statistics step (bn_mode: INFERENCE) first")
+        scale, shift = e.weights([q.scale_filler, q.shift_filler], shapes=[[1, c, 1, 1]] * 2)
+        scaled = e.op("Mul", [e.x(), e.const(_channel_shape(ctx, scale), "scale")])
+        e.op("Add", [scaled, e.const(_channel_shape(ctx, shift), "shift")], e.y())
+        return
+    slope, bias, mean, var = e.weights([q.slope_filler, q.bias_filler, None, None], shapes=[[1, c, 1, 1]] * 4)
+    e.op("BatchNormalization", [e.x()] + [e.const(a.reshape(c), n) for a, n in
+                                           ((slope, "slope"), (bias, "bias"), (mean, "mean"), (var, "var"))],
+         e.y(), epsilon=q.eps)
+
+
+def _broadcast(ctx, values, axis, n):
+    """A blob over axes axis..axis+n-1 of the first bottom, shaped to broadcast over it."""
+    return values.reshape(list(ctx.bottoms[0][axis:axis + n]) + [1] * (len(ctx.bottoms[0]) - axis - n))
+
+
+def _scale_onnx(ctx, e):
+    from ..caffe_pb2 import FillerParameter
+    q = ctx.p.scale_param
+    axis, n = _scale_axes(ctx, q)
+    one = FillerParameter(type="constant", value=1)
+    arrays = e.weights(([] if len(ctx.bottoms) > 1 else [q.filler if q.HasField("filler") else one]) +
+                       [q.bias_filler])
+    if len(ctx.bottoms) > 1:
+        trailing = list(ctx.bottoms[0][axis:axis + n]) + [1] * (len(ctx.bottoms[0]) - axis - n)
+        factor = e.op("Reshape", [e.x(1), e.ints(trailing)])
+    else:
+        factor = e.const(_broadcast(ctx, arrays.pop(0), axis, n), "scale")
+    if arrays:
+        scaled = e.op("Mul", [e.x(), factor])
+        e.op("Add", [scaled, e.const(_broadcast(ctx, arrays[0], axis, n), "bias")], e.y())
+    else:
+        e.op("Mul", [e.x(), factor], e.y())
+
+
+def _bias_onnx(ctx, e):
+    q = ctx.p.bias_param
+    axis, n = _scale_axes(ctx, q)
+    if len(ctx.bottoms) > 1:
+        trailing = list(ctx.bottoms[0][axis:axis + n]) + [1] * (len(ctx.bottoms[0]) - axis - n)
+        e.op("Add", [e.x(), e.op("Reshape", [e.x(1), e.ints(trailing)])], e.y())
+    else:
+        bias, = e.weights([q.filler])
+        e.op("Add", [e.x(), e.const(_broadcast(ctx, bias, axis, n), "bias")], e.y())
+
+
+def _lrn_onnx(ctx, e):
+    r = ctx.p.lrn_param
+    if r.local_size % 2 == 0:
+        e.fail("local_size must be odd (Caffe refuses even sizes)")
+    if r.norm_region == LRNParameter.ACROSS_CHANNELS:
+        # Caffe: x / (k + alpha / n * sum of squares over n channels)^beta, which is ONNX's LRN.
+        e.op("LRN", [e.x()], e.y(), size=r.local_size, alpha=r.alpha, beta=r.beta, bias=r.k)
+        return
+    # WITHIN_CHANNEL, as Caffe builds it: x * (1 + alpha * average of squares over a k x k window)^-beta,
+    # the window padded by (k - 1) / 2 and its divisor counting the padding.
+    k, pad = r.local_size, (r.local_size - 1) // 2
+    square = e.op("Mul", [e.x(), e.x()])
+    mean = e.op("AveragePool", [square], kernel_shape=[k, k], pads=[pad] * 4, count_include_pad=1)
+    base = _affine(e, mean, r.alpha, 1.0)
+    e.op("Mul", [e.x(), e.op("Pow", [base, e.const(-r.beta, "power")])], e.y())
+
+
+def _mvn_onnx(ctx, e):
+    q = ctx.p.mvn_param
+    axes = list(range(1 if q.across_channels else 2, len(ctx.bottoms[0])))
+    mean = e.reduce("ReduceMean", e.x(), axes)
+    centred = e.op("Sub", [e.x(), mean])
+    if not q.normalize_variance:
+        e.op("Identity", [centred], e.y())
+        return
+    # Caffe: (x - E x) / (sqrt(E x^2 - (E x)^2) + eps)
+    second = e.reduce("ReduceMean", e.op("Mul", [e.x(), e.x()]), axes)
+    var = e.op("Sub", [second, e.op("Mul", [mean, mean])])
+    std = e.op("Add", [e.op("Sqrt", [var]), e.const(q.eps, "eps")])
+    e.op("Div", [centred, std], e.y())
+
+
+def _softmax_onnx(ctx, e):
+    e.op("Softmax", [e.x()], e.y(), axis=ctx.axis(ctx.p.softmax_param.axis))
+
+
+def _normalize_onnx(ctx, e):
+    """SSD's Normalize: x / sqrt(sum of squares + eps), over the channels (or a whole item), times a scale."""
+    from ..caffe_pb2 import FillerParameter
+    q = ctx.p.norm_param
+    scale, = e.weights([q.scale_filler if q.HasField("scale_filler") else FillerParameter(type="constant", value=1)])
+    axes = list(range(1, len(ctx.bottoms[0]))) if q.across_spatial else [1]
+    sumsq = e.reduce("ReduceSum", e.op("Mul", [e.x(), e.x()]), axes)
+    norm = e.op("Sqrt", [e.op("Add", [sumsq, e.const(q.eps, "eps")])])
+    normed = e.op("Div", [e.x(), norm])
+    e.op("Mul", [normed, e.const(scale.reshape(-1) if q.channel_shared else _channel_shape(ctx, scale), "scale")],
+         e.y())
+
+
+register("AbsVal", "elementwise", onnx=_unary("Abs"))
+register("BNLL", "elementwise", onnx=_unary("Softplus"))
+register("Power", "elementwise", onnx=_power_onnx)
+register("Exp", "elementwise", onnx=_exp_onnx)
+register("Log", "elementwise", onnx=_log_onnx)
+register("Threshold", "elementwise", onnx=_threshold_onnx)
 # A net's activation and normalisation convention (splice --reduce-to copies it after the reduction).
-register("ReLU ELU Sigmoid TanH Clip Swish", "activation")
-register("PReLU", "activation", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared))
-register("BatchNorm", "normalisation")
-register("BN", "normalisation", params=_bn_params)
+register("ReLU", "activation", onnx=_relu_onnx)
+register("ELU", "activation", onnx=_unary("Elu", alpha=lambda p: p.elu_param.alpha))
+register("Sigmoid", "activation", onnx=_unary("Sigmoid"))
+register("TanH", "activation", onnx=_unary("Tanh"))
+register("Clip", "activation", onnx=_clip_onnx)
+register("Swish", "activation", onnx=_swish_onnx)
+register("PReLU", "activation", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared),
+         onnx=_prelu_onnx)
+register("BatchNorm", "normalisation", onnx=_batchnorm_onnx)
+register("BN", "normalisation", params=_bn_params, onnx=_bn_onnx)
 # A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
-register("Dropout", "regularisation")
+register("Dropout", "regularisation", onnx=_unary("Identity"))
+
+
 def _checked_shape(param_of):
     def shape(ctx):
         ctx.need_bottoms(1, 2)
@@ -113,11 +320,11 @@ def _checked_shape(param_of):
 
 
 register("Scale", "elementwise", shape=_checked_shape(lambda ctx: ctx.p.scale_param),
-         deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params)
+         deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params, onnx=_scale_onnx)
 register("Bias", "elementwise", shape=_checked_shape(lambda ctx: ctx.p.bias_param),
-         deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params)
-register("LRN", "elementwise", deps=_lrn_deps)
-register("MVN", "elementwise", deps=lambda ctx: _over_space(ctx, True))
-register("Softmax", "elementwise", deps=_softmax_deps)
+         deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params, onnx=_bias_onnx)
+register("LRN", "elementwise", deps=_lrn_deps, onnx=_lrn_onnx)
+register("MVN", "elementwise", deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
+register("Softmax", "elementwise", deps=_softmax_deps, onnx=_softmax_onnx)
 register("Normalize", "elementwise", deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),
-         params=_per_channel(lambda ctx: ctx.p.norm_param.channel_shared))
+         params=_per_channel(lambda ctx: ctx.p.norm_param.channel_shared), onnx=_normalize_onnx)

@@ -27,7 +27,7 @@ def _deps(ctx):
 
 def _params(ctx):
     q = ctx.p.inner_product_param
-    weights = [q.num_output, _fan_in(ctx)]
+    weights = [_fan_in(ctx), q.num_output] if q.transpose else [q.num_output, _fan_in(ctx)]
     return [weights] + ([[q.num_output]] if q.bias_term else [])
 
 
@@ -50,5 +50,19 @@ def _embed_params(ctx):
     return [[e.input_dim, e.num_output]] + ([[e.num_output]] if e.bias_term else [])
 
 
-register("InnerProduct", "inner-product", shape=_shape, deps=_deps, params=_params, macc=_macc)
+def _onnx(ctx, e):
+    """Flatten from `axis`, Gemm (transposed weights as Caffe's `transpose` says), shape back."""
+    q = ctx.p.inner_product_param
+    arrays = e.weights([q.weight_filler, q.bias_filler])
+    axis, shape, top = _axis(ctx), ctx.bottoms[0], ctx.tops[0]
+    flat = e.op("Flatten", [e.x()], axis=axis)
+    inputs = [flat, e.const(arrays[0], "weight")] + ([e.const(arrays[1], "bias")] if len(arrays) > 1 else [])
+    if len(top) == 2:
+        e.op("Gemm", inputs, e.y(), transB=0 if q.transpose else 1)
+    else:
+        gemm = e.op("Gemm", inputs, transB=0 if q.transpose else 1)
+        e.op("Reshape", [gemm, e.ints(top)], e.y())
+
+
+register("InnerProduct", "inner-product", shape=_shape, deps=_deps, params=_params, macc=_macc, onnx=_onnx)
 register("Embed", "inner-product", shape=_embed_shape, deps=lambda ctx: [{}], params=_embed_params)

@@ -112,8 +112,43 @@ def _no_tops(ctx):
     return []
 
 
-register("Eltwise", "merge", shape=_eltwise_shape)
-register("Concat", "merge", shape=_concat_shape, deps=_concat_deps)
-register("Slice", "split", shape=_slice_shape, deps=_slice_deps)
-register("Split", "split", shape=_split_shape)
+def _eltwise_onnx(ctx, e):
+    from ..caffe_pb2 import EltwiseParameter
+    q = ctx.p.eltwise_param
+    xs = [e.x(i) for i in range(len(ctx.bottoms))]
+    if q.operation == EltwiseParameter.SUM:
+        if len(q.coeff) and any(c != 1 for c in q.coeff):
+            xs = [x if c == 1 else e.op("Mul", [x, e.const(c, "coeff")]) for x, c in zip(xs, q.coeff)]
+        e.op("Sum", xs, e.y())
+    elif q.operation == EltwiseParameter.MAX:
+        e.op("Max", xs, e.y())
+    else:
+        product = xs[0]
+        for x in xs[1:-1]:
+            product = e.op("Mul", [product, x])
+        e.op("Mul", [product, xs[-1]], e.y())
+
+
+def _concat_onnx(ctx, e):
+    e.op("Concat", [e.x(i) for i in range(len(ctx.bottoms))], e.y(), axis=_concat_axis(ctx))
+
+
+def _slice_onnx(ctx, e):
+    axis, bounds = _slice_bounds(ctx)
+    if len(bounds) == 1:
+        e.op("Identity", [e.x()], e.y())
+        return
+    e.op("Split", [e.x(), e.ints([hi - lo for lo, hi in bounds], "split")], [e.y(i) for i in range(len(bounds))],
+         axis=axis)
+
+
+def _split_onnx(ctx, e):
+    for i in range(ctx.ntops):
+        e.op("Identity", [e.x()], e.y(i))
+
+
+register("Eltwise", "merge", shape=_eltwise_shape, onnx=_eltwise_onnx)
+register("Concat", "merge", shape=_concat_shape, deps=_concat_deps, onnx=_concat_onnx)
+register("Slice", "split", shape=_slice_shape, deps=_slice_deps, onnx=_slice_onnx)
+register("Split", "split", shape=_split_shape, onnx=_split_onnx)
 register("Silence", "split", shape=_no_tops)

@@ -102,7 +102,41 @@ def _spp_shape(ctx):
     return [[n, None if c is None else c * bins]]
 
 
-register("Pooling", "pooling", shape=_shape, deps=_deps,
+def _onnx(ctx, e):
+    """MaxPool or AveragePool with pads that give Caffe's count of windows and, for AVE, its divisors:
+    a window counts the declared padding but not what ceil rounding adds beyond it."""
+    kernel, stride, pad, _ = _geometry(ctx)
+    q = ctx.p.pooling_param
+    if q.pool == PoolingParameter.STOCHASTIC:
+        e.fail("stochastic pooling has no ONNX form")
+    shape, out = ctx.bottoms[0], ctx.tops[0]
+    lower = [(n - 1) * s + k - size - p for size, n, k, s, p in zip(shape[2:], out[2:], kernel, stride, pad)]
+    if any(low >= k for low, k in zip(lower, kernel)):
+        e.fail("its last window lies wholly outside the input (Caffe pools it to -FLT_MAX or divides by a "
+               "negative count)")
+    attrs = dict(kernel_shape=list(kernel), strides=list(stride))
+    if q.pool == PoolingParameter.MAX:
+        ends = [max(low, min(p, low + s - 1)) for low, p, s in zip(lower, pad, stride)]
+        if ctx.ntops > 1:
+            values, indices = e.op("MaxPool", [e.x()], [e.y(0), e.fresh("indices")], pads=list(pad) + ends, **attrs)
+            # Caffe's mask holds h * W + w in each plane, as a float; ONNX's indices count over the whole blob.
+            plane = e.op("Mod", [indices, e.ints([shape[2] * shape[3]], "plane")])
+            e.op("Cast", [plane], e.y(1), to=1)
+        else:
+            e.op("MaxPool", [e.x()], e.y(), pads=list(pad) + ends, **attrs)
+        return
+    if all(low <= p for low, p in zip(lower, pad)):
+        ends = [max(low, min(p, low + s - 1)) for low, p, s in zip(lower, pad, stride)]
+        e.op("AveragePool", [e.x()], e.y(), pads=list(pad) + ends, count_include_pad=1, **attrs)
+        return
+    padded = e.x()
+    if any(pad):
+        padded = e.op("Pad", [e.x(), e.ints([0, 0, *pad, 0, 0, *pad], "pads")], mode="constant")
+    extra = [max(0, low - p) for low, p in zip(lower, pad)]
+    e.op("AveragePool", [padded], e.y(), pads=[0] * len(pad) + extra, count_include_pad=0, **attrs)
+
+
+register("Pooling", "pooling", shape=_shape, deps=_deps, onnx=_onnx,
          not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
 register("ROIPooling", "pooling", shape=_roi_shape, deps=_no_deps)
 register("SPP", "pooling", shape=_spp_shape, deps=_no_deps)

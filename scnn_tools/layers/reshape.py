@@ -150,11 +150,50 @@ def _parameter_shape(ctx):
     return [list(ctx.p.parameter_param.shape.dim)]
 
 
-register("Reshape", "reshape", shape=_reshape_shape, deps=_reshape_deps)
-register("Flatten", "reshape", shape=_flatten_shape, deps=_flatten_deps)
-register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps)
-register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps,
+def _reshape_onnx(ctx, e):
+    e.op("Reshape", [e.x(), e.ints(ctx.tops[0])], e.y())  # the model has fixed shapes: the engine's own
+
+
+def _permute_onnx(ctx, e):
+    e.op("Transpose", [e.x()], e.y(), perm=_permute_order(ctx))
+
+
+def _argmax_onnx(ctx, e):
+    """Caffe's indices are floats; with out_max_val and an axis it gives the values instead, and without
+    an axis, per item, the indices (and values) of the top_k over everything after the batch axis."""
+    m = ctx.p.argmax_param
+    k = e.ints([m.top_k], "k")
+    if m.HasField("axis"):
+        axis = ctx.axis(m.axis)
+        values, indices = e.op("TopK", [e.x(), k], 2, axis=axis)
+        e.op("Identity" if m.out_max_val else "Cast", [values if m.out_max_val else indices], e.y(),
+             **({} if m.out_max_val else {"to": 1}))
+        return
+    n = ctx.bottoms[0][0]
+    values, indices = e.op("TopK", [e.op("Flatten", [e.x()], axis=1), k], 2, axis=1)
+    indices = e.op("Reshape", [e.op("Cast", [indices], to=1), e.ints([n, 1, m.top_k])])
+    if m.out_max_val:
+        e.op("Concat", [indices, e.op("Reshape", [values, e.ints([n, 1, m.top_k])])], e.y(), axis=1)
+    else:
+        e.op("Identity", [indices], e.y())
+
+
+def _reduction_onnx(ctx, e):
+    from ..caffe_pb2 import ReductionParameter as R
+    q = ctx.p.reduction_param
+    axes = list(range(ctx.axis(q.axis), len(ctx.bottoms[0])))
+    op = {R.SUM: "ReduceSum", R.ASUM: "ReduceL1", R.SUMSQ: "ReduceSumSquare", R.MEAN: "ReduceMean"}[q.operation]
+    reduced = e.reduce(op, e.x(), axes, keepdims=0)
+    if q.coeff != 1:
+        reduced = e.op("Mul", [reduced, e.const(q.coeff, "coeff")])
+    e.op("Identity", [reduced], e.y())
+
+
+register("Reshape", "reshape", shape=_reshape_shape, deps=_reshape_deps, onnx=_reshape_onnx)
+register("Flatten", "reshape", shape=_flatten_shape, deps=_flatten_deps, onnx=_reshape_onnx)
+register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps, onnx=_permute_onnx)
+register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax_onnx,
          not_features={0: "holds the indices of the largest scores"})
-register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps)
+register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps, onnx=_reduction_onnx)
 register("Parameter", "reshape", shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
          params=lambda ctx: [list(ctx.p.parameter_param.shape.dim)])

@@ -132,7 +132,51 @@ def _tile_deps(ctx):
     return [{a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0])) if a != axis}]
 
 
-register("Interp", "resize", shape=_interp_shape, deps=_interp_deps)
-register("Upsample", "resize", shape=_upsample_shape, deps=_upsample_deps)
-register("Crop", "resize", shape=_crop_shape, deps=_crop_deps)
-register("Tile", "resize", shape=_tile_shape, deps=_tile_deps)
+def _interp_onnx(ctx, e):
+    """Caffe's Interp crops by pad_beg/pad_end (<= 0), then resizes bilinearly with the corners aligned."""
+    sizes, pad_beg = _interp_sizes(ctx)
+    shape = ctx.bottoms[0]
+    x = e.x()
+    if any(n_in != n for (n_in, _), n in zip(sizes, shape[2:4])):
+        start = -pad_beg
+        x = e.op("Slice", [x, e.ints([start, start], "starts"), e.ints([start + n_in for n_in, _ in sizes], "ends"),
+                           e.ints([2, 3], "axes")])
+    e.op("Resize", [x, "", "", e.ints(ctx.tops[0], "sizes")], e.y(), mode="linear",
+         coordinate_transformation_mode="align_corners")
+
+
+def _upsample_onnx(ctx, e):
+    """SegNet's Upsample puts each value where its pooling mask says (MaxUnpool); with one bottom, the
+    nearest-neighbour forks repeat each value scale x scale times."""
+    import numpy as np
+    top = ctx.tops[0]
+    if len(ctx.bottoms) == 1:
+        e.op("Resize", [e.x(), "", "", e.ints(top, "sizes")], e.y(), mode="nearest",
+             coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        return
+    n, c, h, w = top
+    # The mask holds h * W + w within each plane of the top; MaxUnpool counts over the whole blob.
+    base = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
+    indices = e.op("Add", [e.op("Cast", [e.x(1)], to=7), e.const(base, "plane_start")])
+    e.op("MaxUnpool", [e.x(), indices, e.ints(top, "output_shape")], e.y(),
+         kernel_shape=list(_upsample_scales(ctx)), strides=list(_upsample_scales(ctx)))
+
+
+def _crop_onnx(ctx, e):
+    axis, offsets = _crop_geometry(ctx)
+    ref = ctx.bottoms[1]
+    axes = list(range(axis, len(ref)))
+    e.op("Slice", [e.x(), e.ints(offsets, "starts"), e.ints([o + ref[a] for o, a in zip(offsets, axes)], "ends"),
+                   e.ints(axes, "axes")], e.y())
+
+
+def _tile_onnx(ctx, e):
+    axis = ctx.axis(ctx.p.tile_param.axis)
+    repeats = [ctx.p.tile_param.tiles if a == axis else 1 for a in range(len(ctx.bottoms[0]))]
+    e.op("Tile", [e.x(), e.ints(repeats, "repeats")], e.y())
+
+
+register("Interp", "resize", shape=_interp_shape, deps=_interp_deps, onnx=_interp_onnx)
+register("Upsample", "resize", shape=_upsample_shape, deps=_upsample_deps, onnx=_upsample_onnx)
+register("Crop", "resize", shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
+register("Tile", "resize", shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
