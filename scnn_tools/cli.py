@@ -452,19 +452,18 @@ def _export(args):
     from .export import check, export, write
     from .reader import read_net
 
-    model, outputs, warnings = export(read_net(args.net), args.phase, args.input_shape, dict(args.input),
-                                      args.stage, args.weights, _names(args.outputs) if args.outputs else None,
-                                      args.opset)
-    _strict(args, warnings, args.net)
-    for w in warnings:
+    exported = export(read_net(args.net), args.phase, args.input_shape, dict(args.input), args.stage,
+                      args.weights, _names(args.outputs) if args.outputs else None, args.opset)
+    _strict(args, exported.warnings, args.net)
+    for w in exported.warnings:
         print(f"{PROG}: warning: {w['message']}", file=sys.stderr)
     if args.check:
-        got, finite = check(model, outputs)
+        got, finite = check(exported)
         print(f"checked in onnxruntime: {', '.join(f'{k} {fmt(v)}' for k, v in got.items())}, as scnn-tools says"
               + ("" if finite else "; some outputs are not finite (the weights?)"))
-    write(model, args.output)
-    print(f"wrote {args.output}: {len(model.graph.node)} ONNX nodes (opset {args.opset}), inputs "
-          f"{', '.join(i.name for i in model.graph.input)}, outputs {', '.join(outputs)}")
+    write(exported, args.output)
+    print(f"wrote {args.output}: {exported.nodes} ONNX nodes (opset {args.opset}), inputs "
+          f"{', '.join(exported.inputs)}, outputs {', '.join(exported.outputs)}")
 
 
 def fmt(shape):

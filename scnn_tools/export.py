@@ -18,10 +18,10 @@ OPSETS = range(13, 22)  # 13: Softmax over one axis, Split/Squeeze with inputs; 
 class Emitter:
     """What a layer's onnx rule writes through: its inputs, outputs, constants, nodes and weights."""
 
-    def __init__(self, graph, shapes, opset, model, rng):
+    def __init__(self, graph, shapes, opset, model, rng, onnx_graph):
         self.graph, self.shapes, self.opset = graph, shapes, opset
         self.model, self.rng = model, rng
-        self.nodes, self.initializers = [], []
+        self.out = onnx_graph  # the GraphProto, filled in place: weights are copied once, not per step
         self.used = set()
         self.shared = {}  # param name -> array, for weights shared through `param { name }`
         last = {}
@@ -51,10 +51,13 @@ class Emitter:
 
     def const(self, value, hint="const", dtype=None):
         import numpy as np
-        from onnx import numpy_helper
-        array = np.asarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
+        from onnx import TensorProto
+        array = np.ascontiguousarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
         name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(array, name))
+        tensor = self.out.initializer.add()
+        tensor.name, tensor.data_type = name, TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
+        tensor.dims.extend(array.shape)
+        tensor.raw_data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()  # ONNX: little-endian
         return name
 
     def ints(self, values, hint="shape"):
@@ -69,7 +72,7 @@ class Emitter:
         elif isinstance(outputs, str):
             outputs = [outputs]
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        self.nodes.append(helper.make_node(op_type, list(inputs), list(outputs), name=self.fresh(op_type), **attrs))
+        self.out.node.append(helper.make_node(op_type, list(inputs), list(outputs), name=self.fresh(op_type), **attrs))
         return outputs[0] if len(outputs) == 1 else outputs
 
     def weights(self, fillers, shapes=None):
@@ -109,10 +112,17 @@ def _integral(value):
     return np.asarray(value).dtype.kind in "iub"
 
 
+class Exported:
+    """An exported net: `data`, the serialized model onnx's checker passed; `outputs`, {blob: shape};
+    `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
+
+    def __init__(self, data, inputs, outputs, warnings, nodes):
+        self.data, self.inputs, self.outputs, self.warnings, self.nodes = data, inputs, outputs, warnings, nodes
+
+
 def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weights=None, outputs=None,
            opset=DEFAULT_OPSET, seed=0):
-    """The ONNX ModelProto of the net, checked by onnx's checker; the shapes of its outputs; the warnings
-    met reading the net (each a dict with its message)."""
+    """The net as an ONNX model (Exported), checked by onnx's checker."""
     import numpy as np
     import onnx
     from onnx import TensorProto, helper
@@ -140,7 +150,8 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
         if not wanted:
             raise InputError("the net computes nothing to export (no layer's top is left unread)", path)
     needed, needed_blobs = _needed(graph, wanted)
-    e = Emitter(graph, shapes, opset, model, np.random.default_rng(seed))
+    onnx_model = onnx.ModelProto()
+    e = Emitter(graph, shapes, opset, model, np.random.default_rng(seed), onnx_model.graph)
     inputs = []
     for node in graph.nodes:
         if node.index not in needed:
@@ -167,18 +178,20 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
         if shape is None or None in shape:
             raise InputError(f"the shape of '{graph.blobs[blob_id].name}' is not known: give it with "
                              "--input-shape or --input", path)
-    onnx_graph = helper.make_graph(
-        e.nodes, netfile.net.name or "caffe",
-        [helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in inputs],
-        [helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in wanted],
-        e.initializers)
-    onnx_model = helper.make_model_gen_version(onnx_graph, opset_imports=[helper.make_opsetid("", opset)],
-                                               producer_name="scnn-tools", producer_version=__version__)
+    g = onnx_model.graph
+    g.name = netfile.net.name or "caffe"
+    g.input.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in inputs)
+    g.output.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in wanted)
+    onnx_model.opset_import.append(helper.make_opsetid("", opset))
+    onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
+    onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
+    data = onnx_model.SerializeToString()
     try:
-        onnx.checker.check_model(onnx_model, full_check=True)
+        onnx.checker.check_model(data, full_check=True)  # the bytes: a ModelProto would be serialized again
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
-    return onnx_model, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings
+    return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
+                    graph.warnings, len(g.node))
 
 
 def _needed(graph, wanted):
@@ -197,26 +210,26 @@ def _needed(graph, wanted):
     return nodes, blobs
 
 
-def write(onnx_model, output):
+def write(exported, output):
     """The model whole, or nothing (written beside and renamed)."""
     from .output import replacing
     with replacing(output) as tmp:
         with open(tmp, "wb") as f:
-            f.write(onnx_model.SerializeToString())
+            f.write(exported.data)
 
 
-def check(onnx_model, expected, seed=0):
-    """Run the model once in onnxruntime on random inputs: {output: shape}, each compared with ours."""
+def check(exported, seed=0):
+    """Run the model once in onnxruntime on random inputs: ({output: shape}, all finite), each shape
+    compared with ours."""
     import numpy as np
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(seed)
-    feeds = {i.name: rng.standard_normal([d.dim_value for d in i.type.tensor_type.shape.dim]).astype(np.float32)
-             for i in onnx_model.graph.input}
+    feeds = {i.name: rng.standard_normal(i.shape).astype(np.float32) for i in session.get_inputs()}
     results = session.run(None, feeds)
     got = {o.name: list(r.shape) for o, r in zip(session.get_outputs(), results)}
-    bad = {name: (got[name], shape) for name, shape in expected.items() if got.get(name) != list(shape)}
+    bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items() if got.get(name) != list(shape)}
     if bad:
         name, (have, want) = next(iter(bad.items()))
         raise InputError(f"--check: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")

@@ -113,8 +113,8 @@ def caffe_forward(text, wanted, norm_bottoms, build="bvlc"):
                 noise={n: disagreement(data[f"p{k}"], data[f"b{k}"]) for k, n in enumerate(result["wanted"])})
 
 
-def run_onnx(model, feeds):
-    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+def run_onnx(exported, feeds):
+    session = onnxruntime.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, session.run(None, feeds)))
 
@@ -160,8 +160,8 @@ def check_against_caffe(text, build="bvlc", name="net"):
     if "error" in caffe:
         return caffe["error"]
     named = {n: list(a.shape) for n, a in caffe["input_arrays"].items()}
-    model, _, _ = export(netfile, named=named, weights=caffe["weights"], outputs=outputs + inner)
-    got = run_onnx(model, caffe["input_arrays"])
+    exported = export(netfile, named=named, weights=caffe["weights"], outputs=outputs + inner)
+    got = run_onnx(exported, caffe["input_arrays"])
     for n in outputs + inner:
         assert got[n].shape == caffe["blobs"][n].shape, (n, got[n].shape, caffe["blobs"][n].shape)
     worst = {n: disagreement(got[n], caffe["blobs"][n]) for n in outputs + inner}
