@@ -24,10 +24,13 @@ class Emitter:
         self.out = onnx_graph  # the GraphProto, filled in place: weights are copied once, not per step
         self.used = set()
         self.shared = {}  # param name -> array, for weights shared through `param { name }`
-        last = {}
+        last, fed = {}, set()
         for b in graph.blobs:
             last[b.name] = max(last.get(b.name, 0), b.version)
-        self.names = [b.name if b.version == last[b.name] else f"{b.name}#{b.version}" for b in graph.blobs]
+            if b.version == 0 and (b.producer is None or graph.nodes[b.producer].is_source):
+                fed.add(b.name)  # an input keeps its name (it is what a user feeds); its later versions do not
+        self.names = [b.name if (b.version == 0 if b.name in fed else b.version == last[b.name])
+                      else f"{b.name}#{b.version}" for b in graph.blobs]
         self.used.update(self.names)
         self.node = self.ctx = None
 

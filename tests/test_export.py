@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import realcaffe
-from conftest import CORPUS, ROOT, corpus_files, corpus_id, run_cli
+from conftest import REFERENCE, corpus_files, corpus_id, run_cli
 from scnn_tools import layers
 from scnn_tools.errors import InputError
 from scnn_tools.export import _needed, export
@@ -25,6 +25,7 @@ from scnn_tools.reader import read_text
 onnxruntime = pytest.importorskip("onnxruntime")
 
 TOLERANCE = 1e-4
+REFERENCE_WEIGHTS = REFERENCE / "weights"
 
 FORWARD = """
 import json, os, sys
@@ -198,3 +199,206 @@ def test_every_corpus_net_caffe_runs_exports_equal_to_caffe(path):
         lines = error.strip().splitlines()
         why = next((line for line in lines if "Check failed" in line or "Error" in line), lines[-1])
         pytest.skip(f"Caffe ({build}) does not run it: {why.strip()[:200]}")
+
+
+# ----------------------------------------------------------------- numpy, written here (no Caffe needed)
+
+def _onnx_weights(exported):
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load_from_string(exported.data)
+    return {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+
+
+def _run(text, shape, **kw):
+    """Export the net (fillers' weights unless given), run it on a random input: (input, outputs, weights)."""
+    exported = export(read_text(text), **kw)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    return x, run_onnx(exported, {"data": x}), _onnx_weights(exported)
+
+
+def _net(shape, body):
+    dims = " ".join(f"dim: {d}" for d in shape)
+    return f'layer {{ name: "data" type: "Input" top: "data" input_param {{ shape {{ {dims} }} }} }}\n{body}'
+
+
+def conv_reference(x, w, b, stride, pad, dilation, group, out_hw):
+    """Caffe's convolution by its definition: zero padding, every output position's window summed."""
+    n, c, h, width = x.shape
+    o, cg, kh, kw = w.shape
+    padded = np.zeros((n, c, h + 2 * pad + kh * dilation, width + 2 * pad + kw * dilation), np.float64)
+    padded[:, :, pad:pad + h, pad:pad + width] = x
+    out = np.zeros((n, o) + tuple(out_hw))
+    og = o // group
+    for y in range(out_hw[0]):
+        for z in range(out_hw[1]):
+            for g in range(group):
+                patch = padded[:, g * cg:(g + 1) * cg, y * stride:y * stride + dilation * (kh - 1) + 1:dilation,
+                               z * stride:z * stride + dilation * (kw - 1) + 1:dilation]
+                out[:, g * og:(g + 1) * og, y, z] = np.einsum("nckl,ockl->no", patch, w[g * og:(g + 1) * og])
+    return out + (b.reshape(1, -1, 1, 1) if b is not None else 0)
+
+
+@pytest.mark.parametrize("h, w, k, s, p, d, g", [(9, 11, 3, 2, 1, 2, 2), (1, 1, 2, 2, 0, 1, 1), (6, 5, 3, 3, 2, 1, 1)])
+def test_convolution_is_caffes(h, w, k, s, p, d, g):
+    text = _net([1, 4, h, w], f'layer {{ name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param '
+                              f'{{ num_output: 6 kernel_size: {k} stride: {s} pad: {p} dilation: {d} group: {g} '
+                              f'weight_filler {{ type: "gaussian" std: 0.5 }} bias_filler {{ type: "uniform" }} }} }}')
+    x, out, weights = _run(text, [1, 4, h, w])
+    expected_hw = [max(1, (n + 2 * p - d * (k - 1) - 1) // s + 1) if n + 2 * p >= d * (k - 1) + 1 else 1
+                   for n in (h, w)]  # C++ truncation: an overhanging kernel still gives one output
+    ref = conv_reference(x, weights["conv/weight"], weights["conv/bias"], s, p, d, g, expected_hw)
+    assert out["conv"].shape == ref.shape and disagreement(out["conv"], ref) < 1e-5
+
+
+def pool_reference(x, k, s, p, ave, out_hw):
+    """Caffe's PoolingLayer::Forward_cpu: windows clipped to the input; AVE divides by the window's extent
+    within the padded input (capped at size + pad), not by what it covers."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c) + tuple(out_hw))
+    for y in range(out_hw[0]):
+        for z in range(out_hw[1]):
+            hs, ws = y * s - p, z * s - p
+            he, we = min(hs + k, h + p), min(ws + k, w + p)
+            size = (he - hs) * (we - ws)
+            hs, ws, he, we = max(hs, 0), max(ws, 0), min(he, h), min(we, w)
+            window = x[:, :, hs:he, ws:we]
+            out[:, :, y, z] = window.sum(axis=(2, 3)) / size if ave else window.max(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("pool", ["MAX", "AVE"])
+@pytest.mark.parametrize("size, k, s, p", [(7, 3, 2, 1), (8, 3, 2, 0), (6, 3, 2, 1), (5, 2, 2, 1), (13, 3, 2, 0)])
+def test_pooling_is_caffes_with_its_rounding_and_divisors(pool, size, k, s, p):
+    text = _net([1, 3, size, size], f'layer {{ name: "pool" type: "Pooling" bottom: "data" top: "pool" '
+                                    f'pooling_param {{ pool: {pool} kernel_size: {k} stride: {s} pad: {p} }} }}')
+    n = -(-(size + 2 * p - k) // s) + 1
+    if p and (n - 1) * s >= size + p:
+        n -= 1
+    x, out, _ = _run(text, [1, 3, size, size])
+    ref = pool_reference(x.astype(np.float64), k, s, p, pool == "AVE", [n, n])
+    assert out["pool"].shape == ref.shape and disagreement(out["pool"], ref) < 1e-6
+
+
+def test_deconvolution_is_a_scatter():
+    text = _net([1, 4, 5, 6], 'layer { name: "up" type: "Deconvolution" bottom: "data" top: "up" convolution_param '
+                              '{ num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 '
+                              'weight_filler { type: "gaussian" std: 0.5 } bias_filler { type: "gaussian" } } }')
+    x, out, weights = _run(text, [1, 4, 5, 6])
+    w, b = weights["up/weight"], weights["up/bias"]  # cin x cout/g x k x k
+    full = np.zeros((1, 4, 2 * 4 + 4, 2 * 5 + 4))
+    for c in range(4):
+        g = c // 2
+        for y in range(5):
+            for z in range(6):
+                full[0, 2 * g:2 * g + 2, 2 * y:2 * y + 4, 2 * z:2 * z + 4] += x[0, c, y, z] * w[c]
+    ref = full[:, :, 1:1 + 10, 1:1 + 12] + b.reshape(1, -1, 1, 1)
+    assert out["up"].shape == (1, 4, 10, 12) and disagreement(out["up"], ref) < 1e-5
+
+
+def test_interp_aligns_the_corners_after_cropping():
+    text = _net([1, 2, 6, 5], 'layer { name: "zoom" type: "Interp" bottom: "data" top: "zoom" '
+                              'interp_param { zoom_factor: 3 pad_beg: -1 pad_end: 0 } }')
+    x, out, _ = _run(text, [1, 2, 6, 5])
+    crop = x[:, :, 1:, 1:].astype(np.float64)
+    h2, w2 = (5 - 1) * 3 + 1, (4 - 1) * 3 + 1
+    ref = np.zeros((1, 2, h2, w2))
+    for y in range(h2):
+        for z in range(w2):
+            fy, fx = y * 4 / (h2 - 1), z * 3 / (w2 - 1)  # Caffe's caffe_cpu_interp2: (in - 1) / (out - 1)
+            y0, x0 = min(int(fy), 3), min(int(fx), 2)
+            ay, ax = fy - y0, fx - x0
+            ref[:, :, y, z] = ((1 - ay) * ((1 - ax) * crop[:, :, y0, x0] + ax * crop[:, :, y0, x0 + 1])
+                               + ay * ((1 - ax) * crop[:, :, y0 + 1, x0] + ax * crop[:, :, y0 + 1, x0 + 1]))
+    assert out["zoom"].shape == ref.shape and disagreement(out["zoom"], ref) < 1e-6
+
+
+@pytest.mark.parametrize("region", ["ACROSS_CHANNELS", "WITHIN_CHANNEL"])
+def test_lrn_is_caffes(region):
+    text = _net([1, 7, 6, 6], f'layer {{ name: "norm" type: "LRN" bottom: "data" top: "norm" lrn_param '
+                              f'{{ local_size: 3 alpha: 0.5 beta: 0.75 k: 2 norm_region: {region} }} }}')
+    x, out, _ = _run(text, [1, 7, 6, 6])
+    x64, sq = x.astype(np.float64), x.astype(np.float64) ** 2
+    if region == "ACROSS_CHANNELS":
+        padded = np.pad(sq, ((0, 0), (1, 1), (0, 0), (0, 0)))
+        ref = x64 / (2 + 0.5 / 3 * (padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:])) ** 0.75
+    else:  # Caffe: 1 + alpha * the 3x3 average of squares (padding counted), to the power -beta; k unused
+        padded = np.pad(sq, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        mean = sum(padded[:, :, i:i + 6, j:j + 6] for i in range(3) for j in range(3)) / 9
+        ref = x64 * (1 + 0.5 * mean) ** -0.75
+    assert disagreement(out["norm"], ref) < 1e-6
+
+
+def test_merges_slices_crops_and_inner_products():
+    body = '''
+layer { name: "a" type: "Slice" bottom: "data" top: "a1" top: "a2" top: "a3" slice_param { axis: 1 slice_point: 1 slice_point: 3 } }
+layer { name: "sum" type: "Eltwise" bottom: "a1" bottom: "a3" top: "sum" eltwise_param { coeff: 2 coeff: -0.5 } }
+layer { name: "prod" type: "Eltwise" bottom: "a1" bottom: "a3" bottom: "a1" top: "prod" eltwise_param { operation: PROD } }
+layer { name: "cat" type: "Concat" bottom: "sum" bottom: "a2" bottom: "prod" top: "cat" }
+layer { name: "ref" type: "Pooling" bottom: "cat" top: "ref" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+layer { name: "crop" type: "Crop" bottom: "cat" bottom: "ref" top: "crop" crop_param { axis: 2 offset: 1 offset: 2 } }
+layer { name: "fc" type: "InnerProduct" bottom: "crop" top: "fc" inner_product_param { num_output: 5 axis: 2 transpose: true
+  weight_filler { type: "gaussian" std: 0.3 } bias_filler { type: "gaussian" std: 0.3 } } }
+'''
+    x, out, weights = _run(_net([2, 4, 6, 7], body), [2, 4, 6, 7])
+    x64 = x.astype(np.float64)
+    a1, a2, a3 = x64[:, :1], x64[:, 1:3], x64[:, 3:]
+    cat = np.concatenate([2 * a1 - 0.5 * a3, a2, a1 * a3 * a1], axis=1)
+    crop = cat[:, :, 1:4, 2:6]  # the reference is 3x4: 2x2 pooling of 6x7, Caffe rounding up
+    fc = crop.reshape(2, 4, 12) @ weights["fc/weight"] + weights["fc/bias"]  # transpose: weights are K x N
+    assert disagreement(out["fc"], fc) < 1e-5 and out["fc"].shape == (2, 4, 5)
+
+
+def test_batchnorm_and_scale_from_a_caffemodel(tmp_path):
+    """Caffe stores BatchNorm's mean and variance times a scale factor; the export divides it out."""
+    from scnn_tools import caffe_pb2
+    body = '''
+layer { name: "bn" type: "BatchNorm" bottom: "data" top: "data" batch_norm_param { eps: 0.001 } }
+layer { name: "scale" type: "Scale" bottom: "data" top: "data" scale_param { bias_term: true } }
+'''
+    rng = np.random.default_rng(3)
+    mean, var, gamma, beta = rng.normal(size=3), rng.uniform(0.5, 2, 3), rng.normal(size=3), rng.normal(size=3)
+    model = caffe_pb2.NetParameter()
+    for name, blobs in (("bn", [mean * 4, var * 4, [4.0]]), ("scale", [gamma, beta])):
+        layer = model.layer.add(name=name)
+        for values in blobs:
+            blob = layer.blobs.add()
+            blob.shape.dim.append(len(values))
+            blob.data.extend(values)
+    (tmp_path / "w.caffemodel").write_bytes(model.SerializeToString())
+    x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4], weights=str(tmp_path / "w.caffemodel"))
+    c = (slice(None), None, None)
+    ref = (x - mean[c]) / np.sqrt(var[c] + 0.001) * gamma[c] + beta[c]
+    assert disagreement(out["data#2"], ref) < 1e-5  # the input keeps the name "data"; what is computed in place
+    # on it is numbered
+
+
+def test_the_scnn_block_is_spatial_message_passing():
+    """The generated block (with the weights real Caffe saved for it, shared by param name) equals SCNN's
+    definition: rows then columns, each slice plus ReLU(conv of the slice before it), down, up, right, left."""
+    from scnn_tools import caffe_pb2
+    weights = REFERENCE_WEIGHTS / "scnn_5x7x16_random.caffemodel"
+    if not weights.is_file():
+        pytest.skip(f"{weights} is missing (../shared)")
+    text = (REFERENCE_WEIGHTS / "scnn_5x7x16.prototxt").read_text()
+    text = text.replace('layer { name: "conv5_5" type: "Input" top: "conv5_5"', 'layer { name: "data" type: "Input" top: "data"')
+    text = text.replace('bottom: "conv5_5"', 'bottom: "data"')
+    net = caffe_pb2.NetParameter.FromString(weights.read_bytes())
+    w = {layer.name[5]: np.array(layer.blobs[0].data).reshape(list(layer.blobs[0].shape.dim))
+         for layer in net.layer if layer.name in ("SCNN_D_1", "SCNN_U_5", "SCNN_R_1", "SCNN_L_7")}
+    x, out, _ = _run(text, [1, 16, 5, 7], weights=str(weights))
+    y = x.astype(np.float64)[0]
+
+    def conv_line(v, kernel):  # v: C x L, kernel: O x C x 9, zero padding of 4
+        padded = np.pad(v, ((0, 0), (4, 4)))
+        return np.stack([np.einsum("ock,ck->o", kernel, padded[:, i:i + 9]) for i in range(v.shape[1])], axis=1)
+
+    for axis, (forward, backward) in ((1, ("D", "U")), (2, ("R", "L"))):
+        kernel = {d: w[d].reshape(16, 16, 9) for d in (forward, backward)}
+        lines = [np.take(y, i, axis=axis) for i in range(y.shape[axis])]
+        for i in range(1, len(lines)):
+            lines[i] = lines[i] + np.maximum(conv_line(lines[i - 1], kernel[forward]), 0)
+        for i in range(len(lines) - 2, -1, -1):
+            lines[i] = lines[i] + np.maximum(conv_line(lines[i + 1], kernel[backward]), 0)
+        y = np.stack(lines, axis=axis)
+    assert out["SCNN"].shape == (1, 16, 5, 7) and disagreement(out["SCNN"], y[None]) < 1e-5
