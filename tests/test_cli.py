@@ -197,7 +197,7 @@ def test_the_analyze_path_imports_no_heavy_module(tmp_path):
     import sys
     code = ("import sys\nfrom scnn_tools.cli import main\n"
             f"main(['analyze', {str(ALEXNET)!r}, '-o', {str(tmp_path / 'a.txt')!r}])\n"
-            "print(sorted(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules))")
+            "print(sorted(m for m in ('numpy', 'matplotlib', 'jinja2', 'onnx', 'onnxruntime') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -209,6 +209,7 @@ def test_the_analyze_path_imports_no_heavy_module(tmp_path):
     ["stack", "conv3", "-o", "DIR"],
     ["profile", "examples/plain_5.prototxt", "-o", "DIR"],
     ["erf", "examples/plain_5.prototxt", "conv5", "-o", "DIR"],
+    ["export", "examples/plain_5.prototxt", "-o", "DIR"],
 ])
 def test_output_naming_a_directory_is_a_clear_error(tmp_path, argv):
     flag = argv[-2]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import realcaffe
-from conftest import REFERENCE, corpus_files, corpus_id, run_cli
+from conftest import CORPUS, REFERENCE, corpus_files, corpus_id, run_cli
 from scnn_tools import layers
 from scnn_tools.errors import InputError
 from scnn_tools.export import _needed, export
@@ -402,3 +402,105 @@ def test_the_scnn_block_is_spatial_message_passing():
             lines[i] = lines[i] + np.maximum(conv_line(lines[i + 1], kernel[backward]), 0)
         y = np.stack(lines, axis=axis)
     assert out["SCNN"].shape == (1, 16, 5, 7) and disagreement(out["SCNN"], y[None]) < 1e-5
+
+
+# ----------------------------------------------------------------- the command, weights and refusals
+
+LENET = "BVLC__caffe/examples/mnist/lenet.prototxt"
+
+
+def _corpus(rel):
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"{path} is missing (../shared)")
+    return path
+
+
+def test_export_command_writes_a_checked_model(tmp_path):
+    out = tmp_path / "lenet.onnx"
+    code, stdout, err = run_cli("export", _corpus(LENET), "--weights", REFERENCE_WEIGHTS / "lenet_random.caffemodel",
+                                "-o", out, "--check")
+    assert code == 0, err
+    assert f"wrote {out}: " in stdout and "inputs data, outputs prob" in stdout
+    assert "checked in onnxruntime: prob 64x10, as scnn-tools says" in stdout
+    import onnx
+    model = onnx.load(out)
+    onnx.checker.check_model(model, full_check=True)
+    assert [i.name for i in model.graph.input] == ["data"] and [o.name for o in model.graph.output] == ["prob"]
+    assert model.opset_import[0].version == 17
+    weights = _onnx_weights(export(read_net_path(_corpus(LENET)), weights=str(REFERENCE_WEIGHTS / "lenet_random.caffemodel")))
+    from scnn_tools import caffe_pb2
+    saved = caffe_pb2.NetParameter.FromString((REFERENCE_WEIGHTS / "lenet_random.caffemodel").read_bytes())
+    conv1 = next(layer for layer in list(saved.layer) + list(saved.layers) if layer.name == "conv1").blobs[0]
+    assert np.array_equal(weights["conv1/weight"].ravel(), np.array(conv1.data, np.float32))
+
+
+def read_net_path(path):
+    from scnn_tools.reader import read_net
+    return read_net(path)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--opset", "9"], "--opset must be from 13 to 21 (got 9)"),
+    (["--outputs", "nope"], "--outputs names blob 'nope', which the net does not have"),
+    (["--weights", "MISSING"], "cannot read the weights"),
+    (["--weights", "TEXT"], "is not a .caffemodel"),
+])
+def test_export_refusals_name_what_is_wrong(tmp_path, args, words):
+    args = [str(tmp_path / "nope.caffemodel") if a == "MISSING" else str(_corpus(LENET)) if a == "TEXT" else a
+            for a in args]
+    out = tmp_path / "x.onnx"
+    code, _, err = run_cli("export", _corpus(LENET), "-o", out, *args)
+    assert code == 2 and words in err and "Traceback" not in err, err
+    assert not out.exists()  # nothing half-written
+
+
+def test_weights_that_do_not_fit_name_the_layer_and_both_shapes(tmp_path):
+    from scnn_tools import caffe_pb2
+    saved = caffe_pb2.NetParameter.FromString((REFERENCE_WEIGHTS / "lenet_random.caffemodel").read_bytes())
+    layers_ = saved.layer if len(saved.layer) else saved.layers
+    conv2 = next(layer for layer in layers_ if layer.name == "conv2")
+    del conv2.blobs[0].data[-1]
+    conv2.blobs[0].shape.dim[0] = 49
+    (tmp_path / "bad.caffemodel").write_bytes(saved.SerializeToString())
+    code, _, err = run_cli("export", _corpus(LENET), "--weights", tmp_path / "bad.caffemodel", "-o", tmp_path / "x.onnx")
+    assert code == 2 and "layer 'conv2': weight blob 0" in err and "(49, 20, 5, 5)" in err and "(50, 20, 5, 5)" in err
+    saved = caffe_pb2.NetParameter.FromString((REFERENCE_WEIGHTS / "lenet_random.caffemodel").read_bytes())
+    for layer in list(saved.layer) + list(saved.layers):
+        if layer.name == "ip2":
+            layer.name = "renamed"
+    (tmp_path / "missing.caffemodel").write_bytes(saved.SerializeToString())
+    code, _, err = run_cli("export", _corpus(LENET), "--weights", tmp_path / "missing.caffemodel", "-o",
+                           tmp_path / "x.onnx")
+    assert code == 2 and "layer 'ip2' has weights, but" in err and "no layer of that name" in err
+
+
+def test_a_layer_onnx_cannot_express_is_refused_with_a_way_out(tmp_path):
+    ssd = _corpus("chuanqi305__MobileNet-SSD/deploy.prototxt")
+    code, _, err = run_cli("export", ssd, "-o", tmp_path / "ssd.onnx")
+    assert code == 2 and "layer 'detection_out' (DetectionOutput) has no ONNX form" in err
+    assert "--outputs mbox_loc,mbox_conf_flatten,mbox_priorbox" in err
+    code, out, err = run_cli("export", ssd, "-o", tmp_path / "ssd.onnx", "--outputs",
+                             "mbox_loc,mbox_conf_flatten,mbox_priorbox", "--check")
+    assert code == 0, err
+    assert "mbox_priorbox 1x2x" in out
+
+
+def test_priorbox_is_ssds_boxes():
+    """Spot values by SSD's formulas: the first position's first box is min_size square around the
+    position's centre (offset 0.5, step = image / map), in image fractions."""
+    body = '''
+layer { name: "feat" type: "Pooling" bottom: "data" top: "feat" pooling_param { pool: MAX kernel_size: 10 stride: 10 } }
+layer { name: "prior" type: "PriorBox" bottom: "feat" bottom: "data" top: "prior"
+  prior_box_param { min_size: 30 max_size: 60 aspect_ratio: 2 flip: true clip: false variance: 0.1 variance: 0.1 variance: 0.2 variance: 0.2 } }
+'''
+    _, out, _ = _run(_net([1, 3, 100, 100], body), [1, 3, 100, 100])
+    prior = out["prior"]
+    assert prior.shape == (1, 2, 10 * 10 * 4 * 4)  # ratios 1, 2, 1/2 and the sqrt(min max) square: 4 per position
+    boxes = prior[0, 0].reshape(10, 10, 4, 4)
+    s = np.sqrt(30 * 60)
+    assert np.allclose(boxes[0, 0, 0], [(5 - 15) / 100, (5 - 15) / 100, (5 + 15) / 100, (5 + 15) / 100])
+    assert np.allclose(boxes[0, 0, 1], [(5 - s / 2) / 100, (5 - s / 2) / 100, (5 + s / 2) / 100, (5 + s / 2) / 100])
+    w2, h2 = 30 * np.sqrt(2), 30 / np.sqrt(2)
+    assert np.allclose(boxes[3, 7, 2], [(75 - w2 / 2) / 100, (35 - h2 / 2) / 100, (75 + w2 / 2) / 100, (35 + h2 / 2) / 100])
+    assert np.allclose(prior[0, 1].reshape(-1, 4), [0.1, 0.1, 0.2, 0.2])
