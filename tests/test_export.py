@@ -33,7 +33,7 @@ os.environ["GLOG_minloglevel"] = "2"
 import numpy as np
 import caffe
 caffe.set_mode_cpu()
-proto, base, wanted, norm_bottoms = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+proto, base, wanted, norm_bottoms, labels = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:6])
 net = caffe.Net(proto, caffe.TEST)
 rng = np.random.RandomState(0)
 for name in net.inputs:  # one image: the model is the same at any batch
@@ -51,8 +51,8 @@ for name, layer in zip(net._layer_names, net.layers):
             b.data[...] = 0.2 * (1 + rng.normal(0, 0.1, b.data.shape))
         else:
             b.data[...] = rng.normal(0, 0.1, b.data.shape)
-for name in net.inputs:
-    net.blobs[name].data[...] = rng.normal(0, 1, net.blobs[name].data.shape)
+for name in net.inputs:  # labels 0: a loss reads them as class indices
+    net.blobs[name].data[...] = 0 if name in labels else rng.normal(0, 1, net.blobs[name].data.shape)
 inputs = {name: net.blobs[name].data.copy() for name in net.inputs}
 # Run layer by layer, giving each normalisation the statistics of what reaches it, as a trained net's are
 # (BatchNorm's stored with a scale factor of 2, which the export must undo). The variances get a floor of
@@ -90,20 +90,22 @@ os._exit(0)
 """
 
 
-def caffe_forward(text, wanted, norm_bottoms, build="bvlc"):
+def caffe_forward(text, wanted, norm_bottoms, labels=(), build="bvlc"):
     """Real Caffe's forward pass of the net (random weights, one random image): the .caffemodel it saved and
-    the inputs and `wanted` blobs, cached by net text. norm_bottoms: {normalisation layer: its bottom}."""
+    the inputs and `wanted` blobs, cached by net text. norm_bottoms: {normalisation layer: its bottom};
+    labels: inputs to fill with class 0."""
     def compute(net):
         net.write_text(text)
         base = str(net.with_suffix(""))
         proc = subprocess.run([str(realcaffe.HOME / build / "venv/bin/python"), "-c", FORWARD, str(net), base,
-                               json.dumps(wanted), json.dumps(norm_bottoms)], capture_output=True, text=True,
-                              timeout=1200)
+                               json.dumps(wanted), json.dumps(norm_bottoms), json.dumps(list(labels))],
+                              capture_output=True, text=True, timeout=1200)
         net.unlink()
         if proc.returncode:
-            return {"error": proc.stderr[-3000:]}
+            return {"error": proc.stderr[-3000:] + f"\n(exit status {proc.returncode})"}
         return dict(json.loads(proc.stdout), base=base)
-    result = realcaffe._cached(f"export-forward\0{build}\0{text}\0{json.dumps(wanted)}\0{FORWARD}", compute,
+    result = realcaffe._cached(f"export-forward\0{build}\0{text}\0{json.dumps(wanted)}\0{list(labels)}\0{FORWARD}",
+                               compute,
                                keep=lambda r: "error" not in r)
     if "error" in result:
         return result
@@ -117,6 +119,7 @@ def caffe_forward(text, wanted, norm_bottoms, build="bvlc"):
 def run_onnx(exported, feeds):
     session = onnxruntime.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
+    feeds = {i.name: feeds[i.name] for i in session.get_inputs()}  # (a net's labels are not the model's inputs)
     return dict(zip(names, session.run(None, feeds)))
 
 
@@ -157,7 +160,8 @@ def check_against_caffe(text, build="bvlc", name="net"):
     if not outputs:
         pytest.skip("nothing before its first layer without an ONNX form")
     norm = {n.name: graph.blobs[n.bottoms[0]].name for n in graph.nodes if n.type in ("BatchNorm", "BN")}
-    caffe = caffe_forward(text, outputs + inner, norm, build)
+    labels = [graph.blobs[t].name for n in graph.nodes if n.is_source for t in n.tops[1:]]
+    caffe = caffe_forward(text, outputs + inner, norm, labels, build)
     if "error" in caffe:
         return caffe["error"]
     named = {n: list(a.shape) for n, a in caffe["input_arrays"].items()}
@@ -504,3 +508,86 @@ layer { name: "prior" type: "PriorBox" bottom: "feat" bottom: "data" top: "prior
     w2, h2 = 30 * np.sqrt(2), 30 / np.sqrt(2)
     assert np.allclose(boxes[3, 7, 2], [(75 - w2 / 2) / 100, (35 - h2 / 2) / 100, (75 + w2 / 2) / 100, (35 + h2 / 2) / 100])
     assert np.allclose(prior[0, 1].reshape(-1, 4), [0.1, 0.1, 0.2, 0.2])
+
+
+@realcaffe.needs("bvlc")
+def test_a_spliced_vgg16_with_scnn_exports_equal_to_caffe():
+    from scnn_tools.splice import splice
+    text = splice(str(_corpus("ry__tensorflow-vgg16/VGG_2014_16.prototxt")), "conv5_3", reduce_to=64)[0]
+    assert "SCNN_D_1" in text
+    error = check_against_caffe(text, "bvlc", "vgg16_scnn.prototxt")
+    assert error is None, error
+
+
+DATA_TYPES = {"Data", "ImageData", "WindowData", "HDF5Data", "Python", "DenseImageData", "ImageSegData",
+              "AnnotatedData", "MemoryData", "DummyData"}
+
+
+# What the data would give, where the file leaves it to the data: MNIST and CIFAR-10 images, and FCN's
+# 500 x 500 PASCAL images with their label maps.
+DATASETS = {"mnist": [1, 28, 28], "cifar10": [3, 32, 32], "shelhamer__fcn": [3, 500, 500]}
+
+
+def as_deployed(path):
+    """The TEST net with its data layers replaced by Input layers of the shapes they declare (3 channels
+    where the data would say): what Caffe can run without the data; None if it has none, or their shapes
+    are not otherwise known."""
+    from google.protobuf import text_format
+    from scnn_tools.shapes import infer
+    netfile = read_net_path(path)
+    graph = build(netfile, "TEST")
+    sources = [n for n in graph.nodes if n.is_source and n.type != "Input"]
+    if not sources:
+        return None
+    try:
+        shapes = infer(graph)
+    except InputError:
+        return None
+    rel = corpus_id(path)
+    data = next((shape for key, shape in DATASETS.items() if key in rel), None)
+    for node in sources:
+        image = shapes.blobs[node.tops[0]]
+        if data is not None and (image is None or None in image):
+            n = 1 if image is None or image[0] is None else image[0]
+            shapes.blobs[node.tops[0]] = [n] + data
+            for t in node.tops[1:]:
+                label = shapes.blobs[t]
+                shapes.blobs[t] = [n, 1] + data[1:] if label is None or len(label) == 4 else [n] + label[1:]
+        elif image is not None and len(image) == 4 and image[1] is None:
+            shapes.blobs[node.tops[0]] = [image[0], 3] + image[2:]
+    net = netfile.net.__class__()
+    net.CopyFrom(netfile.net)
+    del net.layer[:]
+    for node in graph.nodes:
+        if node.is_source and node.type != "Input":
+            if any(shapes.blobs[t] is None or None in shapes.blobs[t] for t in node.tops):
+                return None
+            layer = net.layer.add(name=node.name, type="Input")
+            layer.top.extend(node.param.top)
+            for t in node.tops:
+                layer.input_param.shape.add().dim.extend(shapes.blobs[t])
+        else:
+            layer = net.layer.add()
+            layer.CopyFrom(node.param)
+            del layer.include[:], layer.exclude[:]
+    return text_format.MessageToString(net)
+
+
+@realcaffe.needs("bvlc")
+@pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
+def test_corpus_nets_with_data_layers_export_equal_to_caffe_as_deployed(path):
+    rel = corpus_id(path)
+    if rel.startswith(TEMPLATES):
+        pytest.skip("a template")
+    try:
+        text = as_deployed(path)
+    except InputError as exc:
+        pytest.skip(f"not readable as a net: {exc}")
+    if text is None:
+        pytest.skip("no data layer with known shapes (the deploy form is tested above)")
+    build = "pspnet" if rel.startswith(PSPNET_FORK) else "bvlc"
+    error = check_against_caffe(text, build, rel)
+    if error is not None:
+        lines = error.strip().splitlines()
+        why = next((line for line in lines if "Check failed" in line or "Error" in line), lines[-1])
+        pytest.skip(f"Caffe ({build}) does not run it: {why.strip()[:200]}")
