@@ -123,8 +123,9 @@ def _argmax_shape(ctx):
         out = list(shape)
         out[axis] = m.top_k
         return [out]
-    # Without an axis Caffe ranks everything after the batch axis.
-    return [[shape[0], 2 if m.out_max_val else 1, m.top_k]]
+    # Without an axis Caffe ranks everything after the batch axis: N x (1, or 2 with the values) x top_k,
+    # padded with 1s to the bottom's axes (ArgMaxLayer::Reshape keeps at least three).
+    return [[shape[0], 2 if m.out_max_val else 1, m.top_k] + [1] * (len(shape) - 3)]
 
 
 def _argmax_deps(ctx):
@@ -169,11 +170,12 @@ def _argmax_onnx(ctx, e):
         e.op("Identity" if m.out_max_val else "Cast", [values if m.out_max_val else indices], e.y(),
              **({} if m.out_max_val else {"to": 1}))
         return
-    n = ctx.bottoms[0][0]
+    half = list(ctx.tops[0])
+    half[1] = 1
     values, indices = e.op("TopK", [e.op("Flatten", [e.x()], axis=1), k], 2, axis=1)
-    indices = e.op("Reshape", [e.op("Cast", [indices], to=1), e.ints([n, 1, m.top_k])])
+    indices = e.op("Reshape", [e.op("Cast", [indices], to=1), e.ints(half)])
     if m.out_max_val:
-        e.op("Concat", [indices, e.op("Reshape", [values, e.ints([n, 1, m.top_k])])], e.y(), axis=1)
+        e.op("Concat", [indices, e.op("Reshape", [values, e.ints(half)])], e.y(), axis=1)
     else:
         e.op("Identity", [indices], e.y())
 
