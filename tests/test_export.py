@@ -646,3 +646,37 @@ def test_every_bvlc_layer_type_exports_equal_to_caffe():
     graph = build(read_text(text), "TEST")
     outputs, _ = targets(graph)
     assert len(outputs) == len(graph.nodes) - 1 - 3  # every layer's top but those Eltwise MAX reads
+
+
+def test_fork_layers_by_their_definitions(tmp_path):
+    """SSD's Normalize and Permute, SegNet's pooling mask and Upsample: by their forks' definitions."""
+    body = '''
+layer { name: "norm" type: "Normalize" bottom: "data" top: "norm" norm_param { across_spatial: false channel_shared: false
+  scale_filler { type: "constant" value: 20 } } }
+layer { name: "norm_all" type: "Normalize" bottom: "data" top: "norm_all" }
+layer { name: "perm" type: "Permute" bottom: "data" top: "perm" permute_param { order: 0 order: 2 order: 3 order: 1 } }
+layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" top: "mask" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+layer { name: "up" type: "Upsample" bottom: "pool" bottom: "mask" top: "up" upsample_param { scale: 2 } }
+'''
+    x, out, _ = _run(_net([2, 3, 6, 8], body), [2, 3, 6, 8], outputs=["norm", "norm_all", "perm", "mask", "up"])
+    x64 = x.astype(np.float64)
+    assert disagreement(out["norm"], 20 * x64 / np.sqrt((x64 ** 2).sum(axis=1, keepdims=True) + 1e-10)) < 1e-6
+    assert disagreement(out["norm_all"], x64 / np.sqrt((x64 ** 2).sum(axis=(1, 2, 3), keepdims=True) + 1e-10)) < 1e-6
+    assert np.array_equal(out["perm"], x.transpose(0, 2, 3, 1))
+    blocks = x.reshape(2, 3, 3, 2, 4, 2).transpose(0, 1, 2, 4, 3, 5).reshape(2, 3, 3, 4, 4)
+    where = blocks.argmax(axis=-1)  # SegNet's mask: h * W + w of each maximum in its plane
+    rows, cols = np.meshgrid(np.arange(3), np.arange(4), indexing="ij")
+    mask = (2 * rows + where // 2) * 8 + 2 * cols + where % 2
+    assert np.array_equal(out["mask"], mask.astype(np.float32))
+    up = np.zeros_like(x)
+    np.put_along_axis(up.reshape(2, 3, 48), mask.reshape(2, 3, 12), blocks.max(axis=-1).reshape(2, 3, 12), axis=2)
+    assert np.array_equal(out["up"], up)
+
+
+def test_segnet_bn_needs_its_inference_mode():
+    body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
+    x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])
+    assert disagreement(out["bn"], 2 * x.astype(np.float64) + 0.5) < 1e-7
+    learn = body.replace("bn_mode: INFERENCE ", "bn_mode: LEARN ")
+    with pytest.raises(InputError, match="LEARN mode normalises by each batch's statistics"):
+        export(read_text(_net([1, 3, 4, 4], learn)))
