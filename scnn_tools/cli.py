@@ -231,7 +231,7 @@ def _parser():
         "erf", help="the effective receptive field of a blob's centre feature",
         description="Compute the effective receptive field (Luo et al., 2016) of the centre feature of BLOB on "
                     "the net linearised with uniform weights, residual paths included; print the radii holding "
-                    "50%% and 90%% of its mass, and with -o draw it as a heat map with the theoretical field.")
+                    "50% and 90% of its mass, and with -o draw it as a heat map with the theoretical field.")
     er.add_argument("net", metavar="NET")
     er.add_argument("blob", metavar="BLOB")
     er.add_argument("--format", choices=("text", "json"), default="text",
@@ -318,6 +318,7 @@ def _analyze(args):
                      args.batch)
     _strict(args, result["warnings"], args.net)
     emit(render(result, args.format), args.output, args.net)
+    _wrote(args, f"{len(result['layers'])} layers as {args.format}")
 
 
 def _query(args):
@@ -475,12 +476,14 @@ def _backbone(args):
 
     size = args.size or (224 if args.style == "caffe" else 361)
     emit(backbone(args.depth, size, args.head, args.classes, args.style), args.output)
+    _wrote(args, f"ResNet-{args.depth} ({args.style}) at {size}x{size}")
 
 
 def _stack(args):
     from .stack import stack
 
     emit(stack(args.spec, args.size, args.name), args.output)
+    _wrote(args, f"the stack {args.spec}")
 
 
 def _splice(args):
@@ -527,6 +530,13 @@ def _info(args):
     else:
         text = render_text(report)
     emit(text, args.output, args.net)
+    _wrote(args, f"its description as {args.format}")
+
+
+def _wrote(args, what):
+    """Say what a command wrote into a file (nothing when it printed to standard output)."""
+    if args.output and args.output != "-":
+        print(f"wrote {args.output}: {what}")
 
 
 if __name__ == "__main__":
