@@ -208,6 +208,9 @@ def _parser():
     pr.add_argument("nets", metavar="NET", nargs="+", help="one or more nets")
     pr.add_argument("-o", "--output", metavar="FIGURE", required=True, help="profile.png, .svg or .pdf")
     pr.add_argument("--mark", metavar="NAMES", default="", help="layers or blobs to annotate, comma-separated")
+    pr.add_argument("--labels", metavar="NAMES", help="the legend's name for each net, comma-separated "
+                                                      "(default: each file's name)")
+    pr.add_argument("--title", help="the figure's title")
     pr.add_argument("--scale-model", choices=("exact", "blog", "both"), default="exact",
                     help="which spatial-scale model to draw (default: exact)")
     _net_options(pr, positional=False)
@@ -219,7 +222,10 @@ def _parser():
                     "octave of object size print the feature map whose spatial scale is the smallest that covers "
                     "it, as FPN assigns levels; with -o, draw the size histogram beside the profile.")
     ma.add_argument("net", metavar="NET")
-    ma.add_argument("--objects", metavar="FILE", required=True, help="COCO-style JSON or CSV of boxes")
+    ma.add_argument("--objects", metavar="FILE", required=True,
+                    help="COCO-style JSON, or CSV with a width,height / w,h / x,y,w,h / x1,y1,x2,y2 header; "
+                         "- for standard input")
+    ma.add_argument("--format", choices=("text", "json"), default="text", help="(default: text)")
     ma.add_argument("--maps", metavar="NAMES", default="",
                     help="the feature maps to choose from, comma-separated (default: the end of each stride)")
     ma.add_argument("--scale-model", choices=("exact", "blog"), default="exact", help="(default: exact)")
@@ -236,6 +242,7 @@ def _parser():
     er.add_argument("blob", metavar="BLOB")
     er.add_argument("--format", choices=("text", "json"), default="text",
                     help="text (default), or json: centre, radii and boxes holding 50%% and 90%% of the mass")
+    er.add_argument("--log", action="store_true", help="draw the heat map on a log scale, to see its tail")
     er.add_argument("-o", "--output", metavar="FILE",
                     help="draw the heat map (.png, .svg or .pdf), or save the normalised map as numpy's .npy")
     _net_options(er, positional=False)
@@ -362,13 +369,38 @@ def _profile(args):
     from .plot import check_output, profile_figure
 
     check_output(args.output)
+    labels = _names(args.labels) if args.labels else _file_labels(args.nets)
+    if len(labels) != len(args.nets):
+        raise InputError(f"--labels gives {len(labels)} name(s) for {len(args.nets)} net(s)")
     profiles = [_spatial_profile(_analysis_of(args, net), net) for net in args.nets]
-    profile_figure(profiles, args.output, args.scale_model, _names(args.mark))
+    marks = _names(args.mark)
+    _check_marks(marks, profiles)
+    profile_figure(profiles, args.output, args.scale_model, marks, labels, args.title)
     for prof in profiles:
         last = prof.points[-1]
         print(f"{prof.name}: {len(prof.points) - 1} layers on the main path, to '{last.layer}': receptive field "
               f"{last.rf}, stride {last.jump}")
     print(f"wrote {args.output}")
+
+
+def _file_labels(paths):
+    """Each net's file name without its extension; its folder too where two would read alike, then a number."""
+    names = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    longer = [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), n) if names.count(n) > 1 else n
+              for p, n in zip(paths, names)]
+    return [f"{n} ({i + 1})" if longer.count(n) > 1 else n for i, n in enumerate(longer)]
+
+
+def _check_marks(marks, profiles):
+    import difflib
+    known = {name for prof in profiles for p in prof.points for name in (p.layer, p.blob)}
+    known |= {name for prof in profiles for name in prof.aliases}
+    for mark in marks:
+        if mark not in known:
+            close = difflib.get_close_matches(mark, sorted(known), n=5, cutoff=0.5)
+            hint = f"; close names: {', '.join(close)}" if close else ""
+            raise InputError(f"--mark {mark}: no layer or blob of that name on the main path of "
+                             f"{' or '.join(p.name for p in profiles)}{hint}")
 
 
 def _match(args):
@@ -382,18 +414,30 @@ def _match(args):
     image = analysis.shapes.blobs[analysis.image]
     objects = read_objects(args.objects, (image[2], image[3]))
     assignment = assign(prof, objects, args.scale_model, _names(args.maps))
-    where = "input pixels, boxes scaled as their images are fitted to the input" if objects.scaled else \
-        "pixels as given (the images' sizes are not in the file)"
-    print(f"{len(objects.sizes)} objects, sizes sqrt(w*h) in {where}; {args.scale_model} spatial scale")
-    for lo, hi, count, point, covered in assignment:
-        scale = point.scale(args.scale_model)
-        what = f"{point.label}: scale {scale['width']:.0f}, overlap {scale['overlap']:.2f}, stride {point.jump}"
-        note = "" if covered else "  (no map covers them: the largest scale is shown)"
-        print(f"  {lo:>6.0f}-{hi:<6.0f} px  {count:>7} objects  ->  {what}{note}")
+    if objects.larger:
+        print(f"{PROG}: warning: {objects.larger} of {len(objects.sizes)} boxes are wider or taller than the "
+              f"input ({image[2]}x{image[3]}){'' if objects.scaled else ' (sizes as given: the file has no image sizes)'}",
+              file=sys.stderr)
+    out = sys.stderr if args.format == "json" else sys.stdout
+    if args.format == "json":
+        bands = [{"from": lo, "to": hi, "objects": count, "map": point.label, "covered": covered,
+                  "scale": point.scale(args.scale_model), "jump": point.jump}
+                 for lo, hi, count, point, covered in assignment]
+        print(json.dumps({"net": prof.name, "objects": len(objects.sizes), "scaled": objects.scaled,
+                          "larger_than_input": objects.larger, "scale_model": args.scale_model, "bands": bands}))
+    else:
+        where = "input pixels, boxes scaled as their images are fitted to the input" if objects.scaled else \
+            "pixels as given (the images' sizes are not in the file)"
+        print(f"{len(objects.sizes)} objects, sizes sqrt(w*h) in {where}; {args.scale_model} spatial scale")
+        for lo, hi, count, point, covered in assignment:
+            scale = point.scale(args.scale_model)
+            what = f"{point.label}: scale {scale['width']:.0f}, overlap {scale['overlap']:.2f}, stride {point.jump}"
+            note = "" if covered else "  (no map covers them: the largest scale is shown)"
+            print(f"  {lo:>6.0f}-{hi:<6.0f} px  {count:>7} objects  ->  {what}{note}")
     if args.output:
         from .plot import match_figure
         match_figure(prof, objects, assignment, args.output, args.scale_model)
-        print(f"wrote {args.output}")
+        print(f"wrote {args.output}", file=out)
 
 
 def _erf(args):
@@ -428,7 +472,7 @@ def _erf(args):
     elif args.output:
         from .plot import erf_figure
         erf_figure(erf, centre, box, (d["r50"], d["r90"]), args.output,
-                   f"{analysis.netfile.name}: effective receptive field of {args.blob}")
+                   f"{analysis.netfile.name}: effective receptive field of {args.blob}", log=args.log)
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr if args.format == "json" else sys.stdout)
 

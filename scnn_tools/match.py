@@ -1,9 +1,10 @@
 """Object sizes against a net's spatial scales: which feature map fits which objects.
 
 Objects come from a COCO-style annotation file (`annotations[].bbox` = [x, y,
-w, h], and `images[]` with their width and height) or from a CSV with
-`width` and `height` columns (and, optionally, `image_width` and
-`image_height`). An object's size is sqrt(w * h), as FPN measures it; where
+w, h], and `images[]` with their width and height) or from a CSV whose header
+names the box as `width,height`, `w,h`, `x,y,w,h` or `x1,y1,x2,y2` (and,
+optionally, `image_width` and `image_height`); `-` reads standard input. An
+object's size is sqrt(w * h), as FPN measures it; where
 the image's size is known, boxes are first scaled as the image is when it is
 fitted into the net's input (the smaller ratio of the two sides).
 
@@ -23,20 +24,38 @@ from .errors import InputError
 
 
 class Objects:
-    def __init__(self, sizes, scaled, source):
+    def __init__(self, sizes, scaled, source, larger=0):
         self.sizes = sizes      # sqrt(w * h) per object, in input pixels where `scaled`
         self.scaled = scaled
         self.source = source
+        self.larger = larger    # how many boxes are wider or taller than the input
+
+
+def _read(path):
+    import sys
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    what = "give a COCO-style JSON or a CSV of boxes"
+    if b"\0" in data[:4096]:
+        raise InputError(f"is a binary file, not annotations: {what}", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): {what}",
+                         path) from None
 
 
 def read_objects(path, input_hw):
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", path) from None
+    text = _read(path)
+    path = "<stdin>" if path == "-" else path
     if not text.strip():
         raise InputError("the annotation file is empty", path)
     if text.lstrip().startswith("{"):
@@ -46,11 +65,12 @@ def read_objects(path, input_hw):
     if not boxes:
         raise InputError("the annotation file has no objects", path)
     scaled = all(image is not None for _, _, image in boxes)
-    sizes = []
+    sizes, larger = [], 0
     for w, h, image in boxes:
         scale = min(input_hw[0] / image[1], input_hw[1] / image[0]) if scaled else 1.0
         sizes.append(math.sqrt(w * h) * scale)
-    return Objects(sizes, scaled, path)
+        larger += w * scale > input_hw[1] or h * scale > input_hw[0]
+    return Objects(sizes, scaled, path, larger)
 
 
 def _coco(text, path):
@@ -82,19 +102,29 @@ def _coco(text, path):
 def _csv(text, path):
     rows = list(csv.reader(text.splitlines()))
     header = [c.strip().lower() for c in rows[0]]
-    if "width" not in header or "height" not in header:
-        raise InputError(f"a CSV of objects needs 'width' and 'height' columns (found: {', '.join(header)})", path, 1)
-    col = {name: header.index(name) for name in header}
+    col = {name: i for i, name in reversed(list(enumerate(header)))}
+    if "width" in col and "height" in col:
+        size = lambda row: (_positive(row[col["width"]]), _positive(row[col["height"]]))  # noqa: E731
+    elif "w" in col and "h" in col:
+        size = lambda row: (_positive(row[col["w"]]), _positive(row[col["h"]]))  # noqa: E731
+    elif all(c in col for c in ("x1", "y1", "x2", "y2")):
+        def size(row):
+            return (_positive(float(row[col["x2"]]) - float(row[col["x1"]])),
+                    _positive(float(row[col["y2"]]) - float(row[col["y1"]])))
+    else:
+        raise InputError("a CSV of objects needs a header naming the box: width,height or w,h (x,y,w,h) or "
+                         f"x1,y1,x2,y2 (found: {', '.join(header)})", path, 1)
     has_image = "image_width" in col and "image_height" in col
     boxes = []
     for line, row in enumerate(rows[1:], 2):
         if not row or not "".join(row).strip():
             continue
         try:
-            w, h = _positive(row[col["width"]]), _positive(row[col["height"]])
+            w, h = size(row)
             image = (_positive(row[col["image_width"]]), _positive(row[col["image_height"]])) if has_image else None
         except (IndexError, ValueError):
-            raise InputError(f"width and height must be positive numbers: {','.join(row)!r}", path, line) from None
+            raise InputError(f"the box must have a positive width and height: {','.join(row)!r}", path,
+                             line) from None
         boxes.append((w, h, image))
     return boxes
 

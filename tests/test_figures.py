@@ -101,8 +101,9 @@ def test_coco_boxes_are_scaled_as_their_images(tmp_path):
 @pytest.mark.parametrize("content, words", [
     ("", "empty"),
     ("width,height\n", "no objects"),
-    ("w,h\n3,4\n", "needs 'width' and 'height' columns"),
-    ("width,height\n3,-4\n", "must be positive numbers"),
+    ("a,b\n3,4\n", "needs a header naming the box: width,height or w,h"),
+    ("width,height\n3,-4\n", "must have a positive width and height"),
+    ("x1,y1,x2,y2\n5,5,3,9\n", "must have a positive width and height"),
     ('{"annotations": [{"bbox": [1, 2, 3]}]}', r"annotations\[0\] needs a bbox"),
     ('{"annotations": [{"bbox": [1, 2, 0, 3]}]}', "both must be positive"),
     ('{"images": []}', "needs an 'annotations' list"),
@@ -388,3 +389,115 @@ def test_erf_refuses_maps_too_large_before_allocating(tmp_path):
     net.write_text(stack("conv3", 8))
     code, _, err = run_cli("erf", net, "conv1", "--input-shape", "1,1,40000,40000")
     assert code == 2 and "1,600,000,000 numbers" in err and "GiB" in err, err
+
+
+@pytest.mark.parametrize("header, row", [("width,height", "30,120"), ("w,h", "30,120"), ("x,y,w,h", "7,9,30,120"),
+                                         ("x1,y1,x2,y2", "7,9,37,129"), ("image,W,H", None)])
+def test_objects_as_csv_with_any_common_header(tmp_path, header, row):
+    path = tmp_path / "o.csv"
+    if row is None:  # upper case and extra columns: the header is read by name
+        path.write_text("image,W,H\nfoo.jpg,30,120\n")
+    else:
+        path.write_text(f"{header}\n{row}\n")
+    assert read_objects(path, (224, 224)).sizes == pytest.approx([60.0])  # sqrt(30 * 120)
+
+
+def test_match_reads_standard_input_speaks_json_and_warns_of_large_objects(tmp_path):
+    import subprocess
+    import sys
+    net = tmp_path / "net.prototxt"
+    net.write_text(stack("4*conv3,pool2,4*conv3,pool2,4*conv3", 64))
+    proc = subprocess.run([sys.executable, "-m", "scnn_tools", "match", str(net), "--objects", "-", "--format", "json"],
+                          input="w,h\n3,3\n10,12\n100,20\n", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["objects"] == 3 and result["larger_than_input"] == 1
+    assert sum(b["objects"] for b in result["bands"]) == 3 and {"from", "to", "map", "covered", "scale"} <= set(
+        result["bands"][0])
+    assert "1 of 3 boxes are wider or taller than the input (64x64)" in proc.stderr
+
+
+@pytest.mark.parametrize("content, words", [(b"\x89PNG\r\n\x1a\n\x00\x00", "is a binary file, not annotations"),
+                                            (b"w,h\n3,4\n\xff\xfe5,6\n", "is not UTF-8 text (byte 0xff at offset 8)")])
+def test_match_says_plainly_when_the_objects_are_not_text(tmp_path, content, words):
+    net = tmp_path / "net.prototxt"
+    net.write_text(stack("2*conv3", 32))
+    path = tmp_path / "objects.csv"
+    path.write_bytes(content)
+    code, _, err = run_cli("match", net, "--objects", path)
+    assert code == 2 and words in err and "codec" not in err and "Traceback" not in err
+
+
+def test_figures_refuse_an_unwritable_place_before_computing(tmp_path):
+    net = tmp_path / "net.prototxt"
+    net.write_text(stack("2*conv3", 32))
+    objects = tmp_path / "o.csv"
+    objects.write_text("w,h\n3,3\n")
+    for args in (["match", net, "--objects", objects], ["erf", net, "conv2"], ["profile", net]):
+        code, _, err = run_cli(*args, "-o", tmp_path / "no" / "such" / "f.png")
+        assert code == 2 and "cannot write the figure: no directory" in err, args
+
+
+def test_profile_legend_names_files_and_takes_labels_and_a_title(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "stack.prototxt").write_text(stack("2*conv3,pool2,conv3", 32))
+    nets = [tmp_path / "a" / "stack.prototxt", tmp_path / "b" / "stack.prototxt"]
+    out = tmp_path / "p.svg"
+    code, _, err = run_cli("profile", *nets, "-o", out)
+    assert code == 0, err
+    text = out.read_text()
+    assert "a/stack: scale width" in text and "b/stack: scale width" in text  # not "stack" twice
+    code, _, err = run_cli("profile", *nets, "-o", out, "--labels", "plain,again", "--title", "Two stacks")
+    assert code == 0, err
+    text = out.read_text()
+    assert "plain: scale width" in text and "again: receptive field" in text and "Two stacks" in text
+    code, _, err = run_cli("profile", *nets, "-o", out, "--labels", "one")
+    assert code == 2 and "--labels gives 1 name(s) for 2 net(s)" in err
+
+
+def test_profile_marks_that_match_nothing_are_an_error_with_close_names(tmp_path):
+    out = tmp_path / "p.png"
+    net = tmp_path / "resnet50.prototxt"
+    net.write_text(backbone(50, style="caffe"))
+    code, _, err = run_cli("profile", net, "-o", out, "--mark", "res4f,res5cc")
+    assert code == 2 and "--mark res5cc: no layer or blob of that name" in err and "close names: res5c" in err
+    assert not out.exists()
+
+
+def test_profile_stride_labels_do_not_overlap(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401 (the backend the figures use)
+    import matplotlib
+    from scnn_tools import plot
+    matplotlib.use("Agg")
+    net = tmp_path / "n.prototxt"
+    net.write_text(stack("conv3s2,conv3s2,conv3s2,conv3s2,conv3,pool2,pool2", 256))
+    prof = profile(analysis_of(net.read_text()))
+    captured = {}
+    original = plot.save
+
+    def keep(fig, path):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        captured["boxes"] = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text().startswith("stride")]
+        original(fig, path)
+    plot.save = keep
+    try:
+        plot.profile_figure([prof, prof], tmp_path / "p.png")
+    finally:
+        plot.save = original
+    boxes = captured["boxes"]
+    assert len(boxes) >= 5
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_erf_figure_clips_the_theoretical_box_and_draws_a_log_scale(tmp_path):
+    from scnn_tools.plot import clipped_box
+    assert clipped_box((-5, 20, 3, 8), (16, 16)) == (0, 15, 3, 8, (False, False, True, True))
+    assert clipped_box((20, 30, 0, 4), (16, 16)) is None
+    net = tmp_path / "n.prototxt"
+    net.write_text(stack("6*conv3", 16))
+    code, out, err = run_cli("erf", net, "conv6", "-o", tmp_path / "e.svg", "--log")
+    assert code == 0, err
+    text = (tmp_path / "e.svg").read_text()
+    assert "input x (pixels)" in text and "input y (pixels)" in text and "log scale" in text
