@@ -357,7 +357,7 @@ def _names(text):
 
 
 def _spatial_profile(analysis, net):
-    from .profile import profile
+    from .profiles import profile
     prof = profile(analysis)
     if len(prof.points) < 2:
         raise InputError("no layer of the net has a receptive field on an image input (N x C x H x W): "
@@ -441,7 +441,7 @@ def _match(args):
 
 
 def _erf(args):
-    from .erf import describe, effective_field
+    from .effective_field import describe, effective_field
 
     array = args.output and args.output.lower().endswith(".npy")
     if args.output and not array:
@@ -494,7 +494,7 @@ def _lane(args):
 
 
 def _export(args):
-    from .export import check, export, write
+    from .onnx_export import check, export, write
     from .reader import read_net
 
     exported = export(read_net(args.net), args.phase, args.input_shape, dict(args.input), args.stage,
@@ -531,7 +531,7 @@ def _stack(args):
 
 
 def _splice(args):
-    from .splice import splice
+    from .splicing import splice
 
     text, summary, warnings = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
                                      args.input_shape, dict(args.input), args.stage,

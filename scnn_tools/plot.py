@@ -1,7 +1,7 @@
 """Figures: spatial-scale profiles, object sizes against them, effective receptive fields.
 
 matplotlib is imported here only, with its non-interactive Agg backend, when a
-figure is asked for. The numbers come from profile.py, match.py and erf.py;
+figure is asked for. The numbers come from profiles.py, match.py and effective_field.py;
 this module only draws them. PNG, SVG and PDF by the output's extension,
 written without dates so that the same input gives the same file.
 """

@@ -118,7 +118,7 @@ def test_missing_file(tmp_path):
 def test_output_file_is_written_whole_and_never_over_the_input(tmp_path):
     out = tmp_path / "info.json"
     code, stdout, _ = run_cli("info", LENET, "--format", "json", "-o", out)
-    assert code == 0 and stdout == ""
+    assert code == 0 and stdout == f"wrote {out}: its description as json\n"  # said, not silent
     assert json.loads(out.read_text())["net"] == "LeNet"
     assert [p.name for p in tmp_path.iterdir()] == ["info.json"]  # no temporary file left behind
     copy = tmp_path / "lenet.prototxt"
@@ -199,7 +199,7 @@ def test_the_analyze_path_imports_no_heavy_module(tmp_path):
             f"main(['analyze', {str(ALEXNET)!r}, '-o', {str(tmp_path / 'a.txt')!r}])\n"
             "print(sorted(m for m in ('numpy', 'matplotlib', 'jinja2', 'onnx', 'onnxruntime') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert out.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("argv", [
@@ -248,3 +248,16 @@ def test_backbone_caffe_applies_classes_and_refuses_head():
     assert code == 0 and "num_output: 7\n" in out.split('name: "fc1000"')[1].split("}")[0], err
     code, out, err = run_cli("backbone", "--style", "caffe", "--head", "64")
     assert code == 2 and "--head sets the channels of conv5_5 in --style pspnet" in err
+
+
+def test_analyze_says_what_it_wrote(tmp_path):
+    out = tmp_path / "a.csv"
+    code, stdout, err = run_cli("analyze", "examples/plain_5.prototxt", "--format", "csv", "-o", out)
+    assert code == 0 and stdout == f"wrote {out}: 6 layers as csv\n" and out.read_text().startswith("layer,type")
+    code, stdout, _ = run_cli("analyze", "examples/plain_5.prototxt")
+    assert "wrote" not in stdout  # printed, not written
+
+
+def test_erf_help_says_percent_once():
+    code, stdout, _ = run_cli("erf", "--help")
+    assert code == 0 and "50% and 90%" in stdout and "%%" not in stdout

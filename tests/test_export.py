@@ -18,7 +18,7 @@ import realcaffe
 from conftest import CORPUS, REFERENCE, corpus_files, corpus_id, run_cli
 from scnn_tools import layers
 from scnn_tools.errors import InputError
-from scnn_tools.export import _needed, export
+from scnn_tools.onnx_export import _needed, export
 from scnn_tools.graph import build
 from scnn_tools.reader import read_text
 
@@ -512,7 +512,7 @@ layer { name: "prior" type: "PriorBox" bottom: "feat" bottom: "data" top: "prior
 
 @realcaffe.needs("bvlc")
 def test_a_spliced_vgg16_with_scnn_exports_equal_to_caffe():
-    from scnn_tools.splice import splice
+    from scnn_tools.splicing import splice
     text = splice(str(_corpus("ry__tensorflow-vgg16/VGG_2014_16.prototxt")), "conv5_3", reduce_to=64)[0]
     assert "SCNN_D_1" in text
     error = check_against_caffe(text, "bvlc", "vgg16_scnn.prototxt")

@@ -10,10 +10,10 @@ import numpy as np
 
 from scnn_tools.analysis import Analysis
 from scnn_tools.backbone import backbone
-from scnn_tools.erf import effective_field, radii
+from scnn_tools.effective_field import effective_field, radii
 from scnn_tools.errors import InputError
 from scnn_tools.match import assign, bands, read_objects
-from scnn_tools.profile import profile
+from scnn_tools.profiles import profile
 from scnn_tools.reader import read_text
 from scnn_tools.stack import parse, stack
 
@@ -214,7 +214,7 @@ def test_nets_without_an_image_input_are_refused_clearly(tmp_path):
 @needs_shared
 def test_the_profile_marks_where_the_blog_model_ends(tmp_path):
     from scnn_tools.plot import _end
-    from scnn_tools.profile import load
+    from scnn_tools.profiles import load
     from conftest import CORPUS
     prof = load(CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt")
     last, stop = _end(prof.points, "blog")

@@ -7,7 +7,7 @@ from scnn_tools.analysis import Analysis
 from scnn_tools.backbone import backbone
 from scnn_tools.errors import InputError
 from scnn_tools.reader import read_net, read_text
-from scnn_tools.splice import splice
+from scnn_tools.splicing import splice
 
 from conftest import CORPUS, REFERENCE, run_cli
 

@@ -23,7 +23,7 @@ elsewhere. A type's rules, all optional:
     note                  -> why a declared or computed shape may be incomplete.
     not_features          -> {top index: what it holds}, for tops that are no
                              feature maps (a pooling's mask): splice refuses them.
-    onnx(ctx, e)          -> writes the layer as ONNX nodes through export.Emitter
+    onnx(ctx, e)          -> writes the layer as ONNX nodes through onnx_export.Emitter
                              `e` (inputs, outputs, constants, weights). A type
                              without it is refused by export, by name.
 
