@@ -112,12 +112,12 @@ def alternating(ours, theirs, repeat):
     return min(a), min(b)
 
 
-def best(cmd, repeat, env=None):
+def best(cmd, repeat, env=None, cwd=None):
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         # From a neutral directory: the installed package, as a user runs it, not the source tree.
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir(), env=env)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=cwd or tempfile.gettempdir(), env=env)
         times.append(time.perf_counter() - t0)
     return min(times)
 
@@ -228,8 +228,35 @@ def main():
     p2, t2 = in_process(large, 3)
     print(f"chain of 1,000 layers: {t1 * 1000:.0f} ms (reading {p1 * 1000:.0f} ms); "
           f"10,000 layers: {t2 * 1000:.0f} ms (reading {p2 * 1000:.0f} ms)  ->  ratio {t2 / t1:.1f} (target <= ~10)")
+    figures(args.repeat)
+    exports(args.repeat)
     if args.fuzz_seconds > 0:
         fuzzing(args.fuzz_seconds)
+
+
+def figures(repeat):
+    """Each figure command on the README's examples, against matplotlib's own import (target: < 1 s more)."""
+    py, examples = sys.executable, ROOT / "examples"
+    plt = best([py, "-c", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"], repeat)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, argv in (
+                ("profile ResNet-50 (both models, 4 marks)", ["profile", "resnet50.prototxt", "--mark",
+                                                              "res2c,res3d,res4f,res5c", "--scale-model", "both"]),
+                ("profile three stacks", ["profile", "dilated_5.prototxt", "strided_5.prototxt", "plain_5.prototxt"]),
+                ("match ResNet-50, 400 objects", ["match", "resnet50.prototxt", "--objects", "objects_synthetic.csv",
+                                                  "--input-shape", "1,3,512,512"]),
+                ("erf ResNet-50 res4f at 512x512", ["erf", "resnet50.prototxt", "res4f", "--input-shape",
+                                                    "1,3,512,512"])):
+            took = best([py, "-m", "scnn_tools", *argv, "-o", str(Path(tmp) / "f.png")], repeat, cwd=examples)
+            print(f"{name}: {took:.2f} s, {took - plt:.2f} s beyond matplotlib's import ({plt:.2f} s) (target < 1 s)")
+
+
+def exports(repeat):
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, net in (("ResNet-152 (fillers' weights)", RESNET), ("FCN-8s 500x500 (fillers' weights)", FCN8S)):
+            took = best([py, "-m", "scnn_tools", "export", str(net), "-o", str(Path(tmp) / "m.onnx")], repeat)
+            print(f"export {name}: {took:.2f} s")
 
 
 def fuzzing(seconds):
