@@ -174,6 +174,16 @@ def _parser():
     ex.add_argument("-o", "--output", metavar="NET.onnx", required=True, help="the file to write")
     ex.set_defaults(run=_export)
 
+    dr = sub.add_parser(
+        "draw", help="draw the layer graph: SVG, PNG, PDF, or an HTML page to explore",
+        description="Draw the net's layer graph, laid out by igraph's layered (Sugiyama) layout: each node "
+                    "shows type, output shape, receptive field and jump; in-place chains are folded into their "
+                    "layer and each SCNN block into one node. .html gives one self-contained page: pan, zoom, "
+                    "click a node for its row of the analysis.")
+    _net_options(dr)
+    dr.add_argument("-o", "--output", metavar="FILE", required=True, help="net.svg, .html, .png or .pdf")
+    dr.set_defaults(run=_draw)
+
     bb = sub.add_parser(
         "backbone", help="write a ResNet: an SCNN host (PSPNet-style) or Caffe's classifier",
         description="Write a ResNet. --style pspnet (the default): a PSPNet-style dilated ResNet (output stride "
@@ -491,6 +501,12 @@ def _lane(args):
     write(args.output, files)
     print(f"wrote {', '.join(files)} into {args.output}")
     print(summary)
+
+
+def _draw(args):
+    from .draw import draw
+    count = draw(_analysis_of(args, args.net), args.output)
+    print(f"wrote {args.output}: {count} nodes")
 
 
 def _export(args):
