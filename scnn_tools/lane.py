@@ -138,12 +138,12 @@ def _readme(d, backbone, name, height, width, batch, root, train_list, val_list,
         names = ("VGG16's layers keep their names (conv1_1 ... conv5_3), so its ImageNet weights initialise "
                  "them; fc6\nand fc7 differ in shape from VGG16's and are named fc6_lane and fc7_lane.")
     else:
-        names = (f"The ResNet's layers keep the names of Kaiming He's released Caffe model (conv1, res2a_branch1 "
-                 f"... res5c),\nso its ImageNet weights initialise them, its BatchNorm statistics included "
-                 f"(they stay fixed:\nuse_global_stats, as DeepLab trains ResNets at small batches). Stages 4 "
-                 f"and 5 are dilated by 2\nand 4 instead of strided, which changes no weight's shape. "
-                 f"fc7_lane (1x1 to the block's width)\nis new. Start from those weights: BatchNorm with zero "
-                 f"statistics does not train.")
+        names = ("The ResNet's layers keep the names of Kaiming He's released Caffe model (conv1, res2a_branch1 "
+                 "... res5c),\nso its ImageNet weights initialise them, its BatchNorm statistics included "
+                 "(they stay fixed:\nuse_global_stats, as DeepLab trains ResNets at small batches). Stages 4 "
+                 "and 5 are dilated by 2\nand 4 instead of strided, which changes no weight's shape. "
+                 "fc7_lane (1x1 to the block's width)\nis new. Start from those weights: BatchNorm with zero "
+                 "statistics does not train.")
     return f"""# An SCNN lane-detection model for {d.title}, written by scnn-tools
 
 {summary}.

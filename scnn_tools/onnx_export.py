@@ -6,7 +6,6 @@ through an Emitter; value names are the blob names (an in-place chain's earlier 
 `name#version`, the last keeps the name). onnx and numpy are imported by this command only.
 """
 
-from . import layers
 from .errors import InputError
 from .graph import build
 from .shapes import infer

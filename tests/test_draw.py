@@ -1,6 +1,5 @@
 """`scnn-tools draw`: the folded layer graph, laid out by igraph, as SVG, PNG, PDF and a page checked in Chromium."""
 
-import json
 import re
 import shutil
 import subprocess

@@ -466,7 +466,6 @@ def test_profile_marks_that_match_nothing_are_an_error_with_close_names(tmp_path
 
 
 def test_profile_stride_labels_do_not_overlap(tmp_path):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401 (the backend the figures use)
     import matplotlib
     from scnn_tools import plot
     matplotlib.use("Agg")

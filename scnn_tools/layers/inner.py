@@ -54,7 +54,7 @@ def _onnx(ctx, e):
     """Flatten from `axis`, Gemm (transposed weights as Caffe's `transpose` says), shape back."""
     q = ctx.p.inner_product_param
     arrays = e.weights([q.weight_filler, q.bias_filler])
-    axis, shape, top = _axis(ctx), ctx.bottoms[0], ctx.tops[0]
+    axis, top = _axis(ctx), ctx.tops[0]
     flat = e.op("Flatten", [e.x()], axis=axis)
     inputs = [flat, e.const(arrays[0], "weight")] + ([e.const(arrays[1], "bias")] if len(arrays) > 1 else [])
     if len(top) == 2:
