@@ -459,21 +459,23 @@ def test_export_refusals_name_what_is_wrong(tmp_path, args, words):
 
 def test_weights_that_do_not_fit_name_the_layer_and_both_shapes(tmp_path):
     from scnn_tools import caffe_pb2
+    net = _corpus(LENET)
+    if not (REFERENCE_WEIGHTS / "lenet_random.caffemodel").is_file():
+        pytest.skip(f"{REFERENCE_WEIGHTS} is missing (../shared)")
     saved = caffe_pb2.NetParameter.FromString((REFERENCE_WEIGHTS / "lenet_random.caffemodel").read_bytes())
     layers_ = saved.layer if len(saved.layer) else saved.layers
     conv2 = next(layer for layer in layers_ if layer.name == "conv2")
     del conv2.blobs[0].data[-1]
     conv2.blobs[0].shape.dim[0] = 49
     (tmp_path / "bad.caffemodel").write_bytes(saved.SerializeToString())
-    code, _, err = run_cli("export", _corpus(LENET), "--weights", tmp_path / "bad.caffemodel", "-o", tmp_path / "x.onnx")
+    code, _, err = run_cli("export", net, "--weights", tmp_path / "bad.caffemodel", "-o", tmp_path / "x.onnx")
     assert code == 2 and "layer 'conv2': weight blob 0" in err and "(49, 20, 5, 5)" in err and "(50, 20, 5, 5)" in err
     saved = caffe_pb2.NetParameter.FromString((REFERENCE_WEIGHTS / "lenet_random.caffemodel").read_bytes())
     for layer in list(saved.layer) + list(saved.layers):
         if layer.name == "ip2":
             layer.name = "renamed"
     (tmp_path / "missing.caffemodel").write_bytes(saved.SerializeToString())
-    code, _, err = run_cli("export", _corpus(LENET), "--weights", tmp_path / "missing.caffemodel", "-o",
-                           tmp_path / "x.onnx")
+    code, _, err = run_cli("export", net, "--weights", tmp_path / "missing.caffemodel", "-o", tmp_path / "x.onnx")
     assert code == 2 and "layer 'ip2' has weights, but" in err and "no layer of that name" in err
 
 
