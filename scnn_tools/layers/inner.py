@@ -65,4 +65,15 @@ def _onnx(ctx, e):
 
 
 register("InnerProduct", "inner-product", shape=_shape, deps=_deps, params=_params, macc=_macc, onnx=_onnx)
-register("Embed", "inner-product", shape=_embed_shape, deps=lambda ctx: [{}], params=_embed_params)
+def _embed_onnx(ctx, e):
+    """Caffe's Embed: each input value, an index below input_dim, picks a row of the weights."""
+    q = ctx.p.embed_param
+    arrays = e.weights([q.weight_filler, q.bias_filler])
+    rows = e.op("Gather", [e.const(arrays[0], "weight"), e.op("Cast", [e.x()], to=7)], axis=0)
+    if len(arrays) > 1:
+        e.op("Add", [rows, e.const(arrays[1], "bias")], e.y())
+    else:
+        e.op("Identity", [rows], e.y())
+
+
+register("Embed", "inner-product", shape=_embed_shape, deps=lambda ctx: [{}], params=_embed_params, onnx=_embed_onnx)

@@ -53,8 +53,12 @@ register("SegAccuracy", "metric", shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, 
 register("HDF5Output MatWrite", "output", shape=lambda ctx: [None] * ctx.ntops, deps=_none)
 register("LSTM", "recurrent", shape=_recurrent_shape, deps=_none, params=_lstm_params)
 register("RNN", "recurrent", shape=_recurrent_shape, deps=_none, params=_rnn_params)
+def _batch_reindex_onnx(ctx, e):
+    e.op("Gather", [e.x(0), e.op("Cast", [e.x(1)], to=7)], e.y(), axis=0)  # the indices are floats in Caffe
+
+
 register("BatchReindex", "reshape", shape=lambda ctx: [[ctx.bottoms[1][0]] + list(ctx.bottoms[0][1:])],
-         deps=_none)
+         deps=_none, onnx=_batch_reindex_onnx)
 register("Filter", "reshape", shape=lambda ctx: [[None] + list(b[1:]) for b in ctx.bottoms[:ctx.ntops]],
          deps=_none)
 register("Python", "python", shape=_python_shape, deps=_none, needs=(), min_bottoms=0,

@@ -103,40 +103,71 @@ def _spp_shape(ctx):
 
 
 def _onnx(ctx, e):
-    """MaxPool or AveragePool with pads that give Caffe's count of windows and, for AVE, its divisors:
-    a window counts the declared padding but not what ceil rounding adds beyond it."""
     kernel, stride, pad, _ = _geometry(ctx)
     q = ctx.p.pooling_param
     if q.pool == PoolingParameter.STOCHASTIC:
         e.fail("stochastic pooling has no ONNX form")
-    shape, out = ctx.bottoms[0], ctx.tops[0]
-    lower = [(n - 1) * s + k - size - p for size, n, k, s, p in zip(shape[2:], out[2:], kernel, stride, pad)]
+    _emit(e, e.x(), [e.y(i) for i in range(min(ctx.ntops, 2))], ctx.bottoms[0], ctx.tops[0][2:], kernel, stride, pad,
+          q.pool == PoolingParameter.MAX)
+
+
+def _emit(e, x, outputs, shape, out_hw, kernel, stride, pad, is_max):
+    """MaxPool or AveragePool with pads that give Caffe's count of windows and, for AVE, its divisors:
+    a window counts the declared padding but not what ceil rounding adds beyond it. A second output is
+    MAX's mask, as Caffe writes it (h * W + w in each plane, as a float)."""
+    lower = [(n - 1) * s + k - size - p for size, n, k, s, p in zip(shape[2:], out_hw, kernel, stride, pad)]
     if any(low >= k for low, k in zip(lower, kernel)):
         e.fail("its last window lies wholly outside the input (Caffe pools it to -FLT_MAX or divides by a "
                "negative count)")
     attrs = dict(kernel_shape=list(kernel), strides=list(stride))
-    if q.pool == PoolingParameter.MAX:
+    if is_max:
         ends = [max(low, min(p, low + s - 1)) for low, p, s in zip(lower, pad, stride)]
-        if ctx.ntops > 1:
-            values, indices = e.op("MaxPool", [e.x()], [e.y(0), e.fresh("indices")], pads=list(pad) + ends, **attrs)
-            # Caffe's mask holds h * W + w in each plane, as a float; ONNX's indices count over the whole blob.
-            plane = e.op("Mod", [indices, e.ints([shape[2] * shape[3]], "plane")])
-            e.op("Cast", [plane], e.y(1), to=1)
+        if len(outputs) > 1:
+            _, indices = e.op("MaxPool", [x], [outputs[0], e.fresh("indices")], pads=list(pad) + ends, **attrs)
+            plane = e.op("Mod", [indices, e.ints([shape[2] * shape[3]], "plane")])  # ONNX counts over the blob
+            e.op("Cast", [plane], outputs[1], to=1)
         else:
-            e.op("MaxPool", [e.x()], e.y(), pads=list(pad) + ends, **attrs)
+            e.op("MaxPool", [x], outputs[0], pads=list(pad) + ends, **attrs)
         return
     if all(low <= p for low, p in zip(lower, pad)):
         ends = [max(low, min(p, low + s - 1)) for low, p, s in zip(lower, pad, stride)]
-        e.op("AveragePool", [e.x()], e.y(), pads=list(pad) + ends, count_include_pad=1, **attrs)
+        e.op("AveragePool", [x], outputs[0], pads=list(pad) + ends, count_include_pad=1, **attrs)
         return
-    padded = e.x()
+    padded = x
     if any(pad):
-        padded = e.op("Pad", [e.x(), e.ints([0, 0, *pad, 0, 0, *pad], "pads")], mode="constant")
+        padded = e.op("Pad", [x, e.ints([0, 0, *pad, 0, 0, *pad], "pads")], mode="constant")
     extra = [max(0, low - p) for low, p in zip(lower, pad)]
-    e.op("AveragePool", [padded], e.y(), pads=[0] * len(pad) + extra, count_include_pad=0, **attrs)
+    e.op("AveragePool", [padded], outputs[0], pads=[0] * len(pad) + extra, count_include_pad=0, **attrs)
+
+
+def _spp_levels(ctx):
+    """Caffe's SPPLayer::GetPoolingParam per level: 2^l bins, kernel ceil(size / bins), pad half the remainder."""
+    h, w = ctx.bottoms[0][2:4]
+    levels = []
+    for level in range(ctx.p.spp_param.pyramid_height):
+        bins = 2 ** level
+        kernel = [-(-h // bins), -(-w // bins)]
+        pad = [(kernel[0] * bins - h + 1) // 2, (kernel[1] * bins - w + 1) // 2]
+        out = [_pool_size(size, k, k, p, True) for size, k, p in zip((h, w), kernel, pad)]
+        levels.append((kernel, pad, out))
+    return levels
+
+
+def _spp_onnx(ctx, e):
+    from ..caffe_pb2 import SPPParameter
+    q = ctx.p.spp_param
+    if q.pool == SPPParameter.STOCHASTIC:
+        e.fail("stochastic pooling has no ONNX form")
+    shape = ctx.bottoms[0]
+    parts = []
+    for kernel, pad, out in _spp_levels(ctx):
+        pooled = e.fresh("level")
+        _emit(e, e.x(), [pooled], shape, out, kernel, kernel, pad, q.pool == SPPParameter.MAX)
+        parts.append(e.op("Flatten", [pooled], axis=1))
+    e.op("Concat" if len(parts) > 1 else "Identity", parts, e.y(), **({"axis": 1} if len(parts) > 1 else {}))
 
 
 register("Pooling", "pooling", shape=_shape, deps=_deps, onnx=_onnx,
          not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
 register("ROIPooling", "pooling", shape=_roi_shape, deps=_no_deps)
-register("SPP", "pooling", shape=_spp_shape, deps=_no_deps)
+register("SPP", "pooling", shape=_spp_shape, deps=_no_deps, onnx=_spp_onnx)

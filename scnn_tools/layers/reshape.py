@@ -197,5 +197,10 @@ register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps, onnx=_p
 register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax_onnx,
          not_features={0: "holds the indices of the largest scores"})
 register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps, onnx=_reduction_onnx)
-register("Parameter", "reshape", shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
+def _parameter_onnx(ctx, e):
+    blob, = e.weights([None])  # Caffe fills a Parameter's blob with nothing: zeros, until weights load
+    e.op("Identity", [e.const(blob, "blob")], e.y())
+
+
+register("Parameter", "reshape", onnx=_parameter_onnx, shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
          params=lambda ctx: [list(ctx.p.parameter_param.shape.dim)])
