@@ -166,7 +166,9 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
             continue
         rule = node.kind.onnx if node.kind is not None else None
         if rule is None:
-            before = ",".join(dict.fromkeys(graph.blobs[b].name for b in node.bottoms)) or "a blob before it"
+            computed = [graph.blobs[b].name for b in node.bottoms if graph.blobs[b].producer is not None
+                        and not graph.nodes[graph.blobs[b].producer].is_source]  # not the labels a loss reads
+            before = ",".join(dict.fromkeys(computed)) or "a blob before it"
             raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form: export the net up to it with "
                              f"--outputs {before}", path, node.line, layer=node.name)
         if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):

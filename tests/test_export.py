@@ -692,3 +692,13 @@ def test_segnet_bn_needs_its_inference_mode():
     learn = body.replace("bn_mode: INFERENCE ", "bn_mode: LEARN ")
     with pytest.raises(InputError, match="LEARN mode normalises by each batch's statistics"):
         export(read_text(_net([1, 3, 4, 4], learn)))
+
+
+def test_a_train_test_net_is_exported_up_to_its_loss(tmp_path):
+    net = _corpus("BVLC__caffe/examples/mnist/lenet_train_test.prototxt")
+    code, _, err = run_cli("export", net, "--input-shape", "64,1,28,28", "-o", tmp_path / "x.onnx")
+    assert code == 2 and "layer 'accuracy' (Accuracy) has no ONNX form" in err
+    assert err.rstrip().endswith("--outputs ip2")  # the scores; not the labels the loss reads
+    code, out, err = run_cli("export", net, "--input-shape", "64,1,28,28", "--outputs", "ip2", "-o",
+                             tmp_path / "x.onnx", "--check")
+    assert code == 0 and "inputs data, outputs ip2" in out, err
