@@ -377,6 +377,7 @@ def _spatial_profile(analysis, net):
 
 def _profile(args):
     from .plot import check_output, profile_figure
+    from .profiles import check_marks
 
     check_output(args.output)
     labels = _names(args.labels) if args.labels else _file_labels(args.nets)
@@ -384,7 +385,7 @@ def _profile(args):
         raise InputError(f"--labels gives {len(labels)} name(s) for {len(args.nets)} net(s)")
     profiles = [_spatial_profile(_analysis_of(args, net), net) for net in args.nets]
     marks = _names(args.mark)
-    _check_marks(marks, profiles)
+    check_marks(marks, profiles)
     profile_figure(profiles, args.output, args.scale_model, marks, labels, args.title)
     for prof in profiles:
         last = prof.points[-1]
@@ -399,18 +400,6 @@ def _file_labels(paths):
     longer = [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), n) if names.count(n) > 1 else n
               for p, n in zip(paths, names)]
     return [f"{n} ({i + 1})" if longer.count(n) > 1 else n for i, n in enumerate(longer)]
-
-
-def _check_marks(marks, profiles):
-    import difflib
-    known = {name for prof in profiles for p in prof.points for name in (p.layer, p.blob)}
-    known |= {name for prof in profiles for name in prof.aliases}
-    for mark in marks:
-        if mark not in known:
-            close = difflib.get_close_matches(mark, sorted(known), n=5, cutoff=0.5)
-            hint = f"; close names: {', '.join(close)}" if close else ""
-            raise InputError(f"--mark {mark}: no layer or blob of that name on the main path of "
-                             f"{' or '.join(p.name for p in profiles)}{hint}")
 
 
 def _match(args):
@@ -511,6 +500,7 @@ def _draw(args):
 
 def _export(args):
     from .onnx_export import check, export, write
+    from .output import shape_text
     from .reader import read_net
 
     exported = export(read_net(args.net), args.phase, args.input_shape, dict(args.input), args.stage,
@@ -520,15 +510,11 @@ def _export(args):
         print(f"{PROG}: warning: {w['message']}", file=sys.stderr)
     if args.check:
         got, finite = check(exported)
-        print(f"checked in onnxruntime: {', '.join(f'{k} {fmt(v)}' for k, v in got.items())}, as scnn-tools says"
+        print(f"checked in onnxruntime: {', '.join(f'{k} {shape_text(v)}' for k, v in got.items())}, as scnn-tools says"
               + ("" if finite else "; some outputs are not finite (the weights?)"))
     write(exported, args.output)
     print(f"wrote {args.output}: {exported.nodes} ONNX nodes (opset {args.opset}), inputs "
           f"{', '.join(exported.inputs)}, outputs {', '.join(exported.outputs)}")
-
-
-def fmt(shape):
-    return "x".join(map(str, shape))
 
 
 def _backbone(args):

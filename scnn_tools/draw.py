@@ -11,6 +11,7 @@ import json
 import re
 
 from .errors import InputError
+from .output import shape_text
 
 BOX_W, BOX_H, X_UNIT, Y_UNIT, MARGIN = 190, 58, 215, 92, 30
 BLOCK = re.compile(r"^(?P<prefix>.*?)(SCNN_[DURL]_\d+(/relu|/sum)?|Slice[12]|Concat[12])$")
@@ -48,7 +49,7 @@ def graph_of(analysis):
         if block is not None:
             block_node[block] = len(nodes)
             shape = analysis.shapes.blobs[node.bottoms[0]] if node.bottoms else None
-            size = "x".join(map(str, shape[2:] + shape[1:2])) if shape else "?"
+            size = shape_text(shape[2:] + shape[1:2] if shape else None)
             nodes.append(Node(len(nodes), [node.name], f"{block}SCNN block {size} (HxWxC)", [], None, block))
         else:
             nodes.append(Node(len(nodes), [node.name], f"{node.name}: {node.type}", [], rows.get(node.name)))
@@ -72,7 +73,7 @@ def _describe(n, row):
     if not row or not row["outputs"]:
         return
     out = row["outputs"][0]
-    shape = "x".join("?" if d is None else str(d) for d in out["shape"]) if out["shape"] else "?"
+    shape = shape_text(out["shape"])
     rf = out.get("rf")
     field = "" if not rf or rf["size"][0] is None else \
         (" rf global" if any(rf["global"]) else f" rf {rf['size'][0]}x{rf['size'][1]}") + \

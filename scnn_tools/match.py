@@ -103,17 +103,17 @@ def _csv(text, path):
     rows = list(csv.reader(text.splitlines()))
     header = [c.strip().lower() for c in rows[0]]
     col = {name: i for i, name in reversed(list(enumerate(header)))}
-    if "width" in col and "height" in col:
-        size = lambda row: (_positive(row[col["width"]]), _positive(row[col["height"]]))  # noqa: E731
-    elif "w" in col and "h" in col:
-        size = lambda row: (_positive(row[col["w"]]), _positive(row[col["h"]]))  # noqa: E731
-    elif all(c in col for c in ("x1", "y1", "x2", "y2")):
-        def size(row):
-            return (_positive(float(row[col["x2"]]) - float(row[col["x1"]])),
-                    _positive(float(row[col["y2"]]) - float(row[col["y1"]])))
-    else:
+    sides = next(((col[a], col[b]) for a, b in (("width", "height"), ("w", "h")) if a in col and b in col), None)
+    corners = [col.get(c) for c in ("x1", "y1", "x2", "y2")]
+    if sides is None and None in corners:
         raise InputError("a CSV of objects needs a header naming the box: width,height or w,h (x,y,w,h) or "
                          f"x1,y1,x2,y2 (found: {', '.join(header)})", path, 1)
+
+    def size(row):
+        if sides is not None:
+            return _positive(row[sides[0]]), _positive(row[sides[1]])
+        x1, y1, x2, y2 = (float(row[c]) for c in corners)
+        return _positive(x2 - x1), _positive(y2 - y1)
     has_image = "image_width" in col and "image_height" in col
     boxes = []
     for line, row in enumerate(rows[1:], 2):

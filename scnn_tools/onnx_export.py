@@ -147,8 +147,7 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
             raise InputError(f"--outputs names blob '{missing[0]}', which the net does not have", path)
         wanted = [by_name[name] for name in outputs]
     else:
-        wanted = [b.id for b in graph.blobs if not b.consumers and b.producer is not None
-                  and not graph.nodes[b.producer].is_source]
+        wanted = final_tops(graph)
         if not wanted:
             raise InputError("the net computes nothing to export (no layer's top is left unread)", path)
     needed, needed_blobs = _needed(graph, wanted)
@@ -166,9 +165,7 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
             continue
         rule = node.kind.onnx if node.kind is not None else None
         if rule is None:
-            computed = [graph.blobs[b].name for b in node.bottoms if graph.blobs[b].producer is not None
-                        and not graph.nodes[graph.blobs[b].producer].is_source]  # not the labels a loss reads
-            before = ",".join(dict.fromkeys(computed)) or "a blob before it"
+            before = ",".join(computed_bottoms(graph, node)) or "a blob before it"
             raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form: export the net up to it with "
                              f"--outputs {before}", path, node.line, layer=node.name)
         if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):
@@ -196,6 +193,22 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
     return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
                     graph.warnings, len(g.node))
+
+
+def computed(graph, blob_id):
+    """The blob is computed by a layer: not an input, nor a data layer's top (an image, its labels)."""
+    producer = graph.blobs[blob_id].producer
+    return producer is not None and not graph.nodes[producer].is_source
+
+
+def final_tops(graph):
+    """What the net computes and nothing reads: the default outputs."""
+    return [b.id for b in graph.blobs if not b.consumers and computed(graph, b.id)]
+
+
+def computed_bottoms(graph, node):
+    """The names of the computed blobs a layer reads, once each: what to export up to, before it."""
+    return list(dict.fromkeys(graph.blobs[b].name for b in node.bottoms if computed(graph, b)))
 
 
 def _needed(graph, wanted):

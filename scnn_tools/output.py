@@ -45,6 +45,15 @@ def emit(text, output, *inputs):
             f.write(text)
 
 
+def shape_text(shape):
+    """A blob's shape as the table prints it: 1x3x224x224, ? for what is unknown."""
+    if shape is None:
+        return "?"
+    if not shape:
+        return "scalar"
+    return "x".join("?" if d is None else str(d) for d in shape)
+
+
 def size(n_bytes):
     """Bytes as a person reads them: 412 B, 3.5 KiB, 12.2 MiB, 5.7 GiB."""
     for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):

@@ -8,6 +8,7 @@ its own. Every number comes from the analysis; plot.py only draws them.
 """
 
 from .analysis import Analysis
+from .errors import InputError
 from .reader import read_net
 
 
@@ -44,6 +45,19 @@ class Profile:
             if name in (p.layer, p.blob):
                 return p
         return self.aliases.get(name)
+
+
+def check_marks(marks, profiles):
+    """Names to mark must be on some profile's main path; an error lists close names otherwise."""
+    import difflib
+    known = {name for prof in profiles for p in prof.points for name in (p.layer, p.blob)}
+    known |= {name for prof in profiles for name in prof.aliases}
+    for mark in marks:
+        if mark not in known:
+            close = difflib.get_close_matches(mark, sorted(known), n=5, cutoff=0.5)
+            hint = f"; close names: {', '.join(close)}" if close else ""
+            raise InputError(f"--mark {mark}: no layer or blob of that name on the main path of "
+                             f"{' or '.join(p.name for p in profiles)}{hint}")
 
 
 def load(source, phase="TEST", image_shape=None, named=None, stages=()):

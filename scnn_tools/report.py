@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from .output import number, size
+from .output import number, shape_text, size
 
 
 def render(result, fmt):
@@ -48,13 +48,6 @@ def _rf(rf):
     return " x ".join(shown) if "global" in shown else "x".join(shown)
 
 
-def _shape(shape):
-    if shape is None:
-        return "?"
-    if not shape:
-        return "scalar"
-    return "x".join("?" if d is None else str(d) for d in shape)
-
 
 def _width(scale):
     if scale is None or scale.get("width") is None:
@@ -77,7 +70,7 @@ def to_table(result):
                 flags = ("G" if any(rf["global"]) else "") + ("" if rf["uniform"] else "N") + \
                         ("" if rf["aligned"] else "M")
             rows.append([
-                layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], _shape(out["shape"]),
+                layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], shape_text(out["shape"]),
                 _rf(rf), _pair(rf and rf["jump"], number), _pair(rf and rf["start"], lambda v: f"{v:g}"),
                 _width(scale), "" if scale is None else f"{scale['overlap']:.2f}",
                 (_width(alt) + "*") if differs else "", flags,
@@ -96,7 +89,7 @@ def to_table(result):
 
     t = result["totals"]
     out = [f"{result['net']} ({result['source']}), phase {result['phase']}, input "
-           f"{result['input']['blob']} {_shape(result['input']['shape'])}, scale model {result['scale_model']}",
+           f"{result['input']['blob']} {shape_text(result['input']['shape'])}, scale model {result['scale_model']}",
            line(head), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     out.append(line(["-" * w for w in widths]))
@@ -158,7 +151,7 @@ def to_csv(result):
     for layer in result["layers"]:
         for out in layer["outputs"]:
             rf, scale = out["rf"] or {}, out["scale"] or {}
-            row = [layer["name"], layer["type"], out["blob"], _shape(out["shape"])]
+            row = [layer["name"], layer["type"], out["blob"], shape_text(out["shape"])]
             for key in ("size", "clipped", "jump", "start", "padding"):
                 row += rf.get(key) or ["", ""]
             row += [rf.get("uniform", ""), rf.get("aligned", "")]
