@@ -30,6 +30,14 @@ def corpus_files():
     return sorted(CORPUS.rglob("*.prototxt")) if CORPUS.is_dir() else []
 
 
+def corpus_file(rel):
+    """A corpus file by its path in the corpus; the test skips, saying so, where ../shared is missing."""
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"{path} is missing (../shared)")
+    return path
+
+
 def corpus_id(path):
     return str(path.relative_to(CORPUS))
 

@@ -1,4 +1,4 @@
-"""Real Caffe, built by ../shared/tools/caffe/build.sh, asked for blob shapes.
+"""Real Caffe, built by ../shared/tools/caffe/build.sh, asked for blob shapes, memory and forward passes.
 
 Found through SCNN_TOOLS_CAFFE_HOME (default ~/.cache/scnn-tools-caffe, where
 build.sh puts it). Tests that need it skip, saying so, where it is absent.
@@ -79,3 +79,107 @@ def memory(text, build="bvlc"):
         found = re.findall(r"Memory required for data: (\d+)", proc.stderr)
         return int(found[-1]) if proc.returncode == 0 and found else None
     return _cached(f"memory\0{build}\0{text}", compute)
+
+
+FORWARD = """
+import json, os, sys
+os.environ["GLOG_minloglevel"] = "2"
+import numpy as np
+import caffe
+caffe.set_mode_cpu()
+proto, base, wanted, norm_bottoms, labels, input_std = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:7])
+net = caffe.Net(proto, caffe.TEST)
+rng = np.random.RandomState(0)
+for name in net.inputs:  # one image: the model is the same at any batch
+    net.blobs[name].reshape(1, *net.blobs[name].data.shape[1:])
+net.reshape()
+for name, layer in zip(net._layer_names, net.layers):
+    for i, b in enumerate(layer.blobs):
+        if layer.type in ("BatchNorm", "BN"):
+            continue  # set from the activations below
+        if b.data.ndim > 1:
+            b.data[...] = rng.normal(0, np.sqrt(2.0 / np.prod(b.data.shape[1:])), b.data.shape)
+        elif i == 0 and layer.type in ("Scale", "Normalize"):
+            # Trained residual nets scale their branches down; random nets at scale 1 are chaotic (a rounding
+            # difference grows ~5% a layer: 1e-3 after ResNet-152), so these are scaled by ~0.2.
+            b.data[...] = 0.2 * (1 + rng.normal(0, 0.1, b.data.shape))
+        else:
+            b.data[...] = rng.normal(0, 0.1, b.data.shape)
+for name in net.inputs:  # labels 0: a loss reads them as class indices
+    net.blobs[name].data[...] = 0 if name in labels else rng.normal(0, input_std, net.blobs[name].data.shape)
+inputs = {name: net.blobs[name].data.copy() for name in net.inputs}
+# Run layer by layer, giving each normalisation the statistics of what reaches it, as a trained net's are
+# (BatchNorm's stored with a scale factor of 2, which the export must undo). The variances get a floor of
+# 0.01: a channel random weights leave dead (variance ~0) would otherwise scale float32 rounding by
+# 1/sqrt(eps), about 300, in both Caffe and the runtime, and the comparison would measure rounding.
+for index, (name, layer) in enumerate(zip(net._layer_names, net.layers)):
+    if layer.type in ("BatchNorm", "BN"):
+        x = net.blobs[norm_bottoms[name]].data
+        axes = (0,) + tuple(range(2, x.ndim))
+        mean, var = x.mean(axis=axes), x.var(axis=axes) + 0.01
+        if layer.type == "BatchNorm":
+            layer.blobs[0].data[...], layer.blobs[1].data[...], layer.blobs[2].data[...] = 2 * mean, 2 * var, 2.0
+        else:  # PSPNet's BN: slope, bias, mean, variance, each 1 x C x 1 x 1
+            c = x.shape[1]
+            layer.blobs[0].data[...] = (0.2 * (1 + rng.normal(0, 0.1, c))).reshape(1, c, 1, 1)
+            layer.blobs[1].data[...] = rng.normal(0, 0.1, c).reshape(1, c, 1, 1)
+            layer.blobs[2].data[...] = mean.reshape(1, c, 1, 1)
+            layer.blobs[3].data[...] = var.reshape(1, c, 1, 1)
+    net._forward(index, index)  # (the PSPNet fork's pycaffe takes forward's `end` for a blob name)
+net.save(base + ".caffemodel")
+arrays = dict(("i%d" % k, v) for k, v in enumerate(inputs.values()))
+arrays.update(("b%d" % k, net.blobs[name].data.copy()) for k, name in enumerate(wanted))
+# Caffe's own float32 noise: every weight and input moved by about one rounding step (relative 2^-24),
+# the net run again. A faithful export differs from Caffe by rounding too, so by about as much.
+for layer in net.layers:
+    for b in layer.blobs:
+        b.data[...] *= 1 + rng.normal(0, 2.0 ** -24, b.data.shape)
+for name, value in inputs.items():
+    net.blobs[name].data[...] = value * (1 + rng.normal(0, 2.0 ** -24, value.shape))
+net.forward()
+arrays.update(("p%d" % k, net.blobs[name].data) for k, name in enumerate(wanted))
+np.savez(base + ".npz", **arrays)
+print(json.dumps({"inputs": list(inputs), "wanted": wanted}), flush=True)
+os._exit(0)
+"""
+
+
+def forward(text, wanted, build="bvlc", input_std=1.0):
+    """Real Caffe's forward pass of the net with random weights on one random image (N(0, input_std)): the
+    .caffemodel it saved, the inputs, the `wanted` blobs and Caffe's own rounding noise on each, cached by
+    net text. Each normalisation gets the statistics of what reaches it; data layers' second tops (labels)
+    are 0."""
+    import numpy as np
+    from scnn_tools.graph import build as graph_of
+    from scnn_tools.reader import read_text
+    graph = graph_of(read_text(text), "TEST")
+    norm_bottoms = {n.name: graph.blobs[n.bottoms[0]].name for n in graph.nodes if n.type in ("BatchNorm", "BN")}
+    labels = [graph.blobs[t].name for n in graph.nodes if n.is_source for t in n.tops[1:]]
+
+    def compute(net):
+        net.write_text(text)
+        base = str(net.with_suffix(""))
+        proc = subprocess.run([str(HOME / build / "venv/bin/python"), "-c", FORWARD, str(net), base,
+                               json.dumps(wanted), json.dumps(norm_bottoms), json.dumps(list(labels)),
+                               json.dumps(input_std)],
+                              capture_output=True, text=True, timeout=1200)
+        net.unlink()
+        if proc.returncode:
+            return {"error": proc.stderr[-3000:] + f"\n(exit status {proc.returncode})"}
+        return dict(json.loads(proc.stdout), base=base)
+    key = f"export-forward\0{build}\0{text}\0{json.dumps(wanted)}\0{list(labels)}\0{input_std}\0{FORWARD}"
+    result = _cached(key, compute, keep=lambda r: "error" not in r)
+    if "error" in result:
+        return result
+    data = np.load(result["base"] + ".npz")
+    return dict(result, weights=result["base"] + ".caffemodel",
+                input_arrays={n: data[f"i{k}"] for k, n in enumerate(result["inputs"])},
+                blobs={n: data[f"b{k}"] for k, n in enumerate(result["wanted"])},
+                noise={n: disagreement(data[f"p{k}"], data[f"b{k}"]) for k, n in enumerate(result["wanted"])})
+
+
+def disagreement(ours, theirs):
+    """max |ours - theirs| / max |theirs|: the largest error against the blob's scale."""
+    import numpy as np
+    scale = float(np.abs(theirs).max()) if theirs.size else 0.0
+    return float(np.abs(ours.astype(np.float64) - theirs).max()) / scale if scale else float(np.abs(ours).max())

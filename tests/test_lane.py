@@ -15,7 +15,7 @@ from scnn_tools.analysis import Analysis, report
 from scnn_tools.lane import model, write
 from scnn_tools.reader import read_text
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, corpus_file, run_cli
 
 TRAIN = """
 import json, os, sys
@@ -190,18 +190,11 @@ def test_the_tusimple_preset():
     assert "TuSimple" in summary and "46x80x128 map" in summary
 
 
-def _corpus(path):
-    realcaffe_corpus = ROOT.parent / "shared/corpus" / path
-    if not realcaffe_corpus.is_file():
-        pytest.skip(f"the corpus is not at {realcaffe_corpus.parent} (../shared)")
-    return realcaffe_corpus
-
-
 @pytest.mark.parametrize("depth", [50, 101])
 def test_the_resnet_backbones_keep_the_released_models_layers(depth):
     """Every layer of Kaiming He's ResNet deploy file up to res5c is in the lane net, with its type, outputs,
     kernel and bias, so the ImageNet weights fit by name; stages 4 and 5 are dilated instead of strided."""
-    released = read_text(_corpus(f"KaimingHe__deep-residual-networks/prototxt/ResNet-{depth}-deploy.prototxt").read_text()).net
+    released = read_text(corpus_file(f"KaimingHe__deep-residual-networks/prototxt/ResNet-{depth}-deploy.prototxt").read_text()).net
     files, summary = model(backbone=f"resnet{depth}")
     lane = {layer.name: layer for layer in read_text(files["train_val.prototxt"]).net.layer}
     for layer in released.layer:
@@ -221,74 +214,58 @@ def test_the_resnet_backbones_keep_the_released_models_layers(depth):
     assert f"ResNet-{depth}-model.caffemodel" in files["README.md"]
 
 
-WEIGHTS = """
+LOAD = """
 import json, os, sys
 os.environ["GLOG_minloglevel"] = "2"
 import numpy as np
 import caffe
 caffe.set_mode_cpu()
 source, weights, deploy = sys.argv[1:4]
-net = caffe.Net(source, caffe.TEST)
-rng = np.random.RandomState(0)
-for name, blobs in net.params.items():
-    kind = net.layer_dict[name].type
-    for i, b in enumerate(blobs):
-        if kind == "BatchNorm":  # mean, variance, the scale factor
-            b.data[...] = (rng.normal(0, 0.1, b.data.shape), rng.uniform(0.5, 1.5, b.data.shape), 1.0)[i]
-        elif b.data.ndim > 1:
-            b.data[...] = rng.normal(0, np.sqrt(2.0 / np.prod(b.data.shape[1:])), b.data.shape)
-        else:
-            b.data[...] = (1.0 if kind == "Scale" and i == 0 else 0.0) + rng.normal(0, 0.1, b.data.shape)
-# A trained net's BatchNorm statistics are those of its activations: measure them, layer by layer, on an input
-# like an image minus its mean.
-net.blobs[net.inputs[0]].data[...] = rng.normal(0, 50, net.blobs[net.inputs[0]].data.shape)
-for name, layer in zip(net._layer_names, net.layers):
-    if layer.type == "BatchNorm":
-        x = net.blobs[net.bottom_names[name][0]].data
-        layer.blobs[0].data[...], layer.blobs[1].data[...] = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
-        layer.blobs[2].data[...] = 1.0
-    net.forward(start=name, end=name)
-net.save(weights)
-result = {"source": sorted(net.params)}
-if deploy != "-":
-    lane = caffe.Net(deploy, weights, caffe.TEST)  # Caffe aborts if a same-named layer's weights do not fit
-    result["copied"] = sorted(n for n in net.params if n in lane.params and all(
-        np.array_equal(a.data, b.data) for a, b in zip(net.params[n], lane.params[n])))
-    lane.blobs["data"].data[...] = rng.normal(0, 50, lane.blobs["data"].data.shape)
-    out = lane.forward()
-    result["outputs"] = {k: list(v.shape) for k, v in out.items()}
-    result["finite"] = all(bool(np.isfinite(v).all()) for v in out.values())
-print(json.dumps(result), flush=True)
+net = caffe.Net(source, weights, caffe.TEST)
+lane = caffe.Net(deploy, weights, caffe.TEST)  # Caffe aborts if a same-named layer's weights do not fit
+copied = sorted(n for n in net.params if n in lane.params and all(
+    np.array_equal(a.data, b.data) for a, b in zip(net.params[n], lane.params[n])))
+lane.blobs["data"].data[...] = np.random.RandomState(0).normal(0, 50, lane.blobs["data"].data.shape)
+out = lane.forward()
+print(json.dumps({"source": sorted(net.params), "copied": copied, "outputs": {k: list(v.shape) for k, v in out.items()},
+                  "finite": all(bool(np.isfinite(v).all()) for v in out.values())}), flush=True)
 os._exit(0)
 """
 
 
-def _imagenet_like(corpus_path, keep_until, directory):
+def _imagenet_like(corpus_path, keep_until):
     """The released deploy file up to `keep_until`, at batch 1 (the layers a lane model takes from it)."""
     from google.protobuf import text_format
-    net = read_text(_corpus(corpus_path).read_text()).net
+    net = read_text(corpus_file(corpus_path).read_text()).net
     names = [layer.name for layer in net.layer]
     del net.layer[names.index(keep_until) + 1:]
     for layer in net.layer:
         if layer.type == "Input":
             layer.input_param.shape[0].dim[0] = 1
-    path = directory / "imagenet.prototxt"
-    path.write_text(text_format.MessageToString(net))
-    return path
+    return text_format.MessageToString(net)
+
+
+def _imagenet_weights(source):
+    """Random weights for the released layers, saved by real Caffe as a user's ImageNet file would hold
+    them: each normalisation's statistics those of what reaches it from images minus their mean
+    (realcaffe.forward at the data layer's pixel scale)."""
+    result = realcaffe.forward(source, [], input_std=50.0)
+    assert "error" not in result, result["error"]
+    return result["weights"]
 
 
 def _weights(source, deploy_text, directory):
-    """Random weights for the released layers saved by Caffe, and Caffe loading the lane net with them."""
-    deploy = directory / "lane_deploy.prototxt"
-    deploy.write_text(deploy_text)
-    key = f"lane-weights\0{source.read_text()}\0{deploy_text}\0{WEIGHTS}"
+    """Caffe loading the lane net with those weights: which layers it copied, and a forward pass."""
+    (directory / "imagenet.prototxt").write_text(source)
+    (directory / "lane_deploy.prototxt").write_text(deploy_text)
 
     def compute(net):
-        proc = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", WEIGHTS, str(source),
-                               str(directory / "imagenet.caffemodel"), str(deploy)],
-                              capture_output=True, text=True, timeout=900)
+        proc = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", LOAD,
+                               str(directory / "imagenet.prototxt"), _imagenet_weights(source),
+                               str(directory / "lane_deploy.prototxt")], capture_output=True, text=True, timeout=900)
         return json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr[-2000:]}
-    return realcaffe._cached(key, compute, keep=lambda result: "error" not in result)
+    return realcaffe._cached(f"lane-weights\0{source}\0{deploy_text}\0{LOAD}", compute,
+                             keep=lambda result: "error" not in result)
 
 
 @realcaffe.needs("bvlc")
@@ -297,7 +274,7 @@ def _weights(source, deploy_text, directory):
     ("resnet50", "KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt", "res5c_relu"),
 ])
 def test_real_caffe_initialises_the_lane_net_from_the_imagenet_models_layers(tmp_path, backbone, corpus_path, last):
-    source = _imagenet_like(corpus_path, last, tmp_path)
+    source = _imagenet_like(corpus_path, last)
     files, _ = model(height=72, width=200, backbone=backbone)
     result = _weights(source, files["deploy.prototxt"], tmp_path)
     assert "error" not in result, result.get("error")
@@ -307,22 +284,14 @@ def test_real_caffe_initialises_the_lane_net_from_the_imagenet_models_layers(tmp
 
 @realcaffe.needs("bvlc")
 def test_real_caffe_trains_the_resnet_model_from_imagenet_style_weights(tmp_path):
-    """BatchNorm with fixed statistics needs them loaded: the test makes ResNet-50 weights as a user's
-    ImageNet file would give them (random values, each BatchNorm's statistics those of its input) and
-    trains from them."""
+    """BatchNorm with fixed statistics needs them loaded: the test trains from ResNet-50 weights made as a
+    user's ImageNet file would give them (_imagenet_weights)."""
     synthetic_culane(tmp_path / "data", 72, 200)
     files, _ = model(height=72, width=200, batch=2, root=str(tmp_path / "data"), backbone="resnet50")
     _quick(files)
     write(tmp_path, files)
-    source = _imagenet_like("KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt", "res5c_relu",
-                            tmp_path)
-
-    def weights():
-        proc = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", WEIGHTS, str(source),
-                               str(tmp_path / "imagenet.caffemodel"), "-"], capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        return str(tmp_path / "imagenet.caffemodel")
-    result = _train(tmp_path, 12, (source.read_text() + WEIGHTS, weights))
+    source = _imagenet_like("KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt", "res5c_relu")
+    result = _train(tmp_path, 12, (source + realcaffe.FORWARD, lambda: _imagenet_weights(source)))
     assert "error" not in result, result.get("error")
     for phase, got in (("TRAIN", result["train"]), ("TEST", result["test"])):
         expected = ours(files, "train_val.prototxt", phase)
