@@ -7,8 +7,9 @@ splice, backbone, the profiles and the ERF use too.
 
 import re
 
-from . import fields, layers, scale
-from .layers import product
+from . import fields, scale
+from .layers import registry
+from .layers.registry import product
 from .errors import InputError
 from .graph import build
 from .reader import read_net
@@ -40,7 +41,7 @@ class Analysis:
             if not ctx.tops or any(s is None or None in s for s in ctx.bottoms + ctx.tops):
                 continue  # nothing to trace: no tops (Silence), or shapes unknown
             kind = ctx.node.kind
-            out[index] = kind.deps(ctx) if kind else layers.pointwise(ctx)
+            out[index] = kind.deps(ctx) if kind else registry.pointwise(ctx)
         return out
 
     # ------------------------------------------------------------ per blob

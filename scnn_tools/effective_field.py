@@ -12,7 +12,7 @@ Channels play no part once weights are uniform, so each blob is one H x W map.
 """
 
 from .errors import InputError
-from .fields import Interp, Piece, Whole, Window
+from .indexmaps import Interp, Piece, Whole, Window
 
 # The largest array the propagation may hold (a map, or one axis's layer matrix): 400 MB of floats.
 MAX_CELLS = 50_000_000

@@ -4,8 +4,8 @@ pixels each position depends on.
 Along one axis, the field of a blob maps every position o (on the unbounded
 plane: padding and borders do not clip) to a set of input-image indices,
 kept as sorted disjoint inclusive intervals so that dilation holes stay holes.
-A layer says, through an IndexMap, which bottom positions each top position
-reads; the field of the top is the union of the bottoms' sets at those
+A layer says, through an index map (indexmaps.py), which bottom positions
+each top position reads; the field of the top is the union of the bottoms' sets at those
 positions. Bounding box, jump, centre, exact area and overlap all follow.
 
 Most blobs are translation-invariant: set(o) = set(0) + jump * o with an
@@ -18,242 +18,20 @@ and what padded readers tap) and extended beyond, where paths growing at
 different rates would otherwise multiply runs nobody looks at. A field that
 turns out to be affine after all is turned back into one.
 
-Besides `taps`, an index map gives what composing runs needs: `period`
-(m0, delta), the bottom index advancing by delta when o advances by m0;
-`enter(c)`, the top positions at which some tap reaches bottom index c;
-`edges()`, where the map starts or stops reading; `reads(u, v)`, whether it
-reads anything for top positions u..v (between edges).
+This module keeps the affine fields and the walk over the graph; runs.py the
+position-dependent ones. It asks runs.py for exactly this: `Runs` (a field
+as runs, with `at(o)` and `over(lo, hi)`), `from_affine` (an affine field as
+runs), `compose` (a top's runs from its bottoms' runs and index maps), and
+its two shortcuts `translated` and `hull` (with `monotone`, which says when
+`hull` applies).
 """
 
-from math import gcd
-
 from .errors import warning
+from .indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
+from .intervals import shift, union
 from .output import number
-from .runs import Runs, compose, from_affine, hull, monotone, translated, union, value
+from .runs import Runs, compose, from_affine, hull, monotone, translated, value
 
-
-# ------------------------------------------------------------ interval sets
-def shift(s, k):
-    return tuple((a + k, b + k) for a, b in s)
-
-
-def count(s):
-    return sum(b - a + 1 for a, b in s)
-
-
-def common(s, t):
-    """How many indices two interval sets share."""
-    i = j = n = 0
-    while i < len(s) and j < len(t):
-        lo = max(s[i][0], t[j][0])
-        hi = min(s[i][1], t[j][1])
-        if lo <= hi:
-            n += hi - lo + 1
-        if s[i][1] < t[j][1]:
-            i += 1
-        else:
-            j += 1
-    return n
-
-
-# ---------------------------------------------------------------- index maps
-class _Map:
-    __slots__ = ()
-
-    def edges(self):
-        return ()
-
-    def reads(self, u, v):
-        return True
-
-
-class Window(_Map):
-    """Top position o reads bottom positions o*s - p + t*d, t = 0..k-1 (convolution, pooling)."""
-
-    __slots__ = ("s", "p", "k", "d", "centre")
-
-    def __init__(self, s, p, k, d=1):
-        self.s, self.p, self.k, self.d = s, p, k, d
-        self.centre = ((k - 1) * d / 2 - p, s)
-
-    def taps(self, o):
-        start = o * self.s - self.p
-        return range(start, start + (self.k - 1) * self.d + 1, self.d)
-
-    @property
-    def period(self):
-        return 1, self.s
-
-    def enter(self, c):
-        s = self.s
-        return [-((t * self.d - c - self.p) // s) for t in range(self.k)] if s else ()
-
-    def span(self, lo, hi):
-        return lo * self.s - self.p, hi * self.s - self.p + (self.k - 1) * self.d
-
-    def affine(self, base, jump):
-        s, p, k, d = self.s, self.p, self.k, self.d
-        if len(base) == 1 and jump * d <= base[0][1] - base[0][0] + 1:
-            lo, hi = base[0]  # the taps' sets touch or overlap: one interval
-            return ((lo - jump * p, hi + jump * ((k - 1) * d - p)),), jump * s
-        return union(shift(base, jump * (t * d - p)) for t in range(k)), jump * s
-
-
-IDENTITY = Window(1, 0, 1)
-
-
-def shifted(offset):
-    """Top position o reads bottom position o + offset (crop, slice)."""
-    return IDENTITY if offset == 0 else Window(1, -offset, 1)
-
-
-class Transposed(_Map):
-    """Deconvolution: top o reads bottom i where o = i*s - p + t*d."""
-
-    __slots__ = ("s", "p", "k", "d", "centre")
-
-    def __init__(self, s, p, k, d=1):
-        self.s, self.p, self.k, self.d = s, p, k, d
-        self.centre = ((p - (k - 1) * d / 2) / s, 1 / s)
-
-    def taps(self, o):
-        s = self.s
-        return [(o + self.p - t * self.d) // s for t in range(self.k) if (o + self.p - t * self.d) % s == 0]
-
-    @property
-    def period(self):
-        return self.s, 1
-
-    def enter(self, c):
-        return [c * self.s - self.p + t * self.d for t in range(self.k)]
-
-    def span(self, lo, hi):
-        s = self.s
-        return -((-(lo + self.p - (self.k - 1) * self.d)) // s), (hi + self.p) // s
-
-    affine = None
-
-
-class Interp(_Map):
-    """Bilinear, corners aligned: top o reads floor(o*num/den) and, unless that is whole, the next one."""
-
-    __slots__ = ("num", "den", "off", "centre")
-
-    def __init__(self, num, den, off):
-        self.num, self.den, self.off = num, den, off
-        self.centre = (off, num / den)
-
-    def taps(self, o):
-        i, rest = divmod(o * self.num, self.den)
-        return (i + self.off,) if not rest else (i + self.off, i + 1 + self.off)
-
-    @property
-    def period(self):
-        g = gcd(self.num, self.den)
-        return self.den // g, self.num // g
-
-    def enter(self, c):
-        return [-((-(c - self.off - t) * self.den) // self.num) for t in (0, 1)]
-
-    def span(self, lo, hi):
-        return lo * self.num // self.den + self.off, hi * self.num // self.den + 1 + self.off
-
-    affine = None
-
-
-class Nearest(_Map):
-    """Top o reads bottom floor(o / scale) (unpooling, nearest-neighbour upsampling)."""
-
-    __slots__ = ("scale", "centre")
-
-    def __init__(self, scale):
-        self.scale = scale
-        self.centre = (-(scale - 1) / (2 * scale), 1 / scale)
-
-    def taps(self, o):
-        return (o // self.scale,)
-
-    @property
-    def period(self):
-        return self.scale, 1
-
-    def enter(self, c):
-        return (c * self.scale,)
-
-    def span(self, lo, hi):
-        return lo // self.scale, hi // self.scale
-
-    affine = None
-
-
-class Whole(_Map):
-    """Every top position reads every real bottom position 0..n-1 (global pooling)."""
-
-    __slots__ = ("n", "centre")
-
-    def __init__(self, n):
-        self.n = n
-        self.centre = ((n - 1) / 2, 1)  # Caffe's coord_map: a kernel of n at stride 1
-
-    def taps(self, o):
-        return range(self.n)
-
-    period = (1, 0)
-
-    def enter(self, c):
-        return ()
-
-    def span(self, lo, hi):
-        return 0, self.n - 1
-
-    def affine(self, base, jump):
-        return Window(0, 0, self.n).affine(base, jump)[0] if jump else base, 0
-
-
-class Piece(_Map):
-    """One bottom of a Concat along this axis: top positions start..start+size-1.
-
-    Positions beyond the ends of the top read on into the first and last
-    pieces, which is what a padded consumer of the concatenation sees.
-    """
-
-    __slots__ = ("start", "size", "first", "last", "centre")
-
-    def __init__(self, start, size, first, last):
-        self.start, self.size, self.first, self.last = start, size, first, last
-        self.centre = (-start, 1)
-
-    period = (1, 1)
-
-    def _inside(self, o):
-        return (self.first or o >= self.start) and (self.last or o < self.start + self.size)
-
-    def taps(self, o):
-        return (o - self.start,) if self._inside(o) else ()
-
-    def enter(self, c):
-        return (c + self.start,) if self._inside(c + self.start) else ()
-
-    def edges(self):
-        return ([] if self.first else [self.start]) + ([] if self.last else [self.start + self.size])
-
-    def reads(self, u, v):
-        return self._inside(u)  # (its edges cut the line: one position of a stretch tells for all)
-
-    def span(self, lo, hi):
-        a = lo if self.first else max(lo, self.start)
-        b = hi if self.last else min(hi, self.start + self.size - 1)
-        return (a - self.start, b - self.start) if a <= b else None
-
-    affine = None
-
-
-def interp_map(in_size, out_size, pad_beg=0):
-    """The map of PSPNet/DeepLab's Interp (corners aligned), in exact integer arithmetic."""
-    num, den = (in_size - 1, out_size - 1) if out_size > 1 else (0, 1)
-    if num % den == 0:
-        return Window(num // den, pad_beg, 1)  # integral step: plain subsampling
-    return Interp(num, den, -pad_beg)
 
 
 # -------------------------------------------------------------------- fields
@@ -382,14 +160,6 @@ def global_by_coverage(field, size, extent):
         return field.jump == 0
     return all(value(f, qa) == first and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
                for qa, qb, _, _, f in _over(field, size))
-
-
-def reads_everything(index_map, top_size, bottom_size):
-    """A one-position top axis computed from every position of a longer bottom axis."""
-    if top_size != 1 or bottom_size < 2:
-        return False
-    taps = set(index_map.taps(0))
-    return all(i in taps for i in range(bottom_size))
 
 
 # ---------------------------------------------------------------- the walk

@@ -7,7 +7,8 @@ like bottom i: ReLU, BN, Dropout, Scale...) writes a new version of its
 bottom, so in-place chains form a path rather than a cycle.
 """
 
-from . import caffe_pb2, layers
+from . import caffe_pb2
+from .layers import registry
 from .errors import InputError, warning
 
 PHASES = {"TRAIN": caffe_pb2.TRAIN, "TEST": caffe_pb2.TEST}
@@ -37,7 +38,7 @@ class Node:
         self.type = param.type
         self.param = param          # the layer's caffe_pb2.LayerParameter
         self.line = line
-        self.kind = layers.kind_of(param)
+        self.kind = registry.kind_of(param)
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
@@ -165,7 +166,7 @@ def _is_source(node):
         return True
     # Python data layers, and fork data layers we do not know, have no bottoms.
     return not len(node.param.bottom) and len(node.param.top) > 0 and \
-        (node.kind is None or node.kind.family == "python")
+        (node.kind is None or node.kind.family == registry.PYTHON)
 
 
 def _included(param, state, path, line):

@@ -166,7 +166,8 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
         rule = node.kind.onnx if node.kind is not None else None
         if rule is None:
             before = ",".join(computed_bottoms(graph, node)) or "a blob before it"
-            raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form: export the net up to it with "
+            why = f" ({node.kind.no_onnx})" if node.kind is not None else " (a type scnn-tools does not know)"
+            raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form{why}: export the net up to it with "
                              f"--outputs {before}", path, node.line, layer=node.name)
         if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):
             raise InputError(f"layer '{node.name}' ({node.type}): its shapes are not all known, and the model "

@@ -22,6 +22,8 @@ and a shift moves the runs (`translated`).
 from bisect import bisect_right
 from math import gcd
 
+from .intervals import union
+
 MAX_PERIOD = 4096  # runs whose periods would combine beyond this are left apart
 
 
@@ -31,19 +33,6 @@ def lcm(a, b):
 
 def value(formula, q):
     return tuple((a0 + a1 * q, b0 + b1 * q) for a0, a1, b0, b1 in formula)
-
-
-def union(sets):
-    """Union of interval sets (each a tuple of (lo, hi) pairs), as one sorted disjoint set."""
-    items = sorted(iv for s in sets for iv in s)
-    out = []
-    for a, b in items:
-        if out and a <= out[-1][1] + 1:
-            if b > out[-1][1]:
-                out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return tuple(out)
 
 
 class Runs:

@@ -20,7 +20,8 @@ give, not from type names.
 from math import sqrt
 
 from .errors import warning
-from .fields import Window, common, count
+from .indexmaps import Window
+from .intervals import common, count
 
 
 def exact(traced, shape):

@@ -8,7 +8,7 @@ know passes its first bottom's shape through.
 A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
 """
 
-from . import layers
+from .layers import registry
 from .errors import InputError, warning
 
 # Caffe's Blob::Reshape refuses a blob of more elements than a C int counts.
@@ -20,7 +20,7 @@ class Shapes:
         self.blobs = blobs                # shape per blob id (list of ints/None), or None
         self.image = image                # the graph.Input the receptive fields refer to, or None
         self.unknown_from = unknown_from  # {blob id: (why its shape is unknown, the blob it starts at)}
-        self.contexts = contexts          # {node index: the layers.Ctx its rules ran with}
+        self.contexts = contexts          # {node index: the registry.Ctx its rules ran with}
         self.count_from = count_from or {}  # {blob id: the blob whose unknown count its first axis is}
 
 
@@ -33,8 +33,8 @@ def parse_shape(text, what="shape"):
         raise InputError(f"bad {what} {text!r}: expected integers such as 1,3,224,224") from None
     if not dims or any(d < 1 for d in dims):
         raise InputError(f"bad {what} {text!r}: every dimension must be a positive integer")
-    if layers.product(dims) > INT_MAX:
-        raise InputError(f"bad {what} {text!r}: {layers.product(dims):,} elements, more than Caffe's limit "
+    if registry.product(dims) > INT_MAX:
+        raise InputError(f"bad {what} {text!r}: {registry.product(dims):,} elements, more than Caffe's limit "
                          f"of {INT_MAX:,} per blob")
     return dims
 
@@ -100,7 +100,7 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
                 if first is not None:
                     if tops[0] is not None and len(first) != len(tops[0]):
                         raise InputError(f"input '{graph.blobs[node.tops[0]].name}' of layer '{node.name}' has "
-                                         f"{len(tops[0])} axes {layers.fmt_shape(tops[0])}; the shape given "
+                                         f"{len(tops[0])} axes {registry.fmt_shape(tops[0])}; the shape given "
                                          f"has {len(first)}", path, node.line)
                     tops = kind.declared_shapes(node.param, first)
             else:
@@ -130,12 +130,12 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             for t in node.tops:
                 unknown_from[t] = why
         else:
-            ctx = contexts[node.index] = layers.Ctx(node, bottoms, path)
+            ctx = contexts[node.index] = registry.Ctx(node, bottoms, path)
             ctx.tops = _run(node, ctx)
             for t, shape in zip(node.tops, ctx.tops):
                 shapes[t] = shape
         for t in node.tops:  # the user's word for a Python layer's tops
-            if node.kind is not None and node.kind.family == "python":
+            if node.kind is not None and node.kind.family == registry.PYTHON:
                 shape = named.pop(graph.blobs[t].name, None)
                 if shape is not None:
                     shapes[t] = shape
@@ -153,7 +153,7 @@ def _run(node, ctx):
     if kind is not None and len(ctx.bottoms) < kind.min_bottoms:
         ctx.fail(f"needs at least {kind.min_bottoms} bottom(s), has {len(ctx.bottoms)}")
     if kind is None:
-        tops = layers.same_shape(ctx) if ctx.bottoms else [None] * ctx.ntops
+        tops = registry.same_shape(ctx) if ctx.bottoms else [None] * ctx.ntops
     else:
         tops = kind.shape(ctx)
     if len(tops) != len(node.tops):
@@ -173,7 +173,7 @@ def _per_count(node, bottoms, missing, shapes, path):
     runs = []
     for n in (1, 2):
         filled = [[n] + list(s[1:]) if b in missing else s for b, s in zip(node.bottoms, bottoms)]
-        ctx = layers.Ctx(node, filled, path)
+        ctx = registry.Ctx(node, filled, path)
         try:
             ctx.tops = _run(node, ctx)
         except InputError:
@@ -191,10 +191,10 @@ def _per_count(node, bottoms, missing, shapes, path):
 
 
 def _check_count(graph, node, blob_id, shape, path):
-    n = layers.product(d for d in shape or () if d is not None)
+    n = registry.product(d for d in shape or () if d is not None)
     if n > INT_MAX:
         raise InputError(f"layer '{node.name}' ({node.type}): blob '{graph.blobs[blob_id].name}' "
-                         f"{layers.fmt_shape(shape)} has {n:,} elements, more than Caffe's limit of "
+                         f"{registry.fmt_shape(shape)} has {n:,} elements, more than Caffe's limit of "
                          f"{INT_MAX:,} per blob (Blob::Reshape)", path, node.line, layer=node.name)
 
 

@@ -13,7 +13,7 @@ import re
 from . import __version__
 from .analysis import Analysis
 from .errors import InputError
-from .layers import fmt_shape
+from .layers.registry import CONVOLUTION, NORMALISATION, REGULARISATION, fmt_shape
 from .reader import read_net, read_text
 from .output import count
 from .scnn import LIMITS, Spec, generate
@@ -251,8 +251,8 @@ def _reduction(graph, blob, at, channels, prefix, path):
     conv = caffe_pb2.LayerParameter(name=name, type="Convolution", bottom=[at], top=[name])
     families = [node.kind.family if node.kind is not None else None for node in after]
     # A bias where the host's convolution has one, or where no normalisation follows to provide it.
-    bias = "normalisation" not in families
-    if first.kind is not None and first.kind.family == "convolution":
+    bias = NORMALISATION not in families
+    if first.kind is not None and first.kind.family == CONVOLUTION:
         for spec in first.param.param:  # learning rates as the host's, never its shared names
             conv.param.add(lr_mult=spec.lr_mult, decay_mult=spec.decay_mult)
         bias = first.param.convolution_param.bias_term
@@ -265,7 +265,7 @@ def _reduction(graph, blob, at, channels, prefix, path):
         conv.convolution_param.bias_filler.type = "constant"
     layers, notes = [conv], []
     for node in after:
-        if node.kind is not None and node.kind.family == "regularisation":
+        if node.kind is not None and node.kind.family == REGULARISATION:
             continue  # the host's regularisation (Dropout), not its convention
         copy = caffe_pb2.LayerParameter()
         copy.CopyFrom(node.param)

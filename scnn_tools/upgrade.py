@@ -10,7 +10,8 @@ give BatchNorm to lr_mult 0. The rest of scnn-tools only ever sees V2.
 Each layer keeps the line it came from: `lines` runs parallel to the layers.
 """
 
-from . import caffe_pb2, layers
+from . import caffe_pb2
+from .layers import registry
 from .errors import InputError, warning
 
 V1 = caffe_pb2.V1LayerParameter
@@ -217,7 +218,7 @@ def fork_type(legacy):
     (CROP -> Crop, INTERP -> Interp, inner_product -> InnerProduct), else CamelCase
     (IMAGE_SEG_DATA -> ImageSegData, as DeepLab names it)."""
     key = legacy.replace("_", "").upper()
-    for name in list(_V1_TYPES.values()) + layers.names():
+    for name in list(_V1_TYPES.values()) + registry.names():
         if name.replace("_", "").upper() == key:
             return name
     return "".join(part[:1].upper() + part[1:].lower() for part in legacy.split("_") if part)

@@ -1,7 +1,7 @@
 """Convolution and Deconvolution, as Caffe's BaseConvolutionLayer reads them."""
 
-from ..fields import Transposed, Window
-from . import fmt_shape, known, product, register
+from ..indexmaps import Transposed, Window
+from .registry import CONVOLUTION, fmt_shape, known, product, register
 
 
 def geometry(ctx):
@@ -181,9 +181,10 @@ def _onnx(ctx, e):
              strides=stride, pads=pad + ends, dilations=dilation, group=c.group)
 
 
-register("Im2col", "convolution", shape=_im2col_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)))
-register("Convolution", "convolution", shape=_conv_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)),
+register("Im2col", CONVOLUTION, shape=_im2col_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)),
+         no_onnx="ONNX has no operator that lays patches out as columns")
+register("Convolution", CONVOLUTION, shape=_conv_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)),
          params=_params, macc=_conv_macc, onnx=_onnx)
-register("Deconvolution", "convolution", shape=_deconv_shape,
+register("Deconvolution", CONVOLUTION, shape=_deconv_shape,
          deps=_deps(lambda k, s, p, d: Window(1, (k - 1) * d - p, k, d) if s == 1 else Transposed(s, p, k, d)),
          params=_params, macc=_deconv_macc, onnx=_onnx)

@@ -8,7 +8,7 @@ resize, a resize over the image's own size.
 """
 
 from ..errors import InputError
-from . import fmt_shape, register
+from .registry import DATA, PYTHON, fmt_shape, register
 
 
 def _crop(layer, fallback=0):
@@ -139,26 +139,26 @@ def _pixelwise(layer, image):
     return [image if name != "label" else _pixel_label(image) for name in layer.top]
 
 
-register("Input", "data", declared_shapes=_input, note="the Input layer declares no shape")
-register("Data", "data", declared_shapes=_data,
+register("Input", DATA, declared_shapes=_input, note="the Input layer declares no shape")
+register("Data", DATA, declared_shapes=_data,
          note="a Data layer's channels (and size, without crop_size) come from its database")
-register("ImageData", "data", declared_shapes=_image_data,
+register("ImageData", DATA, declared_shapes=_image_data,
          note="without crop_size or new_height/new_width the size comes from the images")
-register("ImageSegData", "data", declared_shapes=_image_seg_data,
+register("ImageSegData", DATA, declared_shapes=_image_seg_data,
          note="without crop_size the size comes from the images")
-register("WindowData", "data", declared_shapes=_window_data,
+register("WindowData", DATA, declared_shapes=_window_data,
          note="without crop_size the window size is not declared")
-register("DenseImageData", "data", declared_shapes=_dense_image_data,
+register("DenseImageData", DATA, declared_shapes=_dense_image_data,
          note="without new_height/new_width the size comes from the images")
-register("MemoryData", "data", declared_shapes=_memory_data, note="memory_data_param is incomplete")
-register("DummyData", "data", declared_shapes=_dummy_data, note="dummy_data_param declares no shape")
-register("AnnotatedData", "data", declared_shapes=_annotated_data,
+register("MemoryData", DATA, declared_shapes=_memory_data, note="memory_data_param is incomplete")
+register("DummyData", DATA, declared_shapes=_dummy_data, note="dummy_data_param declares no shape")
+register("AnnotatedData", DATA, declared_shapes=_annotated_data,
          note="an AnnotatedData layer's channels come from its database")
-register("HDF5Data VideoData", "data", declared_shapes=_unknown,
+register("HDF5Data VideoData", DATA, declared_shapes=_unknown,
          note="the shape comes from the data files")
 # Python data layers of FCN (voc_layers, nyud_layers, siftflow_layers) and Faster R-CNN.
 register("Python.voc_layers.VOCSegDataLayer Python.voc_layers.SBDDSegDataLayer "
-         "Python.nyud_layers.NYUDSegDataLayer Python.siftflow_layers.SIFTFlowSegDataLayer", "python",
+         "Python.nyud_layers.NYUDSegDataLayer Python.siftflow_layers.SIFTFlowSegDataLayer", PYTHON,
          declared_shapes=_pixelwise, note="a Python data layer's shapes come from its images")
 def _lane_data(layer, image):
     """scnn-tools' own CULane layer (scnn_tools/lanedata.py): its param_str gives batch, size and lanes."""
@@ -172,8 +172,8 @@ def _lane_data(layer, image):
     return [data, [data[0], 1, *data[2:]], [data[0], lanes]][:len(layer.top)]
 
 
-register("Python.scnn_tools.lanedata.CULaneData", "python", declared_shapes=_lane_data,
+register("Python.scnn_tools.lanedata.CULaneData", PYTHON, declared_shapes=_lane_data,
          note="its param_str gives batch, height, width and lanes")
-register("Python.roi_data_layer.layer.RoIDataLayer", "python",
+register("Python.roi_data_layer.layer.RoIDataLayer", PYTHON,
          declared_shapes=lambda layer, image: _given([[1, 3, None, None], [1, 3], [None, 5]], image)[:len(layer.top)],
          note="the image size and the boxes come from the data")

@@ -1,6 +1,6 @@
 """SSD's detection layers: PriorBox, DetectionOutput, DetectionEvaluate, MultiBoxLoss."""
 
-from . import register
+from .registry import DETECTION, LOSS, register
 
 
 def aspect_ratios(prior):
@@ -68,10 +68,11 @@ def _prior_onnx(ctx, e):
     e.op("Identity", [e.const(priors(ctx), "priors")], e.y())  # a constant of the shapes alone
 
 
-register("PriorBox", "detection", shape=_prior_shape, deps=_none, onnx=_prior_onnx)
+register("PriorBox", DETECTION, shape=_prior_shape, deps=_none, onnx=_prior_onnx)
 # How many detections survive is known only when the net runs.
-register("DetectionOutput", "detection", shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
-         note="how many detections survive depends on the data")
-register("DetectionEvaluate", "detection", shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
-         note="how many detections there are depends on the data")
-register("MultiBoxLoss", "loss", shape=lambda ctx: [[]] * ctx.ntops, deps=_none, needs=())
+register("DetectionOutput", DETECTION, shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
+         note="how many detections survive depends on the data",
+         no_onnx="how many detections survive depends on the data, and an exported model has fixed shapes")
+register("DetectionEvaluate", DETECTION, shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
+         note="how many detections there are depends on the data", no_onnx="an evaluation against ground truth")
+register("MultiBoxLoss", LOSS, shape=lambda ctx: [[]] * ctx.ntops, deps=_none, needs=())

@@ -2,8 +2,8 @@
 (activations, normalisations, Dropout, Scale...). Most may run in place."""
 
 from ..caffe_pb2 import LRNParameter
-from ..fields import IDENTITY, Whole, Window
-from . import fmt_shape, pointwise, register
+from ..indexmaps import IDENTITY, Whole, Window
+from .registry import ACTIVATION, ELEMENTWISE, NORMALISATION, REGULARISATION, fmt_shape, pointwise, register
 
 
 def _channels(ctx):
@@ -290,25 +290,25 @@ def _normalize_onnx(ctx, e):
          e.y())
 
 
-register("AbsVal", "elementwise", onnx=_unary("Abs"))
-register("BNLL", "elementwise", onnx=_unary("Softplus"))
-register("Power", "elementwise", onnx=_power_onnx)
-register("Exp", "elementwise", onnx=_exp_onnx)
-register("Log", "elementwise", onnx=_log_onnx)
-register("Threshold", "elementwise", onnx=_threshold_onnx)
+register("AbsVal", ELEMENTWISE, onnx=_unary("Abs"))
+register("BNLL", ELEMENTWISE, onnx=_unary("Softplus"))
+register("Power", ELEMENTWISE, onnx=_power_onnx)
+register("Exp", ELEMENTWISE, onnx=_exp_onnx)
+register("Log", ELEMENTWISE, onnx=_log_onnx)
+register("Threshold", ELEMENTWISE, onnx=_threshold_onnx)
 # A net's activation and normalisation convention (splice --reduce-to copies it after the reduction).
-register("ReLU", "activation", onnx=_relu_onnx)
-register("ELU", "activation", onnx=_unary("Elu", alpha=lambda p: p.elu_param.alpha))
-register("Sigmoid", "activation", onnx=_unary("Sigmoid"))
-register("TanH", "activation", onnx=_unary("Tanh"))
-register("Clip", "activation", onnx=_clip_onnx)
-register("Swish", "activation", onnx=_swish_onnx)
-register("PReLU", "activation", params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared),
+register("ReLU", ACTIVATION, onnx=_relu_onnx)
+register("ELU", ACTIVATION, onnx=_unary("Elu", alpha=lambda p: p.elu_param.alpha))
+register("Sigmoid", ACTIVATION, onnx=_unary("Sigmoid"))
+register("TanH", ACTIVATION, onnx=_unary("Tanh"))
+register("Clip", ACTIVATION, onnx=_clip_onnx)
+register("Swish", ACTIVATION, onnx=_swish_onnx)
+register("PReLU", ACTIVATION, params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared),
          onnx=_prelu_onnx)
-register("BatchNorm", "normalisation", onnx=_batchnorm_onnx)
-register("BN", "normalisation", params=_bn_params, onnx=_bn_onnx)
+register("BatchNorm", NORMALISATION, onnx=_batchnorm_onnx)
+register("BN", NORMALISATION, params=_bn_params, onnx=_bn_onnx)
 # A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
-register("Dropout", "regularisation", onnx=_unary("Identity"))
+register("Dropout", REGULARISATION, onnx=_unary("Identity"))
 
 
 def _checked_shape(param_of):
@@ -319,12 +319,12 @@ def _checked_shape(param_of):
     return shape
 
 
-register("Scale", "elementwise", shape=_checked_shape(lambda ctx: ctx.p.scale_param),
+register("Scale", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.scale_param),
          deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params, onnx=_scale_onnx)
-register("Bias", "elementwise", shape=_checked_shape(lambda ctx: ctx.p.bias_param),
+register("Bias", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.bias_param),
          deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params, onnx=_bias_onnx)
-register("LRN", "elementwise", deps=_lrn_deps, onnx=_lrn_onnx)
-register("MVN", "elementwise", deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
-register("Softmax", "elementwise", deps=_softmax_deps, onnx=_softmax_onnx)
-register("Normalize", "elementwise", deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),
+register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
+register("MVN", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
+register("Softmax", ELEMENTWISE, deps=_softmax_deps, onnx=_softmax_onnx)
+register("Normalize", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),
          params=_per_channel(lambda ctx: ctx.p.norm_param.channel_shared), onnx=_normalize_onnx)

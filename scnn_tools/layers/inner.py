@@ -1,7 +1,7 @@
 """Fully connected layers: InnerProduct, Embed."""
 
-from ..fields import IDENTITY
-from . import product, register
+from ..indexmaps import IDENTITY
+from .registry import INNER_PRODUCT, product, register
 
 
 def _axis(ctx):
@@ -64,7 +64,7 @@ def _onnx(ctx, e):
         e.op("Reshape", [gemm, e.ints(top)], e.y())
 
 
-register("InnerProduct", "inner-product", shape=_shape, deps=_deps, params=_params, macc=_macc, onnx=_onnx)
+register("InnerProduct", INNER_PRODUCT, shape=_shape, deps=_deps, params=_params, macc=_macc, onnx=_onnx)
 def _embed_onnx(ctx, e):
     """Caffe's Embed: each input value, an index below input_dim, picks a row of the weights."""
     q = ctx.p.embed_param
@@ -76,4 +76,4 @@ def _embed_onnx(ctx, e):
         e.op("Identity", [rows], e.y())
 
 
-register("Embed", "inner-product", shape=_embed_shape, deps=lambda ctx: [{}], params=_embed_params, onnx=_embed_onnx)
+register("Embed", INNER_PRODUCT, shape=_embed_shape, deps=lambda ctx: [{}], params=_embed_params, onnx=_embed_onnx)

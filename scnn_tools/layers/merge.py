@@ -1,7 +1,7 @@
 """Layers that merge blobs (Eltwise, Concat) or split them (Slice, Split, Silence)."""
 
-from ..fields import IDENTITY, Piece, shifted
-from . import fmt_shape, register
+from ..indexmaps import IDENTITY, Piece, shifted
+from .registry import MERGE, SPLIT, fmt_shape, register
 
 
 def _eltwise_shape(ctx):
@@ -147,8 +147,8 @@ def _split_onnx(ctx, e):
         e.op("Identity", [e.x()], e.y(i))
 
 
-register("Eltwise", "merge", shape=_eltwise_shape, onnx=_eltwise_onnx)
-register("Concat", "merge", shape=_concat_shape, deps=_concat_deps, onnx=_concat_onnx)
-register("Slice", "split", shape=_slice_shape, deps=_slice_deps, onnx=_slice_onnx)
-register("Split", "split", shape=_split_shape, onnx=_split_onnx)
-register("Silence", "split", shape=_no_tops)
+register("Eltwise", MERGE, shape=_eltwise_shape, onnx=_eltwise_onnx)
+register("Concat", MERGE, shape=_concat_shape, deps=_concat_deps, onnx=_concat_onnx)
+register("Slice", SPLIT, shape=_slice_shape, deps=_slice_deps, onnx=_slice_onnx)
+register("Split", SPLIT, shape=_split_shape, onnx=_split_onnx)
+register("Silence", SPLIT, shape=_no_tops, onnx=lambda ctx, e: None)  # (nothing to compute)

@@ -1,7 +1,7 @@
 """Pooling (with Caffe's rounding rules), ROI pooling and spatial pyramid pooling."""
 
-from ..fields import IDENTITY, Whole, Window
-from . import fmt_shape, register
+from ..indexmaps import IDENTITY, Whole, Window
+from .registry import POOLING, fmt_shape, register
 from ..caffe_pb2 import PoolingParameter
 
 
@@ -167,7 +167,8 @@ def _spp_onnx(ctx, e):
     e.op("Concat" if len(parts) > 1 else "Identity", parts, e.y(), **({"axis": 1} if len(parts) > 1 else {}))
 
 
-register("Pooling", "pooling", shape=_shape, deps=_deps, onnx=_onnx,
+register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
          not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
-register("ROIPooling", "pooling", shape=_roi_shape, deps=_no_deps)
-register("SPP", "pooling", shape=_spp_shape, deps=_no_deps, onnx=_spp_onnx)
+register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps,
+         no_onnx="not written yet: ONNX's MaxRoiPool is not proven equal to Caffe's ROI pooling")
+register("SPP", POOLING, shape=_spp_shape, deps=_no_deps, onnx=_spp_onnx)

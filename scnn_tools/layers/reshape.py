@@ -1,7 +1,7 @@
 """Layers that rearrange axes: Reshape, Flatten, Permute, and the reductions ArgMax, Reduction."""
 
-from ..fields import IDENTITY, Whole
-from . import fmt_shape, product, register
+from ..indexmaps import IDENTITY, Whole
+from .registry import RESHAPE, fmt_shape, product, register
 
 
 
@@ -191,16 +191,16 @@ def _reduction_onnx(ctx, e):
     e.op("Identity", [reduced], e.y())
 
 
-register("Reshape", "reshape", shape=_reshape_shape, deps=_reshape_deps, onnx=_reshape_onnx)
-register("Flatten", "reshape", shape=_flatten_shape, deps=_flatten_deps, onnx=_reshape_onnx)
-register("Permute", "reshape", shape=_permute_shape, deps=_permute_deps, onnx=_permute_onnx)
-register("ArgMax", "reshape", shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax_onnx,
+register("Reshape", RESHAPE, shape=_reshape_shape, deps=_reshape_deps, onnx=_reshape_onnx)
+register("Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, onnx=_reshape_onnx)
+register("Permute", RESHAPE, shape=_permute_shape, deps=_permute_deps, onnx=_permute_onnx)
+register("ArgMax", RESHAPE, shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax_onnx,
          not_features={0: "holds the indices of the largest scores"})
-register("Reduction", "reshape", shape=_reduction_shape, deps=_reduction_deps, onnx=_reduction_onnx)
+register("Reduction", RESHAPE, shape=_reduction_shape, deps=_reduction_deps, onnx=_reduction_onnx)
 def _parameter_onnx(ctx, e):
     blob, = e.weights([None])  # Caffe fills a Parameter's blob with nothing: zeros, until weights load
     e.op("Identity", [e.const(blob, "blob")], e.y())
 
 
-register("Parameter", "reshape", onnx=_parameter_onnx, shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
+register("Parameter", RESHAPE, onnx=_parameter_onnx, shape=_parameter_shape, deps=lambda ctx: [{}], min_bottoms=0,
          params=lambda ctx: [list(ctx.p.parameter_param.shape.dim)])

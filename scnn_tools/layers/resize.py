@@ -1,8 +1,8 @@
 """Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
 nearest-neighbour forks), Crop, Tile."""
 
-from ..fields import IDENTITY, Nearest, interp_map, shifted
-from . import fmt_shape, register
+from ..indexmaps import IDENTITY, Nearest, interp_map, shifted
+from .registry import RESIZE, fmt_shape, register
 
 
 def _interp_sizes(ctx):
@@ -176,7 +176,7 @@ def _tile_onnx(ctx, e):
     e.op("Tile", [e.x(), e.ints(repeats, "repeats")], e.y())
 
 
-register("Interp", "resize", shape=_interp_shape, deps=_interp_deps, onnx=_interp_onnx)
-register("Upsample", "resize", shape=_upsample_shape, deps=_upsample_deps, onnx=_upsample_onnx)
-register("Crop", "resize", shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
-register("Tile", "resize", shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
+register("Interp", RESIZE, shape=_interp_shape, deps=_interp_deps, onnx=_interp_onnx)
+register("Upsample", RESIZE, shape=_upsample_shape, deps=_upsample_deps, onnx=_upsample_onnx)
+register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
+register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)

@@ -1,0 +1,42 @@
+"""Interval sets: the input indices one feature depends on, along one axis.
+
+A set is a tuple of sorted, disjoint, inclusive (lo, hi) pairs, so that
+dilation holes stay holes: five 3x3 convolutions with dilation 2 see
+((0, 0), (2, 2), ..., (20, 20)) along each axis, not (0, 20).
+"""
+
+
+def shift(s, k):
+    return tuple((a + k, b + k) for a, b in s)
+
+
+def count(s):
+    return sum(b - a + 1 for a, b in s)
+
+
+def common(s, t):
+    """How many indices two interval sets share."""
+    i = j = n = 0
+    while i < len(s) and j < len(t):
+        lo = max(s[i][0], t[j][0])
+        hi = min(s[i][1], t[j][1])
+        if lo <= hi:
+            n += hi - lo + 1
+        if s[i][1] < t[j][1]:
+            i += 1
+        else:
+            j += 1
+    return n
+
+
+def union(sets):
+    """Union of interval sets (each a tuple of (lo, hi) pairs), as one sorted disjoint set."""
+    items = sorted(iv for s in sets for iv in s)
+    out = []
+    for a, b in items:
+        if out and a <= out[-1][1] + 1:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return tuple(out)
