@@ -30,7 +30,7 @@ from .errors import warning
 from .indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from .intervals import shift, union
 from .output import number
-from .runs import Runs, compose, from_affine, hull, monotone, translated, value
+from .runs import Interval, Runs, compose, from_affine, hull, monotone, translated, value
 
 
 
@@ -76,8 +76,8 @@ def _runs(field):
 
 def _simple(field):
     """Runs that are one affine pattern over the whole line, as an Affine."""
-    if len(field.runs) == 1 and field.runs[0][1] == 1:
-        (formula,) = field.runs[0][2]
+    if len(field.runs) == 1 and field.runs[0].period == 1:
+        (formula,) = field.runs[0].phases
         jumps = {a1 for _, a1, _, _ in formula} | {b1 for _, _, _, b1 in formula}
         if len(jumps) == 1:
             return Affine(tuple((a0, b0) for a0, _, b0, _ in formula), jumps.pop(), field.glob, field.aligned,
@@ -143,7 +143,7 @@ def pieces(parts, size, lo, hi):
 def _over(field, size):
     """(q_first, q_last, phase, period, formula) covering the real positions 0..size-1."""
     if isinstance(field, Affine):
-        return [(0, size - 1, 0, 1, tuple((a, field.jump, b, field.jump) for a, b in field.base))]
+        return [(0, size - 1, 0, 1, tuple(Interval(a, field.jump, b, field.jump) for a, b in field.base))]
     return list(field.over(0, size - 1))
 
 
@@ -271,7 +271,7 @@ def summary(field, size, extent):
     lo = first[0][0] if first else None
     widths, clipped, placed = set(), 0, 0
     for qa, qb, _, _, f in formulas:
-        a0, a1, b0, b1 = f[0][0], f[0][1], f[-1][2], f[-1][3]
+        a0, a1, b0, b1 = f[0].lo, f[0].lo_slope, f[-1].hi, f[-1].hi_slope
         widths.update(b0 - a0 + 1 + (b1 - a1) * q for q in (qa, qb))
         clipped = max(clipped, _clipped(a0, a1, b0, b1, qa, qb, extent))
         placed += qb - qa + 1
@@ -309,6 +309,6 @@ def _steady(field, size):
         return True
     lo0, lo1 = field.at(0)[0][0], field.at(1)[0][0]
     step = lo1 - lo0
-    return all(f[0][0] + f[0][1] * q == lo0 + step * (r + q * t)
+    return all(f[0].lo + f[0].lo_slope * q == lo0 + step * (r + q * t)
                for qa, qb, r, t, f in _over(field, size) for q in (qa, qb))
 

@@ -20,11 +20,19 @@ and a shift moves the runs (`translated`).
 """
 
 from bisect import bisect_right
+from collections import namedtuple
 from math import gcd
 
 from .intervals import union
 
 MAX_PERIOD = 4096  # runs whose periods would combine beyond this are left apart
+
+# One run: from position `start` (None: from -infinity) to the next run's start,
+# with `period` T and `phases`, one formula per phase r (None where the run holds
+# no position o = r mod T). A formula is a tuple of Intervals.
+Run = namedtuple("Run", "start period phases")
+# One interval of a formula: [lo + lo_slope*q, hi + hi_slope*q] at position r + q*T.
+Interval = namedtuple("Interval", "lo lo_slope hi hi_slope")
 
 
 def lcm(a, b):
@@ -36,17 +44,13 @@ def value(formula, q):
 
 
 class Runs:
-    """runs: [(start, T, phases)], sorted; the first starts at -infinity (None).
-
-    phases[r] is the formula of the positions o = r (mod T) of the run, or
-    None where the run holds no such position.
-    """
+    """runs: [Run(start, period, phases)], sorted; the first starts at -infinity (None)."""
 
     __slots__ = ("runs", "bounds", "glob", "aligned", "centre")
 
     def __init__(self, runs, glob=False, aligned=True, centre=(0, 1)):
         self.runs = runs
-        self.bounds = [r[0] for r in runs[1:]]
+        self.bounds = [r.start for r in runs[1:]]
         self.glob, self.aligned, self.centre = glob, aligned, centre
 
     def run_of(self, o):
@@ -79,7 +83,7 @@ class Runs:
 
 
 def from_affine(base, jump, glob=False, aligned=True, centre=(0, 1)):
-    return Runs([(None, 1, (tuple((a, jump, b, jump) for a, b in base),))], glob, aligned, centre)
+    return Runs([Run(None, 1, (tuple(Interval(a, jump, b, jump) for a, b in base),))], glob, aligned, centre)
 
 
 # ------------------------------------------------------------ composition
@@ -100,9 +104,9 @@ def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
     for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
         runs.extend(_stretch(deps, u, v))
     runs = merged(runs, hi)
-    if any(r[1] > 1 for r in runs):
+    if any(r.period > 1 for r in runs):
         runs = merged(_lines(runs, hi), hi)
-    runs[0] = (None,) + runs[0][1:]
+    runs[0] = runs[0]._replace(start=None)
     return Runs(runs, glob, aligned, centre)
 
 
@@ -117,9 +121,10 @@ def translated(field, offset, lo, hi, glob=False, aligned=True, centre=(0, 1)):
         for r in range(t):  # top phase r, q reads bottom phase (r + offset) % t at q + (r + offset) // t
             dq, r0 = divmod(r + offset, t)
             f = phases[r0]
-            new.append(None if f is None else tuple((a0 + a1 * dq, a1, b0 + b1 * dq, b1) for a0, a1, b0, b1 in f))
-        runs.append((None if start is None else start - offset, t, tuple(new)))
-    runs[0] = (None,) + runs[0][1:]
+            new.append(None if f is None else tuple(Interval(a0 + a1 * dq, a1, b0 + b1 * dq, b1)
+                                                    for a0, a1, b0, b1 in f))
+        runs.append(Run(None if start is None else start - offset, t, tuple(new)))
+    runs[0] = runs[0]._replace(start=None)
     return Runs(runs, glob, aligned, centre)
 
 
@@ -136,15 +141,16 @@ def hull(field, first, last, lo, hi, glob=False, aligned=True, centre=(0, 1)):
     runs = []
     for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
         ra, rb = a.runs[a.run_of(u)], b.runs[b.run_of(u)]
-        t = lcm(ra[1], rb[1])
+        t = lcm(ra.period, rb.period)
         if t > v - u + 1:  # fewer positions than phases: each on its own, merged() joins them
-            runs.extend((o, 1, (((a.at(o)[0][0], 0, b.at(o)[-1][1], 0),),)) for o in range(u, v + 1))
+            runs.extend(Run(o, 1, ((Interval(a.at(o)[0][0], 0, b.at(o)[-1][1], 0),),)) for o in range(u, v + 1))
             continue
-        pa, pb = _reperiod(ra, t)[2], _reperiod(rb, t)[2]
-        runs.append((u, t, tuple(None if fa is None or fb is None else ((fa[0][0], fa[0][1], fb[-1][2], fb[-1][3]),)
-                                 for fa, fb in zip(pa, pb))))
+        pa, pb = _reperiod(ra, t).phases, _reperiod(rb, t).phases
+        runs.append(Run(u, t, tuple(None if fa is None or fb is None else
+                                    (Interval(fa[0].lo, fa[0].lo_slope, fb[-1].hi, fb[-1].hi_slope),)
+                                    for fa, fb in zip(pa, pb))))
     runs = merged(runs, hi)
-    runs[0] = (None,) + runs[0][1:]
+    runs[0] = runs[0]._replace(start=None)
     return Runs(runs, glob, aligned, centre)
 
 
@@ -197,10 +203,10 @@ def _lines(runs, last_end):
     """
     out = []
     for k, (start, t, phases) in enumerate(runs):
-        end = last_end if k + 1 == len(runs) else runs[k + 1][0] - 1
+        end = last_end if k + 1 == len(runs) else runs[k + 1].start - 1
         # (Long runs of a short period are what deconvolutions leave: truly periodic, not worth a scan.)
         lines = None if t == 1 or end - start + 1 > 16 * t else _fit_lines(start, end, t, phases, t // 2)
-        out.extend(lines or [(start, t, phases)])
+        out.extend(lines or [Run(start, t, phases)])
     return out
 
 
@@ -226,8 +232,9 @@ def _fit_lines(start, end, t, phases, limit):
     out = []
     for o0, first, slopes in lines:
         slopes = slopes or (0,) * len(first)
-        out.append((o0, 1, (tuple((first[i] - slopes[i] * o0, slopes[i], first[i + 1] - slopes[i + 1] * o0,
-                                   slopes[i + 1]) for i in range(0, len(first), 2)),)))
+        out.append(Run(o0, 1, (tuple(Interval(first[i] - slopes[i] * o0, slopes[i],
+                                              first[i + 1] - slopes[i + 1] * o0, slopes[i + 1])
+                                     for i in range(0, len(first), 2)),)))
     return out
 
 
@@ -238,7 +245,7 @@ def _period(deps, u, v):
         m0, delta = m.period
         for o in range(u, min(u + m0, v + 1)):
             for i in m.taps(o):
-                p = field.runs[field.run_of(i)][1]
+                p = field.runs[field.run_of(i)].period
                 t = lcm(t, m0 * p // gcd(p, delta))
     return t
 
@@ -249,7 +256,7 @@ def _stretch(deps, u, v):
     t = _period(active, u, v)
     if t > v - u + 1:
         # Fewer positions than phases: each position on its own, to be joined into lines by merged().
-        return [(o, 1, (_union_lin(_items(active, o, 1, o), o, o)[0][1],)) for o in range(u, v + 1)]
+        return [Run(o, 1, (_union_lin(_items(active, o, 1, o), o, o)[0][1],)) for o in range(u, v + 1)]
     per_phase = []
     for r in range(t):
         qlo, qhi = -((r - u) // t), (v - r) // t
@@ -266,12 +273,12 @@ def _stretch(deps, u, v):
                 phases.append(None)  # no position of this phase in a short run
             else:
                 phases.append(parts[bisect_right([p[0] for p in parts[1:]], q)][1])
-        runs.append((s, t, tuple(phases)))
+        runs.append(Run(s, t, tuple(phases)))
     return runs
 
 
 def _items(active, o, t, qref):
-    """The taps' interval formulas, in q, for the positions o + (q - qref)*t of one phase."""
+    """The taps' intervals (lo, lo_slope, hi, hi_slope), in q, for the positions o + (q - qref)*t of one phase."""
     items = []
     for field, m in active:
         m0, delta = m.period
@@ -286,14 +293,14 @@ def _items(active, o, t, qref):
 
 
 def _union_lin(items, qlo, qhi):
-    """The union of linear interval formulas over q in [qlo, qhi]: [(first q, formula), ...]."""
+    """The union of the intervals (lo, lo_slope, hi, hi_slope) over q in [qlo, qhi]: [(first q, formula), ...]."""
     if not items:
         return [(qlo, ())]
-    slopes = {i[1] for i in items} | {i[3] for i in items}
+    slopes = {ls for _, ls, _, _ in items} | {hs for _, _, _, hs in items}
     if len(slopes) == 1:  # every endpoint moves alike: the union moves with them
         (sigma,) = slopes
-        return [(qlo, tuple((a, sigma, b, sigma) for a, b in union([((i[0], i[2]),) for i in items])))]
-    ends = {(i[0], i[1]) for i in items} | {(i[2] + 1, i[3]) for i in items}
+        return [(qlo, tuple(Interval(a, sigma, b, sigma) for a, b in union([((lo, hi),) for lo, _, hi, _ in items])))]
+    ends = {(lo, ls) for lo, ls, _, _ in items} | {(hi + 1, hs) for _, _, hi, hs in items}
     splits = set()
     ends = sorted(ends)
     for x, (f0, f1) in enumerate(ends):
@@ -310,13 +317,13 @@ def _union_lin(items, qlo, qhi):
     for k, s in enumerate(starts):
         e = qhi if k + 1 == len(starts) else starts[k + 1] - 1
         q1, q2 = s, min(s + 1, e)
-        u1 = union([((i[0] + i[1] * q1, i[2] + i[3] * q1),) for i in items])
+        u1 = union([((lo + ls * q1, hi + hs * q1),) for lo, ls, hi, hs in items])
         if q2 == q1:  # one q: the slopes are never used
-            out.append((s, tuple((a, 0, b, 0) for a, b in u1)))
+            out.append((s, tuple(Interval(a, 0, b, 0) for a, b in u1)))
             continue
-        u2 = union([((i[0] + i[1] * q2, i[2] + i[3] * q2),) for i in items])
+        u2 = union([((lo + ls * q2, hi + hs * q2),) for lo, ls, hi, hs in items])
         assert len(u1) == len(u2), "the union changed shape between crossings"
-        out.append((s, tuple((a - (c - a) * q1, c - a, b - (d - b) * q1, d - b)
+        out.append((s, tuple(Interval(a - (c - a) * q1, c - a, b - (d - b) * q1, d - b)
                              for (a, b), (c, d) in zip(u1, u2))))
     return out
 
@@ -331,9 +338,9 @@ def _reperiod(run, t):
     for r in range(t):
         f = phases[r % t0]
         j = r // t0
-        out.append(None if f is None else tuple((a0 + a1 * j, a1 * m, b0 + b1 * j, b1 * m)
+        out.append(None if f is None else tuple(Interval(a0 + a1 * j, a1 * m, b0 + b1 * j, b1 * m)
                                                 for a0, a1, b0, b1 in f))
-    return start, t, tuple(out)
+    return Run(start, t, tuple(out))
 
 
 def _qrange(start, end, r, t):
@@ -342,18 +349,18 @@ def _qrange(start, end, r, t):
 
 def _merge(a, end_a, b, end_b):
     """One run for two adjacent ones, or None where no single formula per phase fits both."""
-    t = lcm(a[1], b[1])
+    t = lcm(a.period, b.period)
     if t > MAX_PERIOD:
         return None
     a, b = _reperiod(a, t), _reperiod(b, t)
     phases = []
     for r in range(t):
-        fa, fb = a[2][r], b[2][r]
+        fa, fb = a.phases[r], b.phases[r]
         if fa is None or fb is None:
             phases.append(fb if fa is None else fa)
             continue
-        qa = _qrange(a[0], end_a, r, t)
-        qb = _qrange(b[0], end_b, r, t)
+        qa = _qrange(a.start, end_a, r, t)
+        qb = _qrange(b.start, end_b, r, t)
         na, nb = qa[1] - qa[0] + 1, qb[1] - qb[0] + 1
         if na <= 0 or nb <= 0:
             phases.append(fb if na <= 0 else fa)
@@ -378,9 +385,9 @@ def _merge(a, end_a, b, end_b):
                 if da % (y - x) or db % (y - x):
                     return None
                 sa, sb = da // (y - x), db // (y - x)
-                f.append((a0 - sa * x, sa, b0 - sb * x, sb))
+                f.append(Interval(a0 - sa * x, sa, b0 - sb * x, sb))
             phases.append(tuple(f))
-    return a[0], t, tuple(phases)
+    return Run(a.start, t, tuple(phases))
 
 
 def _reduce(run):
@@ -399,12 +406,12 @@ def _reduce(run):
             if len(base) != len(f) or any(a1 % m or b1 % m for _, a1, _, b1 in base):
                 ok = False
                 break
-            if f != tuple((a0 + a1 // m * j, a1, b0 + b1 // m * j, b1) for a0, a1, b0, b1 in base):
+            if f != tuple(Interval(a0 + a1 // m * j, a1, b0 + b1 // m * j, b1) for a0, a1, b0, b1 in base):
                 ok = False
                 break
         if ok:
-            return start, d, tuple(tuple((a0, a1 // m, b0, b1 // m) for a0, a1, b0, b1 in phases[r])
-                                   for r in range(d))
+            return Run(start, d, tuple(tuple(Interval(a0, a1 // m, b0, b1 // m) for a0, a1, b0, b1 in phases[r])
+                                       for r in range(d)))
     return run
 
 
@@ -412,7 +419,7 @@ def merged(runs, last_end):
     """Adjacent runs joined where one formula per phase describes both (runs end at last_end)."""
     out = []
     for k, run in enumerate(runs):
-        end = runs[k + 1][0] - 1 if k + 1 < len(runs) else last_end
+        end = runs[k + 1].start - 1 if k + 1 < len(runs) else last_end
         if out:
             prev, prev_end = out[-1]
             m = _merge(prev, prev_end, run, end)
