@@ -15,6 +15,7 @@ import pytest
 from scnn_tools.analysis import Analysis, layer_cost, report
 from scnn_tools.errors import InputError
 from scnn_tools.graph import build
+from scnn_tools import layers
 from scnn_tools.layers import names
 from scnn_tools.reader import read_text
 from scnn_tools.shapes import infer
@@ -478,5 +479,11 @@ def test_row(row):
     assert (layer["params"], layer["macc"]) == (row.params, row.macc)
 
 
+def registered_types():
+    """Every registered type, the Python layers' classes ("Python.module.Layer") included: names() leaves
+    those out, so they come from the registry's keys (until it has a public accessor for them)."""
+    return set(names()) | set(layers._REGISTRY)
+
+
 def test_every_type_has_a_row():
-    assert sorted(set(names()) - {row.type for row in ROWS}) == []
+    assert sorted(registered_types() - {row.type for row in ROWS}) == []
