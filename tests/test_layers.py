@@ -8,9 +8,12 @@ Caffe source (the file is named), never from scnn-tools' output. A new type
 adds a row; a type without one fails `test_every_type_has_a_row`.
 """
 
+import re
 from collections import namedtuple
 
 import pytest
+
+import realcaffe
 
 from scnn_tools.analysis import Analysis, layer_cost, report
 from scnn_tools.errors import InputError
@@ -339,8 +342,8 @@ ROWS = [
     Row("Upsample", 'layer { name: "l" type: "Upsample" bottom: "b0" bottom: "b1" top: "t" '
         "upsample_param { scale: 2 pad_out_h: true } }",
         [(2, 3, 4, 5), (2, 3, 4, 5)], [(2, 3, 7, 10)], 0, 0),
-    # Nearest-neighbour forks (one bottom, e.g. caffe-yolov3's src/caffe/layers/upsample_layer.cpp
-    # Reshape: (num, channels, height*scale, width*scale)): 4x5 scale 2 -> 8x10.
+    # Nearest-neighbour forks (one bottom: the YOLOv3 Caffe ports' upsample_layer.cpp Reshape multiplies
+    # the last two axes by scale): 4x5 scale 2 -> 8x10.
     Row("Upsample", 'layer { name: "l" type: "Upsample" bottom: "b0" top: "t" upsample_param { scale: 2 } }',
         [(2, 3, 4, 5)], [(2, 3, 8, 10)], 0, 0),
 
@@ -487,3 +490,59 @@ def registered_types():
 
 def test_every_type_has_a_row():
     assert sorted(registered_types() - {row.type for row in ROWS}) == []
+
+
+# ------------------------------------------------------------------ real Caffe
+# The rows' expected tops, checked against a real Caffe build (tests/realcaffe.py) wherever one has the
+# type and can set the layer up on its own. Each bottom is fed by a DummyData layer (every build has it;
+# PSPNet's fork has no Input layer).
+BUILD = dict.fromkeys(
+    "Input Data ImageData WindowData MemoryData DummyData HDF5Data Im2col Convolution Deconvolution Pooling "
+    "SPP InnerProduct Embed Eltwise Concat Slice Split Silence Crop Python".split(), "bvlc")
+BUILD.update({"Interp": "pspnet", "ImageSegData": "pspnet", "AnnotatedData": "ssd", "VideoData": "ssd"})
+
+# Rows real Caffe is not asked about, and why.
+NOT_CHECKED = {
+    "Data": "sets up from the first datum of an LMDB/LevelDB database the test does not have",
+    "ImageData": "opens its list file and the first image at set-up",
+    "WindowData": "opens its window file and images at set-up",
+    "HDF5Data": "opens its list of HDF5 files at set-up",
+    "ImageSegData": "opens its list file and the first image at set-up (PSPNet)",
+    "AnnotatedData": "sets up from the first AnnotatedDatum of an LMDB (SSD)",
+    "VideoData": "opens the video file at set-up (SSD)",
+    "DenseImageData": "SegNet's fork, which is not built",
+    "Upsample": "SegNet's fork (and the YOLOv3 ports), which are not built",
+    "ROIPooling": "Faster R-CNN's caffe-fast-rcnn, which is not built",
+    "Python": "its module is not importable in real Caffe's Python",
+}
+PYTHON_CLASSES = ("the FCN, Faster R-CNN, ENet and scnn-tools Python modules are not on real Caffe's path "
+                  "(and the data layers among them open their datasets at set-up)")
+
+
+def caffe_text(row):
+    feeds = [f'layer {{ name: "b{i}" type: "DummyData" top: "b{i}" dummy_data_param {{ shape {{ '
+             + " ".join(f"dim: {d}" for d in shape) + " } } }"
+             for i, shape in enumerate(row.bottoms)]
+    return "\n".join(feeds + [row.layer]) + "\n"
+
+
+def top_names(row):
+    return re.findall(r'\btop:\s*"([^"]+)"', row.layer)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.type)
+def test_row_in_real_caffe(row):
+    if row.type.startswith("Python."):
+        pytest.skip(PYTHON_CLASSES)
+    if row.type in NOT_CHECKED:
+        pytest.skip(NOT_CHECKED[row.type])
+    build = BUILD[row.type]
+    if not realcaffe.available(build):
+        pytest.skip(f"real Caffe ({build}) is not built at {realcaffe.HOME / build}")
+    caffe = realcaffe.shapes(caffe_text(row), build)
+    assert caffe["load_ok"], caffe["error"]
+    for name, expected in zip(top_names(row), row.tops):
+        got = caffe["blobs"][name]
+        if expected is not None:  # (None: a dimension Caffe knows only from data the test does not have)
+            assert len(got) == len(expected) and all(e is None or e == g for e, g in zip(expected, got)), \
+                f"top '{name}': real Caffe ({build}) {got}, the row {expected}"
