@@ -192,6 +192,11 @@ ROWS = [
     Row("Deconvolution", 'layer { name: "l" type: "Deconvolution" bottom: "b0" top: "t" '
         "convolution_param { num_output: 6 group: 2 kernel_size: 3 dilation: 2 bias_term: false } }",
         [(2, 4, 3, 3)], [(2, 6, 7, 7)], 108, 972),
+    # Per axis: kernel 2x3, stride 2x1, pad 0x1 on 3x4: H 2*2 + 2 - 0 = 6, W 1*3 + 3 - 2 = 4.
+    # params 2*2*6 + 2 = 26; macc 2*2*6 * 12 = 288.
+    Row("Deconvolution", 'layer { name: "l" type: "Deconvolution" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 2 kernel_h: 2 kernel_w: 3 stride_h: 2 stride_w: 1 pad_h: 0 pad_w: 1 } }",
+        [(2, 2, 3, 4)], [(2, 2, 6, 4)], 26, 288),
 
     # Pooling: src/caffe/layers/pooling_layer.cpp Reshape: pooled = ceil((h + 2p - k) / s) + 1 (CEIL, the
     # default round_mode; FLOOR floors); then, if pad_h || pad_w, minus one on an axis whose last window
