@@ -18,8 +18,7 @@ import realcaffe
 from scnn_tools.analysis import Analysis, layer_cost, report
 from scnn_tools.errors import InputError
 from scnn_tools.graph import build
-from scnn_tools import layers
-from scnn_tools.layers import names
+from scnn_tools.layers import registry
 from scnn_tools.reader import read_text
 from scnn_tools.shapes import infer
 
@@ -487,14 +486,16 @@ def test_row(row):
     assert (layer["params"], layer["macc"]) == (row.params, row.macc)
 
 
-def registered_types():
-    """Every registered type, the Python layers' classes ("Python.module.Layer") included: names() leaves
-    those out, so they come from the registry's keys (until it has a public accessor for them)."""
-    return set(names()) | set(layers._REGISTRY)
-
-
 def test_every_type_has_a_row():
-    assert sorted(registered_types() - {row.type for row in ROWS}) == []
+    registered = {kind.name for kind in registry.kinds()}  # the Python layers' classes too
+    assert sorted(registered - {row.type for row in ROWS}) == []
+
+
+def test_every_type_is_exported_or_refused_with_a_reason():
+    """export writes a type by its rule, makes a source a graph input, or refuses it saying why."""
+    for kind in registry.kinds():
+        assert kind.onnx is not None or kind.is_source or kind.no_onnx, kind.name
+        assert not (kind.onnx is not None and kind.no_onnx), kind.name
 
 
 # ------------------------------------------------------------------ real Caffe

@@ -126,7 +126,9 @@ def _conv_macc(ctx, tops):
     axis, geo = geometry(ctx)
     cin, cout, g = _channels(ctx, axis)
     per_output = product([k for k, _, _, _ in geo]) * _div(cin, g)
-    return sum(_mul(per_output, product(t[axis:])) for t in tops)
+    # Caffe runs the convolution once per position of the axes before the channel axis (num_ =
+    # count(0, channel_axis)): per image, that is every axis after the batch.
+    return sum(_mul(per_output, product(t[min(axis, 1):])) for t in tops)
 
 
 def _deconv_macc(ctx, tops):
@@ -134,7 +136,7 @@ def _deconv_macc(ctx, tops):
     axis, geo = geometry(ctx)
     cin, cout, g = _channels(ctx, axis)
     per_input = product([k for k, _, _, _ in geo]) * cout // g
-    return sum(_mul(per_input, product(b[axis:])) for b in ctx.bottoms)
+    return sum(_mul(per_input, product(b[min(axis, 1):])) for b in ctx.bottoms)
 
 
 

@@ -42,14 +42,15 @@ def _parse(ctx):
     return kernel, stride, pad, q.global_pooling
 
 
-def _pool_size(size, k, s, p, ceil):
+def _pool_size(size, k, s, p, ceil, padded):
     # Caffe's PoolingLayer::Reshape: ceil (default) or floor of the float
     # quotient, which may be negative (a kernel larger than the input: ceil(-0.5)
-    # is 0, one window clipped to the input), then drop a last window that would
-    # start inside the bottom-right padding.
+    # is 0, one window clipped to the input), then, where either axis is padded
+    # (`if (pad_h_ || pad_w_)`, so on an unpadded axis too), drop a last window
+    # that would start inside the bottom-right padding or beyond.
     span = size + 2 * p - k
     out = (-(-span // s) if ceil else span // s) + 1
-    if p and (out - 1) * s >= size + p:
+    if padded and (out - 1) * s >= size + p:
         out -= 1
     return out
 
@@ -63,7 +64,7 @@ def _shape(ctx):
         if size is None:
             out.append(None)
             continue
-        n = _pool_size(size, k, s, p, ceil)
+        n = _pool_size(size, k, s, p, ceil, any(pad))
         if n < 1:  # Caffe: Blob::Reshape's "shape[i] >= 0", or an empty blob its forward pass cannot allocate
             ctx.fail(f"kernel {k} with stride {s} and pad {p} gives {n} outputs from input {size} "
                      f"(bottom {fmt_shape(shape)}); Caffe cannot run a blob with no positions")
@@ -148,7 +149,7 @@ def _spp_levels(ctx):
         bins = 2 ** level
         kernel = [-(-h // bins), -(-w // bins)]
         pad = [(kernel[0] * bins - h + 1) // 2, (kernel[1] * bins - w + 1) // 2]
-        out = [_pool_size(size, k, k, p, True) for size, k, p in zip((h, w), kernel, pad)]
+        out = [_pool_size(size, k, k, p, True, any(pad)) for size, k, p in zip((h, w), kernel, pad)]
         levels.append((kernel, pad, out))
     return levels
 

@@ -15,8 +15,11 @@ def _interp_sizes(ctx):
     shrink = q.shrink_factor if q.HasField("shrink_factor") else None
     if (zoom is not None and zoom < 1) or (shrink is not None and shrink < 1):
         ctx.fail(f"zoom_factor and shrink_factor must be positive (got {zoom}, {shrink})")
+    # InterpLayer::Reshape's order: one factor alone wins over height and width, which win over both factors.
     explicit = (q.height, q.width) if q.HasField("height") and q.HasField("width") else None
-    if explicit is None and zoom is None and shrink is None:
+    if (zoom is None) != (shrink is None):
+        explicit = None
+    elif explicit is None and zoom is None:
         if len(ctx.bottoms) != 2:
             ctx.fail("interp_param needs zoom_factor, shrink_factor, or height and width (or a second bottom)")
         explicit = tuple(ctx.bottoms[1][2:4])
