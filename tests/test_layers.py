@@ -72,12 +72,13 @@ ROWS = [
         'image_data_param { source: "list.txt" batch_size: 2 new_height: 12 new_width: 14 } }',
         [], [(2, 3, 12, 14), (2, 1, 12, 14), (2, 1, 1, 2)], 0, 0),
     # src/caffe/layers/window_data_layer.cpp DataLayerSetUp: top[0]->Reshape(batch_size, channels,
-    # crop_size, crop_size) where channels is image_size[0] read from the window file (not the prototxt);
-    # label_shape(1, batch_size).
+    # crop_size, crop_size) where channels is image_size[0] read from the window file; but load_batch reads
+    # every image with CV_LOAD_IMAGE_COLOR and writes cv_img.channels() = 3 per item, so a window file that
+    # runs says 3. label_shape(1, batch_size).
     Row("WindowData", 'layer { name: "l" type: "WindowData" top: "data" top: "label" '
         "transform_param { crop_size: 11 } "
         'window_data_param { source: "windows.txt" batch_size: 5 } }',
-        [], [(5, None, 11, 11), (5,)], 0, 0),
+        [], [(5, 3, 11, 11), (5,)], 0, 0),
     # SegNet src/caffe/layers/dense_image_data_layer.cpp DataLayerSetUp: no crop: (batch_size, channels of
     # the image resized to new_height x new_width (3, is_color), 10, 12), label (batch_size, 1, 10, 12).
     Row("DenseImageData", 'layer { name: "l" type: "DenseImageData" top: "data" top: "label" '

@@ -8,7 +8,7 @@ resize, a resize over the image's own size.
 """
 
 from ..errors import InputError
-from .registry import DATA, PYTHON, fmt_shape, register
+from .registry import DATA, PYTHON, fmt_shape, param_str_int, register
 
 
 def _crop(layer, fallback=0):
@@ -81,6 +81,8 @@ def _window_data(layer, image):
     p = layer.window_data_param
     n = p.batch_size or None
     hw = _crop(layer, p.crop_size) or (None, None)
+    # The top's channels are the window file's image_size[0], but the layer reads every image as colour
+    # (CV_LOAD_IMAGE_COLOR) and writes its 3 channels into each item: a file that runs says 3.
     data = image or [n, 3, *hw]
     return _with_label(data, data[0], len(layer.top))
 
@@ -88,10 +90,9 @@ def _window_data(layer, image):
 def _dense_image_data(layer, image):
     p = layer.dense_image_data_param
     n = p.batch_size or None
-    if p.crop_height or p.crop_width:
-        h, w = p.crop_height or None, p.crop_width or None
-    else:
-        h, w = _crop(layer) or (p.new_height or None, p.new_width or None)
+    h, w = _crop(layer) or (  # SegNet's DataLayerSetUp: crop_size first, then crop_height/width
+        (p.crop_height or None, p.crop_width or None) if p.crop_height or p.crop_width else
+        (p.new_height or None, p.new_width or None))
     data = image or [n, 3 if p.is_color else 1, h, w]
     return _with_label(data, data[0], len(layer.top), _pixel_label(data))
 
@@ -132,11 +133,43 @@ def _unknown(layer, image):
     return _given([None] * len(layer.top), image)
 
 
-def _pixelwise(layer, image):
-    """Python segmentation data layers: image(s) and a label map the size of the first image."""
-    if image is None:
-        return [None] * len(layer.top)
-    return [image if name != "label" else _pixel_label(image) for name in layer.top]
+def _video_data(layer, image):
+    # SSD's VideoDataLayer: InferBlobShape of the first frame (its channels; crop_size), batch_size images.
+    n = layer.data_param.batch_size or None
+    data = image or [n, None, *(_crop(layer) or (None, None))]
+    return _with_label(data, data[0], len(layer.top))
+
+
+def _python_params(layer):
+    import ast
+    try:
+        params = ast.literal_eval(layer.python_param.param_str)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def _fcn_data(channels):
+    """FCN's Python data layers: one image a batch (their reshape), channels their code's, size the image's."""
+    def declared(layer, image):
+        out = []
+        for c in channels(layer):
+            if c is None or image is None:
+                out.append(None if c is None else [1, c, None, None])
+            else:
+                out.append(image if not out else [image[0], c, *image[2:]])
+        return out
+    return declared
+
+
+# nyud_layers.py: the tops are param_str's 'tops', each loaded as (C, H, W).
+_NYUD_CHANNELS = {"color": 3, "hha": 3, "depth": 1, "label": 1}
+
+
+def _nyud_channels(layer):
+    tops = _python_params(layer).get("tops")
+    tops = tops if isinstance(tops, (list, tuple)) and len(tops) == len(layer.top) else [None] * len(layer.top)
+    return [_NYUD_CHANNELS.get(t) for t in tops]
 
 
 register("Input", DATA, declared_shapes=_input, note="the Input layer declares no shape")
@@ -154,12 +187,15 @@ register("MemoryData", DATA, declared_shapes=_memory_data, note="memory_data_par
 register("DummyData", DATA, declared_shapes=_dummy_data, note="dummy_data_param declares no shape")
 register("AnnotatedData", DATA, declared_shapes=_annotated_data,
          note="an AnnotatedData layer's channels come from its database")
-register("HDF5Data VideoData", DATA, declared_shapes=_unknown,
-         note="the shape comes from the data files")
+register("HDF5Data", DATA, declared_shapes=_unknown, note="the shape comes from the data files")
+register("VideoData", DATA, declared_shapes=_video_data, note="the frames' channels (and size) come from the video")
 # Python data layers of FCN (voc_layers, nyud_layers, siftflow_layers) and Faster R-CNN.
-register("Python.voc_layers.VOCSegDataLayer Python.voc_layers.SBDDSegDataLayer "
-         "Python.nyud_layers.NYUDSegDataLayer Python.siftflow_layers.SIFTFlowSegDataLayer", PYTHON,
-         declared_shapes=_pixelwise, note="a Python data layer's shapes come from its images")
+register("Python.voc_layers.VOCSegDataLayer Python.voc_layers.SBDDSegDataLayer", PYTHON,
+         declared_shapes=_fcn_data(lambda layer: [3, 1]), note="a Python data layer's size comes from its images")
+register("Python.siftflow_layers.SIFTFlowSegDataLayer", PYTHON, declared_shapes=_fcn_data(lambda layer: [3, 1, 1]),
+         note="a Python data layer's size comes from its images")
+register("Python.nyud_layers.NYUDSegDataLayer", PYTHON, declared_shapes=_fcn_data(_nyud_channels),
+         note="a Python data layer's size comes from its images")
 def _lane_data(layer, image):
     """scnn-tools' own CULane layer (scnn_tools/lanedata.py): its param_str gives batch, size and lanes."""
     import json
@@ -174,6 +210,18 @@ def _lane_data(layer, image):
 
 register("Python.scnn_tools.lanedata.CULaneData", PYTHON, declared_shapes=_lane_data,
          note="its param_str gives batch, height, width and lanes")
-register("Python.roi_data_layer.layer.RoIDataLayer", PYTHON,
-         declared_shapes=lambda layer, image: _given([[1, 3, None, None], [1, 3], [None, 5]], image)[:len(layer.top)],
+def _roi_data(layer, image):
+    # py-faster-rcnn's roi_data_layer/layer.py: with cfg.TRAIN.HAS_RPN one image, im_info and gt_boxes;
+    # without, IMS_PER_BATCH images, the sampled rois and labels and, with BBOX_REG, three blobs of
+    # 4 * num_classes. Three tops are the RPN form unless the file names its second top 'rois'.
+    if len(layer.top) == 3 and layer.top[1] != "rois":
+        shapes = [[1, 3, None, None], [1, 3], [None, 5]]
+    else:
+        k = param_str_int(layer, "num_classes")
+        k4 = 4 * k if k else None
+        shapes = [[None, 3, None, None], [None, 5], [None], [None, k4], [None, k4], [None, k4]]
+    return _given(shapes, image)[:len(layer.top)]
+
+
+register("Python.roi_data_layer.layer.RoIDataLayer", PYTHON, declared_shapes=_roi_data,
          note="the image size and the boxes come from the data")

@@ -1,6 +1,6 @@
 """Losses, metrics, outputs, recurrent and Python layers."""
 
-from .registry import LOSS, METRIC, OUTPUT, PYTHON, RECURRENT, RESHAPE, product, register
+from .registry import LOSS, METRIC, OUTPUT, PYTHON, RECURRENT, RESHAPE, param_str_int, product, register
 
 
 def _none(ctx):
@@ -74,9 +74,8 @@ def _anchor_targets(ctx):
 
 
 def _proposal_targets(ctx):
-    import re
-    m = re.search(r"num_classes['\"]?\s*:\s*(\d+)", ctx.p.python_param.param_str)
-    k4 = 4 * int(m.group(1)) if m else None
+    k = param_str_int(ctx.p, "num_classes")
+    k4 = 4 * k if k else None
     # How many ROIs are sampled is the solver configuration's (cfg.TRAIN.BATCH_SIZE).
     return [[None, 5], [None], [None, k4], [None, k4], [None, k4]][:ctx.ntops]
 

@@ -204,3 +204,9 @@ def pointwise(ctx):
                         if shape is not None and len(shape) == rank] for a in range(rank)})
     return out
 
+
+def param_str_int(layer, key):
+    """An integer `key: N` in a Python layer's param_str (YAML or a dict literal, as the layers parse it), or None."""
+    import re
+    m = re.search(rf"{key}['\"]?\s*:\s*(\d+)", layer.python_param.param_str)
+    return int(m.group(1)) if m else None
