@@ -29,5 +29,6 @@ class InputError(Exception):
 
 
 def warning(code, message, layer=None, line=None):
-    """A warning as it appears in every report (DESIGN.md, `warnings`)."""
+    """A warning as every report gives it (the JSON's `warnings`): a code to match on, the message, and the
+    layer and line it is about where there is one."""
     return {"code": code, "message": message, "layer": layer, "line": line}

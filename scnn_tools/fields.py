@@ -257,7 +257,8 @@ def compute(graph, blob_shapes, deps, image, warnings):
 
 
 def summary(field, size, extent):
-    """What DESIGN.md reports of one axis: size, clipped, jump, start, padding, uniform, aligned, global.
+    """What a report says of one axis (the JSON's `rf`): size, clipped, jump, start, padding, uniform, aligned,
+    global.
 
     jump and start are the scale and offset of Caffe's coord_map: feature o
     lies at start + jump*o on the input. None where no position of the blob

@@ -1,5 +1,5 @@
-"""Writing results: whole or not at all, and never over an input file (DESIGN.md); sizes and counts as
-people write them."""
+"""Writing results: whole or not at all (a temporary file renamed into place, so a failure leaves the
+old file or none), never over the file read; sizes and counts as people write them."""
 
 import contextlib
 import os

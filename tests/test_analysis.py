@@ -215,7 +215,7 @@ def test_an_scnn_block_alone_sees_exactly_its_map():
 
 
 def test_dilation_holes_count_as_holes():
-    # Five 3x3 convolutions with dilation 2: a 21x21 box but 11x11 pixels (DESIGN.md).
+    # Five 3x3 convolutions with dilation 2: a 21x21 box but 11x11 pixels.
     net = 'input: "data" input_dim: [1, 1, 64, 64]\n' + "".join(
         f'layer {{ name: "d{i}" type: "Convolution" bottom: "{"data" if i == 1 else f"d{i - 1}"}" top: "d{i}" '
         'convolution_param { num_output: 1 kernel_size: 3 dilation: 2 pad: 2 } }\n' for i in range(1, 6))
