@@ -28,6 +28,101 @@ ROWS = [
 
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
+    # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis
+    # canonical (default 1); no blobs_, so no parameters.
+    Row("Tile", 'layer { name: "l" type: "Tile" bottom: "b0" top: "t" tile_param { tiles: 3 } }',
+        [[2, 3, 4, 5]], [[2, 9, 4, 5]], 0, 0),
+    # tile_layer.cpp: axis -1 is canonicalised to 3; 5 * 2 = 10.
+    Row("Tile", 'layer { name: "l" type: "Tile" bottom: "b0" top: "t" tile_param { axis: -1 tiles: 2 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 10]], 0, 0),
+    # tile_layer.cpp: axis 0 of a 2-axis blob; 2 * 4 = 8.
+    Row("Tile", 'layer { name: "l" type: "Tile" bottom: "b0" top: "t" tile_param { axis: 0 tiles: 4 } }',
+        [[2, 3]], [[8, 3]], 0, 0),
+    # src/caffe/layers/reshape_layer.cpp: axis 0, num_axes -1 replace all axes; dim 0 copies bottom axis 0
+    # (2), -1 is count / explicit_count = 120 / 2 = 60.
+    Row("Reshape", 'layer { name: "l" type: "Reshape" bottom: "b0" top: "t" '
+        'reshape_param { shape { dim: 0 dim: -1 } } }',
+        [[2, 3, 4, 5]], [[2, 60]], 0, 0),
+    # reshape_layer.cpp: 0s copy bottom axes start+0 = 2 and start+3 = 5; explicit_count = 2 (constant)
+    # * 2 * 5 = 20, so -1 = 240 / 20 = 12.
+    Row("Reshape", 'layer { name: "l" type: "Reshape" bottom: "b0" top: "t" '
+        'reshape_param { shape { dim: 0 dim: 2 dim: -1 dim: 0 } } }',
+        [[2, 6, 4, 5]], [[2, 2, 12, 5]], 0, 0),
+    # reshape_layer.cpp: axis 1, num_axes 2 replace axes 1..2 (3 x 4); retained 2 before and 5 after;
+    # explicit_count = 1 * count(0, 1) * count(3) = 2 * 5 = 10, -1 = 120 / 10 = 12.
+    Row("Reshape", 'layer { name: "l" type: "Reshape" bottom: "b0" top: "t" '
+        'reshape_param { axis: 1 num_axes: 2 shape { dim: -1 } } }',
+        [[2, 3, 4, 5]], [[2, 12, 5]], 0, 0),
+    # reshape_layer.cpp: axis -1 gives start_axis = num_axes + axis + 1 = 4, num_axes -1 gives end 4:
+    # nothing replaced, two new axes of 1 appended.
+    Row("Reshape", 'layer { name: "l" type: "Reshape" bottom: "b0" top: "t" '
+        'reshape_param { axis: -1 shape { dim: 1 dim: 1 } } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5, 1, 1]], 0, 0),
+    # reshape_layer.cpp: axis 1, num_axes 0 replace nothing: a new axis of 1 inserted before axis 1.
+    Row("Reshape", 'layer { name: "l" type: "Reshape" bottom: "b0" top: "t" '
+        'reshape_param { axis: 1 num_axes: 0 shape { dim: 1 } } }',
+        [[2, 3, 4, 5]], [[2, 1, 3, 4, 5]], 0, 0),
+    # src/caffe/layers/flatten_layer.cpp: axis 1, end_axis -1 (defaults): count(1, 4) = 3 * 4 * 5 = 60.
+    Row("Flatten", 'layer { name: "l" type: "Flatten" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 60]], 0, 0),
+    # flatten_layer.cpp: axis 1, end_axis 2: count(1, 3) = 12, axis 3 kept.
+    Row("Flatten", 'layer { name: "l" type: "Flatten" bottom: "b0" top: "t" '
+        'flatten_param { axis: 1 end_axis: 2 } }',
+        [[2, 3, 4, 5]], [[2, 12, 5]], 0, 0),
+    # flatten_layer.cpp: axis -2 -> 2, end_axis -1 -> 3: count(2, 4) = 20.
+    Row("Flatten", 'layer { name: "l" type: "Flatten" bottom: "b0" top: "t" '
+        'flatten_param { axis: -2 } }',
+        [[2, 3, 4, 5]], [[2, 3, 20]], 0, 0),
+    # flatten_layer.cpp: axis 0, end_axis 0: count(0, 1) = 2, the shape is unchanged.
+    Row("Flatten", 'layer { name: "l" type: "Flatten" bottom: "b0" top: "t" '
+        'flatten_param { axis: 0 end_axis: 0 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    # SSD fork src/caffe/layers/permute_layer.cpp (LayerSetUp): top_shape[i] = bottom.shape(order[i]),
+    # order 0 2 3 1 (SSD's loc/conf heads): (2, 4, 5, 3).
+    Row("Permute", 'layer { name: "l" type: "Permute" bottom: "b0" top: "t" '
+        'permute_param { order: 0 order: 2 order: 3 order: 1 } }',
+        [[2, 3, 4, 5]], [[2, 4, 5, 3]], 0, 0),
+    # permute_layer.cpp: the axes missing from order are appended in their order: 1 0 2 3.
+    Row("Permute", 'layer { name: "l" type: "Permute" bottom: "b0" top: "t" permute_param { order: 1 order: 0 } }',
+        [[2, 3, 4, 5]], [[3, 2, 4, 5]], 0, 0),
+    # src/caffe/layers/argmax_layer.cpp (Reshape), no axis: max(num_axes, 3) = 4 axes of 1, shape[0] = N,
+    # shape[2] = top_k (1), shape[1] = 1 without out_max_val.
+    Row("ArgMax", 'layer { name: "l" type: "ArgMax" bottom: "b0" top: "t" }',
+        [[2, 10, 4, 5]], [[2, 1, 1, 1]], 0, 0),
+    # argmax_layer.cpp, no axis, out_max_val: shape[1] = 2, shape[2] = top_k = 3.
+    Row("ArgMax", 'layer { name: "l" type: "ArgMax" bottom: "b0" top: "t" '
+        'argmax_param { out_max_val: true top_k: 3 } }',
+        [[2, 10, 4, 5]], [[2, 2, 3, 1]], 0, 0),
+    # argmax_layer.cpp, no axis, a 2-axis bottom: num_top_axes is raised to 3: (N, 1, top_k).
+    Row("ArgMax", 'layer { name: "l" type: "ArgMax" bottom: "b0" top: "t" argmax_param { top_k: 2 } }',
+        [[2, 10]], [[2, 1, 2]], 0, 0),
+    # argmax_layer.cpp, axis 1: the bottom's shape with shape[axis] = top_k = 1.
+    Row("ArgMax", 'layer { name: "l" type: "ArgMax" bottom: "b0" top: "t" argmax_param { axis: 1 } }',
+        [[2, 10, 4, 5]], [[2, 1, 4, 5]], 0, 0),
+    # argmax_layer.cpp, axis 1, out_max_val, top_k 3: the values replace the indices, same shape rule.
+    Row("ArgMax", 'layer { name: "l" type: "ArgMax" bottom: "b0" top: "t" '
+        'argmax_param { axis: 1 out_max_val: true top_k: 3 } }',
+        [[2, 10, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    # argmax_layer.cpp, axis -1 -> 3 (CanonicalAxisIndex), top_k 2 <= 5.
+    Row("ArgMax", 'layer { name: "l" type: "ArgMax" bottom: "b0" top: "t" argmax_param { axis: -1 top_k: 2 } }',
+        [[2, 10, 4, 5]], [[2, 10, 4, 2]], 0, 0),
+    # src/caffe/layers/reduction_layer.cpp (Reshape): top keeps the axes before `axis` (default 0):
+    # a scalar, 0 axes.
+    Row("Reduction", 'layer { name: "l" type: "Reduction" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[]], 0, 0),
+    # reduction_layer.cpp, axis 1: (2,).
+    Row("Reduction", 'layer { name: "l" type: "Reduction" bottom: "b0" top: "t" '
+        'reduction_param { operation: MEAN axis: 1 } }',
+        [[2, 3, 4, 5]], [[2]], 0, 0),
+    # reduction_layer.cpp, axis -1 -> 3: (2, 3, 4).
+    Row("Reduction", 'layer { name: "l" type: "Reduction" bottom: "b0" top: "t" '
+        'reduction_param { operation: SUMSQ axis: -1 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4]], 0, 0),
+    # include/caffe/layers/parameter_layer.hpp (LayerSetUp): one blob of parameter_param.shape, and the
+    # top reshaped to it; the blob is learnable (no lr_mult forced): 3 * 4 = 12. The layer reads no bottom;
+    # b0 is there only because analyze refuses a net without an input.
+    Row("Parameter", 'layer { name: "l" type: "Parameter" top: "t" parameter_param { shape { dim: 3 dim: 4 } } }',
+        [[1]], [[3, 4]], 12, 0),
 
 ]
 
