@@ -123,6 +123,126 @@ ROWS = [
     # b0 is there only because analyze refuses a net without an input.
     Row("Parameter", 'layer { name: "l" type: "Parameter" top: "t" parameter_param { shape { dim: 3 dim: 4 } } }',
         [[1]], [[3, 4]], 12, 0),
+    # src/caffe/layers/neuron_layer.cpp (NeuronLayer::Reshape): top[0]->ReshapeLike(*bottom[0]); AbsVal,
+    # BNLL, Power, Exp, Log, Threshold, ReLU, ELU, Sigmoid, TanH, Clip, Swish and Dropout derive from
+    # NeuronLayer (include/caffe/layers/<type>_layer.hpp) and create no blobs_: no parameters.
+    Row("AbsVal", 'layer { name: "l" type: "AbsVal" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("BNLL", 'layer { name: "l" type: "BNLL" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Power", 'layer { name: "l" type: "Power" bottom: "b0" top: "t" '
+        'power_param { power: 2 scale: 0.5 shift: 1 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Exp", 'layer { name: "l" type: "Exp" bottom: "b0" top: "t" exp_param { base: 2 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Log", 'layer { name: "l" type: "Log" bottom: "b0" top: "t" log_param { shift: 1 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Threshold", 'layer { name: "l" type: "Threshold" bottom: "b0" top: "t" threshold_param { threshold: 0.5 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    # In place, as nets write it: the top is the bottom's blob, reshaped like itself.
+    Row("ReLU", 'layer { name: "l" type: "ReLU" bottom: "b0" top: "b0" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("ReLU", 'layer { name: "l" type: "ReLU" bottom: "b0" top: "t" relu_param { negative_slope: 0.1 } }',
+        [[2, 10]], [[2, 10]], 0, 0),
+    Row("ELU", 'layer { name: "l" type: "ELU" bottom: "b0" top: "t" elu_param { alpha: 0.5 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Sigmoid", 'layer { name: "l" type: "Sigmoid" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("TanH", 'layer { name: "l" type: "TanH" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Clip", 'layer { name: "l" type: "Clip" bottom: "b0" top: "t" clip_param { min: -1 max: 1 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Swish", 'layer { name: "l" type: "Swish" bottom: "b0" top: "t" swish_param { beta: 2 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    Row("Dropout", 'layer { name: "l" type: "Dropout" bottom: "b0" top: "t" dropout_param { dropout_ratio: 0.3 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    # src/caffe/layers/prelu_layer.cpp (LayerSetUp): one blob of shape (channels,) = (3,) by default.
+    Row("PReLU", 'layer { name: "l" type: "PReLU" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 3, 0),
+    # prelu_layer.cpp: channel_shared gives a 0-axis blob, count 1.
+    Row("PReLU", 'layer { name: "l" type: "PReLU" bottom: "b0" top: "t" prelu_param { channel_shared: true } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 1, 0),
+    # prelu_layer.cpp: channels() is shape(1) of a 2-axis bottom too: 10 slopes.
+    Row("PReLU", 'layer { name: "l" type: "PReLU" bottom: "b0" top: "t" }',
+        [[2, 10]], [[2, 10]], 10, 0),
+    # src/caffe/layers/batch_norm_layer.cpp: top ReshapeLike bottom; blobs_ mean (C), variance (C) and the
+    # moving-average factor (1), every one forced to lr_mult 0 ("Cannot configure batch normalization
+    # statistics as layer parameters"): statistics, 0 learnable parameters.
+    Row("BatchNorm", 'layer { name: "l" type: "BatchNorm" bottom: "b0" top: "t" }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 0, 0),
+    Row("BatchNorm", 'layer { name: "l" type: "BatchNorm" bottom: "b0" top: "b0" '
+        'batch_norm_param { use_global_stats: true } }',
+        [[2, 16]], [[2, 16]], 0, 0),
+    # PSPNet's src/caffe/layers/bn_layer.cpp (LayerSetUp): slope and bias, each 1 x C x 1 x 1, learned;
+    # the moving mean and variance (blobs 2, 3) get lr_mult 0: 2 * 16 = 32.
+    Row("BN", 'layer { name: "l" type: "BN" bottom: "b0" top: "t" bn_param { '
+        'slope_filler { type: "constant" value: 1 } bias_filler { type: "constant" value: 0 } frozen: true } }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 32, 0),
+    # SegNet's src/caffe/layers/bn_layer.cpp (LayerSetUp): scale and shift, each 1 x C x 1 x 1: 2 * 8 = 16.
+    Row("BN", 'layer { name: "l" type: "BN" bottom: "b0" top: "t" bn_param { bn_mode: INFERENCE '
+        'scale_filler { type: "constant" value: 1 } shift_filler { type: "constant" value: 0 } } }',
+        [[1, 8, 6, 7]], [[1, 8, 6, 7]], 16, 0),
+    # src/caffe/layers/scale_layer.cpp (LayerSetUp), one bottom: the scale blob is bottom.shape[axis,
+    # axis + num_axes) = (3,) with the defaults axis 1, num_axes 1.
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 3, 0),
+    # scale_layer.cpp: bias_term adds a Bias layer's blob over the same axes: 3 + 3.
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" top: "t" scale_param { bias_term: true } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 6, 0),
+    # scale_layer.cpp: num_axes -1 runs to the end: (3, 4, 5) = 60, and the bias likewise: 120.
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" top: "t" '
+        'scale_param { axis: 1 num_axes: -1 bias_term: true } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 120, 0),
+    # scale_layer.cpp: num_axes 0 gives a 0-axis blob, one scalar.
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" top: "t" scale_param { num_axes: 0 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 1, 0),
+    # scale_layer.cpp, two bottoms: the scale is bottom[1], no blob of its own (top ReshapeLike bottom[0]).
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" bottom: "b1" top: "t" }',
+        [[2, 3, 4, 5], [3, 4]], [[2, 3, 4, 5]], 0, 0),
+    # scale_layer.cpp, two bottoms with bias_term: blobs_.size() + bottom.size() = 0 + 2 < 3, so the bias
+    # blob is learned, over num_axes = bottom[1]->num_axes() = 1 axis from axis 1: (3,).
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" bottom: "b1" top: "t" scale_param { bias_term: true } }',
+        [[2, 3, 4, 5], [3]], [[2, 3, 4, 5]], 3, 0),
+    # scale_layer.cpp, two bottoms, axis 0: bottom[1] (2, 3) matches bottom[0]'s axes 0..1.
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" bottom: "b1" top: "t" scale_param { axis: 0 } }',
+        [[2, 3, 4, 5], [2, 3]], [[2, 3, 4, 5]], 0, 0),
+    # src/caffe/layers/bias_layer.cpp (LayerSetUp), one bottom: blob bottom.shape[1, 2) = (3,).
+    Row("Bias", 'layer { name: "l" type: "Bias" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 3, 0),
+    # bias_layer.cpp: axis 2, num_axes 2: (4, 5) = 20.
+    Row("Bias", 'layer { name: "l" type: "Bias" bottom: "b0" top: "t" bias_param { axis: 2 num_axes: 2 } }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 20, 0),
+    # bias_layer.cpp, two bottoms: the bias is bottom[1], no blob.
+    Row("Bias", 'layer { name: "l" type: "Bias" bottom: "b0" bottom: "b1" top: "t" }',
+        [[2, 3, 4, 5], [3, 4]], [[2, 3, 4, 5]], 0, 0),
+    # src/caffe/layers/lrn_layer.cpp (Reshape): ACROSS_CHANNELS reshapes the top to N, C, H, W; no blobs.
+    Row("LRN", 'layer { name: "l" type: "LRN" bottom: "b0" top: "t" lrn_param { local_size: 5 } }',
+        [[2, 16, 7, 7]], [[2, 16, 7, 7]], 0, 0),
+    # lrn_layer.cpp: WITHIN_CHANNEL runs split, square, pool (pad (k-1)/2, stride 1), power and product:
+    # the product's top has the bottom's shape.
+    Row("LRN", 'layer { name: "l" type: "LRN" bottom: "b0" top: "t" '
+        'lrn_param { local_size: 3 norm_region: WITHIN_CHANNEL } }',
+        [[2, 16, 7, 7]], [[2, 16, 7, 7]], 0, 0),
+    # src/caffe/layers/mvn_layer.cpp (Reshape): top->Reshape(num(), channels(), height(), width()).
+    Row("MVN", 'layer { name: "l" type: "MVN" bottom: "b0" top: "t" }',
+        [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
+    # mvn_layer.cpp: the legacy accessors give 1 for the axes a 2-axis bottom lacks (Blob::LegacyShape),
+    # so the top gets four axes: (2, 3, 1, 1).
+    Row("MVN", 'layer { name: "l" type: "MVN" bottom: "b0" top: "t" mvn_param { across_channels: true } }',
+        [[2, 3]], [[2, 3, 1, 1]], 0, 0),
+    # src/caffe/layers/softmax_layer.cpp (Reshape): top ReshapeLike bottom.
+    Row("Softmax", 'layer { name: "l" type: "Softmax" bottom: "b0" top: "t" }',
+        [[2, 10]], [[2, 10]], 0, 0),
+    Row("Softmax", 'layer { name: "l" type: "Softmax" bottom: "b0" top: "t" softmax_param { axis: 1 } }',
+        [[2, 21, 4, 5]], [[2, 21, 4, 5]], 0, 0),
+    # SSD fork src/caffe/layers/normalize_layer.cpp: top ReshapeLike bottom; one scale blob, 0-axis
+    # (count 1) when channel_shared, which defaults to true in the SSD caffe.proto.
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 1, 0),
+    # normalize_layer.cpp: channel_shared false gives (channels,) = 16 scales (SSD's conv4_3_norm).
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" '
+        'norm_param { across_spatial: false channel_shared: false scale_filler { type: "constant" value: 20 } } }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 16, 0),
 
 ]
 
