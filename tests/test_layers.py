@@ -243,6 +243,115 @@ ROWS = [
     Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" '
         'norm_param { across_spatial: false channel_shared: false scale_filler { type: "constant" value: 20 } } }',
         [[2, 16, 4, 5]], [[2, 16, 4, 5]], 16, 0),
+    # SSD fork src/caffe/layers/prior_box_layer.cpp: aspect_ratios_ starts at [1]; each new ratio (not
+    # within 1e-6 of one kept) is added, and 1/ratio with flip (default true); num_priors_ = ratios *
+    # min_sizes + max_sizes; Reshape: top (1, 2, W * H * num_priors_ * 4). Here 1 prior: 4 * 3 * 1 * 4 = 48.
+    Row("PriorBox", 'layer { name: "l" type: "PriorBox" bottom: "b0" bottom: "b1" top: "t" '
+        'prior_box_param { min_size: 30 } }',
+        [[1, 8, 3, 4], [1, 3, 300, 300]], [[1, 2, 48]], 0, 0),
+    # prior_box_layer.cpp: ratios [1, 2, 1/2] (flip), one min_size, one max_size: 3 * 1 + 1 = 4 priors,
+    # 3 * 4 * 4 * 4 = 192.
+    Row("PriorBox", 'layer { name: "l" type: "PriorBox" bottom: "b0" bottom: "b1" top: "t" '
+        'prior_box_param { min_size: 30 max_size: 60 aspect_ratio: 2 } }',
+        [[1, 8, 3, 4], [1, 3, 300, 300]], [[1, 2, 192]], 0, 0),
+    # prior_box_layer.cpp: flip false: ratios [1, 2, 3], 3 priors: 12 * 3 * 4 = 144.
+    Row("PriorBox", 'layer { name: "l" type: "PriorBox" bottom: "b0" bottom: "b1" top: "t" '
+        'prior_box_param { min_size: 30 aspect_ratio: 2 aspect_ratio: 3 flip: false } }',
+        [[1, 8, 3, 4], [1, 3, 300, 300]], [[1, 2, 144]], 0, 0),
+    # prior_box_layer.cpp: two min_sizes, two max_sizes, ratios [1, 2, 1/2]: 3 * 2 + 2 = 8 priors,
+    # 12 * 8 * 4 = 384.
+    Row("PriorBox", 'layer { name: "l" type: "PriorBox" bottom: "b0" bottom: "b1" top: "t" '
+        'prior_box_param { min_size: 30 min_size: 60 max_size: 60 max_size: 90 aspect_ratio: 2 } }',
+        [[1, 8, 3, 4], [1, 3, 300, 300]], [[1, 2, 384]], 0, 0),
+    # prior_box_layer.cpp: ratio 1 is already there and the second 2 repeats: ratios [1, 2, 1/2],
+    # 3 priors on a 5 x 5 map: 25 * 3 * 4 = 300.
+    Row("PriorBox", 'layer { name: "l" type: "PriorBox" bottom: "b0" bottom: "b1" top: "t" '
+        'prior_box_param { min_size: 30 aspect_ratio: 1 aspect_ratio: 2 aspect_ratio: 2 } }',
+        [[1, 8, 5, 5], [1, 3, 300, 300]], [[1, 2, 300]], 0, 0),
+    # SSD fork src/caffe/layers/detection_output_layer.cpp (Reshape): (1, 1, 1, 7) with a "(fake) 1"
+    # rows, since the number of boxes kept after NMS is unknown; Forward_cpu reshapes to the count kept,
+    # so that dimension cannot be known. 48 priors: loc 48 * 4 = 192, conf 48 * 21 = 1008.
+    Row("DetectionOutput", 'layer { name: "l" type: "DetectionOutput" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'top: "t" detection_output_param { num_classes: 21 share_location: true background_label_id: 0 '
+        'nms_param { nms_threshold: 0.45 top_k: 400 } code_type: CENTER_SIZE keep_top_k: 200 '
+        'confidence_threshold: 0.01 } }',
+        [[1, 192], [1, 1008], [1, 2, 192]], [[1, 1, None, 7]], 0, 0),
+    # SSD fork src/caffe/layers/detection_evaluate_layer.cpp (Reshape): (1, 1, num_pos_classes +
+    # num_valid_det, 5); num_valid_det counts the detections whose label is not -1, read from the data.
+    Row("DetectionEvaluate", 'layer { name: "l" type: "DetectionEvaluate" bottom: "b0" bottom: "b1" top: "t" '
+        'detection_evaluate_param { num_classes: 21 background_label_id: 0 } }',
+        [[1, 1, 5, 7], [1, 1, 3, 8]], [[1, 1, None, 5]], 0, 0),
+    # SSD fork src/caffe/layers/multibox_loss_layer.cpp (Reshape): LossLayer::Reshape, a 0-axis loss;
+    # loc, conf, priors (48) and 3 ground-truth boxes; the loss owns no blobs.
+    Row("MultiBoxLoss", 'layer { name: "l" type: "MultiBoxLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'bottom: "b3" top: "t" multibox_loss_param { num_classes: 21 share_location: true '
+        'match_type: PER_PREDICTION overlap_threshold: 0.5 background_label_id: 0 neg_pos_ratio: 3 '
+        'neg_overlap: 0.5 code_type: CENTER_SIZE } }',
+        [[1, 192], [1, 1008], [1, 2, 192], [1, 1, 3, 8]], [[]], 0, 0),
+    # src/caffe/layers/loss_layer.cpp (LossLayer::Reshape): top[0] has 0 axes; softmax_loss_layer.cpp:
+    # a second top (the probabilities) is ReshapeLike bottom[0]; no blobs.
+    Row("SoftmaxWithLoss", 'layer { name: "l" type: "SoftmaxWithLoss" bottom: "b0" bottom: "b1" top: "t" }',
+        [[2, 10], [2]], [[]], 0, 0),
+    Row("SoftmaxWithLoss", 'layer { name: "l" type: "SoftmaxWithLoss" bottom: "b0" bottom: "b1" '
+        'top: "t" top: "p" loss_param { ignore_label: 255 } }',
+        [[2, 21, 4, 5], [2, 1, 4, 5]], [[], [2, 21, 4, 5]], 0, 0),
+    # loss_layer.cpp: the 0-axis loss for each of these (sigmoid_cross_entropy_loss_layer.cpp,
+    # euclidean_loss_layer.cpp, hinge_loss_layer.cpp, multinomial_logistic_loss_layer.cpp,
+    # contrastive_loss_layer.cpp call LossLayer::Reshape); none has blobs.
+    Row("SigmoidCrossEntropyLoss", 'layer { name: "l" type: "SigmoidCrossEntropyLoss" bottom: "b0" bottom: "b1" '
+        'top: "t" }',
+        [[2, 10], [2, 10]], [[]], 0, 0),
+    Row("EuclideanLoss", 'layer { name: "l" type: "EuclideanLoss" bottom: "b0" bottom: "b1" top: "t" }',
+        [[2, 10], [2, 10]], [[]], 0, 0),
+    Row("HingeLoss", 'layer { name: "l" type: "HingeLoss" bottom: "b0" bottom: "b1" top: "t" '
+        'hinge_loss_param { norm: L2 } }',
+        [[2, 10], [2]], [[]], 0, 0),
+    Row("MultinomialLogisticLoss", 'layer { name: "l" type: "MultinomialLogisticLoss" bottom: "b0" bottom: "b1" '
+        'top: "t" }',
+        [[2, 10], [2]], [[]], 0, 0),
+    # contrastive_loss_layer.cpp: three bottoms (a, b, similar), a scalar loss.
+    Row("ContrastiveLoss", 'layer { name: "l" type: "ContrastiveLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'top: "t" contrastive_loss_param { margin: 1 } }',
+        [[2, 8], [2, 8], [2, 1]], [[]], 0, 0),
+    # src/caffe/layers/infogain_loss_layer.cpp (Reshape): LossLayer::Reshape; the third bottom is H
+    # (num_labels^2 = 100 values); a second top ReshapeLike bottom[0].
+    Row("InfogainLoss", 'layer { name: "l" type: "InfogainLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'top: "t" top: "p" }',
+        [[2, 10], [2], [1, 1, 10, 10]], [[], [2, 10]], 0, 0),
+    # SSD fork src/caffe/layers/smooth_L1_loss_layer.cpp (Reshape): LossLayer::Reshape, a 0-axis loss;
+    # the third bottom (weights) is optional.
+    Row("SmoothL1Loss", 'layer { name: "l" type: "SmoothL1Loss" bottom: "b0" bottom: "b1" top: "t" }',
+        [[2, 8, 4, 5], [2, 8, 4, 5]], [[]], 0, 0),
+    Row("SmoothL1Loss", 'layer { name: "l" type: "SmoothL1Loss" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" }',
+        [[2, 8, 4, 5], [2, 8, 4, 5], [2, 8, 4, 5]], [[]], 0, 0),
+    # src/caffe/layers/accuracy_layer.cpp (Reshape): top[0] has 0 axes (top_k <= 10 classes).
+    Row("Accuracy", 'layer { name: "l" type: "Accuracy" bottom: "b0" bottom: "b1" top: "t" '
+        'accuracy_param { top_k: 3 } }',
+        [[2, 10], [2]], [[]], 0, 0),
+    # accuracy_layer.cpp: a second top, per-class accuracy, has shape (bottom[0]->shape(label_axis_),).
+    Row("Accuracy", 'layer { name: "l" type: "Accuracy" bottom: "b0" bottom: "b1" top: "t" top: "c" }',
+        [[2, 10], [2]], [[], [10]], 0, 0),
+    # accuracy_layer.cpp: label axis 1 of a score map: 21 classes, labels N * H * W = 40.
+    Row("Accuracy", 'layer { name: "l" type: "Accuracy" bottom: "b0" bottom: "b1" top: "t" top: "c" '
+        'accuracy_param { axis: 1 ignore_label: 255 } }',
+        [[2, 21, 4, 5], [2, 1, 4, 5]], [[], [21]], 0, 0),
+    # accuracy_layer.cpp: axis -1 -> 2: per-class top (bottom.shape(2),) = (21,); labels 2 * 4 = 8.
+    Row("Accuracy", 'layer { name: "l" type: "Accuracy" bottom: "b0" bottom: "b1" top: "t" top: "c" '
+        'accuracy_param { axis: -1 } }',
+        [[2, 4, 21], [2, 4]], [[], [21]], 0, 0),
+    # DeepLab's (as in PSPNet's fork) src/caffe/layers/seg_accuracy_layer.cpp (Reshape):
+    # top[0]->Reshape(1, 1, 1, 3): accuracy, average recall, average Jaccard.
+    Row("SegAccuracy", 'layer { name: "l" type: "SegAccuracy" bottom: "b0" bottom: "b1" top: "t" '
+        'seg_accuracy_param { ignore_label: 255 } }',
+        [[1, 21, 4, 5], [1, 1, 4, 5]], [[1, 1, 1, 3]], 0, 0),
+    # include/caffe/layers/hdf5_output_layer.hpp: ExactNumBottomBlobs 2, ExactNumTopBlobs 0.
+    Row("HDF5Output", 'layer { name: "l" type: "HDF5Output" bottom: "b0" bottom: "b1" '
+        'hdf5_output_param { file_name: "out.h5" } }',
+        [[2, 3], [2, 1]], [], 0, 0),
+    # DeepLab's (PSPNet's fork) include/caffe/layers/mat_write_layer.hpp: ExactNumTopBlobs 0.
+    Row("MatWrite", 'layer { name: "l" type: "MatWrite" bottom: "b0" '
+        'mat_write_param { prefix: "out/" source: "list.txt" } }',
+        [[1, 21, 4, 5]], [], 0, 0),
 
 ]
 
