@@ -352,6 +352,49 @@ ROWS = [
     Row("MatWrite", 'layer { name: "l" type: "MatWrite" bottom: "b0" '
         'mat_write_param { prefix: "out/" source: "list.txt" } }',
         [[1, 21, 4, 5]], [], 0, 0),
+    # src/caffe/layers/lstm_layer.cpp (FillUnrolledNet): x_transform is an InnerProduct, axis 2,
+    # num_output 4H, with bias: W_xc 4H x I, b_c 4H (I = x.count(2)); the recurrent h_transform has no
+    # bias: W_hc 4H x H; shared over the timesteps, so counted once. recurrent_layer.cpp: the top "h" is
+    # the concat over T of 1 x N x H: T x N x H. H = 16, I = 8: 512 + 64 + 1024 = 1600. No type but
+    # convolutions, deconvolutions and inner products counts multiply-adds (README), so 0.
+    Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" top: "t" '
+        'recurrent_param { num_output: 16 } }',
+        [[5, 2, 8], [5, 2]], [[5, 2, 16]], 1600, 0),
+    # lstm_layer.cpp: I = x.count(2) = 3 * 4 = 12: 4 * 16 * 12 + 64 + 1024 = 768 + 1088 = 1856.
+    Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" top: "t" '
+        'recurrent_param { num_output: 16 } }',
+        [[5, 2, 3, 4], [5, 2]], [[5, 2, 16]], 1856, 0),
+    # lstm_layer.cpp: a third bottom is the static input (recurrent_layer.cpp: static_input_ = bottoms >
+    # 2); W_xc_static, InnerProduct axis 1 without bias: 4H x 6 = 384; 1600 + 384 = 1984.
+    Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" '
+        'recurrent_param { num_output: 16 } }',
+        [[5, 2, 8], [5, 2], [2, 6]], [[5, 2, 16]], 1984, 0),
+    # recurrent_layer.cpp, expose_hidden: bottoms h_0, c_0 (1 x N x H, lstm_layer.cpp RecurrentInputShapes)
+    # and tops h_T, c_T reshaped like them: 1 x 2 x 16 each; parameters as in the first row.
+    Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" bottom: "b2" bottom: "b3" '
+        'top: "t" top: "hT" top: "cT" recurrent_param { num_output: 16 expose_hidden: true } }',
+        [[5, 2, 8], [5, 2], [1, 2, 16], [1, 2, 16]], [[5, 2, 16], [1, 2, 16], [1, 2, 16]], 1600, 0),
+    # src/caffe/layers/rnn_layer.cpp (FillUnrolledNet): W_xh H x I and b_h H (x_transform, axis 2, biased),
+    # W_hh H x H (no bias), W_ho O x H and b_o O (O = num_output = H); top "o" T x N x O.
+    # 16 * 8 + 16 + 256 + 256 + 16 = 672.
+    Row("RNN", 'layer { name: "l" type: "RNN" bottom: "b0" bottom: "b1" top: "t" '
+        'recurrent_param { num_output: 16 } }',
+        [[5, 2, 8], [5, 2]], [[5, 2, 16]], 672, 0),
+    # rnn_layer.cpp: static input: W_xh_static H x 6 = 96 (axis 1, no bias): 672 + 96 = 768.
+    Row("RNN", 'layer { name: "l" type: "RNN" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" '
+        'recurrent_param { num_output: 16 } }',
+        [[5, 2, 8], [5, 2], [2, 6]], [[5, 2, 16]], 768, 0),
+    # rnn_layer.cpp, expose_hidden: bottom h_0 and top h_T, 1 x N x H.
+    Row("RNN", 'layer { name: "l" type: "RNN" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "hT" '
+        'recurrent_param { num_output: 16 expose_hidden: true } }',
+        [[5, 2, 8], [5, 2], [1, 2, 16]], [[5, 2, 16], [1, 2, 16]], 672, 0),
+    # src/caffe/layers/batch_reindex_layer.cpp (Reshape): (bottom[1].shape(0),) + bottom[0].shape[1:].
+    Row("BatchReindex", 'layer { name: "l" type: "BatchReindex" bottom: "b0" bottom: "b1" top: "t" }',
+        [[4, 3, 5], [6]], [[6, 3, 5]], 0, 0),
+    # src/caffe/layers/filter_layer.cpp (Reshape): each top t is bottom[t] with axis 0 = the number of
+    # non-zero selector items (the last bottom), read from the data in every Forward: unknown.
+    Row("Filter", 'layer { name: "l" type: "Filter" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "u" }',
+        [[4, 3, 5], [4], [4, 1]], [[None, 3, 5], [None]], 0, 0),
 
 ]
 
