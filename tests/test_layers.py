@@ -288,13 +288,16 @@ ROWS = [
         'match_type: PER_PREDICTION overlap_threshold: 0.5 background_label_id: 0 neg_pos_ratio: 3 '
         'neg_overlap: 0.5 code_type: CENTER_SIZE } }',
         [[1, 192], [1, 1008], [1, 2, 192], [1, 1, 3, 8]], [[]], 0, 0),
-    # src/caffe/layers/loss_layer.cpp (LossLayer::Reshape): top[0] has 0 axes; softmax_loss_layer.cpp:
-    # a second top (the probabilities) is ReshapeLike bottom[0]; no blobs.
+    # src/caffe/layers/loss_layer.cpp (LossLayer::Reshape): top[0] has 0 axes; no blobs. (Its Reshape
+    # would make a second top ReshapeLike bottom[0], but BVLC's SoftmaxWithLoss cannot be set up with two
+    # tops: without loss_weight, layer.hpp's check finds 2 tops for the 1 weight LossLayer::LayerSetUp
+    # adds; with two, the inner Softmax it copies them to has 1 top. InfogainLoss clears them: below.)
     Row("SoftmaxWithLoss", 'layer { name: "l" type: "SoftmaxWithLoss" bottom: "b0" bottom: "b1" top: "t" }',
         [[2, 10], [2]], [[]], 0, 0),
+    # softmax_loss_layer.cpp: labels N * H * W = 40 over the softmax axis 1 of a score map.
     Row("SoftmaxWithLoss", 'layer { name: "l" type: "SoftmaxWithLoss" bottom: "b0" bottom: "b1" '
-        'top: "t" top: "p" loss_param { ignore_label: 255 } }',
-        [[2, 21, 4, 5], [2, 1, 4, 5]], [[], [2, 21, 4, 5]], 0, 0),
+        'top: "t" loss_param { ignore_label: 255 } }',
+        [[2, 21, 4, 5], [2, 1, 4, 5]], [[]], 0, 0),
     # loss_layer.cpp: the 0-axis loss for each of these (sigmoid_cross_entropy_loss_layer.cpp,
     # euclidean_loss_layer.cpp, hinge_loss_layer.cpp, multinomial_logistic_loss_layer.cpp,
     # contrastive_loss_layer.cpp call LossLayer::Reshape); none has blobs.
@@ -314,9 +317,10 @@ ROWS = [
         'top: "t" contrastive_loss_param { margin: 1 } }',
         [[2, 8], [2, 8], [2, 1]], [[]], 0, 0),
     # src/caffe/layers/infogain_loss_layer.cpp (Reshape): LossLayer::Reshape; the third bottom is H
-    # (num_labels^2 = 100 values); a second top ReshapeLike bottom[0].
+    # (num_labels^2 = 100 values); a second top ReshapeLike bottom[0] (its inner Softmax gets
+    # clear_loss_weight, so the two weights load).
     Row("InfogainLoss", 'layer { name: "l" type: "InfogainLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
-        'top: "t" top: "p" }',
+        'top: "t" top: "p" loss_weight: 1 loss_weight: 0 }',
         [[2, 10], [2], [1, 1, 10, 10]], [[], [2, 10]], 0, 0),
     # SSD fork src/caffe/layers/smooth_L1_loss_layer.cpp (Reshape): LossLayer::Reshape, a 0-axis loss;
     # the third bottom (weights) is optional.
@@ -392,7 +396,8 @@ ROWS = [
     Row("BatchReindex", 'layer { name: "l" type: "BatchReindex" bottom: "b0" bottom: "b1" top: "t" }',
         [[4, 3, 5], [6]], [[6, 3, 5]], 0, 0),
     # src/caffe/layers/filter_layer.cpp (Reshape): each top t is bottom[t] with axis 0 = the number of
-    # non-zero selector items (the last bottom), read from the data in every Forward: unknown.
+    # non-zero selector items (the last bottom), read from the data in every Forward: unknown (only the
+    # first Reshape, at set-up, uses bottom[0]'s 4).
     Row("Filter", 'layer { name: "l" type: "Filter" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "u" }',
         [[4, 3, 5], [4], [4, 1]], [[None, 3, 5], [None]], 0, 0),
 
