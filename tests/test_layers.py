@@ -206,6 +206,10 @@ ROWS = [
     # scale_layer.cpp, two bottoms, axis 0: bottom[1] (2, 3) matches bottom[0]'s axes 0..1.
     Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" bottom: "b1" top: "t" scale_param { axis: 0 } }',
         [[2, 3, 4, 5], [2, 3]], [[2, 3, 4, 5]], 0, 0),
+    # scale_layer.cpp (Reshape): a 0-axis second bottom is one factor for everything (axis_ becomes 0);
+    # bias_term's blob spans bottom[1]->num_axes() = 0 axes from axis 1: one learned scalar.
+    Row("Scale", 'layer { name: "l" type: "Scale" bottom: "b0" bottom: "b1" top: "t" scale_param { bias_term: true } }',
+        [[2, 3, 4, 5], []], [[2, 3, 4, 5]], 1, 0),
     # src/caffe/layers/bias_layer.cpp (LayerSetUp), one bottom: blob bottom.shape[1, 2) = (3,).
     Row("Bias", 'layer { name: "l" type: "Bias" bottom: "b0" top: "t" }',
         [[2, 3, 4, 5]], [[2, 3, 4, 5]], 3, 0),
@@ -230,6 +234,9 @@ ROWS = [
     # so the top gets four axes: (2, 3, 1, 1).
     Row("MVN", 'layer { name: "l" type: "MVN" bottom: "b0" top: "t" mvn_param { across_channels: true } }',
         [[2, 3]], [[2, 3, 1, 1]], 0, 0),
+    # mvn_layer.cpp: a 3-axis bottom (N x C x L) likewise gains a fourth axis of 1: (2, 3, 4, 1).
+    Row("MVN", 'layer { name: "l" type: "MVN" bottom: "b0" top: "t" }',
+        [[2, 3, 4]], [[2, 3, 4, 1]], 0, 0),
     # src/caffe/layers/softmax_layer.cpp (Reshape): top ReshapeLike bottom.
     Row("Softmax", 'layer { name: "l" type: "Softmax" bottom: "b0" top: "t" }',
         [[2, 10]], [[2, 10]], 0, 0),
