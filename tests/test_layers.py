@@ -359,9 +359,9 @@ ROWS = [
     Row("HDF5Output", 'layer { name: "l" type: "HDF5Output" bottom: "b0" bottom: "b1" '
         'hdf5_output_param { file_name: "out.h5" } }',
         [[2, 3], [2, 1]], [], 0, 0),
-    # DeepLab's (PSPNet's fork) include/caffe/layers/mat_write_layer.hpp: ExactNumTopBlobs 0.
-    Row("MatWrite", 'layer { name: "l" type: "MatWrite" bottom: "b0" '
-        'mat_write_param { prefix: "out/" source: "list.txt" } }',
+    # DeepLab's (PSPNet's fork) include/caffe/layers/mat_write_layer.hpp: ExactNumTopBlobs 0. (No
+    # `source`: mat_write_layer.cpp's LayerSetUp would need the list file to exist.)
+    Row("MatWrite", 'layer { name: "l" type: "MatWrite" bottom: "b0" mat_write_param { prefix: "out/" } }',
         [[1, 21, 4, 5]], [], 0, 0),
     # src/caffe/layers/lstm_layer.cpp (FillUnrolledNet): x_transform is an InnerProduct, axis 2,
     # num_output 4H, with bias: W_xc 4H x I, b_c 4H (I = x.count(2)); the recurrent h_transform has no
