@@ -329,12 +329,11 @@ ROWS = [
     Row("InfogainLoss", 'layer { name: "l" type: "InfogainLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
         'top: "t" top: "p" loss_weight: 1 loss_weight: 0 }',
         [[2, 10], [2], [1, 1, 10, 10]], [[], [2, 10]], 0, 0),
-    # SSD fork src/caffe/layers/smooth_L1_loss_layer.cpp (Reshape): LossLayer::Reshape, a 0-axis loss;
-    # the third bottom (weights) is optional.
+    # SSD fork src/caffe/layers/smooth_L1_loss_layer.cpp (Reshape): LossLayer::Reshape, a 0-axis loss.
+    # (Its code reads an optional third bottom of weights, but LossLayer's ExactNumBottomBlobs 2 is not
+    # overridden, so the fork refuses three bottoms: no row for them.)
     Row("SmoothL1Loss", 'layer { name: "l" type: "SmoothL1Loss" bottom: "b0" bottom: "b1" top: "t" }',
         [[2, 8, 4, 5], [2, 8, 4, 5]], [[]], 0, 0),
-    Row("SmoothL1Loss", 'layer { name: "l" type: "SmoothL1Loss" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" }',
-        [[2, 8, 4, 5], [2, 8, 4, 5], [2, 8, 4, 5]], [[]], 0, 0),
     # src/caffe/layers/accuracy_layer.cpp (Reshape): top[0] has 0 axes (top_k <= 10 classes).
     Row("Accuracy", 'layer { name: "l" type: "Accuracy" bottom: "b0" bottom: "b1" top: "t" '
         'accuracy_param { top_k: 3 } }',
