@@ -258,16 +258,25 @@ def _lrn_onnx(ctx, e):
     e.op("Mul", [e.x(), e.op("Pow", [base, e.const(-r.beta, "power")])], e.y())
 
 
+def _mvn_shape(ctx):
+    # mvn_layer.cpp Reshape: top (num, channels, height, width), the legacy axes (1 where the bottom has none).
+    shape = ctx.bottoms[0]
+    if len(shape) > 4:
+        ctx.fail(f"reads at most 4 axes (Caffe's num, channels, height, width), bottom is {fmt_shape(shape)}")
+    return [list(shape) + [1] * (4 - len(shape))] * ctx.ntops
+
+
 def _mvn_onnx(ctx, e):
     q = ctx.p.mvn_param
-    axes = list(range(1 if q.across_channels else 2, len(ctx.bottoms[0])))
-    mean = e.reduce("ReduceMean", e.x(), axes)
-    centred = e.op("Sub", [e.x(), mean])
+    x = e.x() if len(ctx.bottoms[0]) == 4 else e.op("Reshape", [e.x(), e.ints(ctx.tops[0])])
+    axes = [1, 2, 3] if q.across_channels else [2, 3]
+    mean = e.reduce("ReduceMean", x, axes)
+    centred = e.op("Sub", [x, mean])
     if not q.normalize_variance:
         e.op("Identity", [centred], e.y())
         return
     # Caffe: (x - E x) / (sqrt(E x^2 - (E x)^2) + eps)
-    second = e.reduce("ReduceMean", e.op("Mul", [e.x(), e.x()]), axes)
+    second = e.reduce("ReduceMean", e.op("Mul", [x, x]), axes)
     var = e.op("Sub", [second, e.op("Mul", [mean, mean])])
     std = e.op("Add", [e.op("Sqrt", [var]), e.const(q.eps, "eps")])
     e.op("Div", [centred, std], e.y())
@@ -324,7 +333,7 @@ register("Scale", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.scale_para
 register("Bias", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.bias_param),
          deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params, onnx=_bias_onnx)
 register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
-register("MVN", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
+register("MVN", ELEMENTWISE, shape=_mvn_shape, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
 register("Softmax", ELEMENTWISE, deps=_softmax_deps, onnx=_softmax_onnx)
 register("Normalize", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),
          params=_per_channel(lambda ctx: ctx.p.norm_param.channel_shared), onnx=_normalize_onnx)

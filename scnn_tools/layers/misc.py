@@ -21,24 +21,32 @@ def _accuracy_shape(ctx):
     return ([[]] + [[shape[axis]]] * (ctx.ntops - 1))[:ctx.ntops]
 
 
-def _recurrent_shape(ctx):
+def _recurrent(ctx, recurrent_blobs):
+    """(hidden size, input size, static input size or None): Caffe's RecurrentLayer reads x, cont, then a
+    static input where there are more bottoms than those and the exposed hidden state's."""
     ctx.need_bottoms(2)
-    t, n = ctx.bottoms[0][:2]
-    return [[t, n, ctx.p.recurrent_param.num_output]] + [None] * (ctx.ntops - 1)
+    exposed = recurrent_blobs if ctx.p.recurrent_param.expose_hidden else 0
+    static = product(ctx.bottoms[2][1:]) if len(ctx.bottoms) > 2 + exposed else None
+    return ctx.p.recurrent_param.num_output, product(ctx.bottoms[0][2:]), static
 
 
-def _input_size(ctx):
-    return product(ctx.bottoms[0][2:])
+def _recurrent_shape(recurrent_blobs):
+    def shape(ctx):
+        t, n = ctx.bottoms[0][:2]
+        h = _recurrent(ctx, recurrent_blobs)[0]
+        # expose_hidden adds a top per recurrent blob (h_T, and c_T for LSTM), each 1 x N x H.
+        return [[t, n, h]] + [[1, n, h]] * (ctx.ntops - 1)
+    return shape
 
 
 def _lstm_params(ctx):
-    h, i = ctx.p.recurrent_param.num_output, _input_size(ctx)
-    return [[4 * h, i], [4 * h], [4 * h, h]]
+    h, i, static = _recurrent(ctx, 2)
+    return [[4 * h, i], [4 * h], [4 * h, h]] + ([[4 * h, static]] if static is not None else [])
 
 
 def _rnn_params(ctx):
-    h, i = ctx.p.recurrent_param.num_output, _input_size(ctx)
-    return [[h, i], [h], [h, h], [h, h], [h]]
+    h, i, static = _recurrent(ctx, 1)
+    return [[h, i], [h], [h, h], [h, h], [h]] + ([[h, static]] if static is not None else [])
 
 
 def _python_shape(ctx):
@@ -52,8 +60,8 @@ register("Accuracy", METRIC, shape=_accuracy_shape, deps=_none, needs=(0,))
 register("SegAccuracy", METRIC, shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, deps=_none, needs=())
 register("HDF5Output MatWrite", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)
 _RECURRENT_NO_ONNX = "not written yet: Caffe's recurrent layers read a sequence-continuation input ONNX's lack"
-register("LSTM", RECURRENT, shape=_recurrent_shape, deps=_none, params=_lstm_params, no_onnx=_RECURRENT_NO_ONNX)
-register("RNN", RECURRENT, shape=_recurrent_shape, deps=_none, params=_rnn_params, no_onnx=_RECURRENT_NO_ONNX)
+register("LSTM", RECURRENT, shape=_recurrent_shape(2), deps=_none, params=_lstm_params, no_onnx=_RECURRENT_NO_ONNX)
+register("RNN", RECURRENT, shape=_recurrent_shape(1), deps=_none, params=_rnn_params, no_onnx=_RECURRENT_NO_ONNX)
 def _batch_reindex_onnx(ctx, e):
     e.op("Gather", [e.x(0), e.op("Cast", [e.x(1)], to=7)], e.y(), axis=0)  # the indices are floats in Caffe
 
