@@ -11,12 +11,11 @@ warnings); and the full text is checked, every time, for what only its size
 could break (its layer count, balanced braces, nothing left of the template).
 
 The read-back's verdict depends only on the cut-down text and on the code
-that judges it, so a passed verdict is remembered under a hash of both (in
-the user's cache directory, as Jinja2 remembers compiled templates): the
-reader, protobuf and the engine are loaded only for text not judged before.
+that judges it, so a passed verdict is remembered under a hash of both
+(cache.py): the reader, protobuf and the engine are loaded only for text not
+judged before.
 """
 
-import hashlib
 import os
 import re
 from math import sqrt
@@ -185,30 +184,18 @@ WEIGHTS_WARNING = 256 * 2 ** 20
 
 
 def _pieces(spec):
-    """The template's macros rendered once with placeholders, as %-format strings; cached by their inputs.
+    """The template's macros rendered once with placeholders, as %-format strings (cache.py keeps them).
 
     Warm runs then need no Jinja2 at all (importing it costs more than writing a 1000 x 1000 block).
     """
-    import json
-
-    from .render import cache_dir, template_dir
+    from . import cache
+    from .render import template_dir
     variables = dict(C=spec.channel, k=spec.kernel_width, pad=(spec.kernel_width - 1) // 2, std=spec.std,
                      p=spec.prefix, bias=spec.bias, act=spec.activation, act_type=ACTIVATIONS[spec.activation])
     with open(os.path.join(template_dir(), TEMPLATE), encoding="utf-8") as f:
         source = f.read()
-    key = hashlib.sha256(f"{source}\0{sorted(variables.items())}\0{spec.directions}".encode()).hexdigest()
-    directory = cache_dir("pieces")
-    cached = os.path.join(directory, key + ".json") if directory else None
-    if cached and os.path.exists(cached):
-        with open(cached, encoding="utf-8") as f:
-            return json.load(f)
-    pieces = _render_pieces(spec, variables)
-    if cached:
-        tmp = f"{cached}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(pieces, f)
-        os.replace(tmp, cached)
-    return pieces
+    return cache.pieces(f"{source}\0{sorted(variables.items())}\0{spec.directions}",
+                        lambda: _render_pieces(spec, variables))
 
 
 def _render_pieces(spec, variables):
@@ -241,40 +228,18 @@ def _render_pieces(spec, variables):
 
 def generate(spec):
     """The block's text, checked. Raises InputError (or AssertionError on a fault of ours)."""
+    from . import cache
     text = spec.text()
     check_invariants(spec, text)
     small = spec.reduced()
     small_text = text if small.height == spec.height and small.width == spec.width else small.text()
-    verdict = _verdict_path(small, small_text)
+    verdict = cache.verdict(repr((small.channel, small.height, small.width, small.bottom, small.prefix,
+                                  small._variants())), small_text)
     if verdict is None or not os.path.exists(verdict):
         check_by_reading(small, small_text)
         if verdict is not None:
             open(verdict, "w").close()
     return text
-
-
-def _verdict_path(spec, text):
-    from .render import cache_dir
-    directory = cache_dir("checked")
-    if directory is None:
-        return None
-    key = hashlib.sha256()
-    key.update(repr((spec.channel, spec.height, spec.width, spec.bottom, spec.prefix, spec._variants())).encode())
-    key.update(text.encode())
-    key.update(_code_fingerprint())
-    return os.path.join(directory, key.hexdigest())
-
-
-def _code_fingerprint():
-    """What identifies the checking code: every module of the package, by size and time of change."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    stamp = []
-    for folder, _, names in sorted(os.walk(package)):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
-                stamp.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{st.st_size}:{st.st_mtime_ns}")
-    return "\n".join(stamp).encode()
 
 
 def check_invariants(spec, text):
