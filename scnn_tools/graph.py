@@ -8,7 +8,7 @@ bottom, so in-place chains form a path rather than a cycle.
 """
 
 from . import caffe_pb2, layers
-from .errors import InputError, warning
+from .errors import InputError, input_option, warning
 
 PHASES = {"TRAIN": caffe_pb2.TRAIN, "TEST": caffe_pb2.TEST}
 
@@ -212,7 +212,7 @@ def _missing_bottom(nodes, node, name, path):
     later = [n for n in nodes[node.index + 1:] if name in n.param.top]
     if not later:
         return InputError(f"layer '{node.name}' reads blob '{name}', which no layer produces "
-                          f"(give its shape with --input {name}=N,C,H,W if it is an input)",
+                          f"(give its shape with {input_option(name)} if it is an input)",
                           path, node.line, layer=node.name)
     cycle = _cycle_through(nodes, node)
     if cycle:

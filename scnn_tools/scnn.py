@@ -20,7 +20,7 @@ import os
 import re
 from math import sqrt
 
-from .errors import InputError
+from .errors import InputError, option
 from .output import count, size
 
 LIMITS = {"height": 4096, "width": 4096, "channel": 65536, "kernel_width": 255}
@@ -34,28 +34,29 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "TanH"}
 
 
 class Spec:
-    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", flags=None,
-                 directions="DURL", init="caffe", bias=False, activation="relu"):
-        """`flags`: how the user spelled a flag where it differs (--kernel-width or --kernel_width)."""
-        flags = dict({f: "--" + f for f in LIMITS}, **(flags or {}))
-        for flag, value in (("height", height), ("width", width), ("channel", channel),
+    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", directions="DURL",
+                 init="caffe", bias=False, activation="relu"):
+        # Messages name the options as scripts pass them (channels, as generate and lane take it).
+        for name, value in (("height", height), ("width", width), ("channels", channel),
                             ("kernel_width", kernel_width)):
-            if not isinstance(value, int) or not 1 <= value <= LIMITS[flag]:
-                raise InputError(f"{flags[flag]} must be an integer from 1 to {LIMITS[flag]} (got {value})")
+            limit = LIMITS[name.rstrip("s")]
+            if not isinstance(value, int) or not 1 <= value <= limit:
+                raise InputError(f"{option(name)} must be an integer from 1 to {limit} (got {value})")
         if kernel_width % 2 == 0:
-            raise InputError(f"{flags['kernel_width']} must be odd, so that the padding (k-1)/2 keeps the map's "
+            raise InputError(f"{option('kernel_width')} must be odd, so that the padding (k-1)/2 keeps the map's "
                              f"size (got {kernel_width})")
         if not NAME.match(bottom):
-            raise InputError(f"--bottom must be a blob name of letters, digits and _ . / : + - (got {bottom!r})")
+            raise InputError(f"{option('bottom')} must be a blob name of letters, digits and _ . / : + - "
+                             f"(got {bottom!r})")
         if prefix and not NAME.match(prefix):
-            raise InputError(f"--prefix must be letters, digits and _ . / : + - (got {prefix!r})")
+            raise InputError(f"{option('prefix')} must be letters, digits and _ . / : + - (got {prefix!r})")
         if not directions or set(directions) - set(AXES) or len(set(directions)) != len(directions):
-            raise InputError(f"--directions must be some of D, U, R, L, each at most once, in the order the "
-                             f"messages pass (got {directions!r}; the original's is DURL)")
+            raise InputError(f"{option('directions')} must be some of D, U, R, L, each at most once, in the order "
+                             f"the messages pass (got {directions!r}; the original's is DURL)")
         if init not in INITS:
-            raise InputError(f"--init must be caffe or torch (got {init!r})")
+            raise InputError(f"{option('init')} must be caffe or torch (got {init!r})")
         if activation not in ACTIVATIONS:
-            raise InputError(f"--activation must be relu or tanh (got {activation!r})")
+            raise InputError(f"{option('activation')} must be relu or tanh (got {activation!r})")
         self.height, self.width, self.channel = height, width, channel
         self.kernel_width, self.bottom, self.prefix = kernel_width, bottom, prefix
         self.directions, self.init, self.bias, self.activation = directions, init, bias, activation
@@ -163,8 +164,10 @@ class Spec:
                 f"{size(self.activations() * 4)} at float32 per image "
                 "(about twice that when training, with the gradients)")
 
-    def warnings(self, channels_flag="--channel"):
-        """What a user should know before training: a block whose memory alone fills a card."""
+    def warnings(self, channels="channels"):
+        """What a user should know before training: a block whose memory alone fills a card.
+
+        `channels`: the option that sets the block's channels (splice's is reduce_to)."""
         activations, weights = self.activations() * 4, self.params() * 4
         if activations <= MEMORY_WARNING and weights <= WEIGHTS_WARNING:
             return []
@@ -173,7 +176,8 @@ class Spec:
         if self.channel > 128:
             smaller = Spec(self.height, self.width, 128, self.kernel_width, self.bottom, self.prefix,
                            **self._variants())
-            hint = f"with {channels_flag} 128: {size(smaller.activations() * 4)} and {size(smaller.params() * 4)}"
+            hint = (f"with {option(channels, '128', '128')}: {size(smaller.activations() * 4)} and "
+                    f"{size(smaller.params() * 4)}")
         else:
             hint = "a smaller map (pooled first) would fit a card more easily"
         return [f"the block alone needs {what}; {hint}"]
