@@ -157,8 +157,8 @@ def match(net: Net, objects: str | os.PathLike[str], maps: Sequence[str] = (), s
     `output` also draws the figure. The dict `scnn-tools match --format json` prints.
 
     >>> result = match("examples/resnet50.prototxt", "examples/objects_synthetic.csv", input_shape=[1, 3, 512, 512])
-    >>> [(b["from"], b["map"]) for b in result["bands"]][:2]
-    [(16.0, 'res2c'), (32.0, 'res3d')]
+    >>> [(b["from"], b["map"]) for b in result["bands"] if b["from"] in (16, 32, 64)]
+    [(16.0, 'res2c'), (32.0, 'res3d'), (64.0, 'res4f')]
     """
     from .match import match as _match
     if output is not None:
