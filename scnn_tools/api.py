@@ -12,16 +12,18 @@ imported until a function needs it.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union
 
 from .errors import InputError, Said
 
+TYPE_CHECKING = False  # typing itself costs `scnn-tools --help` a third of its time: only checkers read these
 if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping, Sequence, Union
+
     from .analysis import Analysis
     from .reader import NetFile
 
-Net = Union[str, "os.PathLike[str]", "NetFile"]
-Shape = Sequence[int]
+    Net = Union[str, os.PathLike[str], NetFile]
+    Shape = Sequence[int]
 
 
 def read(path: str | os.PathLike[str]) -> NetFile:

@@ -107,6 +107,8 @@ def test_erf_data(tmp_path):
     e = scnn_tools.erf(RESNET50, "res4f")
     assert e["field"].shape == (224, 224) and abs(e["field"].sum() - 1) < 1e-6
     assert e["radius"]["50"] < e["radius"]["90"] and e["theoretical"] == {"y": [-47, 243], "x": [-47, 243]}
+    saved = scnn_tools.erf(RESNET50, "res4f", output=tmp_path / "e.npy")
+    assert np.array_equal(np.load(tmp_path / "e.npy"), saved["field"]) and np.array_equal(saved["field"], e["field"])
 
 
 def cli_json(*args):
