@@ -124,6 +124,7 @@ def test_the_api_returns_what_the_command_line_prints_as_json(tmp_path):
     assert api == cli_json("erf", RESNET50, "res4f", "--input-shape", "1,3,320,320")
     assert scnn_tools.query(RESNET50, "res3d", 4, 7) == cli_json("query", RESNET50, "res3d", "4", "7")
     assert scnn_tools.info(RESNET50) == cli_json("info", RESNET50)
+    assert scnn_tools.analyze(RESNET50, batch=4) == cli_json("analyze", RESNET50, "--batch", "4")
     assert scnn_tools.match(RESNET50, objects, input_shape=[1, 3, 512, 512]) == \
         cli_json("match", RESNET50, "--objects", objects, "--input-shape", "1,3,512,512")
     assert scnn_tools.match(RESNET50, objects, maps=["res3d", "res5c"], scale_model="blog") == \
