@@ -6,6 +6,7 @@ splice, backbone, the profiles and the ERF use too.
 """
 
 import re
+from collections import namedtuple
 
 from . import fields, scale
 from .layers import registry
@@ -16,6 +17,10 @@ from .reader import read_net
 from .shapes import infer, unknown_warnings
 
 SCHEMA = "scnn-tools.analysis/1"
+
+# One axis of a feature's input box, in input pixels (hi inclusive): on the unbounded plane, its centre,
+# and the box cut to the image.
+Span = namedtuple("Span", "lo hi centre clipped_lo clipped_hi")
 
 
 class Analysis:
@@ -97,7 +102,7 @@ class Analysis:
                 raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
                                  "(its layers leave that position empty)")
             lo, hi = s[0][0], s[-1][1]
-            out[which] = (lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
+            out[which] = Span(lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
         return out
 
 
@@ -268,7 +273,18 @@ def query(analysis, blob, y, x):
     return {
         "blob": blob,
         "index": [y, x],
-        "box": {"y": [h[0], h[1]], "x": [w[0], w[1]]},
-        "center": [h[2], w[2]],
-        "clipped": {"y": [h[3], h[4]], "x": [w[3], w[4]]},
+        "box": {"y": [h.lo, h.hi], "x": [w.lo, w.hi]},
+        "center": [h.centre, w.centre],
+        "clipped": {"y": [h.clipped_lo, h.clipped_hi], "x": [w.clipped_lo, w.clipped_hi]},
     }
+
+
+def sentence(result):
+    """A query's answer in words, as `scnn-tools query` prints it."""
+    (y0, y1), (x0, x1) = result["box"]["y"], result["box"]["x"]
+    (cy0, cy1), (cx0, cx1) = result["clipped"]["y"], result["clipped"]["x"]
+    cy, cx = result["center"]
+    y, x = result["index"]
+    return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
+            f"({y1 - y0 + 1}x{x1 - x0 + 1}), centred at ({cy:g}, {cx:g}); "
+            f"inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}")

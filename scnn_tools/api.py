@@ -1,32 +1,84 @@
 """The Python API: what a script needs, with the command line's own engine behind it.
 
-Each `net` argument is a path, the text of a prototxt, or a net returned by `read`. Inputs' shapes are
-given as in the command line: `input_shape=[1, 3, 512, 512]` for the image, `inputs={"rois": [300, 5]}`
-for any other input. Errors are `scnn_tools.InputError`, whose message says what is wrong and where.
-Nothing heavy is imported until a function needs it.
+Each function is the library function its command runs, and returns what the command prints with
+`--format json` (the README lists the keys). Each `net` argument is a path or a net returned by
+`read` (a file) or `read_text` (text in memory). Inputs' shapes are given as in the command line:
+`input_shape=[1, 3, 512, 512]` for the image, `inputs={"rois": [300, 5]}` for any other input.
+Errors are `scnn_tools.InputError`, whose message says what is wrong and where, naming options by
+their Python names (`kernel_width`; its `option` attribute holds the name). Nothing heavy is
+imported until a function needs it.
 """
+
+from __future__ import annotations
 
 import os
 
-from .errors import InputError
+from .errors import InputError, Said
+
+TYPE_CHECKING = False  # typing itself costs `scnn-tools --help` a third of its time: only checkers read these
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping, Sequence, Union
+
+    from .analysis import Analysis
+    from .reader import NetFile
+
+    Net = Union[str, os.PathLike[str], NetFile]
+    Shape = Sequence[int]
 
 
-def read(net):
-    """A net file, read and upgraded to the current format (V0 and V1 files too), with its warnings.
+def read(path: str | os.PathLike[str]) -> NetFile:
+    """The net in the file at `path` ("-": standard input), read and upgraded to the current format
+    (V0 and V1 files, binary NetParameters too), with its warnings.
 
     >>> net = read("examples/plain_5.prototxt")
     >>> net.net.name, len(net.net.layer), net.warnings
     ('plain_5', 6, [])
     """
-    from .reader import NetFile, read_net, read_text
-    if isinstance(net, NetFile):
-        return net
-    if isinstance(net, str) and not os.path.exists(net) and ("\n" in net or "{" in net):
-        return read_text(net, "<text>")
-    return read_net(os.fspath(net))
+    from .reader import read_net
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"read takes a path (for text in memory: read_text), not {type(path).__name__}")
+    return read_net(os.fspath(path))
 
 
-def analyze(net, phase="TEST", input_shape=None, inputs=None, stages=(), scale_model="exact", batch=None):
+def read_text(text: str, source: str = "<text>") -> NetFile:
+    """The net in prototxt `text`, read and upgraded; `source` names it in messages.
+
+    >>> net = read_text('input: "data" input_dim: [1, 3, 8, 8]\\n'
+    ...                 'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
+    ...                 'convolution_param { num_output: 4 kernel_size: 3 } }')
+    >>> analyze(net)["layers"][-1]["outputs"][0]["shape"]
+    [1, 4, 6, 6]
+    """
+    from .reader import read_text as _read_text
+    return _read_text(text, source)
+
+
+def _netfile(net: Net) -> NetFile:
+    from .reader import NetFile
+    return net if isinstance(net, NetFile) else read(net)
+
+
+def _analysis(net: Net, phase: str, input_shape: Shape | None, inputs: Mapping[str, Shape] | None,
+              stages: Iterable[str], batch: int | None = None) -> Analysis:
+    from .analysis import Analysis
+    return Analysis(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), batch)
+
+
+def info(net: Net, phase: str = "TEST", stages: Iterable[str] = ()) -> dict[str, Any]:
+    """What the file is: its format and upgrades, inputs, layer counts by type and warnings (or, for a
+    solver file, what it trains): the dict `scnn-tools info --format json` prints.
+
+    >>> report = info("examples/resnet50.prototxt")
+    >>> report["format"], report["inputs"][0]["shape"], report["types"]["Convolution"]
+    ('V2', [1, 3, 224, 224], 53)
+    """
+    from .info import describe
+    from .reader import NetFile
+    return describe(net if isinstance(net, NetFile) else os.fspath(net), phase, tuple(stages))
+
+
+def analyze(net: Net, phase: str = "TEST", input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+            stages: Iterable[str] = (), scale_model: str = "exact", batch: int | None = None) -> dict[str, Any]:
     """Every blob's shape, receptive field, spatial scale, cost and the net's memory: the dict that
     `scnn-tools analyze --format json` prints (keys documented in the README).
 
@@ -35,12 +87,25 @@ def analyze(net, phase="TEST", input_shape=None, inputs=None, stages=(), scale_m
     >>> pool5["shape"], pool5["rf"]["size"], pool5["rf"]["jump"]
     ([10, 256, 6, 6], [195, 195], [32, 32])
     """
-    from .analysis import Analysis, report
-    return report(Analysis(read(net), phase, input_shape, dict(inputs or {}), stages, batch), scale_model)
+    from .analysis import report
+    return report(_analysis(net, phase, input_shape, inputs, stages, batch), scale_model)
 
 
-def generate(height, width, channels, kernel_width=9, bottom="conv5_4", prefix="", directions="DURL",
-             init="caffe", bias=False, activation="relu"):
+def query(net: Net, blob: str, y: int, x: int, phase: str = "TEST", input_shape: Shape | None = None,
+          inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
+    """The input box of feature (y, x) of `blob`: the dict `scnn-tools query --format json` prints
+    (blob, index, box, center, clipped; input pixels, hi inclusive).
+
+    >>> query("models/bvlc_alexnet/deploy.prototxt", "pool5", 5, 5)["clipped"]
+    {'y': [96, 226], 'x': [96, 226]}
+    """
+    from .analysis import query as _query
+    return _query(_analysis(net, phase, input_shape, inputs, stages), blob, y, x)
+
+
+def generate(height: int, width: int, channels: int, kernel_width: int = 9, bottom: str = "conv5_4",
+             prefix: str = "", directions: str = "DURL", init: str = "caffe", bias: bool = False,
+             activation: str = "relu") -> str:
     """The SCNN block for a height x width x channels map, as prototxt text (the original generator's
     layers, names and fillers by default).
 
@@ -54,54 +119,116 @@ def generate(height, width, channels, kernel_width=9, bottom="conv5_4", prefix="
                           bias=bias, activation=activation))
 
 
-def splice(host, at, reduce_to=None, kernel_width=9, prefix="", phase="TEST", input_shape=None, inputs=None,
-           stages=(), **variants):
+def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int = 9, prefix: str = "",
+           phase: str = "TEST", input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+           stages: Iterable[str] = (), **variants: Any) -> tuple[str, str, list[str]]:
     """The host with an SCNN block after blob `at`, every reader rewired: (text, summary, warnings).
-    `host` is a path; `variants` are generate's directions, init, bias and activation.
+    `host` is a path or a net from `read`/`read_text` (its text is edited byte for byte); `variants`
+    are generate's directions, init, bias and activation.
 
     >>> text, summary, warnings = splice("examples/resnet101.prototxt", "conv5_5")
     >>> summary[:62]
     "spliced after 'conv5_5/relu' (line 6836): SCNN block for a 128"
     """
     from .splicing import splice as _splice
-    return _splice(os.fspath(host), at, kernel_width, prefix, reduce_to, phase, input_shape, dict(inputs or {}),
-                   stages, variants=variants or None)
+    text, summary, warnings = _splice(_netfile(host), at, kernel_width, prefix, reduce_to, phase, input_shape,
+                                      dict(inputs or {}), tuple(stages), variants=variants or None)
+    return text, summary, [str(Said(w)) for w in warnings]
 
 
-def profile(net, phase="TEST", input_shape=None, inputs=None, stages=()):
-    """The spatial-scale profile along the net's main path: one dict per layer that computes a new
-    field, from the image on (depth, layer, blob, rf, jump, shape, exact and blog scales).
+def profile(net: Net, phase: str = "TEST", input_shape: Shape | None = None,
+            inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
+    """The spatial-scale profile along the net's main path: {"net", "points"}, one point per layer that
+    computes a new field, from the image on (depth, layer, blob, rf, jump, shape, exact and blog
+    scales); what `scnn-tools profile --format json` prints for each net.
 
-    >>> points = profile("examples/resnet50.prototxt")
+    >>> points = profile("examples/resnet50.prototxt")["points"]
     >>> [(p["blob"], round(p["exact"]["width"])) for p in points if p["blob"] in ("res2c", "res5c")]
     [('res2c', 35), ('res5c', 483)]
     """
-    from .analysis import Analysis
-    from .profiles import profile as _profile
-    prof = _profile(Analysis(read(net), phase, input_shape, dict(inputs or {}), stages))
-    return [{"depth": p.depth, "layer": p.layer, "blob": p.label, "rf": p.rf, "jump": p.jump, "shape": p.shape,
-             "exact": p.exact, "blog": p.blog} for p in prof.points]
+    from .profiles import result, spatial_profile
+    return result(spatial_profile(_analysis(net, phase, input_shape, inputs, stages)))
 
 
-def erf(net, blob, phase="TEST", input_shape=None, inputs=None, stages=()):
-    """The effective receptive field of `blob`'s centre feature (Luo et al., 2016): a dict with `field`
-    (an H x W numpy array over the image, summing to 1), `centre` (y, x), `r50`/`r90` (radii holding
-    50% and 90% of it), `box50`/`box90` and `theoretical_box` ((y0, y1), (x0, x1), inclusive).
+def match(net: Net, objects: str | os.PathLike[str], maps: Sequence[str] = (), scale_model: str = "exact",
+          output: str | os.PathLike[str] | None = None, phase: str = "TEST", input_shape: Shape | None = None,
+          inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
+    """Which feature map fits which object sizes: per octave of size (sqrt(w*h), boxes scaled as their
+    images are fitted to the input), the map with the smallest spatial scale that covers it. `objects`
+    is a COCO-style JSON or a CSV of boxes; `maps` the candidates (default: the end of each stride);
+    `output` also draws the figure. The dict `scnn-tools match --format json` prints.
+
+    >>> result = match("examples/resnet50.prototxt", "examples/objects_synthetic.csv", input_shape=[1, 3, 512, 512])
+    >>> [(b["from"], b["map"]) for b in result["bands"] if b["from"] in (16, 32, 64)]
+    [(16.0, 'res2c'), (32.0, 'res3d'), (64.0, 'res4f')]
+    """
+    from .match import match as _match
+    if output is not None:
+        from .plot import check_output
+        check_output(os.fspath(output))
+    return _match(_analysis(net, phase, input_shape, inputs, stages), os.fspath(objects), scale_model, list(maps),
+                  None if output is None else os.fspath(output))
+
+
+def erf(net: Net, blob: str, output: str | os.PathLike[str] | None = None, log: bool = False,
+        phase: str = "TEST", input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+        stages: Iterable[str] = ()) -> dict[str, Any]:
+    """The effective receptive field of `blob`'s centre feature (Luo et al., 2016): the dict
+    `scnn-tools erf --format json` prints (`blob`, `image` [H, W], `centre` [y, x], `radius` {"50", "90"}
+    holding 50% and 90% of the mass, `box` {"50", "90"} and `theoretical`, each {"y": [lo, hi], "x":
+    [lo, hi]} inclusive), plus `field`: the H x W numpy array over the image, summing to 1. `output`
+    also saves the map (.npy) or draws it (.png, .svg or .pdf; `log`: on a log scale).
 
     >>> e = erf("examples/resnet50.prototxt", "res4f")
-    >>> e["field"].shape, round(e["r50"]), e["theoretical_box"]
-    ((224, 224), 29, ((-47, 243), (-47, 243)))
+    >>> e["field"].shape, round(e["radius"]["50"]), e["theoretical"]
+    ((224, 224), 29, {'y': [-47, 243], 'x': [-47, 243]})
     """
-    from .analysis import Analysis
-    from .effective_field import describe, effective_field
-    field, centre, box = effective_field(Analysis(read(net), phase, input_shape, dict(inputs or {}), stages), blob)
-    d = describe(field, centre, box)
-    return {"field": field, "centre": centre, "r50": d["r50"], "r90": d["r90"], "box50": d["box50"],
-            "box90": d["box90"], "theoretical_box": d["theoretical_box"]}
+    from .effective_field import check_output, report, write
+    if output is not None:
+        check_output(os.fspath(output))
+    analysis = _analysis(net, phase, input_shape, inputs, stages)
+    result = report(analysis, blob)
+    if output is not None:
+        write(result, os.fspath(output), f"{analysis.netfile.name}: effective receptive field of {blob}", log)
+    return result
 
 
-def export(net, output=None, weights=None, outputs=None, opset=17, phase="TEST", input_shape=None, inputs=None,
-           stages=()):
+def draw(net: Net, output: str | os.PathLike[str], phase: str = "TEST", input_shape: Shape | None = None,
+         inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> int:
+    """Draw the layer graph into `output` (.svg, .png, .pdf, or .html to explore); the number of nodes.
+
+    >>> draw("examples/plain_5.prototxt", "plain_5.svg")
+    6
+    """
+    from .draw import draw as _draw
+    return _draw(_analysis(net, phase, input_shape, inputs, stages), os.fspath(output))
+
+
+def lane(output: str | os.PathLike[str] | None = None, dataset: str = "culane", backbone: str = "vgg16",
+         size: str | tuple[int, int] | None = None, batch: int = 2, data_root: str | None = None,
+         train_list: str | None = None, val_list: str | None = None, channels: int = 128,
+         **variants: Any) -> tuple[dict[str, str | bytes], str]:
+    """The SCNN lane model for CULane or TuSimple: ({file name: content}, summary), every net read back
+    and analyzed; written into the directory `output` as well when given. `size`: "HxW" or (H, W)
+    (default: the dataset's); `variants` as generate's.
+
+    >>> files, summary = lane("culane_model", backbone="resnet50")
+    >>> sorted(files)[:3]
+    ['README.md', 'class_weights.binaryproto', 'deploy.prototxt']
+    """
+    from .lane import model, parse_size, write
+    height, width = parse_size(size)
+    files, summary = model(dataset, height, width, batch, data_root, train_list, val_list, channels,
+                           variants or None, backbone)
+    if output is not None:
+        write(os.fspath(output), files)
+    return files, summary
+
+
+def export(net: Net, output: str | os.PathLike[str] | None = None, weights: str | None = None,
+           outputs: Sequence[str] | None = None, opset: int = 17, phase: str = "TEST",
+           input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+           stages: Iterable[str] = ()) -> bytes:
     """The net as an ONNX model (bytes), weights from `weights` (a .caffemodel) or the fillers; written to
     `output` as well, whole or not at all, when given.
 
@@ -112,10 +239,12 @@ def export(net, output=None, weights=None, outputs=None, opset=17, phase="TEST",
     """
     from .onnx_export import export as _export
     from .onnx_export import write
-    exported = _export(read(net), phase, input_shape, dict(inputs or {}), stages, weights, outputs, opset)
+    exported = _export(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), weights,
+                       list(outputs) if outputs else None, opset)
     if output is not None:
-        write(exported, output)
+        write(exported, os.fspath(output))
     return exported.data
 
 
-__all__ = ["InputError", "analyze", "erf", "export", "generate", "profile", "read", "splice"]
+__all__ = ["InputError", "analyze", "draw", "erf", "export", "generate", "info", "lane", "match", "profile", "query",
+           "read", "read_text", "splice"]

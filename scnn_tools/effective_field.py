@@ -11,7 +11,7 @@ included, through the same index maps the receptive fields are computed from.
 Channels play no part once weights are uniform, so each blob is one H x W map.
 """
 
-from .errors import InputError
+from .errors import InputError, option
 from .indexmaps import Interp, Piece, Whole, Window
 
 # The largest array the propagation may hold (a map, or one axis's layer matrix): 400 MB of floats.
@@ -62,7 +62,8 @@ def effective_field(analysis, blob_name):
         raise InputError(f"the centre feature of '{blob_name}' does not depend on the image through a path "
                          "the linearised net can follow", analysis.netfile.source)
     box = analysis.box(target.id, ch, cw)
-    return image / image.sum(), (box["h"][2], box["w"][2]), (box["h"][0], box["h"][1], box["w"][0], box["w"][1])
+    h, w = box["h"], box["w"]
+    return image / image.sum(), (h.centre, w.centre), (h.lo, h.hi, w.lo, w.hi)
 
 
 def _check_sizes(analysis):
@@ -82,7 +83,7 @@ def _check_sizes(analysis):
                 h, w = shape[top_axes[0]], shape[top_axes[1]]
                 raise InputError(f"the effective field needs arrays of {cells:,} numbers ({cells * 8 / 2 ** 30:.1f} "
                                  f"GiB) at layer '{node.name}' ({h}x{w}), more than the {MAX_CELLS:,} it allows: "
-                                 "use a smaller --input-shape", analysis.netfile.source, node.line)
+                                 f"use a smaller {option('input_shape')}", analysis.netfile.source, node.line)
 
 
 def radii(erf, centre, fractions=(0.5, 0.9)):
@@ -193,9 +194,46 @@ def boxes(erf, centre, fractions=(0.5, 0.9)):
     return out
 
 
-def describe(erf, centre, box):
-    r50, r90 = radii(erf, centre)
-    b50, b90 = boxes(erf, centre)
-    size = (box[1] - box[0] + 1, box[3] - box[2] + 1)
-    return {"r50": r50, "r90": r90, "box50": b50, "box90": b90, "theoretical": size, "centre": centre,
-            "theoretical_box": ((box[0], box[1]), (box[2], box[3]))}
+def report(analysis, blob_name):
+    """The effective field of `blob_name`'s centre feature: the dict `scnn-tools erf --format json` prints
+    (blob, image, centre, radius, box, theoretical), and under `field` the map itself (numpy, summing to 1)."""
+    field, centre, box = effective_field(analysis, blob_name)
+    r50, r90 = radii(field, centre)
+    b50, b90 = boxes(field, centre)
+
+    def square(ys, xs):
+        return {"y": list(ys), "x": list(xs)}
+    return {"blob": blob_name, "image": list(field.shape), "centre": list(centre), "radius": {"50": r50, "90": r90},
+            "box": {"50": square(*b50), "90": square(*b90)},
+            "theoretical": square((box[0], box[1]), (box[2], box[3])), "field": field}
+
+
+def sentence(result):
+    """The result in words, as `scnn-tools erf` prints it."""
+    (cy, cx), t = result["centre"], result["theoretical"]
+    return (f"{result['blob']}: effective receptive field of the centre feature, centred at ({cy:g}, {cx:g}): "
+            f"50% of its mass within {result['radius']['50']:.1f} px, 90% within {result['radius']['90']:.1f} px; "
+            f"theoretical field {t['y'][1] - t['y'][0] + 1}x{t['x'][1] - t['x'][0] + 1}")
+
+
+def check_output(path):
+    """A file the map can be saved to (.npy) or drawn into (.png, .svg, .pdf), refused before any work."""
+    if not str(path).lower().endswith(".npy"):
+        from .plot import check_output as check_figure
+        check_figure(path)
+
+
+def write(result, path, title, log=False):
+    """Save the map of `report` as numpy's .npy, or draw it with the theoretical box (`log`: on a log scale)."""
+    if str(path).lower().endswith(".npy"):
+        import numpy as np
+
+        from .output import replacing
+        with replacing(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, result["field"])
+        return
+    from .plot import erf_figure
+    t, radius = result["theoretical"], result["radius"]
+    erf_figure(result["field"], result["centre"], (*t["y"], *t["x"]), (radius["50"], radius["90"]), path, title,
+               log=log)

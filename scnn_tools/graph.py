@@ -8,8 +8,8 @@ bottom, so in-place chains form a path rather than a cycle.
 """
 
 from . import caffe_pb2
+from .errors import InputError, input_option, warning
 from .layers import registry
-from .errors import InputError, warning
 
 PHASES = {"TRAIN": caffe_pb2.TRAIN, "TEST": caffe_pb2.TEST}
 
@@ -213,7 +213,7 @@ def _missing_bottom(nodes, node, name, path):
     later = [n for n in nodes[node.index + 1:] if name in n.param.top]
     if not later:
         return InputError(f"layer '{node.name}' reads blob '{name}', which no layer produces "
-                          f"(give its shape with --input {name}=N,C,H,W if it is an input)",
+                          f"(give its shape with {input_option(name)} if it is an input)",
                           path, node.line, layer=node.name)
     cycle = _cycle_through(nodes, node)
     if cycle:

@@ -4,11 +4,12 @@ from collections import Counter
 
 from . import caffe_pb2
 from .graph import build
-from .reader import SolverFile, read_file
+from .reader import NetFile, SolverFile, read_file
 
 
 def describe(source, phase="TEST", stages=()):
-    netfile = read_file(source)
+    """What `scnn-tools info --format json` prints about a net (or a solver): a path, or a NetFile."""
+    netfile = source if isinstance(source, NetFile) else read_file(source)
     if isinstance(netfile, SolverFile):
         return _solver(netfile)
     graph = build(netfile, phase, stages=stages)

@@ -8,7 +8,7 @@ import json
 import os
 from collections import namedtuple
 
-from .errors import InputError
+from .errors import InputError, option
 from .output import replacing, size
 from .scnn import Spec, generate
 
@@ -43,27 +43,27 @@ def model(dataset="culane", height=None, width=None, batch=2, root=None, train_l
     (scnn.Spec: directions, init, bias, activation).
     """
     if dataset not in DATASETS:
-        raise InputError(f"--dataset must be one of {', '.join(DATASETS)} (got {dataset!r})")
+        raise InputError(f"{option('dataset')} must be one of {', '.join(DATASETS)} (got {dataset!r})")
     if backbone not in BACKBONES:
-        raise InputError(f"--backbone must be one of {', '.join(BACKBONES)} (got {backbone!r})")
+        raise InputError(f"{option('backbone')} must be one of {', '.join(BACKBONES)} (got {backbone!r})")
     d = DATASETS[dataset]
     height, width = height or d.height, width or d.width
     root, train_list, val_list = root or d.root, train_list or d.train, val_list or d.val
     lanes = d.lanes
     classes = lanes + 1
     if height % 8 or width % 8 or not 16 <= height <= 4096 or not 16 <= width <= 4096:
-        raise InputError(f"--size must be H x W, both multiples of 8 from 16 to 4096, so that the 1/8 map "
+        raise InputError(f"{option('size')} must be H x W, both multiples of 8 from 16 to 4096, so that the 1/8 map "
                          f"is whole (got {height}x{width}; {d.title}'s is {d.height}x{d.width})")
     if not 1 <= batch <= SOLVER_BATCH or SOLVER_BATCH % batch:
-        raise InputError(f"--batch must divide {SOLVER_BATCH}, the solver's batch, reached with iter_size "
+        raise InputError(f"{option('batch')} must divide {SOLVER_BATCH}, the solver's batch, reached with iter_size "
                          f"(got {batch})")
-    block = generate(Spec(height // 8, width // 8, channels, 9, "fc7_lane", flags={"channel": "--channels"},
+    block = generate(Spec(height // 8, width // 8, channels, 9, "fc7_lane",
                           **(variants or {})))
     data = {phase: json.dumps({"root": root, "list": lst, "batch": batch, "height": height, "width": width,
                                "lanes": lanes, "shuffle": phase == "TRAIN"}, separators=(",", ":"))
             for phase, lst in (("TRAIN", train_list), ("TEST", val_list))}
     if any("'" in d for d in data.values()):
-        raise InputError("--data-root and the lists must not contain a single quote (')")
+        raise InputError(f"{option('data_root')} and the lists must not contain a single quote (')")
     from .render import render
     name = f"scnn_{dataset}" + ("" if backbone == "vgg16" else f"_{backbone}")
     depth, units = RESNETS.get(backbone, (0, []))
@@ -77,6 +77,19 @@ def model(dataset="culane", height=None, width=None, batch=2, root=None, train_l
     summary = _check(files, height, width, batch, channels, classes, lanes, f"{d.title} with {TITLES[backbone]}")
     files["README.md"] = _readme(d, backbone, name, height, width, batch, root, train_list, val_list, summary)
     return files, summary
+
+
+def parse_size(size):
+    """(height, width) from "HxW" (as --size takes it) or a pair; (None, None) for the dataset's own."""
+    if size is None:
+        return None, None
+    if not isinstance(size, str):
+        height, width = size
+        return int(height), int(width)
+    h, sep, w = size.partition("x")
+    if not (sep and h.isdigit() and w.isdigit()):
+        raise InputError(f"{option('size')} must be HxW, e.g. 288x800 (got {size!r})")
+    return int(h), int(w)
 
 
 def write(directory, files):

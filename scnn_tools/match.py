@@ -169,3 +169,40 @@ def assign(profile, objects, model="exact", names=None):
         point = fitting[0] if fitting else maps[-1]
         out.append((lo, hi, count, point, bool(fitting)))
     return out
+
+
+def match(analysis, objects_path, model="exact", maps=(), figure=None):
+    """What `scnn-tools match --format json` prints: per octave of object size, the map chosen.
+
+    The objects are read from `objects_path`, scaled to the analysis's image; `figure`: a file to draw
+    the histogram beside the profile into (.png, .svg or .pdf)."""
+    from .profiles import spatial_profile
+    prof = spatial_profile(analysis)
+    image = analysis.shapes.blobs[analysis.image]
+    objects = read_objects(objects_path, (image[2], image[3]))
+    assignment = assign(prof, objects, model, list(maps))
+    if figure:
+        from .plot import match_figure
+        match_figure(prof, objects, assignment, figure, model)
+    bands = [{"from": lo, "to": hi, "objects": count, "map": point.label, "covered": covered,
+              "scale": point.scale(model), "jump": point.jump} for lo, hi, count, point, covered in assignment]
+    return {"net": prof.name, "objects": len(objects.sizes), "scaled": objects.scaled,
+            "larger_than_input": objects.larger, "scale_model": model, "bands": bands}
+
+
+def lines(result, input_hw):
+    """The result in words, as `scnn-tools match` prints it: (the report's lines, a warning or None)."""
+    warning = None
+    if result["larger_than_input"]:
+        warning = (f"{result['larger_than_input']} of {result['objects']} boxes are wider or taller than the input "
+                   f"({input_hw[0]}x{input_hw[1]})"
+                   f"{'' if result['scaled'] else ' (sizes as given: the file has no image sizes)'}")
+    where = "input pixels, boxes scaled as their images are fitted to the input" if result["scaled"] else \
+        "pixels as given (the images' sizes are not in the file)"
+    out = [f"{result['objects']} objects, sizes sqrt(w*h) in {where}; {result['scale_model']} spatial scale"]
+    for band in result["bands"]:
+        scale = band["scale"]
+        what = f"{band['map']}: scale {scale['width']:.0f}, overlap {scale['overlap']:.2f}, stride {band['jump']}"
+        note = "" if band["covered"] else "  (no map covers them: the largest scale is shown)"
+        out.append(f"  {band['from']:>6.0f}-{band['to']:<6.0f} px  {band['objects']:>7} objects  ->  {what}{note}")
+    return out, warning

@@ -6,7 +6,7 @@ through an Emitter; value names are the blob names (an in-place chain's earlier 
 `name#version`, the last keeps the name). onnx and numpy are imported by this command only.
 """
 
-from .errors import InputError
+from .errors import InputError, option
 from .graph import build
 from .shapes import infer
 
@@ -133,7 +133,7 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
     from .weights import Caffemodel
 
     if opset not in OPSETS:
-        raise InputError(f"--opset must be from {OPSETS[0]} to {OPSETS[-1]} (got {opset})")
+        raise InputError(f"{option('opset')} must be from {OPSETS[0]} to {OPSETS[-1]} (got {opset})")
     graph = build(netfile, phase, free_inputs=named or {}, stages=stages)
     shapes = infer(graph, image_shape, dict(named or {}), require_image=False)
     path = netfile.source
@@ -144,7 +144,7 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
     if outputs:
         missing = [name for name in outputs if name not in by_name]
         if missing:
-            raise InputError(f"--outputs names blob '{missing[0]}', which the net does not have", path)
+            raise InputError(f"{option('outputs')} names blob '{missing[0]}', which the net does not have", path)
         wanted = [by_name[name] for name in outputs]
     else:
         wanted = final_tops(graph)
@@ -168,10 +168,11 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
             before = ",".join(computed_bottoms(graph, node)) or "a blob before it"
             why = f" ({node.kind.no_onnx})" if node.kind is not None else " (a type scnn-tools does not know)"
             raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form{why}: export the net up to it with "
-                             f"--outputs {before}", path, node.line, layer=node.name)
+                             f"{option('outputs', before, repr(before.split(',')))}", path, node.line, layer=node.name)
         if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):
             raise InputError(f"layer '{node.name}' ({node.type}): its shapes are not all known, and the model "
-                             "is written at fixed shapes: give the inputs with --input-shape or --input", path,
+                             f"is written at fixed shapes: give the inputs with {option('input_shape')} or "
+                             f"{option('inputs')}", path,
                              node.line, layer=node.name)
         rule(e.ctx, e)
     inputs += [i.blob for i in graph.inputs if i.layer is None and i.blob in needed_blobs]
@@ -179,7 +180,7 @@ def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weigh
         shape = shapes.blobs[blob_id]
         if shape is None or None in shape:
             raise InputError(f"the shape of '{graph.blobs[blob_id].name}' is not known: give it with "
-                             "--input-shape or --input", path)
+                             f"{option('input_shape')} or {option('inputs')}", path)
     g = onnx_model.graph
     g.name = netfile.net.name or "caffe"
     g.input.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in inputs)
@@ -250,6 +251,6 @@ def check(exported, seed=0):
     bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items() if got.get(name) != list(shape)}
     if bad:
         name, (have, want) = next(iter(bad.items()))
-        raise InputError(f"--check: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")
+        raise InputError(f"{option('check')}: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")
     finite = all(bool(np.isfinite(r).all()) for r in results)
     return got, finite

@@ -8,8 +8,7 @@ its own. Every number comes from the analysis; plot.py only draws them.
 """
 
 from .analysis import Analysis
-from .errors import InputError
-from .reader import read_net
+from .errors import InputError, option
 
 
 class Point:
@@ -56,13 +55,56 @@ def check_marks(marks, profiles):
         if mark not in known:
             close = difflib.get_close_matches(mark, sorted(known), n=5, cutoff=0.5)
             hint = f"; close names: {', '.join(close)}" if close else ""
-            raise InputError(f"--mark {mark}: no layer or blob of that name on the main path of "
-                             f"{' or '.join(p.name for p in profiles)}{hint}")
+            raise InputError(f"{option('marks', mark, repr([mark]))}: no layer or blob of that name on the main "
+                             f"path of {' or '.join(p.name for p in profiles)}{hint}")
 
 
 def load(source, phase="TEST", image_shape=None, named=None, stages=()):
-    analysis = Analysis(read_net(source), phase, image_shape, named, stages)
-    return profile(analysis)
+    from .reader import read_net
+    return profile(Analysis(read_net(source), phase, image_shape, named, stages))
+
+
+def spatial_profile(analysis):
+    """The profile of an analyzed net; an error where no layer has a field on an image to profile."""
+    prof = profile(analysis)
+    if len(prof.points) < 2:
+        raise InputError("no layer of the net has a receptive field on an image input (N x C x H x W): "
+                         "nothing to profile", analysis.netfile.source)
+    return prof
+
+
+def result(prof):
+    """What `scnn_tools.profile` returns and `scnn-tools profile --format json` prints per net: the net's
+    name and one dict per point, from the image on (depth, layer, blob, rf, jump, shape, exact, blog)."""
+    return {"net": prof.name, "points": [{"depth": p.depth, "layer": p.layer, "blob": p.label, "rf": p.rf,
+                                          "jump": p.jump, "shape": p.shape, "exact": p.exact, "blog": p.blog}
+                                         for p in prof.points]}
+
+
+def sentence(prof):
+    """One net's profile in words, as `scnn-tools profile` prints it."""
+    last = prof.points[-1]
+    return (f"{prof.name}: {len(prof.points) - 1} layers on the main path, to '{last.layer}': receptive field "
+            f"{last.rf}, stride {last.jump}")
+
+
+def file_labels(paths):
+    """Each net's file name without its extension; its folder too where two would read alike, then a number."""
+    import os
+    names = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    longer = [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), n) if names.count(n) > 1 else n
+              for p, n in zip(paths, names)]
+    return [f"{n} ({i + 1})" if longer.count(n) > 1 else n for i, n in enumerate(longer)]
+
+
+def figure(profiles, path, model="exact", marks=(), labels=None, title=None):
+    """Draw the profiles into `path` (.png, .svg or .pdf); `labels` (default: the files' names) name them."""
+    labels = list(labels) if labels else file_labels([p.source for p in profiles])
+    if len(labels) != len(profiles):
+        raise InputError(f"{option('labels')} gives {len(labels)} name(s) for {len(profiles)} net(s)")
+    check_marks(marks, profiles)
+    from .plot import profile_figure
+    profile_figure(profiles, path, model, list(marks), labels, title)
 
 
 def profile(analysis):

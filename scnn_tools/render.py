@@ -8,6 +8,8 @@ to it. Jinja2 is imported here only, and only when text is rendered.
 import os
 from pathlib import Path
 
+from .cache import cache_dir
+
 _ENV = None
 
 
@@ -21,17 +23,6 @@ def template_dir():
         if os.path.isfile(os.path.join(place, "scnn.prototxt.j2")):
             return place
     return str(Path(__file__).resolve().parent.parent / "templates")  # a source checkout
-
-
-def cache_dir(name):
-    """A writable directory under the user's cache directory, or None."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = os.path.join(base, "scnn-tools", name)
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return None  # a read-only home: work without a cache
-    return directory if os.access(directory, os.W_OK) else None
 
 
 def _cache():

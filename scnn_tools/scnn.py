@@ -11,17 +11,16 @@ warnings); and the full text is checked, every time, for what only its size
 could break (its layer count, balanced braces, nothing left of the template).
 
 The read-back's verdict depends only on the cut-down text and on the code
-that judges it, so a passed verdict is remembered under a hash of both (in
-the user's cache directory, as Jinja2 remembers compiled templates): the
-reader, protobuf and the engine are loaded only for text not judged before.
+that judges it, so a passed verdict is remembered under a hash of both
+(cache.py): the reader, protobuf and the engine are loaded only for text not
+judged before.
 """
 
-import hashlib
 import os
 import re
 from math import sqrt
 
-from .errors import InputError
+from .errors import InputError, option
 from .output import count, size
 
 LIMITS = {"height": 4096, "width": 4096, "channel": 65536, "kernel_width": 255}
@@ -35,28 +34,29 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "TanH"}
 
 
 class Spec:
-    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", flags=None,
-                 directions="DURL", init="caffe", bias=False, activation="relu"):
-        """`flags`: how the user spelled a flag where it differs (--kernel-width or --kernel_width)."""
-        flags = dict({f: "--" + f for f in LIMITS}, **(flags or {}))
-        for flag, value in (("height", height), ("width", width), ("channel", channel),
+    def __init__(self, height, width, channel, kernel_width=9, bottom="conv5_4", prefix="", directions="DURL",
+                 init="caffe", bias=False, activation="relu"):
+        # Messages name the options as scripts pass them (channels, as generate and lane take it).
+        for name, value in (("height", height), ("width", width), ("channels", channel),
                             ("kernel_width", kernel_width)):
-            if not isinstance(value, int) or not 1 <= value <= LIMITS[flag]:
-                raise InputError(f"{flags[flag]} must be an integer from 1 to {LIMITS[flag]} (got {value})")
+            limit = LIMITS[name.rstrip("s")]
+            if not isinstance(value, int) or not 1 <= value <= limit:
+                raise InputError(f"{option(name)} must be an integer from 1 to {limit} (got {value})")
         if kernel_width % 2 == 0:
-            raise InputError(f"{flags['kernel_width']} must be odd, so that the padding (k-1)/2 keeps the map's "
+            raise InputError(f"{option('kernel_width')} must be odd, so that the padding (k-1)/2 keeps the map's "
                              f"size (got {kernel_width})")
         if not NAME.match(bottom):
-            raise InputError(f"--bottom must be a blob name of letters, digits and _ . / : + - (got {bottom!r})")
+            raise InputError(f"{option('bottom')} must be a blob name of letters, digits and _ . / : + - "
+                             f"(got {bottom!r})")
         if prefix and not NAME.match(prefix):
-            raise InputError(f"--prefix must be letters, digits and _ . / : + - (got {prefix!r})")
+            raise InputError(f"{option('prefix')} must be letters, digits and _ . / : + - (got {prefix!r})")
         if not directions or set(directions) - set(AXES) or len(set(directions)) != len(directions):
-            raise InputError(f"--directions must be some of D, U, R, L, each at most once, in the order the "
-                             f"messages pass (got {directions!r}; the original's is DURL)")
+            raise InputError(f"{option('directions')} must be some of D, U, R, L, each at most once, in the order "
+                             f"the messages pass (got {directions!r}; the original's is DURL)")
         if init not in INITS:
-            raise InputError(f"--init must be caffe or torch (got {init!r})")
+            raise InputError(f"{option('init')} must be caffe or torch (got {init!r})")
         if activation not in ACTIVATIONS:
-            raise InputError(f"--activation must be relu or tanh (got {activation!r})")
+            raise InputError(f"{option('activation')} must be relu or tanh (got {activation!r})")
         self.height, self.width, self.channel = height, width, channel
         self.kernel_width, self.bottom, self.prefix = kernel_width, bottom, prefix
         self.directions, self.init, self.bias, self.activation = directions, init, bias, activation
@@ -164,8 +164,10 @@ class Spec:
                 f"{size(self.activations() * 4)} at float32 per image "
                 "(about twice that when training, with the gradients)")
 
-    def warnings(self, channels_flag="--channel"):
-        """What a user should know before training: a block whose memory alone fills a card."""
+    def warnings(self, channels="channels"):
+        """What a user should know before training: a block whose memory alone fills a card.
+
+        `channels`: the option that sets the block's channels (splice's is reduce_to)."""
         activations, weights = self.activations() * 4, self.params() * 4
         if activations <= MEMORY_WARNING and weights <= WEIGHTS_WARNING:
             return []
@@ -174,7 +176,8 @@ class Spec:
         if self.channel > 128:
             smaller = Spec(self.height, self.width, 128, self.kernel_width, self.bottom, self.prefix,
                            **self._variants())
-            hint = f"with {channels_flag} 128: {size(smaller.activations() * 4)} and {size(smaller.params() * 4)}"
+            hint = (f"with {option(channels, '128', '128')}: {size(smaller.activations() * 4)} and "
+                    f"{size(smaller.params() * 4)}")
         else:
             hint = "a smaller map (pooled first) would fit a card more easily"
         return [f"the block alone needs {what}; {hint}"]
@@ -185,30 +188,18 @@ WEIGHTS_WARNING = 256 * 2 ** 20
 
 
 def _pieces(spec):
-    """The template's macros rendered once with placeholders, as %-format strings; cached by their inputs.
+    """The template's macros rendered once with placeholders, as %-format strings (cache.py keeps them).
 
     Warm runs then need no Jinja2 at all (importing it costs more than writing a 1000 x 1000 block).
     """
-    import json
-
-    from .render import cache_dir, template_dir
+    from . import cache
+    from .render import template_dir
     variables = dict(C=spec.channel, k=spec.kernel_width, pad=(spec.kernel_width - 1) // 2, std=spec.std,
                      p=spec.prefix, bias=spec.bias, act=spec.activation, act_type=ACTIVATIONS[spec.activation])
     with open(os.path.join(template_dir(), TEMPLATE), encoding="utf-8") as f:
         source = f.read()
-    key = hashlib.sha256(f"{source}\0{sorted(variables.items())}\0{spec.directions}".encode()).hexdigest()
-    directory = cache_dir("pieces")
-    cached = os.path.join(directory, key + ".json") if directory else None
-    if cached and os.path.exists(cached):
-        with open(cached, encoding="utf-8") as f:
-            return json.load(f)
-    pieces = _render_pieces(spec, variables)
-    if cached:
-        tmp = f"{cached}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(pieces, f)
-        os.replace(tmp, cached)
-    return pieces
+    return cache.pieces(f"{source}\0{sorted(variables.items())}\0{spec.directions}",
+                        lambda: _render_pieces(spec, variables))
 
 
 def _render_pieces(spec, variables):
@@ -241,40 +232,18 @@ def _render_pieces(spec, variables):
 
 def generate(spec):
     """The block's text, checked. Raises InputError (or AssertionError on a fault of ours)."""
+    from . import cache
     text = spec.text()
     check_invariants(spec, text)
     small = spec.reduced()
     small_text = text if small.height == spec.height and small.width == spec.width else small.text()
-    verdict = _verdict_path(small, small_text)
+    verdict = cache.verdict(repr((small.channel, small.height, small.width, small.bottom, small.prefix,
+                                  small._variants())), small_text)
     if verdict is None or not os.path.exists(verdict):
         check_by_reading(small, small_text)
         if verdict is not None:
             open(verdict, "w").close()
     return text
-
-
-def _verdict_path(spec, text):
-    from .render import cache_dir
-    directory = cache_dir("checked")
-    if directory is None:
-        return None
-    key = hashlib.sha256()
-    key.update(repr((spec.channel, spec.height, spec.width, spec.bottom, spec.prefix, spec._variants())).encode())
-    key.update(text.encode())
-    key.update(_code_fingerprint())
-    return os.path.join(directory, key.hexdigest())
-
-
-def _code_fingerprint():
-    """What identifies the checking code: every module of the package, by size and time of change."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    stamp = []
-    for folder, _, names in sorted(os.walk(package)):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
-                stamp.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{st.st_size}:{st.st_mtime_ns}")
-    return "\n".join(stamp).encode()
 
 
 def check_invariants(spec, text):

@@ -8,8 +8,8 @@ know passes its first bottom's shape through.
 A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
 """
 
+from .errors import InputError, input_option, option, warning
 from .layers import registry
-from .errors import InputError, warning
 
 # Caffe's Blob::Reshape refuses a blob of more elements than a C int counts.
 INT_MAX = 2 ** 31 - 1
@@ -61,7 +61,7 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
     known_names = {b.name for b in graph.blobs}
     for name in named:
         if name not in known_names:
-            raise InputError(f"--input names blob '{name}', which the net does not have")
+            raise InputError(f"{option('inputs')} names blob '{name}', which the net does not have")
 
     def given(blob_id):
         shape = named.pop(graph.blobs[blob_id].name, None)
@@ -84,7 +84,8 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             name = graph.blobs[image.blob].name
             why = f" ({image.note})" if image.note else ""
             raise InputError(f"the shape of input '{name}' is not fully declared{why}: "
-                             f"give it with --input-shape N,C,H,W or --input {name}=N,C,H,W", path)
+                             f"give it with {option('input_shape', 'N,C,H,W', '[N, C, H, W]')} or "
+                             f"{input_option(name)}", path)
 
     if image is not None and image.layer is None:
         check_image()
@@ -143,7 +144,7 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             _check_count(graph, node, t, shapes[t], path)
     if named:
         name = next(iter(named))
-        raise InputError(f"--input {name}=...: blob '{name}' is neither an input nor the top of a Python layer")
+        raise InputError(f"{option('inputs', f'{name}=...', repr({name: ...}))}: blob '{name}' is neither an input nor the top of a Python layer")
     return Shapes(shapes, image, unknown_from, contexts, count_from)
 
 

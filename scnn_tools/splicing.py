@@ -12,18 +12,18 @@ import re
 
 from . import __version__
 from .analysis import Analysis
-from .errors import InputError
+from .errors import InputError, option
 from .layers.registry import CONVOLUTION, NORMALISATION, REGULARISATION, fmt_shape
-from .reader import read_net, read_text
+from .reader import NetFile, read_net, read_text
 from .output import count
 from .scnn import LIMITS, Spec, generate
 from .textformat import _TOKEN
 
 
 def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", image_shape=None, named=None,
-           stages=(), kernel_flag="--kernel-width", variants=None):
-    """Returns (text, summary)."""
-    netfile = read_net(host)
+           stages=(), variants=None):
+    """(text, summary, warnings). `host`: a path, or a NetFile read from text (read_text) or a file."""
+    netfile = host if isinstance(host, NetFile) else read_net(host)
     if netfile.format != "V2":
         raise InputError(f"splice edits V2 files (layer {{ }} blocks); this one is {netfile.format}: "
                          "upgrade it to V2 first (Caffe's upgrade_net_proto_text)", netfile.source)
@@ -59,10 +59,10 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
             raise InputError(f"blob '{at}' has {size:,} {what}, more than the block's {LIMITS[flag]:,}",
                              netfile.source)
     if reduce_to is not None and not 1 <= reduce_to <= LIMITS["channel"]:
-        raise InputError(f"--reduce-to must be a number of channels from 1 to {LIMITS['channel']:,} (got {reduce_to})")
+        raise InputError(f"{option('reduce_to')} must be a number of channels from 1 to {LIMITS['channel']:,} (got {reduce_to})")
     if reduce_to is None and channels > LIMITS["channel"]:
         raise InputError(f"blob '{at}' has {channels:,} channels, more than the block's {LIMITS['channel']:,}: "
-                         "give --reduce-to C", netfile.source)
+                         f"give {option('reduce_to', 'C')}", netfile.source)
     # After the last writer in every phase: a phase's own in-place layers (its BatchNorm) stay before.
     writer = max(writers.values(), key=lambda n: n.source_index)
     for p, a in present.items():
@@ -77,7 +77,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         notes.append(f"reduced {channels} -> {reduce_to} channels first")
         notes += said
         channels = reduce_to
-    spec = Spec(height, width, channels, kernel_width, bottom, prefix, {"kernel_width": kernel_flag}, **(variants or {}))
+    spec = Spec(height, width, channels, kernel_width, bottom, prefix, **(variants or {}))
     pieces.append(generate(spec))
     block = "".join(pieces)
 
@@ -86,9 +86,10 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         _refuse_collisions(a.graph, added, bottom, netfile.source)
     edits = _rewire(netfile, writer.source_index, at, spec.top)
     text = netfile.text
-    # Marked, so that a reader of the file finds it, and in the host's own line ends.
+    # Marked, with the command that would write it, so that a reader of the file finds it; in the host's
+    # own line ends.
     flags = "".join(f" {f} {v}" for f, v in (("--reduce-to", reduce_to), ("--prefix", prefix or None),
-                                               (kernel_flag, None if kernel_width == 9 else kernel_width)) if v)
+                                               ("--kernel-width", None if kernel_width == 9 else kernel_width)) if v)
     block = (f"# SCNN block written by scnn-tools {__version__} (splice --at {at}{flags}): from here\n" + block +
              f"# end of the SCNN block (scnn-tools splice --at {at})")
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -103,8 +104,9 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         except InputError as exc:
             if reduce_to is None:
                 raise  # pragma: no cover - the block keeps the map's shape: a fault of ours
-            raise InputError(f"with --reduce-to {reduce_to} the net no longer builds: {exc.message} (the layers "
-                             f"after '{at}' expect {shape[1]} channels); splice without --reduce-to or at another blob",
+            raise InputError(f"with {option('reduce_to', reduce_to, reduce_to)} the net no longer builds: {exc.message.raw} (the "
+                             f"layers after '{at}' expect {shape[1]} channels); splice without {option('reduce_to')} "
+                             "or at another blob",
                              netfile.source, layer=exc.layer) from None
         out = spliced.graph.blob(spec.top)
         expected = [shapes[p][0], channels, height, width]
@@ -116,7 +118,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         notes.append("checked in phases " + " and ".join(sorted(present)))
     summary = (f"spliced after '{writer.name}' (line {writer.line}): {spec.summary()}; "
                f"{count(len(edits), 'bottom')} rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
-    warnings = spec.warnings("--reduce-to") + warnings
+    warnings = spec.warnings("reduce_to") + warnings
     return text, summary, warnings
 
 
@@ -174,7 +176,7 @@ def _analysis(netfile, p, phases, image_shape, named, stages):
         if p == phases[0]:
             raise
         raise InputError(f"in phase {p} (the file has layers per phase, and the block must fit both): "
-                         f"{exc.message}", exc.path, exc.line, exc.col, exc.layer) from None
+                         f"{exc.message.raw}", exc.path, exc.line, exc.col, exc.layer) from None
 
 
 def _refuse_readers_between(graph, at, last_writer, insert_after, phase, netfile):
@@ -222,7 +224,7 @@ def _refuse_collisions(graph, block, bottom, path):
     if clashes:
         shown = ", ".join(f"'{c}'" for c in sorted(set(clashes))[:5])
         raise InputError(f"the block's names would collide with the host's ({shown}"
-                         f"{', ...' if len(set(clashes)) > 5 else ''}): choose a --prefix", path)
+                         f"{', ...' if len(set(clashes)) > 5 else ''}): choose a {option('prefix')}", path)
 
 
 def _reduction(graph, blob, at, channels, prefix, path):
@@ -236,7 +238,7 @@ def _reduction(graph, blob, at, channels, prefix, path):
     from . import caffe_pb2
 
     if channels < 1:
-        raise InputError(f"--reduce-to must be a positive number of channels (got {channels})")
+        raise InputError(f"{option('reduce_to')} must be a positive number of channels (got {channels})")
     chain = []
     version = blob
     while version is not None and version.producer is not None:

@@ -12,7 +12,7 @@ dilation*(k-1)/2 ("same" for odd k), as the spatial-scale study assumes.
 
 import re
 
-from .errors import InputError
+from .errors import InputError, option
 
 ITEM = re.compile(r"(?:(\d+)\*)?(conv|pool)(\d+)(?:s(\d+))?(?:d(\d+))?\Z")
 MAX_LAYERS = 1000
@@ -64,7 +64,7 @@ def stack(spec, size=512, name="stack"):
     from .render import read_back, render
 
     if not 1 <= size <= 8192:
-        raise InputError(f"--size must be from 1 to 8192 (got {size})")
+        raise InputError(f"{option('size')} must be from 1 to 8192 (got {size})")
     text = render("stack.prototxt.j2", name=name, size=size, layers=parse(spec))
     read_back(text, "stack")  # the shapes must flow at this size: a clear error names the layer if not
     return text

@@ -177,7 +177,8 @@ def test_segnet_unpooling_restores_ceil_pooled_sizes():
 
 def test_segnet_from_its_data_layer_needs_and_takes_an_input_shape():
     path = CORPUS / "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt"
-    with pytest.raises(InputError, match=r"input 'data' is not fully declared .*--input-shape"):
+    with pytest.raises(InputError, match=r"input 'data' is not fully declared .*: give it with input_shape=\[N, C, H, W\] or "
+                                        r"inputs=\{'data': \[N, C, H, W\]\}$"):
         analyze(path)
     out = outputs(analyze(path, image_shape=[1, 3, 360, 480]))
     assert out["conv1_1_D"]["shape"] == [1, 11, 360, 480]

@@ -2,9 +2,11 @@
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
+import scnn_tools
 from scnn_tools import caffe_pb2
 from scnn_tools.analysis import Analysis, report
 from scnn_tools.errors import InputError
@@ -68,13 +70,13 @@ def test_every_size_gives_a_block_whose_output_has_the_input_shape(h, w):
 
 def test_original_faults_are_refused_clearly():
     for kwargs, words in [
-        ({"kernel_width": 8}, "--kernel_width must be odd"),
-        ({"height": 0}, "--height must be an integer from 1 to 4096 (got 0)"),
-        ({"channel": -3}, "--channel must be an integer from 1 to 65536"),
-        ({"width": 100000}, "--width must be an integer from 1 to 4096"),
-        ({"bottom": 'conv5"\nlayer {'}, "--bottom must be a blob name"),
-        ({"bottom": ""}, "--bottom must be a blob name"),
-        ({"prefix": "a b"}, "--prefix must be letters"),
+        ({"kernel_width": 8}, "kernel_width must be odd"),
+        ({"height": 0}, "height must be an integer from 1 to 4096 (got 0)"),
+        ({"channel": -3}, "channels must be an integer from 1 to 65536"),
+        ({"width": 100000}, "width must be an integer from 1 to 4096"),
+        ({"bottom": 'conv5"\nlayer {'}, "bottom must be a blob name"),
+        ({"bottom": ""}, "bottom must be a blob name"),
+        ({"prefix": "a b"}, "prefix must be letters"),
     ]:
         args = {"height": 4, "width": 4, "channel": 8, "kernel_width": 9, "bottom": "conv5_5", **kwargs}
         with pytest.raises(InputError, match=re.escape(words)):
@@ -151,6 +153,20 @@ def test_a_verdict_is_reused_only_for_the_same_text(tmp_path, monkeypatch):
     assert len(list((tmp_path / "scnn-tools" / "checked").iterdir())) == 2
 
 
+def test_verdicts_go_stale_with_any_module_of_the_package_at_any_depth(tmp_path):
+    from scnn_tools import cache
+    names = cache.code_fingerprint().decode().splitlines()
+    assert any(n.startswith("layers/") for n in names) and any(n.startswith("cache.py:") for n in names)
+    assert cache.PACKAGE == Path(scnn_tools.__file__).resolve().parent
+    (tmp_path / "engine" / "deep").mkdir(parents=True)
+    nested = tmp_path / "engine" / "deep" / "rules.py"
+    nested.write_text("A = 1\n")
+    (tmp_path / "top.py").write_text("")
+    before = cache.code_fingerprint(tmp_path)
+    nested.write_text("A = 22\n")  # an engine change two folders down
+    assert cache.code_fingerprint(tmp_path) != before
+
+
 def test_the_summary_reads_as_a_person_writes_it():
     assert "1 layer," in Spec(1, 1, 3).summary()
     # The activation memory in the unit a person reads, from the elements the block's tops hold.
@@ -216,10 +232,10 @@ def test_torch_init_bias_and_tanh():
     assert report(analysis)["totals"]["params"] == 4 * (k * c * c + c) == spec.params()
 
 
-def test_bad_variants_name_the_flag():
-    for kwargs, words in ((dict(directions="DUX"), "--directions must be"), (dict(directions=""), "--directions"),
-                          (dict(directions="DD"), "each at most once"), (dict(init="pytorch"), "--init must be"),
-                          (dict(activation="sigmoid"), "--activation must be")):
+def test_bad_variants_name_the_option():
+    for kwargs, words in ((dict(directions="DUX"), "^directions must be"), (dict(directions=""), "^directions"),
+                          (dict(directions="DD"), "each at most once"), (dict(init="pytorch"), "^init must be"),
+                          (dict(activation="sigmoid"), "^activation must be")):
         with pytest.raises(InputError, match=words):
             Spec(4, 4, 2, **kwargs)
 

@@ -80,7 +80,7 @@ def test_reduce_to_names_every_layer_whose_weights_change():
 
 
 def test_reduce_to_that_breaks_a_residual_sum_is_refused():
-    with pytest.raises(InputError, match=r"with --reduce-to 8 the net no longer builds: layer 'eltwise5_1_4'"):
+    with pytest.raises(InputError, match=r"with reduce_to=8 the net no longer builds: layer 'eltwise5_1_4'"):
         splice(CORPUS / "TimoSaemann__ENet/prototxts/enet_deploy_final.prototxt", "eltwise5_0_4", reduce_to=8)
 
 
@@ -96,11 +96,11 @@ def test_two_blocks_with_prefixes(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (dict(at="fc9"), "the host has no blob 'fc9'"),
-    (dict(at="conv6_interp", kernel_width=4), "--kernel-width must be odd"),
-    (dict(at="conv5_5", reduce_to=0), "--reduce-to must be a number of channels from 1 to 65,536 \\(got 0\\)"),
-    (dict(at="conv5_5", reduce_to=9999999), "--reduce-to must be a number of channels .* \\(got 9999999\\)"),
+    (dict(at="conv6_interp", kernel_width=4), "^kernel_width must be odd"),
+    (dict(at="conv5_5", reduce_to=0), "^reduce_to must be a number of channels from 1 to 65,536 \\(got 0\\)"),
+    (dict(at="conv5_5", reduce_to=9999999), "^reduce_to must be a number of channels .* \\(got 9999999\\)"),
     (dict(at="data"), "blob 'data' is an input of the net"),
-    (dict(at="conv6_interp", prefix="a b"), "--prefix must be"),
+    (dict(at="conv6_interp", prefix="a b"), "^prefix must be"),
 ])
 def test_refusals(args, words):
     with pytest.raises(InputError, match=words):
@@ -121,7 +121,7 @@ def test_splice_only_at_feature_maps(host, at, words):
 
 
 def test_refusals_that_need_other_hosts(tmp_path):
-    with pytest.raises(InputError, match="would collide with the host's .*choose a --prefix"):
+    with pytest.raises(InputError, match="would collide with the host's .*choose a prefix"):
         splice(REFERENCE / "scnn/resnet101_SCNN.prototxt", "conv5_5")
     with pytest.raises(InputError, match=r"blob 'fc6' has shape \(10, 4096\)"):
         splice(CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt", "fc6")
@@ -150,9 +150,9 @@ def test_backbones(depth, size, feature):
 
 
 def test_backbone_refusals():
-    with pytest.raises(InputError, match="--size must be 8n \\+ 1"):
+    with pytest.raises(InputError, match="^size must be 8n \\+ 1"):
         backbone(101, 360)
-    with pytest.raises(InputError, match="--depth must be one of 50, 101, 152"):
+    with pytest.raises(InputError, match="^depth must be one of 50, 101, 152"):
         backbone(34, 361)
 
 
