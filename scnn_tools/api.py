@@ -19,8 +19,8 @@ TYPE_CHECKING = False  # typing itself costs `scnn-tools --help` a third of its 
 if TYPE_CHECKING:
     from typing import Any, Iterable, Mapping, Sequence, Union
 
-    from .analysis import Analysis
-    from .reader import NetFile
+    from .engine.analysis import Analysis
+    from .netfile.reader import NetFile
 
     Net = Union[str, os.PathLike[str], NetFile]
     Shape = Sequence[int]
@@ -34,7 +34,7 @@ def read(path: str | os.PathLike[str]) -> NetFile:
     >>> net.net.name, len(net.net.layer), net.warnings
     ('plain_5', 6, [])
     """
-    from .reader import read_net
+    from .netfile.reader import read_net
     if not isinstance(path, (str, os.PathLike)):
         raise InputError(f"read takes a path (for text in memory: read_text), not {type(path).__name__}")
     return read_net(os.fspath(path))
@@ -49,18 +49,18 @@ def read_text(text: str, source: str = "<text>") -> NetFile:
     >>> analyze(net)["layers"][-1]["outputs"][0]["shape"]
     [1, 4, 6, 6]
     """
-    from .reader import read_text as _read_text
+    from .netfile.reader import read_text as _read_text
     return _read_text(text, source)
 
 
 def _netfile(net: Net) -> NetFile:
-    from .reader import NetFile
+    from .netfile.reader import NetFile
     return net if isinstance(net, NetFile) else read(net)
 
 
 def _analysis(net: Net, phase: str, input_shape: Shape | None, inputs: Mapping[str, Shape] | None,
               stages: Iterable[str], batch: int | None = None) -> Analysis:
-    from .analysis import Analysis
+    from .engine.analysis import Analysis
     return Analysis(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), batch)
 
 
@@ -72,8 +72,8 @@ def info(net: Net, phase: str = "TEST", stages: Iterable[str] = ()) -> dict[str,
     >>> report["format"], report["inputs"][0]["shape"], report["types"]["Convolution"]
     ('V2', [1, 3, 224, 224], 53)
     """
-    from .info import describe
-    from .reader import NetFile
+    from .views.info import describe
+    from .netfile.reader import NetFile
     return describe(net if isinstance(net, NetFile) else os.fspath(net), phase, tuple(stages))
 
 
@@ -87,7 +87,7 @@ def analyze(net: Net, phase: str = "TEST", input_shape: Shape | None = None, inp
     >>> pool5["shape"], pool5["rf"]["size"], pool5["rf"]["jump"]
     ([10, 256, 6, 6], [195, 195], [32, 32])
     """
-    from .analysis import report
+    from .engine.analysis import report
     return report(_analysis(net, phase, input_shape, inputs, stages, batch), scale_model)
 
 
@@ -99,7 +99,7 @@ def query(net: Net, blob: str, y: int, x: int, phase: str = "TEST", input_shape:
     >>> query("models/bvlc_alexnet/deploy.prototxt", "pool5", 5, 5)["clipped"]
     {'y': [96, 226], 'x': [96, 226]}
     """
-    from .analysis import query as _query
+    from .engine.analysis import query as _query
     return _query(_analysis(net, phase, input_shape, inputs, stages), blob, y, x)
 
 
@@ -113,8 +113,8 @@ def generate(height: int, width: int, channels: int, kernel_width: int = 9, bott
     >>> text.count("layer {")
     808
     """
-    from .scnn import Spec
-    from .scnn import generate as _generate
+    from .builders.scnn import Spec
+    from .builders.scnn import generate as _generate
     return _generate(Spec(height, width, channels, kernel_width, bottom, prefix, directions=directions, init=init,
                           bias=bias, activation=activation))
 
@@ -130,7 +130,7 @@ def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int =
     >>> summary[:62]
     "spliced after 'conv5_5/relu' (line 6836): SCNN block for a 128"
     """
-    from .splicing import splice as _splice
+    from .builders.splicing import splice as _splice
     text, summary, warnings = _splice(_netfile(host), at, kernel_width, prefix, reduce_to, phase, input_shape,
                                       dict(inputs or {}), tuple(stages), variants=variants or None)
     return text, summary, [str(Said(w)) for w in warnings]
@@ -146,7 +146,7 @@ def profile(net: Net, phase: str = "TEST", input_shape: Shape | None = None,
     >>> [(p["blob"], round(p["exact"]["width"])) for p in points if p["blob"] in ("res2c", "res5c")]
     [('res2c', 35), ('res5c', 483)]
     """
-    from .profiles import result, spatial_profile
+    from .engine.profiles import result, spatial_profile
     return result(spatial_profile(_analysis(net, phase, input_shape, inputs, stages)))
 
 
@@ -162,9 +162,9 @@ def match(net: Net, objects: str | os.PathLike[str], maps: Sequence[str] = (), s
     >>> [(b["from"], b["map"]) for b in result["bands"] if b["from"] in (16, 32, 64)]
     [(16.0, 'res2c'), (32.0, 'res3d'), (64.0, 'res4f')]
     """
-    from .match import match as _match
+    from .engine.match import match as _match
     if output is not None:
-        from .plot import check_output
+        from .views.plot import check_output
         check_output(os.fspath(output))
     return _match(_analysis(net, phase, input_shape, inputs, stages), os.fspath(objects), scale_model, list(maps),
                   None if output is None else os.fspath(output))
@@ -183,7 +183,7 @@ def erf(net: Net, blob: str, output: str | os.PathLike[str] | None = None, log: 
     >>> e["field"].shape, round(e["radius"]["50"]), e["theoretical"]
     ((224, 224), 29, {'y': [-47, 243], 'x': [-47, 243]})
     """
-    from .effective_field import check_output, report, write
+    from .engine.effective_field import check_output, report, write
     if output is not None:
         check_output(os.fspath(output))
     analysis = _analysis(net, phase, input_shape, inputs, stages)
@@ -200,7 +200,7 @@ def draw(net: Net, output: str | os.PathLike[str], phase: str = "TEST", input_sh
     >>> draw("examples/plain_5.prototxt", "plain_5.svg")
     6
     """
-    from .draw import draw as _draw
+    from .views.draw import draw as _draw
     return _draw(_analysis(net, phase, input_shape, inputs, stages), os.fspath(output))
 
 
@@ -216,7 +216,7 @@ def lane(output: str | os.PathLike[str] | None = None, dataset: str = "culane", 
     >>> sorted(files)[:3]
     ['README.md', 'class_weights.binaryproto', 'deploy.prototxt']
     """
-    from .lane import model, parse_size, write
+    from .builders.lane import model, parse_size, write
     height, width = parse_size(size)
     files, summary = model(dataset, height, width, batch, data_root, train_list, val_list, channels,
                            variants or None, backbone)
@@ -237,8 +237,8 @@ def export(net: Net, output: str | os.PathLike[str] | None = None, weights: str 
     >>> [o.name for o in onnxruntime.InferenceSession(data).get_outputs()]
     ['prob']
     """
-    from .onnx_export import export as _export
-    from .onnx_export import write
+    from .builders.onnx_export import export as _export
+    from .builders.onnx_export import write
     exported = _export(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), weights,
                        list(outputs) if outputs else None, opset)
     if output is not None:

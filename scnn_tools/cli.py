@@ -88,7 +88,7 @@ def _add_info(sub):
 
 
 def _info(args):
-    from .info import describe, render_text
+    from .views.info import describe, render_text
 
     report = describe(args.net, args.phase, args.stage)
     strict(args, report["warnings"], args.net)
@@ -114,8 +114,8 @@ def _add_analyze(sub):
 
 
 def _analyze(args):
-    from .analysis import analyze
-    from .report import render
+    from .engine.analysis import analyze
+    from .views.report import render
 
     result = analyze(args.net, args.phase, args.input_shape, dict(args.input), args.stage, args.scale_model,
                      args.batch)
@@ -138,7 +138,7 @@ def _add_query(sub):
 
 
 def _query(args):
-    from .analysis import query, sentence
+    from .engine.analysis import query, sentence
 
     result = query(analysis_of(args, args.net), args.blob, args.y, args.x)
     print(json.dumps(result) if args.format == "json" else sentence(result))
@@ -165,7 +165,7 @@ def _add_generate(sub):
 
 
 def _generate(args):
-    from .scnn import Spec, generate
+    from .builders.scnn import Spec, generate
 
     spec = Spec(args.height, args.width, args.channel, args.kernel_width, args.bottom, args.prefix, **variants(args))
     emit(generate(spec), args.output)
@@ -195,7 +195,7 @@ def _add_splice(sub):
 
 
 def _splice(args):
-    from .splicing import splice
+    from .builders.splicing import splice
 
     text, summary, warnings = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
                                      args.input_shape, dict(args.input), args.stage, variants=variants(args))
@@ -258,9 +258,9 @@ def _add_export(sub):
 
 
 def _export(args):
-    from .onnx_export import check, export, write
+    from .builders.onnx_export import check, export, write
     from .output import shape_text
-    from .reader import read_net
+    from .netfile.reader import read_net
 
     exported = export(read_net(args.net), args.phase, args.input_shape, dict(args.input), args.stage,
                       args.weights, names(args.outputs) if args.outputs else None, args.opset)
@@ -288,7 +288,7 @@ def _add_draw(sub):
 
 
 def _draw(args):
-    from .draw import draw
+    from .views.draw import draw
     count = draw(analysis_of(args, args.net), args.output)
     print(f"wrote {args.output}: {count} nodes")
 
@@ -312,7 +312,7 @@ def _add_backbone(sub):
 
 
 def _backbone(args):
-    from .backbone import backbone, default_size
+    from .builders.backbone import backbone, default_size
 
     size = args.size or default_size(args.style)
     emit(backbone(args.depth, size, args.head, args.classes, args.style), args.output)
@@ -332,7 +332,7 @@ def _add_stack(sub):
 
 
 def _stack(args):
-    from .stack import stack
+    from .builders.stack import stack
 
     emit(stack(args.spec, args.size, args.name), args.output)
     _wrote(args, f"the stack {args.spec}")
@@ -359,8 +359,8 @@ def _add_profile(sub):
 
 
 def _profile(args):
-    from .plot import check_output
-    from .profiles import figure, result, sentence, spatial_profile
+    from .views.plot import check_output
+    from .engine.profiles import figure, result, sentence, spatial_profile
 
     check_output(args.output)
     profiles = [spatial_profile(analysis_of(args, net)) for net in args.nets]
@@ -391,10 +391,10 @@ def _add_match(sub):
 
 
 def _match(args):
-    from .match import lines, match
+    from .engine.match import lines, match
 
     if args.output:
-        from .plot import check_output
+        from .views.plot import check_output
         check_output(args.output)
     analysis = analysis_of(args, args.net)
     result = match(analysis, args.objects, args.scale_model, names(args.maps), args.output)
@@ -425,7 +425,7 @@ def _add_erf(sub):
 
 
 def _erf(args):
-    from .effective_field import check_output, report, sentence, write
+    from .engine.effective_field import check_output, report, sentence, write
 
     if args.output:
         check_output(args.output)

@@ -57,7 +57,7 @@ def variants(args):
 
 
 def shape_arg(text):
-    from .shapes import parse_shape
+    from .engine.shapes import parse_shape
     try:
         return parse_shape(text)
     except InputError as exc:
@@ -65,7 +65,7 @@ def shape_arg(text):
 
 
 def batch_arg(text):
-    from .shapes import INT_MAX
+    from .engine.shapes import INT_MAX
     try:
         n = int(text)
     except ValueError:
@@ -97,8 +97,8 @@ def strict(args, warnings, source):
 
 def analysis_of(args, source):
     """The net analyzed as the flags say, refused under --strict if it has warnings."""
-    from .analysis import Analysis
-    from .reader import read_net
+    from .engine.analysis import Analysis
+    from .netfile.reader import read_net
     analysis = Analysis(read_net(source), args.phase, args.input_shape, dict(args.input), args.stage)
     strict(args, analysis.warnings, source)
     return analysis

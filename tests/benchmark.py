@@ -136,8 +136,8 @@ def chain(n):
 def in_process(text, repeat):
     import gc
 
-    from scnn_tools.analysis import Analysis, report
-    from scnn_tools.reader import read_text
+    from scnn_tools.engine.analysis import Analysis, report
+    from scnn_tools.netfile.reader import read_text
     gc.disable()  # as the command does (scnn_tools.cli.main)
     parse, total = [], []
     for _ in range(repeat):

@@ -150,8 +150,8 @@ def forward(text, wanted, build="bvlc", input_std=1.0):
     net text. Each normalisation gets the statistics of what reaches it; data layers' second tops (labels)
     are 0."""
     import numpy as np
-    from scnn_tools.graph import build as graph_of
-    from scnn_tools.reader import read_text
+    from scnn_tools.net.graph import build as graph_of
+    from scnn_tools.netfile.reader import read_text
     graph = graph_of(read_text(text), "TEST")
     norm_bottoms = {n.name: graph.blobs[n.bottoms[0]].name for n in graph.nodes if n.type in ("BatchNorm", "BN")}
     labels = [graph.blobs[t].name for n in graph.nodes if n.is_source for t in n.tops[1:]]

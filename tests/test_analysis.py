@@ -2,14 +2,13 @@
 fixed in the files themselves, and the outputs of the original spatial-scale code."""
 
 import json
-import math
 
 import pytest
 
-from scnn_tools.analysis import analyze, query
+from scnn_tools.engine.analysis import analyze, query
 from scnn_tools.errors import InputError
-from scnn_tools.reader import read_net, read_text
-from scnn_tools.analysis import Analysis, report
+from scnn_tools.netfile.reader import read_net, read_text
+from scnn_tools.engine.analysis import Analysis, report
 
 from conftest import CORPUS, REFERENCE, needs_shared
 

@@ -12,9 +12,9 @@ import pytest
 import realcaffe
 from conftest import needs_shared
 from scnn_tools.errors import InputError
-from scnn_tools.reader import read_text
-from scnn_tools.shapes import infer
-from scnn_tools.graph import build
+from scnn_tools.netfile.reader import read_text
+from scnn_tools.engine.shapes import infer
+from scnn_tools.net.graph import build
 
 SIZES = (1, 2, 3, 5)
 
@@ -113,7 +113,7 @@ MEMORY_NETS = ["BVLC__caffe/models/bvlc_alexnet/deploy.prototxt", "BVLC__caffe/m
 @pytest.mark.parametrize("net", MEMORY_NETS)
 def test_memory_for_data_is_caffes(net):
     from conftest import CORPUS
-    from scnn_tools.analysis import analyze
+    from scnn_tools.engine.analysis import analyze
     path = CORPUS / net
     assert analyze(path)["memory"]["caffe"] == realcaffe.memory(path.read_text())
 
@@ -122,7 +122,7 @@ def test_memory_for_data_is_caffes(net):
 @realcaffe.needs("bvlc")
 def test_memory_at_another_batch_is_caffes_at_that_batch():
     from conftest import CORPUS
-    from scnn_tools.analysis import analyze
+    from scnn_tools.engine.analysis import analyze
     path = CORPUS / "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt"
     text = path.read_text()
     assert "shape: { dim: 10 dim: 3" in text
@@ -138,7 +138,7 @@ def test_memory_by_hand():
             'layer { name: "r" type: "ReLU" bottom: "c" top: "c" }\n'
             'layer { name: "p" type: "Pooling" bottom: "c" top: "p" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
             'layer { name: "q" type: "Pooling" bottom: "c" top: "q" pooling_param { pool: AVE kernel_size: 4 } }\n')
-    from scnn_tools.analysis import Analysis, report
+    from scnn_tools.engine.analysis import Analysis, report
     m = report(Analysis(read_text(text)))["memory"]
     # Caffe: every top (data 32, c 48, r 48, split 2 x 48, p 12, q 3); allocated: data, c, p, q.
     assert m["caffe"] == 4 * (32 + 48 + 48 + 2 * 48 + 12 + 3)

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from scnn_tools.errors import InputError
-from scnn_tools.graph import build
-from scnn_tools.reader import read_net
+from scnn_tools.net.graph import build
+from scnn_tools.netfile.reader import read_net
 
 from conftest import CORPUS, corpus_files, corpus_id, needs_shared
 
@@ -183,7 +183,7 @@ DATA = {
 
 @pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
 def test_every_corpus_net_caffe_would_build_is_analyzed(path):
-    from scnn_tools.analysis import analyze
+    from scnn_tools.engine.analysis import analyze
 
     rel = corpus_id(path)
     if rel in TEMPLATES:

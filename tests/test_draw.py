@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import CORPUS, ROOT, needs_shared, run_cli
-from scnn_tools.analysis import Analysis
-from scnn_tools.draw import BOX_W, graph_of
-from scnn_tools.reader import read_net
+from scnn_tools.engine.analysis import Analysis
+from scnn_tools.views.draw import BOX_W, graph_of
+from scnn_tools.netfile.reader import read_net
 
 HOST = ROOT / "examples/resnet101_SCNN.prototxt"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -2,7 +2,6 @@
 
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
@@ -45,7 +44,7 @@ def test_the_examples_do_not_drift(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.skipif(not (REFERENCE / "scnn").is_dir(), reason="../shared/reference/scnn is missing")
 def test_the_examples_are_the_original_networks():
-    from scnn_tools.reader import read_net
+    from scnn_tools.netfile.reader import read_net
     for ours, theirs in (("resnet101.prototxt", "resnet101.prototxt"),
                          ("resnet101_SCNN.prototxt", "resnet101_SCNN.prototxt")):
         assert read_net(EXAMPLES / ours).net == read_net(REFERENCE / "scnn" / theirs).net, ours

@@ -14,9 +14,9 @@ import pytest
 import realcaffe
 from conftest import REFERENCE, corpus_file, corpus_files, corpus_id, run_cli
 from scnn_tools.errors import InputError
-from scnn_tools.onnx_export import _needed, computed, export, final_tops
-from scnn_tools.graph import build
-from scnn_tools.reader import read_text
+from scnn_tools.builders.onnx_export import _needed, computed, export, final_tops
+from scnn_tools.net.graph import build
+from scnn_tools.netfile.reader import read_text
 
 onnxruntime = pytest.importorskip("onnxruntime")
 
@@ -329,7 +329,7 @@ def test_export_command_writes_a_checked_model(tmp_path):
 
 
 def read_net_path(path):
-    from scnn_tools.reader import read_net
+    from scnn_tools.netfile.reader import read_net
     return read_net(path)
 
 
@@ -403,7 +403,7 @@ layer { name: "prior" type: "PriorBox" bottom: "feat" bottom: "data" top: "prior
 
 @realcaffe.needs("bvlc")
 def test_a_spliced_vgg16_with_scnn_exports_equal_to_caffe():
-    from scnn_tools.splicing import splice
+    from scnn_tools.builders.splicing import splice
     text = splice(str(corpus_file("ry__tensorflow-vgg16/VGG_2014_16.prototxt")), "conv5_3", reduce_to=64)[0]
     assert "SCNN_D_1" in text
     error = check_against_caffe(text, "bvlc", "vgg16_scnn.prototxt")
@@ -424,7 +424,7 @@ def as_deployed(path):
     where the data would say): what Caffe can run without the data; None if it has none, or their shapes
     are not otherwise known."""
     from google.protobuf import text_format
-    from scnn_tools.shapes import infer
+    from scnn_tools.engine.shapes import infer
     netfile = read_net_path(path)
     graph = build(netfile, "TEST")
     sources = [n for n in graph.nodes if n.is_source and n.type != "Input"]

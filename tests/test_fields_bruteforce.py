@@ -17,8 +17,8 @@ from math import floor
 
 import pytest
 
-from scnn_tools.analysis import Analysis, report
-from scnn_tools.reader import read_text
+from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.netfile.reader import read_text
 
 
 class Net:

@@ -8,14 +8,14 @@ import pytest
 
 import numpy as np
 
-from scnn_tools.analysis import Analysis
-from scnn_tools.backbone import backbone
-from scnn_tools.effective_field import effective_field, radii
+from scnn_tools.engine.analysis import Analysis
+from scnn_tools.builders.backbone import backbone
+from scnn_tools.engine.effective_field import effective_field, radii
 from scnn_tools.errors import InputError
-from scnn_tools.match import assign, bands, read_objects
-from scnn_tools.profiles import profile
-from scnn_tools.reader import read_text
-from scnn_tools.stack import parse, stack
+from scnn_tools.engine.match import assign, bands, read_objects
+from scnn_tools.engine.profiles import profile
+from scnn_tools.netfile.reader import read_text
+from scnn_tools.builders.stack import parse, stack
 
 from conftest import REFERENCE, needs_shared, run_cli
 
@@ -213,8 +213,8 @@ def test_nets_without_an_image_input_are_refused_clearly(tmp_path):
 
 @needs_shared
 def test_the_profile_marks_where_the_blog_model_ends(tmp_path):
-    from scnn_tools.plot import _end
-    from scnn_tools.profiles import load
+    from scnn_tools.views.plot import _end
+    from scnn_tools.engine.profiles import load
     from conftest import CORPUS
     prof = load(CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt")
     last, stop = _end(prof.points, "blog")
@@ -467,7 +467,7 @@ def test_profile_marks_that_match_nothing_are_an_error_with_close_names(tmp_path
 
 def test_profile_stride_labels_do_not_overlap(tmp_path):
     import matplotlib
-    from scnn_tools import plot
+    from scnn_tools.views import plot
     matplotlib.use("Agg")
     net = tmp_path / "n.prototxt"
     net.write_text(stack("conv3s2,conv3s2,conv3s2,conv3s2,conv3,pool2,pool2", 256))
@@ -491,7 +491,7 @@ def test_profile_stride_labels_do_not_overlap(tmp_path):
 
 
 def test_erf_figure_clips_the_theoretical_box_and_draws_a_log_scale(tmp_path):
-    from scnn_tools.plot import clipped_box
+    from scnn_tools.views.plot import clipped_box
     assert clipped_box((-5, 20, 3, 8), (16, 16)) == (0, 15, 3, 8, (False, False, True, True))
     assert clipped_box((20, 30, 0, 4), (16, 16)) is None
     net = tmp_path / "n.prototxt"

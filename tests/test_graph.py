@@ -3,8 +3,8 @@
 import pytest
 
 from scnn_tools.errors import InputError
-from scnn_tools.graph import build
-from scnn_tools.reader import read_net, read_text
+from scnn_tools.net.graph import build
+from scnn_tools.netfile.reader import read_net, read_text
 
 from conftest import CORPUS, needs_shared
 

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 import realcaffe
-from scnn_tools.analysis import Analysis, report
-from scnn_tools.lane import model, write
-from scnn_tools.reader import read_text
+from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.builders.lane import model, write
+from scnn_tools.netfile.reader import read_text
 
 from conftest import ROOT, corpus_file, run_cli
 

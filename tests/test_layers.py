@@ -15,12 +15,12 @@ import pytest
 
 import realcaffe
 
-from scnn_tools.analysis import Analysis, layer_cost, report
+from scnn_tools.engine.analysis import Analysis, layer_cost, report
 from scnn_tools.errors import InputError
-from scnn_tools.graph import build
-from scnn_tools.layers import registry
-from scnn_tools.reader import read_text
-from scnn_tools.shapes import infer
+from scnn_tools.net.graph import build
+from scnn_tools.net.layers import registry
+from scnn_tools.netfile.reader import read_text
+from scnn_tools.engine.shapes import infer
 
 # type: the registered name ("Python.module.Layer" for a Python layer's class);
 # layer: its prototxt, named "l", reading b0, b1, ...; bottoms: their shapes;

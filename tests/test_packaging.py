@@ -15,7 +15,9 @@ def test_the_wheel_carries_templates_and_the_command(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
     assert templates and all(f"scnn_tools/templates/{t}" in names for t in templates)
-    assert {"scnn_tools/caffe_pb2.py", "scnn_tools/cli.py", "scnn_tools/layers/conv.py"} <= names
+    assert {"scnn_tools/caffe_pb2.py", "scnn_tools/cli.py", "scnn_tools/netfile/reader.py", "scnn_tools/net/graph.py",
+            "scnn_tools/net/layers/conv.py", "scnn_tools/engine/fields.py", "scnn_tools/views/report.py",
+            "scnn_tools/builders/scnn.py"} <= names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "scnn-tools = scnn_tools.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()

@@ -6,7 +6,7 @@ import pytest
 
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError
-from scnn_tools.reader import read_bytes, read_net, read_text
+from scnn_tools.netfile.reader import read_bytes, read_net, read_text
 
 from conftest import CORPUS, REFERENCE, needs_shared
 
@@ -181,7 +181,7 @@ layers { name: "up" type: INTERP bottom: "conv1" top: "up" interp_param { zoom_f
 layers { name: "crop" type: CROP bottom: "up" bottom: "data" top: "crop" }
 layers { name: "crf" type: MULTI_STAGE_MEANFIELD bottom: "crop" top: "crf" }
 """
-    from scnn_tools.analysis import Analysis
+    from scnn_tools.engine.analysis import Analysis
     netfile = read_text(text, "fork-v1.prototxt")
     assert [layer.type for layer in netfile.net.layer] == ["ImageSegData", "Convolution", "Interp", "Crop",
                                                           "MultiStageMeanfield"]

@@ -106,7 +106,7 @@ def test_solver_files_read_as_caffe_reads_them(tmp_path):
     import realcaffe
     from google.protobuf import json_format
 
-    from scnn_tools.reader import read_solver_text
+    from scnn_tools.netfile.reader import read_solver_text
     ours = json_format.MessageToDict(read_solver_text(SOLVER).solver, preserving_proto_field_name=True)
     assert ours["net"] == "train_val.prototxt" and ours["iter_size"] == 2 and ours["lr_policy"] == "poly"
     if not realcaffe.available():

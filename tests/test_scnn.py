@@ -8,10 +8,10 @@ import pytest
 
 import scnn_tools
 from scnn_tools import caffe_pb2
-from scnn_tools.analysis import Analysis, report
+from scnn_tools.engine.analysis import Analysis, report
 from scnn_tools.errors import InputError
-from scnn_tools.reader import read_net, read_text
-from scnn_tools.scnn import Spec, generate
+from scnn_tools.netfile.reader import read_net, read_text
+from scnn_tools.builders.scnn import Spec, generate
 
 from conftest import REFERENCE, run_cli
 
@@ -141,7 +141,7 @@ def test_the_check_catches_a_broken_block(tmp_path, monkeypatch):
 
 
 def test_a_verdict_is_reused_only_for_the_same_text(tmp_path, monkeypatch):
-    from scnn_tools import scnn
+    from scnn_tools.builders import scnn
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     calls = []
     real = scnn.check_by_reading
@@ -154,9 +154,9 @@ def test_a_verdict_is_reused_only_for_the_same_text(tmp_path, monkeypatch):
 
 
 def test_verdicts_go_stale_with_any_module_of_the_package_at_any_depth(tmp_path):
-    from scnn_tools import cache
+    from scnn_tools.builders import cache
     names = cache.code_fingerprint().decode().splitlines()
-    assert any(n.startswith("layers/") for n in names) and any(n.startswith("cache.py:") for n in names)
+    assert any(n.startswith("net/layers/") for n in names) and any(n.startswith("builders/cache.py:") for n in names)
     assert cache.PACKAGE == Path(scnn_tools.__file__).resolve().parent
     (tmp_path / "engine" / "deep").mkdir(parents=True)
     nested = tmp_path / "engine" / "deep" / "rules.py"

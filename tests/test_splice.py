@@ -3,11 +3,11 @@
 import pytest
 
 from scnn_tools import __version__
-from scnn_tools.analysis import Analysis
-from scnn_tools.backbone import backbone
+from scnn_tools.engine.analysis import Analysis
+from scnn_tools.builders.backbone import backbone
 from scnn_tools.errors import InputError
-from scnn_tools.reader import read_net, read_text
-from scnn_tools.splicing import splice
+from scnn_tools.netfile.reader import read_net, read_text
+from scnn_tools.builders.splicing import splice
 
 from conftest import CORPUS, REFERENCE, run_cli
 

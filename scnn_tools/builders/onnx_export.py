@@ -1,0 +1,256 @@
+"""`scnn-tools export`: a Caffe net as an ONNX model, its weights from a .caffemodel or the layers' fillers.
+
+The graph and every blob's shape come from the engine (graph.build, shapes.infer), so the model is
+written at the shapes Caffe would run. Each layer type's rule (`onnx` in layers/) writes its nodes
+through an Emitter; value names are the blob names (an in-place chain's earlier versions get
+`name#version`, the last keeps the name). onnx and numpy are imported by this command only.
+"""
+
+from scnn_tools.engine.shapes import infer
+from scnn_tools.errors import InputError, option
+from scnn_tools.net.graph import build
+
+DEFAULT_OPSET = 17
+OPSETS = range(13, 22)  # 13: Softmax over one axis, Split/Squeeze with inputs; beyond 21 runtimes lag
+
+
+class Emitter:
+    """What a layer's onnx rule writes through: its inputs, outputs, constants, nodes and weights."""
+
+    def __init__(self, graph, shapes, opset, model, rng, onnx_graph):
+        self.graph, self.shapes, self.opset = graph, shapes, opset
+        self.model, self.rng = model, rng
+        self.out = onnx_graph  # the GraphProto, filled in place: weights are copied once, not per step
+        self.used = set()
+        self.shared = {}  # param name -> array, for weights shared through `param { name }`
+        last, fed = {}, set()
+        for b in graph.blobs:
+            last[b.name] = max(last.get(b.name, 0), b.version)
+            if b.version == 0 and (b.producer is None or graph.nodes[b.producer].is_source):
+                fed.add(b.name)  # an input keeps its name (it is what a user feeds); its later versions do not
+        self.names = [b.name if (b.version == 0 if b.name in fed else b.version == last[b.name])
+                      else f"{b.name}#{b.version}" for b in graph.blobs]
+        self.used.update(self.names)
+        self.node = self.ctx = None
+
+    # ----------------------------------------------------------- for the rules
+    def x(self, i=0):
+        """The value name of bottom i."""
+        return self.names[self.node.bottoms[i]]
+
+    def y(self, i=0):
+        """The value name of top i."""
+        return self.names[self.node.tops[i]]
+
+    def fresh(self, hint):
+        base = f"{self.node.name}/{hint}" if self.node is not None else hint
+        name, k = base, 1
+        while name in self.used:
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+    def const(self, value, hint="const", dtype=None):
+        import numpy as np
+        from onnx import TensorProto
+        array = np.ascontiguousarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
+        name = self.fresh(hint)
+        tensor = self.out.initializer.add()
+        tensor.name, tensor.data_type = name, TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
+        tensor.dims.extend(array.shape)
+        tensor.raw_data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()  # ONNX: little-endian
+        return name
+
+    def ints(self, values, hint="shape"):
+        import numpy as np
+        return self.const(np.asarray(list(values), dtype=np.int64), hint)
+
+    def op(self, op_type, inputs, outputs=None, hint=None, **attrs):
+        """Add a node; its outputs are `outputs` (names) or as many fresh names as given by an int."""
+        from onnx import helper
+        if outputs is None or isinstance(outputs, int):
+            outputs = [self.fresh(hint or op_type.lower()) for _ in range(outputs or 1)]
+        elif isinstance(outputs, str):
+            outputs = [outputs]
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        self.out.node.append(helper.make_node(op_type, list(inputs), list(outputs), name=self.fresh(op_type), **attrs))
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def weights(self, fillers, shapes=None):
+        """The layer's blobs (numpy, float32) at the shapes the engine gives its parameters (or `shapes`,
+        for layers that also store statistics): from the .caffemodel by layer name, or, without one, made
+        by `fillers` (one FillerParameter per blob, None for Caffe's default constant 0) with the export's
+        seed; blobs shared by `param { name }` made once."""
+        from .weights import fill, from_model
+        node = self.node
+        targets = [list(s) for s in (shapes if shapes is not None else node.kind.params(self.ctx))]
+        names = [p.name for p in node.param.param] + [""] * len(targets)
+        if self.model is not None and (node.name in self.model.blobs or not all(
+                names[j] in self.shared for j in range(len(targets)))):
+            arrays = from_model(self.model, node.name, targets, self.graph.netfile.source, node.line)
+        else:
+            arrays = [self.shared[names[j]] if names[j] in self.shared else
+                      fill(fillers[j] if j < len(fillers) else None, targets[j], self.rng)
+                      for j in range(len(targets))]
+        for j, array in enumerate(arrays):
+            if names[j]:
+                self.shared.setdefault(names[j], array)
+        return arrays
+
+    def reduce(self, op_type, x, axes, keepdims=1):
+        """A Reduce* node over `axes`: an attribute before opset 18 (13 for ReduceSum), an input since."""
+        if self.opset >= (13 if op_type == "ReduceSum" else 18):
+            return self.op(op_type, [x, self.ints(axes, "axes")], keepdims=keepdims)
+        return self.op(op_type, [x], axes=list(axes), keepdims=keepdims)
+
+    def fail(self, message):
+        raise InputError(f"layer '{self.node.name}' ({self.node.type}) cannot be exported: {message}",
+                         self.graph.netfile.source, self.node.line, layer=self.node.name)
+
+
+def _integral(value):
+    import numpy as np
+    return np.asarray(value).dtype.kind in "iub"
+
+
+class Exported:
+    """An exported net: `data`, the serialized model onnx's checker passed; `outputs`, {blob: shape};
+    `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
+
+    def __init__(self, data, inputs, outputs, warnings, nodes):
+        self.data, self.inputs, self.outputs, self.warnings, self.nodes = data, inputs, outputs, warnings, nodes
+
+
+def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weights=None, outputs=None,
+           opset=DEFAULT_OPSET, seed=0):
+    """The net as an ONNX model (Exported), checked by onnx's checker."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper
+
+    from scnn_tools import __version__
+    from .weights import Caffemodel
+
+    if opset not in OPSETS:
+        raise InputError(f"{option('opset')} must be from {OPSETS[0]} to {OPSETS[-1]} (got {opset})")
+    graph = build(netfile, phase, free_inputs=named or {}, stages=stages)
+    shapes = infer(graph, image_shape, dict(named or {}), require_image=False)
+    path = netfile.source
+    model = Caffemodel(weights) if weights else None
+    by_name = {}
+    for b in graph.blobs:
+        by_name[b.name] = b.id  # the last version of each name
+    if outputs:
+        missing = [name for name in outputs if name not in by_name]
+        if missing:
+            raise InputError(f"{option('outputs')} names blob '{missing[0]}', which the net does not have", path)
+        wanted = [by_name[name] for name in outputs]
+    else:
+        wanted = final_tops(graph)
+        if not wanted:
+            raise InputError("the net computes nothing to export (no layer's top is left unread)", path)
+    needed, needed_blobs = _needed(graph, wanted)
+    onnx_model = onnx.ModelProto()
+    e = Emitter(graph, shapes, opset, model, np.random.default_rng(seed), onnx_model.graph)
+    inputs = []
+    for node in graph.nodes:
+        if node.index not in needed:
+            continue
+        e.node, e.ctx = node, shapes.contexts.get(node.index)
+        if node.is_source:
+            for t in node.tops:
+                if t in needed_blobs:
+                    inputs.append(t)
+            continue
+        rule = node.kind.onnx if node.kind is not None else None
+        if rule is None:
+            before = ",".join(computed_bottoms(graph, node)) or "a blob before it"
+            why = f" ({node.kind.no_onnx})" if node.kind is not None else " (a type scnn-tools does not know)"
+            raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form{why}: export the net up to it with "
+                             f"{option('outputs', before, repr(before.split(',')))}", path, node.line, layer=node.name)
+        if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):
+            raise InputError(f"layer '{node.name}' ({node.type}): its shapes are not all known, and the model "
+                             f"is written at fixed shapes: give the inputs with {option('input_shape')} or "
+                             f"{option('inputs')}", path,
+                             node.line, layer=node.name)
+        rule(e.ctx, e)
+    inputs += [i.blob for i in graph.inputs if i.layer is None and i.blob in needed_blobs]
+    for blob_id in inputs + wanted:
+        shape = shapes.blobs[blob_id]
+        if shape is None or None in shape:
+            raise InputError(f"the shape of '{graph.blobs[blob_id].name}' is not known: give it with "
+                             f"{option('input_shape')} or {option('inputs')}", path)
+    g = onnx_model.graph
+    g.name = netfile.net.name or "caffe"
+    g.input.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in inputs)
+    g.output.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in wanted)
+    onnx_model.opset_import.append(helper.make_opsetid("", opset))
+    onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
+    onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
+    data = onnx_model.SerializeToString()
+    try:
+        onnx.checker.check_model(data, full_check=True)  # the bytes: a ModelProto would be serialized again
+    except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
+        raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
+    return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
+                    graph.warnings, len(g.node))
+
+
+def computed(graph, blob_id):
+    """The blob is computed by a layer: not an input, nor a data layer's top (an image, its labels)."""
+    producer = graph.blobs[blob_id].producer
+    return producer is not None and not graph.nodes[producer].is_source
+
+
+def final_tops(graph):
+    """What the net computes and nothing reads: the default outputs."""
+    return [b.id for b in graph.blobs if not b.consumers and computed(graph, b.id)]
+
+
+def computed_bottoms(graph, node):
+    """The names of the computed blobs a layer reads, once each: what to export up to, before it."""
+    return list(dict.fromkeys(graph.blobs[b].name for b in node.bottoms if computed(graph, b)))
+
+
+def _needed(graph, wanted):
+    """The nodes (indices) and blobs the wanted blobs are computed from."""
+    nodes, blobs = set(), set()
+    stack = list(wanted)
+    while stack:
+        b = stack.pop()
+        if b in blobs:
+            continue
+        blobs.add(b)
+        producer = graph.blobs[b].producer
+        if producer is not None and producer not in nodes:
+            nodes.add(producer)
+            stack.extend(graph.nodes[producer].bottoms)
+    return nodes, blobs
+
+
+def write(exported, output):
+    """The model whole, or nothing (written beside and renamed)."""
+    from scnn_tools.output import replacing
+    with replacing(output) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(exported.data)
+
+
+def check(exported, seed=0):
+    """Run the model once in onnxruntime on random inputs: ({output: shape}, all finite), each shape
+    compared with ours."""
+    import numpy as np
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    feeds = {i.name: rng.standard_normal(i.shape).astype(np.float32) for i in session.get_inputs()}
+    results = session.run(None, feeds)
+    got = {o.name: list(r.shape) for o, r in zip(session.get_outputs(), results)}
+    bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items() if got.get(name) != list(shape)}
+    if bad:
+        name, (have, want) = next(iter(bad.items()))
+        raise InputError(f"{option('check')}: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")
+    finite = all(bool(np.isfinite(r).all()) for r in results)
+    return got, finite

@@ -1,0 +1,290 @@
+"""One net, analyzed: read → graph → shapes → receptive fields → scale and cost.
+
+`analyze` returns the dictionary of DESIGN.md's `analyze --format json`
+contract; `query` answers for one feature. Both work on `Analysis`, which
+splice, backbone, the profiles and the ERF use too.
+"""
+
+import re
+from collections import namedtuple
+
+from scnn_tools.errors import InputError
+from scnn_tools.net.graph import build
+from scnn_tools.net.layers import registry
+from scnn_tools.net.layers.registry import product
+from scnn_tools.netfile.reader import read_net
+from . import fields, scale
+from .shapes import infer, unknown_warnings
+
+SCHEMA = "scnn-tools.analysis/1"
+
+# One axis of a feature's input box, in input pixels (hi inclusive): on the unbounded plane, its centre,
+# and the box cut to the image.
+Span = namedtuple("Span", "lo hi centre clipped_lo clipped_hi")
+
+
+class Analysis:
+    """The graph with every blob's shape, field and scale, ready for reports."""
+
+    def __init__(self, netfile, phase="TEST", image_shape=None, named=None, stages=(), batch=None):
+        named = dict(named or {})
+        self.netfile = netfile
+        self.graph = graph = build(netfile, phase, free_inputs=named, stages=stages)
+        self.shapes = infer(graph, image_shape, named, require_image=True, batch=batch)
+        self.warnings = list(graph.warnings) + unknown_warnings(graph, self.shapes)
+        image = self.shapes.image
+        if image is None:
+            raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
+        self.image = image.blob
+        self.deps = self._deps()
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)
+        self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
+
+    def _deps(self):
+        out = {}
+        for index, ctx in self.shapes.contexts.items():
+            if not ctx.tops or any(s is None or None in s for s in ctx.bottoms + ctx.tops):
+                continue  # nothing to trace: no tops (Silence), or shapes unknown
+            kind = ctx.node.kind
+            out[index] = kind.deps(ctx) if kind else registry.pointwise(ctx)
+        return out
+
+    # ------------------------------------------------------------ per blob
+    def image_extent(self):
+        shape = self.shapes.blobs[self.image]
+        return {"h": shape[2], "w": shape[3]}
+
+    def rf(self, blob_id):
+        t = self.traced[blob_id]
+        if t is None:
+            return None
+        shape = self.shapes.blobs[blob_id]
+        extent = self.image_extent()
+        per_axis = {}
+        for a, (image_axis, field) in t.axes.items():
+            per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis])
+        both = [per_axis.get("h"), per_axis.get("w")]
+        if both == [None, None]:
+            return None
+        out = {key: [None if s is None else s[key] for s in both]
+               for key in ("size", "clipped", "jump", "start", "padding")}
+        present = [s for s in both if s is not None]
+        out["uniform"] = all(s["uniform"] for s in present)
+        out["aligned"] = all(s["aligned"] for s in present)
+        out["global"] = [None if s is None else s["global"] for s in both]
+        return out
+
+    def scales(self, blob_id):
+        t = self.traced[blob_id]
+        if t is None:
+            return None, None
+        exact = scale.exact(t, self.shapes.blobs[blob_id])
+        sp = self.blog.get(blob_id)
+        return exact, (scale.blog_values(*sp) if sp is not None else None)
+
+    def box(self, blob_id, y, x):
+        """Input box of feature (y, x) of a blob: unclipped, clipped, and its centre."""
+        t = self.traced[blob_id]
+        name = self.graph.blobs[blob_id].name
+        axes = {image_axis: (a, f) for a, (image_axis, f) in t.axes.items()} if t else {}
+        if set(axes) != {"h", "w"}:
+            raise InputError(f"blob '{name}' has no spatial axes that trace back to the image")
+        shape = self.shapes.blobs[blob_id]
+        extent = self.image_extent()
+        out = {}
+        for which, index in (("h", y), ("w", x)):
+            a, field = axes[which]
+            if not 0 <= index < shape[a]:
+                raise InputError(f"{'YX'[which == 'w']} = {index} is outside blob '{name}', "
+                                 f"which has {shape[a]} positions along {which} (0..{shape[a] - 1})")
+            s = field.at(index)
+            if not s:
+                raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
+                                 "(its layers leave that position empty)")
+            lo, hi = s[0][0], s[-1][1]
+            out[which] = Span(lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
+        return out
+
+
+# -------------------------------------------------------------------- cost
+def layer_cost(analysis, node, shared):
+    """(learnable parameters, multiply-adds per image, multiply-adds per counted item) of one layer.
+
+    None where unknown; the third is set where only the count of the layer's
+    first axis (Faster R-CNN's regions) is unknown, else None.
+    """
+    if node.kind is None or node.is_source:
+        return 0, 0, None
+    ctx = analysis.shapes.contexts.get(node.index)
+    if ctx is None:
+        return None, None, None
+    params = 0
+    for i, blob in enumerate(node.kind.params(ctx)):
+        name = node.param.param[i].name if i < len(node.param.param) else ""
+        if name:
+            if name in shared:
+                continue  # shared weights (param { name }) are counted once
+            shared.add(name)
+        size = product(blob)
+        params = None if params is None or size is None else params + size
+    macc = node.kind.macc(ctx, [t for t in ctx.tops if t is not None])
+    # Rules count per item of the first axis; one image runs as many items as that axis holds
+    # for it (Faster R-CNN's fc6 runs once per region).
+    first = next((t for t in ctx.tops if t), None) or next((b for b in ctx.bottoms if b), None)
+    items = first[0] if first else 1
+    return params, per_image(analysis, macc, items), (macc if items is None and macc else None)
+
+
+def _count_of(analysis, node):
+    """The name of the blob whose unknown count a layer's first axis is."""
+    for t in node.tops:
+        root = analysis.shapes.count_from.get(t)
+        if root is not None:
+            return analysis.graph.blobs[root].name
+    return "?"
+
+
+def per_image(analysis, value, items):
+    """`value` per item of a first axis of `items`, as a total for one input image."""
+    if value is None or items is None:
+        return None if value else value  # (nothing per item is nothing per image, whatever the count)
+    images = analysis.shapes.blobs[analysis.image][0]
+    if not images:
+        return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
+    total, rest = divmod(value * items, images)
+    return total if not rest else value * items / images
+
+
+def memory(analysis, params):
+    """Bytes at float32 for the file's batch: {caffe, blobs, training}; None where a shape is unknown.
+
+    caffe: Caffe's "Memory required for data" (Net::Init adds every top of every
+    layer, in-place tops and the tops of the Split layers it inserts for a blob
+    read by several layers included). blobs: what is allocated, in-place tops and
+    split tops being the same memory. training: data and diff of every blob, the
+    diffs of split tops, and the weights with their diffs and SGD's momentum.
+    """
+    blobs = analysis.shapes.blobs
+
+    def count(blob_id):
+        return product(blobs[blob_id]) if blobs[blob_id] is not None else None
+
+    tops = [(count(t), node.writes_in_place(i)) for node in analysis.graph.nodes for i, t in enumerate(node.tops)]
+    splits = [len(b.consumers) * count(b.id) if count(b.id) is not None else None
+              for b in analysis.graph.blobs if len(b.consumers) > 1]
+    if any(n is None for n, _ in tops) or None in splits:
+        return {"caffe": None, "blobs": None, "training": None}
+    caffe = sum(n for n, _ in tops) + sum(splits)
+    allocated = sum(n for n, in_place in tops if not in_place)
+    training = None if params is None else 2 * allocated + sum(splits) + 3 * params
+    return {"caffe": 4 * caffe, "blobs": 4 * allocated, "training": None if training is None else 4 * training}
+
+
+def _add(total, value):
+    return None if total is None or value is None else total + value
+
+
+def group_of(name):
+    """The name prefix layers are grouped by: letters and the digits after them (res2a_branch1 → res2)."""
+    m = re.match(r"[A-Za-z]+\d*", name)
+    return m.group() if m else name
+
+
+# ------------------------------------------------------------------ report
+def analyze(source, phase="TEST", image_shape=None, named=None, stages=(), scale_model="exact", batch=None):
+    return report(Analysis(read_net(source), phase, image_shape, named, stages, batch), scale_model)
+
+
+def report(analysis, scale_model="exact"):
+    graph, blobs = analysis.graph, analysis.shapes.blobs
+    shared, layers_out, groups = set(), [], {}
+    totals = {"params": 0, "macc": 0, "activations": 0}
+    known_macc, counted, split = 0, {}, True  # (split: every unknown multiply-add waits on a count)
+    warnings = list(analysis.warnings)
+    if scale_model == "blog":
+        warnings += analysis.blog_warnings
+    for node in graph.nodes:
+        params, macc, per_item = layer_cost(analysis, node, shared)
+        if macc is not None:
+            known_macc += macc
+        elif per_item is not None:
+            count = _count_of(analysis, node)
+            counted[count] = counted.get(count, 0) + per_item
+        else:
+            split = False
+        outputs = []
+        for i, t in enumerate(node.tops):
+            exact, blog = analysis.scales(t)
+            shape = blobs[t]
+            outputs.append({
+                "blob": graph.blobs[t].name,
+                "shape": shape,
+                "rf": analysis.rf(t),
+                "scale": _rounded(blog if scale_model == "blog" else exact),
+                "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
+            })
+            if not node.writes_in_place(i) and shape is not None:
+                count = product(shape[1:])
+                totals["activations"] = _add(totals["activations"],
+                                             per_image(analysis, count, shape[0] if shape else 1))
+        layers_out.append({
+            "name": node.name, "type": node.type, "line": node.line,
+            "bottoms": list(node.param.bottom), "tops": list(node.param.top),
+            "params": params, "macc": macc, "outputs": outputs,
+        })
+        totals["params"] = _add(totals["params"], params)
+        totals["macc"] = _add(totals["macc"], macc)
+        g = groups.setdefault(group_of(node.name), {"group": group_of(node.name), "layers": 0, "params": 0,
+                                                    "macc": 0})
+        g["layers"] += 1
+        g["params"] = _add(g["params"], params)
+        g["macc"] = _add(g["macc"], macc)
+    image = analysis.image
+    return {
+        "schema": SCHEMA,
+        "source": analysis.netfile.source,
+        "net": analysis.netfile.name,
+        "phase": graph.phase,
+        "scale_model": scale_model,
+        "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
+        "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
+        "layers": layers_out,
+        "memory": {"batch": blobs[image][0], **memory(analysis, totals["params"])},
+        "totals": {**totals, "flops": None if totals["macc"] is None else 2 * totals["macc"],
+                   # Where only counts are unknown: what is known, and what each counted item adds.
+                   **({"macc_known": known_macc, "macc_per_item": counted} if counted and split else {})},
+        "groups": list(groups.values()),
+        "warnings": warnings,
+    }
+
+
+def _rounded(values):
+    if values is None:
+        return None
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in values.items()}
+
+
+def query(analysis, blob, y, x):
+    b = analysis.graph.blob(blob)
+    if b is None:
+        raise InputError(f"the net has no blob '{blob}'", analysis.netfile.source)
+    box = analysis.box(b.id, y, x)
+    h, w = box["h"], box["w"]
+    return {
+        "blob": blob,
+        "index": [y, x],
+        "box": {"y": [h.lo, h.hi], "x": [w.lo, w.hi]},
+        "center": [h.centre, w.centre],
+        "clipped": {"y": [h.clipped_lo, h.clipped_hi], "x": [w.clipped_lo, w.clipped_hi]},
+    }
+
+
+def sentence(result):
+    """A query's answer in words, as `scnn-tools query` prints it."""
+    (y0, y1), (x0, x1) = result["box"]["y"], result["box"]["x"]
+    (cy0, cy1), (cx0, cx1) = result["clipped"]["y"], result["clipped"]["x"]
+    cy, cx = result["center"]
+    y, x = result["index"]
+    return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
+            f"({y1 - y0 + 1}x{x1 - x0 + 1}), centred at ({cy:g}, {cx:g}); "
+            f"inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}")

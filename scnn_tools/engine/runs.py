@@ -1,0 +1,430 @@
+"""Position-dependent fields, kept per run of positions instead of per position.
+
+A field along one axis gives every position o of the unbounded line a set of
+input indices (sorted disjoint intervals). `Runs` splits the line into runs.
+A run has a period T; position o = r + q*T (r = o mod T, the phase) has the
+set [(a0 + a1*q, b0 + b1*q), ...] of phase r's formula. Every endpoint has
+its own slope: a row of an SCNN block, whose box grows at one end only as
+messages pass, is one run, and so is a deconvolution's alternating pattern.
+
+A layer's field is composed from its bottoms' runs and index maps: the line
+is cut where some tap crosses a bottom run boundary, so that between cuts
+every tap reads one formula; the union of the taps' interval formulas is
+exact between the points where two endpoints cross, which are computed;
+adjacent runs that are one formula are merged back. The work is per run,
+phase and tap, never per position, so long chains on large maps stay cheap.
+A composition is exact over the positions asked for (lo..hi); its first and
+last runs are extended over the rest of the line. Two shortcuts keep SCNN's
+chains linear: a window over single growing intervals reads two taps (`hull`),
+and a shift moves the runs (`translated`).
+"""
+
+from bisect import bisect_right
+from collections import namedtuple
+from math import gcd
+
+from scnn_tools.net.intervals import union
+
+MAX_PERIOD = 4096  # runs whose periods would combine beyond this are left apart
+
+# One run: from position `start` (None: from -infinity) to the next run's start,
+# with `period` T and `phases`, one formula per phase r (None where the run holds
+# no position o = r mod T). A formula is a tuple of Intervals.
+Run = namedtuple("Run", "start period phases")
+# One interval of a formula: [lo + lo_slope*q, hi + hi_slope*q] at position r + q*T.
+Interval = namedtuple("Interval", "lo lo_slope hi hi_slope")
+
+
+def lcm(a, b):
+    return a * b // gcd(a, b)
+
+
+def value(formula, q):
+    return tuple((a0 + a1 * q, b0 + b1 * q) for a0, a1, b0, b1 in formula)
+
+
+class Runs:
+    """runs: [Run(start, period, phases)], sorted; the first starts at -infinity (None)."""
+
+    __slots__ = ("runs", "bounds", "glob", "aligned", "centre")
+
+    def __init__(self, runs, glob=False, aligned=True, centre=(0, 1)):
+        self.runs = runs
+        self.bounds = [r.start for r in runs[1:]]
+        self.glob, self.aligned, self.centre = glob, aligned, centre
+
+    def run_of(self, o):
+        return bisect_right(self.bounds, o)
+
+    def at(self, o):
+        _, t, phases = self.runs[self.run_of(o)]
+        q, r = divmod(o, t)
+        return value(phases[r], q)
+
+    def end(self, k):
+        """The last position of run k (None: +infinity)."""
+        return self.bounds[k] - 1 if k < len(self.bounds) else None
+
+    def over(self, lo, hi):
+        """(q_first, q_last, r, T, formula) for every phase of every run that holds positions in [lo, hi]."""
+        k = self.run_of(lo)
+        while k < len(self.runs):
+            start, t, phases = self.runs[k]
+            a = lo if start is None else max(lo, start)
+            end = self.end(k)
+            b = hi if end is None else min(hi, end)
+            if a > b:
+                break
+            for r, f in enumerate(phases):
+                qa, qb = -((r - a) // t), (b - r) // t
+                if qa <= qb:
+                    yield qa, qb, r, t, f
+            k += 1
+
+
+def from_affine(base, jump, glob=False, aligned=True, centre=(0, 1)):
+    return Runs([Run(None, 1, (tuple(Interval(a, jump, b, jump) for a, b in base),))], glob, aligned, centre)
+
+
+# ------------------------------------------------------------ composition
+def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs of a top axis from [(bottom Runs, index map), ...], exact over positions lo..hi.
+
+    Nothing reads the top outside lo..hi (fields.needed), so the first and
+    last runs are simply extended over the rest of the line: the far
+    positions, where differently growing paths keep crossing, cost nothing.
+    """
+    cuts = set()
+    for field, m in deps:
+        cuts.update(m.edges())
+        for c in field.bounds:
+            cuts.update(m.enter(c))
+    cuts = sorted(c for c in cuts if lo < c <= hi)
+    runs = []
+    for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
+        runs.extend(_stretch(deps, u, v))
+    runs = merged(runs, hi)
+    if any(r.period > 1 for r in runs):
+        runs = merged(_lines(runs, hi), hi)
+    runs[0] = runs[0]._replace(start=None)
+    return Runs(runs, glob, aligned, centre)
+
+
+def translated(field, offset, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs of top o = bottom o + offset (a crop, a slice), over lo..hi; runs outside are dropped."""
+    runs = []
+    for k, (start, t, phases) in enumerate(field.runs):
+        end = field.end(k)
+        if (end is not None and end - offset < lo) or (start is not None and start - offset > hi):
+            continue
+        new = []
+        for r in range(t):  # top phase r, q reads bottom phase (r + offset) % t at q + (r + offset) // t
+            dq, r0 = divmod(r + offset, t)
+            f = phases[r0]
+            new.append(None if f is None else tuple(Interval(a0 + a1 * dq, a1, b0 + b1 * dq, b1)
+                                                    for a0, a1, b0, b1 in f))
+        runs.append(Run(None if start is None else start - offset, t, tuple(new)))
+    runs[0] = runs[0]._replace(start=None)
+    return Runs(runs, glob, aligned, centre)
+
+
+def hull(field, first, last, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+    """The Runs whose set at o is [low end of `first`'s tap, high end of `last`'s], exact over lo..hi.
+
+    A window over a field of single intervals whose ends never decrease and
+    whose taps overlap reads one interval, from its first tap's low end to its
+    last tap's high end (fields.combine checks that): two taps instead of k,
+    which is what keeps SCNN's long chains of 1x9 kernels linear.
+    """
+    a, b = (translated(field, -m.p, lo, hi) if m.s == 1 else compose([(field, m)], lo, hi) for m in (first, last))
+    cuts = sorted({c for c in a.bounds + b.bounds if lo < c <= hi})
+    runs = []
+    for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
+        ra, rb = a.runs[a.run_of(u)], b.runs[b.run_of(u)]
+        t = lcm(ra.period, rb.period)
+        if t > v - u + 1:  # fewer positions than phases: each on its own, merged() joins them
+            runs.extend(Run(o, 1, ((Interval(a.at(o)[0][0], 0, b.at(o)[-1][1], 0),),)) for o in range(u, v + 1))
+            continue
+        pa, pb = _reperiod(ra, t).phases, _reperiod(rb, t).phases
+        runs.append(Run(u, t, tuple(None if fa is None or fb is None else
+                                    (Interval(fa[0].lo, fa[0].lo_slope, fb[-1].hi, fb[-1].hi_slope),)
+                                    for fa, fb in zip(pa, pb))))
+    runs = merged(runs, hi)
+    runs[0] = runs[0]._replace(start=None)
+    return Runs(runs, glob, aligned, centre)
+
+
+def monotone(field, lo, hi, d):
+    """Every set over lo..hi is one interval, neither end ever decreases, and sets d apart overlap or touch."""
+    def ends(o):
+        s = field.at(o)
+        return s[0][0], s[-1][1], len(s)
+
+    for k, (start, t, phases) in enumerate(field.runs):
+        a = lo if start is None else max(lo, start)
+        end = field.end(k)
+        b = hi if end is None else min(hi, end)
+        if a > b:
+            continue
+        if any(f is not None and len(f) != 1 for f in phases):
+            return False
+        # Pairs (o, o + j) inside the run: the difference of two linear formulas, checked at its ends.
+        for j, ok in ((1, lambda x0, y0, x1, y1: x1 >= x0 and y1 >= y0), (d, lambda x0, y0, x1, y1: x1 <= y0 + 1)):
+            for r in range(t):
+                qa, qb = -((r - a) // t), (b - j - r) // t
+                if qa > qb:
+                    continue
+                (a0, a1, b0, b1), = phases[r]
+                r2, dq = (r + j) % t, (r + j) // t
+                (c0, c1, d0, d1), = phases[r2]
+                for q in (qa, qb):
+                    if not ok(a0 + a1 * q, b0 + b1 * q, c0 + c1 * (q + dq), d0 + d1 * (q + dq)):
+                        return False
+        # Pairs across the boundary into the next run: few, checked one by one.
+        if end is not None and end < hi:
+            for o in range(max(a, end - d + 1), end + 1):
+                x = ends(o)
+                for j in {1, d}:
+                    if o + j <= hi:
+                        y = ends(o + j)
+                        if y[2] != 1 or (j == 1 and (y[0] < x[0] or y[1] < x[1])) or (j == d and y[0] > x[1] + 1):
+                            return False
+    return True
+
+
+def _lines(runs, last_end):
+    """Periodic runs that are cheaper as lines of period 1, as those lines.
+
+    A run of period T costs T formulas in every layer that reads it; where
+    its positions form fewer than T/2 lines (the staircase Interp leaves next
+    to a path growing at another rate), they replace it. The scan stops as
+    soon as that many lines are found, and skips runs longer than 16 periods,
+    so a truly periodic run costs little.
+    """
+    out = []
+    for k, (start, t, phases) in enumerate(runs):
+        end = last_end if k + 1 == len(runs) else runs[k + 1].start - 1
+        # (Long runs of a short period are what deconvolutions leave: truly periodic, not worth a scan.)
+        lines = None if t == 1 or end - start + 1 > 16 * t else _fit_lines(start, end, t, phases, t // 2)
+        out.extend(lines or [Run(start, t, phases)])
+    return out
+
+
+def _fit_lines(start, end, t, phases, limit):
+    """The positions start..end as at most `limit` runs of period 1, or None."""
+    lines = []
+    o0 = prev = slopes = None
+    for o in range(start, end + 1):
+        f = phases[o % t]
+        q = o // t
+        cur = tuple(x for a0, a1, b0, b1 in f for x in (a0 + a1 * q, b0 + b1 * q))
+        if prev is not None and len(cur) == len(prev):
+            step = tuple(c - p for c, p in zip(cur, prev))
+            if slopes is None or step == slopes:
+                slopes, prev = step, cur
+                continue
+        if prev is not None:
+            lines.append((o0, first, slopes))
+            if len(lines) >= limit:
+                return None
+        o0, first, prev, slopes = o, cur, cur, None
+    lines.append((o0, first, slopes))
+    out = []
+    for o0, first, slopes in lines:
+        slopes = slopes or (0,) * len(first)
+        out.append(Run(o0, 1, (tuple(Interval(first[i] - slopes[i] * o0, slopes[i],
+                                              first[i + 1] - slopes[i + 1] * o0, slopes[i + 1])
+                                     for i in range(0, len(first), 2)),)))
+    return out
+
+
+def _period(deps, u, v):
+    """A period T over which every tap of the stretch [u, v] reads the same bottom phase."""
+    t = 1
+    for field, m in deps:
+        m0, delta = m.period
+        for o in range(u, min(u + m0, v + 1)):
+            for i in m.taps(o):
+                p = field.runs[field.run_of(i)].period
+                t = lcm(t, m0 * p // gcd(p, delta))
+    return t
+
+
+def _stretch(deps, u, v):
+    """Runs of the positions u..v, between which no tap changes bottom run."""
+    active = [(f, m) for f, m in deps if m.reads(u, v)]
+    t = _period(active, u, v)
+    if t > v - u + 1:
+        # Fewer positions than phases: each position on its own, to be joined into lines by merged().
+        return [Run(o, 1, (_union_lin(_items(active, o, 1, o), o, o)[0][1],)) for o in range(u, v + 1)]
+    per_phase = []
+    for r in range(t):
+        qlo, qhi = -((r - u) // t), (v - r) // t
+        per_phase.append(_union_lin(_items(active, r + qlo * t, t, qlo), qlo, qhi))
+    # Cut the stretch wherever one phase's formula changes; each piece is a run.
+    starts = sorted({u}.union(*({r + q * t for q, _ in parts[1:]} for r, parts in enumerate(per_phase))))
+    runs = []
+    for k, s in enumerate(starts):
+        end = v if k + 1 == len(starts) else starts[k + 1] - 1
+        phases = []
+        for r, parts in enumerate(per_phase):
+            q = -((r - s) // t)
+            if q > (end - r) // t:
+                phases.append(None)  # no position of this phase in a short run
+            else:
+                phases.append(parts[bisect_right([p[0] for p in parts[1:]], q)][1])
+        runs.append(Run(s, t, tuple(phases)))
+    return runs
+
+
+def _items(active, o, t, qref):
+    """The taps' intervals (lo, lo_slope, hi, hi_slope), in q, for the positions o + (q - qref)*t of one phase."""
+    items = []
+    for field, m in active:
+        m0, delta = m.period
+        di = t // m0 * delta if t % m0 == 0 else 0  # (t = 1, one position: the slopes are never used)
+        for i in m.taps(o):
+            _, p, phases = field.runs[field.run_of(i)]
+            qb, pb = divmod(i, p)
+            g = di // p
+            for a0, a1, b0, b1 in phases[pb]:
+                items.append((a0 + a1 * (qb - g * qref), a1 * g, b0 + b1 * (qb - g * qref), b1 * g))
+    return items
+
+
+def _union_lin(items, qlo, qhi):
+    """The union of the intervals (lo, lo_slope, hi, hi_slope) over q in [qlo, qhi]: [(first q, formula), ...]."""
+    if not items:
+        return [(qlo, ())]
+    slopes = {ls for _, ls, _, _ in items} | {hs for _, _, _, hs in items}
+    if len(slopes) == 1:  # every endpoint moves alike: the union moves with them
+        (sigma,) = slopes
+        return [(qlo, tuple(Interval(a, sigma, b, sigma) for a, b in union([((lo, hi),) for lo, _, hi, _ in items])))]
+    ends = {(lo, ls) for lo, ls, _, _ in items} | {(hi + 1, hs) for _, _, hi, hs in items}
+    splits = set()
+    ends = sorted(ends)
+    for x, (f0, f1) in enumerate(ends):
+        for g0, g1 in ends[x + 1:]:
+            d0, d1 = f0 - g0, f1 - g1
+            if d1 == 0:
+                continue
+            if d1 < 0:
+                d0, d1 = -d0, -d1
+            n = -d0  # f - g changes sign around q = n / d1
+            splits.update(s for s in (-((-n) // d1), n // d1 + 1) if qlo < s <= qhi)
+    starts = [qlo] + sorted(splits)
+    out = []
+    for k, s in enumerate(starts):
+        e = qhi if k + 1 == len(starts) else starts[k + 1] - 1
+        q1, q2 = s, min(s + 1, e)
+        u1 = union([((lo + ls * q1, hi + hs * q1),) for lo, ls, hi, hs in items])
+        if q2 == q1:  # one q: the slopes are never used
+            out.append((s, tuple(Interval(a, 0, b, 0) for a, b in u1)))
+            continue
+        u2 = union([((lo + ls * q2, hi + hs * q2),) for lo, ls, hi, hs in items])
+        assert len(u1) == len(u2), "the union changed shape between crossings"
+        out.append((s, tuple(Interval(a - (c - a) * q1, c - a, b - (d - b) * q1, d - b)
+                             for (a, b), (c, d) in zip(u1, u2))))
+    return out
+
+
+# ----------------------------------------------------------------- merging
+def _reperiod(run, t):
+    start, t0, phases = run
+    if t == t0:
+        return run
+    m = t // t0
+    out = []
+    for r in range(t):
+        f = phases[r % t0]
+        j = r // t0
+        out.append(None if f is None else tuple(Interval(a0 + a1 * j, a1 * m, b0 + b1 * j, b1 * m)
+                                                for a0, a1, b0, b1 in f))
+    return Run(start, t, tuple(out))
+
+
+def _qrange(start, end, r, t):
+    return -((r - start) // t), (end - r) // t
+
+
+def _merge(a, end_a, b, end_b):
+    """One run for two adjacent ones, or None where no single formula per phase fits both."""
+    t = lcm(a.period, b.period)
+    if t > MAX_PERIOD:
+        return None
+    a, b = _reperiod(a, t), _reperiod(b, t)
+    phases = []
+    for r in range(t):
+        fa, fb = a.phases[r], b.phases[r]
+        if fa is None or fb is None:
+            phases.append(fb if fa is None else fa)
+            continue
+        qa = _qrange(a.start, end_a, r, t)
+        qb = _qrange(b.start, end_b, r, t)
+        na, nb = qa[1] - qa[0] + 1, qb[1] - qb[0] + 1
+        if na <= 0 or nb <= 0:
+            phases.append(fb if na <= 0 else fa)
+            continue
+        if len(fa) != len(fb):
+            return None
+        if na >= 2 and nb >= 2:
+            if fa != fb:
+                return None
+            phases.append(fa)
+        elif na >= 2 or nb >= 2:
+            f, q = (fa, qb[0]) if na >= 2 else (fb, qa[0])
+            if value(f, q) != value(fb if na >= 2 else fa, q):
+                return None
+            phases.append(f)
+        else:
+            x, y = qa[0], qb[0]
+            va, vb = value(fa, x), value(fb, y)
+            f = []
+            for (a0, b0), (a1, b1) in zip(va, vb):
+                da, db = a1 - a0, b1 - b0
+                if da % (y - x) or db % (y - x):
+                    return None
+                sa, sb = da // (y - x), db // (y - x)
+                f.append(Interval(a0 - sa * x, sa, b0 - sb * x, sb))
+            phases.append(tuple(f))
+    return Run(a.start, t, tuple(phases))
+
+
+def _reduce(run):
+    """The run with the smallest period that describes it."""
+    start, t, phases = run
+    if t == 1 or None in phases:
+        return run
+    for d in range(1, t):
+        if t % d:
+            continue
+        m = t // d
+        ok = True
+        for r in range(t):
+            base, f = phases[r % d], phases[r]
+            j = r // d
+            if len(base) != len(f) or any(a1 % m or b1 % m for _, a1, _, b1 in base):
+                ok = False
+                break
+            if f != tuple(Interval(a0 + a1 // m * j, a1, b0 + b1 // m * j, b1) for a0, a1, b0, b1 in base):
+                ok = False
+                break
+        if ok:
+            return Run(start, d, tuple(tuple(Interval(a0, a1 // m, b0, b1 // m) for a0, a1, b0, b1 in phases[r])
+                                       for r in range(d)))
+    return run
+
+
+def merged(runs, last_end):
+    """Adjacent runs joined where one formula per phase describes both (runs end at last_end)."""
+    out = []
+    for k, run in enumerate(runs):
+        end = runs[k + 1].start - 1 if k + 1 < len(runs) else last_end
+        if out:
+            prev, prev_end = out[-1]
+            m = _merge(prev, prev_end, run, end)
+            if m is not None:
+                out[-1] = (m, end)
+                continue
+        out.append((run, end))
+    return [_reduce(r) for r, _ in out]

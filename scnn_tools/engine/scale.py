@@ -1,0 +1,119 @@
+"""Spatial scale and overlap of a feature map, in two models.
+
+exact (the default): the number of input pixels that can change the feature
+at the centre of the map (holes count as holes), its square root as a width,
+and the fraction of those pixels the next feature along w shares. Per axis
+the sets are exact; the area is their product, which is exact whenever the
+dependency set is a product of per-axis sets (every chain, and merges of
+branches centred on the same position such as residual and inception blocks).
+
+blog: the original spatial-scale code's S and P (shared/reference/
+spatial_scale), a recurrence over the layer kinds it knows: 3x3 stride 1,
+2x2 stride 2, 3x3 stride 2, 7x7 stride 2 as the first layer, 1x1 stride 1
+or 2, and 3x3 dilation 2. Layers that keep positions pass S and P through;
+where paths merge, the path with the largest S is followed (the main path
+of a residual block). Anything else is outside the model: null, with a
+warning. The layer kinds are recognised from the index maps the layer rules
+give, not from type names.
+"""
+
+from math import sqrt
+
+from scnn_tools.errors import warning
+from scnn_tools.net.indexmaps import Window
+from scnn_tools.net.intervals import common, count
+
+
+def exact(traced, shape):
+    """{'area', 'width', 'overlap'} of a blob traced on both h and w, else None."""
+    axes = {image_axis: (a, f) for a, (image_axis, f) in traced.axes.items()}
+    if set(axes) != {"h", "w"}:
+        return None
+    (ah, fh), (aw, fw) = axes["h"], axes["w"]
+    ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
+    set_h, set_w, next_w = fh.at(ch), fw.at(cw), fw.at(cw + 1)
+    area = count(set_h) * count(set_w)
+    overlap = common(set_w, next_w) / count(set_w) if set_w else 0.0
+    return {"area": area, "width": sqrt(area), "overlap": overlap}
+
+
+def _kind(map_h, map_w, s_in, p_in):
+    """The blog's layer kind of a pair of index maps, as a function (S, P) -> (S', P')."""
+    if not (isinstance(map_h, Window) and isinstance(map_w, Window)):
+        return None
+    geo = (map_h.k, map_h.s, map_h.d)
+    if geo != (map_w.k, map_w.s, map_w.d):
+        return None
+    q = 1 - p_in
+    if geo == (1, 1, 1):
+        return s_in, p_in
+    if geo == (3, 1, 1):
+        return s_in * (1 + 2 * q) ** 2, (2 - p_in) / (3 - 2 * p_in)
+    if geo == (2, 2, 1):
+        return s_in * (1 + q) ** 2, p_in / (2 - p_in)
+    if geo == (3, 2, 1):
+        return s_in * (1 + 2 * q) ** 2, 1 / (3 - 2 * p_in)
+    if geo == (7, 2, 1) and s_in == 1 and p_in == 0:
+        return 49, 5 / 7
+    if geo == (1, 2, 1):
+        return s_in, max(2 * p_in - 1, 0)
+    if geo == (3, 1, 2):
+        excess = max(p_in - 0.5, 0)
+        s_out = 9 * s_in - 24 * excess * s_in
+        if p_in < 0.5:
+            return s_out, 15 * p_in / 9
+        return s_out, (6 + 3 * q - (14 + 4 * q) * excess) / (9 - 24 * excess)
+    return None
+
+
+def blog(graph, deps, traced, image):
+    """(S, P) per blob id where the blog model covers the path from the image; and warnings."""
+    state = {image: (1, 0)} if image is not None else {}
+    warnings = []
+    for node in graph.nodes:
+        node_deps = deps.get(node.index)
+        if not node_deps:
+            continue
+        for top, per_axis in zip(node.tops, node_deps):
+            t = traced[top]
+            if t is None:
+                continue
+            axes = {image_axis: a for a, (image_axis, _) in t.axes.items()}
+            if set(axes) != {"h", "w"}:
+                continue
+            maps = {}
+            for which in ("h", "w"):
+                for b, _, index_map in per_axis.get(axes[which], ()):
+                    maps.setdefault(b, {})[which] = index_map
+            results, uncovered, broken = [], False, None
+            for b, pair in maps.items():
+                source = state.get(node.bottoms[b])
+                if source is None or set(pair) != {"h", "w"}:
+                    uncovered = uncovered or traced[node.bottoms[b]] is not None
+                    continue
+                result = _kind(pair["h"], pair["w"], *source)
+                if result is None:
+                    uncovered = True
+                elif result[0] <= 0 or not 0 <= result[1] <= 1:
+                    broken = broken or result  # the formula left the range it was fitted on
+                else:
+                    results.append(result)
+            first = all(state.get(b) is not None or traced[b] is None for b in node.bottoms)
+            if broken and first:
+                warnings.append(warning("blog-model-out-of-range",
+                                        f"at layer '{node.name}' ({node.type}) the blog's spatial-scale formulas give "
+                                        f"area {broken[0]:.6g} and overlap {broken[1]:.3g}, outside what an area and an "
+                                        "overlap can be (its dilated-kernel fit breaks down): blog values are null from "
+                                        "here on", node.name, node.line))
+            elif results and not uncovered:
+                state[top] = max(results, key=lambda r: r[0])
+            elif uncovered and first:
+                warnings.append(warning("blog-model-uncovered",
+                                        f"layer '{node.name}' ({node.type}) is not a layer kind of the blog's "
+                                        "spatial-scale model: blog values are null from here on", node.name,
+                                        node.line))
+    return state, warnings
+
+
+def blog_values(s, p):
+    return {"area": s, "width": sqrt(s) if s >= 0 else None, "overlap": p}

@@ -1,0 +1,248 @@
+"""Blob shapes, exactly as Caffe computes them, walking the graph in order.
+
+Inputs take the shapes their layers declare, overridden or completed by the
+user (`--input-shape` for the image, `--input NAME=...` for any input or
+Python layer top; a pixel-wise label follows the image it labels). Every
+other layer's shape rule lives with its type in `layers/`; a type we do not
+know passes its first bottom's shape through.
+A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
+"""
+
+from scnn_tools.errors import InputError, input_option, option, warning
+from scnn_tools.net.layers import registry
+
+# Caffe's Blob::Reshape refuses a blob of more elements than a C int counts.
+INT_MAX = 2 ** 31 - 1
+
+
+class Shapes:
+    def __init__(self, blobs, image, unknown_from, contexts, count_from=None):
+        self.blobs = blobs                # shape per blob id (list of ints/None), or None
+        self.image = image                # the graph.Input the receptive fields refer to, or None
+        self.unknown_from = unknown_from  # {blob id: (why its shape is unknown, the blob it starts at)}
+        self.contexts = contexts          # {node index: the registry.Ctx its rules ran with}
+        self.count_from = count_from or {}  # {blob id: the blob whose unknown count its first axis is}
+
+
+def parse_shape(text, what="shape"):
+    """'1,3,224,224' (or 1x3x224x224) → [1, 3, 224, 224]."""
+    parts = text.replace("x", ",").split(",")
+    try:
+        dims = [int(p) for p in parts]
+    except ValueError:
+        raise InputError(f"bad {what} {text!r}: expected integers such as 1,3,224,224") from None
+    if not dims or any(d < 1 for d in dims):
+        raise InputError(f"bad {what} {text!r}: every dimension must be a positive integer")
+    if registry.product(dims) > INT_MAX:
+        raise InputError(f"bad {what} {text!r}: {registry.product(dims):,} elements, more than Caffe's limit "
+                         f"of {INT_MAX:,} per blob")
+    return dims
+
+
+def image_input(graph):
+    """The input receptive fields refer to: the first one that is (or may be) an image."""
+    for i in graph.inputs:
+        if i.shape is None or len(i.shape) == 4:
+            return i
+    return graph.inputs[0] if graph.inputs else None
+
+
+def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
+    """Shapes of every blob. `named` maps blob names to shapes given by the user.
+
+    With `require_image`, an image input whose shape is not fully known is an error.
+    `batch` replaces the first axis of the image and of the other tops of its layer (its labels).
+    """
+    named = dict(named or {})
+    path = graph.netfile.source
+    shapes = [None] * len(graph.blobs)
+    unknown_from, count_from, contexts = {}, {}, {}
+    image = image_input(graph)
+    known_names = {b.name for b in graph.blobs}
+    for name in named:
+        if name not in known_names:
+            raise InputError(f"{option('inputs')} names blob '{name}', which the net does not have")
+
+    def given(blob_id):
+        shape = named.pop(graph.blobs[blob_id].name, None)
+        if shape is None and image is not None and blob_id == image.blob:
+            shape = image_shape
+        return shape
+
+    def batched(shape):
+        return [batch] + list(shape[1:]) if batch is not None and shape else shape
+
+    for i in graph.inputs:
+        if i.layer is None:  # a free input of a fragment
+            shapes[i.blob] = given(i.blob)
+            if image is not None and i.blob == image.blob:
+                shapes[i.blob] = batched(shapes[i.blob])
+
+    def check_image():
+        shape = shapes[image.blob]
+        if require_image and (shape is None or None in shape):
+            name = graph.blobs[image.blob].name
+            why = f" ({image.note})" if image.note else ""
+            raise InputError(f"the shape of input '{name}' is not fully declared{why}: "
+                             f"give it with {option('input_shape', 'N,C,H,W', '[N, C, H, W]')} or "
+                             f"{input_option(name)}", path)
+
+    if image is not None and image.layer is None:
+        check_image()
+    for node in graph.nodes:
+        kind = node.kind
+        if node.is_source:
+            if not node.tops:
+                raise InputError(f"layer '{node.name}' ({node.type}) has no top, and a layer that brings data in "
+                                 "needs at least one (Caffe: MinTopBlobs)", path, node.line, layer=node.name)
+            first = given(node.tops[0])
+            if kind is not None and kind.is_source:
+                tops = kind.declared_shapes(node.param, None)
+                if first is not None:
+                    if tops[0] is not None and len(first) != len(tops[0]):
+                        raise InputError(f"input '{graph.blobs[node.tops[0]].name}' of layer '{node.name}' has "
+                                         f"{len(tops[0])} axes {registry.fmt_shape(tops[0])}; the shape given "
+                                         f"has {len(first)}", path, node.line)
+                    tops = kind.declared_shapes(node.param, first)
+            else:
+                tops = [first] + [None] * (len(node.tops) - 1)
+            for t, shape in zip(node.tops, tops):
+                shapes[t] = given(t) or shape
+                if image is not None and image.layer == node.index:
+                    shapes[t] = batched(shapes[t])
+            if image is not None and image.layer == node.index:
+                check_image()
+            continue
+        bottoms = [shapes[b] for b in node.bottoms]
+        needed = range(len(bottoms)) if kind is None or kind.needs is None else kind.needs
+        missing = [node.bottoms[i] for i in needed if i < len(bottoms) and not _complete(bottoms[i])]
+        counted = _per_count(node, bottoms, missing, shapes, path) if missing else None
+        if counted is not None:
+            # Only a count is unknown (Faster R-CNN's regions): everything else is known, and so are the
+            # parameters and the cost per region; what the count decides stays None.
+            ctx, tops = counted
+            contexts[node.index] = ctx
+            for t, shape in zip(node.tops, tops):
+                shapes[t] = shape
+                if shape is not None and shape and shape[0] is None:
+                    count_from[t] = count_from.get(missing[0], missing[0])
+        elif missing:
+            why = _why(graph, shapes, unknown_from, missing[0])
+            for t in node.tops:
+                unknown_from[t] = why
+        else:
+            ctx = contexts[node.index] = registry.Ctx(node, bottoms, path)
+            ctx.tops = _run(node, ctx)
+            for t, shape in zip(node.tops, ctx.tops):
+                shapes[t] = shape
+        for t in node.tops:  # the user's word for a Python layer's tops
+            if node.kind is not None and node.kind.family == registry.PYTHON:
+                shape = named.pop(graph.blobs[t].name, None)
+                if shape is not None:
+                    shapes[t] = shape
+                    unknown_from.pop(t, None)
+            _check_count(graph, node, t, shapes[t], path)
+    if named:
+        name = next(iter(named))
+        raise InputError(f"{option('inputs', f'{name}=...', repr({name: ...}))}: blob '{name}' is neither an input nor the top of a Python layer")
+    return Shapes(shapes, image, unknown_from, contexts, count_from)
+
+
+def _run(node, ctx):
+    """The tops' shapes by the node's type rule."""
+    kind = node.kind
+    if kind is not None and len(ctx.bottoms) < kind.min_bottoms:
+        ctx.fail(f"needs at least {kind.min_bottoms} bottom(s), has {len(ctx.bottoms)}")
+    if kind is None:
+        tops = registry.same_shape(ctx) if ctx.bottoms else [None] * ctx.ntops
+    else:
+        tops = kind.shape(ctx)
+    if len(tops) != len(node.tops):
+        ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
+    return tops
+
+
+def _per_count(node, bottoms, missing, shapes, path):
+    """(context, tops) where the missing bottoms lack only their first axis, a count.
+
+    The rule runs with a count of 1 and of 2: a top axis that differs is the
+    count's (None), the others are known. The context kept is the count-1 one,
+    so costs come out per counted item. None where that does not hold.
+    """
+    if not all(shapes[b] and shapes[b][0] is None and None not in shapes[b][1:] for b in missing):
+        return None
+    runs = []
+    for n in (1, 2):
+        filled = [[n] + list(s[1:]) if b in missing else s for b, s in zip(node.bottoms, bottoms)]
+        ctx = registry.Ctx(node, filled, path)
+        try:
+            ctx.tops = _run(node, ctx)
+        except InputError:
+            return None  # (the count would have to be 1: leave the tops unknown)
+        runs.append(ctx)
+    one, two = runs
+    tops = []
+    for a, b in zip(one.tops, two.tops):
+        if a is None or b is None or len(a) != len(b):
+            tops.append(None)
+        else:
+            tops.append([x if x == y else None for x, y in zip(a, b)])
+    one.tops = tops
+    return one, tops
+
+
+def _check_count(graph, node, blob_id, shape, path):
+    n = registry.product(d for d in shape or () if d is not None)
+    if n > INT_MAX:
+        raise InputError(f"layer '{node.name}' ({node.type}): blob '{graph.blobs[blob_id].name}' "
+                         f"{registry.fmt_shape(shape)} has {n:,} elements, more than Caffe's limit of "
+                         f"{INT_MAX:,} per blob (Blob::Reshape)", path, node.line, layer=node.name)
+
+
+def _complete(shape):
+    return shape is not None and None not in shape
+
+
+def _why(graph, shapes, unknown_from, blob_id):
+    """(why the shape of a blob is not fully known, the blob where that starts)."""
+    if blob_id in unknown_from:
+        return unknown_from[blob_id]
+    blob = graph.blobs[blob_id]
+    node = graph.nodes[blob.producer] if blob.producer is not None else None
+    note = node.kind.note if node is not None and node.kind is not None and node.kind.note else None
+    what = "is not known before the net runs" if shapes[blob_id] is not None else "is unknown"
+    return f"the shape of '{blob.name}' {what}" + (f" ({note})" if note else ""), blob_id
+
+
+def _hint(graph, shapes, blob_id):
+    """--input NAME=... with the axes the blob has, the unknown ones as letters."""
+    name, shape = graph.blobs[blob_id].name, shapes.blobs[blob_id]
+    if shape is None:
+        return f"--input {name}=N,C,H,W"
+    if len(shape) == 2 and shape[0] is None:
+        return f"--input {name}=R,{shape[1]} (R regions, for example {name}=300,{shape[1]})"
+    letters = "NCHW" if len(shape) == 4 else "NCDHW"[:len(shape)] if len(shape) <= 5 else "N" * len(shape)
+    return f"--input {name}=" + ",".join(letters[i] if d is None else str(d) for i, d in enumerate(shape))
+
+
+def unknown_warnings(graph, shapes):
+    """One warning per cause of unknown shapes or counts, naming the first layer it stops."""
+    out, seen = [], set()
+    for blob_id, (why, root) in shapes.unknown_from.items():
+        if why in seen:
+            continue
+        seen.add(why)
+        node = graph.nodes[graph.blobs[blob_id].producer]
+        out.append(warning("unknown-shape", f"{why}, so layer '{node.name}' and what follows have no shape; "
+                                            f"give it with {_hint(graph, shapes, root)}", node.name, node.line))
+    for blob_id, root in shapes.count_from.items():
+        if root in seen:
+            continue
+        seen.add(root)
+        why, _ = _why(graph, shapes.blobs, {}, root)
+        node = graph.nodes[graph.blobs[blob_id].producer]
+        out.append(warning("unknown-count", f"{why}: from layer '{node.name}' on, shapes and parameters are known "
+                                            "but their first axis, and so the multiply-adds per image, need that "
+                                            f"count; give it with {_hint(graph, shapes, root)}", node.name,
+                           node.line))
+    return out

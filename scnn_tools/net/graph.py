@@ -1,0 +1,251 @@
+"""An upgraded net → the layer graph every command works on.
+
+Layers are kept in file order after phase filtering, which is the order Caffe
+runs them in and so a topological order: a layer may only read blobs that
+layers before it wrote. Blobs are versioned: an in-place layer (top i named
+like bottom i: ReLU, BN, Dropout, Scale...) writes a new version of its
+bottom, so in-place chains form a path rather than a cycle.
+"""
+
+from scnn_tools import caffe_pb2
+from scnn_tools.errors import InputError, input_option, warning
+from .layers import registry
+
+PHASES = {"TRAIN": caffe_pb2.TRAIN, "TEST": caffe_pb2.TEST}
+
+
+class Blob:
+    __slots__ = ("id", "name", "version", "producer", "consumers")
+
+    def __init__(self, id, name, version, producer):
+        self.id = id
+        self.name = name
+        self.version = version      # 0 for the first writer, +1 per in-place layer
+        self.producer = producer    # index of the layer that wrote it, None for a free input
+        self.consumers = []         # indices of the layers that read it
+
+    def __repr__(self):
+        return f"Blob({self.name}#{self.version})"
+
+
+class Node:
+    __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "bottoms", "tops", "is_source")
+
+    def __init__(self, index, param, line, source_index=None):
+        self.index = index
+        self.source_index = source_index  # its position in the file's net.layer, before phase filtering
+        self.name = param.name
+        self.type = param.type
+        self.param = param          # the layer's caffe_pb2.LayerParameter
+        self.line = line
+        self.kind = registry.kind_of(param)
+        self.bottoms = []           # blob ids
+        self.tops = []              # blob ids
+        self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
+
+    def writes_in_place(self, i):
+        """Top i is bottom i: Caffe computes it in place, as a new version of that blob."""
+        p = self.param
+        return i < len(p.bottom) and p.bottom[i] == p.top[i]
+
+    @property
+    def in_place(self):
+        return any(self.writes_in_place(i) for i in range(len(self.param.top)))
+
+
+class Input:
+    """A blob the net starts from, and what the file says of its shape."""
+
+    __slots__ = ("blob", "shape", "layer", "note")
+
+    def __init__(self, blob, shape, layer, note):
+        self.blob = blob            # blob id
+        self.shape = shape          # list (None for undeclared dims), or None
+        self.layer = layer          # index of the declaring layer; None for a free input
+        self.note = note            # why the shape is incomplete, if it is
+
+    @property
+    def complete(self):
+        return self.shape is not None and all(d is not None for d in self.shape)
+
+
+class Graph:
+    def __init__(self, netfile, phase, nodes, blobs, inputs, warnings, excluded):
+        self.netfile = netfile
+        self.phase = phase
+        self.nodes = nodes
+        self.blobs = blobs
+        self.inputs = inputs
+        self.warnings = warnings
+        self.excluded = excluded    # layers filtered out by the phase rules
+
+    @property
+    def is_fragment(self):
+        return any(i.layer is None for i in self.inputs)
+
+    def blob(self, name):
+        """The last version of the blob called `name`, or None."""
+        for b in reversed(self.blobs):
+            if b.name == name:
+                return b
+        return None
+
+
+def build(netfile, phase="TEST", free_inputs=(), stages=()):
+    """Filter `netfile.net` by phase and connect its layers through blobs.
+
+    `free_inputs` names blobs the caller will supply even though no layer
+    produces them. A net that declares no input at all is a fragment (such as
+    an SCNN block): every blob it reads without producing is a free input.
+    """
+    if phase not in PHASES:
+        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
+    path = netfile.source
+    state = caffe_pb2.NetState(phase=PHASES[phase])
+    if netfile.net.HasField("state"):
+        state.level = netfile.net.state.level
+        state.stage.extend(netfile.net.state.stage)
+    state.stage.extend(stages)
+    kept, dropped = [], []
+    for index, (param, line) in enumerate(zip(netfile.net.layer, netfile.layer_lines)):
+        (kept if _included(param, state, path, line) else dropped).append((param, line, index))
+    excluded = len(dropped)
+
+    nodes = [Node(i, p, line, source) for i, (p, line, source) in enumerate(kept)]
+    warnings = list(netfile.warnings)
+    _check_layers(nodes, warnings, path)
+    declares_inputs = any(n.is_source for n in nodes)
+    free = set(free_inputs)
+
+    blobs, latest, inputs = [], {}, []
+
+    def new_blob(name, producer):
+        version = blobs[latest[name]].version + 1 if name in latest else 0
+        blob = Blob(len(blobs), name, version, producer)
+        blobs.append(blob)
+        latest[name] = blob.id
+        return blob
+
+    for node in nodes:
+        p = node.param
+        for name in p.bottom:
+            if name not in latest:
+                if declares_inputs and name not in free:
+                    raise _missing_bottom(nodes, node, name, path)
+                inputs.append(Input(new_blob(name, None).id, None, None, _free_note(name, dropped)))
+            blob = blobs[latest[name]]
+            blob.consumers.append(node.index)
+            node.bottoms.append(blob.id)
+        for i, name in enumerate(p.top):
+            if name in latest and not node.writes_in_place(i):
+                other = nodes[blobs[latest[name]].producer] if blobs[latest[name]].producer is not None else None
+                who = f"layer '{other.name}'" if other else "the net's inputs"
+                raise InputError(f"layer '{node.name}' writes blob '{name}', which {who} already wrote; "
+                                 "only a layer that reads a blob at the same position may write it again",
+                                 path, node.line, layer=node.name)
+            node.tops.append(new_blob(name, node.index).id)
+        if node.is_source:
+            shapes = node.kind.declared_shapes(p, None) if node.kind and node.kind.is_source else [None] * len(p.top)
+            note = node.kind.note if node.kind and node.kind.note else f"a {node.type} layer declares no shapes"
+            for blob_id, shape in zip(node.tops, shapes):
+                complete = shape is not None and all(d is not None for d in shape)
+                inputs.append(Input(blob_id, shape, node.index, None if complete else note))
+    return Graph(netfile, phase, nodes, blobs, inputs, warnings, excluded)
+
+
+def _free_note(name, dropped):
+    lines = [str(line) for p, line, _ in dropped if name in p.top]
+    if lines:
+        return (f"produced only by layers the phase rules exclude (line {', '.join(lines)}); "
+                "see --phase and --stage")
+    return "read by the net but produced by no layer"
+
+
+def _is_source(node):
+    if node.kind is not None and node.kind.is_source:
+        return True
+    # Python data layers, and fork data layers we do not know, have no bottoms.
+    return not len(node.param.bottom) and len(node.param.top) > 0 and \
+        (node.kind is None or node.kind.family == registry.PYTHON)
+
+
+def _included(param, state, path, line):
+    if len(param.include) and len(param.exclude):
+        raise InputError(f"layer '{param.name}' has both include and exclude rules; Caffe allows only one kind",
+                         path, line, layer=param.name)
+    if len(param.include):
+        return any(_meets(rule, state) for rule in param.include)
+    return not any(_meets(rule, state) for rule in param.exclude)
+
+
+def _meets(rule, state):
+    """Caffe's Net::StateMeetsRule."""
+    if rule.HasField("phase") and rule.phase != state.phase:
+        return False
+    if rule.HasField("min_level") and state.level < rule.min_level:
+        return False
+    if rule.HasField("max_level") and state.level > rule.max_level:
+        return False
+    stages = set(state.stage)
+    if any(s not in stages for s in rule.stage):
+        return False
+    return not any(s in stages for s in rule.not_stage)
+
+
+def _check_layers(nodes, warnings, path):
+    seen = {}
+    for node in nodes:
+        if not node.type:
+            raise InputError(f"layer '{node.name}' has no type", path, node.line, layer=node.name)
+        if node.kind is None:
+            warnings.append(warning("unknown-layer-type",
+                                    f"unknown layer type '{node.type}' (layer '{node.name}'): passed through",
+                                    node.name, node.line))
+        if node.name in seen:
+            warnings.append(warning("duplicate-layer-name",
+                                    f"layer name '{node.name}' is used again (first at line {seen[node.name]}); "
+                                    "weights are loaded by layer name", node.name, node.line))
+        else:
+            seen[node.name] = node.line
+
+
+def _missing_bottom(nodes, node, name, path):
+    later = [n for n in nodes[node.index + 1:] if name in n.param.top]
+    if not later:
+        return InputError(f"layer '{node.name}' reads blob '{name}', which no layer produces "
+                          f"(give its shape with {input_option(name)} if it is an input)",
+                          path, node.line, layer=node.name)
+    cycle = _cycle_through(nodes, node)
+    if cycle:
+        names = " → ".join(f"'{n.name}'" for n in cycle)
+        return InputError(f"cycle: {names}; each layer reads what the next one writes",
+                          path, node.line, layer=node.name)
+    return InputError(f"layer '{node.name}' reads blob '{name}' before layer '{later[0].name}' "
+                      f"(line {later[0].line}) writes it; Caffe runs layers in file order",
+                      path, node.line, layer=node.name)
+
+
+def _cycle_through(nodes, start):
+    """A path start → ... → start along 'writes a blob the next one reads', or None."""
+    readers = {}
+    for n in nodes:
+        for name in n.param.bottom:
+            readers.setdefault(name, []).append(n)
+    parent = {start.index: None}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        p = node.param
+        for i, name in enumerate(p.top):
+            if i < len(p.bottom) and p.bottom[i] == name:
+                continue  # an in-place write is not a new dependency
+            for reader in readers.get(name, ()):
+                if reader is start:
+                    path = [node]
+                    while path[-1] is not start:
+                        path.append(parent[path[-1].index])
+                    return path[::-1] + [start]
+                if reader.index not in parent:
+                    parent[reader.index] = node
+                    stack.append(reader)
+    return None

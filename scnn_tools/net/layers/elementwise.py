@@ -1,0 +1,339 @@
+"""Layers that keep the shape of their first bottom and work position by position
+(activations, normalisations, Dropout, Scale...). Most may run in place."""
+
+from scnn_tools.caffe_pb2 import LRNParameter
+from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
+from .registry import ACTIVATION, ELEMENTWISE, NORMALISATION, REGULARISATION, fmt_shape, pointwise, register
+
+
+def _channels(ctx):
+    shape = ctx.bottoms[0]
+    return shape[1] if len(shape) > 1 else 1
+
+
+def _per_channel(shared_field=None):
+    def params(ctx):
+        shared = shared_field(ctx) if shared_field else False
+        return [[1 if shared else _channels(ctx)]]
+    return params
+
+
+def _bn_params(ctx):
+    # PSPNet's and SegNet's BN learn a scale and a shift per channel; the running
+    # mean and variance they also store are statistics, not learned.
+    c = _channels(ctx)
+    return [[1, c, 1, 1], [1, c, 1, 1]]
+
+
+def _scale_axes(ctx, param):
+    shape = ctx.bottoms[0]
+    axis = ctx.axis(param.axis)
+    if len(ctx.bottoms) > 1:
+        other = ctx.bottoms[1]
+        # Caffe's ScaleLayer and BiasLayer: the second bottom is exactly the first's axes from `axis` on.
+        if list(shape[axis:axis + len(other)]) != list(other):
+            ctx.fail(f"the second bottom {fmt_shape(other)} must equal the first bottom {fmt_shape(shape)}'s "
+                     f"axes from {axis} on")
+        return axis, len(other)
+    n = len(shape) - axis if param.num_axes == -1 else param.num_axes
+    if n < 0 or axis + n > len(shape):
+        ctx.fail(f"num_axes {param.num_axes} is out of range")
+    return axis, n
+
+
+def _scale_params(ctx):
+    s = ctx.p.scale_param
+    axis, n = _scale_axes(ctx, s)
+    blob = list(ctx.bottoms[0][axis:axis + n])
+    out = [] if len(ctx.bottoms) > 1 else [blob]
+    return out + ([blob] if s.bias_term else [])
+
+
+def _bias_params(ctx):
+    axis, n = _scale_axes(ctx, ctx.p.bias_param)
+    return [] if len(ctx.bottoms) > 1 else [list(ctx.bottoms[0][axis:axis + n])]
+
+
+def _broadcast_deps(param_of):
+    """Scale/Bias: the second bottom, if any, is repeated over the first's axes before `axis`."""
+    def deps(ctx):
+        shape = ctx.bottoms[0]
+        out = {a: [(0, a, IDENTITY)] for a in range(len(shape))}
+        if len(ctx.bottoms) > 1:
+            axis, n = _scale_axes(ctx, param_of(ctx))
+            for i in range(n):
+                out[axis + i].append((1, i, IDENTITY))
+        return [out] * ctx.ntops
+    return deps
+
+
+def _over_space(ctx, spatial):
+    """Positions read the whole of each spatial axis where `spatial`, else their own position."""
+    shape = ctx.bottoms[0]
+    deps = pointwise(ctx)[0]
+    if spatial:
+        for a in range(2, len(shape)):
+            deps[a] = [(0, a, Whole(shape[a]))]
+    return [deps] * ctx.ntops
+
+
+def _lrn_deps(ctx):
+    r = ctx.p.lrn_param
+    if r.norm_region != LRNParameter.WITHIN_CHANNEL:
+        return pointwise(ctx)
+    k = r.local_size
+    deps = pointwise(ctx)[0]
+    for a in (2, 3):
+        deps[a] = [(0, a, Window(1, (k - 1) // 2, k))]
+    return [deps]
+
+
+def _softmax_deps(ctx):
+    axis = ctx.axis(ctx.p.softmax_param.axis)
+    deps = pointwise(ctx)[0]
+    if axis >= 2:
+        deps[axis] = [(0, axis, Whole(ctx.bottoms[0][axis]))]
+    return [deps] * ctx.ntops
+
+
+def _unary(op, **attrs_of):
+    """One ONNX operator; attrs_of: {attribute: function of the layer's parameters}."""
+    def onnx(ctx, e):
+        e.op(op, [e.x()], e.y(), **{k: f(ctx.p) for k, f in attrs_of.items()})
+    return onnx
+
+
+def _relu_onnx(ctx, e):
+    slope = ctx.p.relu_param.negative_slope
+    if slope:
+        e.op("LeakyRelu", [e.x()], e.y(), alpha=slope)
+    else:
+        e.op("Relu", [e.x()], e.y())
+
+
+def _affine(e, x, scale, shift):
+    """shift + scale * x, skipping what is the identity."""
+    if scale != 1:
+        x = e.op("Mul", [x, e.const(scale, "scale")])
+    if shift:
+        x = e.op("Add", [x, e.const(shift, "shift")])
+    return x
+
+
+def _power_onnx(ctx, e):
+    q = ctx.p.power_param
+    x = _affine(e, e.x(), q.scale, q.shift)
+    if q.power != 1:
+        x = e.op("Pow", [x, e.const(q.power, "power")])
+    e.op("Identity", [x], e.y())
+
+
+def _exp_onnx(ctx, e):
+    import math
+    q = ctx.p.exp_param
+    ln_base = 1.0 if q.base == -1 else math.log(q.base)  # base^(shift + scale x) = exp(ln(base) (shift + scale x))
+    e.op("Exp", [_affine(e, e.x(), q.scale * ln_base, q.shift * ln_base)], e.y())
+
+
+def _log_onnx(ctx, e):
+    import math
+    q = ctx.p.log_param
+    log = e.op("Log", [_affine(e, e.x(), q.scale, q.shift)])
+    if q.base == -1:
+        e.op("Identity", [log], e.y())
+    else:
+        e.op("Div", [log, e.const(math.log(q.base), "ln_base")], e.y())
+
+
+def _threshold_onnx(ctx, e):
+    above = e.op("Greater", [e.x(), e.const(ctx.p.threshold_param.threshold, "threshold")])
+    e.op("Cast", [above], e.y(), to=1)
+
+
+def _clip_onnx(ctx, e):
+    q = ctx.p.clip_param
+    e.op("Clip", [e.x(), e.const(q.min, "min"), e.const(q.max, "max")], e.y())
+
+
+def _swish_onnx(ctx, e):
+    sig = e.op("Sigmoid", [_affine(e, e.x(), ctx.p.swish_param.beta, 0)])
+    e.op("Mul", [e.x(), sig], e.y())
+
+
+def _channel_shape(ctx, values):
+    """Per-channel values shaped to broadcast over an N x C x ... blob."""
+    return values.reshape([-1] + [1] * (len(ctx.bottoms[0]) - 2))
+
+
+def _prelu_onnx(ctx, e):
+    from scnn_tools.caffe_pb2 import FillerParameter
+    q = ctx.p.prelu_param
+    filler = q.filler if q.HasField("filler") else FillerParameter(type="constant", value=0.25)
+    slope, = e.weights([filler])
+    e.op("PRelu", [e.x(), e.const(_channel_shape(ctx, slope), "slope")], e.y())
+
+
+def _batchnorm_onnx(ctx, e):
+    import numpy as np
+    q = ctx.p.batch_norm_param
+    if q.HasField("use_global_stats") and not q.use_global_stats:
+        e.fail("use_global_stats is false: it normalises by each batch's own statistics")
+    c = _channels(ctx)
+    mean, var, factor = e.weights([None, None, None], shapes=[[c], [c], [1]])
+    f = 0.0 if factor[0] == 0 else 1.0 / factor[0]  # Caffe: a zero factor zeroes the statistics
+    ones, zeros = np.ones(c, np.float32), np.zeros(c, np.float32)
+    e.op("BatchNormalization", [e.x(), e.const(ones, "scale"), e.const(zeros, "bias"), e.const(mean * f, "mean"),
+                                e.const(var * f, "var")], e.y(), epsilon=q.eps)
+
+
+def _bn_onnx(ctx, e):
+    """PSPNet's BN: slope, bias, mean, variance (each 1 x C x 1 x 1) and eps; SegNet's, at bn_mode
+    INFERENCE, a scale and shift only."""
+    q = ctx.p.bn_param
+    c = _channels(ctx)
+    segnet = q.HasField("bn_mode") or q.HasField("scale_filler") or q.HasField("shift_filler")
+    if segnet:
+        if q.bn_mode != q.INFERENCE:
+            e.fail("SegNet's BN in LEARN mode normalises by each batch's statistics; run its "
+                   "compute_bn_statistics step (bn_mode: INFERENCE) first")
+        scale, shift = e.weights([q.scale_filler, q.shift_filler], shapes=[[1, c, 1, 1]] * 2)
+        scaled = e.op("Mul", [e.x(), e.const(_channel_shape(ctx, scale), "scale")])
+        e.op("Add", [scaled, e.const(_channel_shape(ctx, shift), "shift")], e.y())
+        return
+    slope, bias, mean, var = e.weights([q.slope_filler, q.bias_filler, None, None], shapes=[[1, c, 1, 1]] * 4)
+    e.op("BatchNormalization", [e.x()] + [e.const(a.reshape(c), n) for a, n in
+                                           ((slope, "slope"), (bias, "bias"), (mean, "mean"), (var, "var"))],
+         e.y(), epsilon=q.eps)
+
+
+def _broadcast(ctx, values, axis, n):
+    """A blob over axes axis..axis+n-1 of the first bottom, shaped to broadcast over it."""
+    return values.reshape(list(ctx.bottoms[0][axis:axis + n]) + [1] * (len(ctx.bottoms[0]) - axis - n))
+
+
+def _scale_onnx(ctx, e):
+    from scnn_tools.caffe_pb2 import FillerParameter
+    q = ctx.p.scale_param
+    axis, n = _scale_axes(ctx, q)
+    one = FillerParameter(type="constant", value=1)
+    arrays = e.weights(([] if len(ctx.bottoms) > 1 else [q.filler if q.HasField("filler") else one]) +
+                       [q.bias_filler])
+    if len(ctx.bottoms) > 1:
+        trailing = list(ctx.bottoms[0][axis:axis + n]) + [1] * (len(ctx.bottoms[0]) - axis - n)
+        factor = e.op("Reshape", [e.x(1), e.ints(trailing)])
+    else:
+        factor = e.const(_broadcast(ctx, arrays.pop(0), axis, n), "scale")
+    if arrays:
+        scaled = e.op("Mul", [e.x(), factor])
+        e.op("Add", [scaled, e.const(_broadcast(ctx, arrays[0], axis, n), "bias")], e.y())
+    else:
+        e.op("Mul", [e.x(), factor], e.y())
+
+
+def _bias_onnx(ctx, e):
+    q = ctx.p.bias_param
+    axis, n = _scale_axes(ctx, q)
+    if len(ctx.bottoms) > 1:
+        trailing = list(ctx.bottoms[0][axis:axis + n]) + [1] * (len(ctx.bottoms[0]) - axis - n)
+        e.op("Add", [e.x(), e.op("Reshape", [e.x(1), e.ints(trailing)])], e.y())
+    else:
+        bias, = e.weights([q.filler])
+        e.op("Add", [e.x(), e.const(_broadcast(ctx, bias, axis, n), "bias")], e.y())
+
+
+def _lrn_onnx(ctx, e):
+    r = ctx.p.lrn_param
+    if r.local_size % 2 == 0:
+        e.fail("local_size must be odd (Caffe refuses even sizes)")
+    if r.norm_region == LRNParameter.ACROSS_CHANNELS:
+        # Caffe: x / (k + alpha / n * sum of squares over n channels)^beta, which is ONNX's LRN.
+        e.op("LRN", [e.x()], e.y(), size=r.local_size, alpha=r.alpha, beta=r.beta, bias=r.k)
+        return
+    # WITHIN_CHANNEL, as Caffe builds it: x * (1 + alpha * average of squares over a k x k window)^-beta,
+    # the window padded by (k - 1) / 2 and its divisor counting the padding.
+    k, pad = r.local_size, (r.local_size - 1) // 2
+    square = e.op("Mul", [e.x(), e.x()])
+    mean = e.op("AveragePool", [square], kernel_shape=[k, k], pads=[pad] * 4, count_include_pad=1)
+    base = _affine(e, mean, r.alpha, 1.0)
+    e.op("Mul", [e.x(), e.op("Pow", [base, e.const(-r.beta, "power")])], e.y())
+
+
+def _mvn_shape(ctx):
+    # mvn_layer.cpp Reshape: top (num, channels, height, width), the legacy axes (1 where the bottom has none).
+    shape = ctx.bottoms[0]
+    if len(shape) > 4:
+        ctx.fail(f"reads at most 4 axes (Caffe's num, channels, height, width), bottom is {fmt_shape(shape)}")
+    return [list(shape) + [1] * (4 - len(shape))] * ctx.ntops
+
+
+def _mvn_onnx(ctx, e):
+    q = ctx.p.mvn_param
+    x = e.x() if len(ctx.bottoms[0]) == 4 else e.op("Reshape", [e.x(), e.ints(ctx.tops[0])])
+    axes = [1, 2, 3] if q.across_channels else [2, 3]
+    mean = e.reduce("ReduceMean", x, axes)
+    centred = e.op("Sub", [x, mean])
+    if not q.normalize_variance:
+        e.op("Identity", [centred], e.y())
+        return
+    # Caffe: (x - E x) / (sqrt(E x^2 - (E x)^2) + eps)
+    second = e.reduce("ReduceMean", e.op("Mul", [x, x]), axes)
+    var = e.op("Sub", [second, e.op("Mul", [mean, mean])])
+    std = e.op("Add", [e.op("Sqrt", [var]), e.const(q.eps, "eps")])
+    e.op("Div", [centred, std], e.y())
+
+
+def _softmax_onnx(ctx, e):
+    e.op("Softmax", [e.x()], e.y(), axis=ctx.axis(ctx.p.softmax_param.axis))
+
+
+def _normalize_onnx(ctx, e):
+    """SSD's Normalize: x / sqrt(sum of squares + eps), over the channels (or a whole item), times a scale."""
+    from scnn_tools.caffe_pb2 import FillerParameter
+    q = ctx.p.norm_param
+    scale, = e.weights([q.scale_filler if q.HasField("scale_filler") else FillerParameter(type="constant", value=1)])
+    axes = list(range(1, len(ctx.bottoms[0]))) if q.across_spatial else [1]
+    sumsq = e.reduce("ReduceSum", e.op("Mul", [e.x(), e.x()]), axes)
+    norm = e.op("Sqrt", [e.op("Add", [sumsq, e.const(q.eps, "eps")])])
+    normed = e.op("Div", [e.x(), norm])
+    e.op("Mul", [normed, e.const(scale.reshape(-1) if q.channel_shared else _channel_shape(ctx, scale), "scale")],
+         e.y())
+
+
+register("AbsVal", ELEMENTWISE, onnx=_unary("Abs"))
+register("BNLL", ELEMENTWISE, onnx=_unary("Softplus"))
+register("Power", ELEMENTWISE, onnx=_power_onnx)
+register("Exp", ELEMENTWISE, onnx=_exp_onnx)
+register("Log", ELEMENTWISE, onnx=_log_onnx)
+register("Threshold", ELEMENTWISE, onnx=_threshold_onnx)
+# A net's activation and normalisation convention (splice --reduce-to copies it after the reduction).
+register("ReLU", ACTIVATION, onnx=_relu_onnx)
+register("ELU", ACTIVATION, onnx=_unary("Elu", alpha=lambda p: p.elu_param.alpha))
+register("Sigmoid", ACTIVATION, onnx=_unary("Sigmoid"))
+register("TanH", ACTIVATION, onnx=_unary("Tanh"))
+register("Clip", ACTIVATION, onnx=_clip_onnx)
+register("Swish", ACTIVATION, onnx=_swish_onnx)
+register("PReLU", ACTIVATION, params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared),
+         onnx=_prelu_onnx)
+register("BatchNorm", NORMALISATION, onnx=_batchnorm_onnx)
+register("BN", NORMALISATION, params=_bn_params, onnx=_bn_onnx)
+# A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
+register("Dropout", REGULARISATION, onnx=_unary("Identity"))
+
+
+def _checked_shape(param_of):
+    def shape(ctx):
+        ctx.need_bottoms(1, 2)
+        _scale_axes(ctx, param_of(ctx))
+        return [list(ctx.bottoms[0])] * ctx.ntops
+    return shape
+
+
+register("Scale", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.scale_param),
+         deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params, onnx=_scale_onnx)
+register("Bias", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.bias_param),
+         deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params, onnx=_bias_onnx)
+register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
+register("MVN", ELEMENTWISE, shape=_mvn_shape, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
+register("Softmax", ELEMENTWISE, deps=_softmax_deps, onnx=_softmax_onnx)
+register("Normalize", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),
+         params=_per_channel(lambda ctx: ctx.p.norm_param.channel_shared), onnx=_normalize_onnx)

@@ -1,0 +1,175 @@
+"""Pooling (with Caffe's rounding rules), ROI pooling and spatial pyramid pooling."""
+
+from scnn_tools.caffe_pb2 import PoolingParameter
+from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
+from .registry import POOLING, fmt_shape, register
+
+
+def _geometry(ctx):
+    """(kernel_h, kernel_w), (stride_h, stride_w), (pad_h, pad_w), global."""
+    return ctx.once("pooling", _parse)
+
+
+def _parse(ctx):
+    q = ctx.p.pooling_param
+    shape = ctx.image("pools")
+    if q.global_pooling:
+        if q.HasField("kernel_size") or q.HasField("kernel_h") or q.HasField("kernel_w"):
+            ctx.fail("global_pooling takes no kernel size")
+        kernel = (shape[2], shape[3])
+    elif q.HasField("kernel_size"):
+        if q.HasField("kernel_h") or q.HasField("kernel_w"):
+            ctx.fail("give either kernel_size or kernel_h/kernel_w, not both")
+        kernel = (q.kernel_size, q.kernel_size)
+    elif q.HasField("kernel_h") and q.HasField("kernel_w"):
+        kernel = (q.kernel_h, q.kernel_w)
+    else:
+        ctx.fail("kernel_size (or kernel_h and kernel_w) is required")
+    if q.HasField("pad_h") or q.HasField("pad_w"):
+        pad = (q.pad_h, q.pad_w)
+    else:
+        pad = (q.pad, q.pad)
+    if q.HasField("stride_h") or q.HasField("stride_w"):
+        stride = (q.stride_h, q.stride_w)
+    else:
+        stride = (q.stride, q.stride)
+    if q.global_pooling and (pad != (0, 0) or stride != (1, 1)):
+        ctx.fail("global pooling takes no pad and stride 1")
+    if min(stride) < 1 or (None not in kernel and min(kernel) < 1):
+        ctx.fail(f"kernel {kernel} and stride {stride} must be positive")
+    if None not in kernel and (pad[0] >= kernel[0] or pad[1] >= kernel[1]):
+        ctx.fail(f"pad {pad} must be smaller than the kernel {kernel}")
+    return kernel, stride, pad, q.global_pooling
+
+
+def _pool_size(size, k, s, p, ceil, padded):
+    # Caffe's PoolingLayer::Reshape: ceil (default) or floor of the float
+    # quotient, which may be negative (a kernel larger than the input: ceil(-0.5)
+    # is 0, one window clipped to the input), then, where either axis is padded
+    # (`if (pad_h_ || pad_w_)`, so on an unpadded axis too), drop a last window
+    # that would start inside the bottom-right padding or beyond.
+    span = size + 2 * p - k
+    out = (-(-span // s) if ceil else span // s) + 1
+    if padded and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _shape(ctx):
+    kernel, stride, pad, _ = _geometry(ctx)
+    shape = ctx.bottoms[0]
+    ceil = ctx.p.pooling_param.round_mode == PoolingParameter.CEIL
+    out = list(shape[:2])
+    for size, k, s, p in zip(shape[2:], kernel, stride, pad):
+        if size is None:
+            out.append(None)
+            continue
+        n = _pool_size(size, k, s, p, ceil, any(pad))
+        if n < 1:  # Caffe: Blob::Reshape's "shape[i] >= 0", or an empty blob its forward pass cannot allocate
+            ctx.fail(f"kernel {k} with stride {s} and pad {p} gives {n} outputs from input {size} "
+                     f"(bottom {fmt_shape(shape)}); Caffe cannot run a blob with no positions")
+        out.append(n)
+    # A second top (SegNet/ENet) carries the positions of the maxima.
+    return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
+
+
+def _deps(ctx):
+    kernel, stride, pad, glob = _geometry(ctx)
+    shape = ctx.bottoms[0]
+    maps = {a: (Whole(shape[a]) if glob else Window(s, p, k)) for a, k, s, p in zip((2, 3), kernel, stride, pad)}
+    spatial = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)], 2: [(0, 2, maps[2])], 3: [(0, 3, maps[3])]}
+    return [spatial] * ctx.ntops
+
+
+def _roi_shape(ctx):
+    ctx.need_bottoms(2)
+    r = ctx.p.roi_pooling_param
+    if not (r.pooled_h and r.pooled_w):
+        ctx.fail("roi_pooling_param needs pooled_h and pooled_w")
+    data, rois = ctx.bottoms[:2]
+    return [[rois[0], data[1], r.pooled_h, r.pooled_w]]
+
+
+def _no_deps(ctx):
+    # Which positions an ROI reads depends on the ROI, that is on the data.
+    return [{}] * ctx.ntops
+
+
+def _spp_shape(ctx):
+    ctx.need_bottoms(1)
+    n, c = ctx.bottoms[0][:2]
+    height = ctx.p.spp_param.pyramid_height
+    bins = sum(4 ** i for i in range(height))
+    return [[n, None if c is None else c * bins]]
+
+
+def _onnx(ctx, e):
+    kernel, stride, pad, _ = _geometry(ctx)
+    q = ctx.p.pooling_param
+    if q.pool == PoolingParameter.STOCHASTIC:
+        e.fail("stochastic pooling has no ONNX form")
+    _emit(e, e.x(), [e.y(i) for i in range(min(ctx.ntops, 2))], ctx.bottoms[0], ctx.tops[0][2:], kernel, stride, pad,
+          q.pool == PoolingParameter.MAX)
+
+
+def _emit(e, x, outputs, shape, out_hw, kernel, stride, pad, is_max):
+    """MaxPool or AveragePool with pads that give Caffe's count of windows and, for AVE, its divisors:
+    a window counts the declared padding but not what ceil rounding adds beyond it. A second output is
+    MAX's mask, as Caffe writes it (h * W + w in each plane, as a float)."""
+    lower = [(n - 1) * s + k - size - p for size, n, k, s, p in zip(shape[2:], out_hw, kernel, stride, pad)]
+    if any(low >= k for low, k in zip(lower, kernel)):
+        e.fail("its last window lies wholly outside the input (Caffe pools it to -FLT_MAX or divides by a "
+               "negative count)")
+    attrs = dict(kernel_shape=list(kernel), strides=list(stride))
+    if is_max:
+        ends = [max(low, min(p, low + s - 1)) for low, p, s in zip(lower, pad, stride)]
+        if len(outputs) > 1:
+            _, indices = e.op("MaxPool", [x], [outputs[0], e.fresh("indices")], pads=list(pad) + ends, **attrs)
+            plane = e.op("Mod", [indices, e.ints([shape[2] * shape[3]], "plane")])  # ONNX counts over the blob
+            e.op("Cast", [plane], outputs[1], to=1)
+        else:
+            e.op("MaxPool", [x], outputs[0], pads=list(pad) + ends, **attrs)
+        return
+    if all(low <= p for low, p in zip(lower, pad)):
+        ends = [max(low, min(p, low + s - 1)) for low, p, s in zip(lower, pad, stride)]
+        e.op("AveragePool", [x], outputs[0], pads=list(pad) + ends, count_include_pad=1, **attrs)
+        return
+    padded = x
+    if any(pad):
+        padded = e.op("Pad", [x, e.ints([0, 0, *pad, 0, 0, *pad], "pads")], mode="constant")
+    extra = [max(0, low - p) for low, p in zip(lower, pad)]
+    e.op("AveragePool", [padded], outputs[0], pads=[0] * len(pad) + extra, count_include_pad=0, **attrs)
+
+
+def _spp_levels(ctx):
+    """Caffe's SPPLayer::GetPoolingParam per level: 2^l bins, kernel ceil(size / bins), pad half the remainder."""
+    h, w = ctx.bottoms[0][2:4]
+    levels = []
+    for level in range(ctx.p.spp_param.pyramid_height):
+        bins = 2 ** level
+        kernel = [-(-h // bins), -(-w // bins)]
+        pad = [(kernel[0] * bins - h + 1) // 2, (kernel[1] * bins - w + 1) // 2]
+        out = [_pool_size(size, k, k, p, True, any(pad)) for size, k, p in zip((h, w), kernel, pad)]
+        levels.append((kernel, pad, out))
+    return levels
+
+
+def _spp_onnx(ctx, e):
+    from scnn_tools.caffe_pb2 import SPPParameter
+    q = ctx.p.spp_param
+    if q.pool == SPPParameter.STOCHASTIC:
+        e.fail("stochastic pooling has no ONNX form")
+    shape = ctx.bottoms[0]
+    parts = []
+    for kernel, pad, out in _spp_levels(ctx):
+        pooled = e.fresh("level")
+        _emit(e, e.x(), [pooled], shape, out, kernel, kernel, pad, q.pool == SPPParameter.MAX)
+        parts.append(e.op("Flatten", [pooled], axis=1))
+    e.op("Concat" if len(parts) > 1 else "Identity", parts, e.y(), **({"axis": 1} if len(parts) > 1 else {}))
+
+
+register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
+         not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
+register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps,
+         no_onnx="not written yet: ONNX's MaxRoiPool is not proven equal to Caffe's ROI pooling")
+register("SPP", POOLING, shape=_spp_shape, deps=_no_deps, onnx=_spp_onnx)

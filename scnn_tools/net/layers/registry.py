@@ -1,0 +1,212 @@
+"""The layer-type registry: what a type is (its Kind), found by its name.
+
+The family modules beside this one (conv.py, pool.py, ...) register every
+rule scnn-tools has about a type; the engine only looks kinds up here. A
+type belongs to one of the families below, and its rules are all optional:
+
+    shape(ctx)            -> one shape per top (a list of ints; None for a
+                             dimension that cannot be known, e.g. a count of
+                             detections). Default: every top has the first
+                             bottom's shape.
+    deps(ctx)             -> per top, {top axis: [(bottom index, bottom axis,
+                             IndexMap)]}: which bottom positions each top
+                             position reads, for receptive fields. Default:
+                             every axis reads the same axis of every bottom.
+    params(ctx)           -> [(blob shape), ...]: the learnable parameter blobs.
+    macc(ctx, tops)       -> multiply-adds per image.
+    declared_shapes(layer, image)
+                          -> for layers that bring data in: one shape per top,
+                             from the file, or from `image` (the user's shape of
+                             the first top) where given.
+    needs                 -> the bottoms whose shapes `shape` reads (default all).
+    min_bottoms           -> how many bottoms the type needs at least (default 1).
+    note                  -> why a declared or computed shape may be incomplete.
+    not_features          -> {top index: what it holds}, for tops that are no
+                             feature maps (a pooling's mask): splice refuses them.
+    onnx(ctx, e)          -> writes the layer as ONNX nodes through onnx_export.Emitter
+                             `e` (inputs, outputs, constants, weights).
+    no_onnx               -> why export refuses the type, for a type without an
+                             onnx rule (a source becomes a graph input instead).
+
+Python layers are found by their class, "Python.module.Layer", before the
+generic "Python" kind.
+"""
+
+from scnn_tools.errors import InputError
+from scnn_tools.net.indexmaps import IDENTITY
+
+_REGISTRY = {}
+
+# The families: what the splicer and the engine ask of a type beyond its rules.
+DATA = "data"
+CONVOLUTION = "convolution"
+POOLING = "pooling"
+INNER_PRODUCT = "inner-product"
+MERGE = "merge"
+SPLIT = "split"
+RESIZE = "resize"
+RESHAPE = "reshape"
+ELEMENTWISE = "elementwise"
+ACTIVATION = "activation"
+NORMALISATION = "normalisation"
+REGULARISATION = "regularisation"
+DETECTION = "detection"
+LOSS = "loss"
+METRIC = "metric"
+OUTPUT = "output"
+RECURRENT = "recurrent"
+PYTHON = "python"
+# Why export refuses a whole family (a type may say its own reason instead).
+_NO_ONNX = {
+    LOSS: "a training loss",
+    METRIC: "a training metric",
+    OUTPUT: "it writes files as the net runs",
+    PYTHON: "it runs the net's own Python code, which an ONNX model cannot hold",
+}
+FAMILIES = (DATA, CONVOLUTION, POOLING, INNER_PRODUCT, MERGE, SPLIT, RESIZE, RESHAPE, ELEMENTWISE, ACTIVATION,
+            NORMALISATION, REGULARISATION, DETECTION, LOSS, METRIC, OUTPUT, RECURRENT, PYTHON)
+
+
+class Kind:
+    """What scnn-tools knows about one layer type."""
+
+    def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
+                 declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None, onnx=None,
+                 no_onnx=None):
+        self.name = name
+        self.family = family
+        self.shape = shape or same_shape
+        self.deps = deps or pointwise
+        self.params = params or (lambda ctx: [])
+        self.macc = macc or (lambda ctx, tops: 0)
+        self.declared_shapes = declared_shapes
+        self.needs = needs
+        self.note = note
+        self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
+        self.not_features = not_features or {}
+        self.onnx = onnx
+        self.no_onnx = no_onnx or (None if onnx else _NO_ONNX.get(family))
+
+    @property
+    def is_source(self):
+        return self.declared_shapes is not None
+
+
+def register(names, family, **rules):
+    """Register each space-separated type name (Python classes as Python.module.Layer)."""
+    if family not in FAMILIES:
+        raise ValueError(f"layer type {names}: unknown family {family!r}")
+    for name in names.split():
+        if name in _REGISTRY:
+            raise ValueError(f"layer type {name} registered twice")
+        _REGISTRY[name] = Kind(name, family, **rules)
+
+
+def names():
+    """Every registered type name (Python classes excepted)."""
+    return [name for name in _REGISTRY if not name.startswith("Python.")]
+
+
+def kinds():
+    """Every registered Kind, Python classes ("Python.module.Layer") included."""
+    return list(_REGISTRY.values())
+
+
+def kind_of(param):
+    """The Kind of a LayerParameter: by type, and for Python layers by class first."""
+    if param.type == "Python" and param.HasField("python_param"):
+        q = param.python_param
+        kind = _REGISTRY.get(f"Python.{q.module}.{q.layer}")
+        if kind is not None:
+            return kind
+    return _REGISTRY.get(param.type)
+
+
+class Ctx:
+    """What a rule sees of one layer: its parameters and its bottoms' shapes."""
+
+    def __init__(self, node, bottoms, path):
+        self.node = node
+        self.p = node.param
+        self.bottoms = bottoms      # shapes, in bottom order
+        self.tops = None            # shapes, once the shape rule has run
+        self.path = path
+        self.memo = {}              # what a family derives once from the parameters (its geometry)
+
+    def once(self, key, compute):
+        value = self.memo.get(key)
+        if value is None:
+            value = self.memo[key] = compute(self)
+        return value
+
+    @property
+    def ntops(self):
+        return len(self.p.top)
+
+    def fail(self, message):
+        raise InputError(f"layer '{self.node.name}' ({self.node.type}): {message}", self.path, self.node.line,
+                         layer=self.node.name)
+
+    def need_bottoms(self, low, high=None):
+        n = len(self.bottoms)
+        if n < low or (high is not None and n > high):
+            want = str(low) if high == low else f"{low} to {high}" if high else f"at least {low}"
+            self.fail(f"needs {want} bottom(s), has {n}")
+
+    def image(self, verb, low=1, high=None):
+        """The first bottom, which must be an N x C x H x W blob (the layers that `verb` images)."""
+        self.need_bottoms(low, high)
+        shape = self.bottoms[0]
+        if len(shape) != 4:
+            self.fail(f"{verb} 4-axis blobs only, bottom is {fmt_shape(shape)}")
+        return shape
+
+    def axis(self, axis, shape=None, what="axis"):
+        """Caffe's CanonicalAxisIndex: negative axes count from the end."""
+        shape = self.bottoms[0] if shape is None else shape
+        n = len(shape)
+        if not -n <= axis < n:
+            self.fail(f"{what} {axis} is out of range for a {n}-axis blob {fmt_shape(shape)}")
+        return axis % n
+
+
+def fmt_shape(shape):
+    if shape is None:
+        return "(unknown)"
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def known(*dims):
+    return all(d is not None for d in dims)
+
+
+def product(dims):
+    """The product of a shape's dimensions, or None where one is unknown."""
+    n = 1
+    for d in dims:
+        if d is None:
+            return None
+        n *= d
+    return n
+
+
+def same_shape(ctx):
+    ctx.need_bottoms(1)
+    return [list(ctx.bottoms[0])] * ctx.ntops
+
+
+def pointwise(ctx):
+    """Each top position reads the same position of every bottom of the same rank."""
+    out = []
+    for t in range(ctx.ntops):
+        rank = len(ctx.tops[t]) if ctx.tops[t] is not None else 0
+        out.append({a: [(b, a, IDENTITY) for b, shape in enumerate(ctx.bottoms)
+                        if shape is not None and len(shape) == rank] for a in range(rank)})
+    return out
+
+
+def param_str_int(layer, key):
+    """An integer `key: N` in a Python layer's param_str (YAML or a dict literal, as the layers parse it), or None."""
+    import re
+    m = re.search(rf"{key}['\"]?\s*:\s*(\d+)", layer.python_param.param_str)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,185 @@
+"""Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
+nearest-neighbour forks), Crop, Tile."""
+
+from scnn_tools.net.indexmaps import IDENTITY, Nearest, interp_map, shifted
+from .registry import RESIZE, fmt_shape, register
+
+
+def _interp_sizes(ctx):
+    """((height_in_eff, height_out), (width_in_eff, width_out)) and pad_beg, as InterpLayer::Reshape."""
+    q = ctx.p.interp_param
+    shape = ctx.image("interpolates", 1, 2)
+    if q.pad_beg > 0 or q.pad_end > 0:
+        ctx.fail("pad_beg and pad_end may only crop (be <= 0)")
+    zoom = q.zoom_factor if q.HasField("zoom_factor") else None
+    shrink = q.shrink_factor if q.HasField("shrink_factor") else None
+    if (zoom is not None and zoom < 1) or (shrink is not None and shrink < 1):
+        ctx.fail(f"zoom_factor and shrink_factor must be positive (got {zoom}, {shrink})")
+    # InterpLayer::Reshape's order: one factor alone wins over height and width, which win over both factors.
+    explicit = (q.height, q.width) if q.HasField("height") and q.HasField("width") else None
+    if (zoom is None) != (shrink is None):
+        explicit = None
+    elif explicit is None and zoom is None:
+        if len(ctx.bottoms) != 2:
+            ctx.fail("interp_param needs zoom_factor, shrink_factor, or height and width (or a second bottom)")
+        explicit = tuple(ctx.bottoms[1][2:4])
+    sizes = []
+    for axis, n in enumerate(shape[2:4]):
+        n_in = n + q.pad_beg + q.pad_end
+        if explicit is not None:
+            n_out = explicit[axis]
+        else:
+            n_out = n_in if shrink is None else (n_in - 1) // shrink + 1  # shrink first, then zoom
+            n_out = n_out if zoom is None else n_out + (n_out - 1) * (zoom - 1)
+        if n_in < 1 or n_out < 1:
+            ctx.fail(f"impossible size along axis {axis + 2}: {n_in} in, {n_out} out")
+        sizes.append((n_in, n_out))
+    return sizes, q.pad_beg
+
+
+def _interp_shape(ctx):
+    sizes, _ = _interp_sizes(ctx)
+    return [list(ctx.bottoms[0][:2]) + [n_out for _, n_out in sizes]]
+
+
+def _interp_deps(ctx):
+    sizes, pad_beg = _interp_sizes(ctx)
+    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
+    for axis, (n_in, n_out) in enumerate(sizes, 2):
+        deps[axis] = [(0, axis, interp_map(n_in, n_out, pad_beg))]
+    return [deps]
+
+
+def _upsample_scales(ctx):
+    u = ctx.p.upsample_param
+    return (u.scale_h if u.HasField("scale_h") else u.scale), (u.scale_w if u.HasField("scale_w") else u.scale)
+
+
+def _upsample_shape(ctx):
+    u = ctx.p.upsample_param
+    shape = ctx.image("upsamples", 1, 2)
+    if len(ctx.bottoms) == 2 and ctx.bottoms[1] != shape:
+        ctx.fail(f"the pooling mask {fmt_shape(ctx.bottoms[1])} must have the shape of the data {fmt_shape(shape)}")
+    sh, sw = _upsample_scales(ctx)
+    if sh < 1 or sw < 1:
+        ctx.fail("scale must be positive")
+    if u.upsample_h and u.upsample_w:
+        h, w = u.upsample_h, u.upsample_w
+        # Unpooling can only put each value back inside its pooling window.
+        if not (shape[2] - 1) * sh < h <= shape[2] * sh or not (shape[3] - 1) * sw < w <= shape[3] * sw:
+            ctx.fail(f"upsample_h/w {h}x{w} cannot come from {shape[2]}x{shape[3]} at scale {sh}x{sw}")
+    else:
+        h, w = shape[2] * sh - int(u.pad_out_h), shape[3] * sw - int(u.pad_out_w)
+    return [[shape[0], shape[1], h, w]]
+
+
+def _upsample_deps(ctx):
+    sh, sw = _upsample_scales(ctx)
+    deps = {0: [], 1: [], 2: [], 3: []}
+    for b in range(len(ctx.bottoms)):  # the mask, too, says where each value came from
+        deps[0].append((b, 0, IDENTITY))
+        deps[1].append((b, 1, IDENTITY))
+        deps[2].append((b, 2, Nearest(sh)))
+        deps[3].append((b, 3, Nearest(sw)))
+    return [deps]
+
+
+def _crop_geometry(ctx):
+    ctx.need_bottoms(2, 2)
+    c = ctx.p.crop_param
+    data, ref = ctx.bottoms
+    axis = ctx.axis(c.axis)
+    n = len(data) - axis
+    offsets = list(c.offset)
+    if len(offsets) == 1:
+        offsets *= n
+    elif not offsets:
+        offsets = [0] * n
+    elif len(offsets) != n:
+        ctx.fail(f"{len(offsets)} offsets for {n} cropped axes")
+    if len(ref) != len(data):
+        ctx.fail(f"the reference {fmt_shape(ref)} must have as many axes as the data {fmt_shape(data)}")
+    for a, off in zip(range(axis, len(data)), offsets):
+        if ref[a] + off > data[a]:
+            ctx.fail(f"axis {a}: offset {off} + size {ref[a]} exceeds {data[a]} "
+                     f"(data {fmt_shape(data)}, reference {fmt_shape(ref)})")
+    return axis, offsets
+
+
+def _crop_shape(ctx):
+    axis, _ = _crop_geometry(ctx)
+    data, ref = ctx.bottoms
+    return [list(data[:axis]) + list(ref[axis:])]
+
+
+def _crop_deps(ctx):
+    axis, offsets = _crop_geometry(ctx)
+    rank = len(ctx.bottoms[0])
+    # Only the data is read; the reference gives nothing but a size.
+    return [{a: [(0, a, shifted(offsets[a - axis]) if a >= axis else IDENTITY)] for a in range(rank)}]
+
+
+def _tile_shape(ctx):
+    ctx.need_bottoms(1, 1)
+    t = ctx.p.tile_param
+    axis = ctx.axis(t.axis)
+    if t.tiles < 1:
+        ctx.fail("tiles must be positive")
+    out = list(ctx.bottoms[0])
+    out[axis] = out[axis] * t.tiles
+    return [out]
+
+
+def _tile_deps(ctx):
+    axis = ctx.axis(ctx.p.tile_param.axis)
+    return [{a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0])) if a != axis}]
+
+
+def _interp_onnx(ctx, e):
+    """Caffe's Interp crops by pad_beg/pad_end (<= 0), then resizes bilinearly with the corners aligned."""
+    sizes, pad_beg = _interp_sizes(ctx)
+    shape = ctx.bottoms[0]
+    x = e.x()
+    if any(n_in != n for (n_in, _), n in zip(sizes, shape[2:4])):
+        start = -pad_beg
+        x = e.op("Slice", [x, e.ints([start, start], "starts"), e.ints([start + n_in for n_in, _ in sizes], "ends"),
+                           e.ints([2, 3], "axes")])
+    e.op("Resize", [x, "", "", e.ints(ctx.tops[0], "sizes")], e.y(), mode="linear",
+         coordinate_transformation_mode="align_corners")
+
+
+def _upsample_onnx(ctx, e):
+    """SegNet's Upsample puts each value where its pooling mask says (MaxUnpool); with one bottom, the
+    nearest-neighbour forks repeat each value scale x scale times."""
+    import numpy as np
+    top = ctx.tops[0]
+    if len(ctx.bottoms) == 1:
+        e.op("Resize", [e.x(), "", "", e.ints(top, "sizes")], e.y(), mode="nearest",
+             coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        return
+    n, c, h, w = top
+    # The mask holds h * W + w within each plane of the top; MaxUnpool counts over the whole blob.
+    base = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
+    indices = e.op("Add", [e.op("Cast", [e.x(1)], to=7), e.const(base, "plane_start")])
+    e.op("MaxUnpool", [e.x(), indices, e.ints(top, "output_shape")], e.y(),
+         kernel_shape=list(_upsample_scales(ctx)), strides=list(_upsample_scales(ctx)))
+
+
+def _crop_onnx(ctx, e):
+    axis, offsets = _crop_geometry(ctx)
+    ref = ctx.bottoms[1]
+    axes = list(range(axis, len(ref)))
+    e.op("Slice", [e.x(), e.ints(offsets, "starts"), e.ints([o + ref[a] for o, a in zip(offsets, axes)], "ends"),
+                   e.ints(axes, "axes")], e.y())
+
+
+def _tile_onnx(ctx, e):
+    axis = ctx.axis(ctx.p.tile_param.axis)
+    repeats = [ctx.p.tile_param.tiles if a == axis else 1 for a in range(len(ctx.bottoms[0]))]
+    e.op("Tile", [e.x(), e.ints(repeats, "repeats")], e.y())
+
+
+register("Interp", RESIZE, shape=_interp_shape, deps=_interp_deps, onnx=_interp_onnx)
+register("Upsample", RESIZE, shape=_upsample_shape, deps=_upsample_deps, onnx=_upsample_onnx)
+register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
+register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)

@@ -1,0 +1,162 @@
+"""An analysis as a person reads it (table), as scripts read it (JSON, CSV)."""
+
+import csv
+import io
+import json
+
+from scnn_tools.output import number, shape_text, size
+
+
+def render(result, fmt):
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "csv":
+        return to_csv(result)
+    return to_table(result)
+
+
+def to_json(result):
+    """One layer per line: readable, diffable, and written by json's C encoder."""
+    head = dict(result)
+    layers = head.pop("layers")
+    parts = [json.dumps(head)[:-1], ', "layers": [\n']
+    parts.append(",\n".join(json.dumps(layer) for layer in layers))
+    parts.append("\n]}\n")
+    return "".join(parts)
+
+
+def _pair(values, fmt=str):
+    if values is None:
+        return ""
+    shown = ["-" if v is None else fmt(v) for v in values]
+    return shown[0] if shown[0] == shown[1] else "x".join(shown)
+
+
+def _num(v):
+    if v is None:
+        return "?"
+    return f"{v:,}"
+
+
+def _rf(rf):
+    """Sizes per axis; `global` where a feature sees the whole axis, whatever its box's size."""
+    if rf is None:
+        return ""
+    shown = ["global" if g else ("-" if v is None else str(v)) for v, g in zip(rf["size"], rf["global"])]
+    if shown[0] == shown[1]:
+        return shown[0]
+    return " x ".join(shown) if "global" in shown else "x".join(shown)
+
+
+
+def _width(scale):
+    if scale is None or scale.get("width") is None:
+        return ""
+    return f"{scale['width']:.1f}"
+
+
+def to_table(result):
+    other = "exact" if result["scale_model"] == "blog" else "blog"
+    rows, disagree = [], False
+    for layer in result["layers"]:
+        for i, out in enumerate(layer["outputs"]):
+            rf, scale = out["rf"], out["scale"]
+            alt = out["scale_models"][other]
+            differs = (scale is not None and alt is not None and scale.get("width") is not None
+                       and alt.get("width") is not None and abs(scale["width"] - alt["width"]) > 1e-6)
+            disagree = disagree or differs
+            flags = ""
+            if rf is not None:
+                flags = ("G" if any(rf["global"]) else "") + ("" if rf["uniform"] else "N") + \
+                        ("" if rf["aligned"] else "M")
+            rows.append([
+                layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], shape_text(out["shape"]),
+                _rf(rf), _pair(rf and rf["jump"], number), _pair(rf and rf["start"], lambda v: f"{v:g}"),
+                _width(scale), "" if scale is None else f"{scale['overlap']:.2f}",
+                (_width(alt) + "*") if differs else "", flags,
+                _num(layer["params"]) if i == 0 else "", _num(layer["macc"]) if i == 0 else "",
+            ])
+    head = ["layer", "type", "blob", "shape", "rf", "jump", "start", "scale", "overlap",
+            f"{other}*", "", "params", "macc"]
+    if not disagree:
+        head[9] = ""
+    widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
+    right = {4, 5, 6, 7, 8, 9, 11, 12}
+
+    def line(cells):
+        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)) if w]
+        return "  ".join(parts).rstrip()
+
+    t = result["totals"]
+    out = [f"{result['net']} ({result['source']}), phase {result['phase']}, input "
+           f"{result['input']['blob']} {shape_text(result['input']['shape'])}, scale model {result['scale_model']}",
+           line(head), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    out.append(line(["-" * w for w in widths]))
+    flops = "?" if t["flops"] is None else f"{t['flops']:,}"
+    if t.get("macc_per_item"):
+        # Known apart from a count: say what is known and what each counted item adds.
+        each = " and ".join(f"{v:,} per item of '{k}'" for k, v in t["macc_per_item"].items())
+        macc = f"{t['macc_known']:,} multiply-adds per image plus {each}"
+    else:
+        macc = f"{_num(t['macc'])} multiply-adds per image ({flops} FLOPs)"
+    out.append(f"total: {_num(t['params'])} learnable parameters, {macc}, {_num(t['activations'])} activations "
+               "per image")
+    m = result["memory"]
+    if m["caffe"] is not None:
+        training = "" if m["training"] is None else f"; training about {size(m['training'])} (data and diff of " \
+            "every blob, weights with their diffs and SGD momentum)"
+        out.append(f"memory at batch {m['batch']}, float32: {size(m['blobs'])} of blobs ({size(m['caffe'])} as "
+                   f"Caffe counts them, its 'Memory required for data'){training}")
+    out.append("")
+    out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
+               "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
+               "coord_map); scale: width of the set of input pixels that can change the centre feature; overlap: "
+               "share of it the next feature along w sees too; G global, N position-dependent (largest size "
+               "shown), M merging paths not aligned")
+    if disagree:
+        out.append(f"* {other} model where it disagrees: the blog model's recurrence assumes regions without "
+                   "holes, and dilated kernels leave holes that the exact model counts as holes")
+    groups = [g for g in result["groups"] if g["params"] or g["macc"]]
+    if len(groups) > 1:
+        out.append("")
+        out.append("by name prefix:")
+        rows = [[g["group"], str(g["layers"]), _num(g["params"]), _num(g["macc"]), _share(g["macc"], t["macc"])]
+                for g in groups]
+        head = ["prefix", "layers", "params", "macc", "of macc"]
+        widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
+        for r in [head] + rows:
+            out.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    for w in result["warnings"]:
+        where = f"line {w['line']}: " if w.get("line") else ""
+        out.append(f"warning: {where}{w['message']}")
+    return "\n".join(out) + "\n"
+
+
+def _share(part, whole):
+    if part is None or not whole:
+        return ""
+    return f"{100 * part / whole:.1f}%"
+
+
+CSV_COLUMNS = ["layer", "type", "blob", "shape", "rf_h", "rf_w", "clipped_h", "clipped_w", "jump_h", "jump_w", "start_h", "start_w",
+               "padding_h", "padding_w", "uniform", "aligned", "global_h", "global_w",
+               "scale_area", "scale_width", "scale_overlap", "params", "macc"]
+
+
+def to_csv(result):
+    f = io.StringIO()
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for layer in result["layers"]:
+        for out in layer["outputs"]:
+            rf, scale = out["rf"] or {}, out["scale"] or {}
+            row = [layer["name"], layer["type"], out["blob"], shape_text(out["shape"])]
+            for key in ("size", "clipped", "jump", "start", "padding"):
+                row += rf.get(key) or ["", ""]
+            row += [rf.get("uniform", ""), rf.get("aligned", "")]
+            row += rf.get("global") or ["", ""]
+            row += [scale.get("area", ""), scale.get("width", ""), scale.get("overlap", "")]
+            row += [layer["params"], layer["macc"]]
+            w.writerow(["" if v is None else v for v in row])
+    return f.getvalue()
