@@ -1,7 +1,7 @@
 """The `scnn-tools` command: each command parses for the library function `import scnn_tools` uses too,
 and prints what it returns (flags.py holds the flags commands share). Modules are imported inside the
-commands so that `--help` answers at once; exit codes are DESIGN.md's (0 ok, 2 bad input or arguments,
-1 internal fault). Library messages name options (`kernel_width`); printed, they name the flags typed.
+commands so that `--help` answers at once. Exit codes: 0 ok, 2 bad input or arguments (one line on
+stderr), 1 an internal fault. Library messages name options (`kernel_width`); printed, they name the flags typed.
 """
 
 import argparse

@@ -1,7 +1,8 @@
 """One net, analyzed: read → graph → shapes → receptive fields → scale and cost.
 
-`analyze` returns the dictionary of DESIGN.md's `analyze --format json`
-contract; `query` answers for one feature. Both work on `Analysis`, which
+`report` returns the dictionary `analyze --format json` prints (schema
+scnn-tools.analysis/1, its keys in the README); `query` answers for one
+feature. Both work on `Analysis`, which
 splice, backbone, the profiles and the ERF use too.
 """
 
