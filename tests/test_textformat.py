@@ -5,7 +5,8 @@ import math
 import pytest
 from google.protobuf import text_format
 
-from scnn_tools import caffe_pb2, textformat
+from scnn_tools import caffe_pb2
+from scnn_tools.netfile import textformat
 from scnn_tools.errors import InputError
 
 from conftest import corpus_files, corpus_id, needs_shared
