@@ -34,7 +34,7 @@ def _cached(key, compute, keep=lambda result: True):
     if cached.is_file():
         return json.loads(cached.read_text())
     CACHE.mkdir(parents=True, exist_ok=True)
-    result = compute(CACHE / f"{key}.prototxt")
+    result = compute(CACHE / f"{key}.{os.getpid()}.prototxt")  # (another run may be asking Caffe the same)
     if not keep(result):
         return result
     tmp = cached.with_suffix(".tmp")
