@@ -154,9 +154,20 @@ def test_binary_garbage_is_refused_cleanly():
         assert e.path == "t.prototxt"
 
 
-def test_text_that_is_not_utf8_names_its_line():
-    e = error_of('name: "n"\n# caf\xe9\nlayer { name: "a" type: "ReLU" }\n'.encode("latin-1"))
-    assert "not UTF-8" in e.message and e.line == 2
+def test_comments_in_other_encodings_are_read_with_a_warning():
+    # GBK comments, as real files from Chinese repositories carry them; Caffe's parser skips comments.
+    data = ('name: "n"  # 网络\nlayer { name: "a" type: "Input" top: "a" input_param { shape { dim: 1 } } }'
+            '\n# 注释: "quoted" and # more\n').encode("gbk")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    net = read_bytes(data, "t.prototxt")
+    assert net.net.name == "n" and [layer.name for layer in net.net.layer] == ["a"]
+    assert [(w["code"], w["line"]) for w in net.warnings] == [("non-utf8-comment", 1), ("non-utf8-comment", 3)]
+
+
+def test_text_that_is_not_utf8_outside_a_comment_names_its_line():
+    e = error_of('name: "n"\n# caf\xe9\nlayer { name: "caf\xe9 # x" type: "ReLU" }\n'.encode("latin-1"))
+    assert "not UTF-8" in e.message and "outside a comment" in e.message and e.line == 3
 
 
 @needs_shared

@@ -12,7 +12,7 @@ from pathlib import Path
 from google.protobuf.message import DecodeError
 
 from scnn_tools import caffe_pb2
-from scnn_tools.errors import InputError
+from scnn_tools.errors import InputError, warning
 from . import textformat
 from .upgrade import upgrade
 
@@ -54,14 +54,49 @@ def read_bytes(data, source):
     if b"\0" in data[:4096]:
         return _from_binary(data, source)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
+        text, warnings = data.decode("utf-8"), []
+    except UnicodeDecodeError:
         if _looks_binary(data):
             return _from_binary(data, source)
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                         source, line) from None
-    return _from_text(text.lstrip("\ufeff"), source)
+        text, warnings = _comments_in_other_encodings(data, source)
+    return _from_text(text.lstrip("\ufeff"), source, warnings)
+
+
+def _comments_in_other_encodings(data, source):
+    """Text whose only non-UTF-8 bytes are in comments (GBK and Latin-1 comments are common in real
+    files), with a warning for each such line: Caffe's parser skips comments byte by byte, and so do we.
+    A non-UTF-8 byte anywhere else (a name, a path) is refused, naming its line."""
+    lines, warnings, offset = [], [], 0
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            hash_at = _comment_start(raw)
+            if hash_at is None or hash_at > exc.start:
+                raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {offset + exc.start}), "
+                                 "outside a comment", source, number) from None
+            lines.append(raw[:hash_at].decode("utf-8") + raw[hash_at:].decode("utf-8", errors="replace"))
+            warnings.append(warning("non-utf8-comment", "a comment holds bytes that are not UTF-8 "
+                                    "(another encoding, such as GBK); comments are skipped, as Caffe skips them",
+                                    line=number))
+        offset += len(raw) + 1
+    return "\n".join(lines), warnings
+
+
+def _comment_start(raw):
+    """Where a line's comment starts (its '#' outside quotes), or None."""
+    quote, escaped = None, False
+    for i, c in enumerate(raw):
+        if escaped:
+            escaped = False
+        elif quote is not None:
+            escaped = c == 0x5C  # backslash
+            quote = None if c == quote else quote
+        elif c in (0x22, 0x27):  # " and '
+            quote = c
+        elif c == 0x23:  # #
+            return i
+    return None
 
 
 def _read_bytes(source):
@@ -133,14 +168,14 @@ def read_solver_text(text, source="<text>"):
     return SolverFile(source, text, solver, parsed.warnings)
 
 
-def _from_text(text, source):
+def _from_text(text, source, warnings=()):
     if is_solver(text):
         nets = ", ".join(f"'{n}'" for n in read_solver_text(text, source).nets) or "an inline net"
         raise InputError(f"this is a solver file (its net: {nets}), not a net: give that net file, or run "
                          "`scnn-tools info` on the solver", source)
     net = caffe_pb2.NetParameter()
     parsed = textformat.parse(text, net, source)
-    warnings = _name_warnings(parsed.warnings, net)
+    warnings = list(warnings) + _name_warnings(parsed.warnings, net)
     fmt, steps, layer_lines = upgrade(net, parsed.lines, source, warnings)
     if not len(net.layer):
         raise InputError("no layers: the file parses, but defines no layer or layers blocks", source)
