@@ -5,10 +5,9 @@ import json
 
 import pytest
 
-from scnn_tools.engine.analysis import analyze, query
+from scnn_tools.engine.analysis import Analysis, analyze, query, report
 from scnn_tools.errors import InputError
 from scnn_tools.netfile.reader import read_net, read_text
-from scnn_tools.engine.analysis import Analysis, report
 
 from conftest import CORPUS, REFERENCE, needs_shared
 
@@ -423,3 +422,18 @@ def test_cost_per_image_counts_every_region():
     assert totals["params"] == with_rois["totals"]["params"] == 137078239
     [w] = [w for w in without["warnings"] if w["code"] == "unknown-count"]
     assert w["layer"] == "roi_pool5" and "--input rois=R,5" in w["message"] and "rois=300,5" in w["message"]
+
+
+def test_activations_per_image_count_blobs_made_once_per_pass_whole():
+    # Per image: the image 3x16x16 = 768 and the feature map 4x4x4 = 64 (per item of the batch of 2);
+    # PriorBox's (1, 2, 4*4*4) priors are made once whatever the batch: 128, not 64 per image; a
+    # Reduction over the batch axis leaves one number: 1, not 0.5.
+    text = ('layer { name: "d" type: "Input" top: "d" input_param { shape { dim: 2 dim: 3 dim: 16 dim: 16 } } }\n'
+            'layer { name: "f" type: "Input" top: "f" input_param { shape { dim: 2 dim: 4 dim: 4 dim: 4 } } }\n'
+            'layer { name: "p" type: "PriorBox" bottom: "f" bottom: "d" top: "p" prior_box_param { min_size: 8 } }\n'
+            'layer { name: "r" type: "Reduction" bottom: "f" top: "r" reduction_param { axis: 0 } }\n')
+    result = report(Analysis(read_text(text)))
+    assert [o["shape"] for layer in result["layers"] for o in layer["outputs"]] == \
+        [[2, 3, 16, 16], [2, 4, 4, 4], [1, 2, 64], []]
+    assert result["totals"]["activations"] == 768 + 64 + 128 + 1
+    assert isinstance(result["totals"]["activations"], int)

@@ -156,6 +156,17 @@ def per_image(analysis, value, items):
     return total if not rest else value * items / images
 
 
+def _activations(analysis, shape):
+    """A blob's elements per input image: per item of its first axis where that axis grows with the batch
+    (images, or regions per image); whole where it does not (a loss's scalar, PriorBox's priors: one
+    image's pass computes all of it)."""
+    images = analysis.shapes.blobs[analysis.image][0]
+    first = shape[0] if shape else 1
+    if first is None or (images and first % images == 0):
+        return per_image(analysis, product(shape[1:]), first)
+    return product(shape)
+
+
 def memory(analysis, params):
     """Bytes at float32 for the file's batch: {caffe, blobs, training}; None where a shape is unknown.
 
@@ -225,9 +236,7 @@ def report(analysis, scale_model="exact"):
                 "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
             })
             if not node.writes_in_place(i) and shape is not None:
-                count = product(shape[1:])
-                totals["activations"] = _add(totals["activations"],
-                                             per_image(analysis, count, shape[0] if shape else 1))
+                totals["activations"] = _add(totals["activations"], _activations(analysis, shape))
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": list(node.param.bottom), "tops": list(node.param.top),
