@@ -437,3 +437,23 @@ def test_activations_per_image_count_blobs_made_once_per_pass_whole():
         [[2, 3, 16, 16], [2, 4, 4, 4], [1, 2, 64], []]
     assert result["totals"]["activations"] == 768 + 64 + 128 + 1
     assert isinstance(result["totals"]["activations"], int)
+
+
+POSE = """input: "image"
+input_dim: 1
+input_dim: 3
+input_dim: 1
+input_dim: 1
+layer { name: "c1" type: "Convolution" bottom: "image" top: "c1" convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }
+layer { name: "p1" type: "Pooling" bottom: "c1" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+"""
+
+
+def test_a_placeholder_image_is_said_to_be_one():
+    # OpenPose's deploy files declare 1x3x1x1 and reshape at run time: p1's 2-wide window reads a 1-wide map.
+    (w,) = [w for w in Analysis(read_text(POSE)).warnings if w["code"] == "placeholder-input"]
+    assert w["layer"] == "p1" and "1x1" in w["message"] and "--input-shape" in w["message"]
+    # At the size the net runs at, or wherever the user gave one, nothing is said.
+    assert not [w for w in Analysis(read_text(POSE.replace("input_dim: 1\ninput_dim: 1", "input_dim: 368\n"
+                                                           "input_dim: 368"))).warnings]
+    assert not Analysis(read_text(POSE), image_shape=[1, 3, 1, 1]).warnings

@@ -9,10 +9,11 @@ splice, backbone, the profiles and the ERF use too.
 import re
 from collections import namedtuple
 
-from scnn_tools.errors import InputError
+from scnn_tools.errors import InputError, warning
 from scnn_tools.net.graph import build
 from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import product
+from scnn_tools.net.indexmaps import Window
 from scnn_tools.netfile.reader import read_net
 from . import fields, scale
 from .shapes import infer, unknown_warnings
@@ -40,6 +41,32 @@ class Analysis:
         self.deps = self._deps()
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
+        if image_shape is None:
+            self.warnings += self._placeholder_image()
+
+    def _placeholder_image(self):
+        """A warning where a window on the image's path is wider than its padded input: deploy files that
+        reshape at run time declare a placeholder (OpenPose's 1x3x1x1), and every figure at that size
+        misleads."""
+        blobs = self.shapes.blobs
+        for node in self.graph.nodes:
+            for per_axis in self.deps.get(node.index) or ():
+                for items in per_axis.values():
+                    for b, axis, index_map in items:
+                        bottom, traced = node.bottoms[b], self.traced[node.bottoms[b]]
+                        if not (isinstance(index_map, Window) and index_map.k > 1 and index_map.p >= 0 and traced
+                                and axis in traced.axes):
+                            continue  # (a crop or a slice is a window of 1 at an offset)
+                        width = (index_map.k - 1) * index_map.d + 1
+                        if width > blobs[bottom][axis] + 2 * index_map.p:
+                            shape = blobs[self.image]
+                            return [warning(
+                                "placeholder-input", f"the image '{self.graph.blobs[self.image].name}' is declared "
+                                f"{shape[2]}x{shape[3]}, too small for layer '{node.name}', whose window of "
+                                f"{width} is wider than its padded input of {blobs[bottom][axis] + 2 * index_map.p}: "
+                                "a placeholder, as files that reshape at run time declare; give the size the net "
+                                "runs at with --input-shape", layer=node.name, line=node.line)]
+        return []
 
     def _deps(self):
         out = {}
