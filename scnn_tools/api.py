@@ -64,7 +64,7 @@ def _analysis(net: Net, phase: str, input_shape: Shape | None, inputs: Mapping[s
     return Analysis(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), batch)
 
 
-def info(net: Net, phase: str = "TEST", stages: Iterable[str] = ()) -> dict[str, Any]:
+def info(net: Net, phase: str | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
     """What the file is: its format and upgrades, inputs, layer counts by type and warnings (or, for a
     solver file, what it trains): the dict `scnn-tools info --format json` prints.
 
@@ -77,7 +77,7 @@ def info(net: Net, phase: str = "TEST", stages: Iterable[str] = ()) -> dict[str,
     return describe(net if isinstance(net, NetFile) else os.fspath(net), phase, tuple(stages))
 
 
-def analyze(net: Net, phase: str = "TEST", input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+def analyze(net: Net, phase: str | None = None, input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
             stages: Iterable[str] = (), scale_model: str = "exact", batch: int | None = None) -> dict[str, Any]:
     """Every blob's shape, receptive field, spatial scale, cost and the net's memory: the dict that
     `scnn-tools analyze --format json` prints (keys documented in the README).
@@ -91,7 +91,7 @@ def analyze(net: Net, phase: str = "TEST", input_shape: Shape | None = None, inp
     return report(_analysis(net, phase, input_shape, inputs, stages, batch), scale_model)
 
 
-def query(net: Net, blob: str, y: int, x: int, phase: str = "TEST", input_shape: Shape | None = None,
+def query(net: Net, blob: str, y: int, x: int, phase: str | None = None, input_shape: Shape | None = None,
           inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
     """The input box of feature (y, x) of `blob`: the dict `scnn-tools query --format json` prints
     (blob, index, box, center, clipped; input pixels, hi inclusive).
@@ -120,7 +120,7 @@ def generate(height: int, width: int, channels: int, kernel_width: int = 9, bott
 
 
 def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int = 9, prefix: str = "",
-           phase: str = "TEST", input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+           phase: str | None = None, input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
            stages: Iterable[str] = (), **variants: Any) -> tuple[str, str, list[str]]:
     """The host with an SCNN block after blob `at`, every reader rewired: (text, summary, warnings).
     `host` is a path or a net from `read`/`read_text` (its text is edited byte for byte); `variants`
@@ -136,7 +136,7 @@ def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int =
     return text, summary, [str(Said(w)) for w in warnings]
 
 
-def profile(net: Net, phase: str = "TEST", input_shape: Shape | None = None,
+def profile(net: Net, phase: str | None = None, input_shape: Shape | None = None,
             inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
     """The spatial-scale profile along the net's main path: {"net", "points"}, one point per layer that
     computes a new field, from the image on (depth, layer, blob, rf, jump, shape, exact and blog
@@ -151,7 +151,7 @@ def profile(net: Net, phase: str = "TEST", input_shape: Shape | None = None,
 
 
 def match(net: Net, objects: str | os.PathLike[str], maps: Sequence[str] = (), scale_model: str = "exact",
-          output: str | os.PathLike[str] | None = None, phase: str = "TEST", input_shape: Shape | None = None,
+          output: str | os.PathLike[str] | None = None, phase: str | None = None, input_shape: Shape | None = None,
           inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
     """Which feature map fits which object sizes: per octave of size (sqrt(w*h), boxes scaled as their
     images are fitted to the input), the map with the smallest spatial scale that covers it. `objects`
@@ -171,7 +171,7 @@ def match(net: Net, objects: str | os.PathLike[str], maps: Sequence[str] = (), s
 
 
 def erf(net: Net, blob: str, output: str | os.PathLike[str] | None = None, log: bool = False,
-        phase: str = "TEST", input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
+        phase: str | None = None, input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
         stages: Iterable[str] = ()) -> dict[str, Any]:
     """The effective receptive field of `blob`'s centre feature (Luo et al., 2016): the dict
     `scnn-tools erf --format json` prints (`blob`, `image` [H, W], `centre` [y, x], `radius` {"50", "90"}
@@ -193,7 +193,7 @@ def erf(net: Net, blob: str, output: str | os.PathLike[str] | None = None, log: 
     return result
 
 
-def draw(net: Net, output: str | os.PathLike[str], phase: str = "TEST", input_shape: Shape | None = None,
+def draw(net: Net, output: str | os.PathLike[str], phase: str | None = None, input_shape: Shape | None = None,
          inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> int:
     """Draw the layer graph into `output` (.svg, .png, .pdf, or .html to explore); the number of nodes.
 
@@ -226,7 +226,7 @@ def lane(output: str | os.PathLike[str] | None = None, dataset: str = "culane", 
 
 
 def export(net: Net, output: str | os.PathLike[str] | None = None, weights: str | None = None,
-           outputs: Sequence[str] | None = None, opset: int = 17, phase: str = "TEST",
+           outputs: Sequence[str] | None = None, opset: int = 17, phase: str | None = None,
            input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
            stages: Iterable[str] = ()) -> bytes:
     """The net as an ONNX model (bytes), weights from `weights` (a .caffemodel) or the fillers; written to

@@ -23,8 +23,9 @@ def net_options(parser, shapes=True, positional=True, strict=True):
     """The net and how to read it: phase, stages, the inputs' shapes, --strict."""
     if positional:
         parser.add_argument("net", metavar="NET", help="prototxt or binary NetParameter file, or - for stdin")
-    parser.add_argument("--phase", choices=("TEST", "TRAIN"), default="TEST",
-                        help="keep the layers of this phase (default: TEST)")
+    parser.add_argument("--phase", choices=("TEST", "TRAIN"), default=None,
+                        help="keep the layers of this phase (default: TEST, or TRAIN for a file whose data layers "
+                             "are all in TRAIN)")
     parser.add_argument("--stage", action="append", default=[], metavar="STAGE",
                         help="a stage of the net state, for include/exclude rules with stages (repeatable)")
     if shapes:

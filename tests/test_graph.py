@@ -152,3 +152,23 @@ def test_stages_select_layers_and_free_inputs_say_why_they_are_free():
     g = graph(text, stages=["deploy"])
     (declared,) = g.inputs
     assert g.nodes[declared.layer].name == "d" and declared.shape == [1]
+
+
+TRAIN_ONLY = """name: "t"
+layer { name: "data" type: "Data" top: "data" top: "label" include { phase: TRAIN }
+        transform_param { crop_size: 8 } data_param { source: "train_lmdb" batch_size: 4 } }
+layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 kernel_size: 3 } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "c" bottom: "label" top: "loss" }
+"""
+
+
+def test_a_file_whose_data_layers_are_all_in_train_is_read_in_train():
+    g = graph(TRAIN_ONLY)
+    assert g.phase == "TRAIN" and [n.name for n in g.nodes] == ["data", "c", "loss"]
+    assert [w["code"] for w in g.warnings] == ["train-only"] and "--phase TEST" in g.warnings[0]["message"]
+    # Asked for TEST, the file's test net is what the user gets: its data is missing, and said to be.
+    test = graph(TRAIN_ONLY, phase="TEST")
+    assert test.phase == "TEST" and all("phase rules exclude" in i.note for i in test.inputs)
+    # A file with data for both phases is read in TEST, without a word.
+    both = TRAIN_ONLY.replace('include { phase: TRAIN }', '')
+    assert graph(both).phase == "TEST" and not graph(both).warnings

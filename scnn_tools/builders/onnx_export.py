@@ -122,7 +122,7 @@ class Exported:
         self.data, self.inputs, self.outputs, self.warnings, self.nodes = data, inputs, outputs, warnings, nodes
 
 
-def export(netfile, phase="TEST", image_shape=None, named=None, stages=(), weights=None, outputs=None,
+def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights=None, outputs=None,
            opset=DEFAULT_OPSET, seed=0):
     """The net as an ONNX model (Exported), checked by onnx's checker."""
     import numpy as np

@@ -20,7 +20,7 @@ from scnn_tools.output import count
 from .scnn import LIMITS, Spec, generate
 
 
-def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", image_shape=None, named=None,
+def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, image_shape=None, named=None,
            stages=(), variants=None):
     """(text, summary, warnings). `host`: a path, or a NetFile read from text (read_text) or a file."""
     netfile = host if isinstance(host, NetFile) else read_net(host)
@@ -28,6 +28,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase="TEST", im
         raise InputError(f"splice edits V2 files (layer {{ }} blocks); this one is {netfile.format}: "
                          "upgrade it to V2 first (Caffe's upgrade_net_proto_text)", netfile.source)
     phases = _phases(netfile, phase, named, stages)
+    phase = phases[0]
     analyses = {p: _analysis(netfile, p, phases, image_shape, named, stages) for p in phases}
     analysis = analyses[phase]
     graph = analysis.graph
@@ -160,8 +161,9 @@ def _phases(netfile, phase, named, stages):
     """The phases whose nets differ: `phase` first, the other one too where its layers are not the same."""
     from scnn_tools.net.graph import build
 
-    other = "TRAIN" if phase == "TEST" else "TEST"
     try:
+        phase = build(netfile, phase, free_inputs=dict(named or {}), stages=stages).phase  # (None: the file's own)
+        other = "TRAIN" if phase == "TEST" else "TEST"
         graphs = [build(netfile, p, free_inputs=dict(named or {}), stages=stages) for p in (phase, other)]
     except InputError:
         return [phase]  # (the other phase's net does not build: the analysis of `phase` says what it can)

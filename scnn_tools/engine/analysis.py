@@ -28,7 +28,7 @@ Span = namedtuple("Span", "lo hi centre clipped_lo clipped_hi")
 class Analysis:
     """The graph with every blob's shape, field and scale, ready for reports."""
 
-    def __init__(self, netfile, phase="TEST", image_shape=None, named=None, stages=(), batch=None):
+    def __init__(self, netfile, phase=None, image_shape=None, named=None, stages=(), batch=None):
         named = dict(named or {})
         self.netfile = netfile
         self.graph = graph = build(netfile, phase, free_inputs=named, stages=stages)
@@ -230,7 +230,7 @@ def group_of(name):
 
 
 # ------------------------------------------------------------------ report
-def analyze(source, phase="TEST", image_shape=None, named=None, stages=(), scale_model="exact", batch=None):
+def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_model="exact", batch=None):
     return report(Analysis(read_net(source), phase, image_shape, named, stages, batch), scale_model)
 
 

@@ -59,7 +59,7 @@ def check_marks(marks, profiles):
                              f"path of {' or '.join(p.name for p in profiles)}{hint}")
 
 
-def load(source, phase="TEST", image_shape=None, named=None, stages=()):
+def load(source, phase=None, image_shape=None, named=None, stages=()):
     from scnn_tools.netfile.reader import read_net
     return profile(Analysis(read_net(source), phase, image_shape, named, stages))
 

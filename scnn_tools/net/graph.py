@@ -91,28 +91,27 @@ class Graph:
         return None
 
 
-def build(netfile, phase="TEST", free_inputs=(), stages=()):
+def build(netfile, phase=None, free_inputs=(), stages=()):
     """Filter `netfile.net` by phase and connect its layers through blobs.
 
-    `free_inputs` names blobs the caller will supply even though no layer
-    produces them. A net that declares no input at all is a fragment (such as
-    an SCNN block): every blob it reads without producing is a free input.
+    `phase` None is TEST, or TRAIN where only TRAIN has data layers (a
+    train.prototxt), with a warning that says so. `free_inputs` names blobs
+    the caller will supply even though no layer produces them. A net that
+    declares no input at all is a fragment (such as an SCNN block): every blob
+    it reads without producing is a free input.
     """
-    if phase not in PHASES:
-        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
     path = netfile.source
-    state = caffe_pb2.NetState(phase=PHASES[phase])
-    if netfile.net.HasField("state"):
-        state.level = netfile.net.state.level
-        state.stage.extend(netfile.net.state.stage)
-    state.stage.extend(stages)
-    kept, dropped = [], []
-    for index, (param, line) in enumerate(zip(netfile.net.layer, netfile.layer_lines)):
-        (kept if _included(param, state, path, line) else dropped).append((param, line, index))
+    warnings = list(netfile.warnings)
+    if phase is None:
+        phase = "TEST"
+        if not _sources(netfile, "TEST", stages) and _sources(netfile, "TRAIN", stages):
+            phase = "TRAIN"
+            warnings.append(warning("train-only", "every data layer of the file is in phase TRAIN: analysed in "
+                                    "TRAIN (give --phase TEST for the test net)"))
+    kept, dropped = _filtered(netfile, phase, stages)
     excluded = len(dropped)
 
     nodes = [Node(i, p, line, source) for i, (p, line, source) in enumerate(kept)]
-    warnings = list(netfile.warnings)
     _check_layers(nodes, warnings, path)
     declares_inputs = any(n.is_source for n in nodes)
     free = set(free_inputs)
@@ -167,6 +166,27 @@ def _is_source(node):
     # Python data layers, and fork data layers we do not know, have no bottoms.
     return not len(node.param.bottom) and len(node.param.top) > 0 and \
         (node.kind is None or node.kind.family == registry.PYTHON)
+
+
+def _filtered(netfile, phase, stages):
+    """(kept, dropped): the layers as (param, line, index), by Caffe's phase, level and stage rules."""
+    if phase not in PHASES:
+        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
+    state = caffe_pb2.NetState(phase=PHASES[phase])
+    if netfile.net.HasField("state"):
+        state.level = netfile.net.state.level
+        state.stage.extend(netfile.net.state.stage)
+    state.stage.extend(stages)
+    kept, dropped = [], []
+    for index, (param, line) in enumerate(zip(netfile.net.layer, netfile.layer_lines)):
+        (kept if _included(param, state, netfile.source, line) else dropped).append((param, line, index))
+    return kept, dropped
+
+
+def _sources(netfile, phase, stages):
+    """The layers that bring data in (data and Input layers) that `phase` keeps."""
+    kinds = (registry.kind_of(p) for p, _, _ in _filtered(netfile, phase, stages)[0])
+    return [k for k in kinds if k is not None and k.is_source]
 
 
 def _included(param, state, path, line):

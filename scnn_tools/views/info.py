@@ -7,7 +7,7 @@ from scnn_tools.net.graph import build
 from scnn_tools.netfile.reader import NetFile, SolverFile, read_file
 
 
-def describe(source, phase="TEST", stages=()):
+def describe(source, phase=None, stages=()):
     """What `scnn-tools info --format json` prints about a net (or a solver): a path, or a NetFile."""
     netfile = source if isinstance(source, NetFile) else read_file(source)
     if isinstance(netfile, SolverFile):
@@ -30,7 +30,7 @@ def describe(source, phase="TEST", stages=()):
         "net": netfile.name,
         "format": netfile.format,
         "upgrades": netfile.upgrades,
-        "phase": phase,
+        "phase": graph.phase,
         "stages": list(stages),
         "layers": len(graph.nodes),
         "excluded_by_phase": graph.excluded,
