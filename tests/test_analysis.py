@@ -457,3 +457,23 @@ def test_a_placeholder_image_is_said_to_be_one():
     assert not [w for w in Analysis(read_text(POSE.replace("input_dim: 1\ninput_dim: 1", "input_dim: 368\n"
                                                            "input_dim: 368"))).warnings]
     assert not Analysis(read_text(POSE), image_shape=[1, 3, 1, 1]).warnings
+
+
+def test_costs_that_do_not_depend_on_unknown_shapes_are_known():
+    # Two Python layers (shapes decided by their code) joined by a Concat: the Concat and the ReLU learn
+    # and multiply nothing whatever the shapes; the InnerProduct's weights depend on its input's size.
+    text = ('layer { name: "d" type: "Input" top: "d" input_param { shape { dim: 1 dim: 3 dim: 16 dim: 16 } } }\n'
+            'layer { name: "c" type: "Convolution" bottom: "d" top: "c" convolution_param { num_output: 4 '
+            'kernel_size: 3 } }\n'
+            'layer { name: "p1" type: "Python" bottom: "c" top: "a" python_param { module: "m" layer: "A" } }\n'
+            'layer { name: "p2" type: "Python" bottom: "c" top: "b" python_param { module: "m" layer: "B" } }\n'
+            'layer { name: "cat" type: "Concat" bottom: "a" bottom: "b" top: "cat" }\n'
+            'layer { name: "r" type: "ReLU" bottom: "cat" top: "cat" }\n'
+            'layer { name: "fc" type: "InnerProduct" bottom: "cat" top: "fc" inner_product_param { num_output: 2 } }\n')
+    result = report(Analysis(read_text(text)))
+    cost = {layer["name"]: (layer["params"], layer["macc"]) for layer in result["layers"]}
+    # c: 4 x 3 x 3 x 3 + 4 = 112 parameters; 14 x 14 x 4 outputs of 27 multiply-adds = 21,168.
+    assert cost == {"d": (0, 0), "c": (112, 21168), "p1": (0, 0), "p2": (0, 0), "cat": (0, 0), "r": (0, 0),
+                    "fc": (None, None)}
+    # Blobs of unknown shape leave the activation total unknown, not smaller.
+    assert result["totals"]["activations"] is None

@@ -144,8 +144,8 @@ def layer_cost(analysis, node, shared):
     if node.kind is None or node.is_source:
         return 0, 0, None
     ctx = analysis.shapes.contexts.get(node.index)
-    if ctx is None:
-        return None, None, None
+    if ctx is None:  # (shapes unknown: a cost that depends on them is too)
+        return None if node.kind.learns else 0, None if node.kind.multiplies else 0, None
     params = 0
     for i, blob in enumerate(node.kind.params(ctx)):
         name = node.param.param[i].name if i < len(node.param.param) else ""
@@ -187,6 +187,8 @@ def _activations(analysis, shape):
     """A blob's elements per input image: per item of its first axis where that axis grows with the batch
     (images, or regions per image); whole where it does not (a loss's scalar, PriorBox's priors: one
     image's pass computes all of it)."""
+    if shape is None:
+        return None
     images = analysis.shapes.blobs[analysis.image][0]
     first = shape[0] if shape else 1
     if first is None or (images and first % images == 0):
@@ -262,7 +264,7 @@ def report(analysis, scale_model="exact"):
                 "scale": _rounded(blog if scale_model == "blog" else exact),
                 "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
             })
-            if not node.writes_in_place(i) and shape is not None:
+            if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total unknown, not smaller)
                 totals["activations"] = _add(totals["activations"], _activations(analysis, shape))
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,

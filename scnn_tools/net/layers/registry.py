@@ -79,6 +79,8 @@ class Kind:
         self.deps = deps or pointwise
         self.params = params or (lambda ctx: [])
         self.macc = macc or (lambda ctx, tops: 0)
+        # Types that learn nothing and multiply nothing cost nothing, whatever their shapes.
+        self.learns, self.multiplies = params is not None, macc is not None
         self.declared_shapes = declared_shapes
         self.needs = needs
         self.note = note
