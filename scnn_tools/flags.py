@@ -32,7 +32,8 @@ def net_options(parser, shapes=True, positional=True, strict=True):
         parser.add_argument("--input-shape", metavar="N,C,H,W", type=shape_arg,
                             help="the shape of the image input (overrides what the file declares)")
         parser.add_argument("--input", action="append", default=[], metavar="NAME=N,C,H,W", type=named_arg,
-                            help="the shape of input (or Python layer top) NAME (repeatable)")
+                            help="the shape of input NAME, or of a top of a Python layer or of a type scnn-tools does "
+                                 "not know (repeatable)")
     if strict:
         parser.add_argument("--strict", action="store_true",
                             help="treat warnings (unknown fields, enum values and layer types) as errors")

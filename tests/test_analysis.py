@@ -444,7 +444,8 @@ input_dim: 1
 input_dim: 3
 input_dim: 1
 input_dim: 1
-layer { name: "c1" type: "Convolution" bottom: "image" top: "c1" convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }
+layer { name: "c1" type: "Convolution" bottom: "image" top: "c1"
+        convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }
 layer { name: "p1" type: "Pooling" bottom: "c1" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
 """
 

@@ -93,9 +93,32 @@ def test_unknown_layer_type_warns_and_strict_refuses(tmp_path):
     code, out, _ = run_cli("info", path)
     assert code == 0
     assert "line 2: unknown field 'fancy_param' in LayerParameter; skipped" in out
-    assert "line 2: unknown layer type 'FancyNorm' (layer 'x'): passed through" in out
+    assert "line 2: unknown layer type 'FancyNorm' (layer 'x'): its tops' shapes, fields and cost are unknown" in out
     code, _, err = run_cli("info", path, "--strict")
     assert code == 2 and "2 warning(s) with --strict" in err
+
+
+def test_an_unknown_layer_type_is_unknown_never_a_guess(tmp_path):
+    # A fork's type read as identity gave ShuffleNet 3.8 G multiply-adds for about 146 M: now the type's
+    # tops, fields and cost are unknown, what follows is too, and the totals say so; what comes before
+    # is still analyzed.
+    path = tmp_path / "fork.prototxt"
+    path.write_text('input: "d" input_dim: [1, 3, 8, 8]\n'
+                    'layer { name: "c" type: "Convolution" bottom: "d" top: "c" convolution_param { num_output: 4 '
+                    'kernel_size: 3 } }\n'
+                    'layer { name: "s" type: "ShuffleChannel" bottom: "c" top: "s" }\n'
+                    'layer { name: "c2" type: "Convolution" bottom: "s" top: "c2" convolution_param { num_output: 4 '
+                    'kernel_size: 3 } }\n')
+    code, out, err = run_cli("analyze", path, "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    layers = {layer["name"]: layer for layer in result["layers"]}
+    assert layers["c"]["outputs"][0]["shape"] == [1, 4, 6, 6] and layers["c"]["params"] == 4 * 3 * 9 + 4
+    assert layers["s"]["outputs"][0]["shape"] is None and layers["s"]["params"] is None
+    assert layers["c2"]["outputs"][0]["shape"] is None and layers["c2"]["params"] is None
+    assert result["totals"]["params"] is None and result["totals"]["macc"] is None
+    (why,) = [w for w in result["warnings"] if w["code"] == "unknown-shape"]
+    assert "type 'ShuffleChannel', which scnn-tools does not know" in why["message"] and "--input s=" in why["message"]
 
 
 def test_strict_acts_on_every_command_that_offers_it(tmp_path):

@@ -141,7 +141,9 @@ def layer_cost(analysis, node, shared):
     None where unknown; the third is set where only the count of the layer's
     first axis (Faster R-CNN's regions) is unknown, else None.
     """
-    if node.kind is None or node.is_source:
+    if node.kind is None:
+        return None, None, None  # (a type we do not know may learn and multiply anything)
+    if node.is_source:
         return 0, 0, None
     ctx = analysis.shapes.contexts.get(node.index)
     if ctx is None:  # (shapes unknown: a cost that depends on them is too)

@@ -135,8 +135,8 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             ctx.tops = _run(node, ctx)
             for t, shape in zip(node.tops, ctx.tops):
                 shapes[t] = shape
-        for t in node.tops:  # the user's word for a Python layer's tops
-            if node.kind is not None and node.kind.family == registry.PYTHON:
+        for t in node.tops:  # the user's word for a Python layer's tops, or an unknown type's
+            if node.kind is None or node.kind.family == registry.PYTHON:
                 shape = named.pop(graph.blobs[t].name, None)
                 if shape is not None:
                     shapes[t] = shape
@@ -144,7 +144,8 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             _check_count(graph, node, t, shapes[t], path)
     if named:
         name = next(iter(named))
-        raise InputError(f"{option('inputs', f'{name}=...', repr({name: ...}))}: blob '{name}' is neither an input nor the top of a Python layer")
+        raise InputError(f"{option('inputs', f'{name}=...', repr({name: ...}))}: blob '{name}' is neither an input "
+                         "nor the top of a Python layer or of a type scnn-tools does not know")
     return Shapes(shapes, image, unknown_from, contexts, count_from)
 
 
@@ -154,7 +155,7 @@ def _run(node, ctx):
     if kind is not None and len(ctx.bottoms) < kind.min_bottoms:
         ctx.fail(f"needs at least {kind.min_bottoms} bottom(s), has {len(ctx.bottoms)}")
     if kind is None:
-        tops = registry.same_shape(ctx) if ctx.bottoms else [None] * ctx.ntops
+        tops = [None] * ctx.ntops  # a type we do not know: its tops are unknown, never a guess
     else:
         tops = kind.shape(ctx)
     if len(tops) != len(node.tops):
@@ -209,7 +210,8 @@ def _why(graph, shapes, unknown_from, blob_id):
         return unknown_from[blob_id]
     blob = graph.blobs[blob_id]
     node = graph.nodes[blob.producer] if blob.producer is not None else None
-    note = node.kind.note if node is not None and node.kind is not None and node.kind.note else None
+    note = None if node is None else (f"layer '{node.name}' is of type '{node.type}', which scnn-tools does not know"
+                                      if node.kind is None else node.kind.note)
     what = "is not known before the net runs" if shapes[blob_id] is not None else "is unknown"
     return f"the shape of '{blob.name}' {what}" + (f" ({note})" if note else ""), blob_id
 

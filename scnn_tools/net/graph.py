@@ -219,7 +219,8 @@ def _check_layers(nodes, warnings, path):
             raise InputError(f"layer '{node.name}' has no type", path, node.line, layer=node.name)
         if node.kind is None:
             warnings.append(warning("unknown-layer-type",
-                                    f"unknown layer type '{node.type}' (layer '{node.name}'): passed through",
+                                    f"unknown layer type '{node.type}' (layer '{node.name}'): its tops' shapes, "
+                                    "fields and cost are unknown, and so is what depends on them",
                                     node.name, node.line))
         if node.name in seen:
             warnings.append(warning("duplicate-layer-name",
