@@ -571,6 +571,18 @@ layer { name: "up" type: "Upsample" bottom: "pool" bottom: "mask" top: "up" upsa
     assert np.array_equal(out["up"], up)
 
 
+def test_relu6_by_its_definition():
+    """The forks' ReLU6 (MobileNet-YOLO's relu6_layer): min(max(0, x), 6), plus negative_slope * min(x, 0)
+    where relu_param gives one (NVIDIA's Caffe)."""
+    body = ('layer { name: "r6" type: "ReLU6" bottom: "data" top: "r6" }\n'
+            'layer { name: "leaky" type: "ReLU6" bottom: "data" top: "leaky" relu_param { negative_slope: 0.1 } }\n')
+    exported = export(read_text(_net([1, 2, 3, 4], body)), outputs=["r6", "leaky"])
+    x = np.linspace(-9, 9, 24, dtype=np.float32).reshape(1, 2, 3, 4)
+    out = run_onnx(exported, {"data": x})
+    assert np.array_equal(out["r6"], np.minimum(np.maximum(x, 0), 6))
+    assert np.allclose(out["leaky"], np.minimum(np.maximum(x, 0), 6) + np.float32(0.1) * np.minimum(x, 0))
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

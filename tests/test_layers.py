@@ -561,6 +561,10 @@ ROWS = [
         [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
     Row("ReLU", 'layer { name: "l" type: "ReLU" bottom: "b0" top: "t" relu_param { negative_slope: 0.1 } }',
         [[2, 10]], [[2, 10]], 0, 0),
+    # The forks' ReLU6 (eric612/MobileNet-YOLO include/caffe/layers/relu6_layer.hpp) is a NeuronLayer:
+    # NeuronLayer::Reshape gives the top the bottom's shape; nothing learnt.
+    Row("ReLU6", 'layer { name: "l" type: "ReLU6" bottom: "b0" top: "b0" }',
+        [[2, 32, 5, 5]], [[2, 32, 5, 5]], 0, 0),
     Row("ELU", 'layer { name: "l" type: "ELU" bottom: "b0" top: "t" elu_param { alpha: 0.5 } }',
         [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
     Row("Sigmoid", 'layer { name: "l" type: "Sigmoid" bottom: "b0" top: "t" }',

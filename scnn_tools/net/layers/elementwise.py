@@ -111,6 +111,16 @@ def _relu_onnx(ctx, e):
         e.op("Relu", [e.x()], e.y())
 
 
+def _relu6_onnx(ctx, e):
+    """The forks' ReLU6, a NeuronLayer (eric612/MobileNet-YOLO include/caffe/layers/relu6_layer.hpp):
+    min(max(0, x), 6); NVIDIA's Caffe adds relu_param's negative_slope times min(x, 0)."""
+    slope = ctx.p.relu_param.negative_slope
+    clipped = e.op("Clip", [e.x(), e.const(0.0, "min"), e.const(6.0, "max")], None if slope else e.y())
+    if slope:
+        leak = e.op("Mul", [e.op("Min", [e.x(), e.const(0.0, "zero")]), e.const(slope, "slope")])
+        e.op("Add", [clipped, leak], e.y())
+
+
 def _affine(e, x, scale, shift):
     """shift + scale * x, skipping what is the identity."""
     if scale != 1:
@@ -307,6 +317,7 @@ register("Log", ELEMENTWISE, onnx=_log_onnx)
 register("Threshold", ELEMENTWISE, onnx=_threshold_onnx)
 # A net's activation and normalisation convention (splice --reduce-to copies it after the reduction).
 register("ReLU", ACTIVATION, onnx=_relu_onnx)
+register("ReLU6", ACTIVATION, onnx=_relu6_onnx)
 register("ELU", ACTIVATION, onnx=_unary("Elu", alpha=lambda p: p.elu_param.alpha))
 register("Sigmoid", ACTIVATION, onnx=_unary("Sigmoid"))
 register("TanH", ACTIVATION, onnx=_unary("Tanh"))
