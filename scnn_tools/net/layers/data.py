@@ -190,8 +190,10 @@ register("AnnotatedData", DATA, declared_shapes=_annotated_data,
 register("HDF5Data", DATA, declared_shapes=_unknown, note="the shape comes from the data files")
 register("VideoData", DATA, declared_shapes=_video_data, note="the frames' channels (and size) come from the video")
 # Python data layers of FCN (voc_layers, nyud_layers, siftflow_layers) and Faster R-CNN.
-register("Python.voc_layers.VOCSegDataLayer Python.voc_layers.SBDDSegDataLayer", PYTHON,
-         declared_shapes=_fcn_data(lambda layer: [3, 1]), note="a Python data layer's size comes from its images")
+register("Python.voc_layers.VOCSegDataLayer", PYTHON, declared_shapes=_fcn_data(lambda layer: [3, 1]),
+         note="a Python data layer's size comes from its images")
+register("Python.voc_layers.SBDDSegDataLayer", PYTHON, declared_shapes=_fcn_data(lambda layer: [3, 1]),
+         note="a Python data layer's size comes from its images")
 register("Python.siftflow_layers.SIFTFlowSegDataLayer", PYTHON, declared_shapes=_fcn_data(lambda layer: [3, 1, 1]),
          note="a Python data layer's size comes from its images")
 register("Python.nyud_layers.NYUDSegDataLayer", PYTHON, declared_shapes=_fcn_data(_nyud_channels),

@@ -54,11 +54,19 @@ def _python_shape(ctx):
     return [None] * ctx.ntops
 
 
-register("SoftmaxWithLoss SigmoidCrossEntropyLoss EuclideanLoss HingeLoss InfogainLoss "
-         "MultinomialLogisticLoss ContrastiveLoss SmoothL1Loss", LOSS, shape=_loss_shape, deps=_none, needs=(0,))
+_LOSS = dict(shape=_loss_shape, deps=_none, needs=(0,))
+register("SoftmaxWithLoss", LOSS, **_LOSS)
+register("SigmoidCrossEntropyLoss", LOSS, **_LOSS)
+register("EuclideanLoss", LOSS, **_LOSS)
+register("HingeLoss", LOSS, **_LOSS)
+register("InfogainLoss", LOSS, **_LOSS)
+register("MultinomialLogisticLoss", LOSS, **_LOSS)
+register("ContrastiveLoss", LOSS, **_LOSS)
+register("SmoothL1Loss", LOSS, **_LOSS)
 register("Accuracy", METRIC, shape=_accuracy_shape, deps=_none, needs=(0,))
 register("SegAccuracy", METRIC, shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, deps=_none, needs=())
-register("HDF5Output MatWrite", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)
+register("HDF5Output", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)
+register("MatWrite", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)
 _RECURRENT_NO_ONNX = "not written yet: Caffe's recurrent layers read a sequence-continuation input ONNX's lack"
 register("LSTM", RECURRENT, shape=_recurrent_shape(2), deps=_none, params=_lstm_params, no_onnx=_RECURRENT_NO_ONNX)
 register("RNN", RECURRENT, shape=_recurrent_shape(1), deps=_none, params=_rnn_params, no_onnx=_RECURRENT_NO_ONNX)

@@ -94,14 +94,14 @@ class Kind:
         return self.declared_shapes is not None
 
 
-def register(names, family, **rules):
-    """Register each space-separated type name (Python classes as Python.module.Layer)."""
+def register(name, family, **rules):
+    """Register one type name (a Python class as Python.module.Layer): one call a type, so that
+    `register("Name"` finds every type's rules."""
     if family not in FAMILIES:
-        raise ValueError(f"layer type {names}: unknown family {family!r}")
-    for name in names.split():
-        if name in _REGISTRY:
-            raise ValueError(f"layer type {name} registered twice")
-        _REGISTRY[name] = Kind(name, family, **rules)
+        raise ValueError(f"layer type {name}: unknown family {family!r}")
+    if name in _REGISTRY or " " in name:
+        raise ValueError(f"layer type {name!r} registered twice, or not one name")
+    _REGISTRY[name] = Kind(name, family, **rules)
 
 
 def names():
