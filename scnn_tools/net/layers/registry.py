@@ -95,8 +95,8 @@ class Kind:
 
 
 def register(name, family, **rules):
-    """Register one type name (a Python class as Python.module.Layer): one call a type, so that
-    `register("Name"` finds every type's rules."""
+    """Register one type name (a Python class as Python.module.Layer): one call a type, so that a
+    search for the type's quoted name finds its rules."""
     if family not in FAMILIES:
         raise ValueError(f"layer type {name}: unknown family {family!r}")
     if name in _REGISTRY or " " in name:
