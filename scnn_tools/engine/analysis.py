@@ -2,8 +2,8 @@
 
 `report` returns the dictionary `analyze --format json` prints (schema
 scnn-tools.analysis/1, its keys in the README); `query` answers for one
-feature. Both work on `Analysis`, which
-splice, backbone, the profiles and the ERF use too.
+feature. Both work on `Analysis`, which splice, backbone, the profiles and
+the ERF use too.
 """
 
 import re
@@ -11,9 +11,8 @@ from collections import namedtuple
 
 from scnn_tools.errors import InputError, warning
 from scnn_tools.net.graph import build
-from scnn_tools.net.layers import registry
-from scnn_tools.net.layers.registry import product
 from scnn_tools.net.indexmaps import Window
+from scnn_tools.net.layers.registry import product
 from scnn_tools.netfile.reader import read_net
 from . import fields, scale
 from .shapes import infer, unknown_warnings
@@ -49,32 +48,33 @@ class Analysis:
         reshape at run time declare a placeholder (OpenPose's 1x3x1x1), and every figure at that size
         misleads."""
         blobs = self.shapes.blobs
+        for node, bottom, axis, m in self._windows_on_the_image():
+            width, padded = (m.k - 1) * m.d + 1, blobs[bottom][axis] + 2 * m.p
+            if width > padded:
+                shape = blobs[self.image]
+                return [warning("placeholder-input", f"the image '{self.graph.blobs[self.image].name}' is declared "
+                                f"{shape[2]}x{shape[3]}, too small for layer '{node.name}', whose window of {width} "
+                                f"is wider than its padded input of {padded}: a placeholder, as files that reshape "
+                                "at run time declare; give the size the net runs at with --input-shape",
+                                layer=node.name, line=node.line)]
+        return []
+
+    def _windows_on_the_image(self):
+        """(node, bottom blob, bottom axis, Window) for every padded window that reads an image axis."""
         for node in self.graph.nodes:
             for per_axis in self.deps.get(node.index) or ():
-                for items in per_axis.values():
-                    for b, axis, index_map in items:
-                        bottom, traced = node.bottoms[b], self.traced[node.bottoms[b]]
-                        if not (isinstance(index_map, Window) and index_map.k > 1 and index_map.p >= 0 and traced
-                                and axis in traced.axes):
-                            continue  # (a crop or a slice is a window of 1 at an offset)
-                        width = (index_map.k - 1) * index_map.d + 1
-                        if width > blobs[bottom][axis] + 2 * index_map.p:
-                            shape = blobs[self.image]
-                            return [warning(
-                                "placeholder-input", f"the image '{self.graph.blobs[self.image].name}' is declared "
-                                f"{shape[2]}x{shape[3]}, too small for layer '{node.name}', whose window of "
-                                f"{width} is wider than its padded input of {blobs[bottom][axis] + 2 * index_map.p}: "
-                                "a placeholder, as files that reshape at run time declare; give the size the net "
-                                "runs at with --input-shape", layer=node.name, line=node.line)]
-        return []
+                for b, axis, m in (item for items in per_axis.values() for item in items):
+                    traced = self.traced[node.bottoms[b]]
+                    # (a crop or a slice is a window of 1 at an offset: no window to be too wide)
+                    if isinstance(m, Window) and m.k > 1 and m.p >= 0 and traced and axis in traced.axes:
+                        yield node, node.bottoms[b], axis, m
 
     def _deps(self):
         out = {}
         for index, ctx in self.shapes.contexts.items():
             if not ctx.tops or any(s is None or None in s for s in ctx.bottoms + ctx.tops):
                 continue  # nothing to trace: no tops (Silence), or shapes unknown
-            kind = ctx.node.kind
-            out[index] = kind.deps(ctx) if kind else registry.pointwise(ctx)
+            out[index] = ctx.node.kind.deps(ctx)  # (a type we do not know has no known tops, so no deps)
         return out
 
     # ------------------------------------------------------------ per blob

@@ -30,13 +30,14 @@ def _with_label(data_shape, n, ntops, label=None):
 
 
 def _input(layer, image):
-    shapes = [list(s.dim) for s in layer.input_param.shape]
-    ntops = len(layer.top)
+    return _given(_per_top([list(s.dim) for s in layer.input_param.shape], len(layer.top)), image)
+
+
+def _per_top(shapes, ntops):
+    """One shape given for several tops is every top's (Input's and DummyData's LayerSetUp)."""
     if len(shapes) == 1:
-        shapes = shapes * ntops
-    elif len(shapes) != ntops:
-        shapes = [None] * ntops
-    return _given(shapes, image)
+        return shapes * ntops
+    return shapes if len(shapes) == ntops else [None] * ntops
 
 
 def _given(shapes, image):
@@ -106,18 +107,13 @@ def _memory_data(layer, image):
 
 def _dummy_data(layer, image):
     p = layer.dummy_data_param
-    ntops = len(layer.top)
     if len(p.shape):
         shapes = [list(s.dim) for s in p.shape]
     else:
         legacy = [list(p.num), list(p.channels), list(p.height), list(p.width)]
         count = max((len(v) for v in legacy), default=0)
         shapes = [[v[i] if len(v) > 1 else (v[0] if v else None) for v in legacy] for i in range(count)]
-    if len(shapes) == 1:
-        shapes = shapes * ntops
-    elif len(shapes) != ntops:
-        shapes = [None] * ntops
-    return _given(shapes, image)
+    return _given(_per_top(shapes, len(layer.top)), image)
 
 
 def _annotated_data(layer, image):

@@ -32,8 +32,8 @@ def _recurrent(ctx, recurrent_blobs):
 
 def _recurrent_shape(recurrent_blobs):
     def shape(ctx):
+        h = _recurrent(ctx, recurrent_blobs)[0]  # (first: it checks the bottoms)
         t, n = ctx.bottoms[0][:2]
-        h = _recurrent(ctx, recurrent_blobs)[0]
         # expose_hidden adds a top per recurrent blob (h_T, and c_T for LSTM), each 1 x N x H.
         return [[t, n, h]] + [[1, n, h]] * (ctx.ntops - 1)
     return shape
