@@ -92,7 +92,7 @@ def test_unknown_layer_type_warns_and_strict_refuses(tmp_path):
                     'fancy_param { k: 1 } }\n')
     code, out, _ = run_cli("info", path)
     assert code == 0
-    assert "line 2: unknown field 'fancy_param' in LayerParameter; skipped" in out
+    assert "line 2: layer 'x': unknown field 'fancy_param' in LayerParameter; skipped" in out
     assert "line 2: unknown layer type 'FancyNorm' (layer 'x'): its tops' shapes, fields and cost are unknown" in out
     code, _, err = run_cli("info", path, "--strict")
     assert code == 2 and "2 warning(s) with --strict" in err
@@ -289,3 +289,20 @@ def test_analyze_says_what_it_wrote(tmp_path):
 def test_erf_help_says_percent_once():
     code, stdout, _ = run_cli("erf", "--help")
     assert code == 0 and "50% and 90%" in stdout and "%%" not in stdout
+
+
+def test_skipped_fields_are_named_before_the_table(tmp_path):
+    # DenseNet-121's stem as its Caffe files write it: ceil_mode false floors (112+2-3)/2 + 1 = 56, where
+    # Caffe's default ceiling gives 57; a field we do not know is named with its layer and line, above the table.
+    path = tmp_path / "stem.prototxt"
+    path.write_text('input: "data" input_dim: [1, 3, 224, 224]\n'
+                    'layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" '
+                    'convolution_param { num_output: 64 kernel_size: 7 stride: 2 pad: 3 } }\n'
+                    'layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1" '
+                    'pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 ceil_mode: false pad_type: 1 } }\n')
+    code, out, _ = run_cli("analyze", path)
+    assert code == 0
+    lines = out.splitlines()
+    warned = lines.index("warning: line 3: layer 'pool1': unknown field 'pad_type' in PoolingParameter; skipped")
+    assert warned < next(i for i, line in enumerate(lines) if line.startswith("layer "))
+    assert "1x64x56x56" in out and "ceil_mode" not in out

@@ -179,6 +179,15 @@ ROWS = [
     Row("Convolution", 'layer { name: "l" type: "Convolution" bottom: "b0" top: "t" '
         "convolution_param { num_output: 4 kernel_size: 2 stride: 2 } }",
         [(2, 3, 1, 1)], [(2, 4, 1, 1)], 52, 48),
+    # DeepLab v1's hole is the dilation (deeplab-public src/caffe/layers/im2col_layer.cpp Reshape: kernel_eff =
+    # k + (k-1)*(hole-1)): hole 2 as the dilation-2 row above, 10x10 -> 6x6, params 54, macc 1944.
+    Row("Convolution", 'layer { name: "l" type: "Convolution" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 3 kernel_size: 3 hole: 2 bias_term: false } }",
+        [(2, 2, 10, 10)], [(2, 3, 6, 6)], 54, 1944),
+    # hole_h 1, hole_w 3: H (10-3)/1+1 = 8, W extent 3*2+1 = 7: (10-7)+1 = 4. params 54; macc 54 * 32 = 1728.
+    Row("Convolution", 'layer { name: "l" type: "Convolution" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 3 kernel_size: 3 hole_h: 1 hole_w: 3 bias_term: false } }",
+        [(2, 2, 10, 10)], [(2, 3, 8, 4)], 54, 1728),
 
     # Deconvolution: src/caffe/layers/deconv_layer.cpp compute_output_shape: stride*(in-1) +
     # dilation*(k-1)+1 - 2*pad; base_conv_layer.cpp with reverse_dimensions: weights (channels,
@@ -213,6 +222,15 @@ ROWS = [
     Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
         "pooling_param { pool: MAX kernel_size: 3 stride: 2 round_mode: FLOOR } }",
         [(2, 3, 6, 6)], [(2, 3, 2, 2)], 0, 0),
+    # The forks' ceil_mode (BVLC pull request 3057; synopsys-caffe src/caffe/layers/pooling_layer.cpp Reshape):
+    # false floors as FLOOR does, floor(3/2)+1 = 2, and wins over round_mode where both are given.
+    Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
+        "pooling_param { pool: MAX kernel_size: 3 stride: 2 ceil_mode: false } }",
+        [(2, 3, 6, 6)], [(2, 3, 2, 2)], 0, 0),
+    # ceil_mode true rounds up as CEIL does: ceil(3/2)+1 = 3.
+    Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
+        "pooling_param { pool: AVE kernel_size: 3 stride: 2 ceil_mode: true } }",
+        [(2, 3, 6, 6)], [(2, 3, 3, 3)], 0, 0),
     # global_pooling: kernel = the bottom's height x width (7x5): one position.
     Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
         "pooling_param { pool: AVE global_pooling: true } }",
@@ -915,6 +933,8 @@ NOT_CHECKED = {
 # Rows whose layer uses a fork's field the build that has the type lacks.
 NOT_CHECKED_FIELDS = {
     "bn_mode": "SegNet's BN: SegNet's Caffe is not built here, and PSPNet's BN has no bn_mode",
+    "hole": "DeepLab v1's dilation: DeepLab v1's Caffe is not built here",
+    "ceil_mode": "the forks' pooling rounding (BVLC pull request 3057): no fork carrying it is built here",
 }
 PYTHON_CLASSES = ("the FCN, Faster R-CNN, ENet and scnn-tools Python modules are not on real Caffe's path "
                   "(and the data layers among them open their datasets at set-up)")

@@ -198,4 +198,6 @@ def _name_warnings(warnings, net):
         elif field == "layers":
             v1 = net.layers[index]
             w["layer"] = v1.layer.name if v1.HasField("layer") else v1.name
+        if w.get("layer"):
+            w["message"] = f"layer '{w['layer']}': {w['message']}"
     return warnings

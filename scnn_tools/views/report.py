@@ -89,8 +89,11 @@ def to_table(result):
 
     t = result["totals"]
     out = [f"{result['net']} ({result['source']}), phase {result['phase']}, input "
-           f"{result['input']['blob']} {shape_text(result['input']['shape'])}, scale model {result['scale_model']}",
-           line(head), line(["-" * w for w in widths])]
+           f"{result['input']['blob']} {shape_text(result['input']['shape'])}, scale model {result['scale_model']}"]
+    # Before the table: what was skipped or is unknown changes how the numbers below are read.
+    out += [f"warning: {'line ' + str(w['line']) + ': ' if w.get('line') else ''}{w['message']}"
+            for w in result["warnings"]]
+    out += [line(head), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     out.append(line(["-" * w for w in widths]))
     flops = "?" if t["flops"] is None else f"{t['flops']:,}"
@@ -127,9 +130,6 @@ def to_table(result):
         widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
         for r in [head] + rows:
             out.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    for w in result["warnings"]:
-        where = f"line {w['line']}: " if w.get("line") else ""
-        out.append(f"warning: {where}{w['message']}")
     return "\n".join(out) + "\n"
 
 

@@ -42,10 +42,27 @@ def _geometry(ctx):
     pad = per_axis(c.pad, c.pad_h, c.pad_w, c.HasField("pad_h") or c.HasField("pad_w"), "pad", 0)
     if len(c.dilation) not in (0, 1, n):
         ctx.fail(f"dilation has {len(c.dilation)} values for {n} spatial axes")
-    dilation = list(c.dilation) * (n if len(c.dilation) == 1 else 1) or [1] * n
+    hole = _hole(ctx, n)
+    if len(c.dilation) and hole:
+        ctx.fail("give either dilation or hole (DeepLab v1's name for it), not both")
+    dilation = list(c.dilation) * (n if len(c.dilation) == 1 else 1) or hole or [1] * n
     if any(k < 1 for k in kernel) or any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         ctx.fail(f"kernel {kernel}, stride {stride} and dilation {dilation} must be positive")
     return axis, list(zip(kernel, stride, pad, dilation))
+
+
+def _hole(ctx, n):
+    """DeepLab v1's dilation: hole for both axes, or hole_h and hole_w (deeplab-public's
+    conv_layer.cpp and im2col_layer.cpp LayerSetUp)."""
+    c = ctx.p.convolution_param
+    has_hw = c.HasField("hole_h") or c.HasField("hole_w")
+    if not (has_hw or c.HasField("hole")):
+        return None
+    if n != 2:
+        ctx.fail("hole (DeepLab v1's dilation) is for 2-D convolution only")
+    if has_hw and c.HasField("hole"):
+        ctx.fail("give either hole or hole_h and hole_w, not both")
+    return [c.hole_h, c.hole_w] if has_hw else [c.hole] * 2
 
 
 def _channels(ctx, axis):

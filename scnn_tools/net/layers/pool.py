@@ -42,6 +42,13 @@ def _parse(ctx):
     return kernel, stride, pad, q.global_pooling
 
 
+def _rounds_up(q):
+    """BVLC's round_mode, or the forks' ceil_mode (BVLC pull request 3057) where the file gives it."""
+    if q.HasField("ceil_mode"):
+        return q.ceil_mode
+    return q.round_mode == PoolingParameter.CEIL
+
+
 def _pool_size(size, k, s, p, ceil, padded):
     # Caffe's PoolingLayer::Reshape: ceil (default) or floor of the float
     # quotient, which may be negative (a kernel larger than the input: ceil(-0.5)
@@ -58,7 +65,7 @@ def _pool_size(size, k, s, p, ceil, padded):
 def _shape(ctx):
     kernel, stride, pad, _ = _geometry(ctx)
     shape = ctx.bottoms[0]
-    ceil = ctx.p.pooling_param.round_mode == PoolingParameter.CEIL
+    ceil = _rounds_up(ctx.p.pooling_param)
     out = list(shape[:2])
     for size, k, s, p in zip(shape[2:], kernel, stride, pad):
         if size is None:
