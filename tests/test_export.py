@@ -583,6 +583,21 @@ def test_relu6_by_its_definition():
     assert np.allclose(out["leaky"], np.minimum(np.maximum(x, 0), 6) + np.float32(0.1) * np.minimum(x, 0))
 
 
+def test_depthwise_convolutions_by_their_definitions():
+    """The forks' depthwise layers as grouped convolutions: MobileNet's ConvolutionDepthwise (one kernel per
+    channel whatever num_output says) and DepthwiseConvolution (Caffe's convolution with its group)."""
+    body = ('layer { name: "dw" type: "ConvolutionDepthwise" bottom: "data" top: "dw" convolution_param { '
+            'num_output: 4 kernel_size: 3 stride: 2 pad: 1 weight_filler { type: "gaussian" std: 0.5 } '
+            'bias_filler { type: "uniform" } } }\n'
+            'layer { name: "g" type: "DepthwiseConvolution" bottom: "data" top: "g" convolution_param { '
+            'num_output: 4 group: 2 kernel_size: 3 dilation: 2 weight_filler { type: "gaussian" std: 0.5 } } }\n')
+    x, out, weights = _run(_net([1, 4, 7, 9], body), [1, 4, 7, 9], outputs=["dw", "g"])
+    ref = conv_reference(x, weights["dw/weight"], weights["dw/bias"], 2, 1, 1, 4, [4, 5])
+    assert out["dw"].shape == ref.shape and realcaffe.disagreement(out["dw"], ref) < 1e-5
+    ref = conv_reference(x, weights["g/weight"], weights["g/bias"], 1, 0, 2, 2, [3, 5])
+    assert out["g"].shape == ref.shape and realcaffe.disagreement(out["g"], ref) < 1e-5
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

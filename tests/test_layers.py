@@ -179,6 +179,22 @@ ROWS = [
     Row("Convolution", 'layer { name: "l" type: "Convolution" bottom: "b0" top: "t" '
         "convolution_param { num_output: 4 kernel_size: 2 stride: 2 } }",
         [(2, 3, 1, 1)], [(2, 4, 1, 1)], 52, 48),
+    # The forks' depthwise convolutions. yonghenglh6/DepthwiseConvolution depthwise_conv_layer.cpp is a
+    # BaseConvolutionLayer (Caffe's shapes, group and blobs): group 4 on 4 channels, 6x6 k3 p1 -> 6x6;
+    # params 4*(4/4)*9 + 4 = 40; macc 4*1*9 * 36 = 1296.
+    Row("DepthwiseConvolution", 'layer { name: "l" type: "DepthwiseConvolution" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 4 group: 4 kernel_size: 3 pad: 1 } }",
+        [(2, 4, 6, 6)], [(2, 4, 6, 6)], 40, 1296),
+    # farmingyard/caffe-mobilenet conv_dw_layer.cpp: top channels = bottom channels whatever num_output
+    # says (Reshape), weights C x 1 x kh x kw and a bias of C (LayerSetUp). 7x7 k3 s2 p1: (7+2-3)/2+1 = 4;
+    # params 4*9 + 4 = 40; macc 4*9 * 16 = 576.
+    Row("ConvolutionDepthwise", 'layer { name: "l" type: "ConvolutionDepthwise" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 4 kernel_size: 3 stride: 2 pad: 1 } }",
+        [(2, 4, 7, 7)], [(2, 4, 4, 4)], 40, 576),
+    # kernel_size twice is kh, kw (3, 1), no bias: H (6-3)+1 = 4, W 6. params 5*3 = 15; macc 15 * 24 = 360.
+    Row("ConvolutionDepthwise", 'layer { name: "l" type: "ConvolutionDepthwise" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 5 kernel_size: 3 kernel_size: 1 bias_term: false } }",
+        [(1, 5, 6, 6)], [(1, 5, 4, 6)], 15, 360),
     # DeepLab v1's hole is the dilation (deeplab-public src/caffe/layers/im2col_layer.cpp Reshape: kernel_eff =
     # k + (k-1)*(hole-1)): hole 2 as the dilation-2 row above, 10x10 -> 6x6, params 54, macc 1944.
     Row("Convolution", 'layer { name: "l" type: "Convolution" bottom: "b0" top: "t" '

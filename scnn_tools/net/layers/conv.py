@@ -66,8 +66,13 @@ def _hole(ctx, n):
 
 
 def _channels(ctx, axis):
+    """(input channels, output channels, group)."""
     c = ctx.p.convolution_param
     cin = ctx.bottoms[0][axis]
+    if ctx.p.type == "ConvolutionDepthwise":
+        # farmingyard/caffe-mobilenet conv_dw_layer.cpp: one kernel per channel, whatever num_output and
+        # group say (Reshape makes the top bottom[0]->channels() wide, LayerSetUp weights C x 1 x kh x kw).
+        return cin, cin, cin
     if not c.num_output and ctx.p.type != "Im2col":
         ctx.fail("num_output is required")
     g = c.group
@@ -78,13 +83,12 @@ def _channels(ctx, axis):
 
 def _conv_shape(ctx):
     axis, geo = geometry(ctx)
-    if ctx.p.type != "Im2col":
-        _channels(ctx, axis)
+    cout = ctx.p.convolution_param.num_output if ctx.p.type == "Im2col" else _channels(ctx, axis)[1]
     shapes = []
     for b, shape in enumerate(ctx.bottoms):
         if b and shape != ctx.bottoms[0]:
             ctx.fail(f"all bottoms must have one shape: {fmt_shape(ctx.bottoms[0])} and {fmt_shape(shape)}")
-        out = list(shape[:axis]) + [ctx.p.convolution_param.num_output]
+        out = list(shape[:axis]) + [cout]
         for size, (k, s, p, d) in zip(shape[axis + 1:], geo):
             if size is None:
                 out.append(None)
@@ -97,6 +101,15 @@ def _conv_shape(ctx):
             out.append(n)
         shapes.append(out)
     return shapes
+
+
+def _depthwise_shape(ctx):
+    ctx.image("convolves", 1, 1)  # conv_dw_layer.hpp: exactly one bottom and top, N x C x H x W
+    if ctx.ntops != 1:
+        ctx.fail(f"makes exactly one top, has {ctx.ntops}")
+    if geometry(ctx)[0] != 1:
+        ctx.fail("convolves channels on axis 1 only (conv_dw_layer.cpp ignores axis)")
+    return _conv_shape(ctx)
 
 
 def _deconv_shape(ctx):
@@ -185,6 +198,7 @@ def _onnx(ctx, e):
     if axis != 1 or len(ctx.bottoms[0]) < 3:
         e.fail(f"ONNX convolves N x C x spatial blobs, this one has its channels on axis {axis}")
     c = ctx.p.convolution_param
+    group = _channels(ctx, axis)[2]
     arrays = e.weights([c.weight_filler, c.bias_filler])
     weights = [e.const(arrays[0], "weight")] + ([e.const(arrays[1], "bias")] if len(arrays) > 1 else [])
     kernel, stride, pad, dilation = (list(v) for v in zip(*geo))
@@ -197,13 +211,19 @@ def _onnx(ctx, e):
             ends = [max(p, (n - 1) * s + d * (k - 1) + 1 - size - p)
                     for size, n, k, s, p, d in zip(shape[2:], ctx.tops[b][2:], kernel, stride, pad, dilation)]
         e.op("ConvTranspose" if deconv else "Conv", [e.x(b)] + weights, e.y(b), kernel_shape=kernel,
-             strides=stride, pads=pad + ends, dilations=dilation, group=c.group)
+             strides=stride, pads=pad + ends, dilations=dilation, group=group)
 
 
 register("Im2col", CONVOLUTION, shape=_im2col_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)),
          no_onnx="ONNX has no operator that lays patches out as columns")
 register("Convolution", CONVOLUTION, shape=_conv_shape, deps=_deps(lambda k, s, p, d: Window(s, p, k, d)),
          params=_params, macc=_conv_macc, onnx=_onnx)
+# yonghenglh6/DepthwiseConvolution depthwise_conv_layer.cpp: a BaseConvolutionLayer with Caffe's own output
+# shape and group semantics (only its GPU kernel is depthwise-specific), so a Convolution in every rule.
+register("DepthwiseConvolution", CONVOLUTION, shape=_conv_shape,
+         deps=_deps(lambda k, s, p, d: Window(s, p, k, d)), params=_params, macc=_conv_macc, onnx=_onnx)
+register("ConvolutionDepthwise", CONVOLUTION, shape=_depthwise_shape,
+         deps=_deps(lambda k, s, p, d: Window(s, p, k, d)), params=_params, macc=_conv_macc, onnx=_onnx)
 register("Deconvolution", CONVOLUTION, shape=_deconv_shape,
          deps=_deps(lambda k, s, p, d: Window(1, (k - 1) * d - p, k, d) if s == 1 else Transposed(s, p, k, d)),
          params=_params, macc=_deconv_macc, onnx=_onnx)
