@@ -121,6 +121,36 @@ def test_an_unknown_layer_type_is_unknown_never_a_guess(tmp_path):
     assert "type 'ShuffleChannel', which scnn-tools does not know" in why["message"] and "--input s=" in why["message"]
 
 
+def test_a_fork_type_is_read_by_its_parameters_and_blamed_where_shapes_meet(tmp_path):
+    # A fork's BinaryConvolution carries convolution_param: read as a convolution, with a warning. 9x9, k3 s2
+    # p1: (9+2-3)/2+1 = 5; params 8*3*9 + 8 = 224; macc 8*3*9 * 25 = 5400. A two-bottom DeformableConvolution
+    # does not fit that reading: its tops are unknown, not an error. Where a read-by-parameters shape meets a
+    # real one and they disagree, the error names the fork layer upstream.
+    path = tmp_path / "fork.prototxt"
+    head = ('input: "d" input_dim: [1, 3, 9, 9]\n'
+            'layer { name: "b" type: "BinaryConvolution" bottom: "d" top: "b" convolution_param { num_output: 8 '
+            'kernel_size: 3 stride: 2 pad: 1 } }\n')
+    path.write_text(head + 'layer { name: "df" type: "DeformableConvolution" bottom: "b" bottom: "d" top: "df" '
+                           'convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }\n')
+    code, out, err = run_cli("analyze", path, "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    b, df = result["layers"][1:]
+    assert (b["outputs"][0]["shape"], b["params"], b["macc"]) == ([1, 8, 5, 5], 224, 5400)
+    assert b["outputs"][0]["rf"]["size"] == [3, 3] and b["outputs"][0]["rf"]["jump"] == [2, 2]
+    assert df["outputs"][0]["shape"] is None and df["macc"] is None
+    codes = [(w["code"], w["layer"]) for w in result["warnings"]]
+    assert ("layer-read-by-parameters", "b") in codes and ("layer-read-by-parameters", "df") in codes
+    (why,) = [w for w in result["warnings"] if w["code"] == "unknown-shape"]
+    assert "'df' (type 'DeformableConvolution', read as a Convolution) does not fit" in why["message"]
+    path.write_text(head + 'layer { name: "c" type: "Convolution" bottom: "d" top: "c" convolution_param { '
+                           'num_output: 8 kernel_size: 3 pad: 1 } }\n'
+                           'layer { name: "sum" type: "Eltwise" bottom: "c" bottom: "b" top: "sum" }\n')
+    code, _, err = run_cli("analyze", path)
+    assert code == 2 and "layer 'sum' (Eltwise): bottoms must have one shape" in err
+    assert "upstream, layer 'b' (BinaryConvolution) was read as a Convolution by its convolution_param" in err
+
+
 def test_strict_acts_on_every_command_that_offers_it(tmp_path):
     path = tmp_path / "odd.prototxt"
     path.write_text('input: "d" input_dim: [1, 1, 8, 8]\nlayer { name: "x" type: "FancyNorm" bottom: "d" top: "x" }\n')

@@ -163,10 +163,12 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
                 if t in needed_blobs:
                     inputs.append(t)
             continue
-        rule = node.kind.onnx if node.kind is not None else None
+        rule = node.kind.onnx if node.kind is not None and not node.read_as else None
         if rule is None:
             before = ",".join(computed_bottoms(graph, node)) or "a blob before it"
-            why = f" ({node.kind.no_onnx})" if node.kind is not None else " (a type scnn-tools does not know)"
+            why = f" ({node.kind.no_onnx})" if node.kind is not None and not node.read_as else \
+                " (a type scnn-tools does not know" + (f", read as a {node.read_as[1]} for its shapes only: what "
+                                                       "it computes is the fork's)" if node.read_as else ")")
             raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form{why}: export the net up to it with "
                              f"{option('outputs', before, repr(before.split(',')))}", path, node.line, layer=node.name)
         if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):

@@ -4,7 +4,7 @@ Inputs take the shapes their layers declare, overridden or completed by the
 user (`--input-shape` for the image, `--input NAME=...` for any input or
 Python layer top; a pixel-wise label follows the image it labels). Every
 other layer's shape rule lives with its type in `layers/`; a type we do not
-know passes its first bottom's shape through.
+know has unknown tops, unless its parameters say which type it computes.
 A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
 """
 
@@ -131,8 +131,20 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             for t in node.tops:
                 unknown_from[t] = why
         else:
-            ctx = contexts[node.index] = registry.Ctx(node, bottoms, path)
-            ctx.tops = _run(node, ctx)
+            ctx = registry.Ctx(node, bottoms, path)
+            try:
+                ctx.tops = _run(node, ctx)
+            except InputError as exc:
+                if not node.read_as:
+                    raise _blamed(graph, node, exc) from None
+                # A reading by parameters that does not fit is no reading: the tops are unknown.
+                why = f"layer '{node.name}' (type '{node.type}', read as a {node.read_as[1]}) does not fit that " \
+                      f"reading: {exc.message.split(': ', 1)[-1]}"
+                for t in node.tops:
+                    unknown_from[t] = why, node.tops[0]
+                ctx.tops = [None] * len(node.tops)
+            else:
+                contexts[node.index] = ctx
             for t, shape in zip(node.tops, ctx.tops):
                 shapes[t] = shape
         for t in node.tops:  # the user's word for a Python layer's tops, or an unknown type's
@@ -157,10 +169,36 @@ def _run(node, ctx):
     if kind is None:
         tops = [None] * ctx.ntops  # a type we do not know: its tops are unknown, never a guess
     else:
+        if node.read_as and any(len(b) != 4 for b in ctx.bottoms):
+            ctx.fail("reads a blob that is not N x C x H x W, where a fork's own axes may mean other things")
         tops = kind.shape(ctx)
     if len(tops) != len(node.tops):
         ctx.fail(f"has {len(node.tops)} top(s), but its type makes {len(tops)}")
     return tops
+
+
+def _blamed(graph, node, exc):
+    """`exc`, naming the layers upstream whose shapes scnn-tools did not compute by a rule it knows for their type
+    (read by their parameters, or given by the user for a type it does not know): the likelier cause."""
+    suspects, seen, stack = [], set(), list(node.bottoms)
+    while stack:
+        blob_id = stack.pop()
+        producer = graph.blobs[blob_id].producer
+        if producer is None or producer in seen:
+            continue
+        seen.add(producer)
+        up = graph.nodes[producer]
+        if up.read_as or up.kind is None:
+            suspects.append(up)
+        stack.extend(up.bottoms)
+    if not suspects:
+        return exc
+    suspects.sort(key=lambda n: -n.index)
+    named = "; ".join(f"layer '{n.name}' ({n.type}) " + (f"was read as a {n.read_as[1]} by its {n.read_as[0]}"
+                                                        if n.read_as else "is of a type scnn-tools does not know, "
+                                                        "its tops' shapes as given")
+                      for n in suspects[:3])
+    return InputError(f"{exc.message.raw}; upstream, {named}", exc.path, exc.line, exc.col, exc.layer)
 
 
 def _per_count(node, bottoms, missing, shapes, path):

@@ -29,7 +29,8 @@ class Blob:
 
 
 class Node:
-    __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "bottoms", "tops", "is_source")
+    __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "read_as", "bottoms", "tops",
+                 "is_source")
 
     def __init__(self, index, param, line, source_index=None):
         self.index = index
@@ -39,6 +40,10 @@ class Node:
         self.param = param          # the layer's caffe_pb2.LayerParameter
         self.line = line
         self.kind = registry.kind_of(param)
+        # (parameter message, registered type) for a type we do not know that its parameters say is one we do
+        self.read_as = None if self.kind is not None else registry.reading_of(param)
+        if self.read_as:
+            self.kind = registry.kind_named(self.read_as[1])
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
@@ -217,7 +222,12 @@ def _check_layers(nodes, warnings, path):
     for node in nodes:
         if not node.type:
             raise InputError(f"layer '{node.name}' has no type", path, node.line, layer=node.name)
-        if node.kind is None:
+        if node.read_as:
+            field, name = node.read_as
+            warnings.append(warning("layer-read-by-parameters",
+                                    f"unknown layer type '{node.type}' (layer '{node.name}') carries {field}: read "
+                                    f"as a {name}, which its shapes, fields and cost assume", node.name, node.line))
+        elif node.kind is None:
             warnings.append(warning("unknown-layer-type",
                                     f"unknown layer type '{node.type}' (layer '{node.name}'): its tops' shapes, "
                                     "fields and cost are unknown, and so is what depends on them",

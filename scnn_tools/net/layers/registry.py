@@ -124,6 +124,24 @@ def kind_of(param):
     return _REGISTRY.get(param.type)
 
 
+# A fork's own take on a BVLC layer carries that layer's parameter message (BinaryConvolution, a
+# quantised Pooling): read by the message, with a warning, where it is the only such message and the type
+# is not named as a deconvolution (which carries convolution_param too but grows its input).
+_READ_BY = (("convolution_param", "Convolution"), ("pooling_param", "Pooling"))
+
+
+def reading_of(param):
+    """For a type we do not know: (the parameter message, the registered type it is read as), or None."""
+    found = [(field, name) for field, name in _READ_BY if param.HasField(field)]
+    if len(found) != 1 or "deconv" in param.type.lower():
+        return None
+    return found[0]
+
+
+def kind_named(name):
+    return _REGISTRY[name]
+
+
 class Ctx:
     """What a rule sees of one layer: its parameters and its bottoms' shapes."""
 
