@@ -46,6 +46,14 @@ ROWS = [
     Row("Data", 'layer { name: "l" type: "Data" top: "data" top: "label" transform_param { crop_size: 7 } '
         'data_param { source: "db" backend: LMDB batch_size: 4 } }',
         [], [(4, None, 7, 7), (4,)], 0, 0),
+    # Three mean_values: data_transformer.cpp Transform CHECKs mean_values_.size() == 1 or == datum_channels,
+    # so data that runs has 3 channels; one mean value says nothing of them.
+    Row("Data", 'layer { name: "l" type: "Data" top: "data" transform_param { crop_size: 5 mean_value: 104 '
+        'mean_value: 117 mean_value: 123 } data_param { source: "db" backend: LMDB batch_size: 2 } }',
+        [], [(2, 3, 5, 5)], 0, 0),
+    Row("Data", 'layer { name: "l" type: "Data" top: "data" transform_param { crop_size: 5 mean_value: 128 } '
+        'data_param { source: "db" backend: LMDB batch_size: 2 } }',
+        [], [(2, None, 5, 5)], 0, 0),
     # The same without crop_size: height and width are the datum's too.
     Row("Data", 'layer { name: "l" type: "Data" top: "data" data_param { source: "db" batch_size: 4 } }',
         [], [(4, None, None, None)], 0, 0),

@@ -22,6 +22,13 @@ def _crop(layer, fallback=0):
     return None
 
 
+def _mean_channels(layer):
+    """The channel count several mean_values fix: src/caffe/data_transformer.cpp Transform CHECKs that there is
+    one mean value or one per channel, so a net that runs with three has three-channel data."""
+    n = len(layer.transform_param.mean_value)
+    return n if n > 1 else None
+
+
 def _with_label(data_shape, n, ntops, label=None):
     shapes = [data_shape]
     if ntops > 1:
@@ -54,7 +61,7 @@ def _pixel_label(data):
 def _data(layer, image):
     n = layer.data_param.batch_size or None
     hw = _crop(layer, layer.data_param.crop_size) or (None, None)
-    data = image or [n, None, *hw]
+    data = image or [n, _mean_channels(layer), *hw]
     return _with_label(data, data[0], len(layer.top))
 
 
@@ -120,7 +127,7 @@ def _annotated_data(layer, image):
     n = layer.data_param.batch_size or None
     r = layer.transform_param.resize_param
     hw = _crop(layer) or (r.height or None, r.width or None)
-    data = image or [n, None, *hw]
+    data = image or [n, _mean_channels(layer), *hw]
     # The label blob holds one row of 8 numbers per ground-truth box: how many depends on the data.
     return _with_label(data, data[0], len(layer.top), [1, 1, None, 8])
 
@@ -132,7 +139,7 @@ def _unknown(layer, image):
 def _video_data(layer, image):
     # SSD's VideoDataLayer: InferBlobShape of the first frame (its channels; crop_size), batch_size images.
     n = layer.data_param.batch_size or None
-    data = image or [n, None, *(_crop(layer) or (None, None))]
+    data = image or [n, _mean_channels(layer), *(_crop(layer) or (None, None))]
     return _with_label(data, data[0], len(layer.top))
 
 
