@@ -828,39 +828,45 @@ ROWS = [
     # src/caffe/layers/lstm_layer.cpp (FillUnrolledNet): x_transform is an InnerProduct, axis 2,
     # num_output 4H, with bias: W_xc 4H x I, b_c 4H (I = x.count(2)); the recurrent h_transform has no
     # bias: W_hc 4H x H; shared over the timesteps, so counted once. recurrent_layer.cpp: the top "h" is
-    # the concat over T of 1 x N x H: T x N x H. H = 16, I = 8: 512 + 64 + 1024 = 1600. No type but
-    # convolutions, deconvolutions and inner products counts multiply-adds (README), so 0.
+    # the concat over T of 1 x N x H: T x N x H. H = 16, I = 8: 512 + 64 + 1024 = 1600.
+    # Multiply-adds are the unrolled net's inner products: x_transform T*N*4H*I = 5*2*64*8 = 5120, and each
+    # step's W_hc on h_(t-1), N*4H*H = 2048 per step, 10240 in all: 15360 per b0, whose first axis (T = 5)
+    # counts the items, so 3072 per item.
     Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" top: "t" '
         'recurrent_param { num_output: 16 } }',
-        [[5, 2, 8], [5, 2]], [[5, 2, 16]], 1600, 0),
+        [[5, 2, 8], [5, 2]], [[5, 2, 16]], 1600, 3072),
     # lstm_layer.cpp: I = x.count(2) = 3 * 4 = 12: 4 * 16 * 12 + 64 + 1024 = 768 + 1088 = 1856.
+    # macc 5*2*64*12 + 10240 = 17920, per item of T = 5: 3584.
     Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" top: "t" '
         'recurrent_param { num_output: 16 } }',
-        [[5, 2, 3, 4], [5, 2]], [[5, 2, 16]], 1856, 0),
+        [[5, 2, 3, 4], [5, 2]], [[5, 2, 16]], 1856, 3584),
     # lstm_layer.cpp: a third bottom is the static input (recurrent_layer.cpp: static_input_ = bottoms >
     # 2); W_xc_static, InnerProduct axis 1 without bias: 4H x 6 = 384; 1600 + 384 = 1984.
+    # macc, T = 4: 4*2*64*8 + 4*2*64*16 = 12288, plus the static transform once, N*4H*6 = 768: 13056 / 4 = 3264.
     Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" '
         'recurrent_param { num_output: 16 } }',
-        [[5, 2, 8], [5, 2], [2, 6]], [[5, 2, 16]], 1984, 0),
+        [[4, 2, 8], [4, 2], [2, 6]], [[4, 2, 16]], 1984, 3264),
     # recurrent_layer.cpp, expose_hidden: bottoms h_0, c_0 (1 x N x H, lstm_layer.cpp RecurrentInputShapes)
-    # and tops h_T, c_T reshaped like them: 1 x 2 x 16 each; parameters as in the first row.
+    # and tops h_T, c_T reshaped like them: 1 x 2 x 16 each; parameters and multiply-adds as in the first row.
     Row("LSTM", 'layer { name: "l" type: "LSTM" bottom: "b0" bottom: "b1" bottom: "b2" bottom: "b3" '
         'top: "t" top: "hT" top: "cT" recurrent_param { num_output: 16 expose_hidden: true } }',
-        [[5, 2, 8], [5, 2], [1, 2, 16], [1, 2, 16]], [[5, 2, 16], [1, 2, 16], [1, 2, 16]], 1600, 0),
+        [[5, 2, 8], [5, 2], [1, 2, 16], [1, 2, 16]], [[5, 2, 16], [1, 2, 16], [1, 2, 16]], 1600, 3072),
     # src/caffe/layers/rnn_layer.cpp (FillUnrolledNet): W_xh H x I and b_h H (x_transform, axis 2, biased),
     # W_hh H x H (no bias), W_ho O x H and b_o O (O = num_output = H); top "o" T x N x O.
-    # 16 * 8 + 16 + 256 + 256 + 16 = 672.
+    # 16 * 8 + 16 + 256 + 256 + 16 = 672. macc: W_xh T*N*H*I = 10*128 = 1280, per step W_hh_h N*H*H = 512
+    # and W_ho_h N*O*H = 512: 1280 + 5*1024 = 6400, per item of T = 5: 1280.
     Row("RNN", 'layer { name: "l" type: "RNN" bottom: "b0" bottom: "b1" top: "t" '
         'recurrent_param { num_output: 16 } }',
-        [[5, 2, 8], [5, 2]], [[5, 2, 16]], 672, 0),
+        [[5, 2, 8], [5, 2]], [[5, 2, 16]], 672, 1280),
     # rnn_layer.cpp: static input: W_xh_static H x 6 = 96 (axis 1, no bias): 672 + 96 = 768.
+    # macc, T = 4: 4*2*16*8 + 4*2*512 = 1024 + 4096 = 5120, plus N*H*6 = 192 once: 5312 / 4 = 1328.
     Row("RNN", 'layer { name: "l" type: "RNN" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" '
         'recurrent_param { num_output: 16 } }',
-        [[5, 2, 8], [5, 2], [2, 6]], [[5, 2, 16]], 768, 0),
-    # rnn_layer.cpp, expose_hidden: bottom h_0 and top h_T, 1 x N x H.
+        [[4, 2, 8], [4, 2], [2, 6]], [[4, 2, 16]], 768, 1328),
+    # rnn_layer.cpp, expose_hidden: bottom h_0 and top h_T, 1 x N x H; costs as in the first row.
     Row("RNN", 'layer { name: "l" type: "RNN" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "hT" '
         'recurrent_param { num_output: 16 expose_hidden: true } }',
-        [[5, 2, 8], [5, 2], [1, 2, 16]], [[5, 2, 16], [1, 2, 16]], 672, 0),
+        [[5, 2, 8], [5, 2], [1, 2, 16]], [[5, 2, 16], [1, 2, 16]], 672, 1280),
     # src/caffe/layers/batch_reindex_layer.cpp (Reshape): (bottom[1].shape(0),) + bottom[0].shape[1:].
     Row("BatchReindex", 'layer { name: "l" type: "BatchReindex" bottom: "b0" bottom: "b1" top: "t" }',
         [[4, 3, 5], [6]], [[6, 3, 5]], 0, 0),

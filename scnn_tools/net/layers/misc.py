@@ -22,11 +22,12 @@ def _accuracy_shape(ctx):
 
 
 def _recurrent(ctx, recurrent_blobs):
-    """(hidden size, input size, static input size or None): Caffe's RecurrentLayer reads x, cont, then a
-    static input where there are more bottoms than those and the exposed hidden state's."""
+    """(hidden size, input size, static input size: False without one, None if unknown): Caffe's
+    RecurrentLayer reads x, cont, then a static input where there are more bottoms than those and the
+    exposed hidden state's."""
     ctx.need_bottoms(2)
     exposed = recurrent_blobs if ctx.p.recurrent_param.expose_hidden else 0
-    static = product(ctx.bottoms[2][1:]) if len(ctx.bottoms) > 2 + exposed else None
+    static = product(ctx.bottoms[2][1:]) if len(ctx.bottoms) > 2 + exposed else False
     return ctx.p.recurrent_param.num_output, product(ctx.bottoms[0][2:]), static
 
 
@@ -41,12 +42,27 @@ def _recurrent_shape(recurrent_blobs):
 
 def _lstm_params(ctx):
     h, i, static = _recurrent(ctx, 2)
-    return [[4 * h, i], [4 * h], [4 * h, h]] + ([[4 * h, static]] if static is not None else [])
+    return [[4 * h, i], [4 * h], [4 * h, h]] + ([[4 * h, static]] if static is not False else [])
 
 
 def _rnn_params(ctx):
     h, i, static = _recurrent(ctx, 1)
-    return [[h, i], [h], [h, h], [h, h], [h]] + ([[h, static]] if static is not None else [])
+    return [[h, i], [h], [h, h], [h, h], [h]] + ([[h, static]] if static is not False else [])
+
+
+def _recurrent_macc(recurrent_blobs, gates, outputs):
+    """The unrolled net's inner products (lstm_layer.cpp, rnn_layer.cpp FillUnrolledNet), per timestep (the
+    first axis, as every rule counts): x_transform over all T x N inputs, each step's hidden transform of
+    h_(t-1) and, for RNN, its output transform of h_t, and the static input's transform once per sequence.
+    `gates`: rows per hidden unit (LSTM's i, f, o, g); `outputs`: output transforms per step."""
+    def macc(ctx, tops):
+        h, i, static = _recurrent(ctx, recurrent_blobs)
+        t, n = ctx.bottoms[0][:2]
+        if None in (i, t, n, static):
+            return None
+        total = t * n * gates * h * (i + h) + t * n * outputs * h * h + n * gates * h * (static or 0)
+        return total // t if total % t == 0 else total / t
+    return macc
 
 
 def _python_shape(ctx):
@@ -68,8 +84,10 @@ register("SegAccuracy", METRIC, shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, de
 register("HDF5Output", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)
 register("MatWrite", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)
 _RECURRENT_NO_ONNX = "not written yet: Caffe's recurrent layers read a sequence-continuation input ONNX's lack"
-register("LSTM", RECURRENT, shape=_recurrent_shape(2), deps=_none, params=_lstm_params, no_onnx=_RECURRENT_NO_ONNX)
-register("RNN", RECURRENT, shape=_recurrent_shape(1), deps=_none, params=_rnn_params, no_onnx=_RECURRENT_NO_ONNX)
+register("LSTM", RECURRENT, shape=_recurrent_shape(2), deps=_none, params=_lstm_params, macc=_recurrent_macc(2, 4, 0),
+         no_onnx=_RECURRENT_NO_ONNX)
+register("RNN", RECURRENT, shape=_recurrent_shape(1), deps=_none, params=_rnn_params, macc=_recurrent_macc(1, 1, 1),
+         no_onnx=_RECURRENT_NO_ONNX)
 def _batch_reindex_onnx(ctx, e):
     e.op("Gather", [e.x(0), e.op("Cast", [e.x(1)], to=7)], e.y(), axis=0)  # the indices are floats in Caffe
 
