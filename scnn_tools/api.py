@@ -59,9 +59,9 @@ def _netfile(net: Net) -> NetFile:
 
 
 def _analysis(net: Net, phase: str, input_shape: Shape | None, inputs: Mapping[str, Shape] | None,
-              stages: Iterable[str], batch: int | None = None) -> Analysis:
+              stages: Iterable[str], batch: int | None = None, require_image: bool = True) -> Analysis:
     from .engine.analysis import Analysis
-    return Analysis(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), batch)
+    return Analysis(_netfile(net), phase, input_shape, dict(inputs or {}), tuple(stages), batch, require_image)
 
 
 def info(net: Net, phase: str | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
@@ -201,7 +201,8 @@ def draw(net: Net, output: str | os.PathLike[str], phase: str | None = None, inp
     6
     """
     from .views.draw import draw as _draw
-    return _draw(_analysis(net, phase, input_shape, inputs, stages), os.fspath(output))
+    # Like Caffe's draw_net, a drawing needs no image size: shapes it cannot know read '?'.
+    return _draw(_analysis(net, phase, input_shape, inputs, stages, require_image=False), os.fspath(output))
 
 
 def lane(output: str | os.PathLike[str] | None = None, dataset: str = "culane", backbone: str = "vgg16",

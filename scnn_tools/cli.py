@@ -289,7 +289,7 @@ def _add_draw(sub):
 
 def _draw(args):
     from .views.draw import draw
-    count = draw(analysis_of(args, args.net), args.output)
+    count = draw(analysis_of(args, args.net, require_image=False), args.output)  # (as api.draw)
     print(f"wrote {args.output}: {count} nodes")
 
 

@@ -97,10 +97,11 @@ def strict(args, warnings, source):
                          source, first.get("line"))
 
 
-def analysis_of(args, source):
+def analysis_of(args, source, require_image=True):
     """The net analyzed as the flags say, refused under --strict if it has warnings."""
     from .engine.analysis import Analysis
     from .netfile.reader import read_net
-    analysis = Analysis(read_net(source), args.phase, args.input_shape, dict(args.input), args.stage)
+    analysis = Analysis(read_net(source), args.phase, args.input_shape, dict(args.input), args.stage,
+                        require_image=require_image)
     strict(args, analysis.warnings, source)
     return analysis

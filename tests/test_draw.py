@@ -98,3 +98,16 @@ def test_the_page_works_in_a_real_browser(tmp_path):
     members = members[:members.index("</ol>")]
     assert members.count("<li>") == len(nodes[block].layers)  # the block, expanded: every one of its layers
     assert "SCNN_D_1" in dom
+
+
+@needs_shared
+def test_a_net_whose_image_size_is_not_declared_is_drawn_with_unknown_shapes(tmp_path):
+    # Caffe's draw_net needs no shapes: LeNet's TEST Data layer declares its batch (100) but not its image size,
+    # which comes from the database, so the drawing shows what is known and '?' for the rest.
+    net = CORPUS / "BVLC__caffe/examples/mnist/lenet_train_test.prototxt"
+    out = tmp_path / "lenet.svg"
+    code, _, err = run_cli("draw", net, "-o", out)
+    assert code == 0, err
+    texts = [t.text for t in ET.fromstring(out.read_text()).iter(f"{SVG}text")]
+    assert "100x?x?x?" in texts and "conv1: Convolution" in texts
+    assert "?" in texts and not any("rf" in t for t in texts if t)

@@ -27,11 +27,12 @@ Span = namedtuple("Span", "lo hi centre clipped_lo clipped_hi")
 class Analysis:
     """The graph with every blob's shape, field and scale, ready for reports."""
 
-    def __init__(self, netfile, phase=None, image_shape=None, named=None, stages=(), batch=None):
+    def __init__(self, netfile, phase=None, image_shape=None, named=None, stages=(), batch=None,
+                 require_image=True):
         named = dict(named or {})
         self.netfile = netfile
         self.graph = graph = build(netfile, phase, free_inputs=named, stages=stages)
-        self.shapes = infer(graph, image_shape, named, require_image=True, batch=batch)
+        self.shapes = infer(graph, image_shape, named, require_image=require_image, batch=batch)
         self.warnings = list(graph.warnings) + unknown_warnings(graph, self.shapes)
         image = self.shapes.image
         if image is None:

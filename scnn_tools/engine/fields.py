@@ -206,8 +206,8 @@ def compute(graph, blob_shapes, deps, image, warnings):
     merges of paths on different grids are added to `warnings`.
     """
     traced = [None] * len(blob_shapes)
-    if image is None or blob_shapes[image] is None or len(blob_shapes[image]) != 4:
-        return traced  # no image: nothing traces back to one
+    if image is None or blob_shapes[image] is None or len(blob_shapes[image]) != 4 or None in blob_shapes[image][2:]:
+        return traced  # no image, or one of unknown size (a drawing needs none): nothing traces back to one
     extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]}
     traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
     need = needed(graph, blob_shapes, deps)
