@@ -88,7 +88,7 @@ def analyze(net: Net, phase: str | None = None, input_shape: Shape | None = None
     ([10, 256, 6, 6], [195, 195], [32, 32])
     """
     from .engine.analysis import report
-    return report(_analysis(net, phase, input_shape, inputs, stages, batch), scale_model)
+    return report(_analysis(net, phase, input_shape, inputs, stages, batch, require_image=False), scale_model)
 
 
 def query(net: Net, blob: str, y: int, x: int, phase: str | None = None, input_shape: Shape | None = None,

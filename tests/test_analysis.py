@@ -173,11 +173,21 @@ def test_segnet_unpooling_restores_ceil_pooled_sizes():
     assert out["conv1_1_D"]["shape"][2:] == [360, 480]
 
 
-def test_segnet_from_its_data_layer_needs_and_takes_an_input_shape():
+def test_segnet_from_its_data_layer_is_analysed_as_far_as_it_says_and_takes_an_input_shape():
+    # Its DenseImageData layer declares 1 colour image but no size: the channels and what follows from them
+    # (conv1_1: 64*3*9 + 64 = 1792 parameters) are known, sizes and what needs them are not, and the
+    # warning names the flag; the commands that need the image refuse.
     path = CORPUS / "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt"
+    result = analyze(path)
+    out = outputs(result)
+    assert out["data"]["shape"] == [1, 3, None, None] and out["conv1_1"]["shape"] == [1, 64, None, None]
+    conv = next(layer for layer in result["layers"] if layer["name"] == "conv1_1")
+    assert (conv["params"], conv["macc"]) == (1792, None) and out["conv1_1"]["rf"] is None
+    (warned,) = [w for w in result["warnings"] if w["code"] == "undeclared-input"]
+    assert "--input-shape N,C,H,W" in warned["message"]
     with pytest.raises(InputError, match=r"input 'data' is not fully declared .*: give it with input_shape=\[N, C, H, W\] or "
                                         r"inputs=\{'data': \[N, C, H, W\]\}$"):
-        analyze(path)
+        query(Analysis(read_net(path)), "conv1_1", 0, 0)
     out = outputs(analyze(path, image_shape=[1, 3, 360, 480]))
     assert out["conv1_1_D"]["shape"] == [1, 11, 360, 480]
 
@@ -478,3 +488,44 @@ def test_costs_that_do_not_depend_on_unknown_shapes_are_known():
                     "fc": (None, None)}
     # Blobs of unknown shape leave the activation total unknown, not smaller.
     assert result["totals"]["activations"] is None
+
+
+@needs_shared
+@pytest.mark.parametrize("net, header", [
+    ("KaimingHe__deep-residual-networks/prototxt/ResNet-50-deploy.prototxt",
+     r'input: "data"\s*input_dim: 1\s*input_dim: 3\s*input_dim: 224\s*input_dim: 224'),
+    ("BVLC__caffe/models/bvlc_googlenet/deploy.prototxt",
+     r'layer {\s*name: "data"\s*type: "Input"\s*top: "data"\s*input_param { shape: { dim: 10 dim: 3 dim: 224 dim: 224 } }\s*}'),
+])
+def test_an_undeclared_image_size_leaves_exactly_what_depends_on_it_unknown(net, header):
+    # The same net fed by a data layer that declares its batch and channels (three mean values) but not its
+    # size. Every dimension and cost reported must be the one the net has at every size it runs at (checked
+    # here at four), and each one left unknown must change with the size.
+    import re
+    text = (CORPUS / net).read_text()
+    data = ('layer { name: "data" type: "Data" top: "data" transform_param { mean_value: 104 mean_value: 117 '
+            'mean_value: 123 } data_param { source: "db" batch_size: 2 } }')
+    assert re.search(header, text)
+    unsized = report(Analysis(read_text(re.sub(header, data, text, count=1), "unsized.prototxt"),
+                              require_image=False))
+    sizes = [(224, 224), (227, 301), (256, 320), (480, 640)]
+    sized = [report(Analysis(read_text(text, "sized.prototxt"), image_shape=[2, 3, h, w])) for h, w in sizes]
+    known = 0
+    for k, layer in enumerate(unsized["layers"][1:], 1):
+        for cost in ("params", "macc"):
+            values = {r["layers"][k][cost] for r in sized}
+            assert layer[cost] == values.pop() and not values if layer[cost] is not None else len(values) > 1 or \
+                cost == "macc" and layer["type"] not in ("Convolution", "InnerProduct"), (layer["name"], cost)
+        for o, out in enumerate(layer["outputs"]):
+            for axis, dim in enumerate(out["shape"] or []):
+                seen = {r["layers"][k]["outputs"][o]["shape"][axis] for r in sized}
+                if dim is None:
+                    assert len(seen) > 1, (layer["name"], axis)
+                else:
+                    assert seen == {dim}, (layer["name"], axis)
+                    known += 1
+    assert known > len(unsized["layers"])  # batches and channels at least
+    # Every convolution's parameters are known (their channels are); the classifier's are not: its 7x7 average
+    # pooling makes 1x1 only from a 224 image, so fc's inputs, and its weights, grow with the size.
+    convs = [layer for layer in unsized["layers"] if layer["type"] == "Convolution"]
+    assert convs and all(layer["params"] is not None for layer in convs)

@@ -231,7 +231,8 @@ def test_analyze_errors_are_one_line():
     code, _, err = run_cli("analyze", ALEXNET, "--input", "nope=1,2,3,4")
     assert code == 2 and "blob 'nope', which the net does not have" in err
     # The library names its options (input_shape, inputs); the command line names the flags.
-    code, _, err = run_cli("analyze", CORPUS / "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt")
+    code, _, err = run_cli("query", CORPUS / "alexgkendall__SegNet-Tutorial/Models/segnet_inference.prototxt",
+                           "conv1_1", "0", "0")
     assert code == 2 and err.endswith("give it with --input-shape N,C,H,W or --input data=N,C,H,W\n"), err
     code, _, err = run_cli("analyze", ALEXNET, "--input", "nope=1,2,3,4")
     assert code == 2 and "error: --input names blob 'nope'" in err

@@ -15,7 +15,7 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.net.layers.registry import product
 from scnn_tools.netfile.reader import read_net
 from . import fields, scale
-from .shapes import infer, unknown_warnings
+from .shapes import infer, undeclared, unknown_warnings
 
 SCHEMA = "scnn-tools.analysis/1"
 
@@ -38,6 +38,9 @@ class Analysis:
         if image is None:
             raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
         self.image = image.blob
+        if not self.shapes.contexts and not require_image and undeclared(graph, image, self.shapes.blobs[image.blob]):
+            # Nothing computed at all: say what would let it be, as the commands that need the image do.
+            infer(graph, image_shape, named, require_image=True, batch=batch)
         self.deps = self._deps()
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
@@ -149,6 +152,15 @@ def layer_cost(analysis, node, shared):
     ctx = analysis.shapes.contexts.get(node.index)
     if ctx is None:  # (shapes unknown: a cost that depends on them is too)
         return None if node.kind.learns else 0, None if node.kind.multiplies else 0, None
+    if ctx.fills:
+        # Some dimensions unknown: a cost is known where it is the same at every stand-in value.
+        runs = [_cost_at(analysis, node, run, set(shared)) for run in ctx.fills]
+        _cost_at(analysis, node, ctx.fills[0], shared)  # (the shared names it counts)
+        return tuple(values[0] if len(set(values)) == 1 else None for values in zip(*runs))
+    return _cost_at(analysis, node, ctx, shared)
+
+
+def _cost_at(analysis, node, ctx, shared):
     params = 0
     for i, blob in enumerate(node.kind.params(ctx)):
         name = node.param.param[i].name if i < len(node.param.param) else ""
@@ -236,7 +248,9 @@ def group_of(name):
 
 # ------------------------------------------------------------------ report
 def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_model="exact", batch=None):
-    return report(Analysis(read_net(source), phase, image_shape, named, stages, batch), scale_model)
+    # An image size the file does not declare leaves what depends on it unknown, not the whole analysis.
+    return report(Analysis(read_net(source), phase, image_shape, named, stages, batch, require_image=False),
+                  scale_model)
 
 
 def report(analysis, scale_model="exact"):

@@ -79,13 +79,9 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
                 shapes[i.blob] = batched(shapes[i.blob])
 
     def check_image():
-        shape = shapes[image.blob]
-        if require_image and (shape is None or None in shape):
-            name = graph.blobs[image.blob].name
-            why = f" ({image.note})" if image.note else ""
-            raise InputError(f"the shape of input '{name}' is not fully declared{why}: "
-                             f"give it with {option('input_shape', 'N,C,H,W', '[N, C, H, W]')} or "
-                             f"{input_option(name)}", path)
+        if require_image and undeclared(graph, image, shapes[image.blob]):
+            raise InputError(f"{undeclared(graph, image, shapes[image.blob])}: give it with {_image_options(graph, image)}",
+                             path)
 
     if image is not None and image.layer is None:
         check_image()
@@ -117,7 +113,15 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
         needed = range(len(bottoms)) if kind is None or kind.needs is None else kind.needs
         missing = [node.bottoms[i] for i in needed if i < len(bottoms) and not _complete(bottoms[i])]
         counted = _per_count(node, bottoms, missing, shapes, path) if missing else None
-        if counted is not None:
+        filled = _filled(node, bottoms, missing, shapes, path) if missing and counted is None else None
+        if filled is not None:
+            # Only some dimensions are unknown (an image size the file does not declare): the rule says
+            # which top dimensions do not depend on them, and the costs that do not.
+            ctx, tops = filled
+            contexts[node.index] = ctx
+            for t, shape in zip(node.tops, tops):
+                shapes[t] = shape
+        elif counted is not None:
             # Only a count is unknown (Faster R-CNN's regions): everything else is known, and so are the
             # parameters and the cost per region; what the count decides stays None.
             ctx, tops = counted
@@ -159,6 +163,18 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
         raise InputError(f"{option('inputs', f'{name}=...', repr({name: ...}))}: blob '{name}' is neither an input "
                          "nor the top of a Python layer or of a type scnn-tools does not know")
     return Shapes(shapes, image, unknown_from, contexts, count_from)
+
+
+def undeclared(graph, image, shape):
+    """Why the image's shape is not fully known, or None where it is."""
+    if shape is not None and None not in shape:
+        return None
+    why = f" ({image.note})" if image.note else ""
+    return f"the shape of input '{graph.blobs[image.blob].name}' is not fully declared{why}"
+
+
+def _image_options(graph, image):
+    return f"{option('input_shape', 'N,C,H,W', '[N, C, H, W]')} or {input_option(graph.blobs[image.blob].name)}"
 
 
 def _run(node, ctx):
@@ -230,6 +246,37 @@ def _per_count(node, bottoms, missing, shapes, path):
     return one, tops
 
 
+# What the rules run at in place of an unknown dimension: far apart, so that a top dimension that depends on
+# it differs between them (a shape rule grows with its input, by at least one over its stride).
+FILLS = (10007, 20011, 40009)
+
+
+def _filled(node, bottoms, missing, shapes, path):
+    """(context, tops) where the missing bottoms are known but for some dimensions: the rule runs with those
+    dimensions at each of FILLS, and a top dimension that agrees across the runs does not depend on them; the
+    others are None. The context keeps the runs (`fills`) for the costs. None where a run is refused."""
+    if not all(shapes[b] is not None for b in missing):
+        return None
+    runs = []
+    for fill in FILLS:
+        given = [[fill if d is None else d for d in s] if b in missing else s for b, s in zip(node.bottoms, bottoms)]
+        run = registry.Ctx(node, given, path)
+        try:
+            run.tops = _run(node, run)
+        except InputError:
+            return None
+        runs.append(run)
+    tops = []
+    for per_run in zip(*(run.tops for run in runs)):
+        if any(t is None for t in per_run) or len({len(t) for t in per_run}) != 1:
+            tops.append(None)
+        else:
+            tops.append([dims[0] if len(set(dims)) == 1 else None for dims in zip(*per_run)])
+    ctx = registry.Ctx(node, bottoms, path)
+    ctx.tops, ctx.fills = tops, runs
+    return ctx, tops
+
+
 def _check_count(graph, node, blob_id, shape, path):
     n = registry.product(d for d in shape or () if d is not None)
     if n > INT_MAX:
@@ -268,6 +315,12 @@ def _hint(graph, shapes, blob_id):
 def unknown_warnings(graph, shapes):
     """One warning per cause of unknown shapes or counts, naming the first layer it stops."""
     out, seen = [], set()
+    image = shapes.image
+    if image is not None and undeclared(graph, image, shapes.blobs[image.blob]):
+        # (a warning's text is the same for a script and the command line: the flags, written out)
+        out.append(warning("undeclared-input", f"{undeclared(graph, image, shapes.blobs[image.blob])}: what "
+                           "depends on it is unknown (?), and so are receptive fields; give it with --input-shape "
+                           f"N,C,H,W or --input {graph.blobs[image.blob].name}=N,C,H,W"))
     for blob_id, (why, root) in shapes.unknown_from.items():
         if why in seen:
             continue

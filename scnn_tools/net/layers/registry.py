@@ -152,6 +152,7 @@ class Ctx:
         self.tops = None            # shapes, once the shape rule has run
         self.path = path
         self.memo = {}              # what a family derives once from the parameters (its geometry)
+        self.fills = None           # where some bottom dimensions are unknown: the runs at stand-in values
 
     def once(self, key, compute):
         value = self.memo.get(key)
