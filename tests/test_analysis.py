@@ -510,13 +510,19 @@ def test_an_undeclared_image_size_leaves_exactly_what_depends_on_it_unknown(net,
                               require_image=False))
     sizes = [(224, 224), (227, 301), (256, 320), (480, 640)]
     sized = [report(Analysis(read_text(text, "sized.prototxt"), image_shape=[2, 3, h, w])) for h, w in sizes]
-    known = 0
+    known = fields = 0
     for k, layer in enumerate(unsized["layers"][1:], 1):
         for cost in ("params", "macc"):
             values = {r["layers"][k][cost] for r in sized}
             assert layer[cost] == values.pop() and not values if layer[cost] is not None else len(values) > 1 or \
                 cost == "macc" and layer["type"] not in ("Convolution", "InnerProduct"), (layer["name"], cost)
         for o, out in enumerate(layer["outputs"]):
+            for key in ("size", "jump", "start", "padding"):  # receptive fields, where the size does not matter
+                for axis, value in enumerate((out["rf"] or {}).get(key) or []):
+                    if value is not None:
+                        assert {r["layers"][k]["outputs"][o]["rf"][key][axis] for r in sized} == {value}, \
+                            (layer["name"], key)
+                        fields += 1
             for axis, dim in enumerate(out["shape"] or []):
                 seen = {r["layers"][k]["outputs"][o]["shape"][axis] for r in sized}
                 if dim is None:
@@ -525,6 +531,7 @@ def test_an_undeclared_image_size_leaves_exactly_what_depends_on_it_unknown(net,
                     assert seen == {dim}, (layer["name"], axis)
                     known += 1
     assert known > len(unsized["layers"])  # batches and channels at least
+    assert fields > 4 * len(unsized["layers"])  # box, jump, start, padding on both axes, nearly everywhere
     # Every convolution's parameters are known (their channels are); the classifier's are not: its 7x7 average
     # pooling makes 1x1 only from a 224 image, so fc's inputs, and its weights, grow with the size.
     convs = [layer for layer in unsized["layers"] if layer["type"] == "Convolution"]

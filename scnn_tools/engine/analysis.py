@@ -38,9 +38,12 @@ class Analysis:
         if image is None:
             raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
         self.image = image.blob
-        if not self.shapes.contexts and not require_image and undeclared(graph, image, self.shapes.blobs[image.blob]):
-            # Nothing computed at all: say what would let it be, as the commands that need the image do.
-            infer(graph, image_shape, named, require_image=True, batch=batch)
+        self.stand_ins = []
+        if not require_image and undeclared(graph, image, self.shapes.blobs[image.blob]):
+            if not self.shapes.contexts:
+                # Nothing computed at all: say what would let it be, as the commands that need the image do.
+                infer(graph, image_shape, named, require_image=True, batch=batch)
+            self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
@@ -89,7 +92,7 @@ class Analysis:
     def rf(self, blob_id):
         t = self.traced[blob_id]
         if t is None:
-            return None
+            return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
         shape = self.shapes.blobs[blob_id]
         extent = self.image_extent()
         per_axis = {}
@@ -139,6 +142,43 @@ class Analysis:
 
 
 # -------------------------------------------------------------------- cost
+# Image sizes the fields are traced at where the file does not declare one: as the shape rules' stand-ins
+# (shapes.FILLS), apart, but small enough that every blob stays within Caffe's count limit.
+FIELD_FILLS = (509, 757, 1021)
+
+
+def _at_stand_in_sizes(netfile, phase, shape, named, stages):
+    """The net analysed with one image at each of FIELD_FILLS (channels 3 where the file does not say them,
+    which no field depends on), for what its fields have that does not depend on the size; none where the
+    net does not run at them (a fixed upsample_h, a crop of a fixed size)."""
+    runs = []
+    for fill in FIELD_FILLS:
+        image = [1 if axis == 0 else d if d is not None else 3 if axis == 1 else fill for axis, d in enumerate(shape)]
+        try:
+            runs.append(Analysis(netfile, phase, image, named, stages))
+        except InputError:
+            return []
+    return runs
+
+
+def _size_free_rf(rfs):
+    """What the receptive fields at the stand-in sizes say whatever the size: box size, jump, start and padding
+    per axis where every size gives the same and every field is the same at every position (translation
+    invariant, so not cut by the borders of a size); global where every size's is (the net makes it so);
+    the rest, which the size decides (the box cut to the image), unknown."""
+    if any(rf is None for rf in rfs):
+        return None
+    steady = all(rf["uniform"] for rf in rfs)
+    out = {key: [values[0] if steady and len(set(values)) == 1 else None for values in zip(*(rf[key] for rf in rfs))]
+           for key in ("size", "jump", "start", "padding")}
+    out["clipped"] = [None, None]
+    out["uniform"] = True if steady else None
+    aligned = {rf["aligned"] for rf in rfs}
+    out["aligned"] = aligned.pop() if len(aligned) == 1 else None
+    out["global"] = [True if all(values) else None for values in zip(*(rf["global"] for rf in rfs))]
+    return out
+
+
 def layer_cost(analysis, node, shared):
     """(learnable parameters, multiply-adds per image, multiply-adds per counted item) of one layer.
 

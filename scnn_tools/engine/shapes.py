@@ -319,7 +319,7 @@ def unknown_warnings(graph, shapes):
     if image is not None and undeclared(graph, image, shapes.blobs[image.blob]):
         # (a warning's text is the same for a script and the command line: the flags, written out)
         out.append(warning("undeclared-input", f"{undeclared(graph, image, shapes.blobs[image.blob])}: what "
-                           "depends on it is unknown (?), and so are receptive fields; give it with --input-shape "
+                           "depends on it is unknown (?); give it with --input-shape "
                            f"N,C,H,W or --input {graph.blobs[image.blob].name}=N,C,H,W"))
     for blob_id, (why, root) in shapes.unknown_from.items():
         if why in seen:
