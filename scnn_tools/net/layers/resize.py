@@ -50,8 +50,21 @@ def _interp_deps(ctx):
     return [deps]
 
 
+_SEGNET_ONLY = ("scale_h", "scale_w", "pad_out_h", "pad_out_w", "upsample_h", "upsample_w")
+
+
 def _upsample_scales(ctx):
+    """SegNet's unpooling has two bottoms (caffe-segnet upsample_layer.hpp: ExactNumBottomBlobs 2). With
+    one, the type is the YOLO forks' nearest upsampling (eric612/MobileNet-YOLO and the darknet2caffe ports,
+    src/caffe/layers/upsample_layer.cpp), whose UpsampleParameter has `scale` alone, default 1."""
     u = ctx.p.upsample_param
+    if len(ctx.bottoms) == 1:
+        given = [f for f in _SEGNET_ONLY if u.HasField(f)]
+        if given:
+            ctx.fail(f"{', '.join(given)} belong to SegNet's unpooling, which reads a pooling mask as its second "
+                     "bottom; the one-bottom Upsample of the YOLO forks reads scale only")
+        scale = u.scale if u.HasField("scale") else 1
+        return scale, scale
     return (u.scale_h if u.HasField("scale_h") else u.scale), (u.scale_w if u.HasField("scale_w") else u.scale)
 
 
