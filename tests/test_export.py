@@ -617,6 +617,21 @@ def test_yolo_upsample_repeats_each_value():
     assert np.array_equal(out["same"], x)  # (its scale defaults to 1)
 
 
+def test_reorg_is_darknets_order():
+    """eric612/MobileNet-YOLO's Reorg: reorg_cpu transcribed in test_fork_fields (forward 0, darknet's order);
+    with reverse, forward 1: top[(c % C', h * s + o / s, w * s + o % s)] = bottom[(c, h, w)], o = c / C'."""
+    from test_fork_fields import darknet_reorg
+    body = ('layer { name: "reorg" type: "Reorg" bottom: "data" top: "reorg" reorg_param { stride: 2 } }\n'
+            'layer { name: "back" type: "Reorg" bottom: "data" top: "back" reorg_param { stride: 2 reverse: true } }\n')
+    x, out, _ = _run(_net([2, 8, 6, 4], body), [2, 8, 6, 4], outputs=["reorg", "back"])
+    assert np.array_equal(out["reorg"], darknet_reorg(x, 2))
+    back = np.empty((2, 2, 12, 8), np.float32)
+    for c in range(8):
+        o = c // 2
+        back[:, c % 2, o // 2::2, o % 2::2] = x[:, c]
+    assert np.array_equal(out["back"], back)
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

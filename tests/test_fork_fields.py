@@ -1,6 +1,7 @@
 """The fork layer types' fields and refusals, in small nets whose fields are worked out here by hand
 (the shapes, parameters and multiply-adds of each type are rows of test_layers.py)."""
 
+import numpy as np
 import pytest
 
 from scnn_tools.engine.analysis import Analysis, report
@@ -58,3 +59,69 @@ def test_the_yolo_upsample_is_nearest_and_reads_scale_only():
     assert out["up"]["rf"]["size"] == [3, 3]
     e = refusal(net + 'layer { name: "up" type: "Upsample" bottom: "x" top: "up" upsample_param { scale_h: 2 } }\n')
     assert e.layer == "up" and "scale_h belong to SegNet's unpooling" in e.message
+
+
+def darknet_reorg(x, s):
+    """eric612/MobileNet-YOLO include/caffe/layers/reorg_layer.hpp reorg_cpu, as ReorgLayer::Forward_cpu
+    calls it without reverse (forward 0), transcribed loop for loop."""
+    b_n, b_c, b_h, b_w = x.shape
+    bottom, top = x.reshape(-1), np.empty(x.size, x.dtype)
+    t_c, t_w, t_h = b_c // (s * s), b_w * s, b_h * s
+    for n in range(b_n):
+        for c in range(b_c):
+            for h in range(b_h):
+                for w in range(b_w):
+                    bottom_index = w + b_w * (h + b_h * (c + b_c * n))
+                    c2, offset = c % t_c, c // t_c
+                    w2, h2 = w * s + offset % s, h * s + offset // s
+                    top_index = w2 + t_w * (h2 + t_h * (c2 + t_c * n))
+                    top[bottom_index] = bottom[top_index]
+    return top.reshape(b_n, b_c * s * s, b_h // s, b_w // s)
+
+
+def intervals(positions):
+    """A set of integers as sorted inclusive intervals."""
+    out = []
+    for i in sorted(positions):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return [tuple(r) for r in out]
+
+
+@pytest.mark.parametrize("c, h, w, s", [(8, 6, 4, 2), (4, 8, 6, 2), (18, 6, 9, 3), (64, 26, 26, 2)])
+def test_reorg_fields_follow_darknets_order(c, h, w, s):
+    # A 3x3 convolution (pad 1) before: bottom row j sees image rows j-1..j+1. Where each top position's
+    # values come from is read off the transcribed loop, applied to the bottom's row and column numbers;
+    # a 2x2 convolution after the reorg reads top rows o..o+1.
+    text = (f'input: "data" input_dim: [1, 3, {h}, {w}]\n'
+            f'layer {{ name: "conv" type: "Convolution" bottom: "data" top: "x" '
+            f'convolution_param {{ num_output: {c} kernel_size: 3 pad: 1 }} }}\n'
+            f'layer {{ name: "reorg" type: "Reorg" bottom: "x" top: "r" reorg_param {{ stride: {s} }} }}\n'
+            'layer { name: "after" type: "Convolution" bottom: "r" top: "y" convolution_param { num_output: 2 '
+            "kernel_size: 2 } }\n")
+    a = Analysis(read_text(text, "reorg.prototxt"))
+    rows = darknet_reorg(np.broadcast_to(np.arange(h)[:, None], (1, c, h, w)).copy(), s)
+    cols = darknet_reorg(np.broadcast_to(np.arange(w)[None, :], (1, c, h, w)).copy(), s)
+    top_rows = [{i + d for i in np.unique(rows[:, :, o, :]) for d in (-1, 0, 1)} for o in range(h // s)]
+    top_cols = [{i + d for i in np.unique(cols[:, :, :, o]) for d in (-1, 0, 1)} for o in range(w // s)]
+    for blob, sets in (("r", (top_rows, top_cols)), ("y", ([x | y for x, y in zip(top_rows, top_rows[1:])],
+                                                            [x | y for x, y in zip(top_cols, top_cols[1:])]))):
+        traced = a.traced[a.graph.blob(blob).id]
+        for axis, per_position in zip((2, 3), sets):
+            field = traced.axes[axis][1]
+            assert [[tuple(r) for r in field.at(o)] for o in range(len(per_position))] == \
+                [intervals(p) for p in per_position], (blob, axis)
+    assert [o["rf"]["jump"] for o in report(a)["layers"][2]["outputs"]] == [[s, s]]
+
+
+@pytest.mark.parametrize("param, words", [
+    ("stride: 4", "stride 4: its 16 channel blocks do not divide the 8 channels"),
+    ("stride: 2", "stride 2 does not divide the 6x5 map"),
+    ("reverse: true", "reorg_param needs a positive stride"),
+])
+def test_reorg_refuses_what_its_loops_cannot_cover(param, words):
+    e = refusal('input: "data" input_dim: [1, 8, 6, 5]\n'
+                f'layer {{ name: "reorg" type: "Reorg" bottom: "data" top: "r" reorg_param {{ {param} }} }}\n')
+    assert e.layer == "reorg" and words in e.message

@@ -584,6 +584,13 @@ ROWS = [
     # two axes by scale, whose default in its UpsampleParameter is 1: 4x5 stays 4x5.
     Row("Upsample", 'layer { name: "l" type: "Upsample" bottom: "b0" top: "t" }',
         [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
+    # eric612/MobileNet-YOLO src/caffe/layers/reorg_layer.cpp LayerSetUp: without reverse, (num,
+    # channels * stride^2, height / stride, width / stride): 8x6x4 at stride 2 -> 32x3x2; no blobs_.
+    Row("Reorg", 'layer { name: "l" type: "Reorg" bottom: "b0" top: "t" reorg_param { stride: 2 } }',
+        [(2, 8, 6, 4)], [(2, 32, 3, 2)], 0, 0),
+    # Same file, reverse: (num, channels / stride^2, height * stride, width * stride) -> 2x12x8.
+    Row("Reorg", 'layer { name: "l" type: "Reorg" bottom: "b0" top: "t" reorg_param { stride: 2 reverse: true } }',
+        [(2, 8, 6, 4)], [(2, 2, 12, 8)], 0, 0),
     Row("ELU", 'layer { name: "l" type: "ELU" bottom: "b0" top: "t" elu_param { alpha: 0.5 } }',
         [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
     Row("Sigmoid", 'layer { name: "l" type: "Sigmoid" bottom: "b0" top: "t" }',
