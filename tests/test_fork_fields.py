@@ -1,11 +1,11 @@
-"""The fork layer types' fields and refusals, in small nets whose fields are worked out here by hand
-(the shapes, parameters and multiply-adds of each type are rows of test_layers.py)."""
+"""The fork layer types' fields, in small nets whose fields are worked out here by hand
+(the shapes, parameters and multiply-adds of each type are rows of test_layers.py; their refusals are
+in test_analysis.py)."""
 
 import numpy as np
 import pytest
 
 from scnn_tools.engine.analysis import Analysis, report
-from scnn_tools.errors import InputError
 from scnn_tools.netfile.reader import read_text
 
 
@@ -14,24 +14,15 @@ def analysed(text):
     return {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
 
 
-def refusal(text):
-    with pytest.raises(InputError) as info:
-        Analysis(read_text(text, "bad.prototxt"))
-    return info.value
-
-
 CONV3 = ('layer { name: "conv" type: "Convolution" bottom: "data" top: "x" '
          "convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }\n")
 
 
-def test_shuffle_channel_keeps_positions_and_refuses_groups_that_do_not_divide():
+def test_shuffle_channel_keeps_positions():
     net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
     out = analysed(net + 'layer { name: "s" type: "ShuffleChannel" bottom: "x" top: "s" '
                          "shuffle_channel_param { group: 2 } }\n")
     assert out["s"]["rf"]["size"] == [3, 3] and out["s"]["rf"]["jump"] == [1, 1]
-    e = refusal(net + 'layer { name: "s" type: "ShuffleChannel" bottom: "x" top: "s" '
-                      "shuffle_channel_param { group: 3 } }\n")
-    assert e.layer == "s" and "group 3 does not divide the 4 channels" in e.message
 
 
 def test_axpy_reads_its_scale_at_every_position():
@@ -45,20 +36,15 @@ def test_axpy_reads_its_scale_at_every_position():
     fed = analysed(net + 'input: "a" input_dim: [1, 4, 1, 1]\n'
                          'layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "x" bottom: "x" top: "t" }\n')
     assert fed["t"]["rf"]["global"] == [False, False] and fed["t"]["rf"]["size"] == [3, 3]
-    e = refusal(net + 'input: "a" input_dim: [1, 4, 2, 1]\n'
-                      'layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "x" bottom: "x" top: "t" }\n')
-    assert e.layer == "axpy" and "must be 1x1" in e.message
 
 
-def test_the_yolo_upsample_is_nearest_and_reads_scale_only():
-    # Top o reads bottom floor(o / 2): after a 3x3 convolution, feature 1 sees image 0..2 and feature 0
-    # the box -1..1; jump 1/2.
+def test_the_yolo_upsample_is_nearest():
+    # Top o reads bottom floor(o / 2): features 0 and 1 both read x's feature 0, the image's -1..1 (3
+    # positions), and the grid's spacing halves (jump 1/2).
     net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
     out = analysed(net + 'layer { name: "up" type: "Upsample" bottom: "x" top: "up" upsample_param { scale: 2 } }\n')
     assert out["up"]["shape"] == [1, 4, 18, 18] and out["up"]["rf"]["jump"] == [0.5, 0.5]
     assert out["up"]["rf"]["size"] == [3, 3]
-    e = refusal(net + 'layer { name: "up" type: "Upsample" bottom: "x" top: "up" upsample_param { scale_h: 2 } }\n')
-    assert e.layer == "up" and "scale_h belong to SegNet's unpooling" in e.message
 
 
 def darknet_reorg(x, s):
@@ -115,13 +101,3 @@ def test_reorg_fields_follow_darknets_order(c, h, w, s):
                 [intervals(p) for p in per_position], (blob, axis)
     assert [o["rf"]["jump"] for o in report(a)["layers"][2]["outputs"]] == [[s, s]]
 
-
-@pytest.mark.parametrize("param, words", [
-    ("stride: 4", "stride 4: its 16 channel blocks do not divide the 8 channels"),
-    ("stride: 2", "stride 2 does not divide the 6x5 map"),
-    ("reverse: true", "reorg_param needs a positive stride"),
-])
-def test_reorg_refuses_what_its_loops_cannot_cover(param, words):
-    e = refusal('input: "data" input_dim: [1, 8, 6, 5]\n'
-                f'layer {{ name: "reorg" type: "Reorg" bottom: "data" top: "r" reorg_param {{ {param} }} }}\n')
-    assert e.layer == "reorg" and words in e.message

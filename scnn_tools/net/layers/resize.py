@@ -156,10 +156,10 @@ def _reorg_geometry(ctx):
     if not q.HasField("stride") or q.stride < 1:
         ctx.fail("reorg_param needs a positive stride")
     s = q.stride
-    if c is not None and c % (s * s):
-        ctx.fail(f"stride {s}: its {s * s} channel blocks do not divide the {c} channels")
     if not q.reverse and (h is not None and h % s or w is not None and w % s):
         ctx.fail(f"stride {s} does not divide the {h}x{w} map")
+    if c is not None and c % (s * s):
+        ctx.fail(f"stride {s}: its {s * s} channel blocks do not divide the {c} channels")
     return s, q.reverse
 
 
