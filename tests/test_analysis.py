@@ -351,6 +351,13 @@ def test_shapes_that_cannot_meet_name_the_layer_and_both_shapes():
      "slice points [3, 2] must increase strictly"),
     ('type: "Reshape" reshape_param { shape { dim: 7 dim: -1 } }', "cannot infer dim 1"),
     ('type: "Concat" bottom: "data2" concat_param { axis: 1 }', "bottoms must agree on every axis but 1"),
+    # Fork types: what their sources check, or what their loops would run past.
+    ('type: "ShuffleChannel" shuffle_channel_param { group: 2 }', "group 2 does not divide the 3 channels"),
+    ('type: "Axpy" bottom: "data2" bottom: "data2"', "the scale (1, 3, 8, 8) must be 1x1"),
+    ('type: "Upsample" upsample_param { scale_h: 2 }', "scale_h belong to SegNet's unpooling"),
+    ('type: "Reorg" reorg_param { stride: 3 }', "stride 3 does not divide the 8x8 map"),
+    ('type: "Reorg" reorg_param { stride: 2 }', "stride 2: its 4 channel blocks do not divide the 3 channels"),
+    ('type: "Reorg" reorg_param { reverse: true }', "reorg_param needs a positive stride"),
 ])
 def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     e = net_error('input: "data" input_dim: [1, 3, 8, 8]\ninput: "data2" input_dim: [1, 3, 4, 4]\n'

@@ -106,7 +106,7 @@ def test_an_unknown_layer_type_is_unknown_never_a_guess(tmp_path):
     path.write_text('input: "d" input_dim: [1, 3, 8, 8]\n'
                     'layer { name: "c" type: "Convolution" bottom: "d" top: "c" convolution_param { num_output: 4 '
                     'kernel_size: 3 } }\n'
-                    'layer { name: "s" type: "ShuffleChannel" bottom: "c" top: "s" }\n'
+                    'layer { name: "s" type: "FancyShuffle" bottom: "c" top: "s" }\n'
                     'layer { name: "c2" type: "Convolution" bottom: "s" top: "c2" convolution_param { num_output: 4 '
                     'kernel_size: 3 } }\n')
     code, out, err = run_cli("analyze", path, "--format", "json")
@@ -118,7 +118,7 @@ def test_an_unknown_layer_type_is_unknown_never_a_guess(tmp_path):
     assert layers["c2"]["outputs"][0]["shape"] is None and layers["c2"]["params"] is None
     assert result["totals"]["params"] is None and result["totals"]["macc"] is None
     (why,) = [w for w in result["warnings"] if w["code"] == "unknown-shape"]
-    assert "type 'ShuffleChannel', which scnn-tools does not know" in why["message"] and "--input s=" in why["message"]
+    assert "type 'FancyShuffle', which scnn-tools does not know" in why["message"] and "--input s=" in why["message"]
 
 
 def test_a_fork_type_is_read_by_its_parameters_and_blamed_where_shapes_meet(tmp_path):

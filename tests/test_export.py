@@ -598,6 +598,55 @@ def test_depthwise_convolutions_by_their_definitions():
     assert out["g"].shape == ref.shape and realcaffe.disagreement(out["g"], ref) < 1e-5
 
 
+def test_shuffle_channel_by_its_loop():
+    """farmingyard/ShuffleNet shuffle_channel_layer.cpp Resize_cpu, transcribed: per item, the plane of
+    channel i * (C / group) + j is copied to channel j * group + i."""
+    body = 'layer { name: "s" type: "ShuffleChannel" bottom: "data" top: "s" shuffle_channel_param { group: 3 } }\n'
+    x, out, _ = _run(_net([2, 6, 3, 4], body), [2, 6, 3, 4])
+    group_row, group_column = 3, 6 // 3
+    want = np.empty_like(x)
+    for i in range(group_row):
+        for j in range(group_column):
+            want[:, j * group_row + i] = x[:, i * group_column + j]
+    assert np.array_equal(out["s"], want)
+
+
+def test_axpy_by_its_definition():
+    """hujie-frank/SENet axpy_layer.cpp: top = y, then caffe_axpy(spatial, a[n, c], x plane, top plane)."""
+    body = ('layer { name: "pool" type: "Pooling" bottom: "data" top: "a" pooling_param { pool: AVE global_pooling: true } }\n'
+            'layer { name: "y" type: "Power" bottom: "data" top: "y" power_param { scale: 3 shift: 1 } }\n'
+            'layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "data" bottom: "y" top: "axpy" }\n')
+    x, out, _ = _run(_net([2, 4, 3, 5], body), [2, 4, 3, 5])
+    x64 = x.astype(np.float64)
+    a = x64.mean(axis=(2, 3), keepdims=True)
+    assert realcaffe.disagreement(out["axpy"], a * x64 + (3 * x64 + 1)) < 1e-6
+
+
+def test_yolo_upsample_repeats_each_value():
+    """eric612/MobileNet-YOLO upsample_layer.cpp Forward_cpu: output[n, c, h, w] = input[n, c, h / scale,
+    w / scale]."""
+    body = ('layer { name: "up" type: "Upsample" bottom: "data" top: "up" upsample_param { scale: 3 } }\n'
+            'layer { name: "same" type: "Upsample" bottom: "data" top: "same" }\n')
+    x, out, _ = _run(_net([1, 2, 3, 4], body), [1, 2, 3, 4], outputs=["up", "same"])
+    assert np.array_equal(out["up"], x.repeat(3, axis=2).repeat(3, axis=3))
+    assert np.array_equal(out["same"], x)  # (its scale defaults to 1)
+
+
+def test_reorg_is_darknets_order():
+    """eric612/MobileNet-YOLO's Reorg: reorg_cpu transcribed in test_fork_fields (forward 0, darknet's order);
+    with reverse, forward 1: top[(c % C', h * s + o / s, w * s + o % s)] = bottom[(c, h, w)], o = c / C'."""
+    from test_fork_fields import darknet_reorg
+    body = ('layer { name: "reorg" type: "Reorg" bottom: "data" top: "reorg" reorg_param { stride: 2 } }\n'
+            'layer { name: "back" type: "Reorg" bottom: "data" top: "back" reorg_param { stride: 2 reverse: true } }\n')
+    x, out, _ = _run(_net([2, 8, 6, 4], body), [2, 8, 6, 4], outputs=["reorg", "back"])
+    assert np.array_equal(out["reorg"], darknet_reorg(x, 2))
+    back = np.empty((2, 2, 12, 8), np.float32)
+    for c in range(8):
+        o = c // 2
+        back[:, c % 2, o // 2::2, o % 2::2] = x[:, c]
+    assert np.array_equal(out["back"], back)
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

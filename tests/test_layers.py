@@ -607,6 +607,32 @@ ROWS = [
     # NeuronLayer::Reshape gives the top the bottom's shape; nothing learnt.
     Row("ReLU6", 'layer { name: "l" type: "ReLU6" bottom: "b0" top: "b0" }',
         [[2, 32, 5, 5]], [[2, 32, 5, 5]], 0, 0),
+
+    # ---------------------------------------------------------------- fork types (A)
+    # farmingyard/ShuffleNet shuffle_channel_layer.cpp: Reshape gives the top (num, channels, height,
+    # width) of the bottom; the layer has no blobs_ and copies values (caffe_copy), multiplying nothing.
+    Row("ShuffleChannel", 'layer { name: "l" type: "ShuffleChannel" bottom: "b0" top: "t" '
+        "shuffle_channel_param { group: 3 } }",
+        [(2, 12, 5, 7)], [(2, 12, 5, 7)], 0, 0),
+    # The same with a 2-axis bottom: num() and channels() are the two axes, height() and width() 1.
+    Row("ShuffleChannel", 'layer { name: "l" type: "ShuffleChannel" bottom: "b0" top: "t" '
+        "shuffle_channel_param { group: 2 } }",
+        [(2, 6)], [(2, 6, 1, 1)], 0, 0),
+    # hujie-frank/SENet src/caffe/layers/axpy_layer.cpp: bottoms a (N x C x 1 x 1), x, y; Reshape:
+    # top->ReshapeLike(*bottom[1]), x's shape; no blobs_; caffe_axpy is not a convolution's multiply-add.
+    Row("Axpy", 'layer { name: "l" type: "Axpy" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" }',
+        [(2, 8, 1, 1), (2, 8, 6, 5), (2, 8, 6, 5)], [(2, 8, 6, 5)], 0, 0),
+    # eric612/MobileNet-YOLO src/caffe/layers/upsample_layer.cpp (one bottom): Reshape multiplies the last
+    # two axes by scale, whose default in its UpsampleParameter is 1: 4x5 stays 4x5.
+    Row("Upsample", 'layer { name: "l" type: "Upsample" bottom: "b0" top: "t" }',
+        [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
+    # eric612/MobileNet-YOLO src/caffe/layers/reorg_layer.cpp LayerSetUp: without reverse, (num,
+    # channels * stride^2, height / stride, width / stride): 8x6x4 at stride 2 -> 32x3x2; no blobs_.
+    Row("Reorg", 'layer { name: "l" type: "Reorg" bottom: "b0" top: "t" reorg_param { stride: 2 } }',
+        [(2, 8, 6, 4)], [(2, 32, 3, 2)], 0, 0),
+    # Same file, reverse: (num, channels / stride^2, height * stride, width * stride) -> 2x12x8.
+    Row("Reorg", 'layer { name: "l" type: "Reorg" bottom: "b0" top: "t" reorg_param { stride: 2 reverse: true } }',
+        [(2, 8, 6, 4)], [(2, 2, 12, 8)], 0, 0),
     Row("ELU", 'layer { name: "l" type: "ELU" bottom: "b0" top: "t" elu_param { alpha: 0.5 } }',
         [[2, 3, 4, 5]], [[2, 3, 4, 5]], 0, 0),
     Row("Sigmoid", 'layer { name: "l" type: "Sigmoid" bottom: "b0" top: "t" }',

@@ -216,6 +216,54 @@ class Piece(IndexMap):
     affine = None
 
 
+class Table(IndexMap):
+    """Top position o (0 <= o < len(rows)) reads the bottom positions rows[o]: a layer that moves
+    positions by a rule no window follows (darknet's reorg, whose rows wrap around the map's ends).
+
+    Beyond the ends, the first and last positions' taps move on by `step` per position: the pattern a
+    padded reader of the top extrapolates. Every position is an edge, so each is composed on its own.
+    """
+
+    __slots__ = ("rows", "step", "centre")
+
+    def __init__(self, rows, step, centre):
+        self.rows, self.step, self.centre = [sorted(set(r)) for r in rows], step, centre
+
+    def taps(self, o):
+        n = len(self.rows)
+        if 0 <= o < n:
+            return self.rows[o]
+        near = 0 if o < 0 else n - 1
+        return [i + self.step * (o - near) for i in self.rows[near]]
+
+    @property
+    def period(self):
+        return 1, self.step
+
+    def edges(self):
+        return range(1, len(self.rows))
+
+    def enter(self, c):
+        n = len(self.rows)
+        found = []  # (inside, every position is an edge already)
+        for near, beyond in ((0, lambda o: o <= 0), (n - 1, lambda o: o >= n)):
+            for i in self.rows[near]:
+                o = near - ((i - c) // self.step)  # where this tap, moving on by step, reaches c
+                if beyond(o):
+                    found.append(o)
+        return found
+
+    def span(self, lo, hi):
+        if hi < lo:
+            return None
+        n = len(self.rows)
+        ends = {lo, hi} | {o for o in (-1, n) if lo <= o <= hi}
+        taps = [i for o in list(range(max(lo, 0), min(hi, n - 1) + 1)) + sorted(ends) for i in self.taps(o)]
+        return min(taps), max(taps)
+
+    affine = None
+
+
 def interp_map(in_size, out_size, pad_beg=0):
     """The map of PSPNet/DeepLab's Interp (corners aligned), in exact integer arithmetic."""
     num, den = (in_size - 1, out_size - 1) if out_size > 1 else (0, 1)

@@ -3,7 +3,8 @@
 
 from scnn_tools.caffe_pb2 import LRNParameter
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
-from .registry import ACTIVATION, ELEMENTWISE, NORMALISATION, REGULARISATION, fmt_shape, pointwise, register
+from .registry import (ACTIVATION, ELEMENTWISE, NORMALISATION, REGULARISATION, fmt_shape, legacy_shape, pointwise,
+                       register)
 
 
 def _channels(ctx):
@@ -269,11 +270,7 @@ def _lrn_onnx(ctx, e):
 
 
 def _mvn_shape(ctx):
-    # mvn_layer.cpp Reshape: top (num, channels, height, width), the legacy axes (1 where the bottom has none).
-    shape = ctx.bottoms[0]
-    if len(shape) > 4:
-        ctx.fail(f"reads at most 4 axes (Caffe's num, channels, height, width), bottom is {fmt_shape(shape)}")
-    return [list(shape) + [1] * (4 - len(shape))] * ctx.ntops
+    return [legacy_shape(ctx)] * ctx.ntops  # mvn_layer.cpp Reshape
 
 
 def _mvn_onnx(ctx, e):
@@ -343,6 +340,37 @@ register("Scale", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.scale_para
          deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params, onnx=_scale_onnx)
 register("Bias", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.bias_param),
          deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params, onnx=_bias_onnx)
+def _axpy_shape(ctx):
+    """hujie-frank/SENet src/caffe/layers/axpy_layer.cpp (bottoms a, x, y; top a * x + y): Reshape checks
+    that a and x agree on num and channels, that a 4-axis a is 1x1, and that x and y have one shape;
+    the top has x's."""
+    ctx.need_bottoms(3, 3)
+    a, x, y = ctx.bottoms
+    if len(a) < 2 or len(x) < 2 or list(a[:2]) != list(x[:2]):
+        ctx.fail(f"the scale {fmt_shape(a)} must have the num and channels of x {fmt_shape(x)}")
+    if len(a) == 4 and list(a[2:]) != [1, 1]:
+        ctx.fail(f"the scale {fmt_shape(a)} must be 1x1")
+    if list(x) != list(y):
+        ctx.fail(f"x {fmt_shape(x)} and y {fmt_shape(y)} must have one shape")
+    return [list(x)]
+
+
+def _axpy_deps(ctx):
+    # x and y position by position; the scale is one value per channel, read by every position.
+    a = ctx.bottoms[0]
+    deps = {i: [(1, i, IDENTITY), (2, i, IDENTITY)] for i in range(len(ctx.bottoms[1]))}
+    for i in range(min(len(a), len(deps))):
+        deps[i].append((0, i, IDENTITY if i < 2 else Whole(a[i])))
+    return [deps]
+
+
+def _axpy_onnx(ctx, e):
+    n, c = ctx.bottoms[0][:2]
+    scale = e.op("Reshape", [e.x(0), e.ints([n, c] + [1] * (len(ctx.bottoms[1]) - 2))])
+    e.op("Add", [e.op("Mul", [scale, e.x(1)]), e.x(2)], e.y())
+
+
+register("Axpy", ELEMENTWISE, shape=_axpy_shape, deps=_axpy_deps, onnx=_axpy_onnx)
 register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
 register("MVN", ELEMENTWISE, shape=_mvn_shape, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
 register("Softmax", ELEMENTWISE, deps=_softmax_deps, onnx=_softmax_onnx)

@@ -211,6 +211,15 @@ def product(dims):
     return n
 
 
+def legacy_shape(ctx):
+    """The top (num, channels, height, width) of a layer whose Reshape reads the legacy axes (1 where the
+    bottom has none; Caffe refuses more than 4)."""
+    shape = ctx.bottoms[0]
+    if len(shape) > 4:
+        ctx.fail(f"reads at most 4 axes (Caffe's num, channels, height, width), bottom is {fmt_shape(shape)}")
+    return list(shape) + [1] * (4 - len(shape))
+
+
 def same_shape(ctx):
     ctx.need_bottoms(1)
     return [list(ctx.bottoms[0])] * ctx.ntops

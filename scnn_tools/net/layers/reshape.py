@@ -1,8 +1,8 @@
-"""Layers that rearrange axes: Reshape, Flatten, Permute, and the reductions ArgMax, Reduction."""
+"""Layers that rearrange axes: Reshape, Flatten, Permute, the forks' ShuffleChannel, and the reductions
+ArgMax, Reduction."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from .registry import RESHAPE, fmt_shape, product, register
-
+from .registry import RESHAPE, fmt_shape, legacy_shape, product, register
 
 
 def _reshape_range(ctx):
@@ -151,6 +151,31 @@ def _parameter_shape(ctx):
     return [list(ctx.p.parameter_param.shape.dim)]
 
 
+def _shuffle_groups(ctx):
+    """farmingyard/ShuffleNet shuffle_channel_layer.cpp: Reshape gives the top (num, channels, height,
+    width); Forward moves channel i * C/group + j to j * group + i, and fails unless group divides C."""
+    ctx.need_bottoms(1, 1)
+    top = legacy_shape(ctx)
+    group, channels = ctx.p.shuffle_channel_param.group, top[1]
+    if group < 1:
+        ctx.fail("group must be positive")
+    if channels is not None and channels % group:
+        ctx.fail(f"group {group} does not divide the {channels} channels of {fmt_shape(ctx.bottoms[0])}")
+    return top, group
+
+
+def _shuffle_deps(ctx):
+    # Positions stay where they are; the channel axis is permuted, which no window describes.
+    return [{a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0])) if a != 1}]
+
+
+def _shuffle_onnx(ctx, e):
+    (n, c, h, w), group = _shuffle_groups(ctx)
+    grouped = e.op("Reshape", [e.x(), e.ints([n, group, c // group, h * w])])
+    swapped = e.op("Transpose", [grouped], perm=[0, 2, 1, 3])
+    e.op("Reshape", [swapped, e.ints([n, c, h, w])], e.y())
+
+
 def _reshape_onnx(ctx, e):
     e.op("Reshape", [e.x(), e.ints(ctx.tops[0])], e.y())  # the model has fixed shapes: the engine's own
 
@@ -196,6 +221,8 @@ register("Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, onnx=_res
 register("Permute", RESHAPE, shape=_permute_shape, deps=_permute_deps, onnx=_permute_onnx)
 register("ArgMax", RESHAPE, shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax_onnx,
          not_features={0: "holds the indices of the largest scores"})
+register("ShuffleChannel", RESHAPE, shape=lambda ctx: [_shuffle_groups(ctx)[0]], deps=_shuffle_deps,
+         onnx=_shuffle_onnx)
 register("Reduction", RESHAPE, shape=_reduction_shape, deps=_reduction_deps, onnx=_reduction_onnx)
 def _parameter_onnx(ctx, e):
     blob, = e.weights([None])  # Caffe fills a Parameter's blob with nothing: zeros, until weights load

@@ -1,7 +1,7 @@
 """Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
-nearest-neighbour forks), Crop, Tile."""
+nearest-neighbour forks), Crop, Tile, and the YOLO forks' Reorg."""
 
-from scnn_tools.net.indexmaps import IDENTITY, Nearest, interp_map, shifted
+from scnn_tools.net.indexmaps import IDENTITY, Nearest, Table, Window, interp_map, shifted
 from .registry import RESIZE, fmt_shape, register
 
 
@@ -50,8 +50,21 @@ def _interp_deps(ctx):
     return [deps]
 
 
+_SEGNET_ONLY = ("scale_h", "scale_w", "pad_out_h", "pad_out_w", "upsample_h", "upsample_w")
+
+
 def _upsample_scales(ctx):
+    """SegNet's unpooling has two bottoms (caffe-segnet upsample_layer.hpp: ExactNumBottomBlobs 2). With
+    one, the type is the YOLO forks' nearest upsampling (eric612/MobileNet-YOLO and the darknet2caffe ports,
+    src/caffe/layers/upsample_layer.cpp), whose UpsampleParameter has `scale` alone, default 1."""
     u = ctx.p.upsample_param
+    if len(ctx.bottoms) == 1:
+        given = [f for f in _SEGNET_ONLY if u.HasField(f)]
+        if given:
+            ctx.fail(f"{', '.join(given)} belong to SegNet's unpooling, which reads a pooling mask as its second "
+                     "bottom; the one-bottom Upsample of the YOLO forks reads scale only")
+        scale = u.scale if u.HasField("scale") else 1
+        return scale, scale
     return (u.scale_h if u.HasField("scale_h") else u.scale), (u.scale_w if u.HasField("scale_w") else u.scale)
 
 
@@ -135,6 +148,66 @@ def _tile_deps(ctx):
     return [{a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0])) if a != axis}]
 
 
+def _reorg_geometry(ctx):
+    """(stride, reverse) of eric612/MobileNet-YOLO's Reorg (include/caffe/layers/reorg_layer.hpp, darknet's
+    reorg_cpu), which needs a stride; its loops cover the bottom only where the sizes divide."""
+    q = ctx.p.reorg_param
+    n, c, h, w = ctx.image("reorganises", 1, 1)
+    if not q.HasField("stride") or q.stride < 1:
+        ctx.fail("reorg_param needs a positive stride")
+    s = q.stride
+    if not q.reverse and (h is not None and h % s or w is not None and w % s):
+        ctx.fail(f"stride {s} does not divide the {h}x{w} map")
+    if c is not None and c % (s * s):
+        ctx.fail(f"stride {s}: its {s * s} channel blocks do not divide the {c} channels")
+    return s, q.reverse
+
+
+def _reorg_shape(ctx):
+    s, reverse = _reorg_geometry(ctx)
+    n, c, h, w = ctx.bottoms[0]
+    return [[n, c // (s * s), h * s, w * s] if reverse else [n, c * s * s, h // s, w // s]]
+
+
+def _reorg_rows(c, h, s):
+    """The bottom rows each top row reads in darknet's order. The non-reverse reorg_cpu (forward 0) writes
+    top[(k, j, i) as a C x H x W index] = bottom[(k % C', j * s + a, i * s + b) as a C' x Hs x Ws index],
+    C' = C / s^2, k / C' = a * s + b. Top row ht of top channel ct is row K = ct * H / s + ht of the top's
+    memory; as a C x H x W index it is channel K / (s * H), row (K / s) % H, and column blocks of the row
+    K % s; the bottom index it reads lies on row ((j * s + a) * s + K % s) % H of the bottom."""
+    blocks, ht_count = c // (s * s), h // s
+    rows = [set() for _ in range(ht_count)]
+    for ct in range(c * s * s):
+        for ht in range(ht_count):
+            k_row = ct * ht_count + ht
+            a = k_row // (s * h) // blocks // s
+            rows[ht].add((((k_row // s) % h * s + a) * s + k_row % s) % h)
+    return rows
+
+
+def _reorg_deps(ctx):
+    s, reverse = _reorg_geometry(ctx)
+    n, c, h, w = ctx.bottoms[0]
+    deps = {0: [(0, 0, IDENTITY)]}
+    if reverse:  # (reorg_cpu, forward 1: plain depth to space, each top row from bottom row h2 / s)
+        deps.update({2: [(0, 2, Nearest(s))], 3: [(0, 3, Nearest(s))]})
+    else:  # columns i * s + b: a stride-s window of s; rows wrap, listed per top row
+        centre = ((s - 1) / 2, s)
+        deps.update({2: [(0, 2, Table(_reorg_rows(c, h, s), s, centre))], 3: [(0, 3, Window(s, 0, s))]})
+    return [deps]
+
+
+def _reorg_onnx(ctx, e):
+    """Darknet's order: the bottom's memory read as C/s^2 x Hs x Ws, space to depth, read as the top's shape."""
+    s, reverse = _reorg_geometry(ctx)
+    n, c, h, w = ctx.bottoms[0]
+    if reverse:
+        e.op("DepthToSpace", [e.x()], e.y(), blocksize=s, mode="DCR")
+        return
+    spread = e.op("Reshape", [e.x(), e.ints([n, c // (s * s), h * s, w * s])])
+    e.op("Reshape", [e.op("SpaceToDepth", [spread], blocksize=s), e.ints(ctx.tops[0])], e.y())
+
+
 def _interp_onnx(ctx, e):
     """Caffe's Interp crops by pad_beg/pad_end (<= 0), then resizes bilinearly with the corners aligned."""
     sizes, pad_beg = _interp_sizes(ctx)
@@ -182,4 +255,5 @@ def _tile_onnx(ctx, e):
 register("Interp", RESIZE, shape=_interp_shape, deps=_interp_deps, onnx=_interp_onnx)
 register("Upsample", RESIZE, shape=_upsample_shape, deps=_upsample_deps, onnx=_upsample_onnx)
 register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
+register("Reorg", RESIZE, shape=_reorg_shape, deps=_reorg_deps, onnx=_reorg_onnx)
 register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)

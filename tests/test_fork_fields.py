@@ -1,0 +1,103 @@
+"""The fork layer types' fields, in small nets whose fields are worked out here by hand
+(the shapes, parameters and multiply-adds of each type are rows of test_layers.py; their refusals are
+in test_analysis.py)."""
+
+import numpy as np
+import pytest
+
+from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.netfile.reader import read_text
+
+
+def analysed(text):
+    result = report(Analysis(read_text(text, "fork.prototxt")))
+    return {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+
+
+CONV3 = ('layer { name: "conv" type: "Convolution" bottom: "data" top: "x" '
+         "convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }\n")
+
+
+def test_shuffle_channel_keeps_positions():
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "s" type: "ShuffleChannel" bottom: "x" top: "s" '
+                         "shuffle_channel_param { group: 2 } }\n")
+    assert out["s"]["rf"]["size"] == [3, 3] and out["s"]["rf"]["jump"] == [1, 1]
+
+
+def test_axpy_reads_its_scale_at_every_position():
+    # An SE block: a = global average of x, so every position of a * x + y depends on all of x (9 + 2 = 11
+    # positions of the image along each axis); with the scale fed in from outside, the field is x's 3x3.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    se = analysed(net + 'layer { name: "pool" type: "Pooling" bottom: "x" top: "a" '
+                        "pooling_param { pool: AVE global_pooling: true } }\n"
+                        'layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "x" bottom: "x" top: "t" }\n')
+    assert se["t"]["rf"]["global"] == [True, True] and se["t"]["rf"]["size"] == [11, 11]
+    fed = analysed(net + 'input: "a" input_dim: [1, 4, 1, 1]\n'
+                         'layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "x" bottom: "x" top: "t" }\n')
+    assert fed["t"]["rf"]["global"] == [False, False] and fed["t"]["rf"]["size"] == [3, 3]
+
+
+def test_the_yolo_upsample_is_nearest():
+    # Top o reads bottom floor(o / 2): features 0 and 1 both read x's feature 0, the image's -1..1 (3
+    # positions), and the grid's spacing halves (jump 1/2).
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "up" type: "Upsample" bottom: "x" top: "up" upsample_param { scale: 2 } }\n')
+    assert out["up"]["shape"] == [1, 4, 18, 18] and out["up"]["rf"]["jump"] == [0.5, 0.5]
+    assert out["up"]["rf"]["size"] == [3, 3]
+
+
+def darknet_reorg(x, s):
+    """eric612/MobileNet-YOLO include/caffe/layers/reorg_layer.hpp reorg_cpu, as ReorgLayer::Forward_cpu
+    calls it without reverse (forward 0), transcribed loop for loop."""
+    b_n, b_c, b_h, b_w = x.shape
+    bottom, top = x.reshape(-1), np.empty(x.size, x.dtype)
+    t_c, t_w, t_h = b_c // (s * s), b_w * s, b_h * s
+    for n in range(b_n):
+        for c in range(b_c):
+            for h in range(b_h):
+                for w in range(b_w):
+                    bottom_index = w + b_w * (h + b_h * (c + b_c * n))
+                    c2, offset = c % t_c, c // t_c
+                    w2, h2 = w * s + offset % s, h * s + offset // s
+                    top_index = w2 + t_w * (h2 + t_h * (c2 + t_c * n))
+                    top[bottom_index] = bottom[top_index]
+    return top.reshape(b_n, b_c * s * s, b_h // s, b_w // s)
+
+
+def intervals(positions):
+    """A set of integers as sorted inclusive intervals."""
+    out = []
+    for i in sorted(positions):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return [tuple(r) for r in out]
+
+
+@pytest.mark.parametrize("c, h, w, s", [(8, 6, 4, 2), (4, 8, 6, 2), (18, 6, 9, 3), (64, 26, 26, 2)])
+def test_reorg_fields_follow_darknets_order(c, h, w, s):
+    # A 3x3 convolution (pad 1) before: bottom row j sees image rows j-1..j+1. Where each top position's
+    # values come from is read off the transcribed loop, applied to the bottom's row and column numbers;
+    # a 2x2 convolution after the reorg reads top rows o..o+1.
+    text = (f'input: "data" input_dim: [1, 3, {h}, {w}]\n'
+            f'layer {{ name: "conv" type: "Convolution" bottom: "data" top: "x" '
+            f'convolution_param {{ num_output: {c} kernel_size: 3 pad: 1 }} }}\n'
+            f'layer {{ name: "reorg" type: "Reorg" bottom: "x" top: "r" reorg_param {{ stride: {s} }} }}\n'
+            'layer { name: "after" type: "Convolution" bottom: "r" top: "y" convolution_param { num_output: 2 '
+            "kernel_size: 2 } }\n")
+    a = Analysis(read_text(text, "reorg.prototxt"))
+    rows = darknet_reorg(np.broadcast_to(np.arange(h)[:, None], (1, c, h, w)).copy(), s)
+    cols = darknet_reorg(np.broadcast_to(np.arange(w)[None, :], (1, c, h, w)).copy(), s)
+    top_rows = [{i + d for i in np.unique(rows[:, :, o, :]) for d in (-1, 0, 1)} for o in range(h // s)]
+    top_cols = [{i + d for i in np.unique(cols[:, :, :, o]) for d in (-1, 0, 1)} for o in range(w // s)]
+    for blob, sets in (("r", (top_rows, top_cols)), ("y", ([x | y for x, y in zip(top_rows, top_rows[1:])],
+                                                            [x | y for x, y in zip(top_cols, top_cols[1:])]))):
+        traced = a.traced[a.graph.blob(blob).id]
+        for axis, per_position in zip((2, 3), sets):
+            field = traced.axes[axis][1]
+            assert [[tuple(r) for r in field.at(o)] for o in range(len(per_position))] == \
+                [intervals(p) for p in per_position], (blob, axis)
+    assert [o["rf"]["jump"] for o in report(a)["layers"][2]["outputs"]] == [[s, s]]
+
