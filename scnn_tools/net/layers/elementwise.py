@@ -340,6 +340,8 @@ register("Scale", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.scale_para
          deps=_broadcast_deps(lambda ctx: ctx.p.scale_param), params=_scale_params, onnx=_scale_onnx)
 register("Bias", ELEMENTWISE, shape=_checked_shape(lambda ctx: ctx.p.bias_param),
          deps=_broadcast_deps(lambda ctx: ctx.p.bias_param), params=_bias_params, onnx=_bias_onnx)
+
+
 def _axpy_shape(ctx):
     """hujie-frank/SENet src/caffe/layers/axpy_layer.cpp (bottoms a, x, y; top a * x + y): Reshape checks
     that a and x agree on num and channels, that a 4-axis a is 1x1, and that x and y have one shape;
