@@ -478,3 +478,16 @@ def test_costs_that_do_not_depend_on_unknown_shapes_are_known():
                     "fc": (None, None)}
     # Blobs of unknown shape leave the activation total unknown, not smaller.
     assert result["totals"]["activations"] is None
+
+
+@pytest.mark.parametrize("layer, words", [
+    ('type: "PSROIPooling" bottom: "data" bottom: "rois" psroi_pooling_param { output_dim: 2 group_size: 2 }',
+     "its bottom has 3 channels; output_dim 2 with group_size 2 reads 8"),
+    ('type: "Yolov3DetectionOutput" bottom: "data" yolov3_detection_output_param { mask_group_num: 3 }',
+     "has 1 bottom(s); its mask_group_num says 3"),
+])
+def test_fork_layers_refuse_what_their_caffe_refuses(layer, words):
+    e = net_error('input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+                  'input: "rois" input_shape { dim: 4 dim: 5 }\n'
+                  f'layer {{ name: "bad" top: "t" {layer} }}\n')
+    assert e.layer == "bad" and words in e.message

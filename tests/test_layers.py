@@ -828,6 +828,60 @@ ROWS = [
     Row("Filter", 'layer { name: "l" type: "Filter" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "u" }',
         [[4, 3, 5], [4], [4, 1]], [[None, 3, 5], [None]], 0, 0),
 
+    # ---------------------------------------------------------------- fork types (B)
+    # ROI, YOLO output, 3-D (C3D) and the forks' data and loss layers.
+
+    # R-FCN daijifeng001/caffe-rfcn src/caffe/layers/psroi_pooling_layer.cpp Reshape: CHECK_EQ(channels,
+    # output_dim * group_size^2) (2 * 3 * 3 = 18), top (bottom[1]->num(), output_dim, group_size, group_size).
+    Row("PSROIPooling", 'layer { name: "l" type: "PSROIPooling" bottom: "b0" bottom: "b1" top: "t" '
+        "psroi_pooling_param { spatial_scale: 0.0625 output_dim: 2 group_size: 3 } }",
+        [(1, 18, 10, 12), (5, 5)], [(5, 2, 3, 3)], 0, 0),
+    # jasjeetIM/Mask-RCNN external/caffe/src/caffe/layers/roi_align_layer.cpp Reshape: (bottom[1]->num(),
+    # channels, pooled_h, pooled_w).
+    Row("ROIAlign", 'layer { name: "l" type: "ROIAlign" bottom: "b0" bottom: "b1" top: "t" '
+        "roi_align_param { pooled_h: 3 pooled_w: 2 spatial_scale: 0.0625 } }",
+        [(1, 16, 10, 12), (5, 5)], [(5, 16, 3, 2)], 0, 0),
+    # zuokai/roialign roi_align_layer.cpp: the same Reshape, its sizes read from roi_pooling_param.
+    Row("ROIAlign", 'layer { name: "l" type: "ROIAlign" bottom: "b0" bottom: "b1" top: "t" '
+        "roi_pooling_param { pooled_h: 4 pooled_w: 4 spatial_scale: 0.125 } }",
+        [(1, 8, 10, 12), (7, 5)], [(7, 8, 4, 4)], 0, 0),
+
+    # HED (s9xie/hed) src/caffe/layers/image_labelmap_data_layer.cpp DataLayerSetUp: image and edge map resized
+    # to new_height x new_width (20 x 30), InferBlobShape (3 channels, is_color; the map's 1), batch_size 2.
+    Row("ImageLabelmapData", 'layer { name: "l" type: "ImageLabelmapData" top: "data" top: "label" '
+        'image_data_param { source: "list.lst" batch_size: 2 new_height: 20 new_width: 30 } }',
+        [], [(2, 3, 20, 30), (2, 1, 20, 30)], 0, 0),
+
+    # MobileNet-YOLO (eric612/MobileNet-YOLO) src/caffe/layers/yolo_detection_output_layer.cpp: Forward_cpu
+    # reshapes the top to (1, 1, detections kept after NMS, 7), a count of the data.
+    Row("YoloDetectionOutput", 'layer { name: "l" type: "YoloDetectionOutput" bottom: "b0" top: "t" '
+        "yolo_detection_output_param { num_classes: 20 num_box: 5 } }",
+        [(1, 125, 13, 13)], [(1, 1, None, 7)], 0, 0),
+    # yolov3_detection_output_layer.cpp: the same top, one bottom per scale (CHECK_EQ(bottom.size(),
+    # mask_group_num), 2 by default).
+    Row("Yolov3DetectionOutput", 'layer { name: "l" type: "Yolov3DetectionOutput" bottom: "b0" bottom: "b1" '
+        'top: "t" yolov3_detection_output_param { num_classes: 80 num_box: 3 } }',
+        [(1, 255, 13, 13), (1, 255, 26, 26)], [(1, 1, None, 7)], 0, 0),
+    # yolov3_layer.cpp and region_loss_layer.cpp: LossLayer subclasses, a scalar loss.
+    Row("Yolov3", 'layer { name: "l" type: "Yolov3" bottom: "b0" bottom: "b1" top: "t" '
+        "yolov3_param { num_class: 20 num: 3 } }",
+        [(2, 75, 13, 13), (2, 1, 300, 5)], [()], 0, 0),
+    Row("RegionLoss", 'layer { name: "l" type: "RegionLoss" bottom: "b0" bottom: "b1" top: "t" }',
+        [(2, 125, 13, 13), (2, 150)], [()], 0, 0),
+    # ydwen/caffe-face src/caffe/layers/center_loss_layer.cpp LayerSetUp: centres (num_output, K), K =
+    # bottom[0]->count(axis 1) = 4*2*2 = 16: 10 * 16 = 160 learnt; Reshape: LossLayer's scalar top.
+    Row("CenterLoss", 'layer { name: "l" type: "CenterLoss" bottom: "b0" bottom: "b1" top: "t" '
+        'center_loss_param { num_output: 10 center_filler { type: "xavier" } } }',
+        [(3, 4, 2, 2), (3, 1, 1, 1)], [()], 160, 0),
+    # chuanqi305/FocalLoss focal_loss_layer.cpp Reshape: LossLayer<Dtype>::Reshape (a scalar), top[1]->
+    # ReshapeLike(*bottom[0]) (the probabilities).
+    Row("FocalLoss", 'layer { name: "l" type: "FocalLoss" bottom: "b0" bottom: "b1" top: "t" top: "p" '
+        'focal_loss_param { alpha: 0.25 gamma: 2 } }',
+        [(2, 21, 5, 5), (2, 1, 5, 5)], [(), (2, 21, 5, 5)], 0, 0),
+    # multibox_focal_loss_layer.cpp: ExactNumBottomBlobs 4 (loc, conf, priors, ground truth), LossLayer's scalar.
+    Row("MultiBoxFocalLoss", 'layer { name: "l" type: "MultiBoxFocalLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'bottom: "b3" top: "t" }',
+        [(2, 40), (2, 210), (1, 2, 40), (1, 1, 3, 8)], [()], 0, 0),
 ]
 
 

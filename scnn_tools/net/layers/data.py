@@ -98,6 +98,16 @@ def _dense_image_data(layer, image):
     return _with_label(data, data[0], len(layer.top), _pixel_label(data))
 
 
+def _image_labelmap_data(layer, image):
+    """HED's (s9xie/hed src/caffe/layers/image_labelmap_data_layer.cpp DataLayerSetUp, copied by RCF) image
+    and edge map: InferBlobShape of the image (colour: 3 channels) and of the 1-channel map, both resized to
+    new_height x new_width where given and cropped by transform_param, with batch_size images."""
+    p = layer.image_data_param
+    h, w = _crop(layer) or (p.new_height or None, p.new_width or None)
+    data = image or [p.batch_size or None, 3 if p.is_color else 1, h, w]
+    return _with_label(data, data[0], len(layer.top), _pixel_label(data))
+
+
 def _memory_data(layer, image):
     p = layer.memory_data_param
     n = p.batch_size or None
@@ -179,6 +189,8 @@ register("WindowData", DATA, declared_shapes=_window_data,
          note="without crop_size the window size is not declared")
 register("DenseImageData", DATA, declared_shapes=_dense_image_data,
          note="without new_height/new_width the size comes from the images")
+register("ImageLabelmapData", DATA, declared_shapes=_image_labelmap_data,
+         note="without new_height/new_width or a crop the size comes from the images")
 register("MemoryData", DATA, declared_shapes=_memory_data, note="memory_data_param is incomplete")
 register("DummyData", DATA, declared_shapes=_dummy_data, note="dummy_data_param declares no shape")
 register("AnnotatedData", DATA, declared_shapes=_annotated_data,
