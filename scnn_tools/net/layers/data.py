@@ -140,10 +140,33 @@ def _unknown(layer, image):
 
 
 def _video_data(layer, image):
+    if layer.video_data_param.HasField("new_length") or layer.image_data_param.HasField("new_length"):
+        return _c3d_video_data(layer, image)
     # SSD's VideoDataLayer: InferBlobShape of the first frame (its channels; crop_size), batch_size images.
     n = layer.data_param.batch_size or None
     data = image or [n, None, *(_crop(layer) or (None, None))]
     return _with_label(data, data[0], len(layer.top))
+
+
+def _c3d_video_data(layer, image):
+    """C3D's VideoData, the same type name as SSD's: clips of new_length frames, N x 3 x L x H x W.
+
+    facebook/C3D C3D-v1.0/src/caffe/layers/video_data_layer.cpp SetUp (a V1 VIDEO_DATA reading
+    image_data_param): (batch_size, datum channels, datum length, crop_size, crop_size), or the datum's
+    height and width without a crop; the label (batch_size, 1, 1, 1, 1). C3D-v1.1's (video_data_param,
+    crop_size in transform_param): InferBlobShape(VolumeDatum) with batch_size, the label (batch_size) or
+    (batch_size, num_of_labels) with use_multiple_label. util/image_io.cpp reads every clip as 3 channels
+    of new_length frames, resized to new_height x new_width where both are given.
+    """
+    v1 = layer.image_data_param.HasField("new_length")
+    p = layer.image_data_param if v1 else layer.video_data_param
+    crop = p.crop_size if v1 else layer.transform_param.crop_size
+    hw = (crop, crop) if crop else (p.new_height or None, p.new_width or None) if p.new_height and p.new_width \
+        else (None, None)
+    data = image or [p.batch_size or None, 3, p.new_length or None, *hw]
+    n = data[0]
+    label = [n, 1, 1, 1, 1] if v1 else [n, p.num_of_labels] if p.use_multiple_label else [n]
+    return _with_label(data, n, len(layer.top), label)
 
 
 def _python_params(layer):
