@@ -935,6 +935,14 @@ ROWS = [
     Row("MultiBoxFocalLoss", 'layer { name: "l" type: "MultiBoxFocalLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
         'bottom: "b3" top: "t" }',
         [(2, 40), (2, 210), (1, 2, 40), (1, 1, 3, 8)], [()], 0, 0),
+    # silver-rush/Weighted_Softmax_Loss weighted_softmax_loss_layer.cpp Reshape: LossLayer's scalar, top[1]->
+    # ReshapeLike(*bottom[0]).
+    Row("WeightedSoftmaxWithLoss", 'layer { name: "l" type: "WeightedSoftmaxWithLoss" bottom: "b0" bottom: "b1" '
+        'top: "t" top: "p" }',
+        [(4, 3), (4,)], [(), (4, 3)], 0, 0),
+    # NVIDIA/caffe src/caffe/layers/l1_loss_layer.cpp Reshape: LossLayer<Ftype, Btype>::Reshape, a scalar.
+    Row("L1Loss", 'layer { name: "l" type: "L1Loss" bottom: "b0" bottom: "b1" top: "t" }',
+        [(2, 4, 6, 8), (2, 4, 6, 8)], [()], 0, 0),
 ]
 
 

@@ -67,6 +67,11 @@ register("SmoothL1Loss", LOSS, **_LOSS)
 # softmax probabilities), as SoftmaxWithLoss; multibox_focal_loss_layer.cpp: LossLayer's scalar.
 register("FocalLoss", LOSS, **_LOSS)
 register("MultiBoxFocalLoss", LOSS, **_LOSS)
+# silver-rush/Weighted_Softmax_Loss weighted_softmax_loss_layer.cpp Reshape: SoftmaxWithLoss's (a scalar, and
+# the probabilities like bottom[0] as a second top).
+register("WeightedSoftmaxWithLoss", LOSS, **_LOSS)
+# NVIDIA/caffe src/caffe/layers/l1_loss_layer.cpp (DetectNet's bounding-box loss): LossLayer's scalar.
+register("L1Loss", LOSS, **_LOSS)
 def _center_loss_params(ctx):
     """ydwen/caffe-face src/caffe/layers/center_loss_layer.cpp LayerSetUp: one learnt centre per class,
     num_output x K, K the bottom's count from `axis` on; the top is LossLayer's scalar."""
