@@ -543,3 +543,56 @@ def test_an_undeclared_image_size_leaves_exactly_what_depends_on_it_unknown(net,
     # pooling makes 1x1 only from a 224 image, so fc's inputs, and its weights, grow with the size.
     convs = [layer for layer in unsized["layers"] if layer["type"] == "Convolution"]
     assert convs and all(layer["params"] is not None for layer in convs)
+
+
+_CLIP_NET = '''input: "clip" input_shape {{ dim: 1 dim: 3 dim: 8 dim: 20 dim: 20 }}
+{layer} {{ name: "t" type: {conv} bottom: "clip" top: "t" {cparam} {{ num_output: 2 kernel_size: 1 kernel_depth: 5
+  temporal_pad: 2 }} }}
+{layer} {{ name: "c1" type: {conv} bottom: "t" top: "c1" {cparam} {{ num_output: 2 kernel_size: 3 kernel_depth: 3
+  pad: 1 temporal_pad: 1 }} }}
+{layer} {{ name: "p1" type: {pool} bottom: "c1" top: "p1" {pparam} {{ kernel_size: 2 stride: 2 kernel_depth: 2
+  temporal_stride: 2 }} }}
+{layer} {{ name: "c2" type: {conv} bottom: "p1" top: "c2" {cparam} {{ num_output: 2 kernel_size: 3 kernel_depth: 1
+  pad: 1 }} }}
+'''
+
+
+@pytest.mark.parametrize("spelling", [
+    dict(layer="layer", conv='"Convolution3D"', pool='"Pooling3D"', cparam="convolution3d_param",
+         pparam="pooling3d_param"),  # C3D v1.1
+    dict(layer="layers", conv="CONVOLUTION3D", pool="POOLING3D", cparam="convolution_param",
+         pparam="pooling_param"),  # C3D v1.0, V1
+])
+def test_a_c3d_clip_has_fields_along_h_and_w(spelling):
+    """Fields of an N x C x L x H x W clip are along its last two axes; its frames' axis L has none, and a
+    kernel_depth widens nothing in H and W."""
+    result = report(Analysis(read_text(_CLIP_NET.format(**spelling))))
+    out = outputs(result)
+    # t: 1x1 in H and W (its depth 5 is along L). c1: 3x3 pad 1: [-1, 1]. p1: 2x2 stride 2 over c1 positions
+    # 0..1: [-1, 2], jump 2, centre 0.5. c2: 3x3 pad 1 over p1 positions -1..1 at jump 2: [-3, 4].
+    assert [rf(out[b]) for b in ("t", "c1", "p1", "c2")] == [(1, 1, 0), (3, 1, 1), (4, 2, 1), (8, 2, 3)]
+    assert out["p1"]["rf"]["start"] == [0.5, 0.5] and out["p1"]["shape"] == [1, 2, 4, 10, 10]
+    assert out["c2"]["scale"]["area"] == 64
+
+
+@pytest.mark.parametrize("layer, words", [
+    ('type: "Convolution3D" bottom: "data" convolution3d_param { num_output: 2 kernel_size: 3 kernel_depth: 1 }',
+     "reads N x C x L x H x W blobs, bottom is (1, 3, 8, 8)"),
+    ('type: "Pooling3D" bottom: "clip" pooling3d_param { pool: MAX kernel_size: 3 pad: 1 kernel_depth: 1 }',
+     "C3D pads average pooling only"),
+    ('type: "Convolution3D" bottom: "clip" convolution_param { num_output: 2 kernel_h: 3 kernel_w: 1 '
+     'kernel_depth: 1 }', "it has no kernel_h, kernel_w"),
+    ('type: "Convolution3D" bottom: "clip" convolution3d_param { num_output: 2 kernel_size: 3 }',
+     "needs kernel_size and kernel_depth"),
+    ('type: "Pooling" bottom: "clip" pooling_param { kernel_size: 2 }', "pools 4-axis blobs only"),
+    ('type: "PSROIPooling" bottom: "data" bottom: "rois" psroi_pooling_param { output_dim: 2 group_size: 2 }',
+     "its bottom has 3 channels; output_dim 2 with group_size 2 reads 8"),
+    ('type: "Yolov3DetectionOutput" bottom: "data" yolov3_detection_output_param { mask_group_num: 3 }',
+     "has 1 bottom(s); its mask_group_num says 3"),
+])
+def test_fork_layers_refuse_what_their_caffe_refuses(layer, words):
+    e = net_error('input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+                  'input: "rois" input_shape { dim: 4 dim: 5 }\n'
+                  'input: "clip" input_shape { dim: 1 dim: 3 dim: 4 dim: 8 dim: 8 }\n'
+                  f'layer {{ name: "bad" top: "t" {layer} }}\n')
+    assert e.layer == "bad" and words in e.message

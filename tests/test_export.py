@@ -647,6 +647,66 @@ def test_reorg_is_darknets_order():
     assert np.array_equal(out["back"], back)
 
 
+def _windows(kernel, stride, out):
+    """Per output position of a 3-D map, the slices of its window (in a copy padded where the layer pads)."""
+    import itertools
+    for o in itertools.product(*(range(n) for n in out)):
+        yield o, tuple(slice(i * s, i * s + k) for i, k, s in zip(o, kernel, stride))
+
+
+def test_c3d_layers_by_their_definitions():
+    """C3D's Convolution3D, Deconvolution3D and Pooling3D (facebook/C3D C3D-v1.1 src/caffe/layers): a
+    convolution over (L, H, W) with kernel_depth x kernel_size^2, its transpose, and pooling with C3D's ceil
+    rounding (MAX without padding, AVE dividing by the window's extent within the padded input)."""
+    body = (
+        'layer { name: "conv" type: "Convolution3D" bottom: "data" top: "conv" convolution3d_param { num_output: 3 '
+        'kernel_size: 3 stride: 2 pad: 1 kernel_depth: 2 temporal_pad: 1 weight_filler { type: "gaussian" std: 0.5 } '
+        'bias_filler { type: "gaussian" } } }\n'
+        'layer { name: "up" type: "Deconvolution3D" bottom: "conv" top: "up" convolution3d_param { num_output: 2 '
+        'kernel_size: 4 stride: 2 pad: 1 kernel_depth: 2 temporal_stride: 2 weight_filler { type: "gaussian" std: 0.5 } '
+        'bias_filler { type: "gaussian" } } }\n'
+        'layer { name: "max" type: "Pooling3D" bottom: "data" top: "max" pooling3d_param { pool: MAX kernel_size: 2 '
+        'stride: 2 kernel_depth: 2 temporal_stride: 2 } }\n'
+        'layer { name: "ave" type: "Pooling3D" bottom: "data" top: "ave" pooling3d_param { pool: AVE kernel_size: 3 '
+        'stride: 2 pad: 1 kernel_depth: 3 } }\n')
+    shape = [1, 2, 5, 7, 6]
+    x, out, weights = _run(_net(shape, body), shape, outputs=["conv", "up", "max", "ave"])
+    x64 = x.astype(np.float64)
+    # Convolution3D: L (5 + 2 - 2)/1 + 1 = 6, H (7 + 2 - 3)/2 + 1 = 4, W (6 + 2 - 3)/2 + 1 = 3.
+    w, b = weights["conv/weight"], weights["conv/bias"].reshape(-1)
+    padded = np.pad(x64, [(0, 0), (0, 0), (1, 1), (1, 1), (1, 1)])
+    conv = np.zeros((1, 3, 6, 4, 3))
+    for o, window in _windows((2, 3, 3), (1, 2, 2), (6, 4, 3)):
+        conv[(0, slice(None)) + o] = np.einsum("clhw,oclhw->o", padded[(0, slice(None)) + window], w) + b
+    assert out["conv"].shape == conv.shape and realcaffe.disagreement(out["conv"], conv) < 1e-5
+    # Deconvolution3D: every input position scattered through the kernel, then the pad cropped: L (6-1)*2 + 2
+    # = 12, H (4-1)*2 - 2 + 4 = 8, W (3-1)*2 - 2 + 4 = 6.
+    w, b = weights["up/weight"], weights["up/bias"].reshape(-1)
+    c = out["conv"].astype(np.float64)
+    full = np.zeros((1, 2, 12, 10, 8))
+    for o, window in _windows((2, 4, 4), (2, 2, 2), (6, 4, 3)):
+        full[(0, slice(None)) + window] += np.einsum("c,colhw->olhw", c[(0, slice(None)) + o], w)
+    up = full[:, :, :, 1:9, 1:7] + b.reshape(1, -1, 1, 1, 1)
+    assert out["up"].shape == up.shape and realcaffe.disagreement(out["up"], up) < 1e-5
+    # MAX: L ceil((5-2)/2)+1 = 3 (the last window clipped to frame 4), H ceil(5/2)+1 = 4, W ceil(4/2)+1 = 3.
+    pooled = np.zeros((1, 2, 3, 4, 3))
+    for o, window in _windows((2, 2, 2), (2, 2, 2), (3, 4, 3)):
+        pooled[(0, slice(None)) + o] = x64[(0, slice(None)) + window].max(axis=(1, 2, 3))
+    assert np.array_equal(out["max"], pooled.astype(np.float32))
+    # AVE: L (5-3)/1+1 = 3 unpadded, H ceil((7+2-3)/2)+1 = 4, W ceil((6+2-3)/2)+1 = 4, each divided by its
+    # window's extent in the padded input (ends capped at size + pad) though it sums the input only.
+    ave = np.zeros((1, 2, 3, 4, 4))
+    for l in range(3):
+        for y in range(4):
+            for z in range(4):
+                hs, ws = 2 * y - 1, 2 * z - 1
+                he, we = min(hs + 3, 7 + 1), min(ws + 3, 6 + 1)
+                size = 3 * (he - hs) * (we - ws)
+                ave[0, :, l, y, z] = x64[0, :, l:l + 3, max(hs, 0):min(he, 7), max(ws, 0):min(we, 6)].sum(
+                    axis=(1, 2, 3)) / size
+    assert out["ave"].shape == ave.shape and realcaffe.disagreement(out["ave"], ave) < 1e-6
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

@@ -417,6 +417,17 @@ def test_match_reads_standard_input_speaks_json_and_warns_of_large_objects(tmp_p
     assert "1 of 3 boxes are wider or taller than the input (64x64)" in proc.stderr
 
 
+def test_match_measures_a_clip_by_its_frames_height_and_width(tmp_path):
+    """A C3D clip is N x C x L x H x W: objects are compared with H x W (40 x 40), not with L x H (16 x 40)."""
+    from scnn_tools.engine.match import match
+    net = ('layer { name: "clip" type: "Input" top: "clip" input_param { shape { dim: 1 dim: 3 dim: 16 dim: 40 dim: 40 } } }\n'
+           'layer { name: "c" type: "Convolution3D" bottom: "clip" top: "c" convolution3d_param { num_output: 2 '
+           'kernel_size: 3 kernel_depth: 3 } }\n')
+    path = tmp_path / "o.csv"
+    path.write_text("w,h\n20,30\n")
+    assert match(Analysis(read_text(net)), path)["larger_than_input"] == 0
+
+
 @pytest.mark.parametrize("content, words", [(b"\x89PNG\r\n\x1a\n\x00\x00", "is a binary file, not annotations"),
                                             (b"w,h\n3,4\n\xff\xfe5,6\n", "is not UTF-8 text (byte 0xff at offset 8)")])
 def test_match_says_plainly_when_the_objects_are_not_text(tmp_path, content, words):

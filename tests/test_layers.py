@@ -902,6 +902,121 @@ ROWS = [
     Row("Filter", 'layer { name: "l" type: "Filter" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "u" }',
         [[4, 3, 5], [4], [4, 1]], [[None, 3, 5], [None]], 0, 0),
 
+    # ---------------------------------------------------------------- fork types (B)
+    # ROI, YOLO output, 3-D (C3D) and the forks' data and loss layers.
+
+    # R-FCN daijifeng001/caffe-rfcn src/caffe/layers/psroi_pooling_layer.cpp Reshape: CHECK_EQ(channels,
+    # output_dim * group_size^2) (2 * 3 * 3 = 18), top (bottom[1]->num(), output_dim, group_size, group_size).
+    Row("PSROIPooling", 'layer { name: "l" type: "PSROIPooling" bottom: "b0" bottom: "b1" top: "t" '
+        "psroi_pooling_param { spatial_scale: 0.0625 output_dim: 2 group_size: 3 } }",
+        [(1, 18, 10, 12), (5, 5)], [(5, 2, 3, 3)], 0, 0),
+    # jasjeetIM/Mask-RCNN external/caffe/src/caffe/layers/roi_align_layer.cpp Reshape: (bottom[1]->num(),
+    # channels, pooled_h, pooled_w).
+    Row("ROIAlign", 'layer { name: "l" type: "ROIAlign" bottom: "b0" bottom: "b1" top: "t" '
+        "roi_align_param { pooled_h: 3 pooled_w: 2 spatial_scale: 0.0625 } }",
+        [(1, 16, 10, 12), (5, 5)], [(5, 16, 3, 2)], 0, 0),
+    # zuokai/roialign roi_align_layer.cpp: the same Reshape, its sizes read from roi_pooling_param.
+    Row("ROIAlign", 'layer { name: "l" type: "ROIAlign" bottom: "b0" bottom: "b1" top: "t" '
+        "roi_pooling_param { pooled_h: 4 pooled_w: 4 spatial_scale: 0.125 } }",
+        [(1, 8, 10, 12), (7, 5)], [(7, 8, 4, 4)], 0, 0),
+
+    # C3D (facebook/C3D). C3D-v1.1/src/caffe/layers/convolution3d_layer.cpp LayerSetUp: L (8 + 2*1 - 3)/1 + 1
+    # = 8, H and W (12 + 2 - 3)/1 + 1 = 12; weights (num_output, channels, kernel_depth, k, k) = 4*3*3*3*3 =
+    # 324, bias (1, 1, 1, 1, 4): 328. macc 324 per output position * 8*12*12 = 373248.
+    Row("Convolution3D", 'layer { name: "l" type: "Convolution3D" bottom: "b0" top: "t" '
+        "convolution3d_param { num_output: 4 kernel_size: 3 kernel_depth: 3 pad: 1 temporal_pad: 1 } }",
+        [(2, 3, 8, 12, 12)], [(2, 4, 8, 12, 12)], 328, 373248),
+    # C3D-v1.0's, from convolution_param (a V1 CONVOLUTION3D upgraded): L (5 - 2)/1 + 1 = 4, H and W
+    # (9 - 3)/2 + 1 = 4; no bias: 3*2*2*3*3 = 108; macc 108 * 4*4*4 = 6912.
+    Row("Convolution3D", 'layer { name: "l" type: "Convolution3D" bottom: "b0" top: "t" '
+        "convolution_param { num_output: 3 kernel_size: 3 stride: 2 kernel_depth: 2 bias_term: false } }",
+        [(1, 2, 5, 9, 9)], [(1, 3, 4, 4, 4)], 108, 6912),
+    # C3D-v1.1 deconvolution3d_layer.cpp LayerSetUp: L (3-1)*1 - 2*1 + 3 = 3, H and W (5-1)*2 - 2*1 + 4 = 10;
+    # weights (channels, num_output, kd, k, k) = 4*2*3*4*4 = 384 and bias 2: 386. Every input position is
+    # scattered through the kernel: 384 * 3*5*5 = 28800.
+    Row("Deconvolution3D", 'layer { name: "l" type: "Deconvolution3D" bottom: "b0" top: "t" '
+        "convolution3d_param { num_output: 2 kernel_size: 4 stride: 2 pad: 1 kernel_depth: 3 temporal_pad: 1 } }",
+        [(2, 4, 3, 5, 5)], [(2, 2, 3, 10, 10)], 386, 28800),
+    # Same file: bias_term_ = convolution_param().bias_term(), not convolution3d_param's: bias_term false in
+    # convolution3d_param keeps the bias (386), in convolution_param drops it (384).
+    Row("Deconvolution3D", 'layer { name: "l" type: "Deconvolution3D" bottom: "b0" top: "t" '
+        "convolution3d_param { num_output: 2 kernel_size: 4 stride: 2 pad: 1 kernel_depth: 3 temporal_pad: 1 "
+        "bias_term: false } }",
+        [(2, 4, 3, 5, 5)], [(2, 2, 3, 10, 10)], 386, 28800),
+    Row("Deconvolution3D", 'layer { name: "l" type: "Deconvolution3D" bottom: "b0" top: "t" '
+        "convolution3d_param { num_output: 2 kernel_size: 4 stride: 2 pad: 1 kernel_depth: 3 temporal_pad: 1 } "
+        "convolution_param { bias_term: false } }",
+        [(2, 4, 3, 5, 5)], [(2, 2, 3, 10, 10)], 384, 28800),
+    # C3D-v1.1 pool3d_layer.cpp LayerSetUp: ceil((5 - 2)/2) + 1 = 3 along L, ceil((7 - 2)/2) + 1 = 4 along
+    # H and W.
+    Row("Pooling3D", 'layer { name: "l" type: "Pooling3D" bottom: "b0" top: "t" '
+        "pooling3d_param { pool: MAX kernel_size: 2 stride: 2 kernel_depth: 2 temporal_stride: 2 } }",
+        [(2, 3, 5, 7, 7)], [(2, 3, 3, 4, 4)], 0, 0),
+    # Same file, AVE with pad 1 (C3D-v1.0's pooling_param): H and W ceil((5 + 2 - 2)/2) + 1 = 4, and C3D has
+    # no rule dropping a last window that starts in the padding (BVLC's Pooling would give 3); L (4-1)/1+1 = 4.
+    Row("Pooling3D", 'layer { name: "l" type: "Pooling3D" bottom: "b0" top: "t" '
+        "pooling_param { pool: AVE kernel_size: 2 stride: 2 pad: 1 kernel_depth: 1 } }",
+        [(1, 2, 4, 5, 5)], [(1, 2, 4, 4, 4)], 0, 0),
+    # C3D-v1.1 video_data_layer.cpp DataLayerSetUp: InferBlobShape(VolumeDatum) (data_transformer.cpp: 1,
+    # channels, length, crop, crop; util/image_io.cpp reads 3 channels of new_length frames), top_shape[0] =
+    # batch_size; label (batch_size).
+    Row("VideoData", 'layer { name: "l" type: "VideoData" top: "data" top: "label" transform_param { crop_size: 112 } '
+        'video_data_param { source: "train.lst" new_length: 16 new_height: 128 new_width: 171 batch_size: 10 } }',
+        [], [(10, 3, 16, 112, 112), (10,)], 0, 0),
+    # Same file, use_multiple_label: label (batch_size, num_of_labels); without crop or resize the frames' own
+    # height and width.
+    Row("VideoData", 'layer { name: "l" type: "VideoData" top: "data" top: "label" video_data_param { '
+        'source: "train.lst" new_length: 8 batch_size: 2 use_multiple_label: true num_of_labels: 3 } }',
+        [], [(2, 3, 8, None, None), (2, 3)], 0, 0),
+    # C3D-v1.0 video_data_layer.cpp SetUp (VIDEO_DATA reads image_data_param): no crop, (batch_size, 3,
+    # new_length, datum height and width = new_height x new_width); label (batch_size, 1, 1, 1, 1).
+    Row("VideoData", 'layer { name: "l" type: "VideoData" top: "data" top: "label" image_data_param { '
+        'source: "list.txt" batch_size: 5 new_length: 8 new_height: 128 new_width: 171 } }',
+        [], [(5, 3, 8, 128, 171), (5, 1, 1, 1, 1)], 0, 0),
+    # HED (s9xie/hed) src/caffe/layers/image_labelmap_data_layer.cpp DataLayerSetUp: image and edge map resized
+    # to new_height x new_width (20 x 30), InferBlobShape (3 channels, is_color; the map's 1), batch_size 2.
+    Row("ImageLabelmapData", 'layer { name: "l" type: "ImageLabelmapData" top: "data" top: "label" '
+        'image_data_param { source: "list.lst" batch_size: 2 new_height: 20 new_width: 30 } }',
+        [], [(2, 3, 20, 30), (2, 1, 20, 30)], 0, 0),
+
+    # MobileNet-YOLO (eric612/MobileNet-YOLO) src/caffe/layers/yolo_detection_output_layer.cpp: Forward_cpu
+    # reshapes the top to (1, 1, detections kept after NMS, 7), a count of the data.
+    Row("YoloDetectionOutput", 'layer { name: "l" type: "YoloDetectionOutput" bottom: "b0" top: "t" '
+        "yolo_detection_output_param { num_classes: 20 num_box: 5 } }",
+        [(1, 125, 13, 13)], [(1, 1, None, 7)], 0, 0),
+    # yolov3_detection_output_layer.cpp: the same top, one bottom per scale (CHECK_EQ(bottom.size(),
+    # mask_group_num), 2 by default).
+    Row("Yolov3DetectionOutput", 'layer { name: "l" type: "Yolov3DetectionOutput" bottom: "b0" bottom: "b1" '
+        'top: "t" yolov3_detection_output_param { num_classes: 80 num_box: 3 } }',
+        [(1, 255, 13, 13), (1, 255, 26, 26)], [(1, 1, None, 7)], 0, 0),
+    # yolov3_layer.cpp and region_loss_layer.cpp: LossLayer subclasses, a scalar loss.
+    Row("Yolov3", 'layer { name: "l" type: "Yolov3" bottom: "b0" bottom: "b1" top: "t" '
+        "yolov3_param { num_class: 20 num: 3 } }",
+        [(2, 75, 13, 13), (2, 1, 300, 5)], [()], 0, 0),
+    Row("RegionLoss", 'layer { name: "l" type: "RegionLoss" bottom: "b0" bottom: "b1" top: "t" }',
+        [(2, 125, 13, 13), (2, 150)], [()], 0, 0),
+    # ydwen/caffe-face src/caffe/layers/center_loss_layer.cpp LayerSetUp: centres (num_output, K), K =
+    # bottom[0]->count(axis 1) = 4*2*2 = 16: 10 * 16 = 160 learnt; Reshape: LossLayer's scalar top.
+    Row("CenterLoss", 'layer { name: "l" type: "CenterLoss" bottom: "b0" bottom: "b1" top: "t" '
+        'center_loss_param { num_output: 10 center_filler { type: "xavier" } } }',
+        [(3, 4, 2, 2), (3, 1, 1, 1)], [()], 160, 0),
+    # chuanqi305/FocalLoss focal_loss_layer.cpp Reshape: LossLayer<Dtype>::Reshape (a scalar), top[1]->
+    # ReshapeLike(*bottom[0]) (the probabilities).
+    Row("FocalLoss", 'layer { name: "l" type: "FocalLoss" bottom: "b0" bottom: "b1" top: "t" top: "p" '
+        'focal_loss_param { alpha: 0.25 gamma: 2 } }',
+        [(2, 21, 5, 5), (2, 1, 5, 5)], [(), (2, 21, 5, 5)], 0, 0),
+    # multibox_focal_loss_layer.cpp: ExactNumBottomBlobs 4 (loc, conf, priors, ground truth), LossLayer's scalar.
+    Row("MultiBoxFocalLoss", 'layer { name: "l" type: "MultiBoxFocalLoss" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'bottom: "b3" top: "t" }',
+        [(2, 40), (2, 210), (1, 2, 40), (1, 1, 3, 8)], [()], 0, 0),
+    # silver-rush/Weighted_Softmax_Loss weighted_softmax_loss_layer.cpp Reshape: LossLayer's scalar, top[1]->
+    # ReshapeLike(*bottom[0]).
+    Row("WeightedSoftmaxWithLoss", 'layer { name: "l" type: "WeightedSoftmaxWithLoss" bottom: "b0" bottom: "b1" '
+        'top: "t" top: "p" }',
+        [(4, 3), (4,)], [(), (4, 3)], 0, 0),
+    # NVIDIA/caffe src/caffe/layers/l1_loss_layer.cpp Reshape: LossLayer<Ftype, Btype>::Reshape, a scalar.
+    Row("L1Loss", 'layer { name: "l" type: "L1Loss" bottom: "b0" bottom: "b1" top: "t" }',
+        [(2, 4, 6, 8), (2, 4, 6, 8)], [()], 0, 0),
 ]
 
 

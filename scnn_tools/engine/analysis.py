@@ -60,7 +60,7 @@ class Analysis:
             if width > padded:
                 shape = blobs[self.image]
                 return [warning("placeholder-input", f"the image '{self.graph.blobs[self.image].name}' is declared "
-                                f"{shape[2]}x{shape[3]}, too small for layer '{node.name}', whose window of {width} "
+                                f"{shape[-2]}x{shape[-1]}, too small for layer '{node.name}', whose window of {width} "
                                 f"is wider than its padded input of {padded}: a placeholder, as files that reshape "
                                 "at run time declare; give the size the net runs at with --input-shape",
                                 layer=node.name, line=node.line)]
@@ -87,7 +87,7 @@ class Analysis:
     # ------------------------------------------------------------ per blob
     def image_extent(self):
         shape = self.shapes.blobs[self.image]
-        return {"h": shape[2], "w": shape[3]}
+        return {"h": shape[-2], "w": shape[-1]}  # (the last two axes: a C3D clip is N x C x L x H x W)
 
     def rf(self, blob_id):
         t = self.traced[blob_id]

@@ -206,10 +206,14 @@ def compute(graph, blob_shapes, deps, image, warnings):
     merges of paths on different grids are added to `warnings`.
     """
     traced = [None] * len(blob_shapes)
-    if image is None or blob_shapes[image] is None or len(blob_shapes[image]) != 4 or None in blob_shapes[image][2:]:
+    shape = None if image is None else blob_shapes[image]
+    if shape is None or len(shape) not in (4, 5) or None in shape[-2:]:
         return traced  # no image, or one of unknown size (a drawing needs none): nothing traces back to one
-    extent = {"h": blob_shapes[image][2], "w": blob_shapes[image][3]}
-    traced[image] = Traced({2: ("h", image_field()), 3: ("w", image_field())})
+    # An image is N x C x H x W, or a clip N x C x L x H x W (C3D): fields are along H and W, the last two
+    # axes; a clip's L has none.
+    h, w = len(shape) - 2, len(shape) - 1
+    extent = {"h": shape[h], "w": shape[w]}
+    traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
     need = needed(graph, blob_shapes, deps)
     mixed = {}
     for node in graph.nodes:

@@ -179,7 +179,7 @@ def match(analysis, objects_path, model="exact", maps=(), figure=None):
     from .profiles import spatial_profile
     prof = spatial_profile(analysis)
     image = analysis.shapes.blobs[analysis.image]
-    objects = read_objects(objects_path, (image[2], image[3]))
+    objects = read_objects(objects_path, (image[-2], image[-1]))  # (H and W: a C3D clip is N x C x L x H x W)
     assignment = assign(prof, objects, model, list(maps))
     if figure:
         from scnn_tools.views.plot import match_figure

@@ -105,6 +105,16 @@ def _dense_image_data(layer, image):
     return _with_label(data, data[0], len(layer.top), _pixel_label(data))
 
 
+def _image_labelmap_data(layer, image):
+    """HED's (s9xie/hed src/caffe/layers/image_labelmap_data_layer.cpp DataLayerSetUp, copied by RCF) image
+    and edge map: InferBlobShape of the image (colour: 3 channels) and of the 1-channel map, both resized to
+    new_height x new_width where given and cropped by transform_param, with batch_size images."""
+    p = layer.image_data_param
+    h, w = _crop(layer) or (p.new_height or None, p.new_width or None)
+    data = image or [p.batch_size or None, 3 if p.is_color else 1, h, w]
+    return _with_label(data, data[0], len(layer.top), _pixel_label(data))
+
+
 def _memory_data(layer, image):
     p = layer.memory_data_param
     n = p.batch_size or None
@@ -137,10 +147,33 @@ def _unknown(layer, image):
 
 
 def _video_data(layer, image):
+    if layer.video_data_param.HasField("new_length") or layer.image_data_param.HasField("new_length"):
+        return _c3d_video_data(layer, image)
     # SSD's VideoDataLayer: InferBlobShape of the first frame (its channels; crop_size), batch_size images.
     n = layer.data_param.batch_size or None
     data = image or [n, _mean_channels(layer), *(_crop(layer) or (None, None))]
     return _with_label(data, data[0], len(layer.top))
+
+
+def _c3d_video_data(layer, image):
+    """C3D's VideoData, the same type name as SSD's: clips of new_length frames, N x 3 x L x H x W.
+
+    facebook/C3D C3D-v1.0/src/caffe/layers/video_data_layer.cpp SetUp (a V1 VIDEO_DATA reading
+    image_data_param): (batch_size, datum channels, datum length, crop_size, crop_size), or the datum's
+    height and width without a crop; the label (batch_size, 1, 1, 1, 1). C3D-v1.1's (video_data_param,
+    crop_size in transform_param): InferBlobShape(VolumeDatum) with batch_size, the label (batch_size) or
+    (batch_size, num_of_labels) with use_multiple_label. util/image_io.cpp reads every clip as 3 channels
+    of new_length frames, resized to new_height x new_width where both are given.
+    """
+    v1 = layer.image_data_param.HasField("new_length")
+    p = layer.image_data_param if v1 else layer.video_data_param
+    crop = p.crop_size if v1 else layer.transform_param.crop_size
+    hw = (crop, crop) if crop else (p.new_height or None, p.new_width or None) if p.new_height and p.new_width \
+        else (None, None)
+    data = image or [p.batch_size or None, 3, p.new_length or None, *hw]
+    n = data[0]
+    label = [n, 1, 1, 1, 1] if v1 else [n, p.num_of_labels] if p.use_multiple_label else [n]
+    return _with_label(data, n, len(layer.top), label)
 
 
 def _python_params(layer):
@@ -186,6 +219,8 @@ register("WindowData", DATA, declared_shapes=_window_data,
          note="without crop_size the window size is not declared")
 register("DenseImageData", DATA, declared_shapes=_dense_image_data,
          note="without new_height/new_width the size comes from the images")
+register("ImageLabelmapData", DATA, declared_shapes=_image_labelmap_data,
+         note="without new_height/new_width or a crop the size comes from the images")
 register("MemoryData", DATA, declared_shapes=_memory_data, note="memory_data_param is incomplete")
 register("DummyData", DATA, declared_shapes=_dummy_data, note="dummy_data_param declares no shape")
 register("AnnotatedData", DATA, declared_shapes=_annotated_data,

@@ -1,4 +1,4 @@
-"""SSD's detection layers: PriorBox, DetectionOutput, DetectionEvaluate, MultiBoxLoss."""
+"""SSD's detection layers (PriorBox, DetectionOutput, DetectionEvaluate, MultiBoxLoss) and MobileNet-YOLO's."""
 
 from .registry import DETECTION, LOSS, register
 
@@ -75,4 +75,32 @@ register("DetectionOutput", DETECTION, shape=lambda ctx: [[1, 1, None, 7]], deps
          no_onnx="how many detections survive depends on the data, and an exported model has fixed shapes")
 register("DetectionEvaluate", DETECTION, shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
          note="how many detections there are depends on the data", no_onnx="an evaluation against ground truth")
-register("MultiBoxLoss", LOSS, shape=lambda ctx: [[]] * ctx.ntops, deps=_none, needs=())
+
+
+def _scalars(ctx):
+    return [[]] * ctx.ntops
+
+
+register("MultiBoxLoss", LOSS, shape=_scalars, deps=_none, needs=())
+# MobileNet-YOLO (eric612/MobileNet-YOLO). src/caffe/layers/yolo_detection_output_layer.cpp and
+# yolov3_detection_output_layer.cpp Reshape: (1, 1, 1, 7) at set-up; Forward_cpu reshapes to (1, 1, kept, 7),
+# rows [image, label, confidence, x, y, w, h], kept being what survives the confidence threshold and NMS
+# (no keep_top_k bounds it), or one row per image where nothing does.
+def _yolo_detections(ctx):
+    return [[1, 1, None, 7]]
+
+
+def _yolov3_detections(ctx):
+    groups = ctx.p.yolov3_detection_output_param.mask_group_num
+    if len(ctx.bottoms) != groups:  # LayerSetUp: CHECK_EQ(bottom.size(), mask_group_num_)
+        ctx.fail(f"has {len(ctx.bottoms)} bottom(s); its mask_group_num says {groups} (one per output scale)")
+    return _yolo_detections(ctx)
+
+
+_YOLO_OUTPUT = dict(deps=_none, needs=(), note="how many detections survive depends on the data",
+                    no_onnx="how many detections survive depends on the data, and an exported model has fixed shapes")
+register("YoloDetectionOutput", DETECTION, shape=_yolo_detections, **_YOLO_OUTPUT)
+register("Yolov3DetectionOutput", DETECTION, shape=_yolov3_detections, **_YOLO_OUTPUT)
+# The training losses, LossLayer subclasses (yolov3_layer.cpp, region_loss_layer.cpp): a scalar.
+register("Yolov3", LOSS, shape=_scalars, deps=_none, needs=())
+register("RegionLoss", LOSS, shape=_scalars, deps=_none, needs=())

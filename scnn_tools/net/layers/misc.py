@@ -79,6 +79,28 @@ register("InfogainLoss", LOSS, **_LOSS)
 register("MultinomialLogisticLoss", LOSS, **_LOSS)
 register("ContrastiveLoss", LOSS, **_LOSS)
 register("SmoothL1Loss", LOSS, **_LOSS)
+# chuanqi305/FocalLoss focal_loss_layer.cpp Reshape: LossLayer's scalar, and a second top like bottom[0] (the
+# softmax probabilities), as SoftmaxWithLoss; multibox_focal_loss_layer.cpp: LossLayer's scalar.
+register("FocalLoss", LOSS, **_LOSS)
+register("MultiBoxFocalLoss", LOSS, **_LOSS)
+# silver-rush/Weighted_Softmax_Loss weighted_softmax_loss_layer.cpp Reshape: SoftmaxWithLoss's (a scalar, and
+# the probabilities like bottom[0] as a second top).
+register("WeightedSoftmaxWithLoss", LOSS, **_LOSS)
+# NVIDIA/caffe src/caffe/layers/l1_loss_layer.cpp (DetectNet's bounding-box loss): LossLayer's scalar.
+register("L1Loss", LOSS, **_LOSS)
+def _center_loss_params(ctx):
+    """ydwen/caffe-face src/caffe/layers/center_loss_layer.cpp LayerSetUp: one learnt centre per class,
+    num_output x K, K the bottom's count from `axis` on; the top is LossLayer's scalar."""
+    ctx.need_bottoms(2, 2)
+    q = ctx.p.center_loss_param
+    if not q.num_output:
+        ctx.fail("center_loss_param needs num_output")
+    return [[q.num_output, product(ctx.bottoms[0][ctx.axis(q.axis):])]]
+
+
+# (A second top, which Caffe's LossLayer allows, is not written by center_loss_layer.cpp's Forward_cpu.)
+register("CenterLoss", LOSS, shape=lambda ctx: ([[]] + [None] * ctx.ntops)[:ctx.ntops], deps=_none, needs=(0,),
+         params=_center_loss_params)
 register("Accuracy", METRIC, shape=_accuracy_shape, deps=_none, needs=(0,))
 register("SegAccuracy", METRIC, shape=lambda ctx: [[1, 1, 1, 3]] * ctx.ntops, deps=_none, needs=())
 register("HDF5Output", OUTPUT, shape=lambda ctx: [None] * ctx.ntops, deps=_none)

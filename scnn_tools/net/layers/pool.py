@@ -97,6 +97,32 @@ def _roi_shape(ctx):
     return [[rois[0], data[1], r.pooled_h, r.pooled_w]]
 
 
+def _psroi_shape(ctx):
+    """R-FCN's PSROIPoolingLayer::Reshape (daijifeng001/caffe-rfcn src/caffe/layers/psroi_pooling_layer.cpp):
+    (ROIs, output_dim, group_size, group_size), the bottom holding output_dim * group_size^2 channels."""
+    ctx.need_bottoms(2, 2)
+    q = ctx.p.psroi_pooling_param
+    if q.output_dim < 1 or q.group_size < 1:
+        ctx.fail("psroi_pooling_param needs output_dim and group_size greater than 0")
+    data, rois = ctx.bottoms
+    if data[1] is not None and data[1] != q.output_dim * q.group_size ** 2:
+        ctx.fail(f"its bottom has {data[1]} channels; output_dim {q.output_dim} with group_size {q.group_size} "
+                 f"reads {q.output_dim * q.group_size ** 2} (input channel number does not match layer parameters)")
+    return [[rois[0], q.output_dim, q.group_size, q.group_size]]
+
+
+def _roi_align_shape(ctx):
+    """ROIAlignLayer::Reshape of the Mask R-CNN forks (jasjeetIM/Mask-RCNN external/caffe
+    src/caffe/layers/roi_align_layer.cpp, roi_align_param) and of zuokai/roialign's roi_align_layer.cpp, which
+    reads roi_pooling_param: (ROIs, channels, pooled_h, pooled_w), as ROIPooling."""
+    ctx.need_bottoms(2, 2)
+    q = ctx.p.roi_align_param if ctx.p.HasField("roi_align_param") else ctx.p.roi_pooling_param
+    if not (q.pooled_h and q.pooled_w):
+        ctx.fail("roi_align_param (or roi_pooling_param) needs pooled_h and pooled_w")
+    data, rois = ctx.bottoms
+    return [[rois[0], data[1], q.pooled_h, q.pooled_w]]
+
+
 def _no_deps(ctx):
     # Which positions an ROI reads depends on the ROI, that is on the data.
     return [{}] * ctx.ntops
@@ -179,4 +205,9 @@ register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
          not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
 register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps,
          no_onnx="not written yet: ONNX's MaxRoiPool is not proven equal to Caffe's ROI pooling")
+register("PSROIPooling", POOLING, shape=_psroi_shape, deps=_no_deps,
+         no_onnx="ONNX has no position-sensitive ROI pooling")
+register("ROIAlign", POOLING, shape=_roi_align_shape, deps=_no_deps,
+         no_onnx="not written yet: ONNX's RoiAlign averages its samples, the Caffe forks' ROIAlign differ from it "
+                 "and among themselves")
 register("SPP", POOLING, shape=_spp_shape, deps=_no_deps, onnx=_spp_onnx)
