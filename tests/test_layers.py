@@ -605,6 +605,13 @@ ROWS = [
         [[2, 10]], [[2, 10]], 0, 0),
     # The forks' ReLU6 (eric612/MobileNet-YOLO include/caffe/layers/relu6_layer.hpp) is a NeuronLayer:
     # NeuronLayer::Reshape gives the top the bottom's shape; nothing learnt.
+    # CRF-as-RNN: torrvision/caffe src/caffe/layers/multi_stage_meanfield.cpp LayerSetUp: top = unary's shape;
+    # blobs 3 x (1, 1, C, C): 3 * 21*21 = 1323. meanfield_iteration.cpp Forward_cpu: 3 gemms of C x C by
+    # C x H*W per iteration: 5 * 3 * 441 * 64 = 423,360.
+    Row("MultiStageMeanfield", 'layer { name: "l" type: "MultiStageMeanfield" bottom: "b0" bottom: "b1" bottom: "b2" '
+        'top: "t" multi_stage_meanfield_param { num_iterations: 5 compatibility_mode: POTTS threshold: 2 '
+        'theta_alpha: 160 theta_beta: 3 theta_gamma: 3 } }',
+        [[1, 21, 8, 8], [1, 21, 8, 8], [1, 3, 8, 8]], [[1, 21, 8, 8]], 1323, 423360),
     Row("ReLU6", 'layer { name: "l" type: "ReLU6" bottom: "b0" top: "b0" }',
         [[2, 32, 5, 5]], [[2, 32, 5, 5]], 0, 0),
 

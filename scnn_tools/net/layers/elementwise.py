@@ -372,6 +372,41 @@ def _axpy_onnx(ctx, e):
     e.op("Add", [e.op("Mul", [scale, e.x(1)]), e.x(2)], e.y())
 
 
+def _meanfield_shape(ctx):
+    """CRF-as-RNN (torrvision/caffe src/caffe/layers/multi_stage_meanfield.cpp LayerSetUp): bottoms the unary
+    terms, the first iteration's input (a copy of them) and the RGB image, all read at the unary's height and
+    width; the top has the unary's shape; more than one iteration (CHECK_GT(num_iterations_, 1))."""
+    ctx.need_bottoms(3, 3)
+    unary, start, image = ctx.bottoms
+    if len(unary) != 4 or list(start) != list(unary):
+        ctx.fail(f"the first iteration's input {fmt_shape(start)} must have the unary terms' shape {fmt_shape(unary)}")
+    if len(image) != 4 or list(image[2:]) != list(unary[2:]) or image[0] != unary[0]:
+        ctx.fail(f"the image {fmt_shape(image)} must be N x C x H x W at the unary terms' {fmt_shape(unary)}")
+    if ctx.p.multi_stage_meanfield_param.num_iterations < 2:
+        ctx.fail("num_iterations must be greater than 1")
+    return [list(unary)]
+
+
+def _meanfield_deps(ctx):
+    # Every iteration filters the whole map (Gaussian spatial and bilateral kernels on a permutohedral
+    # lattice) and mixes every class: each output reads every position of every bottom.
+    return [{axis: [(b, axis, Whole(shape[axis])) for b, shape in enumerate(ctx.bottoms)] for axis in range(4)}]
+
+
+def _meanfield_params(ctx):
+    c = ctx.bottoms[0][1]
+    return [[1, 1, c, c]] * 3  # spatial and bilateral kernel weights, and the compatibility matrix
+
+
+def _meanfield_macc(ctx, tops):
+    # meanfield_iteration.cpp Forward_cpu: three C x C by C x (H*W) products per iteration (the two kernels'
+    # weighting and the compatibility transform); the lattice filtering itself is not a product of weights.
+    n, c, h, w = ctx.bottoms[0]
+    return ctx.p.multi_stage_meanfield_param.num_iterations * 3 * c * c * h * w
+
+
+register("MultiStageMeanfield", ELEMENTWISE, shape=_meanfield_shape, deps=_meanfield_deps, params=_meanfield_params,
+         macc=_meanfield_macc, no_onnx="its permutohedral-lattice filtering has no ONNX operator")
 register("Axpy", ELEMENTWISE, shape=_axpy_shape, deps=_axpy_deps, onnx=_axpy_onnx)
 register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
 register("MVN", ELEMENTWISE, shape=_mvn_shape, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
