@@ -707,6 +707,34 @@ def test_c3d_layers_by_their_definitions():
     assert out["ave"].shape == ave.shape and realcaffe.disagreement(out["ave"], ave) < 1e-6
 
 
+def test_tiling_by_its_loop():
+    """tianchenwang/caffe tiling_layer.cpp Forward_cpu, transcribed: top (c, oy + ty, ox + tx) = bottom
+    (c * t^2 + ty * t + tx, iy, ix)."""
+    body = 'layer { name: "t" type: "Tiling" bottom: "data" top: "t" tiling_param { tile_dim: 2 } }\n'
+    x, out, _ = _run(_net([2, 8, 3, 4], body), [2, 8, 3, 4])
+    ref = np.zeros((2, 2, 6, 8), np.float32)
+    for c in range(2):
+        for iy in range(3):
+            for ix in range(4):
+                for ty in range(2):
+                    for tx in range(2):
+                        ref[:, c, 2 * iy + ty, 2 * ix + tx] = x[:, c * 4 + ty * 2 + tx, iy, ix]
+    assert np.array_equal(out["t"], ref)
+
+
+def test_the_driving_forks_fixed_lrn_and_dropout_by_their_loops():
+    """tianchenwang/caffe lrn_fixed_layer.cpp CrossChannelForward_cpu (scale 2 + alpha * the window's sum of
+    squares, alpha not divided by the size) and dropout_fixed_layer.cpp at test time (times 1 - ratio)."""
+    body = ('layer { name: "n" type: "LRNFixed" bottom: "data" top: "n" lrn_param { local_size: 3 alpha: 0.01 '
+            'beta: 0.75 } }\n'
+            'layer { name: "d" type: "DropoutFixed" bottom: "data" top: "d" dropout_param { dropout_ratio: 0.3 } }\n')
+    x, out, _ = _run(_net([2, 5, 3, 4], body), [2, 5, 3, 4], outputs=["n", "d"])
+    squares = np.pad(x.astype(np.float64) ** 2, ((0, 0), (1, 1), (0, 0), (0, 0)))
+    scale = 2 + 0.01 * sum(squares[:, c:c + 5] for c in range(3))
+    assert realcaffe.disagreement(out["n"], x * scale ** -0.75) < 1e-5
+    assert np.allclose(out["d"], x * np.float32(0.7))
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

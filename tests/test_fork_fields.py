@@ -101,3 +101,23 @@ def test_reorg_fields_follow_darknets_order(c, h, w, s):
                 [intervals(p) for p in per_position], (blob, axis)
     assert [o["rf"]["jump"] for o in report(a)["layers"][2]["outputs"]] == [[s, s]]
 
+
+
+def test_tiling_in_its_forks_v1_file_puts_each_pixel_over_its_tile():
+    # tianchenwang/caffe's own files are V1: `type: TILING` is not a BVLC enum value, read by its name. Each
+    # top pixel (oy + ty, ox + tx) comes from bottom pixel (oy / t, ox / t) (tiling_layer.cpp Forward_cpu),
+    # so after a 3x3 convolution every top pixel sees the 3x3 box of the bottom pixel under it: at t = 2,
+    # top pixels 2k and 2k + 1 both see input k-1..k+1.
+    text = ('input: "data" input_dim: 1 input_dim: 3 input_dim: 6 input_dim: 6\n'
+            'layers { name: "conv" type: CONVOLUTION bottom: "data" top: "x" '
+            "convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }\n"
+            'layers { name: "tile" type: TILING bottom: "x" top: "t" tiling_param { tile_dim: 2 } }\n')
+    analysis = Analysis(read_text(text, "tiling.prototxt"))
+    assert any(w["code"] == "unknown-legacy-type" and "read as type 'Tiling'" in w["message"]
+               for w in analysis.warnings)
+    out = {o["blob"]: o for layer in report(analysis)["layers"] for o in layer["outputs"]}
+    assert out["t"]["shape"] == [1, 2, 12, 12] and out["t"]["rf"]["size"] == [3, 3]
+    t = analysis.graph.blob("t").id
+    for y in range(12):
+        box = analysis.box(t, y, y)["h"]
+        assert (box.lo, box.hi) == (y // 2 - 1, y // 2 + 1)

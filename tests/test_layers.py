@@ -612,6 +612,15 @@ ROWS = [
         'top: "t" multi_stage_meanfield_param { num_iterations: 5 compatibility_mode: POTTS threshold: 2 '
         'theta_alpha: 160 theta_beta: 3 theta_gamma: 3 } }',
         [[1, 21, 8, 8], [1, 21, 8, 8], [1, 3, 8, 8]], [[1, 21, 8, 8]], 1323, 423360),
+    # tianchenwang/caffe src/caffe/layers/tiling_layer.cpp Reshape: (N, C / t^2, H * t, W * t), t = tile_dim.
+    Row("Tiling", 'layer { name: "l" type: "Tiling" bottom: "b0" top: "t" tiling_param { tile_dim: 2 } }',
+        [[2, 8, 3, 5]], [[2, 2, 6, 10]], 0, 0),
+    # tianchenwang/caffe lrn_fixed_layer.cpp Reshape and dropout_fixed_layer.cpp (a NeuronLayer): the bottom's
+    # shape; nothing learnt or multiplied by weights.
+    Row("LRNFixed", 'layer { name: "l" type: "LRNFixed" bottom: "b0" top: "t" lrn_param { local_size: 5 alpha: 0.0001 '
+        'beta: 0.75 } }', [[2, 8, 4, 5]], [[2, 8, 4, 5]], 0, 0),
+    Row("DropoutFixed", 'layer { name: "l" type: "DropoutFixed" bottom: "b0" top: "b0" dropout_param { '
+        'dropout_ratio: 0.5 } }', [[2, 8, 4, 5]], [[2, 8, 4, 5]], 0, 0),
     Row("ReLU6", 'layer { name: "l" type: "ReLU6" bottom: "b0" top: "b0" }',
         [[2, 32, 5, 5]], [[2, 32, 5, 5]], 0, 0),
 

@@ -269,6 +269,24 @@ def _lrn_onnx(ctx, e):
     e.op("Mul", [e.x(), e.op("Pow", [base, e.const(-r.beta, "power")])], e.y())
 
 
+def _lrn_fixed_onnx(ctx, e):
+    """tianchenwang/caffe src/caffe/layers/lrn_fixed_layer.cpp CrossChannelForward_cpu: x * (2 + alpha * sum of
+    squares over local_size channels)^-beta, alpha not divided by the size as LRN's is: ONNX's LRN with bias 2
+    and alpha times the size. Within a channel it runs LRN's own composition, which is not checked here."""
+    r = ctx.p.lrn_param
+    if r.local_size % 2 == 0:
+        e.fail("local_size must be odd (lrn_fixed_layer.cpp refuses even sizes)")
+    if r.norm_region != LRNParameter.ACROSS_CHANNELS:
+        e.fail("WITHIN_CHANNEL is not written yet for LRN_FIXED")
+    e.op("LRN", [e.x()], e.y(), size=r.local_size, alpha=r.alpha * r.local_size, beta=r.beta, bias=2.0)
+
+
+def _dropout_fixed_onnx(ctx, e):
+    """tianchenwang/caffe src/caffe/layers/dropout_fixed_layer.cpp Forward_cpu: at test time the input times
+    1 - dropout_ratio (its training pass drops without rescaling)."""
+    e.op("Mul", [e.x(), e.const(1.0 - ctx.p.dropout_param.dropout_ratio, "keep")], e.y())
+
+
 def _mvn_shape(ctx):
     return [legacy_shape(ctx)] * ctx.ntops  # mvn_layer.cpp Reshape
 
@@ -326,6 +344,8 @@ register("BatchNorm", NORMALISATION, onnx=_batchnorm_onnx)
 register("BN", NORMALISATION, params=_bn_params, onnx=_bn_onnx)
 # A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
 register("Dropout", REGULARISATION, onnx=_unary("Identity"))
+# Not the identity at test time (it scales), so not a regularisation in splice's sense.
+register("DropoutFixed", ELEMENTWISE, onnx=_dropout_fixed_onnx)
 
 
 def _checked_shape(param_of):
@@ -409,6 +429,7 @@ register("MultiStageMeanfield", ELEMENTWISE, shape=_meanfield_shape, deps=_meanf
          macc=_meanfield_macc, no_onnx="its permutohedral-lattice filtering has no ONNX operator")
 register("Axpy", ELEMENTWISE, shape=_axpy_shape, deps=_axpy_deps, onnx=_axpy_onnx)
 register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
+register("LRNFixed", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_fixed_onnx)
 register("MVN", ELEMENTWISE, shape=_mvn_shape, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
 register("Softmax", ELEMENTWISE, deps=_softmax_deps, onnx=_softmax_onnx)
 register("Normalize", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),

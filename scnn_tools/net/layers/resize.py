@@ -208,6 +208,35 @@ def _reorg_onnx(ctx, e):
     e.op("Reshape", [e.op("SpaceToDepth", [spread], blocksize=s), e.ints(ctx.tops[0])], e.y())
 
 
+def _tiling(ctx):
+    """tianchenwang/caffe (the highway-driving lane and car detector's fork) src/caffe/layers/tiling_layer.cpp:
+    tile_dim t > 0 (LayerSetUp), the channels a multiple of t^2 (Reshape)."""
+    n, c, h, w = ctx.image("tiles", 1, 1)
+    t = ctx.p.tiling_param.tile_dim
+    if t < 1:
+        ctx.fail("tiling_param needs a positive tile_dim")
+    if c is not None and c % (t * t):
+        ctx.fail(f"tile_dim {t}: the {c} channels are not a multiple of {t * t}")
+    return t
+
+
+def _tiling_shape(ctx):
+    t = _tiling(ctx)
+    n, c, h, w = ctx.bottoms[0]
+    return [[n, None if c is None else c // (t * t), None if h is None else h * t, None if w is None else w * t]]
+
+
+def _tiling_deps(ctx):
+    # Forward_cpu: top (c, oy + ty, ox + tx) = bottom (c * t^2 + ty * t + tx, iy, ix): each top position from
+    # the bottom position it lies over, as a nearest-neighbour upsampling.
+    t = _tiling(ctx)
+    return [{0: [(0, 0, IDENTITY)], 2: [(0, 2, Nearest(t))], 3: [(0, 3, Nearest(t))]}]
+
+
+def _tiling_onnx(ctx, e):
+    e.op("DepthToSpace", [e.x()], e.y(), blocksize=_tiling(ctx), mode="CRD")  # (channel c * t^2 + ty * t + tx)
+
+
 def _interp_onnx(ctx, e):
     """Caffe's Interp crops by pad_beg/pad_end (<= 0), then resizes bilinearly with the corners aligned."""
     sizes, pad_beg = _interp_sizes(ctx)
@@ -256,4 +285,5 @@ register("Interp", RESIZE, shape=_interp_shape, deps=_interp_deps, onnx=_interp_
 register("Upsample", RESIZE, shape=_upsample_shape, deps=_upsample_deps, onnx=_upsample_onnx)
 register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
 register("Reorg", RESIZE, shape=_reorg_shape, deps=_reorg_deps, onnx=_reorg_onnx)
+register("Tiling", RESIZE, shape=_tiling_shape, deps=_tiling_deps, onnx=_tiling_onnx)
 register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
