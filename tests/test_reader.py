@@ -190,12 +190,12 @@ layers { name: "data" type: IMAGE_SEG_DATA top: "data" top: "label" }
 layers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1" convolution_param { num_output: 8 kernel_size: 3 } }
 layers { name: "up" type: INTERP bottom: "conv1" top: "up" interp_param { zoom_factor: 2 } }
 layers { name: "crop" type: CROP bottom: "up" bottom: "data" top: "crop" }
-layers { name: "crf" type: MULTI_STAGE_MEANFIELD bottom: "crop" top: "crf" }
+layers { name: "crf" type: SHUFFLE_CHANNEL bottom: "crop" top: "crf" }
 """
     from scnn_tools.engine.analysis import Analysis
     netfile = read_text(text, "fork-v1.prototxt")
     assert [layer.type for layer in netfile.net.layer] == ["ImageSegData", "Convolution", "Interp", "Crop",
-                                                          "MultiStageMeanfield"]
+                                                          "ShuffleChannel"]
     legacy = [w for w in netfile.warnings if w["code"] == "unknown-legacy-type"]
     assert [(w["layer"], w["line"]) for w in legacy] == [("data", 2), ("up", 4), ("crop", 5), ("crf", 6)]
     a = Analysis(netfile, named={"data": [1, 3, 64, 64], "label": [1, 1, 64, 64]})
