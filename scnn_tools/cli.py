@@ -105,8 +105,8 @@ def _add_analyze(sub):
     net_options(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     p.add_argument("--scale-model", choices=("exact", "blog"), default="exact",
-                   help="exact: the input pixels the centre feature can see, holes counted as holes "
-                        "(default); blog: the original spatial-scale code's S and P")
+                   help="exact: the image pixels that can change the centre feature, holes counted as holes "
+                        "and padding not at all (default); blog: the original spatial-scale code's S and P")
     p.add_argument("--batch", type=batch_arg, metavar="N",
                    help="the batch size the memory figures are for (default: the file's)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")

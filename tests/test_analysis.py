@@ -3,6 +3,7 @@ fixed in the files themselves, and the outputs of the original spatial-scale cod
 
 import json
 
+import numpy as np
 import pytest
 
 from scnn_tools.engine.analysis import Analysis, analyze, query, report
@@ -235,6 +236,74 @@ def test_dilation_holes_count_as_holes():
     assert last["scale_models"]["blog"]["width"] == 243.0  # the original's 3**5
 
 
+def _windows(x, k, s, p, d=1, pool=False):
+    """A 2-D layer of all-one weights on a batch of images x (N x H x W): each output sums the input pixels
+    its window reads, padding read as nothing. Caffe's sizes: a convolution floors, a pooling ceils and
+    drops a last window that starts in the padding; a pooling window stops at the padded edge."""
+    n, size_h, size_w = x.shape
+    outs = []
+    for size in (size_h, size_w):
+        if pool:
+            out = -(-(size + 2 * p - k) // s) + 1
+            out -= 1 if p and (out - 1) * s >= size + p else 0
+        else:
+            out = (size + 2 * p - (d * (k - 1) + 1)) // s + 1
+        outs.append(out)
+    y = np.zeros((n, *outs))
+    for oy in range(outs[0]):
+        for ox in range(outs[1]):
+            taps = []
+            for o, size in ((oy, size_h), (ox, size_w)):
+                first = o * s - p
+                reads = range(first, min(first + k, size + p)) if pool else range(first, first + k * d, d)
+                taps.append([i for i in reads if 0 <= i < size])
+            y[:, oy, ox] = x[:, taps[0]][:, :, taps[1]].sum(axis=(1, 2))
+    return y
+
+
+def test_scale_counts_the_image_pixels_that_can_change_the_centre_feature():
+    # A small net whose fields reach well past the image: strided convolution and pooling, dilation, a wide
+    # kernel, a residual sum, a last pooling. Brute force: one image per input pixel, that pixel alone lit,
+    # through all-one windows (a max pooling can be changed by any pixel its window reads, so a sum stands
+    # for it); the centre feature can be changed by exactly the pixels whose image reaches it.
+    h, w = 21, 17
+    conv = 'layer {{ name: "{0}" type: "Convolution" bottom: "{1}" top: "{0}" convolution_param {{ {2} }} }}\n'
+    text = (f'input: "data" input_dim: 1 input_dim: 1 input_dim: {h} input_dim: {w}\n'
+            + conv.format("c1", "data", "num_output: 1 kernel_size: 3 stride: 2 pad: 1")
+            + 'layer { name: "p1" type: "Pooling" bottom: "c1" top: "p1" '
+              'pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 } }\n'
+            + conv.format("c2", "p1", "num_output: 1 kernel_size: 3 dilation: 2 pad: 2")
+            + conv.format("c3", "c2", "num_output: 1 kernel_size: 5 pad: 2")
+            + 'layer { name: "sum" type: "Eltwise" bottom: "c3" bottom: "p1" top: "sum" }\n'
+            + 'layer { name: "p2" type: "Pooling" bottom: "sum" top: "p2" '
+              'pooling_param { pool: AVE kernel_size: 2 stride: 2 } }\n'
+            + 'layer { name: "g" type: "Pooling" bottom: "p2" top: "g" pooling_param { pool: MAX global_pooling: true } }\n')
+    lit = np.eye(h * w).reshape(h * w, h, w)  # image i lights pixel i alone
+    maps = {"c1": _windows(lit, 3, 2, 1)}
+    maps["p1"] = _windows(maps["c1"], 3, 2, 1, pool=True)
+    maps["c2"] = _windows(maps["p1"], 3, 1, 2, d=2)
+    maps["c3"] = _windows(maps["c2"], 5, 1, 2)
+    maps["sum"] = maps["c3"] + maps["p1"]
+    maps["p2"] = _windows(maps["sum"], 2, 2, 0, pool=True)
+    maps["g"] = maps["p2"].sum(axis=(1, 2), keepdims=True)
+    out = outputs(report(Analysis(read_text(text))))
+    padded = 0
+    for blob, y in maps.items():
+        assert out[blob]["shape"][2:] == list(y.shape[1:]), blob
+        cy, cx = (y.shape[1] - 1) // 2, (y.shape[2] - 1) // 2
+        centre = set(np.flatnonzero(y[:, cy, cx]))
+        scale = out[blob]["scale"]
+        assert scale["area"] == len(centre), blob
+        assert scale["width"] == pytest.approx(len(centre) ** 0.5), blob
+        if y.shape[2] > 1:
+            after = set(np.flatnonzero(y[:, cy, cx + 1]))
+            assert scale["overlap"] == pytest.approx(len(centre & after) / len(centre)), blob
+        size = out[blob]["rf"]["size"]
+        padded += size[0] * size[1] > len(centre)  # (the box on the unbounded plane is larger)
+    assert out["g"]["scale"]["area"] == h * w and out["g"]["rf"]["global"] == [True, True]
+    assert padded >= 4
+
+
 def test_query_gives_the_box_of_one_feature():
     path = CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt"
     alexnet = Analysis(read_net(path))
@@ -265,9 +334,10 @@ def test_blog_model_reproduces_the_original_resnet50_profile():
         assert blog["overlap"] == pytest.approx(row["P"], abs=1e-6), row["caffe_name"]
     widths = {b: out[b]["scale"]["width"] for b in ("res2c", "res3d", "res4f", "res5c")}
     assert widths == pytest.approx({"res2c": 35, "res3d": 99, "res4f": 291, "res5c": 483})
-    # Without holes the two models agree.
+    # Without holes the two models agree inside the image; beyond it the blog counts padding as pixels,
+    # the exact model counts the 224 x 224 pixels there are.
     for b in ("res2c", "res3d", "res4f", "res5c"):
-        assert out[b]["scale_models"]["exact"]["width"] == pytest.approx(out[b]["scale"]["width"])
+        assert out[b]["scale_models"]["exact"]["width"] == pytest.approx(min(out[b]["scale"]["width"], 224))
 
 
 KINDS = {

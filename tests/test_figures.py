@@ -84,9 +84,11 @@ def test_object_bands_and_levels(tmp_path, resnet50):
     assert [(lo, count) for lo, _, count in bands(objects.sizes)] == \
         [(4, 1), (8, 2), (16, 1), (32, 2), (64, 1), (128, 1), (256, 1), (512, 1)]
     chosen = [(lo, point.label, covered) for lo, _, _, point, covered in assign(resnet50, objects)]
-    # Stage ends at 224: res2c 35, res3d 99, res4f 291, res5c 483, pool5 675 (global): the smallest that covers.
+    # Stage ends at 224: res2c 35, res3d 99, then res4f, res5c and pool5 see every pixel of the image (their
+    # boxes, 291, 483 and 675, reach past it): the smallest that covers, and a map that sees the whole image
+    # covers whatever the image holds.
     assert chosen == [(4, "res2c", True), (8, "res2c", True), (16, "res2c", True), (32, "res3d", True),
-                      (64, "res4f", True), (128, "res4f", True), (256, "pool5", True), (512, "pool5", False)]
+                      (64, "res4f", True), (128, "res4f", True), (256, "res4f", True), (512, "res4f", True)]
 
 
 def test_coco_boxes_are_scaled_as_their_images(tmp_path):

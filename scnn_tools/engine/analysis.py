@@ -113,7 +113,7 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        exact = scale.exact(t, self.shapes.blobs[blob_id])
+        exact = scale.exact(t, self.shapes.blobs[blob_id], self.image_extent())
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
 

@@ -158,14 +158,18 @@ def candidates(profile, names=None):
 
 
 def assign(profile, objects, model="exact", names=None):
-    """Per band: (lo, hi, count, point or None, covered)."""
+    """Per band: (lo, hi, count, point or None, covered).
+
+    A map covers a band when its scale is as wide as the band's largest objects, or when it sees every
+    pixel of the image (the exact scale counts no pixel beyond the image, so none is wider than that)."""
     maps = sorted((p for p in candidates(profile, names) if p.width(model) is not None),
                   key=lambda p: p.width(model))
     if not maps:
         raise InputError(f"no feature map of {profile.name} has a {model} spatial scale to match against")
+    height, width = profile.points[0].shape[-2:]
     out = []
     for lo, hi, count in bands(objects.sizes):
-        fitting = [p for p in maps if p.width(model) >= hi]
+        fitting = [p for p in maps if p.width(model) >= hi or p.scale(model)["area"] >= height * width]
         point = fitting[0] if fitting else maps[-1]
         out.append((lo, hi, count, point, bool(fitting)))
     return out

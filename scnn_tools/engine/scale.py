@@ -1,11 +1,14 @@
 """Spatial scale and overlap of a feature map, in two models.
 
-exact (the default): the number of input pixels that can change the feature
-at the centre of the map (holes count as holes), its square root as a width,
-and the fraction of those pixels the next feature along w shares. Per axis
-the sets are exact; the area is their product, which is exact whenever the
-dependency set is a product of per-axis sets (every chain, and merges of
-branches centred on the same position such as residual and inception blocks).
+exact (the default): the number of input-image pixels that can change the
+feature at the centre of the map (holes count as holes; padding is no pixel,
+so the sets are cut to the image and a feature that sees all of a 224x224
+image has area 50176, whatever its box on the unbounded plane), its square
+root as a width, and the share of those pixels the next feature along w sees
+too (also in the image). Per axis the sets are exact; the area is their
+product, which is exact whenever the dependency set is a product of per-axis
+sets (every chain, and merges of branches centred on the same position such
+as residual and inception blocks).
 
 blog: the original spatial-scale code's S and P (shared/reference/
 spatial_scale), a recurrence over the layer kinds it knows: 3x3 stride 1,
@@ -21,17 +24,22 @@ from math import sqrt
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import Window
-from scnn_tools.net.intervals import common, count
+from scnn_tools.net.intervals import clip, common, count
 
 
-def exact(traced, shape):
-    """{'area', 'width', 'overlap'} of a blob traced on both h and w, else None."""
+def exact(traced, shape, extent):
+    """{'area', 'width', 'overlap'} of a blob traced on both h and w, else None.
+
+    `extent`: the image's {'h': height, 'w': width}, which the sets are cut to.
+    """
     axes = {image_axis: (a, f) for a, (image_axis, f) in traced.axes.items()}
     if set(axes) != {"h", "w"}:
         return None
     (ah, fh), (aw, fw) = axes["h"], axes["w"]
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
-    set_h, set_w, next_w = fh.at(ch), fw.at(cw), fw.at(cw + 1)
+    last_h, last_w = extent["h"] - 1, extent["w"] - 1
+    set_h = clip(fh.at(ch), 0, last_h)
+    set_w, next_w = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
     area = count(set_h) * count(set_w)
     overlap = common(set_w, next_w) / count(set_w) if set_w else 0.0
     return {"area": area, "width": sqrt(area), "overlap": overlap}

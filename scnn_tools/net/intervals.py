@@ -14,6 +14,11 @@ def count(s):
     return sum(b - a + 1 for a, b in s)
 
 
+def clip(s, lo, hi):
+    """The part of an interval set inside lo..hi."""
+    return tuple((max(a, lo), min(b, hi)) for a, b in s if b >= lo and a <= hi)
+
+
 def common(s, t):
     """How many indices two interval sets share."""
     i = j = n = 0

@@ -114,12 +114,13 @@ def to_table(result):
     out.append("")
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
                "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
-               "coord_map); scale: width of the set of input pixels that can change the centre feature; overlap: "
-               "share of it the next feature along w sees too; G global, N position-dependent (largest size "
+               "coord_map); scale: width (square root of the count) of the set of image pixels that can change the "
+               "centre feature; overlap: share of those pixels the next feature along w sees too; G global, N position-dependent (largest size "
                "shown), M merging paths not aligned")
     if disagree:
         out.append(f"* {other} model where it disagrees: the blog model's recurrence assumes regions without "
-                   "holes, and dilated kernels leave holes that the exact model counts as holes")
+                   "holes and counts the padding beyond the image as pixels; the exact model counts dilation's "
+                   "holes as holes and only pixels of the image")
     groups = [g for g in result["groups"] if g["params"] or g["macc"]]
     if len(groups) > 1:
         out.append("")
