@@ -94,7 +94,8 @@ def analyze(net: Net, phase: str | None = None, input_shape: Shape | None = None
 def query(net: Net, blob: str, y: int, x: int, phase: str | None = None, input_shape: Shape | None = None,
           inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
     """The input box of feature (y, x) of `blob`: the dict `scnn-tools query --format json` prints
-    (blob, index, box, center, clipped; input pixels, hi inclusive).
+    (blob, index, box, center, clipped; input pixels, hi inclusive; global per axis [h, w]: every feature of
+    the blob sees the whole image along it, as analyze's rf says).
 
     >>> query("models/bvlc_alexnet/deploy.prototxt", "pool5", 5, 5)["clipped"]
     {'y': [96, 226], 'x': [96, 226]}
@@ -139,12 +140,13 @@ def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int =
 def profile(net: Net, phase: str | None = None, input_shape: Shape | None = None,
             inputs: Mapping[str, Shape] | None = None, stages: Iterable[str] = ()) -> dict[str, Any]:
     """The spatial-scale profile along the net's main path: {"net", "points"}, one point per layer that
-    computes a new field, from the image on (depth, layer, blob, rf, jump, shape, exact and blog
-    scales); what `scnn-tools profile --format json` prints for each net.
+    computes a new field, from the image on (depth, layer, blob, rf: the larger side of its box on the
+    unbounded plane, global per axis [h, w] as analyze's rf says, jump, shape, exact and blog scales); what
+    `scnn-tools profile --format json` prints for each net.
 
     >>> points = profile("examples/resnet50.prototxt")["points"]
-    >>> [(p["blob"], round(p["exact"]["width"])) for p in points if p["blob"] in ("res2c", "res5c")]
-    [('res2c', 35), ('res5c', 483)]
+    >>> [(p["blob"], round(p["exact"]["width"]), p["global"]) for p in points if p["blob"] in ("res2c", "pool5")]
+    [('res2c', 35, [False, False]), ('pool5', 224, [True, True])]
     """
     from .engine.profiles import result, spatial_profile
     return result(spatial_profile(_analysis(net, phase, input_shape, inputs, stages)))
@@ -176,7 +178,7 @@ def erf(net: Net, blob: str, output: str | os.PathLike[str] | None = None, log: 
     """The effective receptive field of `blob`'s centre feature (Luo et al., 2016): the dict
     `scnn-tools erf --format json` prints (`blob`, `image` [H, W], `centre` [y, x], `radius` {"50", "90"}
     holding 50% and 90% of the mass, `box` {"50", "90"} and `theoretical`, each {"y": [lo, hi], "x":
-    [lo, hi]} inclusive), plus `field`: the H x W numpy array over the image, summing to 1. `output`
+    [lo, hi]} inclusive, and `global` [h, w] as analyze's rf says), plus `field`: the H x W numpy array over the image, summing to 1. `output`
     also saves the map (.npy) or draws it (.png, .svg or .pdf; `log`: on a log scale).
 
     >>> e = erf("examples/resnet50.prototxt", "res4f")

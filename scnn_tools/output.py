@@ -62,6 +62,16 @@ def size(n_bytes):
     return f"{n_bytes} B"
 
 
+def field_text(sizes, glob, square=False):
+    """A receptive field's size per axis [h, w] as every command prints it: `global` on an axis where a
+    feature sees the whole of it (its box there, padding included, says nothing more); one number where
+    both axes read alike, unless `square` asks for both (195x195)."""
+    shown = ["global" if g else ("-" if v is None else str(v)) for v, g in zip(sizes, glob)]
+    if shown[0] == shown[1] and (shown[0] == "global" or not square):
+        return shown[0]
+    return " x ".join(shown) if "global" in shown else "x".join(shown)
+
+
 def number(v):
     """A measure as a person reads it: 8, 6.742, 0.125."""
     return str(int(v)) if v == int(v) else f"{v:.4g}"

@@ -173,3 +173,27 @@ def test_the_functions_stay_functions_when_every_module_is_imported():
             importlib.import_module(m.name)
     for name in set(scnn_tools.__all__) - {"InputError"}:
         assert getattr(scnn_tools, name).__module__ == "scnn_tools.api", name
+
+
+@needs_shared
+def test_the_commands_agree_on_which_features_are_global():
+    # PSPNet-101 at 473: after the pyramid's concat, conv5_4's 3x3 sees every pixel of the image (analyze's rf
+    # says global); its box on the unbounded plane is 1495 to 1735 wide, a number the other commands printed
+    # as if it were its field. conv5_3, a 1023-wide box, sees the whole image from the centre but not from
+    # every position: not global. One definition, four commands.
+    net = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"
+    out = {o["blob"]: o for layer in scnn_tools.analyze(net)["layers"] for o in layer["outputs"]}
+    points = {p["blob"]: p for p in scnn_tools.profile(net)["points"]}
+    from scnn_tools.engine import analysis, effective_field, profiles
+    for blob, glob in (("conv5_3", [False, False]), ("conv5_4", [True, True])):
+        assert out[blob]["rf"]["global"] == glob
+        assert points[blob]["global"] == glob
+        erf = scnn_tools.erf(net, blob)
+        assert erf["global"] == glob
+        q = scnn_tools.query(net, blob, 30, 30)
+        assert q["global"] == glob
+        words = effective_field.sentence(erf), analysis.sentence(q)
+        assert all(("global" in w) == glob[0] for w in words), words
+    assert "(global)" in analysis.sentence(q) and effective_field.sentence(erf).endswith("theoretical field global")
+    last = profiles.load(net)
+    assert "receptive field global," in profiles.sentence(last) and "1735" not in profiles.sentence(last)

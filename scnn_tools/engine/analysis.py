@@ -14,6 +14,7 @@ from scnn_tools.net.graph import build
 from scnn_tools.net.indexmaps import Window
 from scnn_tools.net.layers.registry import product
 from scnn_tools.netfile.reader import read_net
+from scnn_tools.output import field_text
 from . import fields, scale
 from .shapes import infer, undeclared, unknown_warnings
 
@@ -108,6 +109,12 @@ class Analysis:
         out["aligned"] = all(s["aligned"] for s in present)
         out["global"] = [None if s is None else s["global"] for s in both]
         return out
+
+    def global_axes(self, blob_id):
+        """[h, w]: whether every feature of the blob sees the whole image along that axis (the rf's `global`,
+        which query, profile and erf say too)."""
+        rf = self.rf(blob_id)
+        return [bool(g) for g in rf["global"]] if rf is not None else [False, False]
 
     def scales(self, blob_id):
         t = self.traced[blob_id]
@@ -372,6 +379,7 @@ def query(analysis, blob, y, x):
         "box": {"y": [h.lo, h.hi], "x": [w.lo, w.hi]},
         "center": [h.centre, w.centre],
         "clipped": {"y": [h.clipped_lo, h.clipped_hi], "x": [w.clipped_lo, w.clipped_hi]},
+        "global": analysis.global_axes(b.id),
     }
 
 
@@ -381,6 +389,6 @@ def sentence(result):
     (cy0, cy1), (cx0, cx1) = result["clipped"]["y"], result["clipped"]["x"]
     cy, cx = result["center"]
     y, x = result["index"]
+    size = field_text([y1 - y0 + 1, x1 - x0 + 1], result["global"], square=True)
     return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
-            f"({y1 - y0 + 1}x{x1 - x0 + 1}), centred at ({cy:g}, {cx:g}); "
-            f"inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}")
+            f"({size}), centred at ({cy:g}, {cx:g}); inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}")

@@ -12,6 +12,7 @@ Channels play no part once weights are uniform, so each blob is one H x W map.
 """
 
 from scnn_tools.errors import InputError, option
+from scnn_tools.output import field_text
 from scnn_tools.net.indexmaps import Interp, Piece, Whole, Window
 
 # The largest array the propagation may hold (a map, or one axis's layer matrix): 400 MB of floats.
@@ -196,7 +197,8 @@ def boxes(erf, centre, fractions=(0.5, 0.9)):
 
 def report(analysis, blob_name):
     """The effective field of `blob_name`'s centre feature: the dict `scnn-tools erf --format json` prints
-    (blob, image, centre, radius, box, theoretical), and under `field` the map itself (numpy, summing to 1)."""
+    (blob, image, centre, radius, box, theoretical: the centre feature's box on the unbounded plane, global:
+    per axis [h, w], as analyze's rf says), and under `field` the map itself (numpy, summing to 1)."""
     field, centre, box = effective_field(analysis, blob_name)
     r50, r90 = radii(field, centre)
     b50, b90 = boxes(field, centre)
@@ -205,7 +207,8 @@ def report(analysis, blob_name):
         return {"y": list(ys), "x": list(xs)}
     return {"blob": blob_name, "image": list(field.shape), "centre": list(centre), "radius": {"50": r50, "90": r90},
             "box": {"50": square(*b50), "90": square(*b90)},
-            "theoretical": square((box[0], box[1]), (box[2], box[3])), "field": field}
+            "theoretical": square((box[0], box[1]), (box[2], box[3])),
+            "global": analysis.global_axes(analysis.graph.blob(blob_name).id), "field": field}
 
 
 def sentence(result):
@@ -213,7 +216,12 @@ def sentence(result):
     (cy, cx), t = result["centre"], result["theoretical"]
     return (f"{result['blob']}: effective receptive field of the centre feature, centred at ({cy:g}, {cx:g}): "
             f"50% of its mass within {result['radius']['50']:.1f} px, 90% within {result['radius']['90']:.1f} px; "
-            f"theoretical field {t['y'][1] - t['y'][0] + 1}x{t['x'][1] - t['x'][0] + 1}")
+            f"theoretical field {_theoretical(result)}")
+
+
+def _theoretical(result):
+    t = result["theoretical"]
+    return field_text([t["y"][1] - t["y"][0] + 1, t["x"][1] - t["x"][0] + 1], result["global"], square=True)
 
 
 def check_output(path):
@@ -236,4 +244,4 @@ def write(result, path, title, log=False):
     from scnn_tools.views.plot import erf_figure
     t, radius = result["theoretical"], result["radius"]
     erf_figure(result["field"], result["centre"], (*t["y"], *t["x"]), (radius["50"], radius["90"]), path, title,
-               log=log)
+               log=log, size=_theoretical(result))

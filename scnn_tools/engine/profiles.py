@@ -8,14 +8,18 @@ its own. Every number comes from the analysis; plot.py only draws them.
 """
 
 from scnn_tools.errors import InputError, option
+from scnn_tools.output import field_text
 from .analysis import Analysis
 
 
 class Point:
-    __slots__ = ("depth", "layer", "blob", "rf", "jump", "exact", "blog", "shape", "label")
+    __slots__ = ("depth", "layer", "blob", "rf", "sizes", "glob", "jump", "exact", "blog", "shape", "label")
 
-    def __init__(self, depth, layer, blob, rf, jump, exact, blog, shape):
-        self.depth, self.layer, self.blob, self.rf, self.jump = depth, layer, blob, rf, jump
+    def __init__(self, depth, layer, blob, sizes, glob, jump, exact, blog, shape):
+        self.depth, self.layer, self.blob, self.jump = depth, layer, blob, jump
+        # The box per axis [h, w] on the unbounded plane and whether it is global there (the analysis's rf);
+        # rf is the larger side, what the figure draws where the field is not global.
+        self.sizes, self.glob, self.rf = sizes, glob, max(sizes)
         self.exact, self.blog, self.shape = exact, blog, shape  # {'area', 'width', 'overlap'} or None
         self.label = blob  # the last blob on the path with this field (res2c for res2c_branch2c)
 
@@ -75,9 +79,11 @@ def spatial_profile(analysis):
 
 def result(prof):
     """What `scnn_tools.profile` returns and `scnn-tools profile --format json` prints per net: the net's
-    name and one dict per point, from the image on (depth, layer, blob, rf, jump, shape, exact, blog)."""
+    name and one dict per point, from the image on (depth, layer, blob, rf, global, jump, shape, exact, blog):
+    rf is the larger side of the box on the unbounded plane, global per axis [h, w] as analyze's rf says."""
     return {"net": prof.name, "points": [{"depth": p.depth, "layer": p.layer, "blob": p.label, "rf": p.rf,
-                                          "jump": p.jump, "shape": p.shape, "exact": p.exact, "blog": p.blog}
+                                          "global": p.glob, "jump": p.jump, "shape": p.shape, "exact": p.exact,
+                                          "blog": p.blog}
                                          for p in prof.points]}
 
 
@@ -85,7 +91,7 @@ def sentence(prof):
     """One net's profile in words, as `scnn-tools profile` prints it."""
     last = prof.points[-1]
     return (f"{prof.name}: {len(prof.points) - 1} layers on the main path, to '{last.layer}': receptive field "
-            f"{last.rf}, stride {last.jump}")
+            f"{field_text(last.sizes, last.glob)}, stride {last.jump}")
 
 
 def file_labels(paths):
@@ -152,5 +158,5 @@ def _rf_size(analysis, blob_id):
 def _point(analysis, depth, layer, blob):
     rf = analysis.rf(blob.id)
     exact, blog = analysis.scales(blob.id)
-    return Point(depth, layer, blob.name, max(rf["size"]), max(rf["jump"]), exact, blog,
+    return Point(depth, layer, blob.name, rf["size"], analysis.global_axes(blob.id), max(rf["jump"]), exact, blog,
                  analysis.shapes.blobs[blob.id])

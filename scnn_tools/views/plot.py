@@ -6,6 +6,8 @@ this module only draws them. PNG, SVG and PDF by the output's extension,
 written without dates so that the same input gives the same file.
 """
 
+import itertools
+
 from scnn_tools.errors import InputError
 from scnn_tools.output import number
 
@@ -73,7 +75,6 @@ def profile_figure(profiles, path, model="exact", marks=(), labels=None, title=N
     for n, prof in enumerate(profiles):
         colour = COLOURS[n % len(COLOURS)]
         name = labels[n] if labels else prof.name
-        depth = [p.depth for p in prof.points]
         for m in _models(model):
             pairs = [(p.depth, p.width(m)) for p in prof.points if p.width(m) is not None and p.width(m) > 0]
             if pairs:
@@ -84,7 +85,7 @@ def profile_figure(profiles, path, model="exact", marks=(), labels=None, title=N
                     ax.plot([last.depth], [last.width(m)], "x", color=colour, ms=7, mew=1.6)
                     ax.annotate(f"{m} model ends at {stop.layer}", (last.depth, last.width(m)), xytext=(4, 6),
                                 textcoords="offset points", fontsize=7, color=colour)
-        ax.plot(depth, [p.rf for p in prof.points], ":", color=colour, lw=1.2, label=f"{name}: receptive field")
+        _field_line(ax, prof.points, colour, f"{name}: receptive field")
         for d, jump in prof.stride_changes():
             ax.axvline(d, color=colour, lw=0.5, alpha=0.25)
             strides.append((d, f"stride {number(jump)}", colour))
@@ -93,9 +94,11 @@ def profile_figure(profiles, path, model="exact", marks=(), labels=None, title=N
             if point is None:
                 continue
             value = point.width(_models(model)[0]) or point.rf
+            blog = point.width("blog") if model == "both" else None
+            other = f"\nblog {blog:.0f}" if blog and round(blog) != round(value) else ""
             ax.plot([point.depth], [value], "o", color=colour, ms=4)
-            ax.annotate(f"{mark}: {value:.0f}", (point.depth, value), xytext=(4, -12), textcoords="offset points",
-                        fontsize=8, color=colour)
+            ax.annotate(f"{mark}: {value:.0f}{other}", (point.depth, value), xytext=(4, -4),
+                        textcoords="offset points", fontsize=8, color=colour, va="top")
     ax.set_yscale("log")
     ax.set_xlabel("depth (layers on the main path)")
     ax.set_ylabel("input pixels")
@@ -104,6 +107,18 @@ def profile_figure(profiles, path, model="exact", marks=(), labels=None, title=N
     _stride_labels(fig, ax, strides)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     save(fig, path)
+
+
+def _field_line(ax, points, colour, label):
+    """The receptive field along the path until it is global: from there on a feature sees the whole image,
+    and its box on the unbounded plane (padding included) says nothing more, so the line ends, saying where."""
+    shown = list(itertools.takewhile(lambda p: not any(p.glob), points))
+    ax.plot([p.depth for p in shown], [p.rf for p in shown], ":", color=colour, lw=1.2, label=label)
+    if shown and len(shown) < len(points):
+        last, first = shown[-1], points[len(shown)]
+        ax.plot([last.depth], [last.rf], ">", color=colour, ms=5)
+        ax.annotate(f"global from {first.layer}", (last.depth, last.rf), xytext=(-4, 6), textcoords="offset points",
+                    fontsize=7, color=colour, ha="right")
 
 
 def _stride_labels(fig, ax, labels):
@@ -129,8 +144,7 @@ def match_figure(prof, objects, assignment, path, model="exact"):
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.2), sharey=True, gridspec_kw={"width_ratios": [3, 1]})
     pairs = [(p.depth, p.width(model)) for p in prof.points if p.width(model)]
     left.plot(*zip(*pairs), "-", color=COLOURS[0], lw=1.8, label=f"scale width ({model})")
-    left.plot([p.depth for p in prof.points], [p.rf for p in prof.points], ":", color=COLOURS[0], lw=1.2,
-              label="receptive field")
+    _field_line(left, prof.points, COLOURS[0], "receptive field")
     chosen = {id(point): point for _, _, _, point, _ in assignment}
     for point in chosen.values():
         left.plot([point.depth], [point.width(model)], "o", color=COLOURS[1], ms=6)
@@ -163,7 +177,8 @@ def clipped_box(box, shape):
             (y0 >= 0, y1 <= h - 1, x0 >= 0, x1 <= w - 1))
 
 
-def erf_figure(erf, centre, box, radii, path, title, log=False):
+def erf_figure(erf, centre, box, radii, path, title, log=False, size=None):
+    """size: the theoretical field as the commands print it (`global` where it is), its box's size if None."""
     plt = _pyplot()
     from matplotlib.colors import LogNorm
     from matplotlib.patches import Circle
@@ -182,8 +197,8 @@ def erf_figure(erf, centre, box, radii, path, title, log=False):
         sides = [((left, right), (top, top), own[0]), ((left, right), (bottom, bottom), own[1]),
                  ((left, left), (top, bottom), own[2]), ((right, right), (top, bottom), own[3])]
         whole = all(own)
-        h, w = box[1] - box[0] + 1, box[3] - box[2] + 1
-        label = f"theoretical field {h}x{w}" + ("" if whole else ", cut by the image (dashed)")
+        size = size or f"{box[1] - box[0] + 1}x{box[3] - box[2] + 1}"
+        label = f"theoretical field {size}" + ("" if whole else ", cut by the image (dashed)")
         for n, (xs, ys, is_own) in enumerate(sides):
             ax.plot(xs, ys, "-" if is_own else "--", color="#4cc9f0", lw=1.4, label=label if n == 0 else None)
     for r, style, share in zip(radii, ("-", ":"), ("50%", "90%")):

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from scnn_tools.output import number, shape_text, size
+from scnn_tools.output import field_text, number, shape_text, size
 
 
 def render(result, fmt):
@@ -39,14 +39,7 @@ def _num(v):
 
 
 def _rf(rf):
-    """Sizes per axis; `global` where a feature sees the whole axis, whatever its box's size."""
-    if rf is None:
-        return ""
-    shown = ["global" if g else ("-" if v is None else str(v)) for v, g in zip(rf["size"], rf["global"])]
-    if shown[0] == shown[1]:
-        return shown[0]
-    return " x ".join(shown) if "global" in shown else "x".join(shown)
-
+    return "" if rf is None else field_text(rf["size"], rf["global"])
 
 
 def _width(scale):
