@@ -100,8 +100,10 @@ def _add_analyze(sub):
     p = sub.add_parser(
         "analyze", help="shapes, receptive fields, spatial scale and cost of every blob",
         description="Every blob's shape as Caffe computes it, its receptive field (size, jump, start, padding; "
-                    "uniform, aligned, global), the spatial scale and overlap of its centre feature, and each "
-                    "layer's learnable parameters and multiply-adds.")
+                    "uniform, aligned, global), the spatial scale and overlap of its centre feature (the image "
+                    "pixels that can change it), and each layer's learnable parameters and multiply-adds; totals "
+                    "and memory say what is known: per item of a count known only when the net runs (regions), "
+                    "'at most' a bound (SSD's keep_top_k), or 'at least' what is known, naming what is not.")
     net_options(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     p.add_argument("--scale-model", choices=("exact", "blog"), default="exact",

@@ -197,3 +197,12 @@ def test_every_corpus_net_caffe_would_build_is_analyzed(path):
     assert result["totals"]["params"] is not None and result["totals"]["macc"] is not None
     traced = [o for layer in result["layers"] for o in layer["outputs"] if o["rf"]]
     assert traced and all(o["scale"] is not None for o in traced if None not in o["rf"]["size"])
+    # Counts are whole numbers wherever they are known (a blob made once per batch, divided by the batch,
+    # once gave 1,048,593.0078125 activations), and no feature can be changed by more pixels than the
+    # image has, whatever its box on the unbounded plane.
+    numbers = [v for part in (result["totals"], result["memory"]) for v in part.values()]
+    numbers += [v for d in numbers if isinstance(d, dict) for v in d.values()]
+    assert all(isinstance(v, int) for v in numbers if not isinstance(v, (dict, list, type(None)))), numbers
+    assert all(isinstance(layer["macc"], (int, type(None))) for layer in result["layers"])
+    h, w = result["input"]["shape"][2:]
+    assert all(o["scale"]["area"] <= h * w for o in traced if o["scale"])

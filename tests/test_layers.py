@@ -1062,7 +1062,7 @@ def declared(netfile):
     graph = build(netfile, "TEST")
     shapes = infer(graph)
     (node,) = [n for n in graph.nodes if n.name == "l"]
-    params, macc, _ = layer_cost(None, node, set())  # (a source layer's cost needs no analysis)
+    params, macc = (total.value for total in layer_cost(None, node, set()))  # (a source's cost needs no analysis)
     return {"outputs": [{"shape": shapes.blobs[t]} for t in node.tops], "params": params, "macc": macc}
 
 

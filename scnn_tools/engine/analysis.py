@@ -12,11 +12,11 @@ from collections import namedtuple
 from scnn_tools.errors import InputError, warning
 from scnn_tools.net.graph import build
 from scnn_tools.net.indexmaps import Window
-from scnn_tools.net.layers.registry import product
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
 from .shapes import infer, undeclared, unknown_warnings
+from .totals import Total, activations, layer_cost, memory
 
 SCHEMA = "scnn-tools.analysis/1"
 
@@ -148,7 +148,7 @@ class Analysis:
         return out
 
 
-# -------------------------------------------------------------------- cost
+# ------------------------------------------------------- stand-in sizes
 # Image sizes the fields are traced at where the file does not declare one: as the shape rules' stand-ins
 # (shapes.FILLS), apart, but small enough that every blob stays within Caffe's count limit.
 FIELD_FILLS = (509, 757, 1021)
@@ -186,103 +186,7 @@ def _size_free_rf(rfs):
     return out
 
 
-def layer_cost(analysis, node, shared):
-    """(learnable parameters, multiply-adds per image, multiply-adds per counted item) of one layer.
-
-    None where unknown; the third is set where only the count of the layer's
-    first axis (Faster R-CNN's regions) is unknown, else None.
-    """
-    if node.kind is None:
-        return None, None, None  # (a type we do not know may learn and multiply anything)
-    if node.is_source:
-        return 0, 0, None
-    ctx = analysis.shapes.contexts.get(node.index)
-    if ctx is None:  # (shapes unknown: a cost that depends on them is too)
-        return None if node.kind.learns else 0, None if node.kind.multiplies else 0, None
-    if ctx.fills:
-        # Some dimensions unknown: a cost is known where it is the same at every stand-in value.
-        runs = [_cost_at(analysis, node, run, set(shared)) for run in ctx.fills]
-        _cost_at(analysis, node, ctx.fills[0], shared)  # (the shared names it counts)
-        return tuple(values[0] if len(set(values)) == 1 else None for values in zip(*runs))
-    return _cost_at(analysis, node, ctx, shared)
-
-
-def _cost_at(analysis, node, ctx, shared):
-    params = 0
-    for i, blob in enumerate(node.kind.params(ctx)):
-        name = node.param.param[i].name if i < len(node.param.param) else ""
-        if name:
-            if name in shared:
-                continue  # shared weights (param { name }) are counted once
-            shared.add(name)
-        size = product(blob)
-        params = None if params is None or size is None else params + size
-    macc = node.kind.macc(ctx, [t for t in ctx.tops if t is not None])
-    # Rules count per item of the first axis; one image runs as many items as that axis holds
-    # for it (Faster R-CNN's fc6 runs once per region).
-    first = next((t for t in ctx.tops if t), None) or next((b for b in ctx.bottoms if b), None)
-    items = first[0] if first else 1
-    return params, per_image(analysis, macc, items), (macc if items is None and macc else None)
-
-
-def _count_of(analysis, node):
-    """The name of the blob whose unknown count a layer's first axis is."""
-    for t in node.tops:
-        root = analysis.shapes.count_from.get(t)
-        if root is not None:
-            return analysis.graph.blobs[root].name
-    return "?"
-
-
-def per_image(analysis, value, items):
-    """`value` per item of a first axis of `items`, as a total for one input image."""
-    if value is None or items is None:
-        return None if value else value  # (nothing per item is nothing per image, whatever the count)
-    images = analysis.shapes.blobs[analysis.image][0]
-    if not images:
-        return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
-    total, rest = divmod(value * items, images)
-    return total if not rest else value * items / images
-
-
-def _activations(analysis, shape):
-    """A blob's elements per input image: per item of its first axis where that axis grows with the batch
-    (images, or regions per image); whole where it does not (a loss's scalar, PriorBox's priors: one
-    image's pass computes all of it)."""
-    if shape is None:
-        return None
-    images = analysis.shapes.blobs[analysis.image][0]
-    first = shape[0] if shape else 1
-    if first is None or (images and first % images == 0):
-        return per_image(analysis, product(shape[1:]), first)
-    return product(shape)
-
-
-def memory(analysis, params):
-    """Bytes at float32 for the file's batch: {caffe, blobs, training}; None where a shape is unknown.
-
-    caffe: Caffe's "Memory required for data" (Net::Init adds every top of every
-    layer, in-place tops and the tops of the Split layers it inserts for a blob
-    read by several layers included). blobs: what is allocated, in-place tops and
-    split tops being the same memory. training: data and diff of every blob, the
-    diffs of split tops, and the weights with their diffs and SGD's momentum.
-    """
-    blobs = analysis.shapes.blobs
-
-    def count(blob_id):
-        return product(blobs[blob_id]) if blobs[blob_id] is not None else None
-
-    tops = [(count(t), node.writes_in_place(i)) for node in analysis.graph.nodes for i, t in enumerate(node.tops)]
-    splits = [len(b.consumers) * count(b.id) if count(b.id) is not None else None
-              for b in analysis.graph.blobs if len(b.consumers) > 1]
-    if any(n is None for n, _ in tops) or None in splits:
-        return {"caffe": None, "blobs": None, "training": None}
-    caffe = sum(n for n, _ in tops) + sum(splits)
-    allocated = sum(n for n, in_place in tops if not in_place)
-    training = None if params is None else 2 * allocated + sum(splits) + 3 * params
-    return {"caffe": 4 * caffe, "blobs": 4 * allocated, "training": None if training is None else 4 * training}
-
-
+# ------------------------------------------------------------------ report
 def _add(total, value):
     return None if total is None or value is None else total + value
 
@@ -293,7 +197,6 @@ def group_of(name):
     return m.group() if m else name
 
 
-# ------------------------------------------------------------------ report
 def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_model="exact", batch=None):
     # An image size the file does not declare leaves what depends on it unknown, not the whole analysis.
     return report(Analysis(read_net(source), phase, image_shape, named, stages, batch, require_image=False),
@@ -303,20 +206,15 @@ def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_m
 def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
     shared, layers_out, groups = set(), [], {}
-    totals = {"params": 0, "macc": 0, "activations": 0}
-    known_macc, counted, split = 0, {}, True  # (split: every unknown multiply-add waits on a count)
+    totals = {"params": Total(), "macc": Total(), "activations": Total()}
     warnings = list(analysis.warnings)
     if scale_model == "blog":
         warnings += analysis.blog_warnings
     for node in graph.nodes:
-        params, macc, per_item = layer_cost(analysis, node, shared)
-        if macc is not None:
-            known_macc += macc
-        elif per_item is not None:
-            count = _count_of(analysis, node)
-            counted[count] = counted.get(count, 0) + per_item
-        else:
-            split = False
+        cost = layer_cost(analysis, node, shared)
+        totals["params"] += cost[0]
+        totals["macc"] += cost[1]
+        params, macc = (total.value for total in cost)
         outputs = []
         for i, t in enumerate(node.tops):
             exact, blog = analysis.scales(t)
@@ -328,15 +226,13 @@ def report(analysis, scale_model="exact"):
                 "scale": _rounded(blog if scale_model == "blog" else exact),
                 "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
             })
-            if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total unknown, not smaller)
-                totals["activations"] = _add(totals["activations"], _activations(analysis, shape))
+            if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
+                totals["activations"] += activations(analysis, t)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": list(node.param.bottom), "tops": list(node.param.top),
             "params": params, "macc": macc, "outputs": outputs,
         })
-        totals["params"] = _add(totals["params"], params)
-        totals["macc"] = _add(totals["macc"], macc)
         g = groups.setdefault(group_of(node.name), {"group": group_of(node.name), "layers": 0, "params": 0,
                                                     "macc": 0})
         g["layers"] += 1
@@ -352,13 +248,19 @@ def report(analysis, scale_model="exact"):
         "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
         "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
         "layers": layers_out,
-        "memory": {"batch": blobs[image][0], **memory(analysis, totals["params"])},
-        "totals": {**totals, "flops": None if totals["macc"] is None else 2 * totals["macc"],
-                   # Where only counts are unknown: what is known, and what each counted item adds.
-                   **({"macc_known": known_macc, "macc_per_item": counted} if counted and split else {})},
+        "memory": {"batch": blobs[image][0], **_fields(memory(analysis, totals["params"]))},
+        "totals": {**_fields(totals), "flops": None if totals["macc"].value is None else 2 * totals["macc"].value},
         "groups": list(groups.values()),
         "warnings": warnings,
     }
+
+
+def _fields(totals):
+    """The JSON keys of named Totals: each value, or what of it is known (totals.Total.fields)."""
+    out = {name: total.value for name, total in totals.items()}  # (the exact values first, as before)
+    for name, total in totals.items():
+        out.update(total.fields(name))
+    return out
 
 
 def _rounded(values):

@@ -6,7 +6,16 @@ Python layer top; a pixel-wise label follows the image it labels). Every
 other layer's shape rule lives with its type in `layers/`; a type we do not
 know has unknown tops, unless its parameters say which type it computes.
 A layer whose bottoms' shapes are unknown gets unknown tops, and says why.
+
+Where only counts are unknown (how many regions a proposal layer keeps), the
+rest is known: a blob whose first axis is such a count is a `root`, and a
+layer reading roots runs its rule at several counts (`Runs`), which gives
+its tops' shapes but for the count, and, as a linear function of the
+counts, the first axis of its tops and anything else the runs measure
+(parameters, multiply-adds, elements).
 """
+
+from collections import namedtuple
 
 from scnn_tools.errors import InputError, input_option, option, warning
 from scnn_tools.net.layers import registry
@@ -15,13 +24,58 @@ from scnn_tools.net.layers import registry
 INT_MAX = 2 ** 31 - 1
 
 
+# A first axis as counts: const + sum(coefs[root] * the count of root), root the blob ids whose first axis
+# is a count nobody knows before the net runs.
+Count = namedtuple("Count", "const coefs")
+
+
+class Runs:
+    """A layer's rule run at several counts of its roots: all 1, each root at 2 (the others at 1), all 3.
+
+    `linear` reads a quantity measured on each run as const + per root
+    coefficient; the third point checks that it is linear.
+    """
+
+    def __init__(self, roots, contexts):
+        self.roots = roots        # root blob ids, in the order of the runs after the first
+        self.contexts = contexts  # one registry.Ctx per run, tops included
+
+    def linear(self, measure):
+        """Count(const, {root: coefficient}) of measure(ctx) over the runs; None where a value is unknown or
+        the values are not linear in the counts."""
+        values = [measure(ctx) for ctx in self.contexts]
+        if None in values:
+            return None
+        base, *singles, three = values
+        coefs = {r: v - base for r, v in zip(self.roots, singles)}
+        const = base - sum(coefs.values())
+        if const + 3 * sum(coefs.values()) != three:
+            return None
+        return Count(const, {r: c for r, c in coefs.items() if c})
+
+
 class Shapes:
-    def __init__(self, blobs, image, unknown_from, contexts, count_from=None):
+    def __init__(self, blobs, image, unknown_from, contexts, count_from=None, runs=None, bounds=None):
         self.blobs = blobs                # shape per blob id (list of ints/None), or None
         self.image = image                # the graph.Input the receptive fields refer to, or None
         self.unknown_from = unknown_from  # {blob id: (why its shape is unknown, the blob it starts at)}
         self.contexts = contexts          # {node index: the registry.Ctx its rules ran with}
-        self.count_from = count_from or {}  # {blob id: the blob whose unknown count its first axis is}
+        self.count_from = count_from or {}  # {blob id: its first axis as a Count of roots}
+        self.runs = runs or {}            # {node index: Runs} for the layers that read roots
+        self.bounds = bounds or {}        # {blob id: a shape of upper bounds for the axes its rule leaves None}
+
+    def count(self, blob_id):
+        return _count(blob_id, self.blobs, self.count_from)
+
+
+def _count(blob_id, shapes, count_from):
+    """A blob's first axis as a Count of roots: its own where it is one, None where it is no count."""
+    if blob_id in count_from:
+        return count_from[blob_id]
+    shape = shapes[blob_id]
+    if shape and shape[0] is None and None not in shape[1:]:
+        return Count(0, {blob_id: 1})  # a root: a count nobody knows before the net runs
+    return None
 
 
 def parse_shape(text, what="shape"):
@@ -56,7 +110,7 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
     named = dict(named or {})
     path = graph.netfile.source
     shapes = [None] * len(graph.blobs)
-    unknown_from, count_from, contexts = {}, {}, {}
+    unknown_from, count_from, contexts, runs, bounds = {}, {}, {}, {}, {}
     image = image_input(graph)
     known_names = {b.name for b in graph.blobs}
     for name in named:
@@ -111,9 +165,9 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             continue
         bottoms = [shapes[b] for b in node.bottoms]
         needed = range(len(bottoms)) if kind is None or kind.needs is None else kind.needs
-        missing = [node.bottoms[i] for i in needed if i < len(bottoms) and not _complete(bottoms[i])]
-        counted = _per_count(node, bottoms, missing, shapes, path) if missing else None
-        filled = _filled(node, bottoms, missing, shapes, path) if missing and counted is None else None
+        missing = [i for i in needed if i < len(bottoms) and not _complete(bottoms[i])]
+        counted = _per_count(node, bottoms, missing, shapes, count_from, path) if missing else None
+        filled = _filled(node, bottoms, missing, path) if missing and counted is None else None
         if filled is not None:
             # Only some dimensions are unknown (an image size the file does not declare): the rule says
             # which top dimensions do not depend on them, and the costs that do not.
@@ -122,16 +176,18 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
             for t, shape in zip(node.tops, tops):
                 shapes[t] = shape
         elif counted is not None:
-            # Only a count is unknown (Faster R-CNN's regions): everything else is known, and so are the
-            # parameters and the cost per region; what the count decides stays None.
-            ctx, tops = counted
-            contexts[node.index] = ctx
-            for t, shape in zip(node.tops, tops):
-                shapes[t] = shape
-                if shape is not None and shape and shape[0] is None:
-                    count_from[t] = count_from.get(missing[0], missing[0])
+            # Only counts are unknown (Faster R-CNN's regions): everything else is known, and so are the
+            # parameters and the cost per region; what the counts decide stays None.
+            runs[node.index] = counted
+            ctx = contexts[node.index] = registry.Ctx(node, counted.contexts[0].bottoms, path)
+            ctx.tops = [_but_counts([run.tops[i] for run in counted.contexts]) for i in range(len(node.tops))]
+            for i, t in enumerate(node.tops):
+                shapes[t] = ctx.tops[i]
+                first = counted.linear(lambda run: run.tops[i][0] if run.tops[i] else None)
+                if shapes[t] and shapes[t][0] is None and first is not None:
+                    count_from[t] = first
         elif missing:
-            why = _why(graph, shapes, unknown_from, missing[0])
+            why = _why(graph, shapes, unknown_from, node.bottoms[missing[0]])
             for t in node.tops:
                 unknown_from[t] = why
         else:
@@ -151,6 +207,10 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
                 contexts[node.index] = ctx
             for t, shape in zip(node.tops, ctx.tops):
                 shapes[t] = shape
+            if kind is not None and kind.at_most is not None:
+                for t, bound in zip(node.tops, kind.at_most(ctx)):
+                    if bound is not None:
+                        bounds[t] = bound
         for t in node.tops:  # the user's word for a Python layer's tops, or an unknown type's
             if node.kind is None or node.kind.family == registry.PYTHON:
                 shape = named.pop(graph.blobs[t].name, None)
@@ -162,7 +222,7 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
         name = next(iter(named))
         raise InputError(f"{option('inputs', f'{name}=...', repr({name: ...}))}: blob '{name}' is neither an input "
                          "nor the top of a Python layer or of a type scnn-tools does not know")
-    return Shapes(shapes, image, unknown_from, contexts, count_from)
+    return Shapes(shapes, image, unknown_from, contexts, count_from, runs, bounds)
 
 
 def undeclared(graph, image, shape):
@@ -217,33 +277,39 @@ def _blamed(graph, node, exc):
     return InputError(f"{exc.message.raw}; upstream, {named}", exc.path, exc.line, exc.col, exc.layer)
 
 
-def _per_count(node, bottoms, missing, shapes, path):
-    """(context, tops) where the missing bottoms lack only their first axis, a count.
-
-    The rule runs with a count of 1 and of 2: a top axis that differs is the
-    count's (None), the others are known. The context kept is the count-1 one,
-    so costs come out per counted item. None where that does not hold.
-    """
-    if not all(shapes[b] and shapes[b][0] is None and None not in shapes[b][1:] for b in missing):
-        return None
-    runs = []
-    for n in (1, 2):
-        filled = [[n] + list(s[1:]) if b in missing else s for b, s in zip(node.bottoms, bottoms)]
+def _per_count(node, bottoms, missing, shapes, count_from, path):
+    """Runs of the node's rule where the missing bottoms (indices) lack only their first axis, a count (or,
+    for a bottom of which the rule reads only the count, everything); None where that does not hold."""
+    counts = {}
+    for i in missing:
+        count = _count(node.bottoms[i], shapes, count_from)
+        if count is None and bottoms[i] is None and node.kind is not None and i in node.kind.counts:
+            count = Count(0, {node.bottoms[i]: 1})  # (ROIPooling reads only how many ROIs there are)
+        if count is None:
+            return None
+        counts[i] = count
+    roots = sorted({r for count in counts.values() for r in count.coefs})
+    contexts = []
+    for n in [dict.fromkeys(roots, 1)] + [{**dict.fromkeys(roots, 1), r: 2} for r in roots] + \
+             [dict.fromkeys(roots, 3)]:
+        filled = list(bottoms)
+        for i, count in counts.items():
+            first = count.const + sum(c * n[r] for r, c in count.coefs.items())
+            filled[i] = [first] + list(bottoms[i][1:] if bottoms[i] else [])
         ctx = registry.Ctx(node, filled, path)
         try:
             ctx.tops = _run(node, ctx)
         except InputError:
-            return None  # (the count would have to be 1: leave the tops unknown)
-        runs.append(ctx)
-    one, two = runs
-    tops = []
-    for a, b in zip(one.tops, two.tops):
-        if a is None or b is None or len(a) != len(b):
-            tops.append(None)
-        else:
-            tops.append([x if x == y else None for x, y in zip(a, b)])
-    one.tops = tops
-    return one, tops
+            return None  # (a count the rule refuses, such as 2 where it needs 1: leave the tops unknown)
+        contexts.append(ctx)
+    return Runs(roots, contexts)
+
+
+def _but_counts(tops):
+    """One top's shape over the runs: the axes that differ are the counts' (None)."""
+    if any(t is None or len(t) != len(tops[0]) for t in tops):
+        return None
+    return [d if all(t[a] == d for t in tops) else None for a, d in enumerate(tops[0])]
 
 
 # What the rules run at in place of an unknown dimension: far apart, so that a top dimension that depends on
@@ -251,15 +317,15 @@ def _per_count(node, bottoms, missing, shapes, path):
 FILLS = (10007, 20011, 40009)
 
 
-def _filled(node, bottoms, missing, shapes, path):
+def _filled(node, bottoms, missing, path):
     """(context, tops) where the missing bottoms are known but for some dimensions: the rule runs with those
     dimensions at each of FILLS, and a top dimension that agrees across the runs does not depend on them; the
     others are None. The context keeps the runs (`fills`) for the costs. None where a run is refused."""
-    if not all(shapes[b] is not None for b in missing):
+    if not all(bottoms[i] is not None for i in missing):
         return None
     runs = []
     for fill in FILLS:
-        given = [[fill if d is None else d for d in s] if b in missing else s for b, s in zip(node.bottoms, bottoms)]
+        given = [[fill if d is None else d for d in s] if i in missing else s for i, s in enumerate(bottoms)]
         run = registry.Ctx(node, given, path)
         try:
             run.tops = _run(node, run)
@@ -328,14 +394,15 @@ def unknown_warnings(graph, shapes):
         node = graph.nodes[graph.blobs[blob_id].producer]
         out.append(warning("unknown-shape", f"{why}, so layer '{node.name}' and what follows have no shape; "
                                             f"give it with {_hint(graph, shapes, root)}", node.name, node.line))
-    for blob_id, root in shapes.count_from.items():
-        if root in seen:
-            continue
-        seen.add(root)
-        why, _ = _why(graph, shapes.blobs, {}, root)
-        node = graph.nodes[graph.blobs[blob_id].producer]
-        out.append(warning("unknown-count", f"{why}: from layer '{node.name}' on, shapes and parameters are known "
-                                            "but their first axis, and so the multiply-adds per image, need that "
-                                            f"count; give it with {_hint(graph, shapes, root)}", node.name,
-                           node.line))
+    for blob_id, count in shapes.count_from.items():
+        for root in count.coefs:
+            if root in seen:
+                continue
+            seen.add(root)
+            why, _ = _why(graph, shapes.blobs, {}, root)
+            node = graph.nodes[graph.blobs[blob_id].producer]
+            out.append(warning("unknown-count", f"{why}: from layer '{node.name}' on, shapes and parameters are "
+                                                "known but their first axis, a count; multiply-adds, activations "
+                                                "and memory are given per item of it; give it with "
+                                                f"{_hint(graph, shapes, root)}", node.name, node.line))
     return out

@@ -89,21 +89,21 @@ def to_table(result):
     out += [line(head), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     out.append(line(["-" * w for w in widths]))
-    flops = "?" if t["flops"] is None else f"{t['flops']:,}"
-    if t.get("macc_per_item"):
-        # Known apart from a count: say what is known and what each counted item adds.
-        each = " and ".join(f"{v:,} per item of '{k}'" for k, v in t["macc_per_item"].items())
-        macc = f"{t['macc_known']:,} multiply-adds per image plus {each}"
-    else:
-        macc = f"{_num(t['macc'])} multiply-adds per image ({flops} FLOPs)"
-    out.append(f"total: {_num(t['params'])} learnable parameters, {macc}, {_num(t['activations'])} activations "
-               "per image")
+    flops = "" if t["flops"] is None else f" ({t['flops']:,} FLOPs)"
+    missing = {}  # (where the totals that say 'at least' stop: the blobs whose shapes are unknown)
+    out.append(f"total: {_amount(t, 'params', 'learnable parameters', missing)}, "
+               f"{_amount(t, 'macc', 'multiply-adds per image', missing)}{flops}, "
+               f"{_amount(t, 'activations', 'activations per image', missing)}")
     m = result["memory"]
-    if m["caffe"] is not None:
-        training = "" if m["training"] is None else f"; training about {size(m['training'])} (data and diff of " \
-            "every blob, weights with their diffs and SGD momentum)"
-        out.append(f"memory at batch {m['batch']}, float32: {size(m['blobs'])} of blobs ({size(m['caffe'])} as "
-                   f"Caffe counts them, its 'Memory required for data'){training}")
+    if any(m[k] is not None or f"{k}_at_most" in m or f"{k}_known" in m for k in ("blobs", "caffe", "training")):
+        about = "about " if m["training"] is not None else ""
+        out.append(f"memory at batch {m['batch']}, float32: {_amount(m, 'blobs', 'of blobs', missing, size)} "
+                   f"({_amount(m, 'caffe', 'as Caffe counts them', missing, size)}, its 'Memory required for data'); "
+                   f"training {about}{_amount(m, 'training', '', missing, size)} (data and diff of every blob, "
+                   "weights with their diffs and SGD momentum)")
+    if missing:
+        out.append(f"at least: not counting what depends on {_names(list(missing))}, whose shape"
+                   f"{'s are' if len(missing) > 1 else ' is'} not known")
     out.append("")
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
                "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
@@ -125,6 +125,37 @@ def to_table(result):
         for r in [head] + rows:
             out.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     return "\n".join(out) + "\n"
+
+
+def _amount(values, name, noun, missing, fmt=lambda v: f"{v:,}"):
+    """One total of the JSON (totals.Total.fields) as a sentence says it: exactly; at most a bound; what is
+    known and what each item of an unknown count adds; or at least what is known, adding to `missing` the
+    blobs where the rest starts."""
+    noun = f" {noun}" if noun else ""
+    if values[name] is not None:
+        return f"{fmt(values[name])}{noun}"
+    if f"{name}_at_most" in values:
+        return f"at most {fmt(values[name + '_at_most'])}{noun}"
+    if f"{name}_known" not in values:
+        return f"?{noun}"
+    lost = values.get(f"{name}_missing") or []
+    missing.update(dict.fromkeys(lost))
+    text = f"{'at least ' if lost else ''}{fmt(values[f'{name}_known'])}{noun}"
+    per_item = {}  # (items of several counts that add alike are said once)
+    for count, value in (values.get(f"{name}_per_item") or {}).items():
+        per_item.setdefault(value, []).append(count)
+    for value, counts in per_item.items():
+        each = f"each of {_names(counts, None)}" if len(counts) > 1 else _names(counts)
+        text += f" plus {fmt(value)} per item of {each}"
+    return text
+
+
+def _names(names, most=3):
+    """'a', 'b' and 'c'; beyond `most` names (None: no limit), how many more."""
+    quoted = [f"'{n}'" for n in names]
+    if most is not None and len(quoted) > most + 1:
+        return ", ".join(quoted[:most]) + f" and {len(quoted) - most} more"
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _share(part, whole):

@@ -203,11 +203,11 @@ def _spp_onnx(ctx, e):
 
 register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
          not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
-register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps,
+register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps, counts=(1,),
          no_onnx="not written yet: ONNX's MaxRoiPool is not proven equal to Caffe's ROI pooling")
-register("PSROIPooling", POOLING, shape=_psroi_shape, deps=_no_deps,
+register("PSROIPooling", POOLING, shape=_psroi_shape, deps=_no_deps, counts=(1,),
          no_onnx="ONNX has no position-sensitive ROI pooling")
-register("ROIAlign", POOLING, shape=_roi_align_shape, deps=_no_deps,
+register("ROIAlign", POOLING, shape=_roi_align_shape, deps=_no_deps, counts=(1,),
          no_onnx="not written yet: ONNX's RoiAlign averages its samples, the Caffe forks' ROIAlign differ from it "
                  "and among themselves")
 register("SPP", POOLING, shape=_spp_shape, deps=_no_deps, onnx=_spp_onnx)

@@ -19,6 +19,13 @@ type belongs to one of the families below, and its rules are all optional:
                              from the file, or from `image` (the user's shape of
                              the first top) where given.
     needs                 -> the bottoms whose shapes `shape` reads (default all).
+    counts                -> the bottoms of which `shape` reads only the first axis,
+                             a count (ROIPooling's ROIs): where such a bottom's
+                             shape is unknown, the tops know all but that count.
+    at_most(ctx)          -> per top, upper bounds for the dimensions `shape`
+                             leaves None, where the parameters bound them (SSD's
+                             DetectionOutput keeps at most keep_top_k detections
+                             per image); None for a top nothing bounds.
     min_bottoms           -> how many bottoms the type needs at least (default 1).
     note                  -> why a declared or computed shape may be incomplete.
     not_features          -> {top index: what it holds}, for tops that are no
@@ -72,7 +79,7 @@ class Kind:
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
                  declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None, onnx=None,
-                 no_onnx=None):
+                 no_onnx=None, counts=(), at_most=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -83,6 +90,8 @@ class Kind:
         self.learns, self.multiplies = params is not None, macc is not None
         self.declared_shapes = declared_shapes
         self.needs = needs
+        self.counts = counts
+        self.at_most = at_most
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
         self.not_features = not_features or {}

@@ -1,0 +1,215 @@
+"""What a net costs (parameters, multiply-adds, activations, memory), said as far as it is known.
+
+Each layer or blob adds a part to a total, and a part is known exactly, known
+per item of a count nobody knows before the net runs (Faster R-CNN's regions:
+`--input rois=300,5` gives it), known only as a bound (SSD's DetectionOutput
+keeps at most keep_top_k detections per image), or not known at all (a blob
+whose shape is unknown, and the blob where that starts). `Total` keeps the
+four apart, so that a report says what is known and what is missing instead
+of one `?`; `fields` is how the JSON says it.
+"""
+
+from scnn_tools.net.layers.registry import product
+
+
+class Total:
+    """known + sum(per_item[count] * count) + at most `bound` more (from the blobs named in `bounded`);
+    `missing`: the blobs where the parts not known at all start."""
+
+    __slots__ = ("known", "per_item", "bound", "bounded", "missing")
+
+    def __init__(self, known=0, per_item=None, bound=0, bounded=(), missing=()):
+        self.known, self.per_item = known, {k: v for k, v in (per_item or {}).items() if v}
+        self.bound, self.bounded, self.missing = bound, tuple(bounded), tuple(missing)
+
+    def __add__(self, other):
+        per_item = dict(self.per_item)
+        for count, value in other.per_item.items():
+            per_item[count] = per_item.get(count, 0) + value
+        return Total(self.known + other.known, per_item, self.bound + other.bound, self.bounded + other.bounded,
+                     _once(self.missing + other.missing))
+
+    def __mul__(self, k):
+        return Total(self.known * k, {c: v * k for c, v in self.per_item.items()}, self.bound * k, self.bounded,
+                     self.missing)
+
+    __rmul__ = __mul__
+
+    @property
+    def value(self):
+        """The total where it is known exactly, else None."""
+        return None if self.per_item or self.bound or self.missing else self.known
+
+    def fields(self, name):
+        """The JSON's keys for this total: `name`, exact or null; where only a bound is not known exactly,
+        `name_at_most`; otherwise `name_known` (the part known exactly) with `name_per_item` ({count: what each
+        of its items adds}) and `name_missing` (the blobs where the parts not known at all start)."""
+        out = {name: self.value}
+        if self.value is not None:
+            return out
+        if not self.per_item and not self.missing:
+            return {**out, f"{name}_at_most": self.known + self.bound}
+        out[f"{name}_known"] = self.known
+        if self.per_item:
+            out[f"{name}_per_item"] = dict(self.per_item)
+        missing = _once(self.missing + self.bounded)
+        if missing:
+            out[f"{name}_missing"] = list(missing)
+        return out
+
+
+def _once(names):
+    return tuple(dict.fromkeys(names))
+
+
+def _sum(parts):
+    total = Total()
+    for part in parts:
+        total = total + part
+    return total
+
+
+# ---------------------------------------------------------------- measures
+def _origin(analysis, blob_id):
+    """The name of the blob where a blob's unknown shape starts: the blob the shape rules say, back through
+    the layers that ran at stand-in sizes (an image the file does not size) to that image; itself where its
+    own rule leaves it unknown."""
+    shapes, graph = analysis.shapes, analysis.graph
+    while blob_id not in shapes.unknown_from:
+        producer = graph.blobs[blob_id].producer
+        ctx = shapes.contexts.get(producer) if producer is not None else None
+        unsized = [b for b in graph.nodes[producer].bottoms if _unsized(shapes, b)] if ctx and ctx.fills else []
+        if not unsized:
+            return graph.blobs[blob_id].name
+        blob_id = unsized[0]
+    return graph.blobs[shapes.unknown_from[blob_id][1]].name
+
+
+def _unsized(shapes, blob_id):
+    """A blob whose shape is not known, and not for want of a count alone."""
+    shape = shapes.blobs[blob_id]
+    return shape is None or (None in shape and shapes.count(blob_id) is None)
+
+
+def _counted(analysis, count, per):
+    """A Count of roots, times `per`, as a Total per item of each root."""
+    names = {analysis.graph.blobs[r].name: c * per for r, c in count.coefs.items()}
+    return Total(count.const * per, names)
+
+
+def elements(analysis, blob_id):
+    """A blob's elements, for the pass at the file's batch."""
+    shapes = analysis.shapes
+    shape = shapes.blobs[blob_id]
+    if shape is not None and None not in shape:
+        return Total(product(shape))
+    count = shapes.count(blob_id)
+    if count is not None and None not in shape[1:]:
+        return _counted(analysis, count, product(shape[1:]))
+    bound = shapes.bounds.get(blob_id)
+    if shape is not None and bound is not None and len(bound) == len(shape):
+        dims = [d if d is not None else b for d, b in zip(shape, bound)]
+        if None not in dims:
+            return Total(bound=product(dims), bounded=(analysis.graph.blobs[blob_id].name,))
+    return Total(missing=(_origin(analysis, blob_id),))
+
+
+def activations(analysis, blob_id):
+    """A blob's elements per input image: per item of its first axis where that axis grows with the batch
+    (images, or regions per image); whole where it does not (a loss's scalar, PriorBox's priors: one
+    image's pass computes all of it)."""
+    total = elements(analysis, blob_id)
+    shape = analysis.shapes.blobs[blob_id]
+    if total.value is None or not shape:
+        return total
+    return Total(per_image(analysis, product(shape[1:]), shape[0]))
+
+
+def per_image(analysis, value, items):
+    """`value` per item of a first axis of `items`, as a total for one input image: divided among the
+    images where the axis grows with the batch, whole where it does not (one image's pass computes it)."""
+    if value is None or items is None:
+        return None if value else value  # (nothing per item is nothing per image, whatever the count)
+    images = analysis.shapes.blobs[analysis.image][0]
+    if not images:
+        return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
+    return value * items // images if items % images == 0 else value * items
+
+
+def layer_cost(analysis, node, shared):
+    """(learnable parameters, multiply-adds per image) of one layer, each a Total.
+
+    Where only counts are unknown, the rule's runs at several counts
+    (shapes.Runs) give the multiply-adds per item of each count.
+    """
+    kind = node.kind
+    if node.is_source:
+        return Total(), Total()
+    ctx = analysis.shapes.contexts.get(node.index)
+    if kind is None or ctx is None:
+        # (a type we do not know may learn and multiply anything; and so may a known one whose shapes are not)
+        cause = Total(missing=(_cause(analysis, node),))
+        return (cause if kind is None or kind.learns else Total()), (cause if kind is None or kind.multiplies
+                                                                      else Total())
+    unknown = Total(missing=(_cause(analysis, node),))
+    runs = analysis.shapes.runs.get(node.index)
+    # Where dimensions are unknown the rules ran at several stand-in values (ctx.fills: an image size the
+    # file does not give) or counts (runs): a cost is known where it is the same at every one.
+    contexts = runs.contexts if runs else ctx.fills or [ctx]
+    learned = {_params(node, run, set(shared)) for run in contexts}
+    params = _params(node, contexts[0], shared)
+    params = Total(params) if len(learned) == 1 and params is not None else unknown
+    if runs is not None:
+        count = runs.linear(lambda run: product(_macc_of_run(kind, run)))
+        return params, (_counted(analysis, count, 1) if count is not None else unknown)
+    maccs = {per_image(analysis, *_macc_of_run(kind, run)) for run in contexts}
+    macc = maccs.pop() if len(maccs) == 1 else None
+    return params, (Total(macc) if macc is not None else unknown)
+
+
+def _macc_of_run(kind, run):
+    """(multiply-adds per item of the first axis, how many items): rules count per item, and one image runs
+    as many items as that axis holds for it (Faster R-CNN's fc6 runs once per region)."""
+    macc = kind.macc(run, [t for t in run.tops if t is not None])
+    first = next((t for t in run.tops if t), None) or next((b for b in run.bottoms if b), None)
+    return macc, (first[0] if first else 1)
+
+
+def _params(node, ctx, shared):
+    """Learnable parameters of a layer's rule on one context; shared weights (param { name }) once."""
+    params = 0
+    for i, blob in enumerate(node.kind.params(ctx)):
+        name = node.param.param[i].name if i < len(node.param.param) else ""
+        if name:
+            if name in shared:
+                continue
+            shared.add(name)
+        size = product(blob)
+        params = None if params is None or size is None else params + size
+    return params
+
+
+def _cause(analysis, node):
+    """Where a layer's unknown cost starts: the first of its bottoms whose shape is unknown, else its first top."""
+    for b in node.bottoms:
+        if _unsized(analysis.shapes, b):
+            return _origin(analysis, b)
+    return _origin(analysis, node.tops[0]) if node.tops else node.name
+
+
+def memory(analysis, params):
+    """Bytes at float32 for the file's batch, each a Total: {caffe, blobs, training}.
+
+    caffe: Caffe's "Memory required for data" (Net::Init adds every top of every
+    layer, in-place tops and the tops of the Split layers it inserts for a blob
+    read by several layers included). blobs: what is allocated, in-place tops and
+    split tops being the same memory. training: data and diff of every blob, the
+    diffs of split tops, and the weights with their diffs and SGD's momentum.
+    """
+    graph = analysis.graph
+    tops = [(elements(analysis, t), node.writes_in_place(i)) for node in graph.nodes for i, t in enumerate(node.tops)]
+    splits = _sum(len(b.consumers) * elements(analysis, b.id) for b in graph.blobs if len(b.consumers) > 1)
+    allocated = _sum(n for n, in_place in tops if not in_place)
+    caffe = _sum(n for n, _ in tops) + splits
+    training = 2 * allocated + splits + 3 * params
+    return {"caffe": 4 * caffe, "blobs": 4 * allocated, "training": 4 * training}

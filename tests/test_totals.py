@@ -1,0 +1,90 @@
+"""Totals say what is known and what is missing: per item of a count nobody knows before the net runs,
+and never a guess. Every expected number is worked out here from the layers' definitions."""
+
+from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.netfile.reader import read_text
+from scnn_tools.views.report import to_table
+
+INPUT = 'layer {{ name: "{0}" type: "Input" top: "{0}" input_param {{ shape {{ {1} }} }} }}\n'
+
+
+def dims(*shape):
+    return " ".join(f"dim: {d}" for d in shape)
+
+
+def analyzed(text, named=None):
+    return report(Analysis(read_text(text), named=named))
+
+
+# A detector's head on ROIs that a Python layer of a class scnn-tools does not know proposes: the ROIs'
+# shape is unknown, but ROI pooling reads only how many there are (ROIPoolingLayer::Reshape: num x C x
+# pooled_h x pooled_w), so what follows is known per ROI.
+ROIS = (INPUT.format("data", dims(1, 3, 32, 32))
+        + 'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" '
+          'convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }\n'
+        + 'layer { name: "propose" type: "Python" bottom: "conv" top: "rois" top: "rois2" '
+          'python_param { module: "mine" layer: "Proposals" } }\n'
+        + 'layer { name: "pool" type: "ROIPooling" bottom: "conv" bottom: "rois" top: "pool" '
+          'roi_pooling_param { pooled_h: 2 pooled_w: 3 spatial_scale: 1 } }\n'
+        + 'layer { name: "pool2" type: "ROIPooling" bottom: "conv" bottom: "rois2" top: "pool2" '
+          'roi_pooling_param { pooled_h: 2 pooled_w: 3 spatial_scale: 1 } }\n'
+        + 'layer { name: "both" type: "Concat" bottom: "pool" bottom: "pool2" top: "both" concat_param { axis: 0 } }\n'
+        + 'layer { name: "fc" type: "InnerProduct" bottom: "both" top: "fc" inner_product_param { num_output: 10 } }\n'
+        + 'layer { name: "relu" type: "ReLU" bottom: "fc" top: "fc" }\n'
+        + 'layer { name: "score" type: "InnerProduct" bottom: "fc" top: "score" '
+          'inner_product_param { num_output: 5 } }\n')
+
+
+def test_rois_from_an_unknown_python_layer_leave_only_their_count_unknown():
+    result = analyzed(ROIS)
+    shapes = {o["blob"]: o["shape"] for layer in result["layers"] for o in layer["outputs"]}
+    assert shapes["rois"] is None and shapes["pool"] == shapes["pool2"] == [None, 4, 2, 3]
+    assert shapes["both"] == [None, 4, 2, 3] and shapes["score"] == [None, 5]
+    t = result["totals"]
+    # conv 4 x 3 x 3 x 3 + 4; fc (4 x 2 x 3) x 10 + 10; score 10 x 5 + 5: known whatever the counts.
+    assert t["params"] == 112 + 250 + 55
+    # conv: 32 x 32 x 4 outputs of 27; per ROI of either stream (the concat holds both): fc 24 x 10, score 10 x 5.
+    assert t["macc"] is None and t["macc_known"] == 32 * 32 * 4 * 27
+    assert t["macc_per_item"] == {"rois": 290, "rois2": 290} and "macc_missing" not in t
+    # Per image: data 3072 and conv 4096; per ROI: its pooled 24, its 24 in the concat, fc 10 and score 5.
+    # The ROI blobs themselves are of unknown shape: the total is at least that, and says where it stops.
+    assert t["activations"] is None and t["activations_known"] == 3072 + 4096
+    assert t["activations_per_item"] == {"rois": 63, "rois2": 63}
+    assert t["activations_missing"] == ["rois", "rois2"]
+    warned = [w for w in result["warnings"] if w["code"] == "unknown-count"]
+    assert [w["layer"] for w in warned] == ["pool", "pool2"] and "'rois'" in warned[0]["message"]
+    table = to_table(result)
+    assert "110,592 multiply-adds per image plus 290 per item of each of 'rois' and 'rois2'" in table
+    assert "at least 7,168 activations per image" in table and "not counting what depends on 'rois' and " \
+        "'rois2'" in table
+
+
+def test_given_counts_turn_the_totals_per_item_into_numbers():
+    # With the ROIs given (7 and 3 of them, 5 numbers each), everything is known: what was known, plus
+    # each count times what its items add, plus the ROI blobs themselves.
+    counted = analyzed(ROIS)["totals"]
+    given = analyzed(ROIS, named={"rois": [7, 5], "rois2": [3, 5]})["totals"]
+    assert given["macc"] == counted["macc_known"] + (7 + 3) * 290
+    assert given["activations"] == counted["activations_known"] + (7 + 3) * 63 + (7 + 3) * 5
+    assert given["params"] == counted["params"]
+
+
+def test_memory_is_known_per_item_where_only_counts_are_unknown():
+    # Faster R-CNN's proposal layer gives R x 5: every blob is known but for R, and both ROI poolings
+    # read the same R ROIs.
+    text = ROIS.replace('top: "rois" top: "rois2" python_param { module: "mine" layer: "Proposals" }',
+                        'top: "rois" python_param { module: "rpn.proposal_layer" layer: "ProposalLayer" }')
+    result = analyzed(text.replace('bottom: "rois2"', 'bottom: "rois"'))
+    m = result["memory"]
+    # Per ROI, allocated: rois 5, pool 24, pool2 24, both 2 x 24, fc 2 x 10, score 2 x 5 (relu is in place);
+    # Caffe's figure adds relu's top (2 x 10) and the split of rois (read twice: 2 x 5); at 4 bytes a number.
+    # Known: data 3072 and conv 4096, and for Caffe the split of conv (read by three layers: 3 x 4096).
+    per_roi = 5 + 24 + 24 + 48 + 20 + 10
+    assert m["blobs"] is None and m["blobs_known"] == 4 * (3072 + 4096)
+    assert m["blobs_per_item"] == {"rois": 4 * per_roi}
+    assert m["caffe_known"] == 4 * (3072 + 4096 + 3 * 4096)
+    assert m["caffe_per_item"] == {"rois": 4 * (per_roi + 20 + 2 * 5)}
+    # Training: data and diff of every blob, the splits' diffs, and 3 x the 417 parameters.
+    assert m["training_known"] == 4 * (2 * (3072 + 4096) + 3 * 4096 + 3 * 417)
+    assert m["training_per_item"] == {"rois": 4 * (2 * per_roi + 2 * 5)}
+    assert f"plus {4 * per_roi} B per item of 'rois'" in to_table(result)
