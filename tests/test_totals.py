@@ -1,6 +1,10 @@
 """Totals say what is known and what is missing: per item of a count nobody knows before the net runs,
-and never a guess. Every expected number is worked out here from the layers' definitions."""
+as a bound where the layer's parameters give one, and never a guess. Every expected number is worked
+out here from the layers' definitions; the bounds are also what real Caffe (the SSD fork) writes."""
 
+import pytest
+
+import realcaffe
 from scnn_tools.engine.analysis import Analysis, report
 from scnn_tools.netfile.reader import read_text
 from scnn_tools.views.report import to_table
@@ -88,3 +92,49 @@ def test_memory_is_known_per_item_where_only_counts_are_unknown():
     assert m["training_known"] == 4 * (2 * (3072 + 4096) + 3 * 4096 + 3 * 417)
     assert m["training_per_item"] == {"rois": 4 * (2 * per_roi + 2 * 5)}
     assert f"plus {4 * per_roi} B per item of 'rois'" in to_table(result)
+
+
+# SSD's DetectionOutput: 1 x 1 x (detections kept) x 7, bounded by its parameters.
+def detections(keep_top_k=None, top_k=None, classes=3):
+    """A net of 16 priors (4 x 4 positions, one box each) and their predictions, detected."""
+    nms = "nms_param { nms_threshold: 1.0" + (f" top_k: {top_k}" if top_k is not None else "") + " }"
+    keep = f" keep_top_k: {keep_top_k}" if keep_top_k is not None else ""
+    return (INPUT.format("data", dims(1, 3, 32, 32)) + INPUT.format("feat", dims(1, 2, 4, 4))
+            + INPUT.format("loc", dims(1, 16 * 4)) + INPUT.format("conf", dims(1, 16 * classes))
+            + 'layer { name: "priors" type: "PriorBox" bottom: "feat" bottom: "data" top: "priors" '
+              'prior_box_param { min_size: 8 clip: true } }\n'
+            + 'layer { name: "detect" type: "DetectionOutput" bottom: "loc" bottom: "conf" bottom: "priors" '
+              f'top: "detect" detection_output_param {{ num_classes: {classes} {nms}{keep} }} }}\n')
+
+
+# keep_top_k caps what NMS leaves; NMS keeps at most top_k of the 16 priors for each class but the
+# background; with nothing kept, one row per image (detection_output_layer.cpp, Forward_cpu).
+BOUNDS = [(dict(keep_top_k=5, top_k=4), 5), (dict(top_k=4), 2 * 4), (dict(), 2 * 16), (dict(keep_top_k=0), 1),
+          (dict(keep_top_k=100, top_k=6, classes=4), 3 * 6)]
+
+
+@pytest.mark.parametrize("params, rows", BOUNDS)
+def test_detections_are_bounded_by_their_parameters(params, rows):
+    result = analyzed(detections(**params))
+    out = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+    assert out["detect"]["shape"] == [1, 1, None, 7]  # (unknown stays null; the bound has its own fields)
+    classes = params.get("classes", 3)
+    # data, feat, loc, conf, priors (1 x 2 x 16 x 4): exactly; the detections: at most rows x 7.
+    exact = 3072 + 32 + 64 + 16 * classes + 128
+    t, m = result["totals"], result["memory"]
+    assert t["activations"] is None and t["activations_at_most"] == exact + 7 * rows
+    assert m["blobs"] is None and m["blobs_at_most"] == 4 * (exact + 7 * rows)
+    assert m["caffe_at_most"] == m["blobs_at_most"] and m["training_at_most"] == 2 * m["blobs_at_most"]
+    assert f"at most {exact + 7 * rows:,} activations per image" in to_table(result)
+
+
+@realcaffe.needs("ssd")
+@pytest.mark.parametrize("params, rows", BOUNDS)
+def test_the_bound_is_what_real_caffe_writes_when_nms_keeps_every_box(params, rows):
+    # nms_threshold 1 keeps every box that scores (any score does, without confidence_threshold): NMS and
+    # keep_top_k leave exactly as many rows as the bound allows.
+    analysis = Analysis(read_text(detections(**params)))
+    ours = analysis.shapes.bounds[analysis.graph.blob("detect").id]
+    result = realcaffe.forward(detections(**params), ["detect"], build="ssd")
+    assert "error" not in result, result.get("error")
+    assert list(result["blobs"]["detect"].shape) == ours == [1, 1, rows, 7]

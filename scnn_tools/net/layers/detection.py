@@ -68,9 +68,31 @@ def _prior_onnx(ctx, e):
     e.op("Identity", [e.const(priors(ctx), "priors")], e.y())  # a constant of the shapes alone
 
 
+def _detections_at_most(ctx):
+    """How many rows the detections can have: SSD's detection_output_layer.cpp (weiliu89/caffe, branch ssd;
+    RefineDet's is the same) keeps per image what NMS leaves of each class but the background, at most
+    nms_param.top_k boxes of the num_priors (bottom 2 holds 4 numbers per prior), then at most keep_top_k of
+    them when keep_top_k > -1; with none kept at all it writes one row per image."""
+    d = ctx.p.detection_output_param
+    num = ctx.bottoms[0][0] if ctx.bottoms and ctx.bottoms[0] else None
+    priors = ctx.bottoms[2] if len(ctx.bottoms) > 2 and ctx.bottoms[2] and len(ctx.bottoms[2]) > 2 else None
+    per_image = None
+    if priors is not None and priors[2] is not None and d.HasField("num_classes"):
+        boxes = priors[2] // 4
+        top_k = d.nms_param.top_k if d.nms_param.HasField("top_k") and d.nms_param.top_k > -1 else boxes
+        classes = d.num_classes - (0 <= d.background_label_id < d.num_classes)
+        per_image = classes * min(top_k, boxes)
+    if d.keep_top_k > -1:
+        per_image = d.keep_top_k if per_image is None else min(per_image, d.keep_top_k)
+    if num is None or per_image is None:
+        return [None]
+    return [[1, 1, num * max(per_image, 1), 7]]
+
+
 register("PriorBox", DETECTION, shape=_prior_shape, deps=_none, onnx=_prior_onnx)
-# How many detections survive is known only when the net runs.
+# How many detections survive is known only when the net runs; their parameters bound it.
 register("DetectionOutput", DETECTION, shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
+         at_most=_detections_at_most,
          note="how many detections survive depends on the data",
          no_onnx="how many detections survive depends on the data, and an exported model has fixed shapes")
 register("DetectionEvaluate", DETECTION, shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
