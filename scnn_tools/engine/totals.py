@@ -75,14 +75,19 @@ def _origin(analysis, blob_id):
     the layers that ran at stand-in sizes (an image the file does not size) to that image; itself where its
     own rule leaves it unknown."""
     shapes, graph = analysis.shapes, analysis.graph
-    while blob_id not in shapes.unknown_from:
+    seen = set()
+    while blob_id not in seen:
+        seen.add(blob_id)
+        if blob_id in shapes.unknown_from:
+            blob_id = shapes.unknown_from[blob_id][1]
+            continue
         producer = graph.blobs[blob_id].producer
         ctx = shapes.contexts.get(producer) if producer is not None else None
         unsized = [b for b in graph.nodes[producer].bottoms if _unsized(shapes, b)] if ctx and ctx.fills else []
         if not unsized:
-            return graph.blobs[blob_id].name
+            break
         blob_id = unsized[0]
-    return graph.blobs[shapes.unknown_from[blob_id][1]].name
+    return graph.blobs[blob_id].name
 
 
 def _unsized(shapes, blob_id):

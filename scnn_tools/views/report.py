@@ -102,8 +102,8 @@ def to_table(result):
                    f"training {about}{_amount(m, 'training', '', missing, size)} (data and diff of every blob, "
                    "weights with their diffs and SGD momentum)")
     if missing:
-        out.append(f"at least: not counting what depends on {_names(list(missing))}, whose shape"
-                   f"{'s are' if len(missing) > 1 else ' is'} not known")
+        out.append(f"'at least' and '?' above: what depends on {_names(list(missing))} is not counted, "
+                   f"{'their shapes' if len(missing) > 1 else 'its shape'} not being known")
     out.append("")
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
                "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
@@ -140,6 +140,8 @@ def _amount(values, name, noun, missing, fmt=lambda v: f"{v:,}"):
         return f"?{noun}"
     lost = values.get(f"{name}_missing") or []
     missing.update(dict.fromkeys(lost))
+    if lost and not values[f"{name}_known"] and not values.get(f"{name}_per_item"):
+        return f"?{noun}"  # (at least nothing says nothing)
     text = f"{'at least ' if lost else ''}{fmt(values[f'{name}_known'])}{noun}"
     per_item = {}  # (items of several counts that add alike are said once)
     for count, value in (values.get(f"{name}_per_item") or {}).items():
