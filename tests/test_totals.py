@@ -138,3 +138,17 @@ def test_the_bound_is_what_real_caffe_writes_when_nms_keeps_every_box(params, ro
     result = realcaffe.forward(detections(**params), ["detect"], build="ssd")
     assert "error" not in result, result.get("error")
     assert list(result["blobs"]["detect"].shape) == ours == [1, 1, rows, 7]
+
+
+def test_a_count_reshaped_into_a_later_axis_is_still_counted():
+    # Proposals (R x 5) reshaped into 1 x 5R: the first axis is known, the second is five per ROI.
+    text = (INPUT.format("data", dims(1, 3, 8, 8))
+            + 'layer { name: "propose" type: "Python" bottom: "data" top: "rois" '
+              'python_param { module: "rpn.proposal_layer" layer: "ProposalLayer" } }\n'
+            + 'layer { name: "flat" type: "Reshape" bottom: "rois" top: "flat" '
+              'reshape_param { shape { dim: 1 dim: -1 } } }\n')
+    result = analyzed(text)
+    assert [o["shape"] for layer in result["layers"] for o in layer["outputs"]][-1] == [1, None]
+    t = result["totals"]
+    assert t["activations_known"] == 192 and t["activations_per_item"] == {"rois": 5 + 5}
+    assert "activations_missing" not in t

@@ -108,6 +108,13 @@ def elements(analysis, blob_id):
     shape = shapes.blobs[blob_id]
     if shape is not None and None not in shape:
         return Total(product(shape))
+    producer = analysis.graph.blobs[blob_id].producer
+    runs = shapes.runs.get(producer)
+    if runs is not None:  # (the rule's runs at several counts: a Reshape of R x 5 into 1 x 5R counts 5 a ROI)
+        i = analysis.graph.nodes[producer].tops.index(blob_id)
+        count = runs.linear(lambda run: product(run.tops[i]) if run.tops[i] is not None else None)
+        if count is not None:
+            return _counted(analysis, count, 1)
     count = shapes.count(blob_id)
     if count is not None and None not in shape[1:]:
         return _counted(analysis, count, product(shape[1:]))
