@@ -358,11 +358,23 @@ def test_shapes_that_cannot_meet_name_the_layer_and_both_shapes():
     ('type: "Reorg" reorg_param { stride: 3 }', "stride 3 does not divide the 8x8 map"),
     ('type: "Reorg" reorg_param { stride: 2 }', "stride 2: its 4 channel blocks do not divide the 3 channels"),
     ('type: "Reorg" reorg_param { reverse: true }', "reorg_param needs a positive stride"),
+    # Fork types (C).
+    ('type: "Reverse" reverse_param { axis: 4 }', "axis 4 must be from 0 to 3 for (1, 3, 8, 8)"),
 ])
 def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     e = net_error('input: "data" input_dim: [1, 3, 8, 8]\ninput: "data2" input_dim: [1, 3, 4, 4]\n'
                   f'layer {{ name: "bad" bottom: "data" top: "t" {layer} }}\n')
     assert e.layer == "bad" and words in e.message
+
+
+def test_the_reverse_layers_refusals():
+    # caffe_ocr's Reverse CHECKs it is not in place; textspotter's sequence Reverse, that x has cont's T x N.
+    e = net_error('input: "data" input_dim: [1, 3, 8, 8]\n'
+                  'layer { name: "bad" type: "Reverse" bottom: "data" top: "data" }\n')
+    assert e.layer == "bad" and "cannot run in place" in e.message
+    e = net_error('input: "cont" input_shape { dim: 8 dim: 2 }\ninput: "x" input_shape { dim: 8 dim: 3 dim: 5 }\n'
+                  'layer { name: "bad" type: "Reverse" bottom: "cont" bottom: "x" top: "t" }\n')
+    assert e.layer == "bad" and "x (8, 3, 5) must have the num and channels (T, N) of cont (8, 2)" in e.message
 
 
 @pytest.mark.parametrize("layer, verb", [

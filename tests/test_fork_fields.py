@@ -121,3 +121,12 @@ def test_tiling_in_its_forks_v1_file_puts_each_pixel_over_its_tile():
     for y in range(12):
         box = analysis.box(t, y, y)["h"]
         assert (box.lo, box.hi) == (y // 2 - 1, y // 2 + 1)
+
+
+def test_reverse_keeps_the_fields_of_the_axes_it_does_not_turn():
+    # A 3x3 convolution, then Reverse along width (axis 3): height keeps its 3-pixel field; width is read
+    # back to front, which no window describes, and is left unknown.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "r" type: "Reverse" bottom: "x" top: "r" reverse_param { axis: 3 } }\n')
+    assert out["r"]["shape"] == [1, 4, 9, 9]
+    assert out["r"]["rf"]["size"][0] == 3 and out["r"]["rf"]["size"][1] is None

@@ -485,6 +485,19 @@ ROWS = [
         "param_str: \"'num_classes': 21\" } }",
         [(300, 5), (3, 5)], [(None, 5), (None,), (None, 84), (None, 84), (None, 84)], 0, 0),
 
+    # ---------------------------------------------------------------- fork types (C)
+    # senlinuc/caffe_ocr src/caffe/layers/reverse_layer.cpp: a NeuronLayer (the top takes the bottom's
+    # shape); Forward copies slices in reversed order along axis 0 (reverse_param's default); no blobs_.
+    Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" top: "t" }',
+        [(35, 1, 384)], [(35, 1, 384)], 0, 0),
+    # The same along axis 2 of a 4-axis blob: the shape is still the bottom's.
+    Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" top: "t" reverse_param { axis: 2 } }',
+        [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
+    # tonghe90/textspotter's sequence Reverse (bottoms cont, x): Reshape, top[0]->ReshapeLike(*bottom[1]),
+    # after checking x's num() and channels() against cont's T = 6 and N = 2; no blobs_.
+    Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" bottom: "b1" top: "t" }',
+        [(6, 2), (6, 2, 10)], [(6, 2, 10)], 0, 0),
+
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
     # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis
