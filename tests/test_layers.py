@@ -498,6 +498,13 @@ ROWS = [
     Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" bottom: "b1" top: "t" }',
         [(6, 2), (6, 2, 10)], [(6, 2, 10)], 0, 0),
 
+    # zhaoweicai/cascade-rcnn src/caffe/layers/scale_route_layer.cpp: Forward reshapes top k to
+    # (select_num, channels(), height(), width()) of bottom k, select_num counted from the boxes (unknown
+    # here); the (300, 5) rois read as 300x5x1x1; no blobs_, and it copies rows (caffe_copy).
+    Row("ScaleRoute", 'layer { name: "l" type: "ScaleRoute" bottom: "b0" bottom: "b1" top: "t0" top: "t1" '
+        "scale_route_param { low_scale: 112 high_scale: 224 } }",
+        [(300, 5), (300, 256, 7, 7)], [(None, 5, 1, 1), (None, 256, 7, 7)], 0, 0),
+
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
     # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis
