@@ -362,6 +362,8 @@ def test_shapes_that_cannot_meet_name_the_layer_and_both_shapes():
     ('type: "Reverse" reverse_param { axis: 4 }', "axis 4 must be from 0 to 3 for (1, 3, 8, 8)"),
     ('type: "ScaleRoute"', "the rois (1, 3, 8, 8) must have 5 channels"),
     ('type: "ScaleRoute" bottom: "data2"', "needs a top per bottom, has 1 for 2"),
+    ('type: "Downsample" downsample_param { top_height: 4 }',
+     "downsample_param needs top_height and top_width of at least 1 (has 4, 0)"),
 ])
 def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     e = net_error('input: "data" input_dim: [1, 3, 8, 8]\ninput: "data2" input_dim: [1, 3, 4, 4]\n'

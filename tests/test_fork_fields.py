@@ -130,3 +130,16 @@ def test_reverse_keeps_the_fields_of_the_axes_it_does_not_turn():
     out = analysed(net + 'layer { name: "r" type: "Reverse" bottom: "x" top: "r" reverse_param { axis: 3 } }\n')
     assert out["r"]["shape"] == [1, 4, 9, 9]
     assert out["r"]["rf"]["size"][0] == 3 and out["r"]["rf"]["size"][1] is None
+
+
+def test_downsample_keeps_fields_only_where_it_keeps_the_size():
+    # At its own size FlowNet 2's Downsample shares the bottom's data: the 3x3 field stays. Shrunk along
+    # height, the kernel runs on both axes: each value a tent average around a rounded float position
+    # (along width too, where float rounding can leave the neighbours a tiny weight), left unknown.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    same = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
+                          "downsample_param { top_height: 9 top_width: 9 } }\n")
+    assert same["d"]["rf"]["size"] == [3, 3] and same["d"]["rf"]["jump"] == [1, 1]
+    shrunk = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
+                            "downsample_param { top_height: 5 top_width: 9 } }\n")
+    assert shrunk["d"]["shape"] == [1, 4, 5, 9] and shrunk["d"]["rf"] is None

@@ -505,6 +505,15 @@ ROWS = [
         "scale_route_param { low_scale: 112 high_scale: 224 } }",
         [(300, 5), (300, 256, 7, 7)], [(None, 5, 1, 1), (None, 256, 7, 7)], 0, 0),
 
+    # lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: top (num(), channels()) of bottom 0,
+    # (height(), width()) of bottom 1: 96x128; no blobs_; the GPU kernel averages, multiplying no weights.
+    Row("Downsample", 'layer { name: "l" type: "Downsample" bottom: "b0" bottom: "b1" top: "t" }',
+        [(4, 2, 384, 512), (4, 2, 96, 128)], [(4, 2, 96, 128)], 0, 0),
+    # The same with one bottom: downsample_param's top_height and top_width.
+    Row("Downsample", 'layer { name: "l" type: "Downsample" bottom: "b0" top: "t" '
+        "downsample_param { top_height: 12 top_width: 16 } }",
+        [(4, 2, 384, 512)], [(4, 2, 12, 16)], 0, 0),
+
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
     # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis
