@@ -143,3 +143,16 @@ def test_downsample_keeps_fields_only_where_it_keeps_the_size():
     shrunk = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
                             "downsample_param { top_height: 5 top_width: 9 } }\n")
     assert shrunk["d"]["shape"] == [1, 4, 5, 9] and shrunk["d"]["rf"] is None
+
+
+def test_a_merge_with_a_branch_of_unknown_field_is_unknown():
+    # The shrunk Downsample's field is unknown; concatenated with a pooling of the image, the channels
+    # it brings still depend on the image where no one knows: the concat's field is unknown, not the
+    # pooling's 1x1.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
+                         "downsample_param { top_height: 5 top_width: 5 } }\n"
+                         'layer { name: "p" type: "Pooling" bottom: "data" top: "p" '
+                         "pooling_param { pool: MAX kernel_size: 1 stride: 2 } }\n"
+                         'layer { name: "c" type: "Concat" bottom: "d" bottom: "p" top: "c" }\n')
+    assert out["p"]["rf"]["size"] == [1, 1] and out["c"]["shape"] == [1, 7, 5, 5] and out["c"]["rf"] is None
