@@ -371,14 +371,18 @@ def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     assert e.layer == "bad" and words in e.message
 
 
-def test_the_reverse_layers_refusals():
-    # caffe_ocr's Reverse CHECKs it is not in place; textspotter's sequence Reverse, that x has cont's T x N.
+def test_fork_refusals_the_table_above_cannot_write():
+    # caffe_ocr's Reverse CHECKs it is not in place; textspotter's sequence Reverse, that x has cont's T x N;
+    # RCF's AutoCrop CHECKs its offset is not negative, which a data blob smaller than the reference breaks.
     e = net_error('input: "data" input_dim: [1, 3, 8, 8]\n'
                   'layer { name: "bad" type: "Reverse" bottom: "data" top: "data" }\n')
     assert e.layer == "bad" and "cannot run in place" in e.message
     e = net_error('input: "cont" input_shape { dim: 8 dim: 2 }\ninput: "x" input_shape { dim: 8 dim: 3 dim: 5 }\n'
                   'layer { name: "bad" type: "Reverse" bottom: "cont" bottom: "x" top: "t" }\n')
     assert e.layer == "bad" and "x (8, 3, 5) must have the num and channels (T, N) of cont (8, 2)" in e.message
+    e = net_error('input: "small" input_dim: [1, 1, 8, 9]\ninput: "big" input_dim: [1, 3, 8, 10]\n'
+                  'layer { name: "bad" type: "AutoCrop" bottom: "small" bottom: "big" top: "t" }\n')
+    assert e.layer == "bad" and "the data (1, 1, 8, 9) is smaller in width than the reference (1, 3, 8, 10)" in e.message
 
 
 @pytest.mark.parametrize("layer, verb", [

@@ -156,3 +156,14 @@ def test_a_merge_with_a_branch_of_unknown_field_is_unknown():
                          "pooling_param { pool: MAX kernel_size: 1 stride: 2 } }\n"
                          'layer { name: "c" type: "Concat" bottom: "d" bottom: "p" top: "c" }\n')
     assert out["p"]["rf"]["size"] == [1, 1] and out["c"]["shape"] == [1, 7, 5, 5] and out["c"]["rf"] is None
+
+
+def test_autocrop_keeps_the_shape_and_leaves_the_cropped_fields_unknown():
+    # RCF's side output: a stride-2 deconvolution of a 3x3 convolution, cropped back to the image's 9x9.
+    # The offset comes from the coord_maps of the layers back to the image, which the rule does not see.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "up" type: "Deconvolution" bottom: "x" top: "up" '
+                         "convolution_param { num_output: 1 kernel_size: 4 stride: 2 } }\n"
+                         'layer { name: "crop" type: "AutoCrop" bottom: "up" bottom: "data" top: "crop" }\n')
+    assert out["up"]["shape"] == [1, 1, 20, 20] and out["crop"]["shape"] == [1, 1, 9, 9]
+    assert out["crop"]["rf"] is None

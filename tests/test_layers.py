@@ -514,6 +514,11 @@ ROWS = [
         "downsample_param { top_height: 12 top_width: 16 } }",
         [(4, 2, 384, 512)], [(4, 2, 12, 16)], 0, 0),
 
+    # yun-liu/rcf src/caffe/layers/auto_crop_layer.cpp Reshape: top (num(), channels()) of bottom 0,
+    # (height(), width()) of bottom 1: 1x1 of the 324x484 upsampled score, 321x481 of the image; no blobs_.
+    Row("AutoCrop", 'layer { name: "l" type: "AutoCrop" bottom: "b0" bottom: "b1" top: "t" }',
+        [(1, 1, 324, 484), (1, 3, 321, 481)], [(1, 1, 321, 481)], 0, 0),
+
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
     # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis

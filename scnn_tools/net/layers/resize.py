@@ -1,5 +1,6 @@
 """Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
-nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg and FlowNet 2's Downsample."""
+nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg, FlowNet 2's Downsample
+and RCF's AutoCrop."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Nearest, Table, Window, interp_map, shifted
 from .registry import RESIZE, fmt_shape, known, legacy_shape, register
@@ -237,6 +238,29 @@ def _tiling_onnx(ctx, e):
     e.op("DepthToSpace", [e.x()], e.y(), blocksize=_tiling(ctx), mode="CRD")  # (channel c * t^2 + ty * t + tx)
 
 
+def _auto_crop_shape(ctx):
+    """yun-liu/rcf src/caffe/layers/auto_crop_layer.cpp (FCN's first Crop): Reshape gives (num(),
+    channels()) of bottom 0 and (height(), width()) of bottom 1; LayerSetUp finds the offset from the
+    layers' coord_maps back to where the bottoms' paths meet, and CHECKs it is not negative, so bottom 0
+    must be at least bottom 1's size (Forward copies without looking)."""
+    ctx.need_bottoms(2, 2)
+    data, ref = ctx.bottoms
+    if len(ref) > 4:
+        ctx.fail(f"reads the reference's height() and width(), at most 4 axes; it is {fmt_shape(ref)}")
+    top = legacy_shape(ctx)[:2] + (list(ref) + [1, 1, 1])[2:4]
+    for a, name in ((2, "height"), (3, "width")):
+        have = (list(data) + [1, 1, 1])[a]
+        if known(have, top[a]) and have < top[a]:
+            ctx.fail(f"the data {fmt_shape(data)} is smaller in {name} than the reference {fmt_shape(ref)}")
+    return [top]
+
+
+def _auto_crop_deps(ctx):
+    # The offset comes from a walk over other layers, which a layer's own rule does not see: the cropped
+    # axes' fields are left unknown.
+    return [{a: [(0, a, IDENTITY)] for a in range(min(len(ctx.bottoms[0]), 2))}]
+
+
 def _downsample_shape(ctx):
     """lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: (num(), channels()) of bottom 0
     and (height(), width()) of bottom 1 or, alone, downsample_param's top_height and top_width, each
@@ -315,3 +339,6 @@ register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
 register("Downsample", RESIZE, shape=_downsample_shape, deps=_downsample_deps,
          no_onnx="not written yet: FlowNet 2's Downsample runs on the GPU only (its Forward_cpu is NOT_IMPLEMENTED), "
                  "a tent average around rounded positions that skips NaNs")
+register("AutoCrop", RESIZE, shape=_auto_crop_shape, deps=_auto_crop_deps,
+         no_onnx="not written yet: its offset comes from the coord_maps of the layers back to where its bottoms' "
+                 "paths meet")
