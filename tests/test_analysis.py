@@ -428,11 +428,31 @@ def test_shapes_that_cannot_meet_name_the_layer_and_both_shapes():
     ('type: "Reorg" reorg_param { stride: 3 }', "stride 3 does not divide the 8x8 map"),
     ('type: "Reorg" reorg_param { stride: 2 }', "stride 2: its 4 channel blocks do not divide the 3 channels"),
     ('type: "Reorg" reorg_param { reverse: true }', "reorg_param needs a positive stride"),
+    # Fork types (C).
+    ('type: "Reverse" reverse_param { axis: 4 }', "axis 4 must be from 0 to 3 for (1, 3, 8, 8)"),
+    ('type: "ScaleRoute"', "the rois (1, 3, 8, 8) must have 5 channels"),
+    ('type: "ScaleRoute" bottom: "data2"', "needs a top per bottom, has 1 for 2"),
+    ('type: "Downsample" downsample_param { top_height: 4 }',
+     "downsample_param needs top_height and top_width of at least 1 (has 4, 0)"),
 ])
 def test_impossible_layers_are_errors_naming_the_layer(layer, words):
     e = net_error('input: "data" input_dim: [1, 3, 8, 8]\ninput: "data2" input_dim: [1, 3, 4, 4]\n'
                   f'layer {{ name: "bad" bottom: "data" top: "t" {layer} }}\n')
     assert e.layer == "bad" and words in e.message
+
+
+def test_fork_refusals_the_table_above_cannot_write():
+    # caffe_ocr's Reverse CHECKs it is not in place; textspotter's sequence Reverse, that x has cont's T x N;
+    # RCF's AutoCrop CHECKs its offset is not negative, which a data blob smaller than the reference breaks.
+    e = net_error('input: "data" input_dim: [1, 3, 8, 8]\n'
+                  'layer { name: "bad" type: "Reverse" bottom: "data" top: "data" }\n')
+    assert e.layer == "bad" and "cannot run in place" in e.message
+    e = net_error('input: "cont" input_shape { dim: 8 dim: 2 }\ninput: "x" input_shape { dim: 8 dim: 3 dim: 5 }\n'
+                  'layer { name: "bad" type: "Reverse" bottom: "cont" bottom: "x" top: "t" }\n')
+    assert e.layer == "bad" and "x (8, 3, 5) must have the num and channels (T, N) of cont (8, 2)" in e.message
+    e = net_error('input: "small" input_dim: [1, 1, 8, 9]\ninput: "big" input_dim: [1, 3, 8, 10]\n'
+                  'layer { name: "bad" type: "AutoCrop" bottom: "small" bottom: "big" top: "t" }\n')
+    assert e.layer == "bad" and "the data (1, 1, 8, 9) is smaller in width than the reference (1, 3, 8, 10)" in e.message
 
 
 @pytest.mark.parametrize("layer, verb", [

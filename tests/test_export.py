@@ -735,6 +735,30 @@ def test_the_driving_forks_fixed_lrn_and_dropout_by_their_loops():
     assert np.allclose(out["d"], x * np.float32(0.7))
 
 
+def test_reverse_by_its_loop():
+    """senlinuc/caffe_ocr reverse_layer.cpp Forward_cpu, transcribed: for each of the num_fix blocks before
+    the axis, the copy_amount-long slices after it are written from the block's end backwards."""
+    body = 'layer { name: "r" type: "Reverse" bottom: "data" top: "r" reverse_param { axis: 0 } }\n'
+    x, out, _ = _run(_net([5, 2, 3], body), [5, 2, 3])
+    src, want = x.reshape(-1), np.empty(x.size, np.float32)
+    copy_amount, sub_iter_max = 2 * 3, 5  # count(axis + 1); shape(axis)
+    for i in range(sub_iter_max):  # (num_fix is 1 at axis 0)
+        target = copy_amount * sub_iter_max - copy_amount - i * copy_amount
+        want[target:target + copy_amount] = src[i * copy_amount:(i + 1) * copy_amount]
+    assert np.array_equal(out["r"], want.reshape(x.shape))
+
+
+def test_reverse_is_refused_where_the_forks_differ():
+    for body, why in (('layer { name: "r" type: "Reverse" bottom: "data" top: "r" reverse_param { axis: 1 } }',
+                       "axis 1: caffe_ocr's Reverse turns that axis, textspotter's sequence Reverse axis 0"),
+                      ('layer { name: "c" type: "Reduction" bottom: "data" top: "c" reduction_param { axis: 2 } }\n'
+                       'layer { name: "r" type: "Reverse" bottom: "c" bottom: "data" top: "r" }',
+                       "cuts its sequences where the cont input says")):
+        with pytest.raises(InputError) as info:
+            export(read_text(_net([4, 2, 3], body)))
+        assert "layer 'r' (Reverse) cannot be exported" in info.value.message and why in info.value.message
+
+
 def test_segnet_bn_needs_its_inference_mode():
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
     x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])

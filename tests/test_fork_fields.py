@@ -121,3 +121,49 @@ def test_tiling_in_its_forks_v1_file_puts_each_pixel_over_its_tile():
     for y in range(12):
         box = analysis.box(t, y, y)["h"]
         assert (box.lo, box.hi) == (y // 2 - 1, y // 2 + 1)
+
+
+def test_reverse_keeps_the_fields_of_the_axes_it_does_not_turn():
+    # A 3x3 convolution, then Reverse along width (axis 3): height keeps its 3-pixel field; width is read
+    # back to front, which no window describes, and is left unknown.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "r" type: "Reverse" bottom: "x" top: "r" reverse_param { axis: 3 } }\n')
+    assert out["r"]["shape"] == [1, 4, 9, 9]
+    assert out["r"]["rf"]["size"][0] == 3 and out["r"]["rf"]["size"][1] is None
+
+
+def test_downsample_keeps_fields_only_where_it_keeps_the_size():
+    # At its own size FlowNet 2's Downsample shares the bottom's data: the 3x3 field stays. Shrunk along
+    # height, the kernel runs on both axes: each value a tent average around a rounded float position
+    # (along width too, where float rounding can leave the neighbours a tiny weight), left unknown.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    same = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
+                          "downsample_param { top_height: 9 top_width: 9 } }\n")
+    assert same["d"]["rf"]["size"] == [3, 3] and same["d"]["rf"]["jump"] == [1, 1]
+    shrunk = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
+                            "downsample_param { top_height: 5 top_width: 9 } }\n")
+    assert shrunk["d"]["shape"] == [1, 4, 5, 9] and shrunk["d"]["rf"] is None
+
+
+def test_a_merge_with_a_branch_of_unknown_field_is_unknown():
+    # The shrunk Downsample's field is unknown; concatenated with a pooling of the image, the channels
+    # it brings still depend on the image where no one knows: the concat's field is unknown, not the
+    # pooling's 1x1.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "d" type: "Downsample" bottom: "x" top: "d" '
+                         "downsample_param { top_height: 5 top_width: 5 } }\n"
+                         'layer { name: "p" type: "Pooling" bottom: "data" top: "p" '
+                         "pooling_param { pool: MAX kernel_size: 1 stride: 2 } }\n"
+                         'layer { name: "c" type: "Concat" bottom: "d" bottom: "p" top: "c" }\n')
+    assert out["p"]["rf"]["size"] == [1, 1] and out["c"]["shape"] == [1, 7, 5, 5] and out["c"]["rf"] is None
+
+
+def test_autocrop_keeps_the_shape_and_leaves_the_cropped_fields_unknown():
+    # RCF's side output: a stride-2 deconvolution of a 3x3 convolution, cropped back to the image's 9x9.
+    # The offset comes from the coord_maps of the layers back to the image, which the rule does not see.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    out = analysed(net + 'layer { name: "up" type: "Deconvolution" bottom: "x" top: "up" '
+                         "convolution_param { num_output: 1 kernel_size: 4 stride: 2 } }\n"
+                         'layer { name: "crop" type: "AutoCrop" bottom: "up" bottom: "data" top: "crop" }\n')
+    assert out["up"]["shape"] == [1, 1, 20, 20] and out["crop"]["shape"] == [1, 1, 9, 9]
+    assert out["crop"]["rf"] is None

@@ -485,6 +485,40 @@ ROWS = [
         "param_str: \"'num_classes': 21\" } }",
         [(300, 5), (3, 5)], [(None, 5), (None,), (None, 84), (None, 84), (None, 84)], 0, 0),
 
+    # ---------------------------------------------------------------- fork types (C)
+    # senlinuc/caffe_ocr src/caffe/layers/reverse_layer.cpp: a NeuronLayer (the top takes the bottom's
+    # shape); Forward copies slices in reversed order along axis 0 (reverse_param's default); no blobs_.
+    Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" top: "t" }',
+        [(35, 1, 384)], [(35, 1, 384)], 0, 0),
+    # The same along axis 2 of a 4-axis blob: the shape is still the bottom's.
+    Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" top: "t" reverse_param { axis: 2 } }',
+        [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
+    # tonghe90/textspotter's sequence Reverse (bottoms cont, x): Reshape, top[0]->ReshapeLike(*bottom[1]),
+    # after checking x's num() and channels() against cont's T = 6 and N = 2; no blobs_.
+    Row("Reverse", 'layer { name: "l" type: "Reverse" bottom: "b0" bottom: "b1" top: "t" }',
+        [(6, 2), (6, 2, 10)], [(6, 2, 10)], 0, 0),
+
+    # zhaoweicai/cascade-rcnn src/caffe/layers/scale_route_layer.cpp: Forward reshapes top k to
+    # (select_num, channels(), height(), width()) of bottom k, select_num counted from the boxes (unknown
+    # here); the (300, 5) rois read as 300x5x1x1; no blobs_, and it copies rows (caffe_copy).
+    Row("ScaleRoute", 'layer { name: "l" type: "ScaleRoute" bottom: "b0" bottom: "b1" top: "t0" top: "t1" '
+        "scale_route_param { low_scale: 112 high_scale: 224 } }",
+        [(300, 5), (300, 256, 7, 7)], [(None, 5, 1, 1), (None, 256, 7, 7)], 0, 0),
+
+    # lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: top (num(), channels()) of bottom 0,
+    # (height(), width()) of bottom 1: 96x128; no blobs_; the GPU kernel averages, multiplying no weights.
+    Row("Downsample", 'layer { name: "l" type: "Downsample" bottom: "b0" bottom: "b1" top: "t" }',
+        [(4, 2, 384, 512), (4, 2, 96, 128)], [(4, 2, 96, 128)], 0, 0),
+    # The same with one bottom: downsample_param's top_height and top_width.
+    Row("Downsample", 'layer { name: "l" type: "Downsample" bottom: "b0" top: "t" '
+        "downsample_param { top_height: 12 top_width: 16 } }",
+        [(4, 2, 384, 512)], [(4, 2, 12, 16)], 0, 0),
+
+    # yun-liu/rcf src/caffe/layers/auto_crop_layer.cpp Reshape: top (num(), channels()) of bottom 0,
+    # (height(), width()) of bottom 1: 1x1 of the 324x484 upsampled score, 321x481 of the image; no blobs_.
+    Row("AutoCrop", 'layer { name: "l" type: "AutoCrop" bottom: "b0" bottom: "b1" top: "t" }',
+        [(1, 1, 324, 484), (1, 3, 321, 481)], [(1, 1, 321, 481)], 0, 0),
+
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
     # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis

@@ -216,14 +216,21 @@ def compute(graph, blob_shapes, deps, image, warnings):
     traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
     need = needed(graph, blob_shapes, deps)
     mixed = {}
+    # Blobs computed from the image: one of these without a field along an axis a reader reads is one
+    # whose field there is unknown (its rule left the axis out), not one that does not vary with the image.
+    reaches = [False] * len(blob_shapes)
+    reaches[image] = True
     for node in graph.nodes:
+        if any(reaches[b] for b in node.bottoms):
+            for top in node.tops:
+                reaches[top] = True
         node_deps = deps.get(node.index)
         if not node_deps:
             continue
         for top, per_axis in zip(node.tops, node_deps):
             out = {}
             for a, items in per_axis.items():
-                found, whole = [], False
+                found, whole, unknown = [], False, False
                 for b, ba, index_map in items:
                     t = traced[node.bottoms[b]]
                     if t is not None and ba in t.axes:
@@ -231,7 +238,9 @@ def compute(graph, blob_shapes, deps, image, warnings):
                         if not isinstance(index_map, Piece):
                             whole = whole or reads_everything(index_map, blob_shapes[top][a],
                                                               blob_shapes[node.bottoms[b]][ba])
-                if not found or len({image_axis for (image_axis, _), _ in found}) != 1:
+                    elif reaches[node.bottoms[b]]:
+                        unknown = True
+                if unknown or not found or len({image_axis for (image_axis, _), _ in found}) != 1:
                     continue
                 image_axis = found[0][0][0]
                 size = blob_shapes[top][a]

@@ -1,6 +1,8 @@
-"""SSD's detection layers (PriorBox, DetectionOutput, DetectionEvaluate, MultiBoxLoss) and MobileNet-YOLO's."""
+"""SSD's detection layers (PriorBox, DetectionOutput, DetectionEvaluate, MultiBoxLoss), MobileNet-YOLO's,
+and Cascade R-CNN's ScaleRoute."""
 
-from .registry import DETECTION, LOSS, register
+from scnn_tools.net.indexmaps import IDENTITY
+from .registry import DETECTION, LOSS, fmt_shape, known, register
 
 
 def aspect_ratios(prior):
@@ -89,6 +91,33 @@ def _detections_at_most(ctx):
     return [[1, 1, num * max(per_image, 1), 7]]
 
 
+def _scale_route_shape(ctx):
+    """zhaoweicai/cascade-rcnn src/caffe/layers/scale_route_layer.cpp: top k holds the rows of bottom k
+    whose box (bottom 0: rois, channels() 5) has a size between low_scale and high_scale, or the one
+    nearest their middle if none has: (rows, channels(), height(), width()), how many rows known only
+    when the net runs. Reshape CHECKs as many tops as bottoms and one num() among them."""
+    ctx.need_bottoms(1)
+    if ctx.ntops != len(ctx.bottoms):
+        ctx.fail(f"needs a top per bottom, has {ctx.ntops} for {len(ctx.bottoms)}")
+    legacy = []
+    for shape in ctx.bottoms:
+        if len(shape) > 4:
+            ctx.fail(f"reads num(), channels(), height() and width(), at most 4 axes; a bottom is {fmt_shape(shape)}")
+        legacy.append(list(shape) + [1] * (4 - len(shape)))
+    if known(legacy[0][1]) and legacy[0][1] != 5:
+        ctx.fail(f"the rois {fmt_shape(ctx.bottoms[0])} must have 5 channels (image, x1, y1, x2, y2)")
+    rows = legacy[0][0]
+    for shape in ctx.bottoms[1:]:
+        if known(rows, shape[0]) and shape[0] != rows:
+            ctx.fail(f"every bottom must have the {rows} rows of the rois; one is {fmt_shape(shape)}")
+    return [[None] + shape[1:] for shape in legacy]
+
+
+def _scale_route_deps(ctx):
+    # Which rows are kept depends on the boxes; within a row every value stays where it was.
+    return [{a: [(k, a, IDENTITY)] for a in range(1, len(ctx.bottoms[k]))} for k in range(ctx.ntops)]
+
+
 register("PriorBox", DETECTION, shape=_prior_shape, deps=_none, onnx=_prior_onnx)
 # How many detections survive is known only when the net runs; their parameters bound it.
 register("DetectionOutput", DETECTION, shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
@@ -126,3 +155,6 @@ register("Yolov3DetectionOutput", DETECTION, shape=_yolov3_detections, **_YOLO_O
 # The training losses, LossLayer subclasses (yolov3_layer.cpp, region_loss_layer.cpp): a scalar.
 register("Yolov3", LOSS, shape=_scalars, deps=_none, needs=())
 register("RegionLoss", LOSS, shape=_scalars, deps=_none, needs=())
+register("ScaleRoute", DETECTION, shape=_scale_route_shape, deps=_scale_route_deps,
+         note="how many rois fall within the layer's scales depends on the data",
+         no_onnx="how many rois fall within its scales depends on the data, and an exported model has fixed shapes")

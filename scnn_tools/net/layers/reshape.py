@@ -1,8 +1,8 @@
-"""Layers that rearrange axes: Reshape, Flatten, Permute, the forks' ShuffleChannel, and the reductions
-ArgMax, Reduction."""
+"""Layers that rearrange axes: Reshape, Flatten, Permute, the forks' ShuffleChannel and Reverse, and the
+reductions ArgMax, Reduction."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from .registry import RESHAPE, fmt_shape, legacy_shape, product, register
+from .registry import RESHAPE, fmt_shape, known, legacy_shape, product, register
 
 
 def _reshape_range(ctx):
@@ -176,6 +176,53 @@ def _shuffle_onnx(ctx, e):
     e.op("Reshape", [swapped, e.ints([n, c, h, w])], e.y())
 
 
+def _reverse_axis(ctx):
+    """The reversed axis, or None for the two-bottom form.
+
+    With one bottom this is senlinuc/caffe_ocr's Reverse (src/caffe/layers/reverse_layer.cpp, also in
+    tonghe90/textspotter): a NeuronLayer whose top has the bottom's shape, the order along
+    reverse_param.axis (default 0; CHECK_GE 0, CHECK_LT num_axes) reversed, never in place. The
+    two-bottom form (cont, x) is textspotter's earlier sequence Reverse (sequence_layers.hpp): the top has
+    x's shape, T = cont.num() and N = cont.channels() must be x's, and each sequence, cut where cont is
+    not 1, is reversed on its own: where depends on the data."""
+    ctx.need_bottoms(1, 2)
+    if len(ctx.bottoms) == 2:
+        cont, x = ctx.bottoms
+        if len(cont) > 4 or len(x) > 4:
+            ctx.fail(f"reads num() and channels(), which allow at most 4 axes: cont {fmt_shape(cont)}, "
+                     f"x {fmt_shape(x)}")
+        if any(a != b for a, b in zip(legacy_shape(ctx)[:2], (list(x) + [1, 1])[:2]) if known(a, b)):
+            ctx.fail(f"x {fmt_shape(x)} must have the num and channels (T, N) of cont {fmt_shape(cont)}")
+        return None
+    if ctx.p.top[0] == ctx.p.bottom[0]:
+        ctx.fail("cannot run in place (reverse_layer.cpp CHECK_NE(top[0], bottom[0]))")
+    axis, rank = ctx.p.reverse_param.axis, len(ctx.bottoms[0])
+    if not 0 <= axis < rank:
+        ctx.fail(f"axis {axis} must be from 0 to {rank - 1} for {fmt_shape(ctx.bottoms[0])}")
+    return axis
+
+
+def _reverse_deps(ctx):
+    # The reversed axis is read back to front, which no window describes: its field is left unknown. The
+    # sequence form reverses axis 0 where cont says, and textspotter's sequence Reverse (which a prototxt
+    # cannot tell from caffe_ocr's) ignores reverse_param and reverses axis 0: axis 0 is never kept.
+    axis = _reverse_axis(ctx)
+    x = len(ctx.bottoms) - 1
+    return [{a: [(x, a, IDENTITY)] for a in range(len(ctx.bottoms[x])) if a not in (0, axis)}]
+
+
+def _reverse_onnx(ctx, e):
+    axis = _reverse_axis(ctx)
+    if axis is None:
+        e.fail("the two-bottom Reverse cuts its sequences where the cont input says, which is data")
+    if axis != 0:
+        e.fail(f"axis {axis}: caffe_ocr's Reverse turns that axis, textspotter's sequence Reverse axis 0, and "
+               "the prototxt does not tell which Caffe it is for")
+    # A slice from the last index down past the first, step -1.
+    e.op("Slice", [e.x(), e.ints([-1], "starts"), e.ints([-(2 ** 63)], "ends"), e.ints([axis], "axes"),
+                   e.ints([-1], "steps")], e.y())
+
+
 def _reshape_onnx(ctx, e):
     e.op("Reshape", [e.x(), e.ints(ctx.tops[0])], e.y())  # the model has fixed shapes: the engine's own
 
@@ -223,6 +270,8 @@ register("ArgMax", RESHAPE, shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax
          not_features={0: "holds the indices of the largest scores"})
 register("ShuffleChannel", RESHAPE, shape=lambda ctx: [_shuffle_groups(ctx)[0]], deps=_shuffle_deps,
          onnx=_shuffle_onnx)
+register("Reverse", RESHAPE, shape=lambda ctx: [list(ctx.bottoms[_reverse_axis(ctx) is None])],
+         deps=_reverse_deps, onnx=_reverse_onnx)
 register("Reduction", RESHAPE, shape=_reduction_shape, deps=_reduction_deps, onnx=_reduction_onnx)
 def _parameter_onnx(ctx, e):
     blob, = e.weights([None])  # Caffe fills a Parameter's blob with nothing: zeros, until weights load

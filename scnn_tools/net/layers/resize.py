@@ -1,8 +1,9 @@
 """Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
-nearest-neighbour forks), Crop, Tile, and the YOLO forks' Reorg."""
+nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg, FlowNet 2's Downsample
+and RCF's AutoCrop."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Nearest, Table, Window, interp_map, shifted
-from .registry import RESIZE, fmt_shape, register
+from .registry import RESIZE, fmt_shape, known, legacy_shape, register
 
 
 def _interp_sizes(ctx):
@@ -237,6 +238,54 @@ def _tiling_onnx(ctx, e):
     e.op("DepthToSpace", [e.x()], e.y(), blocksize=_tiling(ctx), mode="CRD")  # (channel c * t^2 + ty * t + tx)
 
 
+def _auto_crop_shape(ctx):
+    """yun-liu/rcf src/caffe/layers/auto_crop_layer.cpp (FCN's first Crop): Reshape gives (num(),
+    channels()) of bottom 0 and (height(), width()) of bottom 1; LayerSetUp finds the offset from the
+    layers' coord_maps back to where the bottoms' paths meet, and CHECKs it is not negative, so bottom 0
+    must be at least bottom 1's size (Forward copies without looking)."""
+    ctx.need_bottoms(2, 2)
+    data, ref = ctx.bottoms
+    if len(ref) > 4:
+        ctx.fail(f"reads the reference's height() and width(), at most 4 axes; it is {fmt_shape(ref)}")
+    top = legacy_shape(ctx)[:2] + (list(ref) + [1, 1, 1])[2:4]
+    for a, name in ((2, "height"), (3, "width")):
+        have = (list(data) + [1, 1, 1])[a]
+        if known(have, top[a]) and have < top[a]:
+            ctx.fail(f"the data {fmt_shape(data)} is smaller in {name} than the reference {fmt_shape(ref)}")
+    return [top]
+
+
+def _auto_crop_deps(ctx):
+    # The offset comes from a walk over other layers, which a layer's own rule does not see: the cropped
+    # axes' fields are left unknown.
+    return [{a: [(0, a, IDENTITY)] for a in range(min(len(ctx.bottoms[0]), 2))}]
+
+
+def _downsample_shape(ctx):
+    """lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: (num(), channels()) of bottom 0
+    and (height(), width()) of bottom 1 or, alone, downsample_param's top_height and top_width, each
+    CHECK_GE 1."""
+    ctx.need_bottoms(1, 2)
+    top = legacy_shape(ctx)[:2]
+    if len(ctx.bottoms) == 2:
+        size = ctx.bottoms[1]
+        if len(size) > 4:
+            ctx.fail(f"reads the size bottom's height() and width(), at most 4 axes; it is {fmt_shape(size)}")
+        return [top + (list(size) + [1, 1, 1])[2:4]]
+    q = ctx.p.downsample_param
+    if q.top_height < 1 or q.top_width < 1:
+        ctx.fail(f"downsample_param needs top_height and top_width of at least 1 (has {q.top_height}, {q.top_width})")
+    return [top + [q.top_height, q.top_width]]
+
+
+def _downsample_deps(ctx):
+    # Where the size is kept the top shares the bottom's data; else each value is a NaN-skipping tent
+    # average around a rounded float position, which no map here follows: those axes are left unknown.
+    bottom, top = ctx.bottoms[0], ctx.tops[0]
+    return [{a: [(0, a, IDENTITY)] for a in range(min(len(bottom), 4))
+             if a < 2 or (known(bottom[a], top[a]) and bottom[a] == top[a] and list(bottom[2:4]) == top[2:4])}]
+
+
 def _interp_onnx(ctx, e):
     """Caffe's Interp crops by pad_beg/pad_end (<= 0), then resizes bilinearly with the corners aligned."""
     sizes, pad_beg = _interp_sizes(ctx)
@@ -287,3 +336,9 @@ register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
 register("Reorg", RESIZE, shape=_reorg_shape, deps=_reorg_deps, onnx=_reorg_onnx)
 register("Tiling", RESIZE, shape=_tiling_shape, deps=_tiling_deps, onnx=_tiling_onnx)
 register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
+register("Downsample", RESIZE, shape=_downsample_shape, deps=_downsample_deps,
+         no_onnx="not written yet: FlowNet 2's Downsample runs on the GPU only (its Forward_cpu is NOT_IMPLEMENTED), "
+                 "a tent average around rounded positions that skips NaNs")
+register("AutoCrop", RESIZE, shape=_auto_crop_shape, deps=_auto_crop_deps,
+         no_onnx="not written yet: its offset comes from the coord_maps of the layers back to where its bottoms' "
+                 "paths meet")
