@@ -88,6 +88,8 @@ register("MultiBoxFocalLoss", LOSS, **_LOSS)
 register("WeightedSoftmaxWithLoss", LOSS, **_LOSS)
 # NVIDIA/caffe src/caffe/layers/l1_loss_layer.cpp (DetectNet's bounding-box loss): LossLayer's scalar.
 register("L1Loss", LOSS, **_LOSS)
+
+
 def _center_loss_params(ctx):
     """ydwen/caffe-face src/caffe/layers/center_loss_layer.cpp LayerSetUp: one learnt centre per class,
     num_output x K, K the bottom's count from `axis` on; the top is LossLayer's scalar."""
