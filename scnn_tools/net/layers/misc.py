@@ -112,6 +112,8 @@ register("LSTM", RECURRENT, shape=_recurrent_shape(2), deps=_none, params=_lstm_
          no_onnx=_RECURRENT_NO_ONNX)
 register("RNN", RECURRENT, shape=_recurrent_shape(1), deps=_none, params=_rnn_params, macc=_recurrent_macc(1, 1, 1),
          no_onnx=_RECURRENT_NO_ONNX)
+
+
 def _batch_reindex_onnx(ctx, e):
     e.op("Gather", [e.x(0), e.op("Cast", [e.x(1)], to=7)], e.y(), axis=0)  # the indices are floats in Caffe
 
