@@ -8,113 +8,287 @@ A layer says, through an index map (indexmaps.py), which bottom positions
 each top position reads; the field of the top is the union of the bottoms' sets at those
 positions. Bounding box, jump, centre, exact area and overlap all follow.
 
-Most blobs are translation-invariant: set(o) = set(0) + jump * o with an
-integer jump. Those are `Affine` and cost O(kernel) per layer whatever the
-map size. Concats along space, crops of upsampled maps, deconvolutions and
-interpolations make the field depend on position: those are `runs.Runs`,
-periodic runs of positions, whose cost grows with the runs, not the map.
-They are exact over the positions something reads (`needed`: the real ones
-and what padded readers tap) and extended beyond, where paths growing at
-different rates would otherwise multiply runs nobody looks at. A field that
-turns out to be affine after all is turned back into one.
+A `Field` is a union of parts, never formed where forming it would cost:
+- Each part lies on a lattice c + g*Z of input indices and is kept in its
+  coordinates (index x = c + g*y). A net that shrinks its image by an
+  integral factor (ICNet's 1025 -> 513, a 1x1 stride-2 layer on the image)
+  reads every other pixel, and from there on a set of a thousand single
+  pixels is one interval of the lattice.
+- Parts move at different rates (input pixels per position, the product of
+  the index maps' rates along the path): PSPNet's pyramid branches, whose
+  interpolations are not aligned with the main path, or a branch at another
+  lattice, stay apart; their union, which on the unbounded plane keeps
+  crossing and opening holes, is formed only for the few positions whose
+  exact set is asked (`at`). Parts of one lattice and rate are merged.
+- Within a part, most blobs are translation-invariant: set(o) = set(0) +
+  jump * o with an integer jump. Those are `Affine` and cost O(kernel) per
+  layer whatever the map size. Concats along space, crops of upsampled maps,
+  deconvolutions and interpolations make the field depend on position: those
+  are runs.Runs, periodic runs of positions, whose cost grows with the runs,
+  not the map, or runs.View, a window over such runs that costs nothing.
+  They are exact over the positions something reads (`needed`: the real ones
+  and what padded readers tap) and extended beyond. A part that turns out to
+  be affine after all is turned back into one.
+A field of several parts also keeps its `box`, the bounding box of the union
+at every position, as a field of single intervals composed like a part: the
+report's sizes, paddings and uniformity read it.
 
-This module keeps the affine fields and the walk over the graph; runs.py the
-position-dependent ones. It asks runs.py for exactly this: `Runs` (a field
-as runs, with `at(o)` and `over(lo, hi)`), `from_affine` (an affine field as
-runs), `compose` (a top's runs from its bottoms' runs and index maps), and
-its two shortcuts `translated` and `hull` (with `monotone`, which says when
-`hull` applies).
+This module keeps the parts and the walk over the graph; runs.py the
+position-dependent shapes. It asks runs.py for exactly this: `Runs` (a field
+as runs, with `at(o)` and `over(lo, hi)`), `View`, `viewed` and `joined`
+(stride-1 windows and their unions as views), `from_affine` and
+`materialize` (any shape as runs), and `compose` (a top's runs from its
+bottoms' runs and index maps).
 """
+
+from math import gcd
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from scnn_tools.net.intervals import shift, union
 from scnn_tools.output import number
-from .runs import Interval, Runs, compose, from_affine, hull, monotone, translated, value
+from .runs import Interval, Run, Runs, View, boxes, compose, joined, materialize, merged, value, viewed
 
+MAX_PARTS = 8  # beyond this many rates on one lattice, parts are merged (exactly, if at some cost)
 
 
 # -------------------------------------------------------------------- fields
 class Affine:
-    """set(o) = base + jump*o.
+    """A part's shape where set(o) = base + jump*o (in its lattice's coordinates)."""
 
-    Besides the sets, every field keeps `centre` = (a, b): the input position
-    a + b*o at the centre of the kernels that position o is computed with, as
-    Caffe's coord_map does. Merged paths are aligned when their centres are.
-    """
+    __slots__ = ("base", "jump")
 
-    __slots__ = ("base", "jump", "glob", "aligned", "centre")
-
-    def __init__(self, base, jump, glob=False, aligned=True, centre=(0, 1)):
-        self.base, self.jump, self.glob, self.aligned, self.centre = base, jump, glob, aligned, centre
+    def __init__(self, base, jump):
+        self.base, self.jump = base, jump
 
     def at(self, o):
         return shift(self.base, self.jump * o) if o else self.base
 
 
+class Field:
+    """The field of one blob axis: `parts`, ((c, g, rate), shape) sorted by key, whose union is the set.
+
+    Besides the sets, every field keeps `centre` = (a, b): the input position
+    a + b*o at the centre of the kernels that position o is computed with, as
+    Caffe's coord_map does. Merged paths are aligned when their centres are.
+    `box` is the field of the union's bounding boxes where there are several
+    parts (input coordinates), else None: the one part is its own box.
+    """
+
+    __slots__ = ("parts", "box", "glob", "aligned", "centre", "said")
+
+    def __init__(self, parts, box=None, glob=False, aligned=True, centre=(0, 1)):
+        self.parts, self.box = parts, box
+        self.glob, self.aligned, self.centre = glob, aligned, centre
+        self.said = {}  # summary's answers, by (size, extent): a field is shared by the blobs of in-place layers
+
+    def at(self, o):
+        if len(self.parts) == 1:
+            (c, g, _), shape = self.parts[0]
+            return _spread(shape.at(o), c, g)
+        return union(_spread(shape.at(o), c, g) for (c, g, _), shape in self.parts)
+
+    def ends(self, o):
+        """(lo, hi) of the set at o, or None where it is empty."""
+        if self.box is not None:
+            s = self.box.at(o)
+        else:
+            (c, g, _), shape = self.parts[0]
+            s = shape.at(o)
+            s = ((c + g * s[0][0], c + g * s[-1][1]),) if s else s
+        return (s[0][0], s[-1][1]) if s else None
+
+
+def _spread(s, c, g):
+    """An interval set of lattice (c, g) in input indices."""
+    if g == 1:
+        return s
+    return tuple((c + g * y, c + g * y) for a, b in s for y in range(a, b + 1))
+
+
+def _rate(num, den):
+    if num == 0:
+        return 0, 1
+    k = gcd(num, den)
+    return num // k, den // k
+
+
+def _moved(key, index_map):
+    """A part's key after an index map: the same lattice, the rate times the map's."""
+    m0, delta = index_map.period
+    if m0 == delta:
+        return key
+    c, g, (num, den) = key
+    return c, g, _rate(num * delta, den * m0)
+
+
 def image_field():
-    return Affine(((0, 0),), 1, centre=(0, 1))
+    return Field((((0, 1, (1, 1)), Affine(((0, 0),), 1)),))
 
 
 def globally(field):
     """A copy of `field` marked global (fields are shared between blobs, never changed)."""
-    if isinstance(field, Affine):
-        return Affine(field.base, field.jump, True, field.aligned, field.centre)
-    return Runs(field.runs, True, field.aligned, field.centre)
+    return Field(field.parts, field.box, True, field.aligned, field.centre)
+
+
+_CENTRES = {}  # (centre, map's centre) -> centre: long chains pass the same centres through the same maps
 
 
 def _through(centre, index_map):
-    a, b = centre
-    alpha, beta = index_map.centre
-    # Rounded so that equal centres reached along different paths compare equal.
-    return round(a + b * alpha, 9), round(b * beta, 9)
+    """The centre (a, b) of a top after an index map, exactly (ints or Fractions)."""
+    key = (centre, index_map.centre)
+    found = _CENTRES.get(key)
+    if found is None:
+        if len(_CENTRES) > 100_000:
+            _CENTRES.clear()
+        a, b = centre
+        alpha, beta = index_map.centre
+        found = _CENTRES[key] = (a + b * alpha, b * beta)
+    return found
 
 
-def _runs(field):
-    return field if isinstance(field, Runs) else from_affine(field.base, field.jump)
-
-
-def _simple(field):
+def _simple(shape):
     """Runs that are one affine pattern over the whole line, as an Affine."""
-    if len(field.runs) == 1 and field.runs[0].period == 1:
-        (formula,) = field.runs[0].phases
+    if isinstance(shape, Runs) and len(shape.runs) == 1 and shape.runs[0].period == 1:
+        (formula,) = shape.runs[0].phases
         jumps = {a1 for _, a1, _, _ in formula} | {b1 for _, _, _, b1 in formula}
         if len(jumps) == 1:
-            return Affine(tuple((a0, b0) for a0, _, b0, _ in formula), jumps.pop(), field.glob, field.aligned,
-                          field.centre)
-    return field
+            return Affine(tuple((a0, b0) for a0, _, b0, _ in formula), jumps.pop())
+    return shape
 
 
 def _translates(sets):
     """(base, jump) where the sets of positions 0, 1, ... are translates of each other, else None."""
-    if len(sets) < 2 or not all(sets):
+    sets = iter(sets)
+    first, second = next(sets, None), next(sets, None)
+    if not first or not second:
         return None  # (a position that reads no input, as a sparse deconvolution leaves, is no translate)
-    jump = sets[1][0][0] - sets[0][0][0]
-    if all(s == shift(sets[0], jump * i) for i, s in enumerate(sets)):
-        return sets[0], jump
-    return None
+    jump = second[0][0] - first[0][0]
+    if second != shift(first, jump) or any(s != shift(first, jump * i) for i, s in enumerate(sets, 2)):
+        return None
+    return first, jump
+
+
+def _shape(items, lo, hi, hulled=False):
+    """One part's shape, exact over lo..hi, from [(bottom shape, index map), ...] of one key.
+
+    hulled: the box of the union is asked (a box field), not the union.
+    """
+    if all(isinstance(s, Affine) and m.affine is not None for s, m in items):
+        moved = [m.affine(s.base, s.jump) for s, m in items]
+        if len({j for _, j in moved}) == 1:
+            base = union(b for b, _ in moved)
+            return Affine(((base[0][0], base[-1][1]),) if hulled and base else base, moved[0][1])
+    if all(isinstance(m, Window) and not isinstance(s, Affine) for s, m in items):
+        views = [viewed(s, m.s, m.p, m.k, m.d, lo, hi, hulled) for s, m in items]
+        if None not in views:
+            view = views[0] if len(views) == 1 else joined(views, lo, hi, hulled)
+            if view is not None:
+                return view.base if view.a == view.b == 0 else view
+    runs = compose([(materialize(s, *(m.span(lo, hi) or (lo, lo))), m) for s, m in items], lo, hi)
+    return _simple(_hull_runs(runs) if hulled else runs)
+
+
+def _factored(key, shape):
+    """An affine part of single indices that all lie on a coarser lattice, on that lattice."""
+    if not isinstance(shape, Affine) or not shape.base or any(a != b for a, b in shape.base):
+        return key, shape
+    a0 = shape.base[0][0]
+    h = gcd(shape.jump, *(a - a0 for a, _ in shape.base))
+    if h <= 1:
+        return key, shape
+    c, g, rate = key
+    r = a0 % h
+    return (c + g * r, g * h, rate), Affine(tuple(((a - r) // h,) * 2 for a, _ in shape.base), shape.jump // h)
+
+
+def _settled(parts, lo, hi):
+    """Parts on their lattices, one per key, at most MAX_PARTS per lattice, sorted."""
+    if len(parts) <= MAX_PARTS and not any(isinstance(s, Affine) for _, s in parts) and \
+            len({k for k, _ in parts}) == len(parts):
+        return tuple(sorted(parts, key=lambda p: p[0]))  # (nothing to factor or to merge)
+    by_key = {}
+    for key, shape in parts:
+        key, shape = _factored(key, shape)
+        by_key.setdefault(key, []).append(shape)
+    by_lattice = {}
+    for key, shapes in by_key.items():
+        by_lattice.setdefault(key[:2], []).append((key, shapes))
+    out = []
+    for keyed in by_lattice.values():
+        if len(keyed) > MAX_PARTS:  # many rates on one lattice: one part (exact; no longer cheap)
+            keyed = [(keyed[0][0], [s for _, shapes in keyed for s in shapes])]
+        for key, shapes in keyed:
+            out.append((key, shapes[0] if len(shapes) == 1 else _shape([(s, IDENTITY) for s in shapes], lo, hi)))
+    return tuple(sorted(out, key=lambda p: p[0]))
+
+
+def _box(field):
+    """The field of bounding boxes of `field`, in input coordinates."""
+    if field.box is None:
+        (c, g, _), shape = field.parts[0]
+        return _hulled(_stretched(shape, c, g))
+    return field.box
+
+
+def _stretched(shape, c, g):
+    """A shape of lattice (c, g) with every interval's ends in input indices (its box; not its set)."""
+    if g == 1:
+        return shape
+    if isinstance(shape, Affine):
+        return Affine(tuple((c + g * a, c + g * b) for a, b in shape.base), g * shape.jump)
+    if isinstance(shape, View):
+        return View(_stretched(shape.base, c, g), shape.a, shape.b)
+    return Runs([Run(start, t, tuple(None if f is None else tuple(Interval(c + g * a0, g * a1, c + g * b0, g * b1)
+                                                                  for a0, a1, b0, b1 in f) for f in phases))
+                 for start, t, phases in shape.runs], shape.lo, shape.hi)
+
+
+def _hulled(shape):
+    """The shape of the bounding boxes of a shape's sets."""
+    if isinstance(shape, Affine):
+        return Affine(((shape.base[0][0], shape.base[-1][1]),), shape.jump) if len(shape.base) > 1 else shape
+    if isinstance(shape, View):
+        return View(_hulled(shape.base), shape.a, shape.b) if shape.a == shape.b else shape
+    return _hull_runs(shape)
+
+
+def _hull_runs(runs):
+    if all(f is None or len(f) <= 1 for r in runs.runs for f in r.phases):
+        return runs
+    out = [Run(start, t, tuple(f if not f else (Interval(f[0].lo, f[0].lo_slope, f[-1].hi, f[-1].hi_slope),)
+                               for f in phases)) for start, t, phases in runs.runs]
+    if runs.lo is not None and runs.hi is not None and (len(out) == 1 or runs.lo < out[1].start):
+        out[0] = out[0]._replace(start=runs.lo)  # (merged() wants a first start: where the runs are exact)
+        out = merged(out, runs.hi)
+        out[0] = out[0]._replace(start=None)
+    return Runs(out, runs.lo, runs.hi)
+
+
+def _field(parts, box_items, lo, hi, glob, aligned, centre):
+    parts = _settled(parts, lo, hi)
+    box = _shape(box_items(), lo, hi, hulled=True) if len(parts) > 1 else None
+    return Field(parts, box, glob, aligned, centre)
+
+
+def _keeps(m):
+    return m is IDENTITY or (isinstance(m, Window) and m.s == 1 and m.p == 0 and m.k == 1)
 
 
 def combine(deps, lo, hi):
     """The field of a top axis from its dependencies [(field, index map), ...], exact over lo..hi."""
-    if len(deps) == 1 and deps[0][1] is IDENTITY:
+    if len(deps) == 1 and _keeps(deps[0][1]):
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
     glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
     centres = {_through(f.centre, m) for f, m in deps}
     aligned = all(f.aligned for f, _ in deps) and len(centres) == 1
     centre = _through(deps[0][0].centre, deps[0][1])
-    if all(isinstance(f, Affine) and m.affine is not None for f, m in deps):
-        parts = [m.affine(f.base, f.jump) for f, m in deps]
-        if len({j for _, j in parts}) == 1:
-            return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
-    if len(deps) == 1 and isinstance(deps[0][0], Runs) and isinstance(deps[0][1], Window) and deps[0][1].s > 0:
-        field, m = deps[0]
-        if m.k == 1 and m.s == 1:
-            return translated(field, -m.p, lo, hi, glob, aligned, centre)  # a crop, a slice, a 1x1
-        if m.k > 1 and monotone(field, *m.span(lo, hi), m.d):
-            last = Window(m.s, m.p - (m.k - 1) * m.d, 1)
-            return _simple(hull(field, Window(m.s, m.p, 1), last, lo, hi, glob, aligned, centre))
-    return _simple(compose([(_runs(f), m) for f, m in deps], lo, hi, glob, aligned, centre))
+    groups = {}
+    for f, m in deps:
+        for key, shape in f.parts:
+            groups.setdefault(_moved(key, m), []).append((shape, m))
+    parts = [(key, _shape(items, lo, hi)) for key, items in groups.items()]
+    return _field(parts, lambda: [(_box(f), m) for f, m in deps], lo, hi, glob, aligned, centre)
 
 
 def pieces(parts, size, lo, hi):
@@ -129,22 +303,40 @@ def pieces(parts, size, lo, hi):
     centres = {_through(f.centre, Piece(start, n, False, False)) for f, start, n in parts}
     aligned = all(f.aligned for f, _, _ in parts) and len(centres) == 1
     centre = _through(parts[0][0].centre, Piece(parts[0][1], parts[0][2], False, False))
-    real = []
-    for f, start, n in parts:
-        real.extend(f.at(o) for o in range(n))
-    pattern = _translates(real)
+    pattern = _translates(f.at(o) for f, _, n in parts for o in range(n))
     if pattern is not None:
-        return Affine(pattern[0], pattern[1], glob, aligned, centre)
+        base, jump = pattern
+        return Field(_settled([((0, 1, (jump, 1)), Affine(base, jump))], lo, hi), None, glob, aligned, centre)
     last = len(parts) - 1
-    deps = [(_runs(f), Piece(start, n, k == 0, k == last)) for k, (f, start, n) in enumerate(parts)]
-    return _simple(compose(deps, lo, hi, glob, aligned, centre))
+    maps = [Piece(start, n, k == 0, k == last) for k, (_, start, n) in enumerate(parts)]
+    groups = {}
+    for (f, _, _), m in zip(parts, maps):
+        for key, shape in f.parts:
+            groups.setdefault(key, []).append((shape, m))
+    found = [(key, _simple(compose([(materialize(s, *(m.span(lo, hi) or (lo, lo))), m) for s, m in items], lo, hi)))
+             for key, items in groups.items()]
+    return _field(found, lambda: [(_box(f), m) for (f, _, _), m in zip(parts, maps)], lo, hi, glob, aligned, centre)
 
 
-def _over(field, size):
-    """(q_first, q_last, phase, period, formula) covering the real positions 0..size-1."""
-    if isinstance(field, Affine):
-        return [(0, size - 1, 0, 1, tuple(Interval(a, field.jump, b, field.jump) for a, b in field.base))]
-    return list(field.over(0, size - 1))
+def _formulas(shape, lo, hi):
+    """(q_first, q_last, phase, period, formula) covering positions lo..hi of a shape."""
+    if isinstance(shape, Affine):
+        return [(lo, hi, 0, 1, tuple(Interval(a, shape.jump, b, shape.jump) for a, b in shape.base))]
+    return list(shape.over(lo, hi))
+
+
+def _boxes(field, size):
+    """(q_first, q_last, phase, period, (lo, lo_slope, hi, hi_slope)) of the boxes of the real positions,
+    in input indices; positions that read nothing are left out."""
+    if field.box is not None:
+        c, g, shape = 0, 1, field.box
+    else:
+        (c, g, _), shape = field.parts[0]
+    if isinstance(shape, Affine):
+        found = [(0, size - 1, 0, 1, shape.base[0][0], shape.jump, shape.base[-1][1], shape.jump)] if shape.base else []
+    else:
+        found = boxes(shape, 0, size - 1)
+    return [(qa, qb, r, t, (c + g * a0, g * a1, c + g * b0, g * b1)) for qa, qb, r, t, a0, a1, b0, b1 in found]
 
 
 def global_by_coverage(field, size, extent):
@@ -156,10 +348,18 @@ def global_by_coverage(field, size, extent):
     first = field.at(0)
     if not first or first[0][0] > 0 or first[-1][1] < extent - 1:
         return False
-    if isinstance(field, Affine):
-        return field.jump == 0
-    return all(value(f, qa) == first and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
-               for qa, qb, _, _, f in _over(field, size))
+    if len(field.parts) == 1:
+        shape = field.parts[0][1]
+        if isinstance(shape, Affine):
+            return shape.jump == 0
+        own = shape.at(0)
+        return all(value(f, qa) == own and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
+                   for qa, qb, _, _, f in _formulas(shape, 0, size - 1))
+    # Several parts: their union is the same everywhere only where its box is; then each position's set.
+    if any(a0 + a1 * qa != first[0][0] or b0 + b1 * qa != first[-1][1] or (qa != qb and (a1 or b1))
+           for qa, qb, _, _, (a0, a1, b0, b1) in _boxes(field, size)):
+        return False
+    return all(field.at(o) == first for o in range(1, size))
 
 
 # ---------------------------------------------------------------- the walk
@@ -261,7 +461,8 @@ def compute(graph, blob_shapes, deps, image, warnings):
                 traced[top] = Traced(out)
     for node, axes in mixed.values():
         first = node.bottoms[0]
-        along = "; ".join(f"{axis}: {', '.join(number(g) for g in grids)}" for axis, grids in sorted(axes.items()))
+        along = "; ".join(f"{axis}: {', '.join(number(float(g)) for g in grids)}"
+                          for axis, grids in sorted(axes.items()))
         warnings.append(warning(
             "different-grids", f"layer '{node.name}' merges paths whose features lie on different grids (jumps "
             f"{along}): its jump and start are those of its first bottom '{graph.blobs[first].name}'",
@@ -278,23 +479,38 @@ def summary(field, size, extent):
     depends on the image; padding is None where feature 0 depends on no input
     pixel (a sparse deconvolution).
     """
-    formulas = [p for p in _over(field, size) if p[4]]  # (positions reading no input are not placed)
+    said = field.said.get((size, extent))
+    if said is None:
+        said = field.said[size, extent] = _summary(field, size, extent)
+    return None if said is None else dict(said)
+
+
+def _summary(field, size, extent):
+    formulas = _boxes(field, size)  # (positions reading no input are not placed)
     if not formulas:
         return None
-    first = field.at(0)
-    lo = first[0][0] if first else None
-    widths, clipped, placed = set(), 0, 0
+    first = field.ends(0)
+    lo = first[0] if first else None
+    # Neighbouring phases with one formula over q's that follow each other are one stretch of q.
+    joined, placed = [], 0
     for qa, qb, _, _, f in formulas:
-        a0, a1, b0, b1 = f[0].lo, f[0].lo_slope, f[-1].hi, f[-1].hi_slope
+        placed += qb - qa + 1
+        if joined and joined[-1][2] == f and qa <= joined[-1][1] + 1 and qb >= joined[-1][0] - 1:
+            joined[-1] = (min(joined[-1][0], qa), max(joined[-1][1], qb), f)
+        else:
+            joined.append((qa, qb, f))
+    widths, clipped = set(), 0
+    for qa, qb, (a0, a1, b0, b1) in joined:
         widths.update(b0 - a0 + 1 + (b1 - a1) * q for q in (qa, qb))
         clipped = max(clipped, _clipped(a0, a1, b0, b1, qa, qb, extent))
-        placed += qb - qa + 1
-    uniform = isinstance(field, Affine) or (placed == size and len(widths) == 1 and _steady(field, size))
+    shape = field.parts[0][1]
+    uniform = (len(field.parts) == 1 and isinstance(shape, Affine)) or (
+        placed == size and len(widths) == 1 and _steady(field, formulas, size))
     start, jump = field.centre
     return {
         "size": max(widths),
         "clipped": clipped,
-        "jump": int(jump) if jump == int(jump) else jump,
+        "jump": int(jump) if jump == int(jump) else float(jump),
         "start": float(start),
         "padding": None if lo is None else -lo,
         "uniform": uniform,
@@ -317,12 +533,10 @@ def _clipped(a0, a1, b0, b1, qa, qb, extent):
     return max(max(0, min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1) for q in qs)
 
 
-def _steady(field, size):
+def _steady(field, formulas, size):
     """The boxes of the real positions step by one constant amount."""
     if size < 2:
         return True
-    lo0, lo1 = field.at(0)[0][0], field.at(1)[0][0]
+    lo0, lo1 = field.ends(0)[0], field.ends(1)[0]
     step = lo1 - lo0
-    return all(f[0].lo + f[0].lo_slope * q == lo0 + step * (r + q * t)
-               for qa, qb, r, t, f in _over(field, size) for q in (qa, qb))
-
+    return all(a0 + a1 * q == lo0 + step * (r + q * t) for qa, qb, r, t, (a0, a1, _, _) in formulas for q in (qa, qb))
