@@ -47,7 +47,7 @@ from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from scnn_tools.net.intervals import shift, union
 from scnn_tools.output import number
-from .runs import Interval, Run, Runs, View, boxes, compose, joined, materialize, merged, value, viewed
+from .runs import Interval, Run, Runs, View, boxes, compose, joined, materialize, merged, value, verified, viewed
 
 MAX_PARTS = 8  # beyond this many rates on one lattice, parts are merged (exactly, if at some cost)
 
@@ -73,20 +73,54 @@ class Field:
     Caffe's coord_map does. Merged paths are aligned when their centres are.
     `box` is the field of the union's bounding boxes where there are several
     parts (input coordinates), else None: the one part is its own box.
+
+    A field `seen` as (source, a, b) is its source seen through a stride-1
+    window: every part (and the box) is the source's, its set at o the union
+    of the source's at o + a .. o + b. Its parts are formed only when asked:
+    a chain of such windows (SCNN's message passing) costs nothing per layer
+    however many parts the source has.
     """
 
-    __slots__ = ("parts", "box", "glob", "aligned", "centre", "said")
+    __slots__ = ("_parts", "_box", "seen", "glob", "aligned", "centre", "said")
 
-    def __init__(self, parts, box=None, glob=False, aligned=True, centre=(0, 1)):
-        self.parts, self.box = parts, box
+    def __init__(self, parts, box=None, glob=False, aligned=True, centre=(0, 1), seen=None):
+        self._parts, self._box, self.seen = parts, box, seen
         self.glob, self.aligned, self.centre = glob, aligned, centre
         self.said = {}  # summary's answers, by (size, extent): a field is shared by the blobs of in-place layers
+
+    @property
+    def parts(self):
+        if self._parts is None:
+            self._look()
+        return self._parts
+
+    @property
+    def box(self):
+        if self._parts is None:
+            self._look()
+        return self._box
+
+    def _look(self):
+        source, a, b = self.seen
+        self._parts = tuple((key, _through_window(shape, a, b)) for key, shape in source.parts)
+        self._box = None if source.box is None else _through_window(source.box, a, b)
 
     def at(self, o):
         if len(self.parts) == 1:
             (c, g, _), shape = self.parts[0]
             return _spread(shape.at(o), c, g)
-        return union(_spread(shape.at(o), c, g) for (c, g, _), shape in self.parts)
+        items = []
+        for (c, g, _), shape in self.parts:
+            items.extend(_spread(shape.at(o), c, g))
+        items.sort()
+        out = []
+        for a, b in items:
+            if out and a <= out[-1][1] + 1:
+                if b > out[-1][1]:
+                    out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        return tuple(out)
 
     def ends(self, o):
         """(lo, hi) of the set at o, or None where it is empty."""
@@ -104,6 +138,57 @@ def _spread(s, c, g):
     if g == 1:
         return s
     return tuple((c + g * y, c + g * y) for a, b in s for y in range(a, b + 1))
+
+
+def _through_window(shape, a, b):
+    """A shape seen through the window a..b (the union of its sets at o + a .. o + b), where `_viewable` says
+    that is exact."""
+    if a == b == 0:
+        return shape
+    if isinstance(shape, Affine):
+        j = shape.jump
+        if a == b:
+            return Affine(shift(shape.base, j * a), j)
+        return Affine(((shape.base[0][0] + j * a, shape.base[-1][1] + j * b),), j)
+    if isinstance(shape, View):
+        return shape.base if shape.a + a == shape.b + b == 0 else View(shape.base, shape.a + a, shape.b + b)
+    return View(shape, a, b)
+
+
+def _viewable(shape, lo, hi, boxes):
+    """Whether windows over a shape read one stretch each over positions lo..hi (`_through_window`)."""
+    if isinstance(shape, Affine):
+        # (a box of translated boxes is the hull whatever the jump, which is never negative)
+        return len(shape.base) == 1 and (boxes or shape.jump <= shape.base[0][1] - shape.base[0][0] + 1)
+    base, a, b = (shape.base, shape.a, shape.b) if isinstance(shape, View) else (shape, 0, 0)
+    return verified(base, lo + a, hi + b, None if boxes else 1)
+
+
+def _seen(deps, lo, hi):
+    """(source, a, b) where every dependency is one source seen through stride-1 windows whose stretches
+    join, and the source's parts allow it, else None."""
+    source, ranges = None, []
+    for f, m in deps:
+        if m.__class__ is not Window or m.s != 1:
+            return None
+        s, a, b = f.seen or (f, 0, 0)
+        if source is None:
+            source = s
+        elif s is not source:
+            return None
+        if m.k > 1 and m.d > b - a + 1:
+            return None  # (the taps' stretches leave gaps: the parts' own rules decide)
+        ranges.append((a - m.p, b - m.p + (m.k - 1) * m.d))
+    ranges.sort()
+    a, b = ranges[0]
+    for x, y in ranges[1:]:
+        if x > b + 1:
+            return None
+        b = max(b, y)
+    if a != b and not (all(_viewable(shape, lo + a, hi + b, False) for _, shape in source.parts) and
+                       (source.box is None or _viewable(source.box, lo + a, hi + b, True))):
+        return None
+    return source, a, b
 
 
 def _rate(num, den):
@@ -128,23 +213,19 @@ def image_field():
 
 def globally(field):
     """A copy of `field` marked global (fields are shared between blobs, never changed)."""
-    return Field(field.parts, field.box, True, field.aligned, field.centre)
-
-
-_CENTRES = {}  # (centre, map's centre) -> centre: long chains pass the same centres through the same maps
+    return Field(field._parts, field._box, True, field.aligned, field.centre, field.seen)
 
 
 def _through(centre, index_map):
-    """The centre (a, b) of a top after an index map, exactly (ints or Fractions)."""
-    key = (centre, index_map.centre)
-    found = _CENTRES.get(key)
-    if found is None:
-        if len(_CENTRES) > 100_000:
-            _CENTRES.clear()
-        a, b = centre
-        alpha, beta = index_map.centre
-        found = _CENTRES[key] = (a + b * alpha, b * beta)
-    return found
+    """The centre (a, b) of a top after an index map, exactly (ints, or Fractions where not whole)."""
+    a, b = centre
+    alpha, beta = index_map.centre
+    return _whole(a + b * alpha), _whole(b * beta)
+
+
+def _whole(x):
+    """A Fraction that is whole as an int: chains of ints stay cheap."""
+    return x if x.__class__ is int or x.denominator != 1 else int(x)
 
 
 def _simple(shape):
@@ -280,9 +361,11 @@ def combine(deps, lo, hi):
     if len(deps) == 1 and _keeps(deps[0][1]):
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
     glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
-    centres = {_through(f.centre, m) for f, m in deps}
-    aligned = all(f.aligned for f, _ in deps) and len(centres) == 1
     centre = _through(deps[0][0].centre, deps[0][1])
+    aligned = all(f.aligned for f, _ in deps) and all(_through(f.centre, m) == centre for f, m in deps[1:])
+    seen = _seen(deps, lo, hi)
+    if seen is not None:
+        return Field(None, None, glob, aligned, centre, seen)
     groups = {}
     for f, m in deps:
         for key, shape in f.parts:
@@ -300,9 +383,9 @@ def pieces(parts, size, lo, hi):
     elsewhere the first and last pieces read on.
     """
     glob = all(f.glob for f, _, _ in parts)
-    centres = {_through(f.centre, Piece(start, n, False, False)) for f, start, n in parts}
-    aligned = all(f.aligned for f, _, _ in parts) and len(centres) == 1
     centre = _through(parts[0][0].centre, Piece(parts[0][1], parts[0][2], False, False))
+    aligned = all(f.aligned for f, _, _ in parts) and all(
+        _through(f.centre, Piece(start, n, False, False)) == centre for f, start, n in parts[1:])
     pattern = _translates(f.at(o) for f, _, n in parts for o in range(n))
     if pattern is not None:
         base, jump = pattern
@@ -454,9 +537,9 @@ def compute(graph, blob_shapes, deps, image, warnings):
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = globally(field)  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
-                grids = sorted({_through(f.centre, m)[1] for (_, f), m in found})
-                if len(grids) > 1:
-                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = grids
+                grids = [_through(f.centre, m)[1] for (_, f), m in found]
+                if any(g != grids[0] for g in grids[1:]):
+                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
             if out:
                 traced[top] = Traced(out)
     for node, axes in mixed.values():
@@ -479,18 +562,48 @@ def summary(field, size, extent):
     depends on the image; padding is None where feature 0 depends on no input
     pixel (a sparse deconvolution).
     """
-    said = field.said.get((size, extent))
-    if said is None:
-        said = field.said[size, extent] = _summary(field, size, extent)
+    said = field.said.get((size, extent), field)
+    if said is field:
+        measured = _measured(field, size, extent)
+        said = field.said[size, extent] = None if measured is None else _said(field, size, extent, *measured)
     return None if said is None else dict(said)
 
 
-def _summary(field, size, extent):
+def _said(field, size, extent, width, clipped, lo, uniform):
+    start, jump = field.centre
+    return {
+        "size": width,
+        "clipped": clipped,
+        "jump": int(jump) if jump == int(jump) else float(jump),
+        "start": float(start),
+        "padding": None if lo is None else -lo,
+        "uniform": uniform,
+        "aligned": field.aligned,
+        "global": global_by_coverage(field, size, extent),
+    }
+
+
+def _measured(field, size, extent):
+    """(size, clipped, low end of position 0, uniform) of the boxes of the real positions, or None where no
+    position reads input; remembered with the box's base, which the blobs of a chain of views share."""
+    if field.box is not None:
+        c, g, shape = 0, 1, field.box
+    else:
+        (c, g, _), shape = field.parts[0]
+    memo, key = ({}, None) if isinstance(shape, Affine) else (
+        (shape.base.said, (shape.a, shape.b, c, g, size, extent)) if isinstance(shape, View) else
+        (shape.said, (0, 0, c, g, size, extent)))
+    found = memo.get(key, memo)
+    if found is memo:
+        found = memo[key] = _measure(field, size, extent)
+    return found
+
+
+def _measure(field, size, extent):
     formulas = _boxes(field, size)  # (positions reading no input are not placed)
     if not formulas:
         return None
     first = field.ends(0)
-    lo = first[0] if first else None
     # Neighbouring phases with one formula over q's that follow each other are one stretch of q.
     joined, placed = [], 0
     for qa, qb, _, _, f in formulas:
@@ -506,17 +619,7 @@ def _summary(field, size, extent):
     shape = field.parts[0][1]
     uniform = (len(field.parts) == 1 and isinstance(shape, Affine)) or (
         placed == size and len(widths) == 1 and _steady(field, formulas, size))
-    start, jump = field.centre
-    return {
-        "size": max(widths),
-        "clipped": clipped,
-        "jump": int(jump) if jump == int(jump) else float(jump),
-        "start": float(start),
-        "padding": None if lo is None else -lo,
-        "uniform": uniform,
-        "aligned": field.aligned,
-        "global": global_by_coverage(field, size, extent),
-    }
+    return max(widths), clipped, first and first[0], uniform
 
 
 def _clipped(a0, a1, b0, b1, qa, qb, extent):

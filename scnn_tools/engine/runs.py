@@ -58,16 +58,18 @@ class Runs:
     """runs: [Run(start, period, phases)], sorted; the first starts at -infinity (None).
 
     Exact over positions lo..hi (None: everywhere); `checked` remembers what
-    `verified` found, so that a long chain of views asks once per base.
+    `verified` found, so that a long chain of views asks once per base, and
+    `said` what the report measured of its views.
     """
 
-    __slots__ = ("runs", "bounds", "lo", "hi", "checked")
+    __slots__ = ("runs", "bounds", "lo", "hi", "checked", "said")
 
     def __init__(self, runs, lo=None, hi=None):
         self.runs = runs
         self.bounds = [r.start for r in runs[1:]]
         self.lo, self.hi = lo, hi
         self.checked = {}
+        self.said = {}  # what fields.summary measured of views of these runs
 
     def run_of(self, o):
         return bisect_right(self.bounds, o)
@@ -76,6 +78,18 @@ class Runs:
         _, t, phases = self.runs[self.run_of(o)]
         q, r = divmod(o, t)
         return value(phases[r], q)
+
+    def low(self, o):
+        """The low end of the set at o (of its first interval)."""
+        _, t, phases = self.runs[bisect_right(self.bounds, o)]
+        a0, a1, _, _ = phases[o % t][0]
+        return a0 + a1 * (o // t)
+
+    def high(self, o):
+        """The high end of the set at o (of its last interval)."""
+        _, t, phases = self.runs[bisect_right(self.bounds, o)]
+        _, _, b0, b1 = phases[o % t][-1]
+        return b0 + b1 * (o // t)
 
     def end(self, k):
         """The last position of run k (None: +infinity)."""
@@ -113,7 +127,7 @@ class View:
     def at(self, o):
         if self.a == self.b:
             return self.base.at(o + self.a)
-        return ((self.base.at(o + self.a)[0][0], self.base.at(o + self.b)[0][1]),)
+        return ((self.base.low(o + self.a), self.base.high(o + self.b)),)
 
     def over(self, lo, hi):
         """As Runs.over (formulas in q of each phase of the stretches between the base's runs)."""
