@@ -41,6 +41,7 @@ as runs, with `at(o)` and `over(lo, hi)`), `View`, `viewed` and `joined`
 bottoms' runs and index maps).
 """
 
+from fractions import Fraction
 from math import gcd
 
 from scnn_tools.errors import warning
@@ -62,7 +63,13 @@ class Affine:
         self.base, self.jump = base, jump
 
     def at(self, o):
-        return shift(self.base, self.jump * o) if o else self.base
+        if not o:
+            return self.base
+        k = self.jump * o
+        if len(self.base) == 1:
+            (a, b), = self.base
+            return ((a + k, b + k),)
+        return shift(self.base, k)
 
 
 class Field:
@@ -81,12 +88,13 @@ class Field:
     however many parts the source has.
     """
 
-    __slots__ = ("_parts", "_box", "seen", "glob", "aligned", "centre", "said")
+    __slots__ = ("_parts", "_box", "seen", "glob", "aligned", "centre", "said", "sets")
 
     def __init__(self, parts, box=None, glob=False, aligned=True, centre=(0, 1), seen=None):
         self._parts, self._box, self.seen = parts, box, seen
         self.glob, self.aligned, self.centre = glob, aligned, centre
         self.said = {}  # summary's answers, by (size, extent): a field is shared by the blobs of in-place layers
+        self.sets = {}  # at's answers for views of this field, by (a, b, o): the blobs of a chain share views
 
     @property
     def parts(self):
@@ -106,12 +114,21 @@ class Field:
         self._box = None if source.box is None else _through_window(source.box, a, b)
 
     def at(self, o):
+        if self.seen is None:
+            return self._at(o)
+        source, a, b = self.seen
+        found = source.sets.get((a, b, o))
+        if found is None:
+            found = source.sets[a, b, o] = self._at(o)
+        return found
+
+    def _at(self, o):
         if len(self.parts) == 1:
             (c, g, _), shape = self.parts[0]
             return _spread(shape.at(o), c, g)
         items = []
         for (c, g, _), shape in self.parts:
-            items.extend(_spread(shape.at(o), c, g))
+            items += shape.at(o) if g == 1 else _spread(shape.at(o), c, g)
         items.sort()
         out = []
         for a, b in items:
@@ -225,7 +242,7 @@ def _through(centre, index_map):
 
 def _whole(x):
     """A Fraction that is whole as an int: chains of ints stay cheap."""
-    return x if x.__class__ is int or x.denominator != 1 else int(x)
+    return int(x) if x.__class__ is Fraction and x.denominator == 1 else x
 
 
 def _simple(shape):
@@ -409,8 +426,8 @@ def _formulas(shape, lo, hi):
 
 
 def _boxes(field, size):
-    """(q_first, q_last, phase, period, (lo, lo_slope, hi, hi_slope)) of the boxes of the real positions,
-    in input indices; positions that read nothing are left out."""
+    """(q_first, q_last, phase, period, lo, lo_slope, hi, hi_slope) of the boxes of the real positions, in
+    input indices; positions that read nothing are left out."""
     if field.box is not None:
         c, g, shape = 0, 1, field.box
     else:
@@ -419,7 +436,9 @@ def _boxes(field, size):
         found = [(0, size - 1, 0, 1, shape.base[0][0], shape.jump, shape.base[-1][1], shape.jump)] if shape.base else []
     else:
         found = boxes(shape, 0, size - 1)
-    return [(qa, qb, r, t, (c + g * a0, g * a1, c + g * b0, g * b1)) for qa, qb, r, t, a0, a1, b0, b1 in found]
+    if g == 1:
+        return found
+    return [(qa, qb, r, t, c + g * a0, g * a1, c + g * b0, g * b1) for qa, qb, r, t, a0, a1, b0, b1 in found]
 
 
 def global_by_coverage(field, size, extent):
@@ -440,7 +459,7 @@ def global_by_coverage(field, size, extent):
                    for qa, qb, _, _, f in _formulas(shape, 0, size - 1))
     # Several parts: their union is the same everywhere only where its box is; then each position's set.
     if any(a0 + a1 * qa != first[0][0] or b0 + b1 * qa != first[-1][1] or (qa != qb and (a1 or b1))
-           for qa, qb, _, _, (a0, a1, b0, b1) in _boxes(field, size)):
+           for qa, qb, _, _, a0, a1, b0, b1 in _boxes(field, size)):
         return False
     return all(field.at(o) == first for o in range(1, size))
 
@@ -603,22 +622,24 @@ def _measure(field, size, extent):
     formulas = _boxes(field, size)  # (positions reading no input are not placed)
     if not formulas:
         return None
-    first = field.ends(0)
     # Neighbouring phases with one formula over q's that follow each other are one stretch of q.
-    joined, placed = [], 0
-    for qa, qb, _, _, f in formulas:
+    widths, clipped, placed, last = set(), 0, 0, None
+    for qa, qb, _, _, a0, a1, b0, b1 in formulas + [(0, -1, 0, 1, None, None, None, None)]:
         placed += qb - qa + 1
-        if joined and joined[-1][2] == f and qa <= joined[-1][1] + 1 and qb >= joined[-1][0] - 1:
-            joined[-1] = (min(joined[-1][0], qa), max(joined[-1][1], qb), f)
-        else:
-            joined.append((qa, qb, f))
-    widths, clipped = set(), 0
-    for qa, qb, (a0, a1, b0, b1) in joined:
-        widths.update(b0 - a0 + 1 + (b1 - a1) * q for q in (qa, qb))
-        clipped = max(clipped, _clipped(a0, a1, b0, b1, qa, qb, extent))
+        if last is not None:
+            if last[2:] == (a0, a1, b0, b1) and qa <= last[1] + 1 and qb >= last[0] - 1:
+                last = (min(last[0], qa), max(last[1], qb)) + last[2:]
+                continue
+            qa0, qb0, x0, x1, y0, y1 = last
+            widths.add(y0 - x0 + 1 + (y1 - x1) * qa0)
+            widths.add(y0 - x0 + 1 + (y1 - x1) * qb0)
+            if clipped < extent:  # (no box clipped to the image is wider than it)
+                clipped = max(clipped, _clipped(x0, x1, y0, y1, qa0, qb0, extent))
+        last = (qa, qb, a0, a1, b0, b1)
     shape = field.parts[0][1]
     uniform = (len(field.parts) == 1 and isinstance(shape, Affine)) or (
         placed == size and len(widths) == 1 and _steady(field, formulas, size))
+    first = field.ends(0)
     return max(widths), clipped, first and first[0], uniform
 
 
@@ -642,4 +663,4 @@ def _steady(field, formulas, size):
         return True
     lo0, lo1 = field.ends(0)[0], field.ends(1)[0]
     step = lo1 - lo0
-    return all(a0 + a1 * q == lo0 + step * (r + q * t) for qa, qb, r, t, (a0, a1, _, _) in formulas for q in (qa, qb))
+    return all(a0 + a1 * q == lo0 + step * (r + q * t) for qa, qb, r, t, a0, a1, _, _ in formulas for q in (qa, qb))

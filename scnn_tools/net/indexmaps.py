@@ -233,7 +233,8 @@ class Table(IndexMap):
     __slots__ = ("rows", "step", "centre")
 
     def __init__(self, rows, step, centre):
-        self.rows, self.step, self.centre = [sorted(set(r)) for r in rows], step, centre
+        self.rows, self.step = [sorted(set(r)) for r in rows], step
+        self.centre = tuple(exact(*Fraction(x).as_integer_ratio()) for x in centre)  # (a float's value, exactly)
 
     def taps(self, o):
         n = len(self.rows)
