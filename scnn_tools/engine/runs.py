@@ -229,19 +229,29 @@ def joined(views, lo, hi, boxes=False):
 
 
 def verified(base, lo, hi, d):
-    """`monotone` over lo..hi, asked of the base once over all it is exact on where that holds."""
-    known = base.checked.setdefault(d, [])
-    for a, b, ok in known:
-        if (ok and a <= lo and hi <= b) or (not ok and lo <= a and b <= hi):
-            return ok
-    if not known and base.lo is not None and base.lo <= lo and hi <= base.hi:
-        whole = monotone(base, base.lo, base.hi, d)
-        known.append((base.lo, base.hi, whole))
-        if whole:
+    """`monotone` over lo..hi, remembered per base: spans found to hold (joined where they overlap by d)
+    and spans found not to. A long chain of views over one base asks it once over all the base is exact
+    on, or, where that fails, over spans twice as wide as asked, so that it asks a few times in all."""
+    holds, fails = base.checked.setdefault(d, ([], []))
+    if any(a <= lo and hi <= b for a, b in holds):
+        return True
+    if any(lo <= a and b <= hi for a, b in fails):
+        return False
+    width = hi - lo + 1
+    tries = [(lo - width, hi + width), (lo, hi)]
+    if base.lo is not None:
+        tries = [(base.lo, base.hi)] + [(max(a, base.lo), min(b, base.hi)) for a, b in tries]
+    for a, b in tries:
+        if not (a <= lo and hi <= b) or any(a <= x and y <= b for x, y in fails):
+            continue
+        if monotone(base, a, b, d):
+            for x, y in [s for s in holds if min(b, s[1]) - max(a, s[0]) + 1 >= (d or 1)]:
+                holds.remove((x, y))
+                a, b = min(a, x), max(b, y)
+            holds.append((a, b))
             return True
-    ok = monotone(base, lo, hi, d)
-    known.append((lo, hi, ok))
-    return ok
+        fails.append((a, b))
+    return False
 
 
 def materialize(shape, lo, hi):
