@@ -12,7 +12,12 @@
 5. Receptive fields on SCNN nets at real sizes, end to end with peak memory: FCN-8s
    spliced at its 500x500 score map; PSPNet-101 cityscapes 713 spliced at conv5_4
    (90x90), analyzed; a bare 1000x1000x16 block, analyzed; an HED-style edge
-   detector (deconvolutions and crops at 500x500) spliced at its fused sides.
+   detector (deconvolutions and crops at 500x500) spliced at its fused sides;
+   PSPNet-50 ADE20K spliced at conv6_interp (473x473 after an Interp), and analyzed.
+   On multi-resolution nets: an ICNet-shaped net at 1025x2049 (three branches
+   joined by Interps and sums), analyzed, and hszhao/ICNet's own
+   icnet_cityscapes.prototxt where --icnet gives it (it is not in the corpus).
+   --fields runs this part alone; --timeout bounds each command.
 6. Fuzzing (tests/fuzz.py) for --fuzz-seconds (default 180): damaged corpus files through
    info, analyze, query and splice; every wrong answer is printed.
 
@@ -33,6 +38,7 @@ CORPUS = ROOT.parent / "shared/corpus"
 RESNET = CORPUS / "KaimingHe__deep-residual-networks/prototxt/ResNet-152-deploy.prototxt"
 FCN8S = CORPUS / "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt"
 PSPNET = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet101_cityscapes_713.prototxt"
+ADE20K = CORPUS / "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt"
 
 FLOOR = """
 import sys
@@ -60,13 +66,18 @@ finally:
 """
 
 
-def with_peak(args, repeat):
-    """(best seconds, peak MiB) of one scnn-tools command in a fresh interpreter."""
+def with_peak(args, repeat, timeout=None):
+    """(best seconds, peak MiB) of one scnn-tools command in a fresh interpreter; (None, None) where it did
+    not finish within `timeout` seconds."""
     times, peaks = [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", PEAK.format(args=args)], check=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir())
+        try:
+            done = subprocess.run([sys.executable, "-c", PEAK.format(args=args)], check=True, text=True,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir(),
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, None
         times.append(time.perf_counter() - t0)
         peaks.append(int(done.stderr.split()[-1]) / 1024)
     return min(times), min(peaks)
@@ -100,6 +111,63 @@ def hed():
         sides.append(f"side{stage}")
     lines.append('layer { name: "sides" type: "Concat" ' + " ".join(f'bottom: "{s}"' for s in sides) +
                  ' top: "sides" }')
+    return "\n".join(lines) + "\n"
+
+
+def icnet():
+    """An ICNet-shaped net at 1025x2049, after hszhao/ICNet's icnet_cityscapes.prototxt without its
+    batch norms: the image at full resolution (three stride-2 convolutions), at half (a shrinking Interp,
+    then a residual net to 1/16) and at a quarter (a second shrinking Interp at 1/16; dilated residual
+    stages and PSPNet's pyramid pooling at 1/32); each branch is brought up by an Interp and summed into
+    the one above, and the sum is interpolated back to 1025x2049."""
+    lines = ['name: "icnet"', 'input: "data" input_shape { dim: 1 dim: 3 dim: 1025 dim: 2049 }']
+
+    def layer(name, kind, bottoms, param=""):
+        lines.append(f'layer {{ name: "{name}" type: "{kind}" ' + " ".join(f'bottom: "{b}"' for b in bottoms) +
+                     f' top: "{name}" {param}}}')
+        return name
+
+    def conv(name, bottom, n, k=1, s=1, d=1):
+        layer(name, "Convolution", [bottom], f"convolution_param {{ num_output: {n} kernel_size: {k} "
+                                               f"stride: {s} pad: {(k - 1) // 2 * d} dilation: {d} }} ")
+        lines.append(f'layer {{ name: "{name}/relu" type: "ReLU" bottom: "{name}" top: "{name}" }}')
+        return name
+
+    def block(name, bottom, mid, out, s=1, d=1, project=False):
+        x = conv(f"{name}_1x1_reduce", bottom, mid, 1, s)
+        x = conv(f"{name}_1x1_increase", conv(f"{name}_3x3", x, mid, 3, 1, d), out)
+        return layer(name, "Eltwise", [conv(f"{name}_1x1_proj", bottom, out, 1, s) if project else bottom, x])
+
+    def interp(name, bottom, param):
+        return layer(name, "Interp", [bottom], f"interp_param {{ {param} }} ")
+
+    x = conv("conv1_1_3x3_s2", interp("data_sub2", "data", "shrink_factor: 2"), 32, 3, 2)
+    x = conv("conv1_3_3x3", conv("conv1_2_3x3", x, 32, 3), 64, 3)
+    x = layer("pool1_3x3_s2", "Pooling", [x], "pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 } ")
+    for i in range(1, 4):
+        x = block(f"conv2_{i}", x, 32, 128, project=i == 1)
+    sub2 = block("conv3_1", x, 64, 256, s=2, project=True)
+    x = interp("conv3_1_sub4", sub2, "shrink_factor: 2")
+    for i in range(2, 5):
+        x = block(f"conv3_{i}", x, 64, 256)
+    for i in range(1, 7):
+        x = block(f"conv4_{i}", x, 128, 512, d=2, project=i == 1)
+    for i in range(1, 4):
+        x = block(f"conv5_{i}", x, 256, 1024, d=4, project=i == 1)
+    pyramid = [x]
+    for bins, (kh, kw, sh, sw) in ((1, (33, 65, 33, 65)), (2, (17, 33, 16, 32)), (3, (13, 25, 10, 20)),
+                                   (6, (8, 15, 5, 10))):
+        pooled = layer(f"conv5_3_pool{bins}", "Pooling", [x], f"pooling_param {{ pool: AVE kernel_h: {kh} "
+                       f"kernel_w: {kw} stride_h: {sh} stride_w: {sw} }} ")
+        pyramid.append(interp(f"conv5_3_pool{bins}_interp", pooled, "height: 33 width: 65"))
+    x = conv("conv5_4_k1", layer("conv5_3_sum", "Eltwise", pyramid), 256)
+    x = conv("conv_sub4", interp("conv5_4_interp", x, "zoom_factor: 2"), 128, 3, 1, 2)
+    x = layer("sub24_sum", "Eltwise", [conv("conv3_1_sub2_proj", sub2, 128), x])
+    x = conv("conv_sub2", interp("sub24_sum_interp", x, "zoom_factor: 2"), 128, 3, 1, 2)
+    sub1 = conv("conv3_sub1", conv("conv2_sub1", conv("conv1_sub1", "data", 32, 3, 2), 32, 3, 2), 64, 3, 2)
+    x = layer("sub12_sum", "Eltwise", [conv("conv3_sub1_proj", sub1, 128), x])
+    x = conv("conv6_cls", interp("sub12_sum_interp", x, "zoom_factor: 2"), 19)
+    interp("conv6_interp", x, "zoom_factor: 4")
     return "\n".join(lines) + "\n"
 
 
@@ -158,6 +226,10 @@ def main():
     parser.add_argument("--original", metavar="SCNN_generator.py",
                         help="the original generator (XingangPan/SCNN-prototxt-generator), to time it side by "
                              "side with ours in alternating runs; without it, its figures from an earlier run")
+    parser.add_argument("--fields", action="store_true", help="only the receptive fields of real-size nets (5.)")
+    parser.add_argument("--icnet", metavar="icnet_cityscapes.prototxt",
+                        help="hszhao/ICNet's evaluation/prototxt/icnet_cityscapes.prototxt, to time it too")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds after which a command is given up")
     args = parser.parse_args()
     if not RESNET.is_file():
         sys.exit(f"benchmark: {RESNET} is missing")
@@ -165,6 +237,9 @@ def main():
     # As run.sh leaves the install: byte-compiled (this environment may set PYTHONDONTWRITEBYTECODE).
     subprocess.run([py, "-I", "-c", "import compileall, os, scnn_tools; "
                     "compileall.compile_dir(os.path.dirname(scnn_tools.__file__), quiet=1)"], check=True)
+    if args.fields:
+        receptive_fields(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "r.json")
         floor = best([py, "-c", FLOOR.format(root=str(ROOT), path=str(RESNET))], args.repeat)
@@ -187,25 +262,6 @@ def main():
                 env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / f"cold{h}-{i}"))
                 cold.append(best(cmd, 1, env))
             generate[(h, w)] = (warm, min(cold), original)
-        fields = {}
-        spliced = str(Path(tmp) / "spliced.prototxt")
-        fields["FCN-8s splice at score (500x500x21, 5,992 block layers)"] = (
-            with_peak(["splice", str(FCN8S), "--at", "score", "-o", spliced], args.repeat), (64, 1650), (3, 400))
-        psp = str(Path(tmp) / "psp.prototxt")
-        subprocess.run([py, "-m", "scnn_tools", "splice", str(PSPNET), "--at", "conv5_4", "-o", psp], check=True,
-                       capture_output=True)
-        fields["PSPNet-101 713 + SCNN at conv5_4 (90x90), analyze"] = (
-            with_peak(["analyze", psp, "-o", os.devnull], args.repeat), (4.4, None), (1.5, None))
-        block = str(Path(tmp) / "block.prototxt")
-        subprocess.run([py, "-m", "scnn_tools", "generate", "--height", "1000", "--width", "1000", "--channel", "16",
-                        "--output", block], check=True, capture_output=True)
-        fields["bare 1000x1000x16 block (11,992 layers), analyze"] = (
-            with_peak(["analyze", block, "--input-shape", "1,16,1000,1000", "-o", os.devnull], args.repeat),
-            (3.3, None), (2.5, None))
-        edges = Path(tmp) / "hed.prototxt"
-        edges.write_text(hed())
-        fields["HED-style edges at 500x500 (deconvolutions, crops) splice at sides"] = (
-            with_peak(["splice", str(edges), "--at", "sides", "-o", spliced], args.repeat), (114, None), (None, None))
         imported = subprocess.run([py, "-c", MODULES.format(path=str(RESNET), out=out)], check=True,
                                   capture_output=True, text=True, cwd=tempfile.gettempdir()).stdout.split()[-1]
     print(f"ResNet-152 analyze --format json, end to end: {ours * 1000:.0f} ms")
@@ -218,11 +274,7 @@ def main():
         print(f"generate {h}x{w}x128 with its check: {warm * 1000:.0f} ms ({cold * 1000:.0f} ms with an empty "
               f"cache), the original {original * 1000:.0f} ms  ->  ratio {warm / original:.2f} "
               f"({cold / original:.2f}) (target <= {target})")
-    for what, ((secs, mib), (old_s, old_mib), (target_s, target_mib)) in fields.items():
-        before = f"{old_s} s" + (f", {old_mib} MB" if old_mib else "")
-        target = ", ".join(x for x in (f"<= {target_s} s" if target_s else "",
-                                        f"<= {target_mib} MB" if target_mib else "") if x)
-        print(f"{what}: {secs:.2f} s, peak {mib:.0f} MiB (before: {before})" + (f" (target {target})" if target else ""))
+    receptive_fields(args)
     small, large = chain(1000), chain(10000)
     p1, t1 = in_process(small, max(3, args.repeat // 2))
     p2, t2 = in_process(large, 3)
@@ -232,6 +284,54 @@ def main():
     exports(args.repeat)
     if args.fuzz_seconds > 0:
         fuzzing(args.fuzz_seconds)
+
+
+def receptive_fields(args):
+    """Each line: seconds and peak memory, against an earlier run's (before) and the target."""
+    py, repeat, timeout = sys.executable, args.repeat, args.timeout
+    fields = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        spliced = str(Path(tmp) / "spliced.prototxt")
+        fields["FCN-8s splice at score (500x500x21, 5,992 block layers)"] = (
+            with_peak(["splice", str(FCN8S), "--at", "score", "-o", spliced], repeat, timeout), (64, 1650), (3, 400))
+        psp = str(Path(tmp) / "psp.prototxt")
+        subprocess.run([py, "-m", "scnn_tools", "splice", str(PSPNET), "--at", "conv5_4", "-o", psp], check=True,
+                       capture_output=True)
+        fields["PSPNet-101 713 + SCNN at conv5_4 (90x90), analyze"] = (
+            with_peak(["analyze", psp, "-o", os.devnull], repeat, timeout), (4.4, None), (1.5, None))
+        block = str(Path(tmp) / "block.prototxt")
+        subprocess.run([py, "-m", "scnn_tools", "generate", "--height", "1000", "--width", "1000", "--channel", "16",
+                        "--output", block], check=True, capture_output=True)
+        fields["bare 1000x1000x16 block (11,992 layers), analyze"] = (
+            with_peak(["analyze", block, "--input-shape", "1,16,1000,1000", "-o", os.devnull], repeat, timeout),
+            (3.3, None), (2.5, None))
+        edges = Path(tmp) / "hed.prototxt"
+        edges.write_text(hed())
+        fields["HED-style edges at 500x500 (deconvolutions, crops) splice at sides"] = (
+            with_peak(["splice", str(edges), "--at", "sides", "-o", spliced], repeat, timeout), (114, None),
+            (None, None))
+        ade = str(Path(tmp) / "ade.prototxt")
+        fields["PSPNet-50 ADE20K splice at conv6_interp (473x473 after an Interp, 5,668 block layers)"] = (
+            with_peak(["splice", str(ADE20K), "--at", "conv6_interp", "-o", ade], repeat, timeout), (24, None),
+            (3, None))
+        fields["PSPNet-50 ADE20K + SCNN at conv6_interp, analyze"] = (
+            with_peak(["analyze", ade, "-o", os.devnull], repeat, timeout), (24, None), (3, None))
+        shaped = Path(tmp) / "icnet.prototxt"
+        shaped.write_text(icnet())
+        fields["ICNet-shaped at 1025x2049 (three resolutions, Interps and sums), analyze"] = (
+            with_peak(["analyze", str(shaped), "-o", os.devnull], repeat, timeout), (f"> {timeout:.0f}", None),
+            (2, None))
+        if args.icnet:
+            fields[f"{Path(args.icnet).name} (hszhao/ICNet), analyze"] = (
+                with_peak(["analyze", args.icnet, "-o", os.devnull], repeat, timeout), ("> 600", None), (2, None))
+        else:
+            print("hszhao/ICNet's icnet_cityscapes.prototxt: not timed (give it with --icnet)")
+    for what, ((secs, mib), (old_s, old_mib), (target_s, target_mib)) in fields.items():
+        before = f"{old_s} s" + (f", {old_mib} MB" if old_mib else "")
+        target = ", ".join(x for x in (f"<= {target_s} s" if target_s else "",
+                                        f"<= {target_mib} MB" if target_mib else "") if x)
+        took = f"did not finish in {timeout:.0f} s" if secs is None else f"{secs:.2f} s, peak {mib:.0f} MiB"
+        print(f"{what}: {took} (before: {before})" + (f" (target {target})" if target else ""))
 
 
 def figures(repeat):

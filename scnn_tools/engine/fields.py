@@ -8,113 +8,73 @@ A layer says, through an index map (indexmaps.py), which bottom positions
 each top position reads; the field of the top is the union of the bottoms' sets at those
 positions. Bounding box, jump, centre, exact area and overlap all follow.
 
-Most blobs are translation-invariant: set(o) = set(0) + jump * o with an
-integer jump. Those are `Affine` and cost O(kernel) per layer whatever the
-map size. Concats along space, crops of upsampled maps, deconvolutions and
-interpolations make the field depend on position: those are `runs.Runs`,
-periodic runs of positions, whose cost grows with the runs, not the map.
-They are exact over the positions something reads (`needed`: the real ones
-and what padded readers tap) and extended beyond, where paths growing at
-different rates would otherwise multiply runs nobody looks at. A field that
-turns out to be affine after all is turned back into one.
+How a field is kept so that this stays exact and cheap on multi-resolution
+nets (a part per lattice and rate, views through stride-1 windows) is
+parts.py's; the position-dependent shapes are runs.py's. Fields are exact
+over the positions something reads (`needed`: the real ones and what padded
+readers tap) and extended beyond, where paths growing at different rates
+would otherwise multiply runs nobody looks at.
 
-This module keeps the affine fields and the walk over the graph; runs.py the
-position-dependent ones. It asks runs.py for exactly this: `Runs` (a field
-as runs, with `at(o)` and `over(lo, hi)`), `from_affine` (an affine field as
-runs), `compose` (a top's runs from its bottoms' runs and index maps), and
-its two shortcuts `translated` and `hull` (with `monotone`, which says when
-`hull` applies).
+This module walks the graph (`compute`): `combine` and `pieces` give a top's
+field from its bottoms' and the layer's index maps, with the centre (Caffe's
+coord_map, exactly: ints and Fractions) and whether merged paths are aligned;
+`summary` says what the report prints of one axis.
 """
+
+from fractions import Fraction
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
-from scnn_tools.net.intervals import shift, union
+from scnn_tools.net.intervals import shift
 from scnn_tools.output import number
-from .runs import Interval, Runs, compose, from_affine, hull, monotone, translated, value
-
+from .parts import Affine, Field, assembled, box_formulas, formulas, seen_through, settled
+from .runs import View, value
 
 
 # -------------------------------------------------------------------- fields
-class Affine:
-    """set(o) = base + jump*o.
-
-    Besides the sets, every field keeps `centre` = (a, b): the input position
-    a + b*o at the centre of the kernels that position o is computed with, as
-    Caffe's coord_map does. Merged paths are aligned when their centres are.
-    """
-
-    __slots__ = ("base", "jump", "glob", "aligned", "centre")
-
-    def __init__(self, base, jump, glob=False, aligned=True, centre=(0, 1)):
-        self.base, self.jump, self.glob, self.aligned, self.centre = base, jump, glob, aligned, centre
-
-    def at(self, o):
-        return shift(self.base, self.jump * o) if o else self.base
-
-
 def image_field():
-    return Affine(((0, 0),), 1, centre=(0, 1))
-
-
-def globally(field):
-    """A copy of `field` marked global (fields are shared between blobs, never changed)."""
-    if isinstance(field, Affine):
-        return Affine(field.base, field.jump, True, field.aligned, field.centre)
-    return Runs(field.runs, True, field.aligned, field.centre)
+    return Field((((0, 1, (1, 1)), Affine(((0, 0),), 1)),))
 
 
 def _through(centre, index_map):
+    """The centre (a, b) of a top after an index map, exactly (ints, or Fractions where not whole)."""
     a, b = centre
     alpha, beta = index_map.centre
-    # Rounded so that equal centres reached along different paths compare equal.
-    return round(a + b * alpha, 9), round(b * beta, 9)
+    return _whole(a + b * alpha), _whole(b * beta)
 
 
-def _runs(field):
-    return field if isinstance(field, Runs) else from_affine(field.base, field.jump)
-
-
-def _simple(field):
-    """Runs that are one affine pattern over the whole line, as an Affine."""
-    if len(field.runs) == 1 and field.runs[0].period == 1:
-        (formula,) = field.runs[0].phases
-        jumps = {a1 for _, a1, _, _ in formula} | {b1 for _, _, _, b1 in formula}
-        if len(jumps) == 1:
-            return Affine(tuple((a0, b0) for a0, _, b0, _ in formula), jumps.pop(), field.glob, field.aligned,
-                          field.centre)
-    return field
+def _whole(x):
+    """A Fraction that is whole as an int: chains of ints stay cheap."""
+    return int(x) if x.__class__ is Fraction and x.denominator == 1 else x
 
 
 def _translates(sets):
     """(base, jump) where the sets of positions 0, 1, ... are translates of each other, else None."""
-    if len(sets) < 2 or not all(sets):
+    sets = iter(sets)
+    first, second = next(sets, None), next(sets, None)
+    if not first or not second:
         return None  # (a position that reads no input, as a sparse deconvolution leaves, is no translate)
-    jump = sets[1][0][0] - sets[0][0][0]
-    if all(s == shift(sets[0], jump * i) for i, s in enumerate(sets)):
-        return sets[0], jump
-    return None
+    jump = second[0][0] - first[0][0]
+    if second != shift(first, jump) or any(s != shift(first, jump * i) for i, s in enumerate(sets, 2)):
+        return None
+    return first, jump
+
+
+def _keeps(m):
+    return m is IDENTITY or (isinstance(m, Window) and m.s == 1 and m.p == 0 and m.k == 1)
 
 
 def combine(deps, lo, hi):
     """The field of a top axis from its dependencies [(field, index map), ...], exact over lo..hi."""
-    if len(deps) == 1 and deps[0][1] is IDENTITY:
+    if len(deps) == 1 and _keeps(deps[0][1]):
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
     glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
-    centres = {_through(f.centre, m) for f, m in deps}
-    aligned = all(f.aligned for f, _ in deps) and len(centres) == 1
     centre = _through(deps[0][0].centre, deps[0][1])
-    if all(isinstance(f, Affine) and m.affine is not None for f, m in deps):
-        parts = [m.affine(f.base, f.jump) for f, m in deps]
-        if len({j for _, j in parts}) == 1:
-            return Affine(union(b for b, _ in parts), parts[0][1], glob, aligned, centre)
-    if len(deps) == 1 and isinstance(deps[0][0], Runs) and isinstance(deps[0][1], Window) and deps[0][1].s > 0:
-        field, m = deps[0]
-        if m.k == 1 and m.s == 1:
-            return translated(field, -m.p, lo, hi, glob, aligned, centre)  # a crop, a slice, a 1x1
-        if m.k > 1 and monotone(field, *m.span(lo, hi), m.d):
-            last = Window(m.s, m.p - (m.k - 1) * m.d, 1)
-            return _simple(hull(field, Window(m.s, m.p, 1), last, lo, hi, glob, aligned, centre))
-    return _simple(compose([(_runs(f), m) for f, m in deps], lo, hi, glob, aligned, centre))
+    aligned = all(f.aligned for f, _ in deps) and all(_through(f.centre, m) == centre for f, m in deps[1:])
+    seen = seen_through(deps, lo, hi)
+    if seen is not None:
+        return Field(None, None, glob, aligned, centre, seen)
+    return assembled(deps, lo, hi, glob, aligned, centre)
 
 
 def pieces(parts, size, lo, hi):
@@ -126,25 +86,16 @@ def pieces(parts, size, lo, hi):
     elsewhere the first and last pieces read on.
     """
     glob = all(f.glob for f, _, _ in parts)
-    centres = {_through(f.centre, Piece(start, n, False, False)) for f, start, n in parts}
-    aligned = all(f.aligned for f, _, _ in parts) and len(centres) == 1
     centre = _through(parts[0][0].centre, Piece(parts[0][1], parts[0][2], False, False))
-    real = []
-    for f, start, n in parts:
-        real.extend(f.at(o) for o in range(n))
-    pattern = _translates(real)
+    aligned = all(f.aligned for f, _, _ in parts) and all(
+        _through(f.centre, Piece(start, n, False, False)) == centre for f, start, n in parts[1:])
+    pattern = _translates(f.at(o) for f, _, n in parts for o in range(n))
     if pattern is not None:
-        return Affine(pattern[0], pattern[1], glob, aligned, centre)
+        base, jump = pattern
+        return Field(settled([((0, 1, (jump, 1)), Affine(base, jump))], lo, hi), None, glob, aligned, centre)
     last = len(parts) - 1
-    deps = [(_runs(f), Piece(start, n, k == 0, k == last)) for k, (f, start, n) in enumerate(parts)]
-    return _simple(compose(deps, lo, hi, glob, aligned, centre))
-
-
-def _over(field, size):
-    """(q_first, q_last, phase, period, formula) covering the real positions 0..size-1."""
-    if isinstance(field, Affine):
-        return [(0, size - 1, 0, 1, tuple(Interval(a, field.jump, b, field.jump) for a, b in field.base))]
-    return list(field.over(0, size - 1))
+    deps = [(f, Piece(start, n, k == 0, k == last)) for k, (f, start, n) in enumerate(parts)]
+    return assembled(deps, lo, hi, glob, aligned, centre)
 
 
 def global_by_coverage(field, size, extent):
@@ -156,10 +107,18 @@ def global_by_coverage(field, size, extent):
     first = field.at(0)
     if not first or first[0][0] > 0 or first[-1][1] < extent - 1:
         return False
-    if isinstance(field, Affine):
-        return field.jump == 0
-    return all(value(f, qa) == first and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
-               for qa, qb, _, _, f in _over(field, size))
+    if len(field.parts) == 1:
+        shape = field.parts[0][1]
+        if isinstance(shape, Affine):
+            return shape.jump == 0
+        own = shape.at(0)
+        return all(value(f, qa) == own and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
+                   for qa, qb, _, _, f in formulas(shape, 0, size - 1))
+    # Several parts: their union is the same everywhere only where its box is; then each position's set.
+    if any(a0 + a1 * qa != first[0][0] or b0 + b1 * qa != first[-1][1] or (qa != qb and (a1 or b1))
+           for qa, qb, _, _, a0, a1, b0, b1 in box_formulas(field, size)):
+        return False
+    return all(field.at(o) == first for o in range(1, size))
 
 
 # ---------------------------------------------------------------- the walk
@@ -252,16 +211,17 @@ def compute(graph, blob_shapes, deps, image, warnings):
                 else:
                     field = combine([(f, m) for (_, f), m in found], lo, hi)
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
-                    field = globally(field)  # so that everything computed from it is global too
+                    field = field.globally()  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
-                grids = sorted({_through(f.centre, m)[1] for (_, f), m in found})
-                if len(grids) > 1:
-                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = grids
+                grids = [_through(f.centre, m)[1] for (_, f), m in found]
+                if any(g != grids[0] for g in grids[1:]):
+                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
             if out:
                 traced[top] = Traced(out)
     for node, axes in mixed.values():
         first = node.bottoms[0]
-        along = "; ".join(f"{axis}: {', '.join(number(g) for g in grids)}" for axis, grids in sorted(axes.items()))
+        along = "; ".join(f"{axis}: {', '.join(number(float(g)) for g in grids)}"
+                          for axis, grids in sorted(axes.items()))
         warnings.append(warning(
             "different-grids", f"layer '{node.name}' merges paths whose features lie on different grids (jumps "
             f"{along}): its jump and start are those of its first bottom '{graph.blobs[first].name}'",
@@ -278,29 +238,66 @@ def summary(field, size, extent):
     depends on the image; padding is None where feature 0 depends on no input
     pixel (a sparse deconvolution).
     """
-    formulas = [p for p in _over(field, size) if p[4]]  # (positions reading no input are not placed)
-    if not formulas:
-        return None
-    first = field.at(0)
-    lo = first[0][0] if first else None
-    widths, clipped, placed = set(), 0, 0
-    for qa, qb, _, _, f in formulas:
-        a0, a1, b0, b1 = f[0].lo, f[0].lo_slope, f[-1].hi, f[-1].hi_slope
-        widths.update(b0 - a0 + 1 + (b1 - a1) * q for q in (qa, qb))
-        clipped = max(clipped, _clipped(a0, a1, b0, b1, qa, qb, extent))
-        placed += qb - qa + 1
-    uniform = isinstance(field, Affine) or (placed == size and len(widths) == 1 and _steady(field, size))
+    said = field.said.get((size, extent), field)
+    if said is field:
+        measured = _measured(field, size, extent)
+        said = field.said[size, extent] = None if measured is None else _said(field, size, extent, *measured)
+    return None if said is None else dict(said)
+
+
+def _said(field, size, extent, width, clipped, lo, uniform):
     start, jump = field.centre
     return {
-        "size": max(widths),
+        "size": width,
         "clipped": clipped,
-        "jump": int(jump) if jump == int(jump) else jump,
+        "jump": int(jump) if jump == int(jump) else float(jump),
         "start": float(start),
         "padding": None if lo is None else -lo,
         "uniform": uniform,
         "aligned": field.aligned,
         "global": global_by_coverage(field, size, extent),
     }
+
+
+def _measured(field, size, extent):
+    """(size, clipped, low end of position 0, uniform) of the boxes of the real positions, or None where no
+    position reads input; remembered with the box's base, which the blobs of a chain of views share."""
+    if field.box is not None:
+        c, g, shape = 0, 1, field.box
+    else:
+        (c, g, _), shape = field.parts[0]
+    memo, key = ({}, None) if isinstance(shape, Affine) else (
+        (shape.base.said, (shape.a, shape.b, c, g, size, extent)) if isinstance(shape, View) else
+        (shape.said, (0, 0, c, g, size, extent)))
+    found = memo.get(key, memo)
+    if found is memo:
+        found = memo[key] = _measure(field, size, extent)
+    return found
+
+
+def _measure(field, size, extent):
+    formulas = box_formulas(field, size)  # (positions reading no input are not placed)
+    if not formulas:
+        return None
+    # Neighbouring phases with one formula over q's that follow each other are one stretch of q.
+    widths, clipped, placed, last = set(), 0, 0, None
+    for qa, qb, _, _, a0, a1, b0, b1 in formulas + [(0, -1, 0, 1, None, None, None, None)]:
+        placed += qb - qa + 1
+        if last is not None:
+            if last[2:] == (a0, a1, b0, b1) and qa <= last[1] + 1 and qb >= last[0] - 1:
+                last = (min(last[0], qa), max(last[1], qb)) + last[2:]
+                continue
+            qa0, qb0, x0, x1, y0, y1 = last
+            widths.add(y0 - x0 + 1 + (y1 - x1) * qa0)
+            widths.add(y0 - x0 + 1 + (y1 - x1) * qb0)
+            if clipped < extent:  # (no box clipped to the image is wider than it)
+                clipped = max(clipped, _clipped(x0, x1, y0, y1, qa0, qb0, extent))
+        last = (qa, qb, a0, a1, b0, b1)
+    shape = field.parts[0][1]
+    uniform = (len(field.parts) == 1 and isinstance(shape, Affine)) or (
+        placed == size and len(widths) == 1 and _steady(field, formulas, size))
+    first = field.ends(0)
+    return max(widths), clipped, first and first[0], uniform
 
 
 def _clipped(a0, a1, b0, b1, qa, qb, extent):
@@ -317,12 +314,10 @@ def _clipped(a0, a1, b0, b1, qa, qb, extent):
     return max(max(0, min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1) for q in qs)
 
 
-def _steady(field, size):
+def _steady(field, formulas, size):
     """The boxes of the real positions step by one constant amount."""
     if size < 2:
         return True
-    lo0, lo1 = field.at(0)[0][0], field.at(1)[0][0]
+    lo0, lo1 = field.ends(0)[0], field.ends(1)[0]
     step = lo1 - lo0
-    return all(f[0].lo + f[0].lo_slope * q == lo0 + step * (r + q * t)
-               for qa, qb, r, t, f in _over(field, size) for q in (qa, qb))
-
+    return all(a0 + a1 * q == lo0 + step * (r + q * t) for qa, qb, r, t, a0, a1, _, _ in formulas for q in (qa, qb))

@@ -13,10 +13,18 @@ every tap reads one formula; the union of the taps' interval formulas is
 exact between the points where two endpoints cross, which are computed;
 adjacent runs that are one formula are merged back. The work is per run,
 phase and tap, never per position, so long chains on large maps stay cheap.
-A composition is exact over the positions asked for (lo..hi); its first and
-last runs are extended over the rest of the line. Two shortcuts keep SCNN's
-chains linear: a window over single growing intervals reads two taps (`hull`),
-and a shift moves the runs (`translated`).
+A composition is exact over the positions asked for (lo..hi, kept as the
+Runs' own lo and hi); its first and last runs are extended over the rest of
+the line.
+
+Chains of stride-1 windows (SCNN's message passing, crops, slices, 1x1
+layers) are not composed at all: a `View` reads its base through a window,
+set(o) = the union of base(o + a) .. base(o + b), which is what any number
+of such windows, shifts and unions of them give. It costs nothing to form
+however many runs its base has. A view that is not a shift (a < b) exists
+only over bases whose sets are single intervals that never move left and
+touch their neighbours (`verified`), so that set(o) is simply
+[low end of base(o + a), high end of base(o + b)].
 """
 
 from bisect import bisect_right
@@ -40,18 +48,28 @@ def lcm(a, b):
 
 
 def value(formula, q):
+    if len(formula) == 1:
+        (a0, a1, b0, b1), = formula
+        return ((a0 + a1 * q, b0 + b1 * q),)
     return tuple((a0 + a1 * q, b0 + b1 * q) for a0, a1, b0, b1 in formula)
 
 
 class Runs:
-    """runs: [Run(start, period, phases)], sorted; the first starts at -infinity (None)."""
+    """runs: [Run(start, period, phases)], sorted; the first starts at -infinity (None).
 
-    __slots__ = ("runs", "bounds", "glob", "aligned", "centre")
+    Exact over positions lo..hi (None: everywhere); `checked` remembers what
+    `verified` found, so that a long chain of views asks once per base, and
+    `said` what the report measured of its views.
+    """
 
-    def __init__(self, runs, glob=False, aligned=True, centre=(0, 1)):
+    __slots__ = ("runs", "bounds", "lo", "hi", "checked", "said")
+
+    def __init__(self, runs, lo=None, hi=None):
         self.runs = runs
         self.bounds = [r.start for r in runs[1:]]
-        self.glob, self.aligned, self.centre = glob, aligned, centre
+        self.lo, self.hi = lo, hi
+        self.checked = {}
+        self.said = {}  # what fields.summary measured of views of these runs
 
     def run_of(self, o):
         return bisect_right(self.bounds, o)
@@ -60,6 +78,18 @@ class Runs:
         _, t, phases = self.runs[self.run_of(o)]
         q, r = divmod(o, t)
         return value(phases[r], q)
+
+    def low(self, o):
+        """The low end of the set at o (of its first interval)."""
+        _, t, phases = self.runs[bisect_right(self.bounds, o)]
+        a0, a1, _, _ = phases[o % t][0]
+        return a0 + a1 * (o // t)
+
+    def high(self, o):
+        """The high end of the set at o (of its last interval)."""
+        _, t, phases = self.runs[bisect_right(self.bounds, o)]
+        _, _, b0, b1 = phases[o % t][-1]
+        return b0 + b1 * (o // t)
 
     def end(self, k):
         """The last position of run k (None: +infinity)."""
@@ -82,12 +112,161 @@ class Runs:
             k += 1
 
 
-def from_affine(base, jump, glob=False, aligned=True, centre=(0, 1)):
-    return Runs([Run(None, 1, (tuple(Interval(a, jump, b, jump) for a, b in base),))], glob, aligned, centre)
+def from_affine(base, jump):
+    return Runs([Run(None, 1, (tuple(Interval(a, jump, b, jump) for a, b in base),))])
+
+
+class View:
+    """set(o) = the union of base(o + a) .. base(o + b), base a Runs (see the module's docstring)."""
+
+    __slots__ = ("base", "a", "b")
+
+    def __init__(self, base, a, b):
+        self.base, self.a, self.b = base, a, b
+
+    def at(self, o):
+        if self.a == self.b:
+            return self.base.at(o + self.a)
+        return ((self.base.low(o + self.a), self.base.high(o + self.b)),)
+
+    def over(self, lo, hi):
+        """As Runs.over (formulas in q of each phase of the stretches between the base's runs)."""
+        for qa, qb, r, t, fa, fb in self._pairs(lo, hi):
+            if fa is None or fb is None or self.a == self.b:
+                yield qa, qb, r, t, fa if fb is not None else None
+            else:
+                yield qa, qb, r, t, (Interval(fa[0].lo, fa[0].lo_slope, fb[-1].hi, fb[-1].hi_slope),)
+
+    def _pairs(self, lo, hi):
+        """(q_first, q_last, r, T, formula at o + a, formula at o + b) over the positions lo..hi."""
+        base, a, b = self.base, self.a, self.b
+        cuts = sorted({c - x for c in base.bounds for x in {a, b} if lo < c - x <= hi})
+        for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
+            ra, rb = base.runs[base.run_of(u + a)], base.runs[base.run_of(u + b)]
+            t = lcm(ra.period, rb.period)
+            if t > v - u + 1:  # fewer positions than phases: each on its own
+                for o in range(u, v + 1):
+                    yield o, o, 0, 1, _shifted(ra, o + a, None), _shifted(rb, o + b, None)
+                continue
+            for r in range(t):
+                qa, qb = -((r - u) // t), (v - r) // t
+                if qa <= qb:
+                    yield qa, qb, r, t, _shifted(ra, r + a, t), _shifted(rb, r + b, t)
+
+
+def _shifted(run, x, t):
+    """The formula, in q, of the positions x + q*t of a run (t a multiple of its period; None: x alone)."""
+    _, p, phases = run
+    dq, r0 = divmod(x, p)
+    f = phases[r0]
+    if f is None:
+        return None
+    if t is None:
+        return tuple(Interval(a0 + a1 * dq, 0, b0 + b1 * dq, 0) for a0, a1, b0, b1 in f)
+    m = t // p
+    return tuple(Interval(a0 + a1 * dq, a1 * m, b0 + b1 * dq, b1 * m) for a0, a1, b0, b1 in f)
+
+
+def boxes(shape, lo, hi):
+    """[(q_first, q_last, r, T, lo0, lo1, hi0, hi1)]: the boxes [lo0 + lo1*q, hi0 + hi1*q] of the positions
+    r + q*T in lo..hi of a Runs or View; positions that read nothing are left out."""
+    if not isinstance(shape, View) or shape.a == shape.b:
+        return [(qa, qb, r, t, f[0][0], f[0][1], f[-1][2], f[-1][3]) for qa, qb, r, t, f in shape.over(lo, hi) if f]
+    base, a, b = shape.base, shape.a, shape.b
+    out = []
+    cuts = sorted({c - x for c in base.bounds for x in (a, b) if lo < c - x <= hi})
+    for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
+        (_, ta, pa), (_, tb, pb) = base.runs[base.run_of(u + a)], base.runs[base.run_of(u + b)]
+        t = lcm(ta, tb)
+        if t > v - u + 1:  # fewer positions than phases: each on its own
+            out.extend((o, o, 0, 1, x, 0, y, 0) for o in range(u, v + 1) for ((x, y),) in (shape.at(o),))
+            continue
+        for r in range(t):
+            qa, qb = -((r - u) // t), (v - r) // t
+            if qa > qb:
+                continue
+            da, ra = divmod(r + a, ta)
+            db, rb = divmod(r + b, tb)
+            fa, fb = pa[ra], pb[rb]
+            if fa and fb:
+                (a0, a1, _, _), (_, _, b0, b1) = fa[0], fb[-1]
+                out.append((qa, qb, r, t, a0 + a1 * da, a1 * (t // ta), b0 + b1 * db, b1 * (t // tb)))
+    return out
+
+
+def viewed(shape, s, p, k, d, lo, hi, boxes=False):
+    """The View of a stride-1 window (s = 1, pad p, k taps, dilation d) over a Runs or View, exact over lo..hi,
+    or None where the window's taps do not read one contiguous stretch of a verified base.
+
+    boxes: the shapes are boxes (a field's `box`), whose union over the taps is
+    asked only as a box: ends that never move left are enough.
+    """
+    if s != 1:
+        return None
+    base, a, b = (shape.base, shape.a, shape.b) if isinstance(shape, View) else (shape, 0, 0)
+    a2, b2 = a - p, b - p + (k - 1) * d
+    if a2 == b2:
+        return View(base, a2, b2)  # a shift: exact whatever the base
+    # The taps' stretches [o + a, o + b] follow each other without gaps, or the base's sets d apart touch.
+    step = None if boxes else 1 if k == 1 or d <= b - a + 1 else d
+    return View(base, a2, b2) if verified(base, lo + a2, hi + b2, step) else None
+
+
+def joined(views, lo, hi, boxes=False):
+    """One View for the union of Views of one base whose stretches overlap or touch, else None."""
+    base = views[0].base
+    if any(v.base is not base for v in views):
+        return None
+    views = sorted(views, key=lambda v: v.a)
+    a, b = views[0].a, views[0].b
+    for v in views[1:]:
+        if v.a > b + 1:
+            return None
+        b = max(b, v.b)
+    if a == b:
+        return View(base, a, b)
+    return View(base, a, b) if verified(base, lo + a, hi + b, None if boxes else 1) else None
+
+
+def verified(base, lo, hi, d):
+    """`monotone` over lo..hi, remembered per base: spans found to hold (joined where they overlap by d)
+    and spans found not to. A long chain of views over one base asks it once over all the base is exact
+    on, or, where that fails, over spans twice as wide as asked, so that it asks a few times in all."""
+    holds, fails = base.checked.setdefault(d, ([], []))
+    if any(a <= lo and hi <= b for a, b in holds):
+        return True
+    if any(lo <= a and b <= hi for a, b in fails):
+        return False
+    width = hi - lo + 1
+    tries = [(lo - width, hi + width), (lo, hi)]
+    if base.lo is not None:
+        tries = [(base.lo, base.hi)] + [(max(a, base.lo), min(b, base.hi)) for a, b in tries]
+    for a, b in tries:
+        if not (a <= lo and hi <= b) or any(a <= x and y <= b for x, y in fails):
+            continue
+        if monotone(base, a, b, d):
+            for x, y in [s for s in holds if min(b, s[1]) - max(a, s[0]) + 1 >= (d or 1)]:
+                holds.remove((x, y))
+                a, b = min(a, x), max(b, y)
+            holds.append((a, b))
+            return True
+        fails.append((a, b))
+    return False
+
+
+def materialize(shape, lo, hi):
+    """A Runs, a View or an affine field's Runs as Runs exact over lo..hi."""
+    if isinstance(shape, Runs):
+        return shape
+    if not isinstance(shape, View):
+        return from_affine(shape.base, shape.jump)
+    if shape.a == shape.b:
+        return translated(shape.base, shape.a, lo, hi)
+    return ends(translated(shape.base, shape.a, lo, hi), translated(shape.base, shape.b, lo, hi), lo, hi)
 
 
 # ------------------------------------------------------------ composition
-def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+def compose(deps, lo, hi):
     """The Runs of a top axis from [(bottom Runs, index map), ...], exact over positions lo..hi.
 
     Nothing reads the top outside lo..hi (fields.needed), so the first and
@@ -107,10 +286,10 @@ def compose(deps, lo, hi, glob=False, aligned=True, centre=(0, 1)):
     if any(r.period > 1 for r in runs):
         runs = merged(_lines(runs, hi), hi)
     runs[0] = runs[0]._replace(start=None)
-    return Runs(runs, glob, aligned, centre)
+    return Runs(runs, lo, hi)
 
 
-def translated(field, offset, lo, hi, glob=False, aligned=True, centre=(0, 1)):
+def translated(field, offset, lo, hi):
     """The Runs of top o = bottom o + offset (a crop, a slice), over lo..hi; runs outside are dropped."""
     runs = []
     for k, (start, t, phases) in enumerate(field.runs):
@@ -125,18 +304,11 @@ def translated(field, offset, lo, hi, glob=False, aligned=True, centre=(0, 1)):
                                                     for a0, a1, b0, b1 in f))
         runs.append(Run(None if start is None else start - offset, t, tuple(new)))
     runs[0] = runs[0]._replace(start=None)
-    return Runs(runs, glob, aligned, centre)
+    return Runs(runs, lo, hi)
 
 
-def hull(field, first, last, lo, hi, glob=False, aligned=True, centre=(0, 1)):
-    """The Runs whose set at o is [low end of `first`'s tap, high end of `last`'s], exact over lo..hi.
-
-    A window over a field of single intervals whose ends never decrease and
-    whose taps overlap reads one interval, from its first tap's low end to its
-    last tap's high end (fields.combine checks that): two taps instead of k,
-    which is what keeps SCNN's long chains of 1x9 kernels linear.
-    """
-    a, b = (translated(field, -m.p, lo, hi) if m.s == 1 else compose([(field, m)], lo, hi) for m in (first, last))
+def ends(a, b, lo, hi):
+    """The Runs whose set at o is [low end of a's, high end of b's], exact over lo..hi."""
     cuts = sorted({c for c in a.bounds + b.bounds if lo < c <= hi})
     runs = []
     for u, v in zip([lo] + cuts, [c - 1 for c in cuts] + [hi]):
@@ -151,15 +323,19 @@ def hull(field, first, last, lo, hi, glob=False, aligned=True, centre=(0, 1)):
                                     for fa, fb in zip(pa, pb))))
     runs = merged(runs, hi)
     runs[0] = runs[0]._replace(start=None)
-    return Runs(runs, glob, aligned, centre)
+    return Runs(runs, lo, hi)
 
 
 def monotone(field, lo, hi, d):
-    """Every set over lo..hi is one interval, neither end ever decreases, and sets d apart overlap or touch."""
+    """Every set over lo..hi is one interval, neither end ever decreases, and sets d apart overlap or touch
+    (d None: whether they do is not asked)."""
     def ends(o):
         s = field.at(o)
         return s[0][0], s[-1][1], len(s)
 
+    steps = ((1, lambda x0, y0, x1, y1: x1 >= x0 and y1 >= y0),)
+    if d is not None:
+        steps += ((d, lambda x0, y0, x1, y1: x1 <= y0 + 1),)
     for k, (start, t, phases) in enumerate(field.runs):
         a = lo if start is None else max(lo, start)
         end = field.end(k)
@@ -169,7 +345,7 @@ def monotone(field, lo, hi, d):
         if any(f is not None and len(f) != 1 for f in phases):
             return False
         # Pairs (o, o + j) inside the run: the difference of two linear formulas, checked at its ends.
-        for j, ok in ((1, lambda x0, y0, x1, y1: x1 >= x0 and y1 >= y0), (d, lambda x0, y0, x1, y1: x1 <= y0 + 1)):
+        for j, ok in steps:
             for r in range(t):
                 qa, qb = -((r - a) // t), (b - j - r) // t
                 if qa > qb:
@@ -182,9 +358,9 @@ def monotone(field, lo, hi, d):
                         return False
         # Pairs across the boundary into the next run: few, checked one by one.
         if end is not None and end < hi:
-            for o in range(max(a, end - d + 1), end + 1):
+            for o in range(max(a, end - (d or 1) + 1), end + 1):
                 x = ends(o)
-                for j in {1, d}:
+                for j, _ in steps:
                     if o + j <= hi:
                         y = ends(o + j)
                         if y[2] != 1 or (j == 1 and (y[0] < x[0] or y[1] < x[1])) or (j == d and y[0] > x[1] + 1):

@@ -6,9 +6,15 @@ effective-field code (effective_field.py) walks them backwards. They know
 nothing of either.
 """
 
+from fractions import Fraction
 from math import gcd
 
 from .intervals import shift, union
+
+
+def exact(num, den=1):
+    """num / den as an int where it is whole, else as a Fraction: centres stay exact along any path."""
+    return num // den if num % den == 0 else Fraction(num, den)
 
 
 class IndexMap:
@@ -16,7 +22,7 @@ class IndexMap:
 
     What fields.py and runs.py ask of a map: `taps(o)`, the bottom positions
     top position o reads; `centre` (alpha, beta), where the kernel centre of o
-    lies (alpha + beta*o, Caffe's coord_map); `span(lo, hi)`, the bottom
+    lies (alpha + beta*o, Caffe's coord_map; exact: ints or Fractions); `span(lo, hi)`, the bottom
     positions top positions lo..hi read (None for none); `period` (m0, delta),
     the bottom index advancing by delta when o advances by m0; `enter(c)`, the
     top positions at which some tap reaches bottom index c; `edges()`, where
@@ -42,7 +48,7 @@ class Window(IndexMap):
 
     def __init__(self, s, p, k, d=1):
         self.s, self.p, self.k, self.d = s, p, k, d
-        self.centre = ((k - 1) * d / 2 - p, s)
+        self.centre = (exact((k - 1) * d - 2 * p, 2), s)
 
     def taps(self, o):
         start = o * self.s - self.p
@@ -82,7 +88,7 @@ class Transposed(IndexMap):
 
     def __init__(self, s, p, k, d=1):
         self.s, self.p, self.k, self.d = s, p, k, d
-        self.centre = ((p - (k - 1) * d / 2) / s, 1 / s)
+        self.centre = (exact(2 * p - (k - 1) * d, 2 * s), exact(1, s))
 
     def taps(self, o):
         s = self.s
@@ -109,7 +115,7 @@ class Interp(IndexMap):
 
     def __init__(self, num, den, off):
         self.num, self.den, self.off = num, den, off
-        self.centre = (off, num / den)
+        self.centre = (off, exact(num, den))
 
     def taps(self, o):
         i, rest = divmod(o * self.num, self.den)
@@ -136,7 +142,7 @@ class Nearest(IndexMap):
 
     def __init__(self, scale):
         self.scale = scale
-        self.centre = (-(scale - 1) / (2 * scale), 1 / scale)
+        self.centre = (exact(1 - scale, 2 * scale), exact(1, scale))
 
     def taps(self, o):
         return (o // self.scale,)
@@ -161,7 +167,7 @@ class Whole(IndexMap):
 
     def __init__(self, n):
         self.n = n
-        self.centre = ((n - 1) / 2, 1)  # Caffe's coord_map: a kernel of n at stride 1
+        self.centre = (exact(n - 1, 2), 1)  # Caffe's coord_map: a kernel of n at stride 1
 
     def taps(self, o):
         return range(self.n)
@@ -227,7 +233,8 @@ class Table(IndexMap):
     __slots__ = ("rows", "step", "centre")
 
     def __init__(self, rows, step, centre):
-        self.rows, self.step, self.centre = [sorted(set(r)) for r in rows], step, centre
+        self.rows, self.step = [sorted(set(r)) for r in rows], step
+        self.centre = tuple(exact(*Fraction(x).as_integer_ratio()) for x in centre)  # (a float's value, exactly)
 
     def taps(self, o):
         n = len(self.rows)
