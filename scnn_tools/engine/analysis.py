@@ -15,7 +15,7 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
-from .shapes import infer, undeclared, unknown_warnings
+from .shapes import infer, refuse_undeclared, undeclared, unknown_warnings
 from .totals import Total, activations, layer_cost, memory
 
 SCHEMA = "scnn-tools.analysis/1"
@@ -43,7 +43,7 @@ class Analysis:
         if not require_image and undeclared(graph, image, self.shapes.blobs[image.blob]):
             if not self.shapes.contexts:
                 # Nothing computed at all: say what would let it be, as the commands that need the image do.
-                infer(graph, image_shape, named, require_image=True, batch=batch)
+                refuse_undeclared(graph, image, self.shapes.blobs[image.blob])
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)

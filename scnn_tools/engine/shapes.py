@@ -133,9 +133,8 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
                 shapes[i.blob] = batched(shapes[i.blob])
 
     def check_image():
-        if require_image and undeclared(graph, image, shapes[image.blob]):
-            raise InputError(f"{undeclared(graph, image, shapes[image.blob])}: give it with {_image_options(graph, image)}",
-                             path)
+        if require_image:
+            refuse_undeclared(graph, image, shapes[image.blob])
 
     if image is not None and image.layer is None:
         check_image()
@@ -233,8 +232,12 @@ def undeclared(graph, image, shape):
     return f"the shape of input '{graph.blobs[image.blob].name}' is not fully declared{why}"
 
 
-def _image_options(graph, image):
-    return f"{option('input_shape', 'N,C,H,W', '[N, C, H, W]')} or {input_option(graph.blobs[image.blob].name)}"
+def refuse_undeclared(graph, image, shape):
+    """An error naming the options that give the image's shape, where the file does not declare all of it."""
+    why = undeclared(graph, image, shape)
+    if why:
+        options = f"{option('input_shape', 'N,C,H,W', '[N, C, H, W]')} or {input_option(graph.blobs[image.blob].name)}"
+        raise InputError(f"{why}: give it with {options}", graph.netfile.source)
 
 
 def _run(node, ctx):
@@ -306,7 +309,7 @@ def _per_count(node, bottoms, missing, shapes, count_from, path):
 
 
 def _but_counts(tops):
-    """One top's shape over the runs: the axes that differ are the counts' (None)."""
+    """One top's shape over the runs: the axes that differ are the counts' or the unknown sizes' (None)."""
     if any(t is None or len(t) != len(tops[0]) for t in tops):
         return None
     return [d if all(t[a] == d for t in tops) else None for a, d in enumerate(tops[0])]
@@ -332,12 +335,7 @@ def _filled(node, bottoms, missing, path):
         except InputError:
             return None
         runs.append(run)
-    tops = []
-    for per_run in zip(*(run.tops for run in runs)):
-        if any(t is None for t in per_run) or len({len(t) for t in per_run}) != 1:
-            tops.append(None)
-        else:
-            tops.append([dims[0] if len(set(dims)) == 1 else None for dims in zip(*per_run)])
+    tops = [_but_counts(list(per_run)) for per_run in zip(*(run.tops for run in runs))]
     ctx = registry.Ctx(node, bottoms, path)
     ctx.tops, ctx.fills = tops, runs
     return ctx, tops
