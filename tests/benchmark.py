@@ -319,7 +319,7 @@ def receptive_fields(args):
         shaped = Path(tmp) / "icnet.prototxt"
         shaped.write_text(icnet())
         fields["ICNet-shaped at 1025x2049 (three resolutions, Interps and sums), analyze"] = (
-            with_peak(["analyze", str(shaped), "-o", os.devnull], repeat, timeout), (f"> {timeout:.0f}", None),
+            with_peak(["analyze", str(shaped), "-o", os.devnull], repeat, timeout), ("> 300", None),
             (2, None))
         if args.icnet:
             fields[f"{Path(args.icnet).name} (hszhao/ICNet), analyze"] = (

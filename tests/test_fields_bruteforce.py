@@ -3,11 +3,14 @@
 Each net is built from convolutions (asymmetric kernels, strides, pads,
 dilations), poolings (Caffe's ceil rule), residual sums, channel concats,
 spatial slices put back together through different branches, crops,
-deconvolutions, nearest upsampling and interpolation. The brute force below
-knows nothing of the engine: per axis it defines, by each operation's
-definition, the set of input pixels a position depends on, memoized, and
-computes shapes with Caffe's formulas. Every blob's size, jump, start,
-padding, uniformity and exact centre area are then compared.
+deconvolutions, nearest upsampling and interpolation; multi-resolution nets
+add branches at two and three resolutions (ICNet's cascade, PSPNet's
+pyramid) joined back by Interps, cropped deconvolutions, sums and concats.
+The brute force below knows nothing of the engine: per axis it defines, by
+each operation's definition, the set of input pixels a position depends on,
+memoized, and computes shapes with Caffe's formulas. Every blob's size, jump
+(exactly), start, padding, uniformity and exact centre area are then
+compared.
 """
 
 import random

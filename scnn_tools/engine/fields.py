@@ -213,7 +213,7 @@ def compute(graph, blob_shapes, deps, image, warnings):
                 if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = field.globally()  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
-                grids = [_through(f.centre, m)[1] for (_, f), m in found]
+                grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
                 if any(g != grids[0] for g in grids[1:]):
                     mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
             if out:

@@ -28,7 +28,7 @@ when something reads them, so such a chain costs nothing per layer however
 many parts its source has.
 """
 
-from math import gcd
+from math import gcd, inf
 
 from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import shift, union
@@ -71,13 +71,14 @@ class Field:
     however many parts the source has.
     """
 
-    __slots__ = ("_parts", "_box", "seen", "glob", "aligned", "centre", "said", "sets")
+    __slots__ = ("_parts", "_box", "seen", "glob", "aligned", "centre", "said", "sets", "spans")
 
     def __init__(self, parts, box=None, glob=False, aligned=True, centre=(0, 1), seen=None):
         self._parts, self._box, self.seen = parts, box, seen
         self.glob, self.aligned, self.centre = glob, aligned, centre
         self.said = {}  # summary's answers, by (size, extent): a field is shared by the blobs of in-place layers
         self.sets = {}  # at's answers for views of this field, by (a, b, o): the blobs of a chain share views
+        self.spans = []  # positions over which every part may be seen through windows (seen_through)
 
     def globally(self):
         """A copy marked global (fields are shared between blobs, never changed)."""
@@ -149,12 +150,15 @@ def _through_window(shape, a, b):
 
 
 def _viewable(shape, lo, hi, boxes):
-    """Whether windows over a shape read one stretch each over positions lo..hi (`_through_window`)."""
+    """The span of positions, covering lo..hi, over which windows over a shape read one stretch each
+    (`_through_window`), or None."""
     if isinstance(shape, Affine):
         # (a box of translated boxes is the hull whatever the jump, which is never negative)
-        return len(shape.base) == 1 and (boxes or shape.jump <= shape.base[0][1] - shape.base[0][0] + 1)
+        ok = len(shape.base) == 1 and (boxes or shape.jump <= shape.base[0][1] - shape.base[0][0] + 1)
+        return (lo - inf, hi + inf) if ok else None
     base, a, b = (shape.base, shape.a, shape.b) if isinstance(shape, View) else (shape, 0, 0)
-    return verified(base, lo + a, hi + b, None if boxes else 1)
+    span = verified(base, lo + a, hi + b, None if boxes else 1)
+    return None if span is None else (span[0] - a, span[1] - b)
 
 
 def seen_through(deps, lo, hi):
@@ -178,9 +182,18 @@ def seen_through(deps, lo, hi):
         if x > b + 1:
             return None
         b = max(b, y)
-    if a != b and not (all(_viewable(shape, lo + a, hi + b, False) for _, shape in source.parts) and
-                       (source.box is None or _viewable(source.box, lo + a, hi + b, True))):
-        return None
+    if a != b and not any(x <= lo + a and hi + b <= y for x, y in source.spans):
+        # Every part, and the box, verified: the span where all of them hold is the source's.
+        spans = [_viewable(shape, lo + a, hi + b, False) for _, shape in source.parts]
+        if source.box is not None:
+            spans.append(_viewable(source.box, lo + a, hi + b, True))
+        if None in spans:
+            return None
+        x, y = max(x for x, _ in spans), min(y for _, y in spans)
+        for known in [k for k in source.spans if k[0] <= y and x <= k[1]]:  # (spans that overlap join)
+            source.spans.remove(known)
+            x, y = min(x, known[0]), max(y, known[1])
+        source.spans.append((x, y))
     return source, a, b
 
 

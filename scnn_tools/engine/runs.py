@@ -209,7 +209,7 @@ def viewed(shape, s, p, k, d, lo, hi, boxes=False):
         return View(base, a2, b2)  # a shift: exact whatever the base
     # The taps' stretches [o + a, o + b] follow each other without gaps, or the base's sets d apart touch.
     step = None if boxes else 1 if k == 1 or d <= b - a + 1 else d
-    return View(base, a2, b2) if verified(base, lo + a2, hi + b2, step) else None
+    return View(base, a2, b2) if verified(base, lo + a2, hi + b2, step) is not None else None
 
 
 def joined(views, lo, hi, boxes=False):
@@ -225,18 +225,23 @@ def joined(views, lo, hi, boxes=False):
         b = max(b, v.b)
     if a == b:
         return View(base, a, b)
-    return View(base, a, b) if verified(base, lo + a, hi + b, None if boxes else 1) else None
+    return View(base, a, b) if verified(base, lo + a, hi + b, None if boxes else 1) is not None else None
 
 
 def verified(base, lo, hi, d):
-    """`monotone` over lo..hi, remembered per base: spans found to hold (joined where they overlap by d)
-    and spans found not to. A long chain of views over one base asks it once over all the base is exact
-    on, or, where that fails, over spans twice as wide as asked, so that it asks a few times in all."""
+    """`monotone` over lo..hi: the span it is known to hold over that covers lo..hi, or None.
+
+    Remembered per base: spans found to hold (joined where they overlap by d)
+    and spans found not to. A long chain of views over one base asks it once
+    over all the base is exact on, or, where that fails, over spans twice as
+    wide as asked, so that it asks a few times in all.
+    """
     holds, fails = base.checked.setdefault(d, ([], []))
-    if any(a <= lo and hi <= b for a, b in holds):
-        return True
+    for a, b in holds:
+        if a <= lo and hi <= b:
+            return a, b
     if any(lo <= a and b <= hi for a, b in fails):
-        return False
+        return None
     width = hi - lo + 1
     tries = [(lo - width, hi + width), (lo, hi)]
     if base.lo is not None:
@@ -249,9 +254,9 @@ def verified(base, lo, hi, d):
                 holds.remove((x, y))
                 a, b = min(a, x), max(b, y)
             holds.append((a, b))
-            return True
+            return a, b
         fails.append((a, b))
-    return False
+    return None
 
 
 def materialize(shape, lo, hi):
