@@ -1,0 +1,55 @@
+"""The runtimes an exported model is run in: onnxruntime, OpenCV's dnn and OpenVINO's CPU plugin.
+
+They are where people go now that none of them reads Caffe (OpenCV 5 removed readNetFromCaffe, OpenVINO
+its Caffe front end in 2025.0). onnxruntime is a dependency of `export`; OpenCV (opencv-python-headless)
+and OpenVINO (openvino) are used where installed, and the test suite installs them.
+"""
+
+import importlib.util
+
+RUNTIMES = ("onnxruntime", "opencv", "openvino")
+_MODULES = {"onnxruntime": "onnxruntime", "opencv": "cv2", "openvino": "openvino"}
+
+
+def installed():
+    """The runtimes this Python can import, in RUNTIMES' order."""
+    return tuple(r for r in RUNTIMES if importlib.util.find_spec(_MODULES[r]) is not None)
+
+
+def version(runtime):
+    module = importlib.import_module(_MODULES[runtime])
+    return getattr(module, "__version__", "?").split("-")[0]
+
+
+def run(data, feeds, runtime, outputs):
+    """The model (serialized ONNX) run once on `feeds` ({input: float32 array}) in `runtime`:
+    {output name: array} for each name in `outputs`."""
+    return _RUN[runtime](data, feeds, list(outputs))
+
+
+def _onnxruntime(data, feeds, outputs):
+    import onnxruntime
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    wanted = {i.name for i in session.get_inputs()}
+    return dict(zip(outputs, session.run(outputs, {k: v for k, v in feeds.items() if k in wanted})))
+
+
+def _opencv(data, feeds, outputs):
+    import cv2
+    import numpy as np
+    net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
+    for name, value in feeds.items():
+        net.setInput(value, name)
+    return dict(zip(outputs, net.forward(outputs)))
+
+
+def _openvino(data, feeds, outputs):
+    import openvino
+    core = openvino.Core()
+    compiled = core.compile_model(core.read_model(model=data), "CPU")
+    wanted = {n for port in compiled.inputs for n in port.get_names()}
+    result = compiled({k: v for k, v in feeds.items() if k in wanted})
+    return {name: result[compiled.output(name)] for name in outputs}
+
+
+_RUN = {"onnxruntime": _onnxruntime, "opencv": _opencv, "openvino": _openvino}
