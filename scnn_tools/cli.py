@@ -225,7 +225,7 @@ def _add_lane(sub):
     p.add_argument("--batch", type=int, default=2, help="images per step; iter_size makes the solver's 12 "
                                                         "(default: 2)")
     p.add_argument("--data-root", help="the dataset's directory (default: data/CULane or data/TuSimple)")
-    p.add_argument("--train-list", help="under the root (default: the dataset's)")
+    p.add_argument("--train-list", help="under the root, or an absolute path (default: the dataset's)")
     p.add_argument("--val-list", help="under the root (default: the dataset's)")
     p.add_argument("--channels", type=int, default=128, help="of fc7 and the SCNN block (default: 128)")
     variant_options(p)
@@ -316,7 +316,7 @@ def _add_backbone(sub):
 def _backbone(args):
     from .builders.backbone import backbone, default_size
 
-    size = args.size or default_size(args.style)
+    size = default_size(args.style) if args.size is None else args.size
     emit(backbone(args.depth, size, args.head, args.classes, args.style), args.output)
     _wrote(args, f"ResNet-{args.depth} ({args.style}) at {size}x{size}")
 

@@ -47,7 +47,8 @@ def model(dataset="culane", height=None, width=None, batch=2, root=None, train_l
     if backbone not in BACKBONES:
         raise InputError(f"{option('backbone')} must be one of {', '.join(BACKBONES)} (got {backbone!r})")
     d = DATASETS[dataset]
-    height, width = height or d.height, width or d.width
+    # (0 is a size, refused below, not a request for the default)
+    height, width = d.height if height is None else height, d.width if width is None else width
     root, train_list, val_list = root or d.root, train_list or d.train, val_list or d.val
     lanes = d.lanes
     classes = lanes + 1
@@ -96,7 +97,11 @@ def write(directory, files):
     """Every file whole, or none changed (each is written beside and renamed)."""
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise InputError("exists and is not a directory", directory)
-    os.makedirs(os.path.join(directory, "snapshots"), exist_ok=True)  # Caffe refuses a missing snapshot folder
+    try:
+        os.makedirs(os.path.join(directory, "snapshots"), exist_ok=True)  # Caffe refuses a missing snapshot folder
+    except OSError as exc:
+        raise InputError(f"cannot write the model here: {exc.strerror}" + (f" ({exc.filename})" if exc.filename else ""),
+                         directory) from None
     for name, content in files.items():
         with replacing(os.path.join(directory, name)) as tmp:
             with open(tmp, "wb") as f:
@@ -162,7 +167,7 @@ def _readme(d, backbone, name, height, width, batch, root, train_list, val_list,
 {summary}.
 
 Files: `train_val.prototxt` (the Python data layer `scnn_tools.lanedata.CULaneData` reads
-`{root}/{train_list}` and `{root}/{val_list}`, CULane's `image.jpg label.png {flags}` lines),
+`{os.path.join(root, train_list)}` and `{os.path.join(root, val_list)}`, CULane's `image.jpg label.png {flags}` lines),
 `deploy.prototxt` (outputs `lane_prob`, the {d.lanes + 1}-class probability map at {height}x{width}, and
 `exist_prob`, the {d.lanes} lane-existence probabilities), `solver.prototxt` (SGD as the SCNN code
 trains: base_lr 0.01, poly with power 0.9, momentum 0.9, weight decay 1e-4, {d.max_iter:,} iterations, batch
