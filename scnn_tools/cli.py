@@ -226,7 +226,7 @@ def _add_lane(sub):
                                                         "(default: 2)")
     p.add_argument("--data-root", help="the dataset's directory (default: data/CULane or data/TuSimple)")
     p.add_argument("--train-list", help="under the root, or an absolute path (default: the dataset's)")
-    p.add_argument("--val-list", help="under the root (default: the dataset's)")
+    p.add_argument("--val-list", help="under the root, or an absolute path (default: the dataset's)")
     p.add_argument("--channels", type=int, default=128, help="of fc7 and the SCNN block (default: 128)")
     variant_options(p)
     p.set_defaults(run=_lane, output_is_directory=True)
