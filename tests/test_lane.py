@@ -410,3 +410,12 @@ def test_lane_options_reach_the_block():
     assert "SCNN_D_1" in names and not any(n.startswith("SCNN_R") for n in names)
     conv = next(n.param for n in deploy.graph.nodes if n.name == "SCNN_D_1").convolution_param
     assert conv.weight_filler.std == pytest.approx(math.sqrt(2 / (9 * 64 * 64 * 5)), abs=5e-6) and conv.bias_term
+
+
+@pytest.mark.parametrize("backbone, publisher", [("vgg16", "robots.ox.ac.uk/~vgg/software/very_deep/caffe/"),
+                                                 ("resnet50", "github.com/KaimingHe/deep-residual-networks")])
+def test_the_written_readme_says_where_the_weights_and_data_are(backbone, publisher):
+    readme = model(backbone=backbone, height=72, width=200)[0]["README.md"]
+    assert publisher in readme and "relative to the directory Caffe runs in" in readme
+    readme = model(backbone=backbone, height=72, width=200, root="/data/CULane")[0]["README.md"]
+    assert "The data root `/data/CULane` is absolute" in readme
