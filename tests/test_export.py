@@ -14,6 +14,7 @@ import pytest
 import realcaffe
 from conftest import REFERENCE, corpus_file, corpus_files, corpus_id, run_cli
 from scnn_tools.errors import InputError
+from scnn_tools.builders import runtimes
 from scnn_tools.builders.onnx_export import _needed, computed, export, final_tops
 from scnn_tools.net.graph import build
 from scnn_tools.netfile.reader import read_text
@@ -110,11 +111,22 @@ def _onnx_weights(exported):
     return {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
 
 
-def _run(text, shape, **kw):
-    """Export the net (fillers' weights unless given), run it on a random input: (input, outputs, weights)."""
+# The fork types' tests run in each of these: numpy from the fork's source is the reference, never a runtime.
+RUNTIMES = runtimes.installed()
+
+
+def run_in(runtime, exported, feeds):
+    import onnx
+    names = [o.name for o in onnx.load_from_string(exported.data).graph.output]  # (an input's later versions: x#2)
+    return runtimes.run(exported.data, {n: feeds[n] for n in exported.inputs}, runtime, names)
+
+
+def _run(text, shape, runtime="onnxruntime", **kw):
+    """Export the net (fillers' weights unless given), run it in `runtime` on a random input: (input,
+    outputs, weights)."""
     exported = export(read_text(text), **kw)
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-    return x, run_onnx(exported, {"data": x}), _onnx_weights(exported)
+    return x, run_in(runtime, exported, {"data": x}), _onnx_weights(exported)
 
 
 def _net(shape, body):
@@ -381,7 +393,8 @@ def test_a_layer_onnx_cannot_express_is_refused_with_a_way_out(tmp_path):
     assert "mbox_priorbox 1x2x" in out
 
 
-def test_priorbox_is_ssds_boxes():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_priorbox_is_ssds_boxes(runtime):
     """Spot values by SSD's formulas: the first position's first box is min_size square around the
     position's centre (offset 0.5, step = image / map), in image fractions."""
     body = '''
@@ -389,7 +402,7 @@ layer { name: "feat" type: "Pooling" bottom: "data" top: "feat" pooling_param { 
 layer { name: "prior" type: "PriorBox" bottom: "feat" bottom: "data" top: "prior"
   prior_box_param { min_size: 30 max_size: 60 aspect_ratio: 2 flip: true clip: false variance: 0.1 variance: 0.1 variance: 0.2 variance: 0.2 } }
 '''
-    _, out, _ = _run(_net([1, 3, 100, 100], body), [1, 3, 100, 100])
+    _, out, _ = _run(_net([1, 3, 100, 100], body), [1, 3, 100, 100], runtime=runtime)
     prior = out["prior"]
     assert prior.shape == (1, 2, 10 * 10 * 4 * 4)  # ratios 1, 2, 1/2 and the sqrt(min max) square: 4 per position
     boxes = prior[0, 0].reshape(10, 10, 4, 4)
@@ -546,7 +559,8 @@ def test_every_bvlc_layer_type_exports_equal_to_caffe():
     assert len(outputs) == len(graph.nodes) - 1 - 6  # every layer's top but those others read
 
 
-def test_fork_layers_by_their_definitions(tmp_path):
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_fork_layers_by_their_definitions(tmp_path, runtime):
     """SSD's Normalize and Permute, SegNet's pooling mask and Upsample: by their forks' definitions."""
     body = '''
 layer { name: "norm" type: "Normalize" bottom: "data" top: "norm" norm_param { across_spatial: false channel_shared: false
@@ -556,7 +570,8 @@ layer { name: "perm" type: "Permute" bottom: "data" top: "perm" permute_param { 
 layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" top: "mask" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
 layer { name: "up" type: "Upsample" bottom: "pool" bottom: "mask" top: "up" upsample_param { scale: 2 } }
 '''
-    x, out, _ = _run(_net([2, 3, 6, 8], body), [2, 3, 6, 8], outputs=["norm", "norm_all", "perm", "mask", "up"])
+    x, out, _ = _run(_net([2, 3, 6, 8], body), [2, 3, 6, 8], runtime,
+                     outputs=["norm", "norm_all", "perm", "mask", "up"])
     x64 = x.astype(np.float64)
     assert realcaffe.disagreement(out["norm"], 20 * x64 / np.sqrt((x64 ** 2).sum(axis=1, keepdims=True) + 1e-10)) < 1e-6
     assert realcaffe.disagreement(out["norm_all"], x64 / np.sqrt((x64 ** 2).sum(axis=(1, 2, 3), keepdims=True) + 1e-10)) < 1e-6
@@ -571,19 +586,21 @@ layer { name: "up" type: "Upsample" bottom: "pool" bottom: "mask" top: "up" upsa
     assert np.array_equal(out["up"], up)
 
 
-def test_relu6_by_its_definition():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_relu6_by_its_definition(runtime):
     """The forks' ReLU6 (MobileNet-YOLO's relu6_layer): min(max(0, x), 6), plus negative_slope * min(x, 0)
     where relu_param gives one (NVIDIA's Caffe)."""
     body = ('layer { name: "r6" type: "ReLU6" bottom: "data" top: "r6" }\n'
             'layer { name: "leaky" type: "ReLU6" bottom: "data" top: "leaky" relu_param { negative_slope: 0.1 } }\n')
     exported = export(read_text(_net([1, 2, 3, 4], body)), outputs=["r6", "leaky"])
     x = np.linspace(-9, 9, 24, dtype=np.float32).reshape(1, 2, 3, 4)
-    out = run_onnx(exported, {"data": x})
+    out = run_in(runtime, exported, {"data": x})
     assert np.array_equal(out["r6"], np.minimum(np.maximum(x, 0), 6))
     assert np.allclose(out["leaky"], np.minimum(np.maximum(x, 0), 6) + np.float32(0.1) * np.minimum(x, 0))
 
 
-def test_depthwise_convolutions_by_their_definitions():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_depthwise_convolutions_by_their_definitions(runtime):
     """The forks' depthwise layers as grouped convolutions: MobileNet's ConvolutionDepthwise (one kernel per
     channel whatever num_output says) and DepthwiseConvolution (Caffe's convolution with its group)."""
     body = ('layer { name: "dw" type: "ConvolutionDepthwise" bottom: "data" top: "dw" convolution_param { '
@@ -591,18 +608,19 @@ def test_depthwise_convolutions_by_their_definitions():
             'bias_filler { type: "uniform" } } }\n'
             'layer { name: "g" type: "DepthwiseConvolution" bottom: "data" top: "g" convolution_param { '
             'num_output: 4 group: 2 kernel_size: 3 dilation: 2 weight_filler { type: "gaussian" std: 0.5 } } }\n')
-    x, out, weights = _run(_net([1, 4, 7, 9], body), [1, 4, 7, 9], outputs=["dw", "g"])
+    x, out, weights = _run(_net([1, 4, 7, 9], body), [1, 4, 7, 9], outputs=["dw", "g"], runtime=runtime)
     ref = conv_reference(x, weights["dw/weight"], weights["dw/bias"], 2, 1, 1, 4, [4, 5])
     assert out["dw"].shape == ref.shape and realcaffe.disagreement(out["dw"], ref) < 1e-5
     ref = conv_reference(x, weights["g/weight"], weights["g/bias"], 1, 0, 2, 2, [3, 5])
     assert out["g"].shape == ref.shape and realcaffe.disagreement(out["g"], ref) < 1e-5
 
 
-def test_shuffle_channel_by_its_loop():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_shuffle_channel_by_its_loop(runtime):
     """farmingyard/ShuffleNet shuffle_channel_layer.cpp Resize_cpu, transcribed: per item, the plane of
     channel i * (C / group) + j is copied to channel j * group + i."""
     body = 'layer { name: "s" type: "ShuffleChannel" bottom: "data" top: "s" shuffle_channel_param { group: 3 } }\n'
-    x, out, _ = _run(_net([2, 6, 3, 4], body), [2, 6, 3, 4])
+    x, out, _ = _run(_net([2, 6, 3, 4], body), [2, 6, 3, 4], runtime=runtime)
     group_row, group_column = 3, 6 // 3
     want = np.empty_like(x)
     for i in range(group_row):
@@ -611,34 +629,37 @@ def test_shuffle_channel_by_its_loop():
     assert np.array_equal(out["s"], want)
 
 
-def test_axpy_by_its_definition():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_axpy_by_its_definition(runtime):
     """hujie-frank/SENet axpy_layer.cpp: top = y, then caffe_axpy(spatial, a[n, c], x plane, top plane)."""
     body = ('layer { name: "pool" type: "Pooling" bottom: "data" top: "a" pooling_param { pool: AVE global_pooling: true } }\n'
             'layer { name: "y" type: "Power" bottom: "data" top: "y" power_param { scale: 3 shift: 1 } }\n'
             'layer { name: "axpy" type: "Axpy" bottom: "a" bottom: "data" bottom: "y" top: "axpy" }\n')
-    x, out, _ = _run(_net([2, 4, 3, 5], body), [2, 4, 3, 5])
+    x, out, _ = _run(_net([2, 4, 3, 5], body), [2, 4, 3, 5], runtime=runtime)
     x64 = x.astype(np.float64)
     a = x64.mean(axis=(2, 3), keepdims=True)
     assert realcaffe.disagreement(out["axpy"], a * x64 + (3 * x64 + 1)) < 1e-6
 
 
-def test_yolo_upsample_repeats_each_value():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_yolo_upsample_repeats_each_value(runtime):
     """eric612/MobileNet-YOLO upsample_layer.cpp Forward_cpu: output[n, c, h, w] = input[n, c, h / scale,
     w / scale]."""
     body = ('layer { name: "up" type: "Upsample" bottom: "data" top: "up" upsample_param { scale: 3 } }\n'
             'layer { name: "same" type: "Upsample" bottom: "data" top: "same" }\n')
-    x, out, _ = _run(_net([1, 2, 3, 4], body), [1, 2, 3, 4], outputs=["up", "same"])
+    x, out, _ = _run(_net([1, 2, 3, 4], body), [1, 2, 3, 4], outputs=["up", "same"], runtime=runtime)
     assert np.array_equal(out["up"], x.repeat(3, axis=2).repeat(3, axis=3))
     assert np.array_equal(out["same"], x)  # (its scale defaults to 1)
 
 
-def test_reorg_is_darknets_order():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_reorg_is_darknets_order(runtime):
     """eric612/MobileNet-YOLO's Reorg: reorg_cpu transcribed in test_fork_fields (forward 0, darknet's order);
     with reverse, forward 1: top[(c % C', h * s + o / s, w * s + o % s)] = bottom[(c, h, w)], o = c / C'."""
     from test_fork_fields import darknet_reorg
     body = ('layer { name: "reorg" type: "Reorg" bottom: "data" top: "reorg" reorg_param { stride: 2 } }\n'
             'layer { name: "back" type: "Reorg" bottom: "data" top: "back" reorg_param { stride: 2 reverse: true } }\n')
-    x, out, _ = _run(_net([2, 8, 6, 4], body), [2, 8, 6, 4], outputs=["reorg", "back"])
+    x, out, _ = _run(_net([2, 8, 6, 4], body), [2, 8, 6, 4], outputs=["reorg", "back"], runtime=runtime)
     assert np.array_equal(out["reorg"], darknet_reorg(x, 2))
     back = np.empty((2, 2, 12, 8), np.float32)
     for c in range(8):
@@ -654,7 +675,8 @@ def _windows(kernel, stride, out):
         yield o, tuple(slice(i * s, i * s + k) for i, k, s in zip(o, kernel, stride))
 
 
-def test_c3d_layers_by_their_definitions():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_c3d_layers_by_their_definitions(runtime):
     """C3D's Convolution3D, Deconvolution3D and Pooling3D (facebook/C3D C3D-v1.1 src/caffe/layers): a
     convolution over (L, H, W) with kernel_depth x kernel_size^2, its transpose, and pooling with C3D's ceil
     rounding (MAX without padding, AVE dividing by the window's extent within the padded input)."""
@@ -670,7 +692,7 @@ def test_c3d_layers_by_their_definitions():
         'layer { name: "ave" type: "Pooling3D" bottom: "data" top: "ave" pooling3d_param { pool: AVE kernel_size: 3 '
         'stride: 2 pad: 1 kernel_depth: 3 } }\n')
     shape = [1, 2, 5, 7, 6]
-    x, out, weights = _run(_net(shape, body), shape, outputs=["conv", "up", "max", "ave"])
+    x, out, weights = _run(_net(shape, body), shape, outputs=["conv", "up", "max", "ave"], runtime=runtime)
     x64 = x.astype(np.float64)
     # Convolution3D: L (5 + 2 - 2)/1 + 1 = 6, H (7 + 2 - 3)/2 + 1 = 4, W (6 + 2 - 3)/2 + 1 = 3.
     w, b = weights["conv/weight"], weights["conv/bias"].reshape(-1)
@@ -707,11 +729,12 @@ def test_c3d_layers_by_their_definitions():
     assert out["ave"].shape == ave.shape and realcaffe.disagreement(out["ave"], ave) < 1e-6
 
 
-def test_tiling_by_its_loop():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_tiling_by_its_loop(runtime):
     """tianchenwang/caffe tiling_layer.cpp Forward_cpu, transcribed: top (c, oy + ty, ox + tx) = bottom
     (c * t^2 + ty * t + tx, iy, ix)."""
     body = 'layer { name: "t" type: "Tiling" bottom: "data" top: "t" tiling_param { tile_dim: 2 } }\n'
-    x, out, _ = _run(_net([2, 8, 3, 4], body), [2, 8, 3, 4])
+    x, out, _ = _run(_net([2, 8, 3, 4], body), [2, 8, 3, 4], runtime=runtime)
     ref = np.zeros((2, 2, 6, 8), np.float32)
     for c in range(2):
         for iy in range(3):
@@ -722,24 +745,26 @@ def test_tiling_by_its_loop():
     assert np.array_equal(out["t"], ref)
 
 
-def test_the_driving_forks_fixed_lrn_and_dropout_by_their_loops():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_driving_forks_fixed_lrn_and_dropout_by_their_loops(runtime):
     """tianchenwang/caffe lrn_fixed_layer.cpp CrossChannelForward_cpu (scale 2 + alpha * the window's sum of
     squares, alpha not divided by the size) and dropout_fixed_layer.cpp at test time (times 1 - ratio)."""
     body = ('layer { name: "n" type: "LRNFixed" bottom: "data" top: "n" lrn_param { local_size: 3 alpha: 0.01 '
             'beta: 0.75 } }\n'
             'layer { name: "d" type: "DropoutFixed" bottom: "data" top: "d" dropout_param { dropout_ratio: 0.3 } }\n')
-    x, out, _ = _run(_net([2, 5, 3, 4], body), [2, 5, 3, 4], outputs=["n", "d"])
+    x, out, _ = _run(_net([2, 5, 3, 4], body), [2, 5, 3, 4], outputs=["n", "d"], runtime=runtime)
     squares = np.pad(x.astype(np.float64) ** 2, ((0, 0), (1, 1), (0, 0), (0, 0)))
     scale = 2 + 0.01 * sum(squares[:, c:c + 5] for c in range(3))
     assert realcaffe.disagreement(out["n"], x * scale ** -0.75) < 1e-5
     assert np.allclose(out["d"], x * np.float32(0.7))
 
 
-def test_reverse_by_its_loop():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_reverse_by_its_loop(runtime):
     """senlinuc/caffe_ocr reverse_layer.cpp Forward_cpu, transcribed: for each of the num_fix blocks before
     the axis, the copy_amount-long slices after it are written from the block's end backwards."""
     body = 'layer { name: "r" type: "Reverse" bottom: "data" top: "r" reverse_param { axis: 0 } }\n'
-    x, out, _ = _run(_net([5, 2, 3], body), [5, 2, 3])
+    x, out, _ = _run(_net([5, 2, 3], body), [5, 2, 3], runtime=runtime)
     src, want = x.reshape(-1), np.empty(x.size, np.float32)
     copy_amount, sub_iter_max = 2 * 3, 5  # count(axis + 1); shape(axis)
     for i in range(sub_iter_max):  # (num_fix is 1 at axis 0)
@@ -759,9 +784,10 @@ def test_reverse_is_refused_where_the_forks_differ():
         assert "layer 'r' (Reverse) cannot be exported" in info.value.message and why in info.value.message
 
 
-def test_segnet_bn_needs_its_inference_mode():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_segnet_bn_needs_its_inference_mode(runtime):
     body = 'layer { name: "bn" type: "BN" bottom: "data" top: "bn" bn_param { bn_mode: INFERENCE scale_filler { type: "constant" value: 2 } shift_filler { type: "constant" value: 0.5 } } }'
-    x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4])
+    x, out, _ = _run(_net([1, 3, 4, 4], body), [1, 3, 4, 4], runtime=runtime)
     assert realcaffe.disagreement(out["bn"], 2 * x.astype(np.float64) + 0.5) < 1e-7
     learn = body.replace("bn_mode: INFERENCE ", "bn_mode: LEARN ")
     with pytest.raises(InputError, match="LEARN mode normalises by each batch's statistics"):
