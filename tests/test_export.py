@@ -802,3 +802,48 @@ def test_a_train_test_net_is_exported_up_to_its_loss(tmp_path):
     code, out, err = run_cli("export", net, "--input-shape", "64,1,28,28", "--outputs", "ip2", "-o",
                              tmp_path / "x.onnx", "--check")
     assert code == 0 and "inputs data, outputs ip2" in out, err
+
+
+def caffe_roi_pooling(x, rois, pooled_h, pooled_w, scale):
+    """rbgirshick/caffe-fast-rcnn src/caffe/layers/roi_pooling_layer.cpp Forward_cpu, transcribed in float32
+    as Caffe computes it; C's round() rounds half away from zero."""
+    f = np.float32
+    _, c, height, width = x.shape
+    top = np.empty((len(rois), c, pooled_h, pooled_w), f)
+    for n, roi in enumerate(rois.reshape(len(rois), -1)[:, :5].astype(f)):
+        batch = int(roi[0])
+        start_w, start_h, end_w, end_h = (int(np.sign(v) * np.floor(abs(v) + f(0.5))) for v in roi[1:] * f(scale))
+        bin_h = f(max(end_h - start_h + 1, 1)) / f(pooled_h)
+        bin_w = f(max(end_w - start_w + 1, 1)) / f(pooled_w)
+        for ph in range(pooled_h):
+            for pw in range(pooled_w):
+                hstart = min(max(int(np.floor(f(ph) * bin_h)) + start_h, 0), height)
+                hend = min(max(int(np.ceil(f(ph + 1) * bin_h)) + start_h, 0), height)
+                wstart = min(max(int(np.floor(f(pw) * bin_w)) + start_w, 0), width)
+                wend = min(max(int(np.ceil(f(pw + 1) * bin_w)) + start_w, 0), width)
+                empty = hend <= hstart or wend <= wstart
+                top[n, :, ph, pw] = 0 if empty else x[batch, :, hstart:hend, wstart:wend].max(axis=(1, 2))
+    return top
+
+
+# Each ROI on an edge of Caffe's rounding: corners half-way (2.5 rounds to 3, -0.5 to -1, where round-half-even
+# would give 2 and 0), an ROI ending before it starts (1 x 1), bins of 7/3 and 11/5 positions, ROIs past the
+# map (clipped; bins wholly outside are empty and give 0), a fractional batch index (truncated), scale 1/16.
+ROIS = {1.0: [[0, 2.5, 0.5, 6.5, 5.5], [1, -0.5, -1.5, 4, 4], [0, -2.5, -0.5, 3, 5], [1, 6, 6, 2, 3],
+              [0, 0, 0, 10, 6], [1, 8, 9, 20, 25], [0, -9, -9, -2, -3], [1.9, 1, 2, 11, 8]],
+        0.0625: [[0, 8, 24, 100, 130], [1, 40, 56, 168, 72], [0, 24, 40, 56, 88], [1, 0, 0, 500, 500]]}
+
+
+@pytest.mark.parametrize("runtime", [pytest.param(r, marks=pytest.mark.xfail(
+    strict=True, reason="OpenCV 5.1's ONNX importer has no MaxRoiPool")) if r == "opencv" else r for r in RUNTIMES])
+@pytest.mark.parametrize("scale", sorted(ROIS))
+def test_roi_pooling_is_fast_rcnns_to_the_rounding(runtime, scale):
+    rois = np.array(ROIS[scale], np.float32).reshape(-1, 5, 1, 1)  # (as a Python layer's top often is)
+    text = (_net([2, 3, 12, 11], "") + f'layer {{ name: "rois" type: "Input" top: "rois" input_param {{ shape {{ '
+            f'dim: {len(rois)} dim: 5 dim: 1 dim: 1 }} }} }}\n'
+            f'layer {{ name: "pool" type: "ROIPooling" bottom: "data" bottom: "rois" top: "pool" roi_pooling_param '
+            f'{{ pooled_h: 3 pooled_w: 5 spatial_scale: {scale} }} }}\n')
+    exported = export(read_text(text))
+    x = np.random.default_rng(1).standard_normal([2, 3, 12, 11]).astype(np.float32)
+    out = run_in(runtime, exported, {"data": x, "rois": rois})["pool"]
+    assert np.array_equal(out, caffe_roi_pooling(x, rois, 3, 5, scale))
