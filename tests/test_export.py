@@ -847,3 +847,43 @@ def test_roi_pooling_is_fast_rcnns_to_the_rounding(runtime, scale):
     x = np.random.default_rng(1).standard_normal([2, 3, 12, 11]).astype(np.float32)
     out = run_in(runtime, exported, {"data": x, "rois": rois})["pool"]
     assert np.array_equal(out, caffe_roi_pooling(x, rois, 3, 5, scale))
+
+
+RCF_SIDE = '''
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 2 kernel_size: 3 pad: 1 } }
+layer { name: "bn" type: "BatchNorm" bottom: "conv1" top: "conv1" }
+layer { name: "relu" type: "ReLU" bottom: "conv1" top: "conv1" }
+layer { name: "pool" type: "Pooling" bottom: "conv1" top: "pool" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+layer { name: "conv2" type: "Convolution" bottom: "pool" top: "conv2" convolution_param { num_output: 1 kernel_size: 3 pad: 1 } }
+layer { name: "up" type: "Deconvolution" bottom: "conv2" top: "up" convolution_param { num_output: 1 stride: 2 %s
+  weight_filler { type: "gaussian" std: 0.5 } } }
+layer { name: "crop" type: "AutoCrop" bottom: "up" bottom: "data" top: "crop" }
+'''
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_autocrop_offset_is_rcfs_coord_map_walk(runtime):
+    """yun-liu/rcf auto_crop_layer.cpp LayerSetUp: from data (where the walks back from both bottoms meet) to
+    up, util/coords.hpp composes conv1 (k3 s1 p1: FilterMap (1, 1 - 1) inverted, x), pool (k2 s2: (2, 0.5)
+    inverted, x / 2 - 1/4), conv2 (x) and the deconvolution (k4 s2, FilterMap (2, 1.5 - pad) itself):
+    2 (x / 2 - 1/4) + 1.5 - pad = x + 1 - pad. The in-place BatchNorm and ReLU are not on the walk (it follows
+    each blob's first writer). Bottom 1 is data itself, so up = data + (1 - pad) and the crop starts at 1 - pad
+    (9x9 -> 5x5 -> 12x12 with pad 0, 10 high with pad_h 1)."""
+    x, out, _ = _run(_net([2, 3, 9, 9], RCF_SIDE % "kernel_size: 4 pad_h: 1 pad_w: 0"), [2, 3, 9, 9], runtime,
+                     outputs=["up", "crop"])
+    assert out["up"].shape == (2, 1, 10, 12) and np.array_equal(out["crop"], out["up"][:, :, 0:9, 1:10])
+
+
+def test_autocrop_is_refused_where_rcfs_caffe_aborts():
+    # A 5-wide deconvolution puts up at data + 2 (x / 2 - 1/4) + 2 - x = 1.5, which no crop aligns.
+    for kernel, why in (("kernel_size: 5", "bottom 1 = 1 x -1.5 and 1 x -1.5 of bottom 0"),
+                        ("kernel_size: 4", "walked back through layer 'bn2' (BatchNorm): its coord_map() is "
+                                           "NOT_IMPLEMENTED")):
+        text = _net([1, 3, 9, 9], RCF_SIDE % kernel)
+        if kernel.endswith("4"):  # a BatchNorm written out of place is on the walk
+            text = text.replace('layer { name: "up" type: "Deconvolution" bottom: "conv2"',
+                                'layer { name: "bn2" type: "BatchNorm" bottom: "conv2" top: "norm" }\n'
+                                'layer { name: "up" type: "Deconvolution" bottom: "norm"')
+        with pytest.raises(InputError) as info:
+            export(read_text(text))
+        assert "layer 'crop' (AutoCrop) cannot be exported" in info.value.message and why in info.value.message

@@ -261,6 +261,80 @@ def _auto_crop_deps(ctx):
     return [{a: [(0, a, IDENTITY)] for a in range(min(len(ctx.bottoms[0]), 2))}]
 
 
+# yun-liu/rcf include/caffe/layers/*.hpp: the layers whose coord_map() keeps positions (NeuronLayer's
+# subclasses there, and these); any other layer's is NOT_IMPLEMENTED, which aborts the net.
+_KEEPS_POSITIONS = {"AbsVal", "BNLL", "Dropout", "ELU", "Exp", "Log", "Power", "PReLU", "ReLU", "Sigmoid", "TanH",
+                    "Threshold", "Concat", "Eltwise", "LRN", "MVN", "Slice", "Softmax", "Split"}
+
+
+def _compose(left, right):
+    """DiagonalAffineMap::compose: left after right, per axis (scale, shift)."""
+    return [(a * c, a * d + b) for (a, b), (c, d) in zip(left, right)]
+
+
+def _auto_crop_offsets(e, node):
+    """AutoCropLayer::LayerSetUp (yun-liu/rcf src/caffe/layers/auto_crop_layer.cpp), in float as it computes:
+    walk back from each bottom through each blob's first writer and its first bottom to where the walks meet,
+    compose the layers' coord_maps (util/coords.hpp: a filter's is (stride, (extent - 1) / 2 - pad), inverted
+    for convolution and pooling), and take the map from bottom 0 to bottom 1, which must be a shift by a whole
+    non-negative number of positions: (crop_h, crop_w)."""
+    import numpy as np
+    from .conv import geometry
+    from .pool import _geometry as pool_geometry
+    f = np.float32
+    graph = e.graph
+    writer, first = {}, {}
+    for b in graph.blobs:
+        writer.setdefault(b.name, b.producer)  # in place, a layer writes the same blob: its first writer is kept
+
+    def back(name):
+        layer = writer.get(name)
+        return None if layer is None or not graph.nodes[layer].bottoms else graph.blobs[graph.nodes[layer].bottoms[0]].name
+
+    def coord_map(layer):
+        n = graph.nodes[layer]
+        ctx = e.shapes.contexts.get(layer)
+        if n.type in _KEEPS_POSITIONS:
+            return [(f(1), f(0))] * 2
+        if n.type in ("Convolution", "Deconvolution", "Pooling"):
+            if n.type == "Pooling":
+                kernel, stride, pad, _ = pool_geometry(ctx)
+                filters = list(zip(kernel, stride, pad))
+            else:
+                filters = [(d * (k - 1) + 1, s, p) for k, s, p, d in geometry(ctx)[1]]
+            maps = [(f(s), f(k - 1) / f(2) - f(p)) for k, s, p in filters]
+            return maps if n.type == "Deconvolution" else [(f(1) / a, -b / a) for a, b in maps]
+        if n.type == "AutoCrop":
+            return [(f(1), f(-c)) for c in _auto_crop_offsets(e, n)]
+        why = ("rcf's Crop::coord_map reads the offsets of axes 0 and 1 (num and channels), not its crop's"
+               if n.type == "Crop" else "its coord_map() is NOT_IMPLEMENTED, so Caffe aborts")
+        e.fail(f"the offset is walked back through layer '{n.name}' ({n.type}): {why}")
+
+    names = [graph.blobs[b].name for b in node.bottoms]
+    path, name = {names[0]}, names[0]
+    while (name := back(name)) is not None:
+        path.add(name)
+    meet = names[1]
+    while meet not in path:
+        meet = back(meet)
+        if meet is None:
+            e.fail(f"'{names[0]}' and '{names[1]}' come from no common blob (Caffe: \"Cannot align apparently "
+                   "disconnected blobs\")")
+    maps = []
+    for name in names:
+        m = [(f(1), f(0))] * 2
+        while name != meet:
+            m = _compose(m, coord_map(writer[name]))
+            name = back(name)
+        maps.append(m)
+    inverse = [(f(1) / c, -d / c) for c, d in maps[0]]
+    crop = _compose(maps[1], inverse)  # bottom 0 -> bottom 1
+    if any(a != 1 or b > 0 or b != np.round(b) for a, b in crop):
+        e.fail(f"the coord_maps give bottom 1 = {' and '.join(f'{a:g} x {b:+g}' for a, b in crop)} of bottom 0, "
+               "where AutoCrop needs x minus a whole non-negative offset (Caffe's CHECKs fail)")
+    return [int(-b) for _, b in crop]
+
+
 def _downsample_shape(ctx):
     """lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: (num(), channels()) of bottom 0
     and (height(), width()) of bottom 1 or, alone, downsample_param's top_height and top_width, each
@@ -325,6 +399,17 @@ def _crop_onnx(ctx, e):
                    e.ints(axes, "axes")], e.y())
 
 
+def _auto_crop_onnx(ctx, e):
+    data, ref = ctx.bottoms
+    offsets = _auto_crop_offsets(e, ctx.node)
+    size = ctx.tops[0][2:4]
+    if len(data) != 4 or any(o + n > d for o, n, d in zip(offsets, size, data[2:4])):
+        e.fail(f"its offsets {offsets} and size {size} read past the data {fmt_shape(data)} (Caffe's Forward does "
+               "not check)")
+    e.op("Slice", [e.x(), e.ints(offsets, "starts"), e.ints([o + n for o, n in zip(offsets, size)], "ends"),
+                   e.ints([2, 3], "axes")], e.y())
+
+
 def _tile_onnx(ctx, e):
     axis = ctx.axis(ctx.p.tile_param.axis)
     repeats = [ctx.p.tile_param.tiles if a == axis else 1 for a in range(len(ctx.bottoms[0]))]
@@ -340,6 +425,4 @@ register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
 register("Downsample", RESIZE, shape=_downsample_shape, deps=_downsample_deps,
          no_onnx="not written yet: FlowNet 2's Downsample runs on the GPU only (its Forward_cpu is NOT_IMPLEMENTED), "
                  "a tent average around rounded positions that skips NaNs")
-register("AutoCrop", RESIZE, shape=_auto_crop_shape, deps=_auto_crop_deps,
-         no_onnx="not written yet: its offset comes from the coord_maps of the layers back to where its bottoms' "
-                 "paths meet")
+register("AutoCrop", RESIZE, shape=_auto_crop_shape, deps=_auto_crop_deps, onnx=_auto_crop_onnx)
