@@ -887,3 +887,32 @@ def test_autocrop_is_refused_where_rcfs_caffe_aborts():
         with pytest.raises(InputError) as info:
             export(read_text(text))
         assert "layer 'crop' (AutoCrop) cannot be exported" in info.value.message and why in info.value.message
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_bilinear_interpolation_by_its_loop(runtime):
+    """stephenyan1231/caffe-public (recurrent_2d) interpolation_layers.cpp Forward_cpu, transcribed: fh =
+    (in_h - 1) * h / (out_h - 1), rows floor(fh) and the next (the last row its own next), weighted 1 - dh
+    and dh, and so along w."""
+    body = ('layer { name: "b" type: "BilinearInterpolation" bottom: "data" top: "b" '
+            'bilinear_interpolation_param { interpolation_factor: 3 } }\n')
+    x, out, _ = _run(_net([2, 3, 4, 5], body), [2, 3, 4, 5], runtime)
+    f = np.float32
+    want = np.empty((2, 3, 12, 15), np.float32)
+    for h in range(12):
+        fh = f(3) * f(h) / f(11)
+        prev_h = int(np.floor(fh))
+        next_h, dh = min(prev_h + 1, 3), fh - prev_h
+        for w in range(15):
+            fw = f(4) * f(w) / f(14)
+            prev_w = int(np.floor(fw))
+            next_w, dw = min(prev_w + 1, 4), fw - prev_w
+            want[:, :, h, w] = ((1 - dh) * (1 - dw) * x[:, :, prev_h, prev_w] + (1 - dh) * dw * x[:, :, prev_h, next_w]
+                                + dh * (1 - dw) * x[:, :, next_h, prev_w] + dh * dw * x[:, :, next_h, next_w])
+    assert realcaffe.disagreement(out["b"], want) < 1e-5  # (OpenCV's own weights: 1.3e-6)
+
+
+def test_bilinear_interpolation_is_refused_where_its_size_is_the_forks_own():
+    body = 'layer { name: "b" type: "BilinearInterpolation" bottom: "data" bottom: "data" top: "b" }\n'
+    with pytest.raises(InputError, match="layer 'b' \\(BilinearInterpolation\\): its shapes are not all known"):
+        export(read_text(_net([1, 3, 4, 5], body)))

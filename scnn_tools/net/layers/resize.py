@@ -1,6 +1,6 @@
 """Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
-nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg, FlowNet 2's Downsample
-and RCF's AutoCrop."""
+nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg, FlowNet 2's Downsample,
+RCF's AutoCrop and the ReNet forks' BilinearInterpolation."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Nearest, Table, Window, interp_map, shifted
 from .registry import RESIZE, fmt_shape, known, legacy_shape, register
@@ -335,6 +335,30 @@ def _auto_crop_offsets(e, node):
     return [int(-b) for _, b in crop]
 
 
+def _bilinear_shape(ctx):
+    """stephenyan1231/caffe-public (branch recurrent_2d) src/caffe/layers/interpolation_layers.cpp Reshape:
+    (N, C, H * interpolation_factor, W * interpolation_factor). With a second bottom the forks part:
+    caffe-public ignores it, stephenyan1231/caffe-hybridnet reads the size from its values (data) and a
+    third fork's interpolation_layer.cpp from its shape, so the top's height and width are unknown."""
+    shape = ctx.image("interpolates", 1, 2)
+    if len(ctx.bottoms) == 2:
+        return [list(shape[:2]) + [None, None]]
+    f = ctx.p.bilinear_interpolation_param.interpolation_factor
+    if f < 1:
+        ctx.fail(f"interpolation_factor must be positive (got {f})")
+    return [list(shape[:2]) + [None if n is None else n * f for n in shape[2:]]]
+
+
+def _bilinear_deps(ctx):
+    # Forward_cpu: top h reads bottom (in - 1) * h / (out - 1) and the next row, corners aligned, as Interp.
+    bottom, top = ctx.bottoms[0], ctx.tops[0]
+    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
+    for a in (2, 3):
+        if known(bottom[a], top[a]):
+            deps[a] = [(0, a, interp_map(bottom[a], top[a]))]
+    return [deps]
+
+
 def _downsample_shape(ctx):
     """lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: (num(), channels()) of bottom 0
     and (height(), width()) of bottom 1 or, alone, downsample_param's top_height and top_width, each
@@ -410,6 +434,13 @@ def _auto_crop_onnx(ctx, e):
                    e.ints([2, 3], "axes")], e.y())
 
 
+def _bilinear_onnx(ctx, e):
+    if 1 in ctx.tops[0][2:]:
+        e.fail("its top is 1 high or wide, where Forward_cpu divides 0 by 0 ((in - 1) * h / (out - 1))")
+    e.op("Resize", [e.x(), "", "", e.ints(ctx.tops[0], "sizes")], e.y(), mode="linear",
+         coordinate_transformation_mode="align_corners")
+
+
 def _tile_onnx(ctx, e):
     axis = ctx.axis(ctx.p.tile_param.axis)
     repeats = [ctx.p.tile_param.tiles if a == axis else 1 for a in range(len(ctx.bottoms[0]))]
@@ -422,6 +453,8 @@ register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
 register("Reorg", RESIZE, shape=_reorg_shape, deps=_reorg_deps, onnx=_reorg_onnx)
 register("Tiling", RESIZE, shape=_tiling_shape, deps=_tiling_deps, onnx=_tiling_onnx)
 register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
+register("BilinearInterpolation", RESIZE, shape=_bilinear_shape, deps=_bilinear_deps, onnx=_bilinear_onnx,
+         note="with a second bottom, the forks take its size from different places")
 register("Downsample", RESIZE, shape=_downsample_shape, deps=_downsample_deps,
          no_onnx="not written yet: FlowNet 2's Downsample runs on the GPU only (its Forward_cpu is NOT_IMPLEMENTED), "
                  "a tent average around rounded positions that skips NaNs")
