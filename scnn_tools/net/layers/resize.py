@@ -398,21 +398,24 @@ def _interp_onnx(ctx, e):
 
 
 def _upsample_onnx(ctx, e):
-    """SegNet's Upsample puts each value where its pooling mask says; with one bottom, the nearest-neighbour
-    forks repeat each value scale x scale times."""
+    """SegNet's Upsample puts each value where its pooling mask says; with one bottom, the
+    nearest-neighbour forks repeat each value scale x scale times."""
     top = ctx.tops[0]
     if len(ctx.bottoms) == 1:
         e.op("Resize", [e.x(), "", "", e.ints(top, "sizes")], e.y(), mode="nearest",
              coordinate_transformation_mode="asymmetric", nearest_mode="floor")
         return
+    # caffe-segnet upsample_layer.cpp Forward_cpu: per plane, top[mask[i]] = bottom[i], the mask a flat
+    # index into the top's plane, whatever size the top has (upsample_h/w, pad_out_h): a scatter along the
+    # flattened planes is that loop. Not MaxUnpool: it insists on the size its kernel and strides give
+    # (24 from 12, where SegNet's upsample_h says 23), and OpenCV's runs one image, OpenVINO has none.
     n, c, h, w = top
-    # The mask holds h * W + w within each plane of the top, which is ScatterElements' index along a
-    # flattened plane; OpenVINO has no MaxUnpool and OpenCV's runs one item only, so not MaxUnpool.
     planes = e.ints([n, c, -1], "planes")
-    zeros = e.op("ConstantOfShape", [e.ints([n, c, h * w], "top_planes")])
     indices = e.op("Reshape", [e.op("Cast", [e.x(1)], to=7), planes])
-    scattered = e.op("ScatterElements", [zeros, indices, e.op("Reshape", [e.x(), planes])], axis=2)
-    e.op("Reshape", [scattered, e.ints(top, "shape")], e.y())
+    values = e.op("Reshape", [e.x(), planes])
+    zeros = e.op("ConstantOfShape", [e.ints([n, c, h * w], "top_planes")])
+    scattered = e.op("ScatterElements", [zeros, indices, values], axis=2)
+    e.op("Reshape", [scattered, e.ints(top, "top")], e.y())
 
 
 def _crop_onnx(ctx, e):
