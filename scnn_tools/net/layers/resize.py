@@ -283,13 +283,15 @@ def _auto_crop_offsets(e, node):
     from .pool import _geometry as pool_geometry
     f = np.float32
     graph = e.graph
-    writer, first = {}, {}
+    writer = {}
     for b in graph.blobs:
         writer.setdefault(b.name, b.producer)  # in place, a layer writes the same blob: its first writer is kept
 
     def back(name):
         layer = writer.get(name)
-        return None if layer is None or not graph.nodes[layer].bottoms else graph.blobs[graph.nodes[layer].bottoms[0]].name
+        if layer is None or not graph.nodes[layer].bottoms:
+            return None
+        return graph.blobs[graph.nodes[layer].bottoms[0]].name
 
     def coord_map(layer):
         n = graph.nodes[layer]
@@ -297,6 +299,8 @@ def _auto_crop_offsets(e, node):
         if n.type in _KEEPS_POSITIONS:
             return [(f(1), f(0))] * 2
         if n.type in ("Convolution", "Deconvolution", "Pooling"):
+            if ctx is None:
+                e.fail(f"the offset is walked back through layer '{n.name}' ({n.type}), whose shapes are not known")
             if n.type == "Pooling":
                 kernel, stride, pad, _ = pool_geometry(ctx)
                 filters = list(zip(kernel, stride, pad))
