@@ -130,14 +130,13 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     from onnx import TensorProto, helper
 
     from scnn_tools import __version__
-    from .weights import Caffemodel
 
     if opset not in OPSETS:
         raise InputError(f"{option('opset')} must be from {OPSETS[0]} to {OPSETS[-1]} (got {opset})")
     graph = build(netfile, phase, free_inputs=named or {}, stages=stages)
     shapes = infer(graph, image_shape, dict(named or {}), require_image=False)
     path = netfile.source
-    model = Caffemodel(weights) if weights else None
+    model = _model(netfile, weights)
     by_name = {}
     for b in graph.blobs:
         by_name[b.name] = b.id  # the last version of each name
@@ -197,6 +196,23 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
     return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
                     graph.warnings, len(g.node))
+
+
+def _model(netfile, weights):
+    """Where the weights come from: a .caffemodel given as the net holds its own; else `weights`, if given."""
+    import os
+    from .weights import Caffemodel
+    own = netfile.format == "binary" and any(len(layer.blobs) for layer in netfile.net.layer)
+    if not own:
+        return Caffemodel(weights) if weights else None
+    # Two sources of weights for one layer: which was meant cannot be known, and either choice would hide
+    # the other silently. The same file twice is no conflict.
+    same = netfile.source != "-" and os.path.exists(weights or "") and os.path.samefile(weights, netfile.source)
+    if weights and not same:
+        given = option("weights", weights, repr(weights))
+        raise InputError(f"the net is a .caffemodel with its own weights, and {given} gives others: give the "
+                         f".caffemodel alone, or its prototxt with {option('weights')}", netfile.source)
+    return Caffemodel(netfile.source, netfile.net)
 
 
 def computed(graph, blob_id):

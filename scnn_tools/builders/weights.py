@@ -14,18 +14,11 @@ from scnn_tools.errors import InputError
 class Caffemodel:
     """The blobs of a binary NetParameter, by layer name (V1 `layers` or V2 `layer`)."""
 
-    def __init__(self, path):
-        from scnn_tools import caffe_pb2
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError as exc:
-            raise InputError(f"cannot read the weights: {exc.strerror}", path) from None
-        net = caffe_pb2.NetParameter()
-        try:
-            net.ParseFromString(data)
-        except Exception:  # protobuf's DecodeError, whose text says nothing a user can act on
-            raise InputError("is not a .caffemodel (a binary NetParameter): it does not decode", path) from None
+    def __init__(self, path, net=None):
+        """`net`: the NetParameter already read from `path` (a .caffemodel given as the net itself, whose
+        blobs are then used where they are, not read a second time)."""
+        if net is None:
+            net = _parse(path)
         self.path = path
         self.blobs = {}
         for layer in list(net.layer) + list(net.layers):
@@ -33,6 +26,21 @@ class Caffemodel:
                 self.blobs[layer.name] = list(layer.blobs)
         if not self.blobs:
             raise InputError("holds no layer with weights: is it a .caffemodel?", path)
+
+
+def _parse(path):
+    from scnn_tools import caffe_pb2
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read the weights: {exc.strerror}", path) from None
+    net = caffe_pb2.NetParameter()
+    try:
+        net.ParseFromString(data)
+    except Exception:  # protobuf's DecodeError, whose text says nothing a user can act on
+        raise InputError("is not a .caffemodel (a binary NetParameter): it does not decode", path) from None
+    return net
 
 
 def stored_shape(blob):
