@@ -82,3 +82,49 @@ def test_weights_beside_a_caffemodel_as_the_net_are_refused_unless_the_same_file
     assert str(lenet_saved) in err and not (tmp_path / "x.onnx").exists()
     code, _, err = run_cli("export", lenet_saved, "--weights", lenet_saved, "-o", tmp_path / "x.onnx")
     assert code == 0, err
+
+
+# ----------------------------------------------------------------- SegNet's unpooling in every runtime
+
+def _net(shape, body):
+    dims = " ".join(f"dim: {d}" for d in shape)
+    return f'layer {{ name: "data" type: "Input" top: "data" input_param {{ shape {{ {dims} }} }} }}\n{body}'
+
+
+def segnet_upsample(bottom, mask, top_hw):
+    """alexgkendall/caffe-segnet src/caffe/layers/upsample_layer.cpp Forward_cpu, transcribed: the top is
+    zeroed, then per (n, c) plane top_data[mask[i]] = bottom_data[i] for i over the bottom's h * w."""
+    n, c = bottom.shape[:2]
+    top = np.zeros((n, c, top_hw[0] * top_hw[1]), np.float32)
+    for i in range(n):
+        for j in range(c):
+            for k, index in enumerate(mask[i, j].ravel()):
+                top[i, j, int(index)] = bottom[i, j].ravel()[k]
+    return top.reshape(n, c, *top_hw)
+
+
+@pytest.mark.parametrize("runtime", ["onnxruntime", "opencv", "openvino"])
+def test_segnet_unpooling_to_an_odd_size_runs_in_every_runtime(runtime):
+    """SegNet's decoder unpools 12 x 15 back to 23 x 30 (upsample_h/w), where ONNX's MaxUnpool infers 24:
+    onnxruntime refused the model. pad_out_h (the deprecated form) gives 2 x 4 - 1 = 7 the same way."""
+    from scnn_tools.builders import runtimes
+    if runtime not in runtimes.installed():
+        pytest.skip(f"{runtime} is not installed")
+    body = '''
+layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" top: "mask" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+layer { name: "up" type: "Upsample" bottom: "pool" bottom: "mask" top: "up" upsample_param { scale: 2 upsample_h: 7 upsample_w: 9 } }
+layer { name: "up2" type: "Upsample" bottom: "pool" bottom: "mask" top: "up2" upsample_param { scale: 2 pad_out_h: true } }
+'''
+    exported = export(read_text(_net([2, 3, 7, 9], body)), outputs=["pool", "mask", "up", "up2"])
+    x = np.random.default_rng(4).standard_normal([2, 3, 7, 9]).astype(np.float32)
+    out = runtimes.run(exported.data, {"data": x}, runtime, ["pool", "mask", "up", "up2"])
+    # The mask as Caffe's MAX pooling writes it: h * W + w of each window's first maximum, windows clipped.
+    mask = np.zeros((2, 3, 4, 5), np.float32)
+    for y in range(4):
+        for z in range(5):
+            window = x[:, :, 2 * y:2 * y + 2, 2 * z:2 * z + 2]
+            flat = window.reshape(2, 3, -1).argmax(axis=2)
+            mask[:, :, y, z] = (2 * y + flat // window.shape[3]) * 9 + 2 * z + flat % window.shape[3]
+    assert np.array_equal(out["mask"], mask)
+    assert np.array_equal(out["up"], segnet_upsample(out["pool"], mask, (7, 9)))
+    assert np.array_equal(out["up2"], segnet_upsample(out["pool"], mask, (7, 10)))

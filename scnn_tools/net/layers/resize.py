@@ -300,20 +300,24 @@ def _interp_onnx(ctx, e):
 
 
 def _upsample_onnx(ctx, e):
-    """SegNet's Upsample puts each value where its pooling mask says (MaxUnpool); with one bottom, the
+    """SegNet's Upsample puts each value where its pooling mask says; with one bottom, the
     nearest-neighbour forks repeat each value scale x scale times."""
-    import numpy as np
     top = ctx.tops[0]
     if len(ctx.bottoms) == 1:
         e.op("Resize", [e.x(), "", "", e.ints(top, "sizes")], e.y(), mode="nearest",
              coordinate_transformation_mode="asymmetric", nearest_mode="floor")
         return
+    # caffe-segnet upsample_layer.cpp Forward_cpu: per plane, top[mask[i]] = bottom[i], the mask a flat
+    # index into the top's plane, whatever size the top has (upsample_h/w, pad_out_h): a scatter along the
+    # flattened planes is that loop. Not MaxUnpool: it insists on the size its kernel and strides give
+    # (24 from 12, where SegNet's upsample_h says 23), and OpenCV's runs one image, OpenVINO has none.
     n, c, h, w = top
-    # The mask holds h * W + w within each plane of the top; MaxUnpool counts over the whole blob.
-    base = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
-    indices = e.op("Add", [e.op("Cast", [e.x(1)], to=7), e.const(base, "plane_start")])
-    e.op("MaxUnpool", [e.x(), indices, e.ints(top, "output_shape")], e.y(),
-         kernel_shape=list(_upsample_scales(ctx)), strides=list(_upsample_scales(ctx)))
+    planes = e.ints([n, c, -1], "planes")
+    indices = e.op("Reshape", [e.op("Cast", [e.x(1)], to=7), planes])
+    values = e.op("Reshape", [e.x(), planes])
+    zeros = e.op("ConstantOfShape", [e.ints([n, c, h * w], "top_planes")])
+    scattered = e.op("ScatterElements", [zeros, indices, values], axis=2)
+    e.op("Reshape", [scattered, e.ints(top, "top")], e.y())
 
 
 def _crop_onnx(ctx, e):
