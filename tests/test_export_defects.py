@@ -4,6 +4,7 @@ unpooling in every runtime, BatchNorm nets without weights, and weights shared b
 import numpy as np
 import pytest
 
+import realcaffe
 from conftest import REFERENCE, corpus_file, run_cli
 from scnn_tools.builders.onnx_export import check, export
 from scnn_tools.netfile.reader import read_net, read_text
@@ -128,3 +129,99 @@ layer { name: "up2" type: "Upsample" bottom: "pool" bottom: "mask" top: "up2" up
     assert np.array_equal(out["mask"], mask)
     assert np.array_equal(out["up"], segnet_upsample(out["pool"], mask, (7, 9)))
     assert np.array_equal(out["up2"], segnet_upsample(out["pool"], mask, (7, 10)))
+
+
+# ----------------------------------------------------------------- weights shared by `param { name }`
+
+SCNN_TEXT = REFERENCE / "weights/scnn_5x7x16.prototxt"
+SCNN_SAVED = REFERENCE / "weights/scnn_5x7x16_random.caffemodel"  # saved by Caffe: the shared blob once per layer
+
+
+def _initializers(exported):
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load_from_string(exported.data)
+    return model, {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+
+
+def _shared_names(text):
+    """Each `param { name }` of the net, worked out from its text: the blobs written once each."""
+    import re
+    return set(re.findall(r'param\s*\{[^}]*?name:\s*"([^"]+)"', text))
+
+
+def test_a_generated_scnn_block_writes_each_shared_kernel_once():
+    from scnn_tools.builders.scnn import Spec
+    text = Spec(6, 5, 8, 9, "data").text()
+    names = _shared_names(text)
+    assert names == {"SCNN_D_w", "SCNN_U_w", "SCNN_R_w", "SCNN_L_w"}
+    text = _net([1, 8, 6, 5], text)
+    model, weights = _initializers(export(read_text(text)))
+    kernels = {name for name, array in weights.items() if array.ndim == 4}
+    assert kernels == names  # one initializer per shared blob, named by it, and none per layer
+    convs = [node for node in model.graph.node if node.op_type == "Conv"]
+    assert len(convs) == 2 * (6 - 1) + 2 * (5 - 1)
+    assert all(node.input[1] in names for node in convs)
+
+
+@pytest.fixture
+def scnn_saved():
+    if not SCNN_SAVED.is_file() or not SCNN_TEXT.is_file():
+        pytest.skip(f"{SCNN_SAVED} is missing (../shared)")
+    return SCNN_TEXT.read_text(), SCNN_SAVED
+
+
+def test_shared_weights_from_a_caffemodel_give_the_outputs_of_unshared_ones(scnn_saved):
+    """The same block with its `param { name }` taken out reads each layer's own copy from the file: the
+    outputs must not change, and the shared export holds four kernels where the other holds twenty."""
+    import re
+    text, saved = scnn_saved
+    unshared = re.sub(r'name:\s*"SCNN_[DURL]_w"', "", text)
+    assert _shared_names(unshared) == set()
+    x = np.random.default_rng(5).standard_normal([1, 16, 5, 7]).astype(np.float32)
+    outputs = {}
+    for which, net in (("shared", text), ("unshared", unshared)):
+        exported = export(read_text(net), weights=str(saved))
+        outputs[which] = run_onnx(exported, {"conv5_5": x})["SCNN"]
+        _, weights = _initializers(exported)
+        assert len([a for a in weights.values() if a.ndim == 4]) == (4 if which == "shared" else 2 * 4 + 2 * 6)
+    assert np.array_equal(outputs["shared"], outputs["unshared"])
+
+
+def run_onnx(exported, feeds):
+    import onnxruntime
+    session = onnxruntime.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
+    return dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
+
+
+PYCAFFE_PARAMS = """
+import sys, json
+import caffe
+net = caffe.Net(sys.argv[1], sys.argv[2], caffe.TEST)
+print(json.dumps({name: [float(b.data.sum()) for b in blobs] for name, blobs in net.params.items()}))
+"""
+
+
+@realcaffe.needs("bvlc")
+def test_copies_of_a_shared_blob_that_differ_leave_the_last_one_as_caffe_does(scnn_saved, tmp_path):
+    """Caffe's CopyTrainedLayersFrom copies every layer of the file into the one blob the sharing layers hold:
+    where the copies differ, the last layer's in the file stays. Asked of real Caffe, not assumed."""
+    import json
+    import subprocess
+    from scnn_tools import caffe_pb2
+    text, saved = scnn_saved
+    net = caffe_pb2.NetParameter.FromString(saved.read_bytes())
+    downs = [layer for layer in net.layer if layer.name.startswith("SCNN_D_") and len(layer.blobs)]
+    for k, layer in enumerate(downs):  # each copy of SCNN_D_w made different
+        layer.blobs[0].data[0] = 100.0 + k
+    changed = tmp_path / "changed.caffemodel"
+    changed.write_bytes(net.SerializeToString())
+    (tmp_path / "net.prototxt").write_text(text)
+    done = subprocess.run([str(realcaffe.HOME / "bvlc/venv/bin/python"), "-c", PYCAFFE_PARAMS,
+                           str(tmp_path / "net.prototxt"), str(changed)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    caffe_sums = json.loads(done.stdout.strip().splitlines()[-1])
+    _, weights = _initializers(export(read_text(text), weights=str(changed)))
+    last = np.array(downs[-1].blobs[0].data, np.float32)
+    assert np.array_equal(weights["SCNN_D_w"].ravel(), last)
+    assert all(abs(caffe_sums[layer.name][0] - float(last.sum())) < 1e-3 for layer in downs)

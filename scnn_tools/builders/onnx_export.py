@@ -23,6 +23,7 @@ class Emitter:
         self.out = onnx_graph  # the GraphProto, filled in place: weights are copied once, not per step
         self.used = set()
         self.shared = {}  # param name -> array, for weights shared through `param { name }`
+        self.written = {}  # id of a shared array -> [array, param name, initializer or None]: written once
         last, fed = {}, set()
         for b in graph.blobs:
             last[b.name] = max(last.get(b.name, 0), b.version)
@@ -54,8 +55,16 @@ class Emitter:
     def const(self, value, hint="const", dtype=None):
         import numpy as np
         from onnx import TensorProto
+        shared = self.written.get(id(value)) if dtype is None else None
+        if shared is not None and shared[2] is not None:
+            return shared[2]  # every layer sharing the blob reads the one initializer
         array = np.ascontiguousarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
-        name = self.fresh(hint)
+        if shared is not None:
+            name = shared[1] if shared[1] not in self.used else self.fresh(shared[1])
+            self.used.add(name)
+            shared[2] = name
+        else:
+            name = self.fresh(hint)
         tensor = self.out.initializer.add()
         tensor.name, tensor.data_type = name, TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
         tensor.dims.extend(array.shape)
@@ -86,17 +95,36 @@ class Emitter:
         node = self.node
         targets = [list(s) for s in (shapes if shapes is not None else node.kind.params(self.ctx))]
         names = [p.name for p in node.param.param] + [""] * len(targets)
+        source = None
         if self.model is not None and (node.name in self.model.blobs or not all(
                 names[j] in self.shared for j in range(len(targets)))):
-            arrays = from_model(self.model, node.name, targets, self.graph.netfile.source, node.line)
-        else:
-            arrays = [self.shared[names[j]] if names[j] in self.shared else
-                      fill(fillers[j] if j < len(fillers) else None, targets[j], self.rng)
-                      for j in range(len(targets))]
-        for j, array in enumerate(arrays):
+            source = from_model(self.model, node.name, targets, self.graph.netfile.source, node.line)
+        arrays = []
+        for j, target in enumerate(targets):
+            if names[j] in self.shared:
+                arrays.append(self.shared[names[j]])
+                continue
+            if source is not None:
+                array = self._last_copy(names[j], j, source[j]) if names[j] else source[j]
+            else:
+                array = fill(fillers[j] if j < len(fillers) else None, target, self.rng)
             if names[j]:
-                self.shared.setdefault(names[j], array)
+                self.shared[names[j]] = array
+                self.written[id(array)] = [array, names[j], None]
+            arrays.append(array)
         return arrays
+
+    def _last_copy(self, name, j, array):
+        """The value Caffe gives blob j shared as `name`: CopyTrainedLayersFrom copies each layer of the
+        .caffemodel, in the file's order, into the one blob the sharing layers hold; the last one stays."""
+        from .weights import blob_array
+        order = {layer: k for k, layer in enumerate(self.model.blobs)}
+        holders = [n for n in self.graph.nodes if n.name in order and len(n.param.param) > j
+                   and n.param.param[j].name == name and len(self.model.blobs[n.name]) > j]
+        last = max(holders, key=lambda n: order[n.name], default=None)
+        if last is None or last is self.node:
+            return array
+        return blob_array(self.model, last.name, j, list(array.shape), self.graph.netfile.source, last.line)
 
     def reduce(self, op_type, x, axes, keepdims=1):
         """A Reduce* node over `axes`: an attribute before opset 18 (13 for ReduceSum), an input since."""
@@ -190,12 +218,13 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
     onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
     data = onnx_model.SerializeToString()
+    nodes, input_names = len(g.node), [e.names[b] for b in inputs]
+    del onnx_model, g, e  # the weights once more, as protobuf holds them: not kept beside the checker's copy
     try:
         onnx.checker.check_model(data, full_check=True)  # the bytes: a ModelProto would be serialized again
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
-    return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
-                    graph.warnings, len(g.node))
+    return Exported(data, input_names, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes)
 
 
 def _model(netfile, weights):

@@ -66,15 +66,18 @@ def from_model(model, name, targets, path, line):
     if len(source) != len(targets):
         raise InputError(f"layer '{name}': {model.path} holds {len(source)} weight blob(s) for it, the net's layer "
                          f"has {len(targets)}", path, line, layer=name)
-    out = []
-    for j, (blob, target) in enumerate(zip(source, targets)):
-        shape, legacy = stored_shape(blob)
-        values = blob.data if len(blob.data) else blob.double_data
-        if not _fits(shape, legacy, target) or len(values) != math.prod(target):
-            raise InputError(f"layer '{name}': weight blob {j} in {model.path} is {_fmt(shape)}, the layer needs "
-                             f"{_fmt(target)}", path, line, layer=name)
-        out.append(np.array(values, dtype=np.float32).reshape(target))
-    return out
+    return [blob_array(model, name, j, target, path, line) for j, target in enumerate(targets)]
+
+
+def blob_array(model, name, j, target, path, line):
+    """Blob j of the layer in the .caffemodel, with the shape `target`, or an error naming the layer."""
+    blob = model.blobs[name][j]
+    shape, legacy = stored_shape(blob)
+    values = blob.data if len(blob.data) else blob.double_data
+    if not _fits(shape, legacy, target) or len(values) != math.prod(target):
+        raise InputError(f"layer '{name}': weight blob {j} in {model.path} is {_fmt(shape)}, the layer needs "
+                         f"{_fmt(target)}", path, line, layer=name)
+    return np.array(values, dtype=np.float32).reshape(target)
 
 
 def _fmt(shape):
@@ -118,3 +121,4 @@ def fill(filler, shape, rng):
         return np.broadcast_to(kernel, shape).copy()
     raise InputError(f"filler type '{kind}' is not one Caffe has (constant, uniform, gaussian, positive_unitball, "
                      "xavier, msra, bilinear)")
+
