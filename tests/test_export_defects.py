@@ -225,3 +225,19 @@ def test_copies_of_a_shared_blob_that_differ_leave_the_last_one_as_caffe_does(sc
     last = np.array(downs[-1].blobs[0].data, np.float32)
     assert np.array_equal(weights["SCNN_D_w"].ravel(), last)
     assert all(abs(caffe_sums[layer.name][0] - float(last.sum())) < 1e-3 for layer in downs)
+
+
+def test_the_checker_still_refuses_a_model_whose_large_weights_do_not_fit(monkeypatch):
+    """The full check's shape inference now sees a large weight as a graph input of its shape (its values
+    stay out of the copy it makes): a weight that cannot broadcast onto the blob must still be refused."""
+    from scnn_tools.errors import InputError
+    from scnn_tools.net.layers.registry import kind_named
+
+    def wrong(ctx, e):  # 3 x 40 x 40 added to 64 x 8 x 8: 19 KB, a stand-in
+        e.op("Add", [e.x(), e.const(np.zeros((1, 3, 40, 40), np.float32), "bias")], e.y())
+
+    monkeypatch.setattr(kind_named("Convolution"), "onnx", wrong)
+    text = _net([1, 64, 8, 8], 'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
+                               'convolution_param { num_output: 64 kernel_size: 1 } }')
+    with pytest.raises(InputError, match="the ONNX checker refuses the model written"):
+        export(read_text(text))

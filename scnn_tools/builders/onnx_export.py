@@ -20,7 +20,8 @@ class Emitter:
     def __init__(self, graph, shapes, opset, model, rng, onnx_graph):
         self.graph, self.shapes, self.opset = graph, shapes, opset
         self.model, self.rng = model, rng
-        self.out = onnx_graph  # the GraphProto, filled in place: weights are copied once, not per step
+        self.out = onnx_graph  # the GraphProto, filled in place with the nodes
+        self.tensors = []  # the initializers, encoded as fields of the GraphProto (see serialized)
         self.used = set()
         self.shared = {}  # param name -> array, for weights shared through `param { name }`
         self.written = {}  # id of a shared array -> [array, param name, initializer or None]: written once
@@ -65,10 +66,12 @@ class Emitter:
             shared[2] = name
         else:
             name = self.fresh(hint)
-        tensor = self.out.initializer.add()
-        tensor.name, tensor.data_type = name, TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
-        tensor.dims.extend(array.shape)
-        tensor.raw_data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()  # ONNX: little-endian
+        kind = TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
+        header = TensorProto(name=name, data_type=kind, dims=array.shape).SerializeToString()
+        raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()  # ONNX: little-endian
+        data = _field(_RAW_DATA, len(raw))
+        self.tensors.append((name, kind, array.shape,
+                             [_field(_INITIALIZER, len(header) + len(data) + len(raw)), header, data, raw]))
         return name
 
     def ints(self, values, hint="shape"):
@@ -135,6 +138,43 @@ class Emitter:
     def fail(self, message):
         raise InputError(f"layer '{self.node.name}' ({self.node.type}) cannot be exported: {message}",
                          self.graph.netfile.source, self.node.line, layer=self.node.name)
+
+
+# Field numbers in onnx.proto: TensorProto.raw_data, GraphProto.initializer and input, ModelProto.graph.
+_RAW_DATA, _INITIALIZER, _INPUT, _GRAPH = 9, 5, 11, 7
+_STAND_IN = 4096  # bytes: a larger initializer is a graph input in the model shape inference checks
+
+
+def _field(number, length):
+    """The key and length that start a length-delimited protobuf field."""
+    out = bytearray()
+    for value in (number << 3 | 2, length):
+        while value > 0x7F:
+            out.append(value & 0x7F | 0x80)
+            value >>= 7
+        out.append(value)
+    return bytes(out)
+
+
+def serialized(model, tensors, stand_ins=False):
+    """The ModelProto's bytes, its graph's initializers given encoded (Emitter.tensors): protobuf would hold a
+    copy of every weight, and serialising it make another. A field may come in any order, so the
+    initializers follow the graph's other fields, and the graph the model's. With `stand_ins`, each
+    initializer of more than _STAND_IN bytes is a graph input of its type and shape instead: the model
+    shape inference needs, without the weights (shapes are worked out from small constants only)."""
+    from onnx import ModelProto, helper
+    graph = model.graph.SerializeToString()
+    head = ModelProto()
+    head.CopyFrom(model)  # (no weights in it: a small copy)
+    head.ClearField("graph")
+    parts = []
+    for name, kind, shape, fields in tensors:
+        if stand_ins and len(fields[-1]) > _STAND_IN:
+            info = helper.make_tensor_value_info(name, kind, list(shape)).SerializeToString()
+            parts += [_field(_INPUT, len(info)), info]
+        else:
+            parts += fields
+    return b"".join([head.SerializeToString(), _field(_GRAPH, len(graph) + sum(map(len, parts))), graph] + parts)
 
 
 def _integral(value):
@@ -217,11 +257,16 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     onnx_model.opset_import.append(helper.make_opsetid("", opset))
     onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
     onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
-    data = onnx_model.SerializeToString()
     nodes, input_names = len(g.node), [e.names[b] for b in inputs]
-    del onnx_model, g, e  # the weights once more, as protobuf holds them: not kept beside the checker's copy
+    data = serialized(onnx_model, e.tensors)
+    skeleton = serialized(onnx_model, e.tensors, stand_ins=True)
+    del e  # the encoded weights: not kept beside the checker's copies
     try:
-        onnx.checker.check_model(data, full_check=True)  # the bytes: a ModelProto would be serialized again
+        # What check_model's full_check does, in its two steps: the checker on the whole model (every
+        # tensor's size included), then strict shape inference with type checks, which copies the model it
+        # is given: on the model without its large weights, whose values shapes do not depend on.
+        onnx.checker.check_model(data)
+        onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True)
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
     return Exported(data, input_names, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes)
