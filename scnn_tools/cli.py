@@ -249,7 +249,8 @@ def _add_export(sub):
                     "come from --weights, matched by layer name as Caffe does; without it, from each layer's "
                     "fillers with a fixed seed. Written whole or not at all, after onnx's checker passes it.")
     net_options(p)
-    p.add_argument("--weights", metavar="FILE.caffemodel", help="the trained weights (default: the fillers')")
+    p.add_argument("--weights", metavar="FILE.caffemodel", help="the trained weights (default: NET's own, if it is a "
+                                                               ".caffemodel; else the fillers')")
     p.add_argument("--opset", type=int, default=17, help="the ONNX opset, 13 to 21 (default: 17)")
     p.add_argument("--outputs", metavar="BLOB[,BLOB...]", help="export up to these blobs (default: the net's "
                                                                "final tops)")
