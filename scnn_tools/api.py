@@ -258,7 +258,7 @@ def lane_detect(model: str | os.PathLike[str], images: Sequence[str | os.PathLik
     relative to `root`), decode the lanes as the SCNN authors do and write them into the folder `output`:
     CULane `.lines.txt` per image, or TuSimple's predictions.json; `pictures`/`probmaps` draw them. Runs
     in onnxruntime through the export, or in Caffe (`runtime="caffe"`). A summary: images, lanes, runtime,
-    forward_seconds, decode_seconds, warnings, output.
+    output, warnings, setup_seconds, seconds (the images, of which forward_seconds and decode_seconds).
 
     >>> summary = lane_detect("culane_model", ["driver_100_30frame"], "found", weights="culane.caffemodel")
     >>> sorted(summary)[:3]

@@ -280,7 +280,8 @@ def _lane_detect(args):
     n = s["images"]
     print(f"{n} image{'s' * (n != 1)}, {s['lanes']} lanes found, written into {s['output']} "
           f"({'CULane .lines.txt' if args.dataset == 'culane' else 'TuSimple predictions.json'}); "
-          f"{s['runtime']}: {s['forward_seconds'] / n:.2f} s an image, decoding {s['decode_seconds'] / n * 1000:.1f} ms")
+          f"{n / s['seconds']:.2f} images/s in {s['runtime']} (the net {s['forward_seconds'] / n:.2f} s an image, "
+          f"decoding {s['decode_seconds'] / n * 1000:.1f} ms)")
 
 
 def _add_export(sub):

@@ -133,10 +133,8 @@ class CaffeModel:
         except ImportError as exc:
             raise InputError(f"{option('runtime', 'caffe', repr('caffe'))} needs Caffe's Python (import caffe: "
                              f"{exc}); use onnxruntime") from None
-        if not weights:
-            raise InputError(f"{option('runtime', 'caffe', repr('caffe'))} needs {option('weights')}")
         caffe.set_mode_cpu()
-        self.net = caffe.Net(net, weights, caffe.TEST)
+        self.net = caffe.Net(net, weights, caffe.TEST) if weights else caffe.Net(net, caffe.TEST)
         missing = [o for o in OUTPUTS if o not in self.net.blobs]
         if missing or len(self.net.inputs) != 1:
             raise InputError(f"lane-detect needs one image input and blobs {', '.join(OUTPUTS)}", net)
@@ -169,8 +167,9 @@ def detect(model, images, output, weights=None, dataset="culane", batch=1, root=
     """Run the model on `images` (files, folders, lists) and write what it finds into the folder `output`:
     CULane `.lines.txt` beside each image's relative path, or TuSimple's predictions.json; with `pictures`
     each image with its lanes drawn (`NAME.lanes.png`), with `probmaps` the lanes' maps (`NAME.prob.png`).
-    `progress(done, total)` is called after each batch. A summary dict: images, lanes, runtime, seconds
-    (forward, decode), warnings."""
+    `progress(done, total)` is called after each batch. A summary dict: images, lanes, runtime, output,
+    warnings, and times: setup_seconds (reading and exporting the net), seconds (the images, from reading
+    to writing), of which forward_seconds and decode_seconds."""
     if dataset not in lanes_decode.SCHEMES:
         raise InputError(f"{option('dataset')} must be one of {', '.join(lanes_decode.SCHEMES)} (got {dataset!r})")
     if runtime not in RUNTIMES:
@@ -184,9 +183,12 @@ def detect(model, images, output, weights=None, dataset="culane", batch=1, root=
     output = os.fspath(output)
     _make_folder(output)
     batch = min(batch, len(found))
+    began = time.perf_counter()
     net = (OnnxModel if runtime == "onnxruntime" else CaffeModel)(deploy_path(model), weights, batch)
-    summary = {"images": len(found), "lanes": 0, "runtime": runtime, "forward_seconds": 0.0,
-               "decode_seconds": 0.0, "warnings": net.warnings, "output": output}
+    summary = {"images": len(found), "lanes": 0, "runtime": runtime, "setup_seconds": time.perf_counter() - began,
+               "seconds": 0.0, "forward_seconds": 0.0, "decode_seconds": 0.0, "warnings": net.warnings,
+               "output": output}
+    began = time.perf_counter()
     lines = []
     for start in range(0, len(found), batch):
         chunk = found[start:start + batch]
@@ -219,6 +221,7 @@ def detect(model, images, output, weights=None, dataset="culane", batch=1, root=
             progress(min(start + batch, len(found)), len(found))
     if dataset == "tusimple":
         _write(os.path.join(output, TUSIMPLE_FILE), "".join(lines))
+    summary["seconds"] = time.perf_counter() - began
     return summary
 
 
