@@ -1,6 +1,7 @@
 """`scnn-tools lane-detect` and the decoding of lane maps: painted maps decoded against transcriptions of the
 SCNN authors' own decoders, painted roads run through a net that paints them, real runs of the lane model."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -213,10 +214,11 @@ def test_tusimple_decoding_as_pred_json_does():
 def test_box_is_the_zero_padded_mean():
     rng = np.random.default_rng(3)
     maps = rng.random((2, 17, 23)).astype(np.float32)
+    rows = np.array([0, 1, 5, 15, 16, 3])
     for k in (1, 5, 9):
-        want = [cv2.filter2D(m, -1, np.full((k, k), 1 / k ** 2, np.float32), borderType=cv2.BORDER_CONSTANT)
+        want = [cv2.filter2D(m.astype(np.float64), -1, np.full((k, k), 1 / k ** 2), borderType=cv2.BORDER_CONSTANT)
                 for m in maps]
-        assert np.allclose(decode.box(maps, k), want, atol=1e-6)
+        assert np.allclose(decode.box(maps, k, rows), np.array(want)[:, rows], atol=1e-12)
 
 
 def test_culane_files_read_back(tmp_path):
@@ -377,7 +379,14 @@ def test_bad_input_is_a_clear_error(tmp_path, small_model):
         ((tmp_path / "nowhere", tmp_path / "ok"), "nowhere: no such file"),
         ((net, tmp_path / "ok", "--weights", tmp_path / "w.caffemodel"), "w.caffemodel: no such file"),
         ((tmp_path / "nolane.prototxt", tmp_path / "ok"), "the net has no blob 'lane_prob'"),
+        ((tmp_path / "twolanes.prototxt", tmp_path / "ok"), "lane_prob is [1, 5, 32, 32] and exist_prob [1, 2]"),
+        ((net, tmp_path / "ok", "--dataset", "other"), "invalid choice: 'other'"),
     ]
+    if importlib.util.find_spec("caffe") is None:
+        cases.append(((net, tmp_path / "ok", "--runtime", "caffe"), "--runtime caffe needs Caffe's Python"))
+    # The painting net with exist_prob cut to two lanes, beside lane_prob's four.
+    (tmp_path / "twolanes.prototxt").write_text(painter(tmp_path / "p.prototxt", 32, 32).read_text().replace(
+        "num_output: 4", "num_output: 2"))
     (tmp_path / "nolane.prototxt").write_text(
         'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 8 dim: 8 } } }\n'
         'layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 kernel_size: 1 } }\n')

@@ -50,17 +50,19 @@ TUSIMPLE_ROWS = np.arange(160, 720, 10)      # pred_json.py:152
 TUSIMPLE_MIN_LENGTH = 70                     # pred_json.py:206 rmShort(lanes, 70)
 
 
-def box(maps, k):
-    """The k x k mean with zero padding (Torch's SpatialConvolution of weights 1/k^2, pad k//2), over the
-    last two axes of `maps`; k 1 leaves them as they are."""
-    if k <= 1:
-        return np.asarray(maps, np.float32)
+def box(maps, k, rows, lanes=None):
+    """The k x k mean with zero padding (Torch's SpatialConvolution of weights 1/k^2, pad k//2) of each of
+    `maps` (L x H x W; of those `lanes` index), on the map rows `rows` only, which is all decoding reads:
+    L x len(rows) x W."""
     p = k // 2
-    pad = [(0, 0)] * (maps.ndim - 2) + [(p + 1, p), (p + 1, p)]
-    s = np.pad(np.asarray(maps, np.float64), pad).cumsum(-2).cumsum(-1)  # integral image, a zero row and column first
     h, w = maps.shape[-2:]
-    total = s[..., k:k + h, k:k + w] - s[..., :h, k:k + w] - s[..., k:k + h, :w] + s[..., :h, :w]
-    return (total / (k * k)).astype(np.float32)
+    lanes = np.arange(len(maps)) if lanes is None else np.asarray(lanes)
+    window = np.asarray(rows)[:, None] + np.arange(-p, p + 1)           # R x k rows, some beyond the map
+    inside = ((window >= 0) & (window < h)).astype(np.float64)
+    picked = maps[lanes[:, None, None], np.clip(window, 0, h - 1)[None], :]
+    column = np.einsum("lrkw,rk->lrw", picked, inside, dtype=np.float64, casting="same_kind")
+    s = np.pad(column, ((0, 0), (0, 0), (p + 1, p))).cumsum(-1)         # a zero column first, then p either side
+    return (s[..., k:k + w] - s[..., :w]) / (k * k)
 
 
 def _round(x):
@@ -85,21 +87,20 @@ def decode(lane_prob, exist_prob, image_sizes, scheme=CULANE):
             or lane_prob.shape[0] != exist_prob.shape[0]:
         raise ValueError(f"lane_prob must be N x (L+1) x H x W and exist_prob N x L (got {list(lane_prob.shape)} "
                          f"and {list(exist_prob.shape)})")
-    maps = box(lane_prob[:, 1:], scheme.smooth)
     decoder = _culane if scheme.name == "culane" else _tusimple
-    return [decoder(maps[n], exist_prob[n] > scheme.exist, tuple(image_sizes[n]), scheme)
-            for n in range(len(maps))]
+    return [decoder(lane_prob[n, 1:], exist_prob[n] > scheme.exist, tuple(image_sizes[n]), scheme)
+            for n in range(len(lane_prob))]
 
 
 def _culane(maps, exists, size, scheme):
     width, height = size
     map_rows, image_rows = culane_rows(maps.shape[1], height)
-    rows = maps[:, map_rows, :]                                        # L x R x W, every lane and row at once
+    rows = box(maps, scheme.smooth, map_rows, np.flatnonzero(exists))   # E x R x W, every lane and row at once
     column = rows.argmax(-1)                                           # the first maximum, as MATLAB's max
-    found = (np.take_along_axis(rows, column[..., None], -1)[..., 0] > scheme.point) & exists[:, None]
+    found = np.take_along_axis(rows, column[..., None], -1)[..., 0] > scheme.point
     xs = _round((column + 1) * width / maps.shape[2]) - 1
-    return [Lane(lane + 1, np.stack([xs[lane][keep], image_rows[keep]], 1))
-            for lane, keep in enumerate(found) if keep.sum() >= CULANE_MIN_POINTS]
+    return [Lane(int(index), np.stack([x[keep], image_rows[keep]], 1))
+            for index, x, keep in zip(np.flatnonzero(exists) + 1, xs, found) if keep.sum() >= CULANE_MIN_POINTS]
 
 
 def tusimple_rows(image_height):
@@ -107,25 +108,29 @@ def tusimple_rows(image_height):
     return _round(TUSIMPLE_ROWS * image_height / TUSIMPLE_HEIGHT)
 
 
-def _bilinear(maps, rows, width):
-    """cv2.resize(INTER_LINEAR) of each map to `width` columns and (the image's height) rows, computed
-    on `rows` only: half-pixel centres, edges clamped. `rows` as fractions of the map's height."""
-    def weights(dst, size, src):
-        pos = np.clip((dst + 0.5) * (src / size) - 0.5, 0, src - 1)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, src - 1)
-        return lo, hi, (pos - lo).astype(np.float32)
+def _linear(dst, size, src):
+    """Where cv2.resize(INTER_LINEAR) reads destination positions `dst` of `size` from `src` source
+    positions: half-pixel centres, edges clamped; (first source, second, weight of the second)."""
+    pos = np.clip((dst + 0.5) * (src / size) - 0.5, 0, src - 1)
+    lo = np.floor(pos).astype(np.int64)
+    return lo, np.minimum(lo + 1, src - 1), pos - lo
+
+
+def _resized_rows(maps, k, rows, size, lanes):
+    """The k x k means of `maps` (those `lanes` index) resized to `size` (width, height) by
+    cv2.resize(INTER_LINEAR), on the image rows `rows` only: E x R x width."""
     h, w = maps.shape[-2:]
-    r0, r1, fr = weights(rows[0], rows[1], h)
-    c0, c1, fc = weights(np.arange(width), width, w)
-    m = maps[:, r0, :] * (1 - fr)[:, None] + maps[:, r1, :] * fr[:, None]
+    r0, r1, fr = _linear(rows, size[1], h)
+    c0, c1, fc = _linear(np.arange(size[0]), size[0], w)
+    both = box(maps, k, np.concatenate([r0, r1]), lanes)
+    m = both[:, :len(r0)] * (1 - fr)[:, None] + both[:, len(r0):] * fr[:, None]
     return m[..., c0] * (1 - fc) + m[..., c1] * fc
 
 
 def _tusimple(maps, exists, size, scheme):
     width, height = size
     samples = tusimple_rows(height)
-    rows = _bilinear(maps[exists], (samples, height), width)             # E x 56 x width
+    rows = _resized_rows(maps, scheme.smooth, samples, size, np.flatnonzero(exists))  # E x 56 x width
     column = rows.argmax(-1)
     found = np.take_along_axis(rows, column[..., None], -1)[..., 0] > scheme.point
     lanes = [_fix_gaps(np.where(f, c, ABSENT)) for f, c in zip(found, column)]

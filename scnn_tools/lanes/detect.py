@@ -107,12 +107,21 @@ class OnnxModel:
                                outputs=list(OUTPUTS))
         import onnxruntime
         self.session = onnxruntime.InferenceSession(self.exported.data, providers=["CPUExecutionProvider"])
-        self.lanes = self.exported.outputs["exist_prob"][1]
+        self.lanes = _lanes(*(self.exported.outputs[o] for o in OUTPUTS), net)
         self.batch = batch
         self.warnings = [w["message"] for w in self.exported.warnings]
 
     def run(self, data):
         return self.session.run(list(OUTPUTS), {self.exported.inputs[0]: data})
+
+
+def _lanes(lane_shape, exist_shape, path):
+    """How many lanes the outputs' shapes say, or a clear error where they do not fit together."""
+    lane_shape, exist_shape = list(lane_shape), list(exist_shape)
+    if len(lane_shape) != 4 or len(exist_shape) != 2 or lane_shape[1] != exist_shape[1] + 1:
+        raise InputError(f"lane_prob is {lane_shape} and exist_prob {exist_shape}: lane-detect reads lane_prob as "
+                         "N x (lanes+1) x H x W (the background first) and exist_prob as N x lanes", path)
+    return exist_shape[1]
 
 
 def _check_outputs(netfile, path):
@@ -142,7 +151,7 @@ class CaffeModel:
         _, _, self.height, self.width = self.net.blobs[self.input].data.shape
         self.net.blobs[self.input].reshape(batch, 3, self.height, self.width)
         self.net.reshape()
-        self.lanes = self.net.blobs["exist_prob"].data.shape[1]
+        self.lanes = _lanes(*(self.net.blobs[o].data.shape for o in OUTPUTS), net)
         self.batch = batch
         self.warnings = []
 
