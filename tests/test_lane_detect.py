@@ -358,6 +358,10 @@ def test_the_lane_model_runs_on_folders_and_lists(tmp_path, small_model):
             assert 2 <= len(lane) <= 18 and all(0 <= x < 1640 + 2 and (589 - y) % 20 == 0 for x, y in lane)
         with Image.open(lines.with_name(lines.name.replace(".lines.txt", ".lanes.png"))) as picture:
             assert picture.size == CULANE_IMAGE
+    # Again, writing into the folder read: the pictures written the first time are not taken for images.
+    code, out, err = run_cli("lane-detect", small_model / "culane", folder, "-o", folder / "found", "--pictures")
+    code, out, err = run_cli("lane-detect", small_model / "culane", folder, "-o", folder / "found", "--pictures")
+    assert code == 0 and "3 images" in out, err
     folder = images(tmp_path / "tu", (1280, 720), 3)
     summary = scnn_tools.lane_detect(small_model / "tusimple", [folder], tmp_path / "tu_out", dataset="tusimple",
                                      batch=2)
@@ -459,3 +463,19 @@ def test_caffe_and_onnxruntime_find_the_same_lanes(tmp_path, small_model):
     assert realcaffe.disagreement(logits[0], theirs["lane_up"]) < 1e-5
     assert realcaffe.disagreement(ours_maps[1], theirs["exist_prob"]) < 1e-5
     assert np.abs(ours_maps[0] - theirs["lane_prob"]).max() < 1e-2
+
+
+def test_the_progress_bar_only_on_a_terminal():
+    import io
+    from scnn_tools.lanes import detect
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    assert detect.progress_bar(io.StringIO()) is None
+    screen = Terminal()
+    show = detect.progress_bar(screen)
+    show(1, 4)
+    show(4, 4)
+    assert screen.getvalue().startswith("\r[########......................] 1/4 images")
+    assert "\r[##############################] 4/4 images" in screen.getvalue() and screen.getvalue().endswith("\n")

@@ -28,15 +28,17 @@ TUSIMPLE_FILE = "predictions.json"
 COLOURS = [(0, 255, 0), (0, 0, 255), (255, 0, 0), (255, 255, 0), (0, 255, 255), (255, 0, 255)]
 
 
-def collect(items, root=None):
-    """[(image path, path relative to the output)] from image files, folders (every image inside, sorted)
-    and lists (a text file of image paths, one a line, the first word read: CULane's lists work; relative to
-    `root`, else to the list's folder)."""
+def collect(items, root=None, output=None):
+    """[(image path, path relative to the output)] from image files, folders (every image inside, sorted,
+    but those under `output`: pictures written before) and lists (a text file of image paths, one a line,
+    the first word read: CULane's lists work; relative to `root`, else to the list's folder)."""
     found = []
+    skip = os.path.realpath(output) + os.sep if output is not None else None
     for item in map(os.fspath, items):
         if os.path.isdir(item):
             inside = sorted(os.path.join(d, f) for d, _, files in os.walk(item) for f in files
-                            if f.lower().endswith(IMAGE_TYPES))
+                            if f.lower().endswith(IMAGE_TYPES)
+                            and not (skip and os.path.realpath(os.path.join(d, f)).startswith(skip)))
             if not inside:
                 raise InputError("a folder with no images in it", item)
             found += [(p, os.path.relpath(p, item)) for p in inside]
@@ -188,8 +190,8 @@ def detect(model, images, output, weights=None, dataset="culane", batch=1, root=
     if weights is not None and not os.path.isfile(weights):
         raise InputError("no such file", weights)
     scheme = lanes_decode.SCHEMES[dataset]
-    found = collect(images, root)
     output = os.fspath(output)
+    found = collect(images, root, output)
     _make_folder(output)
     batch = min(batch, len(found))
     began = time.perf_counter()
