@@ -17,7 +17,7 @@ import numpy as np
 
 from scnn_tools.errors import InputError, option
 from . import decode as lanes_decode
-from .formats import culane_text, tusimple_line
+from .formats import culane_text, tusimple_line, worded_lines
 
 MEAN_BGR = (103.939, 116.779, 123.68)   # scnn_tools/lanedata.py MEAN_BGR, what the model was trained with
 IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".tif", ".tiff", ".webp")
@@ -57,14 +57,10 @@ def _listed(path, root):
     base = root if root is not None else os.path.dirname(os.path.abspath(path))
     found = []
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = list(f)
+        lines = list(worded_lines(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read it as a list of images ({exc})", path) from None
-    for number, line in enumerate(lines, 1):
-        words = line.split()
-        if not words:
-            continue
+    for number, words, _ in lines:
         relative = words[0].lstrip("/")
         image = os.path.join(base, relative)
         if not words[0].lower().endswith(IMAGE_TYPES):

@@ -22,21 +22,26 @@ def culane_text(lanes):
     return "".join(" ".join(f"{_number(x)} {_number(y)}" for x, y in lane) + "\n" for lane in lanes if len(lane))
 
 
-def read_culane(path):
-    """[[(x, y), ...], ...] from a `.lines.txt` file; a malformed line names the file and line."""
-    lanes = []
+def worded_lines(path):
+    """(line number, its words, the line) for each line of a text file that has words."""
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             words = line.split()
-            if not words:
-                continue
-            try:
-                values = [float(w) for w in words]
-            except ValueError:
-                values = None
-            if values is None or len(values) % 2:
-                raise ValueError(f"{path}:{number}: expected 'x y x y ...' numbers, got {line.strip()!r}")
-            lanes.append(list(zip(values[0::2], values[1::2])))
+            if words:
+                yield number, words, line
+
+
+def read_culane(path):
+    """[[(x, y), ...], ...] from a `.lines.txt` file; a malformed line names the file and line."""
+    lanes = []
+    for number, words, line in worded_lines(path):
+        try:
+            values = [float(w) for w in words]
+        except ValueError:
+            values = None
+        if values is None or len(values) % 2:
+            raise ValueError(f"{path}:{number}: expected 'x y x y ...' numbers, got {line.strip()!r}")
+        lanes.append(list(zip(values[0::2], values[1::2])))
     return lanes
 
 
