@@ -260,7 +260,7 @@ def _add_lane_detect(sub):
     p.add_argument("--dataset", choices=("culane", "tusimple"), default="culane",
                    help="how to decode and what to write (default: culane)")
     p.add_argument("--root", metavar="DIR", help="what list entries are relative to (default: the list's folder)")
-    p.add_argument("--batch", type=int, default=1, help="images per forward pass (default: 1)")
+    p.add_argument("--batch", type=int, default=1, metavar="N", help="images per forward pass (default: 1)")
     p.add_argument("--runtime", choices=("onnxruntime", "caffe"), default="onnxruntime",
                    help="onnxruntime through the export, or Caffe's Python (default: onnxruntime)")
     p.add_argument("--pictures", action="store_true", help="also draw each image with its lanes (NAME.lanes.png)")
