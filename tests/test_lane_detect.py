@@ -136,7 +136,7 @@ def test_culane_decoding_at_another_image_and_map_size():
 
 def pred_json(lane_prob, exist_prob, image_size):
     """cardwing/Codes-for-Lane-Detection ENet-TuSimple-Torch's TuSimple decoding transcribed: the 5x5 mean
-    (testLaneE.lua:58), exist > 0.5, pred_json.py getLane without maxArea (OpenCV's resize, INTER_LINEAR; rows
+    (testLaneE.lua:60-61), exist > 0.5 (:139), pred_json.py getLane without maxArea (OpenCV's resize, INTER_LINEAR; rows
     160..710; > 0.2), fixGap, rmShort(20), rmShort(70) (connect is not done), cutMax."""
     width, height = image_size
     lanes, indices = [], []

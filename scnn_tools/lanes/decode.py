@@ -2,11 +2,11 @@
 
 The net gives `lane_prob` (N x (L+1) x H x W, a softmax whose class 0 is the background) and `exist_prob`
 (N x L) at the net's input size, which is the whole image resized (no crop: XingangPan/SCNN
-datasets/laneTest.lua:55 ScaleWH(800, 288) of the full 1640x590 image; scnn_tools/lanedata.py does the
+datasets/laneTest.lua:56 ScaleWH(800, 288) of the full 1640x590 image; scnn_tools/lanedata.py does the
 same when training). Each lane whose existence exceeds 0.5 is read from its own map:
 
 CULane, XingangPan/SCNN: experiments/test.sh runs testLane.lua with `-smooth true`, so each lane's
-softmax map is averaged over 9x9 with zero padding (testLane.lua:49-51: SpatialConvolution 9x9, pad 4,
+softmax map is averaged over 9x9 with zero padding (testLane.lua:49-50: SpatialConvolution 9x9, pad 4,
 weights 1/81); existence > 0.5 (testLane.lua:124); then tools/prob2lines/getLane.m: on each of 18 rows
 (main.m:18, 20 px apart from the image's bottom row), row `uint16(288-(i-1)*20/590*288)` of the map
 (getLane.m:6, 1-based), the first column of its maximum (MATLAB's max), kept if the value exceeds 0.3
@@ -15,7 +15,7 @@ writes `uint16(id*1640/800)-1, uint16(590-(m-1)*20)-1` (id the 1-based column; u
 away from zero). 1640, 590, 800 and 288 are the image's and the map's sizes, so images of other sizes
 are decoded with their own.
 
-TuSimple, cardwing/Codes-for-Lane-Detection ENet-TuSimple-Torch: a 5x5 average (testLaneE.lua:58-60,
+TuSimple, cardwing/Codes-for-Lane-Detection ENet-TuSimple-Torch: a 5x5 average (testLaneE.lua:60-61,
 test.sh `-smooth true`); existence > 0.5 (testLaneE.lua:139); pred_json.py: the map resized to the
 1280x720 image with bilinear interpolation (:151, cv2.INTER_LINEAR), the first column of the maximum on
 rows 160, 170, ..., 710 (:152-155), kept above 0.2 (:156, :181), else -2; gaps inside a lane filled
