@@ -249,5 +249,25 @@ def export(net: Net, output: str | os.PathLike[str] | None = None, weights: str 
     return exported.data
 
 
-__all__ = ["InputError", "analyze", "draw", "erf", "export", "generate", "info", "lane", "match", "profile", "query",
+def lane_detect(model: str | os.PathLike[str], images: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str],
+                weights: str | None = None, dataset: str = "culane", batch: int = 1, root: str | None = None,
+                runtime: str = "onnxruntime", pictures: bool = False, probmaps: bool = False,
+                progress: Any = None) -> dict[str, Any]:
+    """Run a trained lane model (`model`: a deploy prototxt with outputs lane_prob and exist_prob, or the
+    folder `lane` wrote; `weights`: its .caffemodel) on `images` (files, folders, image lists; list entries
+    relative to `root`), decode the lanes as the SCNN authors do and write them into the folder `output`:
+    CULane `.lines.txt` per image, or TuSimple's predictions.json; `pictures`/`probmaps` draw them. Runs
+    in onnxruntime through the export, or in Caffe (`runtime="caffe"`). A summary: images, lanes, runtime,
+    output, warnings, setup_seconds, seconds (the images, of which forward_seconds and decode_seconds).
+
+    >>> summary = lane_detect("culane_model", ["driver_100_30frame"], "found", weights="culane.caffemodel")
+    >>> sorted(summary)[:3]
+    ['decode_seconds', 'forward_seconds', 'images']
+    """
+    from .lanes.detect import detect
+    return detect(model, list(images), output, weights, dataset, batch, root, runtime, pictures, probmaps, progress)
+
+
+__all__ = ["InputError", "analyze", "draw", "erf", "export", "generate", "info", "lane", "lane_detect", "match",
+           "profile", "query",
            "read", "read_text", "splice"]

@@ -65,7 +65,8 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for add in (_add_info, _add_analyze, _add_query, _add_generate, _add_splice, _add_lane, _add_export, _add_draw,
+    for add in (_add_info, _add_analyze, _add_query, _add_generate, _add_splice, _add_lane, _add_lane_detect,
+                _add_export, _add_draw,
                 _add_backbone, _add_stack, _add_profile, _add_match, _add_erf):
         add(sub)
     return parser
@@ -239,6 +240,48 @@ def _lane(args):
                           args.train_list, args.val_list, args.channels, **variants(args))
     print(f"wrote {', '.join(files)} into {args.output}")
     print(summary)
+
+
+def _add_lane_detect(sub):
+    p = sub.add_parser(
+        "lane-detect", help="run a trained lane model on images: lanes in CULane's or TuSimple's format, pictures",
+        description="Run a trained SCNN lane model (a deploy net with outputs lane_prob and exist_prob, as `lane` "
+                    "writes it) on images, folders and image lists, each image prepared as the training data layer "
+                    "prepares it; decode each lane whose existence exceeds 0.5 as the SCNN authors do, and write "
+                    "CULane .lines.txt files under OUT (beside each image's relative path) or TuSimple's "
+                    "OUT/predictions.json. Runs in onnxruntime through the ONNX export (no Caffe needed), or in "
+                    "Caffe with --runtime caffe.")
+    p.add_argument("model", metavar="MODEL", help="deploy.prototxt, or the folder `lane` wrote")
+    p.add_argument("images", metavar="IMAGES", nargs="+",
+                   help="image files, folders of images, or lists (one image path a line, as CULane's lists)")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="the folder to write into")
+    p.add_argument("--weights", metavar="FILE.caffemodel", help="the trained weights (default: the fillers', "
+                                                                "which find nothing)")
+    p.add_argument("--dataset", choices=("culane", "tusimple"), default="culane",
+                   help="how to decode and what to write (default: culane)")
+    p.add_argument("--root", metavar="DIR", help="what list entries are relative to (default: the list's folder)")
+    p.add_argument("--batch", type=int, default=1, metavar="N", help="images per forward pass (default: 1)")
+    p.add_argument("--runtime", choices=("onnxruntime", "caffe"), default="onnxruntime",
+                   help="onnxruntime through the export, or Caffe's Python (default: onnxruntime)")
+    p.add_argument("--pictures", action="store_true", help="also draw each image with its lanes (NAME.lanes.png)")
+    p.add_argument("--probmaps", action="store_true", help="also draw the lanes' probability maps (NAME.prob.png)")
+    p.set_defaults(run=_lane_detect, output_is_directory=True)
+
+
+def _lane_detect(args):
+    from .api import lane_detect
+    from .lanes.detect import progress_bar
+
+    if not args.weights:
+        _warn(args, ["no --weights: the layers' fillers give the net random weights, so what it finds means nothing"])
+    s = lane_detect(args.model, args.images, args.output, args.weights, args.dataset, args.batch, args.root,
+                    args.runtime, args.pictures, args.probmaps, progress_bar())
+    _warn(args, s["warnings"])
+    n = s["images"]
+    print(f"{n} image{'s' * (n != 1)}, {s['lanes']} lanes found, written into {s['output']} "
+          f"({'CULane .lines.txt' if args.dataset == 'culane' else 'TuSimple predictions.json'}); "
+          f"{n / s['seconds']:.2f} images/s in {s['runtime']} (the net {s['forward_seconds'] / n:.2f} s an image, "
+          f"decoding {s['decode_seconds'] / n * 1000:.1f} ms)")
 
 
 def _add_export(sub):

@@ -22,6 +22,10 @@
    473 + SCNN and FCN-8s with --check, against issue 20's targets.
 7. Fuzzing (tests/fuzz.py) for --fuzz-seconds (default 180): damaged corpus files through
    info, analyze, query and splice; every wrong answer is printed.
+7. Lane detection: `lane-detect` with the 288x800 VGG16 SCNN model (`lane`'s default) in
+   onnxruntime on --lane-images painted 1640x590 roads, images per second with reading,
+   decoding and writing included (and the setup: reading and exporting the net); the decoding
+   alone per image, CULane's and TuSimple's. --lanes runs this part alone.
 
 Prints the numbers the README quotes. Best of N runs: the machine's other work
 only ever adds time.
@@ -233,6 +237,8 @@ def main():
     parser.add_argument("--icnet", metavar="icnet_cityscapes.prototxt",
                         help="hszhao/ICNet's evaluation/prototxt/icnet_cityscapes.prototxt, to time it too")
     parser.add_argument("--timeout", type=float, default=600, help="seconds after which a command is given up")
+    parser.add_argument("--lanes", action="store_true", help="only lane detection's speed (7.)")
+    parser.add_argument("--lane-images", type=int, default=4, help="images lane-detect runs on (default: 4)")
     args = parser.parse_args()
     if not RESNET.is_file():
         sys.exit(f"benchmark: {RESNET} is missing")
@@ -245,6 +251,9 @@ def main():
         return
     if args.exports:
         exports(args.repeat)
+        return
+    if args.lanes:
+        lane_detection(args)
         return
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "r.json")
@@ -288,8 +297,47 @@ def main():
           f"10,000 layers: {t2 * 1000:.0f} ms (reading {p2 * 1000:.0f} ms)  ->  ratio {t2 / t1:.1f} (target <= ~10)")
     figures(args.repeat)
     exports(args.repeat)
+    lane_detection(args)
     if args.fuzz_seconds > 0:
         fuzzing(args.fuzz_seconds)
+
+
+def lane_detection(args):
+    """lane-detect's throughput on the full-size VGG16 model (batch 1 and 2), and decoding alone."""
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    from PIL import Image, ImageDraw
+    import scnn_tools
+    from scnn_tools.lanes import decode
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        scnn_tools.lane(tmp / "model")
+        for i in range(args.lane_images):
+            image = Image.new("RGB", (1640, 590), (70, 70, 70))
+            ImageDraw.Draw(image).line([(300 + 10 * i, 589), (780, 260)], fill=(250, 250, 250), width=16)
+            image.save(tmp / f"{i}.jpg")
+        images = [tmp / f"{i}.jpg" for i in range(args.lane_images)]
+        for batch in (1, 2):
+            s = scnn_tools.lane_detect(tmp / "model", images, tmp / "out", batch=batch)
+            n = s["images"]
+            print(f"lane-detect, VGG16 SCNN 288x800 in onnxruntime, {n} images at batch {batch}: "
+                  f"{n / s['seconds']:.3f} images/s ({s['seconds'] / n:.2f} s an image: the net "
+                  f"{s['forward_seconds'] / n:.2f} s, decoding {s['decode_seconds'] / n * 1000:.1f} ms); "
+                  f"setup (read, export, session) {s['setup_seconds']:.1f} s")
+    rng = np.random.default_rng(0)
+    for scheme, lanes, (h, w), size in ((decode.CULANE, 4, (288, 800), (1640, 590)),
+                                        (decode.TUSIMPLE, 6, (368, 640), (1280, 720))):
+        scores = rng.normal(0, 1, (1, lanes + 1, h, w)).astype(np.float32)
+        scores[:, 1:] += np.linspace(-3, 3, w, dtype=np.float32)  # a peak somewhere on each row
+        prob = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+        exist = np.full((1, lanes), 0.9, np.float32)
+        times = []
+        for _ in range(max(args.repeat, 5)):
+            t = time.perf_counter()
+            decode.decode(prob, exist, [size], scheme)
+            times.append(time.perf_counter() - t)
+        print(f"decoding alone, {scheme.name} ({lanes} lanes, {h}x{w} maps to {size[0]}x{size[1]}): "
+              f"{min(times) * 1000:.1f} ms an image")
 
 
 def receptive_fields(args):

@@ -14,8 +14,8 @@ LENET = CORPUS / "BVLC__caffe/examples/mnist/lenet.prototxt"
 def test_version_and_help():
     code, out, _ = run_cli("--version")
     assert code == 0 and out.strip() == f"scnn-tools {__version__}"
-    for command in ("info", "analyze", "query", "generate", "splice", "lane", "backbone", "stack", "profile",
-                    "match", "erf"):
+    for command in ("info", "analyze", "query", "generate", "splice", "lane", "lane-detect", "backbone", "stack",
+                    "profile", "match", "erf"):
         code, out, _ = run_cli(command, "--help")
         assert code == 0 and f"scnn-tools {command}" in out
 

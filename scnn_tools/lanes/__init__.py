@@ -1,0 +1,1 @@
+"""Lane detection with a trained SCNN lane model: decoding, the datasets' formats, running, evaluating."""
