@@ -331,3 +331,19 @@ def test_tusimple_labels_command_and_its_errors(tmp_path):
     (tmp_path / "x.json").write_text('{"raw_file": "clips/a/b/1.jpg"}\n')
     code, _, err = run_cli("tusimple-labels", tmp_path, "--train", "x.json", "--val", "x.json")
     assert code == 2 and "record 1" in err and "Traceback" not in err
+
+
+def test_a_lane_repeating_a_point_is_drawn_from_the_corner_as_opencv_2_4_does(tmp_path):
+    # Two equal points make a spline piece of length 0: spline.cpp divides by it, every interpolated
+    # point is NaN but the last, cvRound gives INT_MIN, and OpenCV 2.4's int fixed point (INT_MIN << 16)
+    # puts it at (0, 0): the lane is one thick line from the corner to its last point.
+    lane = np.array([[100, 500], [100, 500], [150, 400], [200, 300]], np.float32)
+    top, left, window = metrics.lane_window(lane)
+    drawn = np.zeros((590, 1640), bool)
+    drawn[top:top + window.shape[0], left:left + window.shape[1]] = window
+    assert np.array_equal(drawn, opencv24_thick_line((0, 0), (200, 300), 30, 590, 1640))
+    write_lines(tmp_path / "gt/a.lines.txt", [lane])
+    write_lines(tmp_path / "pred/a.lines.txt", [lane])
+    (tmp_path / "list.txt").write_text("a.jpg\n")
+    code, out, err = run_cli("lane-eval", tmp_path / "pred", tmp_path / "gt", "--list", tmp_path / "list.txt")
+    assert code == 0 and "2 lanes repeat a point" in err

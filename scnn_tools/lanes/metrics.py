@@ -224,7 +224,7 @@ def evaluate_list(predictions, annotations, images, iou=CULANE_IOU, size=CULANE_
     missing_annotations}. A missing file is an image with no lanes, as the evaluator reads it; the
     count of each says when paths are wrong (the evaluator says nothing and prints -nan)."""
     tp = fp = fn = 0
-    missing = {"predictions": 0, "annotations": 0}
+    missing = {"predictions": 0, "annotations": 0, "repeated": 0}
     for image in images:
         annotated = read_culane_lines(lines_file(annotations, image))
         detected = read_culane_lines(lines_file(predictions, image))
@@ -232,15 +232,23 @@ def evaluate_list(predictions, annotations, images, iou=CULANE_IOU, size=CULANE_
             missing["annotations"] += 1
         if detected is None:
             missing["predictions"] += 1
+        missing["repeated"] += sum(map(repeats_a_point, (annotated or []) + (detected or [])))
         t, p, n, _ = count_image(annotated or [], detected or [], iou, size, width)
         tp, fp, fn = tp + t, fp + p, fn + n
     return _row(len(images), tp, fp, fn, missing)
 
 
+def repeats_a_point(lane):
+    """A spline's piece of length 0 divides by zero (spline.cpp:135): every point of that lane's spline is
+    NaN, which OpenCV 2.4 draws from the image's corner. Scored as the evaluator scores it, and said."""
+    return len(lane) > 2 and bool(np.any(np.all(lane[1:] == lane[:-1], axis=1)))
+
+
 def _row(images, tp, fp, fn, missing):
     precision, recall, f1 = scores(tp, fp, fn)
     return {"images": images, "tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall,
-            "f1": f1, "missing_predictions": missing["predictions"], "missing_annotations": missing["annotations"]}
+            "f1": f1, "missing_predictions": missing["predictions"], "missing_annotations": missing["annotations"],
+            "lanes_repeating_a_point": missing["repeated"]}
 
 
 def category_lists(directory):
@@ -276,10 +284,12 @@ def evaluate_culane(predictions, annotations, image_list=None, split_dir=None, i
             row.update(precision=None, recall=None, f1=None)
         categories[name] = row
     sums = {k: sum(row[k] for row in categories.values())
-            for k in ("images", "tp", "fp", "fn", "missing_predictions", "missing_annotations")}
+            for k in ("images", "tp", "fp", "fn", "missing_predictions", "missing_annotations",
+                      "lanes_repeating_a_point")}
     result["categories"] = categories
     result["total"] = _row(sums["images"], sums["tp"], sums["fp"], sums["fn"],
-                           {"predictions": sums["missing_predictions"], "annotations": sums["missing_annotations"]})
+                           {"predictions": sums["missing_predictions"], "annotations": sums["missing_annotations"],
+                            "repeated": sums["lanes_repeating_a_point"]})
     return result
 
 

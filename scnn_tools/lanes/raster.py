@@ -34,6 +34,12 @@ def cv_round(values):
     return out
 
 
+def _int32(values):
+    """OpenCV 2.4 keeps fixed-point coordinates in int: they wrap past 2^31 (a NaN point, INT_MIN,
+    shifted 16 bits left, becomes 0: the image's corner)."""
+    return (values + 2 ** 31) % 2 ** 32 - 2 ** 31
+
+
 def _cdiv(a, b):
     """C's integer division (truncates toward zero); numpy's // floors."""
     q = np.abs(a) // np.abs(b)
@@ -251,20 +257,22 @@ def polyline(canvas, xs, ys, thickness):
     keep[1:] = (xs[1:] != xs[:-1]) | (ys[1:] != ys[:-1])
     xs, ys = xs[keep], ys[keep]
     half = thickness << (SHIFT - 1)
-    _circles(canvas, xs, ys, (half + HALF) >> SHIFT)  # both ends of every segment: every point
+    fx, fy = _int32(xs << SHIFT), _int32(ys << SHIFT)
+    # both ends of every segment: every point
+    _circles(canvas, (fx + HALF) >> SHIFT, (fy + HALF) >> SHIFT, (half + HALF) >> SHIFT)
     if len(xs) < 2:
         return
-    x0, y0, x1, y1 = xs[:-1] << SHIFT, ys[:-1] << SHIFT, xs[1:] << SHIFT, ys[1:] << SHIFT
-    ddx = (x0 - x1) / ONE
-    ddy = (y1 - y0) / ONE
+    x0, y0, x1, y1 = fx[:-1], fy[:-1], fx[1:], fy[1:]
+    ddx = _int32(x0 - x1) / ONE
+    ddy = _int32(y1 - y0) / ONE
     r2 = ddx * ddx + ddy * ddy
     long = np.abs(r2) > np.finfo(float).eps
     if long.any():
         scale = (half + (thickness & 1) * ONE * 0.5) / np.sqrt(r2[long])
         dpx, dpy = cv_round(ddy[long] * scale), cv_round(ddx[long] * scale)
         a0, b0, a1, b1 = x0[long], y0[long], x1[long], y1[long]
-        vx = np.stack([a0 + dpx, a0 - dpx, a1 - dpx, a1 + dpx], 1)
-        vy = np.stack([b0 + dpy, b0 - dpy, b1 - dpy, b1 + dpy], 1)
+        vx = _int32(np.stack([a0 + dpx, a0 - dpx, a1 - dpx, a1 + dpx], 1))
+        vy = _int32(np.stack([b0 + dpy, b0 - dpy, b1 - dpy, b1 + dpy], 1))
         _fill_convex(canvas, vx, vy)
 
 

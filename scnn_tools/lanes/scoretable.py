@@ -31,4 +31,7 @@ def warnings(result):
     total = result.get("total", {})
     return [f"{total[f'missing_{what}']} of {total['images']} images have no {what} file (counted as no lanes, "
             f"as the official evaluator does: are the paths right?)"
-            for what in ("predictions", "annotations") if total.get(f"missing_{what}")]
+            for what in ("predictions", "annotations") if total.get(f"missing_{what}")] + \
+        ([f"{total['lanes_repeating_a_point']} lanes repeat a point: the official evaluator's spline divides by "
+          f"zero there and OpenCV 2.4 draws such a lane from the image's corner; scored as it does"]
+         if total.get("lanes_repeating_a_point") else [])
