@@ -95,6 +95,19 @@ def test_lines_leaving_the_image_are_opencv_2_4s_quadrilateral_and_circles():
     assert differ < trials
 
 
+def test_clipping_a_line_to_the_image_is_cv2_cliplines():
+    # Line2 clips a polygon's edges to the image first; with small coordinates OpenCV 5's double division
+    # and 2.4's int64 one agree, so cv2.clipLine checks every branch of ours.
+    rng = np.random.default_rng(3)
+    p = rng.integers(-300, 300, (5000, 4))
+    x1, y1, x2, y2, inside = raster._clip(p[:, 0], p[:, 1], p[:, 2], p[:, 3], W - 1, H - 1)
+    for i, (a, b, c, d) in enumerate(p):
+        ok, q1, q2 = cv2.clipLine((0, 0, W, H), (int(a), int(b)), (int(c), int(d)))
+        assert inside[i] == ok
+        if ok:
+            assert (x1[i], y1[i], x2[i], y2[i]) == (*q1, *q2), p[i]
+
+
 def test_cv_round_rounds_half_to_even_and_nan_to_int_min():
     assert raster.cv_round(np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999], np.float32)).tolist() == [0, 2, 2, 0, -2, 2]
     assert raster.cv_round(np.array([np.nan]))[0] == -2 ** 31

@@ -21,6 +21,7 @@ SHIFT = 16  # drawing.cpp's XY_SHIFT: 16.16 fixed point
 ONE = 1 << SHIFT
 HALF = ONE >> 1
 INT_MIN = -(2 ** 31)  # cvRound of NaN on x86 (cvtss2si's "integer indefinite")
+DBL_EPSILON = 2.220446049250313e-16  # ThickLine's test of a zero-length line
 
 
 def cv_round(values):
@@ -91,41 +92,33 @@ def _moved(a, b, c, d):
 
 
 def _clip(x1, y1, x2, y2, right, bottom):
-    """clipLine(Size2l, Point2l&, Point2l&) over arrays: the clipped ends and whether any part is inside."""
-    x1, y1, x2, y2 = (np.array(a, dtype=np.int64) for a in (x1, y1, x2, y2))
+    """clipLine(Size, Point&, Point&) over arrays: the clipped ends and whether any part is inside.
+    Its four steps in its order (the first end onto the top or bottom edge, then the second, each
+    slope from both ends as they are by then; then onto the left or right edge), each where it applies."""
+    ends = [[np.array(v, dtype=np.int64) for v in xy] for xy in ((x1, y1), (x2, y2))]
 
     def code(x, y):
         return (x < 0) * 1 + (x > right) * 2 + (y < 0) * 4 + (y > bottom) * 8
 
-    c1, c2 = code(x1, y1), code(x2, y2)
-    todo = ((c1 & c2) == 0) & ((c1 | c2) != 0)
-    if todo.any():
-        m = todo & ((c1 & 12) != 0)
-        if m.any():
-            a = np.where(c1 < 8, 0, bottom)
-            x1 = np.where(m, _moved(x1, a - y1, x2 - x1, y2 - y1), x1)
-            y1 = np.where(m, a, y1)
-            c1 = np.where(m, (x1 < 0) * 1 + (x1 > right) * 2, c1)
-        m = todo & ((c2 & 12) != 0)
-        if m.any():
-            a = np.where(c2 < 8, 0, bottom)
-            x2 = np.where(m, _moved(x2, a - y2, x2 - x1, y2 - y1), x2)
-            y2 = np.where(m, a, y2)
-            c2 = np.where(m, (x2 < 0) * 1 + (x2 > right) * 2, c2)
-        todo2 = todo & ((c1 & c2) == 0) & ((c1 | c2) != 0)
-        m = todo2 & (c1 != 0)
-        if m.any():
-            a = np.where(c1 == 1, 0, right)
-            y1 = np.where(m, _moved(y1, a - x1, y2 - y1, x2 - x1), y1)
-            x1 = np.where(m, a, x1)
-            c1 = np.where(m, 0, c1)
-        m = todo2 & (c2 != 0)
-        if m.any():
-            a = np.where(c2 == 1, 0, right)
-            y2 = np.where(m, _moved(y2, a - x2, y2 - y1, x2 - x1), y2)
-            x2 = np.where(m, a, x2)
-            c2 = np.where(m, 0, c2)
-    return x1, y1, x2, y2, (c1 | c2) == 0
+    codes = [code(*ends[0]), code(*ends[1])]
+    todo = ((codes[0] & codes[1]) == 0) & ((codes[0] | codes[1]) != 0)
+    for axis, (low, high) in ((1, (8, bottom)), (0, (1, right))):  # y first, then x
+        if axis == 0:
+            todo &= ((codes[0] & codes[1]) == 0) & ((codes[0] | codes[1]) != 0)
+        for e in (0, 1):
+            m = todo & (((codes[e] & 12) != 0) if axis == 1 else (codes[e] != 0))
+            if not m.any():
+                continue
+            edge = np.where(codes[e] < 8, 0, high) if axis == 1 else np.where(codes[e] == 1, 0, high)
+            along = ends[1][1 - axis] - ends[0][1 - axis]
+            across = ends[1][axis] - ends[0][axis]
+            ends[e][1 - axis] = np.where(m, _moved(ends[e][1 - axis], edge - ends[e][axis], along, across),
+                                         ends[e][1 - axis])
+            ends[e][axis] = np.where(m, edge, ends[e][axis])
+            x = ends[e][0]
+            codes[e] = np.where(m, (x < 0) * 1 + (x > right) * 2 if axis == 1 else 0, codes[e])
+    (x1, y1), (x2, y2) = ends
+    return x1, y1, x2, y2, (codes[0] | codes[1]) == 0
 
 
 def _line2(canvas, x1, y1, x2, y2):
@@ -266,7 +259,7 @@ def polyline(canvas, xs, ys, thickness):
     ddx = _int32(x0 - x1) / ONE
     ddy = _int32(y1 - y0) / ONE
     r2 = ddx * ddx + ddy * ddy
-    long = np.abs(r2) > np.finfo(float).eps
+    long = np.abs(r2) > DBL_EPSILON
     if long.any():
         scale = (half + (thickness & 1) * ONE * 0.5) / np.sqrt(r2[long])
         dpx, dpy = cv_round(ddy[long] * scale), cv_round(ddx[long] * scale)

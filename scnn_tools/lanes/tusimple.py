@@ -7,9 +7,9 @@ reimplementation published, harryhan618/SCNN_Pytorch dataset/Tusimple.py (genera
 six-lane form in ZJULearning/resa tools/generate_seg_tusimple.py, which this follows:
 
 - a lane is its points with x >= 0; lanes of fewer than two points are dropped;
-- the rest are ordered by the angle atan2(y_last - y_first, x_first - x_last) in degrees; those at
-  90 or less lean left (the lanes left of the car): the last of them is lane 3, the two before it
-  lanes 2 and 1; the first leaning right is lane 4, the next two lanes 5 and 6;
+- the rest are ordered by the angle atan2(y_last - y_first, x_first - x_last) in degrees (h_samples
+  run down the image); those of 90 or less run up to the right, the lanes left of the car: the last of
+  them is lane 3, the two before it lanes 2 and 1; the first beyond 90 is lane 4, the next two 5 and 6;
 - a lane of fewer than four points is marked absent (0) and not drawn; the others are drawn in
   order as cv2.line segments between consecutive points, value = lane number, thickness
   SEG_WIDTH // 2 = 15 on the 1280x720 image (a later lane overwrites an earlier one where they cross).
