@@ -251,14 +251,16 @@ def export(net: Net, output: str | os.PathLike[str] | None = None, weights: str 
 
 def lane_eval(predictions: str | os.PathLike[str], annotations: str | os.PathLike[str], dataset: str = "culane",
               image_list: str | os.PathLike[str] | None = None, split_dir: str | os.PathLike[str] | None = None,
-              iou: float = 0.5, lane_width: int = 30, size: tuple[int, int] = (590, 1640)) -> dict[str, Any]:
+              iou: float = 0.5, lane_width: int = 30, size: tuple[int, int] = (590, 1640),
+              jobs: int | None = None) -> dict[str, Any]:
     """The benchmark's own scores of detected lanes. CULane: `predictions` and `annotations` are
     directories of .lines.txt files, scored over the images of `image_list` (test.txt) or per category
     over the nine lists in `split_dir` (list/test_split), as XingangPan/SCNN's evaluator with its
     Run.sh settings (IoU above `iou` of lanes drawn `lane_width` wide on a `size` = (height, width)
     canvas): {dataset, iou, lane_width, size, total: {images, tp, fp, fn, precision, recall, f1,
     missing_predictions, missing_annotations}, categories: {name: the same}}; None where a score is
-    undefined. TuSimple: two JSON-lines files, scored as its lane.py: {dataset, images, accuracy, fp, fn}.
+    undefined; `jobs` processes share long lists (default: one per CPU). TuSimple: two JSON-lines files,
+    scored as its lane.py: {dataset, images, accuracy, fp, fn}.
 
     >>> lane_eval("predictions", "data/CULane", image_list="data/CULane/list/test.txt")["total"]["f1"]
     0.7163...
@@ -269,11 +271,11 @@ def lane_eval(predictions: str | os.PathLike[str], annotations: str | os.PathLik
     if dataset != "culane":
         raise InputError(f"dataset is culane or tusimple, not {dataset!r}")
     height, width = size
-    if not (0 < iou < 1) or lane_width < 2 or height < 1 or width < 1:
-        raise InputError("iou must lie between 0 and 1, lane_width be at least 2 and the size positive")
+    if not (0 < iou < 1) or lane_width < 2 or height < 1 or width < 1 or (jobs is not None and jobs < 1):
+        raise InputError("iou must lie between 0 and 1, lane_width be at least 2, the size and jobs positive")
     return evaluate_culane(os.fspath(predictions), os.fspath(annotations),
                            None if image_list is None else os.fspath(image_list),
-                           None if split_dir is None else os.fspath(split_dir), iou, (height, width), lane_width)
+                           None if split_dir is None else os.fspath(split_dir), iou, (height, width), lane_width, jobs)
 
 
 def tusimple_labels(root: str | os.PathLike[str], train: Sequence[str] | None = None, val: Sequence[str] | None = None,

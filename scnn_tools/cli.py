@@ -263,6 +263,7 @@ def _add_lane_eval(sub):
                                                           "the paper also reports 0.3)")
     p.add_argument("--lane-width", type=int, default=30, help="culane: the lanes' drawn width (default: 30)")
     p.add_argument("--size", default="1640x590", metavar="WxH", help="culane: the image size (default: 1640x590)")
+    p.add_argument("--jobs", type=int, help="culane: processes sharing the images (default: one per CPU)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="(default: table)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the result here (default: standard output)")
     p.set_defaults(run=_lane_eval, flags={"image_list": "--list", "split_dir": "--by-category"})
@@ -279,7 +280,7 @@ def _lane_eval(args):
     if args.dataset == "tusimple" and (args.image_list or args.split_dir):
         raise InputError("tusimple scores every image of GT: no --list or --by-category")
     result = lane_eval(args.predictions, args.annotations, args.dataset, args.image_list, args.split_dir,
-                       args.iou, args.lane_width, (int(height), int(width)))
+                       args.iou, args.lane_width, (int(height), int(width)), args.jobs)
     _warn(args, warnings(result))
     emit(json.dumps(result, indent=1) + "\n" if args.format == "json" else render(result), args.output)
     _wrote(args, f"the {args.dataset} scores as {args.format}")

@@ -324,6 +324,19 @@ def test_categories_and_their_total_as_calTotal_adds_them(tmp_path):
     assert {k: one[k] for k in ("tp", "fp", "fn")} == {"tp": 1, "fp": 0, "fn": 1}
 
 
+def test_processes_sharing_a_long_list_count_the_same(tmp_path):
+    images = [f"d/{i}.jpg" for i in range(metrics.CHUNK + 30)]
+    for i, image in enumerate(images):
+        write_lines(tmp_path / "gt" / image.replace(".jpg", ".lines.txt"), [vertical(300 + i)])
+        if i % 3:
+            write_lines(tmp_path / "pred" / image.replace(".jpg", ".lines.txt"), [vertical(300 + i + i % 20)])
+    one = metrics.evaluate_list(tmp_path / "pred", tmp_path / "gt", images, jobs=1)
+    # shifted by i % 20 pixels: a match up to 10 (IoU > 0.5, see above), missing for every third image
+    tp = sum(1 for i in range(len(images)) if i % 3 and i % 20 <= 10)
+    assert (one["tp"], one["fn"], one["missing_predictions"]) == (tp, len(images) - tp, len(images[::3]))
+    assert metrics.evaluate_list(tmp_path / "pred", tmp_path / "gt", images, jobs=2) == one
+
+
 def test_lane_eval_command_prints_a_table_json_and_clear_errors(tmp_path):
     gt, pred = tmp_path / "gt", tmp_path / "pred"
     write_lines(gt / "a/1.lines.txt", [vertical(300), vertical(900)])

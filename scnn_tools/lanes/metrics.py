@@ -219,23 +219,38 @@ def lines_file(directory, image):
     return os.path.join(directory, stem.lstrip("/") + ".lines.txt")
 
 
-def evaluate_list(predictions, annotations, images, iou=CULANE_IOU, size=CULANE_SIZE, width=CULANE_LANE_WIDTH):
-    """Counts over a list of images: {images, tp, fp, fn, precision, recall, f1, missing_predictions,
-    missing_annotations}. A missing file is an image with no lanes, as the evaluator reads it; the
-    count of each says when paths are wrong (the evaluator says nothing and prints -nan)."""
-    tp = fp = fn = 0
-    missing = {"predictions": 0, "annotations": 0, "repeated": 0}
+CHUNK = 100  # images per task when the list is shared among processes
+
+
+def _count_images(task):
+    """(tp, fp, fn, missing predictions, missing annotations, lanes repeating a point) over some images."""
+    predictions, annotations, images, iou, size, width = task
+    counts = [0] * 6
     for image in images:
         annotated = read_culane_lines(lines_file(annotations, image))
         detected = read_culane_lines(lines_file(predictions, image))
-        if annotated is None:
-            missing["annotations"] += 1
-        if detected is None:
-            missing["predictions"] += 1
-        missing["repeated"] += sum(map(repeats_a_point, (annotated or []) + (detected or [])))
-        t, p, n, _ = count_image(annotated or [], detected or [], iou, size, width)
-        tp, fp, fn = tp + t, fp + p, fn + n
-    return _row(len(images), tp, fp, fn, missing)
+        found = count_image(annotated or [], detected or [], iou, size, width)[:3]
+        extra = (detected is None, annotated is None, sum(map(repeats_a_point, (annotated or []) + (detected or []))))
+        counts = [a + b for a, b in zip(counts, (*found, *extra))]
+    return counts
+
+
+def evaluate_list(predictions, annotations, images, iou=CULANE_IOU, size=CULANE_SIZE, width=CULANE_LANE_WIDTH,
+                  jobs=None):
+    """Counts over a list of images: {images, tp, fp, fn, precision, recall, f1, missing_predictions,
+    missing_annotations, lanes_repeating_a_point}. A missing file is an image with no lanes, as the
+    evaluator reads it; the count of each says when paths are wrong (the evaluator says nothing and
+    prints -nan). Images are shared among `jobs` processes (default: one per CPU) when there are many."""
+    tasks = [(predictions, annotations, images[i:i + CHUNK], iou, size, width) for i in range(0, len(images), CHUNK)]
+    jobs = min(jobs or os.cpu_count() or 1, len(tasks))
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(jobs) as pool:
+            parts = list(pool.map(_count_images, tasks))
+    else:
+        parts = [_count_images(task) for task in tasks]
+    tp, fp, fn, no_pred, no_anno, repeated = (sum(column) for column in zip(*parts)) if parts else (0,) * 6
+    return _row(len(images), tp, fp, fn, {"predictions": no_pred, "annotations": no_anno, "repeated": repeated})
 
 
 def repeats_a_point(lane):
@@ -264,7 +279,7 @@ def category_lists(directory):
 
 
 def evaluate_culane(predictions, annotations, image_list=None, split_dir=None, iou=CULANE_IOU,
-                    size=CULANE_SIZE, width=CULANE_LANE_WIDTH):
+                    size=CULANE_SIZE, width=CULANE_LANE_WIDTH, jobs=None):
     """CULane's evaluation of a prediction directory against the annotations: over one list, or per
     category over the nine test_split lists plus their total (calTotal.m adds their TP, FP, FN, cross's
     FP included). The cross category's precision, recall and F1 are None: it has no lanes to find."""
@@ -275,11 +290,11 @@ def evaluate_culane(predictions, annotations, image_list=None, split_dir=None, i
         raise InputError("give the image list or the directory of CULane's category lists, one of the two")
     result = {"dataset": "culane", "iou": iou, "lane_width": width, "size": list(size)}
     if image_list is not None:
-        result["total"] = evaluate_list(predictions, annotations, read_list(image_list), iou, size, width)
+        result["total"] = evaluate_list(predictions, annotations, read_list(image_list), iou, size, width, jobs)
         return result
     categories = {}
     for name, path in category_lists(split_dir).items():
-        row = evaluate_list(predictions, annotations, read_list(path), iou, size, width)
+        row = evaluate_list(predictions, annotations, read_list(path), iou, size, width, jobs)
         if name in FP_ONLY:
             row.update(precision=None, recall=None, f1=None)
         categories[name] = row
