@@ -262,8 +262,9 @@ def lane_eval(predictions: str | os.PathLike[str], annotations: str | os.PathLik
     undefined; `jobs` processes share long lists (default: one per CPU). TuSimple: two JSON-lines files,
     scored as its lane.py: {dataset, images, accuracy, fp, fn}.
 
-    >>> lane_eval("predictions", "data/CULane", image_list="data/CULane/list/test.txt")["total"]["f1"]
-    0.7163...
+    >>> scores = lane_eval("predictions", "data/CULane", split_dir="data/CULane/list/test_split")
+    >>> list(scores["categories"])[:3], sorted(scores["total"])[:4]
+    (['normal', 'crowd', 'hlight'], ['f1', 'fn', 'fp', 'images'])
     """
     from .lanes.metrics import evaluate_culane, evaluate_tusimple
     if dataset == "tusimple":
@@ -284,7 +285,7 @@ def tusimple_labels(root: str | os.PathLike[str], train: Sequence[str] | None = 
     layer reads, root/list6/list6_train.txt and list6_val.txt: {split: {list, images}}. `train`, `val`:
     the annotation files (default: label_data_0313.json and label_data_0601.json; label_data_0531.json).
 
-    >>> tusimple_labels("data/TuSimple")["train"]["images"]
+    >>> tusimple_labels("data/TuSimple")["train"]["images"]  # as cardwing's list6_train.txt
     3268
     """
     from .lanes.tusimple import TRAIN, VAL, convert
