@@ -265,6 +265,31 @@ def test_a_curved_lane_goes_through_its_spline_and_matches_cv2():
     assert metrics.iou_matrix([lane], [other])[0, 0] == pytest.approx(brute_iou(lane, other), abs=1e-12)
 
 
+def test_the_spline_is_the_natural_cubic_spline_by_chord_length():
+    # Solved here another way: the second derivatives from the whole (dense) system, each piece evaluated in
+    # the symmetric form M_i (h - t)^3 / 6h + M_i+1 t^3 / 6h + (p_i / h - M_i h / 6)(h - t) + (p_i+1 / h - ...) t.
+    rng = np.random.default_rng(6)
+    for n in (3, 4, 7, 18):
+        ys = np.sort(rng.uniform(250, 590, n))[::-1]
+        lane = np.stack([rng.uniform(200, 1400, n), ys], 1).astype(np.float32)
+        p = lane.astype(np.float64)
+        h = np.hypot(*(p[1:] - p[:-1]).T)
+        a = np.zeros((n, n))
+        rhs = np.zeros((n, 2))
+        a[0, 0] = a[-1, -1] = 1
+        for i in range(1, n - 1):
+            a[i, i - 1:i + 2] = h[i - 1], 2 * (h[i - 1] + h[i]), h[i]
+            rhs[i] = 6 * ((p[i + 1] - p[i]) / h[i] - (p[i] - p[i - 1]) / h[i - 1])
+        m = np.linalg.solve(a, rhs)
+        expected = []
+        for i in range(n - 1):
+            t = (h[i] / 50 * np.arange(50))[:, None]
+            expected.append(m[i] * (h[i] - t) ** 3 / (6 * h[i]) + m[i + 1] * t ** 3 / (6 * h[i])
+                            + (p[i] / h[i] - m[i] * h[i] / 6) * (h[i] - t) + (p[i + 1] / h[i] - m[i + 1] * h[i] / 6) * t)
+        expected = np.concatenate(expected + [p[-1:]])
+        assert np.allclose(metrics.spline_points(lane), expected, atol=2e-3), n
+
+
 def test_collinear_points_give_a_straight_spline():
     # Points on a line: every second derivative of the natural spline is 0; the points are the line's.
     lane = np.array([[100, 500], [120, 460], [150, 400]], np.float32)
