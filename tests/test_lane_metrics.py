@@ -324,6 +324,17 @@ def write_lines(path, lanes):
     path.write_text("".join(" ".join(f"{v:g}" for v in lane.ravel()) + "\n" for lane in lanes))
 
 
+def test_lines_files_are_read_as_the_evaluators_stream_reads_them(tmp_path):
+    from scnn_tools.lanes.formats import read_culane_lines
+    path = tmp_path / "a.lines.txt"
+    # every line a lane (a blank one too); pairs until a read fails: nan and 1e999 fail a C++ stream,
+    # an odd number is dropped, and "1.5.3" reads as 1.5 then .3
+    path.write_text("1 2 3 4\n5 6 nan 7 8\n\n1.5.3 4 12abc 5\n+.5 -2e1 1e999 3\n9 8 7\n")
+    lanes = [lane.tolist() for lane in read_culane_lines(path)]
+    assert lanes == [[[1, 2], [3, 4]], [[5, 6]], [], [[1.5, np.float32(0.3)], [4, 12]], [[0.5, -20]], [[9, 8]]]
+    assert read_culane_lines(tmp_path / "none.lines.txt") is None
+
+
 def test_categories_and_their_total_as_calTotal_adds_them(tmp_path):
     gt_root, pred_root, split = tmp_path / "CULane", tmp_path / "pred", tmp_path / "test_split"
     split.mkdir()

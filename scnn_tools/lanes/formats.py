@@ -1,6 +1,8 @@
 """The datasets' lane files: CULane's `.lines.txt` and TuSimple's JSON lines."""
 
 import json
+import math
+import re
 
 import numpy as np
 
@@ -24,14 +26,18 @@ def read_culane_lines(path):
     lanes = []
     for line in text.splitlines():
         values = []
-        for token in line.split():
-            try:
-                values.append(float(token))
-            except ValueError:
-                break
+        match = _STREAM_DOUBLE.match(line)
+        while match and math.isfinite(float(match[1])):  # out of range fails the stream too
+            values.append(float(match[1]))
+            match = _STREAM_DOUBLE.match(line, match.end())
         values = values[: len(values) // 2 * 2]
         lanes.append(np.array(values, dtype=np.float32).reshape(-1, 2))
     return lanes
+
+
+# What `stream >> double` takes after blanks: digits with a point and exponent; no nan, inf or hex,
+# and the next read starts where the number ended ("1.5.3" is 1.5 then .3).
+_STREAM_DOUBLE = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 
 
 def read_tusimple_json(path):
