@@ -266,14 +266,24 @@ def lane_eval(predictions: str | os.PathLike[str], annotations: str | os.PathLik
     >>> list(scores["categories"])[:3], sorted(scores["total"])[:4]
     (['normal', 'crowd', 'hlight'], ['f1', 'fn', 'fp', 'images'])
     """
+    from .errors import option
     from .lanes.metrics import evaluate_culane, evaluate_tusimple
+    lists = f"{option('image_list', 'test.txt')} or {option('split_dir', 'list/test_split')}"
     if dataset == "tusimple":
+        if image_list is not None or split_dir is not None:
+            raise InputError(f"tusimple scores every image of the annotations: no {lists}")
         return evaluate_tusimple(os.fspath(predictions), os.fspath(annotations))
     if dataset != "culane":
-        raise InputError(f"dataset is culane or tusimple, not {dataset!r}")
+        raise InputError(f"{option('dataset')} is culane or tusimple, not {dataset!r}")
+    if (image_list is None) == (split_dir is None):
+        raise InputError(f"culane scores the images of a list: give {lists}, one of the two")
     height, width = size
-    if not (0 < iou < 1) or lane_width < 2 or height < 1 or width < 1 or (jobs is not None and jobs < 1):
-        raise InputError("iou must lie between 0 and 1, lane_width be at least 2, the size and jobs positive")
+    if not 0 < iou < 1:
+        raise InputError(f"{option('iou')} must lie between 0 and 1, not {iou}")
+    for name, value, least in (("lane_width", lane_width, 2), ("size", min(size), 1),
+                               ("jobs", 1 if jobs is None else jobs, 1)):
+        if not value >= least:
+            raise InputError(f"{option(name)} must be at least {least}, not {value}")
     return evaluate_culane(os.fspath(predictions), os.fspath(annotations),
                            None if image_list is None else os.fspath(image_list),
                            None if split_dir is None else os.fspath(split_dir), iou, (height, width), lane_width, jobs)

@@ -11,7 +11,7 @@ import os
 import sys
 
 from . import __version__
-from .errors import InputError, flagged
+from .errors import InputError, flagged, option
 from .flags import analysis_of, batch_arg, flag, names, net_options, strict, variant_options, variants
 from .output import emit
 
@@ -274,11 +274,7 @@ def _lane_eval(args):
     from .lanes.scoretable import render, warnings
     width, sep, height = args.size.lower().partition("x")
     if not (sep and width.isdigit() and height.isdigit()):
-        raise InputError(f"--size is WxH in pixels (1640x590), not {args.size!r}")
-    if args.dataset == "culane" and not (args.image_list or args.split_dir):
-        raise InputError("culane needs the images to score: --list test.txt or --by-category list/test_split")
-    if args.dataset == "tusimple" and (args.image_list or args.split_dir):
-        raise InputError("tusimple scores every image of GT: no --list or --by-category")
+        raise InputError(f"{option('size')} is WxH in pixels (1640x590), not {args.size!r}")
     result = lane_eval(args.predictions, args.annotations, args.dataset, args.image_list, args.split_dir,
                        args.iou, args.lane_width, (int(height), int(width)), args.jobs)
     _warn(args, warnings(result))

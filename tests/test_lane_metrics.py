@@ -389,7 +389,10 @@ def test_lane_eval_command_prints_a_table_json_and_clear_errors(tmp_path):
     assert (total["tp"], total["fp"], total["fn"]) == (2, 1, 0)
     for args, words in ((("--list", tmp_path / "nope.txt"), "no such file"), ((), "--list test.txt"),
                         (("--list", tmp_path / "list.txt", "--size", "big"), "--size"),
-                        (("--list", tmp_path / "list.txt", "--iou", "2"), "iou")):
+                        (("--list", tmp_path / "list.txt", "--iou", "2"), "--iou must lie between 0 and 1"),
+                        (("--list", tmp_path / "list.txt", "--iou", "0"), "--iou must lie between 0 and 1"),
+                        (("--list", tmp_path / "list.txt", "--jobs", "0"), "--jobs must be at least 1"),
+                        (("--by-category", tmp_path, "--dataset", "tusimple"), "no --list test.txt or --by-category")):
         code, out, err = run_cli("lane-eval", pred, gt, *args)
         assert code == 2 and words in err and "Traceback" not in err, err
     code, _, err = run_cli("lane-eval", tmp_path / "missing", gt, "--list", tmp_path / "list.txt")

@@ -286,8 +286,6 @@ def evaluate_culane(predictions, annotations, image_list=None, split_dir=None, i
     for directory, what in ((predictions, "predictions"), (annotations, "annotations")):
         if not os.path.isdir(directory):
             raise InputError(f"no such directory (the {what})", directory)
-    if (image_list is None) == (split_dir is None):
-        raise InputError("give the image list or the directory of CULane's category lists, one of the two")
     result = {"dataset": "culane", "iou": iou, "lane_width": width, "size": list(size)}
     if image_list is not None:
         result["total"] = evaluate_list(predictions, annotations, read_list(image_list), iou, size, width, jobs)
