@@ -138,21 +138,21 @@ def _line2(canvas, x1, y1, x2, y2):
     count = np.where(along_x, (x2 - x1) >> SHIFT, (y2 - y1) >> SHIFT)
     canvas.points((x2 + HALF) >> SHIFT, (y2 + HALF) >> SHIFT)
     x1, y1 = x1 + HALF, y1 + HALF
+    # One pixel per step along the longer axis, the other coordinate moving by the step in fixed point.
     n = np.maximum(count + 1, 0)
     t = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    major = np.repeat(np.where(along_x, x1, y1) >> SHIFT, n) + t
+    minor = (np.repeat(np.where(along_x, y1, x1), n) + t * np.repeat(np.where(along_x, step_y, step_x), n)) >> SHIFT
     ax_ = np.repeat(along_x, n)
-    X0, Y0 = np.repeat(x1, n), np.repeat(y1, n)
-    xs = np.where(ax_, (X0 >> SHIFT) + t, (X0 + t * np.repeat(step_x, n)) >> SHIFT)
-    ys = np.where(ax_, (Y0 + t * np.repeat(step_y, n)) >> SHIFT, (Y0 >> SHIFT) + t)
-    canvas.points(xs, ys)
+    canvas.points(np.where(ax_, major, minor), np.where(ax_, minor, major))
 
 
 def _fill_convex(canvas, vx, vy):
     """FillConvexPoly(shift 16, LINE_8) of quadrilaterals vx, vy (S x 4, fixed point): the edges,
     then the rows between the two chains walked down from the top corner."""
     npts = vx.shape[1]
-    for i in range(npts):
-        _line2(canvas, vx[:, i - 1], vy[:, i - 1], vx[:, i], vy[:, i])
+    prev = np.roll(np.arange(npts), 1)  # each edge from the corner before (the last for the first)
+    _line2(canvas, vx[:, prev].ravel(), vy[:, prev].ravel(), vx.ravel(), vy.ravel())
     ty = (vy + HALF) >> SHIFT  # each corner's row
     xmin, xmax = (vx.min(1) + HALF) >> SHIFT, (vx.max(1) + HALF) >> SHIFT
     ymin, ymax = ty.min(1), ty.max(1)
