@@ -3,16 +3,20 @@
 CULane's F1 is an IoU of lanes drawn with cv::line 30 pixels wide (XingangPan/SCNN
 tools/lane_evaluation/src/lane_compare.cpp:43), and the TuSimple label images of the SCNN PyTorch
 code are drawn with cv2.line 15 wide: an approximate rasteriser would give other pixel counts, other
-IoUs, other labels. What cv::line does, read in opencv/opencv modules/imgproc/src/drawing.cpp
-(ThickLine, FillConvexPoly, Line2, clipLine, Circle; the same in OpenCV 3.4 to 5): a line thicker
-than 1 is a convex quadrilateral, its corners the end points moved by half the thickness across the
-line in 16.16 fixed point, filled by FillConvexPoly (two edge chains walked down row by row, each
+IoUs, other labels. What cv::line does in OpenCV 2.4.8, the version the evaluator was built with
+(XingangPan/SCNN README.md), read in its modules/core/src/drawing.cpp (ThickLine, FillConvexPoly,
+Line2, clipLine, Circle; OpenCV 3.4 and 4 draw lines inside the image the same, but since
+opencv/opencv pull 27366 a thick line's ends are clipped to the image first, which moves edge pixels
+of lines leaving it): a line thicker than 1 is a convex quadrilateral, its corners the end points
+moved by half the thickness across the line in 16.16 fixed point, filled by FillConvexPoly (two edge chains walked down row by row, each
 row filled between them, rounded half up) with its four edges drawn too (Line2, fixed-point
 Bresenham); plus a filled circle of radius thickness/2 (Circle's midpoint rows) at each end. All of
 it sets pixels, so a polyline is the union of its segments, the order never matters, and each
 segment's pixels are computed for all segments at once: the edge chains change at most four times
 per segment, so rows between changes come from one multiply each.
-tests/test_lane_metrics.py compares this with cv2.line on thousands of random segments.
+tests/test_lane_metrics.py compares this with cv2.line on thousands of random segments inside the
+image, and with cv2's FillConvexPoly and circles (2.4's parts) and a port of 2.4's FillConvexPoly
+on segments leaving it.
 """
 
 import numpy as np
