@@ -8,12 +8,12 @@ IoUs, other labels. What cv::line does in OpenCV 2.4.8, the version the evaluato
 Line2, clipLine, Circle; OpenCV 3.4 and 4 draw lines inside the image the same, but since
 opencv/opencv pull 27366 a thick line's ends are clipped to the image first, which moves edge pixels
 of lines leaving it): a line thicker than 1 is a convex quadrilateral, its corners the end points
-moved by half the thickness across the line in 16.16 fixed point, filled by FillConvexPoly (two edge chains walked down row by row, each
-row filled between them, rounded half up) with its four edges drawn too (Line2, fixed-point
-Bresenham); plus a filled circle of radius thickness/2 (Circle's midpoint rows) at each end. All of
-it sets pixels, so a polyline is the union of its segments, the order never matters, and each
-segment's pixels are computed for all segments at once: the edge chains change at most four times
-per segment, so rows between changes come from one multiply each.
+moved by half the thickness across the line in 16.16 fixed point, filled by FillConvexPoly (two
+edge chains walked down row by row, each row filled between them, rounded half up) with its four
+edges drawn too (Line2, fixed-point Bresenham); plus a filled circle of radius thickness/2 (Circle's
+midpoint rows) at each end. All of it sets pixels, so a polyline is the union of its segments, the
+order never matters, and each segment's pixels are computed for all segments at once: the edge
+chains change at most four times per segment, so rows between changes come from one multiply each.
 tests/test_lane_metrics.py compares this with cv2.line on thousands of random segments inside the
 image, and with cv2's FillConvexPoly and circles (2.4's parts) and a port of 2.4's FillConvexPoly
 on segments leaving it.
