@@ -268,6 +268,60 @@ def lane_detect(model: str | os.PathLike[str], images: Sequence[str | os.PathLik
     return detect(model, list(images), output, weights, dataset, batch, root, runtime, pictures, probmaps, progress)
 
 
-__all__ = ["InputError", "analyze", "draw", "erf", "export", "generate", "info", "lane", "lane_detect", "match",
-           "profile", "query",
-           "read", "read_text", "splice"]
+def lane_eval(predictions: str | os.PathLike[str], annotations: str | os.PathLike[str], dataset: str = "culane",
+              image_list: str | os.PathLike[str] | None = None, split_dir: str | os.PathLike[str] | None = None,
+              iou: float = 0.5, lane_width: int = 30, size: tuple[int, int] = (590, 1640),
+              jobs: int | None = None) -> dict[str, Any]:
+    """The benchmark's own scores of detected lanes. CULane: `predictions` and `annotations` are
+    directories of .lines.txt files, scored over the images of `image_list` (test.txt) or per category
+    over the nine lists in `split_dir` (list/test_split), as XingangPan/SCNN's evaluator with its
+    Run.sh settings (IoU above `iou` of lanes drawn `lane_width` wide on a `size` = (height, width)
+    canvas): {dataset, iou, lane_width, size, total: {images, tp, fp, fn, precision, recall, f1,
+    missing_predictions, missing_annotations}, categories: {name: the same}}; None where a score is
+    undefined; `jobs` processes share long lists (default: one per CPU). TuSimple: two JSON-lines files,
+    scored as its lane.py: {dataset, images, accuracy, fp, fn}.
+
+    >>> scores = lane_eval("predictions", "data/CULane", split_dir="data/CULane/list/test_split")
+    >>> list(scores["categories"])[:3], sorted(scores["total"])[:4]
+    (['normal', 'crowd', 'hlight'], ['f1', 'fn', 'fp', 'images'])
+    """
+    from .errors import option
+    from .lanes.metrics import evaluate_culane, evaluate_tusimple
+    lists = f"{option('image_list', 'test.txt')} or {option('split_dir', 'list/test_split')}"
+    if dataset == "tusimple":
+        if image_list is not None or split_dir is not None:
+            raise InputError(f"tusimple scores every image of the annotations: no {lists}")
+        return evaluate_tusimple(os.fspath(predictions), os.fspath(annotations))
+    if dataset != "culane":
+        raise InputError(f"{option('dataset')} is culane or tusimple, not {dataset!r}")
+    if (image_list is None) == (split_dir is None):
+        raise InputError(f"culane scores the images of a list: give {lists}, one of the two")
+    height, width = size
+    if not 0 < iou < 1:
+        raise InputError(f"{option('iou')} must lie between 0 and 1, not {iou}")
+    for name, value, least in (("lane_width", lane_width, 2), ("size", min(size), 1),
+                               ("jobs", 1 if jobs is None else jobs, 1)):
+        if not value >= least:
+            raise InputError(f"{option(name)} must be at least {least}, not {value}")
+    return evaluate_culane(os.fspath(predictions), os.fspath(annotations),
+                           None if image_list is None else os.fspath(image_list),
+                           None if split_dir is None else os.fspath(split_dir), iou, (height, width), lane_width, jobs)
+
+
+def tusimple_labels(root: str | os.PathLike[str], train: Sequence[str] | None = None, val: Sequence[str] | None = None,
+                    labels: str = "segGT6") -> dict[str, Any]:
+    """TuSimple's annotations under `root` as label PNGs (root/`labels`/...) and the lists the lane data
+    layer reads, root/list6/list6_train.txt and list6_val.txt: {split: {list, images}}. `train`, `val`:
+    the annotation files (default: label_data_0313.json and label_data_0601.json; label_data_0531.json).
+
+    >>> tusimple_labels("data/TuSimple")["train"]["images"]  # as cardwing's list6_train.txt
+    3268
+    """
+    from .lanes.tusimple import TRAIN, VAL, convert
+    splits = {"train": list(TRAIN if train is None else train), "val": list(VAL if val is None else val)}
+    written = convert(os.fspath(root), {k: v for k, v in splits.items() if v}, labels)
+    return {split: {"list": path, "images": count} for split, (path, count) in written.items()}
+
+
+__all__ = ["InputError", "analyze", "draw", "erf", "export", "generate", "info", "lane", "lane_detect", "lane_eval",
+           "match", "profile", "query", "read", "read_text", "splice", "tusimple_labels"]

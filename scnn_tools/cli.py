@@ -11,7 +11,7 @@ import os
 import sys
 
 from . import __version__
-from .errors import InputError, flagged
+from .errors import InputError, flagged, option
 from .flags import analysis_of, batch_arg, flag, names, net_options, strict, variant_options, variants
 from .output import emit
 
@@ -66,8 +66,8 @@ def _parser():
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in (_add_info, _add_analyze, _add_query, _add_generate, _add_splice, _add_lane, _add_lane_detect,
-                _add_export, _add_draw,
-                _add_backbone, _add_stack, _add_profile, _add_match, _add_erf):
+                _add_lane_eval, _add_tusimple_labels, _add_export, _add_draw, _add_backbone, _add_stack, _add_profile,
+                _add_match, _add_erf):
         add(sub)
     return parser
 
@@ -282,6 +282,68 @@ def _lane_detect(args):
           f"({'CULane .lines.txt' if args.dataset == 'culane' else 'TuSimple predictions.json'}); "
           f"{n / s['seconds']:.2f} images/s in {s['runtime']} (the net {s['forward_seconds'] / n:.2f} s an image, "
           f"decoding {s['decode_seconds'] / n * 1000:.1f} ms)")
+
+
+def _add_lane_eval(sub):
+    p = sub.add_parser(
+        "lane-eval", help="score detected lanes as CULane's or TuSimple's benchmark does",
+        description="Score detected lanes with the benchmark's own rules. CULane (the SCNN repository's "
+                    "evaluator, its Run.sh settings): PRED and GT are directories of .lines.txt files beside the "
+                    "image paths of --list (test.txt), or of the nine category lists in --by-category "
+                    "(list/test_split); each lane is drawn 30 pixels wide on the 1640x590 image, lanes are "
+                    "matched one to one by IoU, a match above 0.5 is a true positive; precision, recall and F1, "
+                    "per category (cross: false positives only) and in total. TuSimple (its lane.py): PRED and GT "
+                    "are JSON-lines files; accuracy, FP and FN.")
+    p.add_argument("predictions", metavar="PRED", help="the detections: a directory (culane) or a .json (tusimple)")
+    p.add_argument("annotations", metavar="GT", help="the annotations: CULane's root, or TuSimple's test_label.json")
+    p.add_argument("--dataset", choices=("culane", "tusimple"), default="culane", help="(default: culane)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--list", dest="image_list", metavar="FILE", help="culane: the images to score (test.txt)")
+    which.add_argument("--by-category", dest="split_dir", metavar="DIR",
+                       help="culane: the directory of test0_normal.txt .. test8_night.txt, scored one by one")
+    p.add_argument("--iou", type=float, default=0.5, help="culane: the IoU a match must exceed (default: 0.5; "
+                                                          "the paper also reports 0.3)")
+    p.add_argument("--lane-width", type=int, default=30, help="culane: the lanes' drawn width (default: 30)")
+    p.add_argument("--size", default="1640x590", metavar="WxH", help="culane: the image size (default: 1640x590)")
+    p.add_argument("--jobs", type=int, help="culane: processes sharing the images (default: one per CPU)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="(default: table)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the result here (default: standard output)")
+    p.set_defaults(run=_lane_eval, flags={"image_list": "--list", "split_dir": "--by-category"})
+
+
+def _lane_eval(args):
+    from .api import lane_eval
+    from .lanes.scoretable import render, warnings
+    width, sep, height = args.size.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise InputError(f"{option('size')} is WxH in pixels (1640x590), not {args.size!r}")
+    result = lane_eval(args.predictions, args.annotations, args.dataset, args.image_list, args.split_dir,
+                       args.iou, args.lane_width, (int(height), int(width)), args.jobs)
+    _warn(args, warnings(result))
+    emit(json.dumps(result, indent=1) + "\n" if args.format == "json" else render(result), args.output)
+    _wrote(args, f"the {args.dataset} scores as {args.format}")
+
+
+def _add_tusimple_labels(sub):
+    p = sub.add_parser(
+        "tusimple-labels", help="TuSimple's JSON annotations as label images and the list6 files lane trains from",
+        description="Draw each annotated image's lanes into a label PNG (lanes 1 to 6 by their angle, 15 pixels "
+                    "wide, as the SCNN PyTorch code's TuSimple converter) under ROOT/segGT6, and write "
+                    "ROOT/list6/list6_train.txt and list6_val.txt ('image label e1 .. e6'), the lists `scnn-tools "
+                    "lane --dataset tusimple` reads.")
+    p.add_argument("root", metavar="ROOT", help="the TuSimple directory (clips/, label_data_*.json)")
+    p.add_argument("--train", nargs="+", metavar="JSON",
+                   help="annotations for list6_train.txt (default: label_data_0313.json label_data_0601.json)")
+    p.add_argument("--val", nargs="+", metavar="JSON", help="annotations for list6_val.txt (default: "
+                                                            "label_data_0531.json)")
+    p.add_argument("--labels", default="segGT6", help="the label folder under ROOT (default: segGT6)")
+    p.set_defaults(run=_tusimple_labels)
+
+
+def _tusimple_labels(args):
+    from .api import tusimple_labels
+    for split, done in tusimple_labels(args.root, args.train, args.val, args.labels).items():
+        print(f"wrote {done['list']}: {done['images']} images and their labels")
 
 
 def _add_export(sub):

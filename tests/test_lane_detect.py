@@ -225,10 +225,8 @@ def test_culane_files_read_back(tmp_path):
     lanes = [np.array([[10, 589], [12.5, 569]]), np.array([[100, 589], [90, 569], [80, 549]])]
     (tmp_path / "a.lines.txt").write_text(formats.culane_text(lanes))
     assert (tmp_path / "a.lines.txt").read_text() == "10 589 12.5 569\n100 589 90 569 80 549\n"
-    assert formats.read_culane(tmp_path / "a.lines.txt") == [[(10, 589), (12.5, 569)], [(100, 589), (90, 569), (80, 549)]]
-    (tmp_path / "b.lines.txt").write_text("1 2 3\n")
-    with pytest.raises(ValueError, match="b.lines.txt:1"):
-        formats.read_culane(tmp_path / "b.lines.txt")
+    assert [lane.tolist() for lane in formats.read_culane_lines(tmp_path / "a.lines.txt")] == [
+        [[10, 589], [12.5, 569]], [[100, 589], [90, 569], [80, 549]]]
 
 
 # A net that paints lanes: lane k's score is the image's colour channel k (red, green, blue: lanes 1-3) after
@@ -280,8 +278,8 @@ def test_a_painted_road_through_a_net_that_paints_it_decodes_to_its_lanes(tmp_pa
     summary = scnn_tools.lane_detect(net, [tmp_path / "images"], tmp_path / "out", batch=2, pictures=True,
                                      probmaps=True)
     assert summary["images"] == 2 and summary["lanes"] == 5 and summary["runtime"] == "onnxruntime"
-    first = formats.read_culane(tmp_path / "out/day/1.lines.txt")
-    second = formats.read_culane(tmp_path / "out/2.lines.txt")
+    first = formats.read_culane_lines(tmp_path / "out/day/1.lines.txt")
+    second = formats.read_culane_lines(tmp_path / "out/2.lines.txt")
     assert [len(lane) for lane in first] == [17, 17, 17]  # rows 589 ... 269, those below row 260
     assert [len(lane) for lane in second] == [15, 15]     # rows 589 ... 309, all below row 300
     for found, painted in ((first, lanes), (second, lanes[1:])):
@@ -306,7 +304,7 @@ def test_tusimple_through_the_painting_net(tmp_path):
     code, out, err = run_cli("lane-detect", net, tmp_path / "list.txt", "-o", tmp_path / "out", "--dataset",
                              "tusimple")
     assert code == 0, err
-    record, = formats.read_tusimple(tmp_path / "out/predictions.json")
+    record, = formats.read_tusimple_json(tmp_path / "out/predictions.json")
     assert record["raw_file"] == "clips/0530/20.jpg" and record["h_samples"] == list(range(160, 720, 10))
     assert len(record["lanes"]) == 2 and record["run_time"] >= 0
     for lane, fx in zip(record["lanes"], f):
@@ -354,7 +352,7 @@ def test_the_lane_model_runs_on_folders_and_lists(tmp_path, small_model):
     assert "no --weights" in err and "5 images" in out
     for name in ("0", "1", "2", "driver/01.MP4/0", "driver/01.MP4/2"):
         lines = tmp_path / f"out/{name}.lines.txt"
-        for lane in formats.read_culane(lines):  # the model's weights are random: only the format is known
+        for lane in formats.read_culane_lines(lines):  # the model's weights are random: only the format is known
             assert 2 <= len(lane) <= 18 and all(0 <= x < 1640 + 2 and (589 - y) % 20 == 0 for x, y in lane)
         with Image.open(lines.with_name(lines.name.replace(".lines.txt", ".lanes.png"))) as picture:
             assert picture.size == CULANE_IMAGE
@@ -365,7 +363,7 @@ def test_the_lane_model_runs_on_folders_and_lists(tmp_path, small_model):
     folder = images(tmp_path / "tu", (1280, 720), 3)
     summary = scnn_tools.lane_detect(small_model / "tusimple", [folder], tmp_path / "tu_out", dataset="tusimple",
                                      batch=2)
-    records = formats.read_tusimple(tmp_path / "tu_out/predictions.json")
+    records = formats.read_tusimple_json(tmp_path / "tu_out/predictions.json")
     assert [r["raw_file"] for r in records] == ["0.jpg", "1.jpg", "2.jpg"] and summary["images"] == 3
     assert all(len(lane) == 56 for r in records for lane in r["lanes"])
 

@@ -1,1 +1,2 @@
-"""Lane detection with a trained SCNN lane model: decoding, the datasets' formats, running, evaluating."""
+"""Lanes: from a trained SCNN model's outputs to lanes on the road (decoding, the datasets' formats,
+running), and the benchmarks' own metrics."""
