@@ -5,6 +5,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -419,3 +420,19 @@ def test_the_written_readme_says_where_the_weights_and_data_are(backbone, publis
     assert publisher in readme and "relative to the directory Caffe runs in" in readme
     readme = model(backbone=backbone, height=72, width=200, root="/data/CULane")[0]["README.md"]
     assert "The data root `/data/CULane` is absolute" in readme
+
+
+@pytest.mark.parametrize("dataset", ["culane", "tusimple"])
+def test_the_written_readmes_journey_is_commands_scnn_tools_takes(tmp_path, dataset):
+    """Every `scnn-tools` line of the written README is a command with options scnn-tools knows: run where
+    no data is, each must end in a plain refusal of a missing file, not in a flag or command it lacks."""
+    import shlex
+    readme = model(dataset=dataset, height=72, width=200)[0]["README.md"]
+    commands = [shlex.split(line.strip()) for line in readme.splitlines() if line.strip().startswith("scnn-tools ")]
+    assert {c[1] for c in commands} >= {"lane-detect", "lane-eval", "export"}
+    for command in commands:
+        proc = subprocess.run([sys.executable, "-m", "scnn_tools", *command[1:]], capture_output=True, text=True,
+                              cwd=tmp_path)
+        err = proc.stderr
+        assert proc.returncode == 2 and "unrecognized arguments" not in err and "invalid choice" not in err, (command, err)
+    assert not os.listdir(tmp_path)

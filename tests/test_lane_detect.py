@@ -477,3 +477,16 @@ def test_the_progress_bar_only_on_a_terminal():
     show(4, 4)
     assert screen.getvalue().startswith("\r[########......................] 1/4 images")
     assert "\r[##############################] 4/4 images" in screen.getvalue() and screen.getvalue().endswith("\n")
+
+
+def test_tusimples_json_lists_give_their_raw_files(tmp_path):
+    from scnn_tools.errors import InputError
+    from scnn_tools.lanes.detect import collect
+    os.makedirs(tmp_path / "clips/0530/a")
+    Image.new("RGB", (1280, 720)).save(tmp_path / "clips/0530/a/20.jpg")
+    tasks = tmp_path / "test_tasks_0627.json"  # as TuSimple gives it: one JSON object a line
+    tasks.write_text(json.dumps({"lanes": [], "h_samples": [160], "raw_file": "clips/0530/a/20.jpg"}) + "\n")
+    assert collect([tasks], root=tmp_path) == [(str(tmp_path / "clips/0530/a/20.jpg"), "clips/0530/a/20.jpg")]
+    tasks.write_text('{"lanes": []}\n')
+    with pytest.raises(InputError, match="without a raw_file"):
+        collect([tasks], root=tmp_path)

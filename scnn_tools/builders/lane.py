@@ -177,6 +177,22 @@ def _readme(d, backbone, name, height, width, batch, root, train_list, val_list,
     example = (", as CULane's own lists give them: `/driver_23_30frame/.../00000.jpg`\n"
                "`/laneseg_label_w16/driver_23_30frame/.../00000.png 1 1 1 1`") if d.title == "CULane" else ""
     source = IMAGENET_SOURCE["vgg16" if backbone == "vgg16" else "resnet"]
+    snapshot = f"snapshots/{name}_iter_{d.max_iter}.caffemodel"
+    if d.title == "CULane":
+        test = os.path.join(root, "list/test.txt")
+        score = f"scnn-tools lane-eval found {root} --by-category {os.path.join(root, 'list/test_split')}"
+        labels = ""
+    else:
+        test = os.path.join(root, "test_tasks_0627.json")
+        score = f"scnn-tools lane-eval --dataset tusimple found/predictions.json {os.path.join(root, 'test_label.json')}"
+        labels = (f"\nTuSimple gives its annotations as JSON: make the label images and the lists the data layer "
+                  f"reads\n(`list6/list6_train.txt`, `list6/list6_val.txt`) first, with\n\n"
+                  f"    scnn-tools tusimple-labels {root}\n")
+    journey = (f"    # the lanes in the test images (onnxruntime, through the ONNX export)\n"
+               f"    scnn-tools lane-detect . {test} --root {root} --weights {snapshot} -o found --pictures\n"
+               f"    # the benchmark's own scores\n    {score}\n"
+               f"    # the model for another runtime (onnxruntime, OpenCV, OpenVINO)\n"
+               f"    scnn-tools export deploy.prototxt --weights {snapshot} -o {name}.onnx\n")
     return f"""# An SCNN lane-detection model for {d.title}, written by scnn-tools
 
 {summary}.
@@ -191,15 +207,20 @@ background {BACKGROUND_WEIGHT}, lanes 1).
 
 The data root `{root}` is {where}; the paths in the lists are
 under it (a leading `/` is dropped){example}.
-
+{labels}
 The initial weights, `{IMAGENET[backbone]}`, come from {source}.
 Train from this directory, with scnn-tools' source directory on Caffe's Python path so that the data
 layer loads (it imports only numpy, Pillow and caffe):
 
     PYTHONPATH=/path/to/scnn-tools caffe train --solver solver.prototxt --weights {IMAGENET[backbone]}
 
-{names} Run the deploy net with
-pycaffe: `net = caffe.Net("deploy.prototxt", "snapshots/{name}_iter_{d.max_iter}.caffemodel", caffe.TEST)`,
-fill `net.blobs["data"]` with a {height}x{width} BGR image minus the data layer's ImageNet mean
+{names}
+
+Caffe writes snapshots into `snapshots/` (the solver's `snapshot_prefix`), the last
+`snapshots/{name}_iter_{d.max_iter}.caffemodel`. From there, no Caffe is needed:
+
+{journey}
+Or with pycaffe: `net = caffe.Net("deploy.prototxt", "snapshots/{name}_iter_{d.max_iter}.caffemodel",
+caffe.TEST)`, fill `net.blobs["data"]` with a {height}x{width} BGR image minus the data layer's ImageNet mean
 (B 103.939, G 116.779, R 123.68), `net.forward()`.
 """

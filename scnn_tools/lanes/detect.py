@@ -9,6 +9,7 @@ prepares it (scnn_tools/lanedata.py load: the whole image resized bilinearly to 
 mean), and the maps decoded as decode.py says.
 """
 
+import json
 import os
 import sys
 import time
@@ -60,11 +61,18 @@ def _listed(path, root):
         lines = list(worded_lines(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read it as a list of images ({exc})", path) from None
-    for number, words, _ in lines:
-        relative = words[0].lstrip("/")
+    for number, words, line in lines:
+        entry = words[0]
+        if entry.startswith("{"):  # TuSimple's test_tasks_0627.json or test_label.json: the image is raw_file
+            try:
+                entry = json.loads(line)["raw_file"]
+            except (ValueError, KeyError, TypeError):
+                raise InputError("a JSON line without a raw_file (TuSimple's lists give one a line)", path,
+                                 number) from None
+        relative = entry.lstrip("/")
         image = os.path.join(base, relative)
-        if not words[0].lower().endswith(IMAGE_TYPES):
-            raise InputError(f"{words[0]!r} is not an image path (a list has one image path a line)", path, number)
+        if not entry.lower().endswith(IMAGE_TYPES):
+            raise InputError(f"{entry!r} is not an image path (a list has one image path a line)", path, number)
         if not os.path.isfile(image):
             raise InputError(f"no such image: {image}" + ("" if root is not None else
                              f" (list entries are read relative to the list's folder; give {option('root')})"),
