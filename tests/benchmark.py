@@ -20,6 +20,8 @@
    --fields runs this part alone; --timeout bounds each command.
 6. Fuzzing (tests/fuzz.py) for --fuzz-seconds (default 180): damaged corpus files through
    info, analyze, query and splice; every wrong answer is printed.
+7. --converters, alone: `export` side by side with caffe2onnx and caffe-onnx on the same nets and
+   Caffe-saved weights, all judged by real Caffe's outputs (tests/converters.py; it installs them).
 
 Prints the numbers the README quotes. Best of N runs: the machine's other work
 only ever adds time.
@@ -230,7 +232,14 @@ def main():
     parser.add_argument("--icnet", metavar="icnet_cityscapes.prototxt",
                         help="hszhao/ICNet's evaluation/prototxt/icnet_cityscapes.prototxt, to time it too")
     parser.add_argument("--timeout", type=float, default=600, help="seconds after which a command is given up")
+    parser.add_argument("--converters", action="store_true",
+                        help="only scnn-tools export beside caffe2onnx and caffe-onnx, judged by real Caffe (7.)")
     args = parser.parse_args()
+    if args.converters:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import converters
+        converters.run(args)
+        return
     if not RESNET.is_file():
         sys.exit(f"benchmark: {RESNET} is missing")
     py = sys.executable
