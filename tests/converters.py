@@ -19,8 +19,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 import realcaffe
 from conftest import CORPUS
 from test_export import TOLERANCE, targets
@@ -42,8 +40,8 @@ NETS = (
     ("MobileNet v1", "shicai__MobileNet-Caffe/mobilenet_deploy.prototxt", "bvlc"),
     ("MobileNet v2", "shicai__MobileNet-Caffe/mobilenet_v2_deploy.prototxt", "bvlc"),
     ("FCN-8s 500x500", "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt", "bvlc"),
-    ("MobileNet-SSD *", "chuanqi305__MobileNet-SSD/deploy.prototxt", "ssd"),
-    ("SSD300 VGG16 *", "shangzw12__ssd/models/VGGNet/VOC0712/SSD_300x300/deploy.prototxt", "ssd"),
+    (r"MobileNet-SSD \*", "chuanqi305__MobileNet-SSD/deploy.prototxt", "ssd"),
+    (r"SSD300 VGG16 \*", "shangzw12__ssd/models/VGGNet/VOC0712/SSD_300x300/deploy.prototxt", "ssd"),
     ("PSPNet-50 ADE20K 473", "hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt", "pspnet"),
 )
 
@@ -104,8 +102,7 @@ CONVERTERS = (
                                                  "--prototxt", proto, "--caffemodel", weights, "--onnx", out]),
     # Its console script is named caffe2onnx too (module src.cli): positional prototxt, caffemodel, model
     # name, directory; it writes DIRECTORY/NAME.onnx, and where onnx's checker refuses the model, prints why
-    # and writes nothing, with exit status 0.
-    # Its README pins onnx==1.4.0 (its metadata asks for >= 1.4.0): wheels for CPython <= 3.6. Given what pip
+    # and writes nothing, with exit status 0. Its README pins onnx==1.4.0 (its metadata asks for >= 1.4.0): wheels for CPython <= 3.6. Given what pip
     # resolves instead (onnx 1.17 under 3.10), onnx's checker refuses its Dropout ("Unrecognized attribute:
     # ratio") and broadcasting Add nodes, and it writes no model for AlexNet, VGG16, FCN-8s and others.
     # (typing-extensions 4.2 and later need CPython 3.7, which pip finds out only after choosing one)
@@ -203,9 +200,10 @@ def convert(command, proto, weights, out, timeout):
         return timeout, None, f"did not finish in {timeout:.0f} s"
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     took = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    if done.returncode or not Path(out).is_file():
-        return took, None, _last_line(done.stderr or done.stdout) + (f" (exit {done.returncode})"
-                                                                      if done.returncode else " (no model written)")
+    if done.returncode:
+        return took, None, f"{_last_line(done.stderr or done.stdout)} (exit {done.returncode})"
+    if not Path(out).is_file():  # (caffe-onnx prints onnx's refusal and exits 0)
+        return took, None, f"{_last_line(done.stdout or done.stderr)} (no model written)"
     return took, Path(out).read_bytes(), None
 
 
