@@ -26,6 +26,8 @@
    onnxruntime on --lane-images painted 1640x590 roads, images per second with reading,
    decoding and writing included (and the setup: reading and exporting the net); the decoding
    alone per image, CULane's and TuSimple's. --lanes runs this part alone.
+8. --converters, alone: `export` side by side with caffe2onnx and caffe-onnx on the same nets and
+   Caffe-saved weights, all judged by real Caffe's outputs (tests/converters.py; it installs them).
 
 Prints the numbers the README quotes. Best of N runs: the machine's other work
 only ever adds time.
@@ -239,7 +241,14 @@ def main():
     parser.add_argument("--timeout", type=float, default=600, help="seconds after which a command is given up")
     parser.add_argument("--lanes", action="store_true", help="only lane detection's speed (7.)")
     parser.add_argument("--lane-images", type=int, default=4, help="images lane-detect runs on (default: 4)")
+    parser.add_argument("--converters", action="store_true",
+                        help="only scnn-tools export beside caffe2onnx and caffe-onnx, judged by real Caffe (8.)")
     args = parser.parse_args()
+    if args.converters:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import converters
+        converters.run(args)
+        return
     if not RESNET.is_file():
         sys.exit(f"benchmark: {RESNET} is missing")
     py = sys.executable
