@@ -105,7 +105,8 @@ def check_corpus_net(rel, text):
         pytest.fail(f"export refused it: {exc}")
     if error is not None:
         lines = error.strip().splitlines()
-        why = next((line for line in lines if "Check failed" in line or "Error" in line), lines[-1])
+        why = next((line for line in lines if "Check failed" in line or "Error" in line or line[:1] == "F"
+                    and line[1:5].isdigit()), lines[-1])  # (F: glog's fatal lines)
         pytest.skip(f"Caffe ({caffe_build}) does not run it: {why.strip()[:200]}")
 
 

@@ -141,7 +141,11 @@ def _detection_onnx(ctx, e):
                "boxes (label -1) as the background, and Caffe stops on it")
     if nms.nms_threshold < 0:
         e.fail(f"nms_threshold {nms.nms_threshold:g} is negative (Caffe refuses it)")
+    if len(ctx.bottoms[2]) < 3:
+        e.fail(f"reads the priors' count from the height of bottom 2, which is {fmt_shape(ctx.bottoms[2])}")
     num, classes = ctx.bottoms[0][0], d.num_classes
+    if ctx.bottoms[1][0] != num:
+        e.fail(f"the confidences {fmt_shape(ctx.bottoms[1])} must have the {num} images of the locations")
     priors = ctx.bottoms[2][2] // 4
     loc_classes = 1 if d.share_location else classes
     if product(ctx.bottoms[0][1:]) != priors * loc_classes * 4 or product(ctx.bottoms[1][1:]) != priors * classes:
@@ -149,7 +153,7 @@ def _detection_onnx(ctx, e):
                f"values per image; the bottoms are {fmt_shape(ctx.bottoms[0])} and {fmt_shape(ctx.bottoms[1])}")
     kept = [c for c in range(classes) if c != d.background_label_id]
     empty = [[i] + [-1] * 6 for i in range(num)]
-    if not kept:  # the background is the only class: nothing is ever kept
+    if not kept or nms.HasField("top_k") and nms.top_k == 0:  # nothing is ever kept
         e.op("Identity", [e.const([[empty]], "no_detections", "float32")], e.y())
         return
     boxes = _decoded(ctx, e, num, priors, loc_classes, kept)
@@ -163,6 +167,12 @@ def _detection_onnx(ctx, e):
     written = e.op("Slice", [e.op("Concat", [found, e.const(empty, "no_detections", "float32")], axis=0),
                              e.ints([0], "start"), length, e.ints([0], "axis")])
     e.op("Reshape", [written, e.ints([1, 1, -1, 7], "shape")], e.y())
+
+
+def _halves(e, x, axis):
+    """The first two and the last two of x's four coordinates along `axis`: (xmin, ymin), (xmax, ymax)."""
+    return tuple(e.op("Slice", [x, e.ints([a], "start"), e.ints([a + 2], "end"), e.ints([axis], "axis")])
+                 for a in (0, 2))
 
 
 def _take(e, x, index, axis):
@@ -181,20 +191,18 @@ def _decoded(ctx, e, num, priors, loc_classes, kept):
         prior = e.op("Slice", [e.op("Reshape", [prior, e.ints([-1])]), e.ints([0], "start"),
                                e.ints([2 * priors * 4], "end")])
     prior = e.op("Reshape", [prior, e.ints([2, priors, 4])])
-    corners = _take(e, prior, 0, 0)         # (priors, 4)
+    corners = _take(e, prior, 0, 0)                                        # (priors, 4)
     variance = _take(e, prior, 1, 0)
     loc = e.op("Reshape", [e.x(0), e.ints([num, priors, loc_classes, 4])])
     loc = e.op("Transpose", [loc], perm=[0, 2, 1, 3])                      # (num, location classes, priors, 4)
     if loc_classes > 1:
         loc = e.op("Gather", [loc, e.ints(kept, "classes")], axis=1)
     offset = loc if d.variance_encoded_in_target else e.op("Mul", [variance, loc])
-    low, high = (e.op("Slice", [corners, e.ints([a], "start"), e.ints([a + 2], "end"), e.ints([1], "axis")])
-                 for a in (0, 2))
+    low, high = _halves(e, corners, 1)
     if d.code_type == PriorBoxParameter.CENTER_SIZE:
         size = e.op("Sub", [high, low])
         centre = e.op("Div", [e.op("Add", [low, high]), e.const(2.0, "two")])
-        shift, scale = (e.op("Slice", [offset, e.ints([a], "start"), e.ints([a + 2], "end"), e.ints([3], "axis")])
-                        for a in (0, 2))
+        shift, scale = _halves(e, offset, 3)
         centre = e.op("Add", [e.op("Mul", [shift, size]), centre])
         half = e.op("Div", [e.op("Mul", [e.op("Exp", [scale]), size]), e.const(2.0, "two")])
         boxes = e.op("Concat", [e.op("Sub", [centre, half]), e.op("Add", [centre, half])], axis=3)
@@ -234,8 +242,7 @@ def _image_detections(ctx, e, i, boxes, conf, priors, kept):
         # NonMaxSuppression would take its corners in either order. Such a box is given to NMS as a unit
         # square of its own far off (integer corners near 4e6, exact in float32), which overlaps nothing
         # either; one empty box for all would not do: OpenCV's NMS lets equal empty boxes suppress each other.
-        low, high = (e.op("Slice", [boxes, e.ints([a], "start"), e.ints([a + 2], "end"), e.ints([2], "axis")])
-                     for a in (0, 2))
+        low, high = _halves(e, boxes, 2)
         flipped = e.reduce("ReduceMax", e.op("Cast", [e.op("Less", [high, low])], to=1), [2])
         corner = 4e6 + 2 * np.arange(top_k, dtype=np.float32)[:, None]
         apart = e.const(np.concatenate([corner, corner, corner + 1, corner + 1], axis=1), "apart")
