@@ -24,9 +24,10 @@ from test_export import bound, without_saved_output
 pytest.importorskip("onnxruntime")
 
 
-def detections(text, extra=(), input_std=1.0, batch=1):
+def detections(text, extra=(), input_std=1.0, batch=1, ties=True):
     """Caffe's detection_out (rows, 7) and its `extra` blobs, after checking that every runtime writes the
-    same rows. With batch > 1 the export reads the same image `batch` times: Caffe's rows once per image."""
+    same rows. With batch > 1 the export reads the same image `batch` times: Caffe's rows once per image.
+    ties: rows whose scores are equal within float noise may come in either order (else Caffe's exactly)."""
     caffe = realcaffe.forward(text, ["detection_out"] + list(extra), "ssd", input_std)
     assert "error" not in caffe, caffe.get("error")
     noise = caffe["noise"]["detection_out"]
@@ -40,7 +41,7 @@ def detections(text, extra=(), input_std=1.0, batch=1):
     for runtime in runtimes.installed():
         got = runtimes.run(exported.data, feeds, runtime, ["detection_out"])["detection_out"]
         assert got.shape == (1, 1) + want.shape, (runtime, got.shape, want.shape)
-        got = tied_rows_in_one_order(got[0, 0], want, bound(noise))
+        got = tied_rows_in_one_order(got[0, 0], want, bound(noise)) if ties else got[0, 0]
         assert np.array_equal(got[:, :2], want[:, :2]), f"{runtime}: other images or labels, or another order"
         worst = realcaffe.disagreement(got[:, 2:], want[:, 2:])
         assert worst <= bound(noise), f"{runtime}: scores and boxes differ from Caffe's by {worst}"
@@ -136,9 +137,13 @@ FACE_DETECTION = ("share_location: true background_label_id: 0 nms_param { nms_t
                   "code_type: CENTER_SIZE keep_top_k: 200 confidence_threshold: 0.2")
 
 
-def small_ssd(detection=FACE_DETECTION, classes=2, locs=1):
+def small_ssd(detection=FACE_DETECTION, classes=2, locs=1, tied=False):
     """Two heads (16 x 16 and 8 x 8 positions, 1280 priors) on a 64 x 64 image, softmax over `classes`,
-    and a DetectionOutput with `detection` (locs: the location classes, 1 where share_location)."""
+    and a DetectionOutput with `detection` (locs: the location classes, 1 where share_location; tied: every
+    confidence 0 before the softmax, so that all scores are equal)."""
+    conf = "mbox_conf"
+    tie = ('layer { name: "tie" type: "Power" bottom: "mbox_conf" top: "mbox_conf_tied" power_param { scale: 0 } }\n'
+           if tied else "")
     return ('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 64 dim: 64 } } }\n'
             'layer { name: "c1" type: "Convolution" bottom: "data" top: "c1" convolution_param { num_output: 8 '
             'kernel_size: 3 stride: 4 pad: 1 } }\n'
@@ -150,7 +155,9 @@ def small_ssd(detection=FACE_DETECTION, classes=2, locs=1):
             'top: "mbox_conf" }\n'
             'layer { name: "mbox_priorbox" type: "Concat" bottom: "h1_priorbox" bottom: "h2_priorbox" '
             'top: "mbox_priorbox" concat_param { axis: 2 } }\n'
-            f'layer {{ name: "conf_reshape" type: "Reshape" bottom: "mbox_conf" top: "conf_reshape" '
+            + tie +
+            f'layer {{ name: "conf_reshape" type: "Reshape" bottom: "{conf}{"_tied" if tied else ""}" '
+            f'top: "conf_reshape" '
             f'reshape_param {{ shape {{ dim: 0 dim: -1 dim: {classes} }} }} }}\n'
             'layer { name: "conf_softmax" type: "Softmax" bottom: "conf_reshape" top: "conf_softmax" '
             'softmax_param { axis: 2 } }\n'
@@ -194,6 +201,15 @@ def test_detection_output_variants_are_caffes(variant):
     rows, _ = detections(small_ssd(detection, classes, 1 if "share_location: false" not in detection else classes))
     assert len(rows) > 1 and (rows[:, 1] >= 0).all()
     assert_caffes_order(rows)
+
+
+@realcaffe.needs("ssd")
+def test_equal_scores_keep_caffes_order():
+    """All 1280 scores 0.5: GetMaxScoreIndex's stable sort gives top_k the first 400 priors and NMS takes
+    them in index order, which TopK's choice among equal values (OpenVINO's is not the lower index) must
+    not change."""
+    rows, _ = detections(small_ssd(tied=True), ties=False)
+    assert len(rows) > 10 and (rows[:, 2] == 0.5).all()
 
 
 @realcaffe.needs("ssd")

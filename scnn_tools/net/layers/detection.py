@@ -227,7 +227,20 @@ def _image_detections(ctx, e, i, boxes, conf, priors, kept):
     top_k = min(nms.top_k, priors) if nms.HasField("top_k") and nms.top_k > -1 else priors
     candidates, chosen = scores, None
     if top_k < priors:
-        candidates, chosen = e.op("TopK", [scores, e.ints([top_k], "top_k")], 2, axis=1, largest=1, sorted=1)
+        # The top_k best as GetMaxScoreIndex's stable sort takes them: those above the k-th best score, then
+        # the first priors equal to it, in prior order. (TopK's own choice and order among equal scores
+        # differ between runtimes, OpenVINO's is not by the lower index; the k-th best value is the same.)
+        best, _ = e.op("TopK", [scores, e.ints([top_k], "top_k")], 2, axis=1, largest=1, sorted=1)
+        kth = e.op("Slice", [best, e.ints([top_k - 1], "start"), e.ints([top_k], "end"), e.ints([1], "axis")])
+        above, tied = e.op("Greater", [scores, kth]), e.op("Equal", [scores, kth])
+        room = e.op("Sub", [e.const(float(top_k), "top_k"),
+                            e.reduce("ReduceSum", e.op("Cast", [above], to=1), [1])])
+        axis = e.op("Squeeze", [e.ints([1], "axis")])  # (CumSum's axis is a 0-d tensor)
+        first = e.op("LessOrEqual", [e.op("CumSum", [e.op("Cast", [tied], to=1), axis]), room])
+        member = e.op("Or", [above, e.op("And", [tied, first])])  # top_k a class
+        where = e.op("Gather", [e.op("NonZero", [member]), e.ints([1], "column")], axis=0)
+        chosen = e.op("Reshape", [where, e.ints([len(kept), top_k], "shape")])
+        candidates = e.op("GatherElements", [scores, chosen], axis=1)
     if chosen is None:
         boxes = e.op("Expand", [boxes, e.ints([len(kept), priors, 4], "shape")])
     elif d.share_location:
@@ -247,14 +260,14 @@ def _image_detections(ctx, e, i, boxes, conf, priors, kept):
         corner = 4e6 + 2 * np.arange(top_k, dtype=np.float32)[:, None]
         apart = e.const(np.concatenate([corner, corner, corner + 1, corner + 1], axis=1), "apart")
         overlap_boxes = e.op("Where", [e.op("Cast", [flipped], to=9), apart, boxes])
+    # NMS takes the candidates by score, equal scores by the lower position (so prior), in all three runtimes.
     inputs = [overlap_boxes, e.op("Unsqueeze", [candidates, e.ints([1], "axes")]), e.ints([top_k], "max_boxes"),
               e.const([nms.nms_threshold], "nms_threshold")]
     if d.HasField("confidence_threshold"):
         inputs.append(e.const([d.confidence_threshold], "confidence_threshold"))
     selected = e.op("NonMaxSuppression", inputs)                          # (kept, 3): class slot, 0, candidate
     slot = _take(e, selected, 0, 1)
-    flat = e.op("Add", [e.op("Mul", [slot, e.const(top_k, "top_k")]),
-                        _take(e, selected, 2, 1)])
+    flat = e.op("Add", [e.op("Mul", [slot, e.const(top_k, "top_k")]), _take(e, selected, 2, 1)])
     score = e.op("Gather", [e.op("Reshape", [candidates, e.ints([-1])]), flat], axis=0)
     box = e.op("Gather", [e.op("Reshape", [boxes, e.ints([-1, 4])]), flat], axis=0)
     label = e.op("Gather", [e.const(kept, "labels", "float32"), slot], axis=0)
