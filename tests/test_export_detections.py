@@ -224,6 +224,8 @@ def test_when_nothing_survives_caffe_writes_a_row_per_image():
     rows, _ = detections(text)
     assert rows.tolist() == [[0, -1, -1, -1, -1, -1, -1]]
     detections(text, batch=2)  # [[0, -1, ...], [1, -1, ...]]
+    rows, _ = detections(small_ssd(FACE_DETECTION.replace("top_k: 400", "top_k: 0")))  # NMS is given nothing
+    assert rows.tolist() == [[0, -1, -1, -1, -1, -1, -1]]
 
 
 # ----------------------------------------------------------------- by definition, and refusals
@@ -294,5 +296,16 @@ def test_the_transcription_is_caffes():
 def test_what_onnx_cannot_do_as_caffe_does_is_refused(detection, why):
     with pytest.raises(InputError) as info:
         export(read_text(small_ssd(detection)))
+    assert "layer 'detection_out' (DetectionOutput) cannot be exported" in info.value.message
+    assert why in info.value.message
+
+
+@pytest.mark.parametrize("change, why", [
+    (("num_classes: 2", "num_classes: 3"), "1280 priors need 5120 location and 3840 confidence values per image"),
+    (('bottom: "mbox_priorbox" top: "detection_out"', 'bottom: "c2" top: "detection_out"'), "2 priors need 8 location"),
+])
+def test_bottoms_that_do_not_fit_are_refused_naming_them(change, why):
+    with pytest.raises(InputError) as info:
+        export(read_text(small_ssd().replace(*change)))
     assert "layer 'detection_out' (DetectionOutput) cannot be exported" in info.value.message
     assert why in info.value.message
