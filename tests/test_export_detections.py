@@ -137,13 +137,14 @@ FACE_DETECTION = ("share_location: true background_label_id: 0 nms_param { nms_t
                   "code_type: CENTER_SIZE keep_top_k: 200 confidence_threshold: 0.2")
 
 
-def small_ssd(detection=FACE_DETECTION, classes=2, locs=1, tied=False):
+TIED = 'type: "Power" power_param { scale: 0 }'  # every confidence 0 before the softmax: all scores equal
+
+
+def small_ssd(detection=FACE_DETECTION, classes=2, locs=1, conf=None):
     """Two heads (16 x 16 and 8 x 8 positions, 1280 priors) on a 64 x 64 image, softmax over `classes`,
-    and a DetectionOutput with `detection` (locs: the location classes, 1 where share_location; tied: every
-    confidence 0 before the softmax, so that all scores are equal)."""
-    conf = "mbox_conf"
-    tie = ('layer { name: "tie" type: "Power" bottom: "mbox_conf" top: "mbox_conf_tied" power_param { scale: 0 } }\n'
-           if tied else "")
+    and a DetectionOutput with `detection` (locs: the location classes, 1 where share_location; conf: a
+    layer put on the confidences before the softmax)."""
+    tie = f'layer {{ name: "tie" {conf} bottom: "mbox_conf" top: "mbox_conf_tied" }}\n' if conf else ""
     return ('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 64 dim: 64 } } }\n'
             'layer { name: "c1" type: "Convolution" bottom: "data" top: "c1" convolution_param { num_output: 8 '
             'kernel_size: 3 stride: 4 pad: 1 } }\n'
@@ -156,7 +157,7 @@ def small_ssd(detection=FACE_DETECTION, classes=2, locs=1, tied=False):
             'layer { name: "mbox_priorbox" type: "Concat" bottom: "h1_priorbox" bottom: "h2_priorbox" '
             'top: "mbox_priorbox" concat_param { axis: 2 } }\n'
             + tie +
-            f'layer {{ name: "conf_reshape" type: "Reshape" bottom: "{conf}{"_tied" if tied else ""}" '
+            f'layer {{ name: "conf_reshape" type: "Reshape" bottom: "mbox_conf{"_tied" if conf else ""}" '
             f'top: "conf_reshape" '
             f'reshape_param {{ shape {{ dim: 0 dim: -1 dim: {classes} }} }} }}\n'
             'layer { name: "conf_softmax" type: "Softmax" bottom: "conf_reshape" top: "conf_softmax" '
@@ -208,8 +209,23 @@ def test_equal_scores_keep_caffes_order():
     """All 1280 scores 0.5: GetMaxScoreIndex's stable sort gives top_k the first 400 priors and NMS takes
     them in index order, which TopK's choice among equal values (OpenVINO's is not the lower index) must
     not change."""
-    rows, _ = detections(small_ssd(tied=True), ties=False)
+    rows, _ = detections(small_ssd(conf=TIED), ties=False)
     assert len(rows) > 10 and (rows[:, 2] == 0.5).all()
+
+
+@realcaffe.needs("ssd")
+@pytest.mark.parametrize("threshold", ["confidence_threshold: 0.2", ""])
+def test_nan_scores_are_never_kept(threshold):
+    """GetMaxScoreIndex keeps a score above the threshold (-FLT_MAX without one), which a NaN never is.
+    The scores are sqrt(p - 0.45) of the softmax's: NaN below 0.45. (A NaN made before the softmax would
+    not do: OpenVINO's softmax does not carry it as Caffe's does.)"""
+    text = small_ssd(FACE_DETECTION.replace("confidence_threshold: 0.2", threshold)).replace(
+        'layer { name: "conf_flat" type: "Flatten" bottom: "conf_softmax" top: "conf_flat" }',
+        'layer { name: "probs" type: "Flatten" bottom: "conf_softmax" top: "probs" }\n'
+        'layer { name: "conf_flat" type: "Power" bottom: "probs" top: "conf_flat" '
+        'power_param { power: 0.5 shift: -0.45 } }')
+    rows, blobs = detections(text, ["conf_flat"])
+    assert np.isnan(blobs["conf_flat"]).mean() > 0.3 and len(rows) > 10 and not np.isnan(rows).any()
 
 
 @realcaffe.needs("ssd")

@@ -224,6 +224,8 @@ def _image_detections(ctx, e, i, boxes, conf, priors, kept):
     nms = d.nms_param
     scores = e.op("Gather", [_take(e, conf, i, 0), e.ints(kept, "classes")],
                   axis=0)                                                  # (classes kept, priors)
+    # GetMaxScoreIndex keeps scores above the threshold only, so never a NaN: as -inf it stays last.
+    scores = e.op("Where", [e.op("IsNaN", [scores]), e.const(-np.inf, "nan"), scores])
     top_k = min(nms.top_k, priors) if nms.HasField("top_k") and nms.top_k > -1 else priors
     candidates, chosen = scores, None
     if top_k < priors:
@@ -271,6 +273,12 @@ def _image_detections(ctx, e, i, boxes, conf, priors, kept):
     score = e.op("Gather", [e.op("Reshape", [candidates, e.ints([-1])]), flat], axis=0)
     box = e.op("Gather", [e.op("Reshape", [boxes, e.ints([-1, 4])]), flat], axis=0)
     label = e.op("Gather", [e.const(kept, "labels", "float32"), slot], axis=0)
+    if not d.HasField("confidence_threshold"):
+        # Caffe's threshold is then -FLT_MAX, which OpenCV's NMS refuses (it takes none below 0): the boxes
+        # at or below it that NMS kept (they come last, and suppress nothing above them) are dropped here.
+        real = e.op("Greater", [score, e.const(float(np.finfo(np.float32).min), "lowest")])
+        where = e.op("Squeeze", [e.op("NonZero", [real]), e.ints([0], "axes")])
+        score, box, label = (e.op("Gather", [v, where], axis=0) for v in (score, box, label))
     if d.keep_top_k > -1 and d.keep_top_k < len(kept) * top_k:
         # The keep_top_k best scores (std::sort: an order among equal scores Caffe leaves unspecified), put
         # back in NonMaxSuppression's order, which is already by label, then score.
