@@ -175,7 +175,13 @@ def forward(text, wanted, build="bvlc", input_std=1.0):
     return dict(result, weights=result["base"] + ".caffemodel",
                 input_arrays={n: data[f"i{k}"] for k, n in enumerate(result["inputs"])},
                 blobs={n: data[f"b{k}"] for k, n in enumerate(result["wanted"])},
-                noise={n: disagreement(data[f"p{k}"], data[f"b{k}"]) for k, n in enumerate(result["wanted"])})
+                noise={n: _noise(data[f"p{k}"], data[f"b{k}"]) for k, n in enumerate(result["wanted"])})
+
+
+def _noise(perturbed, blob):
+    """How far Caffe's own rounding moves a blob; None where it changes the blob's shape (how many
+    detections SSD's DetectionOutput keeps), so that no noise figure widens a bound."""
+    return disagreement(perturbed, blob) if perturbed.shape == blob.shape else None
 
 
 def disagreement(ours, theirs):

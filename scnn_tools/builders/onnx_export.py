@@ -177,6 +177,12 @@ def serialized(model, tensors, stand_ins=False):
     return b"".join([head.SerializeToString(), _field(_GRAPH, len(graph) + sum(map(len, parts))), graph] + parts)
 
 
+def _counted_by_data(node):
+    """The layer's rule writes a top with a dimension the data decides (SSD's detections, which the
+    parameters bound: `at_most`); the model leaves it free."""
+    return node.kind is not None and not node.read_as and node.kind.at_most is not None and node.kind.onnx is not None
+
+
 def _integral(value):
     import numpy as np
     return np.asarray(value).dtype.kind in "iub"
@@ -238,7 +244,8 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
                                                        "it computes is the fork's)" if node.read_as else ")")
             raise InputError(f"layer '{node.name}' ({node.type}) has no ONNX form{why}: export the net up to it with "
                              f"{option('outputs', before, repr(before.split(',')))}", path, node.line, layer=node.name)
-        if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + (e.ctx.tops or [])):
+        tops = [] if e.ctx is None or _counted_by_data(node) else e.ctx.tops or []
+        if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + tops):
             raise InputError(f"layer '{node.name}' ({node.type}): its shapes are not all known, and the model "
                              f"is written at fixed shapes: give the inputs with {option('input_shape')} or "
                              f"{option('inputs')}", path,
@@ -247,13 +254,16 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     inputs += [i.blob for i in graph.inputs if i.layer is None and i.blob in needed_blobs]
     for blob_id in inputs + wanted:
         shape = shapes.blobs[blob_id]
-        if shape is None or None in shape:
+        producer = graph.blobs[blob_id].producer
+        free = producer is not None and _counted_by_data(graph.nodes[producer])
+        if shape is None or None in shape and not free:
             raise InputError(f"the shape of '{graph.blobs[blob_id].name}' is not known: give it with "
                              f"{option('input_shape')} or {option('inputs')}", path)
     g = onnx_model.graph
     g.name = netfile.net.name or "caffe"
     g.input.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in inputs)
-    g.output.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, shapes.blobs[b]) for b in wanted)
+    g.output.extend(helper.make_tensor_value_info(e.names[b], TensorProto.FLOAT, [
+        f"{e.names[b]}_{axis}" if d is None else d for axis, d in enumerate(shapes.blobs[b])]) for b in wanted)
     onnx_model.opset_import.append(helper.make_opsetid("", opset))
     onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
     onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
@@ -344,7 +354,9 @@ def check(exported, seed=0):
     feeds = {i.name: rng.standard_normal(i.shape).astype(np.float32) for i in session.get_inputs()}
     results = session.run(None, feeds)
     got = {o.name: list(r.shape) for o, r in zip(session.get_outputs(), results)}
-    bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items() if got.get(name) != list(shape)}
+    bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items()
+           if got.get(name) is None or len(got[name]) != len(shape)
+           or any(d is not None and d != g for d, g in zip(shape, got[name]))}
     if bad:
         name, (have, want) = next(iter(bad.items()))
         raise InputError(f"{option('check')}: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")

@@ -2,7 +2,7 @@
 and Cascade R-CNN's ScaleRoute."""
 
 from scnn_tools.net.indexmaps import IDENTITY
-from .registry import DETECTION, LOSS, fmt_shape, known, register
+from .registry import DETECTION, LOSS, fmt_shape, known, product, register
 
 
 def aspect_ratios(prior):
@@ -118,12 +118,186 @@ def _scale_route_deps(ctx):
     return [{a: [(k, a, IDENTITY)] for a in range(1, len(ctx.bottoms[k]))} for k in range(ctx.ntops)]
 
 
+def _detection_onnx(ctx, e):
+    """SSD's DetectionOutputLayer::Forward_cpu (weiliu89/caffe, branch ssd, src/caffe/layers/
+    detection_output_layer.cpp, with src/caffe/util/bbox_util.cpp), per image: the location predictions
+    decoded against the priors (DecodeBBox); per class but the background, the priors scoring above
+    confidence_threshold, the top_k best (GetMaxScoreIndex: a stable sort, so ties keep the lower index),
+    then greedy NMS (ApplyNMSFast: a box is kept when its Jaccard overlap with every box kept before it is
+    <= nms_threshold); where more than keep_top_k survive, the keep_top_k best scores across classes. Rows
+    (image, label, score, xmin, ymin, xmax, ymax) by image, label, then score (descending); where no image
+    keeps any, one row per image (image, -1, ..., -1). The classes go on NonMaxSuppression's batch axis, so
+    that each runs on its own top_k candidates (ONNX's max_output_boxes_per_class caps what NMS keeps,
+    Caffe's top_k what it considers)."""
+    d = ctx.p.detection_output_param
+    nms = d.nms_param
+    if not d.HasField("num_classes"):
+        e.fail("detection_output_param has no num_classes (Caffe requires it)")
+    if nms.eta != 1 and nms.nms_threshold > 0.5:
+        e.fail(f"nms_param's eta {nms.eta:g} lowers the overlap threshold as boxes are kept (adaptive NMS), "
+               "which ONNX's NonMaxSuppression cannot")
+    if d.share_location and d.background_label_id == -1:
+        e.fail("background_label_id -1 with share_location: the SSD fork's DecodeBBoxesAll skips the shared "
+               "boxes (label -1) as the background, and Caffe stops on it")
+    if nms.nms_threshold < 0:
+        e.fail(f"nms_threshold {nms.nms_threshold:g} is negative (Caffe refuses it)")
+    if len(ctx.bottoms[2]) < 3:
+        e.fail(f"reads the priors' count from the height of bottom 2, which is {fmt_shape(ctx.bottoms[2])}")
+    num, classes = ctx.bottoms[0][0], d.num_classes
+    if ctx.bottoms[1][0] != num:
+        e.fail(f"the confidences {fmt_shape(ctx.bottoms[1])} must have the {num} images of the locations")
+    priors = ctx.bottoms[2][2] // 4
+    loc_classes = 1 if d.share_location else classes
+    if product(ctx.bottoms[0][1:]) != priors * loc_classes * 4 or product(ctx.bottoms[1][1:]) != priors * classes:
+        e.fail(f"{priors} priors need {priors * loc_classes * 4} location and {priors * classes} confidence "
+               f"values per image; the bottoms are {fmt_shape(ctx.bottoms[0])} and {fmt_shape(ctx.bottoms[1])}")
+    kept = [c for c in range(classes) if c != d.background_label_id]
+    empty = [[i] + [-1] * 6 for i in range(num)]
+    if not kept or nms.HasField("top_k") and nms.top_k == 0:  # nothing is ever kept
+        e.op("Identity", [e.const([[empty]], "no_detections", "float32")], e.y())
+        return
+    boxes = _decoded(ctx, e, num, priors, loc_classes, kept)
+    conf = e.op("Transpose", [e.op("Reshape", [e.x(1), e.ints([num, priors, classes])])], perm=[0, 2, 1])
+    rows = [_image_detections(ctx, e, i, boxes[i], conf, priors, kept) for i in range(num)]
+    # With nothing kept in any image, Caffe writes one row per image: (image, -1, -1, -1, -1, -1, -1).
+    found = e.op("Concat", rows, axis=0) if num > 1 else rows[0]
+    count = e.op("Gather", [e.op("Shape", [found]), e.ints([0], "rows")], axis=0)
+    none = e.op("Cast", [e.op("Equal", [count, e.ints([0], "zero")])], to=7)  # INT64
+    length = e.op("Add", [count, e.op("Mul", [none, e.ints([num], "images")])])
+    written = e.op("Slice", [e.op("Concat", [found, e.const(empty, "no_detections", "float32")], axis=0),
+                             e.ints([0], "start"), length, e.ints([0], "axis")])
+    e.op("Reshape", [written, e.ints([1, 1, -1, 7], "shape")], e.y())
+
+
+def _halves(e, x, axis):
+    """The first two and the last two of x's four coordinates along `axis`: (xmin, ymin), (xmax, ymax)."""
+    return tuple(e.op("Slice", [x, e.ints([a], "start"), e.ints([a + 2], "end"), e.ints([axis], "axis")])
+                 for a in (0, 2))
+
+
+def _take(e, x, index, axis):
+    """x's slice at `index` along `axis`, that axis dropped."""
+    return e.op("Squeeze", [e.op("Gather", [x, e.ints([index], "index")], axis=axis), e.ints([axis], "axes")])
+
+
+def _decoded(ctx, e, num, priors, loc_classes, kept):
+    """bbox_util.cpp DecodeBBox for every prior: per image, (location classes, priors, 4) corners, the
+    location classes being the kept ones where share_location is false. GetPriorBBoxes reads the first
+    num_priors * 4 values of bottom 2 as the boxes and the next as their variances."""
+    from scnn_tools.caffe_pb2 import PriorBoxParameter
+    d = ctx.p.detection_output_param
+    prior = e.x(2)
+    if product(ctx.bottoms[2]) != 2 * priors * 4:
+        prior = e.op("Slice", [e.op("Reshape", [prior, e.ints([-1])]), e.ints([0], "start"),
+                               e.ints([2 * priors * 4], "end")])
+    prior = e.op("Reshape", [prior, e.ints([2, priors, 4])])
+    corners = _take(e, prior, 0, 0)                                        # (priors, 4)
+    variance = _take(e, prior, 1, 0)
+    loc = e.op("Reshape", [e.x(0), e.ints([num, priors, loc_classes, 4])])
+    loc = e.op("Transpose", [loc], perm=[0, 2, 1, 3])                      # (num, location classes, priors, 4)
+    if loc_classes > 1:
+        loc = e.op("Gather", [loc, e.ints(kept, "classes")], axis=1)
+    offset = loc if d.variance_encoded_in_target else e.op("Mul", [variance, loc])
+    low, high = _halves(e, corners, 1)
+    if d.code_type == PriorBoxParameter.CENTER_SIZE:
+        size = e.op("Sub", [high, low])
+        centre = e.op("Div", [e.op("Add", [low, high]), e.const(2.0, "two")])
+        shift, scale = _halves(e, offset, 3)
+        centre = e.op("Add", [e.op("Mul", [shift, size]), centre])
+        half = e.op("Div", [e.op("Mul", [e.op("Exp", [scale]), size]), e.const(2.0, "two")])
+        boxes = e.op("Concat", [e.op("Sub", [centre, half]), e.op("Add", [centre, half])], axis=3)
+    elif d.code_type == PriorBoxParameter.CORNER_SIZE:
+        size = e.op("Sub", [high, low])
+        boxes = e.op("Add", [corners, e.op("Mul", [offset, e.op("Concat", [size, size], axis=1)])])
+    else:  # CORNER
+        boxes = e.op("Add", [corners, offset])
+    if d.clip:  # OpenCV's own field (its DecodeBBox clips to the unit square before NMS)
+        boxes = e.op("Clip", [boxes, e.const(0.0, "min"), e.const(1.0, "max")])
+    return [_take(e, boxes, i, 0) for i in range(num)]
+
+
+def _image_detections(ctx, e, i, boxes, conf, priors, kept):
+    """The rows one image keeps, (kept, 7), in Caffe's order."""
+    import numpy as np
+    from scnn_tools.caffe_pb2 import PriorBoxParameter
+    d = ctx.p.detection_output_param
+    nms = d.nms_param
+    scores = e.op("Gather", [_take(e, conf, i, 0), e.ints(kept, "classes")],
+                  axis=0)                                                  # (classes kept, priors)
+    # GetMaxScoreIndex keeps scores above the threshold only, so never a NaN: as -inf it stays last.
+    scores = e.op("Where", [e.op("IsNaN", [scores]), e.const(-np.inf, "nan"), scores])
+    top_k = min(nms.top_k, priors) if nms.HasField("top_k") and nms.top_k > -1 else priors
+    candidates, chosen = scores, None
+    if top_k < priors:
+        # The top_k best as GetMaxScoreIndex's stable sort takes them: those above the k-th best score, then
+        # the first priors equal to it, in prior order. (TopK's own choice and order among equal scores
+        # differ between runtimes, OpenVINO's is not by the lower index; the k-th best value is the same.)
+        best, _ = e.op("TopK", [scores, e.ints([top_k], "top_k")], 2, axis=1, largest=1, sorted=1)
+        kth = e.op("Slice", [best, e.ints([top_k - 1], "start"), e.ints([top_k], "end"), e.ints([1], "axis")])
+        above, tied = e.op("Greater", [scores, kth]), e.op("Equal", [scores, kth])
+        room = e.op("Sub", [e.const(float(top_k), "top_k"),
+                            e.reduce("ReduceSum", e.op("Cast", [above], to=1), [1])])
+        axis = e.op("Squeeze", [e.ints([1], "axis")])  # (CumSum's axis is a 0-d tensor)
+        first = e.op("LessOrEqual", [e.op("CumSum", [e.op("Cast", [tied], to=1), axis]), room])
+        member = e.op("Or", [above, e.op("And", [tied, first])])  # top_k a class
+        where = e.op("Gather", [e.op("NonZero", [member]), e.ints([1], "column")], axis=0)
+        chosen = e.op("Reshape", [where, e.ints([len(kept), top_k], "shape")])
+        candidates = e.op("GatherElements", [scores, chosen], axis=1)
+    if chosen is None:
+        boxes = e.op("Expand", [boxes, e.ints([len(kept), priors, 4], "shape")])
+    elif d.share_location:
+        boxes = e.op("Gather", [e.op("Squeeze", [boxes, e.ints([0], "axes")]), chosen], axis=0)
+    else:
+        where = e.op("Expand", [e.op("Unsqueeze", [chosen, e.ints([2], "axes")]),
+                                e.ints([len(kept), top_k, 4], "shape")])
+        boxes = e.op("GatherElements", [boxes, where], axis=1)           # (classes kept, top_k, 4)
+    overlap_boxes = boxes
+    if d.code_type != PriorBoxParameter.CENTER_SIZE:
+        # bbox_util.cpp JaccardOverlap: a box with xmax < xmin or ymax < ymin overlaps nothing, where
+        # NonMaxSuppression would take its corners in either order. Such a box is given to NMS as a unit
+        # square of its own far off (integer corners near 4e6, exact in float32), which overlaps nothing
+        # either; one empty box for all would not do: OpenCV's NMS lets equal empty boxes suppress each other.
+        low, high = _halves(e, boxes, 2)
+        flipped = e.reduce("ReduceMax", e.op("Cast", [e.op("Less", [high, low])], to=1), [2])
+        corner = 4e6 + 2 * np.arange(top_k, dtype=np.float32)[:, None]
+        apart = e.const(np.concatenate([corner, corner, corner + 1, corner + 1], axis=1), "apart")
+        overlap_boxes = e.op("Where", [e.op("Cast", [flipped], to=9), apart, boxes])
+    # NMS takes the candidates by score, equal scores by the lower position (so prior), in all three runtimes.
+    inputs = [overlap_boxes, e.op("Unsqueeze", [candidates, e.ints([1], "axes")]), e.ints([top_k], "max_boxes"),
+              e.const([nms.nms_threshold], "nms_threshold")]
+    if d.HasField("confidence_threshold"):
+        inputs.append(e.const([d.confidence_threshold], "confidence_threshold"))
+    selected = e.op("NonMaxSuppression", inputs)                          # (kept, 3): class slot, 0, candidate
+    slot = _take(e, selected, 0, 1)
+    flat = e.op("Add", [e.op("Mul", [slot, e.const(top_k, "top_k")]), _take(e, selected, 2, 1)])
+    score = e.op("Gather", [e.op("Reshape", [candidates, e.ints([-1])]), flat], axis=0)
+    box = e.op("Gather", [e.op("Reshape", [boxes, e.ints([-1, 4])]), flat], axis=0)
+    label = e.op("Gather", [e.const(kept, "labels", "float32"), slot], axis=0)
+    if not d.HasField("confidence_threshold"):
+        # Caffe's threshold is then -FLT_MAX, which OpenCV's NMS refuses (it takes none below 0): the boxes
+        # at or below it that NMS kept (they come last, and suppress nothing above them) are dropped here.
+        real = e.op("Greater", [score, e.const(float(np.finfo(np.float32).min), "lowest")])
+        where = e.op("Squeeze", [e.op("NonZero", [real]), e.ints([0], "axes")])
+        score, box, label = (e.op("Gather", [v, where], axis=0) for v in (score, box, label))
+    if d.keep_top_k > -1 and d.keep_top_k < len(kept) * top_k:
+        # The keep_top_k best scores (std::sort: an order among equal scores Caffe leaves unspecified), put
+        # back in NonMaxSuppression's order, which is already by label, then score.
+        count = e.op("Shape", [score])
+        k = e.op("Min", [count, e.ints([d.keep_top_k], "keep_top_k")])
+        _, best = e.op("TopK", [score, k], 2, axis=0, largest=1, sorted=1)
+        order, _ = e.op("TopK", [e.op("Cast", [best], to=1), k], 2, axis=0, largest=0, sorted=1)
+        order = e.op("Cast", [order], to=7)
+        score, box, label = (e.op("Gather", [v, order], axis=0) for v in (score, box, label))
+    image = e.op("Add", [e.op("Mul", [label, e.const(0.0, "zero")]), e.const(float(i), "image")])
+    columns = [e.op("Unsqueeze", [v, e.ints([1], "axes")]) for v in (image, label, score)]
+    return e.op("Concat", columns + [box], axis=1)
+
+
 register("PriorBox", DETECTION, shape=_prior_shape, deps=_none, onnx=_prior_onnx)
 # How many detections survive is known only when the net runs; their parameters bound it.
 register("DetectionOutput", DETECTION, shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
          at_most=_detections_at_most,
-         note="how many detections survive depends on the data",
-         no_onnx="how many detections survive depends on the data, and an exported model has fixed shapes")
+         note="how many detections survive depends on the data", onnx=_detection_onnx)
 register("DetectionEvaluate", DETECTION, shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
          note="how many detections there are depends on the data", no_onnx="an evaluation against ground truth")
 
