@@ -115,11 +115,13 @@ def _integral(value):
 
 
 class Exported:
-    """An exported net: `data`, the serialized model onnx's checker passed; `outputs`, {blob: shape};
-    `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
+    """An exported net: `data`, the serialized model onnx's checker passed; `inputs`, the model's input
+    names; `outputs`, {blob: shape}, and `output_names`, the model's names for them (an input's later
+    versions are `x#2`); `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
 
-    def __init__(self, data, inputs, outputs, warnings, nodes):
+    def __init__(self, data, inputs, outputs, warnings, nodes, output_names):
         self.data, self.inputs, self.outputs, self.warnings, self.nodes = data, inputs, outputs, warnings, nodes
+        self.output_names = output_names
 
 
 def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights=None, outputs=None,
@@ -196,7 +198,7 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
     return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
-                    graph.warnings, len(g.node))
+                    graph.warnings, len(g.node), [e.names[b] for b in wanted])
 
 
 def computed(graph, blob_id):
@@ -237,22 +239,3 @@ def write(exported, output):
     with replacing(output) as tmp:
         with open(tmp, "wb") as f:
             f.write(exported.data)
-
-
-def check(exported, seed=0):
-    """Run the model once in onnxruntime on random inputs: ({output: shape}, all finite), each shape
-    compared with ours."""
-    import numpy as np
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(exported.data, providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(seed)
-    feeds = {i.name: rng.standard_normal(i.shape).astype(np.float32) for i in session.get_inputs()}
-    results = session.run(None, feeds)
-    got = {o.name: list(r.shape) for o, r in zip(session.get_outputs(), results)}
-    bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items() if got.get(name) != list(shape)}
-    if bad:
-        name, (have, want) = next(iter(bad.items()))
-        raise InputError(f"{option('check')}: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")
-    finite = all(bool(np.isfinite(r).all()) for r in results)
-    return got, finite
