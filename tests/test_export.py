@@ -64,7 +64,7 @@ def check_against_caffe(text, caffe_build="bvlc", name="net", runtime="onnxrunti
     if isinstance(prepared, str):
         return prepared
     outputs, inner, caffe, exported = prepared
-    wanted, names = outputs + inner, _onnx_names(exported)
+    wanted, names = outputs + inner, exported.output_names
     got = runtimecache.run(exported.data, {n: caffe["input_arrays"][n] for n in exported.inputs}, runtime, names)
     got = {n: got[o] for n, o in zip(wanted, names)}
     for n in wanted:
@@ -89,12 +89,6 @@ def _exported_for_caffe(text, caffe_build, name):
         return caffe["error"]
     named = {n: list(a.shape) for n, a in caffe["input_arrays"].items()}
     return outputs, inner, caffe, export(netfile, named=named, weights=caffe["weights"], outputs=outputs + inner)
-
-
-def _onnx_names(exported):
-    """The model's output names, in the order of exported.outputs (an input computed in place on is `x#2`)."""
-    import onnx
-    return [o.name for o in onnx.ModelProto.FromString(exported.data).graph.output]
 
 
 # ----------------------------------------------------------------- real Caffe, the corpus and the SCNN nets
