@@ -11,8 +11,8 @@ from scnn_tools.errors import InputError, option
 from . import runtimes
 
 # Of an output's largest |value|. Runtimes running the same model differ by float32 rounding: 1e-6 on
-# most nets, 3e-4 on the deepest the suite checks (PSPNet-101, as Caffe rerun with its own rounding moved
-# does); a wrong form differs by far more.
+# most nets, 3.4e-4 from Caffe on the deepest the suite checks (PSPNet-101, about what Caffe's own
+# rounding moves it by; README); a wrong form differs by far more.
 BOUND = 1e-3
 
 
