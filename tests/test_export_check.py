@@ -107,3 +107,25 @@ def test_compare_refusals(tmp_path):
         with pytest.raises(InputError, match="compare: ") as info:
             check(exported, compare=tmp_path / ("caffe.npz" if arrays is not None else "nope.npz"))
         assert words in str(info.value)
+
+
+def test_positions_are_held_to_the_share_that_moved(tmp_path):
+    """ArgMax's top and a pooling mask hold positions: a position moves where two values tie to rounding,
+    so they are held to the share of elements that moved (at most 0.1%), not to a difference in value."""
+    from scnn_tools.builders.onnx_export import export
+    from scnn_tools.netfile.reader import read_text
+    text = ('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 40 dim: 40 } } }\n'
+            'layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" top: "mask" '
+            'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+            'layer { name: "argmax" type: "ArgMax" bottom: "pool" top: "argmax" argmax_param { axis: 1 } }\n')
+    exported = export(read_text(text), outputs=["pool", "mask", "argmax"])
+    assert exported.indices == {"mask", "argmax"}
+    x = np.random.default_rng(2).standard_normal((1, 3, 40, 40)).astype(np.float32)
+    got = runtimes.run(exported.data, {"data": x}, "onnxruntime", exported.output_names)
+    np.savez(tmp_path / "caffe.npz", data=x, **got)
+    assert all(run.caffe == 0 for run in check(exported, compare=tmp_path / "caffe.npz"))
+    argmax = got["argmax"].copy()
+    argmax.flat[0] = (argmax.flat[0] + 1) % 3  # 1 of 400 positions: 0.25%
+    np.savez(tmp_path / "caffe.npz", data=x, pool=got["pool"], mask=got["mask"], argmax=argmax)
+    with pytest.raises(InputError, match="'argmax' holds other positions than Caffe's at "):
+        check(exported, compare=tmp_path / "caffe.npz")

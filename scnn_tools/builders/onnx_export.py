@@ -117,11 +117,12 @@ def _integral(value):
 class Exported:
     """An exported net: `data`, the serialized model onnx's checker passed; `inputs`, the model's input
     names; `outputs`, {blob: shape}, and `output_names`, the model's names for them (an input's later
-    versions are `x#2`); `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
+    versions are `x#2`); `indices`, the outputs that hold positions (ArgMax's, a pooling mask), not
+    features; `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
 
-    def __init__(self, data, inputs, outputs, warnings, nodes, output_names):
+    def __init__(self, data, inputs, outputs, warnings, nodes, output_names, indices=()):
         self.data, self.inputs, self.outputs, self.warnings, self.nodes = data, inputs, outputs, warnings, nodes
-        self.output_names = output_names
+        self.output_names, self.indices = output_names, set(indices)
 
 
 def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights=None, outputs=None,
@@ -198,7 +199,17 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
     return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
-                    graph.warnings, len(g.node), [e.names[b] for b in wanted])
+                    graph.warnings, len(g.node), [e.names[b] for b in wanted], _indices(graph, wanted))
+
+
+def _indices(graph, wanted):
+    """The names of the wanted blobs that hold positions, not features (the producer's not_features)."""
+    found = []
+    for b in wanted:
+        node = graph.nodes[graph.blobs[b].producer]
+        if node.kind is not None and list(node.tops).index(b) in node.kind.not_features:
+            found.append(graph.blobs[b].name)
+    return found
 
 
 def computed(graph, blob_id):
