@@ -225,8 +225,8 @@ def _add_lane(sub):
     p.add_argument("--batch", type=int, default=2, help="images per step; iter_size makes the solver's 12 "
                                                         "(default: 2)")
     p.add_argument("--data-root", help="the dataset's directory (default: data/CULane or data/TuSimple)")
-    p.add_argument("--train-list", help="under the root (default: the dataset's)")
-    p.add_argument("--val-list", help="under the root (default: the dataset's)")
+    p.add_argument("--train-list", help="under the root, or an absolute path (default: the dataset's)")
+    p.add_argument("--val-list", help="under the root, or an absolute path (default: the dataset's)")
     p.add_argument("--channels", type=int, default=128, help="of fc7 and the SCNN block (default: 128)")
     variant_options(p)
     p.set_defaults(run=_lane, output_is_directory=True)
@@ -249,7 +249,8 @@ def _add_export(sub):
                     "come from --weights, matched by layer name as Caffe does; without it, from each layer's "
                     "fillers with a fixed seed. Written whole or not at all, after onnx's checker passes it.")
     net_options(p)
-    p.add_argument("--weights", metavar="FILE.caffemodel", help="the trained weights (default: the fillers')")
+    p.add_argument("--weights", metavar="FILE.caffemodel", help="the trained weights (default: NET's own, if it is a "
+                                                               ".caffemodel; else the fillers')")
     p.add_argument("--opset", type=int, default=17, help="the ONNX opset, 13 to 21 (default: 17)")
     p.add_argument("--outputs", metavar="BLOB[,BLOB...]", help="export up to these blobs (default: the net's "
                                                                "final tops)")
@@ -328,7 +329,7 @@ def _add_backbone(sub):
 def _backbone(args):
     from .builders.backbone import backbone, default_size
 
-    size = args.size or default_size(args.style)
+    size = default_size(args.style) if args.size is None else args.size
     emit(backbone(args.depth, size, args.head, args.classes, args.style), args.output)
     _wrote(args, f"ResNet-{args.depth} ({args.style}) at {size}x{size}")
 

@@ -18,7 +18,9 @@
    joined by Interps and sums), analyzed, and hszhao/ICNet's own
    icnet_cityscapes.prototxt where --icnet gives it (it is not in the corpus).
    --fields runs this part alone; --timeout bounds each command.
-6. Fuzzing (tests/fuzz.py) for --fuzz-seconds (default 180): damaged corpus files through
+6. Exports (--exports runs this part alone): ResNet-152 and FCN-8s; with peak memory, PSPNet-101
+   473 + SCNN and FCN-8s with --check, against issue 20's targets.
+7. Fuzzing (tests/fuzz.py) for --fuzz-seconds (default 180): damaged corpus files through
    info, analyze, query and splice; every wrong answer is printed.
 
 Prints the numbers the README quotes. Best of N runs: the machine's other work
@@ -227,6 +229,7 @@ def main():
                         help="the original generator (XingangPan/SCNN-prototxt-generator), to time it side by "
                              "side with ours in alternating runs; without it, its figures from an earlier run")
     parser.add_argument("--fields", action="store_true", help="only the receptive fields of real-size nets (5.)")
+    parser.add_argument("--exports", action="store_true", help="only the exports (issue 20's targets among them)")
     parser.add_argument("--icnet", metavar="icnet_cityscapes.prototxt",
                         help="hszhao/ICNet's evaluation/prototxt/icnet_cityscapes.prototxt, to time it too")
     parser.add_argument("--timeout", type=float, default=600, help="seconds after which a command is given up")
@@ -239,6 +242,9 @@ def main():
                     "compileall.compile_dir(os.path.dirname(scnn_tools.__file__), quiet=1)"], check=True)
     if args.fields:
         receptive_fields(args)
+        return
+    if args.exports:
+        exports(args.repeat)
         return
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "r.json")
@@ -357,6 +363,18 @@ def exports(repeat):
         for name, net in (("ResNet-152 (fillers' weights)", RESNET), ("FCN-8s 500x500 (fillers' weights)", FCN8S)):
             took = best([py, "-m", "scnn_tools", "export", str(net), "-o", str(Path(tmp) / "m.onnx")], repeat)
             print(f"export {name}: {took:.2f} s")
+        # Issue 20's targets. The host as examples/README.md builds it, at 473 (a 60x60 conv5_5: 236 shared
+        # convolutions in the block); before: the figures the issue quotes (one kernel per layer).
+        host, spliced, out = (str(Path(tmp) / f) for f in ("r101.prototxt", "r101_scnn.prototxt", "m.onnx"))
+        for argv in (["backbone", "--depth", "101", "--size", "473", "-o", host],
+                     ["splice", host, "--at", "conv5_5", "-o", spliced]):
+            subprocess.run([py, "-m", "scnn_tools", *argv], check=True, capture_output=True)
+        for name, argv, before, target in (
+                ("PSPNet-101 473 + SCNN at conv5_5 (fillers' weights)", [spliced], (22, 1600), (8, 800)),
+                ("FCN-8s 500x500 --check", [str(FCN8S), "--check"], (53, 2900), (26.5, 1450))):
+            secs, mib = with_peak(["export", *argv, "-o", out], repeat)
+            print(f"export {name}: {secs:.2f} s, peak {mib:.0f} MiB (before: {before[0]} s, {before[1]} MB) "
+                  f"(target <= {target[0]} s, <= {target[1]} MB)")
 
 
 def fuzzing(seconds):

@@ -167,3 +167,16 @@ def test_autocrop_keeps_the_shape_and_leaves_the_cropped_fields_unknown():
                          'layer { name: "crop" type: "AutoCrop" bottom: "up" bottom: "data" top: "crop" }\n')
     assert out["up"]["shape"] == [1, 1, 20, 20] and out["crop"]["shape"] == [1, 1, 9, 9]
     assert out["crop"]["rf"] is None
+
+
+def test_bilinear_interpolation_reads_two_rows_with_the_corners_aligned():
+    # caffe-public's interpolation_layers.cpp: top h reads bottom floor(fh) and the next, fh = (in - 1) * h
+    # / (out - 1). A stride-2 3x3 convolution makes 4x4 features at image steps of 2; by 3 they are 12x12, top h
+    # at x-position 3h/11: top 1 reads x's 0 and 1 (image 0..4, 5 wide), and the grid's spacing is 2 * 3/11.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n'
+    out = analysed(net + 'layer { name: "conv" type: "Convolution" bottom: "data" top: "x" '
+                         "convolution_param { num_output: 4 kernel_size: 3 stride: 2 } }\n"
+                         'layer { name: "b" type: "BilinearInterpolation" bottom: "x" top: "up" '
+                         "bilinear_interpolation_param { interpolation_factor: 3 } }\n")
+    assert out["up"]["shape"] == [1, 4, 12, 12] and out["up"]["rf"]["size"] == [5, 5]
+    assert out["up"]["rf"]["jump"] == pytest.approx([6 / 11, 6 / 11])

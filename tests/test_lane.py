@@ -104,6 +104,32 @@ def test_lane_command_writes_the_directory(tmp_path):
     assert code == 2 and "--size must be H x W, both multiples of 8" in err and not (tmp_path / "n").exists()
 
 
+@pytest.mark.parametrize("args, words", [
+    (("lane", "--size", "0x0"), "--size must be H x W, both multiples of 8 from 16 to 4096 (got 0x0"),
+    (("lane", "--size", "0x800"), "(got 0x800"),
+    (("backbone", "--size", "0"), "--size must be 8n + 1 between 33 and 4097 (got 0"),
+])
+def test_a_zero_size_is_refused_not_read_as_the_default(tmp_path, args, words):
+    code, out, err = run_cli(*args, "-o", tmp_path / "m")
+    assert code == 2 and words in err.replace(", so that the 1/8 map is whole", "").replace(
+        ", so that the output stride 8 comes back exactly", ""), err
+    assert not (tmp_path / "m").exists()
+
+
+def test_lane_output_where_nothing_can_be_written_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    for where in (tmp_path / "file" / "m", "/proc/no-such-dir/m"):
+        code, out, err = run_cli("lane", "-o", where)
+        assert code == 2 and "cannot write the model here" in err and "internal error" not in err, err
+
+
+def test_the_written_readme_shows_an_absolute_list_as_given(tmp_path):
+    code, _, err = run_cli("lane", "-o", tmp_path / "m", "--train-list", "/abs/train.txt")
+    assert code == 0, err
+    readme = (tmp_path / "m" / "README.md").read_text()
+    assert "`/abs/train.txt`" in readme and "//abs" not in readme and "`data/CULane/list/val_gt.txt`" in readme
+
+
 def _quick(files):
     """Quick steps (iter_size 1), and a learning rate for random weights: with no ImageNet weights here
     the features are far larger than a pretrained net's (first losses near 20), and SCNN's base_lr 0.01,
@@ -384,3 +410,12 @@ def test_lane_options_reach_the_block():
     assert "SCNN_D_1" in names and not any(n.startswith("SCNN_R") for n in names)
     conv = next(n.param for n in deploy.graph.nodes if n.name == "SCNN_D_1").convolution_param
     assert conv.weight_filler.std == pytest.approx(math.sqrt(2 / (9 * 64 * 64 * 5)), abs=5e-6) and conv.bias_term
+
+
+@pytest.mark.parametrize("backbone, publisher", [("vgg16", "robots.ox.ac.uk/~vgg/software/very_deep/caffe/"),
+                                                 ("resnet50", "github.com/KaimingHe/deep-residual-networks")])
+def test_the_written_readme_says_where_the_weights_and_data_are(backbone, publisher):
+    readme = model(backbone=backbone, height=72, width=200)[0]["README.md"]
+    assert publisher in readme and "relative to the directory Caffe runs in" in readme
+    readme = model(backbone=backbone, height=72, width=200, root="/data/CULane")[0]["README.md"]
+    assert "The data root `/data/CULane` is absolute" in readme

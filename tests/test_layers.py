@@ -519,6 +519,17 @@ ROWS = [
     Row("AutoCrop", 'layer { name: "l" type: "AutoCrop" bottom: "b0" bottom: "b1" top: "t" }',
         [(1, 1, 324, 484), (1, 3, 321, 481)], [(1, 1, 321, 481)], 0, 0),
 
+    # stephenyan1231/caffe-public (branch recurrent_2d) src/caffe/layers/interpolation_layers.cpp Reshape:
+    # (N, C, H * interpolation_factor, W * interpolation_factor): 7x5 by 3 is 21x15; no blobs_, and like
+    # Interp its interpolation weights are not counted as multiply-adds.
+    Row("BilinearInterpolation", 'layer { name: "l" type: "BilinearInterpolation" bottom: "b0" top: "t" '
+        "bilinear_interpolation_param { interpolation_factor: 3 } }",
+        [(2, 4, 7, 5)], [(2, 4, 21, 15)], 0, 0),
+    # With a second bottom caffe-public still multiplies by the factor (default 1), caffe-hybridnet reads the
+    # size from the bottom's values and another fork from its shape: the height and width are unknown.
+    Row("BilinearInterpolation", 'layer { name: "l" type: "BilinearInterpolation" bottom: "b0" bottom: "b1" '
+        'top: "t" }', [(2, 4, 7, 5), (2, 1, 14, 10)], [(2, 4, None, None)], 0, 0),
+
     # ---------------------------------------------------------------- section B
     # reshape, elementwise, detection, misc (losses, metrics, outputs, recurrent)
     # src/caffe/layers/tile_layer.cpp (Reshape): top_shape[axis] = bottom.shape(axis) * tiles, axis

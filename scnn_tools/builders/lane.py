@@ -30,6 +30,15 @@ BACKBONES = ("vgg16",) + tuple(RESNETS)
 TITLES = {"vgg16": "VGG16", "resnet50": "ResNet-50", "resnet101": "ResNet-101"}
 IMAGENET = {"vgg16": "VGG_ILSVRC_16_layers.caffemodel", "resnet50": "ResNet-50-model.caffemodel",
             "resnet101": "ResNet-101-model.caffemodel"}
+# Where each comes from, as its publishers give it: the VGG team's Model Zoo entry
+# (gist ksimonyan/211839e770f7b538e2d8, caffemodel_url) and Kaiming He's repository README ("Model files").
+IMAGENET_SOURCE = {
+    "vgg16": "the VGG team (Simonyan and Zisserman, Oxford), as Caffe's Model Zoo lists it (gist "
+             "ksimonyan/211839e770f7b538e2d8):\nhttp://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/"
+             "VGG_ILSVRC_16_layers.caffemodel",
+    "resnet": "Kaiming He's release of the original ResNets (github.com/KaimingHe/deep-residual-networks, "
+              "\"Model files\":\nmodels.zip from Microsoft Research, or its OneDrive link there)",
+}
 BACKGROUND_WEIGHT = 0.4          # both datasets' train.sh: -backWeight 0.4
 SOLVER_BATCH = 12                # both train.sh: -batchSize 12, reached with iter_size
 WEIGHTS_FILE = "class_weights.binaryproto"
@@ -47,7 +56,8 @@ def model(dataset="culane", height=None, width=None, batch=2, root=None, train_l
     if backbone not in BACKBONES:
         raise InputError(f"{option('backbone')} must be one of {', '.join(BACKBONES)} (got {backbone!r})")
     d = DATASETS[dataset]
-    height, width = height or d.height, width or d.width
+    # (0 is a size, refused below, not a request for the default)
+    height, width = d.height if height is None else height, d.width if width is None else width
     root, train_list, val_list = root or d.root, train_list or d.train, val_list or d.val
     lanes = d.lanes
     classes = lanes + 1
@@ -96,7 +106,11 @@ def write(directory, files):
     """Every file whole, or none changed (each is written beside and renamed)."""
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise InputError("exists and is not a directory", directory)
-    os.makedirs(os.path.join(directory, "snapshots"), exist_ok=True)  # Caffe refuses a missing snapshot folder
+    try:
+        os.makedirs(os.path.join(directory, "snapshots"), exist_ok=True)  # Caffe refuses a missing snapshot folder
+    except OSError as exc:
+        raise InputError(f"cannot write the model here: {exc.strerror}" + (f" ({exc.filename})" if exc.filename else ""),
+                         directory) from None
     for name, content in files.items():
         with replacing(os.path.join(directory, name)) as tmp:
             with open(tmp, "wb") as f:
@@ -157,18 +171,28 @@ def _readme(d, backbone, name, height, width, batch, root, train_list, val_list,
                  "and 5 are dilated by 2\nand 4 instead of strided, which changes no weight's shape. "
                  "fc7_lane (1x1 to the block's width)\nis new. Start from those weights: BatchNorm with zero "
                  "statistics does not train.")
+    where = "absolute" if os.path.isabs(root) else (
+        "relative to the directory Caffe runs in (train from this one, or\nwrite the model again with "
+        "`scnn-tools lane --data-root /abs/path`)")
+    example = (", as CULane's own lists give them: `/driver_23_30frame/.../00000.jpg`\n"
+               "`/laneseg_label_w16/driver_23_30frame/.../00000.png 1 1 1 1`") if d.title == "CULane" else ""
+    source = IMAGENET_SOURCE["vgg16" if backbone == "vgg16" else "resnet"]
     return f"""# An SCNN lane-detection model for {d.title}, written by scnn-tools
 
 {summary}.
 
 Files: `train_val.prototxt` (the Python data layer `scnn_tools.lanedata.CULaneData` reads
-`{root}/{train_list}` and `{root}/{val_list}`, CULane's `image.jpg label.png {flags}` lines),
+`{os.path.join(root, train_list)}` and `{os.path.join(root, val_list)}`, CULane's `image.jpg label.png {flags}` lines),
 `deploy.prototxt` (outputs `lane_prob`, the {d.lanes + 1}-class probability map at {height}x{width}, and
 `exist_prob`, the {d.lanes} lane-existence probabilities), `solver.prototxt` (SGD as the SCNN code
 trains: base_lr 0.01, poly with power 0.9, momentum 0.9, weight decay 1e-4, {d.max_iter:,} iterations, batch
 {SOLVER_BATCH} as iter_size {SOLVER_BATCH // batch} x {batch}), `{WEIGHTS_FILE}` (the loss's class weights:
 background {BACKGROUND_WEIGHT}, lanes 1).
 
+The data root `{root}` is {where}; the paths in the lists are
+under it (a leading `/` is dropped){example}.
+
+The initial weights, `{IMAGENET[backbone]}`, come from {source}.
 Train from this directory, with scnn-tools' source directory on Caffe's Python path so that the data
 layer loads (it imports only numpy, Pillow and caffe):
 

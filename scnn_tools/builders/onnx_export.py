@@ -20,9 +20,11 @@ class Emitter:
     def __init__(self, graph, shapes, opset, model, rng, onnx_graph):
         self.graph, self.shapes, self.opset = graph, shapes, opset
         self.model, self.rng = model, rng
-        self.out = onnx_graph  # the GraphProto, filled in place: weights are copied once, not per step
+        self.out = onnx_graph  # the GraphProto, filled in place with the nodes
+        self.tensors = []  # the initializers, encoded as fields of the GraphProto (see serialized)
         self.used = set()
         self.shared = {}  # param name -> array, for weights shared through `param { name }`
+        self.written = {}  # id of a shared array -> [array, param name, initializer or None]: written once
         last, fed = {}, set()
         for b in graph.blobs:
             last[b.name] = max(last.get(b.name, 0), b.version)
@@ -54,12 +56,22 @@ class Emitter:
     def const(self, value, hint="const", dtype=None):
         import numpy as np
         from onnx import TensorProto
+        shared = self.written.get(id(value)) if dtype is None else None
+        if shared is not None and shared[2] is not None:
+            return shared[2]  # every layer sharing the blob reads the one initializer
         array = np.ascontiguousarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
-        name = self.fresh(hint)
-        tensor = self.out.initializer.add()
-        tensor.name, tensor.data_type = name, TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
-        tensor.dims.extend(array.shape)
-        tensor.raw_data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()  # ONNX: little-endian
+        if shared is not None:
+            name = shared[1] if shared[1] not in self.used else self.fresh(shared[1])
+            self.used.add(name)
+            shared[2] = name
+        else:
+            name = self.fresh(hint)
+        kind = TensorProto.INT64 if array.dtype == np.int64 else TensorProto.FLOAT
+        header = TensorProto(name=name, data_type=kind, dims=array.shape).SerializeToString()
+        raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()  # ONNX: little-endian
+        data = _field(_RAW_DATA, len(raw))
+        self.tensors.append((name, kind, array.shape,
+                             [_field(_INITIALIZER, len(header) + len(data) + len(raw)), header, data, raw]))
         return name
 
     def ints(self, values, hint="shape"):
@@ -86,17 +98,36 @@ class Emitter:
         node = self.node
         targets = [list(s) for s in (shapes if shapes is not None else node.kind.params(self.ctx))]
         names = [p.name for p in node.param.param] + [""] * len(targets)
+        source = None
         if self.model is not None and (node.name in self.model.blobs or not all(
                 names[j] in self.shared for j in range(len(targets)))):
-            arrays = from_model(self.model, node.name, targets, self.graph.netfile.source, node.line)
-        else:
-            arrays = [self.shared[names[j]] if names[j] in self.shared else
-                      fill(fillers[j] if j < len(fillers) else None, targets[j], self.rng)
-                      for j in range(len(targets))]
-        for j, array in enumerate(arrays):
+            source = from_model(self.model, node.name, targets, self.graph.netfile.source, node.line)
+        arrays = []
+        for j, target in enumerate(targets):
+            if names[j] in self.shared:
+                arrays.append(self.shared[names[j]])
+                continue
+            if source is not None:
+                array = self._last_copy(names[j], j, source[j]) if names[j] else source[j]
+            else:
+                array = fill(fillers[j] if j < len(fillers) else None, target, self.rng)
             if names[j]:
-                self.shared.setdefault(names[j], array)
+                self.shared[names[j]] = array
+                self.written[id(array)] = [array, names[j], None]
+            arrays.append(array)
         return arrays
+
+    def _last_copy(self, name, j, array):
+        """The value Caffe gives blob j shared as `name`: CopyTrainedLayersFrom copies each layer of the
+        .caffemodel, in the file's order, into the one blob the sharing layers hold; the last one stays."""
+        from .weights import blob_array
+        order = {layer: k for k, layer in enumerate(self.model.blobs)}
+        holders = [n for n in self.graph.nodes if n.name in order and len(n.param.param) > j
+                   and n.param.param[j].name == name and len(self.model.blobs[n.name]) > j]
+        last = max(holders, key=lambda n: order[n.name], default=None)
+        if last is None or last is self.node:
+            return array
+        return blob_array(self.model, last.name, j, list(array.shape), self.graph.netfile.source, last.line)
 
     def reduce(self, op_type, x, axes, keepdims=1):
         """A Reduce* node over `axes`: an attribute before opset 18 (13 for ReduceSum), an input since."""
@@ -107,6 +138,43 @@ class Emitter:
     def fail(self, message):
         raise InputError(f"layer '{self.node.name}' ({self.node.type}) cannot be exported: {message}",
                          self.graph.netfile.source, self.node.line, layer=self.node.name)
+
+
+# Field numbers in onnx.proto: TensorProto.raw_data, GraphProto.initializer and input, ModelProto.graph.
+_RAW_DATA, _INITIALIZER, _INPUT, _GRAPH = 9, 5, 11, 7
+_STAND_IN = 4096  # bytes: a larger initializer is a graph input in the model shape inference checks
+
+
+def _field(number, length):
+    """The key and length that start a length-delimited protobuf field."""
+    out = bytearray()
+    for value in (number << 3 | 2, length):
+        while value > 0x7F:
+            out.append(value & 0x7F | 0x80)
+            value >>= 7
+        out.append(value)
+    return bytes(out)
+
+
+def serialized(model, tensors, stand_ins=False):
+    """The ModelProto's bytes, its graph's initializers given encoded (Emitter.tensors): protobuf would hold a
+    copy of every weight, and serialising it make another. A field may come in any order, so the
+    initializers follow the graph's other fields, and the graph the model's. With `stand_ins`, each
+    initializer of more than _STAND_IN bytes is a graph input of its type and shape instead: the model
+    shape inference needs, without the weights (shapes are worked out from small constants only)."""
+    from onnx import ModelProto, helper
+    graph = model.graph.SerializeToString()
+    head = ModelProto()
+    head.CopyFrom(model)  # (no weights in it: a small copy)
+    head.ClearField("graph")
+    parts = []
+    for name, kind, shape, fields in tensors:
+        if stand_ins and len(fields[-1]) > _STAND_IN:
+            info = helper.make_tensor_value_info(name, kind, list(shape)).SerializeToString()
+            parts += [_field(_INPUT, len(info)), info]
+        else:
+            parts += fields
+    return b"".join([head.SerializeToString(), _field(_GRAPH, len(graph) + sum(map(len, parts))), graph] + parts)
 
 
 def _integral(value):
@@ -133,14 +201,13 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     from onnx import TensorProto, helper
 
     from scnn_tools import __version__
-    from .weights import Caffemodel
 
     if opset not in OPSETS:
         raise InputError(f"{option('opset')} must be from {OPSETS[0]} to {OPSETS[-1]} (got {opset})")
     graph = build(netfile, phase, free_inputs=named or {}, stages=stages)
     shapes = infer(graph, image_shape, dict(named or {}), require_image=False)
     path = netfile.source
-    model = Caffemodel(weights) if weights else None
+    model = _model(netfile, weights)
     by_name = {}
     for b in graph.blobs:
         by_name[b.name] = b.id  # the last version of each name
@@ -193,13 +260,20 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     onnx_model.opset_import.append(helper.make_opsetid("", opset))
     onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
     onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
-    data = onnx_model.SerializeToString()
+    nodes, input_names, output_names = len(g.node), [e.names[b] for b in inputs], [e.names[b] for b in wanted]
+    data = serialized(onnx_model, e.tensors)
+    skeleton = serialized(onnx_model, e.tensors, stand_ins=True)
+    del e  # the encoded weights: not kept beside the checker's copies
     try:
-        onnx.checker.check_model(data, full_check=True)  # the bytes: a ModelProto would be serialized again
+        # What check_model's full_check does, in its two steps: the checker on the whole model (every
+        # tensor's size included), then strict shape inference with type checks, which copies the model it
+        # is given: on the model without its large weights, whose values shapes do not depend on.
+        onnx.checker.check_model(data)
+        onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True)
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
-    return Exported(data, [e.names[b] for b in inputs], {graph.blobs[b].name: shapes.blobs[b] for b in wanted},
-                    graph.warnings, len(g.node), [e.names[b] for b in wanted], _indices(graph, wanted))
+    return Exported(data, input_names, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes,
+                    output_names, _indices(graph, wanted))
 
 
 def _indices(graph, wanted):
@@ -210,6 +284,23 @@ def _indices(graph, wanted):
         if node.kind is not None and list(node.tops).index(b) in node.kind.not_features:
             found.append(graph.blobs[b].name)
     return found
+
+
+def _model(netfile, weights):
+    """Where the weights come from: a .caffemodel given as the net holds its own; else `weights`, if given."""
+    import os
+    from .weights import Caffemodel
+    own = netfile.format == "binary" and any(len(layer.blobs) for layer in netfile.net.layer)
+    if not own:
+        return Caffemodel(weights) if weights else None
+    # Two sources of weights for one layer: which was meant cannot be known, and either choice would hide
+    # the other silently. The same file twice is no conflict.
+    same = netfile.source != "-" and os.path.exists(weights or "") and os.path.samefile(weights, netfile.source)
+    if weights and not same:
+        given = option("weights", weights, repr(weights))
+        raise InputError(f"the net is a .caffemodel with its own weights, and {given} gives others: give the "
+                         f".caffemodel alone, or its prototxt with {option('weights')}", netfile.source)
+    return Caffemodel(netfile.source, netfile.net)
 
 
 def computed(graph, blob_id):

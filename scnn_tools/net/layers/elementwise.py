@@ -1,7 +1,7 @@
 """Layers that keep the shape of their first bottom and work position by position
 (activations, normalisations, Dropout, Scale...). Most may run in place."""
 
-from scnn_tools.caffe_pb2 import LRNParameter
+from scnn_tools.caffe_pb2 import FillerParameter, LRNParameter
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
 from .registry import (ACTIVATION, ELEMENTWISE, NORMALISATION, REGULARISATION, fmt_shape, legacy_shape, pointwise,
                        register)
@@ -184,13 +184,20 @@ def _prelu_onnx(ctx, e):
     e.op("PRelu", [e.x(), e.const(_channel_shape(ctx, slope), "slope")], e.y())
 
 
+# Without a .caffemodel, the running statistics are those of a unit normal, as a trained net could have
+# them. Caffe fills them (and BatchNorm's scale factor) with 0, which divides by sqrt(eps) at every
+# normalisation: a deep net's outputs overflow (MobileNet, PeleeNet, PSPNet), and nothing can be checked.
+_ONE = FillerParameter(type="constant", value=1)
+_STATISTICS = [FillerParameter(type="constant", value=0), _ONE]
+
+
 def _batchnorm_onnx(ctx, e):
     import numpy as np
     q = ctx.p.batch_norm_param
     if q.HasField("use_global_stats") and not q.use_global_stats:
         e.fail("use_global_stats is false: it normalises by each batch's own statistics")
     c = _channels(ctx)
-    mean, var, factor = e.weights([None, None, None], shapes=[[c], [c], [1]])
+    mean, var, factor = e.weights(_STATISTICS + [_ONE], shapes=[[c], [c], [1]])
     f = 0.0 if factor[0] == 0 else 1.0 / factor[0]  # Caffe: a zero factor zeroes the statistics
     ones, zeros = np.ones(c, np.float32), np.zeros(c, np.float32)
     e.op("BatchNormalization", [e.x(), e.const(ones, "scale"), e.const(zeros, "bias"), e.const(mean * f, "mean"),
@@ -211,7 +218,7 @@ def _bn_onnx(ctx, e):
         scaled = e.op("Mul", [e.x(), e.const(_channel_shape(ctx, scale), "scale")])
         e.op("Add", [scaled, e.const(_channel_shape(ctx, shift), "shift")], e.y())
         return
-    slope, bias, mean, var = e.weights([q.slope_filler, q.bias_filler, None, None], shapes=[[1, c, 1, 1]] * 4)
+    slope, bias, mean, var = e.weights([q.slope_filler, q.bias_filler] + _STATISTICS, shapes=[[1, c, 1, 1]] * 4)
     e.op("BatchNormalization", [e.x()] + [e.const(a.reshape(c), n) for a, n in
                                            ((slope, "slope"), (bias, "bias"), (mean, "mean"), (var, "var"))],
          e.y(), epsilon=q.eps)

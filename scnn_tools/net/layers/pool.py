@@ -2,7 +2,7 @@
 
 from scnn_tools.caffe_pb2 import PoolingParameter
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
-from .registry import POOLING, fmt_shape, register
+from .registry import POOLING, fmt_shape, product, register
 
 
 def _geometry(ctx):
@@ -95,6 +95,23 @@ def _roi_shape(ctx):
         ctx.fail("roi_pooling_param needs pooled_h and pooled_w")
     data, rois = ctx.bottoms[:2]
     return [[rois[0], data[1], r.pooled_h, r.pooled_w]]
+
+
+def _roi_onnx(ctx, e):
+    """rbgirshick/caffe-fast-rcnn src/caffe/layers/roi_pooling_layer.cpp Forward_cpu is ONNX's MaxRoiPool to
+    the rounding: the batch index truncated, round() of each scaled corner (half away from zero), the ROI at
+    least 1 x 1, bins from floor and ceil of float multiples of roi / pooled, clipped to the map, and an empty
+    bin 0. onnxruntime and OpenVINO compute it so, half-way corners and empty bins included (the export
+    tests); OpenCV 5.1's ONNX importer has no MaxRoiPool."""
+    r = ctx.p.roi_pooling_param
+    rois = ctx.bottoms[1]
+    count = product(rois[1:])
+    if count < 5:
+        e.fail(f"its ROIs {fmt_shape(rois)} hold {count} values each, Caffe reads 5 (batch index, x1, y1, x2, y2)")
+    boxes = e.op("Reshape", [e.x(1), e.ints([rois[0], count], "per_roi")])
+    if count > 5:  # Caffe steps by the whole item and reads its first five values
+        boxes = e.op("Slice", [boxes, e.ints([0], "starts"), e.ints([5], "ends"), e.ints([1], "axes")])
+    e.op("MaxRoiPool", [e.x(), boxes], e.y(), pooled_shape=[r.pooled_h, r.pooled_w], spatial_scale=r.spatial_scale)
 
 
 def _psroi_shape(ctx):
@@ -203,8 +220,7 @@ def _spp_onnx(ctx, e):
 
 register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
          not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
-register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps, counts=(1,),
-         no_onnx="not written yet: ONNX's MaxRoiPool is not proven equal to Caffe's ROI pooling")
+register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps, counts=(1,), onnx=_roi_onnx)
 register("PSROIPooling", POOLING, shape=_psroi_shape, deps=_no_deps, counts=(1,),
          no_onnx="ONNX has no position-sensitive ROI pooling")
 register("ROIAlign", POOLING, shape=_roi_align_shape, deps=_no_deps, counts=(1,),

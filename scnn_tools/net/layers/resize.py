@@ -1,6 +1,6 @@
 """Layers that change the spatial size: Interp (PSPNet/DeepLab), Upsample (SegNet/ENet and
-nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg, FlowNet 2's Downsample
-and RCF's AutoCrop."""
+nearest-neighbour forks), Crop, Tile, the YOLO forks' Reorg, FlowNet 2's Downsample,
+RCF's AutoCrop and the ReNet forks' BilinearInterpolation."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Nearest, Table, Window, interp_map, shifted
 from .registry import RESIZE, fmt_shape, known, legacy_shape, register
@@ -261,6 +261,108 @@ def _auto_crop_deps(ctx):
     return [{a: [(0, a, IDENTITY)] for a in range(min(len(ctx.bottoms[0]), 2))}]
 
 
+# yun-liu/rcf include/caffe/layers/*.hpp: the layers whose coord_map() keeps positions (NeuronLayer's
+# subclasses there, and these); any other layer's is NOT_IMPLEMENTED, which aborts the net.
+_KEEPS_POSITIONS = {"AbsVal", "BNLL", "Dropout", "ELU", "Exp", "Log", "Power", "PReLU", "ReLU", "Sigmoid", "TanH",
+                    "Threshold", "Concat", "Eltwise", "LRN", "MVN", "Slice", "Softmax", "Split"}
+
+
+def _compose(left, right):
+    """DiagonalAffineMap::compose: left after right, per axis (scale, shift)."""
+    return [(a * c, a * d + b) for (a, b), (c, d) in zip(left, right)]
+
+
+def _auto_crop_offsets(e, node):
+    """AutoCropLayer::LayerSetUp (yun-liu/rcf src/caffe/layers/auto_crop_layer.cpp), in float as it computes:
+    walk back from each bottom through each blob's first writer and its first bottom to where the walks meet,
+    compose the layers' coord_maps (util/coords.hpp: a filter's is (stride, (extent - 1) / 2 - pad), inverted
+    for convolution and pooling), and take the map from bottom 0 to bottom 1, which must be a shift by a whole
+    non-negative number of positions: (crop_h, crop_w)."""
+    import numpy as np
+    from .conv import geometry
+    from .pool import _geometry as pool_geometry
+    f = np.float32
+    graph = e.graph
+    writer = {}
+    for b in graph.blobs:
+        writer.setdefault(b.name, b.producer)  # in place, a layer writes the same blob: its first writer is kept
+
+    def back(name):
+        layer = writer.get(name)
+        if layer is None or not graph.nodes[layer].bottoms:
+            return None
+        return graph.blobs[graph.nodes[layer].bottoms[0]].name
+
+    def coord_map(layer):
+        n = graph.nodes[layer]
+        ctx = e.shapes.contexts.get(layer)
+        if n.type in _KEEPS_POSITIONS:
+            return [(f(1), f(0))] * 2
+        if n.type in ("Convolution", "Deconvolution", "Pooling"):
+            if ctx is None:
+                e.fail(f"the offset is walked back through layer '{n.name}' ({n.type}), whose shapes are not known")
+            if n.type == "Pooling":
+                kernel, stride, pad, _ = pool_geometry(ctx)
+                filters = list(zip(kernel, stride, pad))
+            else:
+                filters = [(d * (k - 1) + 1, s, p) for k, s, p, d in geometry(ctx)[1]]
+            maps = [(f(s), f(k - 1) / f(2) - f(p)) for k, s, p in filters]
+            return maps if n.type == "Deconvolution" else [(f(1) / a, -b / a) for a, b in maps]
+        if n.type == "AutoCrop":
+            return [(f(1), f(-c)) for c in _auto_crop_offsets(e, n)]
+        why = ("rcf's Crop::coord_map reads the offsets of axes 0 and 1 (num and channels), not its crop's"
+               if n.type == "Crop" else "its coord_map() is NOT_IMPLEMENTED, so Caffe aborts")
+        e.fail(f"the offset is walked back through layer '{n.name}' ({n.type}): {why}")
+
+    names = [graph.blobs[b].name for b in node.bottoms]
+    path, name = {names[0]}, names[0]
+    while (name := back(name)) is not None:
+        path.add(name)
+    meet = names[1]
+    while meet not in path:
+        meet = back(meet)
+        if meet is None:
+            e.fail(f"'{names[0]}' and '{names[1]}' come from no common blob (Caffe: \"Cannot align apparently "
+                   "disconnected blobs\")")
+    maps = []
+    for name in names:
+        m = [(f(1), f(0))] * 2
+        while name != meet:
+            m = _compose(m, coord_map(writer[name]))
+            name = back(name)
+        maps.append(m)
+    inverse = [(f(1) / c, -d / c) for c, d in maps[0]]
+    crop = _compose(maps[1], inverse)  # bottom 0 -> bottom 1
+    if any(a != 1 or b > 0 or b != np.round(b) for a, b in crop):
+        e.fail(f"the coord_maps give bottom 1 = {' and '.join(f'{a:g} x {b:+g}' for a, b in crop)} of bottom 0, "
+               "where AutoCrop needs x minus a whole non-negative offset (Caffe's CHECKs fail)")
+    return [int(-b) for _, b in crop]
+
+
+def _bilinear_shape(ctx):
+    """stephenyan1231/caffe-public (branch recurrent_2d) src/caffe/layers/interpolation_layers.cpp Reshape:
+    (N, C, H * interpolation_factor, W * interpolation_factor). With a second bottom the forks part:
+    caffe-public ignores it, stephenyan1231/caffe-hybridnet reads the size from its values (data) and a
+    third fork's interpolation_layer.cpp from its shape, so the top's height and width are unknown."""
+    shape = ctx.image("interpolates", 1, 2)
+    if len(ctx.bottoms) == 2:
+        return [list(shape[:2]) + [None, None]]
+    f = ctx.p.bilinear_interpolation_param.interpolation_factor
+    if f < 1:
+        ctx.fail(f"interpolation_factor must be positive (got {f})")
+    return [list(shape[:2]) + [None if n is None else n * f for n in shape[2:]]]
+
+
+def _bilinear_deps(ctx):
+    # Forward_cpu: top h reads bottom (in - 1) * h / (out - 1) and the next row, corners aligned, as Interp.
+    bottom, top = ctx.bottoms[0], ctx.tops[0]
+    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
+    for a in (2, 3):
+        if known(bottom[a], top[a]):
+            deps[a] = [(0, a, interp_map(bottom[a], top[a]))]
+    return [deps]
+
+
 def _downsample_shape(ctx):
     """lmb-freiburg/flownet2 src/caffe/layers/downsample_layer.cpp Reshape: (num(), channels()) of bottom 0
     and (height(), width()) of bottom 1 or, alone, downsample_param's top_height and top_width, each
@@ -300,20 +402,24 @@ def _interp_onnx(ctx, e):
 
 
 def _upsample_onnx(ctx, e):
-    """SegNet's Upsample puts each value where its pooling mask says (MaxUnpool); with one bottom, the
+    """SegNet's Upsample puts each value where its pooling mask says; with one bottom, the
     nearest-neighbour forks repeat each value scale x scale times."""
-    import numpy as np
     top = ctx.tops[0]
     if len(ctx.bottoms) == 1:
         e.op("Resize", [e.x(), "", "", e.ints(top, "sizes")], e.y(), mode="nearest",
              coordinate_transformation_mode="asymmetric", nearest_mode="floor")
         return
+    # caffe-segnet upsample_layer.cpp Forward_cpu: per plane, top[mask[i]] = bottom[i], the mask a flat
+    # index into the top's plane, whatever size the top has (upsample_h/w, pad_out_h): a scatter along the
+    # flattened planes is that loop. Not MaxUnpool: it insists on the size its kernel and strides give
+    # (24 from 12, where SegNet's upsample_h says 23), and OpenCV's runs one image, OpenVINO has none.
     n, c, h, w = top
-    # The mask holds h * W + w within each plane of the top; MaxUnpool counts over the whole blob.
-    base = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
-    indices = e.op("Add", [e.op("Cast", [e.x(1)], to=7), e.const(base, "plane_start")])
-    e.op("MaxUnpool", [e.x(), indices, e.ints(top, "output_shape")], e.y(),
-         kernel_shape=list(_upsample_scales(ctx)), strides=list(_upsample_scales(ctx)))
+    planes = e.ints([n, c, -1], "planes")
+    indices = e.op("Reshape", [e.op("Cast", [e.x(1)], to=7), planes])
+    values = e.op("Reshape", [e.x(), planes])
+    zeros = e.op("ConstantOfShape", [e.ints([n, c, h * w], "top_planes")])
+    scattered = e.op("ScatterElements", [zeros, indices, values], axis=2)
+    e.op("Reshape", [scattered, e.ints(top, "top")], e.y())
 
 
 def _crop_onnx(ctx, e):
@@ -322,6 +428,24 @@ def _crop_onnx(ctx, e):
     axes = list(range(axis, len(ref)))
     e.op("Slice", [e.x(), e.ints(offsets, "starts"), e.ints([o + ref[a] for o, a in zip(offsets, axes)], "ends"),
                    e.ints(axes, "axes")], e.y())
+
+
+def _auto_crop_onnx(ctx, e):
+    data, ref = ctx.bottoms
+    offsets = _auto_crop_offsets(e, ctx.node)
+    size = ctx.tops[0][2:4]
+    if len(data) != 4 or any(o + n > d for o, n, d in zip(offsets, size, data[2:4])):
+        e.fail(f"its offsets {offsets} and size {size} read past the data {fmt_shape(data)} (Caffe's Forward does "
+               "not check)")
+    e.op("Slice", [e.x(), e.ints(offsets, "starts"), e.ints([o + n for o, n in zip(offsets, size)], "ends"),
+                   e.ints([2, 3], "axes")], e.y())
+
+
+def _bilinear_onnx(ctx, e):
+    if 1 in ctx.tops[0][2:]:
+        e.fail("its top is 1 high or wide, where Forward_cpu divides 0 by 0 ((in - 1) * h / (out - 1))")
+    e.op("Resize", [e.x(), "", "", e.ints(ctx.tops[0], "sizes")], e.y(), mode="linear",
+         coordinate_transformation_mode="align_corners")
 
 
 def _tile_onnx(ctx, e):
@@ -336,9 +460,9 @@ register("Crop", RESIZE, shape=_crop_shape, deps=_crop_deps, onnx=_crop_onnx)
 register("Reorg", RESIZE, shape=_reorg_shape, deps=_reorg_deps, onnx=_reorg_onnx)
 register("Tiling", RESIZE, shape=_tiling_shape, deps=_tiling_deps, onnx=_tiling_onnx)
 register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
+register("BilinearInterpolation", RESIZE, shape=_bilinear_shape, deps=_bilinear_deps, onnx=_bilinear_onnx,
+         note="with a second bottom, the forks take its size from different places")
 register("Downsample", RESIZE, shape=_downsample_shape, deps=_downsample_deps,
          no_onnx="not written yet: FlowNet 2's Downsample runs on the GPU only (its Forward_cpu is NOT_IMPLEMENTED), "
                  "a tent average around rounded positions that skips NaNs")
-register("AutoCrop", RESIZE, shape=_auto_crop_shape, deps=_auto_crop_deps,
-         no_onnx="not written yet: its offset comes from the coord_maps of the layers back to where its bottoms' "
-                 "paths meet")
+register("AutoCrop", RESIZE, shape=_auto_crop_shape, deps=_auto_crop_deps, onnx=_auto_crop_onnx)
