@@ -158,10 +158,11 @@ def test_a_generated_scnn_block_writes_each_shared_kernel_once():
     text = _net([1, 8, 6, 5], text)
     model, weights = _initializers(export(read_text(text)))
     kernels = {name for name, array in weights.items() if array.ndim == 4}
-    assert kernels == names  # one initializer per shared blob, named by it, and none per layer
+    written = {f"param/{name}" for name in names}
+    assert kernels == written  # one initializer per shared blob, named by it, and none per layer
     convs = [node for node in model.graph.node if node.op_type == "Conv"]
     assert len(convs) == 2 * (6 - 1) + 2 * (5 - 1)
-    assert all(node.input[1] in names for node in convs)
+    assert all(node.input[1] in written for node in convs)
 
 
 @pytest.fixture
@@ -223,7 +224,7 @@ def test_copies_of_a_shared_blob_that_differ_leave_the_last_one_as_caffe_does(sc
     caffe_sums = json.loads(done.stdout.strip().splitlines()[-1])
     _, weights = _initializers(export(read_text(text), weights=str(changed)))
     last = np.array(downs[-1].blobs[0].data, np.float32)
-    assert np.array_equal(weights["SCNN_D_w"].ravel(), last)
+    assert np.array_equal(weights["param/SCNN_D_w"].ravel(), last)
     assert all(abs(caffe_sums[layer.name][0] - float(last.sum())) < 1e-3 for layer in downs)
 
 

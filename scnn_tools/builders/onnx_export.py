@@ -61,7 +61,10 @@ class Emitter:
             return shared[2]  # every layer sharing the blob reads the one initializer
         array = np.ascontiguousarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
         if shared is not None:
-            name = shared[1] if shared[1] not in self.used else self.fresh(shared[1])
+            # Not the param's bare name: OpenCV 5.1 reads value `conv1#0` as `conv1_0`, and a param named
+            # conv1_0 (DeepLab-ResNet's) then feeds the BatchNorm after conv1 ("scale.cols == C_").
+            name = f"param/{shared[1]}"
+            name = name if name not in self.used else self.fresh(name)
             self.used.add(name)
             shared[2] = name
         else:
