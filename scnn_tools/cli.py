@@ -359,25 +359,37 @@ def _add_export(sub):
     p.add_argument("--opset", type=int, default=17, help="the ONNX opset, 13 to 21 (default: 17)")
     p.add_argument("--outputs", metavar="BLOB[,BLOB...]", help="export up to these blobs (default: the net's "
                                                                "final tops)")
-    p.add_argument("--check", action="store_true", help="run the model once in onnxruntime and compare its "
-                                                        "output shapes with scnn-tools'")
+    p.add_argument("--check", action="store_true",
+                   help="run the model once in each installed runtime (onnxruntime, OpenCV's dnn, OpenVINO's CPU "
+                        "plugin) on the same random inputs: its output shapes must be scnn-tools', its outputs "
+                        "within 1e-3 of onnxruntime's (of each output's largest value); else nothing is written")
+    p.add_argument("--compare", metavar="CAFFE.npz",
+                   help="with --check and --weights: Caffe's blobs by name (the model's inputs and some of its "
+                        "outputs, as Caffe computed them with those weights): the inputs are fed and the outputs "
+                        "must agree with Caffe's within 1e-3")
     p.add_argument("-o", "--output", metavar="NET.onnx", required=True, help="the file to write")
     p.set_defaults(run=_export)
 
 
 def _export(args):
-    from .builders.onnx_export import check, export, write
+    from .builders.agreement import check
+    from .builders.onnx_export import export, write
     from .output import shape_text
     from .netfile.reader import read_net
 
+    if args.compare and not (args.check and args.weights):
+        raise InputError(f"{flag(args, 'compare')} needs --check and --weights: Caffe's outputs are its weights'")
     exported = export(read_net(args.net), args.phase, args.input_shape, dict(args.input), args.stage,
                       args.weights, names(args.outputs) if args.outputs else None, args.opset)
     strict(args, exported.warnings, args.net)
     _warn(args, [w["message"] for w in exported.warnings])
     if args.check:
-        got, finite = check(exported)
-        print(f"checked in onnxruntime: {', '.join(f'{k} {shape_text(v)}' for k, v in got.items())}, as scnn-tools says"
-              + ("" if finite else "; some outputs are not finite (the weights?)"))
+        for run in check(exported, compare=args.compare):
+            print(f"checked in {run.runtime} {run.version}: "
+                  f"{', '.join(f'{k} {shape_text(v)}' for k, v in run.shapes.items())}, as scnn-tools says"
+                  + ("" if run.difference is None else f"; at most {run.difference:.1e} from onnxruntime")
+                  + ("" if run.caffe is None else f"; at most {run.caffe:.1e} from Caffe")
+                  + ("" if run.finite else "; some outputs are not finite (the weights?)"))
     write(exported, args.output)
     print(f"wrote {args.output}: {exported.nodes} ONNX nodes (opset {args.opset}), inputs "
           f"{', '.join(exported.inputs)}, outputs {', '.join(exported.outputs)}")

@@ -8,10 +8,13 @@ Caffe again so perturbed.
 """
 
 
+import functools
+
 import numpy as np
 import pytest
 
 import realcaffe
+import runtimecache
 from conftest import REFERENCE, corpus_file, corpus_files, corpus_id, run_cli
 from scnn_tools.errors import InputError
 from scnn_tools.builders import runtimes
@@ -57,8 +60,31 @@ def bound(noise):
     return TOLERANCE if noise is None else max(TOLERANCE, 3 * noise)
 
 
-def check_against_caffe(text, caffe_build="bvlc", name="net"):
-    """Caffe's error if it cannot run the net; else None, after the comparison's assertions passed."""
+def check_against_caffe(text, caffe_build="bvlc", name="net", runtime="onnxruntime"):
+    """Caffe's error if it cannot run the net; else None, after the comparison's assertions passed: the
+    export, with the weights Caffe saved, run in `runtime` on Caffe's input (skipped, saying so, where that
+    runtime is not installed)."""
+    if runtime not in runtimes.installed():
+        pytest.skip(f"{runtime} is not installed here (the test extras in setup.cfg install it)")
+    prepared = _exported_for_caffe(text, caffe_build, name)
+    if isinstance(prepared, str):
+        return prepared
+    outputs, inner, caffe, exported = prepared
+    wanted, names = outputs + inner, exported.output_names
+    got = runtimecache.run(exported.data, {n: caffe["input_arrays"][n] for n in exported.inputs}, runtime, names)
+    got = {n: got[o] for n, o in zip(wanted, names)}
+    for n in wanted:
+        assert got[n].shape == caffe["blobs"][n].shape, (runtime, n, got[n].shape, caffe["blobs"][n].shape)
+    worst = {n: realcaffe.disagreement(got[n], caffe["blobs"][n]) for n in wanted}
+    bad = {n: (d, caffe["noise"][n]) for n, d in worst.items() if not d <= bound(caffe["noise"][n])}
+    assert not bad, f"{runtime}: blobs differing from Caffe beyond {TOLERANCE} and 3x Caffe's own rounding noise: {bad}"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _exported_for_caffe(text, caffe_build, name):
+    """(outputs, inner blobs, Caffe's forward, the export with Caffe's weights), or Caffe's error: kept for
+    the next call, which is the same net in the next runtime."""
     netfile = read_text(text, name)
     graph = build(netfile, "TEST")
     outputs, inner = targets(graph)
@@ -68,14 +94,7 @@ def check_against_caffe(text, caffe_build="bvlc", name="net"):
     if "error" in caffe:
         return caffe["error"]
     named = {n: list(a.shape) for n, a in caffe["input_arrays"].items()}
-    exported = export(netfile, named=named, weights=caffe["weights"], outputs=outputs + inner)
-    got = run_onnx(exported, caffe["input_arrays"])
-    for n in outputs + inner:
-        assert got[n].shape == caffe["blobs"][n].shape, (n, got[n].shape, caffe["blobs"][n].shape)
-    worst = {n: realcaffe.disagreement(got[n], caffe["blobs"][n]) for n in outputs + inner}
-    bad = {n: (d, caffe["noise"][n]) for n, d in worst.items() if not d <= bound(caffe["noise"][n])}
-    assert not bad, f"blobs differing from Caffe beyond {TOLERANCE} and 3x Caffe's own rounding noise: {bad}"
-    return None
+    return outputs, inner, caffe, export(netfile, named=named, weights=caffe["weights"], outputs=outputs + inner)
 
 
 # ----------------------------------------------------------------- real Caffe, the corpus and the SCNN nets
@@ -92,15 +111,16 @@ def without_saved_output(text):
     return re.sub(r"\n\s*save_output_param\s*\{[^{}]*\}", "", text)
 
 
-def check_corpus_net(rel, text):
-    """A corpus net (as `text`) against the Caffe that runs it; skipped, with Caffe's reason, where none does."""
+def check_corpus_net(rel, text, runtime):
+    """A corpus net (as `text`) in `runtime` against the Caffe that runs it; skipped, with Caffe's reason,
+    where none does."""
     caffe_build = "pspnet" if rel.startswith(PSPNET_FORK) else "ssd" if rel.startswith(SSD_FORK) else "bvlc"
     if caffe_build == "ssd":
         text = without_saved_output(text)
     if not realcaffe.available(caffe_build):
         pytest.skip(f"real Caffe ({caffe_build}) is not built")
     try:
-        error = check_against_caffe(text, caffe_build, rel)
+        error = check_against_caffe(text, caffe_build, rel, runtime)
     except InputError as exc:
         pytest.fail(f"export refused it: {exc}")
     if error is not None:
@@ -111,12 +131,13 @@ def check_corpus_net(rel, text):
 
 
 @realcaffe.needs("bvlc")
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
 @pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
-def test_every_corpus_net_caffe_runs_exports_equal_to_caffe(path):
+def test_every_corpus_net_caffe_runs_exports_equal_to_caffe(path, runtime):
     rel = corpus_id(path)
     if rel.startswith(TEMPLATES):
         pytest.skip("a template: Caffe cannot build it until its placeholders are filled in")
-    check_corpus_net(rel, path.read_text())
+    check_corpus_net(rel, path.read_text(), runtime)
 
 
 # ----------------------------------------------------------------- numpy, written here (no Caffe needed)
@@ -346,7 +367,7 @@ def test_export_command_writes_a_checked_model(tmp_path):
                                 "-o", out, "--check")
     assert code == 0, err
     assert f"wrote {out}: " in stdout and "inputs data, outputs prob" in stdout
-    assert "checked in onnxruntime: prob 64x10, as scnn-tools says" in stdout
+    assert f"checked in onnxruntime {runtimes.version('onnxruntime')}: prob 64x10, as scnn-tools says" in stdout
     import onnx
     model = onnx.load(out)
     onnx.checker.check_model(model, full_check=True)
@@ -442,11 +463,12 @@ layer { name: "prior" type: "PriorBox" bottom: "feat" bottom: "data" top: "prior
 
 
 @realcaffe.needs("bvlc")
-def test_a_spliced_vgg16_with_scnn_exports_equal_to_caffe():
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
+def test_a_spliced_vgg16_with_scnn_exports_equal_to_caffe(runtime):
     from scnn_tools.builders.splicing import splice
     text = splice(str(corpus_file("ry__tensorflow-vgg16/VGG_2014_16.prototxt")), "conv5_3", reduce_to=64)[0]
     assert "SCNN_D_1" in text
-    error = check_against_caffe(text, "bvlc", "vgg16_scnn.prototxt")
+    error = check_against_caffe(text, "bvlc", "vgg16_scnn.prototxt", runtime)
     assert error is None, error
 
 
@@ -505,8 +527,9 @@ def as_deployed(path):
 
 
 @realcaffe.needs("bvlc")
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
 @pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
-def test_corpus_nets_with_data_layers_export_equal_to_caffe_as_deployed(path):
+def test_corpus_nets_with_data_layers_export_equal_to_caffe_as_deployed(path, runtime):
     rel = corpus_id(path)
     if rel.startswith(TEMPLATES):
         pytest.skip("a template: Caffe cannot build it until its placeholders are filled in")
@@ -518,7 +541,7 @@ def test_corpus_nets_with_data_layers_export_equal_to_caffe_as_deployed(path):
         pytest.skip(f"not readable as a net: {exc}")
     if text is None:
         pytest.skip("no data layer with known shapes (the deploy form is tested above)")
-    check_corpus_net(rel, text)
+    check_corpus_net(rel, text, runtime)
 
 
 # Every BVLC layer type ONNX can express that the corpus nets do not all use, one branch each off one input.
@@ -575,11 +598,12 @@ layer { name: "reindex" type: "BatchReindex" bottom: "data" bottom: "first" top:
 
 
 @realcaffe.needs("bvlc")
-def test_every_bvlc_layer_type_exports_equal_to_caffe():
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
+def test_every_bvlc_layer_type_exports_equal_to_caffe(runtime):
     # (scale2 reads a blob written after it: Caffe refuses that, so it goes; the rest is one net. The test runs
     # it at batch 1: BatchReindex picks item 0)
     text = "\n".join(line for line in ZOO.splitlines() if '"scale2"' not in line and '"reduced"' not in line)
-    error = check_against_caffe(text, "bvlc", "zoo.prototxt")
+    error = check_against_caffe(text, "bvlc", "zoo.prototxt", runtime)
     assert error is None, error
     graph = build(read_text(text), "TEST")
     outputs, _ = targets(graph)

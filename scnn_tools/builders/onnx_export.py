@@ -61,7 +61,10 @@ class Emitter:
             return shared[2]  # every layer sharing the blob reads the one initializer
         array = np.ascontiguousarray(value, dtype=dtype or (np.int64 if _integral(value) else np.float32))
         if shared is not None:
-            name = shared[1] if shared[1] not in self.used else self.fresh(shared[1])
+            # Not the param's bare name: OpenCV 5.1 reads value `conv1#0` as `conv1_0`, and a param named
+            # conv1_0 (DeepLab-ResNet's) then feeds the BatchNorm after conv1 ("scale.cols == C_").
+            name = f"param/{shared[1]}"
+            name = name if name not in self.used else self.fresh(name)
             self.used.add(name)
             shared[2] = name
         else:
@@ -189,11 +192,14 @@ def _integral(value):
 
 
 class Exported:
-    """An exported net: `data`, the serialized model onnx's checker passed; `outputs`, {blob: shape};
-    `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
+    """An exported net: `data`, the serialized model onnx's checker passed; `inputs`, the model's input
+    names; `outputs`, {blob: shape}, and `output_names`, the model's names for them (an input's later
+    versions are `x#2`); `indices`, the outputs that hold positions (ArgMax's, a pooling mask), not
+    features; `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
 
-    def __init__(self, data, inputs, outputs, warnings, nodes):
+    def __init__(self, data, inputs, outputs, warnings, nodes, output_names, indices=()):
         self.data, self.inputs, self.outputs, self.warnings, self.nodes = data, inputs, outputs, warnings, nodes
+        self.output_names, self.indices = output_names, set(indices)
 
 
 def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights=None, outputs=None,
@@ -267,7 +273,7 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     onnx_model.opset_import.append(helper.make_opsetid("", opset))
     onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
     onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
-    nodes, input_names = len(g.node), [e.names[b] for b in inputs]
+    nodes, input_names, output_names = len(g.node), [e.names[b] for b in inputs], [e.names[b] for b in wanted]
     data = serialized(onnx_model, e.tensors)
     skeleton = serialized(onnx_model, e.tensors, stand_ins=True)
     del e  # the encoded weights: not kept beside the checker's copies
@@ -279,7 +285,18 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
         onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True)
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
-    return Exported(data, input_names, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes)
+    return Exported(data, input_names, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes,
+                    output_names, _indices(graph, wanted))
+
+
+def _indices(graph, wanted):
+    """The names of the wanted blobs that hold positions, not features (the producer's not_features)."""
+    found = []
+    for b in wanted:
+        node = graph.nodes[graph.blobs[b].producer]
+        if node.kind is not None and list(node.tops).index(b) in node.kind.not_features:
+            found.append(graph.blobs[b].name)
+    return found
 
 
 def _model(netfile, weights):
@@ -337,28 +354,3 @@ def write(exported, output):
     with replacing(output) as tmp:
         with open(tmp, "wb") as f:
             f.write(exported.data)
-
-
-def check(exported, seed=0):
-    """Run the model once in onnxruntime on random inputs: ({output: shape}, all finite), each shape
-    compared with ours."""
-    import numpy as np
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    # Not ORT_ENABLE_ALL, the default: its layout pass copies every convolution's weights into blocked form,
-    # which on FCN-8s took 1.2 GB more (2.8 GB in all) to save as much time in the run as it cost to make.
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-    session = onnxruntime.InferenceSession(exported.data, options, providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(seed)
-    feeds = {i.name: rng.standard_normal(i.shape).astype(np.float32) for i in session.get_inputs()}
-    results = session.run(None, feeds)
-    got = {o.name: list(r.shape) for o, r in zip(session.get_outputs(), results)}
-    bad = {name: (got.get(name), shape) for name, shape in exported.outputs.items()
-           if got.get(name) is None or len(got[name]) != len(shape)
-           or any(d is not None and d != g for d, g in zip(shape, got[name]))}
-    if bad:
-        name, (have, want) = next(iter(bad.items()))
-        raise InputError(f"{option('check')}: onnxruntime gives '{name}' the shape {have}, scnn-tools {want}")
-    finite = all(bool(np.isfinite(r).all()) for r in results)
-    return got, finite

@@ -256,8 +256,11 @@ def _reduction_onnx(ctx, e):
     from scnn_tools.caffe_pb2 import ReductionParameter as R
     q = ctx.p.reduction_param
     axes = list(range(ctx.axis(q.axis), len(ctx.bottoms[0])))
-    op = {R.SUM: "ReduceSum", R.ASUM: "ReduceL1", R.SUMSQ: "ReduceSumSquare", R.MEAN: "ReduceMean"}[q.operation]
-    reduced = e.reduce(op, e.x(), axes, keepdims=0)
+    # ASUM is not ReduceL1: OpenVINO (2026.4) ignores ReduceL1's axes attribute before opset 18 and sums
+    # the whole blob (openvinotoolkit/openvino#38238); ReduceSum's axes are an input from opset 13.
+    x = e.op("Abs", [e.x()]) if q.operation == R.ASUM else e.x()
+    op = {R.SUM: "ReduceSum", R.ASUM: "ReduceSum", R.SUMSQ: "ReduceSumSquare", R.MEAN: "ReduceMean"}[q.operation]
+    reduced = e.reduce(op, x, axes, keepdims=0)
     if q.coeff != 1:
         reduced = e.op("Mul", [reduced, e.const(q.coeff, "coeff")])
     e.op("Identity", [reduced], e.y())

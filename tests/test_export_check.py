@@ -1,0 +1,131 @@
+"""`export --check`: the model run in every installed runtime, held to our shapes, to onnxruntime and,
+given Caffe's outputs, to Caffe; each failure an exit-2 message naming the runtime. Real runs only."""
+
+import numpy as np
+import pytest
+
+import realcaffe
+from conftest import REFERENCE, corpus_file, run_cli
+from scnn_tools.builders import runtimes
+from scnn_tools.builders.agreement import check
+from scnn_tools.builders.onnx_export import Exported
+from scnn_tools.errors import InputError
+
+LENET = "BVLC__caffe/examples/mnist/lenet.prototxt"
+
+
+def _needs(*wanted):
+    missing = [r for r in wanted if r not in runtimes.installed()]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed here (the test extras in setup.cfg install it)")
+
+
+def _model(op, in_shape, constants=(), **attrs):
+    """A one-node model of opset 17, as export writes them: input x, then the constants (numpy), output y."""
+    from onnx import TensorProto, helper, numpy_helper
+    names = [f"c{k}" for k in range(len(constants))]
+    node = helper.make_node(op, ["x"] + names, ["y"], **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, in_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(c, n) for c, n in zip(constants, names)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def test_a_runtime_that_gives_another_shape_is_named():
+    """OpenVINO reads ReduceL1's axes attribute as absent before opset 18 (openvinotoolkit/openvino#38238):
+    the whole blob summed, a scalar where the model says [2]."""
+    _needs("openvino")
+    data = _model("ReduceL1", [2, 3, 4, 5], axes=[1, 2, 3], keepdims=0)
+    with pytest.raises(InputError) as info:
+        check(Exported(data, ["x"], {"asum": [2]}, [], 1, ["y"]))
+    assert f"check: openvino {runtimes.version('openvino')} gives 'asum' the shape [], scnn-tools [2]" in str(info.value)
+
+
+def test_a_runtime_that_cannot_run_the_model_is_named():
+    """OpenVINO has no MaxUnpool: what it says is passed on, naming it."""
+    _needs("openvino")
+    indices = np.arange(4, dtype=np.int64).reshape(1, 1, 2, 2) * 4
+    data = _model("MaxUnpool", [1, 1, 2, 2], [indices], kernel_shape=[2, 2], strides=[2, 2])
+    with pytest.raises(InputError) as info:
+        check(Exported(data, ["x"], {"up": [1, 1, 4, 4]}, [], 1, ["y"]))
+    assert f"check: openvino {runtimes.version('openvino')} cannot run the model: " in str(info.value)
+
+
+def test_every_installed_runtime_is_reported_and_agrees(tmp_path):
+    code, out, err = run_cli("export", corpus_file(LENET), "-o", tmp_path / "lenet.onnx", "--check")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("checked in ")]
+    assert [line.split()[2] for line in lines] == list(runtimes.installed())
+    assert lines[0] == f"checked in onnxruntime {runtimes.version('onnxruntime')}: prob 64x10, as scnn-tools says"
+    for line in lines[1:]:
+        assert ": prob 64x10, as scnn-tools says; at most " in line and line.endswith(" from onnxruntime")
+        assert float(line.split("at most ")[1].split()[0]) < 1e-5
+    if len(runtimes.installed()) < len(runtimes.RUNTIMES):
+        pytest.skip(f"checked in {', '.join(runtimes.installed())} only: the others are not installed here")
+
+
+@realcaffe.needs("bvlc")
+def test_check_compares_with_the_outputs_caffe_computed(tmp_path):
+    """Caffe's own forward pass (random weights it saved, one random image): its input fed, its prob
+    compared, in every runtime; an output moved beyond rounding is exit 2, and nothing is written."""
+    text = corpus_file(LENET).read_text()
+    caffe = realcaffe.forward(text, ["prob", "ip1"])
+    assert "error" not in caffe, caffe.get("error")
+    arrays = dict(caffe["input_arrays"], prob=caffe["blobs"]["prob"], ip1=caffe["blobs"]["ip1"])
+    np.savez(tmp_path / "caffe.npz", **arrays)
+    args = ["export", corpus_file(LENET), "--input-shape", "1,1,28,28", "--weights", caffe["weights"],
+            "-o", tmp_path / "lenet.onnx", "--check", "--compare", tmp_path / "caffe.npz"]
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("checked in ")]
+    assert len(lines) == len(runtimes.installed())
+    for line in lines:
+        assert float(line.split("; at most ")[-1].split()[0]) < 1e-5 and line.endswith(" from Caffe"), line
+
+    arrays["prob"] = arrays["prob"] * np.float32(1.01)
+    np.savez(tmp_path / "caffe.npz", **arrays)
+    args[args.index(tmp_path / "lenet.onnx")] = tmp_path / "moved.onnx"
+    code, _, err = run_cli(*args)
+    assert code == 2 and "Traceback" not in err, err
+    assert "error: --check: onnxruntime " in err and "'prob' differs from Caffe's by " in err
+    assert not (tmp_path / "moved.onnx").exists()  # a check that fails writes nothing
+
+
+def test_compare_refusals(tmp_path):
+    from scnn_tools.builders.onnx_export import export
+    from scnn_tools.netfile.reader import read_net
+    code, _, err = run_cli("export", corpus_file(LENET), "-o", tmp_path / "x.onnx", "--check", "--compare", "x.npz")
+    assert code == 2 and "--compare needs --check and --weights" in err and "Traceback" not in err, err
+    exported = export(read_net(corpus_file(LENET)))
+    x = np.zeros((64, 1, 28, 28), np.float32)
+    for arrays, words in (({"data": x}, "has none of the model's outputs (prob) to compare"),
+                          ({"prob": np.zeros((64, 10))}, "has no array 'data', the model's input to feed"),
+                          ({"data": x, "prob": np.zeros((1, 10))}, "'prob' is [1, 10], the model's [64, 10]"),
+                          (None, "cannot read")):
+        if arrays is not None:
+            np.savez(tmp_path / "caffe.npz", **arrays)
+        with pytest.raises(InputError, match="compare: ") as info:
+            check(exported, compare=tmp_path / ("caffe.npz" if arrays is not None else "nope.npz"))
+        assert words in str(info.value)
+
+
+def test_positions_are_held_to_the_share_that_moved(tmp_path):
+    """ArgMax's top and a pooling mask hold positions: a position moves where two values tie to rounding,
+    so they are held to the share of elements that moved (at most 0.1%), not to a difference in value."""
+    from scnn_tools.builders.onnx_export import export
+    from scnn_tools.netfile.reader import read_text
+    text = ('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 40 dim: 40 } } }\n'
+            'layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" top: "mask" '
+            'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+            'layer { name: "argmax" type: "ArgMax" bottom: "pool" top: "argmax" argmax_param { axis: 1 } }\n')
+    exported = export(read_text(text), outputs=["pool", "mask", "argmax"])
+    assert exported.indices == {"mask", "argmax"}
+    x = np.random.default_rng(2).standard_normal((1, 3, 40, 40)).astype(np.float32)
+    got = runtimes.run(exported.data, {"data": x}, "onnxruntime", exported.output_names)
+    np.savez(tmp_path / "caffe.npz", data=x, **got)
+    assert all(run.caffe == 0 for run in check(exported, compare=tmp_path / "caffe.npz"))
+    argmax = got["argmax"].copy()
+    argmax.flat[0] = (argmax.flat[0] + 1) % 3  # 1 of 400 positions: 0.25%
+    np.savez(tmp_path / "caffe.npz", data=x, pool=got["pool"], mask=got["mask"], argmax=argmax)
+    with pytest.raises(InputError, match="'argmax' holds other positions than Caffe's at "):
+        check(exported, compare=tmp_path / "caffe.npz")
