@@ -252,6 +252,14 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
                              f"{option('outputs', before, repr(before.split(',')))}", path, node.line, layer=node.name)
         tops = [] if e.ctx is None or _counted_by_data(node) else e.ctx.tops or []
         if e.ctx is None or any(s is None or None in s for s in e.ctx.bottoms + tops):
+            if e.ctx is not None and all(s is not None and None not in s for s in e.ctx.bottoms):
+                # Known bottoms, unknown tops: the layer itself leaves them open, and no input shape helps.
+                before = ",".join(computed_bottoms(graph, node)) or "a blob before it"
+                why = f" ({node.kind.note})" if node.kind is not None and node.kind.note else ""
+                raise InputError(f"layer '{node.name}' ({node.type}): the shape of its top is not known{why}, and "
+                                 "the model is written at fixed shapes: export the net up to it with "
+                                 f"{option('outputs', before, repr(before.split(',')))}", path, node.line,
+                                 layer=node.name)
             raise InputError(f"layer '{node.name}' ({node.type}): its shapes are not all known, and the model "
                              f"is written at fixed shapes: give the inputs with {option('input_shape')} or "
                              f"{option('inputs')}", path,
