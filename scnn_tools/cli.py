@@ -372,7 +372,7 @@ def _add_export(sub):
 
 
 def _export(args):
-    from .builders.agreement import check
+    from .builders.agreement import write_checked
     from .builders.onnx_export import export, write
     from .output import shape_text
     from .netfile.reader import read_net
@@ -383,14 +383,14 @@ def _export(args):
                       args.weights, names(args.outputs) if args.outputs else None, args.opset)
     strict(args, exported.warnings, args.net)
     _warn(args, [w["message"] for w in exported.warnings])
-    if args.check:
-        for run in check(exported, compare=args.compare):
-            print(f"checked in {run.runtime} {run.version}: "
-                  f"{', '.join(f'{k} {shape_text(v)}' for k, v in run.shapes.items())}, as scnn-tools says"
-                  + ("" if run.difference is None else f"; at most {run.difference:.1e} from onnxruntime")
-                  + ("" if run.caffe is None else f"; at most {run.caffe:.1e} from Caffe")
-                  + ("" if run.finite else "; some outputs are not finite (the weights?)"))
-    write(exported, args.output)
+    if not args.check:
+        write(exported, args.output)
+    for run in write_checked(exported, args.output, compare=args.compare) if args.check else ():
+        print(f"checked in {run.runtime} {run.version}: "
+              f"{', '.join(f'{k} {shape_text(v)}' for k, v in run.shapes.items())}, as scnn-tools says"
+              + ("" if run.difference is None else f"; at most {run.difference:.1e} from onnxruntime")
+              + ("" if run.caffe is None else f"; at most {run.caffe:.1e} from Caffe")
+              + ("" if run.finite else "; some outputs are not finite (the weights?)"))
     print(f"wrote {args.output}: {exported.nodes} ONNX nodes (opset {args.opset}), inputs "
           f"{', '.join(exported.inputs)}, outputs {', '.join(exported.outputs)}")
 

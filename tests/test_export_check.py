@@ -37,7 +37,7 @@ def test_a_runtime_that_gives_another_shape_is_named():
     _needs("openvino")
     data = _model("ReduceL1", [2, 3, 4, 5], axes=[1, 2, 3], keepdims=0)
     with pytest.raises(InputError) as info:
-        check(Exported(data, ["x"], {"asum": [2]}, [], 1, ["y"]))
+        check(Exported(data, {"x": [2, 3, 4, 5]}, {"asum": [2]}, [], 1, ["y"]))
     assert f"check: openvino {runtimes.version('openvino')} gives 'asum' the shape [], scnn-tools [2]" in str(info.value)
 
 
@@ -47,7 +47,7 @@ def test_a_runtime_that_cannot_run_the_model_is_named():
     indices = np.arange(4, dtype=np.int64).reshape(1, 1, 2, 2) * 4
     data = _model("MaxUnpool", [1, 1, 2, 2], [indices], kernel_shape=[2, 2], strides=[2, 2])
     with pytest.raises(InputError) as info:
-        check(Exported(data, ["x"], {"up": [1, 1, 4, 4]}, [], 1, ["y"]))
+        check(Exported(data, {"x": [1, 1, 2, 2]}, {"up": [1, 1, 4, 4]}, [], 1, ["y"]))
     assert f"check: openvino {runtimes.version('openvino')} cannot run the model: " in str(info.value)
 
 

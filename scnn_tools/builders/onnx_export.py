@@ -192,8 +192,8 @@ def _integral(value):
 
 
 class Exported:
-    """An exported net: `data`, the serialized model onnx's checker passed; `inputs`, the model's input
-    names; `outputs`, {blob: shape}, and `output_names`, the model's names for them (an input's later
+    """An exported net: `data`, the serialized model onnx's checker passed; `inputs`, {the model's input
+    name: shape}; `outputs`, {blob: shape}, and `output_names`, the model's names for them (an input's later
     versions are `x#2`); `indices`, the outputs that hold positions (ArgMax's, a pooling mask), not
     features; `warnings` met reading the net (dicts with a message); `nodes`, how many ONNX nodes."""
 
@@ -281,7 +281,8 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     onnx_model.opset_import.append(helper.make_opsetid("", opset))
     onnx_model.ir_version = helper.find_min_ir_version_for(onnx_model.opset_import)
     onnx_model.producer_name, onnx_model.producer_version = "scnn-tools", __version__
-    nodes, input_names, output_names = len(g.node), [e.names[b] for b in inputs], [e.names[b] for b in wanted]
+    nodes, output_names = len(g.node), [e.names[b] for b in wanted]
+    input_shapes = {e.names[b]: shapes.blobs[b] for b in inputs}
     data = serialized(onnx_model, e.tensors)
     skeleton = serialized(onnx_model, e.tensors, stand_ins=True)
     del e  # the encoded weights: not kept beside the checker's copies
@@ -293,7 +294,7 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
         onnx.shape_inference.infer_shapes(skeleton, check_type=True, strict_mode=True)
     except Exception as exc:  # a rule wrote something ONNX refuses: ours to fix, said plainly
         raise InputError(f"the ONNX checker refuses the model written: {exc}", path) from None
-    return Exported(data, input_names, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes,
+    return Exported(data, input_shapes, {graph.blobs[b].name: shapes.blobs[b] for b in wanted}, graph.warnings, nodes,
                     output_names, _indices(graph, wanted))
 
 

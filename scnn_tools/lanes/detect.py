@@ -118,7 +118,7 @@ class OnnxModel:
         self.warnings = [w["message"] for w in self.exported.warnings]
 
     def run(self, data):
-        return self.session.run(list(OUTPUTS), {self.exported.inputs[0]: data})
+        return self.session.run(list(OUTPUTS), {next(iter(self.exported.inputs)): data})
 
 
 def _lanes(lane_shape, exist_shape, path):
