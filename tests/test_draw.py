@@ -9,7 +9,7 @@ import pytest
 
 from conftest import CORPUS, ROOT, needs_shared, run_cli
 from scnn_tools.engine.analysis import Analysis
-from scnn_tools.views.draw import BOX_W, graph_of
+from scnn_tools.views.draw import graph_of
 from scnn_tools.netfile.reader import read_net
 
 HOST = ROOT / "examples/resnet101_SCNN.prototxt"
@@ -31,22 +31,113 @@ def test_every_layer_is_in_exactly_one_node_and_the_block_is_one():
     assert all(0 <= a < len(nodes) and 0 <= b < len(nodes) and a != b for a, b in edges)
 
 
-def test_svg_shows_every_node_without_overlaps(tmp_path):
+# The geometry of a drawn SVG, read back from the file: each node's box and its texts, each edge's points.
+def _drawing(path):
+    root = ET.fromstring(path.read_text())
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    family = root.get("font-family").split(",")[0].strip()
+    nodes = []
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") != "node":
+            continue
+        r = g.find(f"{SVG}rect")
+        box = tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+        texts = [(t.text, float(t.get("x")), float(t.get("y")), float(t.get("font-size")), t.get("font-weight"),
+                  t.get("text-anchor")) for t in g.iter(f"{SVG}text")]
+        nodes.append((box, texts))
+    paths = []
+    for p in root.find(f"{SVG}g[@id='edges']").iter(f"{SVG}path"):
+        assert re.fullmatch(r"M[-\d.]+,[-\d.]+( L[-\d.]+,[-\d.]+)+", p.get("d")), p.get("d")  # absolute M/L only
+        paths.append([tuple(map(float, xy.split(","))) for xy in re.findall(r"[-\d.]+,[-\d.]+", p.get("d"))])
+    return width, height, family, nodes, paths
+
+
+def _text_box(text, x, y, size, weight, anchor, family):
+    """Where a text's ink lies, measured here by matplotlib's own text layout (TextToPath, kerning included)
+    in the font the SVG names: (x0, y0, x1, y1)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+    w, h, d = TextToPath().get_text_width_height_descent(
+        text, FontProperties(family=family, weight=weight, size=size), ismath=False)
+    x0 = {"middle": x - w / 2, "start": x, "end": x - w}[anchor]
+    return x0, y - (h - d), x0 + w, y + d
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _crosses(p, q, box):
+    """Whether segment p-q enters the inside of box (x, y, w, h) (Liang-Barsky clipping; touching its edge is
+    not entering)."""
+    x0, y0, x1, y1 = box[0] + 0.5, box[1] + 0.5, box[0] + box[2] - 0.5, box[1] + box[3] - 0.5
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for den, num in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0), (dy, y1 - p[1])):
+        if den == 0:
+            if num < 0:
+                return False
+            continue
+        if den < 0:
+            t0 = max(t0, num / den)
+        else:
+            t1 = min(t1, num / den)
+    return t0 < t1
+
+
+NETS = [HOST, ROOT / "examples/resnet50.prototxt"] + [CORPUS / rel for rel in (
+    "shangzw12__ssd/models/VGGNet/VOC0712/SSD_300x300/deploy.prototxt",               # many heads
+    "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/test.prototxt",  # conv5_3 -> roi_pool5
+    "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt",                    # long skips to the crops
+    "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt")]
+
+
+@pytest.mark.parametrize("net", NETS, ids=lambda p: p.parent.name + "/" + p.name)
+def test_svg_text_inside_boxes_paths_inside_canvas_nothing_overlaps(tmp_path, net):
+    if not net.is_file():
+        pytest.skip(f"{net} is missing (../shared)")
     out = tmp_path / "net.svg"
-    code, stdout, err = run_cli("draw", HOST, "-o", out)
+    code, stdout, err = run_cli("draw", net, "-o", out)
     assert code == 0, err
-    count = int(re.search(r"(\d+) nodes", stdout).group(1))
-    root = ET.fromstring(out.read_text())
-    groups = [g for g in root.iter(f"{SVG}g") if g.get("class") == "node"]
-    assert len(groups) == count
-    boxes = {}
-    for g in groups:
-        rect = g.find(f"{SVG}rect")
-        boxes.setdefault(float(rect.get("y")), []).append(float(rect.get("x")))
-    for xs in boxes.values():  # nodes of one layer row never overlap
-        xs.sort()
-        assert all(b - a >= BOX_W for a, b in zip(xs, xs[1:]))
-    assert "SCNN block 46x46x128" in out.read_text()
+    width, height, family, nodes, paths = _drawing(out)
+    assert family == "DejaVu Sans"
+    assert len(nodes) == int(re.search(r"(\d+) nodes", stdout).group(1))
+    boxes = [box for box, _ in nodes]
+    labels = []
+    for (x, y, w, h), texts in nodes:
+        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+        for text in texts:
+            t = _text_box(*text, family)
+            assert x + 2 <= t[0] and t[2] <= x + w - 2 and y + 2 <= t[1] and t[3] <= y + h - 2, (text, (x, y, w, h), t)
+            labels.append(t)
+    for i, a in enumerate(labels):  # no two texts overlap, in a node or across nodes
+        assert not any(_overlap(a, b) for b in labels[i + 1:]), a
+    for i, a in enumerate(boxes):
+        assert not any(_overlap((a[0], a[1], a[0] + a[2], a[1] + a[3]), (b[0], b[1], b[0] + b[2], b[1] + b[3]))
+                       for b in boxes[i + 1:]), a
+    for points in paths:
+        assert all(0 <= x <= width and 0 <= y <= height for x, y in points), points
+        # an edge leaves its source's bottom, arrives at its target's top and crosses no other box
+        ends = [k for k, (x, y, w, h) in enumerate(boxes)
+                if any(x <= px <= x + w and abs(py - edge) < 0.2 for px, py in (points[0], points[-1])
+                       for edge in (y, y + h))]
+        assert len(ends) == 2, points
+        for k, box in enumerate(boxes):
+            if k not in ends:
+                assert not any(_crosses(p, q, box) for p, q in zip(points, points[1:])), (points, box)
+
+
+def test_titles_are_whole(tmp_path):
+    # A title too wide for one line is wrapped, never cut: its lines, joined, are the node's title.
+    out = tmp_path / "net.svg"
+    code, _, err = run_cli("draw", HOST, "-o", out)
+    assert code == 0, err
+    _, _, _, nodes, _ = _drawing(out)
+    titles = [" ".join(t[0] for t in texts if t[4] == "bold") for _, texts in nodes]
+    assert "conv1_1_3x3_s2: Convolution + BN + ReLU" in titles  # as the README promises
+    assert "conv5_4: Convolution + BN + ReLU + Dropout" in titles
+    assert not any("\u2026" in t and " \u2026 " not in t for t in titles)  # no ellipsis but a run's 'first … last'
 
 
 @pytest.mark.parametrize("ext, magic", [("png", b"\x89PNG"), ("pdf", b"%PDF")])
@@ -75,19 +166,36 @@ def test_bad_output_names_the_formats(tmp_path):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (tests/run.sh installs Debian's where it may: "
-                                             "root with apt-get)")
+def _page_nodes(text):
+    """The NODES the page's script holds."""
+    import json
+    return json.loads(re.search(r"const NODES = (.*);\n", text).group(1).replace("<\\/", "</"))
+
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (tests/run.sh installs Debian's "
+                                                             "where it may: root with apt-get)")
+WINDOW = (1200, 800)   # the browser's window; the view is its left part, beside the 340 px panel
+
+
+def _chromium(page, fragment, *how):
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                           "--v=0", "--hide-scrollbars", f"--window-size={WINDOW[0]},{WINDOW[1]}", *how,
+                           f"file://{page}#{fragment}"], capture_output=True, text=True, timeout=120)
+
+
+@needs_chromium
 def test_the_page_works_in_a_real_browser(tmp_path):
     page = tmp_path / "net.html"
-    code, _, err = run_cli("draw", HOST, "-o", page)
+    code, stdout, err = run_cli("draw", HOST, "-o", page)
     assert code == 0, err
     text = page.read_text()
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # no network
-    nodes, _ = graph_of(Analysis(read_net(HOST)))
-    block = next(n.index for n in nodes if n.block is not None)
-    proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
-                           "--v=0", "--dump-dom", f"file://{page}#show={block}&expand"],
-                          capture_output=True, text=True, timeout=120)
+    nodes = _page_nodes(text)
+    assert len(nodes) == int(re.search(r"(\d+) nodes", stdout).group(1))
+    assert sorted(name for n in nodes for name in n["layers"]) == sorted(
+        node.name for node in Analysis(read_net(HOST)).graph.nodes)  # every layer once, folded or not
+    block = next(i for i, n in enumerate(nodes) if n["title"].startswith("SCNN block"))
+    proc = _chromium(page, f"show={block}&expand", "--dump-dom")
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     assert console == [], console  # no error, no message at all
     dom = proc.stdout
@@ -96,8 +204,56 @@ def test_the_page_works_in_a_real_browser(tmp_path):
     assert "SCNN block 46x46x128" in dom and 'class="node selected"' in dom
     members = dom[dom.index('<ol id="members">'):]
     members = members[:members.index("</ol>")]
-    assert members.count("<li>") == len(nodes[block].layers)  # the block, expanded: every one of its layers
+    assert members.count("<li>") == len(nodes[block]["layers"]) == 544  # the block, expanded: every one of its layers
     assert "SCNN_D_1" in dom
+
+
+@needs_chromium
+def test_a_link_to_a_node_pans_to_it_and_shows_labelled_values(tmp_path):
+    page = tmp_path / "net.html"
+    code, _, err = run_cli("draw", HOST, "-o", page)
+    assert code == 0, err
+    nodes = _page_nodes(page.read_text())
+    _, _, _, boxes, _ = _drawing_of_page(page)
+    last = len(nodes) - 1  # conv6_interp, at the bottom of a picture far taller than the window
+    (x, y, w, h), _ = boxes[last]
+    assert y > 3 * WINDOW[1]
+    for fragment, shown in ((f"show={last}", True), ("", False)):
+        dom = _chromium(page, fragment, "--dump-dom").stdout
+        # Where the page's script put the picture: the view shows canvas point (u, v) at (tx + s u, ty + s v).
+        tx, ty, s = map(float, re.search(r"translate\(([-\d.e]+)px, ?([-\d.e]+)px\) scale\(([-\d.e]+)\)", dom).groups())
+        left, top, right, bottom = tx + s * x, ty + s * y, tx + s * (x + w), ty + s * (y + h)
+        inside = 0 <= left and right <= WINDOW[0] - 340 and 0 <= top and bottom <= WINDOW[1]
+        assert inside == shown, (fragment, left, top, right, bottom)
+    # And as seen: the selected node's red outline is in the screenshot, inside the view.
+    shot = tmp_path / "shot.png"
+    _chromium(page, f"show={last}", f"--screenshot={shot}")
+    from PIL import Image
+    pixels = Image.open(shot).convert("RGB").load()
+    red = [(u, v) for u in range(0, WINDOW[0] - 340, 2) for v in range(0, WINDOW[1], 2)
+           if pixels[u, v] == (0xd6, 0x27, 0x28)]
+    assert len(red) > 20
+    # The panel: labelled values a person reads, no raw JSON.
+    dom = _chromium(page, "show=1", "--dump-dom").stdout
+    panel = dom[dom.index('<div id="row">'):]
+    cells = re.findall(r"<td>([^<]*)</td><td>([^<]*)</td>", panel)
+    facts = dict(cells)
+    assert "{" not in panel[:panel.index("</table>")] and "[" not in facts.get("shape", "[")
+    # conv1_1_3x3_s2 + BN + ReLU: 64 3x3 kernels over 3 channels, no bias: 1,728 weights; PSPNet's BN learns a
+    # scale and a shift per channel: 128. Each of the 181x181x64 outputs takes 27 multiply-adds: 56,611,008.
+    # Its output, 64x181x181 floats, takes 8,386,816 bytes; one 3x3 window at stride 2.
+    assert facts["layers"] == "conv1_1_3x3_s2, conv1_1_3x3_s2/bn, conv1_1_3x3_s2/relu"
+    assert facts["shape"] == "1x64x181x181 (N x C x H x W)" and facts["memory"] == "8.0 MiB at float32"
+    assert facts["receptive field"] == "3x3 px" and facts["jump"] == "2 px"
+    assert facts["parameters"] == "1,856" and facts["multiply-adds"].startswith("56,611,008")
+
+
+def _drawing_of_page(page):
+    svg = page.read_text()
+    svg = svg[svg.index("<svg"):svg.index("</svg>") + 6]
+    path = page.with_suffix(".svg")
+    path.write_text(svg)
+    return _drawing(path)
 
 
 @needs_shared
