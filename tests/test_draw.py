@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, ROOT, needs_shared, run_cli
 from scnn_tools.engine.analysis import Analysis
 from scnn_tools.views.draw import graph_of
-from scnn_tools.netfile.reader import read_net
+from scnn_tools.netfile.reader import read_net, read_text
 
 HOST = ROOT / "examples/resnet101_SCNN.prototxt"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -268,3 +268,59 @@ def test_a_net_whose_image_size_is_not_declared_is_drawn_with_unknown_shapes(tmp
     # Receptive fields do not depend on the size here: conv1's 5x5 window; pool1 (2x2, stride 2) 6x6 every 2.
     assert "100x?x?x? rf 1x1 jump 1" in texts and "conv1: Convolution" in texts
     assert "100x20x?x? rf 5x5 jump 1" in texts and "100x20x?x? rf 6x6 jump 2" in texts
+
+
+def _dense_net(blocks=(6, 12, 24, 16), growth=8):
+    """A DenseNet as shicai/DenseNet-Caffe writes DenseNet-121 (BatchNorm, Scale, ReLU, 1x1 and 3x3
+    convolutions, a Concat per dense layer; 1x1 convolution and 2x2 pooling between blocks), small."""
+    layers = ['input: "data" input_shape { dim: 1 dim: 3 dim: 64 dim: 64 }',
+              'layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" '
+              'convolution_param { num_output: 16 kernel_size: 3 pad: 1 } }']
+    prev = "conv1"
+    for b, count in enumerate(blocks, 2):
+        for i in range(1, count + 1):
+            n = f"{b}_{i}"
+            layers += [f'layer {{ name: "bn{n}" type: "BatchNorm" bottom: "{prev}" top: "bn{n}" }}',
+                       f'layer {{ name: "scale{n}" type: "Scale" bottom: "bn{n}" top: "bn{n}" scale_param {{ bias_term: true }} }}',
+                       f'layer {{ name: "relu{n}" type: "ReLU" bottom: "bn{n}" top: "bn{n}" }}',
+                       f'layer {{ name: "conv{n}/x1" type: "Convolution" bottom: "bn{n}" top: "conv{n}/x1" '
+                       f'convolution_param {{ num_output: {4 * growth} kernel_size: 1 }} }}',
+                       f'layer {{ name: "conv{n}/x2" type: "Convolution" bottom: "conv{n}/x1" top: "conv{n}/x2" '
+                       f'convolution_param {{ num_output: {growth} kernel_size: 3 pad: 1 }} }}',
+                       f'layer {{ name: "concat_{n}" type: "Concat" bottom: "{prev}" bottom: "conv{n}/x2" top: "concat_{n}" }}']
+            prev = f"concat_{n}"
+        if b < len(blocks) + 1:
+            layers += [f'layer {{ name: "trans{b}" type: "Convolution" bottom: "{prev}" top: "trans{b}" '
+                       'convolution_param { num_output: 16 kernel_size: 1 } }',
+                       f'layer {{ name: "pool{b}" type: "Pooling" bottom: "trans{b}" top: "pool{b}" '
+                       'pooling_param { pool: AVE kernel_size: 2 stride: 2 } }']
+            prev = f"pool{b}"
+    return "\n".join(layers) + "\n"
+
+
+def test_a_tall_net_folds_its_repeated_blocks_into_a_page(tmp_path):
+    net = tmp_path / "dense.prototxt"
+    net.write_text(_dense_net())
+    page = tmp_path / "dense.html"
+    code, stdout, err = run_cli("draw", net, "-o", page)
+    assert code == 0, err
+    nodes = _page_nodes(page.read_text())
+    # every one of the 356 layers (the input, conv1, 58 dense layers of 6, 3 transitions of 2) in exactly one node
+    assert sorted(name for n in nodes for name in n["layers"]) == sorted(
+        node.name for node in Analysis(read_net(net)).graph.nodes)
+    folded = [n["title"] for n in nodes if "\u2026" in n["title"]]
+    # each dense layer: a BatchNorm node (Scale and ReLU in place on it), two convolutions, the concat
+    assert folded == [f"concat_{b}_1 \u2026 concat_{b}_{k}: {k} \u00d7 (BatchNorm, 2 Convolution, Concat)"
+                      for b, k in ((2, 6), (3, 12), (4, 24), (5, 16))]
+    assert all(n["block"] for n in nodes if "\u2026" in n["title"])  # their layers are listed on request
+    # conv1, the 4 runs, 3 transitions of 2 nodes, the input: 12 nodes, one above the other
+    assert len(nodes) == 12
+    width, height, _, _, _ = _drawing_of_page(page)
+    assert height < 1600 and width < 400  # unfolded: 240 nodes, 18,617 px tall
+
+
+def test_a_short_net_is_not_folded():
+    from scnn_tools.views.drawfold import TALL, fold_repeats
+    nodes, edges = graph_of(Analysis(read_text(_dense_net(blocks=(3, 3)), "short.prototxt")))
+    assert len(nodes) < TALL
+    assert fold_repeats(nodes, edges, None) == (nodes, edges)
