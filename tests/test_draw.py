@@ -93,31 +93,45 @@ NETS = [HOST, ROOT / "examples/resnet50.prototxt"] + [CORPUS / rel for rel in (
     "BVLC__caffe/models/bvlc_googlenet/deploy.prototxt")]
 
 
-@pytest.mark.parametrize("net", NETS, ids=lambda p: p.parent.name + "/" + p.name)
-def test_svg_text_inside_boxes_paths_inside_canvas_nothing_overlaps(tmp_path, net):
-    if not net.is_file():
-        pytest.skip(f"{net} is missing (../shared)")
-    out = tmp_path / "net.svg"
-    code, stdout, err = run_cli("draw", net, "-o", out)
+@pytest.fixture(scope="module", params=NETS, ids=lambda p: p.parent.name + "/" + p.name)
+def drawn(request, tmp_path_factory):
+    """A net of NETS drawn by the command, read back: (width, height, font family, nodes, paths)."""
+    if not request.param.is_file():
+        pytest.skip(f"{request.param} is missing (../shared)")
+    out = tmp_path_factory.mktemp("draw") / "net.svg"
+    code, stdout, err = run_cli("draw", request.param, "-o", out)
     assert code == 0, err
-    width, height, family, nodes, paths = _drawing(out)
+    found = _drawing(out)
+    assert len(found[3]) == int(re.search(r"(\d+) nodes", stdout).group(1))
+    return found
+
+
+def test_every_text_is_inside_its_box(drawn):
+    width, height, family, nodes, _ = drawn
     assert family == "DejaVu Sans"
-    assert len(nodes) == int(re.search(r"(\d+) nodes", stdout).group(1))
-    boxes = [box for box, _ in nodes]
-    labels = []
     for (x, y, w, h), texts in nodes:
         assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
         for text in texts:
             t = _text_box(*text, family)
             assert x + 2 <= t[0] and t[2] <= x + w - 2 and y + 2 <= t[1] and t[3] <= y + h - 2, (text, (x, y, w, h), t)
-            labels.append(t)
-    for i, a in enumerate(labels):  # no two texts overlap, in a node or across nodes
+
+
+def test_no_two_texts_or_boxes_overlap(drawn):
+    _, _, family, nodes, _ = drawn
+    labels = [_text_box(*text, family) for _, texts in nodes for text in texts]
+    for i, a in enumerate(labels):  # in a node or across nodes
         assert not any(_overlap(a, b) for b in labels[i + 1:]), a
+    boxes = [(x, y, x + w, y + h) for (x, y, w, h), _ in nodes]
     for i, a in enumerate(boxes):
-        assert not any(_overlap((a[0], a[1], a[0] + a[2], a[1] + a[3]), (b[0], b[1], b[0] + b[2], b[1] + b[3]))
-                       for b in boxes[i + 1:]), a
+        assert not any(_overlap(a, b) for b in boxes[i + 1:]), a
+
+
+def test_every_edge_is_inside_the_canvas_and_crosses_no_box(drawn):
+    width, height, _, nodes, paths = drawn
+    boxes = [box for box, _ in nodes]
     for points in paths:
         assert all(0 <= x <= width and 0 <= y <= height for x, y in points), points
+    for points in paths:
         # an edge leaves its source's bottom, arrives at its target's top and crosses no other box
         ends = [k for k, (x, y, w, h) in enumerate(boxes)
                 if any(x <= px <= x + w and abs(py - edge) < 0.2 for px, py in (points[0], points[-1])
