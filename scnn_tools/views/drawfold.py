@@ -1,7 +1,10 @@
 """Folding a tall net's repeated blocks into one node each, as an SCNN block is folded.
 
 A net's nodes in file order are a topological order. A node that no edge passes over (no edge from
-before it to after it) cuts the net in two: everything after it reads only it and what follows. Between
+before it to after it) cuts the net in two: everything after it reads only it and what follows. A long skip
+(an edge over more than FAR nodes: the pooling masks ENet's decoder reads, SSD's image size for its priors)
+is left out of that test, or no block would be found under it; it stays an edge of whatever holds its ends,
+and a block it leaves or enters is only alike a block that does too. Between
 two consecutive cuts lies one block (a residual block, a dense layer and its concat, an Inception module,
 a lone layer in a chain). Consecutive blocks of two or more nodes and of the same structure (the same node
 kinds, joined the same way: sizes may differ, as DenseNet's channels grow) fold into one node naming the
@@ -10,6 +13,7 @@ longest path, whose picture a page holds as it is.
 """
 
 TALL = 60
+FAR = 24  # an edge over more nodes than this is a long skip (ENet's pooling masks, SSD's priors): it cuts no block
 
 
 def longest_path(count, edges):
@@ -26,37 +30,33 @@ def fold_repeats(nodes, edges, make):
         return nodes, edges
     reach = [0] * len(nodes)  # the furthest node an edge from at or before i reaches
     for a, b in edges:
-        reach[a] = max(reach[a], b)
+        if b - a <= FAR:
+            reach[a] = max(reach[a], b)
     cuts, furthest = [], 0
     for i in range(len(nodes)):
         if furthest <= i:
             cuts.append(i)
         furthest = max(furthest, reach[i])
     blocks = [[0]] + [list(range(c + 1, d + 1)) for c, d in zip(cuts, cuts[1:])]  # (node 0 is always a cut)
-    inside = {}
+    inside = {}  # where each node's inputs come from, counted back from it; a far edge's end as 'far'
     for a, b in edges:
-        inside.setdefault(b, []).append(a)
+        near = b - a <= FAR
+        inside.setdefault(b, []).append(b - a if near else "far")
+        if not near:
+            inside.setdefault(a, []).append("to far")
     shapes = [_shape(block, nodes, inside) for block in blocks]
-    runs, k = [], 0
-    while k < len(blocks):
-        j = k
-        while j + 1 < len(blocks) and shapes[j + 1] == shapes[k]:
-            j += 1
-        runs.append(blocks[k:j + 1])
-        k = j + 1
     owner, folded = {}, []
-    for run in runs:
-        if len(run) == 1 or len(run[0]) == 1:  # a chain of single layers stays: its nodes are its blocks
-            for i in (i for block in run for i in block):
+    for run in _runs(blocks, shapes):
+        if len(run) == 1:
+            for i in run[0]:
                 owner[i] = len(folded)
                 folded.append(nodes[i])
             continue
-        for block in run:
-            for i in block:
-                owner[i] = len(folded)
+        for i in (i for unit in run for i in unit):
+            owner[i] = len(folded)
         first, last = nodes[run[0][-1]].layers[0], nodes[run[-1][-1]].layers[0]
         title = f"{first} \u2026 {last}: {len(run)} \u00d7 ({summary([kind(nodes[i]).split(' + ')[0] for i in run[0]])})"
-        folded.append(make(len(folded), title, [nodes[i] for block in run for i in block]))
+        folded.append(make(len(folded), title, [nodes[i] for unit in run for i in unit]))
     if len(folded) == len(nodes):
         return nodes, edges
     for i, n in enumerate(folded):
@@ -64,10 +64,35 @@ def fold_repeats(nodes, edges, make):
     return folded, sorted({(owner[a], owner[b]) for a, b in edges if owner[a] != owner[b]})
 
 
+def _runs(blocks, shapes):
+    """The blocks as runs of alike units, each run a list of units (lists of node indices); a unit is one
+    block, or a block and the one or two lone nodes after it where they repeat together (ENet's bottleneck,
+    then its PReLU: a node of its own, not in place). A unit of a single node repeats as a chain, which stays; a run never starts with a
+    lone node where the unit after it would start a run of its own."""
+    runs, k = [], 0
+    while k < len(blocks):
+        best = (1, 1)  # (repeats, period)
+        for p in (1, 2, 3):
+            r = 1
+            while k + (r + 1) * p <= len(blocks) and shapes[k + r * p:k + (r + 1) * p] == shapes[k:k + p]:
+                r += 1
+            lone = all(len(b) == 1 for b in blocks[k + 1:k + p])  # what follows a unit's block: lone nodes
+            if r >= 2 and r * p > best[0] * best[1] and lone and sum(len(b) for b in blocks[k:k + p]) > 1:
+                best = (r, p)
+        r, p = best
+        if r == 1 or (p > 1 and len(blocks[k]) == 1):
+            runs.append([blocks[k]])
+            k += 1
+            continue
+        runs.append([[i for b in blocks[k + u * p:k + (u + 1) * p] for i in b] for u in range(r)])
+        k += r * p
+    return runs
+
+
 def _shape(block, nodes, inside):
     """What a block is, whatever its names and sizes: its nodes' kinds and, per node, where its inputs come
     from, counted back from it."""
-    return tuple((kind(nodes[i]), tuple(sorted(i - a for a in inside.get(i, ())))) for i in block)
+    return tuple((kind(nodes[i]), tuple(sorted(map(str, inside.get(i, ()))))) for i in block)
 
 
 def kind(node):
