@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -86,7 +87,23 @@ def _crosses(p, q, box):
     return t0 < t1
 
 
-NETS = [HOST, ROOT / "examples/resnet50.prototxt"] + [CORPUS / rel for rel in (
+def _chain_net(count=120):
+    """A plain chain of convolutions and ReLUs (not in place: nothing folds) far taller than a page, and one
+    skip from its start to its end, which must find its way across the columns."""
+    layers = ['input: "data" input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }']
+    prev = "data"
+    for i in range(count):
+        layers += [f'layer {{ name: "conv{i}" type: "Convolution" bottom: "{prev}" top: "conv{i}" '
+                   'convolution_param { num_output: 8 kernel_size: 3 pad: 1 } }',
+                   f'layer {{ name: "relu{i}" type: "ReLU" bottom: "conv{i}" top: "relu{i}" }}']
+        prev = f"relu{i}"
+    layers.append(f'layer {{ name: "skip" type: "Concat" bottom: "conv0" bottom: "{prev}" top: "skip" }}')
+    return "\n".join(layers) + "\n"
+
+
+CHAIN = Path("generated/chain.prototxt")
+NETS = [HOST, ROOT / "examples/resnet50.prototxt", CHAIN] + [CORPUS / rel for rel in (
+    "TimoSaemann__ENet/prototxts/enet_deploy_final.prototxt",   # pooling masks from the encoder to the decoder
     "shangzw12__ssd/models/VGGNet/VOC0712/SSD_300x300/deploy.prototxt",               # many heads
     "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/test.prototxt",  # conv5_3 -> roi_pool5
     "shelhamer__fcn.berkeleyvision.org/voc-fcn8s/deploy.prototxt",                    # long skips to the crops
@@ -96,10 +113,13 @@ NETS = [HOST, ROOT / "examples/resnet50.prototxt"] + [CORPUS / rel for rel in (
 @pytest.fixture(scope="module", params=NETS, ids=lambda p: p.parent.name + "/" + p.name)
 def drawn(request, tmp_path_factory):
     """A net of NETS drawn by the command, read back: (width, height, font family, nodes, paths)."""
-    if not request.param.is_file():
-        pytest.skip(f"{request.param} is missing (../shared)")
-    out = tmp_path_factory.mktemp("draw") / "net.svg"
-    code, stdout, err = run_cli("draw", request.param, "-o", out)
+    net, out = request.param, tmp_path_factory.mktemp("draw") / "net.svg"
+    if net == CHAIN:
+        net = out.with_name("chain.prototxt")
+        net.write_text(_chain_net())
+    if not net.is_file():
+        pytest.skip(f"{net} is missing (../shared)")
+    code, stdout, err = run_cli("draw", net, "-o", out)
     assert code == 0, err
     found = _drawing(out)
     assert len(found[3]) == int(re.search(r"(\d+) nodes", stdout).group(1))
@@ -338,3 +358,18 @@ def test_a_short_net_is_not_folded():
     nodes, edges = graph_of(Analysis(read_text(_dense_net(blocks=(3, 3)), "short.prototxt")))
     assert len(nodes) < TALL
     assert fold_repeats(nodes, edges, None) == (nodes, edges)
+
+
+def test_a_tall_net_that_does_not_fold_is_set_in_columns(tmp_path):
+    net, out = tmp_path / "chain.prototxt", tmp_path / "chain.svg"
+    net.write_text(_chain_net())
+    code, _, err = run_cli("draw", net, "-o", out)
+    assert code == 0, err
+    width, height, _, nodes, paths = _drawing(out)
+    assert len(nodes) == 242  # the input, 120 convolutions, 120 ReLUs, the concat: nothing folded
+    lefts = sorted({round(x) for (x, _, _, _), _ in nodes})
+    columns = lefts[:1] + [b for a, b in zip(lefts, lefts[1:]) if b - a > 100]  # where a column's boxes start
+    assert 3 <= len(columns) and height <= 3000 and height / width < 3  # in one column: 242 boxes, about 18,000 px
+    # the skip from conv0 to the concat leaves the first column and reaches the last, inside the canvas
+    skip = max(paths, key=lambda points: max(x for x, _ in points) - min(x for x, _ in points))
+    assert skip[0][0] < columns[1] and skip[-1][0] > columns[-1]

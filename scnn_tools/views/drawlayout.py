@@ -15,6 +15,7 @@ TITLE, BODY = (11, "bold"), (10, "normal")  # font size (px) and weight of a nod
 PAD_X, PAD_Y, PITCH = 9, 6, 1.3             # padding inside a box; line pitch in font sizes
 MAX_TEXT = 250                              # a title wider than this is wrapped
 SLOT, GAP, ROW_GAP, MARGIN = 14, 22, 40, 20  # a long edge's slot, gap between boxes, between rows, canvas margin
+LANE, TALL = 6, 3000                        # edges apart in a channel; a taller picture is set in columns
 
 
 @functools.lru_cache(maxsize=2)
@@ -90,56 +91,107 @@ class Box:
 def place(boxes, edges):
     """Pixel geometry: the centre of each box [(x, y)], each edge's polyline [(x, y), ...] from the bottom of
     its source to the top of its target, and the canvas (width, height) that holds them all."""
-    import igraph
-    g = igraph.Graph(n=len(boxes), edges=edges, directed=True)
-    placed = g.layout_sugiyama(hgap=1, vgap=1, maxiter=400)
-    rank = [int(round(y)) for _, y in placed.coords]
-    # Items of each layer: ('n', node) or ('d', edge, k) for the k-th bend of an edge, in igraph's order.
-    layers = {}
-    for i, (x, _) in enumerate(placed.coords):
-        layers.setdefault(rank[i], []).append((x, ("n", i)))
-    for e, route in enumerate(placed.edge_routing):
-        for k, (x, y) in enumerate(route):
-            layers.setdefault(int(round(y)), []).append((x, ("d", e, k)))
-    rows = [[item for _, item in sorted(layers[r], key=lambda t: t[0])] for r in sorted(layers)]
+    rows, xs, chains = _order(boxes, edges)
     width = {item: boxes[item[1]].width if item[0] == "n" else 0 for row in rows for item in row}
-    xs = {item: x * 120.0 for r in layers.values() for x, item in r}
-    neighbours = _neighbours(edges, placed.edge_routing)
-    for sweep in range(24):
-        order = rows if sweep % 2 == 0 else rows[::-1]
-        for row in order:
-            wanted = [_pull(item, neighbours.get(item, ()), xs) for item in row]
-            for item, x in zip(row, _fit_row(wanted, [width[i] for i in row])):
-                xs[item] = x
-    # Rows: each as tall as its tallest box; boxes hang from the row's top.
-    tops, y = [], 0.0
-    for row in rows:
-        tops.append(y)
-        y += max((boxes[i[1]].height for i in row if i[0] == "n"), default=0) + ROW_GAP
-    bottoms = [t + max((boxes[i[1]].height for i in row if i[0] == "n"), default=0) for t, row in zip(tops, rows)]
-    index = {item: r for r, row in enumerate(rows) for item in row}
-    centres = [(xs[("n", i)], tops[index[("n", i)]] + b.height / 2) for i, b in enumerate(boxes)]
+    heights = [max((boxes[i[1]].height for i in row if i[0] == "n"), default=0) for row in rows]
+    links = [0] * (len(rows) + 1)  # how many edges pass from row r - 1 to row r
+    row_of = {item: r for r, row in enumerate(rows) for item in row}
+    for chain in chains:
+        for v in chain[1:]:
+            links[row_of[v]] += 1
+    bands = _bands(heights, links, max(_extent(row, xs, width)[1] - _extent(row, xs, width)[0] for row in rows))
+    band_of = [c for c, (first, end) in enumerate(bands) for _ in range(first, end)]
+    lane = {}  # (edge, boundary) -> its lane in the gutter and the channels it takes to the next column
+    for e, chain in enumerate(chains):
+        for u, v in zip(chain, chain[1:]):
+            if band_of[row_of[u]] != band_of[row_of[v]]:
+                boundary = band_of[row_of[u]]
+                lane[e, boundary] = sum(1 for key in lane if key[1] == boundary)
+    channel = LANE * (max(lane.values(), default=-1) + 2) if lane else 0
+    # Each column: its rows from the top (below the channel edges take into it), boxes hanging from
+    # each row's top, shifted right of the column before it and of its gutter's lanes.
+    tops, bottoms, shift, gutter, left = [0.0] * len(rows), [0.0] * len(rows), [], [], 0.0
+    for c, (first, end) in enumerate(bands):
+        y = channel
+        for r in range(first, end):
+            tops[r], bottoms[r] = y, y + heights[r]
+            y += heights[r] + ROW_GAP
+        lo, hi = _extent([i for r in range(first, end) for i in rows[r]], xs, width)
+        shift.append(left - lo)
+        gutter.append(left + hi - lo + GAP)
+        left += hi - lo + 2 * GAP + LANE * sum(1 for key in lane if key[1] == c)
+    X = {item: xs[item] + shift[band_of[r]] for r, row in enumerate(rows) for item in row}
+    centres = [(X[("n", i)], tops[row_of[("n", i)]] + b.height / 2) for i, b in enumerate(boxes)]
     lines = []
-    for e, (a, b) in enumerate(edges):
-        ra, rb = index[("n", a)], index[("n", b)]
-        pts = [(xs[("n", a)], tops[ra] + boxes[a].height), (xs[("n", a)], bottoms[ra])]
-        for k in range(len(placed.edge_routing[e])):
-            x, r = xs[("d", e, k)], index[("d", e, k)]
-            pts += [(x, tops[r]), (x, bottoms[r])]
-        lines.append(pts + [(xs[("n", b)], tops[rb])])
+    for e, chain in enumerate(chains):
+        a, ra = chain[0], row_of[chain[0]]
+        pts = [(X[a], tops[ra] + boxes[a[1]].height), (X[a], bottoms[ra])]
+        for u, v in zip(chain, chain[1:]):
+            c, r = band_of[row_of[u]], row_of[v]
+            if band_of[r] != c:  # down to the channel below this column, along it to the gutter, up to
+                k = lane[e, c]   # the channel above the next column, along it, down into it
+                below = bottoms[bands[c][1] - 1] + LANE * (k + 1)
+                pts += [(X[u], below), (gutter[c] + LANE * k, below), (gutter[c] + LANE * k, channel - LANE * (k + 1)),
+                        (X[v], channel - LANE * (k + 1))]
+            pts += [(X[v], tops[r])] + ([(X[v], bottoms[r])] if v[0] == "d" else [])
+        lines.append(pts)
     _ports(lines, boxes, edges)
     return _fit_canvas(centres, [_plain(line) for line in lines], boxes)
 
 
-def _neighbours(edges, routes):
-    """For each item, the items it is joined to in the layers above and below (what pulls it sideways)."""
-    near = {}
-    for e, (a, b) in enumerate(edges):
-        chain = [("n", a)] + [("d", e, k) for k in range(len(routes[e]))] + [("n", b)]
+def _order(boxes, edges):
+    """igraph's layers, each in its order: rows of items ('n', node) or ('d', edge, k) for the k-th bend of an
+    edge; each item's x; each edge's chain of items from its source through its bends to its target."""
+    import igraph
+    g = igraph.Graph(n=len(boxes), edges=edges, directed=True)
+    placed = g.layout_sugiyama(hgap=1, vgap=1, maxiter=400)
+    layers = {}
+    for i, (x, y) in enumerate(placed.coords):
+        layers.setdefault(int(round(y)), []).append((x, ("n", i)))
+    for e, route in enumerate(placed.edge_routing):
+        for k, (x, y) in enumerate(route):
+            layers.setdefault(int(round(y)), []).append((x, ("d", e, k)))
+    rows = [[item for _, item in sorted(layers[r], key=lambda t: t[0])] for r in sorted(layers)]
+    chains = [[("n", a)] + [("d", e, k) for k in range(len(placed.edge_routing[e]))] + [("n", b)]
+              for e, (a, b) in enumerate(edges)]
+    width = {item: boxes[item[1]].width if item[0] == "n" else 0 for row in rows for item in row}
+    xs = {item: x * 120.0 for r in layers.values() for x, item in r}
+    neighbours = {}
+    for chain in chains:
         for u, v in zip(chain, chain[1:]):
-            near.setdefault(u, []).append(v)
-            near.setdefault(v, []).append(u)
-    return near
+            neighbours.setdefault(u, []).append(v)
+            neighbours.setdefault(v, []).append(u)
+    for sweep in range(24):
+        for row in rows if sweep % 2 == 0 else rows[::-1]:
+            wanted = [_pull(item, neighbours.get(item, ()), xs) for item in row]
+            for item, x in zip(row, _fit_row(wanted, [width[i] for i in row])):
+                xs[item] = x
+    return rows, xs, chains
+
+
+def _extent(items, xs, width):
+    return min(xs[i] - width[i] / 2 for i in items), max(xs[i] + width[i] / 2 for i in items)
+
+
+def _bands(heights, links, width):
+    """Rows split into columns where the picture is taller than TALL px: as many as bring it nearest a
+    page's shape (1.4 high for 1 wide), each about as tall, split where the fewest edges pass."""
+    total = sum(h + ROW_GAP for h in heights)
+    if total <= TALL or len(heights) < 8:
+        return [(0, len(heights))]
+    import math
+    k = min(range(1, len(heights) // 4 + 1),
+            key=lambda k: abs(math.log(total / k / (k * width + (k - 1) * 2 * GAP) / 1.4)))
+    starts, y = [], [0.0]
+    for h in heights:
+        y.append(y[-1] + h + ROW_GAP)
+    for j in range(1, k):
+        ideal, slack = j * total / k, 0.15 * total / k
+        near = [r for r in range(max(starts[-1] + 2 if starts else 2, 1), len(heights) - 1) if abs(y[r] - ideal) <= slack]
+        if near:
+            starts.append(min(near, key=lambda r: (links[r], abs(y[r] - ideal))))
+    bounds = [0] + starts + [len(heights)]
+    return list(zip(bounds, bounds[1:]))
 
 
 def _pull(item, near, xs):
