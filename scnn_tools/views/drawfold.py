@@ -1,15 +1,15 @@
 """Folding a tall net's repeated blocks into one node each, as an SCNN block is folded.
 
 A net's nodes in file order are a topological order. A node that no edge passes over (no edge from
-before it to after it) cuts the net in two: everything after it reads only it and what follows. A long skip
-(an edge over more than FAR nodes: the pooling masks ENet's decoder reads, SSD's image size for its priors)
-is left out of that test, or no block would be found under it; it stays an edge of whatever holds its ends,
-and a block it leaves or enters is only alike a block that does too. Between
+before it to after it) cuts the net in two: everything after it reads only it and what follows. Between
 two consecutive cuts lies one block (a residual block, a dense layer and its concat, an Inception module,
-a lone layer in a chain). Consecutive blocks of two or more nodes and of the same structure (the same node
-kinds, joined the same way: sizes may differ, as DenseNet's channels grow) fold into one node naming the
-first and last block, how many there are and what each holds; a chain of single layers stays as it is. Nothing is folded in a net shorter than TALL nodes along its
-longest path, whose picture a page holds as it is.
+a lone layer in a chain). A long skip (an edge over more than FAR nodes: the pooling masks ENet's decoder
+reads, SSD's image size for its priors) is left out of that test, or no block would be found under it; it
+stays an edge of whatever holds its ends, and a block it leaves or enters is alike only a block that does
+too. Consecutive blocks of two or more nodes and of the same structure (the same node kinds, joined the
+same way: sizes may differ, as DenseNet's channels grow) fold into one node naming the first and last
+block, how many there are and what each holds; a chain of single layers stays as it is. Nothing is folded
+in a net shorter than TALL nodes along its longest path: its picture is shown whole.
 """
 
 TALL = 60
@@ -38,7 +38,7 @@ def fold_repeats(nodes, edges, make):
             cuts.append(i)
         furthest = max(furthest, reach[i])
     blocks = [[0]] + [list(range(c + 1, d + 1)) for c, d in zip(cuts, cuts[1:])]  # (node 0 is always a cut)
-    inside = {}  # where each node's inputs come from, counted back from it; a far edge's end as 'far'
+    inside = {}  # each node's inputs, counted back from it; either end of a long skip as 'far' or 'to far'
     for a, b in edges:
         near = b - a <= FAR
         inside.setdefault(b, []).append(b - a if near else "far")
@@ -55,7 +55,8 @@ def fold_repeats(nodes, edges, make):
         for i in (i for unit in run for i in unit):
             owner[i] = len(folded)
         first, last = nodes[run[0][-1]].layers[0], nodes[run[-1][-1]].layers[0]
-        title = f"{first} \u2026 {last}: {len(run)} \u00d7 ({summary([kind(nodes[i]).split(' + ')[0] for i in run[0]])})"
+        holds = summary([kind(nodes[i]).split(" + ")[0] for i in run[0]])
+        title = f"{first} \u2026 {last}: {len(run)} \u00d7 ({holds})"
         folded.append(make(len(folded), title, [nodes[i] for unit in run for i in unit]))
     if len(folded) == len(nodes):
         return nodes, edges
@@ -67,8 +68,8 @@ def fold_repeats(nodes, edges, make):
 def _runs(blocks, shapes):
     """The blocks as runs of alike units, each run a list of units (lists of node indices); a unit is one
     block, or a block and the one or two lone nodes after it where they repeat together (ENet's bottleneck,
-    then its PReLU: a node of its own, not in place). A unit of a single node repeats as a chain, which stays; a run never starts with a
-    lone node where the unit after it would start a run of its own."""
+    then its PReLU: a node of its own, not in place). A unit of a single node repeats as a chain, which
+    stays; a run never starts with a lone node where the unit after it would start a run of its own."""
     runs, k = [], 0
     while k < len(blocks):
         best = (1, 1)  # (repeats, period)
@@ -97,7 +98,7 @@ def _shape(block, nodes, inside):
 
 def kind(node):
     """A node's layer types without its name: 'Convolution + BN + ReLU'."""
-    return node.title.split(": ", 1)[-1] if node.block is None else "SCNN block"
+    return node.title.rsplit(": ", 1)[-1] if node.block is None else "SCNN block"
 
 
 def summary(types):

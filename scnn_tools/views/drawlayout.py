@@ -78,12 +78,12 @@ class Box:
     """A node's text lines [(text, size, weight)] with where they go: baselines measured from the box's top."""
 
     def __init__(self, title, lines):
-        self.lines = [(t, *TITLE) for t in wrap(title, *TITLE)] + [(t, *BODY) for text in lines for t in wrap(text, *BODY)]
+        self.lines = [(t, *TITLE) for t in wrap(title, *TITLE)] + \
+            [(t, *BODY) for text in lines for t in wrap(text, *BODY)]
         self.width = max(text_width(t, s, w) for t, s, w in self.lines) + 2 * PAD_X
         self.baselines, y = [], PAD_Y
         for k, (_, size, weight) in enumerate(self.lines):
-            ascent, descent = ascent_descent(weight)
-            y += ascent * size if k == 0 else PITCH * size
+            y += ascent_descent(weight)[0] * size if k == 0 else PITCH * size
             self.baselines.append(y)
         self.height = y + ascent_descent(self.lines[-1][2])[1] * self.lines[-1][1] + PAD_Y
 
@@ -91,25 +91,24 @@ class Box:
 def place(boxes, edges):
     """Pixel geometry: the centre of each box [(x, y)], each edge's polyline [(x, y), ...] from the bottom of
     its source to the top of its target, and the canvas (width, height) that holds them all."""
-    rows, xs, chains = _order(boxes, edges)
-    width = {item: boxes[item[1]].width if item[0] == "n" else 0 for row in rows for item in row}
-    heights = [max((boxes[i[1]].height for i in row if i[0] == "n"), default=0) for row in rows]
-    links = [0] * (len(rows) + 1)  # how many edges pass from row r - 1 to row r
+    rows, xs, width, chains = _order(boxes, edges)
     row_of = {item: r for r, row in enumerate(rows) for item in row}
+    heights = [max((boxes[i[1]].height for i in row if i[0] == "n"), default=0) for row in rows]
+    links = [0] * len(rows)  # how many edges pass from row r - 1 to row r
     for chain in chains:
         for v in chain[1:]:
             links[row_of[v]] += 1
-    bands = _bands(heights, links, max(_extent(row, xs, width)[1] - _extent(row, xs, width)[0] for row in rows))
+    bands = _bands(heights, links, max(hi - lo for lo, hi in (_extent(row, xs, width) for row in rows)))
     band_of = [c for c, (first, end) in enumerate(bands) for _ in range(first, end)]
-    lane = {}  # (edge, boundary) -> its lane in the gutter and the channels it takes to the next column
+    lane = {}  # (edge, column) -> its lane in the gutter after the column and the channels it takes
     for e, chain in enumerate(chains):
         for u, v in zip(chain, chain[1:]):
-            if band_of[row_of[u]] != band_of[row_of[v]]:
-                boundary = band_of[row_of[u]]
-                lane[e, boundary] = sum(1 for key in lane if key[1] == boundary)
-    channel = LANE * (max(lane.values(), default=-1) + 2) if lane else 0
+            c = band_of[row_of[u]]
+            if band_of[row_of[v]] != c:
+                lane[e, c] = sum(1 for key in lane if key[1] == c)
+    channel = LANE * (max(lane.values()) + 2) if lane else 0
     # Each column: its rows from the top (below the channel edges take into it), boxes hanging from
-    # each row's top, shifted right of the column before it and of its gutter's lanes.
+    # each row's top, right of the column before it and of that column's lanes.
     tops, bottoms, shift, gutter, left = [0.0] * len(rows), [0.0] * len(rows), [], [], 0.0
     for c, (first, end) in enumerate(bands):
         y = channel
@@ -121,7 +120,6 @@ def place(boxes, edges):
         gutter.append(left + hi - lo + GAP)
         left += hi - lo + 2 * GAP + LANE * sum(1 for key in lane if key[1] == c)
     X = {item: xs[item] + shift[band_of[r]] for r, row in enumerate(rows) for item in row}
-    centres = [(X[("n", i)], tops[row_of[("n", i)]] + b.height / 2) for i, b in enumerate(boxes)]
     lines = []
     for e, chain in enumerate(chains):
         a, ra = chain[0], row_of[chain[0]]
@@ -129,19 +127,19 @@ def place(boxes, edges):
         for u, v in zip(chain, chain[1:]):
             c, r = band_of[row_of[u]], row_of[v]
             if band_of[r] != c:  # down to the channel below this column, along it to the gutter, up to
-                k = lane[e, c]   # the channel above the next column, along it, down into it
-                below = bottoms[bands[c][1] - 1] + LANE * (k + 1)
-                pts += [(X[u], below), (gutter[c] + LANE * k, below), (gutter[c] + LANE * k, channel - LANE * (k + 1)),
-                        (X[v], channel - LANE * (k + 1))]
+                x, below, above = gutter[c] + LANE * lane[e, c], bottoms[bands[c][1] - 1], channel
+                below, above = below + LANE * (lane[e, c] + 1), above - LANE * (lane[e, c] + 1)
+                pts += [(X[u], below), (x, below), (x, above), (X[v], above)]  # the channel over the next one
             pts += [(X[v], tops[r])] + ([(X[v], bottoms[r])] if v[0] == "d" else [])
         lines.append(pts)
     _ports(lines, boxes, edges)
+    centres = [(X[("n", i)], tops[row_of[("n", i)]] + b.height / 2) for i, b in enumerate(boxes)]
     return _fit_canvas(centres, [_plain(line) for line in lines], boxes)
 
 
 def _order(boxes, edges):
     """igraph's layers, each in its order: rows of items ('n', node) or ('d', edge, k) for the k-th bend of an
-    edge; each item's x; each edge's chain of items from its source through its bends to its target."""
+    edge; each item's x and width; each edge's chain of items from its source through its bends to its target."""
     import igraph
     g = igraph.Graph(n=len(boxes), edges=edges, directed=True)
     placed = g.layout_sugiyama(hgap=1, vgap=1, maxiter=400)
@@ -166,7 +164,7 @@ def _order(boxes, edges):
             wanted = [_pull(item, neighbours.get(item, ()), xs) for item in row]
             for item, x in zip(row, _fit_row(wanted, [width[i] for i in row])):
                 xs[item] = x
-    return rows, xs, chains
+    return rows, xs, width, chains
 
 
 def _extent(items, xs, width):
@@ -187,7 +185,7 @@ def _bands(heights, links, width):
         y.append(y[-1] + h + ROW_GAP)
     for j in range(1, k):
         ideal, slack = j * total / k, 0.15 * total / k
-        near = [r for r in range(max(starts[-1] + 2 if starts else 2, 1), len(heights) - 1) if abs(y[r] - ideal) <= slack]
+        near = [r for r in range((starts[-1] if starts else 0) + 2, len(heights) - 1) if abs(y[r] - ideal) <= slack]
         if near:
             starts.append(min(near, key=lambda r: (links[r], abs(y[r] - ideal))))
     bounds = [0] + starts + [len(heights)]
