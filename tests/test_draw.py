@@ -277,7 +277,7 @@ def test_a_link_to_a_node_pans_to_it_and_shows_labelled_values(tmp_path):
     # scale and a shift per channel: 128. Each of the 181x181x64 outputs takes 27 multiply-adds: 56,611,008.
     # Its output, 64x181x181 floats, takes 8,386,816 bytes; one 3x3 window at stride 2.
     assert facts["layers"] == "conv1_1_3x3_s2, conv1_1_3x3_s2/bn, conv1_1_3x3_s2/relu"
-    assert facts["shape"] == "1x64x181x181 (N x C x H x W)" and facts["memory"] == "8.0 MiB at float32"
+    assert facts["shape"] == "1x64x181x181 (N x C x H x W)" and facts["output memory"] == "8.0 MiB at float32"
     assert facts["receptive field"] == "3x3 px" and facts["jump"] == "2 px"
     assert facts["parameters"] == "1,856" and facts["multiply-adds"].startswith("56,611,008")
 

@@ -22,17 +22,19 @@ def facts(node, rows):
         out += [("output", o["blob"]), ("shape", shape_text(o["shape"]) + " (N x C x H x W)" if o["shape"] and
                                                  len(o["shape"]) == 4 else shape_text(o["shape"]))]
         if o["shape"] and None not in o["shape"]:
-            out.append(("memory", f"{size(4 * math.prod(o['shape']))} at float32"))
+            out.append(("output memory", f"{size(4 * math.prod(o['shape']))} at float32"))
         rf = o["rf"]
         if rf and rf["size"][0] is not None:
-            out += [("receptive field", field_text(rf["size"], rf["global"], square=True) + " px"),
-                    ("inside the image", "x".join(str(v) for v in rf["clipped"]) + " px"),
+            field = field_text(rf["size"], rf["global"], square=True)
+            out += [("receptive field", field if "global" in field else field + " px"),
+                    ("inside the image", "x".join("?" if v is None else str(v) for v in rf["clipped"]) + " px"),
                     ("jump", _pair(rf["jump"]) + " px"), ("start", _pair(rf["start"])),
                     ("padding", _pair(rf["padding"]))]
         scale = o["scale"]
         if scale and scale.get("area") is not None:
-            out += [("spatial scale", f"{scale['area']:,} px (width {number(round(scale['width'], 1))})"),
-                    ("overlap", f"{100 * scale['overlap']:.0f}% with the next feature along w")]
+            out.append(("spatial scale", f"{scale['area']:,} px (width {number(round(scale['width'], 1))})"))
+            if scale.get("overlap") is not None:
+                out.append(("overlap", f"{100 * scale['overlap']:.0f}% with the next feature along w"))
     out += [("parameters", _total(mine, "params")), ("multiply-adds", _total(mine, "macc"))]
     return out
 
