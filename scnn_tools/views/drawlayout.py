@@ -164,7 +164,36 @@ def _order(boxes, edges):
             wanted = [_pull(item, neighbours.get(item, ()), xs) for item in row]
             for item, x in zip(row, _fit_row(wanted, [width[i] for i in row])):
                 xs[item] = x
+    _straighten(rows, xs, width, chains)
     return rows, xs, width, chains
+
+
+def _straighten(rows, xs, width, chains):
+    """Set a long edge's bends on as few vertical lines as fit between their neighbours in the rows it passes
+    (the sweeps leave them wiggling by a few px, which reads as meaning something)."""
+    place = {item: (r, k) for r, row in enumerate(rows) for k, item in enumerate(row)}
+
+    def room(item):
+        r, k = place[item]
+        row = rows[r]
+        lo = xs[row[k - 1]] + width[row[k - 1]] / 2 + SLOT if k > 0 else float("-inf")
+        hi = xs[row[k + 1]] - width[row[k + 1]] / 2 - SLOT if k + 1 < len(row) else float("inf")
+        return lo, hi
+    for chain in chains:
+        bends, i = chain[1:-1], 0
+        while i < len(bends):  # the longest run of bends from i that one line fits, then the next
+            lo, hi, j = float("-inf"), float("inf"), i
+            while j < len(bends):
+                a, b = room(bends[j])
+                if max(lo, a) > min(hi, b):
+                    break
+                lo, hi, j = max(lo, a), min(hi, b), j + 1
+            run = bends[i:j]  # (empty only where rounding leaves a bend no room: it stays)
+            if run:
+                wanted = sorted(xs[b] for b in run)[len(run) // 2]
+                for b in run:
+                    xs[b] = min(max(wanted, lo), hi)
+            i = max(j, i + 1)
 
 
 def _extent(items, xs, width):
@@ -173,13 +202,15 @@ def _extent(items, xs, width):
 
 def _bands(heights, links, width):
     """Rows split into columns where the picture is taller than TALL px: as many as bring it nearest a
-    page's shape (1.4 high for 1 wide), each about as tall, split where the fewest edges pass."""
+    page's shape (1.4 high for 1 wide) but enough for each to be less tall than TALL, each about as tall,
+    split where the fewest edges pass."""
     total = sum(h + ROW_GAP for h in heights)
     if total <= TALL or len(heights) < 8:
         return [(0, len(heights))]
     import math
     k = min(range(1, len(heights) // 4 + 1),
             key=lambda k: abs(math.log(total / k / (k * width + (k - 1) * 2 * GAP) / 1.4)))
+    k = min(max(k, math.ceil(1.2 * total / TALL)), len(heights) // 4)  # (a column may be 15% over its share)
     starts, y = [], [0.0]
     for h in heights:
         y.append(y[-1] + h + ROW_GAP)
