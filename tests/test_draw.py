@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, needs_shared, run_cli
+from conftest import CORPUS, ROOT, corpus_file, needs_shared, run_cli
 from scnn_tools.engine.analysis import Analysis
 from scnn_tools.views.draw import graph_of
 from scnn_tools.netfile.reader import read_net, read_text
@@ -373,3 +373,20 @@ def test_a_tall_net_that_does_not_fold_is_set_in_columns(tmp_path):
     # the skip from conv0 to the concat leaves the first column and reaches the last, inside the canvas
     skip = max(paths, key=lambda points: max(x for x, _ in points) - min(x for x, _ in points))
     assert skip[0][0] < columns[1] and skip[-1][0] > columns[-1]
+
+
+def test_blocks_under_long_skips_fold(tmp_path):
+    # ENet's encoder: every downsampling bottleneck's max pooling sends its indices to the decoder's
+    # Upsample, an edge over the whole encoder. Bottlenecks 1.1-1.4 (TimoSaemann/ENet's enet_deploy_final)
+    # are alike: 1x1 convolution, PReLU, 3x3 convolution, PReLU, 1x1 convolution, the Eltwise with the
+    # block's input, and a PReLU of its own after it (not in place): 7 layers each.
+    net = corpus_file("TimoSaemann__ENet/prototxts/enet_deploy_final.prototxt")
+    page = tmp_path / "enet.html"
+    code, _, err = run_cli("draw", net, "-o", page)
+    assert code == 0, err
+    nodes = _page_nodes(page.read_text())
+    run = next(n for n in nodes if n["title"].startswith("prelu1_1_4 \u2026"))
+    assert run["title"] == ("prelu1_1_4 \u2026 prelu1_4_4: 4 \u00d7 (Convolution, PReLU, Convolution, PReLU, "
+                            "Convolution, Eltwise, PReLU)")
+    assert len(run["layers"]) == 28 and run["layers"][0] == "conv1_1_0" and run["layers"][-1] == "prelu1_4_4"
+    assert any(n["layers"] == ["pool1_0_4"] for n in nodes)  # the block with the long skip stays as it is
