@@ -400,8 +400,9 @@ def _add_draw(sub):
         "draw", help="draw the layer graph: SVG, PNG, PDF, or an HTML page to explore",
         description="Draw the net's layer graph, laid out by igraph's layered (Sugiyama) layout: each node "
                     "shows type, output shape, receptive field and jump; in-place chains are folded into their "
-                    "layer and each SCNN block into one node. .html gives one self-contained page: pan, zoom, "
-                    "click a node for its row of the analysis.")
+                    "layer, each SCNN block into one node and, in a tall net, each run of alike blocks into one node. "
+                    ".html gives one self-contained page: pan, zoom, click a node for what the analysis says of it; "
+                    "NET.html#show=N opens at node N.")
     net_options(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="net.svg, .html, .png or .pdf")
     p.set_defaults(run=_draw)

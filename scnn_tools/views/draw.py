@@ -2,29 +2,49 @@
 
 Nodes are layers with what the analysis says of their output (type, shape, receptive field, jump);
 an in-place chain (BatchNorm, Scale, ReLU after a convolution) is folded into the layer it modifies,
-and each SCNN block into one node that names its size. The layout is igraph's layered (Sugiyama)
-layout; this module only places boxes and text where it says.
+each SCNN block into one node that names its size, and in a tall net each run of alike blocks into one
+node (drawfold). Boxes are sized to their text and placed, and edges routed, by drawlayout; the HTML
+page is drawpage's.
 """
 
 import html
-import json
 import re
 
 from scnn_tools.errors import InputError
 from scnn_tools.output import shape_text
 
-BOX_W, BOX_H, X_UNIT, Y_UNIT, MARGIN = 190, 58, 215, 92, 30
+from .drawfold import fold_repeats
+from .drawlayout import FONT, Box, place
+from .drawpage import page
+
 BLOCK = re.compile(r"^(?P<prefix>.*?)(SCNN_[DURL]_\d+(/relu|/sum)?|Slice[12]|Concat[12])$")
 
 
 class Node:
-    def __init__(self, index, layers, title, lines, row, block=None):
+    def __init__(self, index, layers, title, lines, row, block=None, repeat=None):
         self.index, self.layers, self.title, self.lines, self.row, self.block = index, layers, title, lines, row, block
+        self.repeat = repeat  # how many alike blocks a folded run holds
         self.x = self.y = 0.0
+        self.box = None
 
 
 def graph_of(analysis):
     """(nodes, edges): folded layer nodes, with the analysis' rows; edges as (from, to) node indices."""
+    return _graph(analysis)[:2]
+
+
+def _folded(rows):
+    """How drawfold makes the node of a run of alike blocks: what leaves it is its last layer's output."""
+    def make(index, title, members):
+        layers = [name for m in members for name in m.layers]
+        n = Node(index, layers, title, [], rows.get(layers[-1]), repeat=len(members))
+        _describe(n, n.row)
+        n.lines = [f"{len(layers)} layers"] + n.lines
+        return n
+    return make
+
+
+def _graph(analysis):
     from scnn_tools.engine.analysis import report
     rows = {row["name"]: row for row in report(analysis)["layers"]}
     graph = analysis.graph
@@ -65,7 +85,7 @@ def graph_of(analysis):
             producer = graph.blobs[b].producer
             if producer is not None and owner[producer] != owner[node.index]:
                 edges.add((owner[producer], owner[node.index]))
-    return nodes, sorted(edges)
+    return nodes, sorted(edges), rows
 
 
 def _describe(n, row):
@@ -101,147 +121,49 @@ def _blocks(graph):
 
 
 def layout(nodes, edges):
-    """Place the nodes with igraph's Sugiyama layout; each edge's polyline, through the control points
-    igraph routes it by where it spans several layers."""
-    import igraph
-    g = igraph.Graph(n=len(nodes), edges=edges, directed=True)
-    placed = g.layout_sugiyama(hgap=1, vgap=1)
-    coords = [list(c) for c in placed.coords]
-    routes = [[list(p) for p in route] for route in placed.edge_routing]
-    _spread(coords, routes)
-
-    def at(x, y):
-        return MARGIN + BOX_W / 2 + x * X_UNIT, MARGIN + BOX_H / 2 + y * Y_UNIT
-    points = [at(x, y) for x, y in coords]
-    shift = min((x for x, _ in points), default=0) - MARGIN - BOX_W / 2
-    points = [(x - shift, y) for x, y in points]
-    for n, (x, y) in zip(nodes, points):
+    """Size each node's box to its text and place boxes and edges (drawlayout); (lines, width, height)."""
+    for n in nodes:
+        n.box = Box(n.title, n.lines[:2])
+    centres, lines, width, height = place([n.box for n in nodes], edges)
+    for n, (x, y) in zip(nodes, centres):
         n.x, n.y = x, y
-    lines = []
-    for (a, b), route in zip(edges, routes):
-        middle = [at(x, y) for x, y in route]
-        lines.append([points[a]] + [(x - shift, y) for x, y in middle] + [points[b]])
-    width = max((x for x, _ in points), default=0) + BOX_W / 2 + MARGIN
-    height = max((y for _, y in points), default=0) + BOX_H / 2 + MARGIN
     return lines, width, height
 
 
-def _spread(coords, routes):
-    """igraph's compaction can leave two vertices of a layer closer than hgap (2 and 2.5 in GoogLeNet's
-    Inception layers): per layer, in igraph's order, push each item right until nodes are a unit apart
-    and edges' bends a third of one from their neighbours."""
-    layers = {}
-    for c in coords:
-        layers.setdefault(c[1], []).append((c, 1.0))
-    for route in routes:
-        for p in route:
-            layers.setdefault(p[1], []).append((p, 0.34))
-    for items in layers.values():
-        items.sort(key=lambda item: item[0][0])
-        for (prev, w0), (item, w1) in zip(items, items[1:]):
-            gap = 1.0 if w0 == w1 == 1.0 else 0.5 if max(w0, w1) == 1.0 else 0.34
-            item[0] = max(item[0], prev[0] + gap)
+def _fill(n):
+    return "#fde9c9" if n.block is not None else "#e6f2e6" if n.repeat is not None else "#e8f0fb"
+
+
+def _texts(n):
+    """Each line of a node's text: (text, font size, weight, x of its centre, y of its baseline)."""
+    top = n.y - n.box.height / 2
+    return [(t, size, weight, n.x, top + b) for (t, size, weight), b in zip(n.box.lines, n.box.baselines)]
 
 
 def svg(nodes, lines, width, height, title):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-           f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans, Arial, sans-serif">',
+           f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}, Arial, sans-serif">',
            f"<title>{html.escape(title)}</title>",
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>', '<g id="edges">']
     for points in lines:
-        (x0, y0), (x1, y1) = points[0], points[-1]
-        pts = [(x0, y0 + BOX_H / 2)] + points[1:-1] + [(x1, y1 - BOX_H / 2)]
-        d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(pts))
+        d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
         out.append(f'<path d="{d}" fill="none" stroke="#889" stroke-width="1.2" marker-end="url(#arrow)"/>')
     out.append('</g><g id="nodes">')
     for n in nodes:
-        fill = "#fde9c9" if n.block is not None else "#e8f0fb"
-        x, y = n.x - BOX_W / 2, n.y - BOX_H / 2
         out.append(f'<g class="node" id="node{n.index}" data-index="{n.index}">'
-                   f'<rect x="{x:.1f}" y="{y:.1f}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" '
-                   f'stroke="#4a5a78" stroke-width="1"/>')
-        for k, text in enumerate([n.title] + n.lines[:2]):
-            size, weight = (11, "bold") if k == 0 else (10, "normal")
-            out.append(f'<text x="{n.x:.1f}" y="{y + 17 + 16 * k:.1f}" font-size="{size}" font-weight="{weight}" '
-                       f'text-anchor="middle">{html.escape(_fit(text, 30 if k == 0 else 34))}</text>')
+                   f'<rect x="{n.x - n.box.width / 2:.1f}" y="{n.y - n.box.height / 2:.1f}" width="{n.box.width:.1f}" '
+                   f'height="{n.box.height:.1f}" rx="6" fill="{_fill(n)}" stroke="#4a5a78" stroke-width="1"/>')
+        for text, size, weight, x, y in _texts(n):
+            out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" '
+                       f'text-anchor="middle">{html.escape(text)}</text>')
         out.append("</g>")
     out.append("</g></svg>")
     return "\n".join(out)
 
 
-def _fit(text, n):
-    return text if len(text) <= n else text[:n - 1] + "\u2026"
-
-
-PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<style>
-html, body {{ margin: 0; height: 100%; font-family: DejaVu Sans, Arial, sans-serif; }}
-#view {{ position: absolute; left: 0; top: 0; right: 340px; bottom: 0; overflow: hidden; cursor: grab; background: #fafbfd; }}
-#panel {{ position: absolute; right: 0; top: 0; width: 320px; bottom: 0; padding: 10px; overflow: auto;
-          border-left: 1px solid #ccd; font-size: 12px; background: white; }}
-#panel table {{ border-collapse: collapse; }} #panel td {{ padding: 1px 6px; vertical-align: top; }}
-.node {{ cursor: pointer; }} .node.selected rect {{ stroke: #d62728; stroke-width: 2.5; }}
-</style></head><body>
-<div id="view"><div id="canvas">{svg}</div></div>
-<div id="panel"><b>{title}</b><p>{count} nodes. Drag to pan, wheel to zoom, click a node for its row of the
-analysis; an SCNN block lists its layers on request.</p><div id="row"></div></div>
-<script>
-const NODES = {nodes};
-const view = document.getElementById("view"), canvas = document.getElementById("canvas");
-let scale = Math.min(1, view.clientWidth / {width}), tx = 0, ty = 0, drag = null;
-function apply() {{ canvas.style.transform = `translate(${{tx}}px,${{ty}}px) scale(${{scale}})`;
-                   canvas.style.transformOrigin = "0 0"; }}
-view.addEventListener("wheel", ev => {{ ev.preventDefault(); const k = Math.exp(-ev.deltaY * 0.0015);
-  const r = view.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
-  tx = x - (x - tx) * k; ty = y - (y - ty) * k; scale *= k; apply(); }}, {{ passive: false }});
-view.addEventListener("mousedown", ev => {{ drag = [ev.clientX - tx, ev.clientY - ty]; }});
-window.addEventListener("mousemove", ev => {{ if (drag) {{ tx = ev.clientX - drag[0]; ty = ev.clientY - drag[1]; apply(); }} }});
-window.addEventListener("mouseup", () => {{ drag = null; }});
-function cell(v) {{ return v === null || v === undefined ? "" : (typeof v === "object" ? JSON.stringify(v) : String(v)); }}
-function show(i) {{
-  document.querySelectorAll(".node.selected").forEach(n => n.classList.remove("selected"));
-  document.getElementById("node" + i).classList.add("selected");
-  const n = NODES[i], row = document.getElementById("row");
-  let text = `<h3>${{n.title}}</h3><table>`;
-  const r = n.row || {{}};
-  for (const k of ["name", "type", "line", "params", "macc"]) text += `<tr><td>${{k}}</td><td>${{cell(r[k])}}</td></tr>`;
-  for (const o of (r.outputs || [])) {{
-    text += `<tr><td>output</td><td>${{o.blob}} ${{cell(o.shape)}}</td></tr>`;
-    if (o.rf) text += `<tr><td>rf</td><td>size ${{cell(o.rf.size)}} jump ${{cell(o.rf.jump)}} start ${{cell(o.rf.start)}}</td></tr>`;
-    if (o.scale) text += `<tr><td>scale</td><td>${{cell(o.scale)}}</td></tr>`;
-  }}
-  text += "</table>";
-  if (n.block) text += `<p><button id="expand">show the block's ${{n.layers.length}} layers</button></p><ol id="members"></ol>`;
-  else if (n.layers.length > 1) text += `<p>folded: ${{n.layers.join(", ")}}</p>`;
-  row.innerHTML = text;
-  const button = document.getElementById("expand");
-  if (button) button.addEventListener("click", () => {{
-    document.getElementById("members").innerHTML = n.layers.map(l => `<li>${{l}}</li>`).join(""); }});
-}}
-document.querySelectorAll(".node").forEach(g => g.addEventListener("click", ev => {{
-  ev.stopPropagation(); show(Number(g.dataset.index)); }}));
-apply();
-// A link may name a node to show (#show=12) and ask for its block's layers (#show=12&expand).
-const wanted = new URLSearchParams(location.hash.slice(1));
-if (wanted.has("show") && document.getElementById("node" + wanted.get("show"))) {{
-  document.getElementById("node" + wanted.get("show")).dispatchEvent(new MouseEvent("click", {{ bubbles: true }}));
-  if (wanted.has("expand") && document.getElementById("expand")) document.getElementById("expand").click();
-}}
-document.body.dataset.ready = String(NODES.length);
-</script></body></html>
-"""
-
-
-def page(nodes, picture, width, title):
-    data = [{"title": n.title, "layers": n.layers, "block": n.block is not None, "row": n.row} for n in nodes]
-    blob = json.dumps(data).replace("</", "<\\/")  # no "</script>" inside the script
-    return PAGE.format(title=html.escape(title), svg=picture, count=len(nodes), nodes=blob, width=f"{width:.0f}")
-
-
-def raster(nodes, lines, width, height, path, fmt):
-    """PNG or PDF through matplotlib, from the same geometry."""
+def raster(nodes, lines, width, height, path):
+    """PNG or PDF through matplotlib, from the same geometry and font (sizes in px at its 100 dpi)."""
     from .plot import _pyplot, save
     plt = _pyplot()
     from matplotlib.patches import FancyBboxPatch
@@ -252,14 +174,16 @@ def raster(nodes, lines, width, height, path, fmt):
     ax.set_ylim(height, 0)
     ax.axis("off")
     for points in lines:
+        ax.annotate("", xy=points[-1], xytext=points[-2], arrowprops={"arrowstyle": "-|>", "color": "#667", "lw": 0.9,
+                                                                       "shrinkA": 0, "shrinkB": 0}, zorder=1)
         xs, ys = zip(*points)
         ax.plot(xs, ys, color="#889", lw=0.9, zorder=1)
     for n in nodes:
-        ax.add_patch(FancyBboxPatch((n.x - BOX_W / 2, n.y - BOX_H / 2), BOX_W, BOX_H, boxstyle="round,pad=0,rounding_size=6",
-                                    fc="#fde9c9" if n.block is not None else "#e8f0fb", ec="#4a5a78", lw=0.8, zorder=2))
-        for k, text in enumerate([n.title] + n.lines[:2]):
-            ax.text(n.x, n.y - BOX_H / 2 + 17 + 16 * k, _fit(text, 30 if k == 0 else 34), ha="center", va="baseline",
-                    fontsize=7.5 if k == 0 else 6.8, fontweight="bold" if k == 0 else "normal", zorder=3)
+        ax.add_patch(FancyBboxPatch((n.x - n.box.width / 2, n.y - n.box.height / 2), n.box.width, n.box.height,
+                                    boxstyle="round,pad=0,rounding_size=6", fc=_fill(n), ec="#4a5a78", lw=0.8, zorder=2))
+        for text, size, weight, x, y in _texts(n):
+            ax.text(x, y, text, ha="center", va="baseline", family=FONT, fontsize=size * 72 / dpi, fontweight=weight,
+                    zorder=3)
     save(fig, path)
 
 
@@ -270,16 +194,17 @@ def draw(analysis, path):
     ext = os.path.splitext(str(path))[1].lower()
     if ext not in (".svg", ".html", ".png", ".pdf"):
         raise InputError(f"the drawing's file name must end in .svg, .html, .png or .pdf (got {path!r})")
-    nodes, edges = graph_of(analysis)
+    nodes, edges, rows = _graph(analysis)
     if not nodes:
         raise InputError("the net has no layer to draw", analysis.netfile.source)
+    nodes, edges = fold_repeats(nodes, edges, _folded(rows))
     lines, width, height = layout(nodes, edges)
     title = f"{analysis.netfile.name} ({analysis.graph.phase})"
     if ext in (".png", ".pdf"):
-        raster(nodes, lines, width, height, path, ext[1:])
+        raster(nodes, lines, width, height, path)
         return len(nodes)
     picture = svg(nodes, lines, width, height, title)
-    text = page(nodes, picture, width, title) if ext == ".html" else picture + "\n"
+    text = page(nodes, rows, picture, width, title) if ext == ".html" else picture + "\n"
     with replacing(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
