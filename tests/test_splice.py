@@ -9,7 +9,7 @@ from scnn_tools.errors import InputError
 from scnn_tools.netfile.reader import read_net, read_text
 from scnn_tools.builders.splicing import splice
 
-from conftest import CORPUS, REFERENCE, run_cli
+from conftest import CORPUS, REFERENCE, corpus_file, run_cli
 
 HOST = REFERENCE / "scnn/resnet101.prototxt"
 pytestmark = pytest.mark.skipif(not HOST.is_file(), reason="../shared/reference/scnn is missing")
@@ -317,3 +317,70 @@ def test_rename_suffix_on_the_command_line(tmp_path):
         assert code == 2 and err.startswith(f"scnn-tools: error: {typed[0].split('=')[0]} must be one or more "
                                             "letters, digits and _ . + - (got "), err
         assert "Traceback" not in err
+
+
+def loads_the_hosts_weights(host, spliced, renamed, build="bvlc"):
+    """Real Caffe saves the host's weights and loads them into the spliced net: asserts that every layer
+    the host has gets the host's values, that each renamed layer (old name -> (new name, shapes)) starts
+    from its fillers in the shapes splice gave, and every layer splice added too. Returns Caffe's answer."""
+    import realcaffe
+    result = realcaffe.transplant(host, spliced, build)
+    assert result["load_ok"], result["error"]
+    layers, saved = result["layers"], result["host"]
+    for old, (new, shapes) in renamed.items():
+        assert old not in layers and f"{old}/0" in saved, old
+        assert [b["shape"] for b in layers[new]] == shapes, new
+        assert layers[new][0]["from_filler"] and not layers[new][0]["equal_to"], new
+    kept = {name for name in layers if f"{name}/0" in saved}
+    for name in kept:
+        assert all(f"{name}/{j}" in blob["equal_to"] for j, blob in enumerate(layers[name])), name
+    added = set(layers) - kept - {new for new, _ in renamed.values()}
+    assert added and all(blob["from_filler"] for name in added for blob in layers[name]), added
+    assert {name for name in saved_layers(saved)} - kept == set(renamed)  # every other host layer loads
+    return result
+
+
+def saved_layers(saved):
+    return {key.rsplit("/", 1)[0] for key in saved}
+
+
+@pytest.mark.parametrize("phase", ["TEST", "TRAIN"])
+def test_the_hosts_weights_load_into_the_spliced_net_in_real_caffe(tmp_path, phase):
+    import realcaffe
+    if not realcaffe.available():
+        pytest.skip("real Caffe (bvlc) is not built: run ../shared/tools/caffe/build.sh")
+    host = weights_host()
+    path = tmp_path / "host.prototxt"
+    path.write_text(host)
+    text, *_ = splice(path, "conv2", reduce_to=4)
+    # Caffe builds TEST: the TRAIN net is the file with its phase rules turned round.
+    as_built = (lambda t: t) if phase == "TEST" else swapped
+    result = loads_the_hosts_weights(as_built(host), as_built(text), {
+        "score": ("score_scnn", [[5, 4, 1, 1], [5]]), "fc": ("fc_scnn", [[3, 4 * 32 * 32], [3]])})
+    layers = result["layers"]
+    # fc_scnn has no filler: Caffe's constant 0; score_scnn's weights are its constant filler, and its bias,
+    # shared with side, which keeps its name, is the host's (side's and score's: one blob in the host).
+    assert all(b["zeros"] and b["from_filler"] for b in layers["fc_scnn"])
+    assert layers["score_scnn"][1]["equal_to"] == ["score/1", "side/1"]
+    # The phase's own BatchNorm (on conv2, before the block) is among the layers that got the host's values.
+    assert {"TEST": "bn_test", "TRAIN": "bn_train"}[phase] in layers
+
+
+@pytest.mark.parametrize("host, at, build, renamed", [
+    # VGG16 (138M parameters, 20 s and 1.8 GB in Caffe the first time): fc6 reads 128 x 7 x 7, not 512 x 7 x 7.
+    ("ry__tensorflow-vgg16/VGG_2014_16.prototxt", "conv5_3", "bvlc", {"fc6": ("fc6_scnn", [[4096, 6272], [4096]])}),
+    # PSPNet-101 in its fork (PSPNet's BN layers; 68M parameters, 20 s and 1.4 GB): conv6 reads 128 channels.
+    ("hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt", "conv5_4", "pspnet",
+     {"conv6": ("conv6_scnn", [[21, 128, 1, 1], [21]])}),
+])
+def test_real_hosts_weights_load_after_reduce_to_in_real_caffe(host, at, build, renamed):
+    import realcaffe
+    if not realcaffe.available(build):
+        pytest.skip(f"real Caffe ({build}) is not built: run ../shared/tools/caffe/build.sh")
+    path = corpus_file(host)
+    text, _, warnings = splice(path, at, reduce_to=128)
+    assert [w.split(" (")[0] for w in warnings] == [f"renamed '{old}' -> '{new}'" for old, (new, _) in renamed.items()]
+    layers = loads_the_hosts_weights(path.read_text(), text, renamed, build)["layers"]
+    # VGG16's deploy file gives fc6 no filler (zeros, as its warning says); PSPNet's conv6 has msra.
+    new, _ = next(iter(renamed.values()))
+    assert layers[new][0]["zeros"] == ("no weight_filler" in warnings[0])
