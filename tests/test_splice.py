@@ -251,7 +251,7 @@ def test_phases_that_disagree_on_the_map_are_refused(tmp_path):
 # ------------------------------------------------------------- the host's weights after --reduce-to
 def weights_host():
     """A train/val host with phases: conv2 is read by `score` (sharing its bias with `side`, which reads
-    conv1) and by `fc`, whose parameter shapes --reduce-to changes."""
+    conv1), by `fc` and, in TRAIN only, by `aux`, whose parameter shapes --reduce-to changes."""
     return phase_host().split('layer { name: "score"')[0] + (
         'layer { name: "side" type: "Convolution" bottom: "conv1" top: "side" param { name: "side_w" } '
         'param { name: "shared_b" } convolution_param { num_output: 5 kernel_size: 1 } }\n'
@@ -260,7 +260,9 @@ def weights_host():
         'weight_filler { type: "constant" value: 0.5 } } }\n'
         'layer { name: "sum" type: "Eltwise" bottom: "side" bottom: "score" top: "sum" }\n'
         'layer { name: "fc" type: "InnerProduct" bottom: "conv2" top: "fc" inner_product_param { num_output: 3 } }\n'
-        'layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" include { phase: TEST } }\n')
+        'layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" include { phase: TEST } }\n'
+        'layer { name: "aux" type: "Convolution" bottom: "conv2" top: "aux" include { phase: TRAIN } '
+        'convolution_param { num_output: 2 kernel_size: 1 weight_filler { type: "xavier" } } }\n')
 
 
 def test_reduce_to_renames_and_says_how_each_starts(tmp_path):
@@ -273,8 +275,11 @@ def test_reduce_to_renames_and_says_how_each_starts(tmp_path):
         "its weight_filler (constant); its parameter 'shared_b' is shared with 'side', which keeps its name: that "
         "one loads from the host's weights)",
         "renamed 'fc' -> 'fc_scnn' (its parameter shapes change: 3x16384, 3 -> 3x4096, 3; it starts from zeros: it "
-        "has no weight_filler and Caffe's default is constant 0; give it one (msra) for it to train)"]
-    assert "2 layers whose parameters change shape renamed with '_scnn'" in summary
+        "has no weight_filler and Caffe's default is constant 0; give it one (msra) for it to train)",
+        # (a layer of the other phase too)
+        "renamed 'aux' -> 'aux_scnn' (its parameter shapes change: 2x16x1x1, 2 -> 2x4x1x1, 2; it starts from its "
+        "weight_filler (xavier))"]
+    assert "3 layers whose parameters change shape renamed with '_scnn'" in summary
     assert "checked in phases TEST and TRAIN" in summary
 
 
@@ -355,8 +360,10 @@ def test_the_hosts_weights_load_into_the_spliced_net_in_real_caffe(tmp_path, pha
     text, *_ = splice(path, "conv2", reduce_to=4)
     # Caffe builds TEST: the TRAIN net is the file with its phase rules turned round.
     as_built = (lambda t: t) if phase == "TEST" else swapped
-    result = loads_the_hosts_weights(as_built(host), as_built(text), {
-        "score": ("score_scnn", [[5, 4, 1, 1], [5]]), "fc": ("fc_scnn", [[3, 4 * 32 * 32], [3]])})
+    renamed = {"score": ("score_scnn", [[5, 4, 1, 1], [5]]), "fc": ("fc_scnn", [[3, 4 * 32 * 32], [3]])}
+    if phase == "TRAIN":
+        renamed["aux"] = ("aux_scnn", [[2, 4, 1, 1], [2]])
+    result = loads_the_hosts_weights(as_built(host), as_built(text), renamed)
     layers = result["layers"]
     # fc_scnn has no filler: Caffe's constant 0; score_scnn's weights are its constant filler, and its bias,
     # shared with side, which keeps its name, is the host's (side's and score's: one blob in the host).

@@ -37,9 +37,9 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
     `rename_suffix` (None: RENAME_SUFFIX), so that the host's pretrained weights still load into all the others."""
     rename_suffix = RENAME_SUFFIX if rename_suffix is None else rename_suffix
     if not isinstance(rename_suffix, str) or not _SUFFIX.match(rename_suffix):
-        raise InputError(f"{option('rename_suffix')} must be one or more letters, digits and _ . + - (got "
-                         f"{rename_suffix!r}): it is put after the name of every layer whose parameters change "
-                         "shape, so that the host's weights load into the others")
+        raise InputError(f"{option('rename_suffix')} must be one or more letters, digits and _ . + - "
+                         f"(got {rename_suffix!r}): it is put after the name of every layer whose parameters "
+                         "change shape, so that the host's weights load into the others")
     netfile = host if isinstance(host, NetFile) else read_net(host)
     if netfile.format != "V2":
         raise InputError(f"splice edits V2 files (layer {{ }} blocks); this one is {netfile.format}: "
@@ -188,29 +188,7 @@ def _renames(netfile, changed, graphs, suffix, path):
                              f"'{new}', but layer '{layers[other].name}' would be called that too: give "
                              f"another {option('rename_suffix')}", path, netfile.layer_lines[index],
                              layer=layers[index].name)
-    through = {}
-    for graph in graphs:
-        owners = {}
-        for node in graph.nodes:
-            for j, spec in enumerate(node.param.param):
-                if spec.name:
-                    owners.setdefault(spec.name, []).append((node.source_index, j))
-        present = {node.source_index for node in graph.nodes}
-        for index, (old, new) in changed.items():
-            for j, spec in enumerate(layers[index].param if index in present else ()):
-                kept = [layers[i].name for i, _ in owners.get(spec.name, ()) if spec.name and i not in changed]
-                if not kept:
-                    continue
-                if j >= len(old) or old[j] != new[j]:
-                    # net.cpp AppendParam: sharing needs equal shapes; the partner keeps the old ones.
-                    raise InputError(f"layer '{layers[index].name}' shares its parameter '{spec.name}' with layer "
-                                     f"'{kept[0]}', whose parameters keep their shapes; the splice changes it in "
-                                     f"'{layers[index].name}' only, and Caffe refuses to share parameters of "
-                                     "different shapes: splice at another blob or without "
-                                     f"{option('reduce_to')}", path, netfile.layer_lines[index],
-                                     layer=layers[index].name)
-                through.setdefault(index, {})[f"its parameter '{spec.name}' is shared with '{kept[0]}', "
-                                                     "which keeps its name: that one loads from the host's weights"] = None  # (once for all phases)
+    through = _shared_with_kept(netfile, changed, graphs, path)
     edits, said = [], []
     for index, (old, new) in sorted(changed.items()):
         layer = layers[index]
@@ -220,10 +198,40 @@ def _renames(netfile, changed, graphs, suffix, path):
                              "not written as one plain string in the text", path, netfile.layer_lines[index],
                              layer=layer.name)
         edits += found
-        said.append(f"renamed '{layer.name}' -> '{new_names[index]}' (its parameter shapes change: {_shapes(old)} -> "
-                    f"{_shapes(new)}; it starts from {_start(layer)}" +
-                    "".join(f"; {t}" for t in through.get(index, ())) + ")")
+        said.append(f"renamed '{layer.name}' -> '{new_names[index]}' (its parameter shapes change: "
+                    f"{_shapes(old)} -> {_shapes(new)}; it starts from {_start(layer)}" +
+                    "".join(f"; its parameter '{param}' is shared with '{kept}', which keeps its name: that one "
+                            "loads from the host's weights" for param, kept in through.get(index, {}).items()) + ")")
     return edits, said
+
+
+def _shared_with_kept(netfile, changed, graphs, path):
+    """{index of a renamed layer: {its shared parameter: the layer that keeps its name and shares it}}.
+
+    Caffe shares a named parameter between layers only where its shapes agree (net.cpp AppendParam): one
+    the splice changes in a renamed layer but not in its partner is refused; one it keeps loads into the
+    partner, which keeps its name, and so into the renamed layer too."""
+    through = {}
+    for graph in graphs:
+        users = {}
+        for node in graph.nodes:
+            for spec in node.param.param:
+                if spec.name and node.source_index not in changed:
+                    users.setdefault(spec.name, node.name)
+        for node in graph.nodes:
+            old, new = changed.get(node.source_index, (None, None))
+            for j, spec in enumerate(node.param.param if old is not None else ()):
+                kept = users.get(spec.name) if spec.name else None
+                if kept is None or j >= len(old):
+                    continue
+                if old[j] != new[j]:
+                    raise InputError(f"layer '{node.name}' shares its parameter '{spec.name}' with layer '{kept}', "
+                                     "whose parameters keep their shapes; the splice changes it in "
+                                     f"'{node.name}' only, and Caffe refuses to share parameters of different "
+                                     f"shapes: splice at another blob or without {option('reduce_to')}", path,
+                                     netfile.layer_lines[node.source_index], layer=node.name)
+                through.setdefault(node.source_index, {})[spec.name] = kept
+    return through
 
 
 def _start(layer):
