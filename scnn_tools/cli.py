@@ -182,7 +182,8 @@ def _add_splice(sub):
         "splice", help="insert an SCNN block into a host net at a blob",
         description="Insert the SCNN block after the last layer that writes BLOB, sized by the host's own "
                     "shapes, and make every later reader of BLOB read the block's output. The rest of the file "
-                    "stays byte for byte as it was.")
+                    "stays byte for byte as it was, but for the names of the layers --reduce-to gives other "
+                    "parameter shapes (--rename-suffix).")
     p.add_argument("host", metavar="HOST", help="the host prototxt (V2), or - for stdin")
     p.add_argument("--at", required=True, metavar="BLOB", help="the feature map to pass messages over")
     p.add_argument("--reduce-to", type=int, metavar="C",

@@ -3,8 +3,9 @@
 H, W and C come from the engine's shapes at the chosen blob. The block goes
 right after the last layer that writes that blob (the end of its in-place
 chain: conv5_5, conv5_5/bn, conv5_5/relu), and every later layer that reads
-the blob reads the block's output instead. Those `bottom` strings and the
-inserted text are the only changes: comments, formatting and order of the host
+the blob reads the block's output instead. Those `bottom` strings, the
+inserted text and, after a reduction, the `name` of each layer whose parameters
+change shape are the only changes: comments, formatting and order of the host
 stay byte for byte. The result is read back and analyzed before it is returned.
 """
 
