@@ -5,7 +5,7 @@ import pytest
 from scnn_tools import __version__
 from scnn_tools.engine.analysis import Analysis
 from scnn_tools.builders.backbone import backbone
-from scnn_tools.errors import InputError
+from scnn_tools.errors import InputError, Said
 from scnn_tools.netfile.reader import read_net, read_text
 from scnn_tools.builders.splicing import splice
 
@@ -97,6 +97,8 @@ def test_reduce_to_renames_every_layer_whose_weights_change():
 def test_without_reduce_to_nothing_is_renamed():
     text, summary, warnings = splice(HOST, "conv5_5")
     assert "_scnn" not in text and "renamed" not in summary and not warnings
+    assert [str(Said(w)) for w in splice(HOST, "conv5_5", rename_suffix="_x")[2]] == [
+        "rename_suffix does nothing without reduce_to: only a reduction changes the shapes of the host's parameters"]
 
 
 def test_rename_suffix_is_chosen_and_checked():

@@ -36,7 +36,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
 
     Every host layer whose parameter shapes the splice changes (after a `reduce_to`) is renamed with
     `rename_suffix` (None: RENAME_SUFFIX), so that the host's pretrained weights still load into all the others."""
-    rename_suffix = RENAME_SUFFIX if rename_suffix is None else rename_suffix
+    given_suffix, rename_suffix = rename_suffix, RENAME_SUFFIX if rename_suffix is None else rename_suffix
     if not isinstance(rename_suffix, str) or not _SUFFIX.match(rename_suffix):
         raise InputError(f"{option('rename_suffix')} must be one or more letters, digits and _ . + - "
                          f"(got {rename_suffix!r}): it is put after the name of every layer whose parameters "
@@ -148,6 +148,9 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
     summary = (f"spliced after '{writer.name}' (line {writer.line}): {spec.summary()}; "
                f"{count(len(edits), 'bottom')} rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
     warnings = spec.warnings("reduce_to") + warnings
+    if reduce_to is None and given_suffix is not None:
+        warnings.append(f"{option('rename_suffix')} does nothing without {option('reduce_to')}: only a reduction "
+                        "changes the shapes of the host's parameters")
     return text, summary, warnings
 
 
