@@ -291,8 +291,9 @@ def test_a_renamed_layer_sharing_a_changed_parameter_with_a_kept_one_is_refused(
     host.write_text(weights_host().replace('name: "score_w"', 'name: "side_w"').replace(
         'num_output: 8 kernel_size: 3', 'num_output: 16 kernel_size: 3'))
     with pytest.raises(InputError, match="layer 'score' shares its parameter 'side_w' with layer 'side', whose "
-                                         "parameters keep their shapes.*Caffe refuses to share"):
+                                         "parameters keep their shapes.*Caffe refuses to share") as e:
         splice(host, "conv2", reduce_to=4)
+    assert (e.value.path, e.value.line) == (str(host), 8)  # the host's line, one a layer: not the spliced file's
 
 
 @pytest.mark.parametrize("extra, words", [
@@ -307,8 +308,9 @@ def test_a_renamed_layer_sharing_a_changed_parameter_with_a_kept_one_is_refused(
 def test_renamed_and_new_names_that_are_taken_are_refused(tmp_path, extra, words):
     host = tmp_path / "host.prototxt"
     host.write_text(weights_host() + extra)
-    with pytest.raises(InputError, match=words):
+    with pytest.raises(InputError, match=words) as e:
         splice(host, "conv2", reduce_to=4)
+    assert e.value.line == (10 if "fc_scnn" in extra else None)  # fc's line in the host, one a layer
     if "fc_scnn" in extra:
         assert 'name: "fc_x"' in splice(host, "conv2", reduce_to=4, rename_suffix="_x")[0]
 

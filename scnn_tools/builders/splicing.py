@@ -138,7 +138,10 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
             raise AssertionError(f"the spliced block's output is not {expected} in phase {p}")
         changed.update(_changed_parameters(analyses[p], spliced))
         checked.append(spliced.graph)
-    renames, said = _renames(spliced_file, changed, checked, rename_suffix, netfile.source)
+    # The host's line of each layer of the spliced file, for messages: the block's lines are not the user's.
+    lines = (netfile.layer_lines[:writer.source_index + 1] + [None] * len(added) +
+             netfile.layer_lines[writer.source_index + 1:])
+    renames, said = _renames(spliced_file, changed, checked, rename_suffix, netfile.source, lines)
     if renames:
         text = _edit(text, renames)
         notes.append(f"{count(len(said), 'layer')} whose parameters change shape renamed with {rename_suffix!r}")
@@ -177,9 +180,10 @@ def _changed_parameters(host, spliced):
             if name in before and before[name][1] != new}
 
 
-def _renames(netfile, changed, graphs, suffix, path):
+def _renames(netfile, changed, graphs, suffix, path, lines):
     """(name edits, what each says) for the layers of the spliced file at `changed`'s indices; refused where
-    a new name is taken or a renamed layer shares a changed parameter with a layer that keeps its name."""
+    a new name is taken or a renamed layer shares a changed parameter with a layer that keeps its name.
+    `lines`: each layer's line in the host file `path`."""
     layers = netfile.net.layer
     new_names = {index: layers[index].name + suffix for index in changed}
     finals = [new_names.get(i, layer.name) for i, layer in enumerate(layers)]
@@ -190,16 +194,16 @@ def _renames(netfile, changed, graphs, suffix, path):
         if other is not None:
             raise InputError(f"layer '{layers[index].name}' changes parameter shapes and would be renamed "
                              f"'{new}', but layer '{layers[other].name}' would be called that too: give "
-                             f"another {option('rename_suffix')}", path, netfile.layer_lines[index],
+                             f"another {option('rename_suffix')}", path, lines[index],
                              layer=layers[index].name)
-    through = _shared_with_kept(netfile, changed, graphs, path)
+    through = _shared_with_kept(changed, graphs, path, lines)
     edits, said = [], []
     for index, (old, new) in sorted(changed.items()):
         layer = layers[index]
         found = _field_edits(netfile.text, netfile.layer_spans[index], "name", layer.name, new_names[index])
         if len(found) != 1:
             raise InputError(f"layer '{layer.name}' changes parameter shapes and must be renamed, but its name is "
-                             "not written as one plain string in the text", path, netfile.layer_lines[index],
+                             "not written as one plain string in the text", path, lines[index],
                              layer=layer.name)
         edits += found
         said.append(f"renamed '{layer.name}' -> '{new_names[index]}' (its parameter shapes change: "
@@ -209,7 +213,7 @@ def _renames(netfile, changed, graphs, suffix, path):
     return edits, said
 
 
-def _shared_with_kept(netfile, changed, graphs, path):
+def _shared_with_kept(changed, graphs, path, lines):
     """{index of a renamed layer: {its shared parameter: the layer that keeps its name and shares it}}.
 
     Caffe shares a named parameter between layers only where its shapes agree (net.cpp AppendParam): one
@@ -233,7 +237,7 @@ def _shared_with_kept(netfile, changed, graphs, path):
                                      "whose parameters keep their shapes; the splice changes it in "
                                      f"'{node.name}' only, and Caffe refuses to share parameters of different "
                                      f"shapes: splice at another blob or without {option('reduce_to')}", path,
-                                     netfile.layer_lines[node.source_index], layer=node.name)
+                                     lines[node.source_index], layer=node.name)
                 through.setdefault(node.source_index, {})[spec.name] = kept
     return through
 
