@@ -122,10 +122,12 @@ def generate(height: int, width: int, channels: int, kernel_width: int = 9, bott
 
 def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int = 9, prefix: str = "",
            phase: str | None = None, input_shape: Shape | None = None, inputs: Mapping[str, Shape] | None = None,
-           stages: Iterable[str] = (), **variants: Any) -> tuple[str, str, list[str]]:
+           stages: Iterable[str] = (), rename_suffix: str | None = None, **variants: Any) -> tuple[str, str, list[str]]:
     """The host with an SCNN block after blob `at`, every reader rewired: (text, summary, warnings).
     `host` is a path or a net from `read`/`read_text` (its text is edited byte for byte); `variants`
-    are generate's directions, init, bias and activation.
+    are generate's directions, init, bias and activation. Host layers whose parameters change shape
+    (after `reduce_to`) get `rename_suffix` (default "_scnn") after their names, so that the host's weights
+    load into the rest.
 
     >>> text, summary, warnings = splice("examples/resnet101.prototxt", "conv5_5")
     >>> summary[:62]
@@ -133,7 +135,8 @@ def splice(host: Net, at: str, reduce_to: int | None = None, kernel_width: int =
     """
     from .builders.splicing import splice as _splice
     text, summary, warnings = _splice(_netfile(host), at, kernel_width, prefix, reduce_to, phase, input_shape,
-                                      dict(inputs or {}), tuple(stages), variants=variants or None)
+                                      dict(inputs or {}), tuple(stages), variants=variants or None,
+                                      rename_suffix=rename_suffix)
     return text, summary, [str(Said(w)) for w in warnings]
 
 

@@ -182,7 +182,8 @@ def _add_splice(sub):
         "splice", help="insert an SCNN block into a host net at a blob",
         description="Insert the SCNN block after the last layer that writes BLOB, sized by the host's own "
                     "shapes, and make every later reader of BLOB read the block's output. The rest of the file "
-                    "stays byte for byte as it was.")
+                    "stays byte for byte as it was, but for the names of the layers --reduce-to gives other "
+                    "parameter shapes (--rename-suffix).")
     p.add_argument("host", metavar="HOST", help="the host prototxt (V2), or - for stdin")
     p.add_argument("--at", required=True, metavar="BLOB", help="the feature map to pass messages over")
     p.add_argument("--reduce-to", type=int, metavar="C",
@@ -191,6 +192,10 @@ def _add_splice(sub):
     p.add_argument("--kernel-width", "--kernel_width", dest="kernel_width", type=int, default=9,
                    help="width of the message kernels, odd (default: 9)")
     p.add_argument("--prefix", default="", help="put before every name the block adds (default: none)")
+    p.add_argument("--rename-suffix", metavar="S",
+                   help="put after the name of every host layer whose parameters change shape (with --reduce-to), "
+                        "so that the host's pretrained weights load into all the others; the renamed ones start "
+                        "from their fillers (default: _scnn)")
     variant_options(p)
     net_options(p, positional=False, strict=False)
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
@@ -201,7 +206,8 @@ def _splice(args):
     from .builders.splicing import splice
 
     text, summary, warnings = splice(args.host, args.at, args.kernel_width, args.prefix, args.reduce_to, args.phase,
-                                     args.input_shape, dict(args.input), args.stage, variants=variants(args))
+                                     args.input_shape, dict(args.input), args.stage, variants=variants(args),
+                                     rename_suffix=args.rename_suffix)
     emit(text, args.output, args.host)
     print(summary, file=sys.stderr if not args.output or args.output == "-" else sys.stdout)
     _warn(args, warnings)

@@ -189,3 +189,63 @@ def disagreement(ours, theirs):
     import numpy as np
     scale = float(np.abs(theirs).max()) if theirs.size else 0.0
     return float(np.abs(ours.astype(np.float64) - theirs).max()) / scale if scale else float(np.abs(ours).max())
+
+
+TRANSPLANT = """
+import json, os, sys
+os.environ["GLOG_minloglevel"] = "2"
+import numpy as np
+import caffe
+caffe.set_mode_cpu()
+host, spliced, weights = sys.argv[1:4]
+net = caffe.Net(host, caffe.TEST)
+rng = np.random.RandomState(0)
+# Values no filler gives, as trained weights are: each blob its own (a shared one ends with the last drawn).
+for layer in net.layers:
+    for b in layer.blobs:
+        b.data[...] = rng.uniform(-1, 1, b.data.shape)
+net.save(weights)
+saved = {(name, j): b.data.copy() for name, layer in zip(net._layer_names, net.layers) for j, b in enumerate(layer.blobs)}
+del net
+net = caffe.Net(spliced, caffe.TEST)
+filled = {(name, j): b.data.copy() for name, layer in zip(net._layer_names, net.layers) for j, b in enumerate(layer.blobs)}
+print("<<<loading>>>", flush=True)
+net.copy_from(weights)  # Caffe's CopyTrainedLayersFrom: aborts the process on a shape mismatch
+layers = {}
+for name, layer in zip(net._layer_names, net.layers):
+    if not len(layer.blobs):
+        continue
+    layers[name] = [{"shape": list(b.data.shape),
+                     "from_filler": bool(np.array_equal(b.data, filled[(name, j)])),
+                     "zeros": bool(not b.data.any()),
+                     "equal_to": sorted("%s/%d" % k for k, v in saved.items()
+                                        if v.shape == b.data.shape and np.array_equal(v, b.data))}
+                    for j, b in enumerate(layer.blobs)]
+print(json.dumps({"load_ok": True, "error": None, "layers": layers,
+                  "host": {"%s/%d" % k: list(v.shape) for k, v in saved.items()}}), flush=True)
+os._exit(0)
+"""
+
+
+def transplant(host, spliced, build="bvlc"):
+    """Real Caffe's answer to: do a host's weights, saved by Caffe, load into the spliced net? The host is
+    built (TEST), every blob set to its own uniform random values and saved as a .caffemodel; the spliced
+    net is built and loads it with copy_from (CopyTrainedLayersFrom). {"load_ok", "error", "layers": {name:
+    [{"shape", "from_filler": as the net's fillers made it, "zeros", "equal_to": ["host layer/blob index",
+    ...] whose saved values it equals}]}, "host": {"layer/index": shape}}; cached by both texts."""
+    def compute(net):
+        other = net.with_suffix(".spliced.prototxt")
+        weights = net.with_suffix(".caffemodel")
+        other.write_text(spliced)
+        try:
+            net.write_text(host)
+            proc = subprocess.run([str(HOME / build / "venv/bin/python"), "-c", TRANSPLANT, str(net), str(other),
+                                   str(weights)], capture_output=True, text=True, timeout=1800)
+        finally:
+            for f in (net, other, weights):
+                f.unlink(missing_ok=True)
+        if proc.returncode == 0:
+            return json.loads(proc.stdout.splitlines()[-1])
+        stage = "loading the weights" if "<<<loading>>>" in proc.stdout else "building a net or saving its weights"
+        return {"load_ok": False, "error": f"{stage}: " + proc.stderr[-2000:] + f" (exit status {proc.returncode})"}
+    return _cached(f"transplant\0{build}\0{host}\0{spliced}\0{TRANSPLANT}", compute)

@@ -5,11 +5,11 @@ import pytest
 from scnn_tools import __version__
 from scnn_tools.engine.analysis import Analysis
 from scnn_tools.builders.backbone import backbone
-from scnn_tools.errors import InputError
+from scnn_tools.errors import InputError, Said
 from scnn_tools.netfile.reader import read_net, read_text
 from scnn_tools.builders.splicing import splice
 
-from conftest import CORPUS, REFERENCE, run_cli
+from conftest import CORPUS, REFERENCE, corpus_file, run_cli
 
 HOST = REFERENCE / "scnn/resnet101.prototxt"
 pytestmark = pytest.mark.skipif(not HOST.is_file(), reason="../shared/reference/scnn is missing")
@@ -52,7 +52,8 @@ def test_reduce_to_follows_the_hosts_convention():
         ["Convolution", "BN", "ReLU"]  # conv5_5 is followed by PSPNet's BN and a ReLU
     assert by_name["lane_SCNN_reduce"].param.param[0].lr_mult == 10  # the host's learning rate there
     assert analysis.shapes.blobs[analysis.graph.blob("lane_SCNN").id] == [1, 32, 46, 46]
-    assert list(by_name["conv6"].param.bottom) == ["lane_SCNN"]
+    # conv6 reads 32 channels, not 128: renamed, so that the host's weights skip it instead of aborting.
+    assert "conv6" not in by_name and list(by_name["conv6_scnn"].param.bottom) == ["lane_SCNN"]
     assert "reduced 128 -> 32 channels first" in summary
     # It trains: an explicit filler (Caffe's default is constant 0, dead after the ReLU), and no bias
     # of its own where the host's convolution has none (PSPNet: BN after it).
@@ -70,13 +71,43 @@ def test_reduce_to_adds_an_activation_where_the_host_has_none():
     assert conv.weight_filler.type == "msra" and conv.bias_term and conv.bias_filler.type == "constant"
 
 
-def test_reduce_to_names_every_layer_whose_weights_change():
+def test_reduce_to_renames_every_layer_whose_weights_change():
     host = CORPUS / "rbgirshick__py-faster-rcnn/models/pascal_voc/VGG16/faster_rcnn_end2end/test.prototxt"
-    _, _, warnings = splice(host, "conv5_3", reduce_to=128)
-    # fc6 reads 128 x 7 x 7 pooled features instead of 512 x 7 x 7; the RPN's 3x3 reads 128 channels.
-    assert any("'fc6' now has parameters 4096x6272, 4096, not 4096x25088, 4096" in w for w in warnings), warnings
-    assert any("'rpn_conv/3x3' now has parameters 512x128x3x3" in w for w in warnings), warnings
-    assert len(warnings) == 2
+    text, summary, warnings = splice(host, "conv5_3", reduce_to=128)
+    # fc6 reads 128 x 7 x 7 pooled features instead of 512 x 7 x 7; the RPN's 3x3 reads 128 channels. The
+    # file has fc6 without a filler (Caffe's default constant 0) and rpn_conv/3x3 with a gaussian one.
+    assert warnings == [
+        "renamed 'rpn_conv/3x3' -> 'rpn_conv/3x3_scnn' (its parameter shapes change: 512x512x3x3, 512 -> "
+        "512x128x3x3, 512; it starts from its weight_filler (gaussian))",
+        "renamed 'fc6' -> 'fc6_scnn' (its parameter shapes change: 4096x25088, 4096 -> 4096x6272, 4096; it starts "
+        "from zeros: it has no weight_filler and Caffe's default is constant 0; give it one (msra) for it to train)"]
+    assert summary.endswith("; 2 layers whose parameters change shape renamed with '_scnn'")
+    # Only the two names change besides the rewired bottoms: fc6 still writes "fc6", and the rest stays.
+    host_lines = host.read_text().splitlines(keepends=True)
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("# SCNN block"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("# end of the SCNN block")) + 1
+    outside = lines[:start] + lines[end:]
+    assert len(outside) == len(host_lines)
+    assert sorted((a, b) for a, b in zip(host_lines, outside) if a != b) == sorted([
+        ('  bottom: "conv5_3"\n', '  bottom: "SCNN"\n'), ('  bottom: "conv5_3"\n', '  bottom: "SCNN"\n'),
+        ('  name: "rpn_conv/3x3"\n', '  name: "rpn_conv/3x3_scnn"\n'), ('  name: "fc6"\n', '  name: "fc6_scnn"\n')])
+
+
+def test_without_reduce_to_nothing_is_renamed():
+    text, summary, warnings = splice(HOST, "conv5_5")
+    assert "_scnn" not in text and "renamed" not in summary and not warnings
+    assert [str(Said(w)) for w in splice(HOST, "conv5_5", rename_suffix="_x")[2]] == [
+        "rename_suffix does nothing without reduce_to: only a reduction changes the shapes of the host's parameters"]
+
+
+def test_rename_suffix_is_chosen_and_checked():
+    host = CORPUS / "ry__tensorflow-vgg16/VGG_2014_16.prototxt"
+    text, summary, warnings = splice(host, "conv5_3", reduce_to=64, rename_suffix="-r64")
+    assert 'name: "fc6-r64"' in text and "renamed with '-r64'" in summary and "'fc6' -> 'fc6-r64'" in warnings[0]
+    for bad in ("", " ", "_a b", "/x", 'a"b', "a\\b", "é", "\t"):
+        with pytest.raises(InputError, match=r"^rename_suffix must be one or more letters, digits and _ \. \+ - "):
+            splice(host, "conv5_3", reduce_to=64, rename_suffix=bad)
 
 
 def test_reduce_to_that_breaks_a_residual_sum_is_refused():
@@ -217,3 +248,150 @@ def test_phases_that_disagree_on_the_map_are_refused(tmp_path):
     host.write_text(phase_host(train_size=32, test_size=48))
     with pytest.raises(InputError, match=r"blob 'conv2' is \(1, 16, 48, 48\) in TEST and \(2, 16, 32, 32\) in TRAIN"):
         splice(host, "conv2")
+
+
+# ------------------------------------------------------------- the host's weights after --reduce-to
+def weights_host():
+    """A train/val host with phases: conv2 is read by `score` (sharing its bias with `side`, which reads
+    conv1), by `fc` and, in TRAIN only, by `aux`, whose parameter shapes --reduce-to changes."""
+    return phase_host().split('layer { name: "score"')[0] + (
+        'layer { name: "side" type: "Convolution" bottom: "conv1" top: "side" param { name: "side_w" } '
+        'param { name: "shared_b" } convolution_param { num_output: 5 kernel_size: 1 } }\n'
+        'layer { name: "score" type: "Convolution" bottom: "conv2" top: "score" param { name: "score_w" } '
+        'param { name: "shared_b" } convolution_param { num_output: 5 kernel_size: 1 '
+        'weight_filler { type: "constant" value: 0.5 } } }\n'
+        'layer { name: "sum" type: "Eltwise" bottom: "side" bottom: "score" top: "sum" }\n'
+        'layer { name: "fc" type: "InnerProduct" bottom: "conv2" top: "fc" inner_product_param { num_output: 3 } }\n'
+        'layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" include { phase: TEST } }\n'
+        'layer { name: "aux" type: "Convolution" bottom: "conv2" top: "aux" include { phase: TRAIN } '
+        'convolution_param { num_output: 2 kernel_size: 1 weight_filler { type: "xavier" } } }\n')
+
+
+def test_reduce_to_renames_and_says_how_each_starts(tmp_path):
+    host = tmp_path / "host.prototxt"
+    host.write_text(weights_host())
+    text, summary, warnings = splice(host, "conv2", reduce_to=4)
+    # score: 5x16x1x1 -> 5x4x1x1; fc: 3 x (16*32*32) -> 3 x (4*32*32). Their biases keep their shapes.
+    assert warnings == [
+        "renamed 'score' -> 'score_scnn' (its parameter shapes change: 5x16x1x1, 5 -> 5x4x1x1, 5; it starts from "
+        "its weight_filler (constant); its parameter 'shared_b' is shared with 'side', which keeps its name: that "
+        "one loads from the host's weights)",
+        "renamed 'fc' -> 'fc_scnn' (its parameter shapes change: 3x16384, 3 -> 3x4096, 3; it starts from zeros: it "
+        "has no weight_filler and Caffe's default is constant 0; give it one (msra) for it to train)",
+        # (a layer of the other phase too)
+        "renamed 'aux' -> 'aux_scnn' (its parameter shapes change: 2x16x1x1, 2 -> 2x4x1x1, 2; it starts from its "
+        "weight_filler (xavier))"]
+    assert "3 layers whose parameters change shape renamed with '_scnn'" in summary
+    assert "checked in phases TEST and TRAIN" in summary
+
+
+def test_a_renamed_layer_sharing_a_changed_parameter_with_a_kept_one_is_refused(tmp_path):
+    host = tmp_path / "host.prototxt"
+    # side and score share their weights too: score's would become 5x4x1x1 and side's stay 5x8x1x1.
+    host.write_text(weights_host().replace('name: "score_w"', 'name: "side_w"').replace(
+        'num_output: 8 kernel_size: 3', 'num_output: 16 kernel_size: 3'))
+    with pytest.raises(InputError, match="layer 'score' shares its parameter 'side_w' with layer 'side', whose "
+                                         "parameters keep their shapes.*Caffe refuses to share") as e:
+        splice(host, "conv2", reduce_to=4)
+    assert (e.value.path, e.value.line) == (str(host), 8)  # the host's line, one a layer: not the spliced file's
+
+
+@pytest.mark.parametrize("extra, words", [
+    # A layer of the new name already: refused, never two layers of one name.
+    ('layer { name: "fc_scnn" type: "ReLU" bottom: "fc" top: "fc" }\n',
+     "layer 'fc' changes parameter shapes and would be renamed 'fc_scnn', but layer 'fc_scnn' would be called "
+     "that too: give another rename_suffix"),
+    # The reduction's name, in a layer of no phase the splice builds (a stage's): the host's weights may hold it.
+    ('layer { name: "SCNN_reduce" type: "ReLU" bottom: "fc" top: "fc" include { stage: "extra" } }\n',
+     "the block's names would collide with the host's \\('SCNN_reduce'\\): choose a prefix"),
+])
+def test_renamed_and_new_names_that_are_taken_are_refused(tmp_path, extra, words):
+    host = tmp_path / "host.prototxt"
+    host.write_text(weights_host() + extra)
+    with pytest.raises(InputError, match=words) as e:
+        splice(host, "conv2", reduce_to=4)
+    assert e.value.line == (10 if "fc_scnn" in extra else None)  # fc's line in the host, one a layer
+    if "fc_scnn" in extra:
+        assert 'name: "fc_x"' in splice(host, "conv2", reduce_to=4, rename_suffix="_x")[0]
+
+
+def test_rename_suffix_on_the_command_line(tmp_path):
+    host = tmp_path / "host.prototxt"
+    host.write_text(weights_host())
+    code, stdout, err = run_cli("splice", host, "--at", "conv2", "--reduce-to", "4", "--rename-suffix", "_r4",
+                                "-o", tmp_path / "out.prototxt")
+    assert code == 0 and "renamed with '_r4'" in stdout and "warning: renamed 'fc' -> 'fc_r4'" in err, err
+    for typed in (["--rename-suffix", ""], ["--rename-suffix", "a b"], ["--rename-suffix=/x"], ["--rename-suffix", "a\"b"]):
+        code, _, err = run_cli("splice", host, "--at", "conv2", "--reduce-to", "4", *typed)
+        assert code == 2 and err.startswith(f"scnn-tools: error: {typed[0].split('=')[0]} must be one or more "
+                                            "letters, digits and _ . + - (got "), err
+        assert "Traceback" not in err
+
+
+def loads_the_hosts_weights(host, spliced, renamed, build="bvlc"):
+    """Real Caffe saves the host's weights and loads them into the spliced net: asserts that every layer
+    the host has gets the host's values, that each renamed layer (old name -> (new name, shapes)) starts
+    from its fillers in the shapes splice gave, and every layer splice added too. Returns Caffe's answer."""
+    import realcaffe
+    result = realcaffe.transplant(host, spliced, build)
+    assert result["load_ok"], result["error"]
+    layers, saved = result["layers"], result["host"]
+    for old, (new, shapes) in renamed.items():
+        assert old not in layers and f"{old}/0" in saved, old
+        assert [b["shape"] for b in layers[new]] == shapes, new
+        assert layers[new][0]["from_filler"] and not layers[new][0]["equal_to"], new
+    kept = {name for name in layers if f"{name}/0" in saved}
+    for name in kept:
+        assert all(f"{name}/{j}" in blob["equal_to"] for j, blob in enumerate(layers[name])), name
+    added = set(layers) - kept - {new for new, _ in renamed.values()}
+    assert added and all(blob["from_filler"] for name in added for blob in layers[name]), added
+    assert {name for name in saved_layers(saved)} - kept == set(renamed)  # every other host layer loads
+    return result
+
+
+def saved_layers(saved):
+    return {key.rsplit("/", 1)[0] for key in saved}
+
+
+@pytest.mark.parametrize("phase", ["TEST", "TRAIN"])
+def test_the_hosts_weights_load_into_the_spliced_net_in_real_caffe(tmp_path, phase):
+    import realcaffe
+    if not realcaffe.available():
+        pytest.skip("real Caffe (bvlc) is not built: run ../shared/tools/caffe/build.sh")
+    host = weights_host()
+    path = tmp_path / "host.prototxt"
+    path.write_text(host)
+    text, *_ = splice(path, "conv2", reduce_to=4)
+    # Caffe builds TEST: the TRAIN net is the file with its phase rules turned round.
+    as_built = (lambda t: t) if phase == "TEST" else swapped
+    renamed = {"score": ("score_scnn", [[5, 4, 1, 1], [5]]), "fc": ("fc_scnn", [[3, 4 * 32 * 32], [3]])}
+    if phase == "TRAIN":
+        renamed["aux"] = ("aux_scnn", [[2, 4, 1, 1], [2]])
+    result = loads_the_hosts_weights(as_built(host), as_built(text), renamed)
+    layers = result["layers"]
+    # fc_scnn has no filler: Caffe's constant 0; score_scnn's weights are its constant filler, and its bias,
+    # shared with side, which keeps its name, is the host's (side's and score's: one blob in the host).
+    assert all(b["zeros"] and b["from_filler"] for b in layers["fc_scnn"])
+    assert layers["score_scnn"][1]["equal_to"] == ["score/1", "side/1"]
+    # The phase's own BatchNorm (on conv2, before the block) is among the layers that got the host's values.
+    assert {"TEST": "bn_test", "TRAIN": "bn_train"}[phase] in layers
+
+
+@pytest.mark.parametrize("host, at, build, renamed", [
+    # VGG16 (138M parameters, 20 s and 1.8 GB in Caffe the first time): fc6 reads 128 x 7 x 7, not 512 x 7 x 7.
+    ("ry__tensorflow-vgg16/VGG_2014_16.prototxt", "conv5_3", "bvlc", {"fc6": ("fc6_scnn", [[4096, 6272], [4096]])}),
+    # PSPNet-101 in its fork (PSPNet's BN layers; 68M parameters, 20 s and 1.4 GB): conv6 reads 128 channels.
+    ("hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt", "conv5_4", "pspnet",
+     {"conv6": ("conv6_scnn", [[21, 128, 1, 1], [21]])}),
+])
+def test_real_hosts_weights_load_after_reduce_to_in_real_caffe(host, at, build, renamed):
+    import realcaffe
+    if not realcaffe.available(build):
+        pytest.skip(f"real Caffe ({build}) is not built: run ../shared/tools/caffe/build.sh")
+    path = corpus_file(host)
+    text, _, warnings = splice(path, at, reduce_to=128)
+    assert [w.split(" (")[0] for w in warnings] == [f"renamed '{old}' -> '{new}'" for old, (new, _) in renamed.items()]
+    layers = loads_the_hosts_weights(path.read_text(), text, renamed, build)["layers"]
+    # VGG16's deploy file gives fc6 no filler (zeros, as its warning says); PSPNet's conv6 has msra.
+    new, _ = next(iter(renamed.values()))
+    assert layers[new][0]["zeros"] == ("no weight_filler" in warnings[0])

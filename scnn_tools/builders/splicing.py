@@ -3,8 +3,9 @@
 H, W and C come from the engine's shapes at the chosen blob. The block goes
 right after the last layer that writes that blob (the end of its in-place
 chain: conv5_5, conv5_5/bn, conv5_5/relu), and every later layer that reads
-the blob reads the block's output instead. Those `bottom` strings and the
-inserted text are the only changes: comments, formatting and order of the host
+the blob reads the block's output instead. Those `bottom` strings, the
+inserted text and, after a reduction, the `name` of each layer whose parameters
+change shape are the only changes: comments, formatting and order of the host
 stay byte for byte. The result is read back and analyzed before it is returned.
 """
 
@@ -20,9 +21,26 @@ from scnn_tools.output import count
 from .scnn import LIMITS, Spec, generate
 
 
+# Put after the name of every host layer whose parameters change shape, so that Caffe's CopyTrainedLayersFrom,
+# which matches layers by name and aborts on a shape mismatch, skips it and it starts from its filler.
+# Lower case as the hosts' own names (conv6, fc6), and apart from the block's upper-case SCNN_ names.
+RENAME_SUFFIX = "_scnn"
+# As the block's names, less "/" and ":": a renamed layer is alone, and in an HDF5 snapshot "conv6/x" would be
+# a group under a layer "conv6" that is no longer there.
+_SUFFIX = re.compile(r"[A-Za-z0-9_.+-]+\Z")
+
+
 def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, image_shape=None, named=None,
-           stages=(), variants=None):
-    """(text, summary, warnings). `host`: a path, or a NetFile read from text (read_text) or a file."""
+           stages=(), variants=None, rename_suffix=None):
+    """(text, summary, warnings). `host`: a path, or a NetFile read from text (read_text) or a file.
+
+    Every host layer whose parameter shapes the splice changes (after a `reduce_to`) is renamed with
+    `rename_suffix` (None: RENAME_SUFFIX), so that the host's pretrained weights still load into all the others."""
+    given_suffix, rename_suffix = rename_suffix, RENAME_SUFFIX if rename_suffix is None else rename_suffix
+    if not isinstance(rename_suffix, str) or not _SUFFIX.match(rename_suffix):
+        raise InputError(f"{option('rename_suffix')} must be one or more letters, digits and _ . + - "
+                         f"(got {rename_suffix!r}): it is put after the name of every layer whose parameters "
+                         "change shape, so that the host's weights load into the others")
     netfile = host if isinstance(host, NetFile) else read_net(host)
     if netfile.format != "V2":
         raise InputError(f"splice edits V2 files (layer {{ }} blocks); this one is {netfile.format}: "
@@ -92,8 +110,7 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
              f"# end of the SCNN block (scnn-tools splice --at {at})")
     newline = "\r\n" if "\r\n" in text else "\n"
     block = block.replace("\n", newline)
-    for start, end, new in sorted(edits + [(insert_at, insert_at, newline + block)], reverse=True):
-        text = text[:start] + new + text[end:]
+    text = _edit(text, edits + [(insert_at, insert_at, newline + block)])
 
     # The block is read once, as part of the spliced file (5,668 layers at 473x473: its parse is a third of
     # the splice); its layers are those whose text lies where it was put.
@@ -103,7 +120,8 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
     added = [layer for layer, span in zip(spliced_file.net.layer, spliced_file.layer_spans)
              if span is not None and block_start <= span[0] < block_end]
     for a in analyses.values():
-        _refuse_collisions(a.graph, added, bottom, netfile.source)
+        _refuse_collisions(netfile, a.graph, added, bottom)
+    changed, checked = {}, []
     for p in present:  # the result must build and analyze in every phase the host has
         try:
             spliced = Analysis(spliced_file, p, image_shape, named, stages)
@@ -118,29 +136,121 @@ def splice(host, at, kernel_width=9, prefix="", reduce_to=None, phase=None, imag
         expected = [shapes[p][0], channels, height, width]
         if out is None or spliced.shapes.blobs[out.id] != expected:  # pragma: no cover - a fault of ours
             raise AssertionError(f"the spliced block's output is not {expected} in phase {p}")
-        if p == phase:
-            warnings += _changed_parameters(analyses[p], spliced)
+        changed.update(_changed_parameters(analyses[p], spliced))
+        checked.append(spliced.graph)
+    # The host's line of each layer of the spliced file, for messages: the block's lines are not the user's.
+    lines = (netfile.layer_lines[:writer.source_index + 1] + [None] * len(added) +
+             netfile.layer_lines[writer.source_index + 1:])
+    renames, said = _renames(spliced_file, changed, checked, rename_suffix, netfile.source, lines)
+    if renames:
+        text = _edit(text, renames)
+        notes.append(f"{count(len(said), 'layer')} whose parameters change shape renamed with {rename_suffix!r}")
+        warnings += said
     if len(present) > 1:
         notes.append("checked in phases " + " and ".join(sorted(present)))
     summary = (f"spliced after '{writer.name}' (line {writer.line}): {spec.summary()}; "
                f"{count(len(edits), 'bottom')} rewired from '{at}' to '{spec.top}'" + "".join(f"; {n}" for n in notes))
     warnings = spec.warnings("reduce_to") + warnings
+    if reduce_to is None and given_suffix is not None:
+        warnings.append(f"{option('rename_suffix')} does nothing without {option('reduce_to')}: only a reduction "
+                        "changes the shapes of the host's parameters")
     return text, summary, warnings
 
 
+def _edit(text, edits):
+    """`text` with each (start, end, replacement); the spans do not overlap."""
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
 def _changed_parameters(host, spliced):
-    """Warnings naming every host layer whose parameter shapes the splice changed (its weights will not load)."""
+    """{source index in the spliced file: (old shapes, new shapes)} of every host layer whose parameter shapes
+    the splice changed."""
     def shapes(analysis):
         out = {}
         for node in analysis.graph.nodes:
             ctx = analysis.shapes.contexts.get(node.index)
             if node.kind is not None and ctx is not None and not node.is_source:
-                out[node.name] = [tuple(b) if b is not None else None for b in node.kind.params(ctx)]
+                out[node.name] = (node, [tuple(b) if b is not None else None for b in node.kind.params(ctx)])
         return out
 
-    before, after = shapes(host), shapes(spliced)
-    return [f"layer '{name}' now has parameters {_shapes(after[name])}, not {_shapes(old)}: its pretrained "
-            "weights will not load" for name, old in before.items() if name in after and after[name] != old]
+    before = shapes(host)
+    return {node.source_index: (before[name][1], new) for name, (node, new) in shapes(spliced).items()
+            if name in before and before[name][1] != new}
+
+
+def _renames(netfile, changed, graphs, suffix, path, lines):
+    """(name edits, what each says) for the layers of the spliced file at `changed`'s indices; refused where
+    a new name is taken or a renamed layer shares a changed parameter with a layer that keeps its name.
+    `lines`: each layer's line in the host file `path`."""
+    layers = netfile.net.layer
+    new_names = {index: layers[index].name + suffix for index in changed}
+    finals = [new_names.get(i, layer.name) for i, layer in enumerate(layers)]
+    for index, new in new_names.items():
+        # Two layers of one name: CopyTrainedLayersFrom fills only the first, and a reader cannot tell them apart.
+        other = next((i for i, name in enumerate(finals) if name == new and layers[i].name != layers[index].name),
+                     None)
+        if other is not None:
+            raise InputError(f"layer '{layers[index].name}' changes parameter shapes and would be renamed "
+                             f"'{new}', but layer '{layers[other].name}' would be called that too: give "
+                             f"another {option('rename_suffix')}", path, lines[index],
+                             layer=layers[index].name)
+    through = _shared_with_kept(changed, graphs, path, lines)
+    edits, said = [], []
+    for index, (old, new) in sorted(changed.items()):
+        layer = layers[index]
+        found = _field_edits(netfile.text, netfile.layer_spans[index], "name", layer.name, new_names[index])
+        if len(found) != 1:
+            raise InputError(f"layer '{layer.name}' changes parameter shapes and must be renamed, but its name is "
+                             "not written as one plain string in the text", path, lines[index],
+                             layer=layer.name)
+        edits += found
+        said.append(f"renamed '{layer.name}' -> '{new_names[index]}' (its parameter shapes change: "
+                    f"{_shapes(old)} -> {_shapes(new)}; it starts from {_start(layer)}" +
+                    "".join(f"; its parameter '{param}' is shared with '{kept}', which keeps its name: that one "
+                            "loads from the host's weights" for param, kept in through.get(index, {}).items()) + ")")
+    return edits, said
+
+
+def _shared_with_kept(changed, graphs, path, lines):
+    """{index of a renamed layer: {its shared parameter: the layer that keeps its name and shares it}}.
+
+    Caffe shares a named parameter between layers only where its shapes agree (net.cpp AppendParam): one
+    the splice changes in a renamed layer but not in its partner is refused; one it keeps loads into the
+    partner, which keeps its name, and so into the renamed layer too."""
+    through = {}
+    for graph in graphs:
+        users = {}
+        for node in graph.nodes:
+            for spec in node.param.param:
+                if spec.name and node.source_index not in changed:
+                    users.setdefault(spec.name, node.name)
+        for node in graph.nodes:
+            old, new = changed.get(node.source_index, (None, None))
+            for j, spec in enumerate(node.param.param if old is not None else ()):
+                kept = users.get(spec.name) if spec.name else None
+                if kept is None or j >= len(old):
+                    continue
+                if old[j] != new[j]:
+                    raise InputError(f"layer '{node.name}' shares its parameter '{spec.name}' with layer '{kept}', "
+                                     "whose parameters keep their shapes; the splice changes it in "
+                                     f"'{node.name}' only, and Caffe refuses to share parameters of different "
+                                     f"shapes: splice at another blob or without {option('reduce_to')}", path,
+                                     lines[node.source_index], layer=node.name)
+                through.setdefault(node.source_index, {})[spec.name] = kept
+    return through
+
+
+def _start(layer):
+    """What Caffe fills a renamed layer's weights with."""
+    for field, value in layer.ListFields():
+        if field.message_type is not None and "weight_filler" in field.message_type.fields_by_name:
+            if value.HasField("weight_filler"):
+                return f"its weight_filler ({value.weight_filler.type})"
+            return ("zeros: it has no weight_filler and Caffe's default is constant 0; give it one (msra) "
+                    "for it to train")
+    return f"its fillers, as a new {layer.type} layer"
 
 
 def _shapes(blobs):
@@ -198,41 +308,43 @@ def _refuse_readers_between(graph, at, last_writer, insert_after, phase, netfile
 def _rewire(netfile, writer_index, name, new_name):
     """(start, end, replacement) for every `bottom: "name"` of the layers after the writer."""
     edits = []
-    text = netfile.text
     for index in range(writer_index + 1, len(netfile.net.layer)):
         layer = netfile.net.layer[index]
         if name in layer.top:  # (in place or not: in no phase may it be written after the block)
             raise InputError(f"layer '{layer.name}' writes '{name}' again after the block's place; "
                              "splice at a blob written once", netfile.source, netfile.layer_lines[index])
-        if name not in layer.bottom:
-            continue
-        start, end = netfile.layer_spans[index]
-        tokens = [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text, start, end)
-                  if m.lastgroup != "w"]
-        depth = 0
-        for i, (kind, value, offset) in enumerate(tokens):
-            if kind == "p" and value in "{<":
-                depth += 1
-            elif kind == "p" and value in "}>":
-                depth -= 1
-            elif (depth == 1 and kind == "i" and value == "bottom" and i + 2 < len(tokens)
-                  and tokens[i + 2][0] == "s" and tokens[i + 2][1][1:-1] == name):
-                quote = tokens[i + 2][1][0]
-                edits.append((tokens[i + 2][2], tokens[i + 2][2] + len(tokens[i + 2][1]),
-                              f"{quote}{new_name}{quote}"))
+        if name in layer.bottom:
+            edits += _field_edits(netfile.text, netfile.layer_spans[index], "bottom", name, new_name)
     return edits
 
 
-def _refuse_collisions(graph, block, bottom, path):
-    """`block`: the block's LayerParameters."""
-    host_layers = {n.name for n in graph.nodes}
+def _field_edits(text, span, field, value, new_value):
+    """(start, end, replacement) for every `field: "value"` of the layer's own (not of its sub-messages)."""
+    tokens = [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text, *span) if m.lastgroup != "w"]
+    edits, depth = [], 0
+    for i, (kind, token, offset) in enumerate(tokens):
+        if kind == "p" and token in "{<":
+            depth += 1
+        elif kind == "p" and token in "}>":
+            depth -= 1
+        elif (depth == 1 and kind == "i" and token == field and i + 2 < len(tokens)
+              and tokens[i + 2][0] == "s" and tokens[i + 2][1][1:-1] == value):
+            quote, at = tokens[i + 2][1][0], tokens[i + 2][2]
+            edits.append((at, at + len(tokens[i + 2][1]), f"{quote}{new_value}{quote}"))
+    return edits
+
+
+def _refuse_collisions(netfile, graph, block, bottom):
+    """`block`: the block's LayerParameters. Its layer names are checked against every layer of the file, in
+    any phase: the host's weights, saved from its training net, may hold any of them."""
+    host_layers = {layer.name for layer in netfile.net.layer}
     host_blobs = {b.name for b in graph.blobs}
     clashes = [layer.name for layer in block if layer.name in host_layers]
     clashes += [t for layer in block for t in layer.top if t in host_blobs and t != bottom]
     if clashes:
         shown = ", ".join(f"'{c}'" for c in sorted(set(clashes))[:5])
         raise InputError(f"the block's names would collide with the host's ({shown}"
-                         f"{', ...' if len(set(clashes)) > 5 else ''}): choose a {option('prefix')}", path)
+                         f"{', ...' if len(set(clashes)) > 5 else ''}): choose a {option('prefix')}", netfile.source)
 
 
 def _reduction(graph, blob, at, channels, prefix, path):
