@@ -460,11 +460,11 @@ def test_profile_legend_names_files_and_takes_labels_and_a_title(tmp_path):
     code, _, err = run_cli("profile", *nets, "-o", out)
     assert code == 0, err
     text = out.read_text()
-    assert "a/stack: scale width" in text and "b/stack: scale width" in text  # not "stack" twice
+    assert "<!-- a/stack -->" in text and "<!-- b/stack -->" in text  # not "stack" twice
     code, _, err = run_cli("profile", *nets, "-o", out, "--labels", "plain,again", "--title", "Two stacks")
     assert code == 0, err
     text = out.read_text()
-    assert "plain: scale width" in text and "again: receptive field" in text and "Two stacks" in text
+    assert "<!-- plain -->" in text and "<!-- again -->" in text and "Two stacks" in text
     code, _, err = run_cli("profile", *nets, "-o", out, "--labels", "one")
     assert code == 2 and "--labels gives 1 name(s) for 2 net(s)" in err
 
