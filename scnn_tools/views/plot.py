@@ -276,7 +276,7 @@ def _stride_strip(fig, ax, strides, size=7):
         ends[lane:lane + 1] = [centre + w / 2]
         placed.append((d, x0 + centre / per_unit, lane, text, COLOURS[n % len(COLOURS)]))
     lanes = len(ends)
-    strip = make_axes_locatable(ax).append_axes("top", size=lanes * size * 1.6 / 72 + 0.06, pad=0.03, sharex=ax)
+    strip = make_axes_locatable(ax).append_axes("top", size=lanes * size * 1.6 / 72 + 0.06, pad=0.12, sharex=ax)
     strip.set_ylim(0, lanes)
     strip.set_yticks([])
     strip.tick_params(axis="x", bottom=False, labelbottom=False)
@@ -333,7 +333,7 @@ FIELD_MARK = "#4cc9f0"
 
 def _outlined(colour, width):
     from matplotlib import patheffects
-    return {"color": colour, "lw": width,
+    return {"color": colour, "lw": width, "solid_capstyle": "butt", "dash_capstyle": "butt",  # no seam on a circle
             "path_effects": [patheffects.Stroke(linewidth=width + 2, foreground=OUTLINE), patheffects.Normal()]}
 
 
