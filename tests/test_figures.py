@@ -572,6 +572,17 @@ def test_profile_of_the_readmes_resnet50_is_laid_out_clearly(tmp_path):
     assert legend.get_title().get_text() == "resnet50" and len(legend.get_lines()) == 3
 
 
+def test_profile_with_a_mark_at_every_block_keeps_every_note_inside_and_apart(tmp_path):
+    """Sixteen two-line notes three layers apart: where no corner is free the notes move away by lines of
+    text, and where nothing is free at all they still stay inside the plot."""
+    from conftest import ROOT
+    from scnn_tools.engine.profiles import figure
+    blocks = [f"res{stage}{b}" for stage, n in ((2, 3), (3, 4), (4, 6), (5, 3)) for b in "abcdef"[:n]]
+    fig = figure([profile_of(ROOT / "examples/resnet50.prototxt")], tmp_path / "p.png", "both", blocks)
+    plot, _ = check_profile_layout(fig)
+    assert len(plot.texts) == 16 + 2
+
+
 @pytest.mark.parametrize("nets", [("dilated_5", "strided_5", "plain_5"), ("plain_20", "pooled_20")])
 def test_profiles_of_the_readmes_stacks_have_a_legend_per_net_and_style(tmp_path, nets):
     from conftest import ROOT

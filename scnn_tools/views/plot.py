@@ -172,9 +172,8 @@ def _note(ax, text, xy, offset, colour, size, moved=False):
 def _keep_apart(fig, ax, notes):
     """Every annotation inside the plot, clear of the others, of the points they name and of the lines that
     lead to moved ones, by simple rules on measured boxes. From the right, so that neighbours spread apart,
-    each takes the nearest free place: at a corner of its point (its own first, then across, then the other
-    way up), moved away from the point by whole lines of its text as few times as it must; a moved one gets a
-    line back to its point."""
+    each takes the nearest free place (see _free_spot): at a corner of its point, moved away from the point
+    by whole lines of its text as few times as it must; a moved one gets a line back to its point."""
     from matplotlib.path import Path
     fig.canvas.draw()  # the final layout: where the plot and the texts are, in pixels
     renderer = fig.canvas.get_renderer()
@@ -191,40 +190,57 @@ def _keep_apart(fig, ax, notes):
             text, xy, colour, size = note.get_text(), note.xy, note.get_color(), note.get_fontsize()
             note.remove()
             _note(ax, text, xy, offset, colour, size, moved=True)
-            leads.append(Path([anchor, box.p0 + (box.width / 2, box.height / 2)]))
+            leads.append(Path([anchor, _centre(box)]))
         boxes.append(box)
 
 
 def _free_spot(note, renderer, frame, anchor, boxes, leads):
-    """(offset in points, its box in pixels, whether it is away from its point) of the nearest free place,
-    or None."""
+    """(offset in points, its box in pixels, whether it is away from its point) of the nearest place inside
+    the plot that covers nothing placed and whose line back to the point crosses nothing either; else of the
+    nearest that covers nothing; else the nearest inside; None where nothing is inside."""
     from matplotlib.path import Path
+    first = note.xyann
+    places = _places(note, renderer, frame)
+
+    def free(place):
+        box = place[1]
+        return not any(b.overlaps(box) for b in boxes) and not any(lead.intersects_bbox(box) for lead in leads)
+
+    def clear_lead(place):
+        if not place[2]:
+            return True
+        lead = Path([anchor, _centre(place[1])])
+        return not (any(lead.intersects_bbox(b) for b in boxes if not b.contains(*anchor))
+                    or any(lead.intersects_path(other, filled=False) for other in leads))
+    chosen = next((p for p in places if free(p) and clear_lead(p)), None) or next(filter(free, places), None) \
+        or (places[0] if places else None)
+    _turn(note, chosen[0] if chosen else first)
+    return chosen
+
+
+def _places(note, renderer, frame):
+    """The places inside the plot, nearest first: the four corners of the point (its own first, then across,
+    then the other way up), then each moved away from the point by a line of its text, and again, while
+    any is still inside."""
     dx, dy = note.xyann
     corners = [(dx, dy), (-dx, dy), (dx, -dy), (-dx, -dy)]
     line = (note.get_window_extent(renderer).height + 2) * 72 / renderer.dpi  # a line of its text, in points
-    inside = []
+    places = []
     for step in itertools.count():
-        room = False
+        found = []
         for cx, cy in corners:
             offset = (cx, cy + (step * line if cy > 0 else -step * line))
             _turn(note, offset)
             box = note.get_window_extent(renderer)
-            if not (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1):
-                continue
-            room = True
-            inside.append((offset, box, bool(step)))
-            if any(b.overlaps(box) for b in boxes) or any(lead.intersects_bbox(box) for lead in leads):
-                continue
-            lead = Path([anchor, box.p0 + (box.width / 2, box.height / 2)])
-            if step and (any(lead.intersects_bbox(b) for b in boxes if not b.contains(*anchor))
-                         or any(lead.intersects_path(other, filled=False) for other in leads)):
-                continue
-            return offset, box, bool(step)
-        if not room and step:
-            if inside:  # nowhere free: the nearest place inside the plot
-                return inside[0]
-            _turn(note, corners[0])
-            return None
+            if frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1:
+                found.append((offset, box, step > 0))
+        if not found and step:
+            return places
+        places += found
+
+
+def _centre(box):
+    return ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
 
 
 def _dot(centre, radius):
