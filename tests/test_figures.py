@@ -460,11 +460,11 @@ def test_profile_legend_names_files_and_takes_labels_and_a_title(tmp_path):
     code, _, err = run_cli("profile", *nets, "-o", out)
     assert code == 0, err
     text = out.read_text()
-    assert "a/stack: scale width" in text and "b/stack: scale width" in text  # not "stack" twice
+    assert "<!-- a/stack -->" in text and "<!-- b/stack -->" in text  # not "stack" twice
     code, _, err = run_cli("profile", *nets, "-o", out, "--labels", "plain,again", "--title", "Two stacks")
     assert code == 0, err
     text = out.read_text()
-    assert "plain: scale width" in text and "again: receptive field" in text and "Two stacks" in text
+    assert "<!-- plain -->" in text and "<!-- again -->" in text and "Two stacks" in text
     code, _, err = run_cli("profile", *nets, "-o", out, "--labels", "one")
     assert code == 2 and "--labels gives 1 name(s) for 2 net(s)" in err
 
@@ -478,29 +478,250 @@ def test_profile_marks_that_match_nothing_are_an_error_with_close_names(tmp_path
     assert not out.exists()
 
 
-def test_profile_stride_labels_do_not_overlap(tmp_path):
-    import matplotlib
-    from scnn_tools.views import plot
-    matplotlib.use("Agg")
-    net = tmp_path / "n.prototxt"
-    net.write_text(stack("conv3s2,conv3s2,conv3s2,conv3s2,conv3,pool2,pool2", 256))
-    prof = profile(analysis_of(net.read_text()))
-    captured = {}
-    original = plot.save
+# ------------------------------------------------------- figure layout
+# The figures as a reader sees them: matplotlib is asked where it drew every text, the legend and the
+# marks (after drawing), and nothing may cover anything else.
 
-    def keep(fig, path):
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        captured["boxes"] = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text().startswith("stride")]
-        original(fig, path)
-    plot.save = keep
-    try:
-        plot.profile_figure([prof, prof], tmp_path / "p.png")
-    finally:
-        plot.save = original
-    boxes = captured["boxes"]
-    assert len(boxes) >= 5
-    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+def drawn(fig):
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def text_boxes(fig, renderer):
+    """Every visible, non-empty text of the figure outside the legends, with its box in pixels (an
+    annotation's text alone, without the line leading to its point)."""
+    from matplotlib.text import Text
+    texts = []
+    for ax in fig.axes:
+        texts += list(ax.texts) + [ax.title, ax.xaxis.label, ax.yaxis.label, ax.xaxis.offsetText,
+                                   ax.yaxis.offsetText] + tick_labels(ax, renderer)
+    return [(t, Text.get_window_extent(t, renderer)) for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def tick_labels(ax, renderer):
+    """The tick labels drawn: matplotlib lays out some beyond the axes' limits without drawing them."""
+    from matplotlib.text import Text
+    frame = ax.get_window_extent(renderer)
+    labels = []
+    for axis, lo, hi, centre in ((ax.xaxis, frame.x0, frame.x1, lambda b: (b.x0 + b.x1) / 2),
+                                 (ax.yaxis, frame.y0, frame.y1, lambda b: (b.y0 + b.y1) / 2)):
+        for label in axis.get_ticklabels() + axis.get_ticklabels(minor=True):
+            if lo - 1 <= centre(Text.get_window_extent(label, renderer)) <= hi + 1:
+                labels.append(label)
+    return labels
+
+
+def overlapping(boxes):
+    return [(a.get_text(), b.get_text()) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.overlaps(bb)]
+
+
+def outside(box, frame):
+    return box.x0 < frame.x0 - 0.5 or box.x1 > frame.x1 + 0.5 or box.y0 < frame.y0 - 0.5 or box.y1 > frame.y1 + 0.5
+
+
+def curves(ax):
+    """The lines drawn along the depth axis (not the one-point marks, not the vertical stride lines)."""
+    return [line for line in ax.lines if len(set(np.asarray(line.get_xdata(), float))) > 1]
+
+
+def check_profile_layout(fig):
+    renderer = drawn(fig)
+    plot = next(ax for ax in fig.axes if ax.get_xlabel())
+    strips = [ax for ax in fig.axes if ax.get_ylabel() == "stride"]
+    boxes = text_boxes(fig, renderer)
+    assert overlapping(boxes) == []
+    frame = plot.get_window_extent(renderer)
+    for note in plot.texts:  # annotations stay in the plot
+        assert not outside(note.get_window_extent(renderer), frame), note.get_text()
+    for strip in strips:  # stride labels in their strip, all above the plot
+        band = strip.get_window_extent(renderer)
+        assert band.y0 >= frame.y1 and band.x0 == pytest.approx(frame.x0) and band.x1 == pytest.approx(frame.x1)
+        for label in strip.texts:
+            assert not outside(label.get_window_extent(renderer), band), label.get_text()
+    legend = plot.get_legend()
+    box = legend.get_window_extent(renderer)
+    assert not box.overlaps(frame)
+    assert [t.get_text() for t, b in boxes if b.overlaps(box)] == []
+    # One entry per net (by colour, where there are several) and one per line style drawn.
+    lines = curves(plot)
+    styles, colours = {line.get_linestyle() for line in lines}, {line.get_color() for line in lines}
+    entries = legend.get_lines()
+    assert len(entries) == len(styles) + (len(colours) if len(colours) > 1 else 0)
+    assert {e.get_linestyle() for e in entries} == styles
+    return plot, strips
+
+
+def profile_of(path):
+    from scnn_tools.engine.profiles import load
+    return load(path)
+
+
+def test_profile_of_the_readmes_resnet50_is_laid_out_clearly(tmp_path):
+    from conftest import ROOT
+    from scnn_tools.engine.profiles import figure
+    prof = profile_of(ROOT / "examples/resnet50.prototxt")
+    fig = figure([prof], tmp_path / "p.png", "both", ["res2c", "res3d", "res4f", "res5c"])
+    assert (tmp_path / "p.png").stat().st_size > 0
+    plot, (strip,) = check_profile_layout(fig)
+    notes = {t.get_text() for t in plot.texts}
+    assert {"res5c: 224\nblog 483", "blog model ends at pool5", "global from pool5"} <= notes
+    assert sorted(t.get_text() for t in strip.texts) == ["16", "2", "32", "4", "8"]
+    # One net: the styles alone, in its colour, under its name.
+    legend = plot.get_legend()
+    assert legend.get_title().get_text() == "resnet50" and len(legend.get_lines()) == 3
+
+
+def test_profile_with_a_mark_at_every_block_keeps_every_note_inside_and_apart(tmp_path):
+    """Sixteen two-line notes three layers apart: where no corner is free the notes move away by lines of
+    text, and where nothing is free at all they still stay inside the plot."""
+    from conftest import ROOT
+    from scnn_tools.engine.profiles import figure
+    blocks = [f"res{stage}{b}" for stage, n in ((2, 3), (3, 4), (4, 6), (5, 3)) for b in "abcdef"[:n]]
+    fig = figure([profile_of(ROOT / "examples/resnet50.prototxt")], tmp_path / "p.png", "both", blocks)
+    plot, _ = check_profile_layout(fig)
+    assert len(plot.texts) == 16 + 2
+
+
+@pytest.mark.parametrize("nets", [("dilated_5", "strided_5", "plain_5"), ("plain_20", "pooled_20")])
+def test_profiles_of_the_readmes_stacks_have_a_legend_per_net_and_style(tmp_path, nets):
+    from conftest import ROOT
+    from scnn_tools.engine.profiles import figure
+    fig = figure([profile_of(ROOT / f"examples/{n}.prototxt") for n in nets], tmp_path / "p.svg", "both")
+    plot, _ = check_profile_layout(fig)
+    texts = [t.get_text() for t in plot.get_legend().get_texts()]
+    # Colour = net and line style = what is drawn, each said once: 3 + 3 entries for nine lines, not nine.
+    assert texts == list(nets) + ["scale width, exact model", "scale width, blog model", "receptive field (box side)"]
+
+
+@needs_shared
+def test_profile_of_three_real_nets_with_marks_is_laid_out_clearly(tmp_path):
+    """The issue's case: VGG16, ResNet-101 and PSPNet-101 with both models and marks that several nets share
+    (pool5), ending close together at the top right; 17 stride labels, several at the same depth."""
+    from conftest import CORPUS
+    from scnn_tools.engine.profiles import figure
+    nets = ["ry__tensorflow-vgg16/VGG_2014_16.prototxt", "KaimingHe__deep-residual-networks/prototxt/ResNet-101-deploy.prototxt",
+            "hszhao__PSPNet/evaluation/prototxt/pspnet101_VOC2012_473.prototxt"]
+    fig = figure([profile_of(CORPUS / n) for n in nets], tmp_path / "p.png", "both", ["pool5", "res5c", "conv5_3"])
+    plot, (strip,) = check_profile_layout(fig)
+    assert len(strip.texts) == 5 + 5 + 7
+    notes = [t.get_text() for t in plot.texts]
+    assert notes.count("pool5: 224") == 1 and "blog model ends at pool5" in notes and "res5c: 224\nblog 1027" in notes
+
+
+@needs_shared
+@pytest.mark.parametrize("net, marks", [
+    ("shangzw12__ssd/models/VGGNet/VOC0712/SSD_300x300/deploy.prototxt", ["conv4_3", "fc7"]),
+    ("chuanqi305__MobileNet-SSD/deploy.prototxt", ["conv11", "conv13"]),
+    ("hszhao__PSPNet/evaluation/prototxt/pspnet50_ADE20K_473.prototxt", ["conv5_3"])])
+def test_profiles_of_detectors_and_a_segmenter_are_laid_out_clearly(tmp_path, net, marks):
+    from conftest import CORPUS
+    from scnn_tools.engine.profiles import figure
+    check_profile_layout(figure([profile_of(CORPUS / net)], tmp_path / "p.png", "both", marks))
+
+
+def test_profile_of_a_spliced_pspnet_beside_its_host(tmp_path):
+    from conftest import ROOT
+    from scnn_tools.engine.profiles import figure
+    nets = [profile_of(ROOT / "examples" / n) for n in ("resnet101.prototxt", "resnet101_SCNN.prototxt")]
+    fig = figure(nets, tmp_path / "p.png", "both", ["conv5_5", "SCNN"])
+    plot, _ = check_profile_layout(fig)
+    notes = [t.get_text() for t in plot.texts]
+    # The block makes every feature global: the spliced net's field line ends at its first layer.
+    assert "SCNN: 361" in notes and "global from Slice2" in notes and notes.count("conv5_5: 361") == 2
+
+
+def test_profile_stride_labels_do_not_overlap(tmp_path):
+    """Stride changes one layer apart, in two nets at the same depths: lanes, not a pile."""
+    from scnn_tools.views import plot
+    prof = profile(analysis_of(stack("conv3s2,conv3s2,conv3s2,conv3s2,conv3,pool2,pool2", 256)))
+    fig = plot.profile_figure([prof, prof], tmp_path / "p.png")
+    _, (strip,) = check_profile_layout(fig)
+    assert len(strip.texts) == 12
+
+
+def luminance(rgb):
+    """WCAG's relative luminance of an sRGB colour."""
+    c = np.asarray(rgb, float)[..., :3]
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ [0.2126, 0.7152, 0.0722]
+
+
+def contrast(a, b):
+    la, lb = luminance(a), luminance(b)
+    return (np.maximum(la, lb) + 0.05) / (np.minimum(la, lb) + 0.05)
+
+
+def mark_colours(artist):
+    """The colour of a line and of the outlines its path effects stroke around it."""
+    from matplotlib.colors import to_rgba
+    return [to_rgba(artist.get_color())] + [to_rgba(e._gc["foreground"]) for e in artist.get_path_effects()
+                                            if "foreground" in getattr(e, "_gc", {})]
+
+
+def check_erf_layout(fig, erf):
+    from matplotlib.colors import to_rgba
+    renderer = drawn(fig)
+    ax = next(a for a in fig.axes if a.images)
+    image = ax.images[0]
+    boxes = text_boxes(fig, renderer)
+    assert overlapping(boxes) == []
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    assert [t.get_text() for t, b in boxes if b.overlaps(box)] == []
+    assert not any(box.overlaps(a.get_window_extent(renderer)) for a in fig.axes)
+    assert box.y1 < ax.xaxis.label.get_window_extent(renderer).y0  # under the axis label
+    # Every mark shows on the map under it: along each line, at every pixel it crosses, its colour or its
+    # outline's has a contrast of at least 3:1 (WCAG's least for graphics) with the map's colour there.
+    h, w = erf.shape
+    marks = ax.lines  # the box's sides and the circles
+    assert len(marks) >= 2
+    for line in marks:
+        xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        t = np.linspace(0, 1, 50)[:, None]
+        px = (xs[:-1] + t * np.diff(xs)).ravel()
+        py = (ys[:-1] + t * np.diff(ys)).ravel()
+        keep = (px >= -0.5) & (px <= w - 0.5) & (py >= -0.5) & (py <= h - 0.5)
+        under = image.to_rgba(erf[np.rint(py[keep]).astype(int).clip(0, h - 1),
+                                  np.rint(px[keep]).astype(int).clip(0, w - 1)])
+        best = np.max([contrast(colour, under) for colour in mark_colours(line)], axis=0)
+        assert best.min() >= 3, (line.get_label(), best.min())
+    # and the legend's samples show on the page
+    page = to_rgba(fig.get_facecolor())
+    for handle in legend.get_lines():
+        assert max(contrast(c, page) for c in mark_colours(handle)) >= 3, handle.get_label()
+    return ax, legend
+
+
+@pytest.fixture(scope="module")
+def lane_model(tmp_path_factory):
+    """The 288x800 SCNN lane model `scnn-tools lane` writes: a wide map."""
+    folder = tmp_path_factory.mktemp("lane")
+    code, _, err = run_cli("lane", "-o", folder / "culane")
+    assert code == 0, err
+    return folder / "culane" / "deploy.prototxt"
+
+
+@pytest.mark.parametrize("blob", ["SCNN", "conv5_3"])
+def test_erf_of_a_wide_lane_model_keeps_its_legend_and_marks_visible(tmp_path, lane_model, blob):
+    """SCNN's field is pale over most of the map, where white circles vanished; conv5_3's is small and dark."""
+    from scnn_tools.engine.analysis import Analysis
+    from scnn_tools.engine.effective_field import report, write
+    from scnn_tools.netfile.reader import read_net
+    result = report(Analysis(read_net(lane_model)), blob)
+    assert result["image"] == [288, 800]
+    fig = write(result, tmp_path / "e.png", f"lane model: effective receptive field of {blob}")
+    assert (tmp_path / "e.png").stat().st_size > 0
+    ax, legend = check_erf_layout(fig, result["field"])
+    assert len(legend.get_lines()) == 3
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_erf_of_a_square_map_keeps_its_legend_and_marks_visible(tmp_path, log):
+    from scnn_tools.engine.effective_field import report, write
+    result = report(analysis_of(backbone(depth=50, size=224, style="caffe")), "res4f")
+    fig = write(result, tmp_path / "e.png", "res4f", log=log)
+    check_erf_layout(fig, result["field"])
 
 
 def test_erf_figure_clips_the_theoretical_box_and_draws_a_log_scale(tmp_path):

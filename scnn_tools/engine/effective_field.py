@@ -232,7 +232,8 @@ def check_output(path):
 
 
 def write(result, path, title, log=False):
-    """Save the map of `report` as numpy's .npy, or draw it with the theoretical box (`log`: on a log scale)."""
+    """Save the map of `report` as numpy's .npy, or draw it with the theoretical box (`log`: on a log scale)
+    and return the matplotlib Figure drawn."""
     if str(path).lower().endswith(".npy"):
         import numpy as np
 
@@ -243,5 +244,5 @@ def write(result, path, title, log=False):
         return
     from scnn_tools.views.plot import erf_figure
     t, radius = result["theoretical"], result["radius"]
-    erf_figure(result["field"], result["centre"], (*t["y"], *t["x"]), (radius["50"], radius["90"]), path, title,
-               log=log, size=_theoretical(result))
+    return erf_figure(result["field"], result["centre"], (*t["y"], *t["x"]), (radius["50"], radius["90"]), path,
+                      title, log=log, size=_theoretical(result))

@@ -104,13 +104,14 @@ def file_labels(paths):
 
 
 def figure(profiles, path, model="exact", marks=(), labels=None, title=None):
-    """Draw the profiles into `path` (.png, .svg or .pdf); `labels` (default: the files' names) name them."""
+    """Draw the profiles into `path` (.png, .svg or .pdf); `labels` (default: the files' names) name them.
+    The matplotlib Figure drawn, to look at."""
     labels = list(labels) if labels else file_labels([p.source for p in profiles])
     if len(labels) != len(profiles):
         raise InputError(f"{option('labels')} gives {len(labels)} name(s) for {len(profiles)} net(s)")
     check_marks(marks, profiles)
     from scnn_tools.views.plot import profile_figure
-    profile_figure(profiles, path, model, list(marks), labels, title)
+    return profile_figure(profiles, path, model, list(marks), labels, title)
 
 
 def profile(analysis):
