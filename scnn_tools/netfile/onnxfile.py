@@ -10,14 +10,13 @@ bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
 layers. The nodes exporters emit to compute shapes are folded here or kept as
 expressions (onnxfold.py), not made layers.
 
-Only this module and onnxfold.py import onnx, and only when a model is read.
+Only this module, onnxfold.py and layers/onnx/node.py import onnx, and only when a model is read.
 Initializer data is never needed beyond small constants: a model saved with
 external data is read without its data file.
 """
 
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError, warning
-from . import onnxfold
 
 # A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
 # a larger one only by its dims.
@@ -176,6 +175,7 @@ class _Reader:
                 self.values[name] = value
 
     def _fold(self, node, values):
+        from . import onnxfold  # (numpy: only when a model is read)
         if node.domain not in ("", "ai.onnx") or not onnxfold.foldable(node.op_type):
             why = f"{node.op_type} node '{node.name}' computes from constants with an op scnn-tools does not fold"
             return [_Value("unknown", why=why)] * len(node.output)
@@ -220,7 +220,7 @@ class _Reader:
                 entry.source, entry.why = Source.UNKNOWN, value.why
                 self.warnings.append(warning("onnx-unknown-value", f"layer '{layer.name}' ({node.op_type}): input "
                                              f"'{name}' is not known before the net runs ({value.why})",
-                                             layer.name, index + 1))
+                                             layer.name))
         p.data_bottoms = len(layer.bottom)
         for entry, value in exprs:
             graph, leaves = self._expression(entry.name, value)
@@ -232,7 +232,7 @@ class _Reader:
         layer.top.extend(_tops(layer.name, node.output))
         for top in layer.top:
             self.values[top] = _Value("data")
-        self.lines.append(index + 1)
+        self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)
 
     def _expression(self, output, value):
         """(a GraphProto computing `output` from its inputs' shapes, the data blobs those inputs are)."""
