@@ -70,15 +70,16 @@ def read(data, source):
 class _Value:
     """What the reader knows of one named value before the net runs."""
 
-    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why")
+    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer")
 
-    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None):
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False):
         self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
         self.dims = dims        # const and weight: the tensor's dims
         self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
         self.array = array      # const: its value (numpy)
         self.nodes = nodes      # expr: the indices of the nodes that compute it
         self.why = why          # unknown: why
+        self.initializer = initializer  # const and weight: a graph initializer, not a value computed in the graph
 
     def value(self):
         if self.array is None and self.tensor is not None:
@@ -91,8 +92,8 @@ def _initializer(tensor):
     from onnx import TensorProto
     dims = list(tensor.dims)
     if tensor.data_location == TensorProto.EXTERNAL:
-        return _Value("weight", dims)  # its data lives in another file, which is never needed
-    return _Value("const", dims, tensor=tensor)
+        return _Value("weight", dims, initializer=True)  # its data lives in another file, which is never needed
+    return _Value("const", dims, tensor=tensor, initializer=True)
 
 
 class _Reader:
@@ -102,7 +103,8 @@ class _Reader:
         self.net = caffe_pb2.NetParameter(name=model.graph.name)
         self.lines, self.warnings, self.names = [], [], set()
         self.values = {t.name: _initializer(t) for t in self.graph.initializer}
-        self.values.update((t.name, _Value("weight", list(t.values.dims))) for t in self.graph.sparse_initializer)
+        self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
+                           for t in self.graph.sparse_initializer)
         self.renamed = []
         for value_info in self.graph.input:
             if value_info.name not in self.values:
@@ -208,6 +210,7 @@ class _Reader:
                 layer.bottom.append(name)
             elif value.kind in ("const", "weight"):
                 entry.dims.extend(value.dims)
+                entry.initializer = value.initializer
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
                 entry.source = Source.CONSTANT if small else Source.WEIGHT
                 if small:
