@@ -19,11 +19,10 @@ def node(ctx):
 
 class OnnxNode:
     def __init__(self, ctx):
-        import onnx
         from scnn_tools.netfile import onnxfold
+        from scnn_tools.onnx_model_pb2 import NodeProto
         p = ctx.p.onnx_param
-        self.proto = onnx.NodeProto()
-        self.proto.ParseFromString(p.node)
+        self.proto = NodeProto.FromString(p.node)
         self.ctx = ctx
         self.op = self.proto.op_type
         self.opset = p.opset
@@ -97,16 +96,16 @@ class OnnxNode:
         if not self.present(i):
             return None
         entry = self.inputs[i]
-        from onnx import GraphProto, TensorProto, numpy_helper
         from scnn_tools.netfile import onnxfold
+        from scnn_tools.onnx_model_pb2 import GraphProto, TensorProto
         if entry.source == _S.CONSTANT:
-            tensor = TensorProto()
-            tensor.ParseFromString(entry.value)
-            return numpy_helper.to_array(tensor)
+            try:
+                return onnxfold.to_array(TensorProto.FromString(entry.value))
+            except onnxfold.NotFoldable:
+                return None
         if entry.source != _S.EXPRESSION:
             return None
-        graph = GraphProto()
-        graph.ParseFromString(entry.expression)
+        graph = GraphProto.FromString(entry.expression)
         try:
             return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
         except onnxfold.NotFoldable:
