@@ -55,7 +55,14 @@ def read(data, source):
             return None
         raise InputError("not an ONNX model: no graph with nodes and an opset_import (a corrupt or truncated "
                          "file, or another format named .onnx)", source)
-    reader = _Reader(model, source)
+    try:
+        _check_text(model)
+        reader = _Reader(model, source)
+    except UnicodeDecodeError:
+        # (protobuf decodes a string field when it is read: a damaged file shows here)
+        reader = None
+    if reader is None:
+        raise InputError("not an ONNX model: a name in it is not UTF-8 text (a corrupt file?)", source)
     net, lines = reader.net, reader.lines
     meta = {
         "ir_version": model.ir_version,
@@ -65,6 +72,18 @@ def read(data, source):
     netfile = NetFile(source, "", net, "onnx", [], lines, reader.warnings)
     netfile.model = meta
     return netfile
+
+
+def _check_text(model):
+    """Raise UnicodeDecodeError where a name the reader uses is not UTF-8 (protobuf gives such a string field
+    as bytes, or raises when it is read)."""
+    g = model.graph
+    names = [model.producer_name, model.producer_version, g.name] + [d.domain for d in model.opset_import]
+    names += [v.name for v in list(g.input) + list(g.output)] + [t.name for t in g.initializer]
+    for n in g.node:
+        names += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
+    if any(not isinstance(name, str) for name in names):
+        raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
 
 
 class _Value:

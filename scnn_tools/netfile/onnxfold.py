@@ -17,6 +17,21 @@ class NotFoldable(Exception):
     """A value that cannot be computed before the net runs (the message says which op and why)."""
 
 
+# The most elements a folded value may have: shape computations are small; a larger value (a mask, a
+# constant image) is left unknown rather than allocated.
+LIMIT = 1 << 20
+
+
+def _sized(shape):
+    shape = [int(d) for d in shape]
+    n = 1
+    for d in shape:
+        n *= max(d, 0)
+    if n > LIMIT:
+        raise NotFoldable(f"a value of shape {shape} is too large to compute before the net runs")
+    return shape
+
+
 def _attr(attrs, name, default=None):
     return attrs.get(name, default)
 
@@ -88,7 +103,7 @@ def _reshape(values, attrs):
 def _constant_of_shape(values, attrs):
     value = attrs.get("value")
     fill = value.reshape(-1)[0] if value is not None else np.float32(0)
-    return np.full([int(d) for d in np.asarray(values[0]).reshape(-1)], fill, dtype=np.asarray(fill).dtype)
+    return np.full(_sized(np.asarray(values[0]).reshape(-1)), fill, dtype=np.asarray(fill).dtype)
 
 
 def _cast(values, attrs):
@@ -97,6 +112,9 @@ def _cast(values, attrs):
 
 def _range(values, attrs):
     start, limit, delta = (np.asarray(v).reshape(-1)[0] for v in values[:3])
+    if delta == 0:
+        raise NotFoldable("Range with delta 0")
+    _sized([(limit - start) / delta])
     return np.arange(start, limit, delta, dtype=np.asarray(values[0]).dtype)
 
 
@@ -117,8 +135,8 @@ def _concat(values, attrs):
 
 
 def _expand(values, attrs):
-    shape = [int(d) for d in np.asarray(values[1]).reshape(-1)]
-    return values[0] * np.ones(shape, dtype=values[0].dtype)
+    shape = np.broadcast_shapes(values[0].shape, tuple(_sized(np.asarray(values[1]).reshape(-1))))
+    return np.broadcast_to(values[0], _sized(shape)).copy()
 
 
 def _transpose(values, attrs):
@@ -196,13 +214,17 @@ def to_array(tensor):
     dims = list(tensor.dims)
     if tensor.data_location == tensor.EXTERNAL:
         raise NotFoldable(f"tensor '{tensor.name}' keeps its data in another file")
-    if tensor.raw_data:
-        return np.frombuffer(tensor.raw_data, dtype=kind.newbyteorder("<")).astype(kind).reshape(dims)
-    if tensor.data_type == 10:  # FLOAT16: its bits in int32_data
-        return np.asarray(tensor.int32_data, np.uint16).view(np.float16).reshape(dims)
-    field = {1: "float_data", 11: "double_data", 7: "int64_data", 12: "uint64_data", 13: "uint64_data"}.get(
-        tensor.data_type, "int32_data")
-    return np.asarray(getattr(tensor, field), dtype=kind).reshape(dims)
+    try:
+        if tensor.raw_data:
+            return np.frombuffer(tensor.raw_data, dtype=kind.newbyteorder("<")).astype(kind).reshape(dims)
+        if tensor.data_type == 10:  # FLOAT16: its bits in int32_data
+            return np.asarray(tensor.int32_data, np.uint16).view(np.float16).reshape(dims)
+        field = {1: "float_data", 11: "double_data", 7: "int64_data", 12: "uint64_data", 13: "uint64_data"}.get(
+            tensor.data_type, "int32_data")
+        return np.asarray(getattr(tensor, field), dtype=kind).reshape(dims)
+    except ValueError:
+        raise NotFoldable(f"tensor '{tensor.name}' holds {len(tensor.raw_data) or 'other'} data for dims {dims}") \
+            from None
 
 
 def from_array(array, name=""):

@@ -70,17 +70,20 @@ def _geometry(ctx):
     return ctx.once("onnx.conv", _conv)
 
 
-def _conv(ctx):
-    o = node(ctx)
+def _inputs(o):
+    """(X's shape, W's (None where unknown), the kernel, group) of a Conv or ConvTranspose."""
     o.need_inputs(2, 3)
-    x, w = o.data(0, "X"), o.shape(1)
-    if len(x) < 3:
-        o.fail(f"convolves N x C x spatial blobs, X is {fmt_shape(x)}")
+    x, w = o.spatial("convolves"), o.shape(1)
     n = len(x) - 2
-    kernel = o.attr("kernel_shape") or (w[2:] if w is not None else None)
+    kernel = o.attr("kernel_shape", kind=list) or (w[2:] if w is not None else None)
     if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
         o.fail(f"kernel_shape {kernel} and weights {fmt_shape(w)} do not fit X {fmt_shape(x)}")
-    group = o.attr("group", 1)
+    return x, w, kernel, o.attr("group", 1)
+
+
+def _conv(ctx):
+    o = node(ctx)
+    x, w, kernel, group = _inputs(o)
     cout = w[0] if w is not None else None
     cin = x[1]
     if group < 1 or (known(cout) and cout % group) or (w is not None and known(cin) and cin != w[1] * group):
@@ -132,15 +135,8 @@ def _transposed(ctx):
 
 def _transposed_geometry(ctx):
     o = node(ctx)
-    o.need_inputs(2, 3)
-    x, w = o.data(0, "X"), o.shape(1)
-    if len(x) < 3:
-        o.fail(f"convolves N x C x spatial blobs, X is {fmt_shape(x)}")
+    x, w, kernel, group = _inputs(o)
     n = len(x) - 2
-    kernel = o.attr("kernel_shape") or (w[2:] if w is not None else None)
-    if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
-        o.fail(f"kernel_shape {kernel} and weights {fmt_shape(w)} do not fit X {fmt_shape(x)}")
-    group = o.attr("group", 1)
     if group < 1 or (w is not None and known(x[1]) and x[1] != w[0]) or (known(x[1]) and x[1] % group):
         o.fail(f"X has {x[1]} channels, the weights {fmt_shape(w)} read {w and w[0]} in {group} group(s)")
     cout = None if w is None else w[1] * group
@@ -152,7 +148,7 @@ def _transposed_geometry(ctx):
         pads = [0] * 2 * n
     if pads is not None and len(pads) != 2 * n:
         o.fail(f"pads {list(pads)} has {len(pads)} values for {n} spatial axes (begin and end of each)")
-    wanted = o.attr("output_shape")
+    wanted = o.attr("output_shape", kind=list)
     if wanted is not None:
         wanted = list(wanted)[-n:] if len(wanted) in (n, n + 2) else o.fail(f"output_shape {wanted} is not "
                                                                              f"{n} spatial sizes")

@@ -104,7 +104,7 @@ def _softmax_deps(ctx):
 
 def _lrn_deps(ctx):
     # LRN-13: each value is divided by a sum over channels c - floor((size - 1) / 2) .. c + ceil((size - 1) / 2).
-    size = node(ctx).attr("size")
+    size = node(ctx).attr("size", kind=int)
     if size is None or size < 1:
         node(ctx).fail(f"size {size} must be given, and positive")
     deps = pointwise(ctx)[0]

@@ -6,6 +6,7 @@ bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
 from scnn_tools import caffe_pb2
+from scnn_tools.net.layers.registry import fmt_shape
 
 _S = caffe_pb2.OnnxInput
 
@@ -32,12 +33,20 @@ class OnnxNode:
         self._values = {}
 
     # ---------------------------------------------------------- attributes
-    def attr(self, name, default=None):
-        return self.attrs.get(name, default)
+    def attr(self, name, default=None, kind=None):
+        """Attribute `name`, or `default` where the node has none; it must be of `kind` (int, float, str, list),
+        which is the default's type where not given."""
+        if name not in self.attrs:
+            return default
+        value, kind = self.attrs[name], kind or (type(default) if default is not None else None)
+        if value is None or (kind is not None and not isinstance(value, kind)):
+            said = {int: "an int", float: "a float", str: "a string", list: "a list"}.get(kind, "readable")
+            self.fail(f"attribute {name} is not {said}")
+        return value
 
     def per_axis(self, name, n, default):
         """An ints attribute with one value per spatial axis (strides, dilations), or `default` for each."""
-        values = self.attrs.get(name)
+        values = self.attr(name, kind=list)
         if values is None:
             return [default] * n
         if len(values) != n:
@@ -72,6 +81,13 @@ class OnnxNode:
         if not self.is_data(i):
             self.fail(f"{what} (input {i}) must be a blob computed by the net, not a constant")
         return self.ctx.bottoms[self.inputs[i].bottom]
+
+    def spatial(self, verb, i=0, what="X"):
+        """The shape of data input i, which must be N x C x spatial axes (the ops that `verb` such blobs)."""
+        x = self.data(i, what)
+        if len(x) < 3:
+            self.fail(f"{verb} N x C x spatial blobs, {what} is {fmt_shape(x)}")
+        return x
 
     def shape(self, i):
         """The shape of input i wherever it comes from; None where absent or not known."""
