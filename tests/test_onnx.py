@@ -185,6 +185,17 @@ def test_a_dynamic_batch_is_one_image_and_dynamic_sizes_need_the_input_shape(tmp
     assert by_blob(result)["out"][1]["shape"] == [1, 10]
 
 
+def test_an_input_without_a_shape_is_unknown_until_given(tmp_path, cli):
+    model = text_model(SMALL)
+    model.graph.input[0].type.tensor_type.ClearField("shape")
+    path = tmp_path / "shapeless.onnx"
+    path.write_bytes(model.SerializeToString())
+    assert api.info(path)["inputs"][0]["shape"] is None
+    code, _, err = cli("analyze", path)
+    assert code == 2 and "--input-shape" in err
+    assert by_blob(api.analyze(path, input_shape=[1, 3, 16, 16]))["out"][1]["shape"] == [1, 10]
+
+
 def test_an_unknown_op_warns_naming_it_and_what_follows_is_unknown(tmp_path):
     text = SMALL.replace("r1 = Relu (bn)", "r1 = Frobnicate (bn)")
     result = api.analyze(small(tmp_path, text=text))

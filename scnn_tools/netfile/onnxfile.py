@@ -144,6 +144,7 @@ class _Reader:
         layer.top.append(value_info.name)
         tensor = value_info.type.tensor_type
         dims = layer.onnx_param.dim
+        layer.onnx_param.no_shape = not tensor.HasField("shape")
         if tensor.HasField("shape"):
             for d in tensor.shape.dim:
                 dim = dims.add()
