@@ -321,3 +321,36 @@ def test_folding_computes_what_onnx_reference_computes(op, inputs, attributes, o
     want = ReferenceEvaluator(model).run(None, dict(zip(names, inputs)))[0]
     got = onnxfold.run(NodeProto.FromString(theirs.SerializeToString()), inputs)[0]
     assert got.dtype == want.dtype and got.shape == want.shape and (got == want).all()
+
+
+CUTS = """
+g (float[1,1,12,12] x) => (t) <float[1,1,3,3] w, int64[8] pads = {0, 0, 2, 1, 0, 0, 1, 0}, int64[1] st = {1},
+                               int64[1] en = {100}, int64[1] ax = {2}, int64[1] sp = {2}, int64[2] parts = {5, 6}> {
+    p = Pad (x, pads)
+    c = Conv (p, w)
+    s = Slice (c, st, en, ax, sp)
+    a, b = Split <axis = 3> (s, parts)
+    t = Transpose <perm = [0, 1, 3, 2]> (b)
+}
+"""
+
+
+def test_pads_slices_splits_and_transposes_move_fields_as_worked_out_by_hand(tmp_path):
+    blobs = by_blob(api.analyze(small(tmp_path, text=CUTS)))
+    # Pad: 15 x 13; its position o reads x at o - 2 (rows) and o - 1 (columns). The 3x3 conv (13 x 11): feature
+    # 0 reads rows -2..0 and columns -1..1, centres -1 and 0.
+    assert blobs["c"][1]["shape"] == [1, 1, 13, 11]
+    assert blobs["c"][1]["rf"]["start"] == [-1, 0] and blobs["c"][1]["rf"]["size"] == [3, 3]
+    # Slice rows 1, 3, ..., 11 of c: 6 rows, jump 2, starting at conv row 1 (centre 0).
+    assert blobs["s"][1]["shape"] == [1, 1, 6, 11] and blobs["s"][1]["rf"]["jump"] == [2, 1]
+    assert blobs["s"][1]["rf"]["start"] == [0, 0]
+    # Split's second piece starts at column 5. Transpose swaps the blob's axes; a field is given per axis of the
+    # image ([h, w]), so t's axis 2 carries the image's w: the same field as b's.
+    assert blobs["b"][1]["shape"] == [1, 1, 6, 6] and blobs["b"][1]["rf"]["start"] == [0, 5]
+    t = blobs["t"][1]
+    assert t["shape"] == [1, 1, 6, 6] and t["rf"]["jump"] == [2, 1] and t["rf"]["start"] == [0, 5]
+    assert t["rf"]["size"] == [3, 3]
+    # query's y and x index the blob's axes that carry the image's rows and columns (t's axes 3 and 2): t's
+    # y 0, x 1 is b's row 0, column 1, s's (0, 6), c's (1, 6): p's rows 1..3 and columns 6..8, x's rows -1..1
+    # and columns 5..7.
+    assert api.query(tmp_path / "small.onnx", "t", 0, 1)["box"] == {"y": [-1, 1], "x": [5, 7]}
