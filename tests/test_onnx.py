@@ -354,3 +354,16 @@ def test_pads_slices_splits_and_transposes_move_fields_as_worked_out_by_hand(tmp
     # y 0, x 1 is b's row 0, column 1, s's (0, 6), c's (1, 6): p's rows 1..3 and columns 6..8, x's rows -1..1
     # and columns 5..7.
     assert api.query(tmp_path / "small.onnx", "t", 0, 1)["box"] == {"y": [-1, 1], "x": [5, 7]}
+
+
+def test_a_weight_several_nodes_read_counts_once(tmp_path):
+    # SCNN's message passing: one kernel for every slice (Caffe's param { name }, export's one initializer).
+    text = """
+    g (float[1,2,5,5] x) => (b) <float[2,2,3,3] w, float[2] bias> {
+        a = Conv <pads = [1, 1, 1, 1]> (x, w, bias)
+        b = Conv <pads = [1, 1, 1, 1]> (a, w, bias)
+    }
+    """
+    result = api.analyze(small(tmp_path, text=text))
+    assert [layer["params"] for layer in result["layers"]] == [0, 38, 0]
+    assert result["totals"]["params"] == 38 and result["totals"]["macc"] == 2 * 50 * 18
