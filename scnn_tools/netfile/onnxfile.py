@@ -1,0 +1,307 @@
+"""An ONNX model -> a NetFile whose net holds one Caffe LayerParameter per ONNX node.
+
+Every command and the engine then work on it unchanged. A node becomes a layer
+of type "onnx.<OpType>" ("onnx.<domain>.<OpType>" outside the default domain)
+whose bottoms are the node's data inputs and whose tops are its outputs; what a
+rule needs beyond them travels in the layer's onnx_param (proto/caffe.proto's
+OnnxParameter): the NodeProto, and for each input position where it comes from
+(a data bottom, an initializer's dims, a constant's value, or an expression of
+bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
+layers. The nodes exporters emit to compute shapes are folded here or kept as
+expressions (onnxfold.py), not made layers.
+
+The model is read with scnn-tools' own schema (proto/onnx_model.proto, generated onnx_model_pb2.py), not the
+onnx package, whose import costs seconds; numpy is imported only when a model is read. Initializer data is
+never needed beyond small constants: a model saved with external data is read without its data file.
+"""
+
+from scnn_tools import caffe_pb2
+from scnn_tools.errors import InputError, warning
+
+# A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
+# a larger one only by its dims.
+VALUE_LIMIT = 4096
+
+Source = caffe_pb2.OnnxInput
+
+
+def looks_onnx(data, source):
+    """By name (.onnx), or by content: every ONNX writer serialises ModelProto's field 1 (ir_version, a
+    varint) first, a byte no prototxt text starts with and no Caffe NetParameter (field 1 is its name,
+    a string) either."""
+    return str(source).lower().endswith(".onnx") or data[:1] == b"\x08"
+
+
+def parse_model(data, source):
+    """The ModelProto in `data`, or None where it is not one (no graph with nodes, or no opset_import)."""
+    from google.protobuf.message import DecodeError
+    from scnn_tools.onnx_model_pb2 import ModelProto
+    model = ModelProto()
+    try:
+        model.ParseFromString(data)
+    except (DecodeError, RuntimeError, ValueError):
+        return None
+    if not model.HasField("graph") or not len(model.graph.node) or not len(model.opset_import):
+        return None
+    return model
+
+
+def read(data, source):
+    """The NetFile of the model in `data`; None where `data` is no ONNX model and the name does not say it is."""
+    from .reader import NetFile
+    model = parse_model(data, source)
+    if model is None:
+        if not str(source).lower().endswith(".onnx"):
+            return None
+        raise InputError("not an ONNX model: no graph with nodes and an opset_import (a corrupt or truncated "
+                         "file, or another format named .onnx)", source)
+    try:
+        _check_text(model)
+        reader = _Reader(model, source)
+    except UnicodeDecodeError:
+        # (protobuf decodes a string field when it is read: a damaged file shows here)
+        reader = None
+    if reader is None:
+        raise InputError("not an ONNX model: a name in it is not UTF-8 text (a corrupt file?)", source)
+    net, lines = reader.net, reader.lines
+    meta = {
+        "ir_version": model.ir_version,
+        "opset": {(d.domain or "ai.onnx"): d.version for d in model.opset_import},
+        "producer": " ".join(p for p in (model.producer_name, model.producer_version) if p) or None,
+    }
+    netfile = NetFile(source, "", net, "onnx", [], lines, reader.warnings)
+    netfile.model = meta
+    return netfile
+
+
+def _check_text(model):
+    """Raise UnicodeDecodeError where a name the reader uses is not UTF-8 (protobuf gives such a string field
+    as bytes, or raises when it is read)."""
+    g = model.graph
+    names = [model.producer_name, model.producer_version, g.name] + [d.domain for d in model.opset_import]
+    names += [v.name for v in list(g.input) + list(g.output)] + [t.name for t in g.initializer]
+    for n in g.node:
+        names += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
+    if any(not isinstance(name, str) for name in names):
+        raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
+
+
+class _Value:
+    """What the reader knows of one named value before the net runs."""
+
+    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer")
+
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False):
+        self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
+        self.dims = dims        # const and weight: the tensor's dims
+        self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
+        self.array = array      # const: its value (numpy)
+        self.nodes = nodes      # expr: the indices of the nodes that compute it
+        self.why = why          # unknown: why
+        self.initializer = initializer  # const and weight: a graph initializer, not a value computed in the graph
+
+    def value(self):
+        if self.array is None and self.tensor is not None:
+            from .onnxfold import to_array
+            self.array = to_array(self.tensor)
+        return self.array
+
+
+def _initializer(tensor):
+    dims = list(tensor.dims)
+    if tensor.data_location == tensor.EXTERNAL:
+        return _Value("weight", dims, initializer=True)  # its data lives in another file, which is never needed
+    return _Value("const", dims, tensor=tensor, initializer=True)
+
+
+class _Reader:
+    def __init__(self, model, source):
+        self.model, self.graph, self.source = model, model.graph, source
+        self.opsets = {(d.domain or "ai.onnx"): d.version for d in model.opset_import}
+        self.net = caffe_pb2.NetParameter(name=model.graph.name)
+        self.lines, self.warnings, self.names = [], [], set()
+        self.values = {t.name: _initializer(t) for t in self.graph.initializer}
+        self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
+                           for t in self.graph.sparse_initializer)
+        self.renamed = []
+        for value_info in self.graph.input:
+            if value_info.name not in self.values:
+                self._input(value_info)
+        for index, node in enumerate(self.graph.node):
+            self._node(index, node)
+        if self.renamed:
+            shown = ", ".join(f"node {i + 1} as '{n}'" for i, n in self.renamed[:3])
+            more = f" and {len(self.renamed) - 3} more" if len(self.renamed) > 3 else ""
+            self.warnings.append(warning("onnx-node-names", f"{len(self.renamed)} node(s) have no name or one "
+                                         f"another node has: named after their op and index ({shown}{more})"))
+
+    def _fail(self, index, node, message):
+        raise InputError(f"node {index + 1} ('{node.name or node.op_type}', {node.op_type}): {message}",
+                         self.source, layer=node.name or None)
+
+    def _input(self, value_info):
+        layer = self.net.layer.add(name=self._unique(value_info.name or "input"), type="onnx.Input")
+        layer.top.append(value_info.name)
+        tensor = value_info.type.tensor_type
+        dims = layer.onnx_param.dim
+        layer.onnx_param.no_shape = not tensor.HasField("shape")
+        if tensor.HasField("shape"):
+            for d in tensor.shape.dim:
+                dim = dims.add()
+                if d.HasField("dim_value") and d.dim_value > 0:
+                    dim.value = d.dim_value
+                elif d.dim_param:
+                    dim.param = d.dim_param
+        if len(dims) >= 3 and not dims[0].HasField("value"):
+            # A dynamic batch (torch.onnx.export's dynamic_axes): every figure is per image, so one image.
+            dims[0].value = 1
+            called = f" '{dims[0].param}'" if dims[0].param else ""
+            self.warnings.append(warning(
+                "onnx-dynamic-batch", f"input '{value_info.name}': its first axis{called} is dynamic; analysed "
+                "with 1 image (give --batch N for the memory of N)", layer.name))
+        self.lines.append(None)
+        self.values[value_info.name] = _Value("data")
+
+    def _unique(self, name):
+        while name in self.names:
+            name += "_"
+        self.names.add(name)
+        return name
+
+    def _node(self, index, node):
+        values = []
+        for name in node.input:
+            if name and name not in self.values:
+                self._fail(index, node, f"reads '{name}', which no node before it, graph input or initializer "
+                                        "gives (ONNX lists nodes in an order that computes each value first)")
+            values.append(self.values[name] if name else None)
+        kinds = {v.kind for v in values if v is not None}
+        shape_only = node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx")
+        if "data" in kinds and not shape_only:
+            self._layer(index, node, values)
+            return
+        if "unknown" in kinds:
+            why = next(v.why for v in values if v is not None and v.kind == "unknown")
+            result = [_Value("unknown", why=why)] * len(node.output)
+        elif "data" in kinds or "expr" in kinds:
+            closure = {index}.union(*(v.nodes for v in values if v is not None and v.kind == "expr"))
+            result = [_Value("expr", nodes=frozenset(closure))] * len(node.output)
+            if "weight" in kinds:
+                result = [_Value("unknown", why=f"{node.op_type} node '{node.name}' reads an initializer "
+                                                 "whose data is not in the file")] * len(node.output)
+        else:
+            result = self._fold(node, values)
+        for name, value in zip(node.output, result):
+            if name:
+                self.values[name] = value
+
+    def _fold(self, node, values):
+        from . import onnxfold  # (numpy: only when a model is read)
+        if node.domain not in ("", "ai.onnx") or not onnxfold.foldable(node.op_type):
+            why = f"{node.op_type} node '{node.name}' computes from constants with an op scnn-tools does not fold"
+            return [_Value("unknown", why=why)] * len(node.output)
+        if any(v is not None and v.kind == "weight" for v in values):
+            why = f"{node.op_type} node '{node.name}' reads an initializer whose data is not in the file"
+            return [_Value("unknown", why=why)] * len(node.output)
+        try:
+            arrays = onnxfold.run(node, [None if v is None else v.value() for v in values])
+        except onnxfold.NotFoldable as exc:
+            return [_Value("unknown", why=str(exc))] * len(node.output)
+        return [_Value("const", list(a.shape), array=a) for a in arrays]
+
+    def _layer(self, index, node, values):
+        domain = "" if node.domain in ("", "ai.onnx") else node.domain + "."
+        name = node.name
+        if not name or name in self.names:
+            name = f"{node.op_type}_{index}"
+            self.renamed.append((index, name))
+        layer = self.net.layer.add(name=self._unique(name), type=f"onnx.{domain}{node.op_type}")
+        p = layer.onnx_param
+        p.node = node.SerializeToString()
+        p.opset = self.opsets.get(node.domain or "ai.onnx", 0)
+        exprs = []
+        for name, value in zip(node.input, values):
+            entry = p.input.add(name=name)
+            if value is None:
+                entry.source = Source.ABSENT
+            elif value.kind == "data":
+                entry.source, entry.bottom = Source.DATA, len(layer.bottom)
+                layer.bottom.append(name)
+            elif value.kind in ("const", "weight"):
+                entry.dims.extend(value.dims)
+                entry.initializer = value.initializer
+                small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
+                entry.source = Source.CONSTANT if small else Source.WEIGHT
+                if small:
+                    entry.value = _tensor(value).SerializeToString()
+            elif value.kind == "expr":
+                entry.source = Source.EXPRESSION
+                exprs.append((entry, value))
+            else:
+                entry.source, entry.why = Source.UNKNOWN, value.why
+                self.warnings.append(warning("onnx-unknown-value", f"layer '{layer.name}' ({node.op_type}): input "
+                                             f"'{name}' is not known before the net runs ({value.why})",
+                                             layer.name))
+        p.data_bottoms = len(layer.bottom)
+        for entry, value in exprs:
+            graph, leaves = self._expression(entry.name, value)
+            entry.expression = graph.SerializeToString()
+            for leaf in leaves:
+                if leaf not in layer.bottom:
+                    layer.bottom.append(leaf)
+                entry.shape_bottom.append(list(layer.bottom).index(leaf))
+        layer.top.extend(_tops(layer.name, node.output))
+        for top in layer.top:
+            self.values[top] = _Value("data")
+        self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)
+
+    def _expression(self, output, value):
+        """(a GraphProto computing `output` from its inputs' shapes, the data blobs those inputs are)."""
+        from scnn_tools.onnx_model_pb2 import GraphProto
+        nodes = [self.graph.node[i] for i in sorted(value.nodes)]
+        made = {o for n in nodes for o in n.output}
+        leaves, consts = [], {}
+        for n in nodes:
+            for name in n.input:
+                if not name or name in made:
+                    continue
+                v = self.values[name]
+                if v.kind == "data" and name not in leaves:
+                    leaves.append(name)
+                elif v.kind == "const" and name not in consts:
+                    consts[name] = _tensor(v, name)
+        graph = GraphProto(name="expression", node=nodes, initializer=consts.values())
+        for leaf in leaves:
+            graph.input.add(name=leaf)
+        graph.output.add(name=output)
+        return graph, leaves
+
+
+def _tensor(value, name=""):
+    """A constant's TensorProto: an initializer's own (no round trip through numpy), or one made from a folded
+    value."""
+    if value.tensor is not None and not name:
+        return value.tensor
+    if value.tensor is not None:
+        tensor = type(value.tensor)()
+        tensor.CopyFrom(value.tensor)
+        tensor.name = name
+        return tensor
+    from .onnxfold import from_array
+    return from_array(value.value(), name)
+
+
+def _count(dims):
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+def _tops(layer, outputs):
+    """The node's outputs as tops: trailing optional outputs left out are dropped, one left out before a
+    present one gets a made-up name so that positions stay."""
+    outputs = list(outputs)
+    while outputs and not outputs[-1]:
+        outputs.pop()
+    return [name or f"{layer}:unused{i}" for i, name in enumerate(outputs)]
