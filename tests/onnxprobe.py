@@ -298,7 +298,7 @@ class Probe:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # the graph as written
-        options.log_severity_level = 3
+        options.log_severity_level = 4  # (a model bound to batch 1 fails loudly)
         self.batched = True
         try:
             self.session = ort.InferenceSession(_free_batch(pos).SerializeToString(), options,
