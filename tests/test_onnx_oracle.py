@@ -1,0 +1,155 @@
+"""The onnxruntime probe (onnxprobe.py) against fields worked out by hand, then
+scnn-tools' fields against the probe, position by position, on random ONNX
+nets (onnxnets.py) and on real models.
+
+What "exact" means here: the probe finds the input pixels a position *can*
+depend on through weights that are not zero by the operator's definition
+(module docstring of onnxprobe.py): a linear interpolation landing exactly on a
+sample reads one pixel, not two; padding is no pixel. That is the set
+scnn-tools' per-axis fields describe (tests/test_fields_bruteforce.py keeps the
+same conventions for Caffe nets), cut to the image.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).parent))
+from onnxprobe import ProbeError, probe, positive  # noqa: E402
+
+ort = pytest.importorskip("onnxruntime")
+
+
+# ------------------------------------------------------------ hand-built models
+class Hand:
+    """A small model written node by node: x is 1 x 2 x H x W."""
+
+    def __init__(self, h, w, channels=2):
+        self.nodes, self.inits = [], []
+        self.input = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, channels, h, w])
+        self.channels = channels
+
+    def weight(self, dims, value=None):
+        name = f"w{len(self.inits)}"
+        data = np.random.default_rng(len(self.inits)).standard_normal(dims) if value is None else value
+        self.inits.append(numpy_helper.from_array(np.asarray(data, np.float32), name))
+        return name
+
+    def node(self, op, inputs, **attrs):
+        name = f"{op.lower()}{len(self.nodes)}"
+        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    def conv(self, x, k, s=(1, 1), pads=(0, 0, 0, 0), d=(1, 1), out=None):
+        out = out or self.channels
+        return self.node("Conv", [x, self.weight([out, self.channels] + list(k)), self.weight([out])],
+                         kernel_shape=list(k), strides=list(s), pads=list(pads), dilations=list(d))
+
+    def model(self, *outputs, opset=17):
+        graph = helper.make_graph(self.nodes, "hand", [self.input],
+                                  [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
+                                  self.inits)
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def clipped(lo, hi, n):
+    return max(lo, 0), min(hi, n - 1)
+
+
+def test_conv_3x3_is_its_window_cut_to_the_image():
+    net = Hand(8, 10)
+    top = net.node("Relu", [net.conv("x", (3, 3), pads=(1, 1, 1, 1))])
+    f = probe(net.model(top), [top])[top]
+    assert f.shape == (8, 10)
+    for (oy, ox), _ in np.ndenumerate(f.not_box):
+        assert tuple(f.boxes[oy, ox]) == clipped(oy - 1, oy + 1, 8) + clipped(ox - 1, ox + 1, 10)
+    assert not f.not_box.any()
+
+
+def test_stride_2_chain():
+    """Two 3x3 convolutions of stride 2 and pad 1: size 3 + 2 * 2 = 7, jump 4, feature o centred at 4o,
+    so its box is [4o - 3, 4o + 3]; a 5x5 max pool of stride 1 and pad 2 after them widens it by 2 * 4
+    on each side, [4o - 11, 4o + 11] (the max pool probed as any other window: the raise wins)."""
+    net = Hand(16, 21)
+    a = net.conv("x", (3, 3), (2, 2), (1, 1, 1, 1))
+    b = net.conv(net.node("Sigmoid", [a]), (3, 3), (2, 2), (1, 1, 1, 1))
+    c = net.node("MaxPool", [b], kernel_shape=[5, 5], pads=[2, 2, 2, 2])
+    fields = probe(net.model(c), [b, c], mode="pixels")
+    for blob, half in ((b, 3), (c, 11)):
+        f = fields[blob]
+        assert f.shape == (4, 6)
+        for (oy, ox), _ in np.ndenumerate(f.not_box):
+            want = clipped(4 * oy - half, 4 * oy + half, 16) + clipped(4 * ox - half, 4 * ox + half, 21)
+            assert tuple(f.boxes[oy, ox]) == want, (blob, oy, ox)
+        assert not f.not_box.any()
+
+
+def test_dilation_leaves_holes():
+    """A 3x3 convolution of dilation 2 and no pad: feature (oy, ox) reads rows oy, oy+2, oy+4 and the same
+    columns: nine pixels of a 5x5 box, which is not a box."""
+    net = Hand(9, 9)
+    top = net.conv("x", (3, 3), d=(2, 2))
+    f = probe(net.model(top), [top], mode="pixels")[top]
+    assert f.shape == (5, 5)
+    for (oy, ox), _ in np.ndenumerate(f.not_box):
+        assert f.projection(0, oy) == {oy, oy + 2, oy + 4} and f.projection(1, ox) == {ox, ox + 2, ox + 4}
+        assert f.sets[oy, ox].sum() == 9
+    assert f.not_box.all()
+
+
+def test_a_cross_is_seen_only_pixel_by_pixel():
+    """A 1x7 beside a 7x1, summed: every field is a cross, whose projections are 7 wide on both axes. Lines
+    see its bounding box; pixels see the cross (13 pixels in the 7x7 box, inside the image)."""
+    net = Hand(12, 12)
+    a = net.conv("x", (1, 7), pads=(0, 3, 0, 3))
+    b = net.conv("x", (7, 1), pads=(3, 0, 3, 0))
+    top = net.node("Add", [a, b])
+    lines = probe(net.model(top), [top], mode="lines")[top]
+    pixels = probe(net.model(top), [top], mode="pixels")[top]
+    assert (lines.boxes == pixels.boxes).all() and not lines.not_box.any()
+    assert pixels.sets[6, 6].sum() == 13 and pixels.not_box[6, 6]
+
+
+def test_linear_interpolation_on_a_sample_reads_one_pixel():
+    """Resize linear with align_corners from 5 to 9 along each axis: output 2k lands on input k exactly
+    (its neighbour's weight is 0) and output 2k + 1 halfway between k and k + 1."""
+    net = Hand(5, 5)
+    net.inits.append(numpy_helper.from_array(np.array([1, 2, 9, 9], np.int64), "sizes"))
+    top = net.node("Resize", ["x", "", "", "sizes"], mode="linear", coordinate_transformation_mode="align_corners")
+    f = probe(net.model(top), [top])[top]
+    for o in range(9):
+        want = {o // 2} if o % 2 == 0 else {o // 2, o // 2 + 1}
+        assert f.projection(0, o) == want and f.projection(1, o) == want
+
+
+def test_squeeze_excitation_makes_every_field_global():
+    """x * sigmoid(conv(GlobalAveragePool(x))): every output reads every pixel through the pooled branch.
+    The probe turns the Mul of two data tensors into Add (the same dependencies, positive)."""
+    net = Hand(7, 9)
+    gate = net.node("Sigmoid", [net.conv(net.node("GlobalAveragePool", ["x"]), (1, 1))])
+    top = net.node("Mul", [net.conv("x", (3, 3), pads=(1, 1, 1, 1)), gate])
+    f = probe(net.model(top), [top])[top]
+    assert (f.boxes == [0, 6, 0, 8]).all()
+    ops = [n.op_type for n in positive(net.model(top)).graph.node]
+    assert "Mul" not in ops and "Sigmoid" not in ops
+
+
+def test_asymmetric_pads_shift_the_field():
+    """Pads (top 2, left 0, bottom 0, right 2) on a 3x3 of stride 1: feature (oy, ox) reads rows oy-2..oy and
+    columns ox..ox+2; the output is as large as the input along both axes."""
+    net = Hand(6, 7)
+    top = net.conv("x", (3, 3), pads=(2, 0, 0, 2))
+    f = probe(net.model(top), [top])[top]
+    assert f.shape == (6, 7)
+    for (oy, ox), _ in np.ndenumerate(f.not_box):
+        assert tuple(f.boxes[oy, ox]) == clipped(oy - 2, oy, 6) + clipped(ox, ox + 2, 7)
+
+
+def test_cubic_resize_is_refused():
+    net = Hand(5, 5)
+    top = net.node("Resize", ["x", "", net.weight([4], [1, 1, 2, 2])], mode="cubic")
+    with pytest.raises(ProbeError, match="cubic"):
+        positive(net.model(top), [top])
