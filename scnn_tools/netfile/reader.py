@@ -13,7 +13,7 @@ from google.protobuf.message import DecodeError
 
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError, warning
-from . import textformat
+from . import onnxfile, textformat
 from .upgrade import upgrade
 
 
@@ -22,13 +22,15 @@ class NetFile:
         self.source = str(source)     # the path as given, or "-" for stdin
         self.text = text              # the file's text ("" for binary files)
         self.net = net                # caffe_pb2.NetParameter, V2
-        self.format = fmt             # 'V0', 'V1', 'V2' or 'binary'
+        self.format = fmt             # 'V0', 'V1', 'V2', 'binary' or 'onnx'
         self.upgrades = steps         # what the upgrade did, in words
         self.layer_lines = layer_lines
         self.warnings = warnings
         # For a V2 file: each `layer` block's (start, end) offsets in `text`,
         # parallel to net.layer (None for a layer the upgrade made, e.g. Input).
         self.layer_spans = layer_spans
+        # For an ONNX model: {ir_version, opset: {domain: version}, producer}; None for a Caffe file.
+        self.model = None
 
     @property
     def name(self):
@@ -51,6 +53,10 @@ def read_text(text, source="<text>"):
 def read_bytes(data, source):
     if not data.strip():
         raise InputError("the file is empty: there is no net in it", source)
+    if onnxfile.looks_onnx(data, source):
+        netfile = onnxfile.read(data, source)
+        if netfile is not None:
+            return netfile
     if b"\0" in data[:4096]:
         return _from_binary(data, source)
     try:

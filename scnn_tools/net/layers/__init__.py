@@ -5,4 +5,4 @@ registers it, never in `if type == ...` chains elsewhere. Importing this
 package registers every family.
 """
 
-from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d  # noqa: F401
+from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d, onnx  # noqa: F401

@@ -235,13 +235,21 @@ def same_shape(ctx):
 
 
 def pointwise(ctx):
-    """Each top position reads the same position of every bottom of the same rank."""
+    """Each top position reads the same position of every data bottom of the same rank."""
     out = []
     for t in range(ctx.ntops):
         rank = len(ctx.tops[t]) if ctx.tops[t] is not None else 0
-        out.append({a: [(b, a, IDENTITY) for b, shape in enumerate(ctx.bottoms)
+        out.append({a: [(b, a, IDENTITY) for b, shape in enumerate(ctx.bottoms[:data_bottoms(ctx)])
                         if shape is not None and len(shape) == rank] for a in range(rank)})
     return out
+
+
+def data_bottoms(ctx):
+    """How many of the bottoms carry data: an ONNX node's bottoms after these are read for their shapes only
+    (by an expression of shapes, netfile/onnxfile.py), and no field flows through them."""
+    if ctx.p.HasField("onnx_param"):
+        return ctx.p.onnx_param.data_bottoms
+    return len(ctx.bottoms)
 
 
 def param_str_int(layer, key):

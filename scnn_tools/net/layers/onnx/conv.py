@@ -1,0 +1,120 @@
+"""Conv, and the window geometry Conv and the pooling operators share.
+
+onnx/docs/Operators.md, Conv-1/11 and MaxPool/AveragePool: `pads` is [x1_begin, x2_begin, ..., x1_end,
+x2_end, ...]; auto_pad SAME_UPPER / SAME_LOWER give ceil(in / stride) outputs with the total padding
+(out - 1) * stride + (kernel - 1) * dilation + 1 - in split in two, the odd one at the end (UPPER) or at
+the beginning (LOWER); VALID pads nothing; NOTSET (the default) uses `pads`. The output size is
+floor((in + pad_begin + pad_end - (kernel - 1) * dilation - 1) / stride) + 1, or with ceil_mode (pooling)
+the ceiling, less a last window that would start in the end padding.
+"""
+
+from scnn_tools.net.indexmaps import IDENTITY, Window
+from ..registry import CONVOLUTION, fmt_shape, known, product, register
+from .node import ALREADY, node
+
+
+class Axis:
+    """One spatial axis of a window: kernel, stride, dilation, padding at each end, and the output size."""
+
+    __slots__ = ("k", "s", "d", "begin", "end", "out")
+
+    def __init__(self, k, s, d, begin, end, out):
+        self.k, self.s, self.d, self.begin, self.end, self.out = k, s, d, begin, end, out
+
+    @property
+    def window(self):
+        return Window(self.s, self.begin, self.k, self.d)
+
+
+def windows(o, sizes, kernel, ceil=False):
+    """Per spatial axis of sizes (None where unknown): its Axis (begin/end/out None where they depend on an
+    unknown size)."""
+    n = len(sizes)
+    strides, dilations = o.per_axis("strides", n, 1), o.per_axis("dilations", n, 1)
+    auto = o.attr("auto_pad", "NOTSET")
+    pads = o.attr("pads", [0] * 2 * n)
+    if len(pads) != 2 * n:
+        o.fail(f"pads {list(pads)} has {len(pads)} values for {n} spatial axes (begin and end of each)")
+    if any(v < 1 for v in list(kernel) + strides + dilations) or any(p < 0 for p in pads):
+        o.fail(f"kernel {list(kernel)}, strides {strides} and dilations {dilations} must be positive and "
+               f"pads {list(pads)} not negative")
+    if auto not in ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"):
+        o.fail(f"auto_pad {auto!r} is none of NOTSET, SAME_UPPER, SAME_LOWER, VALID")
+    if auto != "NOTSET" and ceil:
+        o.fail("ceil_mode with auto_pad: the spec defines no output size for both")
+    axes = []
+    for i, (size, k, s, d) in enumerate(zip(sizes, kernel, strides, dilations)):
+        extent = (k - 1) * d + 1
+        begin, end = (0, 0) if auto == "VALID" else (pads[i], pads[n + i])
+        if size is None:
+            axes.append(Axis(k, s, d, None if auto.startswith("SAME") else begin, None, None))
+            continue
+        if auto.startswith("SAME"):
+            out = -(-size // s)
+            total = max(0, (out - 1) * s + extent - size)
+            begin = total // 2 if auto == "SAME_UPPER" else total - total // 2
+            end = total - begin
+        else:
+            span = size + begin + end - extent
+            out = (-(-span // s) if ceil else span // s) + 1
+            if ceil and (out - 1) * s >= size + begin:
+                out -= 1  # the last window would start in the end padding
+        if out < 1:
+            o.fail(f"a window of {extent} (kernel {k}, dilation {d}) does not fit input {size} with pads "
+                   f"{begin} and {end}")
+        axes.append(Axis(k, s, d, begin, end, out))
+    return axes
+
+
+def _geometry(ctx):
+    return ctx.once("onnx.conv", _conv)
+
+
+def _conv(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 3)
+    x, w = o.data(0, "X"), o.shape(1)
+    if len(x) < 3:
+        o.fail(f"convolves N x C x spatial blobs, X is {fmt_shape(x)}")
+    n = len(x) - 2
+    kernel = o.attr("kernel_shape") or (w[2:] if w is not None else None)
+    if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
+        o.fail(f"kernel_shape {kernel} and weights {fmt_shape(w)} do not fit X {fmt_shape(x)}")
+    group = o.attr("group", 1)
+    cout = w[0] if w is not None else None
+    cin = x[1]
+    if group < 1 or (known(cout) and cout % group) or (w is not None and known(cin) and cin != w[1] * group):
+        o.fail(f"X has {cin} channels, the weights {fmt_shape(w)} read {w and w[1]} per group of {group}")
+    b = o.shape(2)
+    if b is not None and known(cout) and list(b) != [cout]:
+        o.fail(f"the bias {fmt_shape(b)} is not one value per output channel ({cout})")
+    return x, w, cout, group, windows(o, x[2:], kernel)
+
+
+def _shape(ctx):
+    x, _, cout, _, axes = _geometry(ctx)
+    return [[x[0], cout] + [a.out for a in axes]]
+
+
+def _deps(ctx):
+    axes = _geometry(ctx)[4]
+    deps = {0: [(0, 0, IDENTITY)]}
+    deps.update({2 + i: [(0, 2 + i, a.window)] for i, a in enumerate(axes)})
+    return [deps]
+
+
+def _params(ctx):
+    o = node(ctx)
+    return [o.shape(i) for i in (1, 2) if o.present(i) and not o.is_data(i)]
+
+
+def _macc(ctx, tops):
+    x, w, _, group, _ = _geometry(ctx)
+    # Every output value sums C/group x kernel products (the Caffe rule's per-output count).
+    per_output = product(w[1:]) if w is not None else None
+    total = product(tops[0][1:])
+    return None if not known(per_output, total) else per_output * total
+
+
+register("onnx.Conv", CONVOLUTION, shape=_shape, deps=_deps, params=_params, macc=_macc,
+         no_onnx=ALREADY)

@@ -1,0 +1,100 @@
+"""Elementwise operators: activations, normalisations and the broadcasting arithmetic (onnx/docs/Operators.md).
+
+Unary activations keep their input's shape (Relu-14, LeakyRelu-16, Sigmoid-13, Tanh-13, HardSigmoid-6,
+HardSwish-14, Clip-13 whose min and max are inputs from opset 11, Identity-16, Dropout-13 whose optional
+mask has the output's shape). BatchNormalization-15: Y has X's shape; scale and B are learnt, input_mean
+and input_var are running statistics (not learnt, as Caffe's BatchNorm's are not). Add/Sub/Mul/Div-14,
+Sum/Max/Min/Mean-13: multidirectional (numpy) broadcasting (onnx/docs/Broadcasting.md); a size-1 axis is
+read whole along the output's axis. As in the Caffe rules, none of them counts multiply-adds.
+"""
+
+from scnn_tools.net.indexmaps import IDENTITY, Whole
+from ..registry import ACTIVATION, ELEMENTWISE, MERGE, NORMALISATION, REGULARISATION, fmt_shape, register
+from .node import ALREADY, node
+
+
+def _unary(ctx):
+    o = node(ctx)
+    o.need_inputs(1)
+    return [list(o.data(0, "X"))] * ctx.ntops
+
+
+def broadcast(o, shapes):
+    """The multidirectional broadcast of `shapes` (None for a shape not known: the result is not known)."""
+    if any(s is None for s in shapes):
+        return None
+    rank = max(len(s) for s in shapes)
+    out = []
+    for a in range(rank):
+        dims = [s[a - rank + len(s)] for s in shapes if a - rank + len(s) >= 0]
+        sizes = {d for d in dims if d is not None and d != 1}
+        if len(sizes) > 1:
+            o.fail("shapes " + ", ".join(fmt_shape(s) for s in shapes) + " do not broadcast together")
+        out.append(sizes.pop() if sizes else None if None in dims else 1)
+    return out
+
+
+def _broadcast_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(2 if o.op in ("Add", "Sub", "Mul", "Div") else 1)
+    return [broadcast(o, [o.shape(i) for i in range(o.n)])]
+
+
+def broadcast_deps(ctx):
+    """Each output position reads the same position of every data input of that size, and position 0 of
+    one that broadcasts a size-1 axis."""
+    o = node(ctx)
+    top = ctx.tops[0]
+    deps = {}
+    for a in range(len(top)):
+        for i in range(o.n):
+            b = o.bottom(i)
+            if b is None:
+                continue
+            shape = ctx.bottoms[b]
+            ba = a - len(top) + len(shape)
+            if ba >= 0:
+                m = IDENTITY if shape[ba] == top[a] else Whole(1)
+                deps.setdefault(a, []).append((b, ba, m))
+    return [deps]
+
+
+def _batchnorm_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(5, 5)
+    x = o.data(0, "X")
+    if len(x) < 2:
+        o.fail(f"normalises N x C x ... blobs, X is {fmt_shape(x)}")
+    for i, what in ((1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")):
+        shape = o.shape(i)
+        if shape is not None and x[1] is not None and list(shape) != [x[1]]:
+            o.fail(f"{what} {fmt_shape(shape)} is not one value per channel of X {fmt_shape(x)}")
+    return [list(x)] + [[x[1]]] * (ctx.ntops - 1)  # (training mode's running mean and variance)
+
+
+def _learnt(*positions):
+    """The learnable parameters: the inputs at `positions` that are initializers or constants."""
+    def params(ctx):
+        o = node(ctx)
+        return [o.shape(i) for i in positions if o.present(i) and not o.is_data(i)]
+    return params
+
+
+register("onnx.Relu", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.LeakyRelu", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Sigmoid", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Tanh", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.HardSigmoid", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.HardSwish", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Clip", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Identity", ELEMENTWISE, shape=_unary, no_onnx=ALREADY)
+register("onnx.Dropout", REGULARISATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.BatchNormalization", NORMALISATION, shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
+register("onnx.Add", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Sub", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Mul", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Div", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Sum", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Max", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Min", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Mean", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)

@@ -1,0 +1,52 @@
+"""Concat-4/11/13 (onnx/docs/Operators.md): inputs of one rank that agree on every axis but `axis`
+(negative from opset 11: counts from the end), laid end to end along it."""
+
+from scnn_tools.net.indexmaps import IDENTITY, Piece
+from ..registry import MERGE, fmt_shape, register
+from .node import ALREADY, node
+
+
+def _axis(ctx):
+    o = node(ctx)
+    o.need_inputs(1)
+    shapes = [o.shape(i) for i in range(o.n)]
+    if any(s is None for s in shapes):
+        return None, shapes
+    rank = len(shapes[0])
+    axis = o.attr("axis")
+    if axis is None or not -rank <= axis < rank:
+        o.fail(f"axis {axis} is out of range for {rank}-axis inputs")
+    axis %= rank
+    for s in shapes:
+        if len(s) != rank or any(a != axis and x is not None and y is not None and x != y
+                                 for a, (x, y) in enumerate(zip(shapes[0], s))):
+            o.fail(f"inputs must agree on every axis but {axis}: {fmt_shape(shapes[0])} and {fmt_shape(s)}")
+    return axis, shapes
+
+
+def _shape(ctx):
+    axis, shapes = _axis(ctx)
+    if axis is None:
+        return [None]
+    out = list(shapes[0])
+    sizes = [s[axis] for s in shapes]
+    out[axis] = None if None in sizes else sum(sizes)
+    return [out]
+
+
+def _deps(ctx):
+    o = node(ctx)
+    axis, shapes = _axis(ctx)
+    deps = {a: [] for a in range(len(shapes[0]))}
+    start = 0
+    for i, shape in enumerate(shapes):
+        b = o.bottom(i)
+        if b is not None:
+            for a in deps:
+                deps[a].append((b, a, Piece(start, shape[a], i == 0, i == len(shapes) - 1) if a == axis
+                                else IDENTITY))
+        start += shape[axis]
+    return [deps]
+
+
+register("onnx.Concat", MERGE, shape=_shape, deps=_deps, no_onnx=ALREADY)

@@ -1,0 +1,124 @@
+"""What an ONNX operator's rule reads of its node (the API is described in /work/briefs/onnx-api.md).
+
+`node(ctx)` gives the layer's OnnxNode, parsed once per Ctx: its op, opset,
+attributes, and each ONNX input by position, wherever it comes from (a data
+bottom, an initializer's dims, a constant, an expression of shapes).
+"""
+
+from scnn_tools import caffe_pb2
+
+_S = caffe_pb2.OnnxInput
+
+# Every onnx.* type's reason for export: the model is ONNX already.
+ALREADY = "the layer is an ONNX node already: the model it was read from is the ONNX file"
+
+
+def node(ctx):
+    return ctx.once("onnx", OnnxNode)
+
+
+class OnnxNode:
+    def __init__(self, ctx):
+        import onnx
+        from scnn_tools.netfile import onnxfold
+        p = ctx.p.onnx_param
+        self.proto = onnx.NodeProto()
+        self.proto.ParseFromString(p.node)
+        self.ctx = ctx
+        self.op = self.proto.op_type
+        self.opset = p.opset
+        self.attrs = onnxfold.attributes(self.proto)
+        self.inputs = p.input
+        self.ndata = p.data_bottoms
+        self._values = {}
+
+    # ---------------------------------------------------------- attributes
+    def attr(self, name, default=None):
+        return self.attrs.get(name, default)
+
+    def per_axis(self, name, n, default):
+        """An ints attribute with one value per spatial axis (strides, dilations), or `default` for each."""
+        values = self.attrs.get(name)
+        if values is None:
+            return [default] * n
+        if len(values) != n:
+            self.fail(f"{name} {list(values)} has {len(values)} values for {n} spatial axes")
+        return list(values)
+
+    # -------------------------------------------------------------- inputs
+    @property
+    def n(self):
+        """How many input positions the node has (optional ones left out at the end do not count)."""
+        return len(self.inputs)
+
+    def present(self, i):
+        return i < len(self.inputs) and self.inputs[i].source != _S.ABSENT
+
+    def need_inputs(self, low, high=None):
+        n = len(self.inputs)
+        if n < low or (high is not None and n > high) or not all(self.present(i) for i in range(low)):
+            want = str(low) if high == low else f"{low} to {high}" if high else f"at least {low}"
+            self.fail(f"needs {want} input(s), has {n}"
+                      + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
+
+    def is_data(self, i):
+        return self.present(i) and self.inputs[i].source == _S.DATA
+
+    def bottom(self, i):
+        """The bottom index of data input i, or None."""
+        return self.inputs[i].bottom if self.is_data(i) else None
+
+    def data(self, i, what="input"):
+        """The shape of input i, which must be a data blob."""
+        if not self.is_data(i):
+            self.fail(f"{what} (input {i}) must be a blob computed by the net, not a constant")
+        return self.ctx.bottoms[self.inputs[i].bottom]
+
+    def shape(self, i):
+        """The shape of input i wherever it comes from; None where absent or not known."""
+        if not self.present(i):
+            return None
+        entry = self.inputs[i]
+        if entry.source == _S.DATA:
+            return self.ctx.bottoms[entry.bottom]
+        if entry.source in (_S.WEIGHT, _S.CONSTANT):
+            return list(entry.dims)
+        value = self.value(i)
+        return None if value is None else list(value.shape)
+
+    def value(self, i):
+        """The value of input i (numpy) where known before the net runs (a constant, or an expression of the
+        bottoms' shapes); None for a blob, a weight, an absent input or a value not known."""
+        if i not in self._values:
+            self._values[i] = self._value(i)
+        return self._values[i]
+
+    def _value(self, i):
+        if not self.present(i):
+            return None
+        entry = self.inputs[i]
+        from onnx import GraphProto, TensorProto, numpy_helper
+        from scnn_tools.netfile import onnxfold
+        if entry.source == _S.CONSTANT:
+            tensor = TensorProto()
+            tensor.ParseFromString(entry.value)
+            return numpy_helper.to_array(tensor)
+        if entry.source != _S.EXPRESSION:
+            return None
+        graph = GraphProto()
+        graph.ParseFromString(entry.expression)
+        try:
+            return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
+        except onnxfold.NotFoldable:
+            return None
+
+    def ints(self, i):
+        """Input i's value as a list of ints, or None where not known."""
+        value = self.value(i)
+        return None if value is None else [int(v) for v in value.reshape(-1)]
+
+    def fail(self, message):
+        self.ctx.fail(message)
+
+    def data_shapes(self):
+        return self.ctx.bottoms[:self.ndata]

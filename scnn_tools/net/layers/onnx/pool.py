@@ -1,0 +1,65 @@
+"""MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (onnx/docs/Operators.md).
+
+MaxPool-1/8/10/11/12 and AveragePool-1/7/10/11/19: kernel_shape (required), strides, pads, auto_pad;
+ceil_mode from opset 10, dilations from MaxPool-10 and AveragePool-19; count_include_pad changes values
+only. MaxPool's optional second output (Indices) has the first one's shape. The output size is conv.py's.
+GlobalAveragePool-1 / GlobalMaxPool-1: N x C x 1 x ... x 1, each output reading its whole channel.
+"""
+
+from scnn_tools.net.indexmaps import IDENTITY, Whole
+from ..registry import POOLING, fmt_shape, register
+from .conv import windows
+from .node import ALREADY, node
+
+
+def _geometry(ctx):
+    return ctx.once("onnx.pool", _pool)
+
+
+def _pool(ctx):
+    o = node(ctx)
+    o.need_inputs(1, 1)
+    x = o.data(0, "X")
+    if len(x) < 3:
+        o.fail(f"pools N x C x spatial blobs, X is {fmt_shape(x)}")
+    kernel = o.attr("kernel_shape")
+    if kernel is None or len(kernel) != len(x) - 2:
+        o.fail(f"kernel_shape {kernel} does not give one size per spatial axis of X {fmt_shape(x)}")
+    return x, windows(o, x[2:], kernel, ceil=bool(o.attr("ceil_mode", 0)))
+
+
+def _shape(ctx):
+    x, axes = _geometry(ctx)
+    if ctx.ntops > (2 if node(ctx).op == "MaxPool" else 1):
+        node(ctx).fail(f"makes {ctx.ntops} outputs")
+    return [list(x[:2]) + [a.out for a in axes]] * ctx.ntops
+
+
+def _deps(ctx):
+    axes = _geometry(ctx)[1]
+    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
+    deps.update({2 + i: [(0, 2 + i, a.window)] for i, a in enumerate(axes)})
+    return [deps] * ctx.ntops
+
+
+def _global_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(1, 1)
+    x = o.data(0, "X")
+    if len(x) < 3:
+        o.fail(f"pools N x C x spatial blobs, X is {fmt_shape(x)}")
+    return [list(x[:2]) + [1] * (len(x) - 2)]
+
+
+def _global_deps(ctx):
+    x = ctx.bottoms[0]
+    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
+    deps.update({a: [(0, a, Whole(x[a]))] for a in range(2, len(x))})
+    return [deps]
+
+
+register("onnx.MaxPool", POOLING, shape=_shape, deps=_deps, no_onnx=ALREADY,
+         not_features={1: "holds the positions of the maxima"})
+register("onnx.AveragePool", POOLING, shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.GlobalAveragePool", POOLING, shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)
+register("onnx.GlobalMaxPool", POOLING, shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)

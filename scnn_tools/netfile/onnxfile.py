@@ -1,0 +1,270 @@
+"""An ONNX model -> a NetFile whose net holds one Caffe LayerParameter per ONNX node.
+
+Every command and the engine then work on it unchanged. A node becomes a layer
+of type "onnx.<OpType>" ("onnx.<domain>.<OpType>" outside the default domain)
+whose bottoms are the node's data inputs and whose tops are its outputs; what a
+rule needs beyond them travels in the layer's onnx_param (proto/caffe.proto's
+OnnxParameter): the NodeProto, and for each input position where it comes from
+(a data bottom, an initializer's dims, a constant's value, or an expression of
+bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
+layers. The nodes exporters emit to compute shapes are folded here or kept as
+expressions (onnxfold.py), not made layers.
+
+Only this module and onnxfold.py import onnx, and only when a model is read.
+Initializer data is never needed beyond small constants: a model saved with
+external data is read without its data file.
+"""
+
+from scnn_tools import caffe_pb2
+from scnn_tools.errors import InputError, warning
+from . import onnxfold
+
+# A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
+# a larger one only by its dims.
+VALUE_LIMIT = 4096
+
+Source = caffe_pb2.OnnxInput
+
+
+def looks_onnx(data, source):
+    """By name (.onnx), or by content: every ONNX writer serialises ModelProto's field 1 (ir_version, a
+    varint) first, a byte no prototxt text starts with and no Caffe NetParameter (field 1 is its name,
+    a string) either."""
+    return str(source).lower().endswith(".onnx") or data[:1] == b"\x08"
+
+
+def parse_model(data, source):
+    """The ModelProto in `data`, or None where it is not one (no graph with nodes, or no opset_import)."""
+    import onnx
+    from google.protobuf.message import DecodeError
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except (DecodeError, RuntimeError, ValueError):
+        return None
+    if not model.HasField("graph") or not len(model.graph.node) or not len(model.opset_import):
+        return None
+    return model
+
+
+def read(data, source):
+    """The NetFile of the model in `data`; None where `data` is no ONNX model and the name does not say it is."""
+    from .reader import NetFile
+    model = parse_model(data, source)
+    if model is None:
+        if not str(source).lower().endswith(".onnx"):
+            return None
+        raise InputError("not an ONNX model: no graph with nodes and an opset_import (a corrupt or truncated "
+                         "file, or another format named .onnx)", source)
+    reader = _Reader(model, source)
+    net, lines = reader.net, reader.lines
+    meta = {
+        "ir_version": model.ir_version,
+        "opset": {(d.domain or "ai.onnx"): d.version for d in model.opset_import},
+        "producer": " ".join(p for p in (model.producer_name, model.producer_version) if p) or None,
+    }
+    netfile = NetFile(source, "", net, "onnx", [], lines, reader.warnings)
+    netfile.model = meta
+    return netfile
+
+
+class _Value:
+    """What the reader knows of one named value before the net runs."""
+
+    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why")
+
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None):
+        self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
+        self.dims = dims        # const and weight: the tensor's dims
+        self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
+        self.array = array      # const: its value (numpy)
+        self.nodes = nodes      # expr: the indices of the nodes that compute it
+        self.why = why          # unknown: why
+
+    def value(self):
+        if self.array is None and self.tensor is not None:
+            from onnx import numpy_helper
+            self.array = numpy_helper.to_array(self.tensor)
+        return self.array
+
+
+def _initializer(tensor):
+    from onnx import TensorProto
+    dims = list(tensor.dims)
+    if tensor.data_location == TensorProto.EXTERNAL:
+        return _Value("weight", dims)  # its data lives in another file, which is never needed
+    return _Value("const", dims, tensor=tensor)
+
+
+class _Reader:
+    def __init__(self, model, source):
+        self.model, self.graph, self.source = model, model.graph, source
+        self.opsets = {(d.domain or "ai.onnx"): d.version for d in model.opset_import}
+        self.net = caffe_pb2.NetParameter(name=model.graph.name)
+        self.lines, self.warnings, self.names = [], [], set()
+        self.values = {t.name: _initializer(t) for t in self.graph.initializer}
+        self.values.update((t.name, _Value("weight", list(t.values.dims))) for t in self.graph.sparse_initializer)
+        self.renamed = []
+        for value_info in self.graph.input:
+            if value_info.name not in self.values:
+                self._input(value_info)
+        for index, node in enumerate(self.graph.node):
+            self._node(index, node)
+        if self.renamed:
+            shown = ", ".join(f"node {i + 1} as '{n}'" for i, n in self.renamed[:3])
+            more = f" and {len(self.renamed) - 3} more" if len(self.renamed) > 3 else ""
+            self.warnings.append(warning("onnx-node-names", f"{len(self.renamed)} node(s) have no name or one "
+                                         f"another node has: named after their op and index ({shown}{more})"))
+
+    def _fail(self, index, node, message):
+        raise InputError(f"node {index + 1} ('{node.name or node.op_type}', {node.op_type}): {message}",
+                         self.source, layer=node.name or None)
+
+    def _input(self, value_info):
+        layer = self.net.layer.add(name=self._unique(value_info.name or "input"), type="onnx.Input")
+        layer.top.append(value_info.name)
+        tensor = value_info.type.tensor_type
+        dims = layer.onnx_param.dim
+        if tensor.HasField("shape"):
+            for d in tensor.shape.dim:
+                dim = dims.add()
+                if d.HasField("dim_value") and d.dim_value > 0:
+                    dim.value = d.dim_value
+                elif d.dim_param:
+                    dim.param = d.dim_param
+        if len(dims) >= 3 and not dims[0].HasField("value"):
+            # A dynamic batch (torch.onnx.export's dynamic_axes): every figure is per image, so one image.
+            dims[0].value = 1
+            called = f" '{dims[0].param}'" if dims[0].param else ""
+            self.warnings.append(warning(
+                "onnx-dynamic-batch", f"input '{value_info.name}': its first axis{called} is dynamic; analysed "
+                "with 1 image (give --batch N for the memory of N)", layer.name))
+        self.lines.append(None)
+        self.values[value_info.name] = _Value("data")
+
+    def _unique(self, name):
+        while name in self.names:
+            name += "_"
+        self.names.add(name)
+        return name
+
+    def _node(self, index, node):
+        values = []
+        for name in node.input:
+            if name and name not in self.values:
+                self._fail(index, node, f"reads '{name}', which no node before it, graph input or initializer "
+                                        "gives (ONNX lists nodes in an order that computes each value first)")
+            values.append(self.values[name] if name else None)
+        kinds = {v.kind for v in values if v is not None}
+        shape_only = node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx")
+        if "data" in kinds and not shape_only:
+            self._layer(index, node, values)
+            return
+        if "unknown" in kinds:
+            why = next(v.why for v in values if v is not None and v.kind == "unknown")
+            result = [_Value("unknown", why=why)] * len(node.output)
+        elif "data" in kinds or "expr" in kinds:
+            closure = {index}.union(*(v.nodes for v in values if v is not None and v.kind == "expr"))
+            result = [_Value("expr", nodes=frozenset(closure))] * len(node.output)
+            if "weight" in kinds:
+                result = [_Value("unknown", why=f"{node.op_type} node '{node.name}' reads an initializer "
+                                                 "whose data is not in the file")] * len(node.output)
+        else:
+            result = self._fold(node, values)
+        for name, value in zip(node.output, result):
+            if name:
+                self.values[name] = value
+
+    def _fold(self, node, values):
+        if node.domain not in ("", "ai.onnx") or not onnxfold.foldable(node.op_type):
+            why = f"{node.op_type} node '{node.name}' computes from constants with an op scnn-tools does not fold"
+            return [_Value("unknown", why=why)] * len(node.output)
+        if any(v is not None and v.kind == "weight" for v in values):
+            why = f"{node.op_type} node '{node.name}' reads an initializer whose data is not in the file"
+            return [_Value("unknown", why=why)] * len(node.output)
+        try:
+            arrays = onnxfold.run(node, [None if v is None else v.value() for v in values])
+        except onnxfold.NotFoldable as exc:
+            return [_Value("unknown", why=str(exc))] * len(node.output)
+        return [_Value("const", list(a.shape), array=a) for a in arrays]
+
+    def _layer(self, index, node, values):
+        domain = "" if node.domain in ("", "ai.onnx") else node.domain + "."
+        name = node.name
+        if not name or name in self.names:
+            name = f"{node.op_type}_{index}"
+            self.renamed.append((index, name))
+        layer = self.net.layer.add(name=self._unique(name), type=f"onnx.{domain}{node.op_type}")
+        p = layer.onnx_param
+        p.node = node.SerializeToString()
+        p.opset = self.opsets.get(node.domain or "ai.onnx", 0)
+        exprs = []
+        for name, value in zip(node.input, values):
+            entry = p.input.add(name=name)
+            if value is None:
+                entry.source = Source.ABSENT
+            elif value.kind == "data":
+                entry.source, entry.bottom = Source.DATA, len(layer.bottom)
+                layer.bottom.append(name)
+            elif value.kind in ("const", "weight"):
+                entry.dims.extend(value.dims)
+                small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
+                entry.source = Source.CONSTANT if small else Source.WEIGHT
+                if small:
+                    from onnx import numpy_helper
+                    entry.value = numpy_helper.from_array(value.value()).SerializeToString()
+            elif value.kind == "expr":
+                entry.source = Source.EXPRESSION
+                exprs.append((entry, value))
+            else:
+                entry.source, entry.why = Source.UNKNOWN, value.why
+                self.warnings.append(warning("onnx-unknown-value", f"layer '{layer.name}' ({node.op_type}): input "
+                                             f"'{name}' is not known before the net runs ({value.why})",
+                                             layer.name, index + 1))
+        p.data_bottoms = len(layer.bottom)
+        for entry, value in exprs:
+            graph, leaves = self._expression(entry.name, value)
+            entry.expression = graph.SerializeToString()
+            for leaf in leaves:
+                if leaf not in layer.bottom:
+                    layer.bottom.append(leaf)
+                entry.shape_bottom.append(list(layer.bottom).index(leaf))
+        layer.top.extend(_tops(layer.name, node.output))
+        for top in layer.top:
+            self.values[top] = _Value("data")
+        self.lines.append(index + 1)
+
+    def _expression(self, output, value):
+        """(a GraphProto computing `output` from its inputs' shapes, the data blobs those inputs are)."""
+        from onnx import helper, numpy_helper
+        nodes = [self.graph.node[i] for i in sorted(value.nodes)]
+        made = {o for n in nodes for o in n.output}
+        leaves, consts = [], {}
+        for n in nodes:
+            for name in n.input:
+                if not name or name in made:
+                    continue
+                v = self.values[name]
+                if v.kind == "data" and name not in leaves:
+                    leaves.append(name)
+                elif v.kind == "const" and name not in consts:
+                    consts[name] = numpy_helper.from_array(v.value(), name)
+        graph = helper.make_graph(nodes, "expression", [helper.make_empty_tensor_value_info(n) for n in leaves],
+                                  [helper.make_empty_tensor_value_info(output)], list(consts.values()))
+        return graph, leaves
+
+
+def _count(dims):
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+def _tops(layer, outputs):
+    """The node's outputs as tops: trailing optional outputs left out are dropped, one left out before a
+    present one gets a made-up name so that positions stay."""
+    outputs = list(outputs)
+    while outputs and not outputs[-1]:
+        outputs.pop()
+    return [name or f"{layer}:unused{i}" for i, name in enumerate(outputs)]

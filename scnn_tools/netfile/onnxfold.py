@@ -1,0 +1,251 @@
+"""The small computations ONNX exporters emit to work out shapes, evaluated with numpy.
+
+PyTorch and tf2onnx write a Reshape's target or a Resize's sizes as a little
+graph (Shape -> Gather -> Unsqueeze -> Concat ...). The reader folds those that
+read only constants once (`run`), and keeps those that read the shape of a
+data blob as an expression (a GraphProto) that the consumer's shape rule
+evaluates with its bottoms' shapes (`evaluate`). Each op follows the ONNX
+operator spec (onnx/docs/Operators.md) at the opset versions noted; an op not
+in the table, or one that fails, leaves its value unknown (NotFoldable), never
+a guess.
+"""
+
+import numpy as np
+
+
+class NotFoldable(Exception):
+    """A value that cannot be computed before the net runs (the message says which op and why)."""
+
+
+def _attr(attrs, name, default=None):
+    return attrs.get(name, default)
+
+
+def _axes(values, attrs, index=1, name="axes"):
+    """Axes given by attribute (older opsets) or by input `index` (newer ones)."""
+    if len(values) > index and values[index] is not None:
+        return [int(a) for a in np.asarray(values[index]).reshape(-1)]
+    return _attr(attrs, name)
+
+
+def _int_div(a, b):
+    if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
+        return (np.trunc(a / b)).astype(np.result_type(a, b))  # C's truncation, as onnxruntime divides
+    return a / b
+
+
+def _shape(values, attrs):
+    # Shape-15: start and end (negative counts from the end) select a slice of the shape.
+    dims = np.array(values[0].shape, dtype=np.int64)
+    return dims[_attr(attrs, "start", 0):_attr(attrs, "end", len(dims))]
+
+
+def _gather(values, attrs):
+    data, indices = values[0], np.asarray(values[1]).astype(np.int64)
+    return np.take(data, indices, axis=_attr(attrs, "axis", 0))
+
+
+def _unsqueeze(values, attrs):
+    # Unsqueeze-13 takes axes as input 1, earlier versions as an attribute; axes index the output.
+    data = values[0]
+    axes = sorted(a % (data.ndim + len(_axes(values, attrs))) for a in _axes(values, attrs))
+    for a in axes:
+        data = np.expand_dims(data, a)
+    return data
+
+
+def _squeeze(values, attrs):
+    axes = _axes(values, attrs)
+    data = values[0]
+    if axes is None:
+        return np.squeeze(data)
+    return np.squeeze(data, axis=tuple(a % data.ndim for a in axes))
+
+
+def _slice(values, attrs):
+    # Slice-10 onwards: starts, ends, axes, steps as inputs; Slice-1: starts, ends, axes attributes.
+    data = values[0]
+    if len(values) > 1:
+        starts, ends = (np.asarray(v).reshape(-1) for v in values[1:3])
+        axes = values[3] if len(values) > 3 and values[3] is not None else range(len(starts))
+        steps = values[4] if len(values) > 4 and values[4] is not None else [1] * len(starts)
+    else:
+        starts, ends = attrs["starts"], attrs["ends"]
+        axes, steps = _attr(attrs, "axes", range(len(starts))), [1] * len(starts)
+    index = [slice(None)] * data.ndim
+    for s, e, a, st in zip(starts, ends, np.asarray(axes).reshape(-1), np.asarray(steps).reshape(-1)):
+        index[int(a) % data.ndim] = slice(int(s), int(e), int(st))  # numpy clamps as the spec does
+    return data[tuple(index)]
+
+
+def _reshape(values, attrs):
+    data, shape = values[0], [int(d) for d in np.asarray(values[1]).reshape(-1)]
+    if not _attr(attrs, "allowzero", 0):
+        shape = [data.shape[i] if d == 0 else d for i, d in enumerate(shape)]
+    return data.reshape(shape)
+
+
+def _constant_of_shape(values, attrs):
+    value = attrs.get("value")
+    fill = value.reshape(-1)[0] if value is not None else np.float32(0)
+    return np.full([int(d) for d in np.asarray(values[0]).reshape(-1)], fill, dtype=np.asarray(fill).dtype)
+
+
+def _cast(values, attrs):
+    from onnx import helper
+    return values[0].astype(helper.tensor_dtype_to_np_dtype(attrs["to"]))
+
+
+def _range(values, attrs):
+    start, limit, delta = (np.asarray(v).reshape(-1)[0] for v in values[:3])
+    return np.arange(start, limit, delta, dtype=np.asarray(values[0]).dtype)
+
+
+def _reduce(fn):
+    def reduce(values, attrs):
+        axes = _axes(values, attrs)
+        keep = bool(_attr(attrs, "keepdims", 1))
+        if axes is None or len(axes) == 0:
+            if axes is not None and _attr(attrs, "noop_with_empty_axes", 0):
+                return values[0]
+            return fn(values[0], axis=None, keepdims=keep)
+        return fn(values[0], axis=tuple(axes), keepdims=keep)
+    return reduce
+
+
+def _concat(values, attrs):
+    return np.concatenate([np.asarray(v) for v in values], axis=attrs["axis"])
+
+
+def _expand(values, attrs):
+    shape = [int(d) for d in np.asarray(values[1]).reshape(-1)]
+    return values[0] * np.ones(shape, dtype=values[0].dtype)
+
+
+def _transpose(values, attrs):
+    return np.transpose(values[0], _attr(attrs, "perm"))
+
+
+def _one(fn):
+    return lambda values, attrs: fn(*values)
+
+
+# op type -> fn(values, attrs) -> output (one output each).
+_OPS = {
+    "Identity": _one(lambda x: x),
+    "Shape": _shape,
+    "Size": _one(lambda x: np.array(x.size, dtype=np.int64)),
+    "Gather": _gather,
+    "Unsqueeze": _unsqueeze,
+    "Squeeze": _squeeze,
+    "Slice": _slice,
+    "Reshape": _reshape,
+    "Flatten": lambda values, attrs: values[0].reshape(
+        int(np.prod(values[0].shape[:_attr(attrs, "axis", 1)])), -1),
+    "ConstantOfShape": _constant_of_shape,
+    "Cast": _cast,
+    "Concat": _concat,
+    "Range": _range,
+    "Expand": _expand,
+    "Transpose": _transpose,
+    "Add": _one(np.add),
+    "Sub": _one(np.subtract),
+    "Mul": _one(np.multiply),
+    "Div": _one(lambda a, b: _int_div(np.asarray(a), np.asarray(b))),
+    "Mod": _one(np.mod),
+    "Neg": _one(np.negative),
+    "Abs": _one(np.abs),
+    "Floor": _one(np.floor),
+    "Ceil": _one(np.ceil),
+    "Sqrt": _one(np.sqrt),
+    "Pow": _one(lambda a, b: np.power(a, b).astype(a.dtype)),
+    "Min": lambda values, attrs: np.minimum.reduce(values),
+    "Max": lambda values, attrs: np.maximum.reduce(values),
+    "Equal": _one(np.equal),
+    "Less": _one(np.less),
+    "Greater": _one(np.greater),
+    "Not": _one(np.logical_not),
+    "And": _one(np.logical_and),
+    "Or": _one(np.logical_or),
+    "Where": _one(np.where),
+    "ReduceProd": _reduce(np.prod),
+    "ReduceSum": _reduce(np.sum),
+    "ReduceMin": _reduce(np.min),
+    "ReduceMax": _reduce(np.max),
+}
+
+
+def foldable(op_type):
+    return op_type in _OPS or op_type == "Constant"
+
+
+def attributes(node):
+    """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors."""
+    from onnx import helper, numpy_helper
+    out = {}
+    for a in node.attribute:
+        value = helper.get_attribute_value(a)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        elif isinstance(value, list) and value and isinstance(value[0], bytes):
+            value = [v.decode("utf-8", errors="replace") for v in value]
+        elif hasattr(value, "dims") and hasattr(value, "data_type"):
+            value = numpy_helper.to_array(value)
+        out[a.name] = value
+    return out
+
+
+def constant(node):
+    """The value of a Constant node (value, or one of value_float(s), value_int(s), value_string(s))."""
+    attrs = attributes(node)
+    for key in ("value", "value_float", "value_floats", "value_int", "value_ints"):
+        if key in attrs:
+            dtype = np.float32 if "float" in key else np.int64 if "int" in key else None
+            return np.asarray(attrs[key], dtype=dtype)
+    raise NotFoldable(f"Constant node '{node.name}' holds no numeric value ({', '.join(attrs) or 'nothing'})")
+
+
+def run(node, values):
+    """The node's outputs from its input values (None for an absent optional input)."""
+    op = node.op_type
+    if op == "Constant":
+        return [constant(node)]
+    fn = _OPS.get(op)
+    if fn is None or len(node.output) != 1:
+        raise NotFoldable(f"op {op} is not one scnn-tools computes before the net runs")
+    try:
+        with np.errstate(all="raise"):
+            return [np.asarray(fn(list(values), attributes(node)))]
+    except NotFoldable:
+        raise
+    except Exception as exc:  # a bad attribute or shape: the value is unknown, which the consumer reports
+        raise NotFoldable(f"{op} node '{node.name}' cannot be computed: {exc}") from None
+
+
+class ShapeOf:
+    """Stands for a data blob inside an expression: only its shape is known."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+def evaluate(graph, shapes):
+    """The value an expression graph (see onnxfile.py) computes, given its inputs' shapes (lists of ints).
+
+    Raises NotFoldable where a shape is not fully known or an op cannot be computed.
+    """
+    from onnx import numpy_helper
+    values = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for value_info, shape in zip(graph.input, shapes):
+        if shape is None or None in shape:
+            raise NotFoldable(f"the shape of '{value_info.name}' is not fully known")
+        values[value_info.name] = ShapeOf(shape)
+    for node in graph.node:
+        inputs = [values[name] if name else None for name in node.input]
+        if node.op_type == "Shape" and isinstance(inputs[0], ShapeOf):
+            inputs[0] = np.broadcast_to(np.uint8(0), inputs[0].shape)  # (Shape reads nothing but the dims)
+        elif any(isinstance(v, ShapeOf) for v in inputs):
+            raise NotFoldable(f"{node.op_type} node '{node.name}' reads the values of a data blob")
+        for name, value in zip(node.output, run(node, inputs)):
+            values[name] = value
+    return values[graph.output[0].name]
