@@ -25,8 +25,11 @@ MODES = ["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"]
 
 
 class NetBuilder:
-    def __init__(self, seed, size=(16, 48), channels=2):
+    def __init__(self, seed, size=(16, 48), channels=2, interior=False):
         self.rng = random.Random(seed)
+        # interior: no node but those reading the image reads beyond its input's ends (no padding, no
+        # ceil_mode, transposed windows that tile): every position's field is then a union of real positions
+        self.interior = interior
         self.seed = seed
         h, w = self.rng.randint(*size), self.rng.randint(*size)
         self.limit = 3 * max(size)  # upsampling stops here
@@ -63,6 +66,15 @@ class NetBuilder:
 
     def add(self, op, inputs, outputs=1, **attrs):
         """Append a node; its outputs (names), or None where shape inference refuses it or a size is < 1."""
+        if self.interior and inputs[0] != "x" and _reads_beyond(op, attrs):
+            return None
+        if "kernel_shape" in attrs and op != "ConvTranspose":
+            # (onnx and onnxruntime size a window wider than its padded input 1 where the spec gives 0)
+            pads = attrs.get("pads", [0] * 4)
+            if any((k - 1) * d + 1 > n + a + b for k, d, n, a, b in
+                   zip(attrs["kernel_shape"], attrs.get("dilations", [1, 1]), self.shapes[inputs[0]][1:],
+                       pads[:2], pads[2:])):
+                return None
         names = [self._name(op) for _ in range(outputs)]
         node = helper.make_node(op, inputs, names, name=names[0], **attrs)
         self.nodes.append(node)
@@ -119,7 +131,9 @@ class NetBuilder:
         k = [self.rng.choice([1, 2, 3, 3, 5]) for _ in range(2)]
         d = [self.rng.choice([1, 1, 2]) for _ in range(2)]
         attrs = {"kernel_shape": k, "dilations": d}
-        if same and d == [1, 1]:
+        if same and self.interior and x != "x":
+            attrs["kernel_shape"] = [1, 1]
+        elif same and d == [1, 1]:
             attrs["auto_pad"] = self.rng.choice(["SAME_UPPER", "SAME_LOWER"])
         elif same:  # (onnxruntime takes SAME with no dilation): the same size by explicit pads
             begins = [self.rng.randint(0, (kk - 1) * dd) for kk, dd in zip(k, d)]
@@ -127,6 +141,8 @@ class NetBuilder:
         else:
             attrs["strides"] = [self.rng.choice([1, 1, 2, 3]) for _ in range(2)]
             style = self.rng.choice(["pads", "pads", "SAME_UPPER", "SAME_LOWER", "VALID"])
+            if self.interior and x != "x":
+                style = "VALID"
             if style == "pads":
                 ends = [self.rng.randint(0, (kk - 1) * dd) for kk, dd in zip(k, d)]
                 attrs["pads"] = [self.rng.randint(0, (kk - 1) * dd) for kk, dd in zip(k, d)] + ends
@@ -151,8 +167,11 @@ class NetBuilder:
         k = [self.rng.choice([2, 3]) for _ in range(2)]
         attrs = {"kernel_shape": k, "strides": [self.rng.choice([1, 2, 2, 3]) for _ in range(2)],
                  "ceil_mode": self.rng.randint(0, 1)}
-        if self.rng.random() < 0.2:
+        if self.interior and x != "x":
+            attrs.update(ceil_mode=0, auto_pad="VALID")
+        elif self.rng.random() < 0.2:  # (ceil_mode with auto_pad: onnx and onnxruntime size it differently)
             attrs["auto_pad"] = self.rng.choice(["SAME_UPPER", "SAME_LOWER", "VALID"])
+            attrs["ceil_mode"] = 0
         else:
             attrs["pads"] = [self.rng.randint(0, kk - 1) for kk in k] + [self.rng.randint(0, kk - 1) for kk in k]
         if op == "MaxPool" and self.rng.random() < 0.3:
@@ -169,6 +188,8 @@ class NetBuilder:
         attrs = {"kernel_shape": k, "strides": s,
                  "pads": [self.rng.randint(0, kk - 1) for kk in k] + [self.rng.randint(0, kk - 1) for kk in k],
                  "output_padding": [self.rng.randint(0, ss - 1) for ss in s]}
+        if self.interior and x != "x":
+            attrs = {"kernel_shape": s, "strides": s}
         top = self.add("ConvTranspose", [x, self.weight([c, 2] + k)], **attrs)
         return top and top[0]
 
@@ -201,9 +222,12 @@ class NetBuilder:
         mode = mode or self.rng.choice(["constant", "constant", "reflect", "edge"])
         if pads is None:
             low = -2 if mode == "constant" else 0
-            pads = [self.rng.randint(low, 3) for _ in range(4)]
+            high = 0 if mode == "constant" and self.interior and x != "x" else 3
+            pads = [self.rng.randint(low, high) for _ in range(4)]
             if mode == "reflect":
                 pads = [min(p, n - 1) for p, n in zip(pads, (h, w, h, w))]
+        if self.interior and x != "x" and mode == "constant" and max(pads) > 0:
+            return None
         top = self.add("Pad", [x, self.const([0, 0] + pads[:2] + [0, 0] + pads[2:])], mode=mode)
         return top and top[0]
 
@@ -263,8 +287,9 @@ class NetBuilder:
             gap = self.shapes[long_][axis] - self.shapes[short][axis]
             before = self.rng.randint(0, gap)
             pads[short][axis - 1], pads[short][axis + 1] = before, gap - before
-        a = self.pad(a, pads[a], "constant") if any(pads[a]) else a
-        b = self.pad(b, pads[b], "constant") if any(pads[b]) else b
+        mode = "edge" if self.interior else "constant"
+        a = self.pad(a, pads[a], mode) if any(pads[a]) else a
+        b = self.pad(b, pads[b], mode) if any(pads[b]) else b
         top = a and b and self.add("Add", [a, b])
         return top and top[0]
 
@@ -287,9 +312,19 @@ class NetBuilder:
         return self.order[1:]
 
 
-def random_model(seed, steps=6, size=(16, 48)):
+def _reads_beyond(op, attrs):
+    """Whether a node of these attributes reads positions beyond its input's ends (padding)."""
+    if op in ("Conv", "MaxPool", "AveragePool"):
+        return (any(attrs.get("pads", [])) or attrs.get("ceil_mode", 0)
+                or attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"))
+    if op == "ConvTranspose":
+        return attrs.get("kernel_shape") != attrs.get("strides") or any(attrs.get("pads", []))
+    return False
+
+
+def random_model(seed, steps=6, size=(16, 48), interior=False):
     """(model with every blob as an output, blob names), checked by onnx.checker."""
-    net = NetBuilder(seed, size).build(steps)
+    net = NetBuilder(seed, size, interior=interior).build(steps)
     blobs = net.blobs()
     model = net.model(blobs or ["x"])
     onnx.checker.check_model(model, full_check=True)

@@ -226,8 +226,21 @@ def positive(model, blobs=(), seed=0):
         raise ProbeError("control flow (If, Loop) is not probed")
     _Rewriter(model, seed).run()
     graph = model.graph
+    if blobs:  # only what the probed blobs need: a deep model probed early runs its first layers only
+        needed, kept = set(blobs), []
+        for node in reversed(graph.node):
+            if needed.intersection(node.output):
+                kept.append(node)
+                needed.update(node.input)
+        del graph.node[:]
+        graph.node.extend(reversed(kept))
+        del graph.output[:]
     # Outputs without shapes: the probed blobs and the old outputs, all of any batch.
     names = list(dict.fromkeys(list(blobs) + [o.name for o in graph.output]))
+    used = {i for n in graph.node for i in n.input}
+    kept = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
     del graph.output[:]
     graph.output.extend(helper.make_value_info(n, helper.make_tensor_type_proto(TensorProto.FLOAT, None))
                         for n in names)
@@ -253,10 +266,12 @@ class Fields:
     boxes[oy, ox] = (y0, y1, x0, x1), inclusive, -1s where the position sees no pixel.
     not_box[oy, ox]: the field is not its bounding box (holes in a projection; in "pixels" mode any hole).
     sets[oy, ox, y, x]: the 2-D field ("pixels" mode only, else None).
+    probed: (rows, columns) raised; where not all were, boxes and not_box are of the probed ones only.
     """
 
-    def __init__(self, rows, cols, sets=None):
+    def __init__(self, rows, cols, sets=None, probed=None):
         self.rows, self.cols, self.sets = rows, cols, sets
+        self.probed = probed or (set(range(rows.shape[2])), set(range(cols.shape[2])))
         self.boxes = np.full(rows.shape[:2] + (4,), -1, np.int64)
         self.not_box = np.zeros(rows.shape[:2], bool)
         for (oy, ox), _ in np.ndenumerate(self.not_box):
@@ -330,17 +345,25 @@ class Probe:
                 acc.append((got != base).any(axis=1))
         return [np.concatenate(acc) for acc in out]
 
-    def fields(self, mode="lines", batch=64):
-        """{blob: Fields}."""
+    def fields(self, mode="lines", batch=64, lines=None):
+        """{blob: Fields}. lines: (rows, columns) to probe in "lines" mode, all by default; the others
+        then read as not seen (Fields.probed says which were)."""
         _, c, h, w = self.shapes[self.image]
         if mode == "lines":
-            rows = np.zeros((h, c, h, w), np.float32)
-            rows[np.arange(h), :, np.arange(h), :] = DELTA
-            cols = np.zeros((w, c, h, w), np.float32)
-            cols[np.arange(w), :, :, np.arange(w)] = DELTA
-            by_row, by_col = self.changed(rows, batch), self.changed(cols, batch)
-            return {name: Fields(r.transpose(1, 2, 0), q.transpose(1, 2, 0))
-                    for name, r, q in zip(self.blobs, by_row, by_col)}
+            ys, xs = lines or (range(h), range(w))
+            ys, xs = np.asarray(list(ys), int), np.asarray(list(xs), int)
+            rows = np.zeros((len(ys), c, h, w), np.float32)
+            rows[np.arange(len(ys)), :, ys, :] = DELTA
+            cols = np.zeros((len(xs), c, h, w), np.float32)
+            cols[np.arange(len(xs)), :, :, xs] = DELTA
+            out = {}
+            for name, r, q in zip(self.blobs, self.changed(rows, batch), self.changed(cols, batch)):
+                seen_r = np.zeros(r.shape[1:] + (h,), bool)
+                seen_r[:, :, ys] = r.transpose(1, 2, 0)
+                seen_c = np.zeros(q.shape[1:] + (w,), bool)
+                seen_c[:, :, xs] = q.transpose(1, 2, 0)
+                out[name] = Fields(seen_r, seen_c, probed=(set(ys.tolist()), set(xs.tolist())))
+            return out
         if mode != "pixels":
             raise ValueError(mode)
         sets = [None] * len(self.blobs)
@@ -354,6 +377,6 @@ class Probe:
         return {name: Fields(s.any(axis=3), s.any(axis=2), s) for name, s in zip(self.blobs, sets)}
 
 
-def probe(model, blobs, mode="lines", image=None, seed=0, batch=64):
+def probe(model, blobs, mode="lines", image=None, seed=0, batch=64, lines=None):
     """{blob: Fields}: the true field of every position of each blob (see the module's docstring)."""
-    return Probe(model, blobs, image, seed).fields(mode, batch)
+    return Probe(model, blobs, image, seed).fields(mode, batch, lines)

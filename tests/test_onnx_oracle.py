@@ -153,3 +153,56 @@ def test_cubic_resize_is_refused():
     top = net.node("Resize", ["x", "", net.weight([4], [1, 1, 2, 2])], mode="cubic")
     with pytest.raises(ProbeError, match="cubic"):
         positive(net.model(top), [top])
+
+
+# ------------------------------------------------------------ scnn-tools against the probe
+def engine_fields(model, source="probe.onnx"):
+    """scnn-tools' analysis of the model: {blob: (shape [H, W], {axis 0/1: field})}, fields None where
+    unknown."""
+    from scnn_tools.engine.analysis import Analysis
+    from scnn_tools.netfile.reader import read_bytes
+    analysis = Analysis(read_bytes(model.SerializeToString(), source))
+    out = {}
+    for blob in analysis.graph.blobs:
+        shape = analysis.shapes.blobs[blob.id]
+        traced = analysis.traced[blob.id]
+        axes = {"hw".index(image_axis): f for a, (image_axis, f) in traced.axes.items()} if traced else None
+        out[blob.name] = (None if shape is None or None in shape else list(shape[-2:]), axes)
+    return out, analysis
+
+
+def compare(model, fields, source="probe.onnx"):
+    """Mismatches [(blob, what, detail)] between scnn-tools and the probe's `fields`, and the blobs scnn-tools
+    leaves unknown. Per axis and position o, scnn-tools' set cut to the image must equal what the probe
+    finds along that axis for the whole row (column) o: fields are kept per axis, so a position's own
+    projection may be smaller where the 2-D field is no product (side-by-side branches), never larger."""
+    ours, analysis = engine_fields(model, source)
+    extent = analysis.shapes.blobs[analysis.image][-2:]
+    bad, unknown = [], []
+    for blob, true in fields.items():
+        shape, axes = ours.get(blob, (None, None))
+        if shape != list(true.shape):
+            (unknown if shape is None else bad).append((blob, "shape", (shape, true.shape)))
+            continue
+        if not axes or set(axes) != {0, 1}:
+            unknown.append((blob, "field", None))
+            continue
+        for axis in (0, 1):
+            for o in range(shape[axis]):
+                got = {i for lo, hi in axes[axis].at(o) for i in range(max(lo, 0), min(hi, extent[axis] - 1) + 1)}
+                want = true.projection(axis, o)
+                if got != want:
+                    bad.append((blob, "hw"[axis], (o, _runs(got), _runs(want))))
+                    break
+    return bad, unknown
+
+
+def _runs(indices):
+    """Sorted indices as inclusive runs, for short messages."""
+    out = []
+    for i in sorted(indices):
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return [tuple(r) for r in out]
