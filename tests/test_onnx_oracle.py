@@ -171,14 +171,19 @@ def engine_fields(model, source="probe.onnx"):
     return out, analysis
 
 
-def compare(model, fields, source="probe.onnx"):
-    """Mismatches [(blob, what, detail)] between scnn-tools and the probe's `fields`, and the blobs scnn-tools
-    leaves unknown. Per axis and position o, scnn-tools' set cut to the image must equal what the probe
-    finds along that axis for the whole row (column) o: fields are kept per axis, so a position's own
-    projection may be smaller where the 2-D field is no product (side-by-side branches), never larger."""
+def compare(model, fields, exact=True, source="probe.onnx"):
+    """(mismatches [(blob, what, detail)], blobs compared, blobs scnn-tools leaves unknown).
+
+    Per axis and position o, scnn-tools' set cut to the image (and to the probed lines) must equal what
+    the probe finds along that axis for the whole row (column) o of the blob: fields are kept per axis, so
+    one position's own projection may be smaller where its 2-D field is no product (side-by-side
+    branches), never larger. exact=False asks only that scnn-tools misses no pixel the probe finds: its
+    fields are those of the unbounded plane (DESIGN.md), where a position beyond a map's ends, which the
+    next layer reads as zero padding, continues the map's pattern; cut to the image that can hold pixels
+    no weights make matter (test_padding_beyond_a_map_is_read_on works one out)."""
     ours, analysis = engine_fields(model, source)
     extent = analysis.shapes.blobs[analysis.image][-2:]
-    bad, unknown = [], []
+    bad, compared, unknown = [], [], []
     for blob, true in fields.items():
         shape, axes = ours.get(blob, (None, None))
         if shape != list(true.shape):
@@ -187,14 +192,17 @@ def compare(model, fields, source="probe.onnx"):
         if not axes or set(axes) != {0, 1}:
             unknown.append((blob, "field", None))
             continue
+        compared.append(blob)
         for axis in (0, 1):
+            probed = true.probed[axis]
             for o in range(shape[axis]):
-                got = {i for lo, hi in axes[axis].at(o) for i in range(max(lo, 0), min(hi, extent[axis] - 1) + 1)}
+                got = {i for lo, hi in axes[axis].at(o) for i in range(max(lo, 0), min(hi, extent[axis] - 1) + 1)
+                       if i in probed}
                 want = true.projection(axis, o)
-                if got != want:
-                    bad.append((blob, "hw"[axis], (o, _runs(got), _runs(want))))
+                if want - got or (exact and got != want):
+                    bad.append((blob, "hw"[axis], (o, "ours", _runs(got), "probe", _runs(want))))
                     break
-    return bad, unknown
+    return bad, compared, unknown
 
 
 def _runs(indices):
@@ -206,3 +214,52 @@ def _runs(indices):
         else:
             out.append([i, i])
     return [tuple(r) for r in out]
+
+
+def _check(model, blobs, exact, mode="lines", lines=None):
+    fields = probe(model, blobs, mode, lines=lines)
+    bad, compared, unknown = compare(model, fields, exact)
+    ops = {o: n.op_type for n in model.graph.node for o in n.output}
+    assert not bad, [(blob, ops.get(blob)) + rest for blob, *rest in bad]
+    if not compared:
+        pytest.skip(f"scnn-tools knows no field of these blobs (unknown: {sorted({ops[b] for b, *_ in unknown})})")
+    return compared, unknown
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_net_without_inner_padding_is_exact(seed):
+    """Nets where no layer but those reading the image reads beyond its input's ends: every position of
+    every blob scnn-tools knows, along each axis, is exactly the set of pixels the probe finds."""
+    from onnxnets import random_model
+    model, blobs = random_model(seed, interior=True)
+    _check(model, blobs, exact=True)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_net_misses_no_pixel(seed):
+    """Any random net (padding everywhere, ceil_mode, transposed windows): scnn-tools misses no pixel the
+    probe finds; where it holds more, they come through a map's padding (see compare())."""
+    from onnxnets import random_model
+    model, blobs = random_model(seed)
+    _check(model, blobs, exact=False)
+
+
+def test_padding_beyond_a_map_is_read_on():
+    """A 3x3 convolution of stride 2 and no pad on 6 columns gives 2 positions, reading columns 0..2 and
+    2..4; column 5 is read by none. A 3x3 convolution of pad 1 on those: its position 1 reads positions
+    0, 1 and the padding at 2, a zero, so it sees columns 0..4. On the unbounded plane (DESIGN.md's
+    coordinates) position 2 of the first map continues the pattern, 4..6, so scnn-tools' field of position
+    1 is 0..6 and, cut to the image, 0..5: column 5, which cannot change it. Rows: the same net along h
+    with 7 rows reads all of them (3 positions, 0..2, 2..4, 4..6, and no pad is read at the ends)."""
+    net = Hand(7, 6)
+    a = net.conv("x", (3, 3), (2, 2))
+    b = net.conv(a, (3, 3), pads=(0, 1, 0, 1))
+    true = probe(net.model(b), [b])[b]
+    assert true.projection(1, 1) == {0, 1, 2, 3, 4}
+    ours, analysis = engine_fields(net.model(b))
+    field = ours[b][1][1]
+    assert [tuple(r) for r in field.at(1)] == [(0, 6)]  # the unbounded plane's continuation, as designed
+    bad, compared, _ = compare(net.model(b), {b: true}, exact=False)
+    assert compared == [b] and not bad
+    bad, _, _ = compare(net.model(b), {b: true}, exact=True)
+    assert bad == [(b, "w", (1, "ours", [(0, 5)], "probe", [(0, 4)]))]
