@@ -220,7 +220,7 @@ def _check(model, blobs, exact, mode="lines", lines=None):
     fields = probe(model, blobs, mode, lines=lines)
     bad, compared, unknown = compare(model, fields, exact)
     ops = {o: n.op_type for n in model.graph.node for o in n.output}
-    assert not bad, [(blob, ops.get(blob)) + rest for blob, *rest in bad]
+    assert not bad, [(blob, ops.get(blob), *rest) for blob, *rest in bad]
     if not compared:
         pytest.skip(f"scnn-tools knows no field of these blobs (unknown: {sorted({ops[b] for b, *_ in unknown})})")
     return compared, unknown
