@@ -312,7 +312,7 @@ class Probe:
             raise ProbeError(f"input '{self.image}' is not N x C x H x W with known C, H, W: {shape}")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # the graph as written
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # (fusions reorder sums of positives: never to zero)
         options.log_severity_level = 4  # (a model bound to batch 1 fails loudly)
         self.batched = True
         try:

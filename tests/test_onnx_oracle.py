@@ -263,3 +263,50 @@ def test_padding_beyond_a_map_is_read_on():
     assert compared == [b] and not bad
     bad, _, _ = compare(net.model(b), {b: true}, exact=True)
     assert bad == [(b, "w", (1, "ours", [(0, 5)], "probe", [(0, 4)]))]
+
+
+# ------------------------------------------------------------ real models
+MODELS = Path(__file__).parent / "onnx_models"
+
+
+def _real_models():
+    return sorted(MODELS.glob("*.onnx")) if MODELS.is_dir() else []
+
+
+def _lines(n, count=5):
+    """A few rows (or columns) to raise: both ends, the middle, and evenly between."""
+    picks = {0, 1, n // 2, n - 2, n - 1} | {round(i * (n - 1) / (count - 1)) for i in range(count)}
+    return sorted(i for i in picks if 0 <= i < n)
+
+
+def probe_real(path, count=3, depth=0.35):
+    """(model, fields) of `count` Conv outputs spread over the first `depth` of the model's convolutions,
+    probed on a few lines: the weights the file leaves out are the probe's own, from their dims."""
+    import onnx
+    model = onnx.load(str(path), load_external_data=False)
+    convs = [n.output[0] for n in model.graph.node if n.op_type == "Conv"]
+    convs = convs[:max(1, int(len(convs) * depth))]
+    blobs = sorted({convs[round(i * (len(convs) - 1) / max(1, count - 1))] for i in range(count)},
+                   key=convs.index)
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    try:
+        fields = probe(model, blobs, lines=(_lines(dims[2]), _lines(dims[3])), batch=32)
+    except ProbeError as e:
+        pytest.skip(f"{path.name}: {e}")
+    return model, fields
+
+
+@pytest.mark.parametrize("path", _real_models(), ids=lambda p: p.name)
+def test_real_model_misses_no_pixel(path):
+    """Real exported models (tests/onnx_models, where present; a model with dynamic H and W is skipped):
+    a few Conv outputs along the first half of the net, probed on a few rows and columns."""
+    import onnx
+    dims = [d.dim_value for d in onnx.load(str(path), load_external_data=False).graph.input[0]
+            .type.tensor_type.shape.dim]
+    if len(dims) != 4 or 0 in dims:
+        pytest.skip(f"{path.name}: input {dims} is not of fixed size")
+    model, fields = probe_real(path)
+    bad, compared, unknown = compare(model, fields, exact=False, source=path.name)
+    assert not bad, bad
+    if not compared:
+        pytest.skip(f"{path.name}: scnn-tools knows none of {sorted(fields)}")
