@@ -112,6 +112,17 @@ class OnnxNode:
         except onnxfold.NotFoldable:
             return None
 
+    def learnt(self, i):
+        """Input i is a learnt weight: an initializer of more than one element (PyTorch writes its Python
+        scalars, hyper-parameters, as initializers too; a value computed in the graph is no weight)."""
+        if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
+            return False
+        entry = self.inputs[i]
+        n = 1
+        for d in entry.dims:
+            n *= d
+        return entry.initializer and n > 1
+
     def ints(self, i):
         """Input i's value as a list of ints, or None where not known."""
         value = self.value(i)

@@ -12,7 +12,7 @@ def _flatten_axis(ctx):
     axis = o.attr("axis", 1)
     if not -len(x) <= axis <= len(x):
         o.fail(f"axis {axis} is out of range for {fmt_shape(x)}")
-    return x, axis % (len(x) + 1) if axis < 0 else axis
+    return x, axis + len(x) if axis < 0 else axis
 
 
 def _flatten_shape(ctx):
