@@ -12,8 +12,10 @@ shift and mean, an Add's or Sub's constant, a Pad's value: 0). Elementwise
 activations and other one-input elementwise operators become Identity
 (UNARY below: Relu, LeakyRelu, PRelu, Sigmoid, HardSigmoid, Tanh, Clip,
 HardSwish, Elu, Selu, Softplus, Gelu, Erf, Exp, Sqrt, Pow, Dropout, ...),
-and Softmax / LogSoftmax over the channel axis too. Where two data tensors
-meet in Mul, Div, Sub or Min (an SE block's x * sigmoid(...), a hand-written
+and Softmax / LogSoftmax over channels or classes too (over H or W it is
+refused). An image given N x H x W x C and transposed to N x C x H x W by the
+model (as tf2onnx writes) is raised so. Where two data tensors meet in Mul,
+Div, Sub or Min (an SE block's x * sigmoid(...), a hand-written
 normalisation), the node becomes Add, which depends on exactly the same
 positions of both (broadcasting alike) but keeps the net positive.
 InstanceNormalization (x minus its own spatial mean, over a spatial spread)
@@ -149,7 +151,7 @@ class _Rewriter:
         if node.op_type not in SHAPE_ONLY:
             self.data.update(o for o in node.output if o)
         op = node.op_type
-        if op in UNARY or (op in ("Softmax", "LogSoftmax") and _attr(node, "axis", -1) in (1, -3)):
+        if op in UNARY or (op in ("Softmax", "LogSoftmax") and not self._spatial_softmax(node)):
             if len(node.output) > 1 and node.output[1]:
                 raise ProbeError(f"node '{node.name}' ({op}): its second output is used")
             return [helper.make_node("Identity", [node.input[0]], [node.output[0]], name=node.name)]
@@ -175,6 +177,13 @@ class _Rewriter:
         # (Gemm's alpha and beta may be negative: their defaults, 1, are not)
         out.attribute.extend(a for a in node.attribute if op != "Gemm" or a.name not in ("alpha", "beta"))
         return [out]
+
+    def _spatial_softmax(self, node):
+        """Whether a softmax runs along H or W of an N x C x H x W tensor (mixing positions, not positive);
+        along channels or classes it keeps every position's dependencies."""
+        rank = len(self.dims(node.input[0]))
+        axis = _attr(node, "axis", -1 if self.model.opset_import[0].version >= 13 else 1)
+        return rank == 4 and axis % rank in (2, 3)
 
     def _instance_norm(self, node):
         x, out = node.input[0], node.output[0]
@@ -224,7 +233,6 @@ def positive(model, blobs=(), seed=0):
     model = copy.deepcopy(model)
     if model.graph.node and any(n.op_type == "If" or n.op_type == "Loop" for n in model.graph.node):
         raise ProbeError("control flow (If, Loop) is not probed")
-    _Rewriter(model, seed).run()
     graph = model.graph
     if blobs:  # only what the probed blobs need: a deep model probed early runs its first layers only
         needed, kept = set(blobs), []
@@ -235,6 +243,7 @@ def positive(model, blobs=(), seed=0):
         del graph.node[:]
         graph.node.extend(reversed(kept))
         del graph.output[:]
+    _Rewriter(model, seed).run()
     # Outputs without shapes: the probed blobs and the old outputs, all of any batch.
     names = list(dict.fromkeys(list(blobs) + [o.name for o in graph.output]))
     used = {i for n in graph.node for i in n.input}
@@ -308,8 +317,12 @@ class Probe:
         self.shapes = {i.name: [d.dim_value if d.HasField("dim_value") else None
                                 for d in i.type.tensor_type.shape.dim] for i in inputs}
         shape = self.shapes[self.image]
+        # tf2onnx keeps the image N x H x W x C and transposes it to N x C x H x W before the first layer
+        self.nhwc = any(n.op_type == "Transpose" and list(_attr(n, "perm", [])) == [0, 3, 1, 2]
+                        and n.input[0] == self.image for n in pos.graph.node)
         if len(shape) != 4 or None in shape[1:]:
             raise ProbeError(f"input '{self.image}' is not N x C x H x W with known C, H, W: {shape}")
+        self.chw = [shape[3], shape[1], shape[2]] if self.nhwc else shape[1:]
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # (fusions reorder sums of positives: never to zero)
@@ -318,18 +331,18 @@ class Probe:
         try:
             self.session = ort.InferenceSession(_free_batch(pos).SerializeToString(), options,
                                                 providers=["CPUExecutionProvider"])
-            self._run(np.zeros([2] + shape[1:], np.float32))
+            self._run(np.zeros([2] + self.chw, np.float32))
         except Exception:  # a model bound to its batch size: probe one image at a time
             self.batched = False
             self.session = ort.InferenceSession(pos.SerializeToString(), options,
                                                 providers=["CPUExecutionProvider"])
-        self.base = [b[:1] for b in self._run(np.zeros([1] + shape[1:], np.float32))]
+        self.base = [b[:1] for b in self._run(np.zeros([1] + self.chw, np.float32))]
 
     def _run(self, images):
         feeds = {}
         for name, shape in self.shapes.items():
             if name == self.image:
-                feeds[name] = images
+                feeds[name] = images.transpose(0, 2, 3, 1) if self.nhwc else images
             else:
                 feeds[name] = np.zeros([len(images)] + [d or 1 for d in shape[1:]], np.float32)
         return self.session.run(self.blobs, feeds)
@@ -348,7 +361,7 @@ class Probe:
     def fields(self, mode="lines", batch=64, lines=None):
         """{blob: Fields}. lines: (rows, columns) to probe in "lines" mode, all by default; the others
         then read as not seen (Fields.probed says which were)."""
-        _, c, h, w = self.shapes[self.image]
+        c, h, w = self.chw
         if mode == "lines":
             ys, xs = lines or (range(h), range(w))
             ys, xs = np.asarray(list(ys), int), np.asarray(list(xs), int)

@@ -18,7 +18,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).parent))
-from onnxprobe import ProbeError, probe, positive  # noqa: E402
+from onnxprobe import Probe, ProbeError, probe, positive  # noqa: E402
 
 ort = pytest.importorskip("onnxruntime")
 
@@ -318,9 +318,10 @@ def probe_real(path, count=3, depth=0.35):
     convs = convs[:max(1, int(len(convs) * depth))]
     blobs = sorted({convs[round(i * (len(convs) - 1) / max(1, count - 1))] for i in range(count)},
                    key=convs.index)
-    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     try:
-        fields = probe(model, blobs, lines=(_lines(dims[2]), _lines(dims[3])), batch=32)
+        runs = Probe(model, blobs)
+        _, h, w = runs.chw
+        fields = runs.fields(lines=(_lines(h), _lines(w)), batch=32)
     except ProbeError as e:
         pytest.skip(f"{path.name}: {e}")
     return model, fields
