@@ -281,16 +281,15 @@ class Fields:
     def __init__(self, rows, cols, sets=None, probed=None):
         self.rows, self.cols, self.sets = rows, cols, sets
         self.probed = probed or (set(range(rows.shape[2])), set(range(cols.shape[2])))
-        self.boxes = np.full(rows.shape[:2] + (4,), -1, np.int64)
-        self.not_box = np.zeros(rows.shape[:2], bool)
-        for (oy, ox), _ in np.ndenumerate(self.not_box):
-            ys, xs = np.flatnonzero(rows[oy, ox]), np.flatnonzero(cols[oy, ox])
-            if len(ys) and len(xs):
-                self.boxes[oy, ox] = ys[0], ys[-1], xs[0], xs[-1]
-                if sets is not None:
-                    self.not_box[oy, ox] = not sets[oy, ox, ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1].all()
-                else:
-                    self.not_box[oy, ox] = len(ys) != ys[-1] - ys[0] + 1 or len(xs) != xs[-1] - xs[0] + 1
+        ys, xs = _ends(rows), _ends(cols)
+        seen = (ys[0] >= 0) & (xs[0] >= 0)
+        self.boxes = np.where(seen[..., None], np.stack(ys + xs, axis=-1), -1)
+        area = (ys[1] - ys[0] + 1) * (xs[1] - xs[0] + 1)
+        if sets is not None:
+            self.not_box = seen & (sets.sum(axis=(2, 3)) != area)
+        else:
+            holes = (rows.sum(axis=2) != ys[1] - ys[0] + 1) | (cols.sum(axis=2) != xs[1] - xs[0] + 1)
+            self.not_box = seen & holes
 
     @property
     def shape(self):
@@ -302,6 +301,15 @@ class Fields:
         if axis == 0:
             return set(np.flatnonzero(self.rows[o].any(axis=0)).tolist())
         return set(np.flatnonzero(self.cols[:, o].any(axis=0)).tolist())
+
+
+def _ends(seen):
+    """(first, last) index along the last axis where `seen` holds, -1 where it nowhere does."""
+    n = seen.shape[-1]
+    some = seen.any(axis=-1)
+    first = np.where(some, seen.argmax(axis=-1), -1)
+    last = np.where(some, n - 1 - seen[..., ::-1].argmax(axis=-1), -1)
+    return first, last
 
 
 class Probe:
@@ -325,7 +333,8 @@ class Probe:
         self.chw = [shape[3], shape[1], shape[2]] if self.nhwc else shape[1:]
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # (fusions reorder sums of positives: never to zero)
+        # (fusions reorder sums of positives: never to zero)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 4  # (a model bound to batch 1 fails loudly)
         self.batched = True
         try:

@@ -303,17 +303,21 @@ def _real_models():
     return sorted(MODELS.glob("*.onnx")) if MODELS.is_dir() else []
 
 
-def _lines(n, count=5):
+def _lines(n, count=3):
     """A few rows (or columns) to raise: both ends, the middle, and evenly between."""
     picks = {0, 1, n // 2, n - 2, n - 1} | {round(i * (n - 1) / (count - 1)) for i in range(count)}
     return sorted(i for i in picks if 0 <= i < n)
 
 
-def probe_real(path, count=3, depth=0.35):
-    """(model, fields) of `count` Conv outputs spread over the first `depth` of the model's convolutions,
-    probed on a few lines: the weights the file leaves out are the probe's own, from their dims."""
+def probe_real(path, count=2, depth=None):
+    """(model, fields) of `count` Conv outputs spread over the first `depth` of the model's convolutions
+    (a quarter, a tenth for images over 320x320, which cost more to run), probed on a few lines: the
+    weights the file leaves out are the probe's own, from their dims."""
     import onnx
     model = onnx.load(str(path), load_external_data=False)
+    if depth is None:
+        dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+        depth = 0.25 if np.prod(dims) <= 3 * 320 * 320 else 0.1
     convs = [n.output[0] for n in model.graph.node if n.op_type == "Conv"]
     convs = convs[:max(1, int(len(convs) * depth))]
     blobs = sorted({convs[round(i * (len(convs) - 1) / max(1, count - 1))] for i in range(count)},
