@@ -9,12 +9,10 @@ torch is not a dependency of scnn-tools: run this from a scratch environment, e.
     /work/scratch-torch/bin/python tests/onnx_models/make.py
 
 Every model is built with weights=None (random initialisation: only the graph is kept), exported by
-torch.onnx.export's default exporter (torch.export + onnxscript, opset 20 here) and then stripped: each
-float initializer with more than 8 elements becomes an external-data reference to a file that is never
-written, its dims kept, so a reader that needs only the initializer shapes (scnn-tools) reads the model
-whole while onnxruntime cannot run it. Small tensors (shape constants, Resize scales, Clip bounds) stay
-inline because the graph's meaning depends on their values. Node metadata (torch's stack traces, half of
-each file) and doc strings are dropped; node and blob names are kept.
+torch.onnx.export's default exporter (torch.export + onnxscript, opset 20 here) and then stripped by
+strip.py: each float initializer with more than 8 elements becomes an external-data reference to a file
+that is never written, its dims kept, so a reader that needs only the initializer shapes (scnn-tools)
+reads the model whole while onnxruntime cannot run it. `make.py NAME...` remakes only those models.
 
 The exporter's default optimisation folds each eval-mode BatchNormalization into the Conv before it
 (onnxscript's FuseBatchNormIntoConv), which turns the two learnable vectors of a BatchNorm2d into one conv
@@ -29,8 +27,6 @@ segmentation GFLOPs refer to); 320x320 for SSDlite320 (its fixed transform size)
 usual size, a multiple of its stride 32). yolo_spp_dynamic.onnx has symbolic H and W (multiples of 32).
 """
 
-import hashlib
-import json
 import os
 import platform
 import sys
@@ -44,7 +40,6 @@ import torch
 # Python models import; nms itself stays unusable, and no model here runs it (no detection
 # post-processing is exported).
 try:
-    torch.ops.load_library  # noqa: B018 (only to keep the try readable)
     import importlib.util
 
     _spec = importlib.util.find_spec("torchvision")
@@ -64,8 +59,9 @@ from torchvision import models as tvm  # noqa: E402
 from torchvision.models import detection as tvd  # noqa: E402
 from torchvision.models import segmentation as tvs  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-KEEP_INLINE = 8  # elements: a float initializer up to this size stays in the file
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import strip  # noqa: E402
+
 
 
 def conv_bn_act(cin, cout, k=3, s=1, act=nn.ReLU):
@@ -233,7 +229,7 @@ def torch_macs(module, shape):
     return total // 2
 
 
-def export(module, shape, outputs, dynamic, fuse_bn, path):
+def export(module, shape, outputs, dynamic, fuse_bn):
     x = torch.randn(*shape)
     kwargs = {}
     if dynamic:
@@ -253,93 +249,40 @@ def export(module, shape, outputs, dynamic, fuse_bn, path):
     with tempfile.TemporaryDirectory() as tmp:
         program.save(os.path.join(tmp, "m.onnx"), external_data=False)
         model = onnx.load(os.path.join(tmp, "m.onnx"))
-    return strip(model, os.path.basename(path).replace(".onnx", ".weights"))
-
-
-def strip(model, data_name):
-    """Weights out, shapes kept: each float initializer larger than KEEP_INLINE becomes a reference into
-    data_name (never written), at the offsets a real save would use."""
-    offset = 0
-    for init in model.graph.initializer:
-        if init.data_type not in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE):
-            continue
-        numel = 1
-        for d in init.dims:
-            numel *= d
-        if numel <= KEEP_INLINE:
-            continue
-        length = numel * onnx.helper.tensor_dtype_to_np_dtype(init.data_type).itemsize
-        for field in ("raw_data", "float_data", "double_data", "int32_data"):
-            init.ClearField(field)
-        init.data_location = onnx.TensorProto.EXTERNAL
-        del init.external_data[:]
-        for key, value in (("location", data_name), ("offset", str(offset)), ("length", str(length))):
-            entry = init.external_data.add()
-            entry.key, entry.value = key, value
-        offset += (length + 4095) // 4096 * 4096
-    g = model.graph
-    for item in [*g.node, *g.value_info, *g.input, *g.output, *g.initializer]:
-        item.ClearField("metadata_props")
-        item.ClearField("doc_string")
-    model.graph.ClearField("doc_string")
     return model
 
 
 def main():
     only = set(sys.argv[1:])
-    manifest_path = os.path.join(HERE, "manifest.json")
-    old = {}
-    if os.path.exists(manifest_path):
-        with open(manifest_path) as f:
-            old = {m["file"]: m for m in json.load(f)["models"]}
     entries = []
     for stem, build, shape, outputs, published, dynamic, fuse_bn, note in MODELS:
-        path = os.path.join(HERE, stem + ".onnx")
         if only and stem not in only:
-            if stem + ".onnx" in old:
-                entries.append(old[stem + ".onnx"])
             continue
         torch.manual_seed(0)
         module = build().eval()
         macs = torch_macs(module, shape)
-        model = export(module, shape, outputs, dynamic, fuse_bn, path)
-        data = model.SerializeToString()
-        with open(path, "wb") as f:
-            f.write(data)
-        counts = {}
-        for node in model.graph.node:
-            counts[node.op_type] = counts.get(node.op_type, 0) + 1
-        entry = {
-            "file": stem + ".onnx", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        entry = strip.write(export(module, shape, outputs, dynamic, fuse_bn), stem)
+        entry.update({
             "input": {"name": "input", "shape": shape if not dynamic else [1, 3, "32*h", "32*w"],
                       "example_shape": shape},
             "outputs": outputs, "dynamic_hw": dynamic, "batchnorm_fused": fuse_bn,
-            "opset": model.opset_import[0].version, "nodes": len(model.graph.node), "ops": counts,
-            "initializers": len(model.graph.initializer),
-            "torch_params": sum(p.numel() for p in module.parameters()),
-            "torch_macs": macs,
+            "torch_params": sum(p.numel() for p in module.parameters()), "torch_macs": macs,
             "published": published() if published else None,
-        }
+        })
         if note:
             entry["note"] = note
         entries.append(entry)
-        print(f"{stem}: {len(data):,} bytes, {len(model.graph.node)} nodes", flush=True)
-    manifest = {
-        "generator": {"script": "tests/onnx_models/make.py", "python": platform.python_version(),
-                      "torch": torch.__version__, "torchvision": torchvision.__version__,
-                      "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
-                      "exporter": "torch.onnx.export(dynamo=True, optimize=False) then ONNXProgram.optimize() "
-                                  "with onnxscript's default rewrite rules, FuseBatchNormIntoConv left out "
-                                  "unless batchnorm_fused",
-                      "weights": "weights=None, torch.manual_seed(0); float initializers > 8 elements stripped "
-                                 "to external-data references (file never written)"},
-        "published_gflops_convention": "torchvision's _ops (GFLOPS column) counts one operation per "
-                                       "multiply-add of convolutions and matrix products: see README/tests",
-        "models": entries,
-    }
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=1)
-        f.write("\n")
+    strip.update_manifest("generator", {
+        "script": "tests/onnx_models/make.py", "python": platform.python_version(),
+        "torch": torch.__version__, "torchvision": torchvision.__version__,
+        "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
+        "exporter": "torch.onnx.export(dynamo=True, optimize=False) then ONNXProgram.optimize() with "
+                    "onnxscript's default rewrite rules, FuseBatchNormIntoConv left out unless batchnorm_fused",
+        "weights": "weights=None, torch.manual_seed(0); float initializers > 8 elements stripped to "
+                   "external-data references (file never written)",
+        "gflops": "published gflops are torchvision's _ops: multiply-adds of convolutions and matrix "
+                  "products in billions (see tests/test_onnx_models.py); torch_macs is half of "
+                  "torch.utils.flop_counter's FLOPs"}, entries)
 
 
 if __name__ == "__main__":
