@@ -16,8 +16,7 @@ OPSET = 17
 
 
 def model(row, opset=OPSET):
-    import onnx
-    from onnx import helper, numpy_helper, parser
+    from onnx import helper, parser
     text = row.layer.strip()
     if row.type == "onnx.Input":
         name = text.split()[-1]
@@ -29,13 +28,22 @@ def model(row, opset=OPSET):
             decls, text = text[:end], text[end:].strip()
         outputs = [o for o in parser.parse_node(text).output if o]
         inputs = ", ".join(f"float[{','.join(str(d) for d in shape)}] b{i}" for i, shape in enumerate(row.bottoms))
-        graph = parser.parse_graph(f"g ({inputs}) => ({', '.join(outputs)}) {decls} {{ {text} }}")
-        for info in list(graph.value_info):
-            dims = [d.dim_value for d in info.type.tensor_type.shape.dim]
-            dtype = helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type)
-            graph.initializer.append(numpy_helper.from_array(np.zeros(dims, dtype), info.name))
-        del graph.value_info[:]
-        graph.node[0].name = "l"
+        return text_model(f"g ({inputs}) => ({', '.join(outputs)}) {decls} {{ {text} }}", opset, "l")
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="scnn-tools tests")
+
+
+def text_model(text, opset=OPSET, first_name=None):
+    """A model from a graph in onnx's text syntax, its declarations without values made initializers of zeros
+    (`g (float[1,3,8,8] x) => (y) <float[8,3,3,3] w> { y = Conv (x, w) }`)."""
+    from onnx import helper, numpy_helper, parser
+    graph = parser.parse_graph(text)
+    for info in list(graph.value_info):
+        dims = [d.dim_value for d in info.type.tensor_type.shape.dim]
+        dtype = helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type)
+        graph.initializer.append(numpy_helper.from_array(np.zeros(dims, dtype), info.name))
+    del graph.value_info[:]
+    if first_name is not None:
+        graph.node[0].name = first_name
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="scnn-tools tests")
 
 

@@ -1128,8 +1128,11 @@ ROWS = [
     # input broadcasts as a blob does; (2,1,4,5) with (3,1,1) is (2,3,4,5); (4,5) with (2,3,4,5); three inputs
     # for Sum.
     Row("onnx.Add", "t = Add (b0, b1)", [(2, 3, 4, 5), (3, 1, 1)], [(2, 3, 4, 5)], 0, 0),
-    Row("onnx.Sub", "<float[5] c> t = Sub (b0, c)", [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
+    # An initializer of more than one value is a weight (a per-channel scale, Caffe's Scale exported), learnt:
+    # 5; a scalar one is a hyper-parameter (PyTorch writes `x * 0.5` so): 0.
+    Row("onnx.Sub", "<float[5] c> t = Sub (b0, c)", [(2, 3, 4, 5)], [(2, 3, 4, 5)], 5, 0),
     Row("onnx.Mul", "t = Mul (b0, b1)", [(2, 1, 4, 5), (3, 1, 1)], [(2, 3, 4, 5)], 0, 0),
+    Row("onnx.Mul", "<float k = {0.5}> t = Mul (b0, k)", [(2, 3)], [(2, 3)], 0, 0),
     Row("onnx.Div", "t = Div (b0, b1)", [(4, 5), (2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
     Row("onnx.Sum", "t = Sum (b0, b1, b2)", [(2, 3, 4, 5), (1, 4, 5), (5,)], [(2, 3, 4, 5)], 0, 0),
     Row("onnx.Max", "t = Max (b0, b1)", [(2, 3, 1, 5), (4, 1)], [(2, 3, 4, 5)], 0, 0),

@@ -10,14 +10,13 @@ bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
 layers. The nodes exporters emit to compute shapes are folded here or kept as
 expressions (onnxfold.py), not made layers.
 
-Only this module and onnxfold.py import onnx, and only when a model is read.
-Initializer data is never needed beyond small constants: a model saved with
-external data is read without its data file.
+The model is read with scnn-tools' own schema (proto/onnx_model.proto, generated onnx_model_pb2.py), not the
+onnx package, whose import costs seconds; numpy is imported only when a model is read. Initializer data is
+never needed beyond small constants: a model saved with external data is read without its data file.
 """
 
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError, warning
-from . import onnxfold
 
 # A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
 # a larger one only by its dims.
@@ -35,9 +34,9 @@ def looks_onnx(data, source):
 
 def parse_model(data, source):
     """The ModelProto in `data`, or None where it is not one (no graph with nodes, or no opset_import)."""
-    import onnx
     from google.protobuf.message import DecodeError
-    model = onnx.ModelProto()
+    from scnn_tools.onnx_model_pb2 import ModelProto
+    model = ModelProto()
     try:
         model.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError):
@@ -71,29 +70,29 @@ def read(data, source):
 class _Value:
     """What the reader knows of one named value before the net runs."""
 
-    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why")
+    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer")
 
-    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None):
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False):
         self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
         self.dims = dims        # const and weight: the tensor's dims
         self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
         self.array = array      # const: its value (numpy)
         self.nodes = nodes      # expr: the indices of the nodes that compute it
         self.why = why          # unknown: why
+        self.initializer = initializer  # const and weight: a graph initializer, not a value computed in the graph
 
     def value(self):
         if self.array is None and self.tensor is not None:
-            from onnx import numpy_helper
-            self.array = numpy_helper.to_array(self.tensor)
+            from .onnxfold import to_array
+            self.array = to_array(self.tensor)
         return self.array
 
 
 def _initializer(tensor):
-    from onnx import TensorProto
     dims = list(tensor.dims)
-    if tensor.data_location == TensorProto.EXTERNAL:
-        return _Value("weight", dims)  # its data lives in another file, which is never needed
-    return _Value("const", dims, tensor=tensor)
+    if tensor.data_location == tensor.EXTERNAL:
+        return _Value("weight", dims, initializer=True)  # its data lives in another file, which is never needed
+    return _Value("const", dims, tensor=tensor, initializer=True)
 
 
 class _Reader:
@@ -103,7 +102,8 @@ class _Reader:
         self.net = caffe_pb2.NetParameter(name=model.graph.name)
         self.lines, self.warnings, self.names = [], [], set()
         self.values = {t.name: _initializer(t) for t in self.graph.initializer}
-        self.values.update((t.name, _Value("weight", list(t.values.dims))) for t in self.graph.sparse_initializer)
+        self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
+                           for t in self.graph.sparse_initializer)
         self.renamed = []
         for value_info in self.graph.input:
             if value_info.name not in self.values:
@@ -176,6 +176,7 @@ class _Reader:
                 self.values[name] = value
 
     def _fold(self, node, values):
+        from . import onnxfold  # (numpy: only when a model is read)
         if node.domain not in ("", "ai.onnx") or not onnxfold.foldable(node.op_type):
             why = f"{node.op_type} node '{node.name}' computes from constants with an op scnn-tools does not fold"
             return [_Value("unknown", why=why)] * len(node.output)
@@ -208,11 +209,11 @@ class _Reader:
                 layer.bottom.append(name)
             elif value.kind in ("const", "weight"):
                 entry.dims.extend(value.dims)
+                entry.initializer = value.initializer
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
                 entry.source = Source.CONSTANT if small else Source.WEIGHT
                 if small:
-                    from onnx import numpy_helper
-                    entry.value = numpy_helper.from_array(value.value()).SerializeToString()
+                    entry.value = _tensor(value).SerializeToString()
             elif value.kind == "expr":
                 entry.source = Source.EXPRESSION
                 exprs.append((entry, value))
@@ -220,7 +221,7 @@ class _Reader:
                 entry.source, entry.why = Source.UNKNOWN, value.why
                 self.warnings.append(warning("onnx-unknown-value", f"layer '{layer.name}' ({node.op_type}): input "
                                              f"'{name}' is not known before the net runs ({value.why})",
-                                             layer.name, index + 1))
+                                             layer.name))
         p.data_bottoms = len(layer.bottom)
         for entry, value in exprs:
             graph, leaves = self._expression(entry.name, value)
@@ -232,11 +233,11 @@ class _Reader:
         layer.top.extend(_tops(layer.name, node.output))
         for top in layer.top:
             self.values[top] = _Value("data")
-        self.lines.append(index + 1)
+        self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)
 
     def _expression(self, output, value):
         """(a GraphProto computing `output` from its inputs' shapes, the data blobs those inputs are)."""
-        from onnx import helper, numpy_helper
+        from scnn_tools.onnx_model_pb2 import GraphProto
         nodes = [self.graph.node[i] for i in sorted(value.nodes)]
         made = {o for n in nodes for o in n.output}
         leaves, consts = [], {}
@@ -248,10 +249,26 @@ class _Reader:
                 if v.kind == "data" and name not in leaves:
                     leaves.append(name)
                 elif v.kind == "const" and name not in consts:
-                    consts[name] = numpy_helper.from_array(v.value(), name)
-        graph = helper.make_graph(nodes, "expression", [helper.make_empty_tensor_value_info(n) for n in leaves],
-                                  [helper.make_empty_tensor_value_info(output)], list(consts.values()))
+                    consts[name] = _tensor(v, name)
+        graph = GraphProto(name="expression", node=nodes, initializer=consts.values())
+        for leaf in leaves:
+            graph.input.add(name=leaf)
+        graph.output.add(name=output)
         return graph, leaves
+
+
+def _tensor(value, name=""):
+    """A constant's TensorProto: an initializer's own (no round trip through numpy), or one made from a folded
+    value."""
+    if value.tensor is not None and not name:
+        return value.tensor
+    if value.tensor is not None:
+        tensor = type(value.tensor)()
+        tensor.CopyFrom(value.tensor)
+        tensor.name = name
+        return tensor
+    from .onnxfold import from_array
+    return from_array(value.value(), name)
 
 
 def _count(dims):

@@ -30,6 +30,7 @@ def describe(source, phase=None, stages=()):
         "net": netfile.name,
         "format": netfile.format,
         "upgrades": netfile.upgrades,
+        "model": netfile.model,
         "phase": graph.phase,
         "stages": list(stages),
         "layers": len(graph.nodes),
@@ -93,6 +94,10 @@ def render_text(r):
     if r["upgrades"]:
         fmt += "; upgraded: " + "; ".join(r["upgrades"])
     lines.append(f"format:   {fmt}")
+    if r.get("model"):
+        m = r["model"]
+        opsets = ", ".join(f"{domain} {version}" for domain, version in m["opset"].items())
+        lines.append(f"model:    IR version {m['ir_version']}, opset {opsets}, producer {m['producer'] or 'not named'}")
     excluded = f", {r['excluded_by_phase']} excluded by phase rules" if r["excluded_by_phase"] else ""
     lines.append(f"phase:    {r['phase']}: {r['layers']} layers{excluded}")
     if r["fragment"]:

@@ -5,7 +5,8 @@ HardSwish-14, Clip-13 whose min and max are inputs from opset 11, Identity-16, D
 mask has the output's shape). BatchNormalization-15: Y has X's shape; scale and B are learnt, input_mean
 and input_var are running statistics (not learnt, as Caffe's BatchNorm's are not). Add/Sub/Mul/Div-14,
 Sum/Max/Min/Mean-13: multidirectional (numpy) broadcasting (onnx/docs/Broadcasting.md); a size-1 axis is
-read whole along the output's axis. As in the Caffe rules, none of them counts multiply-adds.
+read whole along the output's axis; an initializer of more than one value among their inputs is a learnt
+weight (Caffe's Scale and Bias are exported so). As in the Caffe rules, none of them counts multiply-adds.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
@@ -72,6 +73,13 @@ def _batchnorm_shape(ctx):
     return [list(x)] + [[x[1]]] * (ctx.ntops - 1)  # (training mode's running mean and variance)
 
 
+def _arithmetic_params(ctx):
+    """The weights among the inputs (a per-channel scale or shift, a layer scale): initializers, not
+    scalars (onnx_param's `learnt`)."""
+    o = node(ctx)
+    return [o.shape(i) for i in range(o.n) if o.learnt(i)]
+
+
 def _learnt(*positions):
     """The learnable parameters: the inputs at `positions` that are initializers or constants."""
     def params(ctx):
@@ -90,10 +98,14 @@ register("onnx.Clip", ACTIVATION, shape=_unary, no_onnx=ALREADY)
 register("onnx.Identity", ELEMENTWISE, shape=_unary, no_onnx=ALREADY)
 register("onnx.Dropout", REGULARISATION, shape=_unary, no_onnx=ALREADY)
 register("onnx.BatchNormalization", NORMALISATION, shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
-register("onnx.Add", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Sub", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Mul", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Div", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Add", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
+         no_onnx=ALREADY)
+register("onnx.Sub", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
+         no_onnx=ALREADY)
+register("onnx.Mul", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
+         no_onnx=ALREADY)
+register("onnx.Div", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
+         no_onnx=ALREADY)
 register("onnx.Sum", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.Max", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.Min", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)

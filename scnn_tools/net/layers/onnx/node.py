@@ -19,11 +19,10 @@ def node(ctx):
 
 class OnnxNode:
     def __init__(self, ctx):
-        import onnx
         from scnn_tools.netfile import onnxfold
+        from scnn_tools.onnx_model_pb2 import NodeProto
         p = ctx.p.onnx_param
-        self.proto = onnx.NodeProto()
-        self.proto.ParseFromString(p.node)
+        self.proto = NodeProto.FromString(p.node)
         self.ctx = ctx
         self.op = self.proto.op_type
         self.opset = p.opset
@@ -97,20 +96,31 @@ class OnnxNode:
         if not self.present(i):
             return None
         entry = self.inputs[i]
-        from onnx import GraphProto, TensorProto, numpy_helper
         from scnn_tools.netfile import onnxfold
+        from scnn_tools.onnx_model_pb2 import GraphProto, TensorProto
         if entry.source == _S.CONSTANT:
-            tensor = TensorProto()
-            tensor.ParseFromString(entry.value)
-            return numpy_helper.to_array(tensor)
+            try:
+                return onnxfold.to_array(TensorProto.FromString(entry.value))
+            except onnxfold.NotFoldable:
+                return None
         if entry.source != _S.EXPRESSION:
             return None
-        graph = GraphProto()
-        graph.ParseFromString(entry.expression)
+        graph = GraphProto.FromString(entry.expression)
         try:
             return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
         except onnxfold.NotFoldable:
             return None
+
+    def learnt(self, i):
+        """Input i is a learnt weight: an initializer of more than one element (PyTorch writes its Python
+        scalars, hyper-parameters, as initializers too; a value computed in the graph is no weight)."""
+        if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
+            return False
+        entry = self.inputs[i]
+        n = 1
+        for d in entry.dims:
+            n *= d
+        return entry.initializer and n > 1
 
     def ints(self, i):
         """Input i's value as a list of ints, or None where not known."""

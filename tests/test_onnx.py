@@ -1,0 +1,249 @@
+"""ONNX models read into the layer graph (netfile/onnxfile.py): recognition, folding of the shape
+computations exporters emit, expressions of shapes, errors, and every command that reads a net."""
+
+import json
+
+import numpy as np
+import pytest
+
+from onnxrow import text_model
+
+from scnn_tools import api
+from scnn_tools.errors import InputError
+from scnn_tools.netfile.reader import read_bytes, read_net
+
+onnx = pytest.importorskip("onnx")
+
+# A small net: conv (asymmetric pads), BN, ReLU, pooling, a residual sum, a channel concat, global pooling,
+# a Reshape whose target PyTorch-style shape computations give, and a Gemm.
+SMALL = """
+g (float[1,3,16,16] x) => (out) <float[8,3,3,3] w1, float[8] b1, float[8] s, float[8] bb, float[8] m, float[8] v,
+                                 float[8,8,3,3] w2, float[10,16] fcw, float[10] fcb> {
+    c1 = Conv <pads = [1, 0, 0, 1], strides = [2, 2]> (x, w1, b1)
+    bn = BatchNormalization (c1, s, bb, m, v)
+    r1 = Relu (bn)
+    p1 = MaxPool <kernel_shape = [3, 3], strides = [2, 2], auto_pad = "SAME_LOWER"> (r1)
+    c2 = Conv <pads = [1, 1, 1, 1]> (p1, w2)
+    sum = Add (p1, c2)
+    cat = Concat <axis = 1> (sum, p1)
+    gap = GlobalAveragePool (cat)
+    sh = Shape (gap)
+    zero = Constant <value = int64 {0}> ()
+    n = Gather (sh, zero)
+    axes = Constant <value = int64[1] {0}> ()
+    n1 = Unsqueeze (n, axes)
+    minus = Constant <value = int64[1] {-1}> ()
+    target = Concat <axis = 0> (n1, minus)
+    flat = Reshape (gap, target)
+    out = Gemm <transB = 1> (flat, fcw, fcb)
+}
+"""
+
+
+@pytest.fixture
+def cli(capsys):
+    """The command line in this process (onnx imported once): (exit code, stdout, stderr)."""
+    from scnn_tools.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def small(tmp_path, name="small.onnx", text=SMALL, **kw):
+    path = tmp_path / name
+    path.write_bytes(text_model(text, **kw).SerializeToString())
+    return path
+
+
+def by_blob(result):
+    return {o["blob"]: (layer, o) for layer in result["layers"] for o in layer["outputs"]}
+
+
+def test_a_model_is_one_layer_per_node_and_the_shape_computations_are_folded(tmp_path):
+    netfile = read_net(str(small(tmp_path)))
+    assert netfile.format == "onnx"
+    types = [layer.type for layer in netfile.net.layer]
+    assert types == ["onnx.Input", "onnx.Conv", "onnx.BatchNormalization", "onnx.Relu", "onnx.MaxPool",
+                     "onnx.Conv", "onnx.Add", "onnx.Concat", "onnx.GlobalAveragePool", "onnx.Reshape", "onnx.Gemm"]
+    reshape = netfile.net.layer[9]
+    # The data bottom, then the blob whose shape the target expression reads (here the same blob).
+    assert list(reshape.bottom) == ["gap"] and reshape.onnx_param.data_bottoms == 1
+
+
+def test_shapes_fields_and_costs_worked_out_by_hand(tmp_path):
+    result = api.analyze(small(tmp_path))
+    blobs = by_blob(result)
+    # c1: h floor((16 + 1 + 0 - 3) / 2) + 1 = 8, w floor((16 + 0 + 1 - 3) / 2) + 1 = 8. Feature 0 reads
+    # rows -1..1 (begin pad 1) and columns 0..2: starts 0 and 1, field 3, jump 2.
+    layer, c1 = blobs["c1"]
+    assert c1["shape"] == [1, 8, 8, 8] and c1["rf"]["size"] == [3, 3] and c1["rf"]["jump"] == [2, 2]
+    assert c1["rf"]["start"] == [0, 1]
+    assert layer["params"] == 8 * 3 * 9 + 8 and layer["macc"] == 8 * 8 * 8 * 27
+    # p1, SAME_LOWER 3x3 stride 2 on 8: ceil(8 / 2) = 4 outputs, total padding 3 * 2 + 3 - 8 = 1, at the
+    # beginning. Feature 0 reads c1 positions -1..1: rows -3..3 (centre 0), columns -2..4 (centre 1).
+    _, p1 = blobs["p1"]
+    assert p1["shape"] == [1, 8, 4, 4] and p1["rf"]["size"] == [7, 7] and p1["rf"]["jump"] == [4, 4]
+    assert p1["rf"]["start"] == [0, 1]
+    # c2 (3x3, pad 1, stride 1) widens by 2 jumps: 7 + 2 * 4 = 15; the sum keeps the wider field.
+    _, s = blobs["sum"]
+    assert s["shape"] == [1, 8, 4, 4] and s["rf"]["size"] == [15, 15] and s["rf"]["start"] == [0, 1]
+    assert blobs["cat"][1]["shape"] == [1, 16, 4, 4]
+    assert blobs["gap"][1]["shape"] == [1, 16, 1, 1] and blobs["gap"][1]["rf"]["global"] == [True, True]
+    # The Reshape's target [N, -1] from Shape(gap): (1, 16); the Gemm 16 -> 10.
+    assert blobs["flat"][1]["shape"] == [1, 16]
+    layer, out = blobs["out"]
+    assert out["shape"] == [1, 10] and layer["params"] == 170 and layer["macc"] == 160
+    # BN learns scale and bias only; 224 + 16 + 576 + 170.
+    assert result["totals"]["params"] == 224 + 16 + 8 * 8 * 9 + 170
+
+
+def test_recognised_by_content_whatever_the_name(tmp_path):
+    path = small(tmp_path, "model.bin")
+    assert read_net(str(path)).format == "onnx"
+    assert read_bytes(path.read_bytes(), "-").format == "onnx"
+
+
+@pytest.mark.parametrize("data", [b"\x08\x07garbage\xff\xff\xff", b"not a model at all"])
+def test_a_corrupt_onnx_file_is_one_clear_error(tmp_path, cli, data):
+    path = tmp_path / "broken.onnx"
+    path.write_bytes(data)
+    code, out, err = cli("analyze", path)
+    assert code == 2 and "Traceback" not in err and "not an ONNX model" in err
+
+
+def test_a_truncated_model_is_one_clear_error(tmp_path, cli):
+    data = small(tmp_path).read_bytes()
+    path = tmp_path / "cut.onnx"
+    path.write_bytes(data[:len(data) // 2])
+    code, _, err = cli("analyze", path)
+    assert code == 2 and "Traceback" not in err and "not an ONNX model" in err
+
+
+def test_external_data_is_never_needed(tmp_path):
+    model = text_model(SMALL)
+    for tensor in model.graph.initializer:
+        tensor.ClearField("raw_data")
+        tensor.ClearField("float_data")
+        tensor.data_location = onnx.TensorProto.EXTERNAL
+        tensor.external_data.add(key="location", value="weights.bin")  # (not written)
+    path = tmp_path / "external.onnx"
+    path.write_bytes(model.SerializeToString())
+    result = api.analyze(path)
+    assert result["totals"]["params"] == 224 + 16 + 8 * 8 * 9 + 170
+    assert by_blob(result)["out"][1]["shape"] == [1, 10]
+
+
+DYNAMIC = """
+g (float[N,3,H,W] x) => (y) <float[4,3,3,3] w> {
+    c = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (x, w)
+    sh = Shape (c)
+    hw = Slice (sh, two, four)
+    twice = Mul (hw, two)
+    sizes = Concat <axis = 0> (n_c, twice)
+    y = Resize <mode = "nearest"> (c, none, none, sizes)
+}
+"""
+
+
+def test_an_expression_of_shapes_is_evaluated_with_the_input_shape_given(tmp_path):
+    # Resize has no rule yet: its sizes input is an expression of Shape(c), and c is an extra, shape-only bottom.
+    text = DYNAMIC.replace("<float[4,3,3,3] w>", "<float[4,3,3,3] w, int64[1] two = {2}, int64[1] four = {4}, "
+                           "int64[2] n_c = {1, 4}, float[0] none>")
+    netfile = read_net(str(small(tmp_path, text=text)))
+    resize = netfile.net.layer[-1]
+    assert resize.type == "onnx.Resize" and list(resize.bottom) == ["c"]
+    sources = [i.source for i in resize.onnx_param.input]
+    S = type(resize.onnx_param.input[0])
+    assert sources == [S.DATA, S.CONSTANT, S.CONSTANT, S.EXPRESSION]
+    from scnn_tools.net.layers.onnx.node import OnnxNode
+    from scnn_tools.net.graph import build
+    from scnn_tools.engine.shapes import infer
+    graph = build(netfile)
+    shapes = infer(graph, [1, 3, 20, 30])
+    assert shapes.blobs[graph.blob("c").id] == [1, 4, 10, 15]
+    ctx = shapes.contexts.get(graph.nodes[-1].index) or _ctx(graph, shapes)
+    assert OnnxNode(ctx).ints(3) == [1, 4, 20, 30]
+
+
+def _ctx(graph, shapes):
+    from scnn_tools.net.layers.registry import Ctx
+    node = graph.nodes[-1]
+    return Ctx(node, [shapes.blobs[b] for b in node.bottoms], graph.netfile.source)
+
+
+def test_a_dynamic_batch_is_one_image_and_dynamic_sizes_need_the_input_shape(tmp_path, cli):
+    path = small(tmp_path, text=SMALL.replace("float[1,3,16,16] x", "float[batch,3,H,W] x"))
+    info = api.info(path)
+    assert info["inputs"][0]["shape"] == [1, 3, None, None]
+    assert any(w["code"] == "onnx-dynamic-batch" and "'batch'" in w["message"] for w in info["warnings"])
+    code, _, err = cli("query", path, "p1", "0", "0")
+    assert code == 2 and "--input-shape" in err
+    result = api.analyze(path, input_shape=[1, 3, 16, 16])
+    assert by_blob(result)["out"][1]["shape"] == [1, 10]
+
+
+def test_an_unknown_op_warns_naming_it_and_what_follows_is_unknown(tmp_path):
+    text = SMALL.replace("r1 = Relu (bn)", "r1 = Frobnicate (bn)")
+    result = api.analyze(small(tmp_path, text=text))
+    assert any("onnx.Frobnicate" in w["message"] for w in result["warnings"])
+    blobs = by_blob(result)
+    assert blobs["r1"][1]["shape"] is None and blobs["out"][1]["shape"] is None
+    assert result["totals"]["params"] is None  # (what follows Frobnicate: known only in part)
+
+
+def test_an_impossible_node_names_itself(tmp_path, cli):
+    text = SMALL.replace("c2 = Conv <pads = [1, 1, 1, 1]> (p1, w2)", "c2 = Conv <pads = [1, 1, 1]> (p1, w2)")
+    with pytest.raises(InputError) as caught:
+        api.analyze(small(tmp_path, text=text))
+    assert "onnx.Conv" in str(caught.value) and "pads" in str(caught.value)
+    code, _, err = cli("analyze", tmp_path / "small.onnx")
+    assert code == 2 and "Traceback" not in err and "pads [1, 1, 1]" in err
+
+
+def test_a_node_reading_a_value_nothing_gives_is_refused_naming_it(tmp_path, cli):
+    text = SMALL.replace("r1 = Relu (bn)", "r1 = Relu (nowhere)")
+    code, _, err = cli("info", small(tmp_path, text=text))
+    assert code == 2 and "node 3" in err and "'nowhere'" in err
+
+
+def test_unnamed_nodes_get_their_op_and_index(tmp_path):
+    model = text_model(SMALL)
+    netfile = read_bytes(model.SerializeToString(), "m.onnx")
+    names = [layer.name for layer in netfile.net.layer]
+    assert names[1:4] == ["Conv_0", "BatchNormalization_1", "Relu_2"]
+    assert [w["code"] for w in netfile.warnings] == ["onnx-node-names"]
+
+
+def test_info_says_ir_opset_and_producer(tmp_path, cli):
+    path = small(tmp_path)
+    code, out, _ = cli("info", path)
+    assert code == 0 and "format:   onnx" in out
+    assert "model:    IR version" in out and "opset ai.onnx 17" in out and "scnn-tools tests" in out
+    report = api.info(path)
+    assert report["model"]["opset"] == {"ai.onnx": 17} and report["model"]["producer"] == "scnn-tools tests"
+
+
+def test_every_command_that_reads_a_net_reads_an_exported_model(tmp_path, cli):
+    from scnn_tools.builders.onnx_export import export
+    path = tmp_path / "strided_5.onnx"
+    path.write_bytes(export(read_net("examples/strided_5.prototxt")).data)
+    code, out, err = cli("info", path)
+    assert code == 0 and "format:   onnx" in out, err
+    code, out, err = cli("analyze", path, "--format", "json")
+    assert code == 0, err
+    caffe = api.analyze("examples/strided_5.prototxt")
+    assert json.loads(out)["layers"][-1]["outputs"][0]["rf"] == caffe["layers"][-1]["outputs"][0]["rf"]
+    last = caffe["layers"][-1]["outputs"][0]["blob"]
+    code, out, err = cli("query", path, last, "3", "4", "--format", "json")
+    assert code == 0 and json.loads(out) == api.query("examples/strided_5.prototxt", last, 3, 4), err
+    code, out, err = cli("profile", path, "-o", tmp_path / "profile.svg")
+    assert code == 0 and (tmp_path / "profile.svg").stat().st_size > 0, err
+    code, out, err = cli("erf", path, last, "--format", "json")
+    assert code == 0 and json.loads(out)["radius"] == api.erf("examples/strided_5.prototxt", last)["radius"], err
+    code, out, err = cli("draw", path, "-o", tmp_path / "net.svg")
+    assert code == 0 and (tmp_path / "net.svg").stat().st_size > 0, err
+    code, out, err = cli("match", path, "--objects", "examples/objects_synthetic.csv", "--format", "json")
+    assert code == 0, err
