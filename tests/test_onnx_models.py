@@ -174,12 +174,13 @@ def test_yolo_p16_after_nearest_upsampling_by_hand():
     # Output o of the x2 nearest upsampling copies neck position o // 2; the two 3x3 read o-2..o+2,
     # i.e. neck positions m-1..m+1 for both o = 2m and o = 2m+1: three neighbours at jump 32 widen 637
     # by 64 to 701, centred on 32m. The stage-4 path (93 + 2*2*16 = 157, centred on 16o) lies inside.
-    # So p16 (6, 7) and (6, 6) both see rows and columns 192 - 350 .. 192 + 350.
+    # So p16 (6, 6) and (6, 7), m = 3, both see rows and columns 96 - 350 .. 96 + 350; the stage-4
+    # path's boxes (96 +- 78 and 112 +- 78) lie inside.
     result = report("yolo_spp.onnx")
     need_whole(result)
     for x in (6, 7):
         q = scnn_tools.query(path("yolo_spp.onnx"), "p16", 6, x)
-        assert q["box"] == {"y": [-158, 542], "x": [-158, 542]}
+        assert q["box"] == {"y": [-254, 446], "x": [-254, 446]}
         assert q["clipped"] == {"y": [0, 415], "x": [0, 415]}
 
 
