@@ -8,7 +8,8 @@ torch is not a dependency of scnn-tools: run this from a scratch environment, e.
     /work/scratch-torch/bin/pip install torch torchvision onnx onnxscript
     /work/scratch-torch/bin/python tests/onnx_models/make.py
 
-Every model is built with weights=None (random initialisation: only the graph is kept), exported by
+Every model is built with weights=None and filled with distinct random values (only the graph is
+kept; see distinct_values for why not torchvision's own initialisation), exported by
 torch.onnx.export's default exporter (torch.export + onnxscript, opset 20 here) and then stripped by
 strip.py: each float initializer with more than 8 elements becomes an external-data reference to a file
 that is never written, its dims kept, so a reader that needs only the initializer shapes (scnn-tools)
@@ -178,6 +179,16 @@ def weights_meta(enum_value, note=""):
             "num_params": meta["num_params"], "gflops": meta["_ops"], **({"note": note} if note else {})}
 
 
+def segmenter(stem, builder, weights):
+    """A torchvision segmenter as its published weights have it: 21 classes and the auxiliary FCN head
+    (aux_loss=True), both outputs exported, at 520x520."""
+    return (stem, lambda: Outputs(builder(weights=None, weights_backbone=None, num_classes=21, aux_loss=True),
+                                  ["out", "aux"]),
+            [1, 3, 520, 520], ["out", "aux"],
+            lambda: weights_meta(weights, "the published model has the auxiliary FCN head (aux_loss=True), as here"),
+            False, False, "")
+
+
 MODELS = [
     # (file stem, builder, input [N,C,H,W], output names, published meta or None, dynamic, fuse BN, note)
     ("resnet50", lambda: tvm.resnet50(weights=None), [1, 3, 224, 224], ["logits"],
@@ -189,20 +200,8 @@ MODELS = [
      lambda: weights_meta(tvm.MobileNet_V3_Large_Weights.IMAGENET1K_V1), False, False, ""),
     ("efficientnet_b0", lambda: tvm.efficientnet_b0(weights=None), [1, 3, 224, 224], ["logits"],
      lambda: weights_meta(tvm.EfficientNet_B0_Weights.IMAGENET1K_V1), False, False, ""),
-    ("deeplabv3_resnet50",
-     lambda: Outputs(tvs.deeplabv3_resnet50(weights=None, weights_backbone=None, num_classes=21, aux_loss=True),
-                     ["out", "aux"]),
-     [1, 3, 520, 520], ["out", "aux"],
-     lambda: weights_meta(tvs.DeepLabV3_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1,
-                          "the published model has the auxiliary FCN head (aux_loss=True), as here"),
-     False, False, ""),
-    ("fcn_resnet50",
-     lambda: Outputs(tvs.fcn_resnet50(weights=None, weights_backbone=None, num_classes=21, aux_loss=True),
-                     ["out", "aux"]),
-     [1, 3, 520, 520], ["out", "aux"],
-     lambda: weights_meta(tvs.FCN_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1,
-                          "the published model has the auxiliary FCN head (aux_loss=True), as here"),
-     False, False, ""),
+    segmenter("deeplabv3_resnet50", tvs.deeplabv3_resnet50, tvs.DeepLabV3_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1),
+    segmenter("fcn_resnet50", tvs.fcn_resnet50, tvs.FCN_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1),
     ("ssdlite320_mobilenet_v3_large",
      lambda: SSDNoPost(tvd.ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=91)),
      [1, 3, 320, 320], ["cls_logits", "bbox_regression"],
@@ -216,6 +215,18 @@ MODELS = [
 ]
 
 
+def distinct_values(module):
+    """Fill every float parameter and buffer with values in [0.5, 1.5), as a trained model's are.
+    torchvision initialises BatchNorm to ones and zeros and many biases to zeros, and the exporter's
+    optimiser merges initializers of equal value (DeduplicateInitializersPass): a random-init export
+    would share one tensor among many layers, which a reader rightly counts once, and show fewer
+    parameters than the model has. Positive values keep BatchNorm's variances valid."""
+    with torch.no_grad():
+        for tensor in [*module.parameters(), *module.buffers()]:
+            if tensor.is_floating_point():
+                tensor.uniform_(0.5, 1.5)
+
+
 def torch_macs(module, shape):
     """Multiply-adds by torch's own counter (torch.utils.flop_counter), which counts 2 FLOPs per
     multiply-add of convolutions and matrix products and nothing else in these nets: a figure that owes
@@ -227,6 +238,22 @@ def torch_macs(module, shape):
     total = counter.get_total_flops()
     assert total % 2 == 0, total
     return total // 2
+
+
+# Receptive fields one can source, each worked out by hand in tests/test_onnx_models.py (which checks
+# them with its own copy, so that this table is documentation only).
+KNOWN_FIELDS = {
+    "resnet50.onnx": "layer4 (the output of layer4.2.conv3 and of the block): 427 pixels, jump 32, start 0 -- "
+                     "torchvision's ResNet-50 is V1.5 (stride in each stage's first 3x3, "
+                     "torchvision/models/resnet.py); the 483 often quoted is the original's (Caffe, Keras, "
+                     "TF-slim resnet_v1_50: 35, 99, 291, 483 at the stage ends; ../shared/reference/known_values.md)",
+    "resnet50_fused.onnx": "as resnet50.onnx: folding BatchNorm into the convolutions moves no position",
+    "deeplabv3_resnet50.onnx": "backbone layer4: 427 pixels at jump 8 (dilation instead of stride in layer3 and "
+                               "layer4); ASPP's rate-36 branch 1003; the head's output global (ASPP image pooling)",
+    "yolo_spp.onnx": "p32: 637 pixels, jump 32, start 0; p16 (6, 6) and (6, 7): rows/columns -254..446",
+    "keras_resnet50.onnx": "the last block: 483 pixels, jump 32, padding 241 (google-research/receptive_field "
+                           "printed the same for the Keras model)",
+}
 
 
 def export(module, shape, outputs, dynamic, fuse_bn):
@@ -260,6 +287,7 @@ def main():
             continue
         torch.manual_seed(0)
         module = build().eval()
+        distinct_values(module)
         macs = torch_macs(module, shape)
         entry = strip.write(export(module, shape, outputs, dynamic, fuse_bn), stem)
         entry.update({
@@ -272,14 +300,16 @@ def main():
         if note:
             entry["note"] = note
         entries.append(entry)
+    strip.update_manifest("known_fields", KNOWN_FIELDS, [])
     strip.update_manifest("generator", {
         "script": "tests/onnx_models/make.py", "python": platform.python_version(),
         "torch": torch.__version__, "torchvision": torchvision.__version__,
         "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
         "exporter": "torch.onnx.export(dynamo=True, optimize=False) then ONNXProgram.optimize() with "
                     "onnxscript's default rewrite rules, FuseBatchNormIntoConv left out unless batchnorm_fused",
-        "weights": "weights=None, torch.manual_seed(0); float initializers > 8 elements stripped to "
-                   "external-data references (file never written)",
+        "weights": "weights=None, then every float parameter and buffer uniform in [0.5, 1.5) after "
+                   "torch.manual_seed(0); float initializers > 8 elements stripped to external-data "
+                   "references (file never written)",
         "gflops": "published gflops are torchvision's _ops: multiply-adds of convolutions and matrix "
                   "products in billions (see tests/test_onnx_models.py); torch_macs is half of "
                   "torch.utils.flop_counter's FLOPs"}, entries)

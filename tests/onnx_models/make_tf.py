@@ -55,9 +55,10 @@ def main():
         model = build()
         # Keras initialises biases and BatchNorm's shifts to zero, and tf2onnx drops an addition of
         # zeros: the graph would lose every bias a trained model has. Values in [0.5, 1.5) keep them
-        # (and keep BatchNorm's variances positive).
-        model.set_weights([np.random.default_rng(0).uniform(0.5, 1.5, w.shape).astype(w.dtype)
-                           for w in model.get_weights()])
+        # (and keep BatchNorm's variances positive); distinct values keep a converter from merging
+        # equal tensors into one shared initializer.
+        rng = np.random.default_rng(0)
+        model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(w.dtype) for w in model.get_weights()])
         spec = (tf.TensorSpec((1, size, size, 3), tf.float32, name="input"),)
         proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=17)
         entry = strip.write(proto, stem)
