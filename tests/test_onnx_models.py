@@ -129,6 +129,13 @@ def test_resnet50_layer4_sees_427_pixels_at_jump_32(name):
     assert field(name, blob) == RESNET50_LAYER4
 
 
+# tf2onnx's models take NHWC images and transpose them to NCHW first; a reader that takes the input's
+# axes 2 and 3 as the image's H and W follows W and the channels instead (seen with the Transpose rule of
+# branch onnxrest: size [483, None]). strict: the mark must go when that is fixed.
+NHWC = pytest.mark.xfail(strict=True, reason="the image's axes of an NHWC input, found through its Transpose")
+
+
+@NHWC
 def test_keras_resnet50_layer4_sees_483_pixels():
     result = report("keras_resnet50.onnx")
     last_add = [layer for layer in result["layers"] if layer["type"] == "onnx.Add"][-1]
@@ -182,6 +189,22 @@ def test_yolo_p16_after_nearest_upsampling_by_hand():
         q = scnn_tools.query(path("yolo_spp.onnx"), "p16", 6, x)
         assert q["box"] == {"y": [-254, 446], "x": [-254, 446]}
         assert q["clipped"] == {"y": [0, 415], "x": [0, 415]}
+
+
+@NHWC
+def test_keras_dilation_and_upsampling_by_hand():
+    # make_tf.py's small net, which google-research/receptive_field refuses (README), as tf2onnx writes
+    # it: a Transpose from NHWC, then
+    #   c1: 3x3 stride 2, TensorFlow's SAME on 64 pixels = pads (0, 1): feature o sees 2o .. 2o+2
+    #   c2: 3x3 dilation 2, pads 2: reads c1 o-2, o, o+2, so sees 2o-4 .. 2o+6 (11 pixels)
+    #   up: Resize nearest x2, tf_half_pixel_for_nn, floor: output o reads floor((o + 0.5) / 2) = o // 2
+    #   c3: 3x3, pads 1: reads up o-1 .. o+1, i.e. c2 m-1 .. m for o = 2m and m .. m+1 for o = 2m+1
+    # so c3 (10, 10) (m = 5) sees 2m-6 .. 2m+6 = 4 .. 16, and c3 (11, 11) sees 2m-4 .. 2m+8 = 6 .. 18.
+    name = "keras_dilated_upsample.onnx"
+    need_whole(report(name))
+    for index, (lo, hi) in ((10, (4, 16)), (11, (6, 18))):
+        q = scnn_tools.query(path(name), "model/c3/BiasAdd:0", index, index)
+        assert q["box"] == {"y": [lo, hi], "x": [lo, hi]}
 
 
 def test_dynamic_model_has_fields_without_a_size_and_shapes_with_one():
