@@ -1,0 +1,154 @@
+"""Normalisations over axes (onnx/docs/Operators.md, Changelog.md).
+
+InstanceNormalization-1/6/22: statistics per image and channel over the spatial axes (2 on); scale and B one
+value per channel. LayerNormalization-17: over axes `axis` (default -1) to the last; Scale and the optional
+B broadcast to X one way (numpy's rule); the optional outputs Mean and InvStdDev are X's shape with the
+normalised axes 1. GroupNormalization-18/21: over a group of C / num_groups channels and the spatial axes;
+scale and bias one value per group at opset 18, per channel from 21. Softmax, LogSoftmax and Hardmax-1/11
+coerce the input to 2-D at `axis` (default 1) and normalise over axes `axis` to the last; from opset 13 over
+`axis` (default -1) alone.
+
+Fields follow Caffe's MVN and Softmax: every position reads the whole of each axis it is normalised over
+(the mean reads the whole plane), and its own position elsewhere. Whatever axis that is: a transposed
+model's spatial axes are not at 2 and 3. The scales and shifts are learnt parameters (as BatchNorm's); as in
+the Caffe rules, no multiply-adds are counted.
+"""
+
+from scnn_tools.net.indexmaps import IDENTITY, Whole
+from ..registry import ELEMENTWISE, NORMALISATION, fmt_shape, known, register
+from .axes import canonical
+from .elementwise import broadcast, broadcast_deps
+from .node import ALREADY, node
+
+
+def _over(ctx, axes, deps=None):
+    """deps of a top reading data input 0 whole along `axes` and position by position elsewhere; `deps`, the
+    other inputs' (numpy-aligned) reads, are kept."""
+    x = ctx.bottoms[0]
+    deps = deps or {}
+    for a, d in enumerate(x):
+        deps[a] = [(0, a, Whole(d) if a in axes else IDENTITY)] + [item for item in deps.get(a, ()) if item[0] != 0]
+    return deps
+
+
+def _learnt(ctx):
+    o = node(ctx)
+    return [o.shape(i) for i in range(1, o.n) if o.present(i) and not o.is_data(i)]
+
+
+def _per_channel(ctx, x, size):
+    """{1: the reads of the inputs after X that hold one value per channel (or per group) and are blobs}."""
+    o = node(ctx)
+    items = [(o.bottom(i), 0, IDENTITY if size == x[1] else Whole(size)) for i in range(1, o.n) if o.is_data(i)]
+    return {1: items} if items else {}
+
+
+# ------------------------------------------------------------------ InstanceNormalization, GroupNormalization
+def _image(o, what="input"):
+    x = o.data(0, what)
+    if len(x) < 3:
+        o.fail(f"normalises N x C x spatial blobs, {what} is {fmt_shape(x)}")
+    return x
+
+
+def _check_sizes(o, x, size, names):
+    for i, what in names:
+        shape = o.shape(i)
+        if shape is not None and known(size) and list(shape) != [size]:
+            o.fail(f"{what} {fmt_shape(shape)} is not {size} values for X {fmt_shape(x)}")
+
+
+def _instance_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(3, 3)
+    x = _image(o)
+    _check_sizes(o, x, x[1], ((1, "scale"), (2, "B")))
+    return [list(x)]
+
+
+def _instance_deps(ctx):
+    x = ctx.bottoms[0]
+    return [_over(ctx, range(2, len(x)), _per_channel(ctx, x, x[1]))]
+
+
+def _groups(ctx):
+    o = node(ctx)
+    o.need_inputs(3, 3)
+    x = _image(o, "X")
+    groups = o.attr("num_groups")
+    if groups is None or groups < 1 or (known(x[1]) and x[1] % groups):
+        o.fail(f"num_groups {groups} does not divide the {x[1]} channels of X {fmt_shape(x)}")
+    size = groups if o.opset < 21 else x[1]
+    _check_sizes(o, x, size, ((1, "scale"), (2, "bias")))
+    return x, groups, size
+
+
+def _group_shape(ctx):
+    return [list(_groups(ctx)[0])]
+
+
+def _group_deps(ctx):
+    x, groups, size = _groups(ctx)
+    deps = _over(ctx, range(2, len(x)), _per_channel(ctx, x, size))
+    if groups == 1:
+        deps[1][0] = (0, 1, Whole(x[1]))
+    elif groups != x[1]:
+        del deps[1]  # (a channel reads its group of channels, which no window says: left unknown)
+    return [deps]
+
+
+# ------------------------------------------------------------------ LayerNormalization
+def _layer_axis(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 3)
+    x = o.data(0, "X")
+    axis = canonical(o, o.attr("axis", -1), len(x))
+    for i, what in ((1, "Scale"), (2, "B")):
+        shape = o.shape(i)
+        if shape is not None and broadcast(o, [x, shape]) != list(x):
+            o.fail(f"{what} {fmt_shape(shape)} does not broadcast to X {fmt_shape(x)}")
+    return x, axis
+
+
+def _layer_shape(ctx):
+    x, axis = _layer_axis(ctx)
+    stats = list(x[:axis]) + [1] * (len(x) - axis)
+    return [list(x)] + [stats] * (ctx.ntops - 1)
+
+
+def _layer_deps(ctx):
+    x, axis = _layer_axis(ctx)
+    normalised = range(axis, len(x))
+    return [_over(ctx, normalised, broadcast_deps(ctx)[0])] + [_over(ctx, normalised)] * (ctx.ntops - 1)
+
+
+# ------------------------------------------------------------------ Softmax, LogSoftmax, Hardmax
+def _softmax_axes(ctx):
+    o = node(ctx)
+    o.need_inputs(1, 1)
+    x = o.data(0, "input")
+    if o.opset < 13:
+        return range(canonical(o, o.attr("axis", 1), len(x)), len(x))
+    return [canonical(o, o.attr("axis", -1), len(x))]
+
+
+def _softmax_shape(ctx):
+    _softmax_axes(ctx)
+    return [list(ctx.bottoms[0])]
+
+
+def _softmax_deps(ctx):
+    return [_over(ctx, _softmax_axes(ctx))]
+
+
+STATISTICS = {1: "holds the mean", 2: "holds the inverse standard deviation"}
+
+register("onnx.InstanceNormalization", NORMALISATION, shape=_instance_shape, deps=_instance_deps, params=_learnt,
+         no_onnx=ALREADY)
+register("onnx.GroupNormalization", NORMALISATION, shape=_group_shape, deps=_group_deps, params=_learnt,
+         no_onnx=ALREADY)
+register("onnx.LayerNormalization", NORMALISATION, shape=_layer_shape, deps=_layer_deps, params=_learnt,
+         no_onnx=ALREADY, not_features=STATISTICS)
+register("onnx.Softmax", ELEMENTWISE, shape=_softmax_shape, deps=_softmax_deps, no_onnx=ALREADY)
+register("onnx.LogSoftmax", ELEMENTWISE, shape=_softmax_shape, deps=_softmax_deps, no_onnx=ALREADY)
+register("onnx.Hardmax", ELEMENTWISE, shape=_softmax_shape, deps=_softmax_deps, no_onnx=ALREADY)
