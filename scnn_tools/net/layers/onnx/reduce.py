@@ -21,10 +21,10 @@ from .node import ALREADY, node
 def _reduced(ctx):
     """(reduced input axes, keepdims), or (None, keepdims) where the axes are not known before the net runs."""
     o = node(ctx)
-    o.need_inputs(1, 2)
+    since = 13 if o.op == "ReduceSum" else 18
+    o.need_inputs(1, 1 if o.opset < since else 2)
     x = o.data(0, "data")
     keep = bool(o.attr("keepdims", 1))
-    since = 13 if o.op == "ReduceSum" else 18
     given, axes = axes_input(o, since)
     if given and axes is None:
         return None, keep

@@ -1,0 +1,141 @@
+"""Fields through the ONNX operators that move, reduce and normalise whole axes (layers/onnx/axes.py,
+reduce.py, norm.py, matmul.py): worked out by hand, then against onnxruntime, which owes nothing to the
+engine: raise one input pixel and see which outputs change."""
+
+import numpy as np
+import pytest
+
+from onnxrow import text_model
+
+from scnn_tools import api
+from scnn_tools.engine.analysis import Analysis, query
+from scnn_tools.netfile.reader import read_bytes
+
+pytest.importorskip("onnx")
+
+# A 3x3 convolution of stride 2 (field 3, jump 2, feature 0 centred at 1), its map turned channels-last,
+# normalised over the channels and multiplied by a weight matrix there, turned back, a second 3x3
+# convolution, and what reduces, normalises or multiplies along space after it.
+NET = """
+g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att)
+  <float[4,2,3,3] w1, float[2,4,3,3] w2, float[4] s, float[4,4] W, float[2,15,13] s3, int64[1] ax = {2},
+   float[4,3] V, float[15,5] H, int64[2] hw = {2, 3}> {
+    c1 = Conv <strides = [2, 2]> (x, w1)
+    nhwc = Transpose <perm = [0, 2, 3, 1]> (c1)
+    ln = LayerNormalization (nhwc, s)
+    mm = MatMul (ln, W)
+    back = Transpose <perm = [0, 3, 1, 2]> (ln)
+    out = Conv (back, w2)
+    rm = ReduceMean (out, hw)
+    sm = Softmax <axis = 3> (out)
+    lnc = LayerNormalization <axis = 1> (x, s3)
+    rw = ReduceSum <keepdims = 0> (out, ax)
+    mw = MatMul (out, V)
+    tr = Transpose <perm = [0, 1, 3, 2]> (x)
+    mh = MatMul (tr, H)
+    q = Transpose <perm = [0, 1, 3, 2]> (out)
+    att = MatMul (out, q)
+}
+"""
+
+
+def _analysed(text=NET, opset=18):
+    return api.analyze(read_bytes(text_model(text, opset).SerializeToString(), "net.onnx"))
+
+
+def test_fields_follow_the_axes_worked_out_by_hand():
+    blobs = {o["blob"]: o for layer in _analysed()["layers"] for o in layer["outputs"]}
+    # Channels-last and back, normalised and multiplied over the channels only: c1's field everywhere
+    # (3, jump 2, start 1), whichever axes h and w are on.
+    for name in ("nhwc", "ln", "mm", "back"):
+        rf = blobs[name]["rf"]
+        assert (rf["size"], rf["jump"], rf["start"], rf["global"]) == ([3, 3], [2, 2], [1, 1], [False, False]), name
+    assert blobs["mm"]["shape"] == [1, 7, 6, 4]
+    # The second 3x3 (stride 1) on jump 2: 3 + 2 * 2 = 7, feature 0 centred at 1 + 1 * 2 = 3.
+    rf = blobs["out"]["rf"]
+    assert (rf["size"], rf["jump"], rf["start"]) == ([7, 7], [2, 2], [3, 3])
+    # The mean over both spatial axes reads the whole 15 x 13 image; the softmax along w (axis 3) the whole
+    # of w and its own rows; the layer norm over C, H, W of the image everything.
+    assert blobs["rm"]["shape"] == [1, 2, 1, 1] and blobs["rm"]["rf"]["global"] == [True, True]
+    assert blobs["rm"]["rf"]["size"] == [15, 13]
+    rf = blobs["sm"]["rf"]
+    assert (rf["size"], rf["global"], rf["start"][0]) == ([7, 13], [False, True], 3)
+    assert blobs["lnc"]["rf"]["size"] == [15, 13] and blobs["lnc"]["rf"]["global"] == [True, True]
+    # A sum over h (keepdims 0) leaves (1, 2, 4): w keeps its field, h has none left.
+    rf = blobs["rw"]["rf"]
+    assert blobs["rw"]["shape"] == [1, 2, 4] and rf["size"] == [None, 7] and rf["jump"] == [None, 2]
+    # out (1, 2, 5, 4) times V (4, 3) along w: rows keep their field, every column reads the whole of w.
+    rf = blobs["mw"]["rf"]
+    assert blobs["mw"]["shape"] == [1, 2, 5, 3] and rf["size"] == [7, 13] and rf["global"] == [False, True]
+    # The image turned (w, h) times H (15, 5) along h: axis 2 is w (one pixel), axis 3 reads the whole of h.
+    rf = blobs["mh"]["rf"]
+    assert blobs["mh"]["shape"] == [1, 2, 13, 5] and rf["size"] == [15, 1] and rf["global"] == [True, False]
+    # out times its own transpose: entry (i, j) reads rows i and j whole along w, which no per-axis field
+    # describes: none is claimed.
+    assert blobs["att"]["shape"] == [1, 2, 5, 5] and blobs["att"]["rf"] is None
+
+
+def test_costs_worked_out_by_hand():
+    layers = {layer["outputs"][0]["blob"]: layer for layer in _analysed()["layers"]}
+    # LayerNormalization learns its Scale (4; over C, H, W: 2 * 15 * 13 = 390) and counts no products.
+    assert (layers["ln"]["params"], layers["ln"]["macc"]) == (4, 0)
+    assert (layers["lnc"]["params"], layers["lnc"]["macc"]) == (390, 0)
+    # MatMul (1, 7, 6, 4) x (4, 4): 16 weights, 7 * 6 * 4 outputs of 4 products each; out times its transpose:
+    # 2 * 5 * 5 outputs of 4 products, nothing learnt.
+    assert (layers["mm"]["params"], layers["mm"]["macc"]) == (16, 7 * 6 * 4 * 4)
+    assert (layers["att"]["params"], layers["att"]["macc"]) == (0, 2 * 5 * 5 * 4)
+
+
+# ------------------------------------------------------------------ onnxruntime
+ort = pytest.importorskip("onnxruntime")
+
+
+def _changed(model, output, shape, h_axis, w_axis):
+    """Per output position (along its h and w axes): the bounding box (rows, columns) of the input pixels
+    whose raise changes it, found by raising each pixel of a random image in turn."""
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    base = session.run([output], {"x": x})[0]
+    boxes = {}
+    for i in range(shape[2]):
+        for j in range(shape[3]):
+            raised = x.copy()
+            raised[:, :, i, j] += 1.0
+            diff = np.abs(session.run([output], {"x": raised})[0] - base) > 1e-5 * (1 + np.abs(base))
+            others = tuple(a for a in range(diff.ndim) if a not in (h_axis, w_axis))
+            for found in zip(*np.nonzero(diff.any(axis=others))):
+                p, q = found if h_axis < w_axis else found[::-1]
+                lo_i, hi_i, lo_j, hi_j = boxes.get((p, q), (i, i, j, j))
+                boxes[p, q] = (min(lo_i, i), max(hi_i, i), min(lo_j, j), max(hi_j, j))
+    return boxes
+
+
+PROBED = [
+    ("nhwc", 1, 2), ("ln", 1, 2), ("mm", 1, 2), ("back", 2, 3), ("out", 2, 3), ("sm", 2, 3), ("lnc", 2, 3),
+    ("mw", 2, 3), ("rm", 2, 3), ("mh", 3, 2),
+]
+
+
+def _random_weights(model):
+    from onnx import numpy_helper
+    rng = np.random.default_rng(1)
+    for i, tensor in enumerate(model.graph.initializer):
+        value = numpy_helper.to_array(tensor)
+        if value.dtype == np.float32:
+            model.graph.initializer[i].CopyFrom(numpy_helper.from_array(
+                rng.standard_normal(value.shape).astype(np.float32), tensor.name))
+    return model
+
+
+@pytest.mark.parametrize("blob, h_axis, w_axis", PROBED)
+def test_fields_are_what_onnxruntime_changes(blob, h_axis, w_axis):
+    """Every output position's field (cut to the image) is the box of the pixels that change it."""
+    model = _random_weights(text_model(NET.replace("=> (mm, out, rm, sm, lnc, rw, mw, mh, att)", f"=> ({blob})"), 18))
+    analysis = Analysis(read_bytes(model.SerializeToString(), "net.onnx"))
+    boxes = _changed(model, blob, (1, 2, 15, 13), h_axis, w_axis)
+    shape = analysis.shapes.blobs[analysis.graph.blob(blob).id]
+    assert len(boxes) == shape[h_axis] * shape[w_axis]
+    for (p, q), box in boxes.items():
+        clipped = query(analysis, blob, int(p), int(q))["clipped"]
+        assert tuple(clipped["y"] + clipped["x"]) == box, (blob, p, q)
