@@ -4,9 +4,9 @@ InstanceNormalization-1/6/22: statistics per image and channel over the spatial 
 value per channel. LayerNormalization-17: over axes `axis` (default -1) to the last; Scale and the optional
 B broadcast to X one way (numpy's rule); the optional outputs Mean and InvStdDev are X's shape with the
 normalised axes 1. GroupNormalization-18/21: over a group of C / num_groups channels and the spatial axes;
-scale and bias one value per group at opset 18, per channel from 21. Softmax, LogSoftmax and Hardmax-1/11
-coerce the input to 2-D at `axis` (default 1) and normalise over axes `axis` to the last; from opset 13 over
-`axis` (default -1) alone.
+scale and bias one value per group at opset 18, per channel from 21. LogSoftmax and Hardmax-1/11 coerce
+the input to 2-D at `axis` (default 1) and normalise over axes `axis` to the last; from opset 13 over
+`axis` (default -1) alone, as Softmax.
 
 Fields follow Caffe's MVN and Softmax: every position reads the whole of each axis it is normalised over
 (the mean reads the whole plane), and its own position elsewhere. Whatever axis that is: a transposed
@@ -17,7 +17,7 @@ the Caffe rules, no multiply-adds are counted.
 from scnn_tools.net.indexmaps import IDENTITY, Whole
 from ..registry import ELEMENTWISE, NORMALISATION, fmt_shape, known, register
 from .axes import canonical
-from .elementwise import broadcast, broadcast_deps
+from .elementwise import _softmax_deps as softmax_deps, _unary as unary, broadcast, broadcast_deps
 from .node import ALREADY, node
 
 
@@ -122,25 +122,6 @@ def _layer_deps(ctx):
     return [_over(ctx, normalised, broadcast_deps(ctx)[0])] + [_over(ctx, normalised)] * (ctx.ntops - 1)
 
 
-# ------------------------------------------------------------------ Softmax, LogSoftmax, Hardmax
-def _softmax_axes(ctx):
-    o = node(ctx)
-    o.need_inputs(1, 1)
-    x = o.data(0, "input")
-    if o.opset < 13:
-        return range(canonical(o, o.attr("axis", 1), len(x)), len(x))
-    return [canonical(o, o.attr("axis", -1), len(x))]
-
-
-def _softmax_shape(ctx):
-    _softmax_axes(ctx)
-    return [list(ctx.bottoms[0])]
-
-
-def _softmax_deps(ctx):
-    return [_over(ctx, _softmax_axes(ctx))]
-
-
 STATISTICS = {1: "holds the mean", 2: "holds the inverse standard deviation"}
 
 register("onnx.InstanceNormalization", NORMALISATION, shape=_instance_shape, deps=_instance_deps, params=_learnt,
@@ -149,6 +130,6 @@ register("onnx.GroupNormalization", NORMALISATION, shape=_group_shape, deps=_gro
          no_onnx=ALREADY)
 register("onnx.LayerNormalization", NORMALISATION, shape=_layer_shape, deps=_layer_deps, params=_learnt,
          no_onnx=ALREADY, not_features=STATISTICS)
-register("onnx.Softmax", ELEMENTWISE, shape=_softmax_shape, deps=_softmax_deps, no_onnx=ALREADY)
-register("onnx.LogSoftmax", ELEMENTWISE, shape=_softmax_shape, deps=_softmax_deps, no_onnx=ALREADY)
-register("onnx.Hardmax", ELEMENTWISE, shape=_softmax_shape, deps=_softmax_deps, no_onnx=ALREADY)
+# Softmax's rules (elementwise.py): LogSoftmax and Hardmax normalise over the same axes at every opset.
+register("onnx.LogSoftmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)
+register("onnx.Hardmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)

@@ -14,8 +14,9 @@ field with it. As Caffe's Reduction and ArgMax, none of them counts multiply-add
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
 from ..registry import RESHAPE, fmt_shape, register
-from .axes import axes_input, canonical, canonical_axes
+from .axes import canonical
 from .node import ALREADY, node
+from .shape import _axes_of as axes_of
 
 
 def _reduced(ctx):
@@ -25,13 +26,13 @@ def _reduced(ctx):
     o.need_inputs(1, 1 if o.opset < since else 2)
     x = o.data(0, "data")
     keep = bool(o.attr("keepdims", 1))
-    given, axes = axes_input(o, since)
-    if given and axes is None:
+    axes = axes_of(o, len(x), 1)
+    if axes is None and o.present(1):
         return None, keep
     if not axes:
         noop = o.opset >= since and o.attr("noop_with_empty_axes", 0)
         return ([] if noop else list(range(len(x)))), keep
-    return canonical_axes(o, axes, len(x)), keep
+    return axes, keep
 
 
 def _one_axis(ctx):
