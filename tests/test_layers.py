@@ -1224,6 +1224,12 @@ ROWS = [
     Row("onnx.Expand", "<int64[3] s = {2, 1, 6}> t = Expand (b0, s)", [(3, 1)], [(2, 3, 6)], 0, 0),
     # Tile-13: (2 * 1, 3 * 2, 4 * 3).
     Row("onnx.Tile", "<int64[3] r = {1, 2, 3}> t = Tile (b0, r)", [(2, 3, 4)], [(2, 6, 12)], 0, 0),
+    # Gather-13: data.shape[:axis] + indices.shape + data.shape[axis + 1:]. A scalar index along axis 1 drops it:
+    # (2, 4); indices (2) along axis -1 (= 2): (2, 3, 2); a table (10, 4) of 40 learnt values read by indices
+    # (2, 3): (2, 3, 4).
+    Row("onnx.Gather", "<int64 i = {1}> t = Gather <axis = 1> (b0, i)", [(2, 3, 4)], [(2, 4)], 0, 0),
+    Row("onnx.Gather", "<int64[2] i = {0, -1}> t = Gather <axis = -1> (b0, i)", [(2, 3, 4)], [(2, 3, 2)], 0, 0),
+    Row("onnx.Gather", "int64 inputs: <float[10,4] E> t = Gather (E, b0)", [(2, 3)], [(2, 3, 4)], 40, 0),
 
     # ReduceMean-13: axes attribute [2, 3], keepdims 1: (2, 3, 1, 1); ReduceMean-18: axes input {-2, -1},
     # keepdims 0: (2, 3).

@@ -1,5 +1,5 @@
-"""Fields through the ONNX operators that move, reduce and normalise whole axes (layers/onnx/axes.py,
-reduce.py, norm.py, matmul.py): worked out by hand, then against onnxruntime, which owes nothing to the
+"""Fields through the ONNX operators that move, reduce, pick from and normalise whole axes
+(layers/onnx/reduce.py, norm.py, matmul.py, gather.py): worked out by hand, then against onnxruntime, which owes nothing to the
 engine: raise one input pixel and see which outputs change."""
 
 import numpy as np
@@ -15,11 +15,11 @@ pytest.importorskip("onnx")
 
 # A 3x3 convolution of stride 2 (field 3, jump 2, feature 0 centred at 1), its map turned channels-last,
 # normalised over the channels and multiplied by a weight matrix there, turned back, a second 3x3
-# convolution, and what reduces, normalises or multiplies along space after it.
+# convolution, and what reduces, normalises, multiplies or picks along space after it.
 NET = """
-g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att)
+g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att, col, row)
   <float[4,2,3,3] w1, float[2,4,3,3] w2, float[4] s, float[4,4] W, float[2,15,13] s3, int64[1] ax = {2},
-   float[4,3] V, float[15,5] H, int64[2] hw = {2, 3}> {
+   float[4,3] V, float[15,5] H, int64[2] hw = {2, 3}, int64[2] cols = {1, 3}, int64 first = {0}> {
     c1 = Conv <strides = [2, 2]> (x, w1)
     nhwc = Transpose <perm = [0, 2, 3, 1]> (c1)
     ln = LayerNormalization (nhwc, s)
@@ -35,6 +35,8 @@ g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att)
     mh = MatMul (tr, H)
     q = Transpose <perm = [0, 1, 3, 2]> (out)
     att = MatMul (out, q)
+    col = Gather <axis = 3> (out, cols)
+    row = Gather <axis = 2> (out, first)
 }
 """
 
@@ -73,6 +75,12 @@ def test_fields_follow_the_axes_worked_out_by_hand():
     # out times its own transpose: entry (i, j) reads rows i and j whole along w, which no per-axis field
     # describes: none is claimed.
     assert blobs["att"]["shape"] == [1, 2, 5, 5] and blobs["att"]["rf"] is None
+    # Columns 1 and 3 of out: output o is out's column 1 + 2o, centred at 3 + 2 * (1 + 2o) = 5 + 4o: jump 4,
+    # start 5, still 7 wide. Row 0 alone: h is gone, w as out's.
+    rf = blobs["col"]["rf"]
+    assert blobs["col"]["shape"] == [1, 2, 5, 2] and (rf["size"], rf["jump"], rf["start"]) == ([7, 7], [2, 4], [3, 5])
+    rf = blobs["row"]["rf"]
+    assert blobs["row"]["shape"] == [1, 2, 4] and (rf["size"], rf["jump"]) == ([None, 7], [None, 2])
 
 
 def test_costs_worked_out_by_hand():
@@ -113,7 +121,7 @@ def _changed(model, output, shape, h_axis, w_axis):
 
 PROBED = [
     ("nhwc", 1, 2), ("ln", 1, 2), ("mm", 1, 2), ("back", 2, 3), ("out", 2, 3), ("sm", 2, 3), ("lnc", 2, 3),
-    ("mw", 2, 3), ("rm", 2, 3), ("mh", 3, 2),
+    ("mw", 2, 3), ("rm", 2, 3), ("mh", 3, 2), ("col", 2, 3),
 ]
 
 
@@ -131,7 +139,7 @@ def _random_weights(model):
 @pytest.mark.parametrize("blob, h_axis, w_axis", PROBED)
 def test_fields_are_what_onnxruntime_changes(blob, h_axis, w_axis):
     """Every output position's field (cut to the image) is the box of the pixels that change it."""
-    model = _random_weights(text_model(NET.replace("=> (mm, out, rm, sm, lnc, rw, mw, mh, att)", f"=> ({blob})"), 18))
+    model = _random_weights(text_model(NET.replace("=> (mm, out, rm, sm, lnc, rw, mw, mh, att, col, row)", f"=> ({blob})"), 18))
     analysis = Analysis(read_bytes(model.SerializeToString(), "net.onnx"))
     boxes = _changed(model, blob, (1, 2, 15, 13), h_axis, w_axis)
     shape = analysis.shapes.blobs[analysis.graph.blob(blob).id]
