@@ -147,3 +147,53 @@ def test_fields_are_what_onnxruntime_changes(blob, h_axis, w_axis):
     for (p, q), box in boxes.items():
         clipped = query(analysis, blob, int(p), int(q))["clipped"]
         assert tuple(clipped["y"] + clipped["x"]) == box, (blob, p, q)
+
+
+# A vision-transformer block as exporters write one: 8x8 patches embedded by a convolution, the map turned
+# into 16 tokens of 8, layer-normalised, one attention head (q, k, v from one projection, picked by Gather),
+# the output projection and the residual sum, the tokens averaged.
+BLOCK = """
+g (float[1,3,32,32] x) => (pooled) <float[8,3,8,8] wp, float[8] ls, float[8] lb, float[8,24] wqkv, float[24] bqkv,
+    float[8,8] wo, int64[3] flat = {1, 8, 16}, int64[4] heads = {1, 16, 3, 8}, int64 i0 = {0}, int64 i1 = {1},
+    int64 i2 = {2}, int64[1] tokens = {1}> {
+    patches = Conv <strides = [8, 8]> (x, wp)
+    rows = Reshape (patches, flat)
+    t = Transpose <perm = [0, 2, 1]> (rows)
+    n = LayerNormalization (t, ls, lb)
+    p = MatMul (n, wqkv)
+    pb = Add (p, bqkv)
+    split = Reshape (pb, heads)
+    qkv = Transpose <perm = [2, 0, 1, 3]> (split)
+    q = Gather (qkv, i0)
+    k = Gather (qkv, i1)
+    v = Gather (qkv, i2)
+    kt = Transpose <perm = [0, 2, 1]> (k)
+    scores = MatMul (q, kt)
+    a = Softmax (scores)
+    c = MatMul (a, v)
+    o = MatMul (c, wo)
+    r = Add (t, o)
+    pooled = ReduceMean <keepdims = 0> (r, tokens)
+}
+"""
+
+
+def test_a_transformer_block_worked_out_by_hand():
+    result = _analysed(BLOCK)
+    layers = {layer["outputs"][0]["blob"]: layer for layer in result["layers"]}
+    shapes = {name: layer["outputs"][0]["shape"] for name, layer in layers.items()}
+    assert shapes["patches"] == [1, 8, 4, 4] and shapes["t"] == [1, 16, 8] and shapes["qkv"] == [3, 1, 16, 8]
+    assert shapes["q"] == shapes["v"] == [1, 16, 8] and shapes["scores"] == [1, 16, 16]
+    assert shapes["pooled"] == [1, 8]
+    # Multiply-adds: the patches 8 maps x 16 positions x 3 * 8 * 8; the projection 16 tokens x 24 x 8; the
+    # scores 16 x 16 x 8; their mix of v 16 x 8 x 16; the output projection 16 x 8 x 8.
+    maccs = {name: layers[name]["macc"] for name in ("patches", "p", "scores", "c", "o")}
+    assert maccs == {"patches": 8 * 16 * 192, "p": 16 * 24 * 8, "scores": 16 * 16 * 8, "c": 16 * 8 * 16,
+                     "o": 16 * 8 * 8}
+    assert result["totals"]["macc"] == sum(maccs.values())
+    # Learnt: the patch weights 1536, the norm's scale and shift 16, the projection 192 and its bias 24, the
+    # output projection 64; the shape constants and indices are not.
+    assert result["totals"]["params"] == 1536 + 16 + 192 + 24 + 64
+    # The patch map's field (8, jump 8); the tokens mix h and w in one axis, which no per-axis field describes.
+    assert layers["patches"]["outputs"][0]["rf"]["size"] == [8, 8]
+    assert all(layers[name]["outputs"][0]["rf"] is None for name in ("rows", "t", "scores", "pooled"))
