@@ -1,6 +1,6 @@
-"""Fields through the ONNX operators that move, reduce, pick from and normalise whole axes
-(layers/onnx/reduce.py, norm.py, matmul.py, gather.py): worked out by hand, then against onnxruntime, which owes nothing to the
-engine: raise one input pixel and see which outputs change."""
+"""Fields through the ONNX operators that move, reduce, pick from and normalise whole axes (layers/onnx/
+shape.py, reduce.py, norm.py, inner.py's MatMul, gather.py): worked out by hand, then against onnxruntime,
+which owes nothing to the engine: raise one input pixel and see which outputs change."""
 
 import numpy as np
 import pytest

@@ -1,9 +1,8 @@
-"""Reductions along axes (onnx/docs/Operators.md, Changelog.md).
+"""Reductions along axes (onnx/docs/Operators.md, Changelog.md), beside ReduceMean/Max/Min/Sum (shape.py).
 
-ReduceMean/Max/Min/Sum/Prod/L1/L2/LogSum/LogSumExp/SumSquare-1/11/13: `axes` an attribute, all axes when it
-is absent; ReduceSum-13 and the others from opset 18 take `axes` as input 1 instead, and with it missing
-or empty reduce every axis unless noop_with_empty_axes (then they reduce none). keepdims (default 1) keeps
-a reduced axis as size 1, else drops it. ArgMax/ArgMin-1/11/12/13: one `axis` (default 0) and keepdims, the
+ReduceProd/L1/L2/LogSum/LogSumExp/SumSquare-1/11/13 take `axes` as an attribute, from opset 18 as input 1,
+with the rules ReduceMean's (all axes where none are given unless noop_with_empty_axes; keepdims, default 1,
+keeps a reduced axis as size 1, else drops it). ArgMax/ArgMin-1/11/12/13: one `axis` (default 0) and keepdims, the
 output holding indices. TopK-1 (`k` attribute) and TopK-10/11 (K as input 1): Values and Indices with the
 size of `axis` (default -1) cut to k.
 
@@ -16,23 +15,7 @@ from scnn_tools.net.indexmaps import IDENTITY, Whole
 from ..registry import RESHAPE, fmt_shape, register
 from .axes import canonical
 from .node import ALREADY, node
-from .shape import _axes_of as axes_of
-
-
-def _reduced(ctx):
-    """(reduced input axes, keepdims), or (None, keepdims) where the axes are not known before the net runs."""
-    o = node(ctx)
-    since = 13 if o.op == "ReduceSum" else 18
-    o.need_inputs(1, 1 if o.opset < since else 2)
-    x = o.data(0, "data")
-    keep = bool(o.attr("keepdims", 1))
-    axes = axes_of(o, len(x), 1)
-    if axes is None and o.present(1):
-        return None, keep
-    if not axes:
-        noop = o.opset >= since and o.attr("noop_with_empty_axes", 0)
-        return ([] if noop else list(range(len(x)))), keep
-    return axes, keep
+from .shape import _reduce_deps as reduce_deps, _reduce_shape as reduce_shape
 
 
 def _one_axis(ctx):
@@ -58,17 +41,6 @@ def _through(x, axes, keep):
             continue
         t += 1
     return deps
-
-
-def _reduce_shape(ctx):
-    axes, keep = _reduced(ctx)
-    if axes is None:
-        return [None]
-    return [_cut(ctx.bottoms[0], axes, keep)]
-
-
-def _reduce_deps(ctx):
-    return [_through(ctx.bottoms[0], *_reduced(ctx))]
 
 
 def _arg_shape(ctx):
@@ -114,16 +86,13 @@ def _topk_deps(ctx):
 
 INDICES = {0: "holds indices, not features"}
 
-register("onnx.ReduceMean", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMax", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMin", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSum", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceProd", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceL1", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceL2", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceLogSum", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceLogSumExp", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSumSquare", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+# The core's ReduceMean/Max/Min/Sum rules (shape.py) serve every reduction: the axes' opset is by op name.
+register("onnx.ReduceProd", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceL1", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceL2", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceLogSum", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceLogSumExp", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSumSquare", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
 register("onnx.ArgMax", RESHAPE, shape=_arg_shape, deps=_arg_deps, no_onnx=ALREADY, not_features=INDICES)
 register("onnx.ArgMin", RESHAPE, shape=_arg_shape, deps=_arg_deps, no_onnx=ALREADY, not_features=INDICES)
 register("onnx.TopK", RESHAPE, shape=_topk_shape, deps=_topk_deps, no_onnx=ALREADY,
