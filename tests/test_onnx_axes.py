@@ -139,7 +139,8 @@ def _random_weights(model):
 @pytest.mark.parametrize("blob, h_axis, w_axis", PROBED)
 def test_fields_are_what_onnxruntime_changes(blob, h_axis, w_axis):
     """Every output position's field (cut to the image) is the box of the pixels that change it."""
-    model = _random_weights(text_model(NET.replace("=> (mm, out, rm, sm, lnc, rw, mw, mh, att, col, row)", f"=> ({blob})"), 18))
+    outputs = NET[NET.index("=>"):NET.index(")", NET.index("=>")) + 1]
+    model = _random_weights(text_model(NET.replace(outputs, f"=> ({blob})"), 18))
     analysis = Analysis(read_bytes(model.SerializeToString(), "net.onnx"))
     boxes = _changed(model, blob, (1, 2, 15, 13), h_axis, w_axis)
     shape = analysis.shapes.blobs[analysis.graph.blob(blob).id]

@@ -65,9 +65,4 @@ def _deps(ctx):
     return [deps]
 
 
-def _params(ctx):
-    o = node(ctx)
-    return [] if o.is_data(0) else [o.shape(0)]
-
-
-register("onnx.Gather", RESHAPE, shape=_shape, deps=_deps, params=_params, no_onnx=ALREADY)
+register("onnx.Gather", RESHAPE, shape=_shape, deps=_deps, params=lambda ctx: node(ctx).weights(0), no_onnx=ALREADY)

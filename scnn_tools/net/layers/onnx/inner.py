@@ -53,8 +53,8 @@ register("onnx.Gemm", INNER_PRODUCT, shape=_shape, deps=_deps, params=_params, m
 
 # MatMul-13: numpy's matmul. A 1-D A is a row (1 x K), a 1-D B a column (K x 1), that axis then dropped; the
 # axes before the last two broadcast. Each output value sums K products; per image (the output's axis 0, as
-# Caffe's InnerProduct counts per item of it) that is K times the values after axis 0. B, where an
-# initializer, is learnt.
+# Caffe's InnerProduct counts per item of it) that is K times the values after axis 0. An operand that is no
+# data blob is learnt.
 def _matmul(ctx):
     o = node(ctx)
     o.need_inputs(2, 2)
@@ -110,8 +110,9 @@ def _matmul_deps(ctx):
 
 
 def _matmul_params(ctx):
-    o = node(ctx)
-    return o.weights(*(i for i in (0, 1) if o.learnt(i)))
+    # Any operand that is no data blob, as Gemm's and Conv's weights: the legacy exporter's MultiheadAttention
+    # slices its in_proj_weight (a Slice the reader folds), which is no initializer any more but still learnt.
+    return node(ctx).weights(0, 1)
 
 
 def _matmul_macc(ctx, tops):

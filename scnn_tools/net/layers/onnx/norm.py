@@ -17,7 +17,7 @@ the Caffe rules, no multiply-adds are counted.
 from scnn_tools.net.indexmaps import IDENTITY, Whole
 from ..registry import ELEMENTWISE, NORMALISATION, fmt_shape, known, register
 from .axes import canonical
-from .elementwise import _softmax_deps as softmax_deps, _unary as unary, broadcast, broadcast_deps
+from .elementwise import _learnt as learnt, _softmax_deps as softmax_deps, _unary as unary, broadcast, broadcast_deps
 from .node import ALREADY, node
 
 
@@ -29,11 +29,6 @@ def _over(ctx, axes, deps=None):
     for a, d in enumerate(x):
         deps[a] = [(0, a, Whole(d) if a in axes else IDENTITY)] + [item for item in deps.get(a, ()) if item[0] != 0]
     return deps
-
-
-def _learnt(ctx):
-    o = node(ctx)
-    return [o.shape(i) for i in range(1, o.n) if o.present(i) and not o.is_data(i)]
 
 
 def _per_channel(ctx, x, size):
@@ -124,11 +119,11 @@ def _layer_deps(ctx):
 
 STATISTICS = {1: "holds the mean", 2: "holds the inverse standard deviation"}
 
-register("onnx.InstanceNormalization", NORMALISATION, shape=_instance_shape, deps=_instance_deps, params=_learnt,
+register("onnx.InstanceNormalization", NORMALISATION, shape=_instance_shape, deps=_instance_deps, params=learnt(1, 2),
          no_onnx=ALREADY)
-register("onnx.GroupNormalization", NORMALISATION, shape=_group_shape, deps=_group_deps, params=_learnt,
+register("onnx.GroupNormalization", NORMALISATION, shape=_group_shape, deps=_group_deps, params=learnt(1, 2),
          no_onnx=ALREADY)
-register("onnx.LayerNormalization", NORMALISATION, shape=_layer_shape, deps=_layer_deps, params=_learnt,
+register("onnx.LayerNormalization", NORMALISATION, shape=_layer_shape, deps=_layer_deps, params=learnt(1, 2),
          no_onnx=ALREADY, not_features=STATISTICS)
 # Softmax's rules (elementwise.py): LogSoftmax and Hardmax normalise over the same axes at every opset.
 register("onnx.LogSoftmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)
