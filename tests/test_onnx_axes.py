@@ -2,6 +2,8 @@
 shape.py, reduce.py, norm.py, inner.py's MatMul, gather.py): worked out by hand, then against onnxruntime,
 which owes nothing to the engine: raise one input pixel and see which outputs change."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -198,3 +200,20 @@ def test_a_transformer_block_worked_out_by_hand():
     # The patch map's field (8, jump 8); the tokens mix h and w in one axis, which no per-axis field describes.
     assert layers["patches"]["outputs"][0]["rf"]["size"] == [8, 8]
     assert all(layers[name]["outputs"][0]["rf"] is None for name in ("rows", "t", "scores", "pooled"))
+
+
+@pytest.mark.parametrize("text, opset, said", [
+    ("<float[6] s, float[6] b> { y = GroupNormalization <num_groups = 4> (x, s, b) }", 18,
+     "layer 'GroupNormalization_0' (onnx.GroupNormalization): num_groups 4 does not divide the 6 channels"),
+    ("<int64[1] i = {7}> { y = Gather <axis = 2> (x, i) }", 17,
+     "layer 'Gather_0' (onnx.Gather): indices [7] are out of range for axis 2"),
+    ("<int64[1] k = {9}> { y, j = TopK (x, k) }", 17,
+     "layer 'TopK_0' (onnx.TopK): k 9 is not between 0 and the 4 positions of axis 3"),
+    ("<float[5] s> { y = LayerNormalization (x, s) }", 17,
+     "layer 'LayerNormalization_0' (onnx.LayerNormalization): shapes (1, 6, 4, 4), (5) do not broadcast"),
+])
+def test_impossible_nodes_name_themselves(text, opset, said):
+    from scnn_tools.errors import InputError
+    model = text_model("g (float[1,6,4,4] x) => (y) " + text, opset)
+    with pytest.raises(InputError, match=re.escape(said)):
+        Analysis(read_bytes(model.SerializeToString(), "bad.onnx"))
