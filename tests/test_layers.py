@@ -1221,6 +1221,9 @@ ROWS = [
     # Softmax-11, LogSoftmax-11 and Hardmax-11 coerce the input to 2-D at axis (default 1), LogSoftmax-13 takes
     # one axis: the output has the input's shape.
     Row("onnx.Softmax", "opset 11: t = Softmax (b0)", [(2, 3, 4)], [(2, 3, 4)], 0, 0),
+    # MeanVarianceNormalization-13 (axes [0, 2, 3] by default) and LpNormalization-1 keep the input's shape.
+    Row("onnx.MeanVarianceNormalization", "t = MeanVarianceNormalization (b0)", [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
+    Row("onnx.LpNormalization", "t = LpNormalization <axis = 1, p = 1> (b0)", [(2, 3, 4)], [(2, 3, 4)], 0, 0),
     Row("onnx.LogSoftmax", "t = LogSoftmax <axis = 1> (b0)", [(2, 3, 4)], [(2, 3, 4)], 0, 0),
     Row("onnx.Hardmax", "opset 11: t = Hardmax <axis = -2> (b0)", [(2, 3, 4)], [(2, 3, 4)], 0, 0),
 

@@ -19,7 +19,7 @@ pytest.importorskip("onnx")
 # normalised over the channels and multiplied by a weight matrix there, turned back, a second 3x3
 # convolution, and what reduces, normalises, multiplies or picks along space after it.
 NET = """
-g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att, col, row)
+g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att, col, row, mvn)
   <float[4,2,3,3] w1, float[2,4,3,3] w2, float[4] s, float[4,4] W, float[2,15,13] s3, int64[1] ax = {2},
    float[4,3] V, float[15,5] H, int64[2] hw = {2, 3}, int64[2] cols = {1, 3}, int64 first = {0}> {
     c1 = Conv <strides = [2, 2]> (x, w1)
@@ -39,6 +39,7 @@ g (float[1,2,15,13] x) => (mm, out, rm, sm, lnc, rw, mw, mh, att, col, row)
     att = MatMul (out, q)
     col = Gather <axis = 3> (out, cols)
     row = Gather <axis = 2> (out, first)
+    mvn = MeanVarianceNormalization <axes = [3]> (out)
 }
 """
 
@@ -65,6 +66,7 @@ def test_fields_follow_the_axes_worked_out_by_hand():
     rf = blobs["sm"]["rf"]
     assert (rf["size"], rf["global"], rf["start"][0]) == ([7, 13], [False, True], 3)
     assert blobs["lnc"]["rf"]["size"] == [15, 13] and blobs["lnc"]["rf"]["global"] == [True, True]
+    assert blobs["mvn"]["rf"]["size"] == [7, 13] and blobs["mvn"]["rf"]["global"] == [False, True]
     # A sum over h (keepdims 0) leaves (1, 2, 4): w keeps its field, h has none left.
     rf = blobs["rw"]["rf"]
     assert blobs["rw"]["shape"] == [1, 2, 4] and rf["size"] == [None, 7] and rf["jump"] == [None, 2]
@@ -123,7 +125,7 @@ def _changed(model, output, shape, h_axis, w_axis):
 
 PROBED = [
     ("nhwc", 1, 2), ("ln", 1, 2), ("mm", 1, 2), ("back", 2, 3), ("out", 2, 3), ("sm", 2, 3), ("lnc", 2, 3),
-    ("mw", 2, 3), ("rm", 2, 3), ("mh", 3, 2), ("col", 2, 3),
+    ("mw", 2, 3), ("rm", 2, 3), ("mh", 3, 2), ("col", 2, 3), ("mvn", 2, 3),
 ]
 
 

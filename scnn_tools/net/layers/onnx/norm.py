@@ -6,7 +6,8 @@ B broadcast to X one way (numpy's rule); the optional outputs Mean and InvStdDev
 normalised axes 1. GroupNormalization-18/21: over a group of C / num_groups channels and the spatial axes;
 scale and bias one value per group at opset 18, per channel from 21. LogSoftmax and Hardmax-1/11 coerce
 the input to 2-D at `axis` (default 1) and normalise over axes `axis` to the last; from opset 13 over
-`axis` (default -1) alone, as Softmax.
+`axis` (default -1) alone, as Softmax. MeanVarianceNormalization-9/13 over `axes` (default [0, 2, 3]),
+LpNormalization-1/22 along `axis` (default -1): the output has the input's shape.
 
 Fields follow Caffe's MVN and Softmax: every position reads the whole of each axis it is normalised over
 (the mean reads the whole plane), and its own position elsewhere. Whatever axis that is: a transposed
@@ -117,6 +118,34 @@ def _layer_deps(ctx):
     return [_over(ctx, normalised, broadcast_deps(ctx)[0])] + [_over(ctx, normalised)] * (ctx.ntops - 1)
 
 
+# ------------------------------------------------------------------ MeanVarianceNormalization, LpNormalization
+def _mvn_axes(ctx):
+    # MeanVarianceNormalization-9/13: over `axes`, default [0, 2, 3] (per channel, across the batch).
+    o = node(ctx)
+    o.need_inputs(1, 1)
+    x = o.data(0, "X")
+    axes = o.attr("axes", [0, 2, 3])
+    return [canonical(o, a, len(x), "axes") for a in axes]
+
+
+def _lp_axis(ctx):
+    # LpNormalization-1/22: along `axis` (default -1), p 1 or 2.
+    o = node(ctx)
+    o.need_inputs(1, 1)
+    x = o.data(0, "input")
+    if o.attr("p", 2) not in (1, 2):
+        o.fail(f"p {o.attr('p')} is neither 1 nor 2")
+    return [canonical(o, o.attr("axis", -1), len(x))]
+
+
+def _checked(axes_of):
+    """The input's shape, once the node's axes are checked."""
+    def shape(ctx):
+        axes_of(ctx)
+        return [list(ctx.bottoms[0])]
+    return shape
+
+
 STATISTICS = {1: "holds the mean", 2: "holds the inverse standard deviation"}
 
 register("onnx.InstanceNormalization", NORMALISATION, shape=_instance_shape, deps=_instance_deps, params=learnt(1, 2),
@@ -126,5 +155,9 @@ register("onnx.GroupNormalization", NORMALISATION, shape=_group_shape, deps=_gro
 register("onnx.LayerNormalization", NORMALISATION, shape=_layer_shape, deps=_layer_deps, params=learnt(1, 2),
          no_onnx=ALREADY, not_features=STATISTICS)
 # Softmax's rules (elementwise.py): LogSoftmax and Hardmax normalise over the same axes at every opset.
+register("onnx.MeanVarianceNormalization", NORMALISATION, shape=_checked(_mvn_axes),
+         deps=lambda ctx: [_over(ctx, _mvn_axes(ctx))], no_onnx=ALREADY)
+register("onnx.LpNormalization", NORMALISATION, shape=_checked(_lp_axis), deps=lambda ctx: [_over(ctx, _lp_axis(ctx))],
+         no_onnx=ALREADY)
 register("onnx.LogSoftmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)
 register("onnx.Hardmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)
