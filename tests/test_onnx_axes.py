@@ -60,7 +60,8 @@ def test_fields_follow_the_axes_worked_out_by_hand():
     rf = blobs["out"]["rf"]
     assert (rf["size"], rf["jump"], rf["start"]) == ([7, 7], [2, 2], [3, 3])
     # The mean over both spatial axes reads the whole 15 x 13 image; the softmax along w (axis 3) the whole
-    # of w and its own rows; the layer norm over C, H, W of the image everything.
+    # of w and its own rows, as does the mean-variance normalisation over w; the layer norm over C, H, W of the
+    # image everything.
     assert blobs["rm"]["shape"] == [1, 2, 1, 1] and blobs["rm"]["rf"]["global"] == [True, True]
     assert blobs["rm"]["rf"]["size"] == [15, 13]
     rf = blobs["sm"]["rf"]
