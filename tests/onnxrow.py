@@ -8,16 +8,27 @@ b0, b1, ..., optionally preceded by declarations of its constant inputs in angle
 A declaration with a value (`int64[2] s = {1, -1}`) is an initializer with that value; one without is an
 initializer of zeros of that shape (weights: only their shapes matter). onnx.Input's row gives the graph
 input instead (`float[N,3,5,7] l`), read by an Identity node. The node (or graph input) is named "l".
+
+A row of an operator whose rule changed between opsets says which it is written for first,
+`opset 11: t = Softmax (b0)`; other rows are built at OPSET (or the opset a caller asks for). The bottoms are
+float, or of the type a row names first for an operator that takes no floats (`bool inputs: t = Not (b0)`).
 """
+
+import re
 
 import numpy as np
 
 OPSET = 17
 
 
-def model(row, opset=OPSET):
+def model(row, opset=None):
     from onnx import helper, parser
     text = row.layer.strip()
+    own, dtype = None, None
+    header = re.match(r"(?:opset (\d+) ?)?(?:(\w+) inputs)?:\s*", text)
+    if header and any(header.groups()):
+        (own, dtype), text = header.groups(), text[header.end():]
+    opset = int(own) if own else opset or OPSET
     if row.type == "onnx.Input":
         name = text.split()[-1]
         graph = parser.parse_graph(f"g ({text}) => (t) {{ t = Identity ({name}) }}")
@@ -27,7 +38,8 @@ def model(row, opset=OPSET):
             end = text.index(">") + 1
             decls, text = text[:end], text[end:].strip()
         outputs = [o for o in parser.parse_node(text).output if o]
-        inputs = ", ".join(f"float[{','.join(str(d) for d in shape)}] b{i}" for i, shape in enumerate(row.bottoms))
+        inputs = ", ".join(f"{dtype or 'float'}[{','.join(str(d) for d in shape)}] b{i}"
+                           for i, shape in enumerate(row.bottoms))
         return text_model(f"g ({inputs}) => ({', '.join(outputs)}) {decls} {{ {text} }}", opset, "l")
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="scnn-tools tests")
 
@@ -57,3 +69,14 @@ def inferred(model_proto):
         if t.HasField("shape"):
             out[info.name] = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim]
     return out
+
+
+def ran(model_proto):
+    """{output name: its shape} from running the model in onnxruntime on zeros."""
+    import onnxruntime
+    from onnx import helper
+    session = onnxruntime.InferenceSession(model_proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    types = {i.name: helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type) for i in model_proto.graph.input}
+    feeds = {i.name: np.zeros(i.shape, types[i.name]) for i in session.get_inputs()}
+    names = [o.name for o in session.get_outputs()]
+    return {name: list(value.shape) for name, value in zip(names, session.run(names, feeds))}

@@ -53,8 +53,8 @@ register("onnx.Gemm", INNER_PRODUCT, shape=_shape, deps=_deps, params=_params, m
 
 # MatMul-13: numpy's matmul. A 1-D A is a row (1 x K), a 1-D B a column (K x 1), that axis then dropped; the
 # axes before the last two broadcast. Each output value sums K products; per image (the output's axis 0, as
-# Caffe's InnerProduct counts per item of it) that is K times the values after axis 0. B, where an
-# initializer, is learnt.
+# Caffe's InnerProduct counts per item of it) that is K times the values after axis 0. An operand that is no
+# data blob is learnt.
 def _matmul(ctx):
     o = node(ctx)
     o.need_inputs(2, 2)
@@ -80,27 +80,39 @@ def _matmul_shape(ctx):
 
 
 def _matmul_deps(ctx):
-    # The batch axes read their own positions (a broadcast size-1 axis its one position), the row axis A's
-    # rows; the last axis mixes a whole row of A with a column of B: no position of its own.
+    # Output position m reads row m of A and the whole of B's K axis, position n column n of B and the whole
+    # of A's K axis (each value sums a whole row times a whole column: A's K is read whole along the output's
+    # column axis, B's along its row axis, or along the input's own axis where the other input is 1-D and
+    # that axis is gone); the batch axes read their own positions (a broadcast size-1 axis its one position).
     o = node(ctx)
-    top = ctx.tops[0]
-    deps = {}
-    for i in (0, 1):
-        b = o.bottom(i)
-        if b is None:
+    a, b = o.shape(0), o.shape(1)
+    k, out = _matmul(ctx)
+    batch = len(out) - (len(a) > 1) - (len(b) > 1)
+    row = batch if len(a) > 1 else None
+    col = len(out) - 1 if len(b) > 1 else None
+    deps = {t: [] for t in range(len(out))}
+    for i, shape, own, across in ((0, a, row, col), (1, b, col, row)):
+        bottom = o.bottom(i)
+        if bottom is None:
             continue
-        shape = ctx.bottoms[b]
-        for k in range(len(shape) - 2):
-            t = len(top) - len(shape) + k
-            deps.setdefault(t, []).append((b, k, IDENTITY if shape[k] == top[t] else Whole(1)))
-        if i == 0 and len(shape) >= 2 and len(o.shape(1)) >= 2:
-            deps.setdefault(len(top) - 2, []).append((b, len(shape) - 2, IDENTITY))
+        n = len(shape)
+        first = max(n - 2, 0)  # (its batch axes are those before)
+        for t, ba in ((t, t - batch + first) for t in range(batch)):
+            if ba >= 0:
+                deps[t].append((bottom, ba, IDENTITY if shape[ba] == out[t] else Whole(1)))
+        own_axis, k_axis = (n - 2, n - 1) if i == 0 else (n - 1, first)
+        if own is not None:
+            deps[own].append((bottom, own_axis, IDENTITY))
+        target = across if across is not None else own
+        if target is not None:
+            deps[target].append((bottom, k_axis, Whole(k)))
     return [deps]
 
 
 def _matmul_params(ctx):
-    o = node(ctx)
-    return o.weights(*(i for i in (0, 1) if o.learnt(i)))
+    # Any operand that is no data blob, as Gemm's and Conv's weights: the legacy exporter's MultiheadAttention
+    # slices its in_proj_weight (a Slice the reader folds), which is no initializer any more but still learnt.
+    return node(ctx).weights(0, 1)
 
 
 def _matmul_macc(ctx, tops):

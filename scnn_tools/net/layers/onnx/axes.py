@@ -1,0 +1,61 @@
+"""Operators that broadcast or repeat a blob along its axes (onnx/docs/Operators.md, Changelog.md).
+
+Expand-8/13: the input broadcast with the `shape` input (numpy's rule both ways: a 1 in `shape` keeps the
+input's size). Tile-6/13: output axis i is input axis i times repeats[i].
+
+Fields: an axis a size-1 input is broadcast along reads its position 0 (Whole(1), as Add's); a tiled axis,
+whose positions wrap around, has no field (as Caffe's Tile); the others read their own position.
+"""
+
+from scnn_tools.net.indexmaps import IDENTITY
+from ..registry import RESHAPE, RESIZE, fmt_shape, register
+from .elementwise import broadcast, broadcast_deps
+from .node import ALREADY, node
+
+
+def canonical(o, axis, rank, what="axis"):
+    """`axis` counted from the front (a negative one from the end), failing where it is not one of `rank`."""
+    if axis is None or not -rank <= axis < rank:
+        o.fail(f"{what} {axis} is out of range for {rank} axes")
+    return axis % rank
+
+
+def moved(mapping):
+    """deps of one top from data input 0: {top axis: bottom axis} read position by position."""
+    return [{t: [(0, b, IDENTITY)] for t, b in mapping.items()}]
+
+
+def _expand_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 2)
+    x, target = o.data(0, "input"), o.ints(1)
+    if target is None:
+        return [None]
+    if any(d < 1 for d in target):
+        o.fail(f"shape {target} has a dim below 1")  # (a 0 would make an empty tensor, which no net runs)
+    return [broadcast(o, [x, target])]
+
+
+def _repeats(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 2)
+    x, repeats = o.data(0, "input"), o.ints(1)
+    if repeats is not None and (len(repeats) != len(x) or any(r < 1 for r in repeats)):
+        o.fail(f"repeats {repeats} must be one positive count per axis of {fmt_shape(x)}")
+    return x, repeats
+
+
+def _tile_shape(ctx):
+    x, repeats = _repeats(ctx)
+    if repeats is None:
+        return [None]
+    return [[None if d is None else d * r for d, r in zip(x, repeats)]]
+
+
+def _tile_deps(ctx):
+    x, repeats = _repeats(ctx)
+    return moved({a: a for a in range(len(x)) if repeats[a] == 1})
+
+
+register("onnx.Expand", RESHAPE, shape=_expand_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, no_onnx=ALREADY)

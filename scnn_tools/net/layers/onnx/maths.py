@@ -1,0 +1,58 @@
+"""Elementwise activations, math, comparisons and logic on data (onnx/docs/Operators.md, Changelog.md).
+
+One input, the output of its shape, each position reading its own: Elu-6/22, Selu-6/22, Celu-12,
+Softplus-1/22, Softsign-1/22, Gelu-20, Mish-18/22, ThresholdedRelu-10/22, Erf-9/13, Exp, Log, Sqrt, Neg,
+Abs, Reciprocal, Floor, Ceil (-6/13), Round-11/22, Sign-9/13, Not-1, IsNaN-9/13/20, IsInf-10/20, and
+Cast-6/9/13/19/21 (the element type changes, the shape does not). As Caffe's ELU, AbsVal, Exp, Log and
+Power, none of them learns or multiplies.
+
+Pow-7/12/13/15, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor (-7 on), Where-9/16
+(condition, X, Y): numpy broadcasting of every input, as Add (elementwise.py); an exponent, a threshold or a
+mask among the inputs is no weight.
+"""
+
+from ..registry import ACTIVATION, ELEMENTWISE, MERGE, register
+from .elementwise import _unary as unary, broadcast, broadcast_deps
+from .node import ALREADY, node
+
+
+def _broadcast_shape(ctx):
+    o = node(ctx)
+    n = 3 if o.op == "Where" else 2
+    o.need_inputs(n, n)
+    return [broadcast(o, [o.shape(i) for i in range(o.n)])]
+
+
+register("onnx.Elu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Selu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Celu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Softplus", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Softsign", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Gelu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Mish", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.ThresholdedRelu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Erf", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Exp", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Log", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Sqrt", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Neg", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Abs", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Reciprocal", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Floor", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Ceil", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Round", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Sign", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.IsNaN", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.IsInf", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Cast", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Not", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Pow", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Equal", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Greater", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Less", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.GreaterOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.LessOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.And", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Or", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Xor", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Where", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
