@@ -135,7 +135,6 @@ def test_resnet50_layer4_sees_427_pixels_at_jump_32(name):
 NHWC = pytest.mark.xfail(strict=True, reason="the image's axes of an NHWC input, found through its Transpose")
 
 
-@NHWC
 def test_keras_resnet50_layer4_sees_483_pixels():
     result = report("keras_resnet50.onnx")
     last_add = [layer for layer in result["layers"] if layer["type"] == "onnx.Add"][-1]
@@ -191,7 +190,6 @@ def test_yolo_p16_after_nearest_upsampling_by_hand():
         assert q["clipped"] == {"y": [0, 415], "x": [0, 415]}
 
 
-@NHWC
 def test_keras_dilation_and_upsampling_by_hand():
     # make_tf.py's small net, which google-research/receptive_field refuses (README), as tf2onnx writes
     # it: a Transpose from NHWC, then

@@ -39,6 +39,7 @@ class Analysis:
         if image is None:
             raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
         self.image = image.blob
+        self.image_axes = _image_axes(graph, image, self.shapes.blobs[image.blob])
         self.stand_ins = []
         if not require_image and undeclared(graph, image, self.shapes.blobs[image.blob]):
             if not self.shapes.contexts:
@@ -46,7 +47,7 @@ class Analysis:
                 refuse_undeclared(graph, image, self.shapes.blobs[image.blob])
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
-        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.warnings)
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
         if image_shape is None:
             self.warnings += self._placeholder_image()
@@ -59,9 +60,9 @@ class Analysis:
         for node, bottom, axis, m in self._windows_on_the_image():
             width, padded = (m.k - 1) * m.d + 1, blobs[bottom][axis] + 2 * m.p
             if width > padded:
-                shape = blobs[self.image]
+                extent = self.image_extent()
                 return [warning("placeholder-input", f"the image '{self.graph.blobs[self.image].name}' is declared "
-                                f"{shape[-2]}x{shape[-1]}, too small for layer '{node.name}', whose window of {width} "
+                                f"{extent['h']}x{extent['w']}, too small for layer '{node.name}', whose window of {width} "
                                 f"is wider than its padded input of {padded}: a placeholder, as files that reshape "
                                 "at run time declare; give the size the net runs at with --input-shape",
                                 layer=node.name, line=node.line)]
@@ -87,8 +88,8 @@ class Analysis:
 
     # ------------------------------------------------------------ per blob
     def image_extent(self):
-        shape = self.shapes.blobs[self.image]
-        return {"h": shape[-2], "w": shape[-1]}  # (the last two axes: a C3D clip is N x C x L x H x W)
+        shape, (h, w) = self.shapes.blobs[self.image], self.image_axes
+        return {"h": shape[h], "w": shape[w]}
 
     def rf(self, blob_id):
         t = self.traced[blob_id]
@@ -294,3 +295,11 @@ def sentence(result):
     size = field_text([y1 - y0 + 1, x1 - x0 + 1], result["global"], square=True)
     return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
             f"({size}), centred at ({cy:g}, {cx:g}); inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}")
+
+
+def _image_axes(graph, image, shape):
+    """The image's (h, w) axes: the last two (a C3D clip is N x C x L x H x W), unless the layer that declares
+    it says otherwise (an ONNX input read channels-last); None where its shape is unknown."""
+    node = graph.nodes[image.layer] if image.layer is not None else None
+    axes = node.kind.image_axes(node.param) if node is not None and node.kind is not None else None
+    return axes or (None if shape is None else (len(shape) - 2, len(shape) - 1))

@@ -157,8 +157,8 @@ def _wanted(need, blob, axis, size):
     return min(lo, 0), max(hi, size - 1, 1)
 
 
-def compute(graph, blob_shapes, deps, image, warnings):
-    """Fields of every blob that traces back to the image input (blob id `image`).
+def compute(graph, blob_shapes, deps, image, axes, warnings):
+    """Fields of every blob that traces back to the image input (blob id `image`), along its `axes` (h, w).
 
     `deps[node.index]` is what the node's type rule says it reads (None when
     its shapes are unknown). Returns a list over blob ids of Traced or None;
@@ -166,11 +166,11 @@ def compute(graph, blob_shapes, deps, image, warnings):
     """
     traced = [None] * len(blob_shapes)
     shape = None if image is None else blob_shapes[image]
-    if shape is None or len(shape) not in (4, 5) or None in shape[-2:]:
+    if shape is None or len(shape) not in (4, 5) or None in (shape[axes[0]], shape[axes[1]]):
         return traced  # no image, or one of unknown size (a drawing needs none): nothing traces back to one
-    # An image is N x C x H x W, or a clip N x C x L x H x W (C3D): fields are along H and W, the last two
-    # axes; a clip's L has none.
-    h, w = len(shape) - 2, len(shape) - 1
+    # An image is N x C x H x W (or N x H x W x C), or a clip N x C x L x H x W (C3D): fields are along H
+    # and W; a clip's L has none.
+    h, w = axes
     extent = {"h": shape[h], "w": shape[w]}
     traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
     need = needed(graph, blob_shapes, deps)

@@ -166,7 +166,7 @@ def assign(profile, objects, model="exact", names=None):
                   key=lambda p: p.width(model))
     if not maps:
         raise InputError(f"no feature map of {profile.name} has a {model} spatial scale to match against")
-    height, width = profile.points[0].shape[-2:]
+    height, width = profile.extent
     out = []
     for lo, hi, count in bands(objects.sizes):
         fitting = [p for p in maps if p.width(model) >= hi or p.scale(model)["area"] >= height * width]
@@ -182,8 +182,8 @@ def match(analysis, objects_path, model="exact", maps=(), figure=None):
     the histogram beside the profile into (.png, .svg or .pdf)."""
     from .profiles import spatial_profile
     prof = spatial_profile(analysis)
-    image = analysis.shapes.blobs[analysis.image]
-    objects = read_objects(objects_path, (image[-2], image[-1]))  # (H and W: a C3D clip is N x C x L x H x W)
+    extent = analysis.image_extent()
+    objects = read_objects(objects_path, (extent["h"], extent["w"]))
     assignment = assign(prof, objects, model, list(maps))
     if figure:
         from scnn_tools.views.plot import match_figure

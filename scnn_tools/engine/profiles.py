@@ -33,8 +33,9 @@ class Point:
 
 
 class Profile:
-    def __init__(self, name, points, source, aliases=None):
+    def __init__(self, name, points, source, aliases=None, extent=None):
         self.name, self.points, self.source = name, points, source
+        self.extent = extent  # the image's (height, width)
         # Layers and blobs on the path that are not points of their own (in-place
         # layers, merges): the point whose field they have.
         self.aliases = aliases or {}
@@ -143,7 +144,8 @@ def profile(analysis):
             points[-1].label = names[1]  # names run from the far end: (layer, blob) pairs
         for name in names:
             aliases.setdefault(name, points[-1])
-    return Profile(analysis.netfile.name, points, analysis.netfile.source, aliases)
+    extent = analysis.image_extent()
+    return Profile(analysis.netfile.name, points, analysis.netfile.source, aliases, (extent["h"], extent["w"]))
 
 
 def _square_field(analysis, blob_id):

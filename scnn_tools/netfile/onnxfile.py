@@ -129,6 +129,7 @@ class _Reader:
                 self._input(value_info)
         for index, node in enumerate(self.graph.node):
             self._node(index, node)
+        self._channels_last()
         if self.renamed:
             shown = ", ".join(f"node {i + 1} as '{n}'" for i, n in self.renamed[:3])
             more = f" and {len(self.renamed) - 3} more" if len(self.renamed) > 3 else ""
@@ -161,6 +162,24 @@ class _Reader:
                 "with 1 image (give --batch N for the memory of N)", layer.name))
         self.lines.append(None)
         self.values[value_info.name] = _Value("data")
+
+    def _channels_last(self):
+        """Mark the inputs read channels-last: every node that reads one is a Transpose to channels-first
+        (perm 0, r-1, 1, ..., r-2), as tf2onnx writes TensorFlow's N x H x W x C images. ONNX's windows read
+        N x C x H x W, so their h and w are the input's axes r-3 and r-2, not its last two."""
+        readers = {}
+        for node in self.graph.node:
+            for name in node.input:
+                readers.setdefault(name, []).append(node)
+        for layer in self.net.layer:
+            rank = len(layer.onnx_param.dim)
+            if layer.type != "onnx.Input" or rank < 4:
+                continue
+            perm = [0, rank - 1, *range(1, rank - 1)]
+            found = readers.get(layer.top[0], [])
+            if found and all(n.op_type == "Transpose" and
+                             [list(a.ints) for a in n.attribute if a.name == "perm"] == [perm] for n in found):
+                layer.onnx_param.image_axes.extend([rank - 3, rank - 2])
 
     def _unique(self, name):
         while name in self.names:

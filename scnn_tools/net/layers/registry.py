@@ -26,6 +26,8 @@ type belongs to one of the families below, and its rules are all optional:
                              leaves None, where the parameters bound them (SSD's
                              DetectionOutput keeps at most keep_top_k detections
                              per image); None for a top nothing bounds.
+    image_axes(layer)     -> for a source: its top's (h, w) axes where they are not the last two (an ONNX
+                             input read channels-last), else None.
     min_bottoms           -> how many bottoms the type needs at least (default 1).
     note                  -> why a declared or computed shape may be incomplete.
     not_features          -> {top index: what it holds}, for tops that are no
@@ -79,7 +81,7 @@ class Kind:
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
                  declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None, onnx=None,
-                 no_onnx=None, counts=(), at_most=None):
+                 no_onnx=None, counts=(), at_most=None, image_axes=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -92,6 +94,7 @@ class Kind:
         self.needs = needs
         self.counts = counts
         self.at_most = at_most
+        self.image_axes = image_axes or (lambda layer: None)
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
         self.not_features = not_features or {}

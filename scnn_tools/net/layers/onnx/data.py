@@ -13,4 +13,5 @@ def _declared(layer, image):
 
 
 register("onnx.Input", DATA, declared_shapes=_declared, no_onnx=ALREADY,
+         image_axes=lambda layer: tuple(layer.onnx_param.image_axes) or None,
          note="the model leaves some of its dims dynamic")
