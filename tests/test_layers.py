@@ -1148,6 +1148,21 @@ ROWS = [
     Row("onnx.Flatten", "t = Flatten <axis = -2> (b0)", [(2, 3, 4, 5)], [(6, 20)], 0, 0),
     # Reshape-14: 0 copies dim 0 (2), 5 is 5, -1 takes the rest: 120 / (2 * 5) = 12.
     Row("onnx.Reshape", "<int64[3] s = {0, -1, 5}> t = Reshape (b0, s)", [(2, 3, 4, 5)], [(2, 12, 5)], 0, 0),
+
+    # ---------------------------------------------------------------- ONNX operators that move positions
+    # ConvTranspose-11: out = stride * (in - 1) + output_padding + (kernel - 1) * dilation + 1 - pads:
+    # h 2 * 2 + 1 + 3 - 2 = 6, w 2 * 4 + 1 + 3 - 2 = 10; M = W[1] * group = 3 channels. Learnt: W 4*3*3*3 = 108
+    # and B 3. Each of the 4*3*5 input values is scattered through 3*3 taps into 3 channels: 60 * 27 = 1620.
+    Row("onnx.ConvTranspose", "<float[4,3,3,3] W, float[3] B> t = ConvTranspose <strides = [2, 2], "
+        "pads = [1, 1, 1, 1], output_padding = [1, 1]> (b0, W, B)", [(1, 4, 3, 5)], [(1, 3, 6, 10)], 111, 1620),
+    # SAME_UPPER: in * stride outputs (10, 12); group 2 of 2 input channels each, W[1] = 1: M = 2. W is 4*1*2*2
+    # = 16; each of the 4*5*6 = 120 inputs feeds 2*2 taps of 1 channel: 480.
+    Row("onnx.ConvTranspose", '<float[4,1,2,2] W> t = ConvTranspose <strides = [2, 2], auto_pad = "SAME_UPPER", '
+        "group = 2> (b0, W)", [(1, 4, 5, 6)], [(1, 2, 10, 12)], 16, 480),
+    # output_shape (8, 9) is the output, whatever the pads (full size 2 * 3 + 3 = 9); W 2*2*3*3 = 36, each of
+    # the 2*4*4 = 32 inputs through 3*3 taps into 2 channels: 576.
+    Row("onnx.ConvTranspose", "<float[2,2,3,3] W> t = ConvTranspose <strides = [2, 2], output_shape = [8, 9]> "
+        "(b0, W)", [(1, 2, 4, 4)], [(1, 2, 8, 9)], 36, 576),
 ]
 
 

@@ -108,6 +108,12 @@ class Transposed(IndexMap):
     affine = None
 
 
+def transposed(s, p, k, d=1):
+    """The map of a transposed convolution (Caffe's Deconvolution, ONNX's ConvTranspose) with begin padding p:
+    at stride 1 it is a plain window, flipped (which composes as an affine map)."""
+    return Window(1, (k - 1) * d - p, k, d) if s == 1 else Transposed(s, p, k, d)
+
+
 class Interp(IndexMap):
     """Bilinear, corners aligned: top o reads floor(o*num/den) and, unless that is whole, the next one."""
 
