@@ -77,3 +77,108 @@ def test_convtranspose_output_padding_reads_on():
     _exact(net.model(top), [a, top], exact=False)
     ours, _ = engine_fields(net.model(top))
     assert [tuple(r) for r in ours[top][1][1].at(15)] == [(6, 8)]  # (input 7 of a: columns 6..8 of the plane)
+
+
+# ------------------------------------------------------------------ Resize, Upsample
+_TRANSFORMS = ["half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
+               "half_pixel_symmetric"]
+# (input h, w; sizes or scales for h and w): up, down, by whole and by fractional factors, to one position.
+_SIZES = [((5, 7), "sizes", (10, 21)), ((6, 9), "sizes", (4, 5)), ((4, 6), "scales", (1.5, 2.5)),
+          ((9, 8), "scales", (0.5, 0.75)), ((3, 7), "sizes", (1, 3)), ((7, 5), "sizes", (13, 11))]
+
+
+def _resize(net, x, how, values, **attrs):
+    if how == "sizes":  # (on axes 2 and 3 only, opset 18: sizes with a batch of 1 would resize the probe's batch)
+        return net.node("Resize", [x, "", "", _ints(net, f"s{len(net.inits)}", list(values))], axes=[2, 3], **attrs)
+    return net.node("Resize", [x, "", _floats(net, f"s{len(net.inits)}", [1, 1, *values])], **attrs)
+
+
+@pytest.mark.parametrize("transform", _TRANSFORMS)
+@pytest.mark.parametrize("size", _SIZES, ids=str)
+@pytest.mark.parametrize("mode", ["linear", "round_prefer_floor", "round_prefer_ceil", "floor", "ceil"])
+def test_resize_reads_what_onnxruntime_weighs(mode, size, transform):
+    """Resize on the image itself: each output position's field along each axis is the set of input positions
+    onnxruntime gives a weight that is not zero (linear landing on a sample reads one), position by position."""
+    (h, w), how, values = size
+    net = Hand(h, w)
+    attrs = dict(mode="linear") if mode == "linear" else dict(mode="nearest", nearest_mode=mode)
+    top = _resize(net, "x", how, values, coordinate_transformation_mode=transform, **attrs)
+    _exact(net.model(top, opset=19), [top])
+
+
+@pytest.mark.parametrize("mode", ["linear", "round_prefer_floor", "ceil"])
+@pytest.mark.parametrize("roi", [(0.2, 0.1, 0.9, 0.7), (-0.25, 0.0, 1.25, 0.5)])
+def test_resize_tf_crop_and_resize(mode, roi):
+    """tf_crop_and_resize samples the roi; beyond the input (the second roi reaches past both ends of h)
+    outputs are the extrapolation value and read nothing."""
+    net = Hand(6, 8)
+    attrs = dict(mode="linear") if mode == "linear" else dict(mode="nearest", nearest_mode=mode)
+    top = net.node("Resize", ["x", _floats(net, "roi", list(roi)), "", _ints(net, "sizes", [9, 5])], axes=[2, 3],
+                   coordinate_transformation_mode="tf_crop_and_resize", **attrs)
+    _exact(net.model(top, opset=19), [top])
+
+
+def _one_hot_reads(model, shape):
+    """[(output axis, output position) -> input positions]: which input positions change an output position
+    in onnxruntime, per spatial axis, one input position raised at a time (a weight of any sign counts)."""
+    import onnxruntime as ort
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    base = session.run(None, {"x": np.zeros(shape, np.float32)})[0]
+    reads = [{}, {}]
+    for axis in (0, 1):
+        for i in range(shape[2 + axis]):
+            x = np.zeros(shape, np.float32)
+            if axis == 0:
+                x[:, :, i, :] = 1
+            else:
+                x[:, :, :, i] = 1
+            changed = session.run(None, {"x": x})[0] != base
+            along = changed.any(axis=(0, 1, 3 - axis))
+            for o in np.flatnonzero(along):
+                reads[axis].setdefault(int(o), set()).add(i)
+    return reads
+
+
+@pytest.mark.parametrize("transform", ["half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel"])
+@pytest.mark.parametrize("attrs", [{}, {"exclude_outside": 1}, {"cubic_coeff_a": -0.5}])
+@pytest.mark.parametrize("size", [((5, 6), (11, 13)), ((5, 6), (10, 12))], ids=str)
+def test_cubic_resize_reads_what_onnxruntime_weighs(transform, attrs, size):
+    """Cubic weights are negative in places, which the probe refuses: one input row or column at a time, each
+    output position changes exactly where scnn-tools says it reads."""
+    (h, w), out = size
+    net = Hand(h, w)
+    top = net.node("Resize", ["x", "", "", _ints(net, "sizes", list(out))], axes=[2, 3], mode="cubic",
+                   coordinate_transformation_mode=transform, **attrs)
+    model = net.model(top, opset=19)
+    true = _one_hot_reads(model, [1, 2, h, w])
+    ours, _ = engine_fields(model)
+    shape, axes = ours[top]
+    assert shape == list(out)
+    for axis in (0, 1):
+        for o in range(out[axis]):
+            got = {i for lo, hi in axes[axis].at(o) for i in range(lo, hi + 1)}
+            assert got == true[axis].get(o, set()), (axis, o)
+
+
+def test_resize_between_convolutions():
+    """A stride-2 convolution, a linear x2 Resize (half_pixel), a 3x3 convolution without padding: fields
+    compose through the resampling exactly; with padding after it, the Resize's ends are read on."""
+    for pads, exact in (((0, 0, 0, 0), True), ((1, 1, 1, 1), False)):
+        net = Hand(11, 14)
+        a = net.conv("x", (3, 3), (2, 2))
+        b = _resize(net, a, "scales", (2.0, 2.0), mode="linear")
+        c = net.conv(b, (3, 3), pads=pads)
+        _exact(net.model(c, opset=19), [a, b, c], exact=exact)
+
+
+@pytest.mark.parametrize("opset, mode", [(7, "nearest"), (9, "nearest"), (9, "linear"), (10, "nearest")])
+def test_upsample_and_resize_10(opset, mode):
+    """Upsample-7 (scales attribute), Upsample-9 and Resize-10 (scales input): asymmetric coordinates, nearest
+    truncating; a Resize-10 that shrinks takes the ceiling."""
+    net = Hand(5, 6)
+    scales = [1.0, 1.0, 2.0, 3.0] if opset < 10 else [1.0, 1.0, 0.6, 0.5]
+    if opset == 7:
+        top = net.node("Upsample", ["x"], mode=mode, scales=scales)
+    else:
+        top = net.node("Upsample" if opset == 9 else "Resize", ["x", _floats(net, "scales", scales)], mode=mode)
+    _exact(net.model(top, opset=opset), [top])
