@@ -1176,6 +1176,27 @@ ROWS = [
     # Upsample-9 (built at opset 9, ROW_OPSET): floor(in * scale), 3 * 2 = 6, 4 * 3 = 12.
     Row("onnx.Upsample", "<float[4] sc = {1.0, 1.0, 2.0, 3.0}> t = Upsample (b0, sc)", [(1, 2, 3, 4)],
         [(1, 2, 6, 12)], 0, 0),
+    # Pad-13: pads [h_begin.. over all axes, then the ends]: h 4 + 1 + 3 = 8, w 5 + 2 - 1 = 6 (a negative pad crops).
+    Row("onnx.Pad", "<int64[8] p = {0, 0, 1, 2, 0, 0, 3, -1}> t = Pad (b0, p)", [(1, 3, 4, 5)], [(1, 3, 8, 6)], 0, 0),
+    # reflect: 5 + 2 + 2 = 9 per axis (a pad of at most 5 - 1).
+    Row("onnx.Pad", '<int64[8] p = {0, 0, 2, 2, 0, 0, 2, 2}> t = Pad <mode = "reflect"> (b0, p)', [(1, 2, 5, 5)],
+        [(1, 2, 9, 9)], 0, 0),
+    # Slice-13: h from 1 to INT64_MAX (clamped to 8) by 2: ceil(7 / 2) = 4; w from -5 + 7 = 2 to -1 + 7 = 6: 4.
+    Row("onnx.Slice", "<int64[2] s = {1, -5}, int64[2] e = {9223372036854775807, -1}, int64[2] a = {2, 3}, "
+        "int64[2] st = {2, 1}> t = Slice (b0, s, e, a, st)", [(1, 3, 8, 7)], [(1, 3, 4, 4)], 0, 0),
+    # A negative step: start -1 + 5 = 4, end -1000 + 5 clamped to -1: ceil((-1 - 4) / -1) = 5 (the axis flipped).
+    Row("onnx.Slice", "<int64[1] s = {-1}, int64[1] e = {-1000}, int64[1] a = {3}, int64[1] st = {-1}> "
+        "t = Slice (b0, s, e, a, st)", [(1, 2, 3, 5)], [(1, 2, 3, 5)], 0, 0),
+    # Split-13 along w by the split input: 2 and 5 of 7.
+    Row("onnx.Split", "<int64[2] sp = {2, 5}> t, u = Split <axis = 3> (b0, sp)", [(1, 3, 4, 7)],
+        [(1, 3, 4, 2), (1, 3, 4, 5)], 0, 0),
+    # Without split: equal parts, 4 channels in 2.
+    Row("onnx.Split", "t, u = Split <axis = 1> (b0)", [(1, 4, 3, 3)], [(1, 2, 3, 3), (1, 2, 3, 3)], 0, 0),
+    # DepthToSpace-13, blocksize 2: 8 / 4 = 2 channels, 3 * 2 by 4 * 2.
+    Row("onnx.DepthToSpace", 't = DepthToSpace <blocksize = 2, mode = "CRD"> (b0)', [(1, 8, 3, 4)],
+        [(1, 2, 6, 8)], 0, 0),
+    # SpaceToDepth-13, blocksize 2: 3 * 4 = 12 channels, 4 / 2 by 6 / 2.
+    Row("onnx.SpaceToDepth", "t = SpaceToDepth <blocksize = 2> (b0)", [(1, 3, 4, 6)], [(1, 12, 2, 3)], 0, 0),
 ]
 
 

@@ -182,3 +182,61 @@ def test_upsample_and_resize_10(opset, mode):
     else:
         top = net.node("Upsample" if opset == 9 else "Resize", ["x", _floats(net, "scales", scales)], mode=mode)
     _exact(net.model(top, opset=opset), [top])
+
+
+# ------------------------------------------------------------------ Pad, Slice, Split, DepthToSpace, SpaceToDepth
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge", "wrap"])
+@pytest.mark.parametrize("pads", [(2, 1, 3, 0), (1, -1, 0, 2)], ids=str)
+def test_pad(mode, pads):
+    """Pad on the image (its padded positions read no pixel in any mode but the mirrored ones), then after a
+    stride-2 convolution: reflect, edge and wrap read inside and are exact; constant padding is read on along
+    the plane, as a convolution's own padding is."""
+    (hb, wb, he, we) = pads
+    net = Hand(9, 10)
+    p = _ints(net, "pads", [0, 0, hb, wb, 0, 0, he, we])
+    a = net.node("Pad", ["x", p], mode=mode)
+    b = net.conv("x", (3, 3), (2, 2))
+    c = net.node("Pad", [b, p], mode=mode)
+    d = net.conv(c, (3, 3))
+    _exact(net.model(d, opset=19), [a])
+    _exact(net.model(d, opset=19), [b, c, d], exact=mode != "constant")
+
+
+@pytest.mark.parametrize("starts, ends, steps", [((1, -6), (6, 100), (2, 1)), ((0, 2), (-1, -2), (3, 2))])
+def test_slice_along_space(starts, ends, steps):
+    net = Hand(9, 10)
+    a = net.conv("x", (3, 3), pads=(1, 1, 1, 1))
+    top = net.node("Slice", [a, _ints(net, "st", starts), _ints(net, "en", ends), _ints(net, "ax", [2, 3]),
+                             _ints(net, "sp", steps)])
+    _exact(net.model(top), [top])
+
+
+def test_split_along_space_and_concat_back():
+    """Split along w into 3 + 4 + 3, each part through its own convolution (no padding: interior), concatenated
+    along w, then along h with itself: every part keeps its columns."""
+    net = Hand(8, 10)
+    a = net.conv("x", (3, 3), pads=(1, 1, 1, 1))
+    parts = ["p0", "p1", "p2"]
+    net.nodes.append(__import__("onnx").helper.make_node("Split", [a, _ints(net, "split", [3, 4, 3])], parts,
+                                                         axis=3, name="split"))
+    convs = [net.conv(p, (1, 3), pads=(0, 1, 0, 1)) for p in parts]
+    cat = net.node("Concat", convs, axis=3)
+    both = net.node("Concat", [cat, a], axis=2)
+    _exact(net.model(both), ["p0", "p1", "p2", cat, both], exact=False)
+    _exact(net.model(both), ["p0", "p1", "p2"])
+
+
+@pytest.mark.parametrize("mode", ["DCR", "CRD"])
+def test_depth_to_space_and_back(mode):
+    """SpaceToDepth reads a b x b block per position, DepthToSpace spreads one position over a block. Back to
+    back, each output channel reads one position of the block the first gathered, but fields are kept over all
+    channels (a position's field is what any of its channels reads): the block, a superset."""
+    net = Hand(6, 8, channels=4)
+    a = net.node("SpaceToDepth", ["x"], blocksize=2)
+    b = net.node("DepthToSpace", [a], blocksize=2, mode=mode)
+    c = net.node("DepthToSpace", ["x"], blocksize=2, mode=mode)
+    _exact(net.model(b), [a, c])
+    _exact(net.model(b), [b], exact=False)
+    ours, _ = engine_fields(net.model(b))
+    assert [tuple(r) for r in ours[a][1][0].at(2)] == [(4, 5)] and [tuple(r) for r in ours[b][1][0].at(5)] == [(4, 5)]
+    assert [tuple(r) for r in ours[c][1][0].at(5)] == [(2, 2)]
