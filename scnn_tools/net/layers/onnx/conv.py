@@ -70,8 +70,8 @@ def _geometry(ctx):
     return ctx.once("onnx.conv", _conv)
 
 
-def _conv(ctx):
-    o = node(ctx)
+def kernel_of(o):
+    """(X's shape, W's shape or None, the kernel) of a Conv or ConvTranspose: kernel_shape, else W's spatial dims."""
     o.need_inputs(2, 3)
     x, w = o.data(0, "X"), o.shape(1)
     if len(x) < 3:
@@ -80,6 +80,12 @@ def _conv(ctx):
     kernel = o.attr("kernel_shape") or (w[2:] if w is not None else None)
     if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
         o.fail(f"kernel_shape {kernel} and weights {fmt_shape(w)} do not fit X {fmt_shape(x)}")
+    return x, w, kernel
+
+
+def _conv(ctx):
+    o = node(ctx)
+    x, w, kernel = kernel_of(o)
     group = o.attr("group", 1)
     cout = w[0] if w is not None else None
     cin = x[1]

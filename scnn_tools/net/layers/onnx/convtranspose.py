@@ -12,7 +12,7 @@ t * dilation: Caffe's Deconvolution map (indexmaps.transposed).
 
 from scnn_tools.net.indexmaps import IDENTITY, transposed
 from ..registry import CONVOLUTION, fmt_shape, known, product, register
-from .conv import _params
+from .conv import _params, kernel_of
 from .node import ALREADY, node
 
 
@@ -29,14 +29,8 @@ def _geometry(ctx):
 
 def _convtranspose(ctx):
     o = node(ctx)
-    o.need_inputs(2, 3)
-    x, w = o.data(0, "X"), o.shape(1)
-    if len(x) < 3:
-        o.fail(f"convolves N x C x spatial blobs, X is {fmt_shape(x)}")
+    x, w, kernel = kernel_of(o)
     n = len(x) - 2
-    kernel = o.attr("kernel_shape") or (w[2:] if w is not None else None)
-    if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
-        o.fail(f"kernel_shape {kernel} and weights {fmt_shape(w)} do not fit X {fmt_shape(x)}")
     group = o.attr("group", 1)
     if group < 1 or (w is not None and known(x[1]) and x[1] != w[0]) or (known(x[1]) and x[1] % group):
         o.fail(f"X has {x[1]} channels, the weights {fmt_shape(w)} read {w and w[0]} in groups of {group}")

@@ -30,6 +30,7 @@ from fractions import Fraction
 from scnn_tools.net.indexmaps import IDENTITY, Resampled
 from ..registry import RESIZE, fmt_shape, register
 from .node import ALREADY, node
+from .spatial import axes_of
 
 _MODES = ("half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
           "tf_crop_and_resize", "half_pixel_symmetric")
@@ -85,10 +86,7 @@ def _resize(ctx):
         o.fail("needs exactly one of scales and sizes")
     axes = list(range(rank))
     if o.attr("axes") is not None and o.opset >= 18:
-        axes = o.attr("axes")
-        if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
-            o.fail(f"axes {list(axes)} are not distinct axes of X {fmt_shape(x)}")
-        axes = [a % rank for a in axes]
+        axes = axes_of(o, o.attr("axes"), x, "X")
     given = scales if scales is not None else sizes
     if len(given) != len(axes):
         o.fail(f"{'scales' if scales is not None else 'sizes'} {given} has {len(given)} values for "

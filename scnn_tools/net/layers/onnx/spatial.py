@@ -23,6 +23,14 @@ from .node import ALREADY, node
 _PAD_MODES = ("constant", "reflect", "edge", "wrap")
 
 
+def axes_of(o, axes, x, what="data"):
+    """Distinct axes of a blob of shape x (negative ones count from the end), made non-negative."""
+    rank = len(x)
+    if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
+        o.fail(f"axes {list(axes)} are not distinct axes of {what} {fmt_shape(x)}")
+    return [a % rank for a in axes]
+
+
 # ------------------------------------------------------------------ Pad
 def _pad_plan(ctx):
     return ctx.once("onnx.pad", _pad)
@@ -48,9 +56,7 @@ def _pad(ctx):
         axes = o.ints(3)
         if axes is None:
             return x, None
-        if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
-            o.fail(f"axes {axes} are not distinct axes of data {fmt_shape(x)}")
-        axes = [a % rank for a in axes]
+        axes = axes_of(o, axes, x)
     if len(pads) != 2 * len(axes):
         o.fail(f"pads {list(pads)} has {len(pads)} values for {len(axes)} axes (a begin and an end each)")
     mode = o.attr("mode", "constant")
@@ -121,7 +127,6 @@ def _slice(ctx):
     """(X's shape, {axis: (start, step, out)} with out None where the dim is not known), or None plan."""
     o = node(ctx)
     x = o.data(0, "data")
-    rank = len(x)
     if o.opset < 10:
         o.need_inputs(1, 1)
         starts, ends, axes, steps = o.attr("starts"), o.attr("ends"), o.attr("axes"), None
@@ -138,13 +143,11 @@ def _slice(ctx):
     steps = [1] * len(starts) if steps is None else steps
     if not len(starts) == len(ends) == len(axes) == len(steps):
         o.fail(f"starts {list(starts)}, ends {list(ends)}, axes {axes} and steps {steps} differ in length")
-    if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
-        o.fail(f"axes {axes} are not distinct axes of data {fmt_shape(x)}")
+    axes = axes_of(o, axes, x)
     if 0 in steps:
         o.fail(f"steps {steps} has a 0")
     plan = {}
     for a, start, end, step in zip(axes, starts, ends, steps):
-        a %= rank
         n = x[a]
         if n is None:
             plan[a] = (None, step, None)
