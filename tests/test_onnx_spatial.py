@@ -271,3 +271,42 @@ def test_antialias_shrinking_leaves_the_field_unknown():
     shape, axes = ours[top]
     assert shape == [4, 6]
     assert axes is None or 0 not in axes
+
+
+# ------------------------------------------------------------------ jumps and starts
+def _grid(model, blob):
+    """(jump, start) per axis [h, w] of a blob, as the report gives them."""
+    _, analysis = engine_fields(model)
+    blob_id = next(b.id for b in analysis.graph.blobs if b.name == blob)
+    rf = analysis.rf(blob_id)
+    return rf["jump"], rf["start"]
+
+
+def test_jumps_and_starts():
+    """Where output o lies on the input, worked out from each operator's definition:
+    - ConvTranspose k 4, stride 2, pad 1: input i spreads to outputs 2i - 1 .. 2i + 2, centred on 2i + 0.5,
+      so output o lies at (o - 0.5) / 2: jump 1/2, start -1/4;
+    - Resize x2 linear half_pixel after a 3x3 stride-2 convolution of pad 1 (jump 2, start 0): output o samples
+      (o + 0.5) / 2 - 0.5 of the convolution's grid, 2 * (o / 2 - 1/4) = o - 0.5 on the input;
+    - Resize x2 nearest (asymmetric, floor): outputs 2i and 2i + 1 read i, centred on i at 2i + 0.5: start -1/4;
+    - Resize align_corners from 5 to 9 along both axes: output o samples o * 4 / 8: jump 1/2, start 0;
+    - SpaceToDepth 2: the block 2o, 2o + 1: jump 2, start 1/2; DepthToSpace 2: as nearest x2;
+    - Pad 2 at the beginning of h, 1 of w: output o is input o - 2 (o - 1): jump 1, starts -2 and -1."""
+    net = Hand(5, 5)
+    ct = net.node("ConvTranspose", ["x", net.weight([2, 2, 4, 4])], strides=[2, 2], pads=[1, 1, 1, 1])
+    lin = _resize(net, net.conv("x", (3, 3), (2, 2), (1, 1, 1, 1)), "scales", (2.0, 2.0), mode="linear")
+    near = _resize(net, "x", "scales", (2.0, 2.0), mode="nearest", coordinate_transformation_mode="asymmetric",
+                   nearest_mode="floor")
+    corners = _resize(net, "x", "sizes", (9, 9), mode="linear", coordinate_transformation_mode="align_corners")
+    net4 = Hand(4, 4, channels=4)
+    s2d = net4.node("SpaceToDepth", ["x"], blocksize=2)
+    d2s = net4.node("DepthToSpace", ["x"], blocksize=2)
+    pad = net4.node("Pad", ["x", _ints(net4, "p", [0, 0, 2, 1, 0, 0, 0, 0])])
+    model, model4 = net.model(ct, lin, near, corners, opset=19), net4.model(s2d, d2s, pad)
+    assert _grid(model, ct) == ([0.5, 0.5], [-0.25, -0.25])
+    assert _grid(model, lin) == ([1, 1], [-0.5, -0.5])
+    assert _grid(model, near) == ([0.5, 0.5], [-0.25, -0.25])
+    assert _grid(model, corners) == ([0.5, 0.5], [0, 0])
+    assert _grid(model4, s2d) == ([2, 2], [0.5, 0.5])
+    assert _grid(model4, d2s) == ([0.5, 0.5], [-0.25, -0.25])
+    assert _grid(model4, pad) == ([1, 1], [-2, -1])
