@@ -1138,6 +1138,45 @@ ROWS = [
     Row("onnx.Max", "t = Max (b0, b1)", [(2, 3, 1, 5), (4, 1)], [(2, 3, 4, 5)], 0, 0),
     Row("onnx.Min", "t = Min (b0, b1)", [(2, 3), (2, 3)], [(2, 3)], 0, 0),
     Row("onnx.Mean", "t = Mean (b0, b1)", [(1, 3), (2, 1)], [(2, 3)], 0, 0),
+    # Softmax-13 and LRN-13 keep the shape.
+    Row("onnx.Softmax", "t = Softmax (b0)", [(2, 3, 4)], [(2, 3, 4)], 0, 0),
+    Row("onnx.LRN", "t = LRN <size = 5> (b0)", [(1, 8, 4, 4)], [(1, 8, 4, 4)], 0, 0),
+    # PRelu-16: Y is X; the slope, one per channel (4), is learnt.
+    Row("onnx.PRelu", "<float[4,1,1] slope> t = PRelu (b0, slope)", [(1, 4, 3, 3)], [(1, 4, 3, 3)], 4, 0),
+    # ConvTranspose-11: stride * (in - 1) + output_padding + kernel - pad_begin - pad_end: h 2*4 + 1 + 3 - 1 - 1
+    # = 10, w 2*4 + 0 + 3 - 0 - 0 = 11; W[1] * group = 3 channels. W is 4*3*3*3 = 108. Each of the 4*5*5 = 100
+    # input values is scattered through 3*3*3 = 27 weights: 2700.
+    Row("onnx.ConvTranspose", "<float[4,3,3,3] W> t = ConvTranspose <strides = [2, 2], pads = [1, 0, 1, 0], "
+        "output_padding = [1, 0]> (b0, W)", [(1, 4, 5, 5)], [(1, 3, 10, 11)], 108, 2700),
+    # output_shape [7, 6] (pads ignored): the top is 7 x 6 with 2 channels; W 2*2*3*3 = 36 and B 2; 2*3*3 = 18
+    # inputs times 2*3*3 = 18 weights: 324.
+    Row("onnx.ConvTranspose", "<float[2,2,3,3] W, float[2] B> t = ConvTranspose <strides = [2, 2], "
+        "output_shape = [7, 6]> (b0, W, B)", [(1, 2, 3, 3)], [(1, 2, 7, 6)], 38, 324),
+    # auto_pad SAME_UPPER: in * stride = 6 x 8; group 2 of W[1] = 1: 2 channels; W 4*1*2*2 = 16; 4*3*4 = 48
+    # inputs times 1*2*2 = 4: 192.
+    Row("onnx.ConvTranspose", '<float[4,1,2,2] W> t = ConvTranspose <auto_pad = "SAME_UPPER", strides = [2, 2], '
+        "group = 2> (b0, W)", [(1, 4, 3, 4)], [(1, 2, 6, 8)], 16, 192),
+    # Transpose-13: output axis i is input axis perm[i]: (1, 4, 5, 3).
+    Row("onnx.Transpose", "t = Transpose <perm = [0, 2, 3, 1]> (b0)", [(1, 3, 4, 5)], [(1, 4, 5, 3)], 0, 0),
+    # Squeeze-13: the axes given (axis 1, of size 1), or without axes every axis of size 1.
+    Row("onnx.Squeeze", "<int64[1] ax = {1}> t = Squeeze (b0, ax)", [(2, 1, 3)], [(2, 3)], 0, 0),
+    Row("onnx.Squeeze", "t = Squeeze (b0)", [(1, 3, 1, 2)], [(3, 2)], 0, 0),
+    # Unsqueeze-13: axes index the output: 0 and 3 are new, (1, 3, 4, 1).
+    Row("onnx.Unsqueeze", "<int64[2] ax = {0, 3}> t = Unsqueeze (b0, ax)", [(3, 4)], [(1, 3, 4, 1)], 0, 0),
+    # Slice-13, numpy's clamping: axis 2 from 1 to 1000 (clamped to 8) by 2: 1, 3, 5, 7; axis 3 from -4 (5) to
+    # -1 (8): 5, 6, 7. A negative step from -1 (4) to -1000 (before 0): all 5, back to front.
+    Row("onnx.Slice", "<int64[2] st = {1, -4}, int64[2] en = {1000, -1}, int64[2] ax = {2, 3}, int64[2] sp = {2, 1}> "
+        "t = Slice (b0, st, en, ax, sp)", [(1, 3, 8, 9)], [(1, 3, 4, 3)], 0, 0),
+    Row("onnx.Slice", "<int64[1] st = {-1}, int64[1] en = {-1000}, int64[1] ax = {1}, int64[1] sp = {-1}> "
+        "t = Slice (b0, st, en, ax, sp)", [(2, 5)], [(2, 5)], 0, 0),
+    # Split-13: split [2, 3] of axis 1; without split, equal parts: 6 / 3 = 2 each.
+    Row("onnx.Split", "<int64[2] sp = {2, 3}> t, u = Split <axis = 1> (b0, sp)", [(1, 5, 4, 4)],
+        [(1, 2, 4, 4), (1, 3, 4, 4)], 0, 0),
+    Row("onnx.Split", "t, u, v = Split <axis = 2> (b0)", [(1, 2, 6, 4)], [(1, 2, 2, 4)] * 3, 0, 0),
+    # Pad-13: pads [x1_begin, x2_begin, ..., x1_end, ...]: 5 + 1 + 3 = 9 and 5 + 2 + 4 = 11; negative pads crop:
+    # 5 - 1 = 4 and 5 - 2 = 3.
+    Row("onnx.Pad", "<int64[8] p = {0, 0, 1, 2, 0, 0, 3, 4}> t = Pad (b0, p)", [(1, 2, 5, 5)], [(1, 2, 9, 11)], 0, 0),
+    Row("onnx.Pad", "<int64[8] p = {0, 0, -1, 0, 0, 0, 0, -2}> t = Pad (b0, p)", [(1, 2, 5, 5)], [(1, 2, 4, 3)], 0, 0),
     # Concat-13 along axis 1: 3 + 2 channels.
     Row("onnx.Concat", "t = Concat <axis = 1> (b0, b1)", [(2, 3, 4, 5), (2, 2, 4, 5)], [(2, 5, 4, 5)], 0, 0),
     # Gemm-13 with transB: A 2 x 12, B 10 x 12 transposed: Y 2 x 10. Learnt B 120 + C 10; per image (a row of A)

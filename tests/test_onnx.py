@@ -185,6 +185,17 @@ def test_a_dynamic_batch_is_one_image_and_dynamic_sizes_need_the_input_shape(tmp
     assert by_blob(result)["out"][1]["shape"] == [1, 10]
 
 
+def test_an_input_without_a_shape_is_unknown_until_given(tmp_path, cli):
+    model = text_model(SMALL)
+    model.graph.input[0].type.tensor_type.ClearField("shape")
+    path = tmp_path / "shapeless.onnx"
+    path.write_bytes(model.SerializeToString())
+    assert api.info(path)["inputs"][0]["shape"] is None
+    code, _, err = cli("analyze", path)
+    assert code == 2 and "--input-shape" in err
+    assert by_blob(api.analyze(path, input_shape=[1, 3, 16, 16]))["out"][1]["shape"] == [1, 10]
+
+
 def test_an_unknown_op_warns_naming_it_and_what_follows_is_unknown(tmp_path):
     text = SMALL.replace("r1 = Relu (bn)", "r1 = Frobnicate (bn)")
     result = api.analyze(small(tmp_path, text=text))
@@ -247,3 +258,99 @@ def test_every_command_that_reads_a_net_reads_an_exported_model(tmp_path, cli):
     assert code == 0 and (tmp_path / "net.svg").stat().st_size > 0, err
     code, out, err = cli("match", path, "--objects", "examples/objects_synthetic.csv", "--format", "json")
     assert code == 0, err
+
+
+def test_damaged_models_are_read_or_refused_never_a_fault():
+    """Random byte changes and cuts of a model: each is analysed or refused with an InputError."""
+    import random
+    data = bytearray(text_model(SMALL).SerializeToString())
+    rng = random.Random(23)
+    for trial in range(300):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if trial % 3 == 0:
+            damaged = damaged[:rng.randrange(1, len(damaged))]
+        try:
+            api.analyze(read_bytes(bytes(damaged), "damaged.onnx"))
+        except InputError:
+            pass
+
+
+FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters write them
+    ("Shape", [np.array([[1, 2, 3], [4, 5, 6]], "float32")], {}, 13),
+    ("Shape", [np.array([[[1.0]] * 3] * 2, "float32")], {"start": 1, "end": -1}, 15),
+    ("Gather", [np.array([1, 3, 224, 224], "int64"), np.array(2, "int64")], {"axis": 0}, 13),
+    ("Gather", [np.array([1, 3, 224, 224], "int64"), np.array([0, -1], "int64")], {}, 13),
+    ("Unsqueeze", [np.array(7, "int64"), np.array([0], "int64")], {}, 13),
+    ("Unsqueeze", [np.array([7, 8], "int64")], {"axes": [0, 2]}, 11),
+    ("Squeeze", [np.array([[7, 8]], "int64"), np.array([0], "int64")], {}, 13),
+    ("Concat", [np.array([1], "int64"), np.array([-1, 4], "int64")], {"axis": 0}, 13),
+    ("Slice", [np.array([1, 3, 224, 224], "int64"), np.array([2], "int64"), np.array([9223372036854775807], "int64")],
+     {}, 13),
+    ("Slice", [np.array([1, 3, 224, 224], "int64"), np.array([-1], "int64"), np.array([-5], "int64"),
+               np.array([0], "int64"), np.array([-2], "int64")], {}, 13),
+    ("Div", [np.array([7, -7], "int64"), np.array([2, 2], "int64")], {}, 13),
+    ("Div", [np.array([7.0], "float32"), np.array([2.0], "float32")], {}, 13),
+    ("Mul", [np.array([224, 224], "int64"), np.array([2], "int64")], {}, 13),
+    ("Floor", [np.array([2.5, -2.5], "float32")], {}, 13),
+    ("Cast", [np.array([2.7, 3.2], "float32")], {"to": 7}, 13),
+    ("ConstantOfShape", [np.array([2, 3], "int64")], {}, 13),
+    ("Range", [np.array(1, "int64"), np.array(9, "int64"), np.array(3, "int64")], {}, 13),
+    ("Reshape", [np.array([[1, 2, 3], [4, 5, 6]], "int64"), np.array([0, -1], "int64")], {}, 14),
+    ("ReduceProd", [np.array([2, 3, 4], "int64")], {"keepdims": 0}, 13),
+    ("Equal", [np.array([1, 2], "int64"), np.array([1, 3], "int64")], {}, 13),
+    ("Where", [np.array([True, False], "bool"), np.array([1, 2], "int64"), np.array([3, 4], "int64")], {}, 13),
+    ("Expand", [np.array([[1], [2]], "int64"), np.array([2, 3], "int64")], {}, 13),
+]
+
+
+@pytest.mark.parametrize("op, inputs, attributes, opset", FOLDS, ids=[f[0] for f in FOLDS])
+def test_folding_computes_what_onnx_reference_computes(op, inputs, attributes, opset):
+    """onnxfold's value of each op against onnx's own reference evaluator (onnx.reference), which shares no
+    code with it."""
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+    from scnn_tools.netfile import onnxfold
+    from scnn_tools.onnx_model_pb2 import NodeProto
+    names = [f"i{k}" for k in range(len(inputs))]
+    theirs = helper.make_node(op, names, ["y"], name="n", **attributes)
+    graph = helper.make_graph([theirs], "g", [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(
+        v.dtype), v.shape) for n, v in zip(names, inputs)], [helper.make_empty_tensor_value_info("y")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    want = ReferenceEvaluator(model).run(None, dict(zip(names, inputs)))[0]
+    got = onnxfold.run(NodeProto.FromString(theirs.SerializeToString()), inputs)[0]
+    assert got.dtype == want.dtype and got.shape == want.shape and (got == want).all()
+
+
+CUTS = """
+g (float[1,1,12,12] x) => (t) <float[1,1,3,3] w, int64[8] pads = {0, 0, 2, 1, 0, 0, 1, 0}, int64[1] st = {1},
+                               int64[1] en = {100}, int64[1] ax = {2}, int64[1] sp = {2}, int64[2] parts = {5, 6}> {
+    p = Pad (x, pads)
+    c = Conv (p, w)
+    s = Slice (c, st, en, ax, sp)
+    a, b = Split <axis = 3> (s, parts)
+    t = Transpose <perm = [0, 1, 3, 2]> (b)
+}
+"""
+
+
+def test_pads_slices_splits_and_transposes_move_fields_as_worked_out_by_hand(tmp_path):
+    blobs = by_blob(api.analyze(small(tmp_path, text=CUTS)))
+    # Pad: 15 x 13; its position o reads x at o - 2 (rows) and o - 1 (columns). The 3x3 conv (13 x 11): feature
+    # 0 reads rows -2..0 and columns -1..1, centres -1 and 0.
+    assert blobs["c"][1]["shape"] == [1, 1, 13, 11]
+    assert blobs["c"][1]["rf"]["start"] == [-1, 0] and blobs["c"][1]["rf"]["size"] == [3, 3]
+    # Slice rows 1, 3, ..., 11 of c: 6 rows, jump 2, starting at conv row 1 (centre 0).
+    assert blobs["s"][1]["shape"] == [1, 1, 6, 11] and blobs["s"][1]["rf"]["jump"] == [2, 1]
+    assert blobs["s"][1]["rf"]["start"] == [0, 0]
+    # Split's second piece starts at column 5. Transpose swaps the blob's axes; a field is given per axis of the
+    # image ([h, w]), so t's axis 2 carries the image's w: the same field as b's.
+    assert blobs["b"][1]["shape"] == [1, 1, 6, 6] and blobs["b"][1]["rf"]["start"] == [0, 5]
+    t = blobs["t"][1]
+    assert t["shape"] == [1, 1, 6, 6] and t["rf"]["jump"] == [2, 1] and t["rf"]["start"] == [0, 5]
+    assert t["rf"]["size"] == [3, 3]
+    # query's y and x index the blob's axes that carry the image's rows and columns (t's axes 3 and 2): t's
+    # y 0, x 1 is b's row 0, column 1, s's (0, 6), c's (1, 6): p's rows 1..3 and columns 6..8, x's rows -1..1
+    # and columns 5..7.
+    assert api.query(tmp_path / "small.onnx", "t", 0, 1)["box"] == {"y": [-1, 1], "x": [5, 7]}

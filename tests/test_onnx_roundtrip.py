@@ -31,7 +31,7 @@ onnx = pytest.importorskip("onnx")
 
 CACHE = Path(os.environ.get("SCNN_TOOLS_EXPORT_CACHE", Path.home() / ".cache/scnn-tools-tests/onnx-exports"))
 # What export's output depends on: every module but the ONNX reader's and its operator rules.
-_READER = ("netfile/onnxfile.py", "netfile/onnxfold.py", "net/layers/onnx/")
+_READER = ("netfile/onnxfile.py", "netfile/onnxfold.py", "net/layers/onnx/", "onnx_model_pb2.py")
 
 
 def _code_key():
@@ -142,12 +142,17 @@ def compare(caffe, model):
     return differences, compared
 
 
-@needs_shared
-@pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
-def test_a_corpus_net_read_back_from_onnx_is_the_caffe_net(path):
+def exported_or_skip(path):
     data, why = exported(path)
     if data is None:
         pytest.skip(f"export refuses it without further options: {why}")
+    return data
+
+
+@needs_shared
+@pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
+def test_a_corpus_net_read_back_from_onnx_is_the_caffe_net(path):
+    data = exported_or_skip(path)
     caffe = Analysis(read_net(str(path)), require_image=False)
     model = Analysis(read_bytes(data, f"{path.stem}.onnx"), require_image=False)
     differences, compared = compare(caffe, model)
@@ -158,10 +163,7 @@ def test_a_corpus_net_read_back_from_onnx_is_the_caffe_net(path):
 @needs_shared
 @pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
 def test_onnx_shape_inference_agrees_on_every_exported_corpus_net(path):
-    data, why = exported(path)
-    if data is None:
-        pytest.skip(f"export refuses it without further options: {why}")
-    assert_inference_agrees(data, path.stem)
+    assert_inference_agrees(exported_or_skip(path), path.stem)
 
 
 def assert_inference_agrees(data, name):

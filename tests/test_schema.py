@@ -13,14 +13,32 @@ from conftest import REFERENCE, ROOT
 WEIGHTS = REFERENCE / "weights"
 
 
-def test_generated_module_is_in_step_with_the_proto(tmp_path):
-    pytest.importorskip("grpc_tools", reason="grpcio-tools (a test extra) regenerates caffe_pb2.py")
+@pytest.mark.parametrize("schema", ["caffe", "onnx_model"])
+def test_generated_module_is_in_step_with_the_proto(tmp_path, schema):
+    pytest.importorskip("grpc_tools", reason=f"grpcio-tools (a test extra) regenerates {schema}_pb2.py")
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'proto'}",
-                    f"--python_out={tmp_path}", str(ROOT / "proto" / "caffe.proto")], check=True)
-    fresh = (tmp_path / "caffe_pb2.py").read_text()
-    committed = (ROOT / "scnn_tools" / "caffe_pb2.py").read_text()
-    assert fresh == committed, ("scnn_tools/caffe_pb2.py is out of step with proto/caffe.proto: regenerate it with "
-                                "python -m grpc_tools.protoc -Iproto --python_out=scnn_tools proto/caffe.proto")
+                    f"--python_out={tmp_path}", str(ROOT / "proto" / f"{schema}.proto")], check=True)
+    fresh = (tmp_path / f"{schema}_pb2.py").read_text()
+    committed = (ROOT / "scnn_tools" / f"{schema}_pb2.py").read_text()
+    assert fresh == committed, (f"scnn_tools/{schema}_pb2.py is out of step with proto/{schema}.proto: regenerate it "
+                                f"with python -m grpc_tools.protoc -Iproto --python_out=scnn_tools proto/{schema}.proto")
+
+
+def test_the_onnx_schema_follows_onnx():
+    """proto/onnx_model.proto's messages have onnx's own field names and numbers (files depend on them), and a
+    model the onnx package writes reads back the same."""
+    onnx = pytest.importorskip("onnx")
+    from scnn_tools import onnx_model_pb2
+    for name in ("ModelProto", "OperatorSetIdProto", "GraphProto", "NodeProto", "AttributeProto", "ValueInfoProto",
+                 "TensorProto", "SparseTensorProto", "TensorShapeProto", "TypeProto", "StringStringEntryProto"):
+        ours, theirs = getattr(onnx_model_pb2, name).DESCRIPTOR, getattr(onnx, name).DESCRIPTOR
+        for field in ours.fields:
+            other = theirs.fields_by_name[field.name]
+            assert (field.number, field.type, field.is_repeated) == (other.number, other.type, other.is_repeated), \
+                (name, field.name)
+    assert dict(onnx_model_pb2.TensorProto.DataType.items()).items() <= dict(onnx.TensorProto.DataType.items()).items()
+    assert dict(onnx_model_pb2.AttributeProto.AttributeType.items()).items() <= \
+        dict(onnx.AttributeProto.AttributeType.items()).items()
 
 
 @pytest.mark.parametrize("message, field, number", [

@@ -10,9 +10,9 @@ bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
 layers. The nodes exporters emit to compute shapes are folded here or kept as
 expressions (onnxfold.py), not made layers.
 
-Only this module, onnxfold.py and layers/onnx/node.py import onnx, and only when a model is read.
-Initializer data is never needed beyond small constants: a model saved with
-external data is read without its data file.
+The model is read with scnn-tools' own schema (proto/onnx_model.proto, generated onnx_model_pb2.py), not the
+onnx package, whose import costs seconds; numpy is imported only when a model is read. Initializer data is
+never needed beyond small constants: a model saved with external data is read without its data file.
 """
 
 from scnn_tools import caffe_pb2
@@ -34,9 +34,9 @@ def looks_onnx(data, source):
 
 def parse_model(data, source):
     """The ModelProto in `data`, or None where it is not one (no graph with nodes, or no opset_import)."""
-    import onnx
     from google.protobuf.message import DecodeError
-    model = onnx.ModelProto()
+    from scnn_tools.onnx_model_pb2 import ModelProto
+    model = ModelProto()
     try:
         model.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError):
@@ -55,7 +55,14 @@ def read(data, source):
             return None
         raise InputError("not an ONNX model: no graph with nodes and an opset_import (a corrupt or truncated "
                          "file, or another format named .onnx)", source)
-    reader = _Reader(model, source)
+    try:
+        _check_text(model)
+        reader = _Reader(model, source)
+    except UnicodeDecodeError:
+        # (protobuf decodes a string field when it is read: a damaged file shows here)
+        reader = None
+    if reader is None:
+        raise InputError("not an ONNX model: a name in it is not UTF-8 text (a corrupt file?)", source)
     net, lines = reader.net, reader.lines
     meta = {
         "ir_version": model.ir_version,
@@ -65,6 +72,18 @@ def read(data, source):
     netfile = NetFile(source, "", net, "onnx", [], lines, reader.warnings)
     netfile.model = meta
     return netfile
+
+
+def _check_text(model):
+    """Raise UnicodeDecodeError where a name the reader uses is not UTF-8 (protobuf gives such a string field
+    as bytes, or raises when it is read)."""
+    g = model.graph
+    names = [model.producer_name, model.producer_version, g.name] + [d.domain for d in model.opset_import]
+    names += [v.name for v in list(g.input) + list(g.output)] + [t.name for t in g.initializer]
+    for n in g.node:
+        names += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
+    if any(not isinstance(name, str) for name in names):
+        raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
 
 
 class _Value:
@@ -83,15 +102,14 @@ class _Value:
 
     def value(self):
         if self.array is None and self.tensor is not None:
-            from onnx import numpy_helper
-            self.array = numpy_helper.to_array(self.tensor)
+            from .onnxfold import to_array
+            self.array = to_array(self.tensor)
         return self.array
 
 
 def _initializer(tensor):
-    from onnx import TensorProto
     dims = list(tensor.dims)
-    if tensor.data_location == TensorProto.EXTERNAL:
+    if tensor.data_location == tensor.EXTERNAL:
         return _Value("weight", dims, initializer=True)  # its data lives in another file, which is never needed
     return _Value("const", dims, tensor=tensor, initializer=True)
 
@@ -126,6 +144,7 @@ class _Reader:
         layer.top.append(value_info.name)
         tensor = value_info.type.tensor_type
         dims = layer.onnx_param.dim
+        layer.onnx_param.no_shape = not tensor.HasField("shape")
         if tensor.HasField("shape"):
             for d in tensor.shape.dim:
                 dim = dims.add()
@@ -214,8 +233,7 @@ class _Reader:
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
                 entry.source = Source.CONSTANT if small else Source.WEIGHT
                 if small:
-                    from onnx import numpy_helper
-                    entry.value = numpy_helper.from_array(value.value()).SerializeToString()
+                    entry.value = _tensor(value).SerializeToString()
             elif value.kind == "expr":
                 entry.source = Source.EXPRESSION
                 exprs.append((entry, value))
@@ -239,7 +257,7 @@ class _Reader:
 
     def _expression(self, output, value):
         """(a GraphProto computing `output` from its inputs' shapes, the data blobs those inputs are)."""
-        from onnx import helper, numpy_helper
+        from scnn_tools.onnx_model_pb2 import GraphProto
         nodes = [self.graph.node[i] for i in sorted(value.nodes)]
         made = {o for n in nodes for o in n.output}
         leaves, consts = [], {}
@@ -251,10 +269,26 @@ class _Reader:
                 if v.kind == "data" and name not in leaves:
                     leaves.append(name)
                 elif v.kind == "const" and name not in consts:
-                    consts[name] = numpy_helper.from_array(v.value(), name)
-        graph = helper.make_graph(nodes, "expression", [helper.make_empty_tensor_value_info(n) for n in leaves],
-                                  [helper.make_empty_tensor_value_info(output)], list(consts.values()))
+                    consts[name] = _tensor(v, name)
+        graph = GraphProto(name="expression", node=nodes, initializer=consts.values())
+        for leaf in leaves:
+            graph.input.add(name=leaf)
+        graph.output.add(name=output)
         return graph, leaves
+
+
+def _tensor(value, name=""):
+    """A constant's TensorProto: an initializer's own (no round trip through numpy), or one made from a folded
+    value."""
+    if value.tensor is not None and not name:
+        return value.tensor
+    if value.tensor is not None:
+        tensor = type(value.tensor)()
+        tensor.CopyFrom(value.tensor)
+        tensor.name = name
+        return tensor
+    from .onnxfold import from_array
+    return from_array(value.value(), name)
 
 
 def _count(dims):

@@ -17,6 +17,21 @@ class NotFoldable(Exception):
     """A value that cannot be computed before the net runs (the message says which op and why)."""
 
 
+# The most elements a folded value may have: shape computations are small; a larger value (a mask, a
+# constant image) is left unknown rather than allocated.
+LIMIT = 1 << 20
+
+
+def _sized(shape):
+    shape = [int(d) for d in shape]
+    n = 1
+    for d in shape:
+        n *= max(d, 0)
+    if n > LIMIT:
+        raise NotFoldable(f"a value of shape {shape} is too large to compute before the net runs")
+    return shape
+
+
 def _attr(attrs, name, default=None):
     return attrs.get(name, default)
 
@@ -88,16 +103,18 @@ def _reshape(values, attrs):
 def _constant_of_shape(values, attrs):
     value = attrs.get("value")
     fill = value.reshape(-1)[0] if value is not None else np.float32(0)
-    return np.full([int(d) for d in np.asarray(values[0]).reshape(-1)], fill, dtype=np.asarray(fill).dtype)
+    return np.full(_sized(np.asarray(values[0]).reshape(-1)), fill, dtype=np.asarray(fill).dtype)
 
 
 def _cast(values, attrs):
-    from onnx import helper
-    return values[0].astype(helper.tensor_dtype_to_np_dtype(attrs["to"]))
+    return values[0].astype(dtype(attrs["to"]))
 
 
 def _range(values, attrs):
     start, limit, delta = (np.asarray(v).reshape(-1)[0] for v in values[:3])
+    if delta == 0:
+        raise NotFoldable("Range with delta 0")
+    _sized([(limit - start) / delta])
     return np.arange(start, limit, delta, dtype=np.asarray(values[0]).dtype)
 
 
@@ -118,8 +135,8 @@ def _concat(values, attrs):
 
 
 def _expand(values, attrs):
-    shape = [int(d) for d in np.asarray(values[1]).reshape(-1)]
-    return values[0] * np.ones(shape, dtype=values[0].dtype)
+    shape = np.broadcast_shapes(values[0].shape, tuple(_sized(np.asarray(values[1]).reshape(-1))))
+    return np.broadcast_to(values[0], _sized(shape)).copy()
 
 
 def _transpose(values, attrs):
@@ -179,18 +196,75 @@ def foldable(op_type):
     return op_type in _OPS or op_type == "Constant"
 
 
+# TensorProto.DataType -> numpy dtype (onnx/onnx.proto; FLOAT16's int32_data hold its bits).
+_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64,
+           9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
+_NUMBERS = {np.dtype(v): k for k, v in _DTYPES.items()}
+
+
+def dtype(data_type):
+    if data_type not in _DTYPES:
+        raise NotFoldable(f"tensors of ONNX data type {data_type} are not read")
+    return np.dtype(_DTYPES[data_type])
+
+
+def to_array(tensor):
+    """A TensorProto's value: from raw_data (little-endian) or the typed field its data type uses."""
+    kind = dtype(tensor.data_type)
+    dims = list(tensor.dims)
+    if tensor.data_location == tensor.EXTERNAL:
+        raise NotFoldable(f"tensor '{tensor.name}' keeps its data in another file")
+    try:
+        if tensor.raw_data:
+            return np.frombuffer(tensor.raw_data, dtype=kind.newbyteorder("<")).astype(kind).reshape(dims)
+        if tensor.data_type == 10:  # FLOAT16: its bits in int32_data
+            return np.asarray(tensor.int32_data, np.uint16).view(np.float16).reshape(dims)
+        field = {1: "float_data", 11: "double_data", 7: "int64_data", 12: "uint64_data", 13: "uint64_data"}.get(
+            tensor.data_type, "int32_data")
+        return np.asarray(getattr(tensor, field), dtype=kind).reshape(dims)
+    except ValueError:
+        raise NotFoldable(f"tensor '{tensor.name}' holds {len(tensor.raw_data) or 'other'} data for dims {dims}") \
+            from None
+
+
+def from_array(array, name=""):
+    """A TensorProto holding `array` (raw_data, little-endian)."""
+    from scnn_tools.onnx_model_pb2 import TensorProto
+    array = np.asarray(array)
+    if array.dtype not in _NUMBERS:
+        raise NotFoldable(f"a value of numpy type {array.dtype} has no ONNX data type here")
+    tensor = TensorProto(name=name, data_type=_NUMBERS[array.dtype], dims=array.shape)
+    tensor.raw_data = array.astype(array.dtype.newbyteorder("<")).tobytes()
+    return tensor
+
+
 def attributes(node):
-    """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors."""
-    from onnx import helper, numpy_helper
+    """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors (a graph
+    attribute as its GraphProto)."""
     out = {}
     for a in node.attribute:
-        value = helper.get_attribute_value(a)
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
-        elif isinstance(value, list) and value and isinstance(value[0], bytes):
-            value = [v.decode("utf-8", errors="replace") for v in value]
-        elif hasattr(value, "dims") and hasattr(value, "data_type"):
-            value = numpy_helper.to_array(value)
+        kind = a.type
+        if kind == a.FLOAT:
+            value = a.f
+        elif kind == a.INT:
+            value = a.i
+        elif kind == a.STRING:
+            value = a.s.decode("utf-8", errors="replace")
+        elif kind == a.TENSOR:
+            try:
+                value = to_array(a.t)
+            except NotFoldable:
+                value = None
+        elif kind == a.GRAPH:
+            value = a.g
+        elif kind == a.FLOATS:
+            value = list(a.floats)
+        elif kind == a.INTS:
+            value = list(a.ints)
+        elif kind == a.STRINGS:
+            value = [v.decode("utf-8", errors="replace") for v in a.strings]
+        else:
+            value = None  # (tensors, graphs, sparse tensors, types: no rule reads them)
         out[a.name] = value
     return out
 
@@ -199,7 +273,7 @@ def constant(node):
     """The value of a Constant node (value, or one of value_float(s), value_int(s), value_string(s))."""
     attrs = attributes(node)
     for key in ("value", "value_float", "value_floats", "value_int", "value_ints"):
-        if key in attrs:
+        if attrs.get(key) is not None:
             dtype = np.float32 if "float" in key else np.int64 if "int" in key else None
             return np.asarray(attrs[key], dtype=dtype)
     raise NotFoldable(f"Constant node '{node.name}' holds no numeric value ({', '.join(attrs) or 'nothing'})")
@@ -234,8 +308,7 @@ def evaluate(graph, shapes):
 
     Raises NotFoldable where a shape is not fully known or an op cannot be computed.
     """
-    from onnx import numpy_helper
-    values = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    values = {t.name: to_array(t) for t in graph.initializer}
     for value_info, shape in zip(graph.input, shapes):
         if shape is None or None in shape:
             raise NotFoldable(f"the shape of '{value_info.name}' is not fully known")

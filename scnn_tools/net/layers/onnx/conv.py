@@ -1,4 +1,4 @@
-"""Conv, and the window geometry Conv and the pooling operators share.
+"""Conv and ConvTranspose, and the window geometry Conv and the pooling operators share.
 
 onnx/docs/Operators.md, Conv-1/11 and MaxPool/AveragePool: `pads` is [x1_begin, x2_begin, ..., x1_end,
 x2_end, ...]; auto_pad SAME_UPPER / SAME_LOWER give ceil(in / stride) outputs with the total padding
@@ -8,7 +8,7 @@ floor((in + pad_begin + pad_end - (kernel - 1) * dilation - 1) / stride) + 1, or
 the ceiling, less a last window that would start in the end padding.
 """
 
-from scnn_tools.net.indexmaps import IDENTITY, Window
+from scnn_tools.net.indexmaps import IDENTITY, Transposed, Window
 from ..registry import CONVOLUTION, fmt_shape, known, product, register
 from .node import ALREADY, node
 
@@ -70,23 +70,20 @@ def _geometry(ctx):
     return ctx.once("onnx.conv", _conv)
 
 
-def kernel_of(o):
-    """(X's shape, W's shape or None, the kernel) of a Conv or ConvTranspose: kernel_shape, else W's spatial dims."""
+def _inputs(o):
+    """(X's shape, W's (None where unknown), the kernel, group) of a Conv or ConvTranspose."""
     o.need_inputs(2, 3)
-    x, w = o.data(0, "X"), o.shape(1)
-    if len(x) < 3:
-        o.fail(f"convolves N x C x spatial blobs, X is {fmt_shape(x)}")
+    x, w = o.spatial("convolves"), o.shape(1)
     n = len(x) - 2
-    kernel = o.attr("kernel_shape") or (w[2:] if w is not None else None)
+    kernel = o.attr("kernel_shape", kind=list) or (w[2:] if w is not None else None)
     if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
         o.fail(f"kernel_shape {kernel} and weights {fmt_shape(w)} do not fit X {fmt_shape(x)}")
-    return x, w, kernel
+    return x, w, kernel, o.attr("group", 1)
 
 
 def _conv(ctx):
     o = node(ctx)
-    x, w, kernel = kernel_of(o)
-    group = o.attr("group", 1)
+    x, w, kernel, group = _inputs(o)
     cout = w[0] if w is not None else None
     cin = x[1]
     if group < 1 or (known(cout) and cout % group) or (w is not None and known(cin) and cin != w[1] * group):
@@ -124,3 +121,81 @@ def _macc(ctx, tops):
 
 register("onnx.Conv", CONVOLUTION, shape=_shape, deps=_deps, params=_params, macc=_macc,
          no_onnx=ALREADY)
+
+
+# ConvTranspose-11 (onnx/docs/Operators.md): W is C x M/group x kernel; output position o reads input i where
+# o = i * stride - pad_begin + t * dilation. The output size is stride * (in - 1) + output_padding +
+# (kernel - 1) * dilation + 1 - pad_begin - pad_end; with output_shape (pads then ignored) or auto_pad SAME_*
+# (output in * stride) the total padding is what that size leaves, its smaller half at the beginning for
+# SAME_UPPER and at the end otherwise (onnx's reference ConvTranspose, and onnxruntime 1.32, place an odd
+# total so).
+def _transposed(ctx):
+    return ctx.once("onnx.convtranspose", _transposed_geometry)
+
+
+def _transposed_geometry(ctx):
+    o = node(ctx)
+    x, w, kernel, group = _inputs(o)
+    n = len(x) - 2
+    if group < 1 or (w is not None and known(x[1]) and x[1] != w[0]) or (known(x[1]) and x[1] % group):
+        o.fail(f"X has {x[1]} channels, the weights {fmt_shape(w)} read {w and w[0]} in {group} group(s)")
+    cout = None if w is None else w[1] * group
+    strides, dilations = o.per_axis("strides", n, 1), o.per_axis("dilations", n, 1)
+    extra = o.per_axis("output_padding", n, 0)
+    auto = o.attr("auto_pad", "NOTSET")
+    pads = o.attr("pads", [0] * 2 * n) if auto in ("NOTSET", "VALID") else None
+    if auto == "VALID":
+        pads = [0] * 2 * n
+    if pads is not None and len(pads) != 2 * n:
+        o.fail(f"pads {list(pads)} has {len(pads)} values for {n} spatial axes (begin and end of each)")
+    wanted = o.attr("output_shape", kind=list)
+    if wanted is not None:
+        wanted = list(wanted)[-n:] if len(wanted) in (n, n + 2) else o.fail(f"output_shape {wanted} is not "
+                                                                             f"{n} spatial sizes")
+    axes = []
+    for i, (size, k, s, d, e) in enumerate(zip(x[2:], kernel, strides, dilations, extra)):
+        if min(k, s, d) < 1 or e < 0 or (pads is not None and min(pads) < 0):
+            o.fail(f"kernel {list(kernel)}, strides {strides}, dilations {dilations} must be positive, "
+                   f"output_padding {extra} and pads {pads} not negative")
+        extent = (k - 1) * d + 1
+        if size is None:
+            axes.append(Axis(k, s, d, pads[i] if pads is not None and wanted is None else None, None, None))
+            continue
+        full = s * (size - 1) + e + extent
+        if wanted is not None or pads is None:
+            out = wanted[i] if wanted is not None else size * s
+            total = full - out
+            begin = total // 2 if auto == "SAME_UPPER" else total - total // 2
+            end = total - begin
+        else:
+            begin, end = pads[i], pads[n + i]
+            out = full - begin - end
+        if out < 1:
+            o.fail(f"output size {out} from input {size} (kernel {k}, stride {s}, pads {begin} and {end})")
+        axes.append(Axis(k, s, d, begin, end, out))
+    return x, w, cout, group, axes
+
+
+def _transposed_shape(ctx):
+    x, _, cout, _, axes = _transposed(ctx)
+    return [[x[0], cout] + [a.out for a in axes]]
+
+
+def _transposed_deps(ctx):
+    axes = _transposed(ctx)[4]
+    deps = {0: [(0, 0, IDENTITY)]}
+    deps.update({2 + i: [(0, 2 + i, Window(1, (a.k - 1) * a.d - a.begin, a.k, a.d) if a.s == 1
+                          else Transposed(a.s, a.begin, a.k, a.d))] for i, a in enumerate(axes)})
+    return [deps]
+
+
+def _transposed_macc(ctx, tops):
+    # As Caffe's Deconvolution: every input value is scattered through the kernel into M/group channels.
+    x, w, _, _, _ = _transposed(ctx)
+    per_input = product(w[1:]) if w is not None else None
+    total = product(x[1:])
+    return None if not known(per_input, total) else per_input * total
+
+
+register("onnx.ConvTranspose", CONVOLUTION, shape=_transposed_shape, deps=_transposed_deps, params=_params,
+         macc=_transposed_macc, no_onnx=ALREADY)

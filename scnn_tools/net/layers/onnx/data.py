@@ -7,6 +7,8 @@ from .node import ALREADY
 def _declared(layer, image):
     if image is not None:
         return [image]
+    if layer.onnx_param.no_shape:
+        return [None]
     return [[d.value if d.HasField("value") else None for d in layer.onnx_param.dim]]
 
 

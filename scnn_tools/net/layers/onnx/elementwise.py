@@ -1,6 +1,8 @@
 """Elementwise operators: activations, normalisations and the broadcasting arithmetic (onnx/docs/Operators.md).
 
-Unary activations keep their input's shape (Relu-14, LeakyRelu-16, Sigmoid-13, Tanh-13, HardSigmoid-6,
+Softmax-1/11/13 and LRN-13 keep the shape; Softmax reads its whole axis (every axis from `axis` before
+opset 13), LRN `size` channels around each. PRelu-16's slope is learnt. Unary activations keep their input's
+shape (Relu-14, LeakyRelu-16, Sigmoid-13, Tanh-13, HardSigmoid-6,
 HardSwish-14, Clip-13 whose min and max are inputs from opset 11, Identity-16, Dropout-13 whose optional
 mask has the output's shape). BatchNormalization-15: Y has X's shape; scale and B are learnt, input_mean
 and input_var are running statistics (not learnt, as Caffe's BatchNorm's are not). Add/Sub/Mul/Div-14,
@@ -9,8 +11,8 @@ read whole along the output's axis; an initializer of more than one value among 
 weight (Caffe's Scale and Bias are exported so). As in the Caffe rules, none of them counts multiply-adds.
 """
 
-from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import ACTIVATION, ELEMENTWISE, MERGE, NORMALISATION, REGULARISATION, fmt_shape, register
+from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
+from ..registry import ACTIVATION, ELEMENTWISE, MERGE, NORMALISATION, REGULARISATION, fmt_shape, pointwise, register
 from .node import ALREADY, node
 
 
@@ -80,6 +82,50 @@ def _arithmetic_params(ctx):
     return [o.shape(i) for i in range(o.n) if o.learnt(i)]
 
 
+def _softmax_axes(ctx):
+    """The axes Softmax normalises over: Softmax-13 the one `axis` (default -1); before opset 13 the input is
+    coerced to 2-D at `axis` (default 1), so every axis from it on."""
+    o = node(ctx)
+    x = ctx.bottoms[0]
+    first = o.opset < 13
+    axis = o.attr("axis", 1 if first else -1)
+    if not -len(x) <= axis < len(x):
+        o.fail(f"axis {axis} is out of range for {fmt_shape(x)}")
+    axis %= len(x)
+    return range(axis, len(x)) if first else [axis]
+
+
+def _softmax_deps(ctx):
+    deps = pointwise(ctx)[0]
+    for a in _softmax_axes(ctx):
+        deps[a] = [(0, a, Whole(ctx.bottoms[0][a]))]
+    return [deps] * ctx.ntops
+
+
+def _lrn_deps(ctx):
+    # LRN-13: each value is divided by a sum over channels c - floor((size - 1) / 2) .. c + ceil((size - 1) / 2).
+    size = node(ctx).attr("size", kind=int)
+    if size is None or size < 1:
+        node(ctx).fail(f"size {size} must be given, and positive")
+    deps = pointwise(ctx)[0]
+    deps[1] = [(0, 1, Window(1, (size - 1) // 2, size))]
+    return [deps]
+
+
+def _prelu_shape(ctx):
+    # PRelu-16: slope broadcasts to X unidirectionally: Y has X's shape.
+    o = node(ctx)
+    o.need_inputs(2, 2)
+    x, slope = o.data(0, "X"), o.shape(1)
+    if slope is not None and broadcast(o, [x, slope]) != list(x):
+        o.fail(f"slope {fmt_shape(slope)} does not broadcast to X {fmt_shape(x)}")
+    return [list(x)]
+
+
+def _prelu_deps(ctx):
+    return [{a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0]))}]
+
+
 def _learnt(*positions):
     """The learnable parameters: the inputs at `positions` that are initializers or constants."""
     def params(ctx):
@@ -97,6 +143,10 @@ register("onnx.HardSwish", ACTIVATION, shape=_unary, no_onnx=ALREADY)
 register("onnx.Clip", ACTIVATION, shape=_unary, no_onnx=ALREADY)
 register("onnx.Identity", ELEMENTWISE, shape=_unary, no_onnx=ALREADY)
 register("onnx.Dropout", REGULARISATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Softmax", ELEMENTWISE, shape=_unary, deps=_softmax_deps, no_onnx=ALREADY)
+register("onnx.LRN", NORMALISATION, shape=_unary, deps=_lrn_deps, no_onnx=ALREADY)
+# A learnt slope, one per channel or shared, as Caffe's PReLU learns it.
+register("onnx.PRelu", ACTIVATION, shape=_prelu_shape, deps=_prelu_deps, params=_learnt(1), no_onnx=ALREADY)
 register("onnx.BatchNormalization", NORMALISATION, shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
 register("onnx.Add", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
          no_onnx=ALREADY)

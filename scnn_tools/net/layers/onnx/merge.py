@@ -13,7 +13,7 @@ def _axis(ctx):
     if any(s is None for s in shapes):
         return None, shapes
     rank = len(shapes[0])
-    axis = o.attr("axis")
+    axis = o.attr("axis", kind=int)
     if axis is None or not -rank <= axis < rank:
         o.fail(f"axis {axis} is out of range for {rank}-axis inputs")
     axis %= rank

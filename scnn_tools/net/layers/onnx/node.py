@@ -6,6 +6,7 @@ bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
 from scnn_tools import caffe_pb2
+from scnn_tools.net.layers.registry import fmt_shape
 
 _S = caffe_pb2.OnnxInput
 
@@ -19,11 +20,10 @@ def node(ctx):
 
 class OnnxNode:
     def __init__(self, ctx):
-        import onnx
         from scnn_tools.netfile import onnxfold
+        from scnn_tools.onnx_model_pb2 import NodeProto
         p = ctx.p.onnx_param
-        self.proto = onnx.NodeProto()
-        self.proto.ParseFromString(p.node)
+        self.proto = NodeProto.FromString(p.node)
         self.ctx = ctx
         self.op = self.proto.op_type
         self.opset = p.opset
@@ -33,12 +33,20 @@ class OnnxNode:
         self._values = {}
 
     # ---------------------------------------------------------- attributes
-    def attr(self, name, default=None):
-        return self.attrs.get(name, default)
+    def attr(self, name, default=None, kind=None):
+        """Attribute `name`, or `default` where the node has none; it must be of `kind` (int, float, str, list),
+        which is the default's type where not given."""
+        if name not in self.attrs:
+            return default
+        value, kind = self.attrs[name], kind or (type(default) if default is not None else None)
+        if value is None or (kind is not None and not isinstance(value, kind)):
+            said = {int: "an int", float: "a float", str: "a string", list: "a list"}.get(kind, "readable")
+            self.fail(f"attribute {name} is not {said}")
+        return value
 
     def per_axis(self, name, n, default):
         """An ints attribute with one value per spatial axis (strides, dilations), or `default` for each."""
-        values = self.attrs.get(name)
+        values = self.attr(name, kind=list)
         if values is None:
             return [default] * n
         if len(values) != n:
@@ -74,6 +82,13 @@ class OnnxNode:
             self.fail(f"{what} (input {i}) must be a blob computed by the net, not a constant")
         return self.ctx.bottoms[self.inputs[i].bottom]
 
+    def spatial(self, verb, i=0, what="X"):
+        """The shape of data input i, which must be N x C x spatial axes (the ops that `verb` such blobs)."""
+        x = self.data(i, what)
+        if len(x) < 3:
+            self.fail(f"{verb} N x C x spatial blobs, {what} is {fmt_shape(x)}")
+        return x
+
     def shape(self, i):
         """The shape of input i wherever it comes from; None where absent or not known."""
         if not self.present(i):
@@ -97,16 +112,16 @@ class OnnxNode:
         if not self.present(i):
             return None
         entry = self.inputs[i]
-        from onnx import GraphProto, TensorProto, numpy_helper
         from scnn_tools.netfile import onnxfold
+        from scnn_tools.onnx_model_pb2 import GraphProto, TensorProto
         if entry.source == _S.CONSTANT:
-            tensor = TensorProto()
-            tensor.ParseFromString(entry.value)
-            return numpy_helper.to_array(tensor)
+            try:
+                return onnxfold.to_array(TensorProto.FromString(entry.value))
+            except onnxfold.NotFoldable:
+                return None
         if entry.source != _S.EXPRESSION:
             return None
-        graph = GraphProto()
-        graph.ParseFromString(entry.expression)
+        graph = GraphProto.FromString(entry.expression)
         try:
             return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
         except onnxfold.NotFoldable:

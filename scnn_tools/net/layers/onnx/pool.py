@@ -19,10 +19,8 @@ def _geometry(ctx):
 def _pool(ctx):
     o = node(ctx)
     o.need_inputs(1, 1)
-    x = o.data(0, "X")
-    if len(x) < 3:
-        o.fail(f"pools N x C x spatial blobs, X is {fmt_shape(x)}")
-    kernel = o.attr("kernel_shape")
+    x = o.spatial("pools")
+    kernel = o.attr("kernel_shape", kind=list)
     if kernel is None or len(kernel) != len(x) - 2:
         o.fail(f"kernel_shape {kernel} does not give one size per spatial axis of X {fmt_shape(x)}")
     return x, windows(o, x[2:], kernel, ceil=bool(o.attr("ceil_mode", 0)))
@@ -45,9 +43,7 @@ def _deps(ctx):
 def _global_shape(ctx):
     o = node(ctx)
     o.need_inputs(1, 1)
-    x = o.data(0, "X")
-    if len(x) < 3:
-        o.fail(f"pools N x C x spatial blobs, X is {fmt_shape(x)}")
+    x = o.spatial("pools")
     return [list(x[:2]) + [1] * (len(x) - 2)]
 
 

@@ -30,7 +30,7 @@ from fractions import Fraction
 from scnn_tools.net.indexmaps import IDENTITY, Resampled
 from ..registry import RESIZE, fmt_shape, register
 from .node import ALREADY, node
-from .spatial import axes_of
+from .shape import _axes_of
 
 _MODES = ("half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
           "tf_crop_and_resize", "half_pixel_symmetric")
@@ -71,7 +71,7 @@ def _resize(ctx):
     old = upsample or o.opset < 11
     if upsample and o.opset < 9:
         o.need_inputs(1, 1)
-        scales, sizes, roi = o.attr("scales"), None, None
+        scales, sizes, roi = o.attr("scales", kind=list), None, None
         if scales is None:
             o.fail("Upsample-7 needs its scales attribute")
     elif old:
@@ -85,8 +85,8 @@ def _resize(ctx):
     if (scales is None) == (sizes is None):
         o.fail("needs exactly one of scales and sizes")
     axes = list(range(rank))
-    if o.attr("axes") is not None and o.opset >= 18:
-        axes = axes_of(o, o.attr("axes"), x, "X")
+    if o.attr("axes", kind=list) is not None and o.opset >= 18:
+        axes = _axes_of(o, rank, 4)  # (Resize has no input 4: the attribute)
     given = scales if scales is not None else sizes
     if len(given) != len(axes):
         o.fail(f"{'scales' if scales is not None else 'sizes'} {given} has {len(given)} values for "

@@ -1,8 +1,11 @@
-"""Operators that rearrange a blob's axes (onnx/docs/Operators.md): Flatten-13, Reshape-14."""
+"""Operators that rearrange a blob's axes or cut it (onnx/docs/Operators.md): Flatten-13, Reshape-14,
+Transpose-13, Squeeze-13 / Unsqueeze-13 (axes an attribute before opset 13), Slice-13 (attributes in Slice-1),
+Split-18 (split an attribute before opset 13, num_outputs from 18), Pad-18 (pads an attribute in Pad-2)."""
 
-from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import RESHAPE, fmt_shape, product, register
+from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
+from ..registry import RESHAPE, SPLIT, fmt_shape, product, register
 from .node import ALREADY, node
+from .spatial import padded
 
 
 def _flatten_axis(ctx):
@@ -83,5 +86,216 @@ def _reshape_deps(ctx):
     return [deps]
 
 
+def _axes_of(o, rank, position, what="axes"):
+    """An axes list given as input `position` (opset 13 on) or as the attribute (before): canonical, checked;
+    None where not given, or not known before the net runs."""
+    axes = o.ints(position) if o.present(position) else o.attr(what, kind=list)
+    if axes is None:
+        return None
+    if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
+        o.fail(f"{what} {list(axes)} are not distinct axes of a {rank}-axis blob")
+    return [a % rank for a in axes]
+
+
+def _transpose_perm(ctx):
+    o = node(ctx)
+    o.need_inputs(1, 1)
+    x = o.data(0, "data")
+    perm = o.attr("perm", list(range(len(x)))[::-1])
+    if sorted(perm) != list(range(len(x))):
+        o.fail(f"perm {perm} is not a permutation of {len(x)} axes")
+    return x, perm
+
+
+def _transpose_shape(ctx):
+    x, perm = _transpose_perm(ctx)
+    return [[x[p] for p in perm]]
+
+
+def _transpose_deps(ctx):
+    _, perm = _transpose_perm(ctx)
+    return [{a: [(0, p, IDENTITY)] for a, p in enumerate(perm)}]
+
+
+def _squeezed(ctx):
+    """(kept input axes, in order) of a Squeeze: the axes given (each of size 1), or every axis of size 1."""
+    o = node(ctx)
+    x = o.data(0, "data")
+    axes = _axes_of(o, len(x), 1)
+    if axes is None and o.present(1):
+        return None
+    if axes is None:
+        if None in x:
+            return None  # (which axes are 1 is not known)
+        axes = [a for a, d in enumerate(x) if d == 1]
+    if any(x[a] not in (1, None) for a in axes):
+        o.fail(f"squeezes axes {axes} of {fmt_shape(x)}, which are not all of size 1")
+    return [a for a in range(len(x)) if a not in axes]
+
+
+def _squeeze_shape(ctx):
+    kept = _squeezed(ctx)
+    return [None if kept is None else [ctx.bottoms[0][a] for a in kept]]
+
+
+def _squeeze_deps(ctx):
+    return [{t: [(0, a, IDENTITY)] for t, a in enumerate(_squeezed(ctx))}]
+
+
+def _unsqueezed(ctx):
+    """The output axes that are new, or None where not known."""
+    o = node(ctx)
+    x = o.data(0, "data")
+    axes = o.ints(1) if o.present(1) else o.attr("axes", kind=list)
+    if axes is None:
+        return None
+    rank = len(x) + len(axes)
+    if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
+        o.fail(f"axes {axes} are not distinct axes of the {rank}-axis output")
+    return sorted(a % rank for a in axes)
+
+
+def _unsqueeze_shape(ctx):
+    new = _unsqueezed(ctx)
+    if new is None:
+        return [None]
+    rest = iter(ctx.bottoms[0])
+    return [[1 if a in new else next(rest) for a in range(len(ctx.bottoms[0]) + len(new))]]
+
+
+def _unsqueeze_deps(ctx):
+    kept = [a for a in range(len(ctx.tops[0])) if a not in _unsqueezed(ctx)]
+    return [{t: [(0, a, IDENTITY)] for a, t in enumerate(kept)}]
+
+
+def _slices(ctx):
+    """Per axis of the data: (start, step, size) after numpy's clamping, which the spec follows; None where
+    the starts or ends are not known before the net runs."""
+    o = node(ctx)
+    x = o.data(0, "data")
+    if o.opset < 10:
+        starts, ends = o.attr("starts", kind=list), o.attr("ends", kind=list)
+        axes, steps = o.attr("axes", kind=list), None
+    else:
+        o.need_inputs(3, 5)
+        starts, ends = o.ints(1), o.ints(2)
+        axes = _axes_of(o, len(x), 3) if o.present(3) else None
+        steps = o.ints(4) if o.present(4) else None
+        if (o.present(3) and axes is None) or (o.present(4) and steps is None):
+            return None
+    if starts is None or ends is None:
+        return None
+    axes = list(range(len(starts))) if axes is None else [a % len(x) for a in axes]
+    steps = steps or [1] * len(starts)
+    if not len(starts) == len(ends) == len(axes) == len(steps) or 0 in steps:
+        o.fail(f"starts {starts}, ends {ends}, axes {axes} and steps {steps} must be as many, steps not 0")
+    out = [(0, 1, d) for d in x]
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        if x[axis] is None:
+            out[axis] = (None, step, None)
+            continue
+        r = range(*slice(start, end, step).indices(x[axis]))
+        out[axis] = (r.start, step, len(r))
+    return out
+
+
+def _slice_shape(ctx):
+    cuts = _slices(ctx)
+    return [None if cuts is None else [size for _, _, size in cuts]]
+
+
+def _slice_deps(ctx):
+    # A positive step reads every step-th position from start: a window; a negative one reads back to front,
+    # which no window describes (left unknown).
+    deps = {}
+    for a, (start, step, _) in enumerate(_slices(ctx)):
+        if step > 0:
+            deps[a] = [(0, a, Window(step, -start, 1))]
+    return [deps]
+
+
+def _split_sizes(ctx):
+    o = node(ctx)
+    x = o.data(0, "input")
+    axis = o.attr("axis", 0)
+    if not -len(x) <= axis < len(x):
+        o.fail(f"axis {axis} is out of range for {fmt_shape(x)}")
+    axis %= len(x)
+    sizes = o.ints(1) if o.present(1) else o.attr("split", kind=list)
+    if sizes is None and o.present(1):
+        return axis, None
+    if sizes is None:
+        n = o.attr("num_outputs", ctx.ntops)
+        if x[axis] is None:
+            return axis, None
+        # Split-18: the last piece is smaller where the axis does not divide (ceil(size / n) each before it).
+        each = -(-x[axis] // n)
+        sizes = [min(each, max(0, x[axis] - each * k)) for k in range(n)]
+    if len(sizes) != ctx.ntops or (x[axis] is not None and sum(sizes) != x[axis]) or min(sizes) < 0:
+        o.fail(f"split {sizes} does not cut axis {axis} of {fmt_shape(x)} into {ctx.ntops} outputs")
+    return axis, sizes
+
+
+def _split_shape(ctx):
+    axis, sizes = _split_sizes(ctx)
+    x = ctx.bottoms[0]
+    if sizes is None:
+        return [None] * ctx.ntops
+    return [list(x[:axis]) + [n] + list(x[axis + 1:]) for n in sizes]
+
+
+def _split_deps(ctx):
+    axis, sizes = _split_sizes(ctx)
+    out, start = [], 0
+    for n in sizes:
+        deps = {a: [(0, a, IDENTITY)] for a in range(len(ctx.bottoms[0]))}
+        deps[axis] = [(0, axis, shifted(start))]
+        out.append(deps)
+        start += n
+    return out
+
+
+def _pads(ctx):
+    """Per axis (begin, end) padding (negative: cropped), or None where not known before the net runs."""
+    o = node(ctx)
+    x = o.data(0, "data")
+    pads = o.attr("pads", kind=list) if o.opset < 11 else o.ints(1)
+    if pads is None:
+        return None
+    axes = _axes_of(o, len(x), 3) if o.present(3) else list(range(len(x)))
+    if axes is None:
+        return None
+    if len(pads) != 2 * len(axes):
+        o.fail(f"pads {pads} are not a begin and an end for each of {len(axes)} axes")
+    out = [(0, 0)] * len(x)
+    for i, a in enumerate(axes):
+        out[a] = (pads[i], pads[len(axes) + i])
+    return out
+
+
+def _pad_shape(ctx):
+    pads, x = _pads(ctx), ctx.bottoms[0]
+    if pads is None:
+        return [None]
+    out = [None if d is None else d + b + e for d, (b, e) in zip(x, pads)]
+    if any(d is not None and d < 0 for d in out):
+        node(ctx).fail(f"pads {pads} crop {fmt_shape(x)} below nothing")
+    return [out]
+
+
+def _pad_deps(ctx):
+    # Output o reads input o - begin in constant mode (padding beyond), mirrored, repeated or wrapped positions
+    # in the others (spatial.padded).
+    o, x = node(ctx), ctx.bottoms[0]
+    maps = [padded(o, a, b, e, x[a], o.attr("mode", "constant")) for a, (b, e) in enumerate(_pads(ctx))]
+    return [{a: [(0, a, m)] for a, m in enumerate(maps) if m is not None}]
+
+
 register("onnx.Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, no_onnx=ALREADY)
 register("onnx.Reshape", RESHAPE, shape=_reshape_shape, deps=_reshape_deps, no_onnx=ALREADY)
+register("onnx.Transpose", RESHAPE, shape=_transpose_shape, deps=_transpose_deps, no_onnx=ALREADY)
+register("onnx.Squeeze", RESHAPE, shape=_squeeze_shape, deps=_squeeze_deps, no_onnx=ALREADY)
+register("onnx.Unsqueeze", RESHAPE, shape=_unsqueeze_shape, deps=_unsqueeze_deps, no_onnx=ALREADY)
+register("onnx.Slice", SPLIT, shape=_slice_shape, deps=_slice_deps, no_onnx=ALREADY)
+register("onnx.Split", SPLIT, shape=_split_shape, deps=_split_deps, no_onnx=ALREADY)
+register("onnx.Pad", RESHAPE, shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
