@@ -160,13 +160,18 @@ def test_cubic_resize_reads_what_onnxruntime_weighs(transform, attrs, size):
             assert got == true[axis].get(o, set()), (axis, o)
 
 
-def test_resize_between_convolutions():
-    """A stride-2 convolution, a linear x2 Resize (half_pixel), a 3x3 convolution without padding: fields
-    compose through the resampling exactly; with padding after it, the Resize's ends are read on."""
+@pytest.mark.parametrize("mode", ["linear", "round_prefer_floor", "round_prefer_ceil", "floor", "ceil"])
+@pytest.mark.parametrize("how, values", [("scales", (2.0, 2.0)), ("scales", (1.5, 2.5)), ("sizes", (3, 4)),
+                                         ("sizes", (13, 9))], ids=str)
+def test_resize_between_convolutions(mode, how, values):
+    """A stride-2 convolution, a Resize (half_pixel), a 3x3 convolution without padding: fields compose
+    through the resampling exactly (the runs of the convolution's field cut where the Resize's taps cross
+    them); with padding after it, the Resize's ends are read on."""
+    attrs = dict(mode="linear") if mode == "linear" else dict(mode="nearest", nearest_mode=mode)
     for pads, exact in (((0, 0, 0, 0), True), ((1, 1, 1, 1), False)):
         net = Hand(11, 14)
         a = net.conv("x", (3, 3), (2, 2))
-        b = _resize(net, a, "scales", (2.0, 2.0), mode="linear")
+        b = _resize(net, a, how, values, **attrs)
         c = net.conv(b, (3, 3), pads=pads)
         _exact(net.model(c, opset=19), [a, b, c], exact=exact)
 
