@@ -267,15 +267,36 @@ def test_resize_keep_aspect_ratio_policy(policy, sizes):
     _exact(model, [top])
 
 
-def test_antialias_shrinking_leaves_the_field_unknown():
-    """antialias stretches the kernel by 1 / scale when shrinking (onnxruntime's upsample_aa): not worked out
-    here, so the shrunk axis has no field, while the axis kept at scale 1 has its own."""
-    net = Hand(8, 6)
-    top = net.node("Resize", ["x", "", _floats(net, "sc", [1.0, 1.0, 0.5, 1.0])], mode="linear", antialias=1)
-    ours, _ = engine_fields(net.model(top, opset=19))
+@pytest.mark.parametrize("mode, attrs", [("linear", {}), ("cubic", {}), ("cubic", {"exclude_outside": 1}),
+                                         ("cubic", {"cubic_coeff_a": -0.5}), ("linear", {"exclude_outside": 1})])
+@pytest.mark.parametrize("transform", ["half_pixel", "align_corners", "asymmetric"])
+@pytest.mark.parametrize("size", [((9, 8), "sizes", (4, 3)), ((12, 7), "scales", (0.25, 0.6)),
+                                  ((5, 6), "sizes", (11, 6)), ((10, 10), "sizes", (7, 3))], ids=str)
+def test_antialias_reads_what_onnxruntime_weighs(mode, attrs, transform, size):
+    """Resize-18's antialias stretches the kernel by 1 / scale where shrinking (onnxruntime's upsample_aa.h):
+    one input row or column at a time, each output position changes exactly where scnn-tools says it reads."""
+    (h, w), how, values = size
+    net = Hand(h, w)
+    top = _resize(net, "x", how, values, mode=mode, antialias=1, coordinate_transformation_mode=transform, **attrs)
+    model = net.model(top, opset=19)
+    true = _one_hot_reads(model, [1, 2, h, w])
+    ours, _ = engine_fields(model)
     shape, axes = ours[top]
-    assert shape == [4, 6]
-    assert axes is None or 0 not in axes
+    for axis in (0, 1):
+        for o in range(shape[axis]):
+            got = {i for lo, hi in axes[axis].at(o) for i in range(lo, hi + 1)}
+            assert got == true[axis].get(o, set()), (axis, o)
+
+
+def test_antialias_between_convolutions():
+    """The stretched kernel's pattern, composed with the fields of a convolution before it and read on past the
+    ends by a padded one after it (linear: a positive filter, so the probe applies)."""
+    for pads, exact in (((0, 0, 0, 0), True), ((1, 1, 1, 1), False)):
+        net = Hand(19, 23)
+        a = net.conv("x", (3, 3))
+        b = _resize(net, a, "sizes", (6, 5), mode="linear", antialias=1)
+        c = net.conv(b, (3, 3), pads=pads)
+        _exact(net.model(c, opset=19), [a, b, c], exact=exact)
 
 
 # ------------------------------------------------------------------ jumps and starts

@@ -306,22 +306,27 @@ class Resampled(IndexMap):
     the runtime computes them, and the positions where they differ from the pattern are edges, each
     composed on its own. `centre`: the sample point x(o), or for nearest the mean of the rounded index."""
 
-    __slots__ = ("rows", "x0", "b", "kind", "odd", "period", "centre")
+    __slots__ = ("rows", "x0", "b", "kind", "reach", "odd", "period", "centre")
 
-    def __init__(self, rows, x0, b, kind):
+    def __init__(self, rows, x0, b, kind, reach=None):
         self.x0, self.b, self.kind = Fraction(x0), Fraction(b), kind
+        self.reach = None if reach is None else Fraction(reach)  # "band" kinds: the positions nearer than this
         self.rows = [tuple(sorted(set(r))) for r in rows]
         self.odd = [o for o, r in enumerate(self.rows) if r != self._free(o)]
         q = self.b.denominator
         self.period = (q, self.b.numerator)
         alpha = self.x0
-        if kind not in ("linear", "cubic") and q <= 4096:
+        if kind in ("floor", "ceil", "half_down", "half_up") and q <= 4096:
             alpha = sum(self._free(o)[0] - self.b * o for o in range(q)) / q
         self.centre = (exact(alpha.numerator, alpha.denominator), exact(self.b.numerator, self.b.denominator))
 
     def _free(self, o):
         x = self.x0 + self.b * o
         f = _floor(x)
+        if self.kind in ("band", "cubic-band"):  # (antialiasing: a kernel stretched to `reach`)
+            r = self.reach
+            taps = range(_floor(x - r) + 1, -_floor(-(x + r)))
+            return tuple(i for i in taps if self.kind == "band" or abs(i - x) * 2 != r)  # (the cubic's zero)
         if self.kind == "linear":
             return (f,) if x == f else (f, f + 1)
         if self.kind == "cubic":
@@ -351,6 +356,8 @@ class Resampled(IndexMap):
         # base(o) >= k  <=>  x(o) >= k + shift (strict: x(o) > k + shift)
         shift, strict = {"ceil": (-1, True), "half_down": (Fraction(-1, 2), True),
                          "half_up": (Fraction(-1, 2), False)}.get(self.kind, (0, False))
+        if self.reach is not None:  # (base: the lowest tap, floor(x - reach) + 1)
+            offsets, shift = range(-_floor(-2 * self.reach) + 2), self.reach - 1
         found = []
         for t in offsets:
             bound = (c - t + shift - self.x0) / self.b

@@ -22,7 +22,8 @@ clamped to the axis (exclude_outside: those outside dropped), where x is not who
 reads nothing where x falls outside [0, in - 1] (extrapolation_value). The rows are computed in float32 as
 onnxruntime's upsamplebase.h GetOriginalCoordinateFromResizedCoordinate and GetNearestPixelFromOriginal do
 (tests/test_onnx_spatial.py checks them against onnxruntime 1.32 by running it on one-hot inputs).
-antialias (18) widens the kernel by 1 / scale where shrinking: those axes' fields are left unknown.
+antialias (18): onnxruntime's antialiasing filter (the triangle or the cubic, stretched by 1 / scale where
+shrinking; upsample_aa.h), its rows computed as it computes its weights; with tf_crop_and_resize left unknown.
 """
 
 from fractions import Fraction
@@ -234,6 +235,42 @@ def _rows(kind, mode, ax, exclude):
     return rows
 
 
+def _antialiased_rows(kind, mode, ax, exclude, a):
+    """Per output position, the input positions onnxruntime's antialiasing filter weighs with a weight that is
+    not zero (upsample_aa.h SetupUpsampleFilterAntiAlias, in float32): the kernel (the triangle, or the cubic
+    of coefficient a) stretched by 1 / scale where shrinking, around center = x + 0.5, over positions
+    floor(center -+ support + 0.5); the weights of positions outside the axis are added to its end ones
+    (dropped with exclude_outside). An axis whose size is kept is copied."""
+    import math
+    import numpy as np
+    f32 = np.float32
+    n, m = ax.n, ax.m
+    if n == m:
+        return [(i,) for i in range(m)]
+    scale = f32(1) / ax.scale
+    size = f32(2 if kind == "linear" else 4)
+    support = size * f32(0.5) * scale if scale >= 1 else size * f32(0.5)
+    inv = f32(1) / scale if scale >= 1 else f32(1)
+    xs = _coordinates(mode, ax)
+    rows = []
+    for x in xs:
+        center = f32(0.5) + x
+        lo, hi = math.floor(center - support + f32(0.5)), math.floor(center + support + f32(0.5))
+        taps = set()
+        for i in range(lo, hi):
+            t = abs((f32(i) - center + f32(0.5)) * inv)
+            if kind == "linear":
+                w = f32(1) - t if t < 1 else f32(0)
+            elif t < 1:
+                w = ((f32(a) + f32(2)) * t - (f32(a) + f32(3))) * t * t + f32(1)
+            else:
+                w = (((t - f32(5)) * t + f32(8)) * t - f32(4)) * f32(a) if t < 2 else f32(0)
+            if w != 0 and (0 <= i < n or not exclude):
+                taps.add(min(max(i, 0), n - 1))
+        rows.append(tuple(sorted(taps)))
+    return rows
+
+
 def _nearest(kind, x, shrinking):
     """GetNearestPixelFromOriginal (x a float32 value, exact as a double; std::round rounds half away)."""
     import math
@@ -255,14 +292,20 @@ def _deps(ctx):
         return [deps]
     kind, mode = _kind(o, old), _transform(o, old)
     antialias = o.opset >= 18 and o.attr("antialias", 0) and kind in ("linear", "cubic")
+    exclude = o.attr("exclude_outside", 0)
     for a, ax in plan.items():
-        if ax.n is None or ax.m is None or ax.exact is None or (antialias and ax.exact != 1):
+        if ax.n is None or ax.m is None or ax.exact is None:
             continue
         x0, b = _line(mode, ax)
-        if b < 0:
-            continue  # (a roi that flips the axis)
-        free = "floor" if kind == "simple" else kind
-        deps[a] = [(0, a, Resampled(_rows(kind, mode, ax, o.attr("exclude_outside", 0)), x0, b, free))]
+        if b < 0 or (antialias and mode == "tf_crop_and_resize"):
+            continue  # (a roi that flips the axis; antialiasing's extrapolation is not worked out)
+        if antialias:
+            reach = (1 if kind == "linear" else 2) / min(1, ax.exact)
+            rows = _antialiased_rows(kind, mode, ax, exclude, o.attr("cubic_coeff_a", -0.75))
+            free = Resampled(rows, x0, b, "band" if kind == "linear" else "cubic-band", reach)
+        else:
+            free = Resampled(_rows(kind, mode, ax, exclude), x0, b, "floor" if kind == "simple" else kind)
+        deps[a] = [(0, a, free)]
     return [deps]
 
 
