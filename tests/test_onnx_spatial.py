@@ -250,18 +250,20 @@ def test_depth_to_space_and_back(mode):
     assert [tuple(r) for r in ours[c][1][0].at(5)] == [(2, 2)]
 
 
-@pytest.mark.parametrize("policy, sizes", [("not_larger", (10, 9)), ("not_smaller", (10, 9)), ("stretch", (10, 9)),
-                                           ("not_larger", (3, 20))])
-def test_resize_keep_aspect_ratio_policy(policy, sizes):
+@pytest.mark.parametrize("image, policy, sizes", [((6, 7), "not_larger", (10, 9)), ((6, 7), "not_smaller", (10, 9)),
+                                                  ((6, 7), "stretch", (10, 9)), ((6, 7), "not_smaller", (5, 15)),
+                                                  ((6, 5), "not_larger", (3, 20))])
+def test_resize_keep_aspect_ratio_policy(image, policy, sizes):
     """Resize-18's keep_aspect_ratio_policy: one scale for both axes (the least or greatest of out / in), the
-    output rounded; its size is onnxruntime's, its fields as the probe finds."""
+    output rounded half away from zero (6 x 5 at 0.5: 3 x 3); its size is onnxruntime's, its fields as the
+    probe finds."""
     import onnxruntime as ort
-    net = Hand(6, 7)
+    net = Hand(*image)
     top = net.node("Resize", ["x", "", "", _ints(net, "sizes", list(sizes))], axes=[2, 3], mode="linear",
                    keep_aspect_ratio_policy=policy)
     model = net.model(top, opset=19)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    want = list(session.run(None, {"x": np.zeros([1, 2, 6, 7], np.float32)})[0].shape[2:])
+    want = list(session.run(None, {"x": np.zeros([1, 2, *image], np.float32)})[0].shape[2:])
     ours, _ = engine_fields(model)
     assert ours[top][0] == want
     _exact(model, [top])

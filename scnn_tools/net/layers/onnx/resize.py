@@ -63,7 +63,9 @@ def _plan(ctx):
 
 
 def _resize(ctx):
-    """(X's shape, {axis: _Axis or None where not known}, mode attributes) of the node."""
+    """(X's shape, {resized axis: _Axis}, whether the node is Upsample or Resize-10, which sample asymmetrically
+    and truncate), the plan None where the sizes are not known before the net runs."""
+    import math
     import numpy as np
     o = node(ctx)
     x = o.data(0, "X")
@@ -114,10 +116,10 @@ def _resize(ctx):
         ratios = [f32(m) / f32(x[a]) if x[a] is not None else None for a, m in zip(axes, sizes)]
         if policy != "stretch":
             if None in ratios:
-                return x, {a: None for a in axes}, None
+                return x, None, None  # (the one scale needs every named axis' size)
             one = min(ratios) if policy == "not_larger" else max(ratios)
             ratios = [one] * len(axes)
-            sizes = [int(np.round(one * f32(x[a]))) for a in axes]  # (round half away, as std::round)
+            sizes = [math.floor(float(one * f32(x[a])) + 0.5) for a in axes]  # (std::round: half away from 0)
         for a, m, r in zip(axes, sizes, ratios):
             n = x[a]
             exact = None if n is None else Fraction(m, n) if policy == "stretch" else Fraction(float(r))
