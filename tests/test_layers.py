@@ -1177,6 +1177,18 @@ ROWS = [
     # 5 - 1 = 4 and 5 - 2 = 3.
     Row("onnx.Pad", "<int64[8] p = {0, 0, 1, 2, 0, 0, 3, 4}> t = Pad (b0, p)", [(1, 2, 5, 5)], [(1, 2, 9, 11)], 0, 0),
     Row("onnx.Pad", "<int64[8] p = {0, 0, -1, 0, 0, 0, 0, -2}> t = Pad (b0, p)", [(1, 2, 5, 5)], [(1, 2, 4, 3)], 0, 0),
+    # ReduceMean-13 (axes an attribute): keepdims 1 keeps the reduced axes as 1; 0 drops them; no axes reduces
+    # all. ReduceSum-13 takes the axes as an input.
+    Row("onnx.ReduceMean", "t = ReduceMean <axes = [2, 3]> (b0)", [(2, 3, 4, 5)], [(2, 3, 1, 1)], 0, 0),
+    Row("onnx.ReduceMax", "t = ReduceMax <axes = [-1], keepdims = 0> (b0)", [(2, 3, 4)], [(2, 3)], 0, 0),
+    Row("onnx.ReduceMin", "t = ReduceMin <keepdims = 0> (b0)", [(2, 3, 4)], [()], 0, 0),
+    Row("onnx.ReduceSum", "<int64[1] ax = {1}> t = ReduceSum (b0, ax)", [(2, 3, 4)], [(2, 1, 4)], 0, 0),
+    # MatMul-13: (2, 5, 6) x (6, 7): batch axes broadcast, (2, 5, 7); B, an initializer, is learnt (42); per
+    # image (axis 0) 5 * 7 values of 6 products: 210. A 1-D B is a column, dropped: (4, 6) x (6,) is (4,), 6
+    # per row.
+    Row("onnx.MatMul", "<float[6,7] B> t = MatMul (b0, B)", [(2, 5, 6)], [(2, 5, 7)], 42, 210),
+    Row("onnx.MatMul", "t = MatMul (b0, b1)", [(4, 6), (6,)], [(4,)], 0, 6),
+    Row("onnx.MatMul", "t = MatMul (b0, b1)", [(3, 1, 2, 4), (5, 4, 2)], [(3, 5, 2, 2)], 0, 5 * 2 * 2 * 4),
     # Concat-13 along axis 1: 3 + 2 channels.
     Row("onnx.Concat", "t = Concat <axis = 1> (b0, b1)", [(2, 3, 4, 5), (2, 2, 4, 5)], [(2, 5, 4, 5)], 0, 0),
     # Gemm-13 with transB: A 2 x 12, B 10 x 12 transposed: Y 2 x 10. Learnt B 120 + C 10; per image (a row of A)

@@ -354,3 +354,38 @@ def test_pads_slices_splits_and_transposes_move_fields_as_worked_out_by_hand(tmp
     # y 0, x 1 is b's row 0, column 1, s's (0, 6), c's (1, 6): p's rows 1..3 and columns 6..8, x's rows -1..1
     # and columns 5..7.
     assert api.query(tmp_path / "small.onnx", "t", 0, 1)["box"] == {"y": [-1, 1], "x": [5, 7]}
+
+
+def test_a_weight_several_nodes_read_counts_once(tmp_path):
+    # SCNN's message passing: one kernel for every slice (Caffe's param { name }, export's one initializer).
+    text = """
+    g (float[1,2,5,5] x) => (b) <float[2,2,3,3] w, float[2] bias> {
+        a = Conv <pads = [1, 1, 1, 1]> (x, w, bias)
+        b = Conv <pads = [1, 1, 1, 1]> (a, w, bias)
+    }
+    """
+    result = api.analyze(small(tmp_path, text=text))
+    assert [layer["params"] for layer in result["layers"]] == [0, 38, 0]
+    assert result["totals"]["params"] == 38 and result["totals"]["macc"] == 2 * 50 * 18
+
+
+WINDOWS = """
+g (float[1,1,5,7] x) => (p, u) <float[1,1,1,3] w> {
+    p = MaxPool <kernel_shape = [2, 3], strides = [3, 2], pads = [0, 1, 1, 1], ceil_mode = 1> (x)
+    u = ConvTranspose <strides = [1, 2], pads = [0, 1, 0, 0]> (x, w)
+}
+"""
+
+
+def test_ceil_mode_pooling_and_transposed_convolution_boxes_worked_out_by_hand(tmp_path):
+    path = small(tmp_path, text=WINDOWS)
+    # MaxPool: output (r, c) reads rows 3r + 0..1 and columns 2c - 1 + 0..2; 2 x 4 outputs (the row table).
+    assert api.query(path, "p", 1, 3)["box"] == {"y": [3, 4], "x": [5, 7]}
+    assert api.query(path, "p", 0, 0)["box"] == {"y": [0, 1], "x": [-1, 1]}
+    # ConvTranspose, columns: output o reads input i where o = 2i - 1 + t, t = 0..2 (7 inputs: 2*6 + 3 - 1 =
+    # 14 outputs): o = 2 only i = 1 (t = 1); o = 3 i = 1 (t = 2) and i = 2 (t = 0).
+    blobs = by_blob(api.analyze(path))
+    assert blobs["u"][1]["shape"] == [1, 1, 5, 14]
+    assert api.query(path, "u", 0, 2)["box"]["x"] == [1, 1]
+    assert api.query(path, "u", 0, 3)["box"]["x"] == [1, 2]
+    assert blobs["u"][1]["rf"]["jump"] == [1, 0.5]

@@ -191,7 +191,8 @@ def _params(node, ctx, shared):
     """Learnable parameters of a layer's rule on one context; shared weights (param { name }) once."""
     params = 0
     for i, blob in enumerate(node.kind.params(ctx)):
-        name = node.param.param[i].name if i < len(node.param.param) else ""
+        # (a rule may name the blob itself: an ONNX initializer several nodes read, layers/onnx/node.py)
+        name = node.param.param[i].name if i < len(node.param.param) else getattr(blob, "name", "")
         if name:
             if name in shared:
                 continue

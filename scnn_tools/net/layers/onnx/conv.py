@@ -107,8 +107,7 @@ def _deps(ctx):
 
 
 def _params(ctx):
-    o = node(ctx)
-    return [o.shape(i) for i in (1, 2) if o.present(i) and not o.is_data(i)]
+    return node(ctx).weights(1, 2)
 
 
 def _macc(ctx, tops):

@@ -79,7 +79,7 @@ def _arithmetic_params(ctx):
     """The weights among the inputs (a per-channel scale or shift, a layer scale): initializers, not
     scalars (onnx_param's `learnt`)."""
     o = node(ctx)
-    return [o.shape(i) for i in range(o.n) if o.learnt(i)]
+    return o.weights(*(i for i in range(o.n) if o.learnt(i)))
 
 
 def _softmax_axes(ctx):
@@ -128,10 +128,7 @@ def _prelu_deps(ctx):
 
 def _learnt(*positions):
     """The learnable parameters: the inputs at `positions` that are initializers or constants."""
-    def params(ctx):
-        o = node(ctx)
-        return [o.shape(i) for i in positions if o.present(i) and not o.is_data(i)]
-    return params
+    return lambda ctx: node(ctx).weights(*positions)
 
 
 register("onnx.Relu", ACTIVATION, shape=_unary, no_onnx=ALREADY)

@@ -18,6 +18,17 @@ def node(ctx):
     return ctx.once("onnx", OnnxNode)
 
 
+class Weight(list):
+    """A learnt blob's shape, named by its initializer: a weight several nodes read (SCNN's shared kernels, a
+    tied embedding) counts once in the totals (engine/totals.py), as Caffe's param { name } does."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, dims, name):
+        super().__init__(dims)
+        self.name = name
+
+
 class OnnxNode:
     def __init__(self, ctx):
         from scnn_tools.netfile import onnxfold
@@ -126,6 +137,12 @@ class OnnxNode:
             return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
         except onnxfold.NotFoldable:
             return None
+
+    def weights(self, *positions):
+        """The shapes (Weight) of the inputs at `positions` that are given and are no data blobs: a rule's
+        params where those inputs are its weights (Conv's W and B)."""
+        return [Weight(self.shape(i), self.inputs[i].name if self.inputs[i].initializer else "")
+                for i in positions if self.present(i) and not self.is_data(i)]
 
     def learnt(self, i):
         """Input i is a learnt weight: an initializer of more than one element (PyTorch writes its Python

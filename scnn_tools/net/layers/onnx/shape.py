@@ -1,6 +1,9 @@
 """Operators that rearrange a blob's axes or cut it (onnx/docs/Operators.md): Flatten-13, Reshape-14,
 Transpose-13, Squeeze-13 / Unsqueeze-13 (axes an attribute before opset 13), Slice-13 (attributes in Slice-1),
-Split-18 (split an attribute before opset 13, num_outputs from 18), Pad-18 (pads an attribute in Pad-2)."""
+Split-18 (split an attribute before opset 13, num_outputs from 18), Pad-18 (pads an attribute in Pad-2), and
+the reductions ReduceMean / ReduceMax / ReduceMin / ReduceSum (axes an input from ReduceSum-13 and the others'
+opset 18, an attribute before; none: every axis, unless noop_with_empty_axes; keepdims default 1), each output
+position reading the whole of every reduced axis."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
 from ..registry import RESHAPE, SPLIT, fmt_shape, product, register
@@ -89,7 +92,7 @@ def _reshape_deps(ctx):
 def _axes_of(o, rank, position, what="axes"):
     """An axes list given as input `position` (opset 13 on) or as the attribute (before): canonical, checked;
     None where not given, or not known before the net runs."""
-    axes = o.ints(position) if o.present(position) else o.attr(what, kind=list)
+    axes = o.ints(position) if position is not None and o.present(position) else o.attr(what, kind=list)
     if axes is None:
         return None
     if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
@@ -291,6 +294,39 @@ def _pad_deps(ctx):
     return [{a: [(0, a, m)] for a, m in enumerate(maps) if m is not None}]
 
 
+def _reduced(ctx):
+    """(reduced axes, keepdims), or None where the axes are not known before the net runs."""
+    o = node(ctx)
+    x = o.data(0, "data")
+    position = 1 if o.opset >= (13 if o.op == "ReduceSum" else 18) else None
+    axes = _axes_of(o, len(x), position)
+    if axes is None and position is not None and o.present(1):
+        return None
+    if not axes:
+        axes = [] if o.attr("noop_with_empty_axes", 0) else list(range(len(x)))
+    return axes, o.attr("keepdims", 1)
+
+
+def _reduce_shape(ctx):
+    r = _reduced(ctx)
+    if r is None:
+        return [None]
+    axes, keep = r
+    x = ctx.bottoms[0]
+    return [[1 if a in axes else d for a, d in enumerate(x)] if keep else [d for a, d in enumerate(x) if a not in axes]]
+
+
+def _reduce_deps(ctx):
+    axes, keep = _reduced(ctx)
+    x, deps, t = ctx.bottoms[0], {}, 0
+    for a, d in enumerate(x):
+        if a in axes and not keep:
+            continue
+        deps[t] = [(0, a, Whole(d) if a in axes else IDENTITY)]
+        t += 1
+    return [deps]
+
+
 register("onnx.Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, no_onnx=ALREADY)
 register("onnx.Reshape", RESHAPE, shape=_reshape_shape, deps=_reshape_deps, no_onnx=ALREADY)
 register("onnx.Transpose", RESHAPE, shape=_transpose_shape, deps=_transpose_deps, no_onnx=ALREADY)
@@ -299,3 +335,7 @@ register("onnx.Unsqueeze", RESHAPE, shape=_unsqueeze_shape, deps=_unsqueeze_deps
 register("onnx.Slice", SPLIT, shape=_slice_shape, deps=_slice_deps, no_onnx=ALREADY)
 register("onnx.Split", SPLIT, shape=_split_shape, deps=_split_deps, no_onnx=ALREADY)
 register("onnx.Pad", RESHAPE, shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
+register("onnx.ReduceMean", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMax", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMin", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSum", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
