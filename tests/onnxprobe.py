@@ -12,8 +12,10 @@ shift and mean, an Add's or Sub's constant, a Pad's value: 0). Elementwise
 activations and other one-input elementwise operators become Identity
 (UNARY below: Relu, LeakyRelu, PRelu, Sigmoid, HardSigmoid, Tanh, Clip,
 HardSwish, Elu, Selu, Softplus, Gelu, Erf, Exp, Sqrt, Pow, Dropout, ...),
-and Softmax / LogSoftmax over the channel axis too. Where two data tensors
-meet in Mul, Div, Sub or Min (an SE block's x * sigmoid(...), a hand-written
+and Softmax / LogSoftmax over channels or classes too (over H or W it is
+refused). An image given N x H x W x C and transposed to N x C x H x W by the
+model (as tf2onnx writes) is raised so. Where two data tensors meet in Mul,
+Div, Sub or Min (an SE block's x * sigmoid(...), a hand-written
 normalisation), the node becomes Add, which depends on exactly the same
 positions of both (broadcasting alike) but keeps the net positive.
 InstanceNormalization (x minus its own spatial mean, over a spatial spread)
@@ -149,7 +151,7 @@ class _Rewriter:
         if node.op_type not in SHAPE_ONLY:
             self.data.update(o for o in node.output if o)
         op = node.op_type
-        if op in UNARY or (op in ("Softmax", "LogSoftmax") and _attr(node, "axis", -1) in (1, -3)):
+        if op in UNARY or (op in ("Softmax", "LogSoftmax") and not self._spatial_softmax(node)):
             if len(node.output) > 1 and node.output[1]:
                 raise ProbeError(f"node '{node.name}' ({op}): its second output is used")
             return [helper.make_node("Identity", [node.input[0]], [node.output[0]], name=node.name)]
@@ -175,6 +177,13 @@ class _Rewriter:
         # (Gemm's alpha and beta may be negative: their defaults, 1, are not)
         out.attribute.extend(a for a in node.attribute if op != "Gemm" or a.name not in ("alpha", "beta"))
         return [out]
+
+    def _spatial_softmax(self, node):
+        """Whether a softmax runs along H or W of an N x C x H x W tensor (mixing positions, not positive);
+        along channels or classes it keeps every position's dependencies."""
+        rank = len(self.dims(node.input[0]))
+        axis = _attr(node, "axis", -1 if self.model.opset_import[0].version >= 13 else 1)
+        return rank == 4 and axis % rank in (2, 3)
 
     def _instance_norm(self, node):
         x, out = node.input[0], node.output[0]
@@ -224,7 +233,6 @@ def positive(model, blobs=(), seed=0):
     model = copy.deepcopy(model)
     if model.graph.node and any(n.op_type == "If" or n.op_type == "Loop" for n in model.graph.node):
         raise ProbeError("control flow (If, Loop) is not probed")
-    _Rewriter(model, seed).run()
     graph = model.graph
     if blobs:  # only what the probed blobs need: a deep model probed early runs its first layers only
         needed, kept = set(blobs), []
@@ -235,6 +243,7 @@ def positive(model, blobs=(), seed=0):
         del graph.node[:]
         graph.node.extend(reversed(kept))
         del graph.output[:]
+    _Rewriter(model, seed).run()
     # Outputs without shapes: the probed blobs and the old outputs, all of any batch.
     names = list(dict.fromkeys(list(blobs) + [o.name for o in graph.output]))
     used = {i for n in graph.node for i in n.input}
@@ -272,16 +281,15 @@ class Fields:
     def __init__(self, rows, cols, sets=None, probed=None):
         self.rows, self.cols, self.sets = rows, cols, sets
         self.probed = probed or (set(range(rows.shape[2])), set(range(cols.shape[2])))
-        self.boxes = np.full(rows.shape[:2] + (4,), -1, np.int64)
-        self.not_box = np.zeros(rows.shape[:2], bool)
-        for (oy, ox), _ in np.ndenumerate(self.not_box):
-            ys, xs = np.flatnonzero(rows[oy, ox]), np.flatnonzero(cols[oy, ox])
-            if len(ys) and len(xs):
-                self.boxes[oy, ox] = ys[0], ys[-1], xs[0], xs[-1]
-                if sets is not None:
-                    self.not_box[oy, ox] = not sets[oy, ox, ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1].all()
-                else:
-                    self.not_box[oy, ox] = len(ys) != ys[-1] - ys[0] + 1 or len(xs) != xs[-1] - xs[0] + 1
+        ys, xs = _ends(rows), _ends(cols)
+        seen = (ys[0] >= 0) & (xs[0] >= 0)
+        self.boxes = np.where(seen[..., None], np.stack(ys + xs, axis=-1), -1)
+        area = (ys[1] - ys[0] + 1) * (xs[1] - xs[0] + 1)
+        if sets is not None:
+            self.not_box = seen & (sets.sum(axis=(2, 3)) != area)
+        else:
+            holes = (rows.sum(axis=2) != ys[1] - ys[0] + 1) | (cols.sum(axis=2) != xs[1] - xs[0] + 1)
+            self.not_box = seen & holes
 
     @property
     def shape(self):
@@ -293,6 +301,15 @@ class Fields:
         if axis == 0:
             return set(np.flatnonzero(self.rows[o].any(axis=0)).tolist())
         return set(np.flatnonzero(self.cols[:, o].any(axis=0)).tolist())
+
+
+def _ends(seen):
+    """(first, last) index along the last axis where `seen` holds, -1 where it nowhere does."""
+    n = seen.shape[-1]
+    some = seen.any(axis=-1)
+    first = np.where(some, seen.argmax(axis=-1), -1)
+    last = np.where(some, n - 1 - seen[..., ::-1].argmax(axis=-1), -1)
+    return first, last
 
 
 class Probe:
@@ -308,28 +325,33 @@ class Probe:
         self.shapes = {i.name: [d.dim_value if d.HasField("dim_value") else None
                                 for d in i.type.tensor_type.shape.dim] for i in inputs}
         shape = self.shapes[self.image]
+        # tf2onnx keeps the image N x H x W x C and transposes it to N x C x H x W before the first layer
+        self.nhwc = any(n.op_type == "Transpose" and list(_attr(n, "perm", [])) == [0, 3, 1, 2]
+                        and n.input[0] == self.image for n in pos.graph.node)
         if len(shape) != 4 or None in shape[1:]:
             raise ProbeError(f"input '{self.image}' is not N x C x H x W with known C, H, W: {shape}")
+        self.chw = [shape[3], shape[1], shape[2]] if self.nhwc else shape[1:]
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # (fusions reorder sums of positives: never to zero)
+        # (fusions reorder sums of positives: never to zero)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 4  # (a model bound to batch 1 fails loudly)
         self.batched = True
         try:
             self.session = ort.InferenceSession(_free_batch(pos).SerializeToString(), options,
                                                 providers=["CPUExecutionProvider"])
-            self._run(np.zeros([2] + shape[1:], np.float32))
+            self._run(np.zeros([2] + self.chw, np.float32))
         except Exception:  # a model bound to its batch size: probe one image at a time
             self.batched = False
             self.session = ort.InferenceSession(pos.SerializeToString(), options,
                                                 providers=["CPUExecutionProvider"])
-        self.base = [b[:1] for b in self._run(np.zeros([1] + shape[1:], np.float32))]
+        self.base = [b[:1] for b in self._run(np.zeros([1] + self.chw, np.float32))]
 
     def _run(self, images):
         feeds = {}
         for name, shape in self.shapes.items():
             if name == self.image:
-                feeds[name] = images
+                feeds[name] = images.transpose(0, 2, 3, 1) if self.nhwc else images
             else:
                 feeds[name] = np.zeros([len(images)] + [d or 1 for d in shape[1:]], np.float32)
         return self.session.run(self.blobs, feeds)
@@ -348,7 +370,7 @@ class Probe:
     def fields(self, mode="lines", batch=64, lines=None):
         """{blob: Fields}. lines: (rows, columns) to probe in "lines" mode, all by default; the others
         then read as not seen (Fields.probed says which were)."""
-        _, c, h, w = self.shapes[self.image]
+        c, h, w = self.chw
         if mode == "lines":
             ys, xs = lines or (range(h), range(w))
             ys, xs = np.asarray(list(ys), int), np.asarray(list(xs), int)
