@@ -340,7 +340,8 @@ class Probe:
         try:
             self.session = ort.InferenceSession(_free_batch(pos).SerializeToString(), options,
                                                 providers=["CPUExecutionProvider"])
-            self._run(np.zeros([2] + self.chw, np.float32))
+            if any(len(out) != 2 for out in self._run(np.zeros([2] + self.chw, np.float32))):
+                raise ProbeError("a batch of 2 does not come out as 2")  # (a Resize whose sizes fix the batch)
         except Exception:  # a model bound to its batch size: probe one image at a time
             self.batched = False
             self.session = ort.InferenceSession(pos.SerializeToString(), options,

@@ -1309,6 +1309,55 @@ ROWS = [
     Row("onnx.Xor", "bool inputs: t = Xor (b0, b1)", [(3,), (3,)], [(3,)], 0, 0),
     # Where-16: the condition (a constant mask (1, 4)), X (3, 1) and Y (1) broadcast together: (3, 4).
     Row("onnx.Where", "<bool[1,4] c = {1, 0, 1, 0}> t = Where (c, b0, b1)", [(3, 1), (1,)], [(3, 4)], 0, 0),
+
+    # ---------------------------------------------------------------- ONNX operators that move positions
+    # ConvTranspose-11: out = stride * (in - 1) + output_padding + (kernel - 1) * dilation + 1 - pads:
+    # h 2 * 2 + 1 + 3 - 2 = 6, w 2 * 4 + 1 + 3 - 2 = 10; M = W[1] * group = 3 channels. Learnt: W 4*3*3*3 = 108
+    # and B 3. Each of the 4*3*5 input values is scattered through 3*3 taps into 3 channels: 60 * 27 = 1620.
+    Row("onnx.ConvTranspose", "<float[4,3,3,3] W, float[3] B> t = ConvTranspose <strides = [2, 2], "
+        "pads = [1, 1, 1, 1], output_padding = [1, 1]> (b0, W, B)", [(1, 4, 3, 5)], [(1, 3, 6, 10)], 111, 1620),
+    # SAME_UPPER: in * stride outputs (10, 12); group 2 of 2 input channels each, W[1] = 1: M = 2. W is 4*1*2*2
+    # = 16; each of the 4*5*6 = 120 inputs feeds 2*2 taps of 1 channel: 480.
+    Row("onnx.ConvTranspose", '<float[4,1,2,2] W> t = ConvTranspose <strides = [2, 2], auto_pad = "SAME_UPPER", '
+        "group = 2> (b0, W)", [(1, 4, 5, 6)], [(1, 2, 10, 12)], 16, 480),
+    # output_shape (8, 9) is the output, whatever the pads (full size 2 * 3 + 3 = 9); W 2*2*3*3 = 36, each of
+    # the 2*4*4 = 32 inputs through 3*3 taps into 2 channels: 576.
+    Row("onnx.ConvTranspose", "<float[2,2,3,3] W> t = ConvTranspose <strides = [2, 2], output_shape = [8, 9]> "
+        "(b0, W)", [(1, 2, 4, 4)], [(1, 2, 8, 9)], 36, 576),
+    # Resize-13 with scales: floor(in * scale) per axis, 4 * 2 = 8 and 5 * 2 = 10 (an empty roi is no roi).
+    # Nothing learnt, nothing multiplied (as Caffe's Interp and Upsample rules count).
+    Row("onnx.Resize", "<float[0] r, float[4] sc = {1.0, 1.0, 2.0, 2.0}> t = Resize (b0, r, sc)",
+        [(1, 3, 4, 5)], [(1, 3, 8, 10)], 0, 0),
+    # Shrinking and a fractional scale: floor(7 * 0.5) = 3, floor(5 * 1.5) = 7.
+    Row("onnx.Resize", '<float[0] r, float[4] sc = {1.0, 1.0, 0.5, 1.5}> t = Resize <mode = "linear"> (b0, r, sc)',
+        [(1, 2, 7, 5)], [(1, 2, 3, 7)], 0, 0),
+    # sizes (scales empty) are the output: (1, 3, 7, 9).
+    Row("onnx.Resize", '<float[0] r, float[0] sc, int64[4] sz = {1, 3, 7, 9}> t = Resize <mode = "linear", '
+        'coordinate_transformation_mode = "align_corners"> (b0, r, sc, sz)', [(1, 3, 4, 5)], [(1, 3, 7, 9)], 0, 0),
+    # Upsample-9 (built at opset 9, ROW_OPSET): floor(in * scale), 3 * 2 = 6, 4 * 3 = 12.
+    Row("onnx.Upsample", "<float[4] sc = {1.0, 1.0, 2.0, 3.0}> t = Upsample (b0, sc)", [(1, 2, 3, 4)],
+        [(1, 2, 6, 12)], 0, 0),
+    # Pad-13: pads [h_begin.. over all axes, then the ends]: h 4 + 1 + 3 = 8, w 5 + 2 - 1 = 6 (a negative pad crops).
+    Row("onnx.Pad", "<int64[8] p = {0, 0, 1, 2, 0, 0, 3, -1}> t = Pad (b0, p)", [(1, 3, 4, 5)], [(1, 3, 8, 6)], 0, 0),
+    # reflect: 5 + 2 + 2 = 9 per axis (a pad of at most 5 - 1).
+    Row("onnx.Pad", '<int64[8] p = {0, 0, 2, 2, 0, 0, 2, 2}> t = Pad <mode = "reflect"> (b0, p)', [(1, 2, 5, 5)],
+        [(1, 2, 9, 9)], 0, 0),
+    # Slice-13: h from 1 to INT64_MAX (clamped to 8) by 2: ceil(7 / 2) = 4; w from -5 + 7 = 2 to -1 + 7 = 6: 4.
+    Row("onnx.Slice", "<int64[2] s = {1, -5}, int64[2] e = {9223372036854775807, -1}, int64[2] a = {2, 3}, "
+        "int64[2] st = {2, 1}> t = Slice (b0, s, e, a, st)", [(1, 3, 8, 7)], [(1, 3, 4, 4)], 0, 0),
+    # A negative step: start -1 + 5 = 4, end -1000 + 5 clamped to -1: ceil((-1 - 4) / -1) = 5 (the axis flipped).
+    Row("onnx.Slice", "<int64[1] s = {-1}, int64[1] e = {-1000}, int64[1] a = {3}, int64[1] st = {-1}> "
+        "t = Slice (b0, s, e, a, st)", [(1, 2, 3, 5)], [(1, 2, 3, 5)], 0, 0),
+    # Split-13 along w by the split input: 2 and 5 of 7.
+    Row("onnx.Split", "<int64[2] sp = {2, 5}> t, u = Split <axis = 3> (b0, sp)", [(1, 3, 4, 7)],
+        [(1, 3, 4, 2), (1, 3, 4, 5)], 0, 0),
+    # Without split: equal parts, 4 channels in 2.
+    Row("onnx.Split", "t, u = Split <axis = 1> (b0)", [(1, 4, 3, 3)], [(1, 2, 3, 3), (1, 2, 3, 3)], 0, 0),
+    # DepthToSpace-13, blocksize 2: 8 / 4 = 2 channels, 3 * 2 by 4 * 2.
+    Row("onnx.DepthToSpace", 't = DepthToSpace <blocksize = 2, mode = "CRD"> (b0)', [(1, 8, 3, 4)],
+        [(1, 2, 6, 8)], 0, 0),
+    # SpaceToDepth-13, blocksize 2: 3 * 4 = 12 channels, 4 / 2 by 6 / 2.
+    Row("onnx.SpaceToDepth", "t = SpaceToDepth <blocksize = 2> (b0)", [(1, 3, 4, 6)], [(1, 12, 2, 3)], 0, 0),
 ]
 
 
@@ -1321,7 +1370,8 @@ def net_text(row):
 
 def analysed(row):
     if row.type.startswith("onnx."):
-        netfile = read_bytes(onnxrow.model(row).SerializeToString(), f"{row.type}.onnx")
+        netfile = read_bytes(onnxrow.model(row, ROW_OPSET.get(row.type, onnxrow.OPSET)).SerializeToString(),
+                             f"{row.type}.onnx")
     else:
         netfile = read_text(net_text(row), f"{row.type}.prototxt")
     try:
@@ -1450,6 +1500,8 @@ ONNX_ROWS = [row for row in ROWS if row.type.startswith("onnx.") and row.type !=
 # text ignores it as onnxruntime does at every opset (a model of the MaxPool row at opsets 11, 17 and 19 runs
 # to (1, 2, 2, 4) in onnxruntime 1.32, which warns that inference said (1, 2, 3, 4)): checked at 22.
 INFERENCE_OPSET = {"onnx.MaxPool": 22}
+# Operators the default opset no longer has: their rows are built (and inferred) at an opset that has them.
+ROW_OPSET = {"onnx.Upsample": 9}
 
 
 # Function ops whose schema has no shape inference (onnx 1.23: GroupNormalization) infer nothing: their
@@ -1458,7 +1510,7 @@ INFERENCE_OPSET = {"onnx.MaxPool": 22}
 def test_onnx_row_in_shape_inference(row):
     """Each ONNX row's tops are what onnx's own shape inference (strict) gives the one-node model."""
     from onnx import defs
-    model = onnxrow.model(row, INFERENCE_OPSET.get(row.type))
+    model = onnxrow.model(row, INFERENCE_OPSET.get(row.type, ROW_OPSET.get(row.type)))
     node = model.graph.node[0]
     if not defs.get_schema(node.op_type, model.opset_import[0].version).has_type_and_shape_inference_function:
         shapes = onnxrow.ran(model)

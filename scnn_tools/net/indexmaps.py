@@ -108,6 +108,12 @@ class Transposed(IndexMap):
     affine = None
 
 
+def transposed(s, p, k, d=1):
+    """The map of a transposed convolution (Caffe's Deconvolution, ONNX's ConvTranspose) with begin padding p:
+    at stride 1 it is a plain window, flipped (which composes as an affine map)."""
+    return Window(1, (k - 1) * d - p, k, d) if s == 1 else Transposed(s, p, k, d)
+
+
 class Interp(IndexMap):
     """Bilinear, corners aligned: top o reads floor(o*num/den) and, unless that is whole, the next one."""
 
@@ -285,3 +291,81 @@ def reads_everything(index_map, top_size, bottom_size):
         return False
     taps = set(index_map.taps(0))
     return all(i in taps for i in range(bottom_size))
+
+
+def _floor(x):
+    return x.numerator // x.denominator
+
+
+class Resampled(IndexMap):
+    """Resampling (ONNX's Resize and Upsample): top o samples the bottom at x(o) = x0 + b*o (Fractions, b >= 0)
+    and reads the positions its kernel weighs there: `kind` "linear" floor(x) and the next one unless x is
+    whole, "cubic" floor(x) - 1 .. floor(x) + 2 unless x is whole, or a nearest rounding ("floor", "ceil",
+    "half_down": round half to the lower, "half_up"). That free pattern holds on the whole line but where a
+    runtime clamps at the ends or computes in floating point: `rows` are top positions 0..len-1's taps as
+    the runtime computes them, and the positions where they differ from the pattern are edges, each
+    composed on its own. `centre`: the sample point x(o), or for nearest the mean of the rounded index."""
+
+    __slots__ = ("rows", "x0", "b", "kind", "reach", "odd", "period", "centre")
+
+    def __init__(self, rows, x0, b, kind, reach=None):
+        self.x0, self.b, self.kind = Fraction(x0), Fraction(b), kind
+        self.reach = None if reach is None else Fraction(reach)  # "band" kinds: the positions nearer than this
+        self.rows = [tuple(sorted(set(r))) for r in rows]
+        self.odd = [o for o, r in enumerate(self.rows) if r != self._free(o)]
+        q = self.b.denominator
+        self.period = (q, self.b.numerator)
+        alpha = self.x0
+        if kind in ("floor", "ceil", "half_down", "half_up") and q <= 4096:
+            alpha = sum(self._free(o)[0] - self.b * o for o in range(q)) / q
+        self.centre = (exact(alpha.numerator, alpha.denominator), exact(self.b.numerator, self.b.denominator))
+
+    def _free(self, o):
+        x = self.x0 + self.b * o
+        f = _floor(x)
+        if self.kind in ("band", "cubic-band"):  # (antialiasing: a kernel stretched to `reach`)
+            r = self.reach
+            taps = range(_floor(x - r) + 1, -_floor(-(x + r)))
+            return tuple(i for i in taps if self.kind == "band" or abs(i - x) * 2 != r)  # (the cubic's zero)
+        if self.kind == "linear":
+            return (f,) if x == f else (f, f + 1)
+        if self.kind == "cubic":
+            return (f,) if x == f else (f - 1, f, f + 1, f + 2)
+        if self.kind == "floor":
+            return (f,)
+        if self.kind == "ceil":
+            return (-_floor(-x),)
+        if self.kind == "half_down":
+            return (-_floor(Fraction(1, 2) - x),)
+        return (_floor(x + Fraction(1, 2)),)
+
+    def taps(self, o):
+        return self.rows[o] if 0 <= o < len(self.rows) else self._free(o)
+
+    def edges(self):
+        return sorted({e for o in self.odd for e in (o, o + 1)})
+
+    def reads(self, u, v):
+        return bool(self.taps(u))
+
+    def enter(self, c):
+        if not self.b:
+            return ()
+        # The first o whose base index (floor or rounding of x) reaches c - t, for each tap offset t.
+        offsets = {"linear": (0, 1), "cubic": (-1, 0, 1, 2)}.get(self.kind, (0,))
+        # base(o) >= k  <=>  x(o) >= k + shift (strict: x(o) > k + shift)
+        shift, strict = {"ceil": (-1, True), "half_down": (Fraction(-1, 2), True),
+                         "half_up": (Fraction(-1, 2), False)}.get(self.kind, (0, False))
+        if self.reach is not None:  # (base: the lowest tap, floor(x - reach) + 1)
+            offsets, shift = range(-_floor(-2 * self.reach) + 2), self.reach - 1
+        found = []
+        for t in offsets:
+            bound = (c - t + shift - self.x0) / self.b
+            found.append(_floor(bound) + 1 if strict else -_floor(-bound))
+        return found
+
+    def span(self, lo, hi):
+        taps = [i for o in {lo, hi}.union(e for e in self.edges() if lo <= e <= hi) for i in self.taps(o)]
+        return (min(taps), max(taps)) if taps else None
+
+    affine = None

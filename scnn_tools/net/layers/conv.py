@@ -1,6 +1,6 @@
 """Convolution and Deconvolution, as Caffe's BaseConvolutionLayer reads them."""
 
-from scnn_tools.net.indexmaps import Transposed, Window
+from scnn_tools.net.indexmaps import Window, transposed
 from .registry import CONVOLUTION, fmt_shape, known, product, register
 
 
@@ -225,5 +225,5 @@ register("DepthwiseConvolution", CONVOLUTION, shape=_conv_shape,
 register("ConvolutionDepthwise", CONVOLUTION, shape=_depthwise_shape,
          deps=_deps(lambda k, s, p, d: Window(s, p, k, d)), params=_params, macc=_conv_macc, onnx=_onnx)
 register("Deconvolution", CONVOLUTION, shape=_deconv_shape,
-         deps=_deps(lambda k, s, p, d: Window(1, (k - 1) * d - p, k, d) if s == 1 else Transposed(s, p, k, d)),
+         deps=_deps(lambda k, s, p, d: transposed(s, p, k, d)),
          params=_params, macc=_deconv_macc, onnx=_onnx)

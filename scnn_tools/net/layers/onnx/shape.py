@@ -8,6 +8,7 @@ position reading the whole of every reduced axis."""
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
 from ..registry import RESHAPE, SPLIT, fmt_shape, product, register
 from .node import ALREADY, node
+from .spatial import padded
 
 
 def _flatten_axis(ctx):
@@ -286,10 +287,11 @@ def _pad_shape(ctx):
 
 
 def _pad_deps(ctx):
-    # Constant padding: output o reads input o - begin (padding beyond). reflect, edge and wrap read
-    # mirrored or repeated positions, which no window describes: those axes are left unknown where padded.
-    constant = node(ctx).attr("mode", "constant") == "constant"
-    return [{a: [(0, a, shifted(-b))] for a, (b, e) in enumerate(_pads(ctx)) if constant or b == e == 0}]
+    # Output o reads input o - begin in constant mode (padding beyond), mirrored, repeated or wrapped positions
+    # in the others (spatial.padded).
+    o, x = node(ctx), ctx.bottoms[0]
+    maps = [padded(o, a, b, e, x[a], o.attr("mode", "constant")) for a, (b, e) in enumerate(_pads(ctx))]
+    return [{a: [(0, a, m)] for a, m in enumerate(maps) if m is not None}]
 
 
 def _reduced(ctx):
