@@ -25,8 +25,11 @@ MODES = ["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"]
 
 
 class NetBuilder:
-    def __init__(self, seed, size=(16, 48), channels=2, interior=False):
+    def __init__(self, seed, size=(16, 48), channels=2, interior=False, separable=False):
         self.rng = random.Random(seed)
+        # separable: no concatenation along H or W, after which one axis's field differs along the other
+        # (scnn-tools keeps one field per axis: there, the union over the other axis, DESIGN.md's rf.size)
+        self.separable = separable
         # interior: no node but those reading the image reads beyond its input's ends (no padding, no
         # ceil_mode, transposed windows that tile): every position's field is then a union of real positions
         self.interior = interior
@@ -307,6 +310,8 @@ class NetBuilder:
     def build(self, steps):
         ops = [self.conv, self.conv, self.pool, self.conv_transpose, self.resize, self.pad, self.slice,
                self.split_concat, self.channel_concat, self.space_concat, self.add_paths, self.global_add]
+        if self.separable:
+            ops = [op for op in ops if op not in (self.split_concat, self.space_concat)]
         if self.rng.random() < 0.3:
             ops.append(self.global_add)
         for _ in range(steps):
@@ -328,9 +333,9 @@ def _reads_beyond(op, attrs):
     return False
 
 
-def random_model(seed, steps=6, size=(16, 48), interior=False):
+def random_model(seed, steps=6, size=(16, 48), interior=False, separable=False):
     """(model with every blob as an output, blob names), checked by onnx.checker."""
-    net = NetBuilder(seed, size, interior=interior).build(steps)
+    net = NetBuilder(seed, size, interior=interior, separable=separable).build(steps)
     blobs = net.blobs()
     model = net.model(blobs or ["x"])
     onnx.checker.check_model(model, full_check=True)
