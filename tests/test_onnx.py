@@ -389,3 +389,21 @@ def test_ceil_mode_pooling_and_transposed_convolution_boxes_worked_out_by_hand(t
     assert api.query(path, "u", 0, 2)["box"]["x"] == [1, 1]
     assert api.query(path, "u", 0, 3)["box"]["x"] == [1, 2]
     assert blobs["u"][1]["rf"]["jump"] == [1, 0.5]
+
+
+def test_split_without_sizes_before_opset_18_needs_equal_parts():
+    """Split-13 without `split` cuts into equal parts (onnxruntime refuses 5 into 2: "not evenly
+    splittable"); Split-18's num_outputs gives the last part what is left: 5 into 2 is 3 and 2."""
+    from onnx import TensorProto, helper
+    from scnn_tools.engine.analysis import Analysis
+
+    def model(opset, **attrs):
+        node = helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1, **attrs)
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 4, 4])],
+                                  [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in "ab"])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]).SerializeToString()
+
+    with pytest.raises(InputError, match="equal parts"):
+        Analysis(read_bytes(model(13), "split13.onnx"))
+    analysis = Analysis(read_bytes(model(18, num_outputs=2), "split18.onnx"))
+    assert [analysis.shapes.blobs[analysis.graph.blob(n).id] for n in "ab"] == [[1, 3, 4, 4], [1, 2, 4, 4]]

@@ -231,6 +231,9 @@ def _split_sizes(ctx):
         n = o.attr("num_outputs", ctx.ntops)
         if x[axis] is None:
             return axis, None
+        if o.opset < 18 and x[axis] % n:
+            # Split-2..13: "split to equal sized parts" (onnxruntime: "not evenly splittable").
+            o.fail(f"splits axis {axis} of {fmt_shape(x)} into {n} equal parts without a split: it does not divide")
         # Split-18: the last piece is smaller where the axis does not divide (ceil(size / n) each before it).
         each = -(-x[axis] // n)
         sizes = [min(each, max(0, x[axis] - each * k)) for k in range(n)]
