@@ -2,7 +2,8 @@
 
 Every rule scnn-tools has about a layer type lives in the family module that
 registers it, never in `if type == ...` chains elsewhere. Importing this
-package registers every family.
+package registers every family but the ONNX operators, which register when a type of theirs is first looked up
+(registry.kind_of).
 """
 
-from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d, onnx  # noqa: F401
+from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d  # noqa: F401

@@ -6,7 +6,7 @@ bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
 from scnn_tools import caffe_pb2
-from scnn_tools.net.layers.registry import fmt_shape
+from scnn_tools.net.layers.registry import fmt_shape, product
 
 _S = caffe_pb2.OnnxInput
 
@@ -150,10 +150,7 @@ class OnnxNode:
         if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
-        n = 1
-        for d in entry.dims:
-            n *= d
-        return entry.initializer and n > 1
+        return entry.initializer and product(entry.dims) > 1
 
     def ints(self, i):
         """Input i's value as a list of ints, or None where not known."""
