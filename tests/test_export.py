@@ -230,6 +230,19 @@ def test_pooling_is_caffes_with_its_rounding_and_divisors(pool, size, k, s, p):
     assert out["pool"].shape == ref.shape and realcaffe.disagreement(out["pool"], ref) < 1e-6
 
 
+@pytest.mark.parametrize("pool", ["MAX", "AVE"])
+def test_darknets_same_pooling_is_the_forks(pool):
+    # A sum that BVLC's Pooling (kernel 2 stride 1: 5 x 5 from 6 x 6) makes fail and darknet2caffe's
+    # pooling_layer.cpp runs (6 x 6: one more row and column, their windows clipped to the input, its
+    # Forward_cpu BVLC's, which pool_reference transcribes).
+    text = _net([1, 3, 6, 6], f'layer {{ name: "pool" type: "Pooling" bottom: "data" top: "pool" '
+                              f'pooling_param {{ pool: {pool} kernel_size: 2 stride: 1 }} }}\n'
+                              'layer { name: "sum" type: "Eltwise" bottom: "pool" bottom: "data" top: "sum" }')
+    x, out, _ = _run(text, [1, 3, 6, 6])
+    ref = pool_reference(x.astype(np.float64), 2, 1, 0, pool == "AVE", [6, 6]) + x
+    assert out["sum"].shape == ref.shape and realcaffe.disagreement(out["sum"], ref) < 1e-6
+
+
 def test_deconvolution_is_a_scatter():
     text = _net([1, 4, 5, 6], 'layer { name: "up" type: "Deconvolution" bottom: "data" top: "up" convolution_param '
                               '{ num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 '

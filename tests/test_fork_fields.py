@@ -5,7 +5,7 @@ in test_analysis.py)."""
 import numpy as np
 import pytest
 
-from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.engine.analysis import Analysis, query, report
 from scnn_tools.netfile.reader import read_text
 
 
@@ -180,3 +180,34 @@ def test_bilinear_interpolation_reads_two_rows_with_the_corners_aligned():
                          "bilinear_interpolation_param { interpolation_factor: 3 } }\n")
     assert out["up"]["shape"] == [1, 4, 12, 12] and out["up"]["rf"]["size"] == [5, 5]
     assert out["up"]["rf"]["jump"] == pytest.approx([6 / 11, 6 / 11])
+
+
+# A tiny-YOLO head: p2 is darknet's size 2 stride 1 max pooling as darknet2caffe writes it (kernel 2, stride 1,
+# no pad), and the concat needs it to keep its 4 x 4: BVLC's Pooling gives 3 x 3 (4 - 2 + 1) and the concat
+# fails, ChenYingpeng/darknet2caffe's pooling_layer.cpp adds a row and a column (2 - 1 is odd): 4 x 4.
+TINY = ('input: "data" input_dim: [1, 3, 8, 8]\n' + CONV3
+        + 'layer { name: "p1" type: "Pooling" bottom: "x" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+          'layer { name: "p2" type: "Pooling" bottom: "p1" top: "p2" pooling_param { pool: MAX kernel_size: 2 stride: 1 } }\n'
+          'layer { name: "up" type: "Upsample" bottom: "p2" top: "up" upsample_param { scale: 2 } }\n')
+
+
+def test_darknets_same_pooling_is_read_where_bvlcs_fails():
+    result = report(Analysis(read_text(TINY + 'layer { name: "cat" type: "Concat" bottom: "up" bottom: "x" '
+                                              'top: "cat" }\n', "tiny.prototxt")))
+    out = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+    assert out["p2"]["shape"] == [1, 4, 4, 4] and out["cat"]["shape"] == [1, 8, 8, 8]
+    (warned,) = [w for w in result["warnings"] if w["code"] == "fork-rewrite"]
+    assert warned["layer"] == "p2" and "darknet2caffe" in warned["message"] and "(1, 4, 3, 3)" in warned["message"]
+    # x: 3 wide, jump 1, start 0; p1 (2, stride 2): 3 + 1 = 4, jump 2, start 0.5; p2 (2, stride 1): 4 + 2 = 6,
+    # jump 2, start 0.5 + 1 = 1.5. Its added last position (3) pools p1's 3 alone (Forward clips the window
+    # to the input): x's 6..7, the image's 5..8 cut to the image: 5..7.
+    assert out["p2"]["rf"]["size"] == [6, 6] and out["p2"]["rf"]["jump"] == [2, 2]
+    assert out["p2"]["rf"]["start"] == [1.5, 1.5]
+    box = query(Analysis(read_text(TINY + 'layer { name: "cat" type: "Concat" bottom: "up" bottom: "x" top: "cat" }\n')),
+                "p2", 3, 3)
+    assert box["clipped"] == {"y": [5, 7], "x": [5, 7]} and box["box"] == {"y": [5, 10], "x": [5, 10]}
+
+
+def test_a_file_bvlcs_pooling_runs_stays_bvlcs():
+    out = analysed(TINY)
+    assert out["p2"]["shape"] == [1, 4, 3, 3] and out["up"]["shape"] == [1, 4, 6, 6]

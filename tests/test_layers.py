@@ -270,6 +270,17 @@ ROWS = [
     Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
         "pooling_param { pool: MAX kernel_h: 2 kernel_w: 1 stride: 3 pad_h: 1 pad_w: 0 } }",
         [(2, 3, 5, 5)], [(2, 3, 2, 2)], 0, 0),
+    # ChenYingpeng/darknet2caffe caffe_layers/pooling_layer/pooling_layer.cpp Reshape, the kind a file
+    # takes where BVLC's Pooling makes it fail: ceil((13 + 0 - 2) / 1) + 1 = 12, plus 1 as 2 - 1 is odd: 13
+    # (darknet's size 2 stride 1 keeps the size); no pad, so nothing is dropped.
+    Row("Pooling.darknet2caffe", 'layer { name: "l" type: "Pooling.darknet2caffe" bottom: "b0" top: "t" '
+        "pooling_param { pool: MAX kernel_size: 2 stride: 1 } }",
+        [(2, 3, 13, 13)], [(2, 3, 13, 13)], 0, 0),
+    # Kernel 3 stride 2 pad 1 on 26: ceil(25 / 2) + 1 = 14, plus 1 (3 - 2 odd) = 15; padded, and the last
+    # window would start at 14 * 2 = 28 >= 26 + 1, in the padding: dropped, 14 (as BVLC).
+    Row("Pooling.darknet2caffe", 'layer { name: "l" type: "Pooling.darknet2caffe" bottom: "b0" top: "t" '
+        "pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 } }",
+        [(1, 2, 26, 26)], [(1, 2, 14, 14)], 0, 0),
     # Faster R-CNN's caffe-fast-rcnn src/caffe/layers/roi_pooling_layer.cpp Reshape:
     # top[0]->Reshape(bottom[1]->num(), channels, pooled_height, pooled_width): one map per ROI.
     Row("ROIPooling", 'layer { name: "l" type: "ROIPooling" bottom: "b0" bottom: "b1" top: "t" '

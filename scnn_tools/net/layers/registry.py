@@ -162,6 +162,21 @@ def reading_of(param):
     return found[0]
 
 
+# Forks that rewrote a BVLC layer's source under the same type and parameters (ChenYingpeng/darknet2caffe's
+# pooling_layer.cpp): a file cannot say it is theirs, but a file that BVLC's arithmetic refuses and the fork's
+# runs can only be theirs. type -> (the fork's kind, the fork's file, which layers it changes).
+_REWRITES = {}
+
+
+def rewritten(type_name, kind_name, source, changes):
+    """Registers `kind_name` as what `source` computes for layers of type `type_name` where `changes(param)`."""
+    _REWRITES[type_name] = (kind_name, source, changes)
+
+
+def rewrites():
+    return dict(_REWRITES)
+
+
 def kind_named(name):
     if name.startswith(ONNX):
         _onnx_operators()
