@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scnn_tools.engine.analysis import Analysis, query, report
+from scnn_tools.errors import InputError
 from scnn_tools.netfile.reader import read_text
 
 
@@ -211,3 +212,13 @@ def test_darknets_same_pooling_is_read_where_bvlcs_fails():
 def test_a_file_bvlcs_pooling_runs_stays_bvlcs():
     out = analysed(TINY)
     assert out["p2"]["shape"] == [1, 4, 3, 3] and out["up"]["shape"] == [1, 4, 6, 6]
+
+
+def test_a_file_neither_pooling_runs_fails_as_bvlcs():
+    # 8 x 8: p1 (2, stride 2) 4 x 4 in both; p2 (3, stride 1) 6 x 6 in BVLC, 6 x 6 in the fork too (3 - 1 is
+    # even): no reading runs the concat, and the error is BVLC's.
+    with pytest.raises(InputError, match=r"'p1' is \(1, 3, 4, 4\), 'p2' is \(1, 3, 6, 6\)"):
+        analysed('input: "data" input_dim: [1, 3, 8, 8]\n'
+                 'layer { name: "p1" type: "Pooling" bottom: "data" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+                 'layer { name: "p2" type: "Pooling" bottom: "data" top: "p2" pooling_param { pool: MAX kernel_size: 3 stride: 1 } }\n'
+                 'layer { name: "cat" type: "Concat" bottom: "p1" bottom: "p2" top: "cat" }\n')
