@@ -243,6 +243,19 @@ def test_darknets_same_pooling_is_the_forks(pool):
     assert out["sum"].shape == ref.shape and realcaffe.disagreement(out["sum"], ref) < 1e-6
 
 
+def test_deconvnets_unpooling_puts_each_maximum_back():
+    # HyeonwooNoh/caffe unpooling_layer.cpp Forward_cpu, MAX with a mask: top[mask[i]] = bottom[i], the rest 0;
+    # the mask from the 2 x 2 pooling before it: each window's maximum back where it was (no ties in noise).
+    text = _net([1, 2, 6, 6], 'layer { name: "pool" type: "Pooling" bottom: "data" top: "p" top: "m" '
+                              'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+                              'layer { name: "un" type: "Unpooling" bottom: "p" bottom: "m" top: "u" '
+                              'unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 6 } }')
+    x, out, _ = _run(text, [1, 2, 6, 6])
+    windows = x.reshape(1, 2, 3, 2, 3, 2)
+    ref = np.where(x == windows.max(axis=(3, 5)).repeat(2, axis=2).repeat(2, axis=3), x, 0)
+    assert out["u"].shape == ref.shape and realcaffe.disagreement(out["u"], ref) < 1e-6
+
+
 def test_deconvolution_is_a_scatter():
     text = _net([1, 4, 5, 6], 'layer { name: "up" type: "Deconvolution" bottom: "data" top: "up" convolution_param '
                               '{ num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 '

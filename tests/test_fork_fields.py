@@ -222,3 +222,70 @@ def test_a_file_neither_pooling_runs_fails_as_bvlcs():
                  'layer { name: "p1" type: "Pooling" bottom: "data" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
                  'layer { name: "p2" type: "Pooling" bottom: "data" top: "p2" pooling_param { pool: MAX kernel_size: 3 stride: 1 } }\n'
                  'layer { name: "cat" type: "Concat" bottom: "p1" bottom: "p2" top: "cat" }\n')
+
+
+# DeconvNet's unpooling (HyeonwooNoh/caffe unpooling_layer.cpp): bottom p lands in the top window
+# p * stride + [0, kernel), where the mask says (MAX) or over all of it (AVE).
+UNPOOL = ('input: "data" input_dim: [1, 1, 8, 8]\n'
+          'layer { name: "pool" type: "Pooling" bottom: "data" top: "p" top: "m" '
+          'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n')
+
+
+def test_max_unpooling_puts_each_value_back_in_its_pooling_window():
+    # u's position o holds p's floor(o / 2) or nothing, and p's q pooled the image's 2q and 2q + 1: u's 0
+    # and 1 both see the image's 0..1, its 7 the image's 6..7.
+    analysis = Analysis(read_text(UNPOOL + 'layer { name: "un" type: "Unpooling" bottom: "p" bottom: "m" top: "u" '
+                                           'unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 8 } }\n'))
+    for o, seen in ((0, [0, 1]), (1, [0, 1]), (2, [2, 3]), (7, [6, 7])):
+        assert query(analysis, "u", o, o)["clipped"] == {"y": seen, "x": seen}
+
+
+def test_average_unpooling_spreads_each_value_over_its_window():
+    # AVE, kernel 3 stride 2 into 9 x 10: a's o is in the windows of p's q with 2q <= o < 2q + 3 (q < 4):
+    # 0 -> q 0 (the image's 0..1); 1 -> q 0; 2 -> q 0 and 1 (0..3); 8 -> q 3 (6..7; q 4 does not exist).
+    analysis = Analysis(read_text(UNPOOL + 'layer { name: "ave" type: "Unpooling" bottom: "p" top: "a" '
+                                           'unpooling_param { unpool: AVE kernel_size: 3 stride: 2 unpool_h: 9 '
+                                           'unpool_w: 10 } }\n'))
+    for o, seen in ((0, [0, 1]), (1, [0, 1]), (2, [0, 3]), (8, [6, 7])):
+        assert query(analysis, "a", o, o)["clipped"]["y"] == seen
+
+
+def test_an_unpooling_without_its_size_is_unknown_and_says_why():
+    out = report(Analysis(read_text(UNPOOL + 'layer { name: "un" type: "Unpooling" bottom: "p" top: "u" '
+                                             'unpooling_param { kernel_size: 2 stride: 2 } }\n'
+                                             'layer { name: "c" type: "Convolution" bottom: "u" top: "c" '
+                                             'convolution_param { num_output: 2 kernel_size: 1 } }\n')))
+    shapes = {o["blob"]: o["shape"] for layer in out["layers"] for o in layer["outputs"]}
+    assert shapes["u"] == [1, 1, None, None] and shapes["c"] == [1, 2, None, None]
+    (warned,) = [w for w in out["warnings"] if w["code"] == "ambiguous-fork-type"]
+    assert warned["layer"] == "un" and "HyeonwooNoh/caffe" in warned["message"]
+
+
+def test_deconvnets_v1_unpooling_and_bn_parameters_are_read():
+    # DeconvNet's files are V1: `type: UNPOOLING` with unpooling_param, and BN with SegNet's bn_param, both
+    # inside V1 layers, which BVLC's V1LayerParameter lacks.
+    text = ('input: "data" input_dim: [1, 2, 8, 8]\n'
+            'layers { name: "pool" type: POOLING bottom: "data" top: "p" top: "m" '
+            'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+            'layers { name: "bn" type: BN bottom: "p" top: "p" bn_param { bn_mode: INFERENCE '
+            'scale_filler { type: "constant" value: 1 } } }\n'
+            'layers { type: UNPOOLING bottom: "p" bottom: "m" top: "u" name: "un" '
+            'unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 8 } }\n')
+    out = report(Analysis(read_text(text)))
+    assert not [w for w in out["warnings"] if "unknown field" in w["message"]]
+    (un,) = [layer for layer in out["layers"] if layer["name"] == "un"]
+    assert un["type"] == "Unpooling" and un["outputs"][0]["shape"] == [1, 2, 8, 8]
+
+
+def test_unpooling_refuses_a_pad_as_its_fork_does():
+    with pytest.raises(InputError, match="no pad"):
+        analysed(UNPOOL + 'layer { name: "un" type: "Unpooling" bottom: "p" top: "u" '
+                          'unpooling_param { kernel_size: 2 stride: 2 pad: 1 unpool_size: 8 } }\n')
+
+
+def test_a_two_bottom_bilinear_interpolation_names_the_forks_that_part():
+    out = report(Analysis(read_text('input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+                                    + 'layer { name: "b" type: "BilinearInterpolation" bottom: "x" bottom: "data" '
+                                      'top: "b" }\n')))
+    (warned,) = [w for w in out["warnings"] if w["code"] == "ambiguous-fork-type"]
+    assert warned["layer"] == "b" and "caffe-hybridnet" in warned["message"]

@@ -270,6 +270,20 @@ ROWS = [
     Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
         "pooling_param { pool: MAX kernel_h: 2 kernel_w: 1 stride: 3 pad_h: 1 pad_w: 0 } }",
         [(2, 3, 5, 5)], [(2, 3, 2, 2)], 0, 0),
+    # HyeonwooNoh/caffe (DeconvNet) src/caffe/layers/unpooling_layer.cpp Reshape: (num, channels, unpool_size,
+    # unpool_size), the size LayerSetUp read; the mask (bottom 1) only says where each value goes.
+    Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" bottom: "b1" top: "t" '
+        "unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 14 } }",
+        [(2, 3, 7, 7), (2, 3, 7, 7)], [(2, 3, 14, 14)], 0, 0),
+    # unpool_h and unpool_w: (1, 4, 9, 10), AVE spreads each value, one bottom.
+    Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" top: "t" '
+        "unpooling_param { unpool: AVE kernel_size: 3 stride: 2 unpool_h: 9 unpool_w: 10 } }",
+        [(1, 4, 4, 4)], [(1, 4, 9, 10)], 0, 0),
+    # No size: not that fork's (its LayerSetUp CHECKs for one), and the other forks' Unpooling layers size
+    # their tops otherwise: num and channels are kept, height and width unknown.
+    Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" top: "t" '
+        "unpooling_param { kernel_size: 2 stride: 2 } }",
+        [(1, 4, 4, 4)], [(1, 4, None, None)], 0, 0),
     # ChenYingpeng/darknet2caffe caffe_layers/pooling_layer/pooling_layer.cpp Reshape, the kind a file
     # takes where BVLC's Pooling makes it fail: ceil((13 + 0 - 2) / 1) + 1 = 12, plus 1 as 2 - 1 is odd: 13
     # (darknet's size 2 stride 1 keeps the size); no pad, so nothing is dropped.
