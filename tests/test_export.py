@@ -256,6 +256,14 @@ def test_deconvnets_unpooling_puts_each_maximum_back():
     assert out["u"].shape == ref.shape and realcaffe.disagreement(out["u"], ref) < 1e-6
 
 
+def test_caffe_ocrs_transpose_is_a_transpose():
+    # senlinuc/caffe_ocr transpose_layer.cpp transpose_cpu: top axis i is bottom axis dim(i), numpy's transpose.
+    text = _net([2, 3, 1, 5], 'layer { name: "t" type: "Transpose" bottom: "data" top: "t" '
+                              'transpose_param { dim: 3 dim: 2 dim: 0 dim: 1 } }')
+    x, out, _ = _run(text, [2, 3, 1, 5])
+    assert np.array_equal(out["t"], np.transpose(x, (3, 2, 0, 1)))
+
+
 def test_deconvolution_is_a_scatter():
     text = _net([1, 4, 5, 6], 'layer { name: "up" type: "Deconvolution" bottom: "data" top: "up" convolution_param '
                               '{ num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 '

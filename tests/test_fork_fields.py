@@ -197,7 +197,7 @@ def test_darknets_same_pooling_is_read_where_bvlcs_fails():
                                               'top: "cat" }\n', "tiny.prototxt")))
     out = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
     assert out["p2"]["shape"] == [1, 4, 4, 4] and out["cat"]["shape"] == [1, 8, 8, 8]
-    (warned,) = [w for w in result["warnings"] if w["code"] == "fork-rewrite"]
+    (warned,) = [w for w in result["warnings"] if w["code"] == "fork-reading"]
     assert warned["layer"] == "p2" and "darknet2caffe" in warned["message"] and "(1, 4, 3, 3)" in warned["message"]
     # x: 3 wide, jump 1, start 0; p1 (2, stride 2): 3 + 1 = 4, jump 2, start 0.5; p2 (2, stride 1): 4 + 2 = 6,
     # jump 2, start 0.5 + 1 = 1.5. Its added last position (3) pools p1's 3 alone (Forward clips the window
@@ -289,3 +289,18 @@ def test_a_two_bottom_bilinear_interpolation_names_the_forks_that_part():
                                       'top: "b" }\n')))
     (warned,) = [w for w in out["warnings"] if w["code"] == "ambiguous-fork-type"]
     assert warned["layer"] == "b" and "caffe-hybridnet" in warned["message"]
+
+
+def test_caffe_ocrs_transpose_carries_each_axis_field_along():
+    # A 3 x 1 kernel at stride 2 down, 1 across: x is 4 x 6, each feature 3 image rows by 1 column, x[i, j]
+    # centred on row 2i, column j. dim 0 1 3 2 swaps the axes: t is 6 x 4 and t[j, i] is x[i, j], so t[5, 3]
+    # sees rows 5..7 and column 5; the fields stay those of the image's rows and columns, and a query names
+    # the feature by the axes that follow them (row 3 on t's axis 3, column 5 on its axis 2).
+    text = ('input: "data" input_dim: [1, 3, 8, 6]\n'
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "x" '
+            'convolution_param { num_output: 4 kernel_h: 3 kernel_w: 1 pad_h: 1 stride_h: 2 stride_w: 1 } }\n'
+            'layer { name: "t" type: "Transpose" bottom: "x" top: "t" transpose_param { dim: 0 dim: 1 dim: 3 dim: 2 } }\n')
+    out = analysed(text)
+    assert out["x"]["shape"] == [1, 4, 4, 6] and out["t"]["shape"] == [1, 4, 6, 4]
+    assert out["t"]["rf"]["size"] == [3, 1] and out["t"]["rf"]["jump"] == [2, 1]
+    assert query(Analysis(read_text(text)), "t", 3, 5)["box"] == {"y": [5, 7], "x": [5, 5]}

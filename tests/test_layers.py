@@ -284,6 +284,36 @@ ROWS = [
     Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" top: "t" '
         "unpooling_param { kernel_size: 2 stride: 2 } }",
         [(1, 4, 4, 4)], [(1, 4, None, None)], 0, 0),
+    # The forks' Lstm (lstm_param: num_output H): W_x (4H, I), W_h (4H, H), b (4H); per step an N x I by I x 4H
+    # and an N x H by H x 4H product, counted per item of the first axis.
+    # junhyukoh/caffe-lstm src/caffe/layers/lstm_layer.cpp on a 2-axis blob (320, 1), which only it runs
+    # (caffe_ocr reads shape(2)): N = batch_size 1, I = count / num = 1, top (T * N, H) = (320, 7);
+    # params 28 * 1 + 28 * 7 + 28 = 252; per item 4 * 7 * (1 + 7) = 224.
+    Row("Lstm", 'layer { name: "l" type: "Lstm" bottom: "b0" top: "t" lstm_param { num_output: 7 } }',
+        [(320, 1)], [(320, 7)], 252, 224),
+    # On a 3-axis blob the forks part ((6, 4) against (3, 2, 4)): the type's own rule leaves the top unknown
+    # (engine/forks.py chooses where the file says), and the input size with it.
+    Row("Lstm", 'layer { name: "l" type: "Lstm" bottom: "b0" top: "t" lstm_param { num_output: 4 } }',
+        [(3, 2, 5)], [None], None, None),
+    # junhyukoh's, batch_size 2 on (6, 2, 3): T = 6 / 2 = 3, I = 36 / 6 = 6, top (6, 4); params 16 * 6 + 16 * 4
+    # + 16 = 176; per item 16 * (6 + 4) = 160.
+    Row("Lstm.junhyukoh", 'layer { name: "l" type: "Lstm.junhyukoh" bottom: "b0" top: "t" '
+        "lstm_param { num_output: 4 batch_size: 2 } }",
+        [(6, 2, 3)], [(6, 4)], 176, 160),
+    # senlinuc/caffe_ocr src/caffe/layers/lstm_layer_Junhyuk.cpp on (5, 2, 3): T 5, N 2, I 3, top (5, 2, 4);
+    # params 16 * 3 + 16 * 4 + 16 = 128; per item of T: N * 16 * (3 + 4) = 224.
+    Row("Lstm.caffe_ocr", 'layer { name: "l" type: "Lstm.caffe_ocr" bottom: "b0" top: "t" '
+        "lstm_param { num_output: 4 } }",
+        [(5, 2, 3)], [(5, 2, 4)], 128, 224),
+    # senlinuc/caffe_ocr src/caffe/layers/transpose_layer.cpp: top axis i is bottom axis dim(i), as its
+    # CRNN files turn (N, C, 1, W) into (W, 1, N, C) with dim 3 2 0 1.
+    Row("Transpose", 'layer { name: "l" type: "Transpose" bottom: "b0" top: "t" '
+        "transpose_param { dim: 3 dim: 2 dim: 0 dim: 1 } }",
+        [(2, 8, 1, 35)], [(35, 1, 2, 8)], 0, 0),
+    # No dim: not caffe_ocr's (its Reshape CHECKs one per axis); the other forks' Transpose compute other
+    # things: unknown.
+    Row("Transpose", 'layer { name: "l" type: "Transpose" bottom: "b0" top: "t" }',
+        [(2, 8, 1, 35)], [None], 0, 0),
     # ChenYingpeng/darknet2caffe caffe_layers/pooling_layer/pooling_layer.cpp Reshape, the kind a file
     # takes where BVLC's Pooling makes it fail: ceil((13 + 0 - 2) / 1) + 1 = 12, plus 1 as 2 - 1 is odd: 13
     # (darknet's size 2 stride 1 keeps the size); no pad, so nothing is dropped.

@@ -20,6 +20,8 @@ from collections import namedtuple
 from scnn_tools.errors import InputError, input_option, option, warning
 from scnn_tools.net.layers import registry
 
+from . import forks
+
 # Caffe's Blob::Reshape refuses a blob of more elements than a C int counts.
 INT_MAX = 2 ** 31 - 1
 
@@ -106,42 +108,9 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
 
     With `require_image`, an image input whose shape is not fully known is an error.
     `batch` replaces the first axis of the image and of the other tops of its layer (its labels).
-    A file that fails by BVLC's arithmetic but runs by a fork's rewrite of a BVLC layer (registry.rewrites)
-    is read as that fork's, for good: its nodes take the fork's kind, with a warning.
+    Where forks give a type different arithmetic, the reading that runs the file is chosen (engine/forks.py).
     """
-    try:
-        return _infer(graph, image_shape, named, require_image, batch)
-    except InputError as exc:
-        for type_name, (kind_name, source, changes) in registry.rewrites().items():
-            nodes = [n for n in graph.nodes if n.type == type_name and n.kind is registry.kind_named(type_name)
-                     and changes(n.param)]
-            if not nodes:
-                continue
-            for n in nodes:
-                n.kind = registry.kind_named(kind_name)
-            try:
-                shapes = _infer(graph, image_shape, named, require_image, batch)
-            except InputError:
-                for n in nodes:
-                    n.kind = registry.kind_named(type_name)
-                continue
-            graph.warnings.append(_rewrite_warning(graph, shapes, nodes, exc, source))
-            return shapes
-        raise
-
-
-def _rewrite_warning(graph, shapes, nodes, exc, source):
-    """Names the layers whose tops the fork's arithmetic changed, each with BVLC's top beside it."""
-    changed = []
-    for n in nodes:
-        ctx = shapes.contexts.get(n.index)
-        bvlc = registry.kind_named(n.type).shape(ctx)[0] if ctx is not None and ctx.tops[0] is not None else None
-        if bvlc is not None and bvlc != ctx.tops[0]:
-            changed.append((n, f"'{n.name}' {registry.fmt_shape(ctx.tops[0])} (BVLC: {registry.fmt_shape(bvlc)})"))
-    first = changed[0][0] if changed else nodes[0]
-    return warning("fork-rewrite", f"by BVLC Caffe's arithmetic this file fails ({exc.message}); it runs in a "
-                   f"Caffe with {source}, and is read so: {first.type} layer(s) "
-                   f"{', '.join(text for _, text in changed)}", first.name, first.line)
+    return forks.read(graph, lambda: _infer(graph, image_shape, named, require_image, batch))
 
 
 def _infer(graph, image_shape, named, require_image, batch):

@@ -2,7 +2,7 @@
 
 from scnn_tools.caffe_pb2 import PoolingParameter
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
-from .registry import POOLING, fmt_shape, product, register, rewritten
+from .registry import POOLING, fmt_shape, product, register, alternative
 
 
 def _geometry(ctx):
@@ -257,8 +257,8 @@ register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
          not_features=_MASK)
 register("Pooling.darknet2caffe", POOLING, shape=_darknet_shape, deps=_darknet_deps, onnx=_onnx,
          not_features=_MASK)
-rewritten("Pooling", "Pooling.darknet2caffe", "ChenYingpeng/darknet2caffe's pooling_layer.cpp (one more row and "
-          "column where kernel - stride is odd: darknet's stride-1 'same' max pooling)", lambda param: True)
+alternative("Pooling", "Pooling.darknet2caffe", "ChenYingpeng/darknet2caffe's pooling_layer.cpp (one more row and "
+            "column where kernel - stride is odd: darknet's stride-1 'same' max pooling)")
 register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps, counts=(1,), onnx=_roi_onnx)
 register("PSROIPooling", POOLING, shape=_psroi_shape, deps=_no_deps, counts=(1,),
          no_onnx="ONNX has no position-sensitive ROI pooling")

@@ -166,19 +166,19 @@ def reading_of(param):
     return found[0]
 
 
-# Forks that rewrote a BVLC layer's source under the same type and parameters (ChenYingpeng/darknet2caffe's
-# pooling_layer.cpp): a file cannot say it is theirs, but a file that BVLC's arithmetic refuses and the fork's
-# runs can only be theirs. type -> (the fork's kind, the fork's file, which layers it changes).
-_REWRITES = {}
+# Forks that give one type different arithmetic under the same parameters (a BVLC layer's source rewritten,
+# as ChenYingpeng/darknet2caffe's pooling_layer.cpp; two forks' Lstm): a layer cannot say whose it is, but
+# a file that only one reading runs is that one's (engine/forks.py). type -> [(kind name, its fork's file)].
+_ALTERNATIVES = {}
 
 
-def rewritten(type_name, kind_name, source, changes):
-    """Registers `kind_name` as what `source` computes for layers of type `type_name` where `changes(param)`."""
-    _REWRITES[type_name] = (kind_name, source, changes)
+def alternative(type_name, kind_name, source):
+    """Registers `kind_name` as how `source` computes layers of type `type_name`."""
+    _ALTERNATIVES.setdefault(type_name, []).append((kind_name, source))
 
 
-def rewrites():
-    return dict(_REWRITES)
+def alternatives():
+    return {name: list(found) for name, found in _ALTERNATIVES.items()}
 
 
 def kind_named(name):
