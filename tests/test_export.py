@@ -230,6 +230,40 @@ def test_pooling_is_caffes_with_its_rounding_and_divisors(pool, size, k, s, p):
     assert out["pool"].shape == ref.shape and realcaffe.disagreement(out["pool"], ref) < 1e-6
 
 
+@pytest.mark.parametrize("pool", ["MAX", "AVE"])
+def test_darknets_same_pooling_is_the_forks(pool):
+    # A sum that BVLC's Pooling (kernel 2 stride 1: 5 x 5 from 6 x 6) makes fail and darknet2caffe's
+    # pooling_layer.cpp runs (6 x 6: one more row and column, their windows clipped to the input, its
+    # Forward_cpu BVLC's, which pool_reference transcribes).
+    text = _net([1, 3, 6, 6], f'layer {{ name: "pool" type: "Pooling" bottom: "data" top: "pool" '
+                              f'pooling_param {{ pool: {pool} kernel_size: 2 stride: 1 }} }}\n'
+                              'layer { name: "sum" type: "Eltwise" bottom: "pool" bottom: "data" top: "sum" }')
+    x, out, _ = _run(text, [1, 3, 6, 6])
+    ref = pool_reference(x.astype(np.float64), 2, 1, 0, pool == "AVE", [6, 6]) + x
+    assert out["sum"].shape == ref.shape and realcaffe.disagreement(out["sum"], ref) < 1e-6
+
+
+def test_deconvnets_unpooling_puts_each_maximum_back():
+    # HyeonwooNoh/caffe unpooling_layer.cpp Forward_cpu, MAX with a mask: top[mask[i]] = bottom[i], the rest 0;
+    # the mask from the 2 x 2 pooling before it: each window's maximum back where it was (no ties in noise).
+    text = _net([1, 2, 6, 6], 'layer { name: "pool" type: "Pooling" bottom: "data" top: "p" top: "m" '
+                              'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+                              'layer { name: "un" type: "Unpooling" bottom: "p" bottom: "m" top: "u" '
+                              'unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 6 } }')
+    x, out, _ = _run(text, [1, 2, 6, 6])
+    windows = x.reshape(1, 2, 3, 2, 3, 2)
+    ref = np.where(x == windows.max(axis=(3, 5)).repeat(2, axis=2).repeat(2, axis=3), x, 0)
+    assert out["u"].shape == ref.shape and realcaffe.disagreement(out["u"], ref) < 1e-6
+
+
+def test_caffe_ocrs_transpose_is_a_transpose():
+    # senlinuc/caffe_ocr transpose_layer.cpp transpose_cpu: top axis i is bottom axis dim(i), numpy's transpose.
+    text = _net([2, 3, 1, 5], 'layer { name: "t" type: "Transpose" bottom: "data" top: "t" '
+                              'transpose_param { dim: 3 dim: 2 dim: 0 dim: 1 } }')
+    x, out, _ = _run(text, [2, 3, 1, 5])
+    assert np.array_equal(out["t"], np.transpose(x, (3, 2, 0, 1)))
+
+
 def test_deconvolution_is_a_scatter():
     text = _net([1, 4, 5, 6], 'layer { name: "up" type: "Deconvolution" bottom: "data" top: "up" convolution_param '
                               '{ num_output: 4 group: 2 kernel_size: 4 stride: 2 pad: 1 '

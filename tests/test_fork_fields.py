@@ -5,7 +5,8 @@ in test_analysis.py)."""
 import numpy as np
 import pytest
 
-from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.engine.analysis import Analysis, query, report
+from scnn_tools.errors import InputError
 from scnn_tools.netfile.reader import read_text
 
 
@@ -180,3 +181,126 @@ def test_bilinear_interpolation_reads_two_rows_with_the_corners_aligned():
                          "bilinear_interpolation_param { interpolation_factor: 3 } }\n")
     assert out["up"]["shape"] == [1, 4, 12, 12] and out["up"]["rf"]["size"] == [5, 5]
     assert out["up"]["rf"]["jump"] == pytest.approx([6 / 11, 6 / 11])
+
+
+# A tiny-YOLO head: p2 is darknet's size 2 stride 1 max pooling as darknet2caffe writes it (kernel 2, stride 1,
+# no pad), and the concat needs it to keep its 4 x 4: BVLC's Pooling gives 3 x 3 (4 - 2 + 1) and the concat
+# fails, ChenYingpeng/darknet2caffe's pooling_layer.cpp adds a row and a column (2 - 1 is odd): 4 x 4.
+TINY = ('input: "data" input_dim: [1, 3, 8, 8]\n' + CONV3
+        + 'layer { name: "p1" type: "Pooling" bottom: "x" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+          'layer { name: "p2" type: "Pooling" bottom: "p1" top: "p2" pooling_param { pool: MAX kernel_size: 2 stride: 1 } }\n'
+          'layer { name: "up" type: "Upsample" bottom: "p2" top: "up" upsample_param { scale: 2 } }\n')
+
+
+def test_darknets_same_pooling_is_read_where_bvlcs_fails():
+    result = report(Analysis(read_text(TINY + 'layer { name: "cat" type: "Concat" bottom: "up" bottom: "x" '
+                                              'top: "cat" }\n', "tiny.prototxt")))
+    out = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+    assert out["p2"]["shape"] == [1, 4, 4, 4] and out["cat"]["shape"] == [1, 8, 8, 8]
+    (warned,) = [w for w in result["warnings"] if w["code"] == "fork-reading"]
+    assert warned["layer"] == "p2" and "darknet2caffe" in warned["message"] and "(1, 4, 3, 3)" in warned["message"]
+    # x: 3 wide, jump 1, start 0; p1 (2, stride 2): 3 + 1 = 4, jump 2, start 0.5; p2 (2, stride 1): 4 + 2 = 6,
+    # jump 2, start 0.5 + 1 = 1.5. Its added last position (3) pools p1's 3 alone (Forward clips the window
+    # to the input): x's 6..7, the image's 5..8 cut to the image: 5..7.
+    assert out["p2"]["rf"]["size"] == [6, 6] and out["p2"]["rf"]["jump"] == [2, 2]
+    assert out["p2"]["rf"]["start"] == [1.5, 1.5]
+    box = query(Analysis(read_text(TINY + 'layer { name: "cat" type: "Concat" bottom: "up" bottom: "x" top: "cat" }\n')),
+                "p2", 3, 3)
+    assert box["clipped"] == {"y": [5, 7], "x": [5, 7]} and box["box"] == {"y": [5, 10], "x": [5, 10]}
+
+
+def test_a_file_bvlcs_pooling_runs_stays_bvlcs():
+    out = analysed(TINY)
+    assert out["p2"]["shape"] == [1, 4, 3, 3] and out["up"]["shape"] == [1, 4, 6, 6]
+
+
+def test_a_file_neither_pooling_runs_fails_as_bvlcs():
+    # 8 x 8: p1 (2, stride 2) 4 x 4 in both; p2 (3, stride 1) 6 x 6 in BVLC, 6 x 6 in the fork too (3 - 1 is
+    # even): no reading runs the concat, and the error is BVLC's.
+    with pytest.raises(InputError, match=r"'p1' is \(1, 3, 4, 4\), 'p2' is \(1, 3, 6, 6\)"):
+        analysed('input: "data" input_dim: [1, 3, 8, 8]\n'
+                 'layer { name: "p1" type: "Pooling" bottom: "data" top: "p1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+                 'layer { name: "p2" type: "Pooling" bottom: "data" top: "p2" pooling_param { pool: MAX kernel_size: 3 stride: 1 } }\n'
+                 'layer { name: "cat" type: "Concat" bottom: "p1" bottom: "p2" top: "cat" }\n')
+
+
+# DeconvNet's unpooling (HyeonwooNoh/caffe unpooling_layer.cpp): bottom p lands in the top window
+# p * stride + [0, kernel), where the mask says (MAX) or over all of it (AVE).
+UNPOOL = ('input: "data" input_dim: [1, 1, 8, 8]\n'
+          'layer { name: "pool" type: "Pooling" bottom: "data" top: "p" top: "m" '
+          'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n')
+
+
+def test_max_unpooling_puts_each_value_back_in_its_pooling_window():
+    # u's position o holds p's floor(o / 2) or nothing, and p's q pooled the image's 2q and 2q + 1: u's 0
+    # and 1 both see the image's 0..1, its 7 the image's 6..7.
+    analysis = Analysis(read_text(UNPOOL + 'layer { name: "un" type: "Unpooling" bottom: "p" bottom: "m" top: "u" '
+                                           'unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 8 } }\n'))
+    for o, seen in ((0, [0, 1]), (1, [0, 1]), (2, [2, 3]), (7, [6, 7])):
+        assert query(analysis, "u", o, o)["clipped"] == {"y": seen, "x": seen}
+
+
+def test_average_unpooling_spreads_each_value_over_its_window():
+    # AVE, kernel 3 stride 2 into 9 x 10: a's o is in the windows of p's q with 2q <= o < 2q + 3 (q < 4):
+    # 0 -> q 0 (the image's 0..1); 1 -> q 0; 2 -> q 0 and 1 (0..3); 8 -> q 3 (6..7; q 4 does not exist).
+    analysis = Analysis(read_text(UNPOOL + 'layer { name: "ave" type: "Unpooling" bottom: "p" top: "a" '
+                                           'unpooling_param { unpool: AVE kernel_size: 3 stride: 2 unpool_h: 9 '
+                                           'unpool_w: 10 } }\n'))
+    for o, seen in ((0, [0, 1]), (1, [0, 1]), (2, [0, 3]), (8, [6, 7])):
+        assert query(analysis, "a", o, o)["clipped"]["y"] == seen
+
+
+def test_an_unpooling_without_its_size_is_unknown_and_says_why():
+    out = report(Analysis(read_text(UNPOOL + 'layer { name: "un" type: "Unpooling" bottom: "p" top: "u" '
+                                             'unpooling_param { kernel_size: 2 stride: 2 } }\n'
+                                             'layer { name: "c" type: "Convolution" bottom: "u" top: "c" '
+                                             'convolution_param { num_output: 2 kernel_size: 1 } }\n')))
+    shapes = {o["blob"]: o["shape"] for layer in out["layers"] for o in layer["outputs"]}
+    assert shapes["u"] == [1, 1, None, None] and shapes["c"] == [1, 2, None, None]
+    (warned,) = [w for w in out["warnings"] if w["code"] == "ambiguous-fork-type"]
+    assert warned["layer"] == "un" and "HyeonwooNoh/caffe" in warned["message"]
+
+
+def test_deconvnets_v1_unpooling_and_bn_parameters_are_read():
+    # DeconvNet's files are V1: `type: UNPOOLING` with unpooling_param, and BN with SegNet's bn_param, both
+    # inside V1 layers, which BVLC's V1LayerParameter lacks.
+    text = ('input: "data" input_dim: [1, 2, 8, 8]\n'
+            'layers { name: "pool" type: POOLING bottom: "data" top: "p" top: "m" '
+            'pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n'
+            'layers { name: "bn" type: BN bottom: "p" top: "p" bn_param { bn_mode: INFERENCE '
+            'scale_filler { type: "constant" value: 1 } } }\n'
+            'layers { type: UNPOOLING bottom: "p" bottom: "m" top: "u" name: "un" '
+            'unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 8 } }\n')
+    out = report(Analysis(read_text(text)))
+    assert not [w for w in out["warnings"] if "unknown field" in w["message"]]
+    (un,) = [layer for layer in out["layers"] if layer["name"] == "un"]
+    assert un["type"] == "Unpooling" and un["outputs"][0]["shape"] == [1, 2, 8, 8]
+
+
+def test_unpooling_refuses_a_pad_as_its_fork_does():
+    with pytest.raises(InputError, match="no pad"):
+        analysed(UNPOOL + 'layer { name: "un" type: "Unpooling" bottom: "p" top: "u" '
+                          'unpooling_param { kernel_size: 2 stride: 2 pad: 1 unpool_size: 8 } }\n')
+
+
+def test_a_two_bottom_bilinear_interpolation_names_the_forks_that_part():
+    out = report(Analysis(read_text('input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+                                    + 'layer { name: "b" type: "BilinearInterpolation" bottom: "x" bottom: "data" '
+                                      'top: "b" }\n')))
+    (warned,) = [w for w in out["warnings"] if w["code"] == "ambiguous-fork-type"]
+    assert warned["layer"] == "b" and "caffe-hybridnet" in warned["message"]
+
+
+def test_caffe_ocrs_transpose_carries_each_axis_field_along():
+    # A 3 x 1 kernel at stride 2 down, 1 across: x is 4 x 6, each feature 3 image rows by 1 column, x[i, j]
+    # centred on row 2i, column j. dim 0 1 3 2 swaps the axes: t is 6 x 4 and t[j, i] is x[i, j], so t[5, 3]
+    # sees rows 5..7 and column 5; the fields stay those of the image's rows and columns, and a query names
+    # the feature by the axes that follow them (row 3 on t's axis 3, column 5 on its axis 2).
+    text = ('input: "data" input_dim: [1, 3, 8, 6]\n'
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "x" '
+            'convolution_param { num_output: 4 kernel_h: 3 kernel_w: 1 pad_h: 1 stride_h: 2 stride_w: 1 } }\n'
+            'layer { name: "t" type: "Transpose" bottom: "x" top: "t" transpose_param { dim: 0 dim: 1 dim: 3 dim: 2 } }\n')
+    out = analysed(text)
+    assert out["x"]["shape"] == [1, 4, 4, 6] and out["t"]["shape"] == [1, 4, 6, 4]
+    assert out["t"]["rf"]["size"] == [3, 1] and out["t"]["rf"]["jump"] == [2, 1]
+    assert query(Analysis(read_text(text)), "t", 3, 5)["box"] == {"y": [5, 7], "x": [5, 5]}

@@ -270,6 +270,61 @@ ROWS = [
     Row("Pooling", 'layer { name: "l" type: "Pooling" bottom: "b0" top: "t" '
         "pooling_param { pool: MAX kernel_h: 2 kernel_w: 1 stride: 3 pad_h: 1 pad_w: 0 } }",
         [(2, 3, 5, 5)], [(2, 3, 2, 2)], 0, 0),
+    # HyeonwooNoh/caffe (DeconvNet) src/caffe/layers/unpooling_layer.cpp Reshape: (num, channels, unpool_size,
+    # unpool_size), the size LayerSetUp read; the mask (bottom 1) only says where each value goes.
+    Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" bottom: "b1" top: "t" '
+        "unpooling_param { unpool: MAX kernel_size: 2 stride: 2 unpool_size: 14 } }",
+        [(2, 3, 7, 7), (2, 3, 7, 7)], [(2, 3, 14, 14)], 0, 0),
+    # unpool_h and unpool_w: (1, 4, 9, 10), AVE spreads each value, one bottom.
+    Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" top: "t" '
+        "unpooling_param { unpool: AVE kernel_size: 3 stride: 2 unpool_h: 9 unpool_w: 10 } }",
+        [(1, 4, 4, 4)], [(1, 4, 9, 10)], 0, 0),
+    # No size: not that fork's (its LayerSetUp CHECKs for one), and the other forks' Unpooling layers size
+    # their tops otherwise: num and channels are kept, height and width unknown.
+    Row("Unpooling", 'layer { name: "l" type: "Unpooling" bottom: "b0" top: "t" '
+        "unpooling_param { kernel_size: 2 stride: 2 } }",
+        [(1, 4, 4, 4)], [(1, 4, None, None)], 0, 0),
+    # The forks' Lstm (lstm_param: num_output H): W_x (4H, I), W_h (4H, H), b (4H); per step an N x I by I x 4H
+    # and an N x H by H x 4H product, counted per item of the first axis.
+    # junhyukoh/caffe-lstm src/caffe/layers/lstm_layer.cpp on a 2-axis blob (320, 1), which only it runs
+    # (caffe_ocr reads shape(2)): N = batch_size 1, I = count / num = 1, top (T * N, H) = (320, 7);
+    # params 28 * 1 + 28 * 7 + 28 = 252; per item 4 * 7 * (1 + 7) = 224.
+    Row("Lstm", 'layer { name: "l" type: "Lstm" bottom: "b0" top: "t" lstm_param { num_output: 7 } }',
+        [(320, 1)], [(320, 7)], 252, 224),
+    # On a 3-axis blob the forks part ((6, 4) against (3, 2, 4)): the type's own rule leaves the top unknown
+    # (engine/forks.py chooses where the file says), and the input size with it.
+    Row("Lstm", 'layer { name: "l" type: "Lstm" bottom: "b0" top: "t" lstm_param { num_output: 4 } }',
+        [(3, 2, 5)], [None], None, None),
+    # junhyukoh's, batch_size 2 on (6, 2, 3): T = 6 / 2 = 3, I = 36 / 6 = 6, top (6, 4); params 16 * 6 + 16 * 4
+    # + 16 = 176; per item 16 * (6 + 4) = 160.
+    Row("Lstm.junhyukoh", 'layer { name: "l" type: "Lstm.junhyukoh" bottom: "b0" top: "t" '
+        "lstm_param { num_output: 4 batch_size: 2 } }",
+        [(6, 2, 3)], [(6, 4)], 176, 160),
+    # senlinuc/caffe_ocr src/caffe/layers/lstm_layer_Junhyuk.cpp on (5, 2, 3): T 5, N 2, I 3, top (5, 2, 4);
+    # params 16 * 3 + 16 * 4 + 16 = 128; per item of T: N * 16 * (3 + 4) = 224.
+    Row("Lstm.caffe_ocr", 'layer { name: "l" type: "Lstm.caffe_ocr" bottom: "b0" top: "t" '
+        "lstm_param { num_output: 4 } }",
+        [(5, 2, 3)], [(5, 2, 4)], 128, 224),
+    # senlinuc/caffe_ocr src/caffe/layers/transpose_layer.cpp: top axis i is bottom axis dim(i), as its
+    # CRNN files turn (N, C, 1, W) into (W, 1, N, C) with dim 3 2 0 1.
+    Row("Transpose", 'layer { name: "l" type: "Transpose" bottom: "b0" top: "t" '
+        "transpose_param { dim: 3 dim: 2 dim: 0 dim: 1 } }",
+        [(2, 8, 1, 35)], [(35, 1, 2, 8)], 0, 0),
+    # No dim: not caffe_ocr's (its Reshape CHECKs one per axis); the other forks' Transpose compute other
+    # things: unknown.
+    Row("Transpose", 'layer { name: "l" type: "Transpose" bottom: "b0" top: "t" }',
+        [(2, 8, 1, 35)], [None], 0, 0),
+    # ChenYingpeng/darknet2caffe caffe_layers/pooling_layer/pooling_layer.cpp Reshape, the kind a file
+    # takes where BVLC's Pooling makes it fail: ceil((13 + 0 - 2) / 1) + 1 = 12, plus 1 as 2 - 1 is odd: 13
+    # (darknet's size 2 stride 1 keeps the size); no pad, so nothing is dropped.
+    Row("Pooling.darknet2caffe", 'layer { name: "l" type: "Pooling.darknet2caffe" bottom: "b0" top: "t" '
+        "pooling_param { pool: MAX kernel_size: 2 stride: 1 } }",
+        [(2, 3, 13, 13)], [(2, 3, 13, 13)], 0, 0),
+    # Kernel 3 stride 2 pad 1 on 26: ceil(25 / 2) + 1 = 14, plus 1 (3 - 2 odd) = 15; padded, and the last
+    # window would start at 14 * 2 = 28 >= 26 + 1, in the padding: dropped, 14 (as BVLC).
+    Row("Pooling.darknet2caffe", 'layer { name: "l" type: "Pooling.darknet2caffe" bottom: "b0" top: "t" '
+        "pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 } }",
+        [(1, 2, 26, 26)], [(1, 2, 14, 14)], 0, 0),
     # Faster R-CNN's caffe-fast-rcnn src/caffe/layers/roi_pooling_layer.cpp Reshape:
     # top[0]->Reshape(bottom[1]->num(), channels, pooled_height, pooled_width): one map per ROI.
     Row("ROIPooling", 'layer { name: "l" type: "ROIPooling" bottom: "b0" bottom: "b1" top: "t" '

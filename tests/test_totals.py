@@ -2,9 +2,13 @@
 as a bound where the layer's parameters give one, and never a guess. Every expected number is worked
 out here from the layers' definitions; the bounds are also what real Caffe (the SSD fork) writes."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 import realcaffe
+from conftest import run_cli
 from scnn_tools.engine.analysis import Analysis, report
 from scnn_tools.netfile.reader import read_text
 from scnn_tools.views.report import to_table
@@ -152,3 +156,32 @@ def test_a_count_reshaped_into_a_later_axis_is_still_counted():
     t = result["totals"]
     assert t["activations_known"] == 192 and t["activations_per_item"] == {"rois": 5 + 5}
     assert "activations_missing" not in t
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_names_every_key_a_total_can_have(tmp_path):
+    # The README is the JSON's contract (DESIGN.md's JSON section predates the partial totals): every key
+    # the command writes in `totals` and `memory`, for nets with unknown counts and with a bound, is named
+    # there, the partial ones by their NAME_suffix pattern, each with what it holds.
+    keys = set()
+    for i, text in enumerate((ROIS, ROIS.split('layer { name: "propose"')[0], detections(keep_top_k=5, top_k=4))):
+        path = tmp_path / f"net{i}.prototxt"
+        path.write_text(text)
+        code, out, err = run_cli("analyze", path, "--format", "json")
+        assert code == 0, err
+        result = json.loads(out)
+        keys |= {("totals", k) for k in result["totals"]} | {("memory", k) for k in result["memory"]}
+    section = README.read_text().split("`--format json` writes one object", 1)[1].split("`--format csv`", 1)[0]
+    suffixes = {k.rsplit("_", 2)[-1] if k.endswith("per_item") or k.endswith("at_most") else k.rsplit("_", 1)[-1]
+                for _, k in keys if k.endswith(("_known", "_per_item", "_missing", "_at_most"))}
+    assert suffixes == {"known", "item", "missing", "most"}, suffixes  # each kind of partial total occurred
+    for where, key in sorted(keys):
+        for suffix in ("_known", "_per_item", "_missing", "_at_most"):
+            if key.endswith(suffix):
+                assert key[:-len(suffix)] in section, (where, key)
+                assert f"`NAME{suffix}`" in section, f"README's JSON section does not describe {where}'s {key}"
+                break
+        else:
+            assert f"`{key}`" in section or f"{key}," in section or f"{key}}}" in section, (where, key)

@@ -20,6 +20,8 @@ from collections import namedtuple
 from scnn_tools.errors import InputError, input_option, option, warning
 from scnn_tools.net.layers import registry
 
+from . import forks
+
 # Caffe's Blob::Reshape refuses a blob of more elements than a C int counts.
 INT_MAX = 2 ** 31 - 1
 
@@ -106,7 +108,12 @@ def infer(graph, image_shape=None, named=None, require_image=False, batch=None):
 
     With `require_image`, an image input whose shape is not fully known is an error.
     `batch` replaces the first axis of the image and of the other tops of its layer (its labels).
+    Where forks give a type different arithmetic, the reading that runs the file is chosen (engine/forks.py).
     """
+    return forks.read(graph, lambda: _infer(graph, image_shape, named, require_image, batch))
+
+
+def _infer(graph, image_shape, named, require_image, batch):
     named = dict(named or {})
     path = graph.netfile.source
     shapes = [None] * len(graph.blobs)

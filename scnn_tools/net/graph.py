@@ -227,6 +227,9 @@ def _check_layers(nodes, warnings, path):
             warnings.append(warning("layer-read-by-parameters",
                                     f"unknown layer type '{node.type}' (layer '{node.name}') carries {field}: read "
                                     f"as a {name}, which its shapes, fields and cost assume", node.name, node.line))
+        elif node.kind is not None and node.kind.ambiguous(node.param):
+            warnings.append(warning("ambiguous-fork-type", f"layer '{node.name}' ({node.type}): "
+                                    f"{node.kind.ambiguous(node.param)}", node.name, node.line))
         elif node.kind is None:
             warnings.append(warning("unknown-layer-type",
                                     f"unknown layer type '{node.type}' (layer '{node.name}'): its tops' shapes, "

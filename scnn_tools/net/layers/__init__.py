@@ -6,4 +6,4 @@ package registers every family but the ONNX operators, which register when a typ
 (registry.kind_of).
 """
 
-from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d  # noqa: F401
+from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d, unpool, lstm  # noqa: F401

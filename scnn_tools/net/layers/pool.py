@@ -2,7 +2,7 @@
 
 from scnn_tools.caffe_pb2 import PoolingParameter
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
-from .registry import POOLING, fmt_shape, product, register
+from .registry import POOLING, fmt_shape, product, register, alternative
 
 
 def _geometry(ctx):
@@ -78,6 +78,40 @@ def _shape(ctx):
         out.append(n)
     # A second top (SegNet/ENet) carries the positions of the maxima.
     return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
+
+
+def _darknet_shape(ctx):
+    """ChenYingpeng/darknet2caffe caffe_layers/pooling_layer/pooling_layer.cpp, which its README has the user
+    copy over BVLC's (the Caffe of ChenYingpeng/caffe-yolov3): Reshape rounds up as BVLC did before
+    round_mode (which it ignores), then, "for darknet yolov3 tiny maxpool layer stride=1,size =2", adds one
+    to the height and to the width where kernel_h - stride_h is odd (C++'s %: a negative difference never
+    is), before BVLC's drop of a last window that starts in the padding. Forward clips each window to the
+    input, so the added row and column pool what is left of their windows: darknet's "same" pooling."""
+    kernel, stride, pad, _ = _geometry(ctx)
+    shape = ctx.bottoms[0]
+    grow = kernel[0] is not None and kernel[0] > stride[0] and (kernel[0] - stride[0]) % 2 == 1
+    out = list(shape[:2])
+    for size, k, s, p in zip(shape[2:], kernel, stride, pad):
+        if size is None:
+            out.append(None)
+            continue
+        n = -(-(size + 2 * p - k) // s) + 1 + grow
+        if any(pad) and (n - 1) * s >= size + p:
+            n -= 1
+        if n < 1:
+            ctx.fail(f"kernel {k} with stride {s} and pad {p} gives {n} outputs from input {size} "
+                     f"(bottom {fmt_shape(shape)})")
+        out.append(n)
+    return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
+
+
+def _darknet_deps(ctx):
+    # Every window is o * stride - pad + [0, kernel), clipped to the input: with a global kernel too, whose
+    # added second position reads all but the first row and column (so no Whole map).
+    kernel, stride, pad, _ = _geometry(ctx)
+    maps = [Window(s, p, k) for k, s, p in zip(kernel, stride, pad)]
+    spatial = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)], 2: [(0, 2, maps[0])], 3: [(0, 3, maps[1])]}
+    return [spatial] * ctx.ntops
 
 
 def _deps(ctx):
@@ -218,8 +252,13 @@ def _spp_onnx(ctx, e):
     e.op("Concat" if len(parts) > 1 else "Identity", parts, e.y(), **({"axis": 1} if len(parts) > 1 else {}))
 
 
+_MASK = {1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"}
 register("Pooling", POOLING, shape=_shape, deps=_deps, onnx=_onnx,
-         not_features={1: "holds the positions of its maxima (a pooling mask, which an Upsample reads as indices)"})
+         not_features=_MASK)
+register("Pooling.darknet2caffe", POOLING, shape=_darknet_shape, deps=_darknet_deps, onnx=_onnx,
+         not_features=_MASK)
+alternative("Pooling", "Pooling.darknet2caffe", "ChenYingpeng/darknet2caffe's pooling_layer.cpp (one more row and "
+            "column where kernel - stride is odd: darknet's stride-1 'same' max pooling)")
 register("ROIPooling", POOLING, shape=_roi_shape, deps=_no_deps, counts=(1,), onnx=_roi_onnx)
 register("PSROIPooling", POOLING, shape=_psroi_shape, deps=_no_deps, counts=(1,),
          no_onnx="ONNX has no position-sensitive ROI pooling")

@@ -29,6 +29,9 @@ type belongs to one of the families below, and its rules are all optional:
     image_axes(layer)     -> for a source: its top's (h, w) axes where they are not the last two (an ONNX
                              input read channels-last), else None.
     min_bottoms           -> how many bottoms the type needs at least (default 1).
+    ambiguous(layer)      -> where forks register the type with different arithmetic and the layer's
+                             parameters fit several of them: which, and where they part (the rules leave
+                             that unknown); None where the parameters say which fork's it is.
     note                  -> why a declared or computed shape may be incomplete.
     not_features          -> {top index: what it holds}, for tops that are no
                              feature maps (a pooling's mask): splice refuses them.
@@ -81,7 +84,7 @@ class Kind:
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
                  declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None, onnx=None,
-                 no_onnx=None, counts=(), at_most=None, image_axes=None):
+                 no_onnx=None, counts=(), at_most=None, image_axes=None, ambiguous=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -95,6 +98,7 @@ class Kind:
         self.counts = counts
         self.at_most = at_most
         self.image_axes = image_axes or (lambda layer: None)
+        self.ambiguous = ambiguous or (lambda layer: None)
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
         self.not_features = not_features or {}
@@ -160,6 +164,21 @@ def reading_of(param):
     if len(found) != 1 or "deconv" in param.type.lower():
         return None
     return found[0]
+
+
+# Forks that give one type different arithmetic under the same parameters (a BVLC layer's source rewritten,
+# as ChenYingpeng/darknet2caffe's pooling_layer.cpp; two forks' Lstm): a layer cannot say whose it is, but
+# a file that only one reading runs is that one's (engine/forks.py). type -> [(kind name, its fork's file)].
+_ALTERNATIVES = {}
+
+
+def alternative(type_name, kind_name, source):
+    """Registers `kind_name` as how `source` computes layers of type `type_name`."""
+    _ALTERNATIVES.setdefault(type_name, []).append((kind_name, source))
+
+
+def alternatives():
+    return {name: list(found) for name, found in _ALTERNATIVES.items()}
 
 
 def kind_named(name):

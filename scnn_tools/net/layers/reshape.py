@@ -1,4 +1,4 @@
-"""Layers that rearrange axes: Reshape, Flatten, Permute, the forks' ShuffleChannel and Reverse, and the
+"""Layers that rearrange axes: Reshape, Flatten, Permute, the forks' ShuffleChannel, Reverse and Transpose, and the
 reductions ArgMax, Reduction."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
@@ -110,6 +110,43 @@ def _permute_shape(ctx):
 
 def _permute_deps(ctx):
     return [{i: [(0, a, IDENTITY)] for i, a in enumerate(_permute_order(ctx))}]
+
+
+def _transpose_order(ctx):
+    """senlinuc/caffe_ocr src/caffe/layers/transpose_layer.cpp: top axis i is bottom axis transpose_param.dim(i)
+    (Reshape CHECKs one dim per axis; Forward_cpu copies each value so), never in place; None where the layer
+    gives no dim, which is not caffe_ocr's (its CHECK fails) and which other forks' Transpose layers (a matrix
+    transpose, a transpose of weights) read otherwise."""
+    ctx.need_bottoms(1, 1)
+    dims, rank = list(ctx.p.transpose_param.dim), len(ctx.bottoms[0])
+    if not dims:
+        return None
+    if ctx.p.top[0] == ctx.p.bottom[0]:
+        ctx.fail("cannot run in place (transpose_layer.cpp CHECK_NE(bottom[0], top[0]))")
+    if sorted(dims) != list(range(rank)):
+        ctx.fail(f"transpose_param dim {dims} is not a permutation of the {rank} axes of {fmt_shape(ctx.bottoms[0])}")
+    return dims
+
+
+def _transpose_shape(ctx):
+    order = _transpose_order(ctx)
+    return [None if order is None else [ctx.bottoms[0][a] for a in order]]
+
+
+def _transpose_deps(ctx):
+    order = _transpose_order(ctx)
+    return [{} if order is None else {i: [(0, a, IDENTITY)] for i, a in enumerate(order)}]
+
+
+def _transpose_onnx(ctx, e):
+    e.op("Transpose", [e.x()], e.y(), perm=_transpose_order(ctx))
+
+
+def _transpose_ambiguous(layer):
+    if not layer.transpose_param.dim:
+        return ("without transpose_param's dims it is not senlinuc/caffe_ocr's Transpose (which needs one per axis), "
+                "and other forks' Transpose layers compute other things: its top is unknown")
+    return None
 
 
 def _argmax_shape(ctx):
@@ -269,6 +306,8 @@ def _reduction_onnx(ctx, e):
 register("Reshape", RESHAPE, shape=_reshape_shape, deps=_reshape_deps, onnx=_reshape_onnx)
 register("Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, onnx=_reshape_onnx)
 register("Permute", RESHAPE, shape=_permute_shape, deps=_permute_deps, onnx=_permute_onnx)
+register("Transpose", RESHAPE, shape=_transpose_shape, deps=_transpose_deps, onnx=_transpose_onnx,
+         ambiguous=_transpose_ambiguous)
 register("ArgMax", RESHAPE, shape=_argmax_shape, deps=_argmax_deps, onnx=_argmax_onnx,
          not_features={0: "holds the indices of the largest scores"})
 register("ShuffleChannel", RESHAPE, shape=lambda ctx: [_shuffle_groups(ctx)[0]], deps=_shuffle_deps,

@@ -353,6 +353,13 @@ def _bilinear_shape(ctx):
     return [list(shape[:2]) + [None if n is None else n * f for n in shape[2:]]]
 
 
+def _bilinear_ambiguous(layer):
+    if len(layer.bottom) == 2:
+        return ("with a second bottom the forks part (stephenyan1231/caffe-public ignores it, caffe-hybridnet reads "
+                "the size from its values, a third fork from its shape): its top's height and width are unknown")
+    return None
+
+
 def _bilinear_deps(ctx):
     # Forward_cpu: top h reads bottom (in - 1) * h / (out - 1) and the next row, corners aligned, as Interp.
     bottom, top = ctx.bottoms[0], ctx.tops[0]
@@ -409,10 +416,17 @@ def _upsample_onnx(ctx, e):
         e.op("Resize", [e.x(), "", "", e.ints(top, "sizes")], e.y(), mode="nearest",
              coordinate_transformation_mode="asymmetric", nearest_mode="floor")
         return
-    # caffe-segnet upsample_layer.cpp Forward_cpu: per plane, top[mask[i]] = bottom[i], the mask a flat
-    # index into the top's plane, whatever size the top has (upsample_h/w, pad_out_h): a scatter along the
-    # flattened planes is that loop. Not MaxUnpool: it insists on the size its kernel and strides give
-    # (24 from 12, where SegNet's upsample_h says 23), and OpenCV's runs one image, OpenVINO has none.
+    scatter_by_mask(e, top)
+
+
+def scatter_by_mask(e, top):
+    """Bottom 0's values put where bottom 1, a pooling mask, says: per plane, top[mask[i]] = bottom[i], the
+    rest 0.
+
+    caffe-segnet upsample_layer.cpp Forward_cpu (and HyeonwooNoh/caffe's MAX unpooling with a mask): the
+    mask a flat index into the top's plane, whatever size the top has (upsample_h/w, pad_out_h): a scatter
+    along the flattened planes is that loop. Not MaxUnpool: it insists on the size its kernel and strides
+    give (24 from 12, where SegNet's upsample_h says 23), and OpenCV's runs one image, OpenVINO has none."""
     n, c, h, w = top
     planes = e.ints([n, c, -1], "planes")
     indices = e.op("Reshape", [e.op("Cast", [e.x(1)], to=7), planes])
@@ -461,7 +475,7 @@ register("Reorg", RESIZE, shape=_reorg_shape, deps=_reorg_deps, onnx=_reorg_onnx
 register("Tiling", RESIZE, shape=_tiling_shape, deps=_tiling_deps, onnx=_tiling_onnx)
 register("Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, onnx=_tile_onnx)
 register("BilinearInterpolation", RESIZE, shape=_bilinear_shape, deps=_bilinear_deps, onnx=_bilinear_onnx,
-         note="with a second bottom, the forks take its size from different places")
+         note="with a second bottom, the forks take its size from different places", ambiguous=_bilinear_ambiguous)
 register("Downsample", RESIZE, shape=_downsample_shape, deps=_downsample_deps,
          no_onnx="not written yet: FlowNet 2's Downsample runs on the GPU only (its Forward_cpu is NOT_IMPLEMENTED), "
                  "a tent average around rounded positions that skips NaNs")
