@@ -42,16 +42,23 @@ def paint(lanes, exist, map_size, image_size, width=3.0):
     return prob, np.array([exist], np.float32)
 
 
+def saved_png(score):
+    """The bytes of the PNG testLane.lua's image.save writes of a float map (torch/image init.lua clampImage:
+    a double copy, clamped to [0, 1], times 255; generic/png.c: each double assigned to a png_byte)."""
+    return np.trunc(np.clip(np.float32(score).astype(np.float64), 0, 1) * 255).astype(np.uint8)
+
+
 def prob2lines(lane_prob, exist_prob, image_size):
     """XingangPan/SCNN's CULane decoding transcribed as written, 1-based: testLane.lua process() (the 9x9 mean,
-    zero padded: here OpenCV's filter2D), exist > 0.5 (testLane.lua:124), getLane.m and main.m:70-73."""
+    zero padded: here OpenCV's filter2D) saved as an 8-bit PNG, exist > 0.5 (testLane.lua:124), getLane.m
+    (MATLAB's max of the bytes: the first largest) and main.m:70-73."""
     width, height = image_size
     found = []
     for j in range(1, len(exist_prob) + 1):
         if not exist_prob[j - 1] > 0.5:
             continue
-        score = cv2.filter2D(lane_prob[j].astype(np.float64), -1, np.full((9, 9), 1 / 81),
-                             borderType=cv2.BORDER_CONSTANT)
+        score = saved_png(cv2.filter2D(lane_prob[j].astype(np.float64), -1, np.full((9, 9), 1 / 81),
+                                       borderType=cv2.BORDER_CONSTANT))
         h, w = score.shape
         coordinate = [0] * 18
         for i in range(1, 19):
@@ -59,7 +66,7 @@ def prob2lines(lane_prob, exist_prob, image_size):
             if line_id < 1 or height - (i - 1) * 20 - 1 < 0:
                 break  # above an image less than 360 rows high: MATLAB's uint16 gives index 0, an error
             line = score[line_id - 1, :]
-            if line.max() > 0.3:
+            if float(line.max()) / 255 > 0.3:
                 coordinate[i - 1] = int(np.argmax(line)) + 1
         if sum(c > 0 for c in coordinate) < 2:
             continue
@@ -134,33 +141,86 @@ def test_culane_decoding_at_another_image_and_map_size():
     assert [y for _, y in got[0][1]] == [294 - 20 * k for k in range(9)]  # rows inside the image's lower part
 
 
-def pred_json(lane_prob, exist_prob, image_size):
+def pred_json(lane_prob, exist_prob, image_size=(1280, 720)):
     """cardwing/Codes-for-Lane-Detection ENet-TuSimple-Torch's TuSimple decoding transcribed: the 5x5 mean
-    (testLaneE.lua:60-61), exist > 0.5 (:139), pred_json.py getLane without maxArea (OpenCV's resize, INTER_LINEAR; rows
-    160..710; > 0.2), fixGap, rmShort(20), rmShort(70) (connect is not done), cutMax."""
-    width, height = image_size
-    lanes, indices = [], []
+    (testLaneE.lua:60-61) saved as an 8-bit PNG (:132), exist > 0.5 (:139), then pred_json.py as written:
+    getLane (maxArea with OpenCV's contours, cv2.resize of the bytes, rows 160..710, > 0.2, fixGap) for each
+    lane in order, rmShort(20), connect, rmShort(70), cutMax."""
+    lanes = []
     for j in range(1, len(exist_prob) + 1):
-        if not exist_prob[j - 1] > 0.5:
-            continue
-        probs = cv2.filter2D(lane_prob[j].astype(np.float32), -1, np.full((5, 5), 1 / 25, np.float32),
-                             borderType=cv2.BORDER_CONSTANT)
-        probs = cv2.resize(probs, (width, height), interpolation=cv2.INTER_LINEAR)
-        coordinate = [-2] * 56
-        for i, y in enumerate(range(160, 720, 10)):
-            row = probs[y, :]
-            if row.max() > 0.2:
-                coordinate[i] = int(row.argmax())
-        lanes.append(fix_gap(coordinate))
-        indices.append(j)
-    kept = [(j, lane) for j, lane in zip(indices, lanes) if not is_short(lane, 20)]
-    kept = [(j, lane) for j, lane in kept if not is_short(lane, 70)]
-    if kept:
-        starts = [[k for k, x in enumerate(lane) if x > 0][0] for _, lane in kept]
+        if exist_prob[j - 1] > 0.5:
+            probs = saved_png(cv2.filter2D(lane_prob[j].astype(np.float64), -1, np.full((5, 5), 1 / 25),
+                                           borderType=cv2.BORDER_CONSTANT))
+            lanes += get_lane(probs, 0.2, *probs.shape, image_size)
+    lanes = [lane for lane in lanes if not is_short(lane, 20)]
+    lanes = [lane for lane in connect(lanes) if not is_short(lane, 70)]
+    if lanes:  # pred_json.py's cutMax fails on no lanes (min of nothing)
+        starts = [[k for k, x in enumerate(lane) if x > 0][0] for lane in lanes]
         m = min(starts)
         if starts.index(m) + starts[::-1].index(m) == len(starts) - 1:
-            kept[starts.index(m)][1][m] = -2
-    return kept
+            lanes[starts.index(m)][m] = -2
+    return lanes
+
+
+def max_area(probs, h, w):
+    binary = np.zeros((h, w), np.uint8)
+    binary[probs > 40] = 1
+    contours, hierarchy = cv2.findContours(binary.copy(), cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    areas = [cv2.contourArea(contour) for contour in contours]
+    if not areas:
+        return [probs]
+    pieces = []
+    for k in range(2 if len(areas) > 1 else 1):
+        if k == 0:
+            area = max(areas)
+        else:
+            rest = areas[:]
+            rest.remove(max(areas))
+            area = max(rest)
+            if not area > 800:
+                break
+        mask = np.zeros((h, w), np.uint8)
+        cv2.drawContours(mask, contours, areas.index(area), 1, -1, 8, hierarchy, 0)
+        pieces.append(np.multiply(probs, mask))
+    return pieces
+
+
+def get_lane(probs, thr, h, w, size):
+    found = []
+    for piece in max_area(probs, h, w):
+        coordinate = [-2] * 56
+        piece = cv2.resize(piece, size, interpolation=cv2.INTER_LINEAR)
+        for i, y in enumerate(range(160, 720, 10)):
+            row = piece[y, :]
+            if float(max(row)) / 255 > thr:
+                coordinate[i] = int(row.argmax())
+        found.append(fix_gap(coordinate))
+    return found
+
+
+def connect(lanes):
+    joined, used = [], [0] * len(lanes)
+    for i in range(len(lanes) - 1):
+        for j in range(i + 1, len(lanes)):
+            a, b = lanes[i], lanes[j]
+            sa, sb = [k for k, x in enumerate(a) if x > 0][0], [k for k, x in enumerate(b) if x > 0][0]
+            ea = [k for k, x in reversed(list(enumerate(a))) if x > 0][0]
+            eb = [k for k, x in reversed(list(enumerate(b))) if x > 0][0]
+            if ea > sb or eb > sa:
+                (l1, s1, e1), (l2, s2, e2) = ((a[:], sa, ea), (b[:], sb, eb)) if ea < sb else ((b[:], sb, eb), (a[:], sa, ea))
+                id1 = max(s1, e1 - 5)
+                k1 = float(l1[e1] - l1[id1]) / (10 * (e1 - id1))
+                id2 = min(e2, s2 + 5)
+                k2 = float(l2[id2] - l2[s2]) / (10 * (id2 - s2))
+                extend = l1[e1] + k1 * (s2 - e1) * 10
+                if abs(k1 - k2) < 0.2 and abs(extend - l2[s2]) < 50:
+                    new = [-2] * 56
+                    new[s1:e1 + 1] = l1[s1:e1 + 1]
+                    new[s2:e2 + 1] = l2[s2:e2 + 1]
+                    joined.append(new)
+                    used[i] = used[j] = 1
+    joined += [lane for lane, u in zip(lanes, used) if not u]
+    return [fix_gap(lane) for lane in joined]
 
 
 def fix_gap(coordinate):
@@ -199,10 +259,13 @@ def test_tusimple_decoding_as_pred_json_does():
     rows = decode.tusimple_rows(720)
     assert list(rows) == list(range(160, 720, 10))
     expected = pred_json(prob[0], exist[0], image)
-    assert [(j, list(decode.on_rows(p, rows))) for j, p in got] == [(j, lane) for j, lane in expected]
-    assert [j for j, _ in got] == [1, 2, 3]
+    assert [list(decode.on_rows(p, rows)) for _, p in got] == expected
+    # The gap cuts lane 2's map in two contours, both over 800 pixels: maxArea makes two lanes of them and
+    # connect joins them again (its new lanes first), filling in across the gap.
+    assert len(decode.max_area(decode.png_bytes(decode.box(prob[0], 5, np.arange(368), [2]))[0])) == 2
+    assert [j for j, _ in got] == [2, 1, 3]
     lane2 = dict(got)[2]
-    assert set(range(400, 450, 10)) <= {y for _, y in lane2}  # filled in across the gap
+    assert set(range(400, 450, 10)) <= {y for _, y in lane2}
     assert min(y for _, y in lane2) == 260  # it started highest, alone, at 250: cutMax took that point
     for (j, points) in got:
         assert near(points, f[j - 1], TUSIMPLE_REACH), (j, points)
