@@ -274,6 +274,50 @@ def test_tusimple_decoding_as_pred_json_does():
     assert all(len(lane) == 56 and all(x == -2 or x >= 0 for x in lane) for lane in line["lanes"])
 
 
+def test_maps_are_read_as_the_bytes_the_authors_save():
+    """Values within 1/255 of a threshold, and a row whose maximum is shared once rounded down to bytes: the
+    authors read PNG bytes (byte/255 above the threshold; the first column of the largest byte)."""
+    prob = np.zeros((1, 5, 288, 800), np.float32)
+    prob[0, 1:4, :, 100:300] = [[[0.9]], [[76.99 / 255]], [[77.01 / 255]]]
+    prob[0, 1, :, 250:300] = 0.9009   # a higher float, the same byte (229) as 0.9's
+    exist = np.full((1, 4), 0.9, np.float32)
+    got = ours(prob, exist, CULANE_IMAGE, decode.CULANE)
+    assert got == prob2lines(prob[0], exist[0], CULANE_IMAGE)
+    # Lane 1: column 104 (the first whose 9x9 window lies inside the plateau) on every row, not 254 where the
+    # floats peak; at 1640 wide, uint16(105 * 1640 / 800) - 1 = 214. Lane 2: 76.99/255 is above 0.3 but its
+    # byte, 76, is not (76/255 = 0.298): no lane. Lane 3: byte 77, every row but the bottom one, where the
+    # zero padding halves the mean.
+    assert [(j, sorted({x for x, _ in p}), len(p)) for j, p in got] == [(1, [214], 18), (3, [214], 17)]
+    tusimple = np.zeros((1, 3, 368, 640), np.float32)
+    tusimple[0, 1:, :, 100:300] = [[[51.99 / 255]], [[52.01 / 255]]]   # 0.2 is byte 51: 51.99 is not above
+    got = ours(tusimple, np.full((1, 2), 0.9, np.float32), (1280, 720), decode.TUSIMPLE)
+    assert [list(decode.on_rows(p, decode.tusimple_rows(720))) for _, p in got] == pred_json(tusimple[0], [0.9, 0.9])
+    assert [j for j, _ in got] == [2]
+
+
+def test_tusimple_pieces_joined_where_they_line_up_and_only_there():
+    image = (1280, 720)
+    near_lane, far_lane = (lambda y: 300 + 0.5 * y), (lambda y: 1000 - 0.5 * y)
+    # Lane 1's map holds two strokes, maxArea's two largest contours, which connect leaves apart: their
+    # slopes (px across per px down) differ by 1, and connect joins below 0.2. Lane 2's
+    # map continues the first stroke 20 rows lower and 30 px right, at its slope: within 50 px of where the
+    # first stroke carried on would be, so joined with it (the joined lane first, then the far stroke).
+    prob, exist = paint([(near_lane, 0.9, (250, 450)), (lambda y: near_lane(y) + 30, 0.9, (470, 720))],
+                        [0.9, 0.9], (368, 640), image, width=4.0)
+    far, _ = paint([(far_lane, 0.9, (300, 700))], [0.9], (368, 640), image, width=4.0)
+    prob[0, 1] += far[0, 1]
+    prob[0, 0] = 1 - prob[0, 1:].sum(0)
+    got = ours(prob, exist, image, decode.TUSIMPLE)
+    rows = decode.tusimple_rows(720)
+    assert [list(decode.on_rows(p, rows)) for _, p in got] == pred_json(prob[0], exist[0])
+    assert [j for j, _ in got] == [1, 1]
+    joined, apart = (np.array(p) for _, p in got)
+    assert set(range(270, 720, 10)) <= {y for _, y in joined}   # across the 20-row gap, filled in
+    assert near(joined[joined[:, 1] < 440], near_lane, TUSIMPLE_REACH)
+    assert near(joined[joined[:, 1] > 480], lambda y: near_lane(y) + 30, TUSIMPLE_REACH)
+    assert near(apart, far_lane, TUSIMPLE_REACH)
+
+
 def test_box_is_the_zero_padded_mean():
     rng = np.random.default_rng(3)
     maps = rng.random((2, 17, 23)).astype(np.float32)
