@@ -422,17 +422,24 @@ def test_tusimple_through_the_painting_net(tmp_path):
 
 
 def test_the_preprocessing_is_the_training_data_layers(tmp_path, monkeypatch):
-    """lanedata.load (what the model was trained on) and lane-detect prepare an image alike."""
+    """lanedata.load (what the model was trained on) and lane-detect share lanes/prepare.py: both give what the
+    data layer is specified to give, written out here: the whole image resized bilinearly (Pillow's, as
+    the layer has always used), BGR, minus VGG16's mean (103.939, 116.779, 123.68), channels first."""
     import types
     monkeypatch.setitem(sys.modules, "caffe", types.SimpleNamespace(Layer=object))
     from scnn_tools import lanedata
     from scnn_tools.lanes import detect
     rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (59, 164, 3), np.uint8)).save(tmp_path / "i.png")
+    pixels = rng.integers(0, 256, (59, 164, 3), np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "i.png")
     Image.fromarray(np.zeros((59, 164), np.uint8)).save(tmp_path / "l.png")
+    resized = np.asarray(Image.fromarray(pixels).resize((80, 32), Image.BILINEAR), np.float64)
+    want = np.stack([resized[..., 2] - 103.939, resized[..., 1] - 116.779, resized[..., 0] - 123.68])
     data, _, _ = lanedata.load((str(tmp_path / "i.png"), str(tmp_path / "l.png"), (0, 0, 0, 0)), 32, 80)
     image, ours_data = detect.load(tmp_path / "i.png", 32, 80)
-    assert image.size == (164, 59) and np.array_equal(ours_data, data)
+    assert image.size == (164, 59) and ours_data.shape == (3, 32, 80) and ours_data.dtype == np.float32
+    assert np.array_equal(ours_data, data) and np.abs(ours_data - want).max() < 1e-4
+    assert "caffe" not in sys.modules["scnn_tools.lanes.prepare"].__dict__
 
 
 @pytest.fixture(scope="module")
