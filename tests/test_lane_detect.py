@@ -417,7 +417,10 @@ def test_tusimple_through_the_painting_net(tmp_path):
     for lane, fx in zip(record["lanes"], f):
         points = [(x, y) for x, y in zip(lane, record["h_samples"]) if x != -2]
         assert min(y for _, y in points) in (300, 310)  # from the painted top (cutMax may take one row)
-        assert near(points, fx, TUSIMPLE_REACH), points
+        # The net is sure of the whole 16-px stroke: its saved bytes are the same (254) over the columns where
+        # the 5x5 window lies inside the stroke, and the authors take the first of them, up to 4 px left of
+        # the stroke's middle.
+        assert near(points, fx, TUSIMPLE_REACH, tolerance=4), points
     assert "1 image, 2 lanes found" in out
 
 
