@@ -8,9 +8,8 @@ outer contour per 8-connected region of ones and one hole contour per 4-connecte
 that such a region encloses, each through the centres of its border pixels (the region's pixels
 4-adjacent to the outside or to the hole), and
 
-- contourArea of such a polygon is the area of the pixel-centre lattice it covers: each 2x2 block of
-  pixel centres all inside counts 1, one with three inside counts 1/2 (the polygon cuts its
-  diagonal), fewer count 0;
+- contourArea of such a polygon is counted on the 2x2 blocks of pixel centres (Contours.area: a block
+  covered whole counts 1, one the polygon cuts along its diagonal 1/2);
 - the filled polygon is, for an outer contour, its region with everything it encloses; for a hole
   contour, the hole with everything inside it and the hole's border pixels;
 - the order (which decides between contours of equal area) is RETR_TREE's: the outermost contours,
@@ -21,7 +20,8 @@ that such a region encloses, each through the centres of its border pixels (the 
 OpenCV 3.2 and later pad the map with a zero frame, so regions touching its edge are whole; 2.4 set
 the map's outermost pixels to 0 instead (pred_json.py's `contours0, hierarchy = ...` runs in 2.4 or 4,
 its comment shows 3): done here as the later versions do. tests/test_lane_regions.py compares this with
-cv2 on random and painted maps.
+cv2 (5.1) on random and painted maps; OpenCV 4.6's C++ library, whose findContours predates 4.9's
+rewrite, gives the same contours, order, areas and masks on random maps (checked once, by hand).
 """
 
 import numpy as np
