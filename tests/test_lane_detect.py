@@ -207,7 +207,9 @@ def connect(lanes):
             ea = [k for k, x in reversed(list(enumerate(a))) if x > 0][0]
             eb = [k for k, x in reversed(list(enumerate(b))) if x > 0][0]
             if ea > sb or eb > sa:
-                (l1, s1, e1), (l2, s2, e2) = ((a[:], sa, ea), (b[:], sb, eb)) if ea < sb else ((b[:], sb, eb), (a[:], sa, ea))
+                upper_first = ea < sb
+                (l1, s1, e1), (l2, s2, e2) = ((a[:], sa, ea), (b[:], sb, eb)) if upper_first else \
+                    ((b[:], sb, eb), (a[:], sa, ea))
                 id1 = max(s1, e1 - 5)
                 k1 = float(l1[e1] - l1[id1]) / (10 * (e1 - id1))
                 id2 = min(e2, s2 + 5)

@@ -136,8 +136,8 @@ def _fixed_linear(dst, src):
     f = ((np.arange(dst) + 0.5) * (1 / (dst / src)) - 0.5).astype(np.float32)
     first = np.floor(f).astype(np.int64)
     f = f - first.astype(np.float32)
-    return (np.clip(first, 0, src - 1), np.clip(first + 1, 0, src - 1),
-            np.rint((np.float32(1) - f) * np.float32(FIXED)).astype(np.int32), np.rint(f * np.float32(FIXED)).astype(np.int32))
+    weight = [np.rint(v * np.float32(FIXED)).astype(np.int32) for v in (np.float32(1) - f, f)]
+    return np.clip(first, 0, src - 1), np.clip(first + 1, 0, src - 1), weight[0], weight[1]
 
 
 def resize_bytes(maps, rows, size):
