@@ -2,7 +2,8 @@
 
 Caffe's own Python loads it (`python_param { module: "scnn_tools.lanedata" layer: "CULaneData" }`,
 with this project on PYTHONPATH), so it imports nothing but numpy, Pillow and caffe, whatever
-protobuf that Python has. The list file has one line per image, CULane's format:
+protobuf that Python has (the image's preparation is scnn_tools/lanes/prepare.py's, which lane-detect
+shares). The list file has one line per image, CULane's format:
 
     /driver_23_30frame/05151649_0422.MP4/00000.jpg /laneseg_label_w16/.../00000.png 1 1 1 0
 
@@ -19,8 +20,7 @@ import numpy as np
 from PIL import Image
 
 import caffe
-
-MEAN_BGR = (103.939, 116.779, 123.68)  # VGG16's ImageNet mean, in Caffe's BGR order
+from scnn_tools.lanes.prepare import net_input
 
 
 def read_list(path, root, lanes=4):
@@ -53,14 +53,12 @@ def load(item, height, width, lanes=4):
     if label.size != image.size:
         raise ValueError(f"{label_path}: label is {label.size[0]}x{label.size[1]}, its image "
                          f"{image.size[0]}x{image.size[1]}: they must be the same size")
-    image = image.resize((width, height), Image.BILINEAR)
     if label.mode in ("RGB", "RGBA"):
         label = label.getchannel(0)  # labels written as grey RGB (some TuSimple converters do)
     label = np.asarray(label.resize((width, height), Image.NEAREST))  # lane indices must stay indices
     if label.max(initial=0) > lanes:
         raise ValueError(f"{label_path}: label value {int(label.max())} is above this model's {lanes} lanes")
-    data = np.asarray(image, dtype=np.float32)[:, :, ::-1] - np.array(MEAN_BGR, dtype=np.float32)
-    return data.transpose(2, 0, 1), label.astype(np.float32)[None], np.array(existence, np.float32)
+    return net_input(image, height, width), label.astype(np.float32)[None], np.array(existence, np.float32)
 
 
 class CULaneData(caffe.Layer):

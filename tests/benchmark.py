@@ -25,7 +25,9 @@
 7. Lane detection: `lane-detect` with the 288x800 VGG16 SCNN model (`lane`'s default) in
    onnxruntime on --lane-images painted 1640x590 roads, images per second with reading,
    decoding and writing included (and the setup: reading and exporting the net); the decoding
-   alone per image, CULane's and TuSimple's. --lanes runs this part alone.
+   alone per image, CULane's and TuSimple's, of maps of noise (TuSimple's split into contours then
+   meets thousands of specks a map) and of maps a net sure of its lanes gives (a few strokes).
+   --lanes runs this part alone.
 8. --converters, alone: `export` side by side with caffe2onnx and caffe-onnx on the same nets and
    Caffe-saved weights, all judged by real Caffe's outputs (tests/converters.py; it installs them).
 9. --onnx, alone: reading and analysing a 1,000-node ONNX model (residual blocks of Conv, BatchNormalization,
@@ -404,15 +406,22 @@ def lane_detection(args):
                                         (decode.TUSIMPLE, 6, (368, 640), (1280, 720))):
         scores = rng.normal(0, 1, (1, lanes + 1, h, w)).astype(np.float32)
         scores[:, 1:] += np.linspace(-3, 3, w, dtype=np.float32)  # a peak somewhere on each row
-        prob = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+        noise = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+        strokes = np.zeros((1, lanes + 1, h, w), np.float32)
+        for j in range(1, lanes + 1):  # lane j a straight stroke, 6 map columns wide, from the bottom up
+            top = (w * j // (lanes + 1), h // 3)
+            for r in range(top[1], h):
+                c = top[0] + (r - top[1]) * (j - lanes / 2 - 0.5) * 0.8
+                strokes[0, j, r, max(int(c) - 3, 0):max(int(c) + 3, 0)] = 0.95
         exist = np.full((1, lanes), 0.9, np.float32)
-        times = []
-        for _ in range(max(args.repeat, 5)):
-            t = time.perf_counter()
-            decode.decode(prob, exist, [size], scheme)
-            times.append(time.perf_counter() - t)
-        print(f"decoding alone, {scheme.name} ({lanes} lanes, {h}x{w} maps to {size[0]}x{size[1]}): "
-              f"{min(times) * 1000:.1f} ms an image")
+        for maps, what in ((noise, "noise"), (strokes, "strokes")):
+            times = []
+            for _ in range(max(args.repeat, 5)):
+                t = time.process_time()
+                decode.decode(maps, exist, [size], scheme)
+                times.append(time.process_time() - t)
+            print(f"decoding alone, {scheme.name} ({lanes} lanes, {h}x{w} maps of {what} to {size[0]}x{size[1]}): "
+                  f"{min(times) * 1000:.1f} ms CPU an image")
 
 
 def receptive_fields(args):

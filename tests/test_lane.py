@@ -146,7 +146,7 @@ def _train(directory, steps, weights=None):
     text = text.replace(str(directory), "<dir>")  # (the nets name the data folder, a new tmp_path each run)
     data = b"".join((p.read_bytes() for p in sorted((directory / "data").rglob("*")) if p.is_file()))
     # (hashlib, not hash(): Python salts hash() per process, and the key must hold across runs)
-    layer = (ROOT / "scnn_tools/lanedata.py").read_text()
+    layer = (ROOT / "scnn_tools/lanedata.py").read_text() + (ROOT / "scnn_tools/lanes/prepare.py").read_text()
     key = f"lane-train\0{steps}\0{text}\0{hashlib.sha256(data).hexdigest()}\0{layer}\0{weights and weights[0]}"
 
     def compute(net):

@@ -42,16 +42,23 @@ def paint(lanes, exist, map_size, image_size, width=3.0):
     return prob, np.array([exist], np.float32)
 
 
+def saved_png(score):
+    """The bytes of the PNG testLane.lua's image.save writes of a float map (torch/image init.lua clampImage:
+    a double copy, clamped to [0, 1], times 255; generic/png.c: each double assigned to a png_byte)."""
+    return np.trunc(np.clip(np.float32(score).astype(np.float64), 0, 1) * 255).astype(np.uint8)
+
+
 def prob2lines(lane_prob, exist_prob, image_size):
     """XingangPan/SCNN's CULane decoding transcribed as written, 1-based: testLane.lua process() (the 9x9 mean,
-    zero padded: here OpenCV's filter2D), exist > 0.5 (testLane.lua:124), getLane.m and main.m:70-73."""
+    zero padded: here OpenCV's filter2D) saved as an 8-bit PNG, exist > 0.5 (testLane.lua:124), getLane.m
+    (MATLAB's max of the bytes: the first largest) and main.m:70-73."""
     width, height = image_size
     found = []
     for j in range(1, len(exist_prob) + 1):
         if not exist_prob[j - 1] > 0.5:
             continue
-        score = cv2.filter2D(lane_prob[j].astype(np.float64), -1, np.full((9, 9), 1 / 81),
-                             borderType=cv2.BORDER_CONSTANT)
+        score = saved_png(cv2.filter2D(lane_prob[j].astype(np.float64), -1, np.full((9, 9), 1 / 81),
+                                       borderType=cv2.BORDER_CONSTANT))
         h, w = score.shape
         coordinate = [0] * 18
         for i in range(1, 19):
@@ -59,7 +66,7 @@ def prob2lines(lane_prob, exist_prob, image_size):
             if line_id < 1 or height - (i - 1) * 20 - 1 < 0:
                 break  # above an image less than 360 rows high: MATLAB's uint16 gives index 0, an error
             line = score[line_id - 1, :]
-            if line.max() > 0.3:
+            if float(line.max()) / 255 > 0.3:
                 coordinate[i - 1] = int(np.argmax(line)) + 1
         if sum(c > 0 for c in coordinate) < 2:
             continue
@@ -134,33 +141,88 @@ def test_culane_decoding_at_another_image_and_map_size():
     assert [y for _, y in got[0][1]] == [294 - 20 * k for k in range(9)]  # rows inside the image's lower part
 
 
-def pred_json(lane_prob, exist_prob, image_size):
+def pred_json(lane_prob, exist_prob, image_size=(1280, 720)):
     """cardwing/Codes-for-Lane-Detection ENet-TuSimple-Torch's TuSimple decoding transcribed: the 5x5 mean
-    (testLaneE.lua:60-61), exist > 0.5 (:139), pred_json.py getLane without maxArea (OpenCV's resize, INTER_LINEAR; rows
-    160..710; > 0.2), fixGap, rmShort(20), rmShort(70) (connect is not done), cutMax."""
-    width, height = image_size
-    lanes, indices = [], []
+    (testLaneE.lua:60-61) saved as an 8-bit PNG (:132), exist > 0.5 (:139), then pred_json.py as written:
+    getLane (maxArea with OpenCV's contours, cv2.resize of the bytes, rows 160..710, > 0.2, fixGap) for each
+    lane in order, rmShort(20), connect, rmShort(70), cutMax."""
+    lanes = []
     for j in range(1, len(exist_prob) + 1):
-        if not exist_prob[j - 1] > 0.5:
-            continue
-        probs = cv2.filter2D(lane_prob[j].astype(np.float32), -1, np.full((5, 5), 1 / 25, np.float32),
-                             borderType=cv2.BORDER_CONSTANT)
-        probs = cv2.resize(probs, (width, height), interpolation=cv2.INTER_LINEAR)
-        coordinate = [-2] * 56
-        for i, y in enumerate(range(160, 720, 10)):
-            row = probs[y, :]
-            if row.max() > 0.2:
-                coordinate[i] = int(row.argmax())
-        lanes.append(fix_gap(coordinate))
-        indices.append(j)
-    kept = [(j, lane) for j, lane in zip(indices, lanes) if not is_short(lane, 20)]
-    kept = [(j, lane) for j, lane in kept if not is_short(lane, 70)]
-    if kept:
-        starts = [[k for k, x in enumerate(lane) if x > 0][0] for _, lane in kept]
+        if exist_prob[j - 1] > 0.5:
+            probs = saved_png(cv2.filter2D(lane_prob[j].astype(np.float64), -1, np.full((5, 5), 1 / 25),
+                                           borderType=cv2.BORDER_CONSTANT))
+            lanes += get_lane(probs, 0.2, *probs.shape, image_size)
+    lanes = [lane for lane in lanes if not is_short(lane, 20)]
+    lanes = [lane for lane in connect(lanes) if not is_short(lane, 70)]
+    if lanes:  # pred_json.py's cutMax fails on no lanes (min of nothing)
+        starts = [[k for k, x in enumerate(lane) if x > 0][0] for lane in lanes]
         m = min(starts)
         if starts.index(m) + starts[::-1].index(m) == len(starts) - 1:
-            kept[starts.index(m)][1][m] = -2
-    return kept
+            lanes[starts.index(m)][m] = -2
+    return lanes
+
+
+def max_area(probs, h, w):
+    binary = np.zeros((h, w), np.uint8)
+    binary[probs > 40] = 1
+    contours, hierarchy = cv2.findContours(binary.copy(), cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    areas = [cv2.contourArea(contour) for contour in contours]
+    if not areas:
+        return [probs]
+    pieces = []
+    for k in range(2 if len(areas) > 1 else 1):
+        if k == 0:
+            area = max(areas)
+        else:
+            rest = areas[:]
+            rest.remove(max(areas))
+            area = max(rest)
+            if not area > 800:
+                break
+        mask = np.zeros((h, w), np.uint8)
+        cv2.drawContours(mask, contours, areas.index(area), 1, -1, 8, hierarchy, 0)
+        pieces.append(np.multiply(probs, mask))
+    return pieces
+
+
+def get_lane(probs, thr, h, w, size):
+    found = []
+    for piece in max_area(probs, h, w):
+        coordinate = [-2] * 56
+        piece = cv2.resize(piece, size, interpolation=cv2.INTER_LINEAR)
+        for i, y in enumerate(range(160, 720, 10)):
+            row = piece[y, :]
+            if float(max(row)) / 255 > thr:
+                coordinate[i] = int(row.argmax())
+        found.append(fix_gap(coordinate))
+    return found
+
+
+def connect(lanes):
+    joined, used = [], [0] * len(lanes)
+    for i in range(len(lanes) - 1):
+        for j in range(i + 1, len(lanes)):
+            a, b = lanes[i], lanes[j]
+            sa, sb = [k for k, x in enumerate(a) if x > 0][0], [k for k, x in enumerate(b) if x > 0][0]
+            ea = [k for k, x in reversed(list(enumerate(a))) if x > 0][0]
+            eb = [k for k, x in reversed(list(enumerate(b))) if x > 0][0]
+            if ea > sb or eb > sa:
+                upper_first = ea < sb
+                (l1, s1, e1), (l2, s2, e2) = ((a[:], sa, ea), (b[:], sb, eb)) if upper_first else \
+                    ((b[:], sb, eb), (a[:], sa, ea))
+                id1 = max(s1, e1 - 5)
+                k1 = float(l1[e1] - l1[id1]) / (10 * (e1 - id1))
+                id2 = min(e2, s2 + 5)
+                k2 = float(l2[id2] - l2[s2]) / (10 * (id2 - s2))
+                extend = l1[e1] + k1 * (s2 - e1) * 10
+                if abs(k1 - k2) < 0.2 and abs(extend - l2[s2]) < 50:
+                    new = [-2] * 56
+                    new[s1:e1 + 1] = l1[s1:e1 + 1]
+                    new[s2:e2 + 1] = l2[s2:e2 + 1]
+                    joined.append(new)
+                    used[i] = used[j] = 1
+    joined += [lane for lane, u in zip(lanes, used) if not u]
+    return [fix_gap(lane) for lane in joined]
 
 
 def fix_gap(coordinate):
@@ -199,16 +261,63 @@ def test_tusimple_decoding_as_pred_json_does():
     rows = decode.tusimple_rows(720)
     assert list(rows) == list(range(160, 720, 10))
     expected = pred_json(prob[0], exist[0], image)
-    assert [(j, list(decode.on_rows(p, rows))) for j, p in got] == [(j, lane) for j, lane in expected]
-    assert [j for j, _ in got] == [1, 2, 3]
+    assert [list(decode.on_rows(p, rows)) for _, p in got] == expected
+    # The gap cuts lane 2's map in two contours, both over 800 pixels: maxArea makes two lanes of them and
+    # connect joins them again (its new lanes first), filling in across the gap.
+    assert len(decode.max_area(decode.png_bytes(decode.box(prob[0], 5, np.arange(368), [2]))[0])) == 2
+    assert [j for j, _ in got] == [2, 1, 3]
     lane2 = dict(got)[2]
-    assert set(range(400, 450, 10)) <= {y for _, y in lane2}  # filled in across the gap
+    assert set(range(400, 450, 10)) <= {y for _, y in lane2}
     assert min(y for _, y in lane2) == 260  # it started highest, alone, at 250: cutMax took that point
     for (j, points) in got:
         assert near(points, f[j - 1], TUSIMPLE_REACH), (j, points)
     line = json.loads(formats.tusimple_line("clips/a/20.jpg", [decode.on_rows(p, rows) for _, p in got], rows, 12.7))
     assert line["h_samples"] == list(range(160, 720, 10)) and len(line["lanes"]) == 3 and line["run_time"] == 12
     assert all(len(lane) == 56 and all(x == -2 or x >= 0 for x in lane) for lane in line["lanes"])
+
+
+def test_maps_are_read_as_the_bytes_the_authors_save():
+    """Values within 1/255 of a threshold, and a row whose maximum is shared once rounded down to bytes: the
+    authors read PNG bytes (byte/255 above the threshold; the first column of the largest byte)."""
+    prob = np.zeros((1, 5, 288, 800), np.float32)
+    prob[0, 1:4, :, 100:300] = [[[0.9]], [[76.99 / 255]], [[77.01 / 255]]]
+    prob[0, 1, :, 250:300] = 0.9009   # a higher float, the same byte (229) as 0.9's
+    exist = np.full((1, 4), 0.9, np.float32)
+    got = ours(prob, exist, CULANE_IMAGE, decode.CULANE)
+    assert got == prob2lines(prob[0], exist[0], CULANE_IMAGE)
+    # Lane 1: column 104 (the first whose 9x9 window lies inside the plateau) on every row, not 254 where the
+    # floats peak; at 1640 wide, uint16(105 * 1640 / 800) - 1 = 214. Lane 2: 76.99/255 is above 0.3 but its
+    # byte, 76, is not (76/255 = 0.298): no lane. Lane 3: byte 77, every row but the bottom one, where the
+    # zero padding halves the mean.
+    assert [(j, sorted({x for x, _ in p}), len(p)) for j, p in got] == [(1, [214], 18), (3, [214], 17)]
+    tusimple = np.zeros((1, 3, 368, 640), np.float32)
+    tusimple[0, 1:, :, 100:300] = [[[51.99 / 255]], [[52.01 / 255]]]   # 0.2 is byte 51: 51.99 is not above
+    got = ours(tusimple, np.full((1, 2), 0.9, np.float32), (1280, 720), decode.TUSIMPLE)
+    assert [list(decode.on_rows(p, decode.tusimple_rows(720))) for _, p in got] == pred_json(tusimple[0], [0.9, 0.9])
+    assert [j for j, _ in got] == [2]
+
+
+def test_tusimple_pieces_joined_where_they_line_up_and_only_there():
+    image = (1280, 720)
+    near_lane, far_lane = (lambda y: 300 + 0.5 * y), (lambda y: 1000 - 0.5 * y)
+    # Lane 1's map holds two strokes, maxArea's two largest contours, which connect leaves apart: their
+    # slopes (px across per px down) differ by 1, and connect joins below 0.2. Lane 2's
+    # map continues the first stroke 20 rows lower and 30 px right, at its slope: within 50 px of where the
+    # first stroke carried on would be, so joined with it (the joined lane first, then the far stroke).
+    prob, exist = paint([(near_lane, 0.9, (250, 450)), (lambda y: near_lane(y) + 30, 0.9, (470, 720))],
+                        [0.9, 0.9], (368, 640), image, width=4.0)
+    far, _ = paint([(far_lane, 0.9, (300, 700))], [0.9], (368, 640), image, width=4.0)
+    prob[0, 1] += far[0, 1]
+    prob[0, 0] = 1 - prob[0, 1:].sum(0)
+    got = ours(prob, exist, image, decode.TUSIMPLE)
+    rows = decode.tusimple_rows(720)
+    assert [list(decode.on_rows(p, rows)) for _, p in got] == pred_json(prob[0], exist[0])
+    assert [j for j, _ in got] == [1, 1]
+    joined, apart = (np.array(p) for _, p in got)
+    assert set(range(270, 720, 10)) <= {y for _, y in joined}   # across the 20-row gap, filled in
+    assert near(joined[joined[:, 1] < 440], near_lane, TUSIMPLE_REACH)
+    assert near(joined[joined[:, 1] > 480], lambda y: near_lane(y) + 30, TUSIMPLE_REACH)
+    assert near(apart, far_lane, TUSIMPLE_REACH)
 
 
 def test_box_is_the_zero_padded_mean():
@@ -310,22 +419,32 @@ def test_tusimple_through_the_painting_net(tmp_path):
     for lane, fx in zip(record["lanes"], f):
         points = [(x, y) for x, y in zip(lane, record["h_samples"]) if x != -2]
         assert min(y for _, y in points) in (300, 310)  # from the painted top (cutMax may take one row)
-        assert near(points, fx, TUSIMPLE_REACH), points
+        # The net is sure of the whole 16-px stroke: its saved bytes are the same (254) over the columns where
+        # the 5x5 window lies inside the stroke, and the authors take the first of them, up to 4 px left of
+        # the stroke's middle.
+        assert near(points, fx, TUSIMPLE_REACH, tolerance=4), points
     assert "1 image, 2 lanes found" in out
 
 
 def test_the_preprocessing_is_the_training_data_layers(tmp_path, monkeypatch):
-    """lanedata.load (what the model was trained on) and lane-detect prepare an image alike."""
+    """lanedata.load (what the model was trained on) and lane-detect share lanes/prepare.py: both give what the
+    data layer is specified to give, written out here: the whole image resized bilinearly (Pillow's, as
+    the layer has always used), BGR, minus VGG16's mean (103.939, 116.779, 123.68), channels first."""
     import types
     monkeypatch.setitem(sys.modules, "caffe", types.SimpleNamespace(Layer=object))
     from scnn_tools import lanedata
     from scnn_tools.lanes import detect
     rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (59, 164, 3), np.uint8)).save(tmp_path / "i.png")
+    pixels = rng.integers(0, 256, (59, 164, 3), np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "i.png")
     Image.fromarray(np.zeros((59, 164), np.uint8)).save(tmp_path / "l.png")
+    resized = np.asarray(Image.fromarray(pixels).resize((80, 32), Image.BILINEAR), np.float64)
+    want = np.stack([resized[..., 2] - 103.939, resized[..., 1] - 116.779, resized[..., 0] - 123.68])
     data, _, _ = lanedata.load((str(tmp_path / "i.png"), str(tmp_path / "l.png"), (0, 0, 0, 0)), 32, 80)
     image, ours_data = detect.load(tmp_path / "i.png", 32, 80)
-    assert image.size == (164, 59) and np.array_equal(ours_data, data)
+    assert image.size == (164, 59) and ours_data.shape == (3, 32, 80) and ours_data.dtype == np.float32
+    assert np.array_equal(ours_data, data) and np.abs(ours_data - want).max() < 1e-4
+    assert "caffe" not in sys.modules["scnn_tools.lanes.prepare"].__dict__
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,7 @@ The net is any deploy net with the two outputs `lane_prob` (N x (L+1) x H x W, b
 `exist_prob` (N x L), reading one image input of N x 3 x H x W: what `scnn-tools lane` writes, or a net
 spliced by hand. It runs through the ONNX export in onnxruntime (no Caffe), or in Caffe's own Python
 where `import caffe` works (`runtime="caffe"`). Each image is prepared as the training data layer
-prepares it (scnn_tools/lanedata.py load: the whole image resized bilinearly to W x H, BGR, minus VGG's
-mean), and the maps decoded as decode.py says.
+prepares it (prepare.py, which scnn_tools/lanedata.py uses too), and the maps decoded as decode.py says.
 """
 
 import json
@@ -19,8 +18,8 @@ import numpy as np
 from scnn_tools.errors import InputError, option
 from . import decode as lanes_decode
 from .formats import culane_text, tusimple_line, worded_lines
+from .prepare import net_input
 
-MEAN_BGR = (103.939, 116.779, 123.68)   # scnn_tools/lanedata.py MEAN_BGR, what the model was trained with
 IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".tif", ".tiff", ".webp")
 OUTPUTS = ("lane_prob", "exist_prob")
 RUNTIMES = ("onnxruntime", "caffe")
@@ -82,16 +81,14 @@ def _listed(path, root):
 
 
 def load(path, height, width):
-    """(the image as RGB, the net's 3 x H x W input), prepared as lanedata.load prepares training images."""
+    """(the image as RGB, the net's 3 x H x W input), prepared as the training data layer prepares images."""
     from PIL import Image, UnidentifiedImageError
     try:
         with Image.open(path) as image:
             image = image.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise InputError(f"cannot read the image ({type(exc).__name__}: {exc})", path) from None
-    data = np.asarray(image.resize((width, height), Image.BILINEAR), np.float32)[:, :, ::-1] - \
-        np.array(MEAN_BGR, np.float32)
-    return image, np.ascontiguousarray(data.transpose(2, 0, 1))
+    return image, net_input(image, height, width)
 
 
 class OnnxModel:
