@@ -8,9 +8,9 @@ whose positions wrap around, has no field (as Caffe's Tile); the others read the
 """
 
 from scnn_tools.net.indexmaps import IDENTITY
-from ..registry import RESHAPE, RESIZE, fmt_shape, register
+from ..registry import RESHAPE, RESIZE, fmt_shape
 from .elementwise import broadcast, broadcast_deps
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def canonical(o, axis, rank, what="axis"):

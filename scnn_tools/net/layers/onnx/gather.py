@@ -12,9 +12,9 @@ as Caffe's Embed learns its table; no multiply-adds (a lookup).
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Window
-from ..registry import RESHAPE, fmt_shape, register
+from ..registry import RESHAPE, fmt_shape
 from .axes import canonical
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def _geometry(ctx):
@@ -65,4 +65,5 @@ def _deps(ctx):
     return [deps]
 
 
-register("onnx.Gather", RESHAPE, shape=_shape, deps=_deps, params=lambda ctx: node(ctx).weights(0), no_onnx=ALREADY)
+register("onnx.Gather", RESHAPE, reads=("axis",), shape=_shape, deps=_deps, params=lambda ctx: node(ctx).weights(0),
+         no_onnx=ALREADY)

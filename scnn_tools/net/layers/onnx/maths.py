@@ -11,9 +11,9 @@ Pow-7/12/13/15, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor 
 mask among the inputs is no weight.
 """
 
-from ..registry import ACTIVATION, ELEMENTWISE, MERGE, register
+from ..registry import ACTIVATION, ELEMENTWISE, MERGE
 from .elementwise import _unary as unary, broadcast, broadcast_deps
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def _broadcast_shape(ctx):
@@ -23,36 +23,43 @@ def _broadcast_shape(ctx):
     return [broadcast(o, [o.shape(i) for i in range(o.n)])]
 
 
-register("onnx.Elu", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.Selu", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.Celu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Elu", ACTIVATION, reads=("alpha", "consumed_inputs"), shape=unary, no_onnx=ALREADY)
+register("onnx.Selu", ACTIVATION, reads=("alpha", "consumed_inputs", "gamma"), shape=unary, no_onnx=ALREADY)
+register("onnx.Celu", ACTIVATION, reads=("alpha",), shape=unary, no_onnx=ALREADY)
 register("onnx.Softplus", ACTIVATION, shape=unary, no_onnx=ALREADY)
 register("onnx.Softsign", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.Gelu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Gelu", ACTIVATION, reads=("approximate",), shape=unary, no_onnx=ALREADY)
 register("onnx.Mish", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.ThresholdedRelu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.ThresholdedRelu", ACTIVATION, reads=("alpha",), shape=unary, no_onnx=ALREADY)
 register("onnx.Erf", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Exp", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Log", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Sqrt", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Neg", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Abs", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Reciprocal", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Floor", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Ceil", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Exp", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Log", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Sqrt", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Neg", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Abs", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Reciprocal", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Floor", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Ceil", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
 register("onnx.Round", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
 register("onnx.Sign", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
 register("onnx.IsNaN", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.IsInf", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Cast", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.IsInf", ELEMENTWISE, reads=("detect_negative", "detect_positive"), shape=unary, no_onnx=ALREADY)
+register("onnx.Cast", ELEMENTWISE, reads=("round_mode", "saturate", "to"), shape=unary, no_onnx=ALREADY)
 register("onnx.Not", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Pow", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Equal", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Greater", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Less", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Pow", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
+register("onnx.Equal", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
+register("onnx.Greater", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
+register("onnx.Less", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
 register("onnx.GreaterOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.LessOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.And", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Or", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Xor", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.And", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
+register("onnx.Or", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
+register("onnx.Xor", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
+         no_onnx=ALREADY)
 register("onnx.Where", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)

@@ -6,6 +6,7 @@ bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
 from scnn_tools import caffe_pb2
+from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
 
 _S = caffe_pb2.OnnxInput
@@ -16,6 +17,41 @@ ALREADY = "the layer is an ONNX node already: the model it was read from is the 
 
 def node(ctx):
     return ctx.once("onnx", OnnxNode)
+
+
+def register(name, family, reads=(), defaults=None, **rules):
+    """registry.register for an ONNX operator. `reads`: every attribute its rules read or know to change no
+    shape, field or cost (an activation's alpha); `defaults`: {attribute: the one value the rules hold for}
+    (a legacy Add's broadcast 0). Any other attribute (a newer opset's, a typo, a vendor's), or one of
+    `defaults` at another value, may change what the node computes in ways no rule knows: the graph warns
+    naming it, and the node's outputs are unknown."""
+    known, defaults = frozenset(reads), dict(defaults or {})
+
+    def unread(attrs):
+        return [f"{a} = {v!r}" if a in defaults else a for a, v in attrs.items()
+                if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
+
+    def check(layer):
+        from scnn_tools.netfile.onnxfold import attributes
+        from scnn_tools.onnx_model_pb2 import NodeProto
+        op = name[len(registry.ONNX):]
+        return [("onnx-unread-attribute", f"layer '{layer.name}' ({op}): attribute {a} is not one scnn-tools' rules "
+                 f"for {op} read, and it may change what the node computes: its outputs are unknown")
+                for a in unread(attributes(NodeProto.FromString(layer.onnx_param.node)))]
+
+    shape = rules.pop("shape", None) or registry.same_shape
+
+    def shape_unless_unread(ctx):
+        names = unread(node(ctx).attrs)
+        if names:
+            return ctx.unknown(f"attribute {', '.join(names)} is not one its rules read", [None] * ctx.ntops,
+                               warned=True)  # (by check, when the graph was built)
+        return shape(ctx)
+
+    if "macc" in rules:
+        macc = rules["macc"]
+        rules["macc"] = lambda ctx, tops: None if unread(node(ctx).attrs) else macc(ctx, tops)
+    registry.register(name, family, shape=shape_unless_unread, check=check, **rules)
 
 
 class Weight(list):
@@ -159,6 +195,10 @@ class OnnxNode:
 
     def fail(self, message):
         self.ctx.fail(message)
+
+    def unknown(self, why, value=None):
+        """Leave something unknown saying why (registry.Ctx.unknown): gives `value`."""
+        return self.ctx.unknown(why, value)
 
     def data_shapes(self):
         return self.ctx.bottoms[:self.ndata]

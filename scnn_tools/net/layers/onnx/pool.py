@@ -7,9 +7,9 @@ GlobalAveragePool-1 / GlobalMaxPool-1: N x C x 1 x ... x 1, each output reading 
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import POOLING, fmt_shape, register
+from ..registry import POOLING, fmt_shape
 from .conv import windows
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def _geometry(ctx):
@@ -54,8 +54,11 @@ def _global_deps(ctx):
     return [deps]
 
 
-register("onnx.MaxPool", POOLING, shape=_shape, deps=_deps, no_onnx=ALREADY,
-         not_features={1: "holds the positions of the maxima"})
-register("onnx.AveragePool", POOLING, shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.MaxPool", POOLING,
+         reads=("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"), shape=_shape,
+         deps=_deps, no_onnx=ALREADY, not_features={1: "holds the positions of the maxima"})
+register("onnx.AveragePool", POOLING,
+         reads=("auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"),
+         shape=_shape, deps=_deps, no_onnx=ALREADY)
 register("onnx.GlobalAveragePool", POOLING, shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)
 register("onnx.GlobalMaxPool", POOLING, shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)

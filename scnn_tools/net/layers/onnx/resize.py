@@ -29,8 +29,8 @@ shrinking; upsample_aa.h), its rows computed as it computes its weights; with tf
 from fractions import Fraction
 
 from scnn_tools.net.indexmaps import IDENTITY, Resampled
-from ..registry import RESIZE, fmt_shape, register
-from .node import ALREADY, node
+from ..registry import RESIZE, fmt_shape
+from .node import ALREADY, node, register
 from .shape import _axes_of
 
 _MODES = ("half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
@@ -311,5 +311,8 @@ def _deps(ctx):
     return [deps]
 
 
-register("onnx.Resize", RESIZE, shape=_shape, deps=_deps, no_onnx=ALREADY)
-register("onnx.Upsample", RESIZE, shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.Resize", RESIZE,
+         reads=("antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a", "exclude_outside",
+                "extrapolation_value", "keep_aspect_ratio_policy", "mode", "nearest_mode"),
+         shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.Upsample", RESIZE, reads=("mode", "scales"), shape=_shape, deps=_deps, no_onnx=ALREADY)

@@ -6,8 +6,8 @@ opset 18, an attribute before; none: every axis, unless noop_with_empty_axes; ke
 position reading the whole of every reduced axis."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
-from ..registry import RESHAPE, SPLIT, fmt_shape, product, register
-from .node import ALREADY, node
+from ..registry import RESHAPE, SPLIT, fmt_shape, product
+from .node import ALREADY, node, register
 from .spatial import padded
 
 
@@ -330,15 +330,21 @@ def _reduce_deps(ctx):
     return [deps]
 
 
-register("onnx.Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, no_onnx=ALREADY)
-register("onnx.Reshape", RESHAPE, shape=_reshape_shape, deps=_reshape_deps, no_onnx=ALREADY)
-register("onnx.Transpose", RESHAPE, shape=_transpose_shape, deps=_transpose_deps, no_onnx=ALREADY)
-register("onnx.Squeeze", RESHAPE, shape=_squeeze_shape, deps=_squeeze_deps, no_onnx=ALREADY)
-register("onnx.Unsqueeze", RESHAPE, shape=_unsqueeze_shape, deps=_unsqueeze_deps, no_onnx=ALREADY)
-register("onnx.Slice", SPLIT, shape=_slice_shape, deps=_slice_deps, no_onnx=ALREADY)
-register("onnx.Split", SPLIT, shape=_split_shape, deps=_split_deps, no_onnx=ALREADY)
-register("onnx.Pad", RESHAPE, shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
-register("onnx.ReduceMean", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMax", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMin", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSum", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.Flatten", RESHAPE, reads=("axis",), shape=_flatten_shape, deps=_flatten_deps, no_onnx=ALREADY)
+register("onnx.Reshape", RESHAPE, reads=("allowzero", "consumed_inputs"), shape=_reshape_shape, deps=_reshape_deps,
+         no_onnx=ALREADY)
+register("onnx.Transpose", RESHAPE, reads=("perm",), shape=_transpose_shape, deps=_transpose_deps, no_onnx=ALREADY)
+register("onnx.Squeeze", RESHAPE, reads=("axes",), shape=_squeeze_shape, deps=_squeeze_deps, no_onnx=ALREADY)
+register("onnx.Unsqueeze", RESHAPE, reads=("axes",), shape=_unsqueeze_shape, deps=_unsqueeze_deps, no_onnx=ALREADY)
+register("onnx.Slice", SPLIT, reads=("axes", "ends", "starts"), shape=_slice_shape, deps=_slice_deps, no_onnx=ALREADY)
+register("onnx.Split", SPLIT, reads=("axis", "num_outputs", "split"), shape=_split_shape, deps=_split_deps,
+         no_onnx=ALREADY)
+register("onnx.Pad", RESHAPE, reads=("mode", "pads", "value"), shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
+register("onnx.ReduceMean", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
+         deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMax", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
+         deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMin", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
+         deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSum", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
+         deps=_reduce_deps, no_onnx=ALREADY)
