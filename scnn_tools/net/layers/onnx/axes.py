@@ -30,7 +30,7 @@ def _expand_shape(ctx):
     o.need_inputs(2, 2)
     x, target = o.data(0, "input"), o.ints(1)
     if target is None:
-        return [None]
+        return o.not_known("shape (input 1)", [None])
     if any(d < 1 for d in target):
         o.fail(f"shape {target} has a dim below 1")  # (a 0 would make an empty tensor, which no net runs)
     return [broadcast(o, [x, target])]
@@ -48,12 +48,16 @@ def _repeats(ctx):
 def _tile_shape(ctx):
     x, repeats = _repeats(ctx)
     if repeats is None:
-        return [None]
+        return node(ctx).not_known("repeats (input 1)", [None])
     return [[None if d is None else d * r for d, r in zip(x, repeats)]]
 
 
 def _tile_deps(ctx):
     x, repeats = _repeats(ctx)
+    tiled = [a for a in range(len(x)) if repeats[a] != 1]
+    if tiled:
+        node(ctx).unknown(f"axis {', '.join(map(str, tiled))} repeats its input (repeats {repeats}): a position "
+                          "there reads one of several input positions, which no field says, so it has none")
     return moved({a: a for a in range(len(x)) if repeats[a] == 1})
 
 

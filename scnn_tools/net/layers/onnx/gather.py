@@ -62,6 +62,11 @@ def _deps(ctx):
         run = _run(values) if values and len(idx) == 1 else None
         if run is not None:
             deps[axis] = [(data, axis, Window(run[1], -run[0], 1))]
+        elif idx and (o.is_data(1) or values is None):
+            o.unknown(f"its indices are not known before the net runs: which position of axis {axis} each output "
+                      "reads depends on their values, so the axes they give have no field")
+        elif idx:
+            o.unknown(f"its indices {values} are no evenly spaced run: the axes they give have no field")
     return [deps]
 
 

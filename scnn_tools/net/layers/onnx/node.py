@@ -39,6 +39,7 @@ def register(name, family, reads=(), defaults=None, **rules):
                  f"for {op} read, and it may change what the node computes: its outputs are unknown")
                 for a in unread(attributes(NodeProto.FromString(layer.onnx_param.node)))]
 
+    check.reads, check.defaults = known, defaults  # (for tests/test_onnx_unknown.py's check against the spec)
     shape = rules.pop("shape", None) or registry.same_shape
 
     def shape_unless_unread(ctx):
@@ -199,6 +200,11 @@ class OnnxNode:
     def unknown(self, why, value=None):
         """Leave something unknown saying why (registry.Ctx.unknown): gives `value`."""
         return self.ctx.unknown(why, value)
+
+    def not_known(self, what, value=None):
+        """Leave the outputs unknown because `what`, an input the rule needs the value of, is computed from values
+        not known before the net runs (a blob's, or an initializer's whose data is not in the file)."""
+        return self.unknown(f"its {what} is not known before the net runs, so neither is its output's shape", value)
 
     def data_shapes(self):
         return self.ctx.bottoms[:self.ndata]

@@ -89,7 +89,9 @@ def _group_deps(ctx):
     if groups == 1:
         deps[1][0] = (0, 1, Whole(x[1]))
     elif groups != x[1]:
-        del deps[1]  # (a channel reads its group of channels, which no window says: left unknown)
+        del deps[1]
+        node(ctx).unknown(f"a channel is normalised over its group of {x[1] // groups} channels, which no field "
+                          "says: the channel axis has none")
     return [deps]
 
 

@@ -84,7 +84,7 @@ def _resize(ctx):
         o.need_inputs(1, 4)
         roi, scales, sizes = _given(o, 1), _given(o, 2), _given(o, 3)
     if scales is False or sizes is False:
-        return x, None, None  # (computed from values not known before the net runs)
+        return x, o.not_known("scales or sizes"), None
     if (scales is None) == (sizes is None):
         o.fail("needs exactly one of scales and sizes")
     axes = list(range(rank))
@@ -299,8 +299,13 @@ def _deps(ctx):
         if ax.n is None or ax.m is None or ax.exact is None:
             continue
         x0, b = _line(mode, ax)
-        if b < 0 or (antialias and mode == "tf_crop_and_resize"):
-            continue  # (a roi that flips the axis; antialiasing's extrapolation is not worked out)
+        if b < 0:
+            o.unknown(f"its roi reads axis {a} back to front, which no field says: it has none")
+            continue
+        if antialias and mode == "tf_crop_and_resize":
+            o.unknown(f"axis {a}: which positions antialiasing reads where tf_crop_and_resize extrapolates is not "
+                      "worked out: it has no field")
+            continue
         if antialias:
             reach = (1 if kind == "linear" else 2) / min(1, ax.exact)
             rows = _antialiased_rows(kind, mode, ax, exclude, o.attr("cubic_coeff_a", -0.75))
