@@ -6,14 +6,28 @@ Abs, Reciprocal, Floor, Ceil (-6/13), Round-11/22, Sign-9/13, Not-1, IsNaN-9/13/
 Cast-6/9/13/19/21 (the element type changes, the shape does not). As Caffe's ELU, AbsVal, Exp, Log and
 Power, none of them learns or multiplies.
 
-Pow-7/12/13/15, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor (-7 on), Where-9/16
-(condition, X, Y): numpy broadcasting of every input, as Add (elementwise.py); an exponent, a threshold or a
-mask among the inputs is no weight.
+Pow-7/12/13/15, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor (-7 on), Mod-10/13 (fmod
+picks C's or Python's sign), Where-9/16 (condition, X, Y): numpy broadcasting of every input, as Add
+(elementwise.py); an exponent, a threshold, a divisor or a mask among the inputs is no weight.
+
+CastLike-15/19/21 (input, target_type): input's shape, in target_type's element type; target_type's values
+are never read, so no field flows from it (PyTorch's dynamo exporter writes it around every constant).
 """
 
 from ..registry import ACTIVATION, ELEMENTWISE, MERGE
 from .elementwise import _unary as unary, broadcast, broadcast_deps
+from .axes import moved
 from .node import ALREADY, node, register
+
+
+def _cast_like_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 2)
+    return [list(o.data(0, "input"))]
+
+
+def _cast_like_deps(ctx):
+    return moved({a: a for a in range(len(ctx.tops[0]))})
 
 
 def _broadcast_shape(ctx):
@@ -63,3 +77,6 @@ register("onnx.Or", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_br
 register("onnx.Xor", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
          no_onnx=ALREADY)
 register("onnx.Where", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Mod", MERGE, reads=("fmod",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.CastLike", ELEMENTWISE, reads=("round_mode", "saturate"), shape=_cast_like_shape, deps=_cast_like_deps,
+         no_onnx=ALREADY)
