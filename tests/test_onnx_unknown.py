@@ -117,7 +117,8 @@ def test_tiled_axes_have_no_field_and_say_so(tmp_path):
 
 
 def test_group_normalisation_over_some_channels_says_the_channel_axis_is_unknown(tmp_path):
-    text = """g (float[1,4,6,6] x) => (y) <float[2] s, float[2] b> { y = GroupNormalization <num_groups = 2> (x, s, b) }"""
+    text = """g (float[1,4,6,6] x) => (y) <float[2] s, float[2] b> {
+              y = GroupNormalization <num_groups = 2> (x, s, b) }"""
     warnings, shapes, _ = analysed(tmp_path, text, opset=18)
     (message,) = said(warnings)
     assert "group of 2 channels" in message and shapes["y"] == [1, 4, 6, 6]

@@ -250,7 +250,7 @@ def report(analysis, scale_model="exact"):
         "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
         "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
         "layers": layers_out,
-        "memory": {"batch": blobs[image][0], **_fields(memory(analysis, totals["params"]))},
+        "memory": {"batch": blobs[image][0] if blobs[image] else 1, **_fields(memory(analysis, totals["params"]))},
         "totals": {**_fields(totals), "flops": None if totals["macc"].value is None else 2 * totals["macc"].value},
         "groups": list(groups.values()),
         "warnings": warnings,

@@ -50,9 +50,10 @@ def _nms_at_most(ctx):
     return [[boxes[0] * scores[1] * min(boxes[1], most), 3]]
 
 
-def _no_field(ctx):
-    return node(ctx).unknown("which positions a region reads depends on its coordinates, which the net computes: "
-                             "its outputs have no field", [{}] * ctx.ntops)
+def _no_field(o):
+    # (said by the shape rule: with a count of regions not known, as from a proposal stage, no deps are asked)
+    o.unknown("which positions a region reads depends on its coordinates, which the net computes: its outputs have "
+              "no field")
 
 
 def _roi_shape(ctx):
@@ -75,6 +76,7 @@ def _roi_shape(ctx):
         o.fail(f"rois {fmt_shape(rois)} are not regions x {corners}")
     if min(size) < 1:
         o.fail(f"output size {size} must be positive")
+    _no_field(o)
     return [[None if rois is None else rois[0], x[1]] + list(size)]
 
 
@@ -83,6 +85,6 @@ register("onnx.NonMaxSuppression", DETECTION, reads=("center_point_box",), shape
          not_features={0: "holds the (batch, class, box) indices of the boxes kept"})
 register("onnx.RoiAlign", POOLING,
          reads=("coordinate_transformation_mode", "mode", "output_height", "output_width", "sampling_ratio",
-                "spatial_scale"), shape=_roi_shape, deps=_no_field, counts=(1, 2), no_onnx=ALREADY)
-register("onnx.MaxRoiPool", POOLING, reads=("pooled_shape", "spatial_scale"), shape=_roi_shape, deps=_no_field,
+                "spatial_scale"), shape=_roi_shape, deps=lambda ctx: [{}], counts=(1, 2), no_onnx=ALREADY)
+register("onnx.MaxRoiPool", POOLING, reads=("pooled_shape", "spatial_scale"), shape=_roi_shape, deps=lambda ctx: [{}],
          counts=(1,), no_onnx=ALREADY)

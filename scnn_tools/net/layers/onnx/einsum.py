@@ -1,18 +1,17 @@
 """Einsum-12 (onnx/docs/Operators.md): `equation` "ab,bc->ac" in numpy's notation, one term of letters per input
-("..." for as many broadcast axes in every input that has it, numpy's rule; a letter twice in one term takes its diagonal); without "->" the
-output is the letters used once, in alphabetical order, after the broadcast axes. Each output axis has its
-letter's size; a letter not in the output is summed over.
+("..." for as many broadcast axes in every input that has it, numpy's rule; a letter twice in one term takes its
+diagonal); without "->" the output is the letters used once, in alphabetical order, after the broadcast axes.
+Each output axis has its letter's size; a letter not in the output is summed over.
 
 Fields, as MatMul's (inner.py), to which the matmul-like equations ("bij,bjk->bik", "bhqd,bhkd->bhqk") come
-down: an output axis reads the same position of each input axis of its letter (position 0 of a size-1
-broadcast one); a summed axis is read whole along the output axes of the other inputs' letters (its
-partner's free axes: each value sums a whole row times a whole column), or its own free axes where the
-partner has none (a matrix times a vector); with one input (a transpose, a
-diagonal, a sum) a summed axis takes its field with it, as ReduceSum's dropped axes do. Where a summed axis
-has no such output axis, its field is unknown. Multiply-adds of two inputs: one per value of every letter
-(each output value sums the product over the summed letters), per item of the output's first axis; one
-input multiplies nothing; three or more are unknown (the cost depends on the order the runtime contracts
-them). Inputs that are no data blobs are learnt, as MatMul's.
+down: an output axis reads the same position of each input axis of its letter (position 0 of a size-1 broadcast
+one); a summed axis is read whole along the output axes of the other inputs' letters (its partner's free axes:
+each value sums a whole row times a whole column), or its own free axes where the partner has none (a matrix
+times a vector); with one input (a transpose, a diagonal, a sum) a summed axis takes its field with it, as
+ReduceSum's dropped axes do. Where a summed axis has no such output axis, its field is unknown. Multiply-adds of
+two inputs: one per value of every letter (each output value sums the product over the summed letters), per item
+of the output's first axis; one input multiplies nothing; three or more are unknown (the cost depends on the
+order the runtime contracts them). Inputs that are no data blobs are learnt, as MatMul's.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
