@@ -1186,6 +1186,10 @@ ROWS = [
     # An initializer of more than one value is a weight (a per-channel scale, Caffe's Scale exported), learnt:
     # 5; a scalar one is a hyper-parameter (PyTorch writes `x * 0.5` so): 0.
     Row("onnx.Sub", "<float[5] c> t = Sub (b0, c)", [(2, 3, 4, 5)], [(2, 3, 4, 5)], 5, 0),
+    # Integers are no weight: PyTorch's unpooling (a flat ScatterND) adds each channel's offset c * H * W to the
+    # indices from an int64 initializer (1, C, 1, 1): 0 learnt.
+    Row("onnx.Add", "int64 inputs: <int64[1,3,1,1] off = {0, 64, 128}> t = Add (b0, off)", [(1, 3, 4, 4)],
+        [(1, 3, 4, 4)], 0, 0),
     Row("onnx.Mul", "t = Mul (b0, b1)", [(2, 1, 4, 5), (3, 1, 1)], [(2, 3, 4, 5)], 0, 0),
     Row("onnx.Mul", "<float k = {0.5}> t = Mul (b0, k)", [(2, 3)], [(2, 3)], 0, 0),
     Row("onnx.Div", "t = Div (b0, b1)", [(4, 5), (2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),

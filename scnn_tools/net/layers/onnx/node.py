@@ -66,6 +66,12 @@ class Weight(list):
         self.name = name
 
 
+def _floats(tensor):
+    """A serialized TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, the 8- and 4-bit floats)."""
+    from scnn_tools.onnx_model_pb2 import TensorProto
+    return TensorProto.FromString(tensor).data_type in (1, 10, 11, 16, 17, 18, 19, 20, 23, 24)
+
+
 class OnnxNode:
     def __init__(self, ctx):
         from scnn_tools.netfile import onnxfold
@@ -187,6 +193,8 @@ class OnnxNode:
         if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
+        if entry.source == _S.CONSTANT and not _floats(entry.value):
+            return False  # (integers are offsets or indices: PyTorch's unpooling adds c * H * W per channel)
         return entry.initializer and product(entry.dims) > 1
 
     def ints(self, i):
