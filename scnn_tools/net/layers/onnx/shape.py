@@ -91,6 +91,9 @@ def _reshape_deps(ctx):
     mixed = [b for b in range(lead, len(x) - trail) if b >= 2]
     for a in range(max(lead, 2), len(top) - trail):
         deps[a] = [(0, b, Whole(x[b])) for b in mixed]
+    if len([b for b in mixed if x[b] != 1]) > 1:
+        node(ctx).unknown(f"it folds axes {', '.join(map(str, mixed))} of the input together: an output axis that "
+                          "holds several input axes (h and w flattened) has no field")
     return [deps]
 
 
