@@ -13,7 +13,7 @@ weight (Caffe's Scale and Bias are exported so). As in the Caffe rules, none of 
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
 from ..registry import ACTIVATION, ELEMENTWISE, MERGE, NORMALISATION, REGULARISATION, fmt_shape, pointwise
-from .node import ALREADY, node, register
+from .node import ALREADY, NUMPY_ONLY, node, register
 
 
 def _unary(ctx):
@@ -150,13 +150,13 @@ register("onnx.PRelu", ACTIVATION, reads=("consumed_inputs",), shape=_prelu_shap
 register("onnx.BatchNormalization", NORMALISATION,
          reads=("consumed_inputs", "epsilon", "is_test", "momentum", "training_mode"), defaults={"spatial": 1},
          shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
-register("onnx.Add", MERGE, reads=("axis", "consumed_inputs"), defaults={"broadcast": 0}, shape=_broadcast_shape,
+register("onnx.Add", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
          deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
-register("onnx.Sub", MERGE, reads=("axis", "consumed_inputs"), defaults={"broadcast": 0}, shape=_broadcast_shape,
+register("onnx.Sub", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
          deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
-register("onnx.Mul", MERGE, reads=("axis", "consumed_inputs"), defaults={"broadcast": 0}, shape=_broadcast_shape,
+register("onnx.Mul", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
          deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
-register("onnx.Div", MERGE, reads=("axis", "consumed_inputs"), defaults={"broadcast": 0}, shape=_broadcast_shape,
+register("onnx.Div", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
          deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
 register("onnx.Sum", MERGE, reads=("consumed_inputs",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.Max", MERGE, reads=("consumed_inputs",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)

@@ -17,7 +17,7 @@ are never read, so no field flows from it (PyTorch's dynamo exporter writes it a
 from ..registry import ACTIVATION, ELEMENTWISE, MERGE
 from .elementwise import _unary as unary, broadcast, broadcast_deps
 from .axes import moved
-from .node import ALREADY, node, register
+from .node import ALREADY, NUMPY_ONLY, node, register
 
 
 def _cast_like_shape(ctx):
@@ -36,6 +36,9 @@ def _broadcast_shape(ctx):
     o.need_inputs(n, n)
     return [broadcast(o, [o.shape(i) for i in range(o.n)])]
 
+
+# The binary ops of opset 1 (axis, broadcast) on: numpy broadcasting.
+_BINARY = dict(reads=("axis",), defaults=NUMPY_ONLY, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 
 register("onnx.Elu", ACTIVATION, reads=("alpha", "consumed_inputs"), shape=unary, no_onnx=ALREADY)
 register("onnx.Selu", ACTIVATION, reads=("alpha", "consumed_inputs", "gamma"), shape=unary, no_onnx=ALREADY)
@@ -60,22 +63,15 @@ register("onnx.IsNaN", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
 register("onnx.IsInf", ELEMENTWISE, reads=("detect_negative", "detect_positive"), shape=unary, no_onnx=ALREADY)
 register("onnx.Cast", ELEMENTWISE, reads=("round_mode", "saturate", "to"), shape=unary, no_onnx=ALREADY)
 register("onnx.Not", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Pow", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
-register("onnx.Equal", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
-register("onnx.Greater", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
-register("onnx.Less", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
+register("onnx.Pow", MERGE, **_BINARY)
+register("onnx.Equal", MERGE, **_BINARY)
+register("onnx.Greater", MERGE, **_BINARY)
+register("onnx.Less", MERGE, **_BINARY)
 register("onnx.GreaterOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.LessOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.And", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
-register("onnx.Or", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
-register("onnx.Xor", MERGE, reads=("axis",), defaults={"broadcast": 0}, shape=_broadcast_shape, deps=broadcast_deps,
-         no_onnx=ALREADY)
+register("onnx.And", MERGE, **_BINARY)
+register("onnx.Or", MERGE, **_BINARY)
+register("onnx.Xor", MERGE, **_BINARY)
 register("onnx.Where", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.Mod", MERGE, reads=("fmod",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.CastLike", ELEMENTWISE, reads=("round_mode", "saturate"), shape=_cast_like_shape, deps=_cast_like_deps,

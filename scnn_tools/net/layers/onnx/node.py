@@ -19,6 +19,10 @@ def node(ctx):
     return ctx.once("onnx", OnnxNode)
 
 
+# Opset-1..6 arithmetic and comparisons: broadcast 1 aligns B at `axis`, which the numpy rules do not say.
+NUMPY_ONLY = {"broadcast": 0}
+
+
 def register(name, family, reads=(), defaults=None, **rules):
     """registry.register for an ONNX operator. `reads`: every attribute its rules read or know to change no
     shape, field or cost (an activation's alpha); `defaults`: {attribute: the one value the rules hold for}
@@ -67,7 +71,7 @@ class Weight(list):
 
 
 def _floats(tensor):
-    """A serialized TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, the 8- and 4-bit floats)."""
+    """A serialized TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, 8- and 4-bit floats)."""
     from scnn_tools.onnx_model_pb2 import TensorProto
     return TensorProto.FromString(tensor).data_type in (1, 10, 11, 16, 17, 18, 19, 20, 23, 24)
 

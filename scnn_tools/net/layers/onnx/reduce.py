@@ -15,7 +15,7 @@ from scnn_tools.net.indexmaps import IDENTITY, Whole
 from ..registry import RESHAPE, fmt_shape
 from .axes import canonical
 from .node import ALREADY, node, register
-from .shape import _reduce_deps as reduce_deps, _reduce_shape as reduce_shape
+from .shape import REDUCE, _reduce_deps as reduce_deps, _reduce_shape as reduce_shape
 
 
 def _one_axis(ctx):
@@ -87,18 +87,12 @@ def _topk_deps(ctx):
 INDICES = {0: "holds indices, not features"}
 
 # The core's ReduceMean/Max/Min/Sum rules (shape.py) serve every reduction: the axes' opset is by op name.
-register("onnx.ReduceProd", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=reduce_shape,
-         deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceL1", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=reduce_shape,
-         deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceL2", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=reduce_shape,
-         deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceLogSum", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=reduce_shape,
-         deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceLogSumExp", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=reduce_shape,
-         deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSumSquare", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=reduce_shape,
-         deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceProd", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceL1", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceL2", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceLogSum", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceLogSumExp", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSumSquare", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
 register("onnx.ArgMax", RESHAPE, reads=("axis", "keepdims", "select_last_index"), shape=_arg_shape, deps=_arg_deps,
          no_onnx=ALREADY, not_features=INDICES)
 register("onnx.ArgMin", RESHAPE, reads=("axis", "keepdims", "select_last_index"), shape=_arg_shape, deps=_arg_deps,

@@ -307,6 +307,9 @@ def _pad_deps(ctx):
     return [{a: [(0, a, m)] for a, m in enumerate(maps) if m is not None}]
 
 
+REDUCE = ("axes", "keepdims", "noop_with_empty_axes")  # (every reduction's attributes)
+
+
 def _reduced(ctx):
     """(reduced axes, keepdims), or None where the axes are not known before the net runs."""
     o = node(ctx)
@@ -350,11 +353,7 @@ register("onnx.Slice", SPLIT, reads=("axes", "ends", "starts"), shape=_slice_sha
 register("onnx.Split", SPLIT, reads=("axis", "num_outputs", "split"), shape=_split_shape, deps=_split_deps,
          no_onnx=ALREADY)
 register("onnx.Pad", RESHAPE, reads=("mode", "pads", "value"), shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
-register("onnx.ReduceMean", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
-         deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMax", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
-         deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMin", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
-         deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSum", RESHAPE, reads=("axes", "keepdims", "noop_with_empty_axes"), shape=_reduce_shape,
-         deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMean", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMax", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMin", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSum", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
