@@ -100,4 +100,4 @@ register("onnx.Expand", RESHAPE, shape=_expand_shape, deps=broadcast_deps, no_on
 register("onnx.Tile", RESIZE, shape=_tile_shape, deps=_tile_deps, no_onnx=ALREADY)
 register("onnx.CumSum", ELEMENTWISE, reads=("exclusive", "reverse"), shape=_cumsum_shape, deps=_cumsum_deps,
          no_onnx=ALREADY)
-register("onnx.Range", RESHAPE, shape=_range_shape, deps=lambda ctx: [{}], no_onnx=ALREADY)
+register("onnx.Range", RESHAPE, reads=("stash_type",), shape=_range_shape, deps=lambda ctx: [{}], no_onnx=ALREADY)
