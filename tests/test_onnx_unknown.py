@@ -168,3 +168,10 @@ def test_a_shape_known_only_when_the_net_runs_says_why(tmp_path):
     assert any("shape (input 1) is not known" in m for m in said(warnings))
     (later,) = coded(warnings, "unknown-shape")
     assert "shape (input 1) is not known" in later["message"]
+
+
+def test_a_top_k_of_a_computed_k_says_its_axis_is_unknown(tmp_path):
+    text = """g (float[1,3,8,8] x, int64[1] k) => (v, i) { v, i = TopK <axis = 3> (x, k) }"""
+    warnings, shapes, _ = analysed(tmp_path, text, input_shape=[1, 3, 8, 8])
+    assert shapes["v"] == [1, 3, 8, None]
+    assert any("K (input 1) is not known" in m for m in said(warnings))

@@ -63,7 +63,9 @@ def _topk(ctx):
             o.fail("needs k")
     else:
         ks = o.ints(1)
-        if ks is not None and len(ks) != 1:
+        if ks is None:
+            o.not_known("K (input 1)")
+        elif len(ks) != 1:
             o.fail(f"K {ks} must hold one value")
         k = ks and ks[0]
     if k is not None and (k < 0 or (x[axis] is not None and k > x[axis])):
