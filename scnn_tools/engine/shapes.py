@@ -384,17 +384,22 @@ def said_by_rules(ctx):
 
 
 def rule_warnings(graph, shapes):
-    """One warning per layer whose rules left a shape or a field unknown, naming the layer and saying why (once
-    its fields have been asked for: call after the deps)."""
-    out = []
+    """One warning per reason a layer's rules left a shape or a field unknown, naming the layer and saying why
+    (call after the deps, which say theirs when asked); layers of the same type that say the same (a
+    transformer's every window partition) are counted in the first one's warning."""
+    said = {}
     for index, ctx in sorted(shapes.contexts.items()):
         runs = shapes.runs.get(index)
-        said = {}
-        for run in [ctx, *(ctx.fills or ()), *(runs.contexts if runs is not None else ())]:
-            said.update((why, True) for why, warn in run.unknowns.items() if warn)
         node = graph.nodes[index]
-        out += [warning("unknown-by-rule", f"layer '{node.name}' ({node.type}): {why}", node.name, node.line)
-                for why in said]
+        for run in [ctx, *(ctx.fills or ()), *(runs.contexts if runs is not None else ())]:
+            for why, warn in run.unknowns.items():
+                layers = said.setdefault((node.type, why), []) if warn else []
+                if warn and node not in layers:
+                    layers.append(node)
+    out = []
+    for (kind, why), (node, *more) in said.items():
+        also = f" (so do {len(more)} more {kind} layers, the next '{more[0].name}')" if more else ""
+        out.append(warning("unknown-by-rule", f"layer '{node.name}' ({kind}): {why}{also}", node.name, node.line))
     return out
 
 

@@ -72,7 +72,9 @@ def _deps(ctx):
             o.unknown(f"its indices are not known before the net runs: which position of axis {axis} each output "
                       "reads depends on their values, so the axes they give have no field")
         elif idx:
-            o.unknown(f"its indices {values} are no evenly spaced run: the axes they give have no field")
+            shown = ", ".join(map(str, values[:8])) + (f", ... ({len(values)} in all)" if len(values) > 8 else "")
+            o.unknown(f"its indices [{shown}] are no evenly spaced run along one axis: the axes they give have no "
+                      "field")
     return [deps]
 
 
