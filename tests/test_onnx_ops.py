@@ -119,3 +119,16 @@ def test_regions_pooled_from_a_count_the_net_computes_give_every_axis_but_the_co
     shapes = {o["blob"]: o["shape"] for layer in result["layers"] for o in layer["outputs"]}
     assert shapes["y"] == [None, 4, 3, 3]
     assert any(w["code"] == "unknown-by-rule" and "region" in w["message"] for w in result["warnings"])
+
+
+def test_a_real_exported_unpooling_is_a_scatter_that_says_why_its_field_is_unknown():
+    """tests/onnx_models/segnet_unpool.onnx (make.py): torch 2.13's exporter writes max_unpool2d as a flat
+    ScatterND into zeros, indexed by the pooling's indices; its parameters are torch's own count (the
+    int64 channel offsets it adds to the indices are no weight: test_onnx_models checks the total)."""
+    path = Path(__file__).parent / "onnx_models" / "segnet_unpool.onnx"
+    result = api.analyze(path)
+    scatters = [layer for layer in result["layers"] if layer["type"] == "onnx.ScatterND"]
+    assert len(scatters) == 2 and all(layer["params"] == 0 for layer in scatters)
+    (said,) = [w for w in result["warnings"] if w["code"] == "unknown-by-rule" and "ScatterND" in w["message"]]
+    assert "indices' values" in said["message"] and "1 more onnx.ScatterND" in said["message"]
+    assert result["layers"][-1]["outputs"][0]["shape"] == [1, 2, 64, 64]
