@@ -175,3 +175,25 @@ def test_a_top_k_of_a_computed_k_says_its_axis_is_unknown(tmp_path):
     warnings, shapes, _ = analysed(tmp_path, text, input_shape=[1, 3, 8, 8])
     assert shapes["v"] == [1, 3, 8, None]
     assert any("K (input 1) is not known" in m for m in said(warnings))
+
+
+# ------------------------------------------------------------------ one field per axis (reported, not changed)
+@pytest.mark.xfail(strict=True, reason="one field per axis: after a Concat along h, a feature's w field is the union "
+                                       "over the parts (engine/fields.py, helper exactfast's)")
+def test_a_feature_of_the_narrower_part_of_an_h_concat_has_its_own_w_box(tmp_path):
+    """x (8 x 12) -> a 3x3 convolution (pads 1) and a 7x7 one (pads 3), concatenated along h (16 x 12).
+    Feature (2, 5) lies in the 3x3 part: it sees rows 1..3 and columns 4..6, 3 x 3. The centre feature
+    (7, 5), also in that part, sees rows 6..7 of the image (row 8 is padding) and columns 4..6: area 6.
+    rf.size (the largest box, 7 x 7, the 7x7 part's) and uniform false are right either way."""
+    text = """g (float[1,1,8,12] x) => (y) <float[1,1,3,3] a, float[1,1,7,7] b> {
+        p = Conv <pads = [1, 1, 1, 1]> (x, a)
+        q = Conv <pads = [3, 3, 3, 3]> (x, b)
+        y = Concat <axis = 2> (p, q)
+    }"""
+    path = tmp_path / "m.onnx"
+    path.write_bytes(text_model(text).SerializeToString())
+    result = api.analyze(path)
+    y = [o for layer in result["layers"] for o in layer["outputs"] if o["blob"] == "y"][0]
+    assert y["rf"]["size"] == [7, 7] and y["rf"]["uniform"] is False
+    box = api.query(path, "y", 2, 5)["box"]
+    assert box == {"y": [1, 3], "x": [4, 6]} and y["scale"]["area"] == 6
