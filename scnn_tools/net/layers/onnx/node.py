@@ -38,10 +38,13 @@ def register(name, family, reads=(), defaults=None, **rules):
     def check(layer):
         from scnn_tools.netfile.onnxfold import attributes
         from scnn_tools.onnx_model_pb2 import NodeProto
+        proto = NodeProto.FromString(layer.onnx_param.node)
+        if all(a.name in known for a in proto.attribute):
+            return []  # (the common case, without converting the attributes' values)
         op = name[len(registry.ONNX):]
         return [("onnx-unread-attribute", f"layer '{layer.name}' ({op}): attribute {a} is not one scnn-tools' rules "
                  f"for {op} read, and it may change what the node computes: its outputs are unknown")
-                for a in unread(attributes(NodeProto.FromString(layer.onnx_param.node)))]
+                for a in unread(attributes(proto))]
 
     check.reads, check.defaults = known, defaults  # (for tests/test_onnx_unknown.py's check against the spec)
     shape = rules.pop("shape", None) or registry.same_shape
