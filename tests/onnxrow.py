@@ -11,7 +11,8 @@ input instead (`float[N,3,5,7] l`), read by an Identity node. The node (or graph
 
 A row of an operator whose rule changed between opsets says which it is written for first,
 `opset 11: t = Softmax (b0)`; other rows are built at OPSET (or the opset a caller asks for). The bottoms are
-float, or of the type a row names first for an operator that takes no floats (`bool inputs: t = Not (b0)`).
+float, or of the type a row names first for an operator that takes no floats (`bool inputs: t = Not (b0)`), or
+of the types it names one per bottom, the last for the rest (`float, int64 inputs: t = MaxUnpool (b0, b1)`).
 """
 
 import re
@@ -25,7 +26,7 @@ def model(row, opset=None):
     from onnx import helper, parser
     text = row.layer.strip()
     own, dtype = None, None
-    header = re.match(r"(?:opset (\d+) ?)?(?:(\w+) inputs)?:\s*", text)
+    header = re.match(r"(?:opset (\d+) ?)?(?:((?:\w+, )*\w+) inputs)?:\s*", text)
     if header and any(header.groups()):
         (own, dtype), text = header.groups(), text[header.end():]
     opset = int(own) if own else opset or OPSET
@@ -38,8 +39,10 @@ def model(row, opset=None):
             end = text.index(">") + 1
             decls, text = text[:end], text[end:].strip()
         outputs = [o for o in parser.parse_node(text).output if o]
-        inputs = ", ".join(f"{dtype or 'float'}[{','.join(str(d) for d in shape)}] b{i}"
-                           for i, shape in enumerate(row.bottoms))
+        types = (dtype or "float").split(", ")
+        # (a scalar is written without brackets: onnx's parser reads `float[]` as no shape at all)
+        inputs = ", ".join(types[min(i, len(types) - 1)] + (f"[{','.join(str(d) for d in shape)}]" if shape else "")
+                           + f" b{i}" for i, shape in enumerate(row.bottoms))
         return text_model(f"g ({inputs}) => ({', '.join(outputs)}) {decls} {{ {text} }}", opset, "l")
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="scnn-tools tests")
 

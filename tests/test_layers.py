@@ -1186,6 +1186,10 @@ ROWS = [
     # An initializer of more than one value is a weight (a per-channel scale, Caffe's Scale exported), learnt:
     # 5; a scalar one is a hyper-parameter (PyTorch writes `x * 0.5` so): 0.
     Row("onnx.Sub", "<float[5] c> t = Sub (b0, c)", [(2, 3, 4, 5)], [(2, 3, 4, 5)], 5, 0),
+    # Integers are no weight: PyTorch's unpooling (a flat ScatterND) adds each channel's offset c * H * W to the
+    # indices from an int64 initializer (1, C, 1, 1): 0 learnt.
+    Row("onnx.Add", "int64 inputs: <int64[1,3,1,1] off = {0, 64, 128}> t = Add (b0, off)", [(1, 3, 4, 4)],
+        [(1, 3, 4, 4)], 0, 0),
     Row("onnx.Mul", "t = Mul (b0, b1)", [(2, 1, 4, 5), (3, 1, 1)], [(2, 3, 4, 5)], 0, 0),
     Row("onnx.Mul", "<float k = {0.5}> t = Mul (b0, k)", [(2, 3)], [(2, 3)], 0, 0),
     Row("onnx.Div", "t = Div (b0, b1)", [(4, 5), (2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
@@ -1413,6 +1417,48 @@ ROWS = [
         [(1, 2, 6, 8)], 0, 0),
     # SpaceToDepth-13, blocksize 2: 3 * 4 = 12 channels, 4 / 2 by 6 / 2.
     Row("onnx.SpaceToDepth", "t = SpaceToDepth <blocksize = 2> (b0)", [(1, 3, 4, 6)], [(1, 12, 2, 3)], 0, 0),
+    # CastLike-15: the input's shape in the target's element type; the target's shape does not matter.
+    Row("onnx.CastLike", "float, int64 inputs: t = CastLike (b0, b1)", [(2, 3, 4), (5,)], [(2, 3, 4)], 0, 0),
+    # Mod-13: numpy broadcasting, (2, 3, 1) with (4,) gives (2, 3, 4); fmod 1 for floats (C's fmod).
+    Row("onnx.Mod", "t = Mod <fmod = 1> (b0, b1)", [(2, 3, 1), (4,)], [(2, 3, 4)], 0, 0),
+    # CumSum-14: the input's shape whatever the axis (a scalar tensor, here 2) and exclusive / reverse.
+    Row("onnx.CumSum", "<int64 ax = {2}> t = CumSum <reverse = 1> (b0, ax)", [(1, 3, 5, 5)], [(1, 3, 5, 5)], 0, 0),
+    # Range-11 reading a value the net computes (start, a blob): max(ceil((limit - start) / delta), 0) values,
+    # a count known only when it runs.
+    Row("onnx.Range", "<float lim = {5.0}, float d = {1.0}> t = Range (b0, lim, d)", [()], [(None,)], 0, 0),
+    # Einsum-12 "bij,bjk->bik" (MatMul's batched product): (2, 3, 4) x (2, 4, 5) -> (2, 3, 5); each of the
+    # 2 * 3 * 5 outputs sums j's 4 products: 120 multiply-adds, 60 per item of the first axis (MatMul's count).
+    Row("onnx.Einsum", 't = Einsum <equation = "bij,bjk->bik"> (b0, b1)', [(2, 3, 4), (2, 4, 5)], [(2, 3, 5)], 0, 60),
+    # With a weight (a linear layer written as "bld,dk->blk"): d 6 x k 4 = 24 learnt; (1, 8, 4) outputs of 6
+    # products each: 192 per item of b (1).
+    Row("onnx.Einsum", '<float[6,4] w> t = Einsum <equation = "bld,dk->blk"> (b0, w)', [(1, 8, 6)], [(1, 8, 4)],
+        24, 192),
+    # Implicit output: "...ij,...jk" keeps the ellipsis' axes first, then the letters used once in alphabetical
+    # order (i, k): (3, 1, 4, 5) x (3, 7, 5, 6) -> (3, 7, 4, 6); 3 * 7 * 4 * 6 outputs of 5 products = 2520,
+    # 840 per item of the first axis.
+    Row("onnx.Einsum", 't = Einsum <equation = "...ij,...jk"> (b0, b1)', [(3, 1, 4, 5), (3, 7, 5, 6)],
+        [(3, 7, 4, 6)], 0, 840),
+    # One input: a transposition multiplies nothing.
+    Row("onnx.Einsum", 't = Einsum <equation = "nchw->nhwc"> (b0)', [(1, 3, 4, 5)], [(1, 4, 5, 3)], 0, 0),
+    # ScatterND-13: data's shape; updates (2, 3, 8, 8) = indices (2, 1)[:-1] + data (4, 3, 8, 8)[1:].
+    Row("onnx.ScatterND", "float, int64, float inputs: t = ScatterND (b0, b1, b2)",
+        [(4, 3, 8, 8), (2, 1), (2, 3, 8, 8)], [(4, 3, 8, 8)], 0, 0),
+    # NonMaxSuppression-11: one (batch, class, box) row per box kept, a count known when the net runs (at most
+    # 1 batch x 3 classes x min(6 boxes, 2) = 6).
+    Row("onnx.NonMaxSuppression", "<int64[1] m = {2}> t = NonMaxSuppression (b0, b1, m)", [(1, 6, 4), (1, 3, 6)],
+        [(None, 3)], 0, 0),
+    # RoiAlign-16: (regions 5, channels 4, output_height 3, output_width 2).
+    Row("onnx.RoiAlign", "float, float, int64 inputs: t = RoiAlign <output_height = 3, output_width = 2> "
+        "(b0, b1, b2)",
+        [(2, 4, 16, 16), (5, 4), (5,)], [(5, 4, 3, 2)], 0, 0),
+    # MaxRoiPool-1: (regions 5, channels 4) x pooled_shape (3, 2).
+    Row("onnx.MaxRoiPool", "t = MaxRoiPool <pooled_shape = [3, 2], spatial_scale = 0.0625> (b0, b1)",
+        [(2, 4, 16, 16), (5, 5)], [(5, 4, 3, 2)], 0, 0),
+    # MaxUnpool-11: (in - 1) * stride + kernel - pad_begin - pad_end: h (3 - 1) * 2 + 3 - 1 - 0 = 6,
+    # w (4 - 1) * 2 + 2 - 0 - 1 = 7.
+    Row("onnx.MaxUnpool", "float, int64 inputs: t = MaxUnpool <kernel_shape = [3, 2], strides = [2, 2], "
+        "pads = [1, 0, 0, 1]> (b0, b1)",
+        [(1, 2, 3, 4), (1, 2, 3, 4)], [(1, 2, 6, 7)], 0, 0),
 ]
 
 

@@ -302,6 +302,12 @@ FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters wr
     ("Equal", [np.array([1, 2], "int64"), np.array([1, 3], "int64")], {}, 13),
     ("Where", [np.array([True, False], "bool"), np.array([1, 2], "int64"), np.array([3, 4], "int64")], {}, 13),
     ("Expand", [np.array([[1], [2]], "int64"), np.array([2, 3], "int64")], {}, 13),
+    ("CastLike", [np.array([2.7, -3.2], "float32"), np.array([0], "int64")], {}, 15),
+    # Swin's shifted-window mask: a window of the zeros written with one count, rows 1..2 of columns 0..1.
+    ("ScatterND", [np.zeros((4, 3), "float32"), np.array([[[1, 0], [1, 1]], [[2, 0], [2, 1]]], "int64"),
+                   np.array([[5, 5], [5, 5]], "float32")], {}, 13),
+    ("ScatterND", [np.zeros((4, 3), "float32"), np.array([[1], [3]], "int64"), np.ones((2, 3), "float32")],
+     {"reduction": "add"}, 16),
 ]
 
 

@@ -170,7 +170,9 @@ def engine_fields(model, source="probe.onnx"):
         # (a blob's h and w are the axes its fields follow: not the last two where a model works channels-last)
         at = {image_axis: a for a, (image_axis, _) in traced.axes.items()} if traced else {}
         hw = [at["h"], at["w"]] if set(at) == {"h", "w"} else [-2, -1]
-        out[blob.name] = (None if shape is None or None in shape else [shape[a] for a in hw], axes)
+        # (a blob of fewer than two axes, such as the flat ScatterND an exported unpooling writes, has no h and w)
+        flat = shape is None or None in shape or len(shape) < 2
+        out[blob.name] = (None if flat else [shape[a] for a in hw], axes)
     return out, analysis
 
 

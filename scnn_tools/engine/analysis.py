@@ -15,7 +15,7 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
-from .shapes import infer, refuse_undeclared, undeclared, unknown_warnings
+from .shapes import infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
 from .totals import Total, activations, layer_cost, memory
 
 SCHEMA = "scnn-tools.analysis/1"
@@ -47,6 +47,7 @@ class Analysis:
                 refuse_undeclared(graph, image, self.shapes.blobs[image.blob])
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
+        self.warnings += rule_warnings(graph, self.shapes)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
         if image_shape is None:
@@ -249,7 +250,7 @@ def report(analysis, scale_model="exact"):
         "input": {"blob": graph.blobs[image].name, "shape": blobs[image]},
         "inputs": [{"blob": graph.blobs[i.blob].name, "shape": blobs[i.blob]} for i in graph.inputs],
         "layers": layers_out,
-        "memory": {"batch": blobs[image][0], **_fields(memory(analysis, totals["params"]))},
+        "memory": {"batch": blobs[image][0] if blobs[image] else 1, **_fields(memory(analysis, totals["params"]))},
         "totals": {**_fields(totals), "flops": None if totals["macc"].value is None else 2 * totals["macc"].value},
         "groups": list(groups.values()),
         "warnings": warnings,

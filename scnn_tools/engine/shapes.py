@@ -193,7 +193,7 @@ def _infer(graph, image_shape, named, require_image, batch):
                 if shapes[t] and shapes[t][0] is None and first is not None:
                     count_from[t] = first
         elif missing:
-            why = _why(graph, shapes, unknown_from, node.bottoms[missing[0]])
+            why = _why(graph, shapes, unknown_from, node.bottoms[missing[0]], contexts)
             for t in node.tops:
                 unknown_from[t] = why
         else:
@@ -360,16 +360,47 @@ def _complete(shape):
     return shape is not None and None not in shape
 
 
-def _why(graph, shapes, unknown_from, blob_id):
+def _why(graph, shapes, unknown_from, blob_id, contexts=None):
     """(why the shape of a blob is not fully known, the blob where that starts)."""
     if blob_id in unknown_from:
         return unknown_from[blob_id]
     blob = graph.blobs[blob_id]
     node = graph.nodes[blob.producer] if blob.producer is not None else None
+    said = said_by_rules((contexts or {}).get(node.index)) if node is not None else []
     note = None if node is None else (f"layer '{node.name}' is of type '{node.type}', which scnn-tools does not know"
-                                      if node.kind is None else node.kind.note)
+                                      if node.kind is None else "; ".join(said) or node.kind.note)
     what = "is not known before the net runs" if shapes[blob_id] is not None else "is unknown"
     return f"the shape of '{blob.name}' {what}" + (f" ({note})" if note else ""), blob_id
+
+
+def said_by_rules(ctx):
+    """Why a layer's rules left something unknown (registry.Ctx.unknown), in its runs at stand-in sizes too."""
+    if ctx is None:
+        return []
+    said = dict(ctx.unknowns)
+    for run in ctx.fills or ():
+        said.update(run.unknowns)
+    return list(said)
+
+
+def rule_warnings(graph, shapes):
+    """One warning per reason a layer's rules left a shape or a field unknown, naming the layer and saying why
+    (call after the deps, which say theirs when asked); layers of the same type that say the same (a
+    transformer's every window partition) are counted in the first one's warning."""
+    said = {}
+    for index, ctx in sorted(shapes.contexts.items()):
+        runs = shapes.runs.get(index)
+        node = graph.nodes[index]
+        for run in [ctx, *(ctx.fills or ()), *(runs.contexts if runs is not None else ())]:
+            for why, warn in run.unknowns.items():
+                layers = said.setdefault((node.type, why), []) if warn else []
+                if warn and node not in layers:
+                    layers.append(node)
+    out = []
+    for (kind, why), (node, *more) in said.items():
+        also = f" (so do {len(more)} more {kind} layers, the next '{more[0].name}')" if more else ""
+        out.append(warning("unknown-by-rule", f"layer '{node.name}' ({kind}): {why}{also}", node.name, node.line))
+    return out
 
 
 def _hint(graph, shapes, blob_id):

@@ -142,7 +142,8 @@ def per_image(analysis, value, items):
     images where the axis grows with the batch, whole where it does not (one image's pass computes it)."""
     if value is None or items is None:
         return None if value else value  # (nothing per item is nothing per image, whatever the count)
-    images = analysis.shapes.blobs[analysis.image][0]
+    image = analysis.shapes.blobs[analysis.image]
+    images = image[0] if image else 1  # (a scalar input, an ONNX model's: one item, no batch axis)
     if not images:
         return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
     return value * items // images if items % images == 0 else value * items

@@ -222,6 +222,8 @@ def _check_layers(nodes, warnings, path):
     for node in nodes:
         if not node.type:
             raise InputError(f"layer '{node.name}' has no type", path, node.line, layer=node.name)
+        for code, message in node.kind.check(node.param) if node.kind is not None else ():
+            warnings.append(warning(code, message, node.name, node.line))
         if node.read_as:
             field, name = node.read_as
             warnings.append(warning("layer-read-by-parameters",
@@ -231,16 +233,27 @@ def _check_layers(nodes, warnings, path):
             warnings.append(warning("ambiguous-fork-type", f"layer '{node.name}' ({node.type}): "
                                     f"{node.kind.ambiguous(node.param)}", node.name, node.line))
         elif node.kind is None:
-            warnings.append(warning("unknown-layer-type",
-                                    f"unknown layer type '{node.type}' (layer '{node.name}'): its tops' shapes, "
-                                    "fields and cost are unknown, and so is what depends on them",
-                                    node.name, node.line))
+            warnings.append(_unknown_type(node))
         if node.name in seen:
             warnings.append(warning("duplicate-layer-name",
                                     f"layer name '{node.name}' is used again (first at line {seen[node.name]}); "
                                     "weights are loaded by layer name", node.name, node.line))
         else:
             seen[node.name] = node.line
+
+
+def _unknown_type(node):
+    what = "its tops' shapes, fields and cost are unknown, and so is what depends on them"
+    if node.param.HasField("onnx_param"):
+        from scnn_tools.onnx_model_pb2 import NodeProto
+        proto = NodeProto.FromString(node.param.onnx_param.node)
+        if proto.domain not in ("", "ai.onnx"):
+            # (a runtime's own operator, com.microsoft's FusedConv: no ONNX spec says what it computes)
+            return warning("onnx-custom-operator", f"layer '{node.name}': operator '{proto.op_type}' of domain "
+                           f"'{proto.domain}' is not an ONNX standard operator, and scnn-tools does not know it: "
+                           f"{what}", node.name, node.line)
+    return warning("unknown-layer-type", f"unknown layer type '{node.type}' (layer '{node.name}'): {what}",
+                   node.name, node.line)
 
 
 def _missing_bottom(nodes, node, name, path):

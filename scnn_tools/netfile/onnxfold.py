@@ -143,6 +143,20 @@ def _transpose(values, attrs):
     return np.transpose(values[0], _attr(attrs, "perm"))
 
 
+def _scatter_nd(values, attrs):
+    # ScatterND-11/13/16/18: data with the slices indices[..., :] name replaced by updates (or combined with them
+    # by `reduction`); Swin Transformer's shifted-window mask is such a write into zeros.
+    data, indices, updates = (np.asarray(v) for v in values)
+    out, where = data.copy(), tuple(np.moveaxis(indices, -1, 0))
+    reduction = _attr(attrs, "reduction", "none")
+    if reduction == "none":
+        out[where] = updates
+    else:
+        ufunc = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}[reduction]
+        ufunc.at(out, where, updates)
+    return out
+
+
 def _one(fn):
     return lambda values, attrs: fn(*values)
 
@@ -161,6 +175,8 @@ _OPS = {
         int(np.prod(values[0].shape[:_attr(attrs, "axis", 1)])), -1),
     "ConstantOfShape": _constant_of_shape,
     "Cast": _cast,
+    "CastLike": lambda values, attrs: np.asarray(values[0]).astype(np.asarray(values[1]).dtype),
+    "ScatterND": _scatter_nd,
     "Concat": _concat,
     "Range": _range,
     "Expand": _expand,

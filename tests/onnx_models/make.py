@@ -143,6 +143,46 @@ class YoloSPP(nn.Module):
         return self.head32(p32), self.head16(p16)
 
 
+class SegNetUnpool(nn.Module):
+    """SegNet's decoder as PyTorch code writes it: max-pooling that keeps its indices, and max-unpooling
+    back through them (nn.MaxUnpool2d's aten.max_unpool2d, called directly: torch 2.13's exporters both
+    fail in the module's output-size check). The exporter writes the unpooling as a flat ScatterND."""
+
+    def __init__(self, cin=3, classes=2, widths=(16, 32)):
+        super().__init__()
+        self.enc = nn.ModuleList([conv_bn_act(cin, widths[0]), conv_bn_act(widths[0], widths[1])])
+        self.pool = nn.MaxPool2d(2, 2, return_indices=True)
+        self.dec = nn.ModuleList([conv_bn_act(widths[1], widths[0]), conv_bn_act(widths[0], widths[0])])
+        self.head = nn.Conv2d(widths[0], classes, 3, padding=1)
+
+    def forward(self, x):
+        sizes, indices = [], []
+        for block in self.enc:
+            x = block(x)
+            sizes.append(list(x.shape[2:]))
+            x, where = self.pool(x)
+            indices.append(where)
+        for block, where, size in zip(self.dec, reversed(indices), reversed(sizes)):
+            x = block(torch.ops.aten.max_unpool2d(x, where, size))
+        return self.head(x)
+
+
+class EinsumAttention(nn.Module):
+    """A self-attention block over a feature map written with torch.einsum (as many vision transformers
+    and non-local blocks are): q, k, v 1x1 convolutions, scores "bci,bcj->bij", output "bij,bcj->bci"."""
+
+    def __init__(self, cin=3, width=16):
+        super().__init__()
+        self.stem = nn.Conv2d(cin, width, 3, 2, 1)
+        self.q, self.k, self.v = (nn.Conv2d(width, width, 1) for _ in range(3))
+
+    def forward(self, x):
+        x = self.stem(x)
+        q, k, v = (f(x).flatten(2) for f in (self.q, self.k, self.v))
+        a = torch.einsum("bci,bcj->bij", q, k).softmax(-1)
+        return torch.einsum("bij,bcj->bci", a, v).reshape(x.shape) + x
+
+
 class Outputs(nn.Module):
     """A torchvision model whose outputs are a dict, returned as a tuple in a fixed order."""
 
@@ -212,6 +252,10 @@ MODELS = [
     ("yolo_spp", lambda: YoloSPP(), [1, 3, 416, 416], ["p32", "p16"], None, False, False, "written in make.py"),
     ("yolo_spp_dynamic", lambda: YoloSPP(), [1, 3, 416, 416], ["p32", "p16"], None, True, False,
      "H and W symbolic (32*h, 32*w); exported from a 416x416 example"),
+    ("segnet_unpool", lambda: SegNetUnpool(), [1, 3, 64, 64], ["logits"], None, False, False,
+     "written in make.py: max-unpooling through the pooling indices, which the exporter writes as ScatterND"),
+    ("einsum_attention", lambda: EinsumAttention(), [1, 3, 32, 32], ["out"], None, False, False,
+     "written in make.py: a self-attention written with torch.einsum"),
 ]
 
 

@@ -26,6 +26,8 @@ type belongs to one of the families below, and its rules are all optional:
                              leaves None, where the parameters bound them (SSD's
                              DetectionOutput keeps at most keep_top_k detections
                              per image); None for a top nothing bounds.
+    check(layer)          -> [(code, message)]: warnings about parameters the rules do not read (an ONNX
+                             attribute no rule of the operator knows), given when the graph is built.
     image_axes(layer)     -> for a source: its top's (h, w) axes where they are not the last two (an ONNX
                              input read channels-last), else None.
     min_bottoms           -> how many bottoms the type needs at least (default 1).
@@ -84,7 +86,7 @@ class Kind:
 
     def __init__(self, name, family, shape=None, deps=None, params=None, macc=None,
                  declared_shapes=None, needs=None, note=None, min_bottoms=1, not_features=None, onnx=None,
-                 no_onnx=None, counts=(), at_most=None, image_axes=None, ambiguous=None):
+                 no_onnx=None, counts=(), at_most=None, image_axes=None, ambiguous=None, check=None):
         self.name = name
         self.family = family
         self.shape = shape or same_shape
@@ -99,6 +101,7 @@ class Kind:
         self.at_most = at_most
         self.image_axes = image_axes or (lambda layer: None)
         self.ambiguous = ambiguous or (lambda layer: None)
+        self.check = check or (lambda layer: ())
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
         self.not_features = not_features or {}
@@ -198,11 +201,19 @@ class Ctx:
         self.path = path
         self.memo = {}              # what a family derives once from the parameters (its geometry)
         self.fills = None           # where some bottom dimensions are unknown: the runs at stand-in values
+        self.unknowns = {}          # why the rules left something unknown: whether to warn with it
 
     def once(self, key, compute):
         value = self.memo.get(key)
         if value is None:
             value = self.memo[key] = compute(self)
+        return value
+
+    def unknown(self, why, value=None, warned=False):
+        """Leave something unknown (a top's shape, an axis' field), saying why: the analysis warns with it,
+        naming the layer (unless `warned` already), and so does what an unknown top leaves unknown further on.
+        Gives `value`, so that a rule can `return ctx.unknown(why, [None])`."""
+        self.unknowns[why] = self.unknowns.get(why) or not warned
         return value
 
     @property

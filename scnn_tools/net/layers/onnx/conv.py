@@ -9,8 +9,8 @@ the ceiling, less a last window that would start in the end padding.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Transposed, Window
-from ..registry import CONVOLUTION, fmt_shape, known, product, register
-from .node import ALREADY, node
+from ..registry import CONVOLUTION, fmt_shape, known, product
+from .node import ALREADY, node, register
 
 
 class Axis:
@@ -118,8 +118,8 @@ def _macc(ctx, tops):
     return None if not known(per_output, total) else per_output * total
 
 
-register("onnx.Conv", CONVOLUTION, shape=_shape, deps=_deps, params=_params, macc=_macc,
-         no_onnx=ALREADY)
+register("onnx.Conv", CONVOLUTION, reads=("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"),
+         shape=_shape, deps=_deps, params=_params, macc=_macc, no_onnx=ALREADY)
 
 
 # ConvTranspose-11 (onnx/docs/Operators.md): W is C x M/group x kernel; output position o reads input i where
@@ -196,5 +196,6 @@ def _transposed_macc(ctx, tops):
     return None if not known(per_input, total) else per_input * total
 
 
-register("onnx.ConvTranspose", CONVOLUTION, shape=_transposed_shape, deps=_transposed_deps, params=_params,
-         macc=_transposed_macc, no_onnx=ALREADY)
+register("onnx.ConvTranspose", CONVOLUTION,
+         reads=("auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"),
+         shape=_transposed_shape, deps=_transposed_deps, params=_params, macc=_transposed_macc, no_onnx=ALREADY)

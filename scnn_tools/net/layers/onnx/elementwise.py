@@ -12,8 +12,8 @@ weight (Caffe's Scale and Bias are exported so). As in the Caffe rules, none of 
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
-from ..registry import ACTIVATION, ELEMENTWISE, MERGE, NORMALISATION, REGULARISATION, fmt_shape, pointwise, register
-from .node import ALREADY, node
+from ..registry import ACTIVATION, ELEMENTWISE, MERGE, NORMALISATION, REGULARISATION, fmt_shape, pointwise
+from .node import ALREADY, NUMPY_ONLY, node, register
 
 
 def _unary(ctx):
@@ -131,29 +131,34 @@ def _learnt(*positions):
     return lambda ctx: node(ctx).weights(*positions)
 
 
-register("onnx.Relu", ACTIVATION, shape=_unary, no_onnx=ALREADY)
-register("onnx.LeakyRelu", ACTIVATION, shape=_unary, no_onnx=ALREADY)
-register("onnx.Sigmoid", ACTIVATION, shape=_unary, no_onnx=ALREADY)
-register("onnx.Tanh", ACTIVATION, shape=_unary, no_onnx=ALREADY)
-register("onnx.HardSigmoid", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Relu", ACTIVATION, reads=("consumed_inputs",), shape=_unary, no_onnx=ALREADY)
+register("onnx.LeakyRelu", ACTIVATION, reads=("alpha", "consumed_inputs"), shape=_unary, no_onnx=ALREADY)
+register("onnx.Sigmoid", ACTIVATION, reads=("consumed_inputs",), shape=_unary, no_onnx=ALREADY)
+register("onnx.Tanh", ACTIVATION, reads=("consumed_inputs",), shape=_unary, no_onnx=ALREADY)
+register("onnx.HardSigmoid", ACTIVATION, reads=("alpha", "beta", "consumed_inputs"), shape=_unary, no_onnx=ALREADY)
 register("onnx.HardSwish", ACTIVATION, shape=_unary, no_onnx=ALREADY)
-register("onnx.Clip", ACTIVATION, shape=_unary, no_onnx=ALREADY)
+register("onnx.Clip", ACTIVATION, reads=("consumed_inputs", "max", "min"), shape=_unary, no_onnx=ALREADY)
 register("onnx.Identity", ELEMENTWISE, shape=_unary, no_onnx=ALREADY)
-register("onnx.Dropout", REGULARISATION, shape=_unary, no_onnx=ALREADY)
-register("onnx.Softmax", ELEMENTWISE, shape=_unary, deps=_softmax_deps, no_onnx=ALREADY)
-register("onnx.LRN", NORMALISATION, shape=_unary, deps=_lrn_deps, no_onnx=ALREADY)
+register("onnx.Dropout", REGULARISATION, reads=("consumed_inputs", "is_test", "ratio", "seed"), shape=_unary,
+         no_onnx=ALREADY)
+register("onnx.Softmax", ELEMENTWISE, reads=("axis",), shape=_unary, deps=_softmax_deps, no_onnx=ALREADY)
+register("onnx.LRN", NORMALISATION, reads=("alpha", "beta", "bias", "size"), shape=_unary, deps=_lrn_deps,
+         no_onnx=ALREADY)
 # A learnt slope, one per channel or shared, as Caffe's PReLU learns it.
-register("onnx.PRelu", ACTIVATION, shape=_prelu_shape, deps=_prelu_deps, params=_learnt(1), no_onnx=ALREADY)
-register("onnx.BatchNormalization", NORMALISATION, shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
-register("onnx.Add", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
+register("onnx.PRelu", ACTIVATION, reads=("consumed_inputs",), shape=_prelu_shape, deps=_prelu_deps, params=_learnt(1),
          no_onnx=ALREADY)
-register("onnx.Sub", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
-         no_onnx=ALREADY)
-register("onnx.Mul", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
-         no_onnx=ALREADY)
-register("onnx.Div", MERGE, shape=_broadcast_shape, deps=broadcast_deps, params=_arithmetic_params,
-         no_onnx=ALREADY)
-register("onnx.Sum", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Max", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Min", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Mean", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.BatchNormalization", NORMALISATION,
+         reads=("consumed_inputs", "epsilon", "is_test", "momentum", "training_mode"), defaults={"spatial": 1},
+         shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
+register("onnx.Add", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
+         deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
+register("onnx.Sub", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
+         deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
+register("onnx.Mul", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
+         deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
+register("onnx.Div", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
+         deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
+register("onnx.Sum", MERGE, reads=("consumed_inputs",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Max", MERGE, reads=("consumed_inputs",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Min", MERGE, reads=("consumed_inputs",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Mean", MERGE, reads=("consumed_inputs",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)

@@ -9,12 +9,18 @@ the axis (with its field); a 1-D run start, start + step, ... (step >= 1) is a w
 other index patterns leave the axis without a field. Data indices: where each output reads along `axis`
 depends on their values, so the indices' own axes get no field. Learnt: a table (input 0) that is not data,
 as Caffe's Embed learns its table; no multiply-adds (a lookup).
+
+ScatterND-11/13/16/18 (data, indices, updates): data's shape, the slices indices[..., :] name (indices of rank
+q, its last axis k <= rank r of data) replaced by updates, whose shape is indices.shape[:-1] + data.shape[k:]
+(or combined with them by `reduction`). Where every input is a constant the reader folds it (Swin
+Transformer's shifted-window mask, onnxfold.py). As a layer: which positions take an update depends on the
+indices, so no axis has a field but those after the k indexed ones, which every write keeps in place.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Window
-from ..registry import RESHAPE, fmt_shape, register
+from ..registry import RESHAPE, fmt_shape
 from .axes import canonical
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def _geometry(ctx):
@@ -62,7 +68,48 @@ def _deps(ctx):
         run = _run(values) if values and len(idx) == 1 else None
         if run is not None:
             deps[axis] = [(data, axis, Window(run[1], -run[0], 1))]
+        elif idx and (o.is_data(1) or values is None):
+            o.unknown(f"its indices are not known before the net runs: which position of axis {axis} each output "
+                      "reads depends on their values, so the axes they give have no field")
+        elif idx:
+            shown = ", ".join(map(str, values[:8])) + (f", ... ({len(values)} in all)" if len(values) > 8 else "")
+            o.unknown(f"its indices [{shown}] are no evenly spaced run along one axis: the axes they give have no "
+                      "field")
     return [deps]
 
 
-register("onnx.Gather", RESHAPE, shape=_shape, deps=_deps, params=lambda ctx: node(ctx).weights(0), no_onnx=ALREADY)
+register("onnx.Gather", RESHAPE, reads=("axis",), shape=_shape, deps=_deps, params=lambda ctx: node(ctx).weights(0),
+         no_onnx=ALREADY)
+
+
+def _scatter(ctx):
+    o = node(ctx)
+    o.need_inputs(3, 3)
+    x, idx, updates = o.shape(0), o.shape(1), o.shape(2)
+    if x is None or idx is None or updates is None:
+        return None
+    k = idx[-1] if idx else None
+    if k is None or not 1 <= k <= len(x) or list(updates) != list(idx[:-1]) + list(x[k:]):
+        o.fail(f"updates {fmt_shape(updates)} are not indices {fmt_shape(idx)}[:-1] + data {fmt_shape(x)}[k:] "
+               "with k the indices' last axis, at most data's rank")
+    return x, k
+
+
+def _scatter_shape(ctx):
+    g = _scatter(ctx)
+    return [None if g is None else list(g[0])]
+
+
+def _scatter_deps(ctx):
+    o = node(ctx)
+    x, k = _scatter(ctx)
+    axes = "axis 0" if k == 1 else f"axes 0..{k - 1}"
+    o.unknown(f"which positions along {axes} take an update depends on the indices' values: no field there")
+    deps = {}
+    for a in range(k, len(x)):
+        deps[a] = [(o.bottom(i), a - k + len(o.shape(1)) - 1 if i == 2 else a, IDENTITY)
+                   for i in (0, 2) if o.is_data(i)]
+    return [deps]
+
+
+register("onnx.ScatterND", RESHAPE, reads=("reduction",), shape=_scatter_shape, deps=_scatter_deps, no_onnx=ALREADY)

@@ -3,9 +3,9 @@ B' = B (K x N) or its transpose (transB), C broadcast to M x N. As Caffe's Inner
 image) costs K x N multiply-adds, and the weights B and the bias C (where initializers) are learnt."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import INNER_PRODUCT, fmt_shape, known, product, register
+from ..registry import INNER_PRODUCT, fmt_shape, known, product
 from .elementwise import broadcast
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def _geometry(ctx):
@@ -48,7 +48,8 @@ def _macc(ctx, tops):
     return g[1] * g[2]
 
 
-register("onnx.Gemm", INNER_PRODUCT, shape=_shape, deps=_deps, params=_params, macc=_macc, no_onnx=ALREADY)
+register("onnx.Gemm", INNER_PRODUCT, reads=("alpha", "beta", "broadcast", "transA", "transB"), shape=_shape, deps=_deps,
+         params=_params, macc=_macc, no_onnx=ALREADY)
 
 
 # MatMul-13: numpy's matmul. A 1-D A is a row (1 x K), a 1-D B a column (K x 1), that axis then dropped; the
@@ -124,5 +125,5 @@ def _matmul_macc(ctx, tops):
     return None if not known(k, values) else k * values
 
 
-register("onnx.MatMul", INNER_PRODUCT, shape=_matmul_shape, deps=_matmul_deps, params=_matmul_params,
-         macc=_matmul_macc, no_onnx=ALREADY)
+register("onnx.MatMul", INNER_PRODUCT, shape=_matmul_shape, deps=_matmul_deps, params=_matmul_params, macc=_matmul_macc,
+         no_onnx=ALREADY)

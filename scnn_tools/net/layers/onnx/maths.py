@@ -6,14 +6,28 @@ Abs, Reciprocal, Floor, Ceil (-6/13), Round-11/22, Sign-9/13, Not-1, IsNaN-9/13/
 Cast-6/9/13/19/21 (the element type changes, the shape does not). As Caffe's ELU, AbsVal, Exp, Log and
 Power, none of them learns or multiplies.
 
-Pow-7/12/13/15, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor (-7 on), Where-9/16
-(condition, X, Y): numpy broadcasting of every input, as Add (elementwise.py); an exponent, a threshold or a
-mask among the inputs is no weight.
+Pow-7/12/13/15, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor (-7 on), Mod-10/13 (fmod
+picks C's or Python's sign), Where-9/16 (condition, X, Y): numpy broadcasting of every input, as Add
+(elementwise.py); an exponent, a threshold, a divisor or a mask among the inputs is no weight.
+
+CastLike-15/19/21 (input, target_type): input's shape, in target_type's element type; target_type's values
+are never read, so no field flows from it (PyTorch's dynamo exporter writes it around every constant).
 """
 
-from ..registry import ACTIVATION, ELEMENTWISE, MERGE, register
+from ..registry import ACTIVATION, ELEMENTWISE, MERGE
 from .elementwise import _unary as unary, broadcast, broadcast_deps
-from .node import ALREADY, node
+from .axes import moved
+from .node import ALREADY, NUMPY_ONLY, node, register
+
+
+def _cast_like_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 2)
+    return [list(o.data(0, "input"))]
+
+
+def _cast_like_deps(ctx):
+    return moved({a: a for a in range(len(ctx.tops[0]))})
 
 
 def _broadcast_shape(ctx):
@@ -23,36 +37,42 @@ def _broadcast_shape(ctx):
     return [broadcast(o, [o.shape(i) for i in range(o.n)])]
 
 
-register("onnx.Elu", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.Selu", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.Celu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+# The binary ops of opset 1 (axis, broadcast) on: numpy broadcasting.
+_BINARY = dict(reads=("axis",), defaults=NUMPY_ONLY, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+
+register("onnx.Elu", ACTIVATION, reads=("alpha", "consumed_inputs"), shape=unary, no_onnx=ALREADY)
+register("onnx.Selu", ACTIVATION, reads=("alpha", "consumed_inputs", "gamma"), shape=unary, no_onnx=ALREADY)
+register("onnx.Celu", ACTIVATION, reads=("alpha",), shape=unary, no_onnx=ALREADY)
 register("onnx.Softplus", ACTIVATION, shape=unary, no_onnx=ALREADY)
 register("onnx.Softsign", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.Gelu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.Gelu", ACTIVATION, reads=("approximate",), shape=unary, no_onnx=ALREADY)
 register("onnx.Mish", ACTIVATION, shape=unary, no_onnx=ALREADY)
-register("onnx.ThresholdedRelu", ACTIVATION, shape=unary, no_onnx=ALREADY)
+register("onnx.ThresholdedRelu", ACTIVATION, reads=("alpha",), shape=unary, no_onnx=ALREADY)
 register("onnx.Erf", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Exp", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Log", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Sqrt", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Neg", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Abs", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Reciprocal", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Floor", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Ceil", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.Exp", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Log", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Sqrt", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Neg", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Abs", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Reciprocal", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Floor", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
+register("onnx.Ceil", ELEMENTWISE, reads=("consumed_inputs",), shape=unary, no_onnx=ALREADY)
 register("onnx.Round", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
 register("onnx.Sign", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
 register("onnx.IsNaN", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.IsInf", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Cast", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
+register("onnx.IsInf", ELEMENTWISE, reads=("detect_negative", "detect_positive"), shape=unary, no_onnx=ALREADY)
+register("onnx.Cast", ELEMENTWISE, reads=("round_mode", "saturate", "to"), shape=unary, no_onnx=ALREADY)
 register("onnx.Not", ELEMENTWISE, shape=unary, no_onnx=ALREADY)
-register("onnx.Pow", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Equal", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Greater", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Less", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Pow", MERGE, **_BINARY)
+register("onnx.Equal", MERGE, **_BINARY)
+register("onnx.Greater", MERGE, **_BINARY)
+register("onnx.Less", MERGE, **_BINARY)
 register("onnx.GreaterOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
 register("onnx.LessOrEqual", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.And", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Or", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
-register("onnx.Xor", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.And", MERGE, **_BINARY)
+register("onnx.Or", MERGE, **_BINARY)
+register("onnx.Xor", MERGE, **_BINARY)
 register("onnx.Where", MERGE, shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.Mod", MERGE, reads=("fmod",), shape=_broadcast_shape, deps=broadcast_deps, no_onnx=ALREADY)
+register("onnx.CastLike", ELEMENTWISE, reads=("round_mode", "saturate"), shape=_cast_like_shape, deps=_cast_like_deps,
+         no_onnx=ALREADY)

@@ -2,8 +2,8 @@
 (negative from opset 11: counts from the end), laid end to end along it."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Piece
-from ..registry import MERGE, fmt_shape, register
-from .node import ALREADY, node
+from ..registry import MERGE, fmt_shape
+from .node import ALREADY, node, register
 
 
 def _axis(ctx):
@@ -49,4 +49,4 @@ def _deps(ctx):
     return [deps]
 
 
-register("onnx.Concat", MERGE, shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.Concat", MERGE, reads=("axis",), shape=_shape, deps=_deps, no_onnx=ALREADY)

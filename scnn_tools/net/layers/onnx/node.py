@@ -6,6 +6,7 @@ bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
 from scnn_tools import caffe_pb2
+from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
 
 _S = caffe_pb2.OnnxInput
@@ -18,6 +19,49 @@ def node(ctx):
     return ctx.once("onnx", OnnxNode)
 
 
+# Opset-1..6 arithmetic and comparisons: broadcast 1 aligns B at `axis`, which the numpy rules do not say.
+NUMPY_ONLY = {"broadcast": 0}
+
+
+def register(name, family, reads=(), defaults=None, **rules):
+    """registry.register for an ONNX operator. `reads`: every attribute its rules read or know to change no
+    shape, field or cost (an activation's alpha); `defaults`: {attribute: the one value the rules hold for}
+    (a legacy Add's broadcast 0). Any other attribute (a newer opset's, a typo, a vendor's), or one of
+    `defaults` at another value, may change what the node computes in ways no rule knows: the graph warns
+    naming it, and the node's outputs are unknown."""
+    known, defaults = frozenset(reads), dict(defaults or {})
+
+    def unread(attrs):
+        return [f"{a} = {v!r}" if a in defaults else a for a, v in attrs.items()
+                if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
+
+    def check(layer):
+        from scnn_tools.netfile.onnxfold import attributes
+        from scnn_tools.onnx_model_pb2 import NodeProto
+        proto = NodeProto.FromString(layer.onnx_param.node)
+        if all(a.name in known for a in proto.attribute):
+            return []  # (the common case, without converting the attributes' values)
+        op = name[len(registry.ONNX):]
+        return [("onnx-unread-attribute", f"layer '{layer.name}' ({op}): attribute {a} is not one scnn-tools' rules "
+                 f"for {op} read, and it may change what the node computes: its outputs are unknown")
+                for a in unread(attributes(proto))]
+
+    check.reads, check.defaults = known, defaults  # (for tests/test_onnx_unknown.py's check against the spec)
+    shape = rules.pop("shape", None) or registry.same_shape
+
+    def shape_unless_unread(ctx):
+        names = unread(node(ctx).attrs)
+        if names:
+            return ctx.unknown(f"attribute {', '.join(names)} is not one its rules read", [None] * ctx.ntops,
+                               warned=True)  # (by check, when the graph was built)
+        return shape(ctx)
+
+    if "macc" in rules:
+        macc = rules["macc"]
+        rules["macc"] = lambda ctx, tops: None if unread(node(ctx).attrs) else macc(ctx, tops)
+    registry.register(name, family, shape=shape_unless_unread, check=check, **rules)
+
+
 class Weight(list):
     """A learnt blob's shape, named by its initializer: a weight several nodes read (SCNN's shared kernels, a
     tied embedding) counts once in the totals (engine/totals.py), as Caffe's param { name } does."""
@@ -27,6 +71,12 @@ class Weight(list):
     def __init__(self, dims, name):
         super().__init__(dims)
         self.name = name
+
+
+def _floats(tensor):
+    """A serialized TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, 8- and 4-bit floats)."""
+    from scnn_tools.onnx_model_pb2 import TensorProto
+    return TensorProto.FromString(tensor).data_type in (1, 10, 11, 16, 17, 18, 19, 20, 23, 24)
 
 
 class OnnxNode:
@@ -150,6 +200,8 @@ class OnnxNode:
         if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
+        if entry.source == _S.CONSTANT and not _floats(entry.value):
+            return False  # (integers are offsets or indices: PyTorch's unpooling adds c * H * W per channel)
         return entry.initializer and product(entry.dims) > 1
 
     def ints(self, i):
@@ -159,6 +211,15 @@ class OnnxNode:
 
     def fail(self, message):
         self.ctx.fail(message)
+
+    def unknown(self, why, value=None):
+        """Leave something unknown saying why (registry.Ctx.unknown): gives `value`."""
+        return self.ctx.unknown(why, value)
+
+    def not_known(self, what, value=None):
+        """Leave the outputs unknown because `what`, an input the rule needs the value of, is computed from values
+        not known before the net runs (a blob's, or an initializer's whose data is not in the file)."""
+        return self.unknown(f"its {what} is not known before the net runs, so neither is its output's shape", value)
 
     def data_shapes(self):
         return self.ctx.bottoms[:self.ndata]

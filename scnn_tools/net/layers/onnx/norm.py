@@ -16,10 +16,10 @@ the Caffe rules, no multiply-adds are counted.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import ELEMENTWISE, NORMALISATION, fmt_shape, known, register
+from ..registry import ELEMENTWISE, NORMALISATION, fmt_shape, known
 from .axes import canonical
 from .elementwise import _learnt as learnt, _softmax_deps as softmax_deps, _unary as unary, broadcast, broadcast_deps
-from .node import ALREADY, node
+from .node import ALREADY, node, register
 
 
 def _over(ctx, axes, deps=None):
@@ -89,7 +89,9 @@ def _group_deps(ctx):
     if groups == 1:
         deps[1][0] = (0, 1, Whole(x[1]))
     elif groups != x[1]:
-        del deps[1]  # (a channel reads its group of channels, which no window says: left unknown)
+        del deps[1]
+        node(ctx).unknown(f"a channel is normalised over its group of {x[1] // groups} channels, which no field "
+                          "says: the channel axis has none")
     return [deps]
 
 
@@ -148,16 +150,16 @@ def _checked(axes_of):
 
 STATISTICS = {1: "holds the mean", 2: "holds the inverse standard deviation"}
 
-register("onnx.InstanceNormalization", NORMALISATION, shape=_instance_shape, deps=_instance_deps, params=learnt(1, 2),
-         no_onnx=ALREADY)
-register("onnx.GroupNormalization", NORMALISATION, shape=_group_shape, deps=_group_deps, params=learnt(1, 2),
-         no_onnx=ALREADY)
-register("onnx.LayerNormalization", NORMALISATION, shape=_layer_shape, deps=_layer_deps, params=learnt(1, 2),
-         no_onnx=ALREADY, not_features=STATISTICS)
+register("onnx.InstanceNormalization", NORMALISATION, reads=("consumed_inputs", "epsilon"), shape=_instance_shape,
+         deps=_instance_deps, params=learnt(1, 2), no_onnx=ALREADY)
+register("onnx.GroupNormalization", NORMALISATION, reads=("epsilon", "num_groups", "stash_type"), shape=_group_shape,
+         deps=_group_deps, params=learnt(1, 2), no_onnx=ALREADY)
+register("onnx.LayerNormalization", NORMALISATION, reads=("axis", "epsilon", "stash_type"), shape=_layer_shape,
+         deps=_layer_deps, params=learnt(1, 2), no_onnx=ALREADY, not_features=STATISTICS)
 # Softmax's rules (elementwise.py): LogSoftmax and Hardmax normalise over the same axes at every opset.
-register("onnx.MeanVarianceNormalization", NORMALISATION, shape=_checked(_mvn_axes),
+register("onnx.MeanVarianceNormalization", NORMALISATION, reads=("axes",), shape=_checked(_mvn_axes),
          deps=lambda ctx: [_over(ctx, _mvn_axes(ctx))], no_onnx=ALREADY)
-register("onnx.LpNormalization", NORMALISATION, shape=_checked(_lp_axis), deps=lambda ctx: [_over(ctx, _lp_axis(ctx))],
-         no_onnx=ALREADY)
-register("onnx.LogSoftmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)
-register("onnx.Hardmax", ELEMENTWISE, shape=unary, deps=softmax_deps, no_onnx=ALREADY)
+register("onnx.LpNormalization", NORMALISATION, reads=("axis", "p"), shape=_checked(_lp_axis),
+         deps=lambda ctx: [_over(ctx, _lp_axis(ctx))], no_onnx=ALREADY)
+register("onnx.LogSoftmax", ELEMENTWISE, reads=("axis",), shape=unary, deps=softmax_deps, no_onnx=ALREADY)
+register("onnx.Hardmax", ELEMENTWISE, reads=("axis",), shape=unary, deps=softmax_deps, no_onnx=ALREADY)

@@ -12,10 +12,10 @@ field with it. As Caffe's Reduction and ArgMax, none of them counts multiply-add
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import RESHAPE, fmt_shape, register
+from ..registry import RESHAPE, fmt_shape
 from .axes import canonical
-from .node import ALREADY, node
-from .shape import _reduce_deps as reduce_deps, _reduce_shape as reduce_shape
+from .node import ALREADY, node, register
+from .shape import REDUCE, _reduce_deps as reduce_deps, _reduce_shape as reduce_shape
 
 
 def _one_axis(ctx):
@@ -63,7 +63,9 @@ def _topk(ctx):
             o.fail("needs k")
     else:
         ks = o.ints(1)
-        if ks is not None and len(ks) != 1:
+        if ks is None:
+            o.not_known("K (input 1)")
+        elif len(ks) != 1:
             o.fail(f"K {ks} must hold one value")
         k = ks and ks[0]
     if k is not None and (k < 0 or (x[axis] is not None and k > x[axis])):
@@ -87,13 +89,15 @@ def _topk_deps(ctx):
 INDICES = {0: "holds indices, not features"}
 
 # The core's ReduceMean/Max/Min/Sum rules (shape.py) serve every reduction: the axes' opset is by op name.
-register("onnx.ReduceProd", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceL1", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceL2", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceLogSum", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceLogSumExp", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSumSquare", RESHAPE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
-register("onnx.ArgMax", RESHAPE, shape=_arg_shape, deps=_arg_deps, no_onnx=ALREADY, not_features=INDICES)
-register("onnx.ArgMin", RESHAPE, shape=_arg_shape, deps=_arg_deps, no_onnx=ALREADY, not_features=INDICES)
-register("onnx.TopK", RESHAPE, shape=_topk_shape, deps=_topk_deps, no_onnx=ALREADY,
-         not_features={1: "holds the indices of the k values"})
+register("onnx.ReduceProd", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceL1", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceL2", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceLogSum", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceLogSumExp", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSumSquare", RESHAPE, reads=REDUCE, shape=reduce_shape, deps=reduce_deps, no_onnx=ALREADY)
+register("onnx.ArgMax", RESHAPE, reads=("axis", "keepdims", "select_last_index"), shape=_arg_shape, deps=_arg_deps,
+         no_onnx=ALREADY, not_features=INDICES)
+register("onnx.ArgMin", RESHAPE, reads=("axis", "keepdims", "select_last_index"), shape=_arg_shape, deps=_arg_deps,
+         no_onnx=ALREADY, not_features=INDICES)
+register("onnx.TopK", RESHAPE, reads=("axis", "k", "largest", "sorted"), shape=_topk_shape, deps=_topk_deps,
+         no_onnx=ALREADY, not_features={1: "holds the indices of the k values"})

@@ -29,8 +29,8 @@ shrinking; upsample_aa.h), its rows computed as it computes its weights; with tf
 from fractions import Fraction
 
 from scnn_tools.net.indexmaps import IDENTITY, Resampled
-from ..registry import RESIZE, fmt_shape, register
-from .node import ALREADY, node
+from ..registry import RESIZE, fmt_shape
+from .node import ALREADY, node, register
 from .shape import _axes_of
 
 _MODES = ("half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners", "tf_half_pixel_for_nn",
@@ -84,7 +84,7 @@ def _resize(ctx):
         o.need_inputs(1, 4)
         roi, scales, sizes = _given(o, 1), _given(o, 2), _given(o, 3)
     if scales is False or sizes is False:
-        return x, None, None  # (computed from values not known before the net runs)
+        return x, o.not_known("scales or sizes"), None
     if (scales is None) == (sizes is None):
         o.fail("needs exactly one of scales and sizes")
     axes = list(range(rank))
@@ -299,8 +299,13 @@ def _deps(ctx):
         if ax.n is None or ax.m is None or ax.exact is None:
             continue
         x0, b = _line(mode, ax)
-        if b < 0 or (antialias and mode == "tf_crop_and_resize"):
-            continue  # (a roi that flips the axis; antialiasing's extrapolation is not worked out)
+        if b < 0:
+            o.unknown(f"its roi reads axis {a} back to front, which no field says: it has none")
+            continue
+        if antialias and mode == "tf_crop_and_resize":
+            o.unknown(f"axis {a}: which positions antialiasing reads where tf_crop_and_resize extrapolates is not "
+                      "worked out: it has no field")
+            continue
         if antialias:
             reach = (1 if kind == "linear" else 2) / min(1, ax.exact)
             rows = _antialiased_rows(kind, mode, ax, exclude, o.attr("cubic_coeff_a", -0.75))
@@ -311,5 +316,8 @@ def _deps(ctx):
     return [deps]
 
 
-register("onnx.Resize", RESIZE, shape=_shape, deps=_deps, no_onnx=ALREADY)
-register("onnx.Upsample", RESIZE, shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.Resize", RESIZE,
+         reads=("antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a", "exclude_outside",
+                "extrapolation_value", "keep_aspect_ratio_policy", "mode", "nearest_mode"),
+         shape=_shape, deps=_deps, no_onnx=ALREADY)
+register("onnx.Upsample", RESIZE, reads=("mode", "scales"), shape=_shape, deps=_deps, no_onnx=ALREADY)

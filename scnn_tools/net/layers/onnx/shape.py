@@ -6,8 +6,8 @@ opset 18, an attribute before; none: every axis, unless noop_with_empty_axes; ke
 position reading the whole of every reduced axis."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
-from ..registry import RESHAPE, SPLIT, fmt_shape, product, register
-from .node import ALREADY, node
+from ..registry import RESHAPE, SPLIT, fmt_shape, product
+from .node import ALREADY, node, register
 from .spatial import padded
 
 
@@ -29,6 +29,11 @@ def _flatten_shape(ctx):
 
 def _flatten_deps(ctx):
     x, axis = _flatten_axis(ctx)
+    merged = [a for a in range(2, len(x)) if x[a] != 1 and not (a == axis == len(x) - 1)]
+    if merged:
+        # (a 1 x 1 map flattened, a classifier's, loses no field worth a word)
+        node(ctx).unknown(f"it merges axis {', '.join(map(str, merged))} with others: an output axis that holds "
+                          "several input axes has no field")
     deps = {}
     if axis == 1:
         deps[0] = [(0, 0, IDENTITY)]
@@ -43,7 +48,7 @@ def _reshape_shape(ctx):
     o.need_inputs(2, 2)
     x, target = o.data(0, "data"), o.ints(1)
     if target is None:
-        return [None]  # (the target shape is computed from values not known before the net runs)
+        return o.not_known("shape (input 1)", [None])
     allowzero = o.attr("allowzero", 0)
     out = []
     for i, d in enumerate(target):
@@ -86,6 +91,9 @@ def _reshape_deps(ctx):
     mixed = [b for b in range(lead, len(x) - trail) if b >= 2]
     for a in range(max(lead, 2), len(top) - trail):
         deps[a] = [(0, b, Whole(x[b])) for b in mixed]
+    if len([b for b in mixed if x[b] != 1]) > 1:
+        node(ctx).unknown(f"it folds axes {', '.join(map(str, mixed))} of the input together: an output axis that "
+                          "holds several input axes (h and w flattened) has no field")
     return [deps]
 
 
@@ -126,7 +134,7 @@ def _squeezed(ctx):
     x = o.data(0, "data")
     axes = _axes_of(o, len(x), 1)
     if axes is None and o.present(1):
-        return None
+        return o.not_known("axes (input 1)")
     if axes is None:
         if None in x:
             return None  # (which axes are 1 is not known)
@@ -151,7 +159,7 @@ def _unsqueezed(ctx):
     x = o.data(0, "data")
     axes = o.ints(1) if o.present(1) else o.attr("axes", kind=list)
     if axes is None:
-        return None
+        return o.not_known("axes (input 1)") if o.present(1) else o.fail("needs its axes")
     rank = len(x) + len(axes)
     if any(not -rank <= a < rank for a in axes) or len({a % rank for a in axes}) != len(axes):
         o.fail(f"axes {axes} are not distinct axes of the {rank}-axis output")
@@ -185,9 +193,9 @@ def _slices(ctx):
         axes = _axes_of(o, len(x), 3) if o.present(3) else None
         steps = o.ints(4) if o.present(4) else None
         if (o.present(3) and axes is None) or (o.present(4) and steps is None):
-            return None
+            return o.not_known("axes or steps")
     if starts is None or ends is None:
-        return None
+        return o.not_known("starts or ends")
     axes = list(range(len(starts))) if axes is None else [a % len(x) for a in axes]
     steps = steps or [1] * len(starts)
     if not len(starts) == len(ends) == len(axes) == len(steps) or 0 in steps:
@@ -214,6 +222,8 @@ def _slice_deps(ctx):
     for a, (start, step, _) in enumerate(_slices(ctx)):
         if step > 0:
             deps[a] = [(0, a, Window(step, -start, 1))]
+        else:
+            node(ctx).unknown(f"axis {a} is read back to front (step {step}), which no field says: it has none")
     return [deps]
 
 
@@ -226,7 +236,7 @@ def _split_sizes(ctx):
     axis %= len(x)
     sizes = o.ints(1) if o.present(1) else o.attr("split", kind=list)
     if sizes is None and o.present(1):
-        return axis, None
+        return axis, o.not_known("split (input 1)")
     if sizes is None:
         n = o.attr("num_outputs", ctx.ntops)
         if x[axis] is None:
@@ -267,10 +277,10 @@ def _pads(ctx):
     x = o.data(0, "data")
     pads = o.attr("pads", kind=list) if o.opset < 11 else o.ints(1)
     if pads is None:
-        return None
+        return o.not_known("pads")
     axes = _axes_of(o, len(x), 3) if o.present(3) else list(range(len(x)))
     if axes is None:
-        return None
+        return o.not_known("axes (input 3)")
     if len(pads) != 2 * len(axes):
         o.fail(f"pads {pads} are not a begin and an end for each of {len(axes)} axes")
     out = [(0, 0)] * len(x)
@@ -297,6 +307,9 @@ def _pad_deps(ctx):
     return [{a: [(0, a, m)] for a, m in enumerate(maps) if m is not None}]
 
 
+REDUCE = ("axes", "keepdims", "noop_with_empty_axes")  # (every reduction's attributes)
+
+
 def _reduced(ctx):
     """(reduced axes, keepdims), or None where the axes are not known before the net runs."""
     o = node(ctx)
@@ -304,7 +317,7 @@ def _reduced(ctx):
     position = 1 if o.opset >= (13 if o.op == "ReduceSum" else 18) else None
     axes = _axes_of(o, len(x), position)
     if axes is None and position is not None and o.present(1):
-        return None
+        return o.not_known("axes (input 1)")
     if not axes:
         axes = [] if o.attr("noop_with_empty_axes", 0) else list(range(len(x)))
     return axes, o.attr("keepdims", 1)
@@ -330,15 +343,17 @@ def _reduce_deps(ctx):
     return [deps]
 
 
-register("onnx.Flatten", RESHAPE, shape=_flatten_shape, deps=_flatten_deps, no_onnx=ALREADY)
-register("onnx.Reshape", RESHAPE, shape=_reshape_shape, deps=_reshape_deps, no_onnx=ALREADY)
-register("onnx.Transpose", RESHAPE, shape=_transpose_shape, deps=_transpose_deps, no_onnx=ALREADY)
-register("onnx.Squeeze", RESHAPE, shape=_squeeze_shape, deps=_squeeze_deps, no_onnx=ALREADY)
-register("onnx.Unsqueeze", RESHAPE, shape=_unsqueeze_shape, deps=_unsqueeze_deps, no_onnx=ALREADY)
-register("onnx.Slice", SPLIT, shape=_slice_shape, deps=_slice_deps, no_onnx=ALREADY)
-register("onnx.Split", SPLIT, shape=_split_shape, deps=_split_deps, no_onnx=ALREADY)
-register("onnx.Pad", RESHAPE, shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
-register("onnx.ReduceMean", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMax", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceMin", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
-register("onnx.ReduceSum", RESHAPE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.Flatten", RESHAPE, reads=("axis",), shape=_flatten_shape, deps=_flatten_deps, no_onnx=ALREADY)
+register("onnx.Reshape", RESHAPE, reads=("allowzero", "consumed_inputs"), shape=_reshape_shape, deps=_reshape_deps,
+         no_onnx=ALREADY)
+register("onnx.Transpose", RESHAPE, reads=("perm",), shape=_transpose_shape, deps=_transpose_deps, no_onnx=ALREADY)
+register("onnx.Squeeze", RESHAPE, reads=("axes",), shape=_squeeze_shape, deps=_squeeze_deps, no_onnx=ALREADY)
+register("onnx.Unsqueeze", RESHAPE, reads=("axes",), shape=_unsqueeze_shape, deps=_unsqueeze_deps, no_onnx=ALREADY)
+register("onnx.Slice", SPLIT, reads=("axes", "ends", "starts"), shape=_slice_shape, deps=_slice_deps, no_onnx=ALREADY)
+register("onnx.Split", SPLIT, reads=("axis", "num_outputs", "split"), shape=_split_shape, deps=_split_deps,
+         no_onnx=ALREADY)
+register("onnx.Pad", RESHAPE, reads=("mode", "pads", "value"), shape=_pad_shape, deps=_pad_deps, no_onnx=ALREADY)
+register("onnx.ReduceMean", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMax", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceMin", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)
+register("onnx.ReduceSum", RESHAPE, reads=REDUCE, shape=_reduce_shape, deps=_reduce_deps, no_onnx=ALREADY)

@@ -8,8 +8,8 @@ a position's field is what any of its channels reads (the whole block).
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Nearest, Resampled, Window, shifted
-from ..registry import RESHAPE, fmt_shape, register
-from .node import ALREADY, node
+from ..registry import RESHAPE, fmt_shape
+from .node import ALREADY, node, register
 
 _PAD_MODES = ("constant", "reflect", "edge", "wrap")
 
@@ -85,5 +85,7 @@ def _space_to_depth_deps(ctx):
     return [{0: [(0, 0, IDENTITY)], 2: [(0, 2, Window(b, 0, b))], 3: [(0, 3, Window(b, 0, b))]}]
 
 
-register("onnx.DepthToSpace", RESHAPE, shape=_depth_to_space_shape, deps=_depth_to_space_deps, no_onnx=ALREADY)
-register("onnx.SpaceToDepth", RESHAPE, shape=_space_to_depth_shape, deps=_space_to_depth_deps, no_onnx=ALREADY)
+register("onnx.DepthToSpace", RESHAPE, reads=("blocksize", "mode"), shape=_depth_to_space_shape,
+         deps=_depth_to_space_deps, no_onnx=ALREADY)
+register("onnx.SpaceToDepth", RESHAPE, reads=("blocksize", "mode"), shape=_space_to_depth_shape,
+         deps=_space_to_depth_deps, no_onnx=ALREADY)
