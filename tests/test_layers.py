@@ -1147,11 +1147,11 @@ ROWS = [
         [(1, 2, 6, 8)], [(1, 2, 8, 10)], 0, 0),
     Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" padding_param { pad_to_power_of_2: true } }',
         [(1, 2, 6, 9)], [(1, 2, 8, 16)], 0, 0),
-    # sophgo/caffe padding_layer.cpp Reshape: the last axis + pad_l + pad_r, the one before + pad_t + pad_b, of
-    # any blob: (4, 5 + 1 + 2, 7 + 3 + 0).
+    # sophgo/caffe padding_layer.cpp Reshape: the last axis + pad_l + pad_r, the one before + pad_t + pad_b:
+    # (1, 4, 5 + 1 + 2, 7 + 3 + 0).
     Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" '
         'padding_param { pad_t: 1 pad_b: 2 pad_l: 3 pad_value: -1 } }',
-        [(4, 5, 7)], [(4, 8, 10)], 0, 0),
+        [(1, 4, 5, 7)], [(1, 4, 8, 10)], 0, 0),
     # happynear/caffe-windows flip_layer.cpp (and shihengcan/caffe-2017's): Reshape, top[0]->ReshapeLike(*bottom[0]).
     Row("Flip", 'layer { name: "l" type: "Flip" bottom: "b0" top: "t" flip_param { flip_height: true } }',
         [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),

@@ -12,9 +12,10 @@ Padding (padding_param)
       top is still 0, pad_h_top and pad_h_bottom, and where the left is, pad_w_left and pad_w_right;
       pad_to_power_of_2 pads each of height and width to the next power of 2 (half before, the odd one after).
       Zeros added: top[h, w] = bottom[h - top, w - left].
-  pad_t, pad_l, pad_b, pad_r, pad_value, pad_method: sophgo/caffe src/caffe/layers/padding_layer.cpp (the last
-      two axes of any blob, CONSTANT only) and twerdster/caffe's (4 axes; CONSTANT, or REPEAT, which copies the
-      nearest edge value; pads >= 0). top[h, w] = bottom[h - t, w - l], pad_value outside.
+  pad_t, pad_l, pad_b, pad_r, pad_value, pad_method: sophgo/caffe src/caffe/layers/padding_layer.cpp (CONSTANT
+      only; its Reshape pads the last two axes of any blob, its Forward reads 4) and twerdster/caffe's (4 axes;
+      CONSTANT, or REPEAT, which copies the nearest edge value; pads >= 0). top[h, w] = bottom[h - t, w - l],
+      pad_value outside.
   A layer that sets none is the same in all: its top is its bottom.
 
 Flip (flip_param)
@@ -56,8 +57,7 @@ def _split(total):
 
 def _pads(ctx):
     """((before, after) for the height, the same for the width), the axes they pad, whether the pad copies
-    the nearest edge value (twerdster's REPEAT) rather than a constant, and the shape it pads (the legacy
-    4 axes, but for sophgo's, which pads the last two of any blob)."""
+    the nearest edge value (twerdster's REPEAT) rather than a constant, and the 4-axis shape it pads."""
     return ctx.once("padding", _parse)
 
 
@@ -66,15 +66,13 @@ def _parse(ctx):
     dialect = _dialect(ctx, q, (_DEEPLAB, _CTENSMEYER, _SIDES))
     ctx.need_bottoms(1, 1)
     if dialect is _SIDES:
-        shape = ctx.bottoms[0]
-        if len(shape) < 2:
-            ctx.fail(f"pads the last two axes (sophgo/caffe's Padding), bottom is {fmt_shape(shape)}")
+        shape = ctx.image("pads")  # (sophgo's Reshape takes any blob, but its Forward reads 4 axes)
         if q.pad_method == PaddingParameter.WRAP:
             ctx.fail("pad_method WRAP: no fork's Padding implements it")
         repeat = q.pad_method == PaddingParameter.REPEAT
-        if repeat and (len(shape) != 4 or min(q.pad_t, q.pad_l, q.pad_b, q.pad_r) < 0):
-            ctx.fail("pad_method REPEAT is twerdster/caffe's, which pads 4-axis blobs by non-negative amounts")
-        return ((q.pad_t, q.pad_b), (q.pad_l, q.pad_r)), (len(shape) - 2, len(shape) - 1), repeat, list(shape)
+        if repeat and min(q.pad_t, q.pad_l, q.pad_b, q.pad_r) < 0:
+            ctx.fail("pad_method REPEAT is twerdster/caffe's, which pads by non-negative amounts only")
+        return ((q.pad_t, q.pad_b), (q.pad_l, q.pad_r)), (2, 3), repeat, list(shape)
     legacy = legacy_shape(ctx)  # (num, channels, height, width), as Reshape reads them
     if dialect is _DEEPLAB:
         beg, end = q.pad_beg, q.pad_end
