@@ -1123,7 +1123,11 @@ ROWS = [
     Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "box" top: "prob" '
         'region_loss_param { side: 7 num_class: 20 coords: 4 num: 5 } }',
         [(1, 125, 7, 7)], [(5, 7, 7, 4), (5, 7, 7, 21)], 0, 0),
-    # The same without num_class: a Caffe runs it only with the class count the CHECK allows, 6125 / (49 * 5)
+    # zhang-xin/caffe's spelling (its yolo2 deploy files): num_classes, threshold, a bool softmax; the same tops.
+    Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "box" top: "prob" '
+        'region_loss_param { side: 7 num_classes: 20 softmax: true threshold: 0.24 } }',
+        [(1, 125, 7, 7)], [(5, 7, 7, 4), (5, 7, 7, 21)], 0, 0),
+    # The same without a class count: a Caffe runs it only with the one the CHECK allows, 6125 / (49 * 5)
     # - 4 - 1 = 20.
     Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "box" top: "prob" '
         'region_loss_param { side: 7 } }',
