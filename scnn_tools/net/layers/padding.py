@@ -108,7 +108,9 @@ def _padding_shape(ctx):
 
 
 def _padding_deps(ctx):
-    pads, axes, repeat, _ = _pads(ctx)
+    pads, axes, repeat, shape = _pads(ctx)
+    if len(shape) != len(ctx.bottoms[0]):
+        return [{}]  # (a blob of fewer than 4 axes, given Caffe's legacy ones: its axes move)
     deps = {a: [(0, a, IDENTITY)] for a in range(len(ctx.tops[0])) if a not in axes}
     for axis, (before, _) in zip(axes, pads):
         # Top o reads bottom o - before; REPEAT reads the nearest edge instead beyond the bottom, which no
