@@ -679,6 +679,23 @@ def test_a_c3d_clip_has_fields_along_h_and_w(spelling):
      "its bottom has 3 channels; output_dim 2 with group_size 2 reads 8"),
     ('type: "Yolov3DetectionOutput" bottom: "data" yolov3_detection_output_param { mask_group_num: 3 }',
      "has 1 bottom(s); its mask_group_num says 3"),
+    # DeepLab's padding_layer.cpp: LOG(FATAL) unless both pads have one sign; CHECK_GT(height_out_, 0).
+    ('type: "Padding" bottom: "data" padding_param { pad_beg: 1 pad_end: -1 }', "pads both or crops both"),
+    ('type: "Padding" bottom: "data" padding_param { pad_beg: -4 pad_end: -4 }',
+     "leave 0 of the 8 positions along axis 2"),
+    ('type: "Padding" bottom: "data" padding_param { pad_beg: 1 pad_t: 1 }',
+     "sets fields of different forks' Padding (pad_beg and pad_t)"),
+    ('type: "Padding" bottom: "data" padding_param { pad_l: -1 pad_method: REPEAT }',
+     "pad_method REPEAT is twerdster/caffe's"),
+    # happynear's and shihengcan's Flip read the 4 legacy axes.
+    ('type: "Flip" bottom: "clip" flip_param { axis: 2 }', "reads at most 4 axes"),
+    ('type: "Flip" bottom: "data" flip_param { axis: 2 flip_width: true }', "sets fields of different forks' Flip"),
+    # zhangnju/nv_caffe region_layer.cpp: CHECK_EQ(bottom[0]->count(1), side * side * num * (coords + classes + 1)):
+    # 192 values are not 13 * 13 * 5 boxes', nor 2 * 2 * 2 boxes of 4 + 20 + 1.
+    ('type: "Region" bottom: "data" top: "u" region_loss_param { side: 13 }', "not side * side * num = 845"),
+    ('type: "Region" bottom: "data" top: "u" region_loss_param { side: 2 num: 2 num_class: 20 }',
+     "its bottom gives 24 values per box; coords + classes + 1 = 25"),
+    ('type: "Region" bottom: "data" top: "u" top: "v" top: "w"', "has 4 tops"),
 ])
 def test_fork_layers_refuse_what_their_caffe_refuses(layer, words):
     e = net_error('input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'

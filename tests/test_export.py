@@ -1002,3 +1002,59 @@ def test_bilinear_interpolation_is_refused_where_its_size_is_the_forks_own():
     with pytest.raises(InputError, match="layer 'b' \\(BilinearInterpolation\\): the shape of its top is not known "
                        "\\(with a second bottom, the forks take its size from different places\\).*up to it with"):
         export(read_text(_net([1, 3, 4, 5], body)))
+
+
+def _padded(x, rows, cols, value=0.0):
+    """top[h, w] = x[h - rows[0], w - cols[0]] where that is inside x, else value: the forks' constant
+    Padding loops (DeepLab's, ctensmeyer's and sophgo's Forward_cpu), for any signs of the pads."""
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + sum(rows), w + sum(cols)), value, np.float32)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            if 0 <= i - rows[0] < h and 0 <= j - cols[0] < w:
+                out[:, :, i, j] = x[:, :, i - rows[0], j - cols[0]]
+    return out
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_forks_padding_by_their_loops(runtime):
+    """DeepLab's pad_beg/pad_end (pads or crops), ctensmeyer's pad_h/pad_w_left, sophgo's pad_t/pad_l with a
+    pad_value, and twerdster's REPEAT (padding_layer.cpp's boxIdx: the nearest edge value)."""
+    body = ('layer { name: "p" type: "Padding" bottom: "data" top: "p" padding_param { pad_beg: 2 pad_end: 1 } }\n'
+            'layer { name: "c" type: "Padding" bottom: "data" top: "c" padding_param { pad_beg: -1 pad_end: -2 } }\n'
+            'layer { name: "h" type: "Padding" bottom: "data" top: "h" padding_param { pad_h: 1 pad_w_left: 2 } }\n'
+            'layer { name: "s" type: "Padding" bottom: "data" top: "s" '
+            'padding_param { pad_t: 1 pad_b: 2 pad_l: 3 pad_value: -1.5 } }\n'
+            'layer { name: "r" type: "Padding" bottom: "data" top: "r" '
+            'padding_param { pad_t: 2 pad_r: 1 pad_method: REPEAT } }\n')
+    x, out, _ = _run(_net([2, 3, 5, 6], body), [2, 3, 5, 6], runtime=runtime, outputs=list("pchsr"))
+    assert np.array_equal(out["p"], _padded(x, (2, 1), (2, 1)))
+    assert np.array_equal(out["c"], _padded(x, (-1, -2), (-1, -2)))
+    assert np.array_equal(out["h"], _padded(x, (1, 1), (2, 0)))
+    assert np.array_equal(out["s"], _padded(x, (1, 2), (3, 0), -1.5))
+    rows, cols = np.clip(np.arange(7) - 2, 0, 4), np.clip(np.arange(7), 0, 5)
+    assert np.array_equal(out["r"], x[:, :, rows][:, :, :, cols])
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_forks_flip_by_their_loops(runtime):
+    """happynear/caffe-windows flip_layer.cpp: top[h, w] = bottom[H - 1 - h if flip_height, W - 1 - w if
+    flip_width]; shihengcan/caffe-2017's: index |i - (n - 1)| along its axis."""
+    body = ('layer { name: "w" type: "Flip" bottom: "data" top: "w" flip_param { flip_width: true } }\n'
+            'layer { name: "hw" type: "Flip" bottom: "data" top: "hw" flip_param { flip_height: true } }\n'
+            'layer { name: "a" type: "Flip" bottom: "data" top: "a" flip_param { axis: 1 } }\n')
+    x, out, _ = _run(_net([2, 3, 4, 5], body), [2, 3, 4, 5], runtime=runtime, outputs=["w", "hw", "a"])
+    h, w = np.arange(4), np.arange(5)
+    assert np.array_equal(out["w"], x[:, :, h][:, :, :, 4 - w])
+    assert np.array_equal(out["hw"], x[:, :, 3 - h][:, :, :, 4 - w])
+    assert np.array_equal(out["a"], x[:, np.abs(np.arange(3) - 2)])
+
+
+def test_region_and_an_unsaid_flip_are_refused_saying_why():
+    for body, why in (('layer { name: "r" type: "Region" bottom: "data" top: "r" }',
+                       "lay out and decode their boxes each their own way"),
+                      ('layer { name: "r" type: "Flip" bottom: "data" top: "r" }',
+                       "happynear/caffe-windows the width, shihengcan/caffe-2017 the batch")):
+        with pytest.raises(InputError) as info:
+            export(read_text(_net([1, 125, 3, 3], body)))
+        assert info.value.message.startswith("layer 'r' (") and why in info.value.message

@@ -304,3 +304,52 @@ def test_caffe_ocrs_transpose_carries_each_axis_field_along():
     assert out["x"]["shape"] == [1, 4, 4, 6] and out["t"]["shape"] == [1, 4, 6, 4]
     assert out["t"]["rf"]["size"] == [3, 1] and out["t"]["rf"]["jump"] == [2, 1]
     assert query(Analysis(read_text(text)), "t", 3, 5)["box"] == {"y": [5, 7], "x": [5, 5]}
+
+
+def test_padding_moves_the_fields_by_its_leading_pad():
+    # x: 3x3 windows at stride 1, x[0] centred on image position 0. Each fork's Padding puts bottom
+    # position o - before at top position o (before: pad_beg, pad_h/pad_w_left, pad_t/pad_l): DeepLab's pad
+    # 2 starts p at x[-2] (image -2), its crop of 1 starts c at p[1] (image -1); ctensmeyer's at (-1, -2),
+    # sophgo's at (-1, -3). twerdster's REPEAT copies the edge value beyond the bottom: no window, unknown.
+    net = ('input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3 +
+           'layer { name: "p" type: "Padding" bottom: "x" top: "p" padding_param { pad_beg: 2 pad_end: 3 } }\n'
+           'layer { name: "c" type: "Padding" bottom: "p" top: "c" padding_param { pad_beg: -1 pad_end: -2 } }\n'
+           'layer { name: "h" type: "Padding" bottom: "x" top: "h" padding_param { pad_h: 1 pad_w_left: 2 } }\n'
+           'layer { name: "s" type: "Padding" bottom: "x" top: "s" padding_param { pad_t: 1 pad_l: 3 } }\n'
+           'layer { name: "r" type: "Padding" bottom: "x" top: "r" '
+           'padding_param { pad_t: 1 pad_l: 1 pad_method: REPEAT } }\n')
+    out = analysed(net)
+    shapes = {b: out[b]["shape"][2:] for b in "pchsr"}
+    assert shapes == {"p": [14, 14], "c": [11, 11], "h": [11, 11], "s": [10, 12], "r": [10, 10]}
+    starts = {b: out[b]["rf"]["start"] for b in "pchs"}
+    assert starts == {"p": [-2, -2], "c": [-1, -1], "h": [-1, -2], "s": [-1, -3]}
+    assert all(out[b]["rf"]["size"] == [3, 3] and out[b]["rf"]["jump"] == [1, 1] for b in "pchs")
+    assert out["r"]["rf"] is None
+    # p[4, 2] is x[2, 0]: image rows 1..3, columns -1..1.
+    assert query(Analysis(read_text(net)), "p", 4, 2)["box"] == {"y": [1, 3], "x": [-1, 1]}
+
+
+def test_deeplabs_v1_padding_crops():
+    # DeepLab's test nets crop their interpolated scores by a PADDING layer of negative pads: c[o] = x[o + 1],
+    # 9 - 1 - 2 = 6 positions, x[1] centred on image position 1.
+    out = analysed('input: "data" input_dim: 1 input_dim: 3 input_dim: 9 input_dim: 9\n'
+                   'layers { name: "conv" type: CONVOLUTION bottom: "data" top: "x" '
+                   'convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }\n'
+                   'layers { name: "crop" type: PADDING bottom: "x" top: "c" padding_param { pad_beg: -1 pad_end: -2 } }\n')
+    assert out["c"]["shape"] == [1, 4, 6, 6] and out["c"]["rf"]["start"] == [1, 1] and out["c"]["rf"]["size"] == [3, 3]
+
+
+def test_flip_leaves_the_fields_of_the_axes_it_turns_unknown():
+    # happynear's flip_height turns the rows only; shihengcan's axis 1 the channels, no spatial axis. Without
+    # flip_param happynear's turns the width, shihengcan's the batch: the width is unknown, with a warning.
+    result = report(Analysis(read_text(
+        'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3 +
+        'layer { name: "fh" type: "Flip" bottom: "x" top: "fh" flip_param { flip_height: true flip_width: false } }\n'
+        'layer { name: "fc" type: "Flip" bottom: "x" top: "fc" flip_param { axis: 1 } }\n'
+        'layer { name: "f" type: "Flip" bottom: "x" top: "f" }\n', "fork.prototxt")))
+    out = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
+    assert out["fh"]["rf"]["size"] == [None, 3] and out["fh"]["shape"] == [1, 4, 9, 9]
+    assert out["fc"]["rf"]["size"] == [3, 3] and out["fc"]["rf"]["start"] == [0, 0]
+    assert out["f"]["rf"]["size"] == [3, None]
+    (warned,) = [w for w in result["warnings"] if w["code"] == "ambiguous-fork-type"]
+    assert warned["layer"] == "f" and "shihengcan" in warned["message"] and "happynear" in warned["message"]

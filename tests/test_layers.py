@@ -1112,6 +1112,53 @@ ROWS = [
         [(2, 75, 13, 13), (2, 1, 300, 5)], [()], 0, 0),
     Row("RegionLoss", 'layer { name: "l" type: "RegionLoss" bottom: "b0" bottom: "b1" top: "t" }',
         [(2, 125, 13, 13), (2, 150)], [()], 0, 0),
+    # The YOLOv2 forks' Region, told apart by its tops (scnn_tools/net/layers/region.py names the files).
+    # One top: sokeeffe/caffe_yolo and openvinotoolkit/training_toolbox_caffe region_layer.cpp Reshape,
+    # top[0]->ReshapeLike(*bottom[0]).
+    Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "t" region_param { classes: 20 coords: 4 num: 5 } }',
+        [(2, 125, 13, 13)], [(2, 125, 13, 13)], 0, 0),
+    # Two tops: zhangnju/nv_caffe region_layer.cpp: LayerSetUp CHECKs count(1) = 125 * 7 * 7 = 6125 = side^2 *
+    # num * (coords + num_class + 1) = 49 * 5 * 25; Reshape (num, side, side, coords) = (5, 7, 7, 4) and
+    # (num, side, side, num_class + 1) = (5, 7, 7, 21).
+    Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "box" top: "prob" '
+        'region_loss_param { side: 7 num_class: 20 coords: 4 num: 5 } }',
+        [(1, 125, 7, 7)], [(5, 7, 7, 4), (5, 7, 7, 21)], 0, 0),
+    # zhang-xin/caffe's spelling (its yolo2 deploy files): num_classes, threshold, a bool softmax; the same tops.
+    Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "box" top: "prob" '
+        'region_loss_param { side: 7 num_classes: 20 softmax: true threshold: 0.24 } }',
+        [(1, 125, 7, 7)], [(5, 7, 7, 4), (5, 7, 7, 21)], 0, 0),
+    # The same without a class count: a Caffe runs it only with the one the CHECK allows, 6125 / (49 * 5)
+    # - 4 - 1 = 20.
+    Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "box" top: "prob" '
+        'region_loss_param { side: 7 } }',
+        [(1, 125, 7, 7)], [(5, 7, 7, 4), (5, 7, 7, 21)], 0, 0),
+    # Three tops: MichalBusta/Ristretto-caffe region_layer.cpp Reshape reads the bottom as (N, H, W, C) =
+    # (2, 13, 13, 60): top[2] (2, 13, 13, 60), top[1] (N, 1, MAX_BOXES 500, TOP2_OUT 15), top[0] (1, 1, 1, 1).
+    Row("Region", 'layer { name: "l" type: "Region" bottom: "b0" top: "loss" top: "boxes" top: "out" '
+        'region_param { classes: 6 coords: 5 boxes_of_each_grid: 5 } }',
+        [(2, 13, 13, 60)], [(1, 1, 1, 1), (2, 1, 500, 15), (2, 13, 13, 60)], 0, 0),
+    # The forks' Padding, told apart by its fields (scnn_tools/net/layers/padding.py names the files). DeepLab's
+    # padding_layer.cpp Reshape: (num, channels, height + pad_beg + pad_end, width + pad_beg + pad_end):
+    # 6 + 2 + 3 = 11, 8 + 5 = 13; a negative pair crops: 6 - 3 = 3, 8 - 3 = 5.
+    Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" padding_param { pad_beg: 2 pad_end: 3 } }',
+        [(2, 3, 6, 8)], [(2, 3, 11, 13)], 0, 0),
+    Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" padding_param { pad_beg: -1 pad_end: -2 } }',
+        [(2, 3, 6, 8)], [(2, 3, 3, 5)], 0, 0),
+    # ctensmeyer/caffe padding_layer.cpp Reshape: pad 0, so pad_h 1 on the top and bottom, pad_w 0, so
+    # pad_w_left 2 and pad_w_right 0: 6 + 2 = 8, 8 + 2 = 10. pad_to_power_of_2: 6 -> 8, 9 -> 16.
+    Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" '
+        'padding_param { pad_h: 1 pad_w_left: 2 } }',
+        [(1, 2, 6, 8)], [(1, 2, 8, 10)], 0, 0),
+    Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" padding_param { pad_to_power_of_2: true } }',
+        [(1, 2, 6, 9)], [(1, 2, 8, 16)], 0, 0),
+    # sophgo/caffe padding_layer.cpp Reshape: the last axis + pad_l + pad_r, the one before + pad_t + pad_b:
+    # (1, 4, 5 + 1 + 2, 7 + 3 + 0).
+    Row("Padding", 'layer { name: "l" type: "Padding" bottom: "b0" top: "t" '
+        'padding_param { pad_t: 1 pad_b: 2 pad_l: 3 pad_value: -1 } }',
+        [(1, 4, 5, 7)], [(1, 4, 8, 10)], 0, 0),
+    # happynear/caffe-windows flip_layer.cpp (and shihengcan/caffe-2017's): Reshape, top[0]->ReshapeLike(*bottom[0]).
+    Row("Flip", 'layer { name: "l" type: "Flip" bottom: "b0" top: "t" flip_param { flip_height: true } }',
+        [(2, 3, 4, 5)], [(2, 3, 4, 5)], 0, 0),
     # ydwen/caffe-face src/caffe/layers/center_loss_layer.cpp LayerSetUp: centres (num_output, K), K =
     # bottom[0]->count(axis 1) = 4*2*2 = 16: 10 * 16 = 160 learnt; Reshape: LossLayer's scalar top.
     Row("CenterLoss", 'layer { name: "l" type: "CenterLoss" bottom: "b0" bottom: "b1" top: "t" '

@@ -7,3 +7,4 @@ package registers every family but the ONNX operators, which register when a typ
 """
 
 from . import data, conv, pool, inner, merge, resize, reshape, elementwise, detection, misc, c3d, unpool, lstm  # noqa: F401
+from . import padding, region  # noqa: F401
