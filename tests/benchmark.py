@@ -77,28 +77,24 @@ print(' '.join(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules)
 PEAK = """
 import resource, sys
 from scnn_tools.cli import main
+code = 1
 try:
-    main({args!r})
+    code = main({args!r})
 finally:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
 """
 
 
 def with_peak(args, repeat, timeout=None):
     """(best seconds, peak MiB) of one scnn-tools command in a fresh interpreter; (None, None) where it did
     not finish within `timeout` seconds."""
-    times, peaks = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        try:
-            done = subprocess.run([sys.executable, "-c", PEAK.format(args=args)], check=True, text=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir(),
-                                  timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None, None
-        times.append(time.perf_counter() - t0)
-        peaks.append(int(done.stderr.split()[-1]) / 1024)
-    return min(times), min(peaks)
+    figures = cpu_wall_peak(args, repeat, timeout)
+    if figures is None:
+        return None, None
+    if not isinstance(figures, tuple):
+        raise subprocess.CalledProcessError(figures, args)
+    return figures[1], figures[2]
 
 
 def hed():
