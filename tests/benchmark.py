@@ -35,12 +35,18 @@
    `onnx.load` plus shape inference in a fresh interpreter (issue 23's target: within 1.5x), and both again
    in one process, imports excluded.
 
+10. --real, alone: `analyze` of every file of ../shared/corpus and of the forks' files given with --forks
+   (FILE, or FILE@N,C,H,W for the input shape it runs at: OpenPose's pose_deploy at 1,3,368,656), each in a
+   fresh interpreter: CPU seconds (user + system, what the machine's other work adds least to), wall seconds
+   and peak memory, the slowest first. Issue 19's target: no real file over 3 s.
+
 Prints the numbers the README quotes. Best of N runs: the machine's other work
 only ever adds time.
 """
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,28 +79,24 @@ print(' '.join(m for m in ('numpy', 'matplotlib', 'jinja2') if m in sys.modules)
 PEAK = """
 import resource, sys
 from scnn_tools.cli import main
+code = 1
 try:
-    main({args!r})
+    code = main({args!r})
 finally:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
 """
 
 
 def with_peak(args, repeat, timeout=None):
     """(best seconds, peak MiB) of one scnn-tools command in a fresh interpreter; (None, None) where it did
     not finish within `timeout` seconds."""
-    times, peaks = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        try:
-            done = subprocess.run([sys.executable, "-c", PEAK.format(args=args)], check=True, text=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir(),
-                                  timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None, None
-        times.append(time.perf_counter() - t0)
-        peaks.append(int(done.stderr.split()[-1]) / 1024)
-    return min(times), min(peaks)
+    figures = cpu_wall_peak(args, repeat, timeout)
+    if figures is None:
+        return None, None
+    if not isinstance(figures, tuple):
+        raise subprocess.CalledProcessError(figures, args)
+    return figures[1], figures[2]
 
 
 def hed():
@@ -248,6 +250,10 @@ def main():
     parser.add_argument("--lanes", action="store_true", help="only lane detection's speed (7.)")
     parser.add_argument("--lane-images", type=int, default=4, help="images lane-detect runs on (default: 4)")
     parser.add_argument("--onnx", action="store_true", help="only reading and analysing a 1,000-node ONNX model (9.)")
+    parser.add_argument("--real", action="store_true", help="only analyze on every real file, the slowest first (10.)")
+    parser.add_argument("--forks", nargs="*", metavar="FILE[@N,C,H,W]", default=[],
+                        help="with --real: the forks' files fetched for it (not in the corpus), each with the input "
+                             "shape it runs at where its own is a placeholder")
     parser.add_argument("--converters", action="store_true",
                         help="only scnn-tools export beside caffe2onnx and caffe-onnx, judged by real Caffe (8.)")
     args = parser.parse_args()
@@ -264,6 +270,9 @@ def main():
                     "compileall.compile_dir(os.path.dirname(scnn_tools.__file__), quiet=1)"], check=True)
     if args.fields:
         receptive_fields(args)
+        return
+    if args.real:
+        every_real_file(args)
         return
     if args.exports:
         exports(args.repeat)
@@ -454,6 +463,7 @@ def receptive_fields(args):
             (3, None))
         fields["PSPNet-50 ADE20K + SCNN at conv6_interp, analyze"] = (
             with_peak(["analyze", ade, "-o", os.devnull], repeat, timeout), (24, None), (3, None))
+        read_ade = reading(ade, repeat)
         shaped = Path(tmp) / "icnet.prototxt"
         shaped.write_text(icnet())
         fields["ICNet-shaped at 1025x2049 (three resolutions, Interps and sums), analyze"] = (
@@ -470,6 +480,58 @@ def receptive_fields(args):
                                         f"<= {target_mib} MB" if target_mib else "") if x)
         took = f"did not finish in {timeout:.0f} s" if secs is None else f"{secs:.2f} s, peak {mib:.0f} MiB"
         print(f"{what}: {took} (before: {before})" + (f" (target {target})" if target else ""))
+    print(f"PSPNet-50 ADE20K + SCNN, reading its 1.3 MB of text alone (in this process): {read_ade:.2f} s CPU "
+          "(before: 0.90 s, each of the block's 5,668 layers parsed)")
+
+
+def reading(path, repeat):
+    """Best CPU seconds of reading one net file (text to upgraded NetParameter), in this process."""
+    from scnn_tools.netfile.reader import read_net
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        read_net(path)
+        times.append(time.process_time() - t0)
+    return min(times)
+
+
+def cpu_wall_peak(args, repeat, timeout=None):
+    """(best CPU seconds, best wall seconds, peak MiB) of one scnn-tools command in a fresh interpreter; the
+    exit status instead of the figures where it fails, None where it did not finish within `timeout`."""
+    cpu, wall, peaks = [], [], []
+    for _ in range(repeat):
+        before, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        try:
+            done = subprocess.run([sys.executable, "-c", PEAK.format(args=args)], text=True,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir(),
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        if done.returncode:
+            return done.returncode
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        peaks.append(int(done.stderr.split()[-1]) / 1024)
+    return min(cpu), min(wall), min(peaks)
+
+
+def every_real_file(args):
+    """`analyze` of every corpus file and of the --forks files, the slowest first (issue 19: none over 3 s)."""
+    runs = [(str(path), None) for path in sorted(CORPUS.rglob("*.prototxt"))]
+    runs += [(spec.partition("@")[0], spec.partition("@")[2] or None) for spec in args.forks]
+    rows = []
+    for path, shape in runs:
+        command = ["analyze", path, "-o", os.devnull] + (["--input-shape", shape] if shape else [])
+        rows.append((path.replace(str(CORPUS) + "/", "") + (f" at {shape}" if shape else ""),
+                     cpu_wall_peak(command, args.repeat, args.timeout)))
+    measured = sorted((row for row in rows if isinstance(row[1], tuple)), key=lambda row: -row[1][0])
+    for name, (cpu, wall, mib) in measured:
+        print(f"{cpu:6.2f} s CPU {wall:6.2f} s wall {mib:6.0f} MiB  {name}" + ("  OVER 3 s" if cpu > 3 else ""))
+    for name, outcome in rows:
+        if not isinstance(outcome, tuple):
+            print(f"{name}: " + (f"did not finish in {args.timeout:.0f} s" if outcome is None
+                                 else f"refused (exit {outcome})"))
 
 
 def figures(repeat):

@@ -127,3 +127,41 @@ def test_template_placeholders_are_named():
     assert (e.line, e.col) == (3, 34)
     assert "${NUM_LABELS}, ${TOP}" in e.message
     assert "${EXP}" not in e.message  # inside a quoted string it is ordinary text
+
+
+# Blocks of one shape (a generated SCNN block's thousands of layers) are parsed once and the others copied with
+# their own strings: every copy must read as that block alone would, positions and warnings included.
+def test_blocks_that_differ_only_in_their_strings_read_as_each_alone():
+    rows = [("a", '"in"', "gaussian"), ('b\\"q', "'in2'", "ms\\x72a"), ("c", '"in3"', ""), ("d", '"i" "n4"', "x")]
+    text = "".join(f'layer {{ name: "{n}" type: "Convolution" bottom: {b} top: "{n}" top: "x"\n'
+                   f'  param {{ name: "w" }} convolution_param {{ num_output: 8 weight_filler {{ type: "{f}" }} }} }},\n'
+                   for n, b, f in rows)
+    net, parsed = parse(text)
+    reference = caffe_pb2.NetParameter()
+    text_format.Parse(text, reference)
+    assert net == reference
+    assert [layer.name for layer in net.layer] == ["a", 'b"q', "c", "d"]
+    assert net.layer[1].convolution_param.weight_filler.type == "msra"
+    assert parsed.lines["layer"] == [1, 3, 5, 7] and parsed.warnings == []
+    assert [text[s:e][-3:] for s, e in parsed.spans["layer"]] == ["} }"] * 4
+    assert [text[s:e][:7] for s, e in parsed.spans["layer"]] == ["layer {"] * 4
+
+
+def test_each_block_of_a_shape_that_warns_warns():
+    net, parsed = parse('layer { name: "a" fancy: 1 }\nlayer { name: "b" fancy: 1 }\n'
+                        'layers { name: "c" type: Fork }\nlayers { name: "d" type: Fork }\n')
+    assert [(w["line"], w["_context"]) for w in parsed.warnings] == [(1, ("layer", 0)), (2, ("layer", 1))]
+    assert [layer.name for layer in net.layer] == ["a", "b"]
+    assert [(v1.name, v1.type_name) for v1 in net.layers] == [("c", "Fork"), ("d", "Fork")]
+
+
+def test_a_bad_escape_in_a_block_of_a_shape_met_before_is_named():
+    e = error('layer { name: "a" }\nlayer { name: "\\x" }\n')
+    assert (e.line, e.col) == (2, 15) and "bad value for name" in e.message
+
+
+def test_the_first_error_in_the_file_is_the_one_named():
+    # The text is read as it is parsed, as Caffe's parser reads it: a stray character further on does not
+    # hide the mistake before it.
+    e = error('layer { name "a" }\nlayer { name: "b" } @\n')
+    assert (e.line, e.col) == (1, 14) and "expected ':' after name" in e.message

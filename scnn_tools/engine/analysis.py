@@ -219,14 +219,13 @@ def report(analysis, scale_model="exact"):
         params, macc = (total.value for total in cost)
         outputs = []
         for i, t in enumerate(node.tops):
-            exact, blog = analysis.scales(t)
-            shape = blobs[t]
+            exact, blog = (_rounded(values) for values in analysis.scales(t))
             outputs.append({
                 "blob": graph.blobs[t].name,
-                "shape": shape,
+                "shape": blobs[t],
                 "rf": analysis.rf(t),
-                "scale": _rounded(blog if scale_model == "blog" else exact),
-                "scale_models": {"exact": _rounded(exact), "blog": _rounded(blog)},
+                "scale": blog if scale_model == "blog" else exact,
+                "scale_models": {"exact": exact, "blog": blog},
             })
             if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
                 totals["activations"] += activations(analysis, t)
@@ -235,8 +234,8 @@ def report(analysis, scale_model="exact"):
             "bottoms": list(node.param.bottom), "tops": list(node.param.top),
             "params": params, "macc": macc, "outputs": outputs,
         })
-        g = groups.setdefault(group_of(node.name), {"group": group_of(node.name), "layers": 0, "params": 0,
-                                                    "macc": 0})
+        group = group_of(node.name)
+        g = groups.get(group) or groups.setdefault(group, {"group": group, "layers": 0, "params": 0, "macc": 0})
         g["layers"] += 1
         g["params"] = _add(g["params"], params)
         g["macc"] = _add(g["macc"], macc)

@@ -19,10 +19,16 @@ class Total:
     __slots__ = ("known", "per_item", "bound", "bounded", "missing")
 
     def __init__(self, known=0, per_item=None, bound=0, bounded=(), missing=()):
-        self.known, self.per_item = known, {k: v for k, v in (per_item or {}).items() if v}
+        self.known, self.per_item = known, {k: v for k, v in per_item.items() if v} if per_item else {}
         self.bound, self.bounded, self.missing = bound, tuple(bounded), tuple(missing)
 
+    @property
+    def exact(self):
+        return not (self.per_item or self.bound or self.bounded or self.missing)
+
     def __add__(self, other):
+        if other.exact and self.exact:  # (nearly every part: a net's thousands of layers)
+            return Total(self.known + other.known)
         per_item = dict(self.per_item)
         for count, value in other.per_item.items():
             per_item[count] = per_item.get(count, 0) + value
@@ -63,10 +69,13 @@ def _once(names):
 
 
 def _sum(parts):
-    total = Total()
+    known, total = 0, Total()
     for part in parts:
-        total = total + part
-    return total
+        if part.exact:
+            known += part.known
+        else:
+            total = total + part
+    return total + Total(known)
 
 
 # ---------------------------------------------------------------- measures
@@ -164,20 +173,23 @@ def layer_cost(analysis, node, shared):
         cause = Total(missing=(_cause(analysis, node),))
         return (cause if kind is None or kind.learns else Total()), (cause if kind is None or kind.multiplies
                                                                       else Total())
-    unknown = Total(missing=(_cause(analysis, node),))
     runs = analysis.shapes.runs.get(node.index)
     # Where dimensions are unknown the rules ran at several stand-in values (ctx.fills: an image size the
     # file does not give) or counts (runs): a cost is known where it is the same at every one.
     contexts = runs.contexts if runs else ctx.fills or [ctx]
-    learned = {_params(node, run, set(shared)) for run in contexts}
+    learned = {_params(node, run, set(shared)) for run in contexts[1:]}
     params = _params(node, contexts[0], shared)
-    params = Total(params) if len(learned) == 1 and params is not None else unknown
+    params = Total(params) if learned <= {params} and params is not None else _unknown(analysis, node)
     if runs is not None:
         count = runs.linear(lambda run: product(_macc_of_run(kind, run)))
-        return params, (_counted(analysis, count, 1) if count is not None else unknown)
+        return params, (_counted(analysis, count, 1) if count is not None else _unknown(analysis, node))
     maccs = {per_image(analysis, *_macc_of_run(kind, run)) for run in contexts}
     macc = maccs.pop() if len(maccs) == 1 else None
-    return params, (Total(macc) if macc is not None else unknown)
+    return params, (Total(macc) if macc is not None else _unknown(analysis, node))
+
+
+def _unknown(analysis, node):
+    return Total(missing=(_cause(analysis, node),))
 
 
 def _macc_of_run(kind, run):

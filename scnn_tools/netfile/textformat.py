@@ -34,6 +34,27 @@ _TOKEN = re.compile(
     re.X | re.S,
 )
 _PLACEHOLDER = re.compile(r"\$\{[^}\n]*\}?")
+_SPACE = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*)*")
+
+# A top-level `name { ... }` block that holds no comment, placeholder, escape outside a string or `<` block,
+# nested at most four deep: the shape of nearly every layer in real files, and of every layer of a generated
+# SCNN block. Blocks that differ only inside their string literals parse alike, so each such shape is parsed
+# once and the rest are copies with their own strings (`_Recipe`). Runs of plain characters are matched
+# whole and never split again on a failed match (the lookahead), so a block that does not fit fails in
+# linear time.
+_LITERAL = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+_PLAIN = r"""[^{}<>"'#$\\]+(?![^{}<>"'#$\\])"""
+
+
+def _nested(depth):
+    inner = rf"(?:{_PLAIN}|{_LITERAL})*"
+    for _ in range(depth):
+        inner = rf"(?:{_PLAIN}|{_LITERAL}|\{{{inner}\}})*"
+    return inner
+
+
+_SIMPLE_BLOCK = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n\f\v]*\{{{_nested(3)}\}}", re.S)
+_LITERALS = re.compile(f"({_LITERAL})", re.S)
 
 _INT_TYPES = {
     FD.TYPE_INT32: (-(2**31), 2**31 - 1),
@@ -95,16 +116,24 @@ class _Parser:
         self.pos = 0
         self.warnings = []
         self._newlines = None
+        self._last_line = (0, 1)
         self._context = None  # the top-level element being parsed, for warnings
-        self.tokens = []
-        # Ended by None, the end of file, so that looking at the next token needs no bounds check.
-        self.tokens = self._tokenize(text) + [None]
+        # The tokens of the top-level elements being parsed (see _tokenize), ended by None: the end of the
+        # file, or of those elements, so that looking at the next token needs no bounds check.
+        self.tokens = [None]
+        # While a block is parsed to be copied (_Recipe): the (field, index) steps from the top-level message
+        # to the message being filled, and each string value set, as _Recipe.slots.
+        self._path = None
+        self._slots = None
 
     # ---------------------------------------------------------------- tokens
-    def _tokenize(self, text):
-        tokens = []
+    def _tokenize(self, at):
+        """The tokens from offset `at` to the end of the first top-level element that closes a block (and
+        the separator after it), or to the end of the text; and the offset where they end. What a top-level
+        element is, is the parser's to say: a block's close is the one place where one surely ends."""
+        tokens, depth, end = [], 0, len(self.text)
         append = tokens.append
-        for m in _TOKEN.finditer(text):
+        for m in _TOKEN.finditer(self.text, at):
             kind = m.lastgroup
             if kind == "w":
                 continue
@@ -114,8 +143,32 @@ class _Parser:
                 raise self._error(what, m.start())
             if kind == "t":
                 raise self._template_error(m.start())
-            append((kind, m.group(), m.start()))
-        return tokens
+            value = m.group()
+            append((kind, value, m.start()))
+            if kind == "p" and value in "{<[":
+                depth += 1
+            elif kind == "p" and value in "}>]":
+                depth -= 1
+                if depth <= 0:
+                    end = self._after(m.end())
+                    if end > m.end():
+                        append(("p", self.text[end - 1], end - 1))
+                    break
+        return tokens, end
+
+    def _after(self, end):
+        """Where the top-level element ending at `end` ends with the `,` or `;` that may follow it."""
+        after = _SPACE.match(self.text, end).end()
+        return after + 1 if self.text.startswith((",", ";"), after) else end
+
+    def _line(self, offset):
+        """The line of `offset`, counted on from the last one asked: the top-level elements come in order."""
+        last, line = self._last_line
+        if offset < last:
+            return self.line_col(offset)[0]
+        line += self.text.count("\n", last, offset)
+        self._last_line = (offset, line)
+        return line
 
     def line_col(self, offset):
         if self._newlines is None:
@@ -174,9 +227,55 @@ class _Parser:
     # ---------------------------------------------------------------- parse
     def run(self, message):
         message.Clear()
-        lines, spans = {}, {}
-        self._message(message, None, lines, spans)
+        lines, spans, recipes = {}, {}, {}
+        fields = _Fields.of(message.DESCRIPTOR)
+        text, end = self.text, len(self.text)
+        at = _SPACE.match(text).end()
+        while at < end:
+            block = _SIMPLE_BLOCK.match(text, at)
+            entry = fields.get(block.group(1)) if block else None
+            if entry is not None and entry[1] and entry[2]:  # (a repeated message: each block is a new one)
+                at = self._block(message, block, recipes, lines, spans)
+            else:
+                at = self._elements(message, at, lines, spans)
+            at = _SPACE.match(text, at).end()
         return Parsed(self.warnings, lines, spans)
+
+    def _elements(self, message, at, lines, spans):
+        """Parse the top-level elements from `at` that _tokenize takes; where they end."""
+        self.tokens, end = self._tokenize(at)
+        self.tokens.append(None)
+        self.pos = 0
+        self._message(message, None, lines, spans)
+        return end
+
+    def _block(self, message, block, recipes, lines, spans):
+        """One top-level block of _SIMPLE_BLOCK's shape: a copy of the first block of its shape with its own
+        strings where that one parsed without a warning, else parsed; where it ends."""
+        name, offset = block.group(1), block.start()
+        parts = _LITERALS.split(block.group())
+        shape = tuple(parts[::2])
+        recipe = recipes.get(shape, False)
+        if recipe:
+            values = recipe.values(parts[1::2], "\\" in block.group())  # (outside strings is no backslash)
+            if values is not None:
+                container = getattr(message, name)
+                container.append(recipe.template)
+                recipe.fill(container[-1], values)
+                self._context = (name, len(lines.setdefault(name, [])))
+                lines[name].append(self._line(offset))
+                spans.setdefault(name, []).append((offset, block.end()))
+                return self._after(block.end())
+        if recipe is not False:  # (a shape met before that cannot be copied, or strings that do not read)
+            return self._elements(message, offset, lines, spans)
+        warned, self._path, self._slots = len(self.warnings), [], []
+        try:
+            end = self._elements(message, offset, lines, spans)
+        finally:
+            slots, self._path, self._slots = self._slots, None, None
+        copyable = len(self.warnings) == warned and sum(s[3] for s in slots) == len(parts) // 2
+        recipes[shape] = _Recipe(getattr(message, name)[-1], slots) if copyable else None
+        return end
 
     def _message(self, msg, close, lines=None, spans=None):
         """Fields until `close` (or end of file at top level)."""
@@ -201,7 +300,7 @@ class _Parser:
             entry = fields.get(value)
             if lines is not None:
                 self._context = (value, len(lines.setdefault(value, [])))
-                lines[value].append(self.line_col(offset)[0])
+                lines[value].append(self._line(offset))
             if entry is None:
                 self._skip_field(value, type_name, offset)
             else:
@@ -228,7 +327,12 @@ class _Parser:
                     self._warn("duplicate-field", f"{name} is given more than once; the blocks are merged", offset)
                 sub = getattr(msg, name)
                 sub.SetInParent()
-            self._message(sub, _CLOSE[tok[1]])
+            if self._path is None:
+                self._message(sub, _CLOSE[tok[1]])
+            else:
+                self._path.append((name, len(getattr(msg, name)) - 1 if repeated else None))
+                self._message(sub, _CLOSE[tok[1]])
+                self._path.pop()
             return
         if not self._accept(":"):
             raise self._error(f"expected ':' after {name}, found {self._describe(self._peek())}")
@@ -260,6 +364,10 @@ class _Parser:
                 result = "".join(_unquote(p) for p in parts)
                 if ftype == FD.TYPE_BYTES:
                     result = result.encode("utf-8")
+                if self._slots is not None:
+                    index = len(getattr(msg, field.name)) if repeated else None
+                    self._slots.append((tuple(self._path[1:]), field.name, index, len(parts),
+                                        ftype == FD.TYPE_BYTES))
             elif ftype in _INT_TYPES:
                 result = _integer(kind, value, _INT_TYPES[ftype])
             elif ftype in _FLOAT_TYPES:
@@ -343,6 +451,48 @@ class _Parser:
         w = warning(code, message, line=self.line_col(offset)[0])
         w["_context"] = self._context
         self.warnings.append(w)
+
+
+class _Recipe:
+    """A parsed top-level block, to be copied for the blocks that differ from it only in their strings.
+
+    `slots` are the string values the parse set, in the order of the literals in the text: (the (field,
+    index) steps to the message holding it, the field, its index where repeated, how many adjacent
+    literals make it, whether it is bytes)."""
+
+    def __init__(self, parsed, slots):
+        self.template = type(parsed)()
+        self.template.CopyFrom(parsed)
+        self.slots = slots
+        # (one literal a value and no bytes, as in nearly every block: each value is its literal unquoted)
+        self.plain = all(count == 1 and not is_bytes for _, _, _, count, is_bytes in slots)
+
+    def values(self, literals, escaped):
+        """The slots' values from another block's literals (`escaped`: whether any holds a backslash); None
+        where one does not read (a bad escape), for the parser to say where."""
+        if self.plain and not escaped:
+            return [p[1:-1] for p in literals]
+        out, i = [], 0
+        try:
+            for _, _, _, count, is_bytes in self.slots:
+                value = "".join(_unquote(p) for p in literals[i:i + count])
+                out.append(value.encode("utf-8") if is_bytes else value)
+                i += count
+        except ValueError:
+            return None
+        return out
+
+    def fill(self, message, values):
+        for (steps, name, index, _, _), value in zip(self.slots, values):
+            target = message
+            for step, at in steps:
+                target = getattr(target, step)
+                if at is not None:
+                    target = target[at]
+            if index is None:
+                setattr(target, name, value)
+            else:
+                getattr(target, name)[index] = value
 
 
 def _unquote(token):
