@@ -48,6 +48,7 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
+        self._exact = {}
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
         if image_shape is None:
@@ -122,7 +123,14 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        exact = scale.exact(t, self.shapes.blobs[blob_id], self.image_extent())
+        shape = self.shapes.blobs[blob_id]
+        # (a shape-keeping layer's top has its bottom's very field and size: Conv, BatchNormalization and Relu
+        # share one, and so do their scales)
+        key = tuple((image_axis, id(f), shape[a]) for a, (image_axis, f) in t.axes.items())
+        exact = self._exact.get(key)
+        if exact is None:
+            exact = self._exact[key] = scale.exact(t, shape, self.image_extent())
+        exact = exact and dict(exact)
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
 
@@ -193,9 +201,12 @@ def _add(total, value):
     return None if total is None or value is None else total + value
 
 
+_GROUP = re.compile(r"[A-Za-z]+\d*")
+
+
 def group_of(name):
     """The name prefix layers are grouped by: letters and the digits after them (res2a_branch1 → res2)."""
-    m = re.match(r"[A-Za-z]+\d*", name)
+    m = _GROUP.match(name)
     return m.group() if m else name
 
 

@@ -30,7 +30,7 @@ class Blob:
 
 class Node:
     __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "read_as", "bottoms", "tops",
-                 "is_source")
+                 "is_source", "_in_place")
 
     def __init__(self, index, param, line, source_index=None):
         self.index = index
@@ -47,11 +47,13 @@ class Node:
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
+        # (read once: the report and the totals ask for every top, and a protobuf field is slow to read)
+        bottom = param.bottom
+        self._in_place = tuple(i < len(bottom) and bottom[i] == top for i, top in enumerate(param.top))
 
     def writes_in_place(self, i):
         """Top i is bottom i: Caffe computes it in place, as a new version of that blob."""
-        p = self.param
-        return i < len(p.bottom) and p.bottom[i] == p.top[i]
+        return i < len(self._in_place) and self._in_place[i]
 
     @property
     def in_place(self):

@@ -89,7 +89,9 @@ class OnnxNode:
         self.op = self.proto.op_type
         self.opset = p.opset
         self.attrs = onnxfold.attributes(self.proto)
-        self.inputs = p.input
+        # (as Python lists: a rule asks for its inputs many times, and each read of a protobuf field makes an object)
+        self.inputs = list(p.input)
+        self.sources = [entry.source for entry in self.inputs]
         self.ndata = p.data_bottoms
         self._values = {}
 
@@ -121,7 +123,7 @@ class OnnxNode:
         return len(self.inputs)
 
     def present(self, i):
-        return i < len(self.inputs) and self.inputs[i].source != _S.ABSENT
+        return i < len(self.sources) and self.sources[i] != _S.ABSENT
 
     def need_inputs(self, low, high=None):
         n = len(self.inputs)
@@ -131,7 +133,7 @@ class OnnxNode:
                       + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
 
     def is_data(self, i):
-        return self.present(i) and self.inputs[i].source == _S.DATA
+        return i < len(self.sources) and self.sources[i] == _S.DATA
 
     def bottom(self, i):
         """The bottom index of data input i, or None."""
@@ -154,10 +156,10 @@ class OnnxNode:
         """The shape of input i wherever it comes from; None where absent or not known."""
         if not self.present(i):
             return None
-        entry = self.inputs[i]
-        if entry.source == _S.DATA:
+        entry, source = self.inputs[i], self.sources[i]
+        if source == _S.DATA:
             return self.ctx.bottoms[entry.bottom]
-        if entry.source in (_S.WEIGHT, _S.CONSTANT):
+        if source == _S.WEIGHT or source == _S.CONSTANT:
             return list(entry.dims)
         value = self.value(i)
         return None if value is None else list(value.shape)
@@ -197,7 +199,7 @@ class OnnxNode:
     def learnt(self, i):
         """Input i is a learnt weight: an initializer of more than one element (PyTorch writes its Python
         scalars, hyper-parameters, as initializers too; a value computed in the graph is no weight)."""
-        if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
+        if not self.present(i) or self.sources[i] not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
         if entry.source == _S.CONSTANT and not _floats(entry.value):
