@@ -48,7 +48,7 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
-        self._exact = {}
+        self._rf, self._exact = {}, {}  # (by _same_field)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
         if image_shape is None:
@@ -98,6 +98,13 @@ class Analysis:
         if t is None:
             return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
         shape = self.shapes.blobs[blob_id]
+        key = _same_field(t, shape)
+        out = self._rf.get(key, self._rf)
+        if out is self._rf:
+            out = self._rf[key] = self._rf_of(t, shape)
+        return None if out is None else {k: list(v) if isinstance(v, list) else v for k, v in out.items()}
+
+    def _rf_of(self, t, shape):
         extent = self.image_extent()
         per_axis = {}
         for a, (image_axis, field) in t.axes.items():
@@ -124,9 +131,7 @@ class Analysis:
         if t is None:
             return None, None
         shape = self.shapes.blobs[blob_id]
-        # (a shape-keeping layer's top has its bottom's very field and size: Conv, BatchNormalization and Relu
-        # share one, and so do their scales)
-        key = tuple((image_axis, id(f), shape[a]) for a, (image_axis, f) in t.axes.items())
+        key = _same_field(t, shape)
         exact = self._exact.get(key)
         if exact is None:
             exact = self._exact[key] = scale.exact(t, shape, self.image_extent())
@@ -156,6 +161,13 @@ class Analysis:
             lo, hi = s[0][0], s[-1][1]
             out[which] = Span(lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
         return out
+
+
+def _same_field(traced, shape):
+    """What a blob's rf and scales depend on: its fields and its sizes along them. A shape-keeping layer's top
+    has its bottom's very fields and sizes (Conv, BatchNormalization and Relu share one), and so the same rf
+    and scales, which are worked out once. (The fields live as long as the Analysis: their ids stay theirs.)"""
+    return tuple((image_axis, id(field), shape[a]) for a, (image_axis, field) in traced.axes.items())
 
 
 # ------------------------------------------------------- stand-in sizes

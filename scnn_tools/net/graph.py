@@ -177,13 +177,7 @@ def _is_source(node):
 
 def _filtered(netfile, phase, stages):
     """(kept, dropped): the layers as (param, line, index), by Caffe's phase, level and stage rules."""
-    if phase not in PHASES:
-        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
-    state = caffe_pb2.NetState(phase=PHASES[phase])
-    if netfile.net.HasField("state"):
-        state.level = netfile.net.state.level
-        state.stage.extend(netfile.net.state.stage)
-    state.stage.extend(stages)
+    state = _state(netfile, phase, stages)
     kept, dropped = [], []
     for index, (param, line) in enumerate(zip(netfile.net.layer, netfile.layer_lines)):
         (kept if _included(param, state, netfile.source, line) else dropped).append((param, line, index))
@@ -191,9 +185,26 @@ def _filtered(netfile, phase, stages):
 
 
 def _sources(netfile, phase, stages):
-    """The layers that bring data in (data and Input layers) that `phase` keeps."""
-    kinds = (registry.kind_of(p) for p, _, _ in _filtered(netfile, phase, stages)[0])
-    return [k for k in kinds if k is not None and k.is_source]
+    """Whether `phase` keeps a layer that brings data in (a data or Input layer)."""
+    state = _state(netfile, phase, stages)
+    for param, line in zip(netfile.net.layer, netfile.layer_lines):
+        # (the first one will do: a net's inputs come first; build's own filtering checks every layer's rules)
+        if _included(param, state, netfile.source, line):
+            kind = registry.kind_of(param)
+            if kind is not None and kind.is_source:
+                return True
+    return False
+
+
+def _state(netfile, phase, stages):
+    if phase not in PHASES:
+        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
+    state = caffe_pb2.NetState(phase=PHASES[phase])
+    if netfile.net.HasField("state"):
+        state.level = netfile.net.state.level
+        state.stage.extend(netfile.net.state.stage)
+    state.stage.extend(stages)
+    return state
 
 
 def _included(param, state, path, line):

@@ -139,8 +139,14 @@ def kinds():
 ONNX = "onnx."
 
 
+_onnx_registered = False
+
+
 def _onnx_operators():
-    from . import onnx  # noqa: F401
+    global _onnx_registered
+    if not _onnx_registered:  # (an import statement costs a microsecond even when done: one a layer adds up)
+        from . import onnx  # noqa: F401
+        _onnx_registered = True
 
 
 def kind_of(param):
