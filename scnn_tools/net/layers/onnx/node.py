@@ -5,6 +5,8 @@ attributes, and each ONNX input by position, wherever it comes from (a data
 bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
+from functools import cached_property
+
 from scnn_tools import caffe_pb2
 from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
@@ -81,19 +83,29 @@ def _floats(tensor):
 
 class OnnxNode:
     def __init__(self, ctx):
-        from scnn_tools.netfile import onnxfold
-        from scnn_tools.onnx_model_pb2 import NodeProto
         p = ctx.p.onnx_param
-        self.proto = NodeProto.FromString(p.node)
         self.ctx = ctx
-        self.op = self.proto.op_type
         self.opset = p.opset
-        self.attrs = onnxfold.attributes(self.proto)
         # (as Python lists: a rule asks for its inputs many times, and each read of a protobuf field makes an object)
         self.inputs = list(p.input)
         self.sources = [entry.source for entry in self.inputs]
         self.ndata = p.data_bottoms
         self._values = {}
+
+    # (the node is parsed where a rule reads it: Relu's and BatchNormalization's never do)
+    @cached_property
+    def proto(self):
+        from scnn_tools.onnx_model_pb2 import NodeProto
+        return NodeProto.FromString(self.ctx.p.onnx_param.node)
+
+    @property
+    def op(self):
+        return self.proto.op_type
+
+    @cached_property
+    def attrs(self):
+        from scnn_tools.netfile import onnxfold
+        return onnxfold.attributes(self.proto)
 
     # ---------------------------------------------------------- attributes
     def attr(self, name, default=None, kind=None):
