@@ -254,7 +254,7 @@ def report(analysis, scale_model="exact"):
                 totals["activations"] += activations(analysis, t)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
-            "bottoms": list(node.param.bottom), "tops": list(node.param.top),
+            "bottoms": [graph.blobs[b].name for b in node.bottoms], "tops": [graph.blobs[t].name for t in node.tops],
             "params": params, "macc": macc, "outputs": outputs,
         })
         group = group_of(node.name)

@@ -208,12 +208,13 @@ def _state(netfile, phase, stages):
 
 
 def _included(param, state, path, line):
-    if len(param.include) and len(param.exclude):
+    include, exclude = param.include, param.exclude  # (each read of a protobuf field makes an object)
+    if len(include) and len(exclude):
         raise InputError(f"layer '{param.name}' has both include and exclude rules; Caffe allows only one kind",
                          path, line, layer=param.name)
-    if len(param.include):
-        return any(_meets(rule, state) for rule in param.include)
-    return not any(_meets(rule, state) for rule in param.exclude)
+    if len(include):
+        return any(_meets(rule, state) for rule in include)
+    return not len(exclude) or not any(_meets(rule, state) for rule in exclude)
 
 
 def _meets(rule, state):

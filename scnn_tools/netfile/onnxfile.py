@@ -90,6 +90,38 @@ def _check_text(model):
         raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
 
 
+def attributes(node):
+    """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors (a graph
+    attribute as its GraphProto)."""
+    out = {}
+    for a in node.attribute:
+        kind = a.type
+        if kind == a.FLOAT:
+            value = a.f
+        elif kind == a.INT:
+            value = a.i
+        elif kind == a.STRING:
+            value = a.s.decode("utf-8", errors="replace")
+        elif kind == a.TENSOR:
+            from .onnxfold import NotFoldable, to_array  # (numpy: only for a node that holds a tensor)
+            try:
+                value = to_array(a.t)
+            except NotFoldable:
+                value = None
+        elif kind == a.GRAPH:
+            value = a.g
+        elif kind == a.FLOATS:
+            value = list(a.floats)
+        elif kind == a.INTS:
+            value = list(a.ints)
+        elif kind == a.STRINGS:
+            value = [v.decode("utf-8", errors="replace") for v in a.strings]
+        else:
+            value = None  # (tensors, graphs, sparse tensors, types: no rule reads them)
+        out[a.name] = value
+    return out
+
+
 class _Value:
     """What the reader knows of one named value before the net runs."""
 

@@ -104,8 +104,8 @@ class OnnxNode:
 
     @cached_property
     def attrs(self):
-        from scnn_tools.netfile import onnxfold
-        return onnxfold.attributes(self.proto)
+        from scnn_tools.netfile.onnxfile import attributes  # (not onnxfold's numpy: most nodes hold no tensor)
+        return attributes(self.proto)
 
     # ---------------------------------------------------------- attributes
     def attr(self, name, default=None, kind=None):
