@@ -102,7 +102,12 @@ class Analysis:
         out = self._rf.get(key, self._rf)
         if out is self._rf:
             out = self._rf[key] = self._rf_of(t, shape)
-        return None if out is None else {k: list(v) if isinstance(v, list) else v for k, v in out.items()}
+        if out is None:
+            return None
+        out = dict(out)  # (each blob's own: a caller may change it)
+        for key in _PER_AXIS:
+            out[key] = out[key][:]
+        return out
 
     def _rf_of(self, t, shape):
         extent = self.image_extent()
@@ -112,8 +117,7 @@ class Analysis:
         both = [per_axis.get("h"), per_axis.get("w")]
         if both == [None, None]:
             return None
-        out = {key: [None if s is None else s[key] for s in both]
-               for key in ("size", "clipped", "jump", "start", "padding")}
+        out = {key: [None if s is None else s[key] for s in both] for key in _PER_AXIS[:-1]}
         present = [s for s in both if s is not None]
         out["uniform"] = all(s["uniform"] for s in present)
         out["aligned"] = all(s["aligned"] for s in present)
@@ -161,6 +165,10 @@ class Analysis:
             lo, hi = s[0][0], s[-1][1]
             out[which] = Span(lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
         return out
+
+
+# The rf's keys that hold a value per axis, "global" last.
+_PER_AXIS = ("size", "clipped", "jump", "start", "padding", "global")
 
 
 def _same_field(traced, shape):
