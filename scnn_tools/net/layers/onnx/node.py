@@ -38,7 +38,7 @@ def register(name, family, reads=(), defaults=None, **rules):
                 if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
 
     def check(layer):
-        from scnn_tools.netfile.onnxfold import attributes
+        from scnn_tools.netfile.onnxfile import attributes  # (not onnxfold's: numpy only where a model folds)
         from scnn_tools.onnx_model_pb2 import NodeProto
         proto = NodeProto.FromString(layer.onnx_param.node)
         if all(a.name in known for a in proto.attribute):
@@ -214,7 +214,7 @@ class OnnxNode:
         if not self.present(i) or self.sources[i] not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
-        if entry.source == _S.CONSTANT and not _floats(entry.value):
+        if self.sources[i] == _S.CONSTANT and not _floats(entry.value):
             return False  # (integers are offsets or indices: PyTorch's unpooling adds c * H * W per channel)
         return entry.initializer and product(entry.dims) > 1
 
