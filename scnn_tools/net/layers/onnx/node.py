@@ -98,7 +98,7 @@ class OnnxNode:
         from scnn_tools.onnx_model_pb2 import NodeProto
         return NodeProto.FromString(self.ctx.p.onnx_param.node)
 
-    @property
+    @cached_property
     def op(self):
         return self.proto.op_type
 
