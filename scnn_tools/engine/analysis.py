@@ -48,6 +48,7 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
+        self._rf, self._exact = {}, {}  # (by _same_field)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
         if image_shape is None:
@@ -97,6 +98,18 @@ class Analysis:
         if t is None:
             return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
         shape = self.shapes.blobs[blob_id]
+        key = _same_field(t, shape)
+        out = self._rf.get(key, self._rf)
+        if out is self._rf:
+            out = self._rf[key] = self._rf_of(t, shape)
+        if out is None:
+            return None
+        out = dict(out)  # (each blob's own: a caller may change it)
+        for key in _PER_AXIS:
+            out[key] = out[key][:]
+        return out
+
+    def _rf_of(self, t, shape):
         extent = self.image_extent()
         per_axis = {}
         for a, (image_axis, field) in t.axes.items():
@@ -104,8 +117,7 @@ class Analysis:
         both = [per_axis.get("h"), per_axis.get("w")]
         if both == [None, None]:
             return None
-        out = {key: [None if s is None else s[key] for s in both]
-               for key in ("size", "clipped", "jump", "start", "padding")}
+        out = {key: [None if s is None else s[key] for s in both] for key in _PER_AXIS[:-1]}
         present = [s for s in both if s is not None]
         out["uniform"] = all(s["uniform"] for s in present)
         out["aligned"] = all(s["aligned"] for s in present)
@@ -122,7 +134,12 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        exact = scale.exact(t, self.shapes.blobs[blob_id], self.image_extent())
+        shape = self.shapes.blobs[blob_id]
+        key = _same_field(t, shape)
+        exact = self._exact.get(key)
+        if exact is None:
+            exact = self._exact[key] = scale.exact(t, shape, self.image_extent())
+        exact = exact and dict(exact)
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
 
@@ -148,6 +165,17 @@ class Analysis:
             lo, hi = s[0][0], s[-1][1]
             out[which] = Span(lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
         return out
+
+
+# The rf's keys that hold a value per axis, "global" last.
+_PER_AXIS = ("size", "clipped", "jump", "start", "padding", "global")
+
+
+def _same_field(traced, shape):
+    """What a blob's rf and scales depend on: its fields and its sizes along them. A shape-keeping layer's top
+    has its bottom's very fields and sizes (Conv, BatchNormalization and Relu share one), and so the same rf
+    and scales, which are worked out once. (The fields live as long as the Analysis: their ids stay theirs.)"""
+    return tuple((image_axis, id(field), shape[a]) for a, (image_axis, field) in traced.axes.items())
 
 
 # ------------------------------------------------------- stand-in sizes
@@ -193,9 +221,12 @@ def _add(total, value):
     return None if total is None or value is None else total + value
 
 
+_GROUP = re.compile(r"[A-Za-z]+\d*")
+
+
 def group_of(name):
     """The name prefix layers are grouped by: letters and the digits after them (res2a_branch1 → res2)."""
-    m = re.match(r"[A-Za-z]+\d*", name)
+    m = _GROUP.match(name)
     return m.group() if m else name
 
 
@@ -231,7 +262,7 @@ def report(analysis, scale_model="exact"):
                 totals["activations"] += activations(analysis, t)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
-            "bottoms": list(node.param.bottom), "tops": list(node.param.top),
+            "bottoms": [graph.blobs[b].name for b in node.bottoms], "tops": [graph.blobs[t].name for t in node.tops],
             "params": params, "macc": macc, "outputs": outputs,
         })
         group = group_of(node.name)

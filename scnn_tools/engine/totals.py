@@ -177,9 +177,12 @@ def layer_cost(analysis, node, shared):
     # Where dimensions are unknown the rules ran at several stand-in values (ctx.fills: an image size the
     # file does not give) or counts (runs): a cost is known where it is the same at every one.
     contexts = runs.contexts if runs else ctx.fills or [ctx]
-    learned = {_params(node, run, set(shared)) for run in contexts[1:]}
-    params = _params(node, contexts[0], shared)
-    params = Total(params) if learned <= {params} and params is not None else _unknown(analysis, node)
+    if kind.learns:
+        learned = {_params(node, run, set(shared)) for run in contexts[1:]}
+        params = _params(node, contexts[0], shared)
+        params = Total(params) if learned <= {params} and params is not None else _unknown(analysis, node)
+    else:
+        params = Total()  # (its rule gives no blobs, whatever the context)
     if runs is not None:
         count = runs.linear(lambda run: product(_macc_of_run(kind, run)))
         return params, (_counted(analysis, count, 1) if count is not None else _unknown(analysis, node))
@@ -203,9 +206,10 @@ def _macc_of_run(kind, run):
 def _params(node, ctx, shared):
     """Learnable parameters of a layer's rule on one context; shared weights (param { name }) once."""
     params = 0
+    declared = node.param.param
     for i, blob in enumerate(node.kind.params(ctx)):
         # (a rule may name the blob itself: an ONNX initializer several nodes read, layers/onnx/node.py)
-        name = node.param.param[i].name if i < len(node.param.param) else getattr(blob, "name", "")
+        name = declared[i].name if i < len(declared) else getattr(blob, "name", "")
         if name:
             if name in shared:
                 continue

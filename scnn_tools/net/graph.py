@@ -30,7 +30,7 @@ class Blob:
 
 class Node:
     __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "read_as", "bottoms", "tops",
-                 "is_source")
+                 "is_source", "_in_place")
 
     def __init__(self, index, param, line, source_index=None):
         self.index = index
@@ -47,11 +47,13 @@ class Node:
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
+        # (read once: the report and the totals ask for every top, and a protobuf field is slow to read)
+        bottom = param.bottom
+        self._in_place = tuple(i < len(bottom) and bottom[i] == top for i, top in enumerate(param.top))
 
     def writes_in_place(self, i):
         """Top i is bottom i: Caffe computes it in place, as a new version of that blob."""
-        p = self.param
-        return i < len(p.bottom) and p.bottom[i] == p.top[i]
+        return i < len(self._in_place) and self._in_place[i]
 
     @property
     def in_place(self):
@@ -175,13 +177,7 @@ def _is_source(node):
 
 def _filtered(netfile, phase, stages):
     """(kept, dropped): the layers as (param, line, index), by Caffe's phase, level and stage rules."""
-    if phase not in PHASES:
-        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
-    state = caffe_pb2.NetState(phase=PHASES[phase])
-    if netfile.net.HasField("state"):
-        state.level = netfile.net.state.level
-        state.stage.extend(netfile.net.state.stage)
-    state.stage.extend(stages)
+    state = _state(netfile, phase, stages)
     kept, dropped = [], []
     for index, (param, line) in enumerate(zip(netfile.net.layer, netfile.layer_lines)):
         (kept if _included(param, state, netfile.source, line) else dropped).append((param, line, index))
@@ -189,18 +185,36 @@ def _filtered(netfile, phase, stages):
 
 
 def _sources(netfile, phase, stages):
-    """The layers that bring data in (data and Input layers) that `phase` keeps."""
-    kinds = (registry.kind_of(p) for p, _, _ in _filtered(netfile, phase, stages)[0])
-    return [k for k in kinds if k is not None and k.is_source]
+    """Whether `phase` keeps a layer that brings data in (a data or Input layer)."""
+    state = _state(netfile, phase, stages)
+    for param, line in zip(netfile.net.layer, netfile.layer_lines):
+        # (the first one will do: a net's inputs come first; build's own filtering checks every layer's rules)
+        if _included(param, state, netfile.source, line):
+            kind = registry.kind_of(param)
+            if kind is not None and kind.is_source:
+                return True
+    return False
+
+
+def _state(netfile, phase, stages):
+    if phase not in PHASES:
+        raise InputError(f"unknown phase {phase!r}: use TRAIN or TEST")
+    state = caffe_pb2.NetState(phase=PHASES[phase])
+    if netfile.net.HasField("state"):
+        state.level = netfile.net.state.level
+        state.stage.extend(netfile.net.state.stage)
+    state.stage.extend(stages)
+    return state
 
 
 def _included(param, state, path, line):
-    if len(param.include) and len(param.exclude):
+    include, exclude = param.include, param.exclude  # (each read of a protobuf field makes an object)
+    if len(include) and len(exclude):
         raise InputError(f"layer '{param.name}' has both include and exclude rules; Caffe allows only one kind",
                          path, line, layer=param.name)
-    if len(param.include):
-        return any(_meets(rule, state) for rule in param.include)
-    return not any(_meets(rule, state) for rule in param.exclude)
+    if len(include):
+        return any(_meets(rule, state) for rule in include)
+    return not len(exclude) or not any(_meets(rule, state) for rule in exclude)
 
 
 def _meets(rule, state):

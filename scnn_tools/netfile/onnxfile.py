@@ -81,9 +81,45 @@ def _check_text(model):
     names = [model.producer_name, model.producer_version, g.name] + [d.domain for d in model.opset_import]
     names += [v.name for v in list(g.input) + list(g.output)] + [t.name for t in g.initializer]
     for n in g.node:
-        names += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
-    if any(not isinstance(name, str) for name in names):
+        names += (n.name, n.op_type, n.domain)
+        names += n.input
+        names += n.output
+        for a in n.attribute:
+            names.append(a.name)
+    if set(map(type, names)) - {str}:
         raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
+
+
+def attributes(node):
+    """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors (a graph
+    attribute as its GraphProto)."""
+    out = {}
+    for a in node.attribute:
+        kind = a.type
+        if kind == a.FLOAT:
+            value = a.f
+        elif kind == a.INT:
+            value = a.i
+        elif kind == a.STRING:
+            value = a.s.decode("utf-8", errors="replace")
+        elif kind == a.TENSOR:
+            from .onnxfold import NotFoldable, to_array  # (numpy: only for a node that holds a tensor)
+            try:
+                value = to_array(a.t)
+            except NotFoldable:
+                value = None
+        elif kind == a.GRAPH:
+            value = a.g
+        elif kind == a.FLOATS:
+            value = list(a.floats)
+        elif kind == a.INTS:
+            value = list(a.ints)
+        elif kind == a.STRINGS:
+            value = [v.decode("utf-8", errors="replace") for v in a.strings]
+        else:
+            value = None  # (tensors, graphs, sparse tensors, types: no rule reads them)
+        out[a.name] = value
+    return out
 
 
 class _Value:
@@ -123,7 +159,7 @@ class _Reader:
         self.values = {t.name: _initializer(t) for t in self.graph.initializer}
         self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
                            for t in self.graph.sparse_initializer)
-        self.renamed = []
+        self.renamed, self.inputs, self.readers = [], [], {}
         for value_info in self.graph.input:
             if value_info.name not in self.values:
                 self._input(value_info)
@@ -162,21 +198,19 @@ class _Reader:
                 "with 1 image (give --batch N for the memory of N)", layer.name))
         self.lines.append(None)
         self.values[value_info.name] = _Value("data")
+        self.inputs.append(layer)
+        self.readers[value_info.name] = []
 
     def _channels_last(self):
         """Mark the inputs read channels-last: every node that reads one is a Transpose to channels-first
         (perm 0, r-1, 1, ..., r-2), as tf2onnx writes TensorFlow's N x H x W x C images. ONNX's windows read
         N x C x H x W, so their h and w are the input's axes r-3 and r-2, not its last two."""
-        readers = {}
-        for node in self.graph.node:
-            for name in node.input:
-                readers.setdefault(name, []).append(node)
-        for layer in self.net.layer:
+        for layer in self.inputs:
             rank = len(layer.onnx_param.dim)
-            if layer.type != "onnx.Input" or rank < 4:
+            if rank < 4:
                 continue
             perm = [0, rank - 1, *range(1, rank - 1)]
-            found = readers.get(layer.top[0], [])
+            found = self.readers[layer.top[0]]
             if found and all(n.op_type == "Transpose" and
                              [list(a.ints) for a in n.attribute if a.name == "perm"] == [perm] for n in found):
                 layer.onnx_param.image_axes.extend([rank - 3, rank - 2])
@@ -194,6 +228,8 @@ class _Reader:
                 self._fail(index, node, f"reads '{name}', which no node before it, graph input or initializer "
                                         "gives (ONNX lists nodes in an order that computes each value first)")
             values.append(self.values[name] if name else None)
+            if name in self.readers:
+                self.readers[name].append(node)
         kinds = {v.kind for v in values if v is not None}
         shape_only = node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx")
         if "data" in kinds and not shape_only:
@@ -234,43 +270,43 @@ class _Reader:
         if not name or name in self.names:
             name = f"{node.op_type}_{index}"
             self.renamed.append((index, name))
-        layer = self.net.layer.add(name=self._unique(name), type=f"onnx.{domain}{node.op_type}")
-        p = layer.onnx_param
-        p.node = node.SerializeToString()
-        p.opset = self.opsets.get(node.domain or "ai.onnx", 0)
-        exprs = []
-        for name, value in zip(node.input, values):
-            entry = p.input.add(name=name)
+        name = self._unique(name)
+        # (the layer is built in Python lists and handed to protobuf at once: each access to a message's
+        # field makes an object, and a model has thousands of nodes)
+        inputs, bottoms, exprs = [], [], []
+        for input_name, value in zip(node.input, values):
             if value is None:
-                entry.source = Source.ABSENT
+                entry = {"name": input_name, "source": Source.ABSENT}
             elif value.kind == "data":
-                entry.source, entry.bottom = Source.DATA, len(layer.bottom)
-                layer.bottom.append(name)
+                entry = {"name": input_name, "source": Source.DATA, "bottom": len(bottoms)}
+                bottoms.append(input_name)
             elif value.kind in ("const", "weight"):
-                entry.dims.extend(value.dims)
-                entry.initializer = value.initializer
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
-                entry.source = Source.CONSTANT if small else Source.WEIGHT
+                entry = {"name": input_name, "dims": value.dims, "initializer": value.initializer,
+                         "source": Source.CONSTANT if small else Source.WEIGHT}
                 if small:
-                    entry.value = _tensor(value).SerializeToString()
+                    entry["value"] = _tensor(value).SerializeToString()
             elif value.kind == "expr":
-                entry.source = Source.EXPRESSION
+                entry = {"name": input_name, "source": Source.EXPRESSION}
                 exprs.append((entry, value))
             else:
-                entry.source, entry.why = Source.UNKNOWN, value.why
-                self.warnings.append(warning("onnx-unknown-value", f"layer '{layer.name}' ({node.op_type}): input "
-                                             f"'{name}' is not known before the net runs ({value.why})",
-                                             layer.name))
-        p.data_bottoms = len(layer.bottom)
+                entry = {"name": input_name, "source": Source.UNKNOWN, "why": value.why}
+                self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({node.op_type}): input "
+                                             f"'{input_name}' is not known before the net runs ({value.why})", name))
+            inputs.append(entry)
+        data_bottoms = len(bottoms)
         for entry, value in exprs:
-            graph, leaves = self._expression(entry.name, value)
-            entry.expression = graph.SerializeToString()
+            graph, leaves = self._expression(entry["name"], value)
+            entry["expression"] = graph.SerializeToString()
             for leaf in leaves:
-                if leaf not in layer.bottom:
-                    layer.bottom.append(leaf)
-                entry.shape_bottom.append(list(layer.bottom).index(leaf))
-        layer.top.extend(_tops(layer.name, node.output))
-        for top in layer.top:
+                if leaf not in bottoms:
+                    bottoms.append(leaf)
+            entry["shape_bottom"] = [bottoms.index(leaf) for leaf in leaves]
+        tops = _tops(name, node.output)
+        self.net.layer.add(name=name, type=f"onnx.{domain}{node.op_type}", bottom=bottoms, top=tops,
+                           onnx_param={"node": node.SerializeToString(), "input": inputs, "data_bottoms": data_bottoms,
+                                       "opset": self.opsets.get(node.domain or "ai.onnx", 0)})
+        for top in tops:
             self.values[top] = _Value("data")
         self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)
 

@@ -12,6 +12,8 @@ a guess.
 
 import numpy as np
 
+from .onnxfile import attributes
+
 
 class NotFoldable(Exception):
     """A value that cannot be computed before the net runs (the message says which op and why)."""
@@ -252,37 +254,6 @@ def from_array(array, name=""):
     tensor = TensorProto(name=name, data_type=_NUMBERS[array.dtype], dims=array.shape)
     tensor.raw_data = array.astype(array.dtype.newbyteorder("<")).tobytes()
     return tensor
-
-
-def attributes(node):
-    """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors (a graph
-    attribute as its GraphProto)."""
-    out = {}
-    for a in node.attribute:
-        kind = a.type
-        if kind == a.FLOAT:
-            value = a.f
-        elif kind == a.INT:
-            value = a.i
-        elif kind == a.STRING:
-            value = a.s.decode("utf-8", errors="replace")
-        elif kind == a.TENSOR:
-            try:
-                value = to_array(a.t)
-            except NotFoldable:
-                value = None
-        elif kind == a.GRAPH:
-            value = a.g
-        elif kind == a.FLOATS:
-            value = list(a.floats)
-        elif kind == a.INTS:
-            value = list(a.ints)
-        elif kind == a.STRINGS:
-            value = [v.decode("utf-8", errors="replace") for v in a.strings]
-        else:
-            value = None  # (tensors, graphs, sparse tensors, types: no rule reads them)
-        out[a.name] = value
-    return out
 
 
 def constant(node):

@@ -139,8 +139,14 @@ def kinds():
 ONNX = "onnx."
 
 
+_onnx_registered = False
+
+
 def _onnx_operators():
-    from . import onnx  # noqa: F401
+    global _onnx_registered
+    if not _onnx_registered:  # (an import statement costs a microsecond even when done: one a layer adds up)
+        from . import onnx  # noqa: F401
+        _onnx_registered = True
 
 
 def kind_of(param):
@@ -283,11 +289,11 @@ def same_shape(ctx):
 
 def pointwise(ctx):
     """Each top position reads the same position of every data bottom of the same rank."""
-    out = []
+    out, bottoms = [], ctx.bottoms[:data_bottoms(ctx)]
     for t in range(ctx.ntops):
         rank = len(ctx.tops[t]) if ctx.tops[t] is not None else 0
-        out.append({a: [(b, a, IDENTITY) for b, shape in enumerate(ctx.bottoms[:data_bottoms(ctx)])
-                        if shape is not None and len(shape) == rank] for a in range(rank)})
+        same = [b for b, shape in enumerate(bottoms) if shape is not None and len(shape) == rank]
+        out.append({a: [(b, a, IDENTITY) for b in same] for a in range(rank)})
     return out
 
 

@@ -5,6 +5,8 @@ attributes, and each ONNX input by position, wherever it comes from (a data
 bottom, an initializer's dims, a constant, an expression of shapes).
 """
 
+from functools import cached_property
+
 from scnn_tools import caffe_pb2
 from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
@@ -36,7 +38,7 @@ def register(name, family, reads=(), defaults=None, **rules):
                 if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
 
     def check(layer):
-        from scnn_tools.netfile.onnxfold import attributes
+        from scnn_tools.netfile.onnxfile import attributes  # (not onnxfold's: numpy only where a model folds)
         from scnn_tools.onnx_model_pb2 import NodeProto
         proto = NodeProto.FromString(layer.onnx_param.node)
         if all(a.name in known for a in proto.attribute):
@@ -81,17 +83,29 @@ def _floats(tensor):
 
 class OnnxNode:
     def __init__(self, ctx):
-        from scnn_tools.netfile import onnxfold
-        from scnn_tools.onnx_model_pb2 import NodeProto
         p = ctx.p.onnx_param
-        self.proto = NodeProto.FromString(p.node)
         self.ctx = ctx
-        self.op = self.proto.op_type
         self.opset = p.opset
-        self.attrs = onnxfold.attributes(self.proto)
-        self.inputs = p.input
+        # (as Python lists: a rule asks for its inputs many times, and each read of a protobuf field makes an object)
+        self.inputs = list(p.input)
+        self.sources = [entry.source for entry in self.inputs]
         self.ndata = p.data_bottoms
         self._values = {}
+
+    # (the node is parsed where a rule reads it: Relu's and BatchNormalization's never do)
+    @cached_property
+    def proto(self):
+        from scnn_tools.onnx_model_pb2 import NodeProto
+        return NodeProto.FromString(self.ctx.p.onnx_param.node)
+
+    @cached_property
+    def op(self):
+        return self.proto.op_type
+
+    @cached_property
+    def attrs(self):
+        from scnn_tools.netfile.onnxfile import attributes  # (not onnxfold's numpy: most nodes hold no tensor)
+        return attributes(self.proto)
 
     # ---------------------------------------------------------- attributes
     def attr(self, name, default=None, kind=None):
@@ -121,7 +135,7 @@ class OnnxNode:
         return len(self.inputs)
 
     def present(self, i):
-        return i < len(self.inputs) and self.inputs[i].source != _S.ABSENT
+        return i < len(self.sources) and self.sources[i] != _S.ABSENT
 
     def need_inputs(self, low, high=None):
         n = len(self.inputs)
@@ -131,7 +145,7 @@ class OnnxNode:
                       + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
 
     def is_data(self, i):
-        return self.present(i) and self.inputs[i].source == _S.DATA
+        return i < len(self.sources) and self.sources[i] == _S.DATA
 
     def bottom(self, i):
         """The bottom index of data input i, or None."""
@@ -154,10 +168,10 @@ class OnnxNode:
         """The shape of input i wherever it comes from; None where absent or not known."""
         if not self.present(i):
             return None
-        entry = self.inputs[i]
-        if entry.source == _S.DATA:
+        entry, source = self.inputs[i], self.sources[i]
+        if source == _S.DATA:
             return self.ctx.bottoms[entry.bottom]
-        if entry.source in (_S.WEIGHT, _S.CONSTANT):
+        if source == _S.WEIGHT or source == _S.CONSTANT:
             return list(entry.dims)
         value = self.value(i)
         return None if value is None else list(value.shape)
@@ -197,10 +211,10 @@ class OnnxNode:
     def learnt(self, i):
         """Input i is a learnt weight: an initializer of more than one element (PyTorch writes its Python
         scalars, hyper-parameters, as initializers too; a value computed in the graph is no weight)."""
-        if not self.present(i) or self.inputs[i].source not in (_S.WEIGHT, _S.CONSTANT):
+        if not self.present(i) or self.sources[i] not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
-        if entry.source == _S.CONSTANT and not _floats(entry.value):
+        if self.sources[i] == _S.CONSTANT and not _floats(entry.value):
             return False  # (integers are offsets or indices: PyTorch's unpooling adds c * H * W per channel)
         return entry.initializer and product(entry.dims) > 1
 
