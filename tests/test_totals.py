@@ -167,7 +167,8 @@ def test_priors_that_do_not_fit_the_predictions_are_refused_naming_the_layer(lay
         Analysis(read_text(fork_priors(layer)))
     assert f"layer 'head' ({layer})" in info.value.message
     assert "16 priors (bottom 2, (1, 2, 64)) need 64 location and 48 confidence channels; " \
-           "the bottoms are (1, 128) and (1, 96)" in info.value.message
+           "the bottoms are (1, 128) and (1, 96), and the SSD fork's Caffe stops here (a fork whose PriorBox makes " \
+           "more boxes" in info.value.message
     Analysis(read_text(fork_priors(layer, predicted=16)))
 
 

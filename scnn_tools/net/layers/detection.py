@@ -46,8 +46,9 @@ def _fits_priors(ctx, p):
     """The SSD fork's Reshape of DetectionOutput and MultiBoxLoss (weiliu89/caffe, branch ssd,
     src/caffe/layers/detection_output_layer.cpp, multibox_loss_layer.cpp): CHECK_EQ that the priors
     (bottom 2's height / 4) fit the locations' and confidences' channels. A fork PriorBox that makes more
-    boxes than SSD's (TextBoxes's offsets, TextBoxes++'s denser_prior_boxes) is caught here, where Caffe
-    stops, rather than its count of SSD's priors being printed as the net's."""
+    boxes than SSD's (TextBoxes's offsets, TextBoxes++'s denser_prior_boxes, FaceBoxes's 21 densified anchors
+    a position: sfzhang15/FaceBoxes src/caffe/layers/prior_box_layer.cpp) is caught here, where Caffe stops,
+    rather than its count of SSD's priors being printed as the net's."""
     (loc_num, loc), (conf_num, conf), (height,) = (_dims(ctx.bottoms[0], (0, 1)), _dims(ctx.bottoms[1], (0, 1)),
                                                    _dims(ctx.bottoms[2], (2,)))
     if known(loc_num, conf_num) and loc_num != conf_num:
@@ -58,7 +59,7 @@ def _fits_priors(ctx, p):
     priors, loc_classes = height // 4, 1 if p.share_location else p.num_classes
     need_loc, need_conf = priors * loc_classes * 4, priors * p.num_classes
     if need_loc != loc or need_conf != conf:
-        more = 0 < need_loc < loc and 0 < need_conf < conf and not loc % need_loc and not conf % need_conf
+        more = need_loc < loc and need_conf < conf
         ctx.fail(f"{priors} priors (bottom 2, {fmt_shape(ctx.bottoms[2])}) need {need_loc} location and "
                  f"{need_conf} confidence channels; the bottoms are {fmt_shape(ctx.bottoms[0])} and "
                  f"{fmt_shape(ctx.bottoms[1])}, and the SSD fork's Caffe stops here"
