@@ -703,3 +703,17 @@ def test_fork_layers_refuse_what_their_caffe_refuses(layer, words):
                   'input: "clip" input_shape { dim: 1 dim: 3 dim: 4 dim: 8 dim: 8 }\n'
                   f'layer {{ name: "bad" top: "t" {layer} }}\n')
     assert e.layer == "bad" and words in e.message
+
+
+def test_query_of_a_blob_an_unknown_type_rewrote_names_that_layer():
+    # darknet2caffe's yolov4.prototxt: every convolution's blob is rewritten in place by a Mish, a type
+    # scnn-tools does not know; query of it said only that it had no spatial axes.
+    text = ('input: "data" input_shape { dim: 1 dim: 3 dim: 16 dim: 16 }\n'
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" '
+            'convolution_param { num_output: 4 kernel_size: 3 } }\n'
+            'layer { name: "act" type: "Mish" bottom: "conv" top: "conv" }\n')
+    a = Analysis(read_text(text))
+    with pytest.raises(InputError) as info:
+        a.box(a.graph.blob("conv").id, 0, 0)
+    assert info.value.message.endswith("the shape of 'conv' is unknown (layer 'act' is of type 'Mish', which "
+                                       "scnn-tools does not know)")

@@ -1058,3 +1058,19 @@ def test_region_and_an_unsaid_flip_are_refused_saying_why():
         with pytest.raises(InputError) as info:
             export(read_text(_net([1, 125, 3, 3], body)))
         assert info.value.message.startswith("layer 'r' (") and why in info.value.message
+# DeepLab v1's test nets end in MAT_WRITE, which writes the scores to files and has no top; Caffe's Silence
+# likewise: every top is read, so there is no default output, and the refusal names what the last layers read.
+SINK_NET = ('input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n'
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "scores" '
+            'convolution_param { num_output: 2 kernel_size: 3 } }\n'
+            'layer { name: "quiet" type: "Silence" bottom: "scores" }\n')
+
+
+def test_a_net_whose_last_layers_write_no_top_is_refused_naming_what_they_read(tmp_path):
+    with pytest.raises(InputError) as info:
+        export(read_text(SINK_NET))
+    assert "the last by layers that write no top ('quiet' (Silence))" in info.value.message
+    code, _, err = run_cli("export", "-", "-o", tmp_path / "x.onnx", stdin=SINK_NET)
+    assert code == 2 and err.strip().endswith("name the blobs to export with --outputs scores")
+    code, _, err = run_cli("export", "-", "-o", tmp_path / "x.onnx", "--outputs", "scores", stdin=SINK_NET)
+    assert code == 0, err

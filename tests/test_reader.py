@@ -203,6 +203,43 @@ layers { name: "crf" type: SHUFFLE_CHANNEL bottom: "crop" top: "crf" }
     assert a.shapes.blobs[a.graph.blob("crop").id] == [1, 8, 64, 64]
 
 
+def test_crf_as_rnn_v1_files_keep_their_meanfield_parameters():
+    # torrvision/crfasrnn's V1 files (matlab-scripts/TVG_CRFRNN_COCO_VOC.prototxt) give the CRF its
+    # multi_stage_meanfield_param inside `layers`; skipped, the default single iteration was refused
+    # ("num_iterations must be greater than 1") although the file says 10.
+    text = """input: "data" input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8
+layers { name: "score" type: CONVOLUTION bottom: "data" top: "score" convolution_param { num_output: 4 kernel_size: 1 } }
+layers { name: "split" type: SPLIT bottom: "score" top: "unary" top: "q0" }
+layers { name: "crf" type: MULTI_STAGE_MEANFIELD bottom: "unary" bottom: "q0" bottom: "data" top: "pred"
+  multi_stage_meanfield_param { num_iterations: 5 compatibility_mode: POTTS theta_alpha: 160 } }
+"""
+    from scnn_tools.engine.analysis import Analysis, report
+    netfile = read_text(text, "crfrnn-v1.prototxt")
+    assert netfile.net.layer[3].multi_stage_meanfield_param.num_iterations == 5
+    assert not [w for w in netfile.warnings if w["code"] == "unknown-field"]
+    crf = next(layer for layer in report(Analysis(netfile))["layers"] if layer["name"] == "crf")
+    # Three C x C by C x (H * W) products an iteration (meanfield_iteration.cpp), 5 iterations, C = 4.
+    assert crf["macc"] == 5 * 3 * 4 * 4 * 8 * 8
+
+
+def test_an_input_without_shape_that_a_layer_writes_is_dropped_as_caffe_drops_it():
+    # cvjena/cnn-models' AlexNet_cvgj/deploy.prototxt: a bare `input: "data"` above an Input layer writing
+    # "data". Caffe's UpgradeNetInput strips an input without input_dim or input_shape; made into a second
+    # Input layer, it was refused as "layer 'input' writes blob 'data', which layer 'input' already wrote".
+    text = """input: "data"
+layer { name: "input" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 4 kernel_size: 3 } }
+"""
+    from scnn_tools.engine.analysis import Analysis
+    netfile = read_text(text, "bare-input.prototxt")
+    assert [layer.type for layer in netfile.net.layer] == ["Input", "Convolution"]
+    a = Analysis(netfile)
+    assert a.shapes.blobs[a.graph.blob("conv").id] == [2, 4, 6, 6]
+    # Where nothing writes it, the bare input stays an input of unknown shape that --input-shape fills.
+    alone = read_text('input: "data"\n' + text.splitlines()[2] + "\n", "bare-alone.prototxt")
+    assert [layer.type for layer in alone.net.layer] == ["Input", "Convolution"]
+
+
 def test_fork_v0_type_names_are_read_with_a_warning():
     text = """input: "data" input_dim: 1 input_dim: 3 input_dim: 32 input_dim: 32
 layers { layer { name: "conv1" type: "conv" num_output: 8 kernelsize: 3 } bottom: "data" top: "conv1" }

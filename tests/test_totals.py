@@ -10,6 +10,7 @@ import pytest
 import realcaffe
 from conftest import run_cli
 from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.errors import InputError
 from scnn_tools.netfile.reader import read_text
 from scnn_tools.views.report import to_table
 
@@ -142,6 +143,42 @@ def test_the_bound_is_what_real_caffe_writes_when_nms_keeps_every_box(params, ro
     result = realcaffe.forward(detections(**params), ["detect"], build="ssd")
     assert "error" not in result, result.get("error")
     assert list(result["blobs"]["detect"].shape) == ours == [1, 1, rows, 7]
+
+
+# A fork's PriorBox that makes more boxes than SSD's with no field to say so (TextBoxes's vertical offsets
+# double them): predictions for `predicted` priors where SSD's rule makes 16 (4 x 4 positions, one box each).
+# The SSD fork's Reshape of DetectionOutput and MultiBoxLoss CHECKs that priors * 4 (share_location) and
+# priors * classes are the channels, and stops there; so must the analysis, rather than print 16 as the net's.
+def fork_priors(layer, predicted=32):
+    loss = layer == "MultiBoxLoss"
+    return (INPUT.format("data", dims(1, 3, 32, 32)) + INPUT.format("feat", dims(1, 2, 4, 4))
+            + INPUT.format("loc", dims(1, predicted * 4)) + INPUT.format("conf", dims(1, predicted * 3))
+            + (INPUT.format("gt", dims(1, 1, 2, 8)) if loss else "")
+            + 'layer { name: "priors" type: "PriorBox" bottom: "feat" bottom: "data" top: "priors" '
+              'prior_box_param { min_size: 8 clip: true } }\n'
+            + f'layer {{ name: "head" type: "{layer}" bottom: "loc" bottom: "conf" bottom: "priors" '
+            + ('bottom: "gt" top: "loss" multibox_loss_param { num_classes: 3 } }\n' if loss else
+               'top: "detect" detection_output_param { num_classes: 3 nms_param { nms_threshold: 0.45 } } }\n'))
+
+
+@pytest.mark.parametrize("layer", ["DetectionOutput", "MultiBoxLoss"])
+def test_priors_that_do_not_fit_the_predictions_are_refused_naming_the_layer(layer):
+    with pytest.raises(InputError) as info:
+        Analysis(read_text(fork_priors(layer)))
+    assert f"layer 'head' ({layer})" in info.value.message
+    assert "16 priors (bottom 2, (1, 2, 64)) need 64 location and 48 confidence channels; " \
+           "the bottoms are (1, 128) and (1, 96), and the SSD fork's Caffe stops here (a fork whose PriorBox makes " \
+           "more boxes" in info.value.message
+    Analysis(read_text(fork_priors(layer, predicted=16)))
+
+
+@realcaffe.needs("ssd")
+@pytest.mark.parametrize("layer", ["DetectionOutput", "MultiBoxLoss"])
+def test_real_caffe_refuses_those_priors_too(layer):
+    caffe = realcaffe.shapes(fork_priors(layer), "ssd")
+    assert not caffe["load_ok"] and "Number of priors must match" in caffe["error"]
+    fitting = realcaffe.shapes(fork_priors(layer, predicted=16), "ssd")
+    assert fitting["load_ok"], fitting["error"]
 
 
 def test_a_count_reshaped_into_a_later_axis_is_still_counted():

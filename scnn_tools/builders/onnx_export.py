@@ -228,7 +228,7 @@ def export(netfile, phase=None, image_shape=None, named=None, stages=(), weights
     else:
         wanted = final_tops(graph)
         if not wanted:
-            raise InputError("the net computes nothing to export (no layer's top is left unread)", path)
+            raise _nothing_left(graph, path)
     needed, needed_blobs = _needed(graph, wanted)
     onnx_model = onnx.ModelProto()
     e = Emitter(graph, shapes, opset, model, np.random.default_rng(seed), onnx_model.graph)
@@ -334,6 +334,19 @@ def computed(graph, blob_id):
 def final_tops(graph):
     """What the net computes and nothing reads: the default outputs."""
     return [b.id for b in graph.blobs if not b.consumers and computed(graph, b.id)]
+
+
+def _nothing_left(graph, path):
+    """Every top is read: where layers without tops read the last ones (DeepLab's MAT_WRITE, Silence), name
+    them and what they read, which --outputs can export."""
+    sinks = [n for n in graph.nodes if not n.tops and not n.is_source and computed_bottoms(graph, n)]
+    if not sinks:
+        return InputError("the net computes nothing to export (no layer's top is left unread)", path)
+    read = list(dict.fromkeys(name for n in sinks for name in computed_bottoms(graph, n)))
+    names = ", ".join(f"'{n.name}' ({n.type})" for n in sinks[:3]) + (" ..." if len(sinks) > 3 else "")
+    return InputError(f"every top the net computes is read by another layer, the last by layers that write no top "
+                      f"({names}): name the blobs to export with {option('outputs', ','.join(read), repr(read))}",
+                      path, sinks[0].line, layer=sinks[0].name)
 
 
 def computed_bottoms(graph, node):

@@ -15,7 +15,7 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
-from .shapes import infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
+from .shapes import _why, infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
 from .totals import Total, activations, layer_cost, memory
 
 SCHEMA = "scnn-tools.analysis/1"
@@ -149,7 +149,12 @@ class Analysis:
         name = self.graph.blobs[blob_id].name
         axes = {image_axis: (a, f) for a, (image_axis, f) in t.axes.items()} if t else {}
         if set(axes) != {"h", "w"}:
-            raise InputError(f"blob '{name}' has no spatial axes that trace back to the image")
+            shape = self.shapes.blobs[blob_id]
+            # A blob whose last version a layer of unknown shape wrote (darknet2caffe's in-place Mish after
+            # each convolution) has no field because of that layer, not because it is not spatial: say so.
+            known = shape is not None and None not in shape
+            why = "" if known else ": " + _why(self.graph, self.shapes.blobs, self.shapes.unknown_from, blob_id)[0]
+            raise InputError(f"blob '{name}' has no spatial axes that trace back to the image{why}")
         shape = self.shapes.blobs[blob_id]
         extent = self.image_extent()
         out = {}

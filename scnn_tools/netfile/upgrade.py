@@ -124,6 +124,11 @@ def upgrade(net, lines, path=None, warnings=None):
     else:
         fmt = "V2"
         layer_lines = list(lines.get("layer", [None] * len(net.layer)))
+    if len(net.input) and _undeclared_inputs_written(net):
+        # Caffe's UpgradeNetInput strips `input` without input_dim or input_shape (a legacy caffemodel's);
+        # here a layer of the file writes the blob (cvjena/cnn-models' AlexNet_cvgj beside its Input layer).
+        net.ClearField("input")
+        steps.append("net inputs without shapes dropped, as Caffe drops them: layers of the file write them")
     if len(net.input):
         _inputs_to_layer(net, path)
         layer_lines.insert(0, (lines.get("input") or [None])[0])
@@ -262,6 +267,13 @@ def _param(layer, i):
     while len(layer.param) <= i:
         layer.param.add()
     return layer.param[i]
+
+
+def _undeclared_inputs_written(net):
+    """Inputs without shapes, each written by a layer: Caffe drops them. (Otherwise they stay, an Input of
+    unknown shape that --input-shape fills, where Caffe would stop at the blob nothing writes.)"""
+    written = {top for layer in net.layer for top in layer.top}
+    return not len(net.input_shape) and not len(net.input_dim) and all(name in written for name in net.input)
 
 
 def _inputs_to_layer(net, path):

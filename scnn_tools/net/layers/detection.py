@@ -37,6 +37,46 @@ def _none(ctx):
     return [{}] * ctx.ntops
 
 
+def _dims(shape, axes):
+    """A blob's legacy num/channels/height (Caffe's LegacyShape: 1 past the last axis); None where unknown."""
+    return [None if shape is None else shape[a] if a < len(shape) else 1 for a in axes]
+
+
+def _fits_priors(ctx, p):
+    """The SSD fork's Reshape of DetectionOutput and MultiBoxLoss (weiliu89/caffe, branch ssd,
+    src/caffe/layers/detection_output_layer.cpp, multibox_loss_layer.cpp): CHECK_EQ that the priors
+    (bottom 2's height / 4) fit the locations' and confidences' channels. A fork PriorBox that makes more
+    boxes than SSD's (TextBoxes's offsets, TextBoxes++'s denser_prior_boxes, FaceBoxes's 21 densified anchors
+    a position: sfzhang15/FaceBoxes src/caffe/layers/prior_box_layer.cpp) is caught here, where Caffe stops,
+    rather than its count of SSD's priors being printed as the net's."""
+    (loc_num, loc), (conf_num, conf), (height,) = (_dims(ctx.bottoms[0], (0, 1)), _dims(ctx.bottoms[1], (0, 1)),
+                                                   _dims(ctx.bottoms[2], (2,)))
+    if known(loc_num, conf_num) and loc_num != conf_num:
+        ctx.fail(f"the confidences {fmt_shape(ctx.bottoms[1])} must have the {loc_num} images of the locations "
+                 f"{fmt_shape(ctx.bottoms[0])}")
+    if not known(height, loc, conf):
+        return
+    priors, loc_classes = height // 4, 1 if p.share_location else p.num_classes
+    need_loc, need_conf = priors * loc_classes * 4, priors * p.num_classes
+    if need_loc != loc or need_conf != conf:
+        more = need_loc < loc and need_conf < conf
+        ctx.fail(f"{priors} priors (bottom 2, {fmt_shape(ctx.bottoms[2])}) need {need_loc} location and "
+                 f"{need_conf} confidence channels; the bottoms are {fmt_shape(ctx.bottoms[0])} and "
+                 f"{fmt_shape(ctx.bottoms[1])}, and the SSD fork's Caffe stops here"
+                 + (" (a fork whose PriorBox makes more boxes, or boxes of more coordinates, than SSD's "
+                    "would explain it)" if more else ""))
+
+
+def _detections(ctx):
+    _fits_priors(ctx, ctx.p.detection_output_param)
+    return [[1, 1, None, 7]]
+
+
+def _multibox_loss(ctx):
+    _fits_priors(ctx, ctx.p.multibox_loss_param)
+    return _scalars(ctx)
+
+
 def priors(ctx):
     """SSD's PriorBoxLayer::Forward_cpu: per position, per min_size, the square box, the one of side
     sqrt(min * max), then one per other aspect ratio; corners in image fractions, then the variances."""
@@ -143,14 +183,10 @@ def _detection_onnx(ctx, e):
         e.fail(f"nms_threshold {nms.nms_threshold:g} is negative (Caffe refuses it)")
     if len(ctx.bottoms[2]) < 3:
         e.fail(f"reads the priors' count from the height of bottom 2, which is {fmt_shape(ctx.bottoms[2])}")
+    # (The shape rule, _fits_priors, has checked the images and the priors against the predictions.)
     num, classes = ctx.bottoms[0][0], d.num_classes
-    if ctx.bottoms[1][0] != num:
-        e.fail(f"the confidences {fmt_shape(ctx.bottoms[1])} must have the {num} images of the locations")
     priors = ctx.bottoms[2][2] // 4
     loc_classes = 1 if d.share_location else classes
-    if product(ctx.bottoms[0][1:]) != priors * loc_classes * 4 or product(ctx.bottoms[1][1:]) != priors * classes:
-        e.fail(f"{priors} priors need {priors * loc_classes * 4} location and {priors * classes} confidence "
-               f"values per image; the bottoms are {fmt_shape(ctx.bottoms[0])} and {fmt_shape(ctx.bottoms[1])}")
     kept = [c for c in range(classes) if c != d.background_label_id]
     empty = [[i] + [-1] * 6 for i in range(num)]
     if not kept or nms.HasField("top_k") and nms.top_k == 0:  # nothing is ever kept
@@ -295,7 +331,7 @@ def _image_detections(ctx, e, i, boxes, conf, priors, kept):
 
 register("PriorBox", DETECTION, shape=_prior_shape, deps=_none, onnx=_prior_onnx)
 # How many detections survive is known only when the net runs; their parameters bound it.
-register("DetectionOutput", DETECTION, shape=lambda ctx: [[1, 1, None, 7]], deps=_none, needs=(),
+register("DetectionOutput", DETECTION, shape=_detections, deps=_none, needs=(), min_bottoms=3,
          at_most=_detections_at_most,
          note="how many detections survive depends on the data", onnx=_detection_onnx)
 register("DetectionEvaluate", DETECTION, shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
@@ -306,7 +342,7 @@ def _scalars(ctx):
     return [[]] * ctx.ntops
 
 
-register("MultiBoxLoss", LOSS, shape=_scalars, deps=_none, needs=())
+register("MultiBoxLoss", LOSS, shape=_multibox_loss, deps=_none, needs=(), min_bottoms=4)
 # MobileNet-YOLO (eric612/MobileNet-YOLO). src/caffe/layers/yolo_detection_output_layer.cpp and
 # yolov3_detection_output_layer.cpp Reshape: (1, 1, 1, 7) at set-up; Forward_cpu reshapes to (1, 1, kept, 7),
 # rows [image, label, confidence, x, y, w, h], kept being what survives the confidence threshold and NMS
