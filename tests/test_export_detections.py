@@ -296,6 +296,25 @@ def test_opencvs_clip_clips_the_decoded_boxes_before_nms():
     assert unclipped[:, 3:].min() < 0 or unclipped[:, 3:].max() > 1  # (so that clipping was put to the test)
 
 
+def test_opencvs_clip_is_read_from_a_binary_net_at_opencvs_field_number():
+    """OpenCV's DetectionOutputParameter numbers `clip` 1000, a bool (opencv/opencv
+    modules/dnn/src/caffe/opencv-caffe.proto, as compiled into opencv-python-headless 4.14.0's cv2: the
+    descriptor read there says `optional bool clip = 1000 [default = false]`). The layer's bytes are
+    written here by hand: key 1000 << 3 | 0 (varint) = 8000, encoded c0 3e, then 1."""
+    def field(number, payload):  # a length-delimited field whose number and length fit one byte, or two
+        key = bytes([number << 3 | 2]) if number < 16 else bytes([(number << 3 | 2) & 0x7F | 0x80, number >> 4])
+        return key + bytes([len(payload)]) + payload
+    param = b"\x08\x02" + b"\xc0\x3e\x01"  # num_classes: 2, clip: true
+    layer = field(1, b"det") + field(2, b"DetectionOutput") + field(204, param)  # the SSD fork's detection_output_param
+    from scnn_tools.netfile.reader import read_bytes
+    net = read_bytes(field(100, layer), "face.caffemodel")
+    assert net.format == "binary" and not net.warnings
+    d = net.net.layer[0].detection_output_param
+    assert d.clip is True and d.num_classes == 2
+    assert read_text('layer { name: "det" type: "DetectionOutput" detection_output_param { num_classes: 2 clip: 1 } }'
+                     ).net.layer[0].detection_output_param == d
+
+
 @realcaffe.needs("ssd")
 def test_the_transcription_is_caffes():
     caffe = realcaffe.forward(small_ssd(), ["detection_out", "mbox_loc", "conf_flat", "mbox_priorbox"], "ssd")
