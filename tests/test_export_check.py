@@ -1,11 +1,15 @@
 """`export --check`: the model run in every installed runtime, held to our shapes, to onnxruntime and,
 given Caffe's outputs, to Caffe; each failure an exit-2 message naming the runtime. Real runs only."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import realcaffe
-from conftest import REFERENCE, corpus_file, run_cli
+from conftest import REFERENCE, ROOT, corpus_file, run_cli
 from scnn_tools.builders import runtimes
 from scnn_tools.builders.agreement import check
 from scnn_tools.builders.onnx_export import Exported
@@ -129,3 +133,105 @@ def test_positions_are_held_to_the_share_that_moved(tmp_path):
     np.savez(tmp_path / "caffe.npz", data=x, pool=got["pool"], mask=got["mask"], argmax=argmax)
     with pytest.raises(InputError, match="'argmax' holds other positions than Caffe's at "):
         check(exported, compare=tmp_path / "caffe.npz")
+
+
+# --check on a written model: each runtime given the file reads its weights from it once (builders/memory.py).
+
+def _lenet_file(tmp_path):
+    """LeNet at batch 2 with its xavier fillers' weights (no weight is 0), written to a file."""
+    from scnn_tools.builders.onnx_export import export
+    from scnn_tools.netfile.reader import read_net
+    exported = export(read_net(corpus_file(LENET)), image_shape=[2, 1, 28, 28])
+    path = tmp_path / "lenet.onnx"
+    path.write_bytes(exported.data)
+    return exported, str(path)
+
+
+def test_the_skeleton_reads_each_large_weight_from_the_model_file(tmp_path):
+    """Every initializer of more than 4 KB is external data naming its own bytes in the file written; the
+    rest stay in the skeleton. Read back by onnx, the skeleton's weights are the model's, bit for bit."""
+    import onnx
+    from onnx import external_data_helper, numpy_helper
+    from scnn_tools.builders.memory import skeleton_file
+    exported, path = _lenet_file(tmp_path)
+    model = onnx.load_model_from_string(exported.data)
+    with skeleton_file(path) as name:
+        assert os.path.dirname(name) == str(tmp_path)
+        skeleton = onnx.load(name, load_external_data=False)
+        assert len(open(name, "rb").read()) < 8192  # (of 1.7 MB: the weights under 4 KB, conv1's, and the graph)
+    assert not os.path.exists(name)  # (the skeleton lives as long as the run)
+    external = {t.name: {e.key: e.value for e in t.external_data} for t in skeleton.graph.initializer
+                if t.data_location == onnx.TensorProto.EXTERNAL}
+    assert {t.name for t in model.graph.initializer if len(t.raw_data) > 4096} == set(external) != set()
+    assert {e["location"] for e in external.values()} == {"lenet.onnx"}
+    data = open(path, "rb").read()
+    for t in model.graph.initializer:
+        if t.name in external:
+            offset, length = int(external[t.name]["offset"]), int(external[t.name]["length"])
+            assert data[offset:offset + length] == t.raw_data
+    external_data_helper.load_external_data_for_model(skeleton, str(tmp_path))
+    for ours, theirs in zip(model.graph.initializer, skeleton.graph.initializer):
+        assert ours.name == theirs.name and np.array_equal(numpy_helper.to_array(ours), numpy_helper.to_array(theirs))
+    assert skeleton.graph.node == model.graph.node and skeleton.graph.input == model.graph.input
+
+
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
+def test_a_model_file_runs_as_its_bytes_do(tmp_path, runtime):
+    _needs(runtime)
+    exported, path = _lenet_file(tmp_path)
+    feeds = {"data": np.random.default_rng(3).standard_normal((2, 1, 28, 28)).astype(np.float32)}
+    names = exported.output_names
+    from_bytes = runtimes.run(exported.data, feeds, runtime, names)
+    from_file = runtimes.run(path, feeds, runtime, names)
+    for name in names:
+        assert np.abs(from_bytes[name]).max() > 0.01  # (weights and outputs that are not all 0)
+        assert realcaffe.disagreement(from_file[name], from_bytes[name]) < 1e-6
+
+
+# (VmHWM, not ru_maxrss: Linux carries the latter over exec from the process forked, here pytest's.)
+_PEAK = """
+import numpy as np
+import onnxruntime
+from scnn_tools.builders import runtimes
+def status(key):
+    return int(open("/proc/self/status").read().split(key + ":")[1].split()[0])
+before = status("VmRSS")
+runtimes.run({model!r}, {{"x": np.ones((1, 1024, 4, 4), np.float32)}}, "onnxruntime", ["y"])
+print(status("VmHWM") - before)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads this process's memory from /proc")
+def test_onnxruntime_holds_a_model_files_weights_once(tmp_path):
+    """A convolution of 64 MiB of weights, run from its file: onnxruntime maps them from the file and its
+    peak grows by them once (78 MiB; 136 MiB when it read the file's protobuf itself, a copy of each weight)."""
+    _needs("onnxruntime")
+    weights = np.random.default_rng(4).standard_normal((1024, 1024, 4, 4)).astype(np.float32)
+    (tmp_path / "conv.onnx").write_bytes(_model("Conv", [1, 1024, 4, 4], [weights]))
+    script = _PEAK.format(model=str(tmp_path / "conv.onnx"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    grown = int(done.stdout.split()[-1]) * 1024
+    assert grown < 1.5 * weights.nbytes, f"{grown / 2 ** 20:.0f} MiB for {weights.nbytes / 2 ** 20:.0f} MiB of weights"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="Linux's /proc/self/maps")
+def test_dropped_pages_of_a_mapped_file_leave_memory_and_read_back_the_same(tmp_path):
+    """What OpenVINO's CPU plugin keeps mapped after it repacked the weights: drop_pages takes it out of
+    this process's memory; read again, the bytes come back from the file unchanged."""
+    import mmap
+    from scnn_tools.builders.memory import drop_pages
+    data = np.random.default_rng(5).integers(0, 256, 32 << 20, dtype=np.uint8).tobytes()
+    (tmp_path / "w.bin").write_bytes(data)
+
+    def resident():
+        return int(open("/proc/self/status").read().split("RssFile:")[1].split()[0]) * 1024
+
+    with open(tmp_path / "w.bin", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        view = np.frombuffer(mapped, np.uint8)
+        assert int(view[::4096].sum()) >= 0  # every page read: resident
+        touched = resident()
+        drop_pages(str(tmp_path / "w.bin"))
+        assert touched - resident() > 30 << 20
+        assert view.tobytes() == data
+        del view
