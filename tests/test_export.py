@@ -685,6 +685,18 @@ def test_relu6_by_its_definition(runtime):
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
+def test_nvidias_batchnorm_scales_and_shifts(runtime):
+    """NVIDIA/caffe's BatchNorm with scale_bias (batch_norm_layer.cpp Forward: normalised, then times blob 3
+    plus blob 4 per channel); without a .caffemodel the statistics are mean 0, variance 1."""
+    body = ('layer { name: "bn" type: "BatchNorm" bottom: "data" top: "bn" batch_norm_param { '
+            'scale_filler { type: "gaussian" std: 2 } bias_filler { type: "uniform" min: -3 max: 3 } } }\n')
+    x, out, weights = _run(_net([2, 3, 4, 5], body), [2, 3, 4, 5], runtime=runtime)
+    scale, bias = weights["bn/scale"].reshape(1, 3, 1, 1), weights["bn/bias"].reshape(1, 3, 1, 1)
+    assert np.abs(scale - 1).max() > 0.1 and np.abs(bias).max() > 0.1  # (the fillers, not the defaults)
+    assert realcaffe.disagreement(out["bn"], x / np.sqrt(1 + 1e-5) * scale + bias) < 1e-5
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
 def test_depthwise_convolutions_by_their_definitions(runtime):
     """The forks' depthwise layers as grouped convolutions: MobileNet's ConvolutionDepthwise (one kernel per
     channel whatever num_output says) and DepthwiseConvolution (Caffe's convolution with its group)."""

@@ -779,6 +779,15 @@ ROWS = [
     Row("BatchNorm", 'layer { name: "l" type: "BatchNorm" bottom: "b0" top: "b0" '
         'batch_norm_param { use_global_stats: true } }',
         [[2, 16]], [[2, 16]], 0, 0),
+    # NVIDIA/caffe src/caffe/layers/batch_norm_layer.cpp LayerSetUp: scale_bias (or a scale_filler or
+    # bias_filler) adds blobs 3 and 4, a scale and a bias of C each, learnt: 2 * 16 = 32; blobs 0-2 stay
+    # statistics. Its TensorRT example's deploy_trt.prototxt writes `scale_bias: true` on every BatchNorm.
+    Row("BatchNorm", 'layer { name: "l" type: "BatchNorm" bottom: "b0" top: "t" '
+        'batch_norm_param { scale_bias: true } }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 32, 0),
+    Row("BatchNorm", 'layer { name: "l" type: "BatchNorm" bottom: "b0" top: "t" '
+        'batch_norm_param { bias_filler { type: "constant" value: 0 } } }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 32, 0),
     # PSPNet's src/caffe/layers/bn_layer.cpp (LayerSetUp): slope and bias, each 1 x C x 1 x 1, learned;
     # the moving mean and variance (blobs 2, 3) get lr_mult 0: 2 * 16 = 32.
     Row("BN", 'layer { name: "l" type: "BN" bottom: "b0" top: "t" bn_param { '
@@ -1599,6 +1608,8 @@ NOT_CHECKED_FIELDS = {
     "bn_mode": "SegNet's BN: SegNet's Caffe is not built here, and PSPNet's BN has no bn_mode",
     "hole": "DeepLab v1's dilation: DeepLab v1's Caffe is not built here",
     "ceil_mode": "the forks' pooling rounding (BVLC pull request 3057): no fork carrying it is built here",
+    "scale_bias": "NVIDIA/caffe's BatchNorm scale and bias: NVIDIA's Caffe is not built here",
+    "batch_norm_param { bias_filler": "NVIDIA/caffe's BatchNorm fillers: NVIDIA's Caffe is not built here",
 }
 PYTHON_CLASSES = ("the FCN, Faster R-CNN, ENet and scnn-tools Python modules are not on real Caffe's path "
                   "(and the data layers among them open their datasets at set-up)")

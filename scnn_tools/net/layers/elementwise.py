@@ -191,17 +191,38 @@ _ONE = FillerParameter(type="constant", value=1)
 _STATISTICS = [FillerParameter(type="constant", value=0), _ONE]
 
 
+def _scale_bias(q):
+    """NVIDIA/caffe's BatchNorm learns a scale and a bias too where the file asks (batch_norm_layer.cpp
+    LayerSetUp: scale_bias, or either filler given); BVLC's knows none of these fields."""
+    return q.scale_bias or q.HasField("scale_filler") or q.HasField("bias_filler")
+
+
+def _batchnorm_params(ctx):
+    c = _channels(ctx)
+    return [[c], [c]] if _scale_bias(ctx.p.batch_norm_param) else []
+
+
 def _batchnorm_onnx(ctx, e):
-    import numpy as np
     q = ctx.p.batch_norm_param
     if q.HasField("use_global_stats") and not q.use_global_stats:
         e.fail("use_global_stats is false: it normalises by each batch's own statistics")
     c = _channels(ctx)
-    mean, var, factor = e.weights(_STATISTICS + [_ONE], shapes=[[c], [c], [1]])
+    fillers, shapes, eps = _STATISTICS + [_ONE], [[c], [c], [1]], q.eps
+    if _scale_bias(q):
+        # NVIDIA's blobs 3 and 4 (scale 1 and bias 0 unless a filler says), and its eps at least 1e-5.
+        fillers += [q.scale_filler if q.HasField("scale_filler") else _ONE,
+                    q.bias_filler if q.HasField("bias_filler") else _STATISTICS[0]]
+        shapes, eps = shapes + [[c], [c]], max(q.eps, 1e-5)
+    mean, var, factor, *learnt = e.weights(fillers, shapes=shapes)
     f = 0.0 if factor[0] == 0 else 1.0 / factor[0]  # Caffe: a zero factor zeroes the statistics
-    ones, zeros = np.ones(c, np.float32), np.zeros(c, np.float32)
-    e.op("BatchNormalization", [e.x(), e.const(ones, "scale"), e.const(zeros, "bias"), e.const(mean * f, "mean"),
-                                e.const(var * f, "var")], e.y(), epsilon=q.eps)
+    scale, bias = learnt or _ones_zeros(c)
+    e.op("BatchNormalization", [e.x(), e.const(scale, "scale"), e.const(bias, "bias"), e.const(mean * f, "mean"),
+                                e.const(var * f, "var")], e.y(), epsilon=eps)
+
+
+def _ones_zeros(c):
+    import numpy as np
+    return np.ones(c, np.float32), np.zeros(c, np.float32)
 
 
 def _bn_onnx(ctx, e):
@@ -347,7 +368,7 @@ register("Clip", ACTIVATION, onnx=_clip_onnx)
 register("Swish", ACTIVATION, onnx=_swish_onnx)
 register("PReLU", ACTIVATION, params=_per_channel(lambda ctx: ctx.p.prelu_param.channel_shared),
          onnx=_prelu_onnx)
-register("BatchNorm", NORMALISATION, onnx=_batchnorm_onnx)
+register("BatchNorm", NORMALISATION, params=_batchnorm_params, onnx=_batchnorm_onnx)
 register("BN", NORMALISATION, params=_bn_params, onnx=_bn_onnx)
 # A regularisation, the identity at test time: not part of a net's normalisation and activation convention.
 register("Dropout", REGULARISATION, onnx=_unary("Identity"))
