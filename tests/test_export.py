@@ -697,6 +697,28 @@ def test_nvidias_batchnorm_scales_and_shifts(runtime):
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
+def test_happynears_normalize_by_its_loop(runtime):
+    """happynear/caffe-windows's Normalize (normalize_layer.cpp Forward_cpu): each position over its channels,
+    L2 sqrt(sum x^2 + 1e-6) or L1 sum |x| + 1e-6; a 2-axis bottom comes out N x C x 1 x 1, the norms as top 1."""
+    body = ('layer { name: "flat" type: "InnerProduct" bottom: "data" top: "flat" inner_product_param { '
+            'num_output: 5 weight_filler { type: "gaussian" std: 1 } } }\n'
+            'layer { name: "l2" type: "Normalize" bottom: "flat" top: "l2" top: "norm" normalize_param { } }\n'
+            'layer { name: "l1" type: "Normalize" bottom: "data" top: "l1" normalize_param { normalize_type: "L1" } }\n')
+    x, out, weights = _run(_net([2, 3, 4, 5], body), [2, 3, 4, 5], outputs=["l2", "norm", "l1"], runtime=runtime)
+    flat = x.reshape(2, -1).astype(np.float64) @ weights["flat/weight"].T.astype(np.float64)
+    norm = np.sqrt((flat ** 2).sum(1) + 1e-6)
+    assert out["l2"].shape == (2, 5, 1, 1) and out["norm"].shape == (2, 1, 1, 1)
+    assert realcaffe.disagreement(out["l2"], (flat / norm[:, None]).reshape(2, 5, 1, 1)) < 1e-5
+    assert realcaffe.disagreement(out["norm"], norm.reshape(2, 1, 1, 1)) < 1e-5
+    assert realcaffe.disagreement(out["l1"], x / (np.abs(x).sum(1, keepdims=True) + 1e-6)) < 1e-5
+
+
+def test_a_normalize_whose_fork_is_not_said_is_refused():
+    with pytest.raises(InputError, match="norm_param .* normalize_param"):
+        export(read_text(_net([1, 3, 4, 5], 'layer { name: "n" type: "Normalize" bottom: "data" top: "n" }\n')))
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
 def test_depthwise_convolutions_by_their_definitions(runtime):
     """The forks' depthwise layers as grouped convolutions: MobileNet's ConvolutionDepthwise (one kernel per
     channel whatever num_output says) and DepthwiseConvolution (Caffe's convolution with its group)."""

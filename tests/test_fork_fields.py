@@ -353,3 +353,21 @@ def test_flip_leaves_the_fields_of_the_axes_it_turns_unknown():
     assert out["f"]["rf"]["size"] == [3, None]
     (warned,) = [w for w in result["warnings"] if w["code"] == "ambiguous-fork-type"]
     assert warned["layer"] == "f" and "shihengcan" in warned["message"] and "happynear" in warned["message"]
+
+
+def test_normalize_by_its_fork():
+    # After a 3x3 convolution on 9x9: happynear's Normalize (normalize_param) divides each position by its own
+    # norm over the channels, so it sees the convolution's 3x3; SSD's (norm_param) across_spatial by default
+    # reads the whole item: global, 9 + 2 = 11 wide with the padding; with neither message the forks part, and
+    # the field is unknown, with a warning naming both.
+    net = 'input: "data" input_dim: [1, 3, 9, 9]\n' + CONV3
+    layer = 'layer {{ name: "n" type: "Normalize" bottom: "x" top: "n" {} }}\n'
+    own = analysed(net + layer.format("normalize_param { }"))["n"]
+    assert own["rf"]["size"] == [3, 3] and own["rf"]["global"] == [False, False]
+    whole = analysed(net + layer.format("norm_param { }"))["n"]
+    assert whole["rf"]["global"] == [True, True] and whole["rf"]["size"] == [11, 11]
+    result = report(Analysis(read_text(net + layer.format(""), "fork.prototxt")))
+    neither = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}["n"]
+    assert neither["rf"] is None and neither["shape"] == [1, 4, 9, 9]  # (no axis known: no field at all)
+    said = [w for w in result["warnings"] if w["code"] == "ambiguous-fork-type"]
+    assert said and "happynear" in said[0]["message"] and "ssd" in said[0]["message"]

@@ -859,8 +859,20 @@ ROWS = [
         [[2, 21, 4, 5]], [[2, 21, 4, 5]], 0, 0),
     # SSD fork src/caffe/layers/normalize_layer.cpp: top ReshapeLike bottom; one scale blob, 0-axis
     # (count 1) when channel_shared, which defaults to true in the SSD caffe.proto.
-    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" norm_param { } }',
         [[2, 16, 4, 5]], [[2, 16, 4, 5]], 1, 0),
+    # Without norm_param or normalize_param the layer fits SSD's (1 scale by default) and happynear's (nothing
+    # learnt): its parameters are unknown; on 4 axes both keep the shape.
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], None, 0),
+    # happynear/caffe-windows (branch ms) src/caffe/layers/normalize_layer.cpp Reshape: top 0 is (num(),
+    # channels(), height(), width()), the legacy axes (1 where a 2-axis bottom has none), top 1 num x 1 x
+    # height x width; no blobs.
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" top: "n" normalize_param { } }',
+        [[2, 16]], [[2, 16, 1, 1], [2, 1, 1, 1]], 0, 0),
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" '
+        'normalize_param { normalize_type: "L1" } }',
+        [[2, 16, 4, 5]], [[2, 16, 4, 5]], 0, 0),
     # normalize_layer.cpp: channel_shared false gives (channels,) = 16 scales (SSD's conv4_3_norm).
     Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" '
         'norm_param { across_spatial: false channel_shared: false scale_filler { type: "constant" value: 20 } } }',
@@ -1609,6 +1621,7 @@ NOT_CHECKED_FIELDS = {
     "hole": "DeepLab v1's dilation: DeepLab v1's Caffe is not built here",
     "ceil_mode": "the forks' pooling rounding (BVLC pull request 3057): no fork carrying it is built here",
     "scale_bias": "NVIDIA/caffe's BatchNorm scale and bias: NVIDIA's Caffe is not built here",
+    "normalize_param": "happynear/caffe-windows's Normalize: happynear's Caffe is not built here",
     "batch_norm_param { bias_filler": "NVIDIA/caffe's BatchNorm fillers: NVIDIA's Caffe is not built here",
 }
 PYTHON_CLASSES = ("the FCN, Faster R-CNN, ENet and scnn-tools Python modules are not on real Caffe's path "

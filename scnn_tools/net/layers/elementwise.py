@@ -460,5 +460,70 @@ register("LRN", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_onnx)
 register("LRNFixed", ELEMENTWISE, deps=_lrn_deps, onnx=_lrn_fixed_onnx)
 register("MVN", ELEMENTWISE, shape=_mvn_shape, deps=lambda ctx: _over_space(ctx, True), onnx=_mvn_onnx)
 register("Softmax", ELEMENTWISE, deps=_softmax_deps, onnx=_softmax_onnx)
-register("Normalize", ELEMENTWISE, deps=lambda ctx: _over_space(ctx, ctx.p.norm_param.across_spatial),
-         params=_per_channel(lambda ctx: ctx.p.norm_param.channel_shared), onnx=_normalize_onnx)
+# Two forks register Normalize. SSD's (weiliu89/caffe ssd, normalize_layer.cpp: norm_param) keeps its bottom's
+# shape, learns a scale and normalises over the channels or the whole item; happynear/caffe-windows's (branch ms,
+# normalize_layer.cpp: normalize_param) learns nothing, normalises each position over the channels and reshapes
+# its top to the legacy (num, channels, height, width), with an optional second top num x 1 x height x width,
+# the norms. A layer with neither message fits both, which part on parameters, field and (below 4 axes) shape.
+def _normalize_fork(p):
+    return "ssd" if p.HasField("norm_param") else "happynear" if p.HasField("normalize_param") else None
+
+
+def _normalize_shape(ctx):
+    fork = _normalize_fork(ctx.p)
+    if fork == "ssd" or (fork is None and len(ctx.bottoms[0]) == 4):
+        return [list(ctx.bottoms[0])]
+    if fork is None:
+        return None
+    if ctx.p.normalize_param.normalize_type not in ("L1", "L2"):
+        ctx.fail(f"normalize_type '{ctx.p.normalize_param.normalize_type}': happynear's Normalize knows L1 and L2")
+    top = legacy_shape(ctx)
+    return [top, [top[0], 1] + top[2:]][:ctx.ntops]
+
+
+def _normalize_deps(ctx):
+    fork = _normalize_fork(ctx.p)
+    if fork == "ssd":
+        return _over_space(ctx, ctx.p.norm_param.across_spatial)
+    deps = pointwise(ctx)
+    if fork is None:  # (each position's own in happynear's, the whole item in SSD's by default)
+        deps = [{a: d for a, d in top.items() if a < 2} for top in deps]
+    return deps
+
+
+def _normalize_params(ctx):
+    fork = _normalize_fork(ctx.p)
+    if fork == "ssd":
+        return _per_channel(lambda ctx: ctx.p.norm_param.channel_shared)(ctx)
+    return [] if fork == "happynear" else [[None]]
+
+
+def _normalize_ambiguous(layer):
+    if _normalize_fork(layer) is None:
+        return ("without norm_param (weiliu89/caffe ssd: a learnt scale, over the whole item by default) or "
+                "normalize_param (happynear/caffe-windows: nothing learnt, each position over its channels), its "
+                "parameters and field are unknown")
+    return None
+
+
+def _any_normalize_onnx(ctx, e):
+    fork = _normalize_fork(ctx.p)
+    if fork is None:
+        e.fail(_normalize_ambiguous(ctx.p))
+    if fork == "ssd":
+        return _normalize_onnx(ctx, e)
+    # happynear's Forward_cpu: each position's norm over the channels plus 1e-6 (L2: sum of squares, then sqrt).
+    x = e.x()
+    if len(ctx.bottoms[0]) < 4:
+        x = e.op("Reshape", [x, e.ints(ctx.tops[0], "shape")])
+    l2 = ctx.p.normalize_param.normalize_type == "L2"
+    total = e.reduce("ReduceSum", e.op("Mul", [x, x]) if l2 else e.op("Abs", [x]), [1])
+    norm = e.op("Add", [total, e.const(1e-6, "eps")])
+    norm = e.op("Sqrt", [norm]) if l2 else norm
+    e.op("Div", [x, norm], e.y())
+    if ctx.ntops == 2:
+        e.op("Identity", [norm], e.y(1))
+
+
+register("Normalize", ELEMENTWISE, shape=_normalize_shape, deps=_normalize_deps, params=_normalize_params,
+         onnx=_any_normalize_onnx, ambiguous=_normalize_ambiguous)
