@@ -151,6 +151,23 @@ def test_a_fork_type_is_read_by_its_parameters_and_blamed_where_shapes_meet(tmp_
     assert "upstream, layer 'b' (BinaryConvolution) was read as a Convolution by its convolution_param" in err
 
 
+def test_a_shape_error_names_the_fields_skipped_on_its_way(tmp_path):
+    # A fork's pooling field we do not know (same_pad) may be what makes its 6x6 an 8x8: the error, the one line a
+    # failed command prints, names it where the shapes meet, as the warning would had the analysis gone on;
+    # and the failing layer's own skipped field. 8x8, kernel 3 stride 1: 6x6 by BVLC's rule.
+    path = tmp_path / "skipped.prototxt"
+    head = 'input: "data" input_dim: [1, 3, 8, 8]\n'
+    pool = 'layer {{ name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param {{ kernel_size: 3 {} }} }}\n'
+    concat = 'layer {{ name: "c" type: "Concat" bottom: "p" bottom: "data" top: "c" {} }}\n'
+    path.write_text(head + pool.format("same_pad: true") + concat.format(""))
+    code, _, err = run_cli("analyze", path)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "upstream, layer 'p' (Pooling) has fields scnn-tools does not know, skipped: 'same_pad'" in err
+    path.write_text(head + pool.format("") + concat.format("concat_param { fancy: 1 }"))
+    code, _, err = run_cli("analyze", path)
+    assert code == 2 and "layer 'c' has fields scnn-tools does not know, skipped: 'fancy'" in err and "upstream" not in err
+
+
 def test_strict_acts_on_every_command_that_offers_it(tmp_path):
     path = tmp_path / "odd.prototxt"
     path.write_text('input: "d" input_dim: [1, 1, 8, 8]\nlayer { name: "x" type: "FancyNorm" bottom: "d" top: "x" }\n')

@@ -15,6 +15,7 @@ counts, the first axis of its tops and anything else the runs measure
 (parameters, multiply-adds, elements).
 """
 
+import re
 from collections import namedtuple
 
 from scnn_tools.errors import InputError, input_option, option, warning
@@ -265,7 +266,13 @@ def _run(node, ctx):
 
 def _blamed(graph, node, exc):
     """`exc`, naming the layers upstream whose shapes scnn-tools did not compute by a rule it knows for their type
-    (read by their parameters, or given by the user for a type it does not know): the likelier cause."""
+    (read by their parameters, or given by the user for a type it does not know), and those, the failing one
+    among them, whose fields it skipped (a fork's field may be what the file needs): the likelier causes.
+    The error is the one line a failed command prints, so the warnings that would say so are not seen."""
+    skipped = {}
+    for w in graph.warnings:
+        if w["code"] == "unknown-field" and w["layer"] is not None:
+            skipped.setdefault(w["layer"], []).append(re.search(r"unknown field '([^']*)'", w["message"])[1])
     suspects, seen, stack = [], set(), list(node.bottoms)
     while stack:
         blob_id = stack.pop()
@@ -274,17 +281,23 @@ def _blamed(graph, node, exc):
             continue
         seen.add(producer)
         up = graph.nodes[producer]
-        if up.read_as or up.kind is None:
+        if up.read_as or up.kind is None or up.name in skipped:
             suspects.append(up)
         stack.extend(up.bottoms)
-    if not suspects:
-        return exc
+    said = [f"layer '{node.name}' has fields scnn-tools does not know, skipped: {_listed(skipped[node.name])}"] \
+        if node.name in skipped else []
     suspects.sort(key=lambda n: -n.index)
-    named = "; ".join(f"layer '{n.name}' ({n.type}) " + (f"was read as a {n.read_as[1]} by its {n.read_as[0]}"
-                                                        if n.read_as else "is of a type scnn-tools does not know, "
-                                                        "its tops' shapes as given")
-                      for n in suspects[:3])
-    return InputError(f"{exc.message.raw}; upstream, {named}", exc.path, exc.line, exc.col, exc.layer)
+    said += [f"upstream, layer '{n.name}' ({n.type}) " + (
+        f"was read as a {n.read_as[1]} by its {n.read_as[0]}" if n.read_as else
+        "is of a type scnn-tools does not know, its tops' shapes as given" if n.kind is None else
+        f"has fields scnn-tools does not know, skipped: {_listed(skipped[n.name])}") for n in suspects[:3]]
+    if not said:
+        return exc
+    return InputError(f"{exc.message.raw}; " + "; ".join(said), exc.path, exc.line, exc.col, exc.layer)
+
+
+def _listed(fields):
+    return ", ".join(f"'{f}'" for f in dict.fromkeys(fields))
 
 
 def _per_count(node, bottoms, missing, shapes, count_from, path):
