@@ -713,7 +713,11 @@ def test_query_of_a_blob_an_unknown_type_rewrote_names_that_layer():
             'convolution_param { num_output: 4 kernel_size: 3 } }\n'
             'layer { name: "act" type: "Mish" bottom: "conv" top: "conv" }\n')
     a = Analysis(read_text(text))
+    why = "the shape of 'conv' is unknown (layer 'act' is of type 'Mish', which scnn-tools does not know)"
     with pytest.raises(InputError) as info:
         a.box(a.graph.blob("conv").id, 0, 0)
-    assert info.value.message.endswith("the shape of 'conv' is unknown (layer 'act' is of type 'Mish', which "
-                                       "scnn-tools does not know)")
+    assert info.value.message.endswith(why)
+    from scnn_tools.engine.effective_field import effective_field  # (erf said as little)
+    with pytest.raises(InputError) as info:
+        effective_field(a, "conv")
+    assert info.value.message.endswith(why)

@@ -143,18 +143,23 @@ class Analysis:
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
 
+    def no_field(self, blob_id):
+        """The error for a blob without a field along h and w (query, erf)."""
+        shape = self.shapes.blobs[blob_id]
+        # A blob whose last version a layer of unknown shape wrote (darknet2caffe's in-place Mish after each
+        # convolution) has no field because of that layer, not because it is not spatial: say so.
+        known = shape is not None and None not in shape
+        why = "" if known else ": " + _why(self.graph, self.shapes.blobs, self.shapes.unknown_from, blob_id)[0]
+        return InputError(f"blob '{self.graph.blobs[blob_id].name}' has no spatial axes that trace back to the "
+                          f"image{why}", self.netfile.source)
+
     def box(self, blob_id, y, x):
         """Input box of feature (y, x) of a blob: unclipped, clipped, and its centre."""
         t = self.traced[blob_id]
         name = self.graph.blobs[blob_id].name
         axes = {image_axis: (a, f) for a, (image_axis, f) in t.axes.items()} if t else {}
         if set(axes) != {"h", "w"}:
-            shape = self.shapes.blobs[blob_id]
-            # A blob whose last version a layer of unknown shape wrote (darknet2caffe's in-place Mish after
-            # each convolution) has no field because of that layer, not because it is not spatial: say so.
-            known = shape is not None and None not in shape
-            why = "" if known else ": " + _why(self.graph, self.shapes.blobs, self.shapes.unknown_from, blob_id)[0]
-            raise InputError(f"blob '{name}' has no spatial axes that trace back to the image{why}")
+            raise self.no_field(blob_id)
         shape = self.shapes.blobs[blob_id]
         extent = self.image_extent()
         out = {}

@@ -27,8 +27,7 @@ def effective_field(analysis, blob_name):
         raise InputError(f"the net has no blob '{blob_name}'", analysis.netfile.source)
     axes = _axes(analysis, target.id)
     if axes is None:
-        raise InputError(f"blob '{blob_name}' has no spatial axes that trace back to the image",
-                         analysis.netfile.source)
+        raise analysis.no_field(target.id)
     _check_sizes(analysis)
     import numpy as np
     shape = analysis.shapes.blobs[target.id]
