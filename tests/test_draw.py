@@ -304,6 +304,27 @@ def test_a_net_whose_image_size_is_not_declared_is_drawn_with_unknown_shapes(tmp
     assert "100x20x?x? rf 5x5 jump 1" in texts and "100x20x?x? rf 6x6 jump 2" in texts
 
 
+def test_a_net_whose_shapes_fail_is_drawn_without_them(tmp_path):
+    # Caffe's draw_net reads no shapes, so a file whose Concat cannot join its bottoms (a 3x3 pooling's 6x6 and the
+    # 8x8 input) is still drawn: its layers and edges, no shape lines, and a warning with the shape error. A bad
+    # flag or file name is still an error.
+    net = tmp_path / "bad.prototxt"
+    net.write_text('input: "data" input_dim: [1, 3, 8, 8]\n'
+                   'layer { name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { kernel_size: 3 } }\n'
+                   'layer { name: "c" type: "Concat" bottom: "p" bottom: "data" top: "c" }\n')
+    out = tmp_path / "bad.svg"
+    code, stdout, err = run_cli("draw", net, "-o", out)
+    assert code == 0 and "wrote" in stdout, err
+    assert "warning: the shapes cannot be computed, so the drawing has none" in err and "layer 'c' (Concat)" in err
+    texts = [t.text for t in ET.fromstring(out.read_text()).iter(f"{SVG}text")]
+    assert {"p: Pooling", "c: Concat"} <= set(texts) and not any("x8x8" in (t or "") for t in texts)
+    assert len([e for e in ET.fromstring(out.read_text()).iter(f"{SVG}path")]) >= 3  # data->p, data->c, p->c
+    code, _, err = run_cli("draw", net, "-o", tmp_path / "bad.jpg")
+    assert code == 2 and "must end in" in err
+    import scnn_tools
+    assert scnn_tools.draw(net, tmp_path / "api.svg") == 3
+
+
 def _dense_net(blocks=(6, 12, 24, 16), growth=8):
     """A DenseNet as shicai/DenseNet-Caffe writes DenseNet-121 (BatchNorm, Scale, ReLU, 1x1 and 3x3
     convolutions, a Concat per dense layer; 1x1 convolution and 2x2 pooling between blocks), small."""

@@ -30,7 +30,12 @@ class Node:
 
 def graph_of(analysis):
     """(nodes, edges): folded layer nodes, with the analysis' rows; edges as (from, to) node indices."""
-    return _graph(analysis)[:2]
+    return _graph(analysis.graph, _rows(analysis), analysis.shapes.blobs)[:2]
+
+
+def _rows(analysis):
+    from scnn_tools.engine.analysis import report
+    return {row["name"]: row for row in report(analysis)["layers"]}
 
 
 def _folded(rows):
@@ -44,10 +49,7 @@ def _folded(rows):
     return make
 
 
-def _graph(analysis):
-    from scnn_tools.engine.analysis import report
-    rows = {row["name"]: row for row in report(analysis)["layers"]}
-    graph = analysis.graph
+def _graph(graph, rows, blob_shapes):
     blocks = _blocks(graph)
     owner, nodes, block_node = {}, [], {}   # layer index -> node index; block prefix -> node index
     for node in graph.nodes:
@@ -68,7 +70,7 @@ def _graph(analysis):
         owner[node.index] = len(nodes)
         if block is not None:
             block_node[block] = len(nodes)
-            shape = analysis.shapes.blobs[node.bottoms[0]] if node.bottoms else None
+            shape = blob_shapes[node.bottoms[0]] if node.bottoms else None
             size = shape_text(shape[2:] + shape[1:2] if shape else None)
             nodes.append(Node(len(nodes), [node.name], f"{block}SCNN block {size} (HxWxC)", [], None, block))
         else:
@@ -189,17 +191,40 @@ def raster(nodes, lines, width, height, path):
 
 def draw(analysis, path):
     """Write the graph to `path` (.svg, .html, .png or .pdf); the number of nodes drawn."""
+    _check(path)
+    return _write(analysis.graph, _rows(analysis), analysis.shapes.blobs, path)
+
+
+def unshapeable(exc):
+    """Whether `exc` is the net's own shapes failing at a layer (not a flag, not the file's text): a drawing
+    can still be made, as Caffe's draw_net makes one without shapes."""
+    return exc.layer is not None and exc.option is None
+
+
+def draw_unshaped(netfile, path, phase=None, stages=()):
+    """Draw the layers of a net whose shapes cannot be computed, without shapes; the number of nodes."""
+    from scnn_tools.net.graph import build
+    _check(path)
+    graph = build(netfile, phase, stages=stages)
+    return _write(graph, {}, [None] * len(graph.blobs), path)
+
+
+def _check(path):
+    import os
+    if os.path.splitext(str(path))[1].lower() not in (".svg", ".html", ".png", ".pdf"):
+        raise InputError(f"the drawing's file name must end in .svg, .html, .png or .pdf (got {path!r})")
+
+
+def _write(graph, rows, blob_shapes, path):
     import os
     from scnn_tools.output import replacing
     ext = os.path.splitext(str(path))[1].lower()
-    if ext not in (".svg", ".html", ".png", ".pdf"):
-        raise InputError(f"the drawing's file name must end in .svg, .html, .png or .pdf (got {path!r})")
-    nodes, edges, rows = _graph(analysis)
+    nodes, edges, rows = _graph(graph, rows, blob_shapes)
     if not nodes:
-        raise InputError("the net has no layer to draw", analysis.netfile.source)
+        raise InputError("the net has no layer to draw", graph.netfile.source)
     nodes, edges = fold_repeats(nodes, edges, _folded(rows))
     lines, width, height = layout(nodes, edges)
-    title = f"{analysis.netfile.name} ({analysis.graph.phase})"
+    title = f"{graph.netfile.name} ({graph.phase})"
     if ext in (".png", ".pdf"):
         raster(nodes, lines, width, height, path)
         return len(nodes)
