@@ -74,6 +74,16 @@ def test_v1_file_is_upgraded_like_caffe():
     assert [(p.lr_mult, p.decay_mult) for p in conv1.param] == [(1, 1), (2, 0)]
 
 
+def test_a_quoted_type_in_a_v1_block_says_what_is_wrong():
+    # A V2 file whose last block is V1 (`layers`) with a V2 type string: Caffe refuses it, and the error said
+    # only which 40 V1 names were expected.
+    with pytest.raises(InputError) as e:
+        read_text('layer { name: "r" type: "ReLU" bottom: "x" top: "r" }\n'
+                  'layers { name: "prob" type: "Softmax" bottom: "r" top: "prob" }\n', "mixed.prototxt")
+    assert (e.value.line, e.value.col) == (2, 29)
+    assert "names its type in capitals without quotes" in e.value.message and "ABSVAL" not in e.value.message
+
+
 def test_v1_data_transformation_fields_move_to_transform_param():
     nf = read_text("""
 layers { name: "d" type: DATA top: "data" top: "label"

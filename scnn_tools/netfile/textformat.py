@@ -402,6 +402,10 @@ class _Parser:
                                    f"unknown value {value} for {field.containing_type.name}.{field.name}; skipped",
                                    offset)
                         return
+                elif field.full_name == "caffe.V1LayerParameter.type":
+                    # (a V2 type string in a V1 block: files mixing the two, which Caffe refuses too)
+                    raise ValueError("a V1 'layers' block names its type in capitals without quotes (SOFTMAX, "
+                                     "CONVOLUTION, ...); a quoted type belongs in a V2 'layer' block")
                 else:
                     raise ValueError(f"expected one of {', '.join(v.name for v in enum.values)}")
             else:  # pragma: no cover - every scalar type is handled above
