@@ -650,7 +650,7 @@ def test_fork_layers_by_their_definitions(tmp_path, runtime):
     body = '''
 layer { name: "norm" type: "Normalize" bottom: "data" top: "norm" norm_param { across_spatial: false channel_shared: false
   scale_filler { type: "constant" value: 20 } } }
-layer { name: "norm_all" type: "Normalize" bottom: "data" top: "norm_all" }
+layer { name: "norm_all" type: "Normalize" bottom: "data" top: "norm_all" norm_param { } }
 layer { name: "perm" type: "Permute" bottom: "data" top: "perm" permute_param { order: 0 order: 2 order: 3 order: 1 } }
 layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" top: "mask" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
 layer { name: "up" type: "Upsample" bottom: "pool" bottom: "mask" top: "up" upsample_param { scale: 2 } }
