@@ -27,7 +27,7 @@ from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from scnn_tools.net.intervals import shift
 from scnn_tools.output import number
-from .parts import Affine, Field, assembled, box_formulas, formulas, seen_through, settled
+from .parts import Affine, Field, assembled, box_formulas, formulas, inside, seen_through, settled
 from .runs import View, value
 
 
@@ -157,12 +157,18 @@ def _wanted(need, blob, axis, size):
     return min(lo, 0), max(hi, size - 1, 1)
 
 
-def compute(graph, blob_shapes, deps, image, axes, warnings):
+def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
     """Fields of every blob that traces back to the image input (blob id `image`), along its `axes` (h, w).
 
     `deps[node.index]` is what the node's type rule says it reads (None when
     its shapes are unknown). Returns a list over blob ids of Traced or None;
     merges of paths on different grids are added to `warnings`.
+
+    real: the sets a pixel can actually change, exact over each blob's real
+    positions: a reader of a bottom's positions beyond its ends reads zero
+    padding there, not the unbounded plane's continuation (`inside`). What is
+    cut to the image (clipped boxes, area, overlap, global) is measured on
+    these; sizes, jumps, starts and paddings on the unbounded fields.
     """
     traced = [None] * len(blob_shapes)
     shape = None if image is None else blob_shapes[image]
@@ -175,6 +181,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
     traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
     need = needed(graph, blob_shapes, deps)
     mixed = {}
+    cuts = {}  # (field, bottom size) -> the field inside it, for the real sets
     # Blobs computed from the image: one of these without a field along an axis a reader reads is one
     # whose field there is unknown (its rule left the axis out), not one that does not vary with the image.
     reaches = [False] * len(blob_shapes)
@@ -193,7 +200,11 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
                 for b, ba, index_map in items:
                     t = traced[node.bottoms[b]]
                     if t is not None and ba in t.axes:
-                        found.append((t.axes[ba], index_map))
+                        image_axis, f = t.axes[ba]
+                        if real:
+                            n = blob_shapes[node.bottoms[b]][ba]
+                            f = cuts.get((f, n)) or cuts.setdefault((f, n), inside(f, n))
+                        found.append(((image_axis, f), index_map))
                         if not isinstance(index_map, Piece):
                             whole = whole or reads_everything(index_map, blob_shapes[top][a],
                                                               blob_shapes[node.bottoms[b]][ba])
@@ -210,11 +221,11 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
                     field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
                 else:
                     field = combine([(f, m) for (_, f), m in found], lo, hi)
-                if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
+                if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = field.globally()  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
                 grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
-                if any(g != grids[0] for g in grids[1:]):
+                if not real and any(g != grids[0] for g in grids[1:]):
                     mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
             if out:
                 traced[top] = Traced(out)
@@ -229,20 +240,51 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
     return traced
 
 
-def summary(field, size, extent):
+def summary(field, size, extent, real):
     """What a report says of one axis (the JSON's `rf`): size, clipped, jump, start, padding, uniform, aligned,
     global.
 
     jump and start are the scale and offset of Caffe's coord_map: feature o
     lies at start + jump*o on the input. None where no position of the blob
     depends on the image; padding is None where feature 0 depends on no input
-    pixel (a sparse deconvolution).
+    pixel (a sparse deconvolution). `real` is the same axis's field of real
+    sets (compute's `real`): the box in the image and whether the whole image
+    is seen are the pixels that can change a feature, not the plane's.
     """
     said = field.said.get((size, extent), field)
     if said is field:
         measured = _measured(field, size, extent)
         said = field.said[size, extent] = None if measured is None else _said(field, size, extent, *measured)
-    return None if said is None else dict(said)
+    if said is None:
+        return None
+    out = dict(said)
+    out["clipped"], out["global"] = _in_image(real, size, extent, said["global"])
+    return out
+
+
+def _in_image(real, size, extent, structural):
+    """(clipped, global) of the real sets, remembered as the plane's are."""
+    found = real.said.get((size, extent, "real"))
+    if found is None:
+        measured = _measured(real, size, extent)
+        found = real.said[size, extent, "real"] = (0 if measured is None else measured[1],
+                                                   structural and covers(real, size, extent))
+    return found
+
+
+def covers(real, size, extent):
+    """Every real position's real set is the whole image axis, 0..extent-1."""
+    whole = ((0, extent - 1),)
+    (c, g, _), shape = real.parts[0]
+    if len(real.parts) > 1 or g != 1:
+        return all(real.at(o) == whole for o in range(size))
+    placed = 0
+    for qa, qb, _, _, f in formulas(shape, 0, size - 1):
+        if f is not None:
+            if value(f, qa) != whole or (qa != qb and any(a1 or b1 for _, a1, _, b1 in f)):
+                return False
+            placed += qb - qa + 1
+    return placed == size
 
 
 def _said(field, size, extent, width, clipped, lo, uniform):
