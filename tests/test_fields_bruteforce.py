@@ -11,6 +11,12 @@ each operation's definition, the set of input pixels a position depends on,
 memoized, and computes shapes with Caffe's formulas. Every blob's size, jump
 (exactly), start, padding, uniformity and exact centre area are then
 compared.
+
+Two brute forces: on the unbounded plane (DESIGN.md's coordinates: a position
+beyond a blob's ends continues its pattern), which the sizes, jumps, starts
+and paddings are; and the real dependency (`Brute(net, real=True)`): a
+position beyond a blob's ends is zero padding and depends on nothing, which
+the boxes in the image, the area, the overlap and `global` are.
 """
 
 import random
@@ -372,12 +378,15 @@ class Net:
 class Brute:
     """Per blob and axis, position -> frozenset of input indices, straight from the definitions."""
 
-    def __init__(self, net):
+    def __init__(self, net, real=False):
         self.net = net
+        self.real = real
         self.dep = lru_cache(maxsize=None)(self._dep)
 
-    def _dep(self, blob, axis, o):
+    def _dep(self, blob, axis, o, own=False):
         sizes, defs = self.net.blobs[blob]
+        if self.real and not own and not 0 <= o < sizes[axis]:
+            return frozenset()  # Caffe's padding: a zero, whatever the input
         d = defs[axis]
         kind = d[0]
         if kind == "input":
@@ -463,21 +472,29 @@ class Brute:
         lo, hi = boxes[0]
         start, jump = self.centre(blob, axis)
         uniform = len({h - l for l, h in real}) == 1 and len({b[0] - a[0] for a, b in zip(real, real[1:])}) <= 1
-        centre = (size - 1) // 2
+        return {"size": max(h - l + 1 for l, h in real), "jump": jump, "start": float(start), "padding": -lo,
+                "uniform": uniform}
+
+    def in_image(self, blob, axis, size):
+        """What a real brute force says inside the image: the widest box of a real position, the centre's
+        set and the next one's, and whether every position sees all of the axis. (A map of one position
+        has no next feature: the overlap is the one it would have, reading its bottoms' real positions.)"""
+        sets = [self.dep(blob, axis, o) for o in range(size)]
         extent = self.net.blobs["data"][0][axis]
-        clipped = max(max(0, min(h, extent - 1) - max(l, 0) + 1) for l, h in real)
-        return {"size": max(h - l + 1 for l, h in real), "clipped": clipped, "jump": jump, "start": float(start),
-                "padding": -lo,
-                "uniform": uniform,
-                "next": self.dep(blob, axis, centre + 1), "centre": self.dep(blob, axis, centre)}
+        assert all(0 <= i < extent for s in sets for i in s)  # (the image's own ends are padding too)
+        centre = (size - 1) // 2
+        return {"clipped": max((max(s) - min(s) + 1 for s in sets if s), default=0),
+                "centre": self.dep(blob, axis, centre), "next": self._dep(blob, axis, centre + 1, True),
+                "whole": all(s == frozenset(range(extent)) for s in sets)}
 
 
 def check(net, text, seed):
     analysis = Analysis(read_text(text, f"random-{seed}.prototxt"))
     result = report(analysis)
-    brute = Brute(net)
+    brute, real = Brute(net), Brute(net, real=True)
     outputs = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
     fields = {b.name: analysis.traced[b.id] for b in analysis.graph.blobs}  # (the last version of each name)
+    reals = {b.name: analysis.real[b.id] for b in analysis.graph.blobs}
     for name in net.order:
         sizes = net.blobs[name][0]
         out = outputs[name]
@@ -486,19 +503,25 @@ def check(net, text, seed):
             for o in range(sizes[a - 2]):  # every real position's exact set
                 got = frozenset(i for lo, hi in field.at(o) for i in range(lo, hi + 1))
                 assert got == brute.dep(name, a - 2, o), (name, "hw"[a - 2], o, text)
+        for a, (_, field) in reals[name].axes.items():
+            for o in range(sizes[a - 2]):
+                got = frozenset(i for lo, hi in field.at(o) for i in range(lo, hi + 1))
+                assert got == real.dep(name, a - 2, o), ("real", name, "hw"[a - 2], o, text)
         rf = out["rf"]
         expected = [brute.summary(name, a, sizes[a]) for a in range(2)]
+        seen = [real.in_image(name, a, sizes[a]) for a in range(2)]
         for a in range(2):
             e = expected[a]
             # (jumps such as 725/18 reach JSON as floats rounded to 9 places)
             got = (rf["size"][a], rf["clipped"][a], rf["jump"][a], rf["start"][a], rf["padding"][a])
-            want = (e["size"], e["clipped"], pytest.approx(float(e["jump"]), abs=1e-8), pytest.approx(e["start"]),
-                    e["padding"])
+            want = (e["size"], seen[a]["clipped"], pytest.approx(float(e["jump"]), abs=1e-8),
+                    pytest.approx(e["start"]), e["padding"])
             assert got == want, (name, "hw"[a], text)
+            # (global is structural too: a box that happens to cover a small image is not global)
+            assert not rf["global"][a] or seen[a]["whole"], (name, "hw"[a], text)
         assert rf["uniform"] == (expected[0]["uniform"] and expected[1]["uniform"]), (name, text)
-        # Padding is no pixel: the scale counts the centre feature's pixels inside the image only.
-        inside = [{i for i in e["centre"] if 0 <= i < extent} for e, extent in zip(expected, net.blobs["data"][0])]
-        next_w = {i for i in expected[1]["next"] if 0 <= i < net.blobs["data"][0][1]}
+        # Padding is no pixel: the scale counts the pixels that can change the centre feature.
+        inside, next_w = [seen[0]["centre"], seen[1]["centre"]], seen[1]["next"]
         assert out["scale"]["area"] == len(inside[0]) * len(inside[1]), (name, text)
         overlap = len(inside[1] & next_w) / len(inside[1]) if inside[1] else 0.0
         assert out["scale"]["overlap"] == pytest.approx(overlap, abs=1e-6), (name, text)

@@ -347,7 +347,7 @@ def monotone(field, lo, hi, d):
     (d None: whether they do is not asked)."""
     def ends(o):
         s = field.at(o)
-        return s[0][0], s[-1][1], len(s)
+        return (s[0][0], s[-1][1], len(s)) if s else (None, None, 0)  # (an empty set: no interval at all)
 
     steps = ((1, lambda x0, y0, x1, y1: x1 >= x0 and y1 >= y0),)
     if d is not None:
