@@ -152,6 +152,13 @@ def needed(graph, blob_shapes, deps):
     return need
 
 
+def _within(index_map, size, n):
+    """The real positions of a top (and position 1, which overlap looks at) read only real positions of a
+    bottom of n: what the bottom's field holds beyond its ends is never read, so it need not be cut."""
+    span = index_map.span(0, max(size - 1, 1))
+    return span is None or (0 <= span[0] and span[1] <= n - 1)
+
+
 def _wanted(need, blob, axis, size):
     lo, hi = need.get((blob, axis), (0, 1))
     return min(lo, 0), max(hi, size - 1, 1)
@@ -201,8 +208,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
                     t = traced[node.bottoms[b]]
                     if t is not None and ba in t.axes:
                         image_axis, f = t.axes[ba]
-                        if real:
-                            n = blob_shapes[node.bottoms[b]][ba]
+                        n = blob_shapes[node.bottoms[b]][ba]
+                        if real and not _within(index_map, blob_shapes[top][a], n):
                             f = cuts.get((f, n)) or cuts.setdefault((f, n), inside(f, n))
                         found.append(((image_axis, f), index_map))
                         if not isinstance(index_map, Piece):
