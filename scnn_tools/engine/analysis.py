@@ -153,7 +153,7 @@ class Analysis:
         key = self._field_key(blob_id, t, shape)
         exact = self._exact.get(key)
         if exact is None:
-            exact = self._exact[key] = scale.exact(self.real[blob_id], shape, self.image_extent())
+            exact = self._exact[key] = scale.exact(t, self.real[blob_id], shape, self.image_extent())
         exact = exact and dict(exact)
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)

@@ -27,21 +27,29 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.net.intervals import clip, common, count
 
 
-def exact(traced, shape, extent):
+def exact(traced, real, shape, extent):
     """{'area', 'width', 'overlap'} of a blob traced on both h and w, else None.
 
-    `extent`: the image's {'h': height, 'w': width}, which the sets are cut to.
+    `real`: the blob's real sets (fields.compute's `real`: padding beyond a
+    map's ends reads no pixel), which area and overlap count; `extent`: the
+    image's {'h': height, 'w': width}. A map of one position along w has no
+    next feature: its overlap is the one on the unbounded plane, cut to the
+    image, as the plane's continuation would have it.
     """
     axes = {image_axis: (a, f) for a, (image_axis, f) in traced.axes.items()}
     if set(axes) != {"h", "w"}:
         return None
-    (ah, fh), (aw, fw) = axes["h"], axes["w"]
+    (ah, _), (aw, fw) = axes["h"], axes["w"]
+    sets = {image_axis: f for a, (image_axis, f) in real.axes.items()}
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
-    last_h, last_w = extent["h"] - 1, extent["w"] - 1
-    set_h = clip(fh.at(ch), 0, last_h)
-    set_w, next_w = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
+    last_w = extent["w"] - 1
+    set_h, set_w = sets["h"].at(ch), sets["w"].at(cw)
     area = count(set_h) * count(set_w)
-    overlap = common(set_w, next_w) / count(set_w) if set_w else 0.0
+    if shape[aw] > 1:
+        here, there = set_w, sets["w"].at(cw + 1)
+    else:
+        here, there = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
+    overlap = common(here, there) / count(here) if here else 0.0
     return {"area": area, "width": sqrt(area), "overlap": overlap}
 
 
