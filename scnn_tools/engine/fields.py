@@ -15,6 +15,12 @@ over the positions something reads (`needed`: the real ones and what padded
 readers tap) and extended beyond, where paths growing at different rates
 would otherwise multiply runs nobody looks at.
 
+A second walk (`compute(real=True)`) keeps the sets a pixel can actually
+change: a reader of positions beyond a bottom's ends gets nothing there
+(Caffe's zero padding), so those sets are the unbounded ones only in the
+interior; near the ends they are a few more runs. Everything cut to the image
+is measured on them; sizes, jumps, starts and paddings stay the plane's.
+
 This module walks the graph (`compute`): `combine` and `pieces` give a top's
 field from its bottoms' and the layer's index maps, with the centre (Caffe's
 coord_map, exactly: ints and Fractions) and whether merged paths are aligned;

@@ -1,9 +1,10 @@
 """Spatial scale and overlap of a feature map, in two models.
 
 exact (the default): the number of input-image pixels that can change the
-feature at the centre of the map (holes count as holes; padding is no pixel,
-so the sets are cut to the image and a feature that sees all of a 224x224
-image has area 50176, whatever its box on the unbounded plane), its square
+feature at the centre of the map (holes count as holes; padding is no pixel:
+the sets are fields.compute's real ones, in which a read beyond any map's
+ends is zero padding, so a feature that sees all of a 224x224 image has area
+50176, whatever its box on the unbounded plane), its square
 root as a width, and the share of those pixels the next feature along w sees
 too (also in the image). Per axis the sets are exact; the area is their
 product, which is exact whenever the dependency set is a product of per-axis
