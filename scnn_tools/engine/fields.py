@@ -31,7 +31,7 @@ from fractions import Fraction
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
-from scnn_tools.net.intervals import shift
+from scnn_tools.net.intervals import count, shift, union
 from scnn_tools.output import number
 from .parts import Affine, Field, assembled, box_formulas, formulas, inside, seen_through, settled
 from .runs import View, value
@@ -159,10 +159,25 @@ def needed(graph, blob_shapes, deps):
 
 
 def _within(index_map, size, n):
-    """The real positions of a top (and position 1, which overlap looks at) read only real positions of a
-    bottom of n: what the bottom's field holds beyond its ends is never read, so it need not be cut."""
-    span = index_map.span(0, max(size - 1, 1))
+    """The real positions of a top read only real positions of a bottom of n: what the bottom's field holds
+    beyond its ends is never read, so it need not be cut. (A map of one position has no next one: scale.exact
+    takes its overlap from the plane.)"""
+    span = index_map.span(0, size - 1)
     return span is None or (0 <= span[0] and span[1] <= n - 1)
+
+
+def _covered(field, m, size, n):
+    """Cutting a bottom of n at its ends changes nothing a top's real positions read: a window of contiguous
+    taps that reads beyond an end always reads that end too (no position reads padding alone), and the sets
+    beyond each end lie within the end's own. So a stride-1 chain keeps its views (SCNN's message passing)."""
+    if m.__class__ is not Window or m.d != 1 or m.s < 1:
+        return False
+    last = size - 1
+    lo, hi = m.span(0, last)
+    if lo < -64 or hi > n + 63 or m.taps(0)[-1] < 0 or m.taps(last)[0] > n - 1:
+        return False  # (far reads are rare: cutting costs less than looking)
+    ends = ((range(lo, 0), field.at(0)), (range(n, hi + 1), field.at(n - 1)))
+    return all(count(union([s, end])) == count(end) for beyond, end in ends for s in map(field.at, beyond))
 
 
 def _wanted(need, blob, axis, size):
@@ -215,7 +230,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
                     if t is not None and ba in t.axes:
                         image_axis, f = t.axes[ba]
                         n = blob_shapes[node.bottoms[b]][ba]
-                        if real and not _within(index_map, blob_shapes[top][a], n):
+                        if real and not _within(index_map, blob_shapes[top][a], n) and \
+                                not _covered(f, index_map, blob_shapes[top][a], n):
                             f = cuts.get((f, n)) or cuts.setdefault((f, n), inside(f, n))
                         found.append(((image_axis, f), index_map))
                         if not isinstance(index_map, Piece):
