@@ -12,6 +12,7 @@ from collections import namedtuple
 from scnn_tools.errors import InputError, warning
 from scnn_tools.net.graph import build
 from scnn_tools.net.indexmaps import Window
+from scnn_tools.net.intervals import clip
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
@@ -48,8 +49,10 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
-        self._rf, self._exact = {}, {}  # (by _same_field)
-        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
+        self._rf, self._exact = {}, {}  # (by _field_key)
+        self._need = {}  # (fields.needed's, which the real walk asks again)
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
+                                     need=self._need)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
         self._real = None
         if image_shape is None:
@@ -95,7 +98,7 @@ class Analysis:
         something cut to the image is first asked."""
         if self._real is None:
             self._real = fields.compute(self.graph, self.shapes.blobs, self.deps, self.image, self.image_axes, [],
-                                        real=True)
+                                        plane=self.traced, need=self._need)
         return self._real
 
     # ------------------------------------------------------------ per blob
@@ -188,7 +191,7 @@ class Analysis:
                 raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
                                  "(its layers leave that position empty)")
             lo, hi = s[0][0], s[-1][1]
-            real = self.real[blob_id].axes[a][1].at(index)  # (in the image: no padding's continuation)
+            real = clip(self.real[blob_id].axes[a][1].at(index), 0, extent[which] - 1)  # (no padding's)
             out[which] = Span(lo, hi, (lo + hi) / 2, *((real[0][0], real[-1][1]) if real else (None, None)))
         return out
 

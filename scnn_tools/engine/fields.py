@@ -31,7 +31,7 @@ from fractions import Fraction
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
-from scnn_tools.net.intervals import count, shift, union
+from scnn_tools.net.intervals import clip, count, shift, union
 from scnn_tools.output import number
 from .parts import Affine, Field, assembled, box_formulas, formulas, inside, seen_through, settled
 from .runs import View, value
@@ -158,26 +158,43 @@ def needed(graph, blob_shapes, deps):
     return need
 
 
-def _within(index_map, size, n):
-    """The real positions of a top read only real positions of a bottom of n: what the bottom's field holds
-    beyond its ends is never read, so it need not be cut. (A map of one position has no next one: scale.exact
-    takes its overlap from the plane.)"""
-    span = index_map.span(0, size - 1)
-    return span is None or (0 <= span[0] and span[1] <= n - 1)
+def _read(f, m, size, n, extent, cuts):
+    """The bottom field `f` (of n positions) as the real positions of a top of `size` read it through `m`.
+
+    Real sets are kept exact inside the image only: a pixel beyond the image's
+    ends is no pixel, so what a field holds there is never counted. Most
+    reads beyond a map's ends need nothing done: those positions reach only
+    such pixels, or (a window of contiguous taps, which reads the end along
+    with what lies beyond it) only pixels the end reaches too. Then the very
+    same field is read, views stay views, and a net without cuts costs one
+    look per padded layer. Else a contiguous window reads the field clamped
+    to its ends (the end repeated: still a view's monotone base), and any
+    other map a copy empty beyond the ends.
+    """
+    lo, hi = m.span(0, size - 1) or (0, 0)
+    if lo >= 0 and hi <= n - 1:
+        return f
+    contiguous = m.__class__ is Window and m.s >= 1 and (m.d == 1 or m.k == 1) and \
+        (lo >= 0 or m.taps(0)[-1] >= 0) and (hi <= n - 1 or m.taps(size - 1)[0] <= n - 1)
+    if lo >= -64 and hi <= n + 63:  # (far reads are rare: a copy costs less than looking)
+        last = extent - 1
+        low = [clip(f.at(i), 0, last) for i in range(lo, 0)]
+        high = [clip(f.at(i), 0, last) for i in range(n, hi + 1)]
+        if not any(low) and not any(high):
+            return f
+        if contiguous and _within_end(low, f.at(0), last) and _within_end(high, f.at(n - 1), last):
+            return f
+    key = (f, n, contiguous)
+    found = cuts.get(key)
+    if found is None:
+        found = cuts[key] = inside(f, n, contiguous)
+    return found
 
 
-def _covered(field, m, size, n):
-    """Cutting a bottom of n at its ends changes nothing a top's real positions read: a window of contiguous
-    taps that reads beyond an end always reads that end too (no position reads padding alone), and the sets
-    beyond each end lie within the end's own. So a stride-1 chain keeps its views (SCNN's message passing)."""
-    if m.__class__ is not Window or m.d != 1 or m.s < 1:
-        return False
-    last = size - 1
-    lo, hi = m.span(0, last)
-    if lo < -64 or hi > n + 63 or m.taps(0)[-1] < 0 or m.taps(last)[0] > n - 1:
-        return False  # (far reads are rare: cutting costs less than looking)
-    ends = ((range(lo, 0), field.at(0)), (range(n, hi + 1), field.at(n - 1)))
-    return all(count(union([s, end])) == count(end) for beyond, end in ends for s in map(field.at, beyond))
+def _within_end(beyond, end, last):
+    """Every set beyond an end lies, in the image, within the end's."""
+    end = clip(end, 0, last)
+    return all(count(union([s, end])) == count(end) for s in beyond if s)
 
 
 def _wanted(need, blob, axis, size):
@@ -185,19 +202,23 @@ def _wanted(need, blob, axis, size):
     return min(lo, 0), max(hi, size - 1, 1)
 
 
-def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
+def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=None):
     """Fields of every blob that traces back to the image input (blob id `image`), along its `axes` (h, w).
 
     `deps[node.index]` is what the node's type rule says it reads (None when
     its shapes are unknown). Returns a list over blob ids of Traced or None;
     merges of paths on different grids are added to `warnings`.
 
-    real: the sets a pixel can actually change, exact over each blob's real
-    positions: a reader of a bottom's positions beyond its ends reads zero
-    padding there, not the unbounded plane's continuation (`inside`). What is
-    cut to the image (clipped boxes, area, overlap, global) is measured on
-    these; sizes, jumps, starts and paddings on the unbounded fields.
+    plane: this walk's answer without `plane`; given, the walk is the real
+    one: the sets a pixel can actually change, exact inside the image at
+    each blob's real positions: a reader of a bottom's positions beyond its
+    ends reads zero padding there, not the unbounded plane's continuation
+    (`_read`). A top whose bottoms are all read as the plane's is the plane's
+    own field. What is cut to the image (clipped boxes, area, overlap,
+    global) is measured on these; sizes, jumps, starts and paddings on the
+    unbounded fields. need: `needed`'s answer, filled in where it is empty.
     """
+    real = plane is not None
     traced = [None] * len(blob_shapes)
     shape = None if image is None else blob_shapes[image]
     if shape is None or len(shape) not in (4, 5) or None in (shape[axes[0]], shape[axes[1]]):
@@ -207,9 +228,11 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
     h, w = axes
     extent = {"h": shape[h], "w": shape[w]}
     traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
-    need = needed(graph, blob_shapes, deps)
+    need = {} if need is None else need
+    if not need:
+        need.update(needed(graph, blob_shapes, deps))
     mixed = {}
-    cuts = {}  # (field, bottom size) -> the field inside it, for the real sets
+    cuts = {}  # (field, bottom size, clamped) -> the field a reader sees, for the real sets
     # Blobs computed from the image: one of these without a field along an axis a reader reads is one
     # whose field there is unknown (its rule left the axis out), not one that does not vary with the image.
     reaches = [False] * len(blob_shapes)
@@ -224,15 +247,15 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
         for top, per_axis in zip(node.tops, node_deps):
             out = {}
             for a, items in per_axis.items():
-                found, whole, unknown = [], False, False
+                found, whole, unknown, shared = [], False, False, real
                 for b, ba, index_map in items:
                     t = traced[node.bottoms[b]]
                     if t is not None and ba in t.axes:
                         image_axis, f = t.axes[ba]
                         n = blob_shapes[node.bottoms[b]][ba]
-                        if real and not _within(index_map, blob_shapes[top][a], n) and \
-                                not _covered(f, index_map, blob_shapes[top][a], n):
-                            f = cuts.get((f, n)) or cuts.setdefault((f, n), inside(f, n))
+                        if real:
+                            f = _read(f, index_map, blob_shapes[top][a], n, extent[image_axis], cuts)
+                            shared = shared and f is plane[node.bottoms[b]].axes[ba][1]
                         found.append(((image_axis, f), index_map))
                         if not isinstance(index_map, Piece):
                             whole = whole or reads_everything(index_map, blob_shapes[top][a],
@@ -242,6 +265,9 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, real=False):
                 if unknown or not found or len({image_axis for (image_axis, _), _ in found}) != 1:
                     continue
                 image_axis = found[0][0][0]
+                if shared:
+                    out[a] = plane[top].axes[a]
+                    continue
                 size = blob_shapes[top][a]
                 lo, hi = _wanted(need, top, a, size)
                 if isinstance(found[0][1], Piece):
@@ -295,22 +321,88 @@ def _in_image(real, size, extent, structural):
     """(clipped, global) of the real sets, remembered as the plane's are."""
     found = real.said.get((size, extent, "real"))
     if found is None:
-        measured = _measured(real, size, extent)
-        found = real.said[size, extent, "real"] = (0 if measured is None else measured[1],
+        found = real.said[size, extent, "real"] = (_widest(real, size, extent),
                                                    structural and covers(real, size, extent))
     return found
 
 
-def covers(real, size, extent):
-    """Every real position's real set is the whole image axis, 0..extent-1."""
-    whole = ((0, extent - 1),)
+def _widest(real, size, extent):
+    """The widest box of what a real position's real set holds in the image.
+
+    The real sets are exact in the image only: what lies beyond it is the
+    plane's, which is no pixel. Where a set is one interval, the box cut to
+    the image is the box of what lies in it; where it has holes, the interval
+    nearest each edge of the image decides, and which interval that is
+    changes only where one crosses an edge (`_splits`).
+    """
+    if len(real.parts) > 1:
+        return _widest_union(real, size, extent)
     (c, g, _), shape = real.parts[0]
-    if len(real.parts) > 1 or g != 1:
-        return all(real.at(o) == whole for o in range(size))
+    low, high = -(c // g), (extent - 1 - c) // g  # (the image, in the lattice's coordinates)
+    widest = 0
+    for qa, qb, _, _, f in formulas(shape, 0, size - 1):
+        for u, v, first, last in _splits(f or (), qa, qb, low, high):
+            widest = max(widest, _clipped(first[0], first[1], last[2], last[3], u, v, low, high, g))
+    return widest
+
+
+def _splits(f, qa, qb, low, high):
+    """(q_first, q_last, first, last): stretches of qa..qb over which the same intervals of a formula meet
+    low..high, first and last of them."""
+    starts = [qa] + _crossings(((a0, a1, high) for a0, a1, _, _ in f), ((b0, b1, low) for _, _, b0, b1 in f),
+                               qa=qa, qb=qb)
+    for u, v in zip(starts, [x - 1 for x in starts[1:]] + [qb]):
+        meet = [i for i in f if i[0] + i[1] * u <= high and i[2] + i[3] * u >= low]
+        if meet:
+            yield u, v, meet[0], meet[-1]
+
+
+def _crossings(*ends, qa, qb):
+    """The q in qa+1..qb, sorted, at which some end c0 + c1*q passes its edge (ends: (c0, c1, edge))."""
+    cuts = set()
+    for c0, c1, edge in (e for group in ends for e in group):
+        if c1:
+            q = (edge - c0) // c1
+            cuts.update(x for x in (q, q + 1) if qa < x <= qb)
+    return sorted(cuts)
+
+
+def _widest_union(real, size, extent):
+    """_widest for a union of parts: where the box of all parts lies inside the image, its width; elsewhere
+    position by position (a part beyond the image says nothing of what the others hold in it)."""
+    last, widest = extent - 1, 0
+    for qa, qb, r, t, a0, a1, b0, b1 in box_formulas(real, size):
+        starts = [qa] + _crossings(((a0, a1, 0), (b0, b1, last)), qa=qa, qb=qb)
+        for u, v in zip(starts, [x - 1 for x in starts[1:]] + [qb]):
+            if a0 + a1 * u >= 0 and b0 + b1 * u <= last:
+                widest = max(widest, _clipped(a0, a1, b0, b1, u, v, 0, last))
+                continue
+            for q in range(u, v + 1):
+                s = clip(real.at(r + q * t), 0, last)
+                if s:
+                    widest = max(widest, s[-1][1] - s[0][0] + 1)
+    return widest
+
+
+def covers(real, size, extent):
+    """Every real position's real set holds the whole image axis, 0..extent-1 (what lies beyond it is no
+    pixel). Where one part's sets do at every position, in closed form, so does their union."""
+    if any(g == 1 and _covering(shape, size, extent) for (_, g, _), shape in real.parts):
+        return True
+    whole = ((0, extent - 1),)
+    return all(clip(real.at(o), 0, extent - 1) == whole for o in range(size))
+
+
+def _covering(shape, size, extent):
+    """One interval of each formula holds 0..extent-1 at its first and last q, so at every q between (its
+    ends move linearly), and the formulas place every position 0..size-1."""
+    def holds(a0, a1, b0, b1, q):
+        return a0 + a1 * q <= 0 and b0 + b1 * q >= extent - 1
+
     placed = 0
     for qa, qb, _, _, f in formulas(shape, 0, size - 1):
         if f is not None:
-            if value(f, qa) != whole or (qa != qb and any(a1 or b1 for _, a1, _, b1 in f)):
+            if not any(holds(*i, qa) and holds(*i, qb) for i in f):
                 return False
             placed += qb - qa + 1
     return placed == size
@@ -362,7 +454,7 @@ def _measure(field, size, extent):
             widths.add(y0 - x0 + 1 + (y1 - x1) * qa0)
             widths.add(y0 - x0 + 1 + (y1 - x1) * qb0)
             if clipped < extent:  # (no box clipped to the image is wider than it)
-                clipped = max(clipped, _clipped(x0, x1, y0, y1, qa0, qb0, extent))
+                clipped = max(clipped, _clipped(x0, x1, y0, y1, qa0, qb0, 0, extent - 1))
         last = (qa, qb, a0, a1, b0, b1)
     shape = field.parts[0][1]
     uniform = (len(field.parts) == 1 and isinstance(shape, Affine)) or (
@@ -371,18 +463,19 @@ def _measure(field, size, extent):
     return max(widths), clipped, first and first[0], uniform
 
 
-def _clipped(a0, a1, b0, b1, qa, qb, extent):
-    """The largest width of the boxes [a0 + a1*q, b0 + b1*q], q in qa..qb, clipped to 0..extent-1.
+def _clipped(a0, a1, b0, b1, qa, qb, low, high, g=1):
+    """The largest width of the boxes [a0 + a1*q, b0 + b1*q], q in qa..qb, cut to low..high, on a lattice
+    of step g (the width of the box of its points).
 
-    The clipped width is concave in q: its largest value is at an end or where
+    The cut width is concave in q: its largest value is at an end or where
     an edge of the box meets an edge of the image.
     """
     qs = {qa, qb}
-    for c, slope, edge in ((a0, a1, 0), (b0, b1, extent - 1)):
+    for c, slope, edge in ((a0, a1, low), (b0, b1, high)):
         if slope:
             q = (edge - c) // slope
             qs.update(x for x in (q, q + 1) if qa <= x <= qb)
-    return max(max(0, min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1) for q in qs)
+    return max(max(0, g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1) for q in qs)
 
 
 def _steady(field, formulas, size):

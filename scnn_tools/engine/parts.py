@@ -127,10 +127,13 @@ class Field:
         return (s[0][0], s[-1][1]) if s else None
 
 
-def inside(field, n):
-    """The field as a reader of a map of n positions sees it: its own sets at 0..n-1, none beyond (padding)."""
-    parts = tuple((key, cut(shape, n)) for key, shape in field.parts)
-    return Field(parts, None if field.box is None else cut(field.box, n), field.glob, field.aligned, field.centre)
+def inside(field, n, clamped=False):
+    """The field as a reader of a map of n positions sees it: its own sets at 0..n-1, none beyond (padding);
+    clamped, the ends' own beyond them (for readers that read an end along with what lies beyond it)."""
+    parts = tuple((key, cut(shape, n, clamped)) for key, shape in field.parts)
+    box = None if field.box is None else cut(field.box, n, clamped)
+    return Field(parts, box, field.glob, field.aligned, field.centre)
+
 
 def _spread(s, c, g):
     """An interval set of lattice (c, g) in input indices."""

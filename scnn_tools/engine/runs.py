@@ -270,16 +270,25 @@ def materialize(shape, lo, hi):
     return ends(translated(shape.base, shape.a, lo, hi), translated(shape.base, shape.b, lo, hi), lo, hi)
 
 
-def cut(shape, n):
+def cut(shape, n, clamped=False):
     """A Runs, View or affine shape as Caffe's readers see it: positions 0..n-1 as they are, every other one
     empty. A position beyond a map's ends is zero padding, which no input pixel changes; the unbounded plane's
-    continuation of the pattern there is what rf.size means, never what a pixel can reach."""
+    continuation of the pattern there is what rf.size means, never what a pixel can reach.
+
+    clamped: every position beyond an end has the end's set instead, which
+    is the same to a reader whose taps reach beyond an end only along with
+    the end itself, and keeps a monotone shape monotone (views stay views).
+    """
     runs = materialize(shape, 0, n - 1)
     kept = [Run(0 if start is None else max(start, 0), t, phases)
             for k, (start, t, phases) in enumerate(runs.runs)
             if (start is None or start < n) and (runs.end(k) is None or runs.end(k) >= 0)]
-    empty = ((),)
-    return Runs([Run(None, 1, empty)] + kept + [Run(n, 1, empty)])
+    if clamped:
+        first, last = (tuple(Interval(a, 0, b, 0) for a, b in runs.at(o)) for o in (0, n - 1))
+    else:
+        first = last = ()
+    return Runs([Run(None, 1, (first,))] + kept + [Run(n, 1, (last,))])
+
 
 # ------------------------------------------------------------ composition
 def compose(deps, lo, hi):

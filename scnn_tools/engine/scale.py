@@ -31,8 +31,9 @@ from scnn_tools.net.intervals import clip, common, count
 def exact(traced, real, shape, extent):
     """{'area', 'width', 'overlap'} of a blob traced on both h and w, else None.
 
-    `real`: the blob's real sets (fields.compute's `real`: padding beyond a
-    map's ends reads no pixel), which area and overlap count; `extent`: the
+    `real`: the blob's real sets (fields.compute's real walk: padding beyond a
+    map's ends reads no pixel; exact inside the image, which they are cut
+    to), which area and overlap count; `extent`: the
     image's {'h': height, 'w': width}. A map of one position along w has no
     next feature: its overlap is the one on the unbounded plane, cut to the
     image, as the plane's continuation would have it.
@@ -43,11 +44,11 @@ def exact(traced, real, shape, extent):
     (ah, _), (aw, fw) = axes["h"], axes["w"]
     sets = {image_axis: f for a, (image_axis, f) in real.axes.items()}
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
-    last_w = extent["w"] - 1
-    set_h, set_w = sets["h"].at(ch), sets["w"].at(cw)
+    last_h, last_w = extent["h"] - 1, extent["w"] - 1
+    set_h, set_w = clip(sets["h"].at(ch), 0, last_h), clip(sets["w"].at(cw), 0, last_w)
     area = count(set_h) * count(set_w)
     if shape[aw] > 1:
-        here, there = set_w, sets["w"].at(cw + 1)
+        here, there = set_w, clip(sets["w"].at(cw + 1), 0, last_w)
     else:
         here, there = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
     overlap = common(here, there) / count(here) if here else 0.0
