@@ -33,8 +33,8 @@ from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from scnn_tools.net.intervals import clip, count, shift, union
 from scnn_tools.output import number
-from .parts import Affine, Field, assembled, box_formulas, formulas, inside, seen_through, settled
-from .runs import View, value
+from .parts import Affine, Field, assembled, box_formulas, box_of, formulas, inside, seen_through, settled, united
+from .runs import View, crossings, value, within
 
 
 # -------------------------------------------------------------------- fields
@@ -176,14 +176,8 @@ def _read(f, m, size, n, extent, cuts):
         return f
     contiguous = m.__class__ is Window and m.s >= 1 and (m.d == 1 or m.k == 1) and \
         (lo >= 0 or m.taps(0)[-1] >= 0) and (hi <= n - 1 or m.taps(size - 1)[0] <= n - 1)
-    if lo >= -64 and hi <= n + 63:  # (far reads are rare: a copy costs less than looking)
-        last = extent - 1
-        low = [clip(f.at(i), 0, last) for i in range(lo, 0)]
-        high = [clip(f.at(i), 0, last) for i in range(n, hi + 1)]
-        if not any(low) and not any(high):
-            return f
-        if contiguous and _within_end(low, f.at(0), last) and _within_end(high, f.at(n - 1), last):
-            return f
+    if lo >= -64 and hi <= n + 63 and _unchanged(f.parts, m, size, n, extent - 1, lo, hi, contiguous):
+        return f
     key = (f, n, contiguous)
     found = cuts.get(key)
     if found is None:
@@ -191,9 +185,41 @@ def _read(f, m, size, n, extent, cuts):
     return found
 
 
-def _within_end(beyond, end, last):
-    """Every set beyond an end lies, in the image, within the end's."""
-    end = clip(end, 0, last)
+def _unchanged(parts, m, size, n, last, lo, hi, contiguous):
+    """Reading the field as it is gives every real top position, in the image, what its real taps give.
+    Asked of each part on its own lattice (its sets' union is the field's; spread into pixels, a lattice's
+    sets are long): where each part's reads beyond the ends add nothing, the union's add nothing."""
+    for (c, g, _), shape in parts:
+        low, high = -(c // g), (last - c) // g  # (the image, in the lattice's coordinates)
+        beyond = [clip(shape.at(i), low, high) for i in range(lo, 0)], [clip(shape.at(i), low, high)
+                                                                          for i in range(n, hi + 1)]
+        if not any(beyond[0]) and not any(beyond[1]):
+            continue
+        if contiguous and _within_end(beyond[0], clip(shape.at(0), low, high)) and \
+                _within_end(beyond[1], clip(shape.at(n - 1), low, high)):
+            continue
+        if not (m.__class__ is Window and m.s >= 1 and _read_along(shape, m, size, n, low, high)):
+            return False
+    return True
+
+
+def _read_along(shape, m, size, n, low, high):
+    """Each real top position that reads beyond the bottom's ends reads there, in the image, only what its
+    real taps reach too (a dilated window over a field that grows towards the image's edge)."""
+    first, final = (m.p - 1) // m.s, (n - 1 + m.p - (m.k - 1) * m.d) // m.s + 1  # (beyond: o <= first, >= final)
+    edge = [o for o in range(size) if o <= first or o >= final]
+    if len(edge) > 64:
+        return False
+    for o in edge:
+        taps = m.taps(o)
+        beyond = [clip(shape.at(i), low, high) for i in taps if not 0 <= i < n]
+        if not _within_end(beyond, union([clip(shape.at(i), low, high) for i in taps if 0 <= i < n])):
+            return False
+    return True
+
+
+def _within_end(beyond, end):
+    """Every set beyond lies within `end` (sets cut to the image)."""
     return all(count(union([s, end])) == count(end) for s in beyond if s)
 
 
@@ -338,50 +364,66 @@ def _widest(real, size, extent):
     if len(real.parts) > 1:
         return _widest_union(real, size, extent)
     (c, g, _), shape = real.parts[0]
-    low, high = -(c // g), (extent - 1 - c) // g  # (the image, in the lattice's coordinates)
-    widest = 0
-    for qa, qb, _, _, f in formulas(shape, 0, size - 1):
-        for u, v, first, last in _splits(f or (), qa, qb, low, high):
-            widest = max(widest, _clipped(first[0], first[1], last[2], last[3], u, v, low, high, g))
-    return widest
+    memo, key = _memo(shape, c, g, size, extent)
+    key = ("in image", key)
+    found = memo.get(key)
+    if found is None:
+        low, high = -(c // g), (extent - 1 - c) // g  # (the image, in the lattice's coordinates)
+        found = 0
+        for qa, qb, _, _, f in formulas(shape, 0, size - 1):
+            if f and len(f) == 1:
+                (a0, a1, b0, b1), = f
+                found = max(found, _clipped(a0, a1, b0, b1, qa, qb, low, high, g))
+                continue
+            for u, v, first, last in _splits(f or (), qa, qb, low, high):
+                found = max(found, _clipped(first[0], first[1], last[2], last[3], u, v, low, high, g))
+        memo[key] = found
+    return found
 
 
 def _splits(f, qa, qb, low, high):
     """(q_first, q_last, first, last): stretches of qa..qb over which the same intervals of a formula meet
     low..high, first and last of them."""
-    starts = [qa] + _crossings(((a0, a1, high) for a0, a1, _, _ in f), ((b0, b1, low) for _, _, b0, b1 in f),
-                               qa=qa, qb=qb)
+    starts = [qa] + crossings([e for a0, a1, b0, b1 in f for e in ((a0, a1, high), (b0, b1, low))], qa, qb)
     for u, v in zip(starts, [x - 1 for x in starts[1:]] + [qb]):
         meet = [i for i in f if i[0] + i[1] * u <= high and i[2] + i[3] * u >= low]
         if meet:
             yield u, v, meet[0], meet[-1]
 
 
-def _crossings(*ends, qa, qb):
-    """The q in qa+1..qb, sorted, at which some end c0 + c1*q passes its edge (ends: (c0, c1, edge))."""
-    cuts = set()
-    for c0, c1, edge in (e for group in ends for e in group):
-        if c1:
-            q = (edge - c0) // c1
-            cuts.update(x for x in (q, q + 1) if qa < x <= qb)
-    return sorted(cuts)
-
-
 def _widest_union(real, size, extent):
-    """_widest for a union of parts: where the box of all parts lies inside the image, its width; elsewhere
-    position by position (a part beyond the image says nothing of what the others hold in it)."""
-    last, widest = extent - 1, 0
-    for qa, qb, r, t, a0, a1, b0, b1 in box_formulas(real, size):
-        starts = [qa] + _crossings(((a0, a1, 0), (b0, b1, last)), qa=qa, qb=qb)
-        for u, v in zip(starts, [x - 1 for x in starts[1:]] + [qb]):
-            if a0 + a1 * u >= 0 and b0 + b1 * u <= last:
-                widest = max(widest, _clipped(a0, a1, b0, b1, u, v, 0, last))
-                continue
-            for q in range(u, v + 1):
-                s = clip(real.at(r + q * t), 0, last)
-                if s:
-                    widest = max(widest, s[-1][1] - s[0][0] + 1)
-    return widest
+    """_widest for a union of parts. The box of the union cut to the image is no narrower than the box of
+    what the union holds in it: where a position whose cut box is widest holds as wide a box, that is the
+    answer. Else each part is cut to the image first (`within`), so that the box of the union is the box
+    of what it holds in the image."""
+    last = extent - 1
+    measured = _measured(real, size, extent)
+    if measured is None:
+        return 0
+    bound = measured[1]
+    for o in _widest_positions(real, size, extent, bound):
+        s = clip(real.at(o), 0, last)
+        if s and s[-1][1] - s[0][0] + 1 == bound:
+            return bound
+    parts = []
+    for (c, g, rate), shape in real.parts:
+        parts.append(((c, g, rate), within(shape, -(c // g), (last - c) // g, 0, size - 1)))
+    box = united([(box_of(Field(((key, shape),))), IDENTITY) for key, shape in parts], 0, size - 1, hulled=True)
+    measured = _measure(Field(tuple(parts), box), size, extent)
+    return 0 if measured is None else measured[1]
+
+
+def _widest_positions(field, size, extent, width, most=4):
+    """A few positions whose box, cut to the image, is `width` wide."""
+    found = []
+    for qa, qb, r, t, a0, a1, b0, b1 in box_formulas(field, size):
+        qs = {qa, qb}.union(crossings(((a0, a1, 0), (b0, b1, extent - 1)), qa - 1, qb))
+        for q in sorted(qs):
+            if min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1 == width:
+                found.append(r + q * t)
+                if len(found) == most:
+                    return found
+    return found
 
 
 def covers(real, size, extent):
@@ -429,13 +471,20 @@ def _measured(field, size, extent):
         c, g, shape = 0, 1, field.box
     else:
         (c, g, _), shape = field.parts[0]
-    memo, key = ({}, None) if isinstance(shape, Affine) else (
-        (shape.base.said, (shape.a, shape.b, c, g, size, extent)) if isinstance(shape, View) else
-        (shape.said, (0, 0, c, g, size, extent)))
+    memo, key = _memo(shape, c, g, size, extent)
     found = memo.get(key, memo)
     if found is memo:
         found = memo[key] = _measure(field, size, extent)
     return found
+
+
+def _memo(shape, c, g, size, extent):
+    """Where what is measured of a shape is remembered, and under which key: views share their base's."""
+    if isinstance(shape, Affine):
+        return {}, None
+    if isinstance(shape, View):
+        return shape.base.said, (shape.a, shape.b, c, g, size, extent)
+    return shape.said, (0, 0, c, g, size, extent)
 
 
 def _measure(field, size, extent):
