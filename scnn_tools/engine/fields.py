@@ -158,6 +158,19 @@ def needed(graph, blob_shapes, deps):
     return need
 
 
+def _inside(node, node_deps, blob_shapes):
+    """Every real top position of a node reads only real bottom positions (the real walk takes the plane's
+    fields of such a node whose bottoms' are the plane's)."""
+    for top, per_axis in zip(node.tops, node_deps):
+        for a, items in per_axis.items():
+            size = blob_shapes[top][a]
+            for b, ba, m in items:
+                span = m.span(0, size - 1)
+                if span is not None and (span[0] < 0 or span[1] > blob_shapes[node.bottoms[b]][ba] - 1):
+                    return False
+    return True
+
+
 def _read(f, m, size, n, extent, cuts):
     """The bottom field `f` (of n positions) as the real positions of a top of `size` read it through `m`.
 
@@ -220,6 +233,9 @@ def _read_along(shape, m, size, n, low, high):
 
 def _within_end(beyond, end):
     """Every set beyond lies within `end` (sets cut to the image)."""
+    if len(end) == 1:
+        (lo, hi), = end
+        return all(lo <= s[0][0] and s[-1][1] <= hi for s in beyond if s)
     return all(count(union([s, end])) == count(end) for s in beyond if s)
 
 
@@ -253,7 +269,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     # and W; a clip's L has none.
     h, w = axes
     extent = {"h": shape[h], "w": shape[w]}
-    traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
+    traced[image] = plane[image] if real else Traced({h: ("h", image_field()), w: ("w", image_field())})
     need = {} if need is None else need
     if not need:
         need.update(needed(graph, blob_shapes, deps))
@@ -269,6 +285,10 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                 reaches[top] = True
         node_deps = deps.get(node.index)
         if not node_deps:
+            continue
+        if real and all(traced[b] is plane[b] for b in node.bottoms) and _inside(node, node_deps, blob_shapes):
+            for top in node.tops:
+                traced[top] = plane[top]
             continue
         for top, per_axis in zip(node.tops, node_deps):
             out = {}
