@@ -558,6 +558,46 @@ def test_random_multiresolution_net_fields_match_brute_force(seed):
     check(net, net.build_multiresolution(steps=6), seed)
 
 
+def _far_pad(net):
+    """Reads 70 positions beyond the ends of a field that reaches pixel 0 from position -1: more than the
+    64 the real walk checks one by one, so the field is cut (emptied beyond the ends) before it is read."""
+    c = net.conv("data", [(3, 1, 1, 1)] * 2)
+    net.conv(net.conv(c, [(3, 1, 70, 1), (3, 1, 1, 1)]), [(3, 1, 1, 1)] * 2)
+
+
+def _dilated_far(net):
+    """A dilation-40 window over 100 positions: 80 of its top positions read beyond an end, more than the
+    64 whose taps the real walk compares, so it cuts instead."""
+    c = net.conv("data", [(3, 1, 1, 1)] * 2)
+    net.conv(net.conv(c, [(1, 1, 0, 40), (3, 1, 40, 40)]), [(3, 1, 1, 1)] * 2)
+
+
+def _holey_end(net):
+    """A stride-1 pooling reads one position beyond each end of a dilated field whose end set has a hole
+    ({0, 3} in the image): whether what lies beyond is within the end is asked of a set of two intervals,
+    and it is not ({2} at position -1), so the pooling reads the field clamped to its ends."""
+    net._pool(net.conv("data", [(3, 1, 3, 3)] * 2), [(3, 1, 1)] * 2)
+
+
+def _global_on_a_lattice(net):
+    """Global pooling after a shrinking Interp, which reads every other pixel: the pooling is global by
+    the net's structure, but its set (a lattice of step 2, no closed form) holds only the even pixels,
+    so the per-position check says it does not see the whole image."""
+    net.global_pool(net.conv(net.resize("data", shrink=2), [(3, 1, 1, 1)] * 2))
+
+
+@pytest.mark.parametrize("build, shape", [(_far_pad, (20, 30)), (_dilated_far, (20, 100)), (_holey_end, (20, 30)),
+                                          (_global_on_a_lattice, (17, 33))])
+def test_real_walk_fall_backs_match_brute_force(build, shape):
+    """Small nets aimed at the real walk's rarer paths (the random nets reach them seldom or never): a
+    field cut before it is read, a dilated window checked position by position at its ends, an end set
+    with holes, whether a lattice's sets cover the image. (A union of parts cut to the image part by part,
+    `runs.within`, is reached by random multi-resolution nets 2030, 2036 and 2056.)"""
+    net = Net(0, shape=shape)
+    build(net)
+    check(net, "\n".join(net.lines) + "\n", build.__name__)
+
+
 def test_icnet_shaped_net_stays_small():
     """ICNet at its real size (the benchmark's net: 1025x2049, branches at full, half and quarter
     resolution joined by Interps and sums, PSPNet's pyramid at 1/32). Where a set of every other pixel
