@@ -49,7 +49,7 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
-        self._rf, self._exact = {}, {}  # (by _field_key)
+        self._rf, self._exact, self._keys = {}, {}, {}  # (by _field_key; its keys by blob)
         self._need = {}  # (fields.needed's, which the real walk asks again)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need)
@@ -123,8 +123,12 @@ class Analysis:
         return out
 
     def _field_key(self, blob_id, t, shape):
-        """_same_field of the blob's fields and of its real sets: what its rf and scales depend on."""
-        return _same_field(t, shape) + _same_field(self.real[blob_id], shape)
+        """_same_field of the blob's fields and of its real sets: what its rf and scales depend on (asked of
+        each blob by both)."""
+        key = self._keys.get(blob_id)
+        if key is None:
+            key = self._keys[blob_id] = _same_field(t, shape) + _same_field(self.real[blob_id], shape)
+        return key
 
     def _rf_of(self, t, real, shape):
         extent = self.image_extent()

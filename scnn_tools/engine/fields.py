@@ -329,7 +329,11 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                 if not real and any(g != grids[0] for g in grids[1:]):
                     mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
             if out:
-                traced[top] = Traced(out)
+                # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
+                # node-level shortcut above)
+                same = real and plane[top] is not None and out.keys() == plane[top].axes.keys() and all(
+                    out[a] is plane[top].axes[a] for a in out)
+                traced[top] = plane[top] if same else Traced(out)
     for node, axes in mixed.values():
         first = node.bottoms[0]
         along = "; ".join(f"{axis}: {', '.join(number(float(g)) for g in grids)}"
@@ -359,17 +363,25 @@ def summary(field, size, extent, real):
     if said is None:
         return None
     out = dict(said)
-    out["clipped"], out["global"] = _in_image(real, size, extent, said["global"])
+    out["clipped"], out["global"] = _in_image(real, size, extent, said, real is field)
     return out
 
 
-def _in_image(real, size, extent, structural):
-    """(clipped, global) of the real sets, remembered as the plane's are."""
+def _in_image(real, size, extent, said, shared):
+    """(clipped, global) of the real sets, remembered as the plane's are. Where they are the plane's own
+    and each is one interval, the box in the image is the plane's box cut to it, already measured."""
     found = real.said.get((size, extent, "real"))
     if found is None:
-        found = real.said[size, extent, "real"] = (_widest(real, size, extent),
-                                                   structural and covers(real, size, extent))
+        clipped = said["clipped"] if shared and _one_interval(real, size) else _widest(real, size, extent)
+        found = real.said[size, extent, "real"] = (clipped, said["global"] and covers(real, size, extent))
     return found
+
+
+def _one_interval(field, size):
+    """Every real position's set of a field on the pixels' own lattice is one interval (or none)."""
+    if len(field.parts) != 1 or field.parts[0][0][1] != 1:
+        return False
+    return all(f is None or len(f) <= 1 for _, _, _, _, f in formulas(field.parts[0][1], 0, size - 1))
 
 
 def _widest(real, size, extent):
