@@ -318,6 +318,32 @@ def test_query_gives_the_box_of_one_feature():
         query(alexnet, "fc6", 0, 0)
 
 
+def test_padding_beyond_a_map_reads_no_pixel():
+    """Worked by hand (issue 23's oracle found it). 7 rows x 6 columns; a: 3x3 stride 2, no pad -> 3 x 2:
+    its columns 0 and 1 read image columns 0..2 and 2..4; column 5 is read by none. b: 3x3 pad 1 on a -> 3 x 2:
+    b's column 1 reads a's columns 0, 1 and the padding at 2 (a zero), so image columns 0..4; b's column 0
+    reads the padding at -1, then 0 and 1: columns 0..4 too. On the unbounded plane a's column 2 would read
+    4..6, so b's column 1 has the box 0..6 (rf.size 7, kept), but in the image only 0..4: clipped 5, never 6.
+    Rows: a has 3 rows (0..2, 2..4, 4..6), all real; b's row 1 reads all three: rows 0..6. b's centre
+    (row 1, column 0) can be changed by 7 x 5 = 35 pixels, and its next along w by the same 0..4: overlap 1.
+    g, a global pooling of a, reads a's every real position: rows 0..6, global; columns 0..4 only, so
+    not global along w (column 5 cannot change it)."""
+    text = ('input: "data" input_dim: 1 input_dim: 1 input_dim: 7 input_dim: 6\n'
+            'layer { name: "a" type: "Convolution" bottom: "data" top: "a" '
+            'convolution_param { num_output: 1 kernel_size: 3 stride: 2 } }\n'
+            'layer { name: "b" type: "Convolution" bottom: "a" top: "b" '
+            'convolution_param { num_output: 1 kernel_size: 3 pad: 1 } }\n'
+            'layer { name: "g" type: "Pooling" bottom: "a" top: "g" pooling_param { pool: AVE global_pooling: true } }\n')
+    analysis = Analysis(read_text(text))
+    out = outputs(report(analysis))
+    b, g = out["b"], out["g"]
+    assert b["shape"][2:] == [3, 2] and b["rf"]["size"] == [7, 7] and b["rf"]["clipped"] == [7, 5]
+    assert b["scale"] == {"area": 35, "width": pytest.approx(35 ** 0.5, abs=1e-6), "overlap": 1.0}
+    q = query(analysis, "b", 1, 1)
+    assert q["box"] == {"y": [0, 6], "x": [0, 6]} and q["clipped"] == {"y": [0, 6], "x": [0, 4]}
+    assert g["rf"]["global"] == [True, False] and g["rf"]["clipped"] == [7, 5] and g["scale"]["area"] == 35
+
+
 # ----------------------------------------------------- the blog's scale model
 PROFILE = REFERENCE / "spatial_scale/resnet50_profile.json"
 CASES = REFERENCE / "spatial_scale/cases.json"

@@ -11,6 +11,12 @@ each operation's definition, the set of input pixels a position depends on,
 memoized, and computes shapes with Caffe's formulas. Every blob's size, jump
 (exactly), start, padding, uniformity and exact centre area are then
 compared.
+
+Two brute forces: on the unbounded plane (DESIGN.md's coordinates: a position
+beyond a blob's ends continues its pattern), which the sizes, jumps, starts
+and paddings are; and the real dependency (`Brute(net, real=True)`): a
+position beyond a blob's ends is zero padding and depends on nothing, which
+the boxes in the image, the area, the overlap and `global` are.
 """
 
 import random
@@ -25,6 +31,7 @@ from benchmark import icnet
 
 from scnn_tools.engine.analysis import Analysis, report
 from scnn_tools.netfile.reader import read_text
+from scnn_tools.net.intervals import clip
 
 
 class Net:
@@ -372,12 +379,15 @@ class Net:
 class Brute:
     """Per blob and axis, position -> frozenset of input indices, straight from the definitions."""
 
-    def __init__(self, net):
+    def __init__(self, net, real=False):
         self.net = net
+        self.real = real
         self.dep = lru_cache(maxsize=None)(self._dep)
 
     def _dep(self, blob, axis, o):
         sizes, defs = self.net.blobs[blob]
+        if self.real and not 0 <= o < sizes[axis]:
+            return frozenset()  # Caffe's padding: a zero, whatever the input
         d = defs[axis]
         kind = d[0]
         if kind == "input":
@@ -463,21 +473,28 @@ class Brute:
         lo, hi = boxes[0]
         start, jump = self.centre(blob, axis)
         uniform = len({h - l for l, h in real}) == 1 and len({b[0] - a[0] for a, b in zip(real, real[1:])}) <= 1
-        centre = (size - 1) // 2
+        return {"size": max(h - l + 1 for l, h in real), "jump": jump, "start": float(start), "padding": -lo,
+                "uniform": uniform}
+
+    def in_image(self, blob, axis, size):
+        """What a real brute force says inside the image: the widest box of a real position, the centre's
+        set and the next one's, and whether every position sees all of the axis."""
+        sets = [self.dep(blob, axis, o) for o in range(size)]
         extent = self.net.blobs["data"][0][axis]
-        clipped = max(max(0, min(h, extent - 1) - max(l, 0) + 1) for l, h in real)
-        return {"size": max(h - l + 1 for l, h in real), "clipped": clipped, "jump": jump, "start": float(start),
-                "padding": -lo,
-                "uniform": uniform,
-                "next": self.dep(blob, axis, centre + 1), "centre": self.dep(blob, axis, centre)}
+        assert all(0 <= i < extent for s in sets for i in s)  # (the image's own ends are padding too)
+        centre = (size - 1) // 2
+        return {"clipped": max((max(s) - min(s) + 1 for s in sets if s), default=0),
+                "centre": self.dep(blob, axis, centre), "next": self.dep(blob, axis, centre + 1),
+                "whole": all(s == frozenset(range(extent)) for s in sets)}
 
 
 def check(net, text, seed):
     analysis = Analysis(read_text(text, f"random-{seed}.prototxt"))
     result = report(analysis)
-    brute = Brute(net)
+    brute, real = Brute(net), Brute(net, real=True)
     outputs = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
     fields = {b.name: analysis.traced[b.id] for b in analysis.graph.blobs}  # (the last version of each name)
+    reals = {b.name: analysis.real[b.id] for b in analysis.graph.blobs}
     for name in net.order:
         sizes = net.blobs[name][0]
         out = outputs[name]
@@ -486,20 +503,30 @@ def check(net, text, seed):
             for o in range(sizes[a - 2]):  # every real position's exact set
                 got = frozenset(i for lo, hi in field.at(o) for i in range(lo, hi + 1))
                 assert got == brute.dep(name, a - 2, o), (name, "hw"[a - 2], o, text)
+        for a, (_, field) in reals[name].axes.items():
+            extent = net.blobs["data"][0][a - 2]
+            for o in range(sizes[a - 2]):  # (exact in the image: what lies beyond it is no pixel, never counted)
+                got = frozenset(i for lo, hi in clip(field.at(o), 0, extent - 1) for i in range(lo, hi + 1))
+                assert got == real.dep(name, a - 2, o), ("real", name, "hw"[a - 2], o, text)
         rf = out["rf"]
         expected = [brute.summary(name, a, sizes[a]) for a in range(2)]
+        seen = [real.in_image(name, a, sizes[a]) for a in range(2)]
         for a in range(2):
             e = expected[a]
             # (jumps such as 725/18 reach JSON as floats rounded to 9 places)
             got = (rf["size"][a], rf["clipped"][a], rf["jump"][a], rf["start"][a], rf["padding"][a])
-            want = (e["size"], e["clipped"], pytest.approx(float(e["jump"]), abs=1e-8), pytest.approx(e["start"]),
-                    e["padding"])
+            want = (e["size"], seen[a]["clipped"], pytest.approx(float(e["jump"]), abs=1e-8),
+                    pytest.approx(e["start"]), e["padding"])
             assert got == want, (name, "hw"[a], text)
+            # (global is structural too: a box that happens to cover a small image is not global)
+            assert not rf["global"][a] or seen[a]["whole"], (name, "hw"[a], text)
         assert rf["uniform"] == (expected[0]["uniform"] and expected[1]["uniform"]), (name, text)
-        # Padding is no pixel: the scale counts the centre feature's pixels inside the image only.
-        inside = [{i for i in e["centre"] if 0 <= i < extent} for e, extent in zip(expected, net.blobs["data"][0])]
-        next_w = {i for i in expected[1]["next"] if 0 <= i < net.blobs["data"][0][1]}
+        # Padding is no pixel: the scale counts the pixels that can change the centre feature.
+        inside, next_w = [seen[0]["centre"], seen[1]["centre"]], seen[1]["next"]
         assert out["scale"]["area"] == len(inside[0]) * len(inside[1]), (name, text)
+        if sizes[1] == 1:  # no next feature: the plane's continuation, cut to the image, says the overlap
+            inside[1], next_w = ({i for i in brute.dep(name, 1, o) if 0 <= i < net.blobs["data"][0][1]}
+                                 for o in (0, 1))
         overlap = len(inside[1] & next_w) / len(inside[1]) if inside[1] else 0.0
         assert out["scale"]["overlap"] == pytest.approx(overlap, abs=1e-6), (name, text)
 
@@ -529,6 +556,46 @@ def test_random_multiresolution_net_fields_match_brute_force(seed):
     concatenations, PSPNet's pyramid pooling, around the single-resolution operations above."""
     net = Net(seed, shape=SHAPES[seed % len(SHAPES)])
     check(net, net.build_multiresolution(steps=6), seed)
+
+
+def _far_pad(net):
+    """Reads 70 positions beyond the ends of a field that reaches pixel 0 from position -1: more than the
+    64 the real walk checks one by one, so the field is cut (emptied beyond the ends) before it is read."""
+    c = net.conv("data", [(3, 1, 1, 1)] * 2)
+    net.conv(net.conv(c, [(3, 1, 70, 1), (3, 1, 1, 1)]), [(3, 1, 1, 1)] * 2)
+
+
+def _dilated_far(net):
+    """A dilation-40 window over 100 positions: 80 of its top positions read beyond an end, more than the
+    64 whose taps the real walk compares, so it cuts instead."""
+    c = net.conv("data", [(3, 1, 1, 1)] * 2)
+    net.conv(net.conv(c, [(1, 1, 0, 40), (3, 1, 40, 40)]), [(3, 1, 1, 1)] * 2)
+
+
+def _holey_end(net):
+    """A stride-1 pooling reads one position beyond each end of a dilated field whose end set has a hole
+    ({0, 3} in the image): whether what lies beyond is within the end is asked of a set of two intervals,
+    and it is not ({2} at position -1), so the pooling reads the field clamped to its ends."""
+    net._pool(net.conv("data", [(3, 1, 3, 3)] * 2), [(3, 1, 1)] * 2)
+
+
+def _global_on_a_lattice(net):
+    """Global pooling after a shrinking Interp, which reads every other pixel: the pooling is global by
+    the net's structure, but its set (a lattice of step 2, no closed form) holds only the even pixels,
+    so the per-position check says it does not see the whole image."""
+    net.global_pool(net.conv(net.resize("data", shrink=2), [(3, 1, 1, 1)] * 2))
+
+
+@pytest.mark.parametrize("build, shape", [(_far_pad, (20, 30)), (_dilated_far, (20, 100)), (_holey_end, (20, 30)),
+                                          (_global_on_a_lattice, (17, 33))])
+def test_real_walk_fall_backs_match_brute_force(build, shape):
+    """Small nets aimed at the real walk's rarer paths (the random nets reach them seldom or never): a
+    field cut before it is read, a dilated window checked position by position at its ends, an end set
+    with holes, whether a lattice's sets cover the image. (A union of parts cut to the image part by part,
+    `runs.within`, is reached by random multi-resolution nets 2030, 2036 and 2056.)"""
+    net = Net(0, shape=shape)
+    build(net)
+    check(net, "\n".join(net.lines) + "\n", build.__name__)
 
 
 def test_icnet_shaped_net_stays_small():

@@ -12,6 +12,7 @@ from collections import namedtuple
 from scnn_tools.errors import InputError, warning
 from scnn_tools.net.graph import build
 from scnn_tools.net.indexmaps import Window
+from scnn_tools.net.intervals import clip
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
@@ -48,9 +49,12 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
-        self._rf, self._exact = {}, {}  # (by _same_field)
-        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings)
+        self._rf, self._exact, self._keys = {}, {}, {}  # (by _field_key; its keys by blob)
+        self._need = {}  # (fields.needed's, which the real walk asks again)
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
+                                     need=self._need)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
+        self._real = None
         if image_shape is None:
             self.warnings += self._placeholder_image()
 
@@ -88,6 +92,15 @@ class Analysis:
             out[index] = ctx.node.kind.deps(ctx)  # (a type we do not know has no known tops, so no deps)
         return out
 
+    @property
+    def real(self):
+        """Per blob, the fields of the pixels that can change a feature (fields.compute's `real`), formed when
+        something cut to the image is first asked."""
+        if self._real is None:
+            self._real = fields.compute(self.graph, self.shapes.blobs, self.deps, self.image, self.image_axes, [],
+                                        plane=self.traced, need=self._need)
+        return self._real
+
     # ------------------------------------------------------------ per blob
     def image_extent(self):
         shape, (h, w) = self.shapes.blobs[self.image], self.image_axes
@@ -98,10 +111,10 @@ class Analysis:
         if t is None:
             return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
         shape = self.shapes.blobs[blob_id]
-        key = _same_field(t, shape)
+        key = self._field_key(blob_id, t, shape)
         out = self._rf.get(key, self._rf)
         if out is self._rf:
-            out = self._rf[key] = self._rf_of(t, shape)
+            out = self._rf[key] = self._rf_of(t, self.real[blob_id], shape)
         if out is None:
             return None
         out = dict(out)  # (each blob's own: a caller may change it)
@@ -109,11 +122,20 @@ class Analysis:
             out[key] = out[key][:]
         return out
 
-    def _rf_of(self, t, shape):
+    def _field_key(self, blob_id, t, shape):
+        """_same_field of the blob's fields and of its real sets: what its rf and scales depend on (asked of
+        each blob by both)."""
+        key = self._keys.get(blob_id)
+        if key is None:
+            key = self._keys[blob_id] = _same_field(t, shape) + _same_field(self.real[blob_id], shape)
+        return key
+
+    def _rf_of(self, t, real, shape):
         extent = self.image_extent()
         per_axis = {}
+        real = real.axes
         for a, (image_axis, field) in t.axes.items():
-            per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis])
+            per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis], real[a][1])
         both = [per_axis.get("h"), per_axis.get("w")]
         if both == [None, None]:
             return None
@@ -135,10 +157,10 @@ class Analysis:
         if t is None:
             return None, None
         shape = self.shapes.blobs[blob_id]
-        key = _same_field(t, shape)
+        key = self._field_key(blob_id, t, shape)
         exact = self._exact.get(key)
         if exact is None:
-            exact = self._exact[key] = scale.exact(t, shape, self.image_extent())
+            exact = self._exact[key] = scale.exact(t, self.real[blob_id], shape, self.image_extent())
         exact = exact and dict(exact)
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
@@ -173,7 +195,8 @@ class Analysis:
                 raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
                                  "(its layers leave that position empty)")
             lo, hi = s[0][0], s[-1][1]
-            out[which] = Span(lo, hi, (lo + hi) / 2, max(lo, 0), min(hi, extent[which] - 1))
+            real = clip(self.real[blob_id].axes[a][1].at(index), 0, extent[which] - 1)  # (no padding's)
+            out[which] = Span(lo, hi, (lo + hi) / 2, *((real[0][0], real[-1][1]) if real else (None, None)))
         return out
 
 
@@ -334,8 +357,9 @@ def sentence(result):
     cy, cx = result["center"]
     y, x = result["index"]
     size = field_text([y1 - y0 + 1, x1 - x0 + 1], result["global"], square=True)
+    inside = ("no pixel" if None in (cy0, cx0) else f"rows {cy0}..{cy1}, columns {cx0}..{cx1}")
     return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
-            f"({size}), centred at ({cy:g}, {cx:g}); inside the image: rows {cy0}..{cy1}, columns {cx0}..{cx1}")
+            f"({size}), centred at ({cy:g}, {cx:g}); inside the image: {inside}")
 
 
 def _image_axes(graph, image, shape):

@@ -15,6 +15,12 @@ over the positions something reads (`needed`: the real ones and what padded
 readers tap) and extended beyond, where paths growing at different rates
 would otherwise multiply runs nobody looks at.
 
+A second walk (`compute(real=True)`) keeps the sets a pixel can actually
+change: a reader of positions beyond a bottom's ends gets nothing there
+(Caffe's zero padding), so those sets are the unbounded ones only in the
+interior; near the ends they are a few more runs. Everything cut to the image
+is measured on them; sizes, jumps, starts and paddings stay the plane's.
+
 This module walks the graph (`compute`): `combine` and `pieces` give a top's
 field from its bottoms' and the layer's index maps, with the centre (Caffe's
 coord_map, exactly: ints and Fractions) and whether merged paths are aligned;
@@ -25,10 +31,10 @@ from fractions import Fraction
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
-from scnn_tools.net.intervals import shift
+from scnn_tools.net.intervals import clip, count, shift, union
 from scnn_tools.output import number
-from .parts import Affine, Field, assembled, box_formulas, formulas, seen_through, settled
-from .runs import View, value
+from .parts import Affine, Field, assembled, box_formulas, box_of, formulas, inside, seen_through, settled, united
+from .runs import View, crossings, value, within
 
 
 # -------------------------------------------------------------------- fields
@@ -152,18 +158,109 @@ def needed(graph, blob_shapes, deps):
     return need
 
 
+def _inside(node, node_deps, blob_shapes):
+    """Every real top position of a node reads only real bottom positions (the real walk takes the plane's
+    fields of such a node whose bottoms' are the plane's)."""
+    for top, per_axis in zip(node.tops, node_deps):
+        for a, items in per_axis.items():
+            size = blob_shapes[top][a]
+            for b, ba, m in items:
+                span = m.span(0, size - 1)
+                if span is not None and (span[0] < 0 or span[1] > blob_shapes[node.bottoms[b]][ba] - 1):
+                    return False
+    return True
+
+
+def _read(f, m, size, n, extent, cuts):
+    """The bottom field `f` (of n positions) as the real positions of a top of `size` read it through `m`.
+
+    Real sets are kept exact inside the image only: a pixel beyond the image's
+    ends is no pixel, so what a field holds there is never counted. Most
+    reads beyond a map's ends need nothing done: those positions reach only
+    such pixels, or (a window of contiguous taps, which reads the end along
+    with what lies beyond it) only pixels the end reaches too. Then the very
+    same field is read, views stay views, and a net without cuts costs one
+    look per padded layer. Else a contiguous window reads the field clamped
+    to its ends (the end repeated: still a view's monotone base), and any
+    other map a copy empty beyond the ends.
+    """
+    lo, hi = m.span(0, size - 1) or (0, 0)
+    if lo >= 0 and hi <= n - 1:
+        return f
+    contiguous = m.__class__ is Window and m.s >= 1 and (m.d == 1 or m.k == 1) and \
+        (lo >= 0 or m.taps(0)[-1] >= 0) and (hi <= n - 1 or m.taps(size - 1)[0] <= n - 1)
+    if lo >= -64 and hi <= n + 63 and _unchanged(f.parts, m, size, n, extent - 1, lo, hi, contiguous):
+        return f
+    key = (f, n, contiguous)
+    found = cuts.get(key)
+    if found is None:
+        found = cuts[key] = inside(f, n, contiguous)
+    return found
+
+
+def _unchanged(parts, m, size, n, last, lo, hi, contiguous):
+    """Reading the field as it is gives every real top position, in the image, what its real taps give.
+    Asked of each part on its own lattice (its sets' union is the field's; spread into pixels, a lattice's
+    sets are long): where each part's reads beyond the ends add nothing, the union's add nothing."""
+    for (c, g, _), shape in parts:
+        low, high = -(c // g), (last - c) // g  # (the image, in the lattice's coordinates)
+        beyond = [clip(shape.at(i), low, high) for i in range(lo, 0)], [clip(shape.at(i), low, high)
+                                                                          for i in range(n, hi + 1)]
+        if not any(beyond[0]) and not any(beyond[1]):
+            continue
+        if contiguous and _within_end(beyond[0], clip(shape.at(0), low, high)) and \
+                _within_end(beyond[1], clip(shape.at(n - 1), low, high)):
+            continue
+        if not (m.__class__ is Window and m.s >= 1 and _read_along(shape, m, size, n, low, high)):
+            return False
+    return True
+
+
+def _read_along(shape, m, size, n, low, high):
+    """Each real top position that reads beyond the bottom's ends reads there, in the image, only what its
+    real taps reach too (a dilated window over a field that grows towards the image's edge)."""
+    first, final = (m.p - 1) // m.s, (n - 1 + m.p - (m.k - 1) * m.d) // m.s + 1  # (beyond: o <= first, >= final)
+    edge = [o for o in range(size) if o <= first or o >= final]
+    if len(edge) > 64:
+        return False
+    for o in edge:
+        taps = m.taps(o)
+        beyond = [clip(shape.at(i), low, high) for i in taps if not 0 <= i < n]
+        if not _within_end(beyond, union([clip(shape.at(i), low, high) for i in taps if 0 <= i < n])):
+            return False
+    return True
+
+
+def _within_end(beyond, end):
+    """Every set beyond lies within `end` (sets cut to the image)."""
+    if len(end) == 1:
+        (lo, hi), = end
+        return all(lo <= s[0][0] and s[-1][1] <= hi for s in beyond if s)
+    return all(count(union([s, end])) == count(end) for s in beyond if s)
+
+
 def _wanted(need, blob, axis, size):
     lo, hi = need.get((blob, axis), (0, 1))
     return min(lo, 0), max(hi, size - 1, 1)
 
 
-def compute(graph, blob_shapes, deps, image, axes, warnings):
+def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=None):
     """Fields of every blob that traces back to the image input (blob id `image`), along its `axes` (h, w).
 
     `deps[node.index]` is what the node's type rule says it reads (None when
     its shapes are unknown). Returns a list over blob ids of Traced or None;
     merges of paths on different grids are added to `warnings`.
+
+    plane: this walk's answer without `plane`; given, the walk is the real
+    one: the sets a pixel can actually change, exact inside the image at
+    each blob's real positions: a reader of a bottom's positions beyond its
+    ends reads zero padding there, not the unbounded plane's continuation
+    (`_read`). A top whose bottoms are all read as the plane's is the plane's
+    own field. What is cut to the image (clipped boxes, area, overlap,
+    global) is measured on these; sizes, jumps, starts and paddings on the
+    unbounded fields. need: `needed`'s answer, filled in where it is empty.
     """
+    real = plane is not None
     traced = [None] * len(blob_shapes)
     shape = None if image is None else blob_shapes[image]
     if shape is None or len(shape) not in (4, 5) or None in (shape[axes[0]], shape[axes[1]]):
@@ -172,9 +269,12 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
     # and W; a clip's L has none.
     h, w = axes
     extent = {"h": shape[h], "w": shape[w]}
-    traced[image] = Traced({h: ("h", image_field()), w: ("w", image_field())})
-    need = needed(graph, blob_shapes, deps)
+    traced[image] = plane[image] if real else Traced({h: ("h", image_field()), w: ("w", image_field())})
+    need = {} if need is None else need
+    if not need:
+        need.update(needed(graph, blob_shapes, deps))
     mixed = {}
+    cuts = {}  # (field, bottom size, clamped) -> the field a reader sees, for the real sets
     # Blobs computed from the image: one of these without a field along an axis a reader reads is one
     # whose field there is unknown (its rule left the axis out), not one that does not vary with the image.
     reaches = [False] * len(blob_shapes)
@@ -186,14 +286,23 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
         node_deps = deps.get(node.index)
         if not node_deps:
             continue
+        if real and all(traced[b] is plane[b] for b in node.bottoms) and _inside(node, node_deps, blob_shapes):
+            for top in node.tops:
+                traced[top] = plane[top]
+            continue
         for top, per_axis in zip(node.tops, node_deps):
             out = {}
             for a, items in per_axis.items():
-                found, whole, unknown = [], False, False
+                found, whole, unknown, shared = [], False, False, real
                 for b, ba, index_map in items:
                     t = traced[node.bottoms[b]]
                     if t is not None and ba in t.axes:
-                        found.append((t.axes[ba], index_map))
+                        image_axis, f = t.axes[ba]
+                        n = blob_shapes[node.bottoms[b]][ba]
+                        if real:
+                            f = _read(f, index_map, blob_shapes[top][a], n, extent[image_axis], cuts)
+                            shared = shared and f is plane[node.bottoms[b]].axes[ba][1]
+                        found.append(((image_axis, f), index_map))
                         if not isinstance(index_map, Piece):
                             whole = whole or reads_everything(index_map, blob_shapes[top][a],
                                                               blob_shapes[node.bottoms[b]][ba])
@@ -202,6 +311,9 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
                 if unknown or not found or len({image_axis for (image_axis, _), _ in found}) != 1:
                     continue
                 image_axis = found[0][0][0]
+                if shared:
+                    out[a] = plane[top].axes[a]
+                    continue
                 size = blob_shapes[top][a]
                 lo, hi = _wanted(need, top, a, size)
                 if isinstance(found[0][1], Piece):
@@ -210,14 +322,18 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
                     field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
                 else:
                     field = combine([(f, m) for (_, f), m in found], lo, hi)
-                if not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
+                if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                     field = field.globally()  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
                 grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
-                if any(g != grids[0] for g in grids[1:]):
+                if not real and any(g != grids[0] for g in grids[1:]):
                     mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
             if out:
-                traced[top] = Traced(out)
+                # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
+                # node-level shortcut above)
+                same = real and plane[top] is not None and out.keys() == plane[top].axes.keys() and all(
+                    out[a] is plane[top].axes[a] for a in out)
+                traced[top] = plane[top] if same else Traced(out)
     for node, axes in mixed.values():
         first = node.bottoms[0]
         along = "; ".join(f"{axis}: {', '.join(number(float(g)) for g in grids)}"
@@ -229,20 +345,141 @@ def compute(graph, blob_shapes, deps, image, axes, warnings):
     return traced
 
 
-def summary(field, size, extent):
+def summary(field, size, extent, real):
     """What a report says of one axis (the JSON's `rf`): size, clipped, jump, start, padding, uniform, aligned,
     global.
 
     jump and start are the scale and offset of Caffe's coord_map: feature o
     lies at start + jump*o on the input. None where no position of the blob
     depends on the image; padding is None where feature 0 depends on no input
-    pixel (a sparse deconvolution).
+    pixel (a sparse deconvolution). `real` is the same axis's field of real
+    sets (compute's `real`): the box in the image and whether the whole image
+    is seen are the pixels that can change a feature, not the plane's.
     """
     said = field.said.get((size, extent), field)
     if said is field:
         measured = _measured(field, size, extent)
         said = field.said[size, extent] = None if measured is None else _said(field, size, extent, *measured)
-    return None if said is None else dict(said)
+    if said is None:
+        return None
+    out = dict(said)
+    out["clipped"], out["global"] = _in_image(real, size, extent, said, real is field)
+    return out
+
+
+def _in_image(real, size, extent, said, shared):
+    """(clipped, global) of the real sets, remembered as the plane's are. Where they are the plane's own
+    and each is one interval, the box in the image is the plane's box cut to it, already measured."""
+    found = real.said.get((size, extent, "real"))
+    if found is None:
+        clipped = said["clipped"] if shared and _one_interval(real, size) else _widest(real, size, extent)
+        found = real.said[size, extent, "real"] = (clipped, said["global"] and covers(real, size, extent))
+    return found
+
+
+def _one_interval(field, size):
+    """Every real position's set of a field on the pixels' own lattice is one interval (or none)."""
+    if len(field.parts) != 1 or field.parts[0][0][1] != 1:
+        return False
+    return all(f is None or len(f) <= 1 for _, _, _, _, f in formulas(field.parts[0][1], 0, size - 1))
+
+
+def _widest(real, size, extent):
+    """The widest box of what a real position's real set holds in the image.
+
+    The real sets are exact in the image only: what lies beyond it is the
+    plane's, which is no pixel. Where a set is one interval, the box cut to
+    the image is the box of what lies in it; where it has holes, the interval
+    nearest each edge of the image decides, and which interval that is
+    changes only where one crosses an edge (`_splits`).
+    """
+    if len(real.parts) > 1:
+        return _widest_union(real, size, extent)
+    (c, g, _), shape = real.parts[0]
+    memo, key = _memo(shape, c, g, size, extent)
+    key = ("in image", key)
+    found = memo.get(key)
+    if found is None:
+        low, high = -(c // g), (extent - 1 - c) // g  # (the image, in the lattice's coordinates)
+        found = 0
+        for qa, qb, _, _, f in formulas(shape, 0, size - 1):
+            if f and len(f) == 1:
+                (a0, a1, b0, b1), = f
+                found = max(found, _clipped(a0, a1, b0, b1, qa, qb, low, high, g))
+                continue
+            for u, v, first, last in _splits(f or (), qa, qb, low, high):
+                found = max(found, _clipped(first[0], first[1], last[2], last[3], u, v, low, high, g))
+        memo[key] = found
+    return found
+
+
+def _splits(f, qa, qb, low, high):
+    """(q_first, q_last, first, last): stretches of qa..qb over which the same intervals of a formula meet
+    low..high, first and last of them."""
+    starts = [qa] + crossings([e for a0, a1, b0, b1 in f for e in ((a0, a1, high), (b0, b1, low))], qa, qb)
+    for u, v in zip(starts, [x - 1 for x in starts[1:]] + [qb]):
+        meet = [i for i in f if i[0] + i[1] * u <= high and i[2] + i[3] * u >= low]
+        if meet:
+            yield u, v, meet[0], meet[-1]
+
+
+def _widest_union(real, size, extent):
+    """_widest for a union of parts. The box of the union cut to the image is no narrower than the box of
+    what the union holds in it: where a position whose cut box is widest holds as wide a box, that is the
+    answer. Else each part is cut to the image first (`within`), so that the box of the union is the box
+    of what it holds in the image."""
+    last = extent - 1
+    measured = _measured(real, size, extent)
+    if measured is None:
+        return 0
+    bound = measured[1]
+    for o in _widest_positions(real, size, extent, bound):
+        s = clip(real.at(o), 0, last)
+        if s and s[-1][1] - s[0][0] + 1 == bound:
+            return bound
+    parts = []
+    for (c, g, rate), shape in real.parts:
+        parts.append(((c, g, rate), within(shape, -(c // g), (last - c) // g, 0, size - 1)))
+    box = united([(box_of(Field(((key, shape),))), IDENTITY) for key, shape in parts], 0, size - 1, hulled=True)
+    measured = _measure(Field(tuple(parts), box), size, extent)
+    return 0 if measured is None else measured[1]
+
+
+def _widest_positions(field, size, extent, width, most=4):
+    """A few positions whose box, cut to the image, is `width` wide."""
+    found = []
+    for qa, qb, r, t, a0, a1, b0, b1 in box_formulas(field, size):
+        qs = {qa, qb}.union(crossings(((a0, a1, 0), (b0, b1, extent - 1)), qa - 1, qb))
+        for q in sorted(qs):
+            if min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1 == width:
+                found.append(r + q * t)
+                if len(found) == most:
+                    return found
+    return found
+
+
+def covers(real, size, extent):
+    """Every real position's real set holds the whole image axis, 0..extent-1 (what lies beyond it is no
+    pixel). Where one part's sets do at every position, in closed form, so does their union."""
+    if any(g == 1 and _covering(shape, size, extent) for (_, g, _), shape in real.parts):
+        return True
+    whole = ((0, extent - 1),)
+    return all(clip(real.at(o), 0, extent - 1) == whole for o in range(size))
+
+
+def _covering(shape, size, extent):
+    """One interval of each formula holds 0..extent-1 at its first and last q, so at every q between (its
+    ends move linearly), and the formulas place every position 0..size-1."""
+    def holds(a0, a1, b0, b1, q):
+        return a0 + a1 * q <= 0 and b0 + b1 * q >= extent - 1
+
+    placed = 0
+    for qa, qb, _, _, f in formulas(shape, 0, size - 1):
+        if f is not None:
+            if not any(holds(*i, qa) and holds(*i, qb) for i in f):
+                return False
+            placed += qb - qa + 1
+    return placed == size
 
 
 def _said(field, size, extent, width, clipped, lo, uniform):
@@ -266,13 +503,20 @@ def _measured(field, size, extent):
         c, g, shape = 0, 1, field.box
     else:
         (c, g, _), shape = field.parts[0]
-    memo, key = ({}, None) if isinstance(shape, Affine) else (
-        (shape.base.said, (shape.a, shape.b, c, g, size, extent)) if isinstance(shape, View) else
-        (shape.said, (0, 0, c, g, size, extent)))
+    memo, key = _memo(shape, c, g, size, extent)
     found = memo.get(key, memo)
     if found is memo:
         found = memo[key] = _measure(field, size, extent)
     return found
+
+
+def _memo(shape, c, g, size, extent):
+    """Where what is measured of a shape is remembered, and under which key: views share their base's."""
+    if isinstance(shape, Affine):
+        return {}, None
+    if isinstance(shape, View):
+        return shape.base.said, (shape.a, shape.b, c, g, size, extent)
+    return shape.said, (0, 0, c, g, size, extent)
 
 
 def _measure(field, size, extent):
@@ -291,7 +535,7 @@ def _measure(field, size, extent):
             widths.add(y0 - x0 + 1 + (y1 - x1) * qa0)
             widths.add(y0 - x0 + 1 + (y1 - x1) * qb0)
             if clipped < extent:  # (no box clipped to the image is wider than it)
-                clipped = max(clipped, _clipped(x0, x1, y0, y1, qa0, qb0, extent))
+                clipped = max(clipped, _clipped(x0, x1, y0, y1, qa0, qb0, 0, extent - 1))
         last = (qa, qb, a0, a1, b0, b1)
     shape = field.parts[0][1]
     uniform = (len(field.parts) == 1 and isinstance(shape, Affine)) or (
@@ -300,18 +544,19 @@ def _measure(field, size, extent):
     return max(widths), clipped, first and first[0], uniform
 
 
-def _clipped(a0, a1, b0, b1, qa, qb, extent):
-    """The largest width of the boxes [a0 + a1*q, b0 + b1*q], q in qa..qb, clipped to 0..extent-1.
+def _clipped(a0, a1, b0, b1, qa, qb, low, high, g=1):
+    """The largest width of the boxes [a0 + a1*q, b0 + b1*q], q in qa..qb, cut to low..high, on a lattice
+    of step g (the width of the box of its points).
 
-    The clipped width is concave in q: its largest value is at an end or where
+    The cut width is concave in q: its largest value is at an end or where
     an edge of the box meets an edge of the image.
     """
     qs = {qa, qb}
-    for c, slope, edge in ((a0, a1, 0), (b0, b1, extent - 1)):
+    for c, slope, edge in ((a0, a1, low), (b0, b1, high)):
         if slope:
             q = (edge - c) // slope
             qs.update(x for x in (q, q + 1) if qa <= x <= qb)
-    return max(max(0, min(b0 + b1 * q, extent - 1) - max(a0 + a1 * q, 0) + 1) for q in qs)
+    return max(max(0, g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1) for q in qs)
 
 
 def _steady(field, formulas, size):

@@ -32,7 +32,7 @@ from math import gcd, inf
 
 from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import shift, union
-from .runs import Interval, Run, Runs, View, boxes, compose, joined, materialize, merged, verified, viewed
+from .runs import Interval, Run, Runs, View, boxes, compose, cut, joined, materialize, merged, verified, viewed
 
 MAX_PARTS = 8  # beyond this many rates on one lattice, parts are united (exactly, if at some cost)
 
@@ -125,6 +125,14 @@ class Field:
             s = shape.at(o)
             s = ((c + g * s[0][0], c + g * s[-1][1]),) if s else s
         return (s[0][0], s[-1][1]) if s else None
+
+
+def inside(field, n, clamped=False):
+    """The field as a reader of a map of n positions sees it: its own sets at 0..n-1, none beyond (padding);
+    clamped, the ends' own beyond them (for readers that read an end along with what lies beyond it)."""
+    parts = tuple((key, cut(shape, n, clamped)) for key, shape in field.parts)
+    box = None if field.box is None else cut(field.box, n, clamped)
+    return Field(parts, box, field.glob, field.aligned, field.centre)
 
 
 def _spread(s, c, g):

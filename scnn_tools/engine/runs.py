@@ -270,6 +270,79 @@ def materialize(shape, lo, hi):
     return ends(translated(shape.base, shape.a, lo, hi), translated(shape.base, shape.b, lo, hi), lo, hi)
 
 
+def cut(shape, n, clamped=False):
+    """A Runs, View or affine shape as Caffe's readers see it: positions 0..n-1 as they are, every other one
+    empty. A position beyond a map's ends is zero padding, which no input pixel changes; the unbounded plane's
+    continuation of the pattern there is what rf.size means, never what a pixel can reach.
+
+    clamped: every position beyond an end has the end's set instead, which
+    is the same to a reader whose taps reach beyond an end only along with
+    the end itself, and keeps a monotone shape monotone (views stay views).
+    """
+    runs = materialize(shape, 0, n - 1)
+    kept = [Run(0 if start is None else max(start, 0), t, phases)
+            for k, (start, t, phases) in enumerate(runs.runs)
+            if (start is None or start < n) and (runs.end(k) is None or runs.end(k) >= 0)]
+    if clamped:
+        first, last = (tuple(Interval(a, 0, b, 0) for a, b in runs.at(o)) for o in (0, n - 1))
+    else:
+        first = last = ()
+    return Runs([Run(None, 1, (first,))] + kept + [Run(n, 1, (last,))])
+
+
+def within(shape, low, high, lo, hi):
+    """The Runs of a shape's sets cut to low..high, exact over positions lo..hi.
+
+    Over a run's positions an interval's ends move linearly, so what the cut
+    leaves changes only where an end passes low or high (`crossings`): the
+    positions are split there, and between splits each phase's formula is
+    cut once.
+    """
+    runs = materialize(shape, lo, hi)
+    out = []
+    for k, (start, t, phases) in enumerate(runs.runs):
+        a = lo if start is None else max(lo, start)
+        b = hi if runs.end(k) is None else min(hi, runs.end(k))
+        if a > b:
+            continue
+        cuts = {a}
+        for r, f in enumerate(phases):
+            qa, qb = -((r - a) // t), (b - r) // t
+            if f and qa <= qb:
+                edges = [(c0, c1, e) for a0, a1, b0, b1 in f for c0, c1 in ((a0, a1), (b0, b1)) for e in (low, high)]
+                cuts.update(r + q * t for q in crossings(edges, qa, qb))
+        cuts = sorted(cuts)
+        for u, v in zip(cuts, [x - 1 for x in cuts[1:]] + [b]):
+            out.append(Run(u, t, tuple(None if f is None else _cut_formula(f, (u - r + t - 1) // t, low, high)
+                                       for r, f in enumerate(phases))))
+    if not out:
+        return Runs([Run(None, 1, ((),))], lo, hi)
+    out = merged(out, hi)
+    out[0] = out[0]._replace(start=None)
+    return Runs(out, lo, hi)
+
+
+def _cut_formula(f, q, low, high):
+    """A formula cut to low..high, as it is at q and up to the next crossing."""
+    out = []
+    for a0, a1, b0, b1 in f:
+        x, y = a0 + a1 * q, b0 + b1 * q
+        if y < low or x > high:
+            continue
+        out.append(Interval(*((low, 0) if x < low else (a0, a1)), *((high, 0) if y > high else (b0, b1))))
+    return tuple(out)
+
+
+def crossings(edges, qa, qb):
+    """The q in qa+1..qb, sorted, at which some end c0 + c1*q passes its edge (edges: (c0, c1, edge))."""
+    cuts = set()
+    for c0, c1, edge in edges:
+        if c1:
+            q = (edge - c0) // c1
+            cuts.update(x for x in (q, q + 1) if qa < x <= qb)
+    return sorted(cuts)
+
+
 # ------------------------------------------------------------ composition
 def compose(deps, lo, hi):
     """The Runs of a top axis from [(bottom Runs, index map), ...], exact over positions lo..hi.
@@ -336,7 +409,7 @@ def monotone(field, lo, hi, d):
     (d None: whether they do is not asked)."""
     def ends(o):
         s = field.at(o)
-        return s[0][0], s[-1][1], len(s)
+        return (s[0][0], s[-1][1], len(s)) if s else (None, None, 0)  # (an empty set: no interval at all)
 
     steps = ((1, lambda x0, y0, x1, y1: x1 >= x0 and y1 >= y0),)
     if d is not None:

@@ -1,9 +1,10 @@
 """Spatial scale and overlap of a feature map, in two models.
 
 exact (the default): the number of input-image pixels that can change the
-feature at the centre of the map (holes count as holes; padding is no pixel,
-so the sets are cut to the image and a feature that sees all of a 224x224
-image has area 50176, whatever its box on the unbounded plane), its square
+feature at the centre of the map (holes count as holes; padding is no pixel:
+the sets are fields.compute's real ones, in which a read beyond any map's
+ends is zero padding, so a feature that sees all of a 224x224 image has area
+50176, whatever its box on the unbounded plane), its square
 root as a width, and the share of those pixels the next feature along w sees
 too (also in the image). Per axis the sets are exact; the area is their
 product, which is exact whenever the dependency set is a product of per-axis
@@ -27,21 +28,30 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.net.intervals import clip, common, count
 
 
-def exact(traced, shape, extent):
+def exact(traced, real, shape, extent):
     """{'area', 'width', 'overlap'} of a blob traced on both h and w, else None.
 
-    `extent`: the image's {'h': height, 'w': width}, which the sets are cut to.
+    `real`: the blob's real sets (fields.compute's real walk: padding beyond a
+    map's ends reads no pixel; exact inside the image, which they are cut
+    to), which area and overlap count; `extent`: the
+    image's {'h': height, 'w': width}. A map of one position along w has no
+    next feature: its overlap is the one on the unbounded plane, cut to the
+    image, as the plane's continuation would have it.
     """
     axes = {image_axis: (a, f) for a, (image_axis, f) in traced.axes.items()}
     if set(axes) != {"h", "w"}:
         return None
-    (ah, fh), (aw, fw) = axes["h"], axes["w"]
+    (ah, _), (aw, fw) = axes["h"], axes["w"]
+    sets = {image_axis: f for a, (image_axis, f) in real.axes.items()}
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
     last_h, last_w = extent["h"] - 1, extent["w"] - 1
-    set_h = clip(fh.at(ch), 0, last_h)
-    set_w, next_w = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
+    set_h, set_w = clip(sets["h"].at(ch), 0, last_h), clip(sets["w"].at(cw), 0, last_w)
     area = count(set_h) * count(set_w)
-    overlap = common(set_w, next_w) / count(set_w) if set_w else 0.0
+    if shape[aw] > 1:
+        here, there = set_w, clip(sets["w"].at(cw + 1), 0, last_w)
+    else:
+        here, there = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
+    overlap = common(here, there) / count(here) if here else 0.0
     return {"area": area, "width": sqrt(area), "overlap": overlap}
 
 

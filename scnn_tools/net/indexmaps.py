@@ -136,7 +136,7 @@ class Interp(IndexMap):
         return [-((-(c - self.off - t) * self.den) // self.num) for t in (0, 1)]
 
     def span(self, lo, hi):
-        return lo * self.num // self.den + self.off, hi * self.num // self.den + 1 + self.off
+        return lo * self.num // self.den + self.off, self.taps(hi)[-1]
 
     affine = None
 
