@@ -205,17 +205,10 @@ def draw(net: Net, output: str | os.PathLike[str], phase: str | None = None, inp
     >>> draw("examples/plain_5.prototxt", "plain_5.svg")
     6
     """
-    from .errors import InputError
-    from .views.draw import draw as _draw, draw_unshaped, unshapeable
+    from .views.draw import draw_net
     # Like Caffe's draw_net, a drawing needs no image size: shapes it cannot know read '?'; a net whose shapes
     # fail at a layer is drawn without them.
-    try:
-        analysis = _analysis(net, phase, input_shape, inputs, stages, require_image=False)
-    except InputError as exc:
-        if not unshapeable(exc):
-            raise
-        return draw_unshaped(_netfile(net), os.fspath(output), phase, stages)
-    return _draw(analysis, os.fspath(output))
+    return draw_net(_netfile(net), os.fspath(output), phase, input_shape, dict(inputs or {}), tuple(stages))[0]
 
 
 def lane(output: str | os.PathLike[str] | None = None, dataset: str = "culane", backbone: str = "vgg16",

@@ -416,17 +416,12 @@ def _add_draw(sub):
 
 def _draw(args):
     from .netfile.reader import read_net
-    from .views.draw import draw, draw_unshaped, unshapeable
-    try:
-        analysis = analysis_of(args, args.net, require_image=False)
-    except InputError as exc:  # (as api.draw)
-        if not unshapeable(exc):
-            raise
-        count = draw_unshaped(read_net(args.net), args.output, args.phase, args.stage)
-        _warn(args, [f"the shapes cannot be computed, so the drawing has none: {exc.flagged(lambda n: flag(args, n))}"])
-        print(f"wrote {args.output}: {count} nodes")
-        return
-    count = draw(analysis, args.output)
+    from .views.draw import draw_net
+    count, failed = draw_net(read_net(args.net), args.output, args.phase, args.input_shape, dict(args.input),
+                             args.stage, lambda warnings: strict(args, warnings, args.net))
+    if failed:
+        said = failed.flagged(lambda name: flag(args, name))
+        _warn(args, [f"the shapes cannot be computed, so the drawing has none: {said}"])
     print(f"wrote {args.output}: {count} nodes")
 
 

@@ -316,11 +316,17 @@ def test_a_net_whose_shapes_fail_is_drawn_without_them(tmp_path):
     code, stdout, err = run_cli("draw", net, "-o", out)
     assert code == 0 and "wrote" in stdout, err
     assert "warning: the shapes cannot be computed, so the drawing has none" in err and "layer 'c' (Concat)" in err
-    texts = [t.text for t in ET.fromstring(out.read_text()).iter(f"{SVG}text")]
+    _, _, _, nodes, edges = _drawing(out)
+    texts = [text[0] for _, node_texts in nodes for text in node_texts]
     assert {"p: Pooling", "c: Concat"} <= set(texts) and not any("x8x8" in (t or "") for t in texts)
-    assert len([e for e in ET.fromstring(out.read_text()).iter(f"{SVG}path")]) >= 3  # data->p, data->c, p->c
+    assert len(nodes) == 3 and len(edges) == 3  # data->p, data->c, p->c
     code, _, err = run_cli("draw", net, "-o", tmp_path / "bad.jpg")
     assert code == 2 and "must end in" in err
+    code, _, err = run_cli("draw", net, "--strict", "-o", tmp_path / "strict.svg")  # (--strict: the graph's warnings)
+    assert code == 0, err
+    net.write_text(net.read_text().replace("kernel_size: 3", "kernel_size: 3 fancy: 1"))
+    code, _, err = run_cli("draw", net, "--strict", "-o", tmp_path / "refused.svg")
+    assert code == 2 and "with --strict" in err and "fancy" in err and not (tmp_path / "refused.svg").exists()
     import scnn_tools
     assert scnn_tools.draw(net, tmp_path / "api.svg") == 3
 

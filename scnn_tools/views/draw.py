@@ -189,24 +189,24 @@ def raster(nodes, lines, width, height, path):
     save(fig, path)
 
 
-def draw(analysis, path):
-    """Write the graph to `path` (.svg, .html, .png or .pdf); the number of nodes drawn."""
-    _check(path)
-    return _write(analysis.graph, _rows(analysis), analysis.shapes.blobs, path)
-
-
-def unshapeable(exc):
-    """Whether `exc` is the net's own shapes failing at a layer (not a flag, not the file's text): a drawing
-    can still be made, as Caffe's draw_net makes one without shapes."""
-    return exc.layer is not None and exc.option is None
-
-
-def draw_unshaped(netfile, path, phase=None, stages=()):
-    """Draw the layers of a net whose shapes cannot be computed, without shapes; the number of nodes."""
+def draw_net(netfile, path, phase=None, image_shape=None, named=None, stages=(), accept=None):
+    """draw's library function: the net analysed and drawn; where its own shapes fail at a layer (not a flag,
+    not the file's text), its layers without shapes, as Caffe's draw_net draws a net (it reads none).
+    `accept(warnings)` may refuse them (--strict). (nodes drawn, that shape error or None)."""
+    from scnn_tools.engine.analysis import Analysis
     from scnn_tools.net.graph import build
     _check(path)
-    graph = build(netfile, phase, stages=stages)
-    return _write(graph, {}, [None] * len(graph.blobs), path)
+    accept = accept or (lambda warnings: None)
+    try:
+        analysis = Analysis(netfile, phase, image_shape, named, stages, require_image=False)
+    except InputError as exc:
+        if exc.layer is None or exc.option is not None:
+            raise
+        graph = build(netfile, phase, free_inputs=named or {}, stages=stages)
+        accept(graph.warnings)
+        return _write(graph, {}, [None] * len(graph.blobs), path), exc
+    accept(analysis.warnings)
+    return _write(analysis.graph, _rows(analysis), analysis.shapes.blobs, path), None
 
 
 def _check(path):
