@@ -320,6 +320,7 @@ def _per_count(node, bottoms, missing, shapes, count_from, path):
             first = count.const + sum(c * n[r] for r, c in count.coefs.items())
             filled[i] = [first] + list(bottoms[i][1:] if bottoms[i] else [])
         ctx = registry.Ctx(node, filled, path)
+        ctx.stand_ins = {(i, 0) for i in counts}
         try:
             ctx.tops = _run(node, ctx)
         except InputError:
@@ -350,6 +351,7 @@ def _filled(node, bottoms, missing, path):
     for fill in FILLS:
         given = [[fill if d is None else d for d in s] if i in missing else s for i, s in enumerate(bottoms)]
         run = registry.Ctx(node, given, path)
+        run.stand_ins = {(i, a) for i in missing for a, d in enumerate(bottoms[i]) if d is None}
         try:
             run.tops = _run(node, run)
         except InputError:
