@@ -398,17 +398,19 @@ def said_by_rules(ctx):
     return list(said)
 
 
-def rule_warnings(graph, shapes):
+def rule_warnings(graph, shapes, given=()):
     """One warning per reason a layer's rules left a shape or a field unknown, naming the layer and saying why
     (call after the deps, which say theirs when asked); layers of the same type that say the same (a
-    transformer's every window partition) are counted in the first one's warning."""
+    transformer's every window partition) are counted in the first one's warning. A reason one of the warnings
+    `given` already says (where an unknown shape starts) is not said again."""
+    told = " ".join(w["message"] for w in given)
     said = {}
     for index, ctx in sorted(shapes.contexts.items()):
         runs = shapes.runs.get(index)
         node = graph.nodes[index]
         for run in [ctx, *(ctx.fills or ()), *(runs.contexts if runs is not None else ())]:
             for why, warn in run.unknowns.items():
-                layers = said.setdefault((node.type, why), []) if warn else []
+                layers = said.setdefault((node.type, why), []) if warn and f"({why})" not in told else []
                 if warn and node not in layers:
                     layers.append(node)
     out = []
