@@ -1,6 +1,7 @@
 """Losses, metrics, outputs, recurrent and Python layers."""
 
-from .registry import LOSS, METRIC, OUTPUT, PYTHON, RECURRENT, RESHAPE, param_str_int, product, register
+from scnn_tools.net.indexmaps import IDENTITY
+from .registry import LOSS, METRIC, OUTPUT, PYTHON, RECURRENT, RESHAPE, fmt_shape, param_str_int, product, register
 
 
 def _none(ctx):
@@ -137,7 +138,11 @@ def _batch_reindex_onnx(ctx, e):
 
 register("BatchReindex", RESHAPE, shape=lambda ctx: [[ctx.bottoms[1][0]] + list(ctx.bottoms[0][1:])],
          deps=_none, onnx=_batch_reindex_onnx)
+
+
 def _filter_shape(ctx):
+    if ctx.p.HasField("filter_param"):
+        return _kept_shape(ctx)
     # BVLC filter_layer.cpp Reshape: each top keeps the items of its bottom whose selector (the last bottom) is
     # not 0, which only the data says.
     count = ctx.unknown("how many items it keeps depends on the data (those whose selector, its last bottom, is "
@@ -145,7 +150,45 @@ def _filter_shape(ctx):
     return [[count] + list(b[1:]) for b in ctx.bottoms[:ctx.ntops]]
 
 
-register("Filter", RESHAPE, shape=_filter_shape, deps=_none,
+def _kept(ctx):
+    """yihui-he/caffe-pro (channel-pruning's Caffe) src/caffe/layers/filter_layer.cpp, read where a layer carries
+    filter_param (its field): a top per bottom (LayerSetUp's CHECK_EQ), each its bottom with num_output
+    positions along filter_param.axis, those its selector blob (one value per position of bottom 0 along the
+    axis, set to 1 at set-up and filled by the pruning) marks not 0. (axis, num_output)."""
+    q = ctx.p.filter_param
+    if ctx.ntops != len(ctx.bottoms):
+        ctx.fail(f"needs a top per bottom (filter_layer.cpp CHECK_EQ), has {ctx.ntops} for {len(ctx.bottoms)}")
+    if q.num_output < 1:
+        ctx.fail("filter_param needs num_output, how many positions it keeps")
+    axis = ctx.axis(q.axis)
+    for b in ctx.bottoms:
+        if len(b) <= axis or b[axis] != ctx.bottoms[0][axis]:
+            ctx.fail(f"every bottom needs bottom 0's {ctx.bottoms[0][axis]} positions along axis {axis} (Reshape's "
+                     f"CHECK against the selector), one is {fmt_shape(b)}")
+    if q.num_output > ctx.bottoms[0][axis]:
+        ctx.fail(f"keeps {q.num_output} of the {ctx.bottoms[0][axis]} positions along axis {axis}")
+    return axis, q.num_output
+
+
+def _kept_shape(ctx):
+    axis, n = _kept(ctx)
+    return [b[:axis] + [n] + b[axis + 1:] for b in map(list, ctx.bottoms)]
+
+
+def _filter_deps(ctx):
+    if not ctx.p.HasField("filter_param"):
+        return _none(ctx)
+    # Every position keeps its place but along the axis, where which ones are kept is in the selector blob.
+    axis, _ = _kept(ctx)
+    if axis >= 2:
+        ctx.unknown(f"which positions along axis {axis} it keeps is in its selector blob, a weight: that axis "
+                    "has no field")
+    return [{a: [(t, a, IDENTITY)] for a in range(len(b)) if a != axis} for t, b in enumerate(ctx.bottoms)]
+
+
+# The selector is no learnt parameter: a mask the pruning writes (the file's lr_mult 0), and filter_layer.cu's
+# Backward gives it no gradient; its values decide which channels pass, as BatchNorm's statistics are read.
+register("Filter", RESHAPE, shape=_filter_shape, deps=_filter_deps,
          no_onnx="how many items it keeps depends on the data, and an exported model has fixed shapes")
 register("Python", PYTHON, shape=_python_shape, deps=_none, needs=(), min_bottoms=0, note=_PYTHON)
 
