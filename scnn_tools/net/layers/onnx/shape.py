@@ -9,6 +9,7 @@ from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
 from ..registry import RESHAPE, SPLIT, fmt_shape, product
 from .node import ALREADY, node, register
 from .spatial import padded
+from . import unpooled
 
 
 def _flatten_axis(ctx):
@@ -79,6 +80,10 @@ def _reshape_shape(ctx):
 def _reshape_deps(ctx):
     # Axes kept at the start and at the end map to themselves; positions of the axes in between may come
     # from anywhere in the input's axes in between (space mixed: each reads them whole).
+    if ctx.p.onnx_param.HasField("unpool"):
+        found = unpooled.deps(ctx)  # (PyTorch's unpooling, whose flat axes this Reshape ends)
+        if found is not None:
+            return found
     x, top = ctx.bottoms[0], ctx.tops[0]
     lead = 0
     while lead < min(len(x), len(top)) and x[lead] == top[lead]:
