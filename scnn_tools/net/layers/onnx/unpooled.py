@@ -24,34 +24,30 @@ def deps(ctx):
     p = ctx.p.onnx_param
     first = len(ctx.p.bottom)  # (the field bottoms come after the node's own: net/graph.py)
     x, indices, pooled = ctx.bottoms[first:first + 3]
-    out = ctx.tops[0]
-    why = _refuted(ctx, p.unpool, x, indices, pooled, out)
+    a = _pooling(p.unpool)
+    why = _refuted(a, p.unpool, x, indices, pooled, ctx.tops[0])
     if why:
         node(ctx).unknown(f"it ends an unpooling written as a flat ScatterND (PyTorch's max_unpool2d), but {why}: "
                           "where each value lands is not its own position, so its output has no field")
         return None
-    k, s, begin = _window(p.unpool)
+    k, s, begin = a["kernel_shape"], a.get("strides", [1, 1]), a.get("pads", [0, 0, 0, 0])[:2]
     deps = {}
     for b in (first, first + 1):
-        for a in range(4):
-            deps.setdefault(a, []).append((b, a, IDENTITY if a < 2 else transposed(s[a - 2], begin[a - 2], k[a - 2])))
+        for axis in range(4):
+            deps.setdefault(axis, []).append(
+                (b, axis, IDENTITY if axis < 2 else transposed(s[axis - 2], begin[axis - 2], k[axis - 2])))
     return [deps]
 
 
-def _window(unpool):
+def _pooling(unpool):
+    """The MaxPool node's attributes."""
     from scnn_tools.netfile.onnxfile import attributes
     from scnn_tools.onnx_model_pb2 import NodeProto
-    a = attributes(NodeProto.FromString(unpool.pool))
-    k, s = a.get("kernel_shape"), a.get("strides", [1, 1])
-    pads = a.get("pads", [0, 0, 0, 0])
-    return k, s, pads[:2]
+    return attributes(NodeProto.FromString(unpool.pool))
 
 
-def _refuted(ctx, unpool, x, indices, pooled, out):
+def _refuted(a, unpool, x, indices, pooled, out):
     """Why the numbers do not make it an unpooling, or None where they do."""
-    from scnn_tools.netfile.onnxfile import attributes
-    from scnn_tools.onnx_model_pb2 import NodeProto
-    a = attributes(NodeProto.FromString(unpool.pool))
     if a.get("auto_pad", "NOTSET") != "NOTSET" or a.get("dilations", [1, 1]) != [1, 1] or a.get("storage_order", 0):
         return "its pooling pads by auto_pad, dilates or numbers its indices by columns"
     k, s, pads = a.get("kernel_shape"), a.get("strides", [1, 1]), a.get("pads", [0, 0, 0, 0])
