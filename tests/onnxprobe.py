@@ -23,7 +23,9 @@ becomes x + GlobalAveragePool(x) per channel: the same dependencies.
 Operators that only move or pick values (Pad, Slice, Split, Concat, Resize
 nearest and linear, Reshape, Transpose, ...) are kept, with their constant
 inputs (Resize's scales, Slice's starts) untouched: only the inputs named in
-ROLES change. Resize's cubic mode has negative weights and is refused.
+ROLES change. Resize's cubic mode has negative weights and is refused. A MaxPool's Indices
+and the integers computed from them alone (PyTorch's unpooling adds offsets to
+them) are positions, not values: those nodes are kept as they are.
 
 Why a raise changes exactly the positions whose field holds the pixel
 --------------------------------------------------------------------
@@ -110,6 +112,9 @@ class _Rewriter:
         self.data = {i.name for i in inputs}
         self.new_inits = {}
         self.shapes = None
+        # Integer tensors computed from a MaxPool's Indices (PyTorch's unpooling offsets them): positions, not
+        # values, so every node reading only them is kept as it is.
+        self.indices = set()
 
     def dims(self, name):
         """The dimensions of a constant input (an initializer, a Constant, or as shape inference says)."""
@@ -150,6 +155,11 @@ class _Rewriter:
             return [node]  # shape arithmetic and constants: untouched
         if node.op_type not in SHAPE_ONLY:
             self.data.update(o for o in node.output if o)
+        if all(i in self.indices for i, d in zip(node.input, data) if d):
+            self.indices.update(o for o in node.output if o)
+            return [node]
+        if node.op_type == "MaxPool" and len(node.output) > 1 and node.output[1]:
+            self.indices.add(node.output[1])
         op = node.op_type
         if op in UNARY or (op in ("Softmax", "LogSoftmax") and not self._spatial_softmax(node)):
             if len(node.output) > 1 and node.output[1]:

@@ -69,6 +69,16 @@ ROWS = [
         "transform_param { crop_size: 16 } "
         'image_data_param { source: "list.txt" batch_size: 3 new_height: 20 new_width: 30 is_color: false } }',
         [], [(3, 1, 16, 16), (3,)], 0, 0),
+    # yihui-he/caffe-pro src/caffe/layers/image_data_layer.cpp and util/io.cpp ReadImageToCVMat(min_dim):
+    # new_dim 256 resizes the shorter side to 256 and the other by the image's aspect, so without a crop the
+    # height and width are the image's; bicubic only picks the interpolation. (BVLC's ReadImageToCVMat
+    # resizes only where new_height and new_width are both given: new_height alone leaves the image's size.)
+    Row("ImageData", 'layer { name: "l" type: "ImageData" top: "data" top: "label" '
+        'image_data_param { source: "list.txt" batch_size: 3 new_dim: 256 bicubic: true } }',
+        [], [(3, 3, None, None), (3,)], 0, 0),
+    Row("ImageData", 'layer { name: "l" type: "ImageData" top: "data" top: "label" '
+        'image_data_param { source: "list.txt" batch_size: 3 new_height: 20 } }',
+        [], [(3, 3, None, None), (3,)], 0, 0),
     # PSPNet src/caffe/layers/image_seg_data_layer.cpp DataLayerSetUp: with crop_size, top[0] =
     # (batch_size, channels of the colour image = 3, crop, crop), top[1] = (batch_size, 1, crop, crop),
     # top[2] = (batch_size, 1, 1, 2) (each image's height and width).
@@ -1039,6 +1049,13 @@ ROWS = [
     # first Reshape, at set-up, uses bottom[0]'s 4).
     Row("Filter", 'layer { name: "l" type: "Filter" bottom: "b0" bottom: "b1" bottom: "b2" top: "t" top: "u" }',
         [[4, 3, 5], [4], [4, 1]], [[None, 3, 5], [None]], 0, 0),
+    # yihui-he/caffe-pro (channel-pruning's Caffe) src/caffe/layers/filter_layer.cpp, a layer with filter_param:
+    # a top per bottom, each its bottom with filter_param.axis (default 1) set to num_output (Reshape:
+    # shape_top[axis_] = new_tops_num): (2, 3, 4, 4) and (2, 3, 7); the selector blob (8 values, one per channel
+    # of bottom 0) gets no gradient (filter_layer.cu Backward_gpu writes only the bottoms' diffs): nothing learnt.
+    Row("Filter", 'layer { name: "l" type: "Filter" bottom: "b0" bottom: "b1" top: "t" top: "u" '
+        "filter_param { num_output: 3 } }",
+        [[2, 8, 4, 4], [2, 8, 7]], [[2, 3, 4, 4], [2, 3, 7]], 0, 0),
 
     # ---------------------------------------------------------------- fork types (B)
     # ROI, YOLO output, 3-D (C3D) and the forks' data and loss layers.
@@ -1622,6 +1639,7 @@ NOT_CHECKED_FIELDS = {
     "ceil_mode": "the forks' pooling rounding (BVLC pull request 3057): no fork carrying it is built here",
     "scale_bias": "NVIDIA/caffe's BatchNorm scale and bias: NVIDIA's Caffe is not built here",
     "normalize_param": "happynear/caffe-windows's Normalize: happynear's Caffe is not built here",
+    "filter_param": "yihui-he/caffe-pro's Filter (channel pruning): its Caffe is not built here",
     "batch_norm_param { bias_filler": "NVIDIA/caffe's BatchNorm fillers: NVIDIA's Caffe is not built here",
 }
 PYTHON_CLASSES = ("the FCN, Faster R-CNN, ENet and scnn-tools Python modules are not on real Caffe's path "

@@ -320,6 +320,7 @@ def _per_count(node, bottoms, missing, shapes, count_from, path):
             first = count.const + sum(c * n[r] for r, c in count.coefs.items())
             filled[i] = [first] + list(bottoms[i][1:] if bottoms[i] else [])
         ctx = registry.Ctx(node, filled, path)
+        ctx.stand_ins = {(i, 0) for i in counts}
         try:
             ctx.tops = _run(node, ctx)
         except InputError:
@@ -350,6 +351,7 @@ def _filled(node, bottoms, missing, path):
     for fill in FILLS:
         given = [[fill if d is None else d for d in s] if i in missing else s for i, s in enumerate(bottoms)]
         run = registry.Ctx(node, given, path)
+        run.stand_ins = {(i, a) for i in missing for a, d in enumerate(bottoms[i]) if d is None}
         try:
             run.tops = _run(node, run)
         except InputError:
@@ -396,17 +398,19 @@ def said_by_rules(ctx):
     return list(said)
 
 
-def rule_warnings(graph, shapes):
+def rule_warnings(graph, shapes, given=()):
     """One warning per reason a layer's rules left a shape or a field unknown, naming the layer and saying why
     (call after the deps, which say theirs when asked); layers of the same type that say the same (a
-    transformer's every window partition) are counted in the first one's warning."""
+    transformer's every window partition) are counted in the first one's warning. A reason one of the warnings
+    `given` already says (where an unknown shape starts) is not said again."""
+    told = " ".join(w["message"] for w in given)
     said = {}
     for index, ctx in sorted(shapes.contexts.items()):
         runs = shapes.runs.get(index)
         node = graph.nodes[index]
         for run in [ctx, *(ctx.fills or ()), *(runs.contexts if runs is not None else ())]:
             for why, warn in run.unknowns.items():
-                layers = said.setdefault((node.type, why), []) if warn else []
+                layers = said.setdefault((node.type, why), []) if warn and f"({why})" not in told else []
                 if warn and node not in layers:
                     layers.append(node)
     out = []

@@ -17,6 +17,7 @@ never needed beyond small constants: a model saved with external data is read wi
 
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError, warning
+from . import onnxunpool
 
 # A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
 # a larger one only by its dims.
@@ -166,6 +167,7 @@ class _Reader:
         for index, node in enumerate(self.graph.node):
             self._node(index, node)
         self._channels_last()
+        onnxunpool.find(self)
         if self.renamed:
             shown = ", ".join(f"node {i + 1} as '{n}'" for i, n in self.renamed[:3])
             more = f" and {len(self.renamed) - 3} more" if len(self.renamed) > 3 else ""

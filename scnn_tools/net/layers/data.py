@@ -65,11 +65,20 @@ def _data(layer, image):
     return _with_label(data, data[0], len(layer.top))
 
 
+def _resized(p):
+    """The height and width every image is resized to: new_height and new_width where both are given (BVLC's
+    ReadImageToCVMat resizes only then), none where yihui-he/caffe-pro's new_dim sets the shorter side (the
+    other follows each image's aspect: util/io.cpp)."""
+    if p.new_dim or not (p.new_height and p.new_width):
+        return None, None
+    return p.new_height, p.new_width
+
+
 def _image_data(layer, image):
     p = layer.image_data_param
     n = p.batch_size or None
     c = 3 if p.is_color else 1
-    hw = _crop(layer, p.crop_size) or (p.new_height or None, p.new_width or None)
+    hw = _crop(layer, p.crop_size) or _resized(p)
     data = image or [n, c, *hw]
     return _with_label(data, data[0], len(layer.top))
 
@@ -77,7 +86,7 @@ def _image_data(layer, image):
 def _image_seg_data(layer, image):
     p = layer.image_data_param
     n = p.batch_size or None
-    h, w = _crop(layer, p.crop_size) or (p.new_height or None, p.new_width or None)
+    h, w = _crop(layer, p.crop_size) or _resized(p)
     data = image or [n, 3 if p.is_color else 1, h, w]
     shapes = _with_label(data, data[0], len(layer.top), _pixel_label(data))
     if len(layer.top) > 2:

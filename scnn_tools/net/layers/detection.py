@@ -69,7 +69,13 @@ def _fits_priors(ctx, p):
 
 def _detections(ctx):
     _fits_priors(ctx, ctx.p.detection_output_param)
-    return [[1, 1, None, 7]]
+    return [[1, 1, _survivors(ctx), 7]]
+
+
+def _survivors(ctx):
+    """The rows of a detection output: what survives the confidence threshold and NMS, which the data decides."""
+    return ctx.unknown("how many detections survive its confidence threshold and NMS depends on the data: its "
+                       "rows are not known before the net runs")
 
 
 def _multibox_loss(ctx):
@@ -150,7 +156,9 @@ def _scale_route_shape(ctx):
     for shape in ctx.bottoms[1:]:
         if known(rows, shape[0]) and shape[0] != rows:
             ctx.fail(f"every bottom must have the {rows} rows of the rois; one is {fmt_shape(shape)}")
-    return [[None] + shape[1:] for shape in legacy]
+    rows = ctx.unknown("how many rois fall within its scales depends on the data: its tops' rows are not known "
+                       "before the net runs")
+    return [[rows] + shape[1:] for shape in legacy]
 
 
 def _scale_route_deps(ctx):
@@ -334,7 +342,12 @@ register("PriorBox", DETECTION, shape=_prior_shape, deps=_none, onnx=_prior_onnx
 register("DetectionOutput", DETECTION, shape=_detections, deps=_none, needs=(), min_bottoms=3,
          at_most=_detections_at_most,
          note="how many detections survive depends on the data", onnx=_detection_onnx)
-register("DetectionEvaluate", DETECTION, shape=lambda ctx: [[1, 1, None, 5]], deps=_none, needs=(),
+def _evaluation_shape(ctx):
+    return [[1, 1, ctx.unknown("how many detections it evaluates depends on the data: its rows are not known "
+                               "before the net runs"), 5]]
+
+
+register("DetectionEvaluate", DETECTION, shape=_evaluation_shape, deps=_none, needs=(),
          note="how many detections there are depends on the data", no_onnx="an evaluation against ground truth")
 
 
@@ -348,7 +361,7 @@ register("MultiBoxLoss", LOSS, shape=_multibox_loss, deps=_none, needs=(), min_b
 # rows [image, label, confidence, x, y, w, h], kept being what survives the confidence threshold and NMS
 # (no keep_top_k bounds it), or one row per image where nothing does.
 def _yolo_detections(ctx):
-    return [[1, 1, None, 7]]
+    return [[1, 1, _survivors(ctx), 7]]
 
 
 def _yolov3_detections(ctx):

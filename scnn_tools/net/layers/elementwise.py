@@ -474,7 +474,7 @@ def _normalize_shape(ctx):
     if fork == "ssd" or (fork is None and len(ctx.bottoms[0]) == 4):
         return [list(ctx.bottoms[0])]
     if fork is None:
-        return None
+        return ctx.unknown(_normalize_ambiguous(ctx.p), warned=True)
     if ctx.p.normalize_param.normalize_type not in ("L1", "L2"):
         ctx.fail(f"normalize_type '{ctx.p.normalize_param.normalize_type}': happynear's Normalize knows L1 and L2")
     top = legacy_shape(ctx)
@@ -495,7 +495,7 @@ def _normalize_params(ctx):
     fork = _normalize_fork(ctx.p)
     if fork == "ssd":
         return _per_channel(lambda ctx: ctx.p.norm_param.channel_shared)(ctx)
-    return [] if fork == "happynear" else [[None]]
+    return [] if fork == "happynear" else [[ctx.unknown(_normalize_ambiguous(ctx.p), warned=True)]]
 
 
 def _normalize_ambiguous(layer):

@@ -77,7 +77,15 @@ def _shape(ctx):
                      f"(bottom {fmt_shape(shape)}); Caffe cannot run a blob with no positions")
         out.append(n)
     # A second top (SegNet/ENet) carries the positions of the maxima.
-    return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
+    return _with_mask(ctx, out)
+
+
+def _with_mask(ctx, out):
+    """The pooled top, the mask beside it, and unknown tops for any more (no Pooling writes a third)."""
+    if ctx.ntops <= 2:
+        return [out] * ctx.ntops
+    return [out] * 2 + [ctx.unknown("a Pooling writes its output and the positions of the maxima, no third top: "
+                                    "what the tops after its second hold is unknown")] * (ctx.ntops - 2)
 
 
 def _darknet_shape(ctx):
@@ -102,7 +110,7 @@ def _darknet_shape(ctx):
             ctx.fail(f"kernel {k} with stride {s} and pad {p} gives {n} outputs from input {size} "
                      f"(bottom {fmt_shape(shape)})")
         out.append(n)
-    return [out] * min(ctx.ntops, 2) + [None] * max(0, ctx.ntops - 2)
+    return _with_mask(ctx, out)
 
 
 def _darknet_deps(ctx):

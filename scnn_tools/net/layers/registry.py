@@ -208,6 +208,7 @@ class Ctx:
         self.memo = {}              # what a family derives once from the parameters (its geometry)
         self.fills = None           # where some bottom dimensions are unknown: the runs at stand-in values
         self.unknowns = {}          # why the rules left something unknown: whether to warn with it
+        self.stand_ins = ()         # in a run at stand-in sizes: the (bottom, axis) whose size is a stand-in
 
     def once(self, key, compute):
         value = self.memo.get(key)
@@ -221,6 +222,11 @@ class Ctx:
         Gives `value`, so that a rule can `return ctx.unknown(why, [None])`."""
         self.unknowns[why] = self.unknowns.get(why) or not warned
         return value
+
+    def stand_in(self, bottom, axis):
+        """The size of that bottom axis is a stand-in for one nobody knows (a run of engine/shapes.py's at
+        stand-in sizes or counts): a rule whose answer turns on its value (is it 1?) must not read it."""
+        return (bottom, axis) in self.stand_ins
 
     @property
     def ntops(self):

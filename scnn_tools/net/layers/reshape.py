@@ -120,7 +120,7 @@ def _transpose_order(ctx):
     ctx.need_bottoms(1, 1)
     dims, rank = list(ctx.p.transpose_param.dim), len(ctx.bottoms[0])
     if not dims:
-        return None
+        return ctx.unknown(_transpose_ambiguous(ctx.p), warned=True)
     if ctx.p.top[0] == ctx.p.bottom[0]:
         ctx.fail("cannot run in place (transpose_layer.cpp CHECK_NE(bottom[0], top[0]))")
     if sorted(dims) != list(range(rank)):

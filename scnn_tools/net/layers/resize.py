@@ -346,7 +346,7 @@ def _bilinear_shape(ctx):
     third fork's interpolation_layer.cpp from its shape, so the top's height and width are unknown."""
     shape = ctx.image("interpolates", 1, 2)
     if len(ctx.bottoms) == 2:
-        return [list(shape[:2]) + [None, None]]
+        return [list(shape[:2]) + [ctx.unknown(_bilinear_ambiguous(ctx.p), warned=True)] * 2]
     f = ctx.p.bilinear_interpolation_param.interpolation_factor
     if f < 1:
         ctx.fail(f"interpolation_factor must be positive (got {f})")

@@ -50,7 +50,7 @@ def _shape(ctx):
     q = ctx.p.unpooling_param
     if not _sized(q):
         shape = ctx.image("unpools", 1, 2)
-        return [list(shape[:2]) + [None, None]]
+        return [list(shape[:2]) + [ctx.unknown(_ambiguous(ctx.p), warned=True)] * 2]
     _, _, size = _geometry(ctx)
     if min(size) < 1:
         ctx.fail(f"unpool_size (or unpool_h and unpool_w) must be positive, is {size}")

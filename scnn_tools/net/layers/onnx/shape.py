@@ -9,6 +9,7 @@ from scnn_tools.net.indexmaps import IDENTITY, Whole, Window, shifted
 from ..registry import RESHAPE, SPLIT, fmt_shape, product
 from .node import ALREADY, node, register
 from .spatial import padded
+from . import unpooled
 
 
 def _flatten_axis(ctx):
@@ -79,6 +80,10 @@ def _reshape_shape(ctx):
 def _reshape_deps(ctx):
     # Axes kept at the start and at the end map to themselves; positions of the axes in between may come
     # from anywhere in the input's axes in between (space mixed: each reads them whole).
+    if ctx.p.onnx_param.HasField("unpool"):
+        found = unpooled.deps(ctx)  # (PyTorch's unpooling, whose flat axes this Reshape ends)
+        if found is not None:
+            return found
     x, top = ctx.bottoms[0], ctx.tops[0]
     lead = 0
     while lead < min(len(x), len(top)) and x[lead] == top[lead]:
@@ -129,17 +134,22 @@ def _transpose_deps(ctx):
 
 
 def _squeezed(ctx):
-    """(kept input axes, in order) of a Squeeze: the axes given (each of size 1), or every axis of size 1."""
+    """(kept input axes, in order) of a Squeeze: the axes given (each of size 1), or every axis of size 1.
+
+    A size nobody knows (a dynamic axis, a count), which the shapes run at stand-ins: an axis given is 1 by the
+    model's word (it fails otherwise), so it goes; without axes, whether it goes turns on its value."""
     o = node(ctx)
     x = o.data(0, "data")
     axes = _axes_of(o, len(x), 1)
     if axes is None and o.present(1):
         return o.not_known("axes (input 1)")
+    unsure = [a for a, d in enumerate(x) if d is None or ctx.stand_in(o.bottom(0), a)]
     if axes is None:
-        if None in x:
-            return None  # (which axes are 1 is not known)
+        if unsure:
+            return o.unknown(f"it drops every axis of size 1 (no axes given), and whether axis {unsure[0]} is 1 "
+                             "depends on a size not known before the net runs")
         axes = [a for a, d in enumerate(x) if d == 1]
-    if any(x[a] not in (1, None) for a in axes):
+    if any(x[a] != 1 and a not in unsure for a in axes):
         o.fail(f"squeezes axes {axes} of {fmt_shape(x)}, which are not all of size 1")
     return [a for a in range(len(x)) if a not in axes]
 
