@@ -293,9 +293,10 @@ def report(analysis, scale_model="exact"):
             })
             if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
                 totals["activations"] += activations(analysis, t)
+        read = node.bottoms[:len(node.param.bottom)]  # (not the blobs only its fields read: graph.build)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
-            "bottoms": [graph.blobs[b].name for b in node.bottoms], "tops": [graph.blobs[t].name for t in node.tops],
+            "bottoms": [graph.blobs[b].name for b in read], "tops": [graph.blobs[t].name for t in node.tops],
             "params": params, "macc": macc, "outputs": outputs,
         })
         group = group_of(node.name)

@@ -142,9 +142,9 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
             blob = blobs[latest[name]]
             blob.consumers.append(node.index)
             node.bottoms.append(blob.id)
-        if node.type == "onnx.Reshape" and p.onnx_param.field_bottom:
-            # PyTorch's unpooling (netfile/onnxunpool.py): blobs only its fields read, no consumer, so no memory
-            # counts them read again
+        if p.onnx_param.field_bottom:
+            # blobs only the layer's fields read (PyTorch's unpooling, netfile/onnxunpool.py): no consumer, so no
+            # memory counts them read again
             node.bottoms.extend(blobs[latest[name]].id for name in p.onnx_param.field_bottom)
         for i, name in enumerate(p.top):
             if name in latest and not node.writes_in_place(i):
