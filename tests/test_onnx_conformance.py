@@ -50,12 +50,14 @@ def _collect():
     from onnx.backend.test.case.node import collect_testcases
 
     def tensor(x):
-        if isinstance(x, np.ndarray):
-            return numpy_helper.from_array(x).SerializeToString()
+        if isinstance(x, (np.ndarray, np.generic)):  # (a case may give a scalar input as a numpy scalar)
+            return numpy_helper.from_array(np.asarray(x)).SerializeToString()
         return x.SerializeToString() if isinstance(x, TensorProto) else None
 
     def shape(x):
-        return list(x.shape) if isinstance(x, np.ndarray) else list(x.dims) if isinstance(x, TensorProto) else None
+        if isinstance(x, (np.ndarray, np.generic)):
+            return list(np.shape(x))
+        return list(x.dims) if isinstance(x, TensorProto) else None
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (the reference's overflows in its casts' cases)
@@ -289,3 +291,90 @@ def test_the_cases_not_read_are_few_and_for_a_reason():
         if reason is not None:
             why.setdefault(reason.split(":")[0], []).append(name)
     assert len(READ) > 0.85 * len(NAMES), {k: len(v) for k, v in why.items()}
+
+
+# ------------------------------------------------------------ the operators that move positions
+SPATIAL = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
+           "Resize", "Upsample", "Pad", "Slice", "DepthToSpace", "SpaceToDepth", "MaxUnpool", "Col2Im",
+           "RoiAlign", "MaxRoiPool", "GridSample", "DeformConv", "CenterCropPad"}
+
+
+def _spatial(name):
+    """The operator of a case of one node that moves positions, or None."""
+    nodes = ModelProto.FromString(CASES[name][0]).graph.node
+    return nodes[0].op_type if len(nodes) == 1 and nodes[0].op_type in SPATIAL else None
+
+
+ONE_SPATIAL = [name for name in READ if _spatial(name)]
+
+
+def _case_layer(name):
+    """(the model, its analysis, its one layer's report row) of the "constants" variant."""
+    model = case_model(name, "constants")
+    analysis = analysed(model)
+    (layer,) = [row for row in report(analysis)["layers"] if row["type"] != "onnx.Input"]
+    return model, analysis, layer
+
+
+def _expected_costs(model):
+    """(params, multiply-adds per image) from the case's own tensors, as the Caffe rules count them: a
+    convolution's are its weight's and bias's elements, and C/group x kernel products per output value (a
+    transposed one: per input value, into M/group channels); nothing else learns or multiplies."""
+    node = model.graph.node[0]
+    if node.op_type not in ("Conv", "ConvTranspose"):
+        return 0, 0
+    inits = {t.name: list(t.dims) for t in model.graph.initializer}
+    w = inits[node.input[1]]
+    params = sum(int(np.prod(inits[i])) for i in node.input[1:] if i)
+    x = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    y = CASES[model.graph.name][2][0]
+    counted = x if node.op_type == "ConvTranspose" else y
+    return params, int(np.prod(counted[1:])) * int(np.prod(w[1:]))
+
+
+@pytest.mark.parametrize("name", ONE_SPATIAL)
+def test_spatial_costs_are_the_cases_own(name):
+    model, _, layer = _case_layer(name)
+    params, macc = _expected_costs(model)
+    if layer["outputs"][0]["shape"] is None:
+        assert layer["macc"] is None or layer["macc"] == macc
+        return
+    assert (layer["params"], layer["macc"]) == (params, macc)
+
+
+# Operators the probe cannot read: what it computes is not monotone in its input (cubic interpolation's
+# negative weights), or where it writes depends on values (MaxUnpool's indices, GridSample's grid,
+# RoiAlign's regions, DeformConv's offsets).
+NOT_MONOTONE = {"MaxUnpool", "GridSample", "RoiAlign", "MaxRoiPool", "DeformConv", "Col2Im"}
+
+
+@pytest.mark.parametrize("name", ONE_SPATIAL)
+def test_spatial_fields_are_onnxruntimes(name):
+    """Position by position, each axis' field of each output is exactly the pixels onnxruntime's probe finds
+    (a node reading the image itself: no map's padding is read beyond its ends, so exact)."""
+    pytest.importorskip("onnxruntime")
+    from onnxprobe import ProbeError, probe
+    from test_onnx_oracle import compare
+    op = _spatial(name)
+    model = case_model(name, "constants")
+    node = model.graph.node[0]
+    if op in NOT_MONOTONE or (op == "Resize" and any(a.name == "mode" and a.s == b"cubic" for a in node.attribute)):
+        pytest.skip(f"{op} is not probed: not monotone, or it writes where values say")
+    declared = _declared(model)
+    if len(declared[0]) != 4 or model.graph.input[0].type.tensor_type.elem_type != TensorProto.FLOAT:
+        pytest.skip("the probe raises the pixels of a float N x C x H x W input")
+    _, analysis, _ = _case_layer(name)
+    outputs = [o.name for o in model.graph.output if o.type.tensor_type.elem_type == TensorProto.FLOAT]
+    shapes = {b.name: analysis.shapes.blobs[b.id] for b in analysis.graph.blobs}
+    outputs = [o for o in outputs if shapes.get(o) is not None and len(shapes[o]) == 4]
+    if not outputs:
+        pytest.skip("no output of ours is N x C x H x W")
+    try:
+        fields = probe(model, outputs)
+    except ProbeError as e:
+        pytest.skip(f"not probed: {e}")
+    except Exception as e:  # (onnxruntime refuses the model: an opset or mode it does not run)
+        pytest.skip(f"onnxruntime does not run it: {str(e)[:200]}")
+    bad, compared, unknown = compare(model, fields, exact=True)
+    assert not bad
+    assert compared or unknown
