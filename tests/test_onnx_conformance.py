@@ -16,7 +16,7 @@ unknown, with the warning naming the operator. A different number is a defect of
 
 Where the node moves positions (Conv, the pools, Resize, Pad, Slice, DepthToSpace, ...), its parameters and
 multiply-adds are held to what the case's own tensors give, and its fields position by position to the
-onnxruntime probe (tests/onnxprobe.py) on the case's model.
+onnxruntime probe (tests/onnxprobe.py) on the case's model; so are BatchNormalization's in training mode.
 
 Collecting the cases runs onnx's reference for each (15 s, most of it its pure-Python pooling): the
 collection is kept in ~/.cache/scnn-tools-tests (SCNN_TOOLS_CONFORMANCE_CACHE), keyed by onnx's version.
@@ -298,13 +298,18 @@ SPATIAL = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool
            "RoiAlign", "MaxRoiPool", "GridSample", "DeformConv", "CenterCropPad"}
 
 
-def _spatial(name):
-    """The operator of a case of one node that moves positions, or None."""
+# Moves no position, but in training mode reads its channel's whole batch and plane: probed too.
+STATISTICS = {"BatchNormalization"}
+
+
+def _single(name, ops=SPATIAL):
+    """The operator of a case of one node, where it is one of `ops`; else None."""
     nodes = ModelProto.FromString(CASES[name][0]).graph.node
-    return nodes[0].op_type if len(nodes) == 1 and nodes[0].op_type in SPATIAL else None
+    return nodes[0].op_type if len(nodes) == 1 and nodes[0].op_type in ops else None
 
 
-ONE_SPATIAL = [name for name in READ if _spatial(name)]
+ONE_SPATIAL = [name for name in READ if _single(name)]
+PROBED = ONE_SPATIAL + [name for name in READ if _single(name, STATISTICS)]
 
 
 def _case_layer(name):
@@ -347,14 +352,15 @@ def test_spatial_costs_are_the_cases_own(name):
 NOT_MONOTONE = {"MaxUnpool", "GridSample", "RoiAlign", "MaxRoiPool", "DeformConv", "Col2Im"}
 
 
-@pytest.mark.parametrize("name", ONE_SPATIAL)
+@pytest.mark.parametrize("name", PROBED)
 def test_spatial_fields_are_onnxruntimes(name):
     """Position by position, each axis' field of each output is exactly the pixels onnxruntime's probe finds
-    (a node reading the image itself: no map's padding is read beyond its ends, so exact)."""
+    (a node reading the image itself: no map's padding is read beyond its ends, so exact). BatchNormalization
+    too: in training mode each value reads its channel's whole plane."""
     pytest.importorskip("onnxruntime")
     from onnxprobe import ProbeError, probe
     from test_onnx_oracle import compare
-    op = _spatial(name)
+    op = _single(name, SPATIAL | STATISTICS)
     model = case_model(name, "constants")
     node = model.graph.node[0]
     if op in NOT_MONOTONE or (op == "Resize" and any(a.name == "mode" and a.s == b"cubic" for a in node.attribute)):
@@ -362,7 +368,7 @@ def test_spatial_fields_are_onnxruntimes(name):
     declared = _declared(model)
     if len(declared[0]) != 4 or model.graph.input[0].type.tensor_type.elem_type != TensorProto.FLOAT:
         pytest.skip("the probe raises the pixels of a float N x C x H x W input")
-    _, analysis, _ = _case_layer(name)
+    analysis = analysed(model)
     outputs = [o.name for o in model.graph.output if o.type.tensor_type.elem_type == TensorProto.FLOAT]
     shapes = {b.name: analysis.shapes.blobs[b.id] for b in analysis.graph.blobs}
     outputs = [o for o in outputs if shapes.get(o) is not None and len(shapes[o]) == 4]
