@@ -210,13 +210,15 @@ def verdicts(name, variant):
     tainted, ops = _unknown_ops(model)
     blobs = {b.name: b.id for b in analysis.graph.blobs}
     codes = {w["code"] for w in analysis.warnings}
-    named = " ".join(w["message"] for w in analysis.warnings if w["code"] in ("unknown-layer-type", "onnx-custom-operator"))
+    named = " ".join(w["message"] for w in analysis.warnings
+                     if w["code"] in ("unknown-layer-type", "onnx-custom-operator"))
     out = []
     for output, want in zip(model.graph.output, CASES[name][2]):
         if output.name not in blobs:
             # (computed while reading: a Shape or Size of a blob is an expression of shapes, not a blob)
             producer = next(n for n in model.graph.node if output.name in n.output)
-            verdict = "folded" if onnxfold.foldable(producer.op_type) else "unknown" if output.name in tainted else "wrong"
+            verdict = ("folded" if onnxfold.foldable(producer.op_type) else
+                       "unknown" if output.name in tainted else "wrong")
             out.append((output.name, verdict, f"no blob, made by {producer.op_type}"))
             continue
         got = analysis.shapes.blobs[blobs[output.name]]
@@ -234,7 +236,8 @@ def verdicts(name, variant):
         else:
             silent = _unexplained(analysis, blobs[output.name])
             out.append((output.name, "wrong" if silent else "unknown",
-                        f"ours {got}, onnx {want}" + (f"; no warning says why {silent} leaves it unknown" if silent else "")))
+                        f"ours {got}, onnx {want}"
+                        + (f"; no warning says why {silent} leaves it unknown" if silent else "")))
     return out
 
 

@@ -7,11 +7,12 @@ HardSwish-14, Clip-13 whose min and max are inputs from opset 11, Identity-16, D
 mask has the output's shape). BatchNormalization-15: Y has X's shape; scale and B are learnt, input_mean
 and input_var are running statistics (not learnt, as Caffe's BatchNorm's are not). In training mode
 (training_mode 1; before opset 14, the node that also outputs its statistics) Y is normalised by the batch's own
-mean and variance per channel: each value reads its channel's whole batch and plane (onnx's test_batchnorm_*_
-training_mode cases, which onnxruntime's probe confirms), and the statistics' outputs read their channel. Add/Sub/Mul/Div-14,
-Sum/Max/Min/Mean-13: multidirectional (numpy) broadcasting (onnx/docs/Broadcasting.md); a size-1 axis is
-read whole along the output's axis; an initializer of more than one value among their inputs is a learnt
-weight (Caffe's Scale and Bias are exported so). As in the Caffe rules, none of them counts multiply-adds.
+mean and variance per channel: each value reads its channel's whole batch and plane (onnx's
+test_batchnorm_*_training_mode cases, which onnxruntime's probe confirms), and the statistics' outputs read
+their channel. Add/Sub/Mul/Div-14, Sum/Max/Min/Mean-13: multidirectional (numpy) broadcasting
+(onnx/docs/Broadcasting.md); a size-1 axis is read whole along the output's axis; an initializer of more
+than one value among their inputs is a learnt weight (Caffe's Scale and Bias are exported so). As in the
+Caffe rules, none of them counts multiply-adds.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
