@@ -1504,6 +1504,8 @@ ROWS = [
     Row("onnx.SpaceToDepth", "t = SpaceToDepth <blocksize = 2> (b0)", [(1, 3, 4, 6)], [(1, 12, 2, 3)], 0, 0),
     # CastLike-15: the input's shape in the target's element type; the target's shape does not matter.
     Row("onnx.CastLike", "float, int64 inputs: t = CastLike (b0, b1)", [(2, 3, 4), (5,)], [(2, 3, 4)], 0, 0),
+    # A constant cast like a blob (onnx's function bodies, PyTorch's dynamo exports): the constant's (2, 3).
+    Row("onnx.CastLike", "<float[2,3] c> t = CastLike (c, b0)", [(5,)], [(2, 3)], 0, 0),
     # Mod-13: numpy broadcasting, (2, 3, 1) with (4,) gives (2, 3, 4); fmod 1 for floats (C's fmod).
     Row("onnx.Mod", "t = Mod <fmod = 1> (b0, b1)", [(2, 3, 1), (4,)], [(2, 3, 4)], 0, 0),
     # CumSum-14: the input's shape whatever the axis (a scalar tensor, here 2) and exclusive / reverse.
@@ -1525,6 +1527,8 @@ ROWS = [
         [(3, 7, 4, 6)], 0, 840),
     # One input: a transposition multiplies nothing.
     Row("onnx.Einsum", 't = Einsum <equation = "nchw->nhwc"> (b0)', [(1, 3, 4, 5)], [(1, 4, 5, 3)], 0, 0),
+    # A scalar's copy, "->" (onnx's test_einsum_scalar): an empty term names a scalar's no axes.
+    Row("onnx.Einsum", 't = Einsum <equation = "->"> (b0)', [()], [()], 0, 0),
     # ScatterND-13: data's shape; updates (2, 3, 8, 8) = indices (2, 1)[:-1] + data (4, 3, 8, 8)[1:].
     Row("onnx.ScatterND", "float, int64, float inputs: t = ScatterND (b0, b1, b2)",
         [(4, 3, 8, 8), (2, 1), (2, 3, 8, 8)], [(4, 3, 8, 8)], 0, 0),

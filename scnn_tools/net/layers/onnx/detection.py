@@ -27,7 +27,11 @@ def _nms_shape(ctx):
     if boxes is not None and scores is not None and any(
             known(a, b) and a != b for a, b in ((boxes[0], scores[0]), (boxes[1], scores[2]))):
         o.fail(f"scores {fmt_shape(scores)} do not score the batches and boxes of boxes {fmt_shape(boxes)}")
-    return [[0 if _most_per_class(o) == 0 else None, 3]]
+    most = _most_per_class(o)
+    if most is None:
+        o.unknown("how many boxes it keeps is known only when the net runs, and its max_output_boxes_per_class "
+                  "(input 2), which would bound that, is not known before then")
+    return [[0 if most == 0 else None, 3]]
 
 
 def _most_per_class(o):

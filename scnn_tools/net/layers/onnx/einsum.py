@@ -1,7 +1,8 @@
 """Einsum-12 (onnx/docs/Operators.md): `equation` "ab,bc->ac" in numpy's notation, one term of letters per input
 ("..." for as many broadcast axes in every input that has it, numpy's rule; a letter twice in one term takes its
-diagonal); without "->" the output is the letters used once, in alphabetical order, after the broadcast axes.
-Each output axis has its letter's size; a letter not in the output is summed over.
+diagonal; an empty term is a scalar's, as in "->", a scalar's copy); without "->" the output is the letters used
+once, in alphabetical order, after the broadcast axes. Each output axis has its letter's size; a letter not in
+the output is summed over.
 
 Fields, as MatMul's (inner.py), to which the matmul-like equations ("bij,bjk->bik", "bhqd,bhkd->bhqk") come
 down: an output axis reads the same position of each input axis of its letter (position 0 of a size-1 broadcast
@@ -40,12 +41,12 @@ def _parse(o, ranks):
     spelt = []
     for t, rank in zip(terms, ranks):
         plain = t.replace("...", "")
-        if not plain.isalpha() or t.count("...") > 1 or (t.count("...") == 0 and len(plain) != rank):
+        if not (plain.isalpha() or plain == "") or t.count("...") > 1 or (t.count("...") == 0 and len(plain) != rank):
             o.fail(f"term {t!r} of equation {equation!r} does not name the {rank} axes of its input")
         head, _, tail = t.partition("...")
         spelt.append(list(head) + ellipsis + list(tail) if "..." in t else list(t))
     if arrow:
-        if right.count("...") > 1 or not right.replace("...", "").isalpha() or \
+        if right.count("...") > 1 or not (right.replace("...", "").isalpha() or right in ("", "...")) or \
                 len(set(right.replace("...", ""))) != len(right.replace("...", "")):
             o.fail(f"output term {right!r} of equation {equation!r} is not distinct letters")
         head, _, tail = right.partition("...")

@@ -5,10 +5,14 @@ opset 13), LRN `size` channels around each. PRelu-16's slope is learnt. Unary ac
 shape (Relu-14, LeakyRelu-16, Sigmoid-13, Tanh-13, HardSigmoid-6,
 HardSwish-14, Clip-13 whose min and max are inputs from opset 11, Identity-16, Dropout-13 whose optional
 mask has the output's shape). BatchNormalization-15: Y has X's shape; scale and B are learnt, input_mean
-and input_var are running statistics (not learnt, as Caffe's BatchNorm's are not). Add/Sub/Mul/Div-14,
-Sum/Max/Min/Mean-13: multidirectional (numpy) broadcasting (onnx/docs/Broadcasting.md); a size-1 axis is
-read whole along the output's axis; an initializer of more than one value among their inputs is a learnt
-weight (Caffe's Scale and Bias are exported so). As in the Caffe rules, none of them counts multiply-adds.
+and input_var are running statistics (not learnt, as Caffe's BatchNorm's are not). In training mode
+(training_mode 1; before opset 14, the node that also outputs its statistics) Y is normalised by the batch's own
+mean and variance per channel: each value reads its channel's whole batch and plane (onnx's
+test_batchnorm_*_training_mode cases, which onnxruntime's probe confirms), and the statistics' outputs read
+their channel. Add/Sub/Mul/Div-14, Sum/Max/Min/Mean-13: multidirectional (numpy) broadcasting
+(onnx/docs/Broadcasting.md); a size-1 axis is read whole along the output's axis; an initializer of more
+than one value among their inputs is a learnt weight (Caffe's Scale and Bias are exported so). As in the
+Caffe rules, none of them counts multiply-adds.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, Window
@@ -73,6 +77,20 @@ def _batchnorm_shape(ctx):
         if shape is not None and x[1] is not None and list(shape) != [x[1]]:
             o.fail(f"{what} {fmt_shape(shape)} is not one value per channel of X {fmt_shape(x)}")
     return [list(x)] + [[x[1]]] * (ctx.ntops - 1)  # (training mode's running mean and variance)
+
+
+def _batchnorm_deps(ctx):
+    o, x = node(ctx), ctx.bottoms[0]
+    deps = pointwise(ctx)
+    training = o.attr("training_mode", 0) if o.opset >= 14 else ctx.ntops > 1
+    if training:
+        y = deps[0]
+        for a, d in enumerate(x):
+            if a != 1:
+                y[a] = [(0, a, Whole(d))] + [item for item in y.get(a, ()) if item[0] != 0]
+        for stats in deps[1:]:  # (the running ones read input_mean or input_var too, where those are blobs)
+            stats[0] = [(0, 1, IDENTITY)] + stats.get(0, [])
+    return deps
 
 
 def _arithmetic_params(ctx):
@@ -149,7 +167,7 @@ register("onnx.PRelu", ACTIVATION, reads=("consumed_inputs",), shape=_prelu_shap
          no_onnx=ALREADY)
 register("onnx.BatchNormalization", NORMALISATION,
          reads=("consumed_inputs", "epsilon", "is_test", "momentum", "training_mode"), defaults={"spatial": 1},
-         shape=_batchnorm_shape, params=_learnt(1, 2), no_onnx=ALREADY)
+         shape=_batchnorm_shape, deps=_batchnorm_deps, params=_learnt(1, 2), no_onnx=ALREADY)
 register("onnx.Add", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,
          deps=broadcast_deps, params=_arithmetic_params, no_onnx=ALREADY)
 register("onnx.Sub", MERGE, reads=("axis", "consumed_inputs"), defaults=NUMPY_ONLY, shape=_broadcast_shape,

@@ -11,7 +11,9 @@ picks C's or Python's sign), Where-9/16 (condition, X, Y): numpy broadcasting of
 (elementwise.py); an exponent, a threshold, a divisor or a mask among the inputs is no weight.
 
 CastLike-15/19/21 (input, target_type): input's shape, in target_type's element type; target_type's values
-are never read, so no field flows from it (PyTorch's dynamo exporter writes it around every constant).
+are never read, so no field flows from it (PyTorch's dynamo exporter writes it around every constant). Its
+input is often a constant cast like a blob (onnx's own function bodies, as LayerNormalization's, do so): the
+output is that constant's shape, and no position of the net reaches it.
 """
 
 from ..registry import ACTIVATION, ELEMENTWISE, MERGE
@@ -23,10 +25,13 @@ from .node import ALREADY, NUMPY_ONLY, node, register
 def _cast_like_shape(ctx):
     o = node(ctx)
     o.need_inputs(2, 2)
-    return [list(o.data(0, "input"))]
+    shape = o.shape(0)
+    return [None if shape is None else list(shape)]
 
 
 def _cast_like_deps(ctx):
+    if not node(ctx).is_data(0):
+        return [{}]  # (bottom 0 is then target_type, whose values are not read)
     return moved({a: a for a in range(len(ctx.tops[0]))})
 
 

@@ -199,8 +199,10 @@ class OnnxNode:
         graph = GraphProto.FromString(entry.expression)
         try:
             return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
-        except onnxfold.NotFoldable:
-            return None
+        except onnxfold.NotFoldable as exc:
+            # (said here: a rule given None for it may only say that some shape is unknown, or nothing)
+            return self.unknown(f"input {i} ('{entry.name}'), computed from blobs' shapes, cannot be worked out "
+                                f"before the net runs ({exc})")
 
     def weights(self, *positions):
         """The shapes (Weight) of the inputs at `positions` that are given and are no data blobs: a rule's
