@@ -249,6 +249,10 @@ def _unexplained(analysis, blob_id):
     named = {w["layer"] for w in reasons}
     # (layers of one type that say the same are counted in the first one's warning: "so do 2 more onnx.Mul")
     named |= {node.name for node in nodes for w in reasons if f" more {node.type} layers" in w["message"]}
+    # (the warning where an unknown shape starts gives the reason of the layer that made the blob, once)
+    made = {b.name: nodes[b.producer].name for b in analysis.graph.blobs if b.producer is not None}
+    named |= {made.get(m[1]) for w in analysis.warnings if w["code"] == "unknown-shape"
+              for m in [re.search(r"the shape of '([^']*)' is unknown \(", w["message"])] if m}
     full = lambda b: shapes[b] is not None and None not in shapes[b]  # noqa: E731
     silent, todo, seen = [], [blob_id], set()
     while todo:

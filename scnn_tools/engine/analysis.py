@@ -48,7 +48,7 @@ class Analysis:
                 refuse_undeclared(graph, image, self.shapes.blobs[image.blob])
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
-        self.warnings += rule_warnings(graph, self.shapes, self.warnings)
+        self.warnings += rule_warnings(graph, self.shapes)
         self._rf, self._exact, self._keys = {}, {}, {}  # (by _field_key; its keys by blob)
         self._need = {}  # (fields.needed's, which the real walk asks again)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,

@@ -398,19 +398,19 @@ def said_by_rules(ctx):
     return list(said)
 
 
-def rule_warnings(graph, shapes, given=()):
+def rule_warnings(graph, shapes):
     """One warning per reason a layer's rules left a shape or a field unknown, naming the layer and saying why
     (call after the deps, which say theirs when asked); layers of the same type that say the same (a
-    transformer's every window partition) are counted in the first one's warning. A reason one of the warnings
-    `given` already says (where an unknown shape starts) is not said again."""
-    told = " ".join(w["message"] for w in given)
+    transformer's every window partition) are counted in the first one's warning. The layer where an unknown
+    shape starts has its reasons said in that warning (unknown_warnings), not again."""
+    told = {graph.blobs[root].producer: text for text, root in shapes.unknown_from.values()}
     said = {}
     for index, ctx in sorted(shapes.contexts.items()):
         runs = shapes.runs.get(index)
         node = graph.nodes[index]
         for run in [ctx, *(ctx.fills or ()), *(runs.contexts if runs is not None else ())]:
             for why, warn in run.unknowns.items():
-                layers = said.setdefault((node.type, why), []) if warn and f"({why})" not in told else []
+                layers = said.setdefault((node.type, why), []) if warn and why not in told.get(index, "") else []
                 if warn and node not in layers:
                     layers.append(node)
     out = []
