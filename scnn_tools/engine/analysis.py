@@ -17,7 +17,7 @@ from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
 from .shapes import _why, infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
-from .totals import Total, activations, layer_cost, memory
+from .totals import activations, layer_cost, memory, summed
 
 SCHEMA = "scnn-tools.analysis/1"
 
@@ -49,7 +49,8 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
-        self._rf, self._exact, self._keys = {}, {}, {}  # (by _field_key; its keys by blob)
+        self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
+        self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need)
@@ -165,6 +166,22 @@ class Analysis:
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
 
+    def rounded_scales(self, blob_id):
+        """scales() as the report gives them, floats to 6 places: rounded once per field and per blog (S, P)
+        (a shape-keeping layer's top has its bottom's), each blob given its own copy."""
+        t = self.traced[blob_id]
+        if t is None:
+            return None, None
+        key = self._field_key(blob_id, t, self.shapes.blobs[blob_id])
+        exact = self._rounded.get(key, self._rounded)
+        if exact is self._rounded:
+            exact = self._rounded[key] = _rounded(self.scales(blob_id)[0])
+        sp = self.blog.get(blob_id)
+        blog = None if sp is None else self._rounded_blog.get(sp)
+        if blog is None and sp is not None:
+            blog = self._rounded_blog[sp] = _rounded(scale.blog_values(*sp))
+        return exact and dict(exact), blog and dict(blog)
+
     def no_field(self, blob_id):
         """The error for a blob without a field along h and w (query, erf)."""
         shape = self.shapes.blobs[blob_id]
@@ -272,18 +289,18 @@ def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_m
 def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
     shared, layers_out, groups = set(), [], {}
-    totals = {"params": Total(), "macc": Total(), "activations": Total()}
+    parts = {"params": [], "macc": [], "activations": []}
     warnings = list(analysis.warnings)
     if scale_model == "blog":
         warnings += analysis.blog_warnings
     for node in graph.nodes:
         cost = layer_cost(analysis, node, shared)
-        totals["params"] += cost[0]
-        totals["macc"] += cost[1]
+        parts["params"].append(cost[0])
+        parts["macc"].append(cost[1])
         params, macc = (total.value for total in cost)
         outputs = []
         for i, t in enumerate(node.tops):
-            exact, blog = (_rounded(values) for values in analysis.scales(t))
+            exact, blog = analysis.rounded_scales(t)
             outputs.append({
                 "blob": graph.blobs[t].name,
                 "shape": blobs[t],
@@ -292,7 +309,7 @@ def report(analysis, scale_model="exact"):
                 "scale_models": {"exact": exact, "blog": blog},
             })
             if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
-                totals["activations"] += activations(analysis, t)
+                parts["activations"].append(activations(analysis, t))
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": [graph.blobs[b].name for b in node.bottoms], "tops": [graph.blobs[t].name for t in node.tops],
@@ -303,6 +320,7 @@ def report(analysis, scale_model="exact"):
         g["layers"] += 1
         g["params"] = _add(g["params"], params)
         g["macc"] = _add(g["macc"], macc)
+    totals = {name: summed(values) for name, values in parts.items()}
     image = analysis.image
     return {
         "schema": SCHEMA,
