@@ -153,8 +153,10 @@ def needed(graph, blob_shapes, deps):
                     span = index_map.span(lo, hi)
                     if span is not None:
                         key = (node.bottoms[b], ba)
-                        old = need.get(key, span)
-                        need[key] = (min(old[0], span[0]), max(old[1], span[1]))
+                        old = need.get(key)
+                        # (as min and max of the two spans, without the calls: every blob axis of a net comes here)
+                        need[key] = span if old is None else (old[0] if old[0] < span[0] else span[0],
+                                                              old[1] if old[1] > span[1] else span[1])
     return need
 
 
@@ -300,12 +302,16 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                     # global or not at this very size where it was made (real or plane alike).
                     b, ba, _ = items[0]
                     t = traced[node.bottoms[b]]
-                    if t is not None and ba in t.axes and blob_shapes[top][a] == blob_shapes[node.bottoms[b]][ba]:
+                    if t is None or ba not in t.axes:
+                        continue  # (no field to read: the channels)
+                    if blob_shapes[top][a] == blob_shapes[node.bottoms[b]][ba]:
                         out[a] = t.axes[ba]
                         continue
                 size = blob_shapes[top][a]
                 lo, hi = _wanted(need, top, a, size)
                 reads = _reads(traced, node, items, blob_shapes, size, lo, hi)
+                if all(r[1] is None for r in reads[1:]):
+                    continue  # (no field to read: the channels)
                 if twin is not None and _twins(twin[0], reads, extent):
                     # (a square window on a square map: this axis reads what the other read, the same way)
                     image_axis, field = reads[1][1][0], twin[1]
