@@ -297,7 +297,7 @@ def report(analysis, scale_model="exact"):
         cost = layer_cost(analysis, node, shared)
         parts["params"].append(cost[0])
         parts["macc"].append(cost[1])
-        params, macc = (total.value for total in cost)
+        params, macc = cost[0].value, cost[1].value
         outputs = []
         for i, t in enumerate(node.tops):
             exact, blog = analysis.rounded_scales(t)
