@@ -17,7 +17,7 @@ from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
 from .shapes import _why, infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
-from .totals import activations, layer_cost, memory, summed
+from .totals import Total, activations, layer_cost, memory
 
 SCHEMA = "scnn-tools.analysis/1"
 
@@ -289,14 +289,14 @@ def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_m
 def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
     shared, layers_out, groups = set(), [], {}
-    parts = {"params": [], "macc": [], "activations": []}
+    totals = {"params": Total(), "macc": Total(), "activations": Total()}
     warnings = list(analysis.warnings)
     if scale_model == "blog":
         warnings += analysis.blog_warnings
     for node in graph.nodes:
         cost = layer_cost(analysis, node, shared)
-        parts["params"].append(cost[0])
-        parts["macc"].append(cost[1])
+        totals["params"] += cost[0]
+        totals["macc"] += cost[1]
         params, macc = cost[0].value, cost[1].value
         outputs = []
         for i, t in enumerate(node.tops):
@@ -309,7 +309,7 @@ def report(analysis, scale_model="exact"):
                 "scale_models": {"exact": exact, "blog": blog},
             })
             if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
-                parts["activations"].append(activations(analysis, t))
+                totals["activations"] += activations(analysis, t)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": [graph.blobs[b].name for b in node.bottoms], "tops": [graph.blobs[t].name for t in node.tops],
@@ -320,7 +320,6 @@ def report(analysis, scale_model="exact"):
         g["layers"] += 1
         g["params"] = _add(g["params"], params)
         g["macc"] = _add(g["macc"], macc)
-    totals = {name: summed(values) for name, values in parts.items()}
     image = analysis.image
     return {
         "schema": SCHEMA,

@@ -68,8 +68,7 @@ def _once(names):
     return tuple(dict.fromkeys(names))
 
 
-def summed(parts):
-    """The Total of Totals: the exact ones (nearly all) added as numbers."""
+def _sum(parts):
     known, total = 0, Total()
     for part in parts:
         if part.exact:
@@ -240,8 +239,8 @@ def memory(analysis, params):
     """
     graph = analysis.graph
     tops = [(elements(analysis, t), node.writes_in_place(i)) for node in graph.nodes for i, t in enumerate(node.tops)]
-    splits = summed(len(b.consumers) * elements(analysis, b.id) for b in graph.blobs if len(b.consumers) > 1)
-    allocated = summed(n for n, in_place in tops if not in_place)
-    caffe = summed(n for n, _ in tops) + splits
+    splits = _sum(len(b.consumers) * elements(analysis, b.id) for b in graph.blobs if len(b.consumers) > 1)
+    allocated = _sum(n for n, in_place in tops if not in_place)
+    caffe = _sum(n for n, _ in tops) + splits
     training = 2 * allocated + splits + 3 * params
     return {"caffe": 4 * caffe, "blobs": 4 * allocated, "training": 4 * training}
