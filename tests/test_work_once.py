@@ -84,3 +84,67 @@ def test_phase_rules_are_checked_in_file_order_before_the_data_layer():
             'layer { name: "x" type: "Input" top: "x" input_param { shape { dim: 1 dim: 1 dim: 4 dim: 4 } } }\n')
     with pytest.raises(InputError, match="layer 'odd' has both include and exclude"):
         Analysis(read_text(text))
+
+
+def _block(shape, kernel, pads):
+    h, w = shape
+    return Analysis(read_bytes(text_model(f"""
+g (float[1,4,{h},{w}] x) => (y) <float[4,4,{kernel[0]},{kernel[1]}] w> {{
+    c = Conv <pads = {pads}> (x, w)
+    r = Relu (c)
+    y = Add (x, r)
+}}
+""").SerializeToString(), "block.onnx"))
+
+
+def _fields(analysis, name):
+    """(h's field, w's field) of a blob, plane and real."""
+    b = analysis.graph.blob(name).id
+    return [{image_axis: f for image_axis, f in traced[b].axes.values()} for traced in (analysis.traced, analysis.real)]
+
+
+def test_h_and_w_share_one_field_where_every_layer_treats_them_alike():
+    # A square map through square windows: each field is worked out (walked, measured, cut to the image) once for
+    # both axes, as one object, in the plane walk and in the real one.
+    analysed = _block((12, 12), (3, 3), [1, 1, 1, 1])
+    for name in ("c", "r", "y"):
+        for by_axis in _fields(analysed, name):
+            assert by_axis["h"] is by_axis["w"]
+    out = report(analysed)
+    rf = {o["blob"]: o["rf"] for layer in out["layers"] for o in layer["outputs"]}
+    # a 3x3 window padded by 1: feature 0 sees input -1..1 along each axis; the sum with x keeps that box
+    assert rf["c"]["size"] == rf["y"]["size"] == [3, 3] and rf["c"]["padding"] == [1, 1]
+    assert rf["c"]["start"] == [0.0, 0.0] and rf["c"]["jump"] == [1, 1]
+
+
+@pytest.mark.parametrize("shape, kernel, pads, size, padding", [
+    ((12, 12), (3, 1), [1, 0, 1, 0], [3, 1], [1, 0]),    # a 3x1 window on a square map: h and w differ
+    ((12, 10), (3, 3), [1, 1, 1, 1], [3, 3], [1, 1]),    # alike windows on a map of two extents: cut apart
+])
+def test_h_and_w_keep_their_own_fields_where_the_net_tells_them_apart(shape, kernel, pads, size, padding):
+    analysed = _block(shape, kernel, pads)
+    plane, real = _fields(analysed, "y")
+    if kernel[0] != kernel[1]:
+        assert plane["h"] is not plane["w"]
+    assert real["h"] is not real["w"]
+    out = report(analysed)
+    rf = {o["blob"]: o["rf"] for layer in out["layers"] for o in layer["outputs"]}
+    assert rf["y"]["size"] == size and rf["y"]["padding"] == padding
+
+
+def test_an_operators_attribute_values_are_converted_only_where_its_rules_read_them(monkeypatch):
+    # Every attribute named is one its rules know: Relu, BatchNormalization and Add hold none to convert, and the
+    # Conv's are read by its window rule.
+    from scnn_tools.net.layers.onnx import node as node_module
+    from scnn_tools.netfile import onnxfile
+    calls = []
+    convert = onnxfile.attributes
+
+    def counted(proto):
+        calls.append(proto.op_type)
+        return convert(proto)
+
+    monkeypatch.setattr(onnxfile, "attributes", counted)
+    monkeypatch.setattr(node_module, "attributes", counted, raising=False)
+    report(_analysed())
+    assert calls == ["Conv"]

@@ -49,7 +49,8 @@ class Analysis:
             self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
-        self._rf, self._exact, self._keys = {}, {}, {}  # (by _field_key; its keys by blob)
+        self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
+        self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need)
@@ -164,6 +165,22 @@ class Analysis:
         exact = exact and dict(exact)
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
+
+    def rounded_scales(self, blob_id):
+        """scales() as the report gives them, floats to 6 places: rounded once per field and per blog (S, P)
+        (a shape-keeping layer's top has its bottom's), each blob given its own copy."""
+        t = self.traced[blob_id]
+        if t is None:
+            return None, None
+        key = self._field_key(blob_id, t, self.shapes.blobs[blob_id])
+        exact = self._rounded.get(key, self._rounded)
+        if exact is self._rounded:
+            exact = self._rounded[key] = _rounded(self.scales(blob_id)[0])
+        sp = self.blog.get(blob_id)
+        blog = None if sp is None else self._rounded_blog.get(sp)
+        if blog is None and sp is not None:
+            blog = self._rounded_blog[sp] = _rounded(scale.blog_values(*sp))
+        return exact and dict(exact), blog and dict(blog)
 
     def no_field(self, blob_id):
         """The error for a blob without a field along h and w (query, erf)."""
@@ -280,10 +297,10 @@ def report(analysis, scale_model="exact"):
         cost = layer_cost(analysis, node, shared)
         totals["params"] += cost[0]
         totals["macc"] += cost[1]
-        params, macc = (total.value for total in cost)
+        params, macc = cost[0].value, cost[1].value
         outputs = []
         for i, t in enumerate(node.tops):
-            exact, blog = (_rounded(values) for values in analysis.scales(t))
+            exact, blog = analysis.rounded_scales(t)
             outputs.append({
                 "blob": graph.blobs[t].name,
                 "shape": blobs[t],

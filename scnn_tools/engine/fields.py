@@ -153,8 +153,10 @@ def needed(graph, blob_shapes, deps):
                     span = index_map.span(lo, hi)
                     if span is not None:
                         key = (node.bottoms[b], ba)
-                        old = need.get(key, span)
-                        need[key] = (min(old[0], span[0]), max(old[1], span[1]))
+                        old = need.get(key)
+                        # (as min and max of the two spans, without the calls: every blob axis of a net comes here)
+                        need[key] = span if old is None else (old[0] if old[0] < span[0] else span[0],
+                                                              old[1] if old[1] > span[1] else span[1])
     return need
 
 
@@ -269,7 +271,9 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     # and W; a clip's L has none.
     h, w = axes
     extent = {"h": shape[h], "w": shape[w]}
-    traced[image] = plane[image] if real else Traced({h: ("h", image_field()), w: ("w", image_field())})
+    # (one field for both axes: layers that treat h and w alike then give both axes one field, worked out once)
+    first = image_field()
+    traced[image] = plane[image] if real else Traced({h: ("h", first), w: ("w", first)})
     need = {} if need is None else need
     if not need:
         need.update(needed(graph, blob_shapes, deps))
@@ -291,8 +295,31 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                 traced[top] = plane[top]
             continue
         for top, per_axis in zip(node.tops, node_deps):
-            out = {}
+            out, twin = {}, None
             for a, items in per_axis.items():
+                if len(items) == 1 and _keeps(items[0][2]):
+                    # An in-place or shape-keeping layer: the top's field is the bottom's own, which was found
+                    # global or not at this very size where it was made (real or plane alike).
+                    b, ba, _ = items[0]
+                    t = traced[node.bottoms[b]]
+                    if t is None or ba not in t.axes:
+                        continue  # (no field to read: the channels)
+                    if blob_shapes[top][a] == blob_shapes[node.bottoms[b]][ba]:
+                        out[a] = t.axes[ba]
+                        continue
+                size = blob_shapes[top][a]
+                lo, hi = _wanted(need, top, a, size)
+                reads = _reads(traced, node, items, blob_shapes, size, lo, hi)
+                if all(r[1] is None for r in reads[1:]):
+                    continue  # (no field to read: the channels)
+                if twin is not None and _twins(twin[0], reads, extent):
+                    # (a square window on a square map: this axis reads what the other read, the same way)
+                    image_axis, field = reads[1][1][0], twin[1]
+                    same = plane[top].axes.get(a) if real and plane[top] is not None else None
+                    out[a] = same if same is not None and same[1] is field else (image_axis, field)
+                    if twin[2] is not None:
+                        mixed[node.index][1][image_axis] = twin[2]
+                    continue
                 found, whole, unknown, shared = [], False, False, real
                 for b, ba, index_map in items:
                     t = traced[node.bottoms[b]]
@@ -313,9 +340,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                 image_axis = found[0][0][0]
                 if shared:
                     out[a] = plane[top].axes[a]
+                    twin = reads, out[a][1], None
                     continue
-                size = blob_shapes[top][a]
-                lo, hi = _wanted(need, top, a, size)
                 if isinstance(found[0][1], Piece):
                     if len(found) != len(items):
                         continue  # part of the concatenation does not come from the image
@@ -326,8 +352,10 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                     field = field.globally()  # so that everything computed from it is global too
                 out[a] = (image_axis, field)
                 grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
+                twin = reads, field, None
                 if not real and any(g != grids[0] for g in grids[1:]):
-                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = sorted(set(grids))
+                    twin = reads, field, sorted(set(grids))
+                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = twin[2]
             if out:
                 # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
                 # node-level shortcut above)
@@ -343,6 +371,33 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
             f"{along}): its jump and start are those of its first bottom '{graph.blobs[first].name}'",
             layer=node.name, line=node.line))
     return traced
+
+
+def _reads(traced, node, items, blob_shapes, size, lo, hi):
+    """What the walk reads for one top axis: (size, lo, hi) and per item (bottom, its field's (image axis, field)
+    or None, the bottom's size, the index map)."""
+    out = [(size, lo, hi)]
+    for b, ba, m in items:
+        t = traced[node.bottoms[b]]
+        out.append((node.bottoms[b], t.axes.get(ba) if t is not None else None, blob_shapes[node.bottoms[b]][ba], m))
+    return out
+
+
+def _twins(one, other, extent):
+    """Two top axes read the very same fields, each along its own image axis of one extent, through equal
+    maps over equal sizes: their fields are the same."""
+    if len(one) != len(other) or one[0] != other[0] or one[1][1] is None or other[1][1] is None:
+        return False
+    axes = {r[1][0] for r in one[1:] if r[1] is not None}, {r[1][0] for r in other[1:] if r[1] is not None}
+    if len(axes[0]) != 1 or len(axes[1]) != 1 or extent[axes[0].pop()] != extent[axes[1].pop()]:
+        return False
+    return all(x[0] == y[0] and x[2] == y[2] and (x[1] is None) == (y[1] is None) and
+               (x[1] is None or x[1][1] is y[1][1]) and _same_map(x[3], y[3]) for x, y in zip(one[1:], other[1:]))
+
+
+def _same_map(m, other):
+    return m is other or (m.__class__ is other.__class__ and
+                          all(getattr(m, s, None) == getattr(other, s, None) for s in m.__slots__))
 
 
 def summary(field, size, extent, real):

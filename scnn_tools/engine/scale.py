@@ -45,7 +45,9 @@ def exact(traced, real, shape, extent):
     sets = {image_axis: f for a, (image_axis, f) in real.axes.items()}
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
     last_h, last_w = extent["h"] - 1, extent["w"] - 1
-    set_h, set_w = clip(sets["h"].at(ch), 0, last_h), clip(sets["w"].at(cw), 0, last_w)
+    set_h = clip(sets["h"].at(ch), 0, last_h)
+    # (h and w share one field where the net treats them alike: a square map's centre is then one set)
+    set_w = set_h if sets["w"] is sets["h"] and (cw, last_w) == (ch, last_h) else clip(sets["w"].at(cw), 0, last_w)
     area = count(set_h) * count(set_w)
     if shape[aw] > 1:
         here, there = set_w, clip(sets["w"].at(cw + 1), 0, last_w)

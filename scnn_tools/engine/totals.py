@@ -139,10 +139,11 @@ def activations(analysis, blob_id):
     """A blob's elements per input image: per item of its first axis where that axis grows with the batch
     (images, or regions per image); whole where it does not (a loss's scalar, PriorBox's priors: one
     image's pass computes all of it)."""
-    total = elements(analysis, blob_id)
     shape = analysis.shapes.blobs[blob_id]
-    if total.value is None or not shape:
-        return total
+    if not shape or None in shape:  # (a known shape, nearly every blob's, need not be counted first)
+        total = elements(analysis, blob_id)
+        if total.value is None or not shape:
+            return total
     return Total(per_image(analysis, product(shape[1:]), shape[0]))
 
 

@@ -224,18 +224,20 @@ class _Reader:
         return name
 
     def _node(self, index, node):
-        values = []
-        for name in node.input:
-            if name and name not in self.values:
+        # (each field of the NodeProto read once: every read of a protobuf field makes a new object)
+        inputs, op, domain = list(node.input), node.op_type, node.domain
+        values, known, readers = [], self.values, self.readers
+        for name in inputs:
+            if name and name not in known:
                 self._fail(index, node, f"reads '{name}', which no node before it, graph input or initializer "
                                         "gives (ONNX lists nodes in an order that computes each value first)")
-            values.append(self.values[name] if name else None)
-            if name in self.readers:
-                self.readers[name].append(node)
+            values.append(known[name] if name else None)
+            if name in readers:
+                readers[name].append(node)
         kinds = {v.kind for v in values if v is not None}
-        shape_only = node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx")
+        shape_only = op in ("Shape", "Size") and domain in ("", "ai.onnx")
         if "data" in kinds and not shape_only:
-            self._layer(index, node, values)
+            self._layer(index, node, inputs, values, op, domain)
             return
         if "unknown" in kinds:
             why = next(v.why for v in values if v is not None and v.kind == "unknown")
@@ -266,17 +268,17 @@ class _Reader:
             return [_Value("unknown", why=str(exc))] * len(node.output)
         return [_Value("const", list(a.shape), array=a) for a in arrays]
 
-    def _layer(self, index, node, values):
-        domain = "" if node.domain in ("", "ai.onnx") else node.domain + "."
+    def _layer(self, index, node, input_names, values, op, domain):
+        prefix = "" if domain in ("", "ai.onnx") else domain + "."
         name = node.name
         if not name or name in self.names:
-            name = f"{node.op_type}_{index}"
+            name = f"{op}_{index}"
             self.renamed.append((index, name))
         name = self._unique(name)
         # (the layer is built in Python lists and handed to protobuf at once: each access to a message's
         # field makes an object, and a model has thousands of nodes)
         inputs, bottoms, exprs = [], [], []
-        for input_name, value in zip(node.input, values):
+        for input_name, value in zip(input_names, values):
             if value is None:
                 entry = {"name": input_name, "source": Source.ABSENT}
             elif value.kind == "data":
@@ -293,7 +295,7 @@ class _Reader:
                 exprs.append((entry, value))
             else:
                 entry = {"name": input_name, "source": Source.UNKNOWN, "why": value.why}
-                self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({node.op_type}): input "
+                self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({op}): input "
                                              f"'{input_name}' is not known before the net runs ({value.why})", name))
             inputs.append(entry)
         data_bottoms = len(bottoms)
@@ -305,9 +307,9 @@ class _Reader:
                     bottoms.append(leaf)
             entry["shape_bottom"] = [bottoms.index(leaf) for leaf in leaves]
         tops = _tops(name, node.output)
-        self.net.layer.add(name=name, type=f"onnx.{domain}{node.op_type}", bottom=bottoms, top=tops,
+        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops,
                            onnx_param={"node": node.SerializeToString(), "input": inputs, "data_bottoms": data_bottoms,
-                                       "opset": self.opsets.get(node.domain or "ai.onnx", 0)})
+                                       "opset": self.opsets.get(domain or "ai.onnx", 0)})
         for top in tops:
             self.values[top] = _Value("data")
         self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)

@@ -10,6 +10,10 @@ from functools import cached_property
 from scnn_tools import caffe_pb2
 from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
+# (imported here, not in the functions each node calls: an import statement costs microseconds even when done;
+# onnxfold's numpy stays where a value is folded)
+from scnn_tools.netfile.onnxfile import attributes
+from scnn_tools.onnx_model_pb2 import GraphProto, NodeProto, TensorProto
 
 _S = caffe_pb2.OnnxInput
 
@@ -38,8 +42,6 @@ def register(name, family, reads=(), defaults=None, **rules):
                 if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
 
     def check(layer):
-        from scnn_tools.netfile.onnxfile import attributes  # (not onnxfold's: numpy only where a model folds)
-        from scnn_tools.onnx_model_pb2 import NodeProto
         proto = NodeProto.FromString(layer.onnx_param.node)
         if all(a.name in known for a in proto.attribute):
             return []  # (the common case, without converting the attributes' values)
@@ -51,8 +53,14 @@ def register(name, family, reads=(), defaults=None, **rules):
     check.reads, check.defaults = known, defaults  # (for tests/test_onnx_unknown.py's check against the spec)
     shape = rules.pop("shape", None) or registry.same_shape
 
+    def unread_of(ctx):
+        found = node(ctx)
+        if all(a.name in known for a in found.proto.attribute):
+            return []  # (as check: most nodes, without converting the attributes' values)
+        return unread(found.attrs)
+
     def shape_unless_unread(ctx):
-        names = unread(node(ctx).attrs)
+        names = unread_of(ctx)
         if names:
             return ctx.unknown(f"attribute {', '.join(names)} is not one its rules read", [None] * ctx.ntops,
                                warned=True)  # (by check, when the graph was built)
@@ -60,7 +68,7 @@ def register(name, family, reads=(), defaults=None, **rules):
 
     if "macc" in rules:
         macc = rules["macc"]
-        rules["macc"] = lambda ctx, tops: None if unread(node(ctx).attrs) else macc(ctx, tops)
+        rules["macc"] = lambda ctx, tops: None if unread_of(ctx) else macc(ctx, tops)
     registry.register(name, family, shape=shape_unless_unread, check=check, **rules)
 
 
@@ -77,7 +85,6 @@ class Weight(list):
 
 def _floats(tensor):
     """A serialized TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, 8- and 4-bit floats)."""
-    from scnn_tools.onnx_model_pb2 import TensorProto
     return TensorProto.FromString(tensor).data_type in (1, 10, 11, 16, 17, 18, 19, 20, 23, 24)
 
 
@@ -95,7 +102,6 @@ class OnnxNode:
     # (the node is parsed where a rule reads it: Relu's and BatchNormalization's never do)
     @cached_property
     def proto(self):
-        from scnn_tools.onnx_model_pb2 import NodeProto
         return NodeProto.FromString(self.ctx.p.onnx_param.node)
 
     @cached_property
@@ -104,7 +110,6 @@ class OnnxNode:
 
     @cached_property
     def attrs(self):
-        from scnn_tools.netfile.onnxfile import attributes  # (not onnxfold's numpy: most nodes hold no tensor)
         return attributes(self.proto)
 
     # ---------------------------------------------------------- attributes
@@ -188,7 +193,6 @@ class OnnxNode:
             return None
         entry = self.inputs[i]
         from scnn_tools.netfile import onnxfold
-        from scnn_tools.onnx_model_pb2 import GraphProto, TensorProto
         if entry.source == _S.CONSTANT:
             try:
                 return onnxfold.to_array(TensorProto.FromString(entry.value))
