@@ -82,7 +82,9 @@ def _batchnorm_shape(ctx):
 def _batchnorm_deps(ctx):
     o, x = node(ctx), ctx.bottoms[0]
     deps = pointwise(ctx)
-    training = o.attr("training_mode", 0) if o.opset >= 14 else ctx.ntops > 1
+    # (the attribute's value converted only where the node names it: every exported BatchNormalization is read)
+    named = o.opset >= 14 and any(a.name == "training_mode" for a in o.proto.attribute)
+    training = (named and o.attr("training_mode", 0)) if o.opset >= 14 else ctx.ntops > 1
     if training:
         y = deps[0]
         for a, d in enumerate(x):
