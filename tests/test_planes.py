@@ -218,11 +218,18 @@ def test_nested_branches_stay_products():
 
 
 @pytest.mark.parametrize("directions", ["DURL", "D", "RL"])
-def test_small_scnn_blocks(directions):
+@pytest.mark.parametrize("budget", ["default", "unlimited"])
+def test_small_scnn_blocks(directions, budget, monkeypatch):
+    """With the default budget, bounds where it runs out (DURL's later passes); with no limit, every area exact."""
+    if budget == "unlimited":
+        monkeypatch.setattr(products, "BUDGET_BASE", 10 ** 9)
+        monkeypatch.setattr(products, "BUDGET_PER_WALK", 10 ** 9)
     h, w = (6, 8) if directions != "DURL" else (5, 6)
     block = api.generate(h, w, 2, kernel_width=3, directions=directions)
     text = f'input: "conv5_4" input_shape {{ dim: 1 dim: 2 dim: {h} dim: {w} }}\n' + block
-    check(text)
+    result = check(text)
+    if budget == "unlimited":
+        assert all(o["scale"]["area"] is not None for layer in result["layers"] for o in layer["outputs"])
 
 
 def test_the_d_only_block_of_culane_size():

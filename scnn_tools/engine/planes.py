@@ -160,36 +160,58 @@ def links(analysis, index):
     """Per top of node `index`: [(bottom blob, h maps, w maps, bottom height, bottom width)] for the bottoms
     it reads in 2-D, or None where the node's reading is not known in 2-D (its rule left it out, or it
     reads a traced bottom along one image axis only). Remembered on the analysis: every walk asks again."""
-    memo = analysis.__dict__.setdefault("_links", {})
-    found = memo.get(index, memo)
-    if found is memo:
+    memo = analysis.__dict__.get("_links")
+    if memo is None:
+        memo = analysis._links = [None] * len(analysis.graph.nodes)
+    found = memo[index]
+    if found is None:
         found = memo[index] = _links(analysis, index)
     return found
 
 
 def _links(analysis, index):
-    node, traced, blobs = analysis.graph.nodes[index], analysis.traced, analysis.shapes.blobs
+    node = analysis.graph.nodes[index]
     node_deps = analysis.deps.get(index)
     if node_deps is None:
         return [None] * len(node.tops)
+    axes, traced, blobs, bottoms = all_axes(analysis), analysis.traced, analysis.shapes.blobs, node.bottoms
     out = []
     for top, per_axis in zip(node.tops, node_deps):
-        axes = _axes(traced[top])
-        reads = [] if axes is not None else None
-        for b, bottom in enumerate(node.bottoms):
-            if reads is None:
+        taxes = axes[top]
+        if taxes is None:
+            out.append(None)
+            continue
+        by = ({}, {})
+        for k in (0, 1):
+            for bi, ba, m in per_axis.get(taxes[k], ()):
+                baxes = axes[bottoms[bi]]
+                if baxes is not None and baxes[k] == ba:
+                    by[k].setdefault(bi, []).append(m)
+        reads = []
+        for b, bottom in enumerate(bottoms):
+            if traced[bottom] is None:
+                continue
+            mhs, mws = by[0].get(b), by[1].get(b)
+            if mhs and mws:
+                shape, baxes = blobs[bottom], axes[bottom]
+                reads.append((bottom, mhs, mws, shape[baxes[0]], shape[baxes[1]]))
+            elif mhs or mws or any(bi == b for items in per_axis.values() for bi, _, _ in items):
+                reads = None  # (read along one image axis only: no field to follow in 2-D)
                 break
-            baxes = _axes(traced[bottom])
-            read = any(bi == b for items in per_axis.values() for bi, _, _ in items)
-            maps = [[m for bi, ba, m in per_axis.get(axes[which], ()) if bi == b and ba == baxes[which]]
-                    for which in ("h", "w")] if baxes is not None else [[], []]
-            if maps[0] and maps[1]:
-                shape = blobs[bottom]
-                reads.append((bottom, maps[0], maps[1], shape[baxes["h"]], shape[baxes["w"]]))
-            elif read and traced[bottom] is not None:
-                reads = None
         out.append(reads)
     return out
+
+
+def all_axes(analysis):
+    """Per blob: (its h axis, its w axis) where it is traced on both image axes, else None (remembered)."""
+    found = analysis.__dict__.get("_axes_2d")
+    if found is None:
+        found = analysis._axes_2d = [_axes(t) for t in analysis.traced]
+    return found
+
+
+def axes_of(analysis, blob):
+    return all_axes(analysis)[blob]
 
 
 def backward(analysis, blob_id, start, real=True, budget=None):
@@ -239,8 +261,8 @@ def backward(analysis, blob_id, start, real=True, budget=None):
 
 
 def _axes(t):
-    """{'h': blob axis, 'w': blob axis} of a traced blob, or None where it is not traced on both."""
+    """(h axis, w axis) of a traced blob, or None where it is not traced on both."""
     if t is None:
         return None
     axes = {image_axis: a for a, (image_axis, _) in t.axes.items()}
-    return axes if set(axes) == {"h", "w"} else None
+    return (axes["h"], axes["w"]) if set(axes) == {"h", "w"} else None

@@ -25,16 +25,19 @@ from math import sqrt
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY
 from scnn_tools.net.intervals import clip, union
-from .planes import OverBudget, _axes, backward, links, point
+from .fields import _one_interval, covers
+from .parts import box_formulas
+from .planes import OverBudget, all_axes, axes_of, backward, links, point
 
 # Bands the backward walks of one analysis may look at: in all (a base and so many per layer of the net, which
 # keeps an analysis linear in the net, its cost a few per cent), and in one walk (so that one long walk leaves
 # the budget to the short ones after it).
-BUDGET_BASE = 3000
-BUDGET_PER_LAYER = 2
+BUDGET_BASE = 1500
+BUDGET_PER_LAYER = 1
 BUDGET_PER_WALK = 1500
-# Positions x taps a join's product check may look at before it says "not a product".
-CHECK_LIMIT = 200000
+# Positions x bottoms a join's product check may look at one by one before it says "not a product" (beyond,
+# only what it sees without looking at each position).
+CHECK_LIMIT = 2048
 
 
 def products(analysis):
@@ -45,9 +48,18 @@ def products(analysis):
     flat = [None] * len(traced)
     flat[analysis.image] = True
     first = None
+    axes = all_axes(analysis)
     for node in graph.nodes:
+        if len(node.bottoms) == 1 and axes[node.bottoms[0]] is not None and node.index in analysis.deps:
+            # (one bottom: a top traced on both axes took each from the same axis of that bottom)
+            for top in node.tops:
+                if axes[top] is not None and top != analysis.image:
+                    flat[top] = flat[node.bottoms[0]]
+                    if not flat[top] and first is None and flat[node.bottoms[0]] is not False:
+                        first = node
+            continue
         for top, reads in zip(node.tops, links(analysis, node.index)):
-            if top == analysis.image or _axes(traced[top]) is None:
+            if top == analysis.image or axes[top] is None:
                 continue
             joined = reads is not None and all(flat[read[0]] for read in reads)
             if not reads or not joined:
@@ -60,44 +72,96 @@ def products(analysis):
 
 
 def _joins_as_product(analysis, top, reads):
-    taxes = _axes(analysis.traced[top])
+    taxes = axes_of(analysis, top)
     shape, extent = analysis.shapes.blobs[top], analysis.image_extent()
-    sets = {}
-    for k, which in enumerate(("h", "w")):
-        per_read = []
-        for bottom, *maps, _, _ in reads:
-            baxes = _axes(analysis.traced[bottom])
-            found = _contributions(analysis, bottom, baxes[which], maps[k], shape[taxes[which]], extent[which] - 1)
-            if found is None:
-                return False
-            per_read.append(found)
-        sets[which] = per_read
-    for which in ("h", "w"):
-        if all(s == sets[which][0] for s in sets[which][1:]):
-            return True  # (equal along one axis: the union along the other times it)
-    for d in range(len(reads)):
-        if all(_holds(sets[which][d], sets[which][k]) for which in ("h", "w") for k in range(len(reads))):
+    sizes = [shape[taxes[0]], shape[taxes[1]]]
+    if any(_alike(analysis, reads, k, sizes[k], extent["hw"[k]]) for k in (0, 1)):
+        return True  # (equal along one axis: the union along the other times it)
+    if sum(sizes) * len(reads) > CHECK_LIMIT:
+        return False  # (too many positions to look at each: "not a product", which is never wrong)
+    sets = [[None] * len(reads), [None] * len(reads)]
+
+    def of(k, j):
+        if sets[k][j] is None:
+            bottom, *maps, _, _ = reads[j]
+            sets[k][j] = _contributions(analysis, bottom, axes_of(analysis, bottom)[k], maps[k], sizes[k],
+                                        extent["hw"[k]] - 1)
+        return sets[k][j]
+
+    # The likeliest to hold the others: the widest at the centre (a residual block's branch).
+    centre = [sizes[0] // 2, sizes[1] // 2]
+    order = sorted(range(len(reads)), key=lambda j: -sum(_span(of(k, j)[centre[k]]) for k in (0, 1)))
+    for d in order:
+        if all(_holds(of(k, d), of(k, j)) for k in (0, 1) for j in range(len(reads)) if j != d):
             return True
-    return False
+    return any(all(of(k, j) == of(k, 0) for j in range(1, len(reads))) for k in (0, 1))
+
+
+def _span(s):
+    return s[-1][1] - s[0][0] + 1 if s else 0
+
+
+def _alike(analysis, reads, k, size, extent):
+    """Every bottom's sets along axis k (0: h, 1: w) are the same at every top position, seen without looking
+    at each: each read position for position from a bottom of the same size, and the bottoms' real fields
+    one and the same, or each holding the whole image axis at every position (after an SCNN pass)."""
+    fields = []
+    for bottom, *maps, nh, nw in reads:
+        if maps[k] != [IDENTITY] or (nh, nw)[k] != size:
+            return False
+        fields.append(analysis.real[bottom].axes[axes_of(analysis, bottom)[k]][1])
+    if all(f is fields[0] for f in fields[1:]):
+        return True
+    memo = analysis.__dict__.setdefault("_covers", {})
+    for f in fields:
+        key = (id(f), size, extent)
+        if key not in memo:
+            memo[key] = covers(f, size, extent)
+        if not memo[key]:
+            return False
+    return True
 
 
 def _contributions(analysis, bottom, axis, maps, size, last):
     """The real sets (cut to the image) that each top position 0..size-1 reads from one bottom axis."""
     field = analysis.real[bottom].axes[axis][1]
     n = analysis.shapes.blobs[bottom][axis]
-    out, looked = [], 0
+    out = []
+    if maps == [IDENTITY] and n == size:
+        if _one_interval(field, size):  # (each set its box: the boxes' formulas, not a set per position)
+            out = [()] * size
+            for qa, qb, r, t, a0, a1, b0, b1 in box_formulas(field, size):
+                for q in range(qa, qb + 1):
+                    lo, hi = max(a0 + a1 * q, 0), min(b0 + b1 * q, last)
+                    if lo <= hi:
+                        out[r + q * t] = ((lo, hi),)
+            return out
+        return [_cut(field.at(o), last) for o in range(size)]
     for o in range(size):
         taps = [i for m in maps for i in m.taps(o) if 0 <= i < n]
-        looked += len(taps)
-        if looked > CHECK_LIMIT:
-            return None
         out.append(clip(field.at(taps[0]), 0, last) if len(taps) == 1 else
                    clip(union(field.at(i) for i in taps), 0, last))
     return out
 
 
+def _cut(s, last):
+    """A set cut to the image 0..last (most are inside it already)."""
+    if not s or (s[0][0] >= 0 and s[-1][1] <= last):
+        return s
+    return clip(s, 0, last)
+
+
 def _holds(big, small):
-    return all(s == b or union((s, b)) == b for s, b in zip(small, big))
+    """Each of `small`'s sets lies within `big`'s at the same position."""
+    for s, b in zip(small, big):
+        if s == b or not s:
+            continue
+        if len(b) == 1:
+            if s[0][0] < b[0][0] or s[-1][1] > b[0][1]:
+                return False
+        elif union((s, b)) != b:
+            return False
+    return True
 
 
 # ------------------------------------------------------------- area and overlap where not a product
@@ -148,8 +212,8 @@ def _origin(analysis, blob):
         if not reads or len(reads) != 1:
             return blob
         bottom, mhs, mws, nh, nw = reads[0]
-        axes, shape = _axes(analysis.traced[blob]), analysis.shapes.blobs[blob]
-        if mhs != [IDENTITY] or mws != [IDENTITY] or (nh, nw) != (shape[axes["h"]], shape[axes["w"]]):
+        axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+        if mhs != [IDENTITY] or mws != [IDENTITY] or (nh, nw) != (shape[axes[0]], shape[axes[1]]):
             return blob
         blob = bottom
 
@@ -157,10 +221,10 @@ def _origin(analysis, blob):
 def _exact(analysis, blob, budget):
     """({'area', 'width', 'overlap'} of the centre feature from its 2-D sets, or None past the budget or where
     a layer's reading is not known in 2-D; the bands spent)."""
-    axes = _axes(analysis.traced[blob])
+    axes = axes_of(analysis, blob)
     shape = analysis.shapes.blobs[blob]
-    cy, cx = (shape[axes["h"]] - 1) // 2, (shape[axes["w"]] - 1) // 2
-    wide = shape[axes["w"]] > 1  # (one position along w has no next feature: the plane's continuation's)
+    cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+    wide = shape[axes[1]] > 1  # (one position along w has no next feature: the plane's continuation's)
     walks = [(cx, True), (cx + 1, wide)] + ([] if wide else [(cx, False)])
     found, spent = [], 0
     for x, real in walks:
