@@ -141,7 +141,7 @@ def _through(plane, mh, mw, nh, nw, cache):
     None for the unbounded plane), as (r0, r1, cols) items."""
     items = []
     for r0, r1, cols in plane.bands:
-        key = (id(mw), cols)
+        key = (id(mw), cols, nw)
         found = cache.get(key)
         if found is None:
             found = cache[key] = union(reached(mw, a, b, nw) for a, b in cols)

@@ -32,9 +32,9 @@ from .planes import OverBudget, all_axes, axes_of, backward, links, point
 # Bands the backward walks of one analysis may look at: in all (a base and so many per layer of the net, which
 # keeps an analysis linear in the net, its cost a few per cent), and in one walk (so that one long walk leaves
 # the budget to the short ones after it).
-BUDGET_BASE = 1500
+BUDGET_BASE = 600
 BUDGET_PER_LAYER = 1
-BUDGET_PER_WALK = 1500
+BUDGET_PER_WALK = 600
 # Positions x bottoms a join's product check may look at one by one before it says "not a product" (beyond,
 # only what it sees without looking at each position).
 CHECK_LIMIT = 2048
@@ -112,6 +112,9 @@ def _alike(analysis, reads, k, size, extent):
         fields.append(analysis.real[bottom].axes[axes_of(analysis, bottom)[k]][1])
     if all(f is fields[0] for f in fields[1:]):
         return True
+    whole = ((0, extent - 1),)
+    if any(_cut(f.at(size // 2), extent - 1) != whole for f in fields):
+        return False  # (one look at the centre settles most: it does not see the whole axis)
     memo = analysis.__dict__.setdefault("_covers", {})
     for f in fields:
         key = (id(f), size, extent)
@@ -174,15 +177,15 @@ class Planar:
         self.values = {}  # blob -> {'area', 'width', 'overlap'} or None (over the budget)
         self.bounded = []  # the blobs left with a bound
         left = BUDGET_BASE + BUDGET_PER_LAYER * len(analysis.graph.nodes)
-        origins = {}
+        origins, found = {}, {}
         for blob, flat in enumerate(self.flat):
             if flat is not False:
                 continue
-            origin = _origin(analysis, blob)
-            if origin not in origins:
-                origins[origin], spent = _exact(analysis, blob, min(left, BUDGET_PER_WALK)) if left > 0 else (None, 0)
+            origin = origins[blob] = _origin(analysis, blob, origins)
+            if origin not in found:
+                found[origin], spent = _exact(analysis, origin, min(left, BUDGET_PER_WALK)) if left > 0 else (None, 0)
                 left -= spent
-            self.values[blob] = origins[origin]
+            self.values[blob] = found[origin]
             if self.values[blob] is None:
                 self.bounded.append(blob)
 
@@ -199,23 +202,23 @@ class Planar:
             "position's pixels exactly", layer=node.name, line=node.line)]
 
 
-def _origin(analysis, blob):
+def _origin(analysis, blob, origins):
     """The blob whose 2-D sets a blob shares: back through layers that read one bottom of the same size
-    position for position (ReLU, BatchNorm, an in-place chain)."""
-    graph = analysis.graph
-    while True:
-        producer = graph.blobs[blob].producer
-        if producer is None or blob == analysis.image:
-            return blob
-        node = graph.nodes[producer]
-        reads = links(analysis, producer)[node.tops.index(blob)]
-        if not reads or len(reads) != 1:
-            return blob
-        bottom, mhs, mws, nh, nw = reads[0]
-        axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
-        if mhs != [IDENTITY] or mws != [IDENTITY] or (nh, nw) != (shape[axes[0]], shape[axes[1]]):
-            return blob
-        blob = bottom
+    position for position (ReLU, BatchNorm, an in-place chain). `origins`: those of earlier blobs."""
+    producer = analysis.graph.blobs[blob].producer
+    if producer is None or blob == analysis.image:
+        return blob
+    node = analysis.graph.nodes[producer]
+    if len(node.bottoms) != 1:
+        return blob
+    reads = links(analysis, producer)[node.tops.index(blob)]
+    if not reads:
+        return blob
+    bottom, mhs, mws, nh, nw = reads[0]
+    axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+    if mhs != [IDENTITY] or mws != [IDENTITY] or (nh, nw) != (shape[axes[0]], shape[axes[1]]):
+        return blob
+    return origins.get(bottom, bottom)
 
 
 def _exact(analysis, blob, budget):
