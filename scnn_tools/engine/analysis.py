@@ -171,7 +171,7 @@ class Analysis:
         if exact is None:
             exact = self._exact[key] = scale.exact(t, self.real[blob_id], shape, self.image_extent())
         exact = exact and dict(exact)
-        if exact is not None and not self.planar.flat[blob_id]:
+        if exact is not None and not self.planar.product(blob_id):
             # Not a product: the per-axis product only bounds the 2-D set (products.py).
             found = self.planar.values.get(blob_id)
             exact = dict(found) if found is not None else {

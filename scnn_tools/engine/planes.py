@@ -99,6 +99,12 @@ class Plane:
                 k += 1
         return n
 
+    def holds(self, y, x):
+        for r0, r1, cols in self.bands:
+            if r0 <= y <= r1:
+                return any(a <= x <= b for a, b in cols)
+        return False
+
     def rows(self):
         """[(r0, r1, [[c0, c1], ...]), ...] as JSON lists."""
         return [[r0, r1, [list(c) for c in cols]] for r0, r1, cols in self.bands]

@@ -23,78 +23,138 @@ per-axis product as a bound (the 2-D set lies within H x W).
 from math import sqrt
 
 from scnn_tools.errors import warning
-from scnn_tools.net.indexmaps import IDENTITY
+from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import clip, union
 from .fields import _one_interval, covers
 from .parts import box_formulas
-from .planes import OverBudget, all_axes, axes_of, backward, links, point
+from .planes import OverBudget, Plane, _points, all_axes, axes_of, backward, links, point
 
 # Bands the backward walks of one analysis may look at: in all (a base and so many per layer of the net, which
 # keeps an analysis linear in the net, its cost a few per cent), and in one walk (so that one long walk leaves
 # the budget to the short ones after it).
-BUDGET_BASE = 600
-BUDGET_PER_LAYER = 1
-BUDGET_PER_WALK = 600
+BUDGET_BASE = 400
+BUDGET_PER_LAYER = 0.25
+BUDGET_PER_WALK = 400
 # Positions x bottoms a join's product check may look at one by one before it says "not a product" (beyond,
 # only what it sees without looking at each position).
 CHECK_LIMIT = 2048
 
 
+ALL = "all"  # (every position of a blob may be no product)
+
+
 def products(analysis):
-    """(flat, first): flat[blob] True where every position's real 2-D set is the product of its per-axis real
-    sets (None for blobs not traced on both axes), and the first node whose top is not while its bottoms
-    are (None where every blob is a product)."""
-    graph, traced = analysis.graph, analysis.traced
-    flat = [None] * len(traced)
-    flat[analysis.image] = True
+    """(bad, first): per blob, the positions whose real 2-D set may not be the product of the per-axis real
+    sets there: None for none (and for blobs not traced on both axes), ALL, or a Plane of positions; and the
+    first node whose top has such positions while its bottoms have none (None where there is none)."""
+    graph = analysis.graph
+    bad = [None] * len(analysis.traced)
     first = None
     axes = all_axes(analysis)
     for node in graph.nodes:
         if len(node.bottoms) == 1 and axes[node.bottoms[0]] is not None and node.index in analysis.deps:
-            # (one bottom: a top traced on both axes took each from the same axis of that bottom)
-            for top in node.tops:
-                if axes[top] is not None and top != analysis.image:
-                    flat[top] = flat[node.bottoms[0]]
-                    if not flat[top] and first is None and flat[node.bottoms[0]] is not False:
-                        first = node
+            # (one bottom: a top traced on both axes took each from the same axis of that bottom, and a
+            # window over products is a product: only positions reading a bad one are bad)
+            below = bad[node.bottoms[0]]
+            if below is ALL:
+                for top in node.tops:
+                    if axes[top] is not None and top != analysis.image:
+                        bad[top] = ALL
+            elif below is not None:
+                for top, reads in zip(node.tops, links(analysis, node.index)):
+                    if axes[top] is not None and top != analysis.image:
+                        bad[top] = ALL if not reads else _carried(analysis, top, reads[0], below)
             continue
         for top, reads in zip(node.tops, links(analysis, node.index)):
             if top == analysis.image or axes[top] is None:
                 continue
-            joined = reads is not None and all(flat[read[0]] for read in reads)
-            if not reads or not joined:
-                flat[top] = False
-            else:
-                flat[top] = len(reads) == 1 or _joins_as_product(analysis, top, reads)
-            if not flat[top] and first is None and (reads is None or joined):
-                first = node  # (its bottoms are products, or not followed in 2-D: here fields stop being products)
-    return flat, first
+            if reads is None:
+                bad[top] = ALL
+            elif any(bad[read[0]] is not None for read in reads):
+                # (a join past a blob that is no product everywhere: not followed position by position, which
+                # would cost a look at every position of every join of an SCNN block)
+                bad[top] = ALL if len(reads) > 1 else _carried(analysis, top, reads[0], bad[reads[0][0]])
+            elif len(reads) > 1:
+                bad[top] = _join(analysis, top, reads)
+                if bad[top] is not None and first is None:
+                    first = node  # (its bottoms are products: here fields stop being products)
+            if reads is None and first is None:
+                first = node
+    return bad, first
 
 
-def _joins_as_product(analysis, top, reads):
+def _carried(analysis, top, read, below):
+    """The top positions that read a bad position of one bottom (ALL stays ALL)."""
+    if below is None or below is ALL:
+        return below
+    bottom, mhs, mws, _, _ = read
+    shape, taxes = analysis.shapes.blobs[top], axes_of(analysis, top)
+    cache, items = {}, []
+    for r0, r1, cols in below.bands:
+        if cols not in cache:
+            cache[cols] = union(_readers(mws, c0, c1, shape[taxes[1]]) for c0, c1 in cols)
+        if cache[cols]:
+            items += [(a, b, cache[cols]) for a, b in _readers(mhs, r0, r1, shape[taxes[0]])]
+    return Plane.of(items)
+
+
+def _readers(maps, lo, hi, n):
+    """The top positions 0..n-1 some of whose taps lie in bottom positions lo..hi (a window: those its span
+    meets, holes or not: too many is safe here)."""
+    out = []
+    for m in maps:
+        if m.__class__ is Window and m.s >= 1:
+            a, b = max(-((-(lo + m.p - (m.k - 1) * m.d)) // m.s), 0), min((hi + m.p) // m.s, n - 1)
+            out.append(((a, b),) if a <= b else ())
+        else:
+            out.append(_points(o for o in range(n) if any(lo <= i <= hi for i in m.taps(o))))
+    return union(out)
+
+
+def _join(analysis, top, reads):
+    """The positions of a join whose union of products is not shown to be one: None, ALL or a Plane. A
+    position is a product where one bottom's sets hold every other's along both axes there, or all are
+    equal along one axis there."""
     taxes = axes_of(analysis, top)
     shape, extent = analysis.shapes.blobs[top], analysis.image_extent()
     sizes = [shape[taxes[0]], shape[taxes[1]]]
     if any(_alike(analysis, reads, k, sizes[k], extent["hw"[k]]) for k in (0, 1)):
-        return True  # (equal along one axis: the union along the other times it)
+        return None  # (equal along one axis: the union along the other times it)
     if sum(sizes) * len(reads) > CHECK_LIMIT:
-        return False  # (too many positions to look at each: "not a product", which is never wrong)
-    sets = [[None] * len(reads), [None] * len(reads)]
-
-    def of(k, j):
-        if sets[k][j] is None:
-            bottom, *maps, _, _ = reads[j]
-            sets[k][j] = _contributions(analysis, bottom, axes_of(analysis, bottom)[k], maps[k], sizes[k],
-                                        extent["hw"[k]] - 1)
-        return sets[k][j]
-
-    # The likeliest to hold the others: the widest at the centre (a residual block's branch).
+        return ALL  # (too many positions to look at each: "not a product", which is never wrong)
+    sets = [[_contributions(analysis, bottom, axes_of(analysis, bottom)[k], maps[k], sizes[k], extent["hw"[k]] - 1)
+             for bottom, *maps, _, _ in reads] for k in (0, 1)]
+    # Most joins are settled whole: one bottom holds the others everywhere (the widest at the centre, a
+    # residual block's branch, first), or all are equal along one axis.
     centre = [sizes[0] // 2, sizes[1] // 2]
-    order = sorted(range(len(reads)), key=lambda j: -sum(_span(of(k, j)[centre[k]]) for k in (0, 1)))
+    order = sorted(range(len(reads)), key=lambda j: -sum(_span(sets[k][j][centre[k]]) for k in (0, 1)))
     for d in order:
-        if all(_holds(of(k, d), of(k, j)) for k in (0, 1) for j in range(len(reads)) if j != d):
-            return True
-    return any(all(of(k, j) == of(k, 0) for j in range(1, len(reads))) for k in (0, 1))
+        if all(_holds(sets[k][d], sets[k][j]) for k in (0, 1) for j in range(len(reads)) if j != d):
+            return None
+    if any(all(sets[k][j] == sets[k][0] for j in range(1, len(reads))) for k in (0, 1)):
+        return None
+    # Per position along each axis: which bottoms hold all the others there (a bit each), or None where all
+    # are equal (then the whole line across is a product).
+    masks = [[], []]
+    for k in (0, 1):
+        for o in range(sizes[k]):
+            here = [per_read[o] for per_read in sets[k]]
+            if all(h == here[0] for h in here[1:]):
+                masks[k].append(None)
+                continue
+            masks[k].append(sum(1 << d for d in range(len(here)) if all(_holds([here[d]], [h]) for h in here)))
+    rows, cols = _grouped(masks[0]), _grouped(masks[1])
+    items = [(a, b, c) for mh, r in rows.items() for mw, c in cols.items() if not mh & mw for a, b in r]
+    return Plane.of(items) or None
+
+
+def _grouped(masks):
+    """{mask: interval set of the positions with it}, lines all equal (None) left out."""
+    out = {}
+    for o, mask in enumerate(masks):
+        if mask is not None:
+            out.setdefault(mask, []).append(o)
+    return {mask: _points(positions) for mask, positions in out.items()}
 
 
 def _span(s):
@@ -173,21 +233,32 @@ class Planar:
     (so that which blobs the budget reaches never depends on what was asked first)."""
 
     def __init__(self, analysis):
-        self.flat, self.first = products(analysis)
+        self.bad, self.first = products(analysis)
+        axes = all_axes(analysis)
+        # Per blob: True where every position's set is a product, False where some may not be (None: no 2-D field).
+        self.flat = [None if a is None else b is None for a, b in zip(axes, self.bad)]
         self.values = {}  # blob -> {'area', 'width', 'overlap'} or None (over the budget)
         self.bounded = []  # the blobs left with a bound
         left = BUDGET_BASE + BUDGET_PER_LAYER * len(analysis.graph.nodes)
         origins, found = {}, {}
         for blob, flat in enumerate(self.flat):
-            if flat is not False:
+            if flat is not False or _product_at_centre(analysis, blob, self.bad[blob]):
+                continue
+            if left <= 0:
+                self.values[blob] = None  # (past the budget: a bound, even where it shares an earlier blob's sets)
+                self.bounded.append(blob)
                 continue
             origin = origins[blob] = _origin(analysis, blob, origins)
             if origin not in found:
-                found[origin], spent = _exact(analysis, origin, min(left, BUDGET_PER_WALK)) if left > 0 else (None, 0)
+                found[origin], spent = _exact(analysis, origin, min(left, BUDGET_PER_WALK))
                 left -= spent
             self.values[blob] = found[origin]
             if self.values[blob] is None:
                 self.bounded.append(blob)
+
+    def product(self, blob):
+        """The blob's area and overlap are its per-axis sets' (no 2-D count needed)."""
+        return blob not in self.values
 
     def warnings(self, analysis):
         if not self.bounded or self.first is None:
@@ -200,6 +271,18 @@ class Planar:
             f"would cost more than the net's size allows: the area, width and overlap of {len(self.bounded)} "
             f"blob(s), from '{name}' on, are given only as a bound (area_at_most); `query` gives any one "
             "position's pixels exactly", layer=node.name, line=node.line)]
+
+
+def _product_at_centre(analysis, blob, bad):
+    """The centre feature and the next along w (what area and overlap count) are products, though others are
+    not (ENet's edge rows, where a branch reads only padding)."""
+    if bad is ALL:
+        return False
+    axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+    if shape[axes[1]] < 2:
+        return False  # (its next feature is the plane's continuation: counted in 2-D)
+    cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+    return not bad.holds(cy, cx) and not bad.holds(cy, cx + 1)
 
 
 def _origin(analysis, blob, origins):
