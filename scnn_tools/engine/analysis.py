@@ -15,7 +15,7 @@ from scnn_tools.net.indexmaps import Window
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
-from .planes import backward, point
+from .planes import OverBudget, backward, point
 from .products import Planar
 from .shapes import _why, infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
 from .totals import Total, activations, layer_cost, memory
@@ -198,23 +198,38 @@ class Analysis:
         if set(axes) != {"h", "w"}:
             raise self.no_field(blob_id)
         shape = self.shapes.blobs[blob_id]
+        plane = None
         for which, index in (("h", y), ("w", x)):
             a = axes[which][0]
             if not 0 <= index < shape[a]:
                 raise InputError(f"{'YX'[which == 'w']} = {index} is outside blob '{name}', "
                                  f"which has {shape[a]} positions along {which} (0..{shape[a] - 1})")
-        plane, _ = backward(self, blob_id, point(y, x), real=False)
-        pixels, _ = backward(self, blob_id, point(y, x), real=True)
-        if plane is None or pixels is None:
+        pixels, spent = backward(self, blob_id, point(y, x), real=True)
+        if pixels is None:
             raise InputError(f"blob '{name}': a layer on the way to the image does not say how it reads both "
                              "image axes, so the pixels of one feature cannot be traced in 2-D", self.netfile.source)
-        if not plane:
+        try:
+            # On the unbounded plane every map reads on beyond its ends, and an SCNN block's sets there grow by
+            # a kernel per message: past a budget a few times the real walk's, the box is the per-axis one.
+            plane, _ = backward(self, blob_id, point(y, x), real=False, budget=PLANE_BUDGET + 2 * spent)
+            box = plane.box()
+        except OverBudget:
+            box = tuple(_ends(axes[which][1].at(index)) for which, index in (("h", y), ("w", x)))
+        if box is None or None in box:
             raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
                              "(its layers leave that position empty)")
-        (y0, y1), (x0, x1) = plane.box()
+        (y0, y1), (x0, x1) = box
         inside = pixels.box() or ((None, None), (None, None))
         return {"h": Span(y0, y1, (y0 + y1) / 2, *inside[0]), "w": Span(x0, x1, (x0 + x1) / 2, *inside[1]),
-                "pixels": pixels}
+                "pixels": pixels, "per_axis": plane is None}
+
+
+# Bands the walk on the unbounded plane (query's box) may look at beyond twice what the real one did.
+PLANE_BUDGET = 2000
+
+
+def _ends(s):
+    return (s[0][0], s[-1][1]) if s else None
 
 
 # The rf's keys that hold a value per axis, "global" last.
@@ -359,7 +374,7 @@ def query(analysis, blob, y, x):
     h, w = box["h"], box["w"]
     extent = analysis.image_extent()
     # Global along an axis as the blob's rf says, where this feature's own pixels span the image along it.
-    spans = (h.clipped_lo == 0 and h.clipped_hi == extent["h"] - 1, w.clipped_lo == 0 and w.clipped_hi == extent["w"] - 1)
+    spans = [span.clipped_lo == 0 and span.clipped_hi == extent[which] - 1 for which, span in (("h", h), ("w", w))]
     return {
         "blob": blob,
         "index": [y, x],
@@ -368,6 +383,8 @@ def query(analysis, blob, y, x):
         "clipped": {"y": [h.clipped_lo, h.clipped_hi], "x": [w.clipped_lo, w.clipped_hi]},
         "global": [g and span for g, span in zip(analysis.global_axes(b.id), spans)],
         "pixels": box["pixels"].count(),
+        # (true where the box on the plane is the per-axis fields' own: the largest over the other axis)
+        "box_per_axis": box["per_axis"],
     }
 
 
@@ -381,7 +398,8 @@ def sentence(result):
     inside = ("no pixel" if None in (cy0, cx0) else f"rows {cy0}..{cy1}, columns {cx0}..{cx1}")
     return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
             f"({size}), centred at ({cy:g}, {cx:g}); inside the image: {inside}; "
-            f"{result['pixels']:,} pixel{'' if result['pixels'] == 1 else 's'} can change it")
+            f"{result['pixels']:,} pixel{'' if result['pixels'] == 1 else 's'} can change it"
+            + (" (the box on the plane is per axis: the widest over the other axis)" if result["box_per_axis"] else ""))
 
 
 def _image_axes(graph, image, shape):

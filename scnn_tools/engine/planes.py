@@ -23,7 +23,7 @@ Two things live here:
 
 import heapq
 
-from scnn_tools.net.indexmaps import Window
+from scnn_tools.net.indexmaps import Piece, Window
 from scnn_tools.net.intervals import clip, common, count, union
 
 
@@ -64,12 +64,6 @@ class Plane:
     def __bool__(self):
         return bool(self.bands)
 
-    def __eq__(self, other):
-        return isinstance(other, Plane) and self.bands == other.bands
-
-    def __hash__(self):
-        return hash(self.bands)
-
     def count(self):
         return sum((r1 - r0 + 1) * count(cols) for r0, r1, cols in self.bands)
 
@@ -105,10 +99,6 @@ class Plane:
                 return any(a <= x <= b for a, b in cols)
         return False
 
-    def rows(self):
-        """[(r0, r1, [[c0, c1], ...]), ...] as JSON lists."""
-        return [[r0, r1, [list(c) for c in cols]] for r0, r1, cols in self.bands]
-
 
 def point(y, x):
     return Plane(((y, y, ((x, x),)),))
@@ -127,6 +117,9 @@ def reached(m, lo, hi, n=None):
             s = ((first, last + (m.k - 1) * m.d),)  # (windows touch or overlap: one interval)
         else:
             s = _points(i for o in range(lo, hi + 1) for i in m.taps(o))
+    elif m.__class__ is Piece:
+        span = m.span(lo, hi)  # (its part of a concatenation, read on beyond the ends by the first and last)
+        s = (span,) if span is not None else ()
     else:
         s = _points(i for o in range(lo, hi + 1) for i in m.taps(o))
     return s if n is None else clip(s, 0, n - 1)
@@ -146,7 +139,13 @@ def _through(plane, mh, mw, nh, nw, cache):
     """The bottom positions a set of top positions reads through maps (mh, mw) (bottom sizes nh, nw, or
     None for the unbounded plane), as (r0, r1, cols) items."""
     items = []
-    for r0, r1, cols in plane.bands:
+    rows, columns = _reach(mh), _reach(mw)  # (a part of a concatenation: the top positions it holds)
+    bands = plane.bands
+    if rows is not None:
+        bands = [band for band in bands if band[1] >= rows[0] and band[0] <= rows[1]]
+    for r0, r1, cols in bands:
+        if columns is not None and (cols[-1][1] < columns[0] or cols[0][0] > columns[1]):
+            continue
         key = (id(mw), cols, nw)
         found = cache.get(key)
         if found is None:
@@ -156,6 +155,14 @@ def _through(plane, mh, mw, nh, nw, cache):
         for a, b in reached(mh, r0, r1, nh):
             items.append((a, b, found))
     return items
+
+
+def _reach(m):
+    """(first, last) top positions a Piece reads for (the first and the last part read on beyond the ends),
+    None for other maps."""
+    if m.__class__ is not Piece:
+        return None
+    return (float("-inf") if m.first else m.start, float("inf") if m.last else m.start + m.size - 1)
 
 
 class OverBudget(Exception):
