@@ -219,7 +219,11 @@ def test_an_scnn_block_alone_sees_exactly_its_map():
     assert out["shape"] == [1, 16, 5, 7]
     assert out["rf"]["size"][0] == 5 and out["rf"]["padding"][0] == 0 and out["rf"]["jump"] == [1, 1]
     assert out["rf"]["global"] == [True, True] and out["rf"]["uniform"]
-    assert out["scale"]["overlap"] == 1.0
+    # Its fields are no products (SCNN's passes): past the 2-D walks' budget the scale is a bound, the whole map;
+    # the walk itself finds every pixel of it can change the centre feature and its neighbour.
+    assert out["scale"]["area"] in (None, 35) and out["scale"].get("area_at_most", 35) == 35
+    block = Analysis(read_net(str(REFERENCE / "scnn/SCNN_5_7_16.prototxt")), None, None, {"conv5_5": [1, 16, 5, 7]})
+    assert query(block, "SCNN", 2, 3)["pixels"] == query(block, "SCNN", 2, 4)["pixels"] == 35
     with pytest.raises(InputError, match=r"input 'conv5_5' is not fully declared"):
         analyze(REFERENCE / "scnn/SCNN_5_7_16.prototxt")
 

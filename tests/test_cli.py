@@ -260,7 +260,7 @@ def test_query_text_and_json():
     code, out, _ = run_cli("query", ALEXNET, "conv1", "2", "3")
     assert code == 0
     assert out == ("conv1[2, 3] sees input rows 8..18 and columns 12..22 (11x11), centred at (13, 17); "
-                   "inside the image: rows 8..18, columns 12..22\n")
+                   "inside the image: rows 8..18, columns 12..22; 121 pixels can change it\n")
     code, out, _ = run_cli("query", ALEXNET, "pool5", "5", "5", "--format", "json")
     assert json.loads(out)["clipped"] == {"y": [96, 226], "x": [96, 226]}
     code, _, err = run_cli("query", ALEXNET, "nope", "0", "0")

@@ -438,6 +438,28 @@ class Brute:
                 return frozenset(i + jump * o for i in real[0])
         return at(o)
 
+    def taps(self, d, o):
+        """The bottom positions position o reads through a one-bottom definition (a window, a shift...)."""
+        kind = d[0]
+        if kind == "window":
+            _, _, _, k, s, p, dil = d
+            return [o * s - p + t * dil for t in range(k)]
+        if kind == "transposed":
+            _, _, _, k, s, p = d
+            return [(o + p - t) // s for t in range(k) if (o + p - t) % s == 0]
+        if kind == "shift":
+            return [o + d[3]]
+        if kind == "nearest":
+            return [o // d[3]]
+        if kind == "interp":
+            _, _, _, n_in, n_out = d
+            e = Fraction(o * (n_in - 1), n_out - 1) if n_out > 1 else Fraction(0)
+            return [floor(e)] if e == floor(e) else [floor(e), floor(e) + 1]
+        if kind == "whole":
+            return list(range(d[3]))
+        raise AssertionError(kind)
+
+
     def centre(self, blob, axis):
         """(start, jump) of Caffe's coord_map, composed from each operation's definition."""
         sizes, defs = self.net.blobs[blob]
@@ -488,10 +510,50 @@ class Brute:
                 "whole": all(s == frozenset(range(extent)) for s in sets)}
 
 
+class Brute2:
+    """The real 2-D dependency: position (y, x) -> the input pixels (i, j) it depends on, as an int with bit
+    i * W + j set for each (W the image's width), from the same per-axis definitions read as the 2-D layers
+    they describe: a one-bottom operation reads the product of its taps along h and w; a sum or a channel
+    concat is the union of its bottoms at (y, x); a concatenation along one axis takes (y, x) from the part
+    that holds it. A position beyond a blob's ends is zero padding."""
+
+    def __init__(self, net):
+        self.net, self.axes = net, Brute(net, real=True)
+        self.width = net.blobs["data"][0][1]
+        self.dep = lru_cache(maxsize=None)(self._dep)
+
+    def _dep(self, blob, y, x):
+        sizes, (dh, dw) = self.net.blobs[blob]
+        if not (0 <= y < sizes[0] and 0 <= x < sizes[1]):
+            return 0
+        if dh[0] == "input":
+            return 1 << (y * self.width + x)
+        for axis, d, o in ((0, dh, y), (1, dw, x)):
+            if d[0] == "pieces":  # (the other axis says "union" of the parts: each holds its own positions)
+                parts, k = d[1], 0
+                while k + 1 < len(parts) and o >= parts[k + 1][2]:
+                    k += 1
+                b, _, start, _ = parts[k]
+                return self.dep(b, y - start, x) if axis == 0 else self.dep(b, y, x - start)
+        found = 0
+        if dh[0] == "union":
+            for b, _ in dh[1]:
+                found |= self.dep(b, y, x)
+            return found
+        assert dh[1] == dw[1] and dh[2] == 0 and dw[2] == 1, (dh, dw)  # (one bottom, its own axes)
+        columns = self.axes.taps(dw, x)
+        for i in self.axes.taps(dh, y):
+            for j in columns:
+                found |= self.dep(dh[1], i, j)
+        return found
+
+
 def check(net, text, seed):
     analysis = Analysis(read_text(text, f"random-{seed}.prototxt"))
     result = report(analysis)
     brute, real = Brute(net), Brute(net, real=True)
+    height, width = net.blobs["data"][0]
+    plane = Brute2(net) if height * width <= 4096 else None  # (bit sets of a larger image: too much memory)
     outputs = {o["blob"]: o for layer in result["layers"] for o in layer["outputs"]}
     fields = {b.name: analysis.traced[b.id] for b in analysis.graph.blobs}  # (the last version of each name)
     reals = {b.name: analysis.real[b.id] for b in analysis.graph.blobs}
@@ -521,13 +583,30 @@ def check(net, text, seed):
             # (global is structural too: a box that happens to cover a small image is not global)
             assert not rf["global"][a] or seen[a]["whole"], (name, "hw"[a], text)
         assert rf["uniform"] == (expected[0]["uniform"] and expected[1]["uniform"]), (name, text)
-        # Padding is no pixel: the scale counts the pixels that can change the centre feature.
+        # Padding is no pixel: the scale counts the pixels that can change the centre feature, in 2-D (where
+        # branches of different shapes join, fewer than the product of the per-axis sets), or, past the 2-D
+        # walks' budget, says only that product as a bound.
         inside, next_w = [seen[0]["centre"], seen[1]["centre"]], seen[1]["next"]
-        assert out["scale"]["area"] == len(inside[0]) * len(inside[1]), (name, text)
-        if sizes[1] == 1:  # no next feature: the plane's continuation, cut to the image, says the overlap
-            inside[1], next_w = ({i for i in brute.dep(name, 1, o) if 0 <= i < net.blobs["data"][0][1]}
-                                 for o in (0, 1))
-        overlap = len(inside[1] & next_w) / len(inside[1]) if inside[1] else 0.0
+        cy, cx = (sizes[0] - 1) // 2, (sizes[1] - 1) // 2
+        product, area = len(inside[0]) * len(inside[1]), out["scale"]["area"]
+        flat = analysis.planar.product(analysis.graph.blob(name).id)  # (the engine's verdict at the centre)
+        pixels = plane.dep(name, cy, cx) if plane is not None else None
+        if area is None:
+            assert out["scale"]["area_at_most"] == product >= (pixels or 0).bit_count(), (name, text)
+            continue
+        if pixels is not None:
+            assert area == pixels.bit_count(), (name, text)
+        else:  # (a large image: where the engine proves a product, the per-axis sets say the area)
+            assert area <= product and (not flat or area == product), (name, text)
+        if sizes[1] == 1 or pixels is None:
+            if not flat:
+                continue  # (counted on 2-D sets, of the unbounded plane where w has one position: not made here)
+            if sizes[1] == 1:  # no next feature: the plane's continuation, cut to the image, says the overlap
+                inside[1], next_w = ({i for i in brute.dep(name, 1, o) if 0 <= i < net.blobs["data"][0][1]}
+                                     for o in (0, 1))
+            overlap = len(inside[1] & next_w) / len(inside[1]) if inside[1] else 0.0
+        else:
+            overlap = (pixels & plane.dep(name, cy, cx + 1)).bit_count() / pixels.bit_count() if pixels else 0.0
         assert out["scale"]["overlap"] == pytest.approx(overlap, abs=1e-6), (name, text)
 
 

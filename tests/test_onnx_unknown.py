@@ -178,9 +178,7 @@ def test_a_top_k_of_a_computed_k_says_its_axis_is_unknown(tmp_path):
     assert any("K (input 1) is not known" in m for m in said(warnings))
 
 
-# ------------------------------------------------------------------ one field per axis (reported, not changed)
-@pytest.mark.xfail(strict=True, reason="one field per axis: after a Concat along h, a feature's w field is the union "
-                                       "over the parts (engine/fields.py, helper exactfast's)")
+# ------------------------------------------------------------------ fields that are not products (engine/products.py)
 def test_a_feature_of_the_narrower_part_of_an_h_concat_has_its_own_w_box(tmp_path):
     """x (8 x 12) -> a 3x3 convolution (pads 1) and a 7x7 one (pads 3), concatenated along h (16 x 12).
     Feature (2, 5) lies in the 3x3 part: it sees rows 1..3 and columns 4..6, 3 x 3. The centre feature

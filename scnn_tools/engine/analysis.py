@@ -12,10 +12,11 @@ from collections import namedtuple
 from scnn_tools.errors import InputError, warning
 from scnn_tools.net.graph import build
 from scnn_tools.net.indexmaps import Window
-from scnn_tools.net.intervals import clip
 from scnn_tools.netfile.reader import read_net
 from scnn_tools.output import field_text
 from . import fields, scale
+from .planes import OverBudget, backward, point
+from .products import Planar
 from .shapes import _why, infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
 from .totals import Total, activations, layer_cost, memory
 
@@ -55,7 +56,7 @@ class Analysis:
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need)
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
-        self._real = None
+        self._real = self._planar = None
         if image_shape is None:
             self.warnings += self._placeholder_image()
 
@@ -101,6 +102,14 @@ class Analysis:
             self._real = fields.compute(self.graph, self.shapes.blobs, self.deps, self.image, self.image_axes, [],
                                         plane=self.traced, need=self._need)
         return self._real
+
+    @property
+    def planar(self):
+        """Which blobs' 2-D fields are products, and the exact scale of those that are not (products.Planar),
+        formed when a scale is first asked."""
+        if self._planar is None:
+            self._planar = Planar(self)
+        return self._planar
 
     # ------------------------------------------------------------ per blob
     def image_extent(self):
@@ -163,6 +172,11 @@ class Analysis:
         if exact is None:
             exact = self._exact[key] = scale.exact(t, self.real[blob_id], shape, self.image_extent())
         exact = exact and dict(exact)
+        if exact is not None and not self.planar.product(blob_id):
+            # Not a product: the per-axis product only bounds the 2-D set (products.py).
+            found = self.planar.values.get(blob_id)
+            exact = dict(found) if found is not None else {
+                "area": None, "width": None, "overlap": None, "area_at_most": exact["area"]}
         sp = self.blog.get(blob_id)
         return exact, (scale.blog_values(*sp) if sp is not None else None)
 
@@ -193,28 +207,46 @@ class Analysis:
                           f"image{why}", self.netfile.source)
 
     def box(self, blob_id, y, x):
-        """Input box of feature (y, x) of a blob: unclipped, clipped, and its centre."""
+        """Input box of feature (y, x) of a blob: on the unbounded plane, cut to the image, its centre, and the
+        pixels that can change it (a planes.Plane, exact in 2-D: the backward walk, padding reading nothing)."""
         t = self.traced[blob_id]
         name = self.graph.blobs[blob_id].name
         axes = {image_axis: (a, f) for a, (image_axis, f) in t.axes.items()} if t else {}
         if set(axes) != {"h", "w"}:
             raise self.no_field(blob_id)
         shape = self.shapes.blobs[blob_id]
-        extent = self.image_extent()
-        out = {}
+        plane = None
         for which, index in (("h", y), ("w", x)):
-            a, field = axes[which]
+            a = axes[which][0]
             if not 0 <= index < shape[a]:
                 raise InputError(f"{'YX'[which == 'w']} = {index} is outside blob '{name}', "
                                  f"which has {shape[a]} positions along {which} (0..{shape[a] - 1})")
-            s = field.at(index)
-            if not s:
-                raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
-                                 "(its layers leave that position empty)")
-            lo, hi = s[0][0], s[-1][1]
-            real = clip(self.real[blob_id].axes[a][1].at(index), 0, extent[which] - 1)  # (no padding's)
-            out[which] = Span(lo, hi, (lo + hi) / 2, *((real[0][0], real[-1][1]) if real else (None, None)))
-        return out
+        pixels, spent = backward(self, blob_id, point(y, x), real=True)
+        if pixels is None:
+            raise InputError(f"blob '{name}': a layer on the way to the image does not say how it reads both "
+                             "image axes, so the pixels of one feature cannot be traced in 2-D", self.netfile.source)
+        try:
+            # On the unbounded plane every map reads on beyond its ends, and an SCNN block's sets there grow by
+            # a kernel per message: past a budget a few times the real walk's, the box is the per-axis one.
+            plane, _ = backward(self, blob_id, point(y, x), real=False, budget=PLANE_BUDGET + 2 * spent)
+            box = plane.box()
+        except OverBudget:
+            box = tuple(_ends(axes[which][1].at(index)) for which, index in (("h", y), ("w", x)))
+        if box is None or None in box:
+            raise InputError(f"feature ({y}, {x}) of blob '{name}' depends on no input pixel "
+                             "(its layers leave that position empty)")
+        (y0, y1), (x0, x1) = box
+        inside = pixels.box() or ((None, None), (None, None))
+        return {"h": Span(y0, y1, (y0 + y1) / 2, *inside[0]), "w": Span(x0, x1, (x0 + x1) / 2, *inside[1]),
+                "pixels": pixels, "per_axis": plane is None}
+
+
+# Bands the walk on the unbounded plane (query's box) may look at beyond twice what the real one did.
+PLANE_BUDGET = 2000
+
+
+def _ends(s):
+    return (s[0][0], s[-1][1]) if s else None
 
 
 # The rf's keys that hold a value per axis, "global" last.
@@ -290,7 +322,7 @@ def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
     shared, layers_out, groups = set(), [], {}
     totals = {"params": Total(), "macc": Total(), "activations": Total()}
-    warnings = list(analysis.warnings)
+    warnings = list(analysis.warnings) + analysis.planar.warnings(analysis)
     if scale_model == "blog":
         warnings += analysis.blog_warnings
     for node in graph.nodes:
@@ -358,13 +390,19 @@ def query(analysis, blob, y, x):
         raise InputError(f"the net has no blob '{blob}'", analysis.netfile.source)
     box = analysis.box(b.id, y, x)
     h, w = box["h"], box["w"]
+    extent = analysis.image_extent()
+    # Global along an axis as the blob's rf says, where this feature's own pixels span the image along it.
+    spans = [span.clipped_lo == 0 and span.clipped_hi == extent[which] - 1 for which, span in (("h", h), ("w", w))]
     return {
         "blob": blob,
         "index": [y, x],
         "box": {"y": [h.lo, h.hi], "x": [w.lo, w.hi]},
         "center": [h.centre, w.centre],
         "clipped": {"y": [h.clipped_lo, h.clipped_hi], "x": [w.clipped_lo, w.clipped_hi]},
-        "global": analysis.global_axes(b.id),
+        "global": [g and span for g, span in zip(analysis.global_axes(b.id), spans)],
+        "pixels": box["pixels"].count(),
+        # (true where the box on the plane is the per-axis fields' own: the largest over the other axis)
+        "box_per_axis": box["per_axis"],
     }
 
 
@@ -377,7 +415,9 @@ def sentence(result):
     size = field_text([y1 - y0 + 1, x1 - x0 + 1], result["global"], square=True)
     inside = ("no pixel" if None in (cy0, cx0) else f"rows {cy0}..{cy1}, columns {cx0}..{cx1}")
     return (f"{result['blob']}[{y}, {x}] sees input rows {y0}..{y1} and columns {x0}..{x1} "
-            f"({size}), centred at ({cy:g}, {cx:g}); inside the image: {inside}")
+            f"({size}), centred at ({cy:g}, {cx:g}); inside the image: {inside}; "
+            f"{result['pixels']:,} pixel{'' if result['pixels'] == 1 else 's'} can change it"
+            + (" (the box on the plane is per axis: the widest over the other axis)" if result["box_per_axis"] else ""))
 
 
 def _image_axes(graph, image, shape):

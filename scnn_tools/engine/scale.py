@@ -6,10 +6,11 @@ the sets are fields.compute's real ones, in which a read beyond any map's
 ends is zero padding, so a feature that sees all of a 224x224 image has area
 50176, whatever its box on the unbounded plane), its square
 root as a width, and the share of those pixels the next feature along w sees
-too (also in the image). Per axis the sets are exact; the area is their
-product, which is exact whenever the dependency set is a product of per-axis
-sets (every chain, and merges of branches centred on the same position such
-as residual and inception blocks).
+too (also in the image). Per axis the sets are exact; `exact` gives their
+product, which is the 2-D count wherever the dependency set is a product of
+per-axis sets (every chain, and merges of branches nested or alike along an
+axis); products.py says where it is not, and counts those in 2-D or leaves
+them a bound.
 
 blog: the original spatial-scale code's S and P (shared/reference/
 spatial_scale), a recurrence over the layer kinds it knows: 3x3 stride 1,

@@ -35,6 +35,9 @@ def facts(node, rows):
             out.append(("spatial scale", f"{scale['area']:,} px (width {number(round(scale['width'], 1))})"))
             if scale.get("overlap") is not None:
                 out.append(("overlap", f"{100 * scale['overlap']:.0f}% with the next feature along w"))
+        elif scale and scale.get("area_at_most") is not None:
+            out.append(("spatial scale", f"at most {scale['area_at_most']:,} px (the field is not a product of its "
+                                         "per-axis fields: query gives one feature's pixels exactly)"))
     out += [("parameters", _total(mine, "params")), ("multiply-adds", _total(mine, "macc"))]
     return out
 

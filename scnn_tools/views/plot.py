@@ -87,11 +87,18 @@ def _end(points, model):
     return None
 
 
+def _bounds(points):
+    """(depth, width at most) of the points whose exact scale is only bounded."""
+    return [(p.depth, p.exact["area_at_most"] ** 0.5) for p in points
+            if p.exact and p.exact.get("area_at_most") is not None]
+
+
 # Behind a label: the lines under it show through faintly.
 BACKING = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75}
 
 # What each line style means, the same for every net: the legend says it once.
 STYLES = {"exact": ("-", "scale width, exact model"), "blog": ("--", "scale width, blog model"),
+          "bound": ("v", "scale width at most (field not a product; query gives one feature exactly)"),
           "field": (":", "receptive field (box side)")}
 
 
@@ -105,10 +112,14 @@ def profile_figure(profiles, path, model="exact", marks=(), labels=None, title=N
         colour = COLOURS[n % len(COLOURS)]
         for m in _models(model):
             pairs = [(p.depth, p.width(m)) for p in prof.points if p.width(m) is not None and p.width(m) > 0]
+            bounds = _bounds(prof.points) if m == "exact" else []
+            if bounds:  # (where only a bound is known: marks under it, no line through unknown values)
+                ax.plot(*zip(*bounds), STYLES["bound"][0], color=colour, ms=4, ls="none")
+                drawn.add("bound")
             if pairs:
                 ax.plot(*zip(*pairs), STYLES[m][0], color=colour, lw=1.8)
                 drawn.add(m)
-                ended = _end(prof.points, m)
+                ended = None if bounds else _end(prof.points, m)
                 if ended is not None:  # the model stops covering the net: say where, do not trail off
                     last, stop = ended
                     ax.plot([last.depth], [last.width(m)], "x", color=colour, ms=7, mew=1.6)
@@ -152,7 +163,9 @@ def _profile_legend(ax, names, styles):
     texts = [] if one else list(names)
     for m in styles:
         ls, text = STYLES[m]
-        handles.append(Line2D([], [], color=COLOURS[0] if one else "#444444", ls=ls, lw=1.8 if m != "field" else 1.2))
+        colour = COLOURS[0] if one else "#444444"
+        handles.append(Line2D([], [], color=colour, ls="none", marker=ls, ms=4) if m == "bound" else
+                       Line2D([], [], color=colour, ls=ls, lw=1.8 if m != "field" else 1.2))
         texts.append(text)
     ax.legend(handles, texts, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               title=names[0] if one else None, title_fontsize=8, alignment="left")

@@ -43,9 +43,19 @@ def _rf(rf):
 
 
 def _width(scale):
-    if scale is None or scale.get("width") is None:
+    if scale is None:
         return ""
+    if scale.get("width") is None:
+        # (a field that is not a product, past the 2-D walks' budget: the width its per-axis product bounds)
+        bound = scale.get("area_at_most")
+        return "" if bound is None else f"<={bound ** 0.5:.1f}"
     return f"{scale['width']:.1f}"
+
+
+def _overlap(scale):
+    if scale is None:
+        return ""
+    return "?" if scale["overlap"] is None else f"{scale['overlap']:.2f}"
 
 
 def to_table(result):
@@ -65,7 +75,7 @@ def to_table(result):
             rows.append([
                 layer["name"] if i == 0 else "", layer["type"] if i == 0 else "", out["blob"], shape_text(out["shape"]),
                 _rf(rf), _pair(rf and rf["jump"], number), _pair(rf and rf["start"], lambda v: f"{v:g}"),
-                _width(scale), "" if scale is None else f"{scale['overlap']:.2f}",
+                _width(scale), _overlap(scale),
                 (_width(alt) + "*") if differs else "", flags,
                 _num(layer["params"]) if i == 0 else "", _num(layer["macc"]) if i == 0 else "",
             ])
@@ -108,8 +118,10 @@ def to_table(result):
     out.append("rf: receptive field in input pixels (h x w where they differ), global where a feature sees the "
                "whole axis; jump, start: spacing and first position of the features on the input (Caffe's "
                "coord_map); scale: width (square root of the count) of the set of image pixels that can change the "
-               "centre feature; overlap: share of those pixels the next feature along w sees too; G global, N position-dependent (largest size "
-               "shown), M merging paths not aligned")
+               "centre feature (<= a bound where the field is not a product of per-axis fields and working it out "
+               "exceeded the budget: query gives any one feature exactly); overlap: share of those pixels the next "
+               "feature along w sees too; G global, N position-dependent (largest size per axis shown), M merging "
+               "paths not aligned")
     if disagree:
         out.append(f"* {other} model where it disagrees: the blog model's recurrence assumes regions without "
                    "holes and counts the padding beyond the image as pixels; the exact model counts dilation's "
@@ -168,7 +180,7 @@ def _share(part, whole):
 
 CSV_COLUMNS = ["layer", "type", "blob", "shape", "rf_h", "rf_w", "clipped_h", "clipped_w", "jump_h", "jump_w", "start_h", "start_w",
                "padding_h", "padding_w", "uniform", "aligned", "global_h", "global_w",
-               "scale_area", "scale_width", "scale_overlap", "params", "macc"]
+               "scale_area", "scale_width", "scale_overlap", "params", "macc", "scale_area_at_most"]
 
 
 def to_csv(result):
@@ -184,6 +196,6 @@ def to_csv(result):
             row += [rf.get("uniform", ""), rf.get("aligned", "")]
             row += rf.get("global") or ["", ""]
             row += [scale.get("area", ""), scale.get("width", ""), scale.get("overlap", "")]
-            row += [layer["params"], layer["macc"]]
+            row += [layer["params"], layer["macc"], scale.get("area_at_most")]
             w.writerow(["" if v is None else v for v in row])
     return f.getvalue()

@@ -1,0 +1,331 @@
+"""Which blobs' 2-D fields are products of their per-axis fields, and the area and overlap of those that are
+not.
+
+The per-axis sets (fields.py) give a feature's 2-D set as H(y) x W(x). A
+layer reading one bottom through a window on each axis keeps a product a
+product: the union of products H(i) x W(j) over a product of taps is the
+product of the unions. Where several bottoms join, the union of their
+products is one only in cases this pass proves position by position on the
+real sets (which area and overlap count):
+
+- one bottom's sets hold every other's along both axes (a residual sum,
+  an Inception concat of branches centred alike): the union is that one;
+- every bottom's sets are the same along one axis (the parts of a Concat
+  along h that all see the same columns, the rows of a Slice put back):
+  the union along the other axis times that one.
+
+Anything else is "not a product" from that blob on: its area and overlap
+are the backward walk's (planes.py) from the centre and its neighbour
+while a work budget linear in the net lasts, else unknown, with the
+per-axis product as a bound (the 2-D set lies within H x W).
+"""
+
+from math import sqrt
+
+from scnn_tools.errors import warning
+from scnn_tools.net.indexmaps import IDENTITY, Window
+from scnn_tools.net.intervals import clip, union
+from .fields import _one_interval, covers
+from .parts import box_formulas
+from .planes import OverBudget, Plane, _points, all_axes, axes_of, backward, links, point
+
+# Bands the backward walks of one analysis may look at: in all (a base and so many per layer of the net, which
+# keeps an analysis linear in the net, its cost a few per cent), and in one walk (so that one long walk leaves
+# the budget to the short ones after it).
+BUDGET_BASE = 400
+BUDGET_PER_LAYER = 0.25
+BUDGET_PER_WALK = 400
+# Positions x bottoms a join's product check may look at one by one before it says "not a product" (beyond,
+# only what it sees without looking at each position).
+CHECK_LIMIT = 2048
+
+
+ALL = "all"  # (every position of a blob may be no product)
+
+
+def products(analysis):
+    """(bad, first): per blob, the positions whose real 2-D set may not be the product of the per-axis real
+    sets there: None for none (and for blobs not traced on both axes), ALL, or a Plane of positions; and the
+    first node whose top has such positions while its bottoms have none (None where there is none)."""
+    graph = analysis.graph
+    bad = [None] * len(analysis.traced)
+    first = None
+    axes = all_axes(analysis)
+    for node in graph.nodes:
+        if len(node.bottoms) == 1 and axes[node.bottoms[0]] is not None and node.index in analysis.deps:
+            # (one bottom: a top traced on both axes took each from the same axis of that bottom, and a
+            # window over products is a product: only positions reading a bad one are bad)
+            below = bad[node.bottoms[0]]
+            if below is ALL:
+                for top in node.tops:
+                    if axes[top] is not None and top != analysis.image:
+                        bad[top] = ALL
+            elif below is not None:
+                for top, reads in zip(node.tops, links(analysis, node.index)):
+                    if axes[top] is not None and top != analysis.image:
+                        bad[top] = ALL if not reads else _carried(analysis, top, reads[0], below)
+            continue
+        for top, reads in zip(node.tops, links(analysis, node.index)):
+            if top == analysis.image or axes[top] is None:
+                continue
+            if reads is None:
+                bad[top] = ALL
+            elif any(bad[read[0]] is not None for read in reads):
+                # (a join past a blob that is no product everywhere: not followed position by position, which
+                # would cost a look at every position of every join of an SCNN block)
+                bad[top] = ALL if len(reads) > 1 else _carried(analysis, top, reads[0], bad[reads[0][0]])
+            elif len(reads) > 1:
+                bad[top] = _join(analysis, top, reads)
+                if bad[top] is not None and first is None:
+                    first = node  # (its bottoms are products: here fields stop being products)
+            if reads is None and first is None:
+                first = node
+    return bad, first
+
+
+def _carried(analysis, top, read, below):
+    """The top positions that read a bad position of one bottom (ALL stays ALL)."""
+    if below is None or below is ALL:
+        return below
+    bottom, mhs, mws, _, _ = read
+    shape, taxes = analysis.shapes.blobs[top], axes_of(analysis, top)
+    cache, items = {}, []
+    for r0, r1, cols in below.bands:
+        if cols not in cache:
+            cache[cols] = union(_readers(mws, c0, c1, shape[taxes[1]]) for c0, c1 in cols)
+        if cache[cols]:
+            items += [(a, b, cache[cols]) for a, b in _readers(mhs, r0, r1, shape[taxes[0]])]
+    return Plane.of(items)
+
+
+def _readers(maps, lo, hi, n):
+    """The top positions 0..n-1 some of whose taps lie in bottom positions lo..hi (a window: those its span
+    meets, holes or not: too many is safe here)."""
+    out = []
+    for m in maps:
+        if m.__class__ is Window and m.s >= 1:
+            a, b = max(-((-(lo + m.p - (m.k - 1) * m.d)) // m.s), 0), min((hi + m.p) // m.s, n - 1)
+            out.append(((a, b),) if a <= b else ())
+        else:
+            out.append(_points(o for o in range(n) if any(lo <= i <= hi for i in m.taps(o))))
+    return union(out)
+
+
+def _join(analysis, top, reads):
+    """The positions of a join whose union of products is not shown to be one: None, ALL or a Plane. A
+    position is a product where one bottom's sets hold every other's along both axes there, or all are
+    equal along one axis there."""
+    taxes = axes_of(analysis, top)
+    shape, extent = analysis.shapes.blobs[top], analysis.image_extent()
+    sizes = [shape[taxes[0]], shape[taxes[1]]]
+    if any(_alike(analysis, reads, k, sizes[k], extent["hw"[k]]) for k in (0, 1)):
+        return None  # (equal along one axis: the union along the other times it)
+    if sum(sizes) * len(reads) > CHECK_LIMIT:
+        return ALL  # (too many positions to look at each: "not a product", which is never wrong)
+    sets = [[_contributions(analysis, bottom, axes_of(analysis, bottom)[k], maps[k], sizes[k], extent["hw"[k]] - 1)
+             for bottom, *maps, _, _ in reads] for k in (0, 1)]
+    # Most joins are settled whole: one bottom holds the others everywhere (the widest at the centre, a
+    # residual block's branch, first), or all are equal along one axis.
+    centre = [sizes[0] // 2, sizes[1] // 2]
+    order = sorted(range(len(reads)), key=lambda j: -sum(_span(sets[k][j][centre[k]]) for k in (0, 1)))
+    for d in order:
+        if all(_holds(sets[k][d], sets[k][j]) for k in (0, 1) for j in range(len(reads)) if j != d):
+            return None
+    if any(all(sets[k][j] == sets[k][0] for j in range(1, len(reads))) for k in (0, 1)):
+        return None
+    # Per position along each axis: which bottoms hold all the others there (a bit each), or None where all
+    # are equal (then the whole line across is a product).
+    masks = [[], []]
+    for k in (0, 1):
+        for o in range(sizes[k]):
+            here = [per_read[o] for per_read in sets[k]]
+            if all(h == here[0] for h in here[1:]):
+                masks[k].append(None)
+                continue
+            masks[k].append(sum(1 << d for d in range(len(here)) if all(_holds([here[d]], [h]) for h in here)))
+    rows, cols = _grouped(masks[0]), _grouped(masks[1])
+    items = [(a, b, c) for mh, r in rows.items() for mw, c in cols.items() if not mh & mw for a, b in r]
+    return Plane.of(items) or None
+
+
+def _grouped(masks):
+    """{mask: interval set of the positions with it}, lines all equal (None) left out."""
+    out = {}
+    for o, mask in enumerate(masks):
+        if mask is not None:
+            out.setdefault(mask, []).append(o)
+    return {mask: _points(positions) for mask, positions in out.items()}
+
+
+def _span(s):
+    return s[-1][1] - s[0][0] + 1 if s else 0
+
+
+def _alike(analysis, reads, k, size, extent):
+    """Every bottom's sets along axis k (0: h, 1: w) are the same at every top position, seen without looking
+    at each: each read position for position from a bottom of the same size, and the bottoms' real fields
+    one and the same, or each holding the whole image axis at every position (after an SCNN pass)."""
+    fields = []
+    for bottom, *maps, nh, nw in reads:
+        if maps[k] != [IDENTITY] or (nh, nw)[k] != size:
+            return False
+        fields.append(analysis.real[bottom].axes[axes_of(analysis, bottom)[k]][1])
+    if all(f is fields[0] for f in fields[1:]):
+        return True
+    whole = ((0, extent - 1),)
+    if any(_cut(f.at(size // 2), extent - 1) != whole for f in fields):
+        return False  # (one look at the centre settles most: it does not see the whole axis)
+    memo = analysis.__dict__.setdefault("_covers", {})
+    for f in fields:
+        key = (id(f), size, extent)
+        if key not in memo:
+            memo[key] = covers(f, size, extent)
+        if not memo[key]:
+            return False
+    return True
+
+
+def _contributions(analysis, bottom, axis, maps, size, last):
+    """The real sets (cut to the image) that each top position 0..size-1 reads from one bottom axis."""
+    field = analysis.real[bottom].axes[axis][1]
+    n = analysis.shapes.blobs[bottom][axis]
+    out = []
+    if maps == [IDENTITY] and n == size:
+        if _one_interval(field, size):  # (each set its box: the boxes' formulas, not a set per position)
+            out = [()] * size
+            for qa, qb, r, t, a0, a1, b0, b1 in box_formulas(field, size):
+                for q in range(qa, qb + 1):
+                    lo, hi = max(a0 + a1 * q, 0), min(b0 + b1 * q, last)
+                    if lo <= hi:
+                        out[r + q * t] = ((lo, hi),)
+            return out
+        return [_cut(field.at(o), last) for o in range(size)]
+    for o in range(size):
+        taps = [i for m in maps for i in m.taps(o) if 0 <= i < n]
+        out.append(clip(field.at(taps[0]), 0, last) if len(taps) == 1 else
+                   clip(union(field.at(i) for i in taps), 0, last))
+    return out
+
+
+def _cut(s, last):
+    """A set cut to the image 0..last (most are inside it already)."""
+    if not s or (s[0][0] >= 0 and s[-1][1] <= last):
+        return s
+    return clip(s, 0, last)
+
+
+def _holds(big, small):
+    """Each of `small`'s sets lies within `big`'s at the same position."""
+    for s, b in zip(small, big):
+        if s == b or not s:
+            continue
+        if len(b) == 1:
+            if s[0][0] < b[0][0] or s[-1][1] > b[0][1]:
+                return False
+        elif union((s, b)) != b:
+            return False
+    return True
+
+
+# ------------------------------------------------------------- area and overlap where not a product
+class Planar:
+    """The exact scale of the blobs that are not products, worked out once for the whole net in graph order
+    (so that which blobs the budget reaches never depends on what was asked first)."""
+
+    def __init__(self, analysis):
+        self.bad, self.first = products(analysis)
+        axes = all_axes(analysis)
+        # Per blob: True where every position's set is a product, False where some may not be (None: no 2-D field).
+        self.flat = [None if a is None else b is None for a, b in zip(axes, self.bad)]
+        self.values = {}  # blob -> {'area', 'width', 'overlap'} or None (over the budget)
+        self.bounded = []  # the blobs left with a bound
+        left = BUDGET_BASE + BUDGET_PER_LAYER * len(analysis.graph.nodes)
+        origins, found = {}, {}
+        for blob, flat in enumerate(self.flat):
+            if flat is not False or _product_at_centre(analysis, blob, self.bad[blob]):
+                continue
+            if left <= 0:
+                self.values[blob] = None  # (past the budget: a bound, even where it shares an earlier blob's sets)
+                self.bounded.append(blob)
+                continue
+            origin = origins[blob] = _origin(analysis, blob, origins)
+            if origin not in found:
+                found[origin], spent = _exact(analysis, origin, min(left, BUDGET_PER_WALK))
+                left -= spent
+            self.values[blob] = found[origin]
+            if self.values[blob] is None:
+                self.bounded.append(blob)
+
+    def product(self, blob):
+        """The blob's area and overlap are its per-axis sets' (no 2-D count needed)."""
+        return blob not in self.values
+
+    def warnings(self, analysis):
+        if not self.bounded or self.first is None:
+            return []
+        node = self.first
+        name = analysis.graph.blobs[self.bounded[0]].name
+        return [warning(
+            "field-not-product", f"from layer '{node.name}' ({node.type}) on, a feature's 2-D field is not the "
+            f"product of its per-axis fields (paths of different shapes join), and working it out for every blob "
+            f"would cost more than the net's size allows: the area, width and overlap of {len(self.bounded)} "
+            f"blob(s), from '{name}' on, are given only as a bound (area_at_most); `query` gives any one "
+            "position's pixels exactly", layer=node.name, line=node.line)]
+
+
+def _product_at_centre(analysis, blob, bad):
+    """The centre feature and the next along w (what area and overlap count) are products, though others are
+    not (ENet's edge rows, where a branch reads only padding)."""
+    if bad is ALL:
+        return False
+    axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+    if shape[axes[1]] < 2:
+        return False  # (its next feature is the plane's continuation: counted in 2-D)
+    cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+    return not bad.holds(cy, cx) and not bad.holds(cy, cx + 1)
+
+
+def _origin(analysis, blob, origins):
+    """The blob whose 2-D sets a blob shares: back through layers that read one bottom of the same size
+    position for position (ReLU, BatchNorm, an in-place chain). `origins`: those of earlier blobs."""
+    producer = analysis.graph.blobs[blob].producer
+    if producer is None or blob == analysis.image:
+        return blob
+    node = analysis.graph.nodes[producer]
+    if len(node.bottoms) != 1:
+        return blob
+    reads = links(analysis, producer)[node.tops.index(blob)]
+    if not reads:
+        return blob
+    bottom, mhs, mws, nh, nw = reads[0]
+    axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+    if mhs != [IDENTITY] or mws != [IDENTITY] or (nh, nw) != (shape[axes[0]], shape[axes[1]]):
+        return blob
+    return origins.get(bottom, bottom)
+
+
+def _exact(analysis, blob, budget):
+    """({'area', 'width', 'overlap'} of the centre feature from its 2-D sets, or None past the budget or where
+    a layer's reading is not known in 2-D; the bands spent)."""
+    axes = axes_of(analysis, blob)
+    shape = analysis.shapes.blobs[blob]
+    cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+    wide = shape[axes[1]] > 1  # (one position along w has no next feature: the plane's continuation's)
+    walks = [(cx, True), (cx + 1, wide)] + ([] if wide else [(cx, False)])
+    found, spent = [], 0
+    for x, real in walks:
+        try:
+            plane, cost = backward(analysis, blob, point(cy, x), real, budget - spent)
+        except OverBudget:
+            return None, budget
+        spent += cost
+        if plane is None:
+            return None, spent
+        found.append(plane)
+    here, there, mine = found[0], found[1], found[2 if not wide else 0]
+    if not wide:
+        extent = analysis.image_extent()
+        mine, there = mine.cut(extent["h"], extent["w"]), there.cut(extent["h"], extent["w"])
+    area = here.count()
+    overlap = mine.common(there) / mine.count() if mine else 0.0
+    return {"area": area, "width": sqrt(area), "overlap": overlap}, spent
