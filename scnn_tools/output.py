@@ -14,8 +14,14 @@ def replacing(output, *inputs):
     for source in inputs:
         if source != "-" and os.path.exists(source) and os.path.exists(output) and os.path.samefile(source, output):
             raise InputError("refusing to write over the input file", output)
+    import stat
     import tempfile
 
+    if os.path.exists(output) and not stat.S_ISREG(os.stat(output).st_mode) and not os.path.isdir(output):
+        # (a device or a pipe, /dev/null or a shell's >(...): renaming over it would put a file in its place,
+        # and it holds nothing a failure could leave half-written)
+        yield str(output)
+        return
     if os.path.isdir(output):
         raise InputError("that is a directory; give the name of a file to write", output)
     directory = os.path.dirname(os.path.abspath(str(output)))

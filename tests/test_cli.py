@@ -199,6 +199,25 @@ def test_output_file_is_written_whole_and_never_over_the_input(tmp_path):
     assert copy.read_bytes() == before
 
 
+@needs_shared
+def test_output_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path):
+    # -o /dev/null or a named pipe: a file renamed into its place would replace the device (as root, /dev/null
+    # itself became a regular file)
+    import os
+    import stat
+    import threading
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    code, stdout, _ = run_cli("info", LENET, "--format", "json", "-o", fifo)
+    reader.join(timeout=30)
+    assert code == 0 and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and json.loads(got[0])["net"] == "LeNet"
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
 ALEXNET = CORPUS / "BVLC__caffe/models/bvlc_alexnet/deploy.prototxt"
 
 
