@@ -316,14 +316,8 @@ KNOWN_FIELDS = {
 }
 
 
-def export(module, shape, outputs, dynamic, fuse_bn):
-    x = torch.randn(*shape)
-    kwargs = {}
-    if dynamic:
-        h, w = torch.export.Dim("h", min=1, max=64), torch.export.Dim("w", min=1, max=64)
-        kwargs["dynamic_shapes"] = {"x": {2: 32 * h, 3: 32 * w}}
-    program = torch.onnx.export(module, (x,), None, input_names=["input"], output_names=outputs,
-                                optimize=False, dynamo=True, **kwargs)
+def optimize(program, fuse_bn):
+    """The exporter's default optimisation, without FuseBatchNormIntoConv unless fuse_bn (the header says why)."""
     rules = rewriter._DEFAULT_REWRITE_RULES
     if not fuse_bn:
         from onnxscript.rewriter import _fuse_batchnorm
@@ -333,6 +327,17 @@ def export(module, shape, outputs, dynamic, fuse_bn):
         program.optimize()
     finally:
         rewriter._DEFAULT_REWRITE_RULES = rules
+
+
+def export(module, shape, outputs, dynamic, fuse_bn):
+    x = torch.randn(*shape)
+    kwargs = {}
+    if dynamic:
+        h, w = torch.export.Dim("h", min=1, max=64), torch.export.Dim("w", min=1, max=64)
+        kwargs["dynamic_shapes"] = {"x": {2: 32 * h, 3: 32 * w}}
+    program = torch.onnx.export(module, (x,), None, input_names=["input"], output_names=outputs,
+                                optimize=False, dynamo=True, **kwargs)
+    optimize(program, fuse_bn)
     with tempfile.TemporaryDirectory() as tmp:
         program.save(os.path.join(tmp, "m.onnx"), external_data=False)
         model = onnx.load(os.path.join(tmp, "m.onnx"))
