@@ -110,3 +110,50 @@ def test_a_shape_whose_data_is_not_in_the_file_stays_unknown(tmp_path):
     # with only the table missing, its dims follow from the shape's values
     result = _analyze(tmp_path, _external(text_model(text), {"table"}))
     assert _shapes(result)["y"] == [1, 2, 4, 4]
+
+
+# MViT-V2's relative positions (torchvision's mvit_v2_s, as torch 2.13 exports it): the table of learnt
+# offsets picked by a constant index through GatherND, then an Einsum with the queries. An operand whose
+# value the reader does not compute made the whole analysis an internal error.
+MVIT_REL_POS = """g (float[1,2,3,4] q) => (y) <float[5,4] table, int64[3,3,1] index> {
+    rel = GatherND (table, index)
+    y = Einsum <equation = "bhqc,qkc->bhqk"> (q, rel)
+}"""
+
+
+def test_gather_nd_folds_as_onnxs_reference_computes_it():
+    from onnx.reference import ReferenceEvaluator
+    from scnn_tools.netfile import onnxfold
+    rng = np.random.default_rng(0)
+    cases = [(rng.standard_normal((5, 4)).astype(np.float32), np.array([[[0], [2], [4]], [[1], [1], [3]]]), 0),
+             (rng.standard_normal((2, 3, 4)).astype(np.float32), np.array([[[0, 1], [2, 3]], [[1, 0], [0, 2]]]), 1),
+             (rng.standard_normal((3, 4)).astype(np.float32), np.array([[2, -1], [0, 0]]), 0)]
+    for data, indices, batch_dims in cases:
+        node = helper.make_node("GatherND", ["d", "i"], ["o"], batch_dims=batch_dims)
+        graph = helper.make_graph([node], "g", [], [helper.make_tensor_value_info("o", TensorProto.FLOAT, None)],
+                                  [numpy_helper.from_array(data, "d"), numpy_helper.from_array(indices, "i")])
+        expected = ReferenceEvaluator(helper.make_model(graph)).run(None, {})[0]
+        from scnn_tools.onnx_model_pb2 import NodeProto
+        ours = onnxfold.run(NodeProto.FromString(node.SerializeToString()), [data, indices])[0]
+        assert ours.shape == expected.shape and np.array_equal(ours, expected)
+
+
+def test_mvits_gathered_positions_reach_the_einsum_with_their_dims(tmp_path):
+    # the table 5 x 4 picked at 3 x 3 positions: rel is 3 x 3 x 4, y 1 x 2 x 3 x 3; the Einsum sums c (4)
+    # for each of its 18 outputs: 72 multiply-adds; its non-data operand, as the rule counts one, 36 values
+    result = _analyze(tmp_path, text_model(MVIT_REL_POS))
+    assert _shapes(result)["y"] == [1, 2, 3, 3]
+    assert result["totals"]["macc"] == 72 and result["totals"]["params"] == 36
+
+
+def test_an_operand_not_known_before_the_net_runs_leaves_the_parameters_unknown(tmp_path):
+    # the index computed by an op the reader does not fold (NonZero): no internal error; the operand's
+    # size, and so the parameters, unknown
+    text = """g (float[1,2,3,4] q) => (y) <float[5,4] table, float[3,3] mask> {
+        index = NonZero (mask)
+        rel = Gather (table, index)
+        y = Einsum <equation = "bhqc,qkc->bhqk"> (q, rel)
+    }"""
+    result = _analyze(tmp_path, text_model(text))
+    assert result["totals"]["params"] is None
+    assert "onnx-unknown-value" in _codes(result)

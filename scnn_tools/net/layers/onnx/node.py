@@ -204,8 +204,9 @@ class OnnxNode:
 
     def weights(self, *positions):
         """The shapes (Weight) of the inputs at `positions` that are given and are no data blobs: a rule's
-        params where those inputs are its weights (Conv's W and B)."""
-        return [Weight(self.shape(i), self.inputs[i].name if self.inputs[i].initializer else "")
+        params where those inputs are its weights (Conv's W and B); of unknown size where an input's shape is
+        not known before the net runs (a value computed by an op the reader does not fold)."""
+        return [Weight(self.shape(i) or [None], self.inputs[i].name if self.inputs[i].initializer else "")
                 for i in positions if self.present(i) and not self.is_data(i)]
 
     def learnt(self, i):
