@@ -113,3 +113,39 @@ def _scatter_deps(ctx):
 
 
 register("onnx.ScatterND", RESHAPE, reads=("reduction",), shape=_scatter_shape, deps=_scatter_deps, no_onnx=ALREADY)
+
+
+# GridSample-16/20 (onnx/docs/Operators.md; RAFT's correlation lookup and warping, spatial transformers):
+# X (N, C, D1..Dr) sampled at the grid (N, D1_out..Dr_out, r) of normalised coordinates, giving
+# (N, C, D1_out..Dr_out). Which positions of X an output reads are the grid's values, known only when the
+# net runs: the batch and channel axes read their own, the spatial axes have no field. No weights; the
+# interpolation is no multiply-add (as Resize's).
+def _grid(ctx):
+    o = node(ctx)
+    o.need_inputs(2, 2)
+    x, grid = o.shape(0), o.shape(1)
+    if x is None or grid is None:
+        return None
+    if len(x) < 3 or len(grid) != len(x) or grid[-1] not in (None, len(x) - 2) or \
+            None not in (x[0], grid[0]) and x[0] != grid[0]:
+        o.fail(f"samples X (N, C, spatial...) at a grid (N, spatial..., {max(len(x) - 2, 1)}); "
+               f"X is {fmt_shape(x)}, the grid {fmt_shape(grid)}")
+    return x, grid
+
+
+def _grid_shape(ctx):
+    g = _grid(ctx)
+    return [None if g is None else [g[0][0], g[0][1], *g[1][1:-1]]]
+
+
+def _grid_deps(ctx):
+    o = node(ctx)
+    deps = {0: [(o.bottom(i), 0, IDENTITY) for i in (0, 1) if o.is_data(i)], 1: []}
+    if o.is_data(0):
+        deps[1].append((o.bottom(0), 1, IDENTITY))
+    o.unknown("where each output reads X depends on the grid's values: the spatial axes have no field")
+    return [deps]
+
+
+register("onnx.GridSample", RESHAPE, reads=("align_corners", "mode", "padding_mode"), shape=_grid_shape,
+         deps=_grid_deps, no_onnx=ALREADY)
