@@ -121,16 +121,18 @@ register("onnx.ScatterND", RESHAPE, reads=("reduction",), shape=_scatter_shape, 
 # net runs: the batch and channel axes read their own, the spatial axes have no field. No weights; the
 # interpolation is no multiply-add (as Resize's).
 def _grid(ctx):
+    """(X's shape, the grid's), or None where one is unknown."""
     o = node(ctx)
-    o.need_inputs(2, 2)
-    x, grid = o.shape(0), o.shape(1)
-    if x is None or grid is None:
-        return None
-    if len(x) < 3 or len(grid) != len(x) or grid[-1] not in (None, len(x) - 2) or \
-            None not in (x[0], grid[0]) and x[0] != grid[0]:
-        o.fail(f"samples X (N, C, spatial...) at a grid (N, spatial..., {max(len(x) - 2, 1)}); "
-               f"X is {fmt_shape(x)}, the grid {fmt_shape(grid)}")
-    return x, grid
+    shapes = o.known_shapes(2, 2)
+    if shapes and not _samples(*shapes):
+        o.fail(f"samples X (N, C, spatial...) at a grid (N, spatial..., {max(len(shapes[0]) - 2, 1)}); "
+               f"X is {fmt_shape(shapes[0])}, the grid {fmt_shape(shapes[1])}")
+    return shapes
+
+
+def _samples(x, grid):
+    r = len(x) - 2
+    return r >= 1 and len(grid) == len(x) and grid[-1] in (None, r) and (None in (x[0], grid[0]) or x[0] == grid[0])
 
 
 def _grid_shape(ctx):

@@ -144,6 +144,12 @@ class OnnxNode:
             self.fail(f"needs {want} input(s), has {n}"
                       + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
 
+    def known_shapes(self, low, high=None):
+        """need_inputs(low, high), then the shapes of the first `low` inputs, or None where one is unknown."""
+        self.need_inputs(low, high)
+        shapes = [self.shape(i) for i in range(low)]
+        return None if any(s is None for s in shapes) else shapes
+
     def is_data(self, i):
         return i < len(self.sources) and self.sources[i] == _S.DATA
 
