@@ -1529,6 +1529,9 @@ ROWS = [
     Row("onnx.Einsum", 't = Einsum <equation = "nchw->nhwc"> (b0)', [(1, 3, 4, 5)], [(1, 4, 5, 3)], 0, 0),
     # A scalar's copy, "->" (onnx's test_einsum_scalar): an empty term names a scalar's no axes.
     Row("onnx.Einsum", 't = Einsum <equation = "->"> (b0)', [()], [()], 0, 0),
+    # GridSample-16: X (1, 3, 8, 8) sampled at a (1, 5, 6, 2) grid gives (N 1, C 3, 5, 6); no weights, and
+    # interpolation is no multiply-add.
+    Row("onnx.GridSample", "t = GridSample (b0, b1)", [(1, 3, 8, 8), (1, 5, 6, 2)], [(1, 3, 5, 6)], 0, 0),
     # ScatterND-13: data's shape; updates (2, 3, 8, 8) = indices (2, 1)[:-1] + data (4, 3, 8, 8)[1:].
     Row("onnx.ScatterND", "float, int64, float inputs: t = ScatterND (b0, b1, b2)",
         [(4, 3, 8, 8), (2, 1), (2, 3, 8, 8)], [(4, 3, 8, 8)], 0, 0),

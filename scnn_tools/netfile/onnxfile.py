@@ -136,6 +136,8 @@ class _Value:
         self.nodes = nodes      # expr: the indices of the nodes that compute it
         self.why = why          # unknown: why
         self.initializer = initializer  # const and weight: a graph initializer, not a value computed in the graph
+        # weight: `tensor` is the initializer's TensorProto (its data elsewhere), or `array` holds ones of the
+        # dims and type of a weight computed from such a one: stand-ins that fold shapes, never values
 
     def value(self):
         if self.array is None and self.tensor is not None:
@@ -147,7 +149,7 @@ class _Value:
 def _initializer(tensor):
     dims = list(tensor.dims)
     if tensor.data_location == tensor.EXTERNAL:
-        return _Value("weight", dims, initializer=True)  # its data lives in another file, which is never needed
+        return _Value("weight", dims, tensor=tensor, initializer=True)  # its data lives in another file, never needed
     return _Value("const", dims, tensor=tensor, initializer=True)
 
 
@@ -259,13 +261,24 @@ class _Reader:
         if node.domain not in ("", "ai.onnx") or not onnxfold.foldable(node.op_type):
             why = f"{node.op_type} node '{node.name}' computes from constants with an op scnn-tools does not fold"
             return [_Value("unknown", why=why)] * len(node.output)
-        if any(v is not None and v.kind == "weight" for v in values):
-            why = f"{node.op_type} node '{node.name}' reads an initializer whose data is not in the file"
-            return [_Value("unknown", why=why)] * len(node.output)
+        missing = any(v is not None and v.kind == "weight" for v in values)
+        if missing:
+            # A table whose data is elsewhere, scattered, reshaped or gathered before it meets the data (Swin's
+            # attention mask, MaxViT's position biases): the result's dims are known unless a missing tensor is
+            # read as a shape, axes or bounds (_SHAPING); an index's value moves values, not dims. They fold on
+            # stand-ins (ones, integer zeros: valid indices); the result is a weight too: dims, no value.
+            shaping = _SHAPING.get(node.op_type, ())
+            stand_ins = [None if v is None else v.value() if v.kind != "weight" else _stand_in(v) for v in values]
+            if any(v is not None and (s is None or (v.kind == "weight" and i in shaping))
+                   for i, (v, s) in enumerate(zip(values, stand_ins))):
+                why = f"{node.op_type} node '{node.name}' reads an initializer whose data is not in the file"
+                return [_Value("unknown", why=why)] * len(node.output)
         try:
-            arrays = onnxfold.run(node, [None if v is None else v.value() for v in values])
+            arrays = onnxfold.run(node, stand_ins if missing else [None if v is None else v.value() for v in values])
         except onnxfold.NotFoldable as exc:
             return [_Value("unknown", why=str(exc))] * len(node.output)
+        if missing:
+            return [_Value("weight", list(a.shape), array=a) for a in arrays]
         return [_Value("const", list(a.shape), array=a) for a in arrays]
 
     def _layer(self, index, node, input_names, values, op, domain):
@@ -334,6 +347,25 @@ class _Reader:
             graph.input.add(name=leaf)
         graph.output.add(name=output)
         return graph, leaves
+
+
+# The inputs of the ops onnxfold computes whose values say the output's dims (onnx/docs/Operators.md).
+_SHAPING = {"Reshape": (1,), "Slice": (1, 2, 3, 4), "Unsqueeze": (1,), "Squeeze": (1,), "Expand": (1,),
+            "ConstantOfShape": (0,), "Range": (0, 1, 2), "ReduceProd": (1,), "ReduceSum": (1,), "ReduceMin": (1,),
+            "ReduceMax": (1,)}
+
+
+def _stand_in(value):
+    """A data-less weight's stand-in of its dims and type (see _Reader._fold), or None for a type not read."""
+    if value.array is not None:
+        return value.array
+    import numpy as np
+    from .onnxfold import NotFoldable, dtype
+    try:
+        kind = dtype(value.tensor.data_type)
+    except NotFoldable:
+        return None
+    return np.ones(value.dims, kind) if kind.kind == "f" else np.zeros(value.dims, kind)
 
 
 def _tensor(value, name=""):

@@ -62,6 +62,20 @@ def _gather(values, attrs):
     return np.take(data, indices, axis=_attr(attrs, "axis", 0))
 
 
+def _gather_nd(values, attrs):
+    # GatherND-13: the last axis of indices (k long) picks into data's axes b..b+k-1 after the batch_dims b
+    # leading axes both share; the output is indices' other axes, then data's axes after the picked ones.
+    data, indices = np.asarray(values[0]), np.asarray(values[1]).astype(np.int64)
+    b = _attr(attrs, "batch_dims", 0)
+    if indices.ndim < 1 or indices.shape[:b] != data.shape[:b] or indices.shape[-1] > data.ndim - b:
+        raise NotFoldable(f"GatherND: indices {list(indices.shape)} do not index data {list(data.shape)}")
+    batch = data.shape[:b]
+    flat_data = data.reshape(-1, *data.shape[b:])
+    flat_indices = indices.reshape(-1, *indices.shape[b:])
+    out = [d[tuple(np.moveaxis(i, -1, 0))] for d, i in zip(flat_data, flat_indices)]
+    return np.stack(out).reshape(*batch, *out[0].shape)
+
+
 def _unsqueeze(values, attrs):
     # Unsqueeze-13 takes axes as input 1, earlier versions as an attribute; axes index the output.
     data = values[0]
@@ -169,6 +183,7 @@ _OPS = {
     "Shape": _shape,
     "Size": _one(lambda x: np.array(x.size, dtype=np.int64)),
     "Gather": _gather,
+    "GatherND": _gather_nd,
     "Unsqueeze": _unsqueeze,
     "Squeeze": _squeeze,
     "Slice": _slice,

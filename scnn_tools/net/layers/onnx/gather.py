@@ -113,3 +113,41 @@ def _scatter_deps(ctx):
 
 
 register("onnx.ScatterND", RESHAPE, reads=("reduction",), shape=_scatter_shape, deps=_scatter_deps, no_onnx=ALREADY)
+
+
+# GridSample-16/20 (onnx/docs/Operators.md; RAFT's correlation lookup and warping, spatial transformers):
+# X (N, C, D1..Dr) sampled at the grid (N, D1_out..Dr_out, r) of normalised coordinates, giving
+# (N, C, D1_out..Dr_out). Which positions of X an output reads are the grid's values, known only when the
+# net runs: the batch and channel axes read their own, the spatial axes have no field. No weights; the
+# interpolation is no multiply-add (as Resize's).
+def _grid(ctx):
+    """(X's shape, the grid's), or None where one is unknown."""
+    o = node(ctx)
+    shapes = o.known_shapes(2, 2)
+    if shapes and not _samples(*shapes):
+        o.fail(f"samples X (N, C, spatial...) at a grid (N, spatial..., {max(len(shapes[0]) - 2, 1)}); "
+               f"X is {fmt_shape(shapes[0])}, the grid {fmt_shape(shapes[1])}")
+    return shapes
+
+
+def _samples(x, grid):
+    r = len(x) - 2
+    return r >= 1 and len(grid) == len(x) and grid[-1] in (None, r) and (None in (x[0], grid[0]) or x[0] == grid[0])
+
+
+def _grid_shape(ctx):
+    g = _grid(ctx)
+    return [None if g is None else [g[0][0], g[0][1], *g[1][1:-1]]]
+
+
+def _grid_deps(ctx):
+    o = node(ctx)
+    deps = {0: [(o.bottom(i), 0, IDENTITY) for i in (0, 1) if o.is_data(i)], 1: []}
+    if o.is_data(0):
+        deps[1].append((o.bottom(0), 1, IDENTITY))
+    o.unknown("where each output reads X depends on the grid's values: the spatial axes have no field")
+    return [deps]
+
+
+register("onnx.GridSample", RESHAPE, reads=("align_corners", "mode", "padding_mode"), shape=_grid_shape,
+         deps=_grid_deps, no_onnx=ALREADY)

@@ -3,6 +3,7 @@
 
 from scnn_tools.net.indexmaps import IDENTITY, Piece
 from ..registry import MERGE, fmt_shape
+from .elementwise import _arithmetic_params
 from .node import ALREADY, node, register
 
 
@@ -49,4 +50,6 @@ def _deps(ctx):
     return [deps]
 
 
-register("onnx.Concat", MERGE, reads=("axis",), shape=_shape, deps=_deps, no_onnx=ALREADY)
+# A learnt tensor laid beside the data is a parameter: ViT's class token (torchvision's vit_b_32 arrives as
+# Concat(expand, patches), the exporter having folded the token's Expand into a 1 x 1 x 768 initializer).
+register("onnx.Concat", MERGE, reads=("axis",), shape=_shape, deps=_deps, params=_arithmetic_params, no_onnx=ALREADY)

@@ -149,6 +149,12 @@ class OnnxNode:
             self.fail(f"needs {want} input(s), has {n}"
                       + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
 
+    def known_shapes(self, low, high=None):
+        """need_inputs(low, high), then the shapes of the first `low` inputs, or None where one is unknown."""
+        self.need_inputs(low, high)
+        shapes = [self.shape(i) for i in range(low)]
+        return None if any(s is None for s in shapes) else shapes
+
     def is_data(self, i):
         return i < len(self.sources) and self.sources[i] == _S.DATA
 
@@ -210,8 +216,9 @@ class OnnxNode:
 
     def weights(self, *positions):
         """The shapes (Weight) of the inputs at `positions` that are given and are no data blobs: a rule's
-        params where those inputs are its weights (Conv's W and B)."""
-        return [Weight(self.shape(i), self.inputs[i].name if self.inputs[i].initializer else "")
+        params where those inputs are its weights (Conv's W and B); of unknown size where an input's shape is
+        not known before the net runs (a value computed by an op the reader does not fold)."""
+        return [Weight(self.shape(i) or [None], self.inputs[i].name if self.inputs[i].initializer else "")
                 for i in positions if self.present(i) and not self.is_data(i)]
 
     def learnt(self, i):
