@@ -59,7 +59,10 @@ def test_every_size_gives_a_block_whose_output_has_the_input_shape(h, w):
     out = analysis.graph.blob("SCNN")
     assert analysis.shapes.blobs[out.id] == [1, 8, h, w]
     assert len(result["layers"]) == spec.layers()
-    assert result["warnings"] == []
+    # (a block of more than one row and column has fields that are no products: its message passes see cones,
+    # which the analysis says once, bounding the areas it does not count in 2-D; nothing else is to be said)
+    said = [w for w in result["warnings"] if w["code"] != "field-not-product"]
+    assert said == [] and (h > 1 and w > 1 or not result["warnings"])
     # The memory and weights it reports are what the analysis counts, independently.
     assert spec.activations() == result["totals"]["activations"]
     assert spec.params() == result["totals"]["params"]
