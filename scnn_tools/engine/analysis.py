@@ -55,8 +55,16 @@ class Analysis:
         self._need = {}  # (fields.needed's, which the real walk asks again)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need)
+        # (the real walk at once: where it runs out of work a field is unknown, and so must the plane's be)
+        costly = []
+        self._real = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, costly,
+                                    plane=self.traced, need=self._need)
+        if any(r is None and t is not None for r, t in zip(self._real, self.traced)):
+            self.traced = [t if r is not None else None for r, t in zip(self._real, self.traced)]
+            if not any(w["code"] == "fields-too-costly" for w in self.warnings):
+                self.warnings += [w for w in costly if w["code"] == "fields-too-costly"]
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
-        self._real = self._planar = None
+        self._planar = None
         if image_shape is None:
             self.warnings += self._placeholder_image()
 
@@ -98,9 +106,6 @@ class Analysis:
     def real(self):
         """Per blob, the fields of the pixels that can change a feature (fields.compute's `real`), formed when
         something cut to the image is first asked."""
-        if self._real is None:
-            self._real = fields.compute(self.graph, self.shapes.blobs, self.deps, self.image, self.image_axes, [],
-                                        plane=self.traced, need=self._need)
         return self._real
 
     @property

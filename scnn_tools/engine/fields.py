@@ -34,7 +34,14 @@ from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_every
 from scnn_tools.net.intervals import clip, count, shift, union
 from scnn_tools.output import number
 from .parts import Affine, Field, assembled, box_formulas, box_of, formulas, inside, seen_through, settled, united
-from .runs import View, crossings, value, within
+from .runs import TooMuchWork, View, crossings, runs_budget, value, within
+
+
+# The work a walk may spend on joining fields that read their inputs in different ways (runs.py's
+# _union_lin, pairs of interval ends): no corpus net, committed ONNX model or torchvision model needs more than
+# 14,000 units; Keras's NASNetMobile needed more than 160 million in 25 s and did not finish.
+WORK_BASE = 2_000_000
+WORK_PER_LAYER = 20_000
 
 
 # -------------------------------------------------------------------- fields
@@ -277,7 +284,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     need = {} if need is None else need
     if not need:
         need.update(needed(graph, blob_shapes, deps))
-    mixed = {}
+    mixed, costly = {}, None
+    runs_budget(WORK_BASE + WORK_PER_LAYER * len(graph.nodes))
     cuts = {}  # (field, bottom size, clamped) -> the field a reader sees, for the real sets
     # Blobs computed from the image: one of these without a field along an axis a reader reads is one
     # whose field there is unknown (its rule left the axis out), not one that does not vary with the image.
@@ -294,74 +302,86 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
             for top in node.tops:
                 traced[top] = plane[top]
             continue
-        for top, per_axis in zip(node.tops, node_deps):
-            out, twin = {}, None
-            for a, items in per_axis.items():
-                if len(items) == 1 and _keeps(items[0][2]):
-                    # An in-place or shape-keeping layer: the top's field is the bottom's own, which was found
-                    # global or not at this very size where it was made (real or plane alike).
-                    b, ba, _ = items[0]
-                    t = traced[node.bottoms[b]]
-                    if t is None or ba not in t.axes:
+        try:
+            for top, per_axis in zip(node.tops, node_deps):
+                out, twin = {}, None
+                for a, items in per_axis.items():
+                    if len(items) == 1 and _keeps(items[0][2]):
+                        # An in-place or shape-keeping layer: the top's field is the bottom's own, which was found
+                        # global or not at this very size where it was made (real or plane alike).
+                        b, ba, _ = items[0]
+                        t = traced[node.bottoms[b]]
+                        if t is None or ba not in t.axes:
+                            continue  # (no field to read: the channels)
+                        if blob_shapes[top][a] == blob_shapes[node.bottoms[b]][ba]:
+                            out[a] = t.axes[ba]
+                            continue
+                    size = blob_shapes[top][a]
+                    lo, hi = _wanted(need, top, a, size)
+                    reads = _reads(traced, node, items, blob_shapes, size, lo, hi)
+                    if all(r[1] is None for r in reads[1:]):
                         continue  # (no field to read: the channels)
-                    if blob_shapes[top][a] == blob_shapes[node.bottoms[b]][ba]:
-                        out[a] = t.axes[ba]
+                    if twin is not None and _twins(twin[0], reads, extent):
+                        # (a square window on a square map: this axis reads what the other read, the same way)
+                        image_axis, field = reads[1][1][0], twin[1]
+                        same = plane[top].axes.get(a) if real and plane[top] is not None else None
+                        out[a] = same if same is not None and same[1] is field else (image_axis, field)
+                        if twin[2] is not None:
+                            mixed[node.index][1][image_axis] = twin[2]
                         continue
-                size = blob_shapes[top][a]
-                lo, hi = _wanted(need, top, a, size)
-                reads = _reads(traced, node, items, blob_shapes, size, lo, hi)
-                if all(r[1] is None for r in reads[1:]):
-                    continue  # (no field to read: the channels)
-                if twin is not None and _twins(twin[0], reads, extent):
-                    # (a square window on a square map: this axis reads what the other read, the same way)
-                    image_axis, field = reads[1][1][0], twin[1]
-                    same = plane[top].axes.get(a) if real and plane[top] is not None else None
-                    out[a] = same if same is not None and same[1] is field else (image_axis, field)
-                    if twin[2] is not None:
-                        mixed[node.index][1][image_axis] = twin[2]
-                    continue
-                found, whole, unknown, shared = [], False, False, real
-                for b, ba, index_map in items:
-                    t = traced[node.bottoms[b]]
-                    if t is not None and ba in t.axes:
-                        image_axis, f = t.axes[ba]
-                        n = blob_shapes[node.bottoms[b]][ba]
-                        if real:
-                            f = _read(f, index_map, blob_shapes[top][a], n, extent[image_axis], cuts)
-                            shared = shared and f is plane[node.bottoms[b]].axes[ba][1]
-                        found.append(((image_axis, f), index_map))
-                        if not isinstance(index_map, Piece):
-                            whole = whole or reads_everything(index_map, blob_shapes[top][a],
-                                                              blob_shapes[node.bottoms[b]][ba])
-                    elif reaches[node.bottoms[b]]:
-                        unknown = True
-                if unknown or not found or len({image_axis for (image_axis, _), _ in found}) != 1:
-                    continue
-                image_axis = found[0][0][0]
-                if shared:
-                    out[a] = plane[top].axes[a]
-                    twin = reads, out[a][1], None
-                    continue
-                if isinstance(found[0][1], Piece):
-                    if len(found) != len(items):
-                        continue  # part of the concatenation does not come from the image
-                    field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
-                else:
-                    field = combine([(f, m) for (_, f), m in found], lo, hi)
-                if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
-                    field = field.globally()  # so that everything computed from it is global too
-                out[a] = (image_axis, field)
-                grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
-                twin = reads, field, None
-                if not real and any(g != grids[0] for g in grids[1:]):
-                    twin = reads, field, sorted(set(grids))
-                    mixed.setdefault(node.index, (node, {}))[1][image_axis] = twin[2]
-            if out:
-                # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
-                # node-level shortcut above)
-                same = real and plane[top] is not None and out.keys() == plane[top].axes.keys() and all(
-                    out[a] is plane[top].axes[a] for a in out)
-                traced[top] = plane[top] if same else Traced(out)
+                    found, whole, unknown, shared = [], False, False, real
+                    for b, ba, index_map in items:
+                        t = traced[node.bottoms[b]]
+                        if t is not None and ba in t.axes:
+                            image_axis, f = t.axes[ba]
+                            n = blob_shapes[node.bottoms[b]][ba]
+                            if real:
+                                f = _read(f, index_map, blob_shapes[top][a], n, extent[image_axis], cuts)
+                                shared = shared and f is plane[node.bottoms[b]].axes[ba][1]
+                            found.append(((image_axis, f), index_map))
+                            if not isinstance(index_map, Piece):
+                                whole = whole or reads_everything(index_map, blob_shapes[top][a],
+                                                                  blob_shapes[node.bottoms[b]][ba])
+                        elif reaches[node.bottoms[b]]:
+                            unknown = True
+                    if unknown or not found or len({image_axis for (image_axis, _), _ in found}) != 1:
+                        continue
+                    image_axis = found[0][0][0]
+                    if shared:
+                        out[a] = plane[top].axes[a]
+                        twin = reads, out[a][1], None
+                        continue
+                    if isinstance(found[0][1], Piece):
+                        if len(found) != len(items):
+                            continue  # part of the concatenation does not come from the image
+                        field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
+                    else:
+                        field = combine([(f, m) for (_, f), m in found], lo, hi)
+                    if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
+                        field = field.globally()  # so that everything computed from it is global too
+                    out[a] = (image_axis, field)
+                    grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
+                    twin = reads, field, None
+                    if not real and any(g != grids[0] for g in grids[1:]):
+                        twin = reads, field, sorted(set(grids))
+                        mixed.setdefault(node.index, (node, {}))[1][image_axis] = twin[2]
+                if out:
+                    # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
+                    # node-level shortcut above)
+                    same = real and plane[top] is not None and out.keys() == plane[top].axes.keys() and all(
+                        out[a] is plane[top].axes[a] for a in out)
+                    traced[top] = plane[top] if same else Traced(out)
+        except TooMuchWork:
+            # (what this node's tops would have had is left unknown, and so is what is read from them)
+            costly = costly or node
+            for top in node.tops:
+                traced[top] = None
+    if costly is not None:
+        warnings.append(warning(
+            "fields-too-costly", f"from layer '{costly.name}' ({costly.type}) on, receptive fields are left unknown: "
+            "the paths that join there read their inputs in so many different ways that working the fields out "
+            "exactly would take more than a net of this size should (shapes, parameters and costs are complete)",
+            layer=costly.name, line=costly.line))
     for node, axes in mixed.values():
         first = node.bottoms[0]
         along = "; ".join(f"{axis}: {', '.join(number(float(g)) for g in grids)}"

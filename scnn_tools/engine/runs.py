@@ -546,6 +546,18 @@ def _items(active, o, t, qref):
     return items
 
 
+class TooMuchWork(Exception):
+    """A walk spent the work it was given (runs_budget) on joins whose ends cross."""
+
+
+_left = [float("inf")]
+
+
+def runs_budget(units):
+    """How much crossing-end work (pairs of interval ends) the joins of one walk may do from here on."""
+    _left[0] = units
+
+
 def _union_lin(items, qlo, qhi):
     """The union of the intervals (lo, lo_slope, hi, hi_slope) over q in [qlo, qhi]: [(first q, formula), ...]."""
     if not items:
@@ -555,6 +567,9 @@ def _union_lin(items, qlo, qhi):
         (sigma,) = slopes
         return [(qlo, tuple(Interval(a, sigma, b, sigma) for a, b in union([((lo, hi),) for lo, _, hi, _ in items])))]
     ends = {(lo, ls) for lo, ls, _, _ in items} | {(hi + 1, hs) for _, _, hi, hs in items}
+    _left[0] -= len(ends) * len(ends)  # (the pairs below)
+    if _left[0] < 0:
+        raise TooMuchWork
     splits = set()
     ends = sorted(ends)
     for x, (f0, f1) in enumerate(ends):
