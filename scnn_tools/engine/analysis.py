@@ -55,12 +55,13 @@ class Analysis:
         self._need = {}  # (fields.needed's, which the real walk asks again)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need)
-        # (the real walk at once: where it runs out of work a field is unknown, and so must the plane's be)
+        # Per blob, the fields of the pixels that can change a feature (the real walk), at once: where it runs
+        # out of work a field is unknown, and so must the plane's be.
         costly = []
-        self._real = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, costly,
+        self.real = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, costly,
                                     plane=self.traced, need=self._need)
-        if any(r is None and t is not None for r, t in zip(self._real, self.traced)):
-            self.traced = [t if r is not None else None for r, t in zip(self._real, self.traced)]
+        if any(r is None and t is not None for r, t in zip(self.real, self.traced)):
+            self.traced = [t if r is not None else None for r, t in zip(self.real, self.traced)]
             if not any(w["code"] == "fields-too-costly" for w in self.warnings):
                 self.warnings += [w for w in costly if w["code"] == "fields-too-costly"]
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
@@ -101,12 +102,6 @@ class Analysis:
                 continue  # nothing to trace: no tops (Silence), or shapes unknown
             out[index] = ctx.node.kind.deps(ctx)  # (a type we do not know has no known tops, so no deps)
         return out
-
-    @property
-    def real(self):
-        """Per blob, the fields of the pixels that can change a feature (fields.compute's `real`), formed when
-        something cut to the image is first asked."""
-        return self._real
 
     @property
     def planar(self):
