@@ -71,13 +71,9 @@ ROWS = [
         [], [(3, 1, 16, 16), (3,)], 0, 0),
     # yihui-he/caffe-pro src/caffe/layers/image_data_layer.cpp and util/io.cpp ReadImageToCVMat(min_dim):
     # new_dim 256 resizes the shorter side to 256 and the other by the image's aspect, so without a crop the
-    # height and width are the image's; bicubic only picks the interpolation. (BVLC's ReadImageToCVMat
-    # resizes only where new_height and new_width are both given: new_height alone leaves the image's size.)
+    # height and width are the image's; bicubic only picks the interpolation.
     Row("ImageData", 'layer { name: "l" type: "ImageData" top: "data" top: "label" '
         'image_data_param { source: "list.txt" batch_size: 3 new_dim: 256 bicubic: true } }',
-        [], [(3, 3, None, None), (3,)], 0, 0),
-    Row("ImageData", 'layer { name: "l" type: "ImageData" top: "data" top: "label" '
-        'image_data_param { source: "list.txt" batch_size: 3 new_height: 20 } }',
         [], [(3, 3, None, None), (3,)], 0, 0),
     # PSPNet src/caffe/layers/image_seg_data_layer.cpp DataLayerSetUp: with crop_size, top[0] =
     # (batch_size, channels of the colour image = 3, crop, crop), top[1] = (batch_size, 1, crop, crop),
