@@ -83,7 +83,9 @@ def test_a_kernel_larger_than_a_one_pixel_map_is_one_window():
 ONE_OF_TWO = [("bvlc", "ImageData", "image_data_param", "new_height: 20"),
               ("bvlc", "ImageData", "image_data_param", "new_width: 20"),
               ("pspnet", "ImageSegData", "image_data_param", "new_height: 20"),
-              ("bvlc", "ImageData", "transform_param { crop_size: 8 } image_data_param", "new_width: 20")]
+              ("bvlc", "ImageData", "transform_param { crop_size: 8 } image_data_param", "new_width: 20"),
+              # facebook/C3D C3D-v1.1 src/caffe/layers/video_data_layer.cpp DataLayerSetUp (no build here)
+              (None, "VideoData", "video_data_param", "new_length: 8 new_height: 20")]
 
 
 @pytest.mark.parametrize("fork, kind, param, given", ONE_OF_TWO)
@@ -93,6 +95,8 @@ def test_new_height_without_new_width_is_refused_as_caffe_refuses_it(fork, kind,
     with pytest.raises(InputError, match="requires both or neither") as refused:
         infer(build(read_text(text, "one_of_two.prototxt")))
     assert "images" in str(refused.value)
+    if fork is None:
+        return
     realcaffe.needs(fork)
     result = realcaffe.shapes(text, fork)
     assert not result["load_ok"] and "new_height and new_width to be set at the same time" in result["error"]

@@ -79,7 +79,7 @@ def _resized(p):
 
 def _both_or_neither(p):
     """BVLC's image_data_layer.cpp and the forks' copies (PSPNet's image_seg_data, SegNet's dense_image_data,
-    HED's image_labelmap_data) CHECK in DataLayerSetUp that new_height and new_width come together: Caffe
+    HED's image_labelmap_data, C3D's video_data) CHECK in DataLayerSetUp that new_height and new_width come together: Caffe
     aborts on one alone, so no shape may be printed for it."""
     if bool(p.new_height) != bool(p.new_width):
         given = "new_height" if p.new_height else "new_width"
@@ -194,8 +194,8 @@ def _c3d_video_data(layer, image):
     v1 = layer.image_data_param.HasField("new_length")
     p = layer.image_data_param if v1 else layer.video_data_param
     crop = p.crop_size if v1 else layer.transform_param.crop_size
-    hw = (crop, crop) if crop else (p.new_height or None, p.new_width or None) if p.new_height and p.new_width \
-        else (None, None)
+    _both_or_neither(p)  # (C3D-v1.0's and v1.1's video_data_layer.cpp CHECK it at setup as well)
+    hw = (crop, crop) if crop else (p.new_height or None, p.new_width or None)
     data = image or [p.batch_size or None, 3, p.new_length or None, *hw]
     n = data[0]
     label = [n, 1, 1, 1, 1] if v1 else [n, p.num_of_labels] if p.use_multiple_label else [n]
