@@ -871,6 +871,10 @@ ROWS = [
     # learnt): its parameters are unknown; on 4 axes both keep the shape.
     Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
         [[2, 16, 4, 5]], [[2, 16, 4, 5]], None, 0),
+    # On 2 axes they differ (SSD's keeps (2, 16), happynear's Reshape gives (2, 16, 1, 1)): the top is unknown
+    # (happynear/AMSoftmax prototxt/face_train_test.prototxt's norm1 reads its fc5 so).
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
+        [[2, 16]], [None], None, 0),
     # happynear/caffe-windows (branch ms) src/caffe/layers/normalize_layer.cpp Reshape: top 0 is (num(),
     # channels(), height(), width()), the legacy axes (1 where a 2-axis bottom has none), top 1 num x 1 x
     # height x width; no blobs.
