@@ -252,12 +252,17 @@ def _check_layers(nodes, warnings, path):
                                     f"{node.kind.ambiguous(node.param)}", node.name, node.line))
         elif node.kind is None:
             warnings.append(_unknown_type(node))
-        if node.name in seen:
+        seen.setdefault(node.name, []).append(node)
+    for name, named in seen.items():
+        # Caffe's CopyTrainedLayersFrom gives each stored layer's blobs to the FIRST layer of its name and CHECKs
+        # their count: a shared name matters only where one of those layers may have weights.
+        if len(named) > 1 and any(n.kind is None or n.kind.learns for n in named):
+            lines = [str(n.line) for n in named if n.line is not None]
             warnings.append(warning("duplicate-layer-name",
-                                    f"layer name '{node.name}' is used again (first at line {seen[node.name]}); "
-                                    "weights are loaded by layer name", node.name, node.line))
-        else:
-            seen[node.name] = node.line
+                                    f"layer name '{name}' is used by {len(named)} layers"
+                                    + (f" (lines {', '.join(lines)})" if lines else "") + ", one of which may "
+                                    "have weights: Caffe loads a .caffemodel's weights by name, each stored "
+                                    "layer's into the first layer of that name", name, named[1].line))
 
 
 def _unknown_type(node):
