@@ -33,7 +33,8 @@ from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from scnn_tools.net.intervals import clip, count, shift, union
 from scnn_tools.output import number
-from .parts import Affine, Field, assembled, box_formulas, box_of, formulas, inside, seen_through, settled, united
+from .parts import (Affine, Field, assembled, box_formulas, box_of, formulas, in_image, inside, seen_through, settled,
+                    united)
 from .runs import TooMuchWork, View, crossings, runs_budget, value, within
 
 
@@ -357,6 +358,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                         field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
                     else:
                         field = combine([(f, m) for (_, f), m in found], lo, hi)
+                    if real and all(field is not f for (_, f), _ in found):  # (a bottom's own is trimmed already)
+                        field = in_image(field, extent[image_axis])  # (what it holds beyond the image is no pixel)
                     if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                         field = field.globally()  # so that everything computed from it is global too
                     out[a] = (image_axis, field)
