@@ -175,7 +175,7 @@ def _random_runs(rng):
                 f[-1] = f[-1]._replace(hi_slope=slope + rng.randint(0, 2))
             phases.append(tuple(f))
         out.append(Run(start, t, tuple(phases)))
-    return Runs(out, lo, hi)
+    return Runs(out, lo, hi) if rng.random() < 0.8 else Runs(out)  # (None: exact everywhere)
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -186,7 +186,7 @@ def test_trimmed_keeps_every_set_in_the_window(seed):
     low = rng.randint(-20, 10)
     high = low + rng.randint(0, 40)
     out = trimmed(shape, low, high)
-    for o in range(shape.lo, shape.hi + 1):
+    for o in range(-80, 81) if shape.lo is None else range(shape.lo, shape.hi + 1):
         if not _apart(shape.at(o)):
             continue  # (where widening ends have crossed: no set)
         assert clip(out.at(o), low, high) == clip(shape.at(o), low, high), (seed, o)
