@@ -27,7 +27,8 @@ from test_fields_bruteforce import Net, check
 
 from scnn_tools.engine import runs
 from scnn_tools.engine.analysis import Analysis
-from scnn_tools.engine.runs import Interval, Run, Runs, View, trimmed
+from scnn_tools.engine.parts import kept
+from scnn_tools.engine.runs import Interval, Run, Runs, trimmed
 from scnn_tools.net.intervals import clip
 from scnn_tools.netfile.reader import read_text
 
@@ -119,22 +120,13 @@ def test_nasnet_fields_match_brute_force(size, cells):
     check(net, text, f"nasnet-{size}-{cells}")
 
 
-def _intervals(shape):
-    if isinstance(shape, View):
-        return _intervals(shape.base)
-    if isinstance(shape, Runs):
-        return sum(len(f or ()) for run in shape.runs for f in run.phases)
-    return len(shape.base)
-
-
 def _cost(size, cells):
     """(the real walk's crossing-end work, the most intervals any real field keeps) at NASNetMobile's 224."""
     _, text = nasnet(size, cells)
     analysis = Analysis(read_text(text, "nasnet.prototxt"))
     assert all(t is not None for t in analysis.traced[1:]), "a field left unknown"
     spent = runs.runs_spent()  # (the real walk runs last)
-    most = max(sum(_intervals(s) for _, s in f.parts) + (_intervals(f.box) if f.box is not None else 0)
-               for t in analysis.real if t is not None for _, f in t.axes.values())
+    most = max(kept(f) for t in analysis.real if t is not None for _, f in t.axes.values())
     return spent, most
 
 

@@ -358,6 +358,18 @@ def _trimmed(shape, low, high):
     return simple(trimmed(shape, low, high)) if isinstance(shape, Runs) else shape
 
 
+def kept(field):
+    """How many intervals a field keeps, its parts' and its box's (a view's are its base's): what the work of
+    reading it grows with."""
+    def count(shape):
+        if isinstance(shape, View):
+            return count(shape.base)
+        if isinstance(shape, Runs):
+            return sum(len(f or ()) for run in shape.runs for f in run.phases)
+        return len(shape.base)
+    return sum(count(s) for _, s in field.parts) + (0 if field.box is None else count(field.box))
+
+
 def formulas(shape, lo, hi):
     """(q_first, q_last, phase, period, formula) covering positions lo..hi of a shape."""
     if isinstance(shape, Affine):
