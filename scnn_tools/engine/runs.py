@@ -346,6 +346,8 @@ def trimmed(runs, low, high):
     positions decide; an end that crosses an edge inside its run stays as it
     is, so that no run is cut. The runs that then read alike are merged.
     """
+    if low > high:
+        return runs  # (a lattice with no index in the image: nothing there to keep apart from the rest)
     out, changed = [], False
     for k, (start, t, phases) in enumerate(runs.runs):
         a = runs.lo if start is None else start if runs.lo is None else max(start, runs.lo)
