@@ -200,3 +200,4 @@ def test_trimmed_drops_what_lies_beyond_and_merges():
         assert clip(out.at(o), 0, 100) == clip(shape.at(o), 0, 100)
     assert out.runs == [Run(None, 1, ((Interval(-4, 4, 5, 4),),))]
     assert trimmed(out, 0, 100) is out  # (nothing more to drop: the very same runs)
+    assert trimmed(shape, 5, 4) is shape  # (a lattice with no index in the image: nothing to keep)
