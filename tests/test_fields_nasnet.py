@@ -133,12 +133,12 @@ def _cost(size, cells):
 def test_nasnet_cost_stays_bounded():
     """At 224x224 the work grows by about the same amount with each cell, and no field grows: one normal
     cell used to cost 60 million units (the stem alone 5.5 million), now the whole net with three times four
-    cells well under 100,000, and every field fewer than 40 intervals."""
+    cells about 20,000 (under 100,000 asked), and no field more than 6 intervals (12 asked)."""
     costs = {cells: _cost(224, cells) for cells in (0, 1, 2, 4)}
     work = {cells: spent for cells, (spent, _) in costs.items()}
     assert work[4] < 100_000, work
     assert work[4] - work[2] <= 2 * (work[2] - work[1]) + 1000, work  # (linear in the cells, never worse)
-    assert max(most for _, most in costs.values()) < 40, costs
+    assert max(most for _, most in costs.values()) <= 12, costs
     assert costs[4][1] == costs[1][1], costs  # (more cells, no longer formulas)
 
 
