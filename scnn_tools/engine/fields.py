@@ -40,8 +40,8 @@ from .runs import TooMuchWork, View, crossings, runs_budget, value, within
 
 # The work a walk may spend on joining fields that read their inputs in different ways (runs.py's
 # _union_lin, pairs of interval ends): no corpus net, committed ONNX model or zoo model needs more than
-# 13,000 units but Keras's NASNetMobile, 56,000 (160 million, unfinished, before the real sets were trimmed to
-# the image: parts.in_image).
+# 13,000 units but Keras's NASNets, 56,000 (Mobile: 160 million, unfinished, before the real sets were trimmed
+# to the image, parts.in_image) and 92,000 (Large).
 WORK_BASE = 2_000_000
 WORK_PER_LAYER = 20_000
 
