@@ -30,6 +30,7 @@ import pytest
 from benchmark import icnet
 
 from scnn_tools.engine.analysis import Analysis, report
+from scnn_tools.engine.parts import kept
 from scnn_tools.netfile.reader import read_text
 from scnn_tools.net.intervals import clip
 
@@ -683,13 +684,6 @@ def test_icnet_shaped_net_stays_small():
     was a thousand intervals and the pyramid's differently moving branches were united, analyze did not
     finish in ten minutes; now every field is a few parts of a few runs, some 1,500 intervals in all.
     (The alarm only ends a run that would not finish.)"""
-    def intervals(shape):
-        if isinstance(shape, View):
-            return intervals(shape.base)
-        if isinstance(shape, Runs):
-            return sum(len(f or ()) for run in shape.runs for f in run.phases)
-        return len(shape.base)
-
     def give_up(*_):
         raise TimeoutError("analyze of the ICNet-shaped net took over 60 s")
 
@@ -700,9 +694,7 @@ def test_icnet_shaped_net_stays_small():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
-    from scnn_tools.engine.runs import Runs, View
-    sizes = [sum(intervals(s) for _, s in f.parts) + (intervals(f.box) if f.box is not None else 0)
-             for t in analysis.traced if t is not None for _, f in t.axes.values()]
+    sizes = [kept(f) for t in analysis.traced if t is not None for _, f in t.axes.values()]
     assert len(sizes) > 300 and sum(sizes) < 5000 and max(sizes) < 200, (sum(sizes), max(sizes))
     final = report(analysis)["layers"][-1]["outputs"][0]
     assert final["shape"] == [1, 19, 1025, 2049] and final["rf"]["jump"] == [1, 1]

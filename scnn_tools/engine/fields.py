@@ -33,13 +33,15 @@ from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Piece, Whole, Window, reads_everything
 from scnn_tools.net.intervals import clip, count, shift, union
 from scnn_tools.output import number
-from .parts import Affine, Field, assembled, box_formulas, box_of, formulas, inside, seen_through, settled, united
+from .parts import (Affine, Field, assembled, box_formulas, box_of, formulas, in_image, inside, seen_through, settled,
+                    united)
 from .runs import TooMuchWork, View, crossings, runs_budget, value, within
 
 
 # The work a walk may spend on joining fields that read their inputs in different ways (runs.py's
-# _union_lin, pairs of interval ends): no corpus net, committed ONNX model or torchvision model needs more than
-# 14,000 units; Keras's NASNetMobile needed more than 160 million in 25 s and did not finish.
+# _union_lin, pairs of interval ends): no corpus net, committed ONNX model or zoo model needs more than
+# 13,000 units but Keras's NASNets, 56,000 (Mobile: 160 million, unfinished, before the real sets were trimmed
+# to the image, parts.in_image) and 92,000 (Large).
 WORK_BASE = 2_000_000
 WORK_PER_LAYER = 20_000
 
@@ -357,6 +359,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                         field = pieces([(f, m.start, m.size) for (_, f), m in found], size, lo, hi)
                     else:
                         field = combine([(f, m) for (_, f), m in found], lo, hi)
+                    if real and all(field is not f for (_, f), _ in found):  # (a bottom's own is trimmed already)
+                        field = in_image(field, extent[image_axis])  # (what it holds beyond the image is no pixel)
                     if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                         field = field.globally()  # so that everything computed from it is global too
                     out[a] = (image_axis, field)

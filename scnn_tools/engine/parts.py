@@ -32,7 +32,8 @@ from math import gcd, inf
 
 from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import shift, union
-from .runs import Interval, Run, Runs, View, boxes, compose, cut, joined, materialize, merged, verified, viewed
+from .runs import (Interval, Run, Runs, View, boxes, compose, cut, joined, materialize, merged, trimmed, verified,
+                   viewed)
 
 MAX_PARTS = 8  # beyond this many rates on one lattice, parts are united (exactly, if at some cost)
 
@@ -337,6 +338,36 @@ def assembled(deps, lo, hi, glob, aligned, centre):
     parts = settled([(key, united(items, lo, hi)) for key, items in groups.items()], lo, hi)
     box = united([(box_of(f), m) for f, m in deps], lo, hi, hulled=True) if len(parts) > 1 else None
     return Field(parts, box, glob, aligned, centre)
+
+
+def in_image(field, extent):
+    """A field of real sets with what its runs hold beyond the image (0..extent-1) dropped where that costs no
+    cut (runs.trimmed), or the very same field. What lies beyond the image is no pixel, and real sets are
+    measured only inside it; the box stays a box of what each set holds there."""
+    if field.seen is not None:
+        return field  # (a view's parts are its source's, trimmed where it was made)
+    parts = tuple((key, _trimmed(shape, -(key[0] // key[1]), (extent - 1 - key[0]) // key[1]))
+                  for key, shape in field.parts)
+    box = None if field.box is None else _trimmed(field.box, 0, extent - 1)
+    if box is field.box and all(s is old for (_, s), (_, old) in zip(parts, field.parts)):
+        return field
+    return Field(parts, box, field.glob, field.aligned, field.centre)
+
+
+def _trimmed(shape, low, high):
+    return simple(trimmed(shape, low, high)) if isinstance(shape, Runs) else shape
+
+
+def kept(field):
+    """How many intervals a field keeps, its parts' and its box's (a view's are its base's): what the work of
+    reading it grows with."""
+    def count(shape):
+        if isinstance(shape, View):
+            return count(shape.base)
+        if isinstance(shape, Runs):
+            return sum(len(f or ()) for run in shape.runs for f in run.phases)
+        return len(shape.base)
+    return sum(count(s) for _, s in field.parts) + (0 if field.box is None else count(field.box))
 
 
 def formulas(shape, lo, hi):

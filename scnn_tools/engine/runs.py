@@ -333,6 +333,72 @@ def _cut_formula(f, q, low, high):
     return tuple(out)
 
 
+def trimmed(runs, low, high):
+    """The Runs with what their sets hold beyond low..high dropped wherever that needs no new cut, or the very
+    same Runs where nothing is dropped; the sets in low..high are unchanged over positions lo..hi.
+
+    The real walk keeps sets exact in the image only, and what they hold
+    beyond it is no pixel: left there, intervals beyond the image's ends
+    (whatever padding, crops and strides leave near the map's ends) multiply
+    with every join. An interval that lies beyond an edge at every position
+    of its run goes; an end that lies beyond an edge at every position
+    becomes the edge. Ends move linearly, so a run's first and last
+    positions decide; an end that crosses an edge inside its run stays as it
+    is, so that no run is cut. The runs that then read alike are merged.
+    """
+    if low > high:
+        return runs  # (a lattice with no index in the image: nothing there to keep apart from the rest)
+    out, changed = [], False
+    for k, (start, t, phases) in enumerate(runs.runs):
+        a = runs.lo if start is None else start if runs.lo is None else max(start, runs.lo)
+        end = runs.end(k)
+        b = runs.hi if end is None else end if runs.hi is None else min(end, runs.hi)
+        if a is not None and b is not None and a > b:
+            out.append(Run(start, t, phases))  # (no position asked: whatever it holds is never read)
+            continue
+        new = []
+        for r, f in enumerate(phases):
+            qa = None if a is None else -((r - a) // t)
+            qb = None if b is None else (b - r) // t
+            g = f if not f or (qa is not None and qb is not None and qa > qb) else _trimmed(f, qa, qb, low, high)
+            changed = changed or g is not f
+            new.append(g)
+        out.append(Run(start, t, tuple(new)))
+    if not changed:
+        return runs
+    if runs.lo is not None and runs.hi is not None and (len(out) == 1 or runs.lo < out[1].start):
+        out[0] = out[0]._replace(start=runs.lo)  # (merged() wants a first start: where the runs are exact)
+        out = merged(out, runs.hi)
+        out[0] = out[0]._replace(start=None)
+    return Runs(out, runs.lo, runs.hi)
+
+
+def _trimmed(f, qa, qb, low, high):
+    """A formula over q in qa..qb (None: unbounded) with what lies beyond low..high at every q dropped, or f."""
+    out = []
+    for i in f:
+        a0, a1, b0, b1 = i
+        if _beyond(b0, b1, qa, qb, low, -1) or _beyond(a0, a1, qa, qb, high, 1):
+            continue
+        # (an end becomes the edge only where the other end stays inside it: never an empty interval)
+        if _beyond(a0, a1, qa, qb, low, -1) and _beyond(b0, b1, qa, qb, low - 1, 1):
+            i = Interval(low, 0, b0, b1)
+        if _beyond(b0, b1, qa, qb, high, 1) and _beyond(a0, a1, qa, qb, high + 1, -1):
+            i = Interval(i.lo, i.lo_slope, high, 0)
+        out.append(i)
+    out = tuple(out)
+    return f if out == f else out
+
+
+def _beyond(c0, c1, qa, qb, edge, side):
+    """c0 + c1*q lies beyond edge (side -1: below it, 1: above it) at every q in qa..qb (None: unbounded).
+    It moves linearly: the q where it comes nearest the edge decides."""
+    if c1 == 0:
+        return (c0 - edge) * side > 0
+    q = qb if c1 * side < 0 else qa  # (nearest: the end it moves towards the edge at)
+    return q is not None and (c0 + c1 * q - edge) * side > 0
+
+
 def crossings(edges, qa, qb):
     """The q in qa+1..qb, sorted, at which some end c0 + c1*q passes its edge (edges: (c0, c1, edge))."""
     cuts = set()
@@ -551,11 +617,17 @@ class TooMuchWork(Exception):
 
 
 _left = [float("inf")]
+_given = [float("inf")]
 
 
 def runs_budget(units):
     """How much crossing-end work (pairs of interval ends) the joins of one walk may do from here on."""
-    _left[0] = units
+    _left[0] = _given[0] = units
+
+
+def runs_spent():
+    """The crossing-end work done since the last runs_budget (what a test measures a walk by: no clock)."""
+    return _given[0] - _left[0]
 
 
 def _union_lin(items, qlo, qhi):
