@@ -1551,6 +1551,31 @@ ROWS = [
     Row("onnx.MaxUnpool", "float, int64 inputs: t = MaxUnpool <kernel_shape = [3, 2], strides = [2, 2], "
         "pads = [1, 0, 0, 1]> (b0, b1)",
         [(1, 2, 3, 4), (1, 2, 3, 4)], [(1, 2, 6, 7)], 0, 0),
+    # QuantizeLinear-13, per tensor (a scalar scale and zero point): y has x's shape; nothing learnt or multiplied.
+    Row("onnx.QuantizeLinear", "<float s = {0.5}, uint8 z = {0}> t = QuantizeLinear (b0, s, z)", [(1, 3, 4, 4)],
+        [(1, 3, 4, 4)], 0, 0),
+    # DequantizeLinear-13 per axis: a 1-D scale of x's axis-1 size (3).
+    Row("onnx.DequantizeLinear", "uint8 inputs: <float[3] s, uint8[3] z> t = DequantizeLinear <axis = 1> (b0, s, z)",
+        [(1, 3, 4, 4)], [(1, 3, 4, 4)], 0, 0),
+    # DynamicQuantizeLinear-11: y has x's shape, y_scale and y_zero_point are scalars.
+    Row("onnx.DynamicQuantizeLinear", "t, s, z = DynamicQuantizeLinear (b0)", [(2, 5)], [(2, 5), (), ()], 0, 0),
+    # QLinearConv-10 convolves as Conv: w (8, 3, 3, 3) at input 3, pads 1: (1, 8, 8, 8); learnt w 8 * 27 = 216
+    # and B (input 8) 8: 224; each of the 8 * 8 * 8 outputs sums 3 * 3 * 3 products: 13824.
+    Row("onnx.QLinearConv", "uint8 inputs: <float xs = {0.1}, uint8 xz = {0}, uint8[8,3,3,3] w, float ws = {0.1}, "
+        "uint8 wz = {0}, float ys = {0.1}, uint8 yz = {0}, int32[8] B> "
+        "t = QLinearConv <pads = [1, 1, 1, 1]> (b0, xs, xz, w, ws, wz, ys, yz, B)",
+        [(1, 3, 8, 8)], [(1, 8, 8, 8)], 224, 13824),
+    # ConvInteger-10, group 2: X's 4 channels in 2 groups of w's 2; 5 - 3 + 1 = 3; learnt 4 * 2 * 9 = 72; each of
+    # the 4 * 3 * 3 outputs sums 2 * 9 = 18 products: 648.
+    Row("onnx.ConvInteger", "uint8 inputs: <uint8[4,2,3,3] w> t = ConvInteger <group = 2> (b0, w)", [(1, 4, 5, 5)],
+        [(1, 4, 3, 3)], 72, 648),
+    # MatMulInteger-10 as MatMul: (3, 4) x (4, 6) = (3, 6); learnt 24; per row 6 outputs of 4 products: 24.
+    Row("onnx.MatMulInteger", "uint8 inputs: <uint8[4,6] B> t = MatMulInteger (b0, B)", [(3, 4)], [(3, 6)], 24, 24),
+    # QLinearMatMul-10: b at input 3, (2, 3, 4) x (4, 5) = (2, 3, 5); learnt 20; per item of axis 0, 3 * 5 outputs
+    # of 4 products: 60.
+    Row("onnx.QLinearMatMul", "uint8 inputs: <float sa = {0.1}, uint8 za = {0}, uint8[4,5] B, float sb = {0.1}, "
+        "uint8 zb = {0}, float sy = {0.1}, uint8 zy = {0}> t = QLinearMatMul (b0, sa, za, B, sb, zb, sy, zy)",
+        [(2, 3, 4)], [(2, 3, 5)], 20, 60),
 ]
 
 
