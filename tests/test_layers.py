@@ -1576,6 +1576,18 @@ ROWS = [
     Row("onnx.QLinearMatMul", "uint8 inputs: <float sa = {0.1}, uint8 za = {0}, uint8[4,5] B, float sb = {0.1}, "
         "uint8 zb = {0}, float sy = {0.1}, uint8 zy = {0}> t = QLinearMatMul (b0, sa, za, B, sb, zb, sy, zy)",
         [(2, 3, 4)], [(2, 3, 5)], 20, 60),
+    # LpPool-18: AveragePool's windows, (7 - 3) // 2 + 1 = 3 per axis.
+    Row("onnx.LpPool", "t = LpPool <kernel_shape = [3, 3], strides = [2, 2], p = 2> (b0)", [(1, 2, 7, 7)],
+        [(1, 2, 3, 3)], 0, 0),
+    # GlobalLpPool-2: one value per channel.
+    Row("onnx.GlobalLpPool", "t = GlobalLpPool (b0)", [(1, 4, 5, 6)], [(1, 4, 1, 1)], 0, 0),
+    # DeformConv-19: Conv's output, pads 1 keep 5 x 5 with 4 channels; offset (1, 1 group x 9 taps x 2 axes = 18,
+    # 5, 5); learnt W 4 * 2 * 9 = 72 and B 4: 76; each of 4 * 5 * 5 outputs sums 2 * 9 = 18 products: 1800.
+    Row("onnx.DeformConv", "opset 19: <float[4,2,3,3] W, float[4] B> t = DeformConv <pads = [1, 1, 1, 1]> (b0, W, b1, B)",
+        [(1, 2, 5, 5), (1, 18, 5, 5)], [(1, 4, 5, 5)], 76, 1800),
+    # Col2Im-18: 2 x 2 blocks of a 5 x 5 image at stride 1: 4 x 4 = 16 blocks (L); 12 rows / 4 = 3 channels.
+    Row("onnx.Col2Im", "opset 18: <int64[2] im = {5, 5}, int64[2] bl = {2, 2}> t = Col2Im (b0, im, bl)",
+        [(1, 12, 16)], [(1, 3, 5, 5)], 0, 0),
 ]
 
 
