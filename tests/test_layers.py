@@ -1588,6 +1588,17 @@ ROWS = [
     # Col2Im-18: 2 x 2 blocks of a 5 x 5 image at stride 1: 4 x 4 = 16 blocks (L); 12 rows / 4 = 3 channels.
     Row("onnx.Col2Im", "opset 18: <int64[2] im = {5, 5}, int64[2] bl = {2, 2}> t = Col2Im (b0, im, bl)",
         [(1, 12, 16)], [(1, 3, 5, 5)], 0, 0),
+    # Trilu-14: the input's shape, whatever k and upper.
+    Row("onnx.Trilu", "<int64 k = {1}> t = Trilu <upper = 0> (b0, k)", [(2, 4, 5)], [(2, 4, 5)], 0, 0),
+    # GatherElements-13: indices' shape (2, 3, 1) whatever data's (2, 3, 4).
+    Row("onnx.GatherElements", "float, int64 inputs: t = GatherElements <axis = 2> (b0, b1)", [(2, 3, 4), (2, 3, 1)],
+        [(2, 3, 1)], 0, 0),
+    # ScatterElements-18: data's shape (3, 4); updates of indices' shape (1, 4).
+    Row("onnx.ScatterElements", 'float, int64, float inputs: t = ScatterElements <axis = 0, reduction = "add"> '
+        "(b0, b1, b2)", [(3, 4), (1, 4), (1, 4)], [(3, 4)], 0, 0),
+    # Scatter-9 (ScatterElements' first name): data's shape (3, 3), updates of indices' shape (2, 3).
+    Row("onnx.Scatter", "opset 9 float, int64, float inputs: t = Scatter <axis = 0> (b0, b1, b2)",
+        [(3, 3), (2, 3), (2, 3)], [(3, 3)], 0, 0),
 ]
 
 
