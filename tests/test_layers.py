@@ -1229,6 +1229,9 @@ ROWS = [
     # every figure is per image), other dynamic dims stay unknown.
     Row("onnx.Input", "float[2,3,5,7] l", [], [(2, 3, 5, 7)], 0, 0),
     Row("onnx.Input", "float[N,3,H,W] l", [], [(1, 3, None, None)], 0, 0),
+    # A declared dim_value 0 is an empty axis (onnx/docs/IR.md: only a dim with neither dim_value nor dim_param
+    # is unknown).
+    Row("onnx.Input", "float[3,0] l", [], [(3, 0)], 0, 0),
     # Conv-11: pads [h_begin, w_begin, h_end, w_end] = [1, 1, 0, 0], stride 2: floor((8 + 1 + 0 - 3) / 2) + 1
     # = 4 per axis; 8 output channels (W's first dim). Learnt: W 8*3*3*3 = 216 and B 8. Each of the 8*4*4
     # outputs sums 3*3*3 products: 128 * 27 = 3456.

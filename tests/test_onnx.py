@@ -308,7 +308,55 @@ FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters wr
                    np.array([[5, 5], [5, 5]], "float32")], {}, 13),
     ("ScatterND", [np.zeros((4, 3), "float32"), np.array([[1], [3]], "int64"), np.ones((2, 3), "float32")],
      {"reduction": "add"}, 16),
+    ("LessOrEqual", [np.array([1, 2, 3], "int64"), np.array([2], "int64")], {}, 16),
+    ("GreaterOrEqual", [np.array([1.0, 2.0, 3.0], "float32"), np.array([2.0], "float32")], {}, 16),
+    # RAFT's coordinate grid passes a Relu on constants.
+    ("Relu", [np.array([[-1.5, 0.0], [2.0, -0.0]], "float32")], {}, 14),
+    ("Relu", [np.array([-3, 4], "int64")], {}, 14),
 ]
+
+
+SPLITS = [  # (inputs, attributes, opset, outputs): Split's parts, each an output
+    ([np.arange(10, dtype="int64").reshape(2, 5), np.array([2, 3], "int64")], {"axis": 1}, 13, 2),
+    ([np.arange(6, dtype="float32")], {}, 13, 3),
+    ([np.arange(12, dtype="float32").reshape(2, 6)], {"axis": -1, "split": [1, 5]}, 11, 2),
+    ([np.arange(7, dtype="int64")], {"num_outputs": 3}, 18, 3),
+]
+
+
+@pytest.mark.parametrize("inputs, attributes, opset, outputs", SPLITS)
+def test_split_folds_into_each_part_as_onnx_reference(inputs, attributes, opset, outputs):
+    """RAFT's coordinate grid comes through a Split of constants: every part, as onnx.reference computes it."""
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+    from scnn_tools.netfile import onnxfold
+    from scnn_tools.onnx_model_pb2 import NodeProto
+    names, outs = [f"i{k}" for k in range(len(inputs))], [f"y{k}" for k in range(outputs)]
+    theirs = helper.make_node("Split", names, outs, name="n", **attributes)
+    graph = helper.make_graph([theirs], "g", [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(
+        v.dtype), v.shape) for n, v in zip(names, inputs)], [helper.make_empty_tensor_value_info(o) for o in outs])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    want = ReferenceEvaluator(model).run(None, dict(zip(names, inputs)))
+    got = onnxfold.run(NodeProto.FromString(theirs.SerializeToString()), inputs)
+    assert len(got) == len(want)
+    assert all(g.dtype == w.dtype and g.shape == w.shape and (g == w).all() for g, w in zip(got, want))
+
+
+def test_bfloat16_constants_are_read_as_onnx_reads_them():
+    """A bfloat16 tensor (raw_data, or its bits in int32_data) is read as the float32 values onnx's
+    numpy_helper gives, exactly (bfloat16 is float32's top half)."""
+    from onnx import TensorProto, helper, numpy_helper
+    from scnn_tools.netfile import onnxfold
+    from scnn_tools.onnx_model_pb2 import TensorProto as Ours
+    values = np.array([[1.0, -2.5], [3.140625, 65280.0]], "float32")
+    for raw in (True, False):
+        t = helper.make_tensor("b", TensorProto.BFLOAT16, values.shape, values.reshape(-1).tolist(), raw=False)
+        if raw:
+            bits = (values.view(np.uint32) >> 16).astype("<u2")
+            t = helper.make_tensor("b", TensorProto.BFLOAT16, values.shape, bits.tobytes(), raw=True)
+        want = numpy_helper.to_array(t).astype(np.float32)
+        got = onnxfold.to_array(Ours.FromString(t.SerializeToString()))
+        assert got.dtype == np.float32 and (got == want).all() and (got == values).all()
 
 
 @pytest.mark.parametrize("op, inputs, attributes, opset", FOLDS, ids=[f[0] for f in FOLDS])

@@ -277,9 +277,6 @@ ONNX_BUGS = {}
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=ONNX_BUGS[n]))
                                   if n in ONNX_BUGS else n for n in READ])
 def test_shapes_are_onnxs_or_unknown_saying_why(name, variant):
-    if any(0 in dims for dims in _declared(case_model(name, variant))):
-        # (onnxfile.py reads a declared 0 as a dynamic dim, as exporters have written unknown dims)
-        pytest.skip("an empty tensor (a 0 dim) among its graph inputs")
     try:
         found = verdicts(name, variant)
     except InputError as e:

@@ -189,7 +189,9 @@ class _Reader:
         if tensor.HasField("shape"):
             for d in tensor.shape.dim:
                 dim = dims.add()
-                if d.HasField("dim_value") and d.dim_value > 0:
+                # (onnx/docs/IR.md: a dim is unknown where it has neither dim_value nor dim_param; a dim_value of 0
+                # is a real empty axis, as a (5, 0) tensor's)
+                if d.HasField("dim_value") and d.dim_value >= 0:
                     dim.value = d.dim_value
                 elif d.dim_param:
                     dim.param = d.dim_param
@@ -352,7 +354,7 @@ class _Reader:
 # The inputs of the ops onnxfold computes whose values say the output's dims (onnx/docs/Operators.md).
 _SHAPING = {"Reshape": (1,), "Slice": (1, 2, 3, 4), "Unsqueeze": (1,), "Squeeze": (1,), "Expand": (1,),
             "ConstantOfShape": (0,), "Range": (0, 1, 2), "ReduceProd": (1,), "ReduceSum": (1,), "ReduceMin": (1,),
-            "ReduceMax": (1,)}
+            "ReduceMax": (1,), "Split": (1,)}
 
 
 def _stand_in(value):
