@@ -1602,6 +1602,10 @@ ROWS = [
     # Scatter-9 (ScatterElements' first name): data's shape (3, 3), updates of indices' shape (2, 3).
     Row("onnx.Scatter", "opset 9 float, int64, float inputs: t = Scatter <axis = 0> (b0, b1, b2)",
         [(3, 3), (2, 3), (2, 3)], [(3, 3)], 0, 0),
+    # GatherND-13, batch_dims 1: data (2, 3, 4, 5), indices (2, 6, 2) name positions of axes 1..2 (k = 2):
+    # data[:1] (2) + indices[1:-1] (6) + data[3:] (5).
+    Row("onnx.GatherND", "float, int64 inputs: t = GatherND <batch_dims = 1> (b0, b1)", [(2, 3, 4, 5), (2, 6, 2)],
+        [(2, 6, 5)], 0, 0),
 ]
 
 

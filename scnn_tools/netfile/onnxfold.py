@@ -253,6 +253,9 @@ _OPS = {
 }
 
 
+# The folded ops whose output is an activation: computed from a learnt weight, it is no weight itself.
+ACTIVATIONS = {"Relu"}
+
 # op type -> fn(values, attrs, number of outputs) -> [outputs].
 _MULTI = {"Split": _split}
 

@@ -1,5 +1,10 @@
 """Trilu-14, GatherElements-11/13 and ScatterElements-11/13/16/18 (onnx/docs/Operators.md).
 
+GatherND-11/12/13 (data of rank r, indices of rank q, batch_dims b): the last axis of indices (k long) names a
+position in data's axes b..b+k-1; the output is data.shape[:b] + indices.shape[b:-1] + data.shape[b+k:]
+(swin_v2's position-bias table, gathered by constant indices). The batch axes and data's axes after the
+named ones read their own positions; the axes indices give read where their values say: no field.
+
 Trilu keeps the upper (or lower) triangle of the last two axes, from diagonal k, and zeroes the rest: the
 output has the input's shape and each value is its own input's or 0, so it reads its own position.
 
@@ -93,6 +98,43 @@ def _scatter_deps(ctx):
     return [deps]
 
 
+def _gather_nd(ctx):
+    """(data's shape, indices', b, k), or None where one is unknown."""
+    o = node(ctx)
+    shapes = o.known_shapes(2, 2)
+    if shapes is None:
+        return None
+    (data, idx), b = shapes, o.attr("batch_dims", 0)
+    k = idx[-1] if idx else None
+    if not idx or k is None or b < 0 or b >= len(idx) or not 1 <= k <= len(data) - b or any(
+            known(i, d) and i != d for i, d in zip(idx[:b], data[:b])):
+        o.fail(f"indices {fmt_shape(idx)} do not index data {fmt_shape(data)} with batch_dims {b}")
+    return data, idx, b, k
+
+
+def _gather_nd_shape(ctx):
+    g = _gather_nd(ctx)
+    if g is None:
+        return [None]
+    data, idx, b, k = g
+    return [list(data[:b]) + list(idx[b:-1]) + list(data[b + k:])]
+
+
+def _gather_nd_deps(ctx):
+    o = node(ctx)
+    data, idx, b, k = _gather_nd(ctx)
+    picked = len(idx) - 1 - b  # (the output axes indices give, after the batch axes)
+    deps = {a: [(o.bottom(i), a, IDENTITY) for i in (0, 1) if o.is_data(i)] for a in range(b)}
+    if o.is_data(0):
+        deps.update({b + picked + j: [(o.bottom(0), b + k + j, IDENTITY)] for j in range(len(data) - b - k)})
+    if picked:
+        o.unknown(f"where the outputs along the indices' axes read data is the indices' values: those axes have "
+                  "no field")
+    return [deps]
+
+
+register("onnx.GatherND", RESHAPE, reads=("batch_dims",), shape=_gather_nd_shape, deps=_gather_nd_deps,
+         no_onnx=ALREADY)
 register("onnx.Trilu", ELEMENTWISE, reads=("upper",), shape=_trilu_shape, no_onnx=ALREADY)
 register("onnx.GatherElements", RESHAPE, reads=("axis",), shape=_gather_shape, deps=_gather_deps, no_onnx=ALREADY)
 # Scatter-9 (deprecated at 11): ScatterElements under its first name, the same inputs and axis.
