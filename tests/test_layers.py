@@ -1606,6 +1606,29 @@ ROWS = [
     # data[:1] (2) + indices[1:-1] (6) + data[3:] (5).
     Row("onnx.GatherND", "float, int64 inputs: t = GatherND <batch_dims = 1> (b0, b1)", [(2, 3, 4, 5), (2, 6, 2)],
         [(2, 6, 5)], 0, 0),
+    # RNN-14: X (seq 5, batch 2, input 3), hidden 4: Y (5, 1, 2, 4), Y_h (1, 2, 4); learnt W 1 * 4 * 3 = 12,
+    # R 16, B 8: 36; each of 5 * 2 steps multiplies 4 x (3 + 4) = 28: 280 in all, 56 per item of Y's axis 0 (5).
+    Row("onnx.RNN", "<float[1,4,3] W, float[1,4,4] R, float[1,8] B> y, h = RNN <hidden_size = 4> (b0, W, R, B)",
+        [(5, 2, 3)], [(5, 1, 2, 4), (1, 2, 4)], 36, 56),
+    # GRU-14, bidirectional, layout 1: X (batch 2, seq 5, input 3), hidden 4, G 3: Y (2, 5, 2, 4), Y_h (2, 2, 4);
+    # W 2 * 12 * 3 = 72, R 2 * 12 * 4 = 96: 168; 5 * 2 * 2 directions * 12 * (3 + 4) = 1680, 840 per batch item.
+    Row("onnx.GRU", "<float[2,12,3] W, float[2,12,4] R> y, h = GRU <hidden_size = 4, direction = \"bidirectional\", "
+        "layout = 1> (b0, W, R)", [(2, 5, 3)], [(2, 5, 2, 4), (2, 2, 4)], 168, 840),
+    # LSTM-14: X (seq 3, batch 1, input 2), hidden 5 (W's 20 rows = 4 gates x 5), peepholes P: Y (3, 1, 1, 5),
+    # Y_h and Y_c (1, 1, 5); W 40, R 100, B 40, P 15: 195; 3 * 1 * 20 * (2 + 5) = 420, 140 per step.
+    Row("onnx.LSTM", "<float[1,20,2] W, float[1,20,5] R, float[1,40] B, float[1,15] P> y, h, c = LSTM <hidden_size = 5> "
+        '(b0, W, R, B, "", "", "", P)', [(3, 1, 2)], [(3, 1, 1, 5), (1, 1, 5), (1, 1, 5)], 195, 140),
+    # RMSNormalization-23 over the last axis: X's shape; the scale (8) is learnt.
+    Row("onnx.RMSNormalization", "opset 23: <float[8] s> t = RMSNormalization (b0, s)", [(2, 5, 8)], [(2, 5, 8)],
+        8, 0),
+    # RotaryEmbedding-23, 4-D X (batch 1, heads 2, seq 3, head 8), caches (max position 6, rotary 8 / 2) read at
+    # position_ids (1, 3): X's shape.
+    Row("onnx.RotaryEmbedding", "opset 23 float, float, float, int64 inputs: t = RotaryEmbedding (b0, b1, b2, b3)",
+        [(1, 2, 3, 8), (6, 4), (6, 4), (1, 3)], [(1, 2, 3, 8)], 0, 0),
+    # Attention-23, grouped 4-D: Q (batch 2, 4 heads, 3 queries, head 8), K (2, 2 heads, 5 keys, 8), V (2, 2, 5, 6):
+    # Y (2, 4, 3, 6); per batch item 4 * 3 queries * 5 keys * (8 + 6) = 840 multiply-adds.
+    Row("onnx.Attention", "opset 23: y = Attention (b0, b1, b2)", [(2, 4, 3, 8), (2, 2, 5, 8), (2, 2, 5, 6)],
+        [(2, 4, 3, 6)], 0, 840),
 ]
 
 
