@@ -1629,6 +1629,15 @@ ROWS = [
     # Y (2, 4, 3, 6); per batch item 4 * 3 queries * 5 keys * (8 + 6) = 840 multiply-adds.
     Row("onnx.Attention", "opset 23: y = Attention (b0, b1, b2)", [(2, 4, 3, 8), (2, 2, 5, 8), (2, 2, 5, 6)],
         [(2, 4, 3, 6)], 0, 840),
+    # If-16, Loop-16, Scan-16: their subgraphs compute the outputs, which scnn-tools does not analyse: unknown
+    # shapes, weights and multiply-adds (SUBGRAPHS below: onnx's inference does analyse them).
+    Row("onnx.If", "bool, float inputs: t = If <then_branch = g1 () => (float[2] a) { a = Identity (b1) }, "
+        "else_branch = g2 () => (float[2] e) { e = Neg (b1) }> (b0)", [(), (2,)], [None], None, None),
+    Row("onnx.Loop", "<int64 M = {3}> v, s = Loop <body = g (int64 i, bool c, float[2] x) => (bool c2, float[2] x2, "
+        "float[2] y) { c2 = Identity (c)  x2 = Neg (x)  y = Identity (x) }> (M, b0, b1)", [(), (2,)],
+        [None, None], None, None),
+    Row("onnx.Scan", "s, y = Scan <body = g (float[2] a, float[2] x) => (float[2] a2, float[2] o) { a2 = Add (a, x) "
+        "o = Identity (a2) }, num_scan_inputs = 1> (b0, b1)", [(2,), (3, 2)], [None, None], None, None),
 ]
 
 
@@ -1779,12 +1788,18 @@ INFERENCE_OPSET = {"onnx.MaxPool": 22}
 ROW_OPSET = {"onnx.Upsample": 9}
 
 
+# Operators whose outputs a subgraph computes: scnn-tools leaves them unknown, onnx's inference works them out.
+SUBGRAPHS = {"onnx.If", "onnx.Loop", "onnx.Scan"}
+
+
 # Function ops whose schema has no shape inference (onnx 1.23: GroupNormalization) infer nothing: their
 # rows are checked by running the model in onnxruntime instead.
 @pytest.mark.parametrize("row", ONNX_ROWS, ids=lambda row: row.type)
 def test_onnx_row_in_shape_inference(row):
     """Each ONNX row's tops are what onnx's own shape inference (strict) gives the one-node model."""
     from onnx import defs
+    if row.type in SUBGRAPHS:
+        pytest.skip("scnn-tools does not analyse subgraphs")
     model = onnxrow.model(row, INFERENCE_OPSET.get(row.type, ROW_OPSET.get(row.type)))
     node = model.graph.node[0]
     if not defs.get_schema(node.op_type, model.opset_import[0].version).has_type_and_shape_inference_function:

@@ -242,7 +242,10 @@ class _Reader:
                 readers[name].append(node)
         kinds = {v.kind for v in values if v is not None}
         shape_only = op in ("Shape", "Size") and domain in ("", "ai.onnx")
-        if ("data" in kinds and not shape_only) or self._costs(node, values):
+        # (a node that runs a subgraph (If, Loop, Scan) is a layer whatever it reads: its rule says its outputs are
+        # unknown and why, naming it)
+        if ("data" in kinds and not shape_only) or (op in _SUBGRAPHS and domain in ("", "ai.onnx")) or self._costs(
+                node, values):
             self._layer(index, node, inputs, values, op, domain)
             return
         if "unknown" in kinds:
@@ -366,6 +369,9 @@ class _Reader:
         graph.output.add(name=output)
         return graph, leaves
 
+
+# The operators that run a subgraph (onnx/docs/Operators.md).
+_SUBGRAPHS = ("If", "Loop", "Scan")
 
 # The inputs of the ops onnxfold computes whose values say the output's dims (onnx/docs/Operators.md).
 _SHAPING = {"Reshape": (1,), "Slice": (1, 2, 3, 4), "Unsqueeze": (1,), "Squeeze": (1,), "Expand": (1,),

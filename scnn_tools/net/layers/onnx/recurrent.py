@@ -90,7 +90,9 @@ def _macc(ctx, tops):
     return total // tops[0][0]  # (per item of Y's first axis: seq_length, or batch_size with layout 1)
 
 
-COMMON = ("activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size", "layout")
+# (RNN-1's output_sequence says whether Y is written, not its shape)
+COMMON = ("activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size", "layout",
+          "output_sequence")
 register("onnx.RNN", RECURRENT, reads=COMMON, shape=_shape, deps=_deps, params=_params, macc=_macc, no_onnx=ALREADY)
 register("onnx.GRU", RECURRENT, reads=COMMON + ("linear_before_reset",), shape=_shape, deps=_deps, params=_params,
          macc=_macc, no_onnx=ALREADY)
