@@ -461,3 +461,74 @@ def test_split_without_sizes_before_opset_18_needs_equal_parts():
         Analysis(read_bytes(model(13), "split13.onnx"))
     analysis = Analysis(read_bytes(model(18, num_outputs=2), "split18.onnx"))
     assert [analysis.shapes.blobs[analysis.graph.blob(n).id] for n in "ab"] == [[1, 3, 4, 4], [1, 2, 4, 4]]
+
+
+def _external(model):
+    """The model with every initializer's data left out, as the zoo's stripped graphs are."""
+    for tensor in model.graph.initializer:
+        for field in ("raw_data", "float_data", "int64_data"):
+            tensor.ClearField(field)
+        tensor.data_location = onnx.TensorProto.EXTERNAL
+        tensor.external_data.add(key="location", value="weights.bin")  # (not written)
+    return model
+
+
+# RAFT's first iteration: its motion encoder convolves the initial flow, a constant, with the weights every
+# later iteration convolves a computed flow with.
+FIRST_FLOW = """
+g (float[1,2,6,6] x) => (y) <float[1,2,6,6] flow, float[4,2,3,3] w, float[4] b> {
+    c0 = Conv <pads = [1, 1, 1, 1]> (flow, w, b)
+    c1 = Conv <pads = [1, 1, 1, 1]> (x, w, b)
+    y = Add (c0, c1)
+}
+"""
+
+# swin_v2's continuous position bias as torch.onnx writes it: the first Linear folded into a table (tab), its
+# bias added, a Relu, the second Linear (w2, no bias), moved to the scores' layout and added to them.
+POSITION_BIAS = """
+g (float[1,3,4,4] x) => (y) <float[1,4,4,8] tab, float[8] b1, float[8,3] w2, float[1,4,4,2] grid> {
+    h = Add (tab, b1)
+    r = Relu (h)
+    m = MatMul (r, w2)
+    t = Transpose <perm = [0, 3, 1, 2]> (m)
+    parts = Constant <value = int64[2] {1, 1}> ()
+    gx, gy = Split <axis = 3> (grid, parts)
+    g2 = Relu (gx)
+    s = Add (x, t)
+    gt = Transpose <perm = [0, 3, 1, 2]> (g2)
+    y = Mul (s, gt)
+}
+"""
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_a_convolution_of_constants_with_learnt_weights_is_a_layer(tmp_path, stripped):
+    """RAFT: the Conv of the constant flow stays a layer: its output has Conv's shape, its multiply-adds count
+    (4 x 6 x 6 outputs of 2 x 9 products each, 2,592, as the Conv of x), its weights once with the other's."""
+    model = text_model(FIRST_FLOW)
+    path = tmp_path / "flow.onnx"
+    path.write_bytes((_external(model) if stripped else model).SerializeToString())
+    result = api.analyze(path)
+    blobs = by_blob(result)
+    assert blobs["c0"][0]["type"] == "onnx.Conv" and blobs["c0"][1]["shape"] == [1, 4, 6, 6]
+    assert blobs["y"][1]["shape"] == [1, 4, 6, 6]
+    assert blobs["c0"][0]["macc"] == 2592 and result["totals"]["macc"] == 2 * 2592
+    assert result["totals"]["params"] == 4 * 2 * 9 + 4
+    assert not [w for w in result["warnings"] if w["code"] in ("onnx-unknown-value", "unknown-shape")]
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_a_position_bias_mlp_counts_its_matmul_not_the_table(tmp_path, stripped):
+    """swin_v2: Add and Relu of the table fold (a Relu of constants is no weight), the MatMul with w2 is a layer
+    learning w2 (8 x 3 = 24) and multiplying 1 x 4 x 4 x 3 outputs of 8 products (384); what reads it has its
+    shape. The grid's Split and Relu (RAFT's coordinate grid) fold into constants."""
+    model = text_model(POSITION_BIAS)
+    path = tmp_path / "bias.onnx"
+    path.write_bytes((_external(model) if stripped else model).SerializeToString())
+    result = api.analyze(path)
+    blobs = by_blob(result)
+    assert blobs["m"][0]["type"] == "onnx.MatMul" and blobs["m"][1]["shape"] == [1, 4, 4, 3]
+    assert (blobs["m"][0]["params"], blobs["m"][0]["macc"]) == (24, 384)
+    assert "h" not in blobs and "r" not in blobs and "g2" not in blobs
+    assert blobs["y"][1]["shape"] == [1, 3, 4, 4]
+    assert (result["totals"]["params"], result["totals"]["macc"]) == (24, 384)
