@@ -501,15 +501,20 @@ g (float[1,3,4,4] x) => (y) <float[1,4,4,8] tab, float[8] b1, float[8,3] w2, flo
 """
 
 
+def _analysed(tmp_path, text, stripped):
+    """(the analysis, by_blob of it) of the model in `text`, its weights' data in the file or not."""
+    model = text_model(text)
+    path = tmp_path / "m.onnx"
+    path.write_bytes((_external(model) if stripped else model).SerializeToString())
+    result = api.analyze(path)
+    return result, by_blob(result)
+
+
 @pytest.mark.parametrize("stripped", [False, True])
 def test_a_convolution_of_constants_with_learnt_weights_is_a_layer(tmp_path, stripped):
     """RAFT: the Conv of the constant flow stays a layer: its output has Conv's shape, its multiply-adds count
     (4 x 6 x 6 outputs of 2 x 9 products each, 2,592, as the Conv of x), its weights once with the other's."""
-    model = text_model(FIRST_FLOW)
-    path = tmp_path / "flow.onnx"
-    path.write_bytes((_external(model) if stripped else model).SerializeToString())
-    result = api.analyze(path)
-    blobs = by_blob(result)
+    result, blobs = _analysed(tmp_path, FIRST_FLOW, stripped)
     assert blobs["c0"][0]["type"] == "onnx.Conv" and blobs["c0"][1]["shape"] == [1, 4, 6, 6]
     assert blobs["y"][1]["shape"] == [1, 4, 6, 6]
     assert blobs["c0"][0]["macc"] == 2592 and result["totals"]["macc"] == 2 * 2592
@@ -522,11 +527,7 @@ def test_a_position_bias_mlp_counts_its_matmul_not_the_table(tmp_path, stripped)
     """swin_v2: Add and Relu of the table fold (a Relu of constants is no weight), the MatMul with w2 is a layer
     learning w2 (8 x 3 = 24) and multiplying 1 x 4 x 4 x 3 outputs of 8 products (384); what reads it has its
     shape. The grid's Split and Relu (RAFT's coordinate grid) fold into constants."""
-    model = text_model(POSITION_BIAS)
-    path = tmp_path / "bias.onnx"
-    path.write_bytes((_external(model) if stripped else model).SerializeToString())
-    result = api.analyze(path)
-    blobs = by_blob(result)
+    result, blobs = _analysed(tmp_path, POSITION_BIAS, stripped)
     assert blobs["m"][0]["type"] == "onnx.MatMul" and blobs["m"][1]["shape"] == [1, 4, 4, 3]
     assert (blobs["m"][0]["params"], blobs["m"][0]["macc"]) == (24, 384)
     assert "h" not in blobs and "r" not in blobs and "g2" not in blobs
