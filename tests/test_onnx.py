@@ -313,6 +313,14 @@ FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters wr
     # RAFT's coordinate grid passes a Relu on constants.
     ("Relu", [np.array([[-1.5, 0.0], [2.0, -0.0]], "float32")], {}, 14),
     ("Relu", [np.array([-3, 4], "int64")], {}, 14),
+    # onnxruntime's QDQ models: a weight stored quantized behind a DequantizeLinear, per tensor, per channel
+    # (axis 0), per block.
+    ("DequantizeLinear", [np.array([[0, 3], [200, 255]], "uint8"), np.array(0.5, "float32"), np.array(3, "uint8")],
+     {}, 19),
+    ("DequantizeLinear", [np.array([[-4, 3], [100, -128]], "int8"), np.array([0.5, 0.25], "float32"),
+                          np.array([1, -2], "int8")], {"axis": 0}, 19),
+    ("DequantizeLinear", [np.array([[-4, 3, 7], [100, -128, 5]], "int8"), np.array([[0.5, 2.0], [0.25, 4.0]], "float32"),
+                          np.array([[1, 0], [-2, 3]], "int8")], {"axis": 1, "block_size": 2}, 21),
 ]
 
 

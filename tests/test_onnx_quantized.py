@@ -58,3 +58,49 @@ def test_quantized_convolution_fields_are_onnxruntimes(op):
     model = _ones(text_model(MODELS[op], opset=13))
     bad, compared, unknown = compare(model, {"y": _fields(model)}, exact=True)
     assert not bad and compared == ["y"] and not unknown
+
+
+# A float net of the operators onnxruntime's quantizer rewrites: its learnt values are 8 * 27 + 8 = 224, 8 * 72 + 8
+# = 584 and 8 * 4 + 4 = 36 (844); its multiply-adds 8 * 8 * 8 * 27 = 13,824 and 8 * 4 * 4 * 72 = 9,216 in the
+# convolutions, 8 * 4 = 32 in the Gemm (23,072).
+FLOAT = """g (float[1,3,8,8] x) => (y) <float[8,3,3,3] w1, float[8] b1, float[8,8,3,3] w2, float[8] b2, float[8,4] fw,
+                                   float[4] fb> {
+    c1 = Conv <pads = [1, 1, 1, 1]> (x, w1, b1)
+    r1 = Relu (c1)
+    c2 = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (r1, w2, b2)
+    s = Sigmoid (c2)
+    m = Mul (c2, s)
+    p = GlobalAveragePool (m)
+    f = Flatten (p)
+    y = Gemm (f, fw, fb)
+}"""
+
+
+@pytest.mark.parametrize("form", ["QDQ", "QOperator"])
+def test_a_net_quantized_by_onnxruntime_costs_what_the_float_net_costs(tmp_path, form):
+    """onnxruntime's static quantizer writes the net with its weights quantized behind DequantizeLinear (QDQ), or
+    as QLinearConv, com.microsoft's QLinearMul, QLinearSigmoid, QLinearGlobalAveragePool and QGemm (QOperator):
+    every blob has a shape, and the weights and multiply-adds are the float net's."""
+    from onnx import numpy_helper
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, quantize_static
+    from scnn_tools import api
+    rng = np.random.default_rng(0)
+    model = text_model(FLOAT, opset=13)
+    for tensor in model.graph.initializer:
+        values = rng.uniform(-1, 1, list(tensor.dims)).astype(np.float32)
+        tensor.CopyFrom(numpy_helper.from_array(values, tensor.name))
+    (tmp_path / "f.onnx").write_bytes(model.SerializeToString())
+
+    class Images(CalibrationDataReader):
+        def __init__(self):
+            self.left = 3
+
+        def get_next(self):
+            self.left -= 1
+            return {"x": rng.uniform(0, 1, (1, 3, 8, 8)).astype(np.float32)} if self.left >= 0 else None
+
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"), Images(),
+                    quant_format=getattr(QuantFormat, form))
+    result = api.analyze(tmp_path / "q.onnx")
+    assert all(o["shape"] is not None for layer in result["layers"] for o in layer["outputs"])
+    assert (result["totals"]["params"], result["totals"]["macc"]) == (844, 23072)

@@ -183,6 +183,25 @@ def _relu(values, attrs):
     return np.maximum(x, np.zeros((), x.dtype))
 
 
+def _dequantize(values, attrs):
+    # DequantizeLinear-10..23: (x - zero_point) * scale in the scale's type; a scale per tensor (a scalar), per
+    # `axis` (1-D, default axis 1) or per block of `block_size` along it (x's rank). onnxruntime's QDQ models
+    # keep their weights quantized behind one.
+    x, scale = np.asarray(values[0]), np.asarray(values[1])
+    zero = np.asarray(values[2]) if len(values) > 2 and values[2] is not None else np.zeros((), x.dtype)
+    axis, block = _attr(attrs, "axis", 1) % max(x.ndim, 1), _attr(attrs, "block_size", 0)
+
+    def spread(v):
+        if v.ndim == 0 or v.size == 1 and not block:
+            return v.reshape(())
+        if block:
+            return np.repeat(v, block, axis=axis)[tuple(slice(0, d) for d in x.shape)]
+        return v.reshape([-1 if a == axis else 1 for a in range(x.ndim)])
+
+    out = (x.astype(np.int64) - spread(zero).astype(np.int64)).astype(scale.dtype) * spread(scale)
+    return out.astype(scale.dtype)
+
+
 def _split(values, attrs, count):
     # Split-2/11: `split` attribute; Split-13: `split` input 1; Split-18: or `num_outputs` parts of ceil(size / n),
     # the last smaller; with neither, `count` (the node's outputs) equal parts. axis default 0.
@@ -242,6 +261,7 @@ _OPS = {
     "LessOrEqual": _one(np.less_equal),
     "GreaterOrEqual": _one(np.greater_equal),
     "Relu": _relu,
+    "DequantizeLinear": _dequantize,
     "Not": _one(np.logical_not),
     "And": _one(np.logical_and),
     "Or": _one(np.logical_or),

@@ -8,10 +8,17 @@ from .elementwise import broadcast
 from .node import ALREADY, node, register
 
 
+# Where Gemm-13 and com.microsoft's QGemm (onnxruntime docs/ContribOperators.md: A, a_scale, a_zero_point, B,
+# b_scale, b_zero_point, C, y_scale, y_zero_point, with Gemm's alpha, transA, transB) have A, B and C, and how many
+# inputs each takes.
+GEMMS = {"Gemm": (0, 1, 2, 2, 3), "QGemm": (0, 3, 6, 6, 9)}
+
+
 def _geometry(ctx):
     o = node(ctx)
-    o.need_inputs(2, 3)
-    a, b = o.shape(0), o.shape(1)
+    a_at, b_at, _, low, high = GEMMS[o.op]
+    o.need_inputs(low, high)
+    a, b = o.shape(a_at), o.shape(b_at)
     if a is None or b is None:
         return None
     if len(a) != 2 or len(b) != 2:
@@ -38,7 +45,8 @@ def _deps(ctx):
 
 
 def _params(ctx):
-    return node(ctx).weights(1, 2)
+    o = node(ctx)
+    return o.weights(*GEMMS[o.op][1:3])
 
 
 def _macc(ctx, tops):

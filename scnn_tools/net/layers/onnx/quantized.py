@@ -17,12 +17,21 @@ do not count them as parameters either).
 
 MatMulInteger-10 (A, B, a_zero_point, b_zero_point) and QLinearMatMul-10/21 (a, a_scale, a_zero_point, b,
 b_scale, b_zero_point, y_scale, y_zero_point) multiply as MatMul (inner.py).
+
+onnxruntime's quantizer in its QOperator format also writes operators of its own domain (microsoft/onnxruntime
+docs/ContribOperators.md, com.microsoft opset 1): QLinearAdd and QLinearMul (A, A_scale, A_zero_point, B,
+B_scale, B_zero_point, C_scale, C_zero_point) add or multiply A and B with numpy's broadcasting, as Add and Mul;
+QLinearSigmoid and QLinearLeakyRelu (X, X_scale, X_zero_point, Y_scale, Y_zero_point) keep X's shape, value by
+value. Their scales and zero points are scalars (per tensor). QLinearGlobalAveragePool (X, x_scale,
+x_zero_point, y_scale, y_zero_point) averages each channel's whole plane, as GlobalAveragePool, with its
+channels last where channels_last is 1. QGemm multiplies as Gemm (inner.py).
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import ACTIVATION, CONVOLUTION, INNER_PRODUCT, fmt_shape
+from ..registry import ACTIVATION, CONVOLUTION, INNER_PRODUCT, MERGE, POOLING, fmt_shape
 from . import conv, inner
 from .axes import canonical
+from .elementwise import _arithmetic_params as arithmetic_params, broadcast, broadcast_deps
 from .node import ALREADY, node, register
 
 
@@ -101,3 +110,48 @@ register("onnx.MatMulInteger", INNER_PRODUCT, shape=inner._matmul_shape, deps=in
          params=inner._matmul_params, macc=inner._matmul_macc, no_onnx=ALREADY)
 register("onnx.QLinearMatMul", INNER_PRODUCT, shape=inner._matmul_shape, deps=inner._matmul_deps,
          params=inner._matmul_params, macc=inner._matmul_macc, no_onnx=ALREADY)
+
+
+def _qlinear_binary_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(7, 8)
+    return [broadcast(o, [o.shape(0), o.shape(3)])]
+
+
+def _qlinear_unary_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(4, 5)
+    return [list(o.data(0, "X"))]
+
+
+register("onnx.com.microsoft.QLinearAdd", MERGE, shape=_qlinear_binary_shape, deps=broadcast_deps,
+         params=arithmetic_params, no_onnx=ALREADY)
+register("onnx.com.microsoft.QLinearMul", MERGE, shape=_qlinear_binary_shape, deps=broadcast_deps,
+         params=arithmetic_params, no_onnx=ALREADY)
+register("onnx.com.microsoft.QLinearSigmoid", ACTIVATION, shape=_qlinear_unary_shape, no_onnx=ALREADY)
+register("onnx.com.microsoft.QLinearLeakyRelu", ACTIVATION, reads=("alpha",), shape=_qlinear_unary_shape,
+         no_onnx=ALREADY)
+
+
+def _global_pool(ctx):
+    """(X's shape, its channel axis)."""
+    o = node(ctx)
+    o.need_inputs(5, 5)
+    x = o.spatial("pools")
+    return x, len(x) - 1 if o.attr("channels_last", 0) else 1
+
+
+def _global_pool_shape(ctx):
+    x, c = _global_pool(ctx)
+    return [[d if a in (0, c) else 1 for a, d in enumerate(x)]]
+
+
+def _global_pool_deps(ctx):
+    x, c = _global_pool(ctx)
+    return [{a: [(0, a, IDENTITY if a in (0, c) else Whole(d))] for a, d in enumerate(x)}]
+
+
+register("onnx.com.microsoft.QLinearGlobalAveragePool", POOLING, reads=("channels_last",), shape=_global_pool_shape,
+         deps=_global_pool_deps, no_onnx=ALREADY)
+register("onnx.com.microsoft.QGemm", INNER_PRODUCT, reads=("alpha", "transA", "transB"), shape=inner._shape,
+         deps=inner._deps, params=inner._params, macc=inner._macc, no_onnx=ALREADY)
