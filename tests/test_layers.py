@@ -1586,7 +1586,8 @@ ROWS = [
     Row("onnx.GlobalLpPool", "t = GlobalLpPool (b0)", [(1, 4, 5, 6)], [(1, 4, 1, 1)], 0, 0),
     # DeformConv-19: Conv's output, pads 1 keep 5 x 5 with 4 channels; offset (1, 1 group x 9 taps x 2 axes = 18,
     # 5, 5); learnt W 4 * 2 * 9 = 72 and B 4: 76; each of 4 * 5 * 5 outputs sums 2 * 9 = 18 products: 1800.
-    Row("onnx.DeformConv", "opset 19: <float[4,2,3,3] W, float[4] B> t = DeformConv <pads = [1, 1, 1, 1]> (b0, W, b1, B)",
+    Row("onnx.DeformConv", "opset 19: <float[4,2,3,3] W, float[4] B> "
+        "t = DeformConv <pads = [1, 1, 1, 1]> (b0, W, b1, B)",
         [(1, 2, 5, 5), (1, 18, 5, 5)], [(1, 4, 5, 5)], 76, 1800),
     # Col2Im-18: 2 x 2 blocks of a 5 x 5 image at stride 1: 4 x 4 = 16 blocks (L); 12 rows / 4 = 3 channels.
     Row("onnx.Col2Im", "opset 18: <int64[2] im = {5, 5}, int64[2] bl = {2, 2}> t = Col2Im (b0, im, bl)",
@@ -1616,7 +1617,8 @@ ROWS = [
         "layout = 1> (b0, W, R)", [(2, 5, 3)], [(2, 5, 2, 4), (2, 2, 4)], 168, 840),
     # LSTM-14: X (seq 3, batch 1, input 2), hidden 5 (W's 20 rows = 4 gates x 5), peepholes P: Y (3, 1, 1, 5),
     # Y_h and Y_c (1, 1, 5); W 40, R 100, B 40, P 15: 195; 3 * 1 * 20 * (2 + 5) = 420, 140 per step.
-    Row("onnx.LSTM", "<float[1,20,2] W, float[1,20,5] R, float[1,40] B, float[1,15] P> y, h, c = LSTM <hidden_size = 5> "
+    Row("onnx.LSTM", "<float[1,20,2] W, float[1,20,5] R, float[1,40] B, float[1,15] P> "
+        "y, h, c = LSTM <hidden_size = 5> "
         '(b0, W, R, B, "", "", "", P)', [(3, 1, 2)], [(3, 1, 1, 5), (1, 1, 5), (1, 1, 5)], 195, 140),
     # RMSNormalization-23 over the last axis: X's shape; the scale (8) is learnt.
     Row("onnx.RMSNormalization", "opset 23: <float[8] s> t = RMSNormalization (b0, s)", [(2, 5, 8)], [(2, 5, 8)],
@@ -1822,7 +1824,8 @@ def test_onnx_row_in_shape_inference(row):
     model = onnxrow.model(row, INFERENCE_OPSET.get(row.type, ROW_OPSET.get(row.type)))
     node = model.graph.node[0]
     # (onnx knows no schema of another domain's operator: onnxruntime runs com.microsoft's)
-    if node.domain or not defs.get_schema(node.op_type, model.opset_import[0].version).has_type_and_shape_inference_function:
+    if node.domain or not defs.get_schema(node.op_type,
+                                          model.opset_import[0].version).has_type_and_shape_inference_function:
         shapes = onnxrow.ran(model)
     else:
         shapes = onnxrow.inferred(model)

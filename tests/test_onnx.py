@@ -319,8 +319,9 @@ FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters wr
      {}, 19),
     ("DequantizeLinear", [np.array([[-4, 3], [100, -128]], "int8"), np.array([0.5, 0.25], "float32"),
                           np.array([1, -2], "int8")], {"axis": 0}, 19),
-    ("DequantizeLinear", [np.array([[-4, 3, 7], [100, -128, 5]], "int8"), np.array([[0.5, 2.0], [0.25, 4.0]], "float32"),
-                          np.array([[1, 0], [-2, 3]], "int8")], {"axis": 1, "block_size": 2}, 21),
+    ("DequantizeLinear", [np.array([[-4, 3, 7], [100, -128, 5]], "int8"),
+                          np.array([[0.5, 2.0], [0.25, 4.0]], "float32"), np.array([[1, 0], [-2, 3]], "int8")],
+     {"axis": 1, "block_size": 2}, 21),
 ]
 
 

@@ -112,8 +112,9 @@ READ = [name for name in NAMES if _readable(name) is None]
 # ------------------------------------------------------------ the two ways a case's inputs are given
 # Inputs an exporter writes as initializers though the schema does not mark them non-differentiable: learnt
 # weights, and Upsample's scales (its schema categorises none of its inputs).
-WEIGHTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "DeformConv": (1, 3), "BatchNormalization": (1, 2, 3, 4), "InstanceNormalization": (1, 2),
-           "LayerNormalization": (1, 2), "GroupNormalization": (1, 2), "PRelu": (1,), "Gemm": (1, 2), "Upsample": (1,)}
+WEIGHTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "DeformConv": (1, 3), "BatchNormalization": (1, 2, 3, 4),
+           "InstanceNormalization": (1, 2), "LayerNormalization": (1, 2), "GroupNormalization": (1, 2), "PRelu": (1,),
+           "Gemm": (1, 2), "Upsample": (1,)}
 CATEGORY = defs.OpSchema.DifferentiationCategory
 FLOATS = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
 

@@ -26,5 +26,5 @@ _RULES = dict(shape=_shape, deps=lambda ctx: [{}] * ctx.ntops, params=_unknown_p
               no_onnx=ALREADY)
 register("onnx.If", RESHAPE, reads=("else_branch", "then_branch"), **_RULES)
 register("onnx.Loop", RESHAPE, reads=("body",), **_RULES)
-register("onnx.Scan", RESHAPE, reads=("body", "directions", "num_scan_inputs", "scan_input_axes", "scan_input_directions",
-                                      "scan_output_axes", "scan_output_directions"), **_RULES)
+register("onnx.Scan", RESHAPE, reads=("body", "directions", "num_scan_inputs", "scan_input_axes",
+                                      "scan_input_directions", "scan_output_axes", "scan_output_directions"), **_RULES)

@@ -26,7 +26,7 @@ def _deform_deps(ctx):
     x, _, _, _, axes = conv._geometry(ctx)
     offset = o.shape(2)
     want = [x[0], o.attr("offset_group", 1) * product([a.k for a in axes]) * len(axes)] + [a.out for a in axes]
-    if offset is not None and any(known(a, b) and a != b for a, b in zip(offset, want)) or len(offset or want) != len(want):
+    if offset is not None and (len(offset) != len(want) or any(known(a, b) and a != b for a, b in zip(offset, want))):
         o.fail(f"offset {fmt_shape(offset)} is not (N, offset_group x kernel x {len(axes)}, output spatial) "
                f"{fmt_shape(want)}")
     o.unknown("its offsets, values known only when the net runs, move every kernel tap: the spatial axes have no "
@@ -34,8 +34,9 @@ def _deform_deps(ctx):
     return [{0: [(o.bottom(i), 0, IDENTITY) for i in (0, 2, 4) if o.is_data(i)]}]
 
 
-register("onnx.DeformConv", CONVOLUTION, reads=("dilations", "group", "kernel_shape", "offset_group", "pads", "strides"),
-         shape=conv._shape, deps=_deform_deps, params=conv._params, macc=conv._macc, no_onnx=ALREADY)
+register("onnx.DeformConv", CONVOLUTION,
+         reads=("dilations", "group", "kernel_shape", "offset_group", "pads", "strides"), shape=conv._shape,
+         deps=_deform_deps, params=conv._params, macc=conv._macc, no_onnx=ALREADY)
 
 
 def _col2im(ctx):

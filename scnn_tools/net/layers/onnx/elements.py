@@ -29,12 +29,10 @@ from .node import ALREADY, node, register
 def _trilu_shape(ctx):
     o = node(ctx)
     o.need_inputs(1, 2)
-    x = o.data(0, "input")
-    if len(x) < 2:
-        o.fail(f"keeps a triangle of the last two axes, input is {fmt_shape(x)}")
-    k = o.shape(1)
-    if k is not None and k not in ([], [1]):
-        o.fail(f"k {fmt_shape(k)} is not one value")
+    x, k = o.data(0, "input"), o.shape(1)
+    if len(x) < 2 or (k is not None and k not in ([], [1])):
+        o.fail(f"keeps a triangle of the last two axes from one diagonal k: input {fmt_shape(x)} has fewer than two "
+               f"axes, or k {fmt_shape(k)} is not one value")
     return [list(x)]
 
 
@@ -99,7 +97,7 @@ def _scatter_deps(ctx):
 
 
 def _gather_nd(ctx):
-    """(data's shape, indices', b, k), or None where one is unknown."""
+    """(data's shape, indices', b, k, the output's shape), or None where data's or indices' is unknown."""
     o = node(ctx)
     shapes = o.known_shapes(2, 2)
     if shapes is None:
@@ -109,20 +107,12 @@ def _gather_nd(ctx):
     if not idx or k is None or b < 0 or b >= len(idx) or not 1 <= k <= len(data) - b or any(
             known(i, d) and i != d for i, d in zip(idx[:b], data[:b])):
         o.fail(f"indices {fmt_shape(idx)} do not index data {fmt_shape(data)} with batch_dims {b}")
-    return data, idx, b, k
-
-
-def _gather_nd_shape(ctx):
-    g = _gather_nd(ctx)
-    if g is None:
-        return [None]
-    data, idx, b, k = g
-    return [list(data[:b]) + list(idx[b:-1]) + list(data[b + k:])]
+    return data, idx, b, k, list(data[:b]) + list(idx[b:-1]) + list(data[b + k:])
 
 
 def _gather_nd_deps(ctx):
     o = node(ctx)
-    data, idx, b, k = _gather_nd(ctx)
+    data, idx, b, k, _ = _gather_nd(ctx)
     picked = len(idx) - 1 - b  # (the output axes indices give, after the batch axes)
     deps = {a: [(o.bottom(i), a, IDENTITY) for i in (0, 1) if o.is_data(i)] for a in range(b)}
     if o.is_data(0):
@@ -133,8 +123,8 @@ def _gather_nd_deps(ctx):
     return [deps]
 
 
-register("onnx.GatherND", RESHAPE, reads=("batch_dims",), shape=_gather_nd_shape, deps=_gather_nd_deps,
-         no_onnx=ALREADY)
+register("onnx.GatherND", RESHAPE, reads=("batch_dims",), shape=lambda ctx: [(_gather_nd(ctx) or [None])[-1]],
+         deps=_gather_nd_deps, no_onnx=ALREADY)
 register("onnx.Trilu", ELEMENTWISE, reads=("upper",), shape=_trilu_shape, no_onnx=ALREADY)
 register("onnx.GatherElements", RESHAPE, reads=("axis",), shape=_gather_shape, deps=_gather_deps, no_onnx=ALREADY)
 # Scatter-9 (deprecated at 11): ScatterElements under its first name, the same inputs and axis.

@@ -96,7 +96,8 @@ def _dynamic_deps(ctx):
 QUANTIZE = ("axis", "block_size", "output_dtype", "precision", "saturate")
 register("onnx.QuantizeLinear", ACTIVATION, reads=QUANTIZE, shape=_quantize_shape, deps=_quantize_deps,
          no_onnx=ALREADY)
-register("onnx.DequantizeLinear", ACTIVATION, reads=("axis", "block_size", "output_dtype"), shape=_quantize_shape, deps=_quantize_deps,
+register("onnx.DequantizeLinear", ACTIVATION, reads=("axis", "block_size", "output_dtype"), shape=_quantize_shape,
+         deps=_quantize_deps,
          no_onnx=ALREADY)
 register("onnx.DynamicQuantizeLinear", ACTIVATION, shape=_dynamic_shape, deps=_dynamic_deps, no_onnx=ALREADY,
          not_features={1: "holds the scale", 2: "holds the zero point"})
