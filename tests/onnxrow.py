@@ -59,7 +59,10 @@ def text_model(text, opset=OPSET, first_name=None):
     del graph.value_info[:]
     if first_name is not None:
         graph.node[0].name = first_name
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="scnn-tools tests")
+    # (an operator of a runtime's own domain, com.microsoft's QLinearAdd: its opset 1)
+    domains = sorted({n.domain for n in graph.node} - {"", "ai.onnx"})
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]
+                             + [helper.make_opsetid(d, 1) for d in domains], producer_name="scnn-tools tests")
 
 
 def inferred(model_proto):

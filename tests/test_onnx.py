@@ -308,7 +308,64 @@ FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters wr
                    np.array([[5, 5], [5, 5]], "float32")], {}, 13),
     ("ScatterND", [np.zeros((4, 3), "float32"), np.array([[1], [3]], "int64"), np.ones((2, 3), "float32")],
      {"reduction": "add"}, 16),
+    ("LessOrEqual", [np.array([1, 2, 3], "int64"), np.array([2], "int64")], {}, 16),
+    ("GreaterOrEqual", [np.array([1.0, 2.0, 3.0], "float32"), np.array([2.0], "float32")], {}, 16),
+    # RAFT's coordinate grid passes a Relu on constants.
+    ("Relu", [np.array([[-1.5, 0.0], [2.0, -0.0]], "float32")], {}, 14),
+    ("Relu", [np.array([-3, 4], "int64")], {}, 14),
+    # onnxruntime's QDQ models: a weight stored quantized behind a DequantizeLinear, per tensor, per channel
+    # (axis 0), per block.
+    ("DequantizeLinear", [np.array([[0, 3], [200, 255]], "uint8"), np.array(0.5, "float32"), np.array(3, "uint8")],
+     {}, 19),
+    ("DequantizeLinear", [np.array([[-4, 3], [100, -128]], "int8"), np.array([0.5, 0.25], "float32"),
+                          np.array([1, -2], "int8")], {"axis": 0}, 19),
+    ("DequantizeLinear", [np.array([[-4, 3, 7], [100, -128, 5]], "int8"),
+                          np.array([[0.5, 2.0], [0.25, 4.0]], "float32"), np.array([[1, 0], [-2, 3]], "int8")],
+     {"axis": 1, "block_size": 2}, 21),
 ]
+
+
+SPLITS = [  # (inputs, attributes, opset, outputs): Split's parts, each an output
+    ([np.arange(10, dtype="int64").reshape(2, 5), np.array([2, 3], "int64")], {"axis": 1}, 13, 2),
+    ([np.arange(6, dtype="float32")], {}, 13, 3),
+    ([np.arange(12, dtype="float32").reshape(2, 6)], {"axis": -1, "split": [1, 5]}, 11, 2),
+    ([np.arange(7, dtype="int64")], {"num_outputs": 3}, 18, 3),
+]
+
+
+@pytest.mark.parametrize("inputs, attributes, opset, outputs", SPLITS)
+def test_split_folds_into_each_part_as_onnx_reference(inputs, attributes, opset, outputs):
+    """RAFT's coordinate grid comes through a Split of constants: every part, as onnx.reference computes it."""
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+    from scnn_tools.netfile import onnxfold
+    from scnn_tools.onnx_model_pb2 import NodeProto
+    names, outs = [f"i{k}" for k in range(len(inputs))], [f"y{k}" for k in range(outputs)]
+    theirs = helper.make_node("Split", names, outs, name="n", **attributes)
+    graph = helper.make_graph([theirs], "g", [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(
+        v.dtype), v.shape) for n, v in zip(names, inputs)], [helper.make_empty_tensor_value_info(o) for o in outs])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    want = ReferenceEvaluator(model).run(None, dict(zip(names, inputs)))
+    got = onnxfold.run(NodeProto.FromString(theirs.SerializeToString()), inputs)
+    assert len(got) == len(want)
+    assert all(g.dtype == w.dtype and g.shape == w.shape and (g == w).all() for g, w in zip(got, want))
+
+
+def test_bfloat16_constants_are_read_as_onnx_reads_them():
+    """A bfloat16 tensor (raw_data, or its bits in int32_data) is read as the float32 values onnx's
+    numpy_helper gives, exactly (bfloat16 is float32's top half)."""
+    from onnx import TensorProto, helper, numpy_helper
+    from scnn_tools.netfile import onnxfold
+    from scnn_tools.onnx_model_pb2 import TensorProto as Ours
+    values = np.array([[1.0, -2.5], [3.140625, 65280.0]], "float32")
+    for raw in (True, False):
+        t = helper.make_tensor("b", TensorProto.BFLOAT16, values.shape, values.reshape(-1).tolist(), raw=False)
+        if raw:
+            bits = (values.view(np.uint32) >> 16).astype("<u2")
+            t = helper.make_tensor("b", TensorProto.BFLOAT16, values.shape, bits.tobytes(), raw=True)
+        want = numpy_helper.to_array(t).astype(np.float32)
+        got = onnxfold.to_array(Ours.FromString(t.SerializeToString()))
+        assert got.dtype == np.float32 and (got == want).all() and (got == values).all()
 
 
 @pytest.mark.parametrize("op, inputs, attributes, opset", FOLDS, ids=[f[0] for f in FOLDS])
@@ -413,3 +470,75 @@ def test_split_without_sizes_before_opset_18_needs_equal_parts():
         Analysis(read_bytes(model(13), "split13.onnx"))
     analysis = Analysis(read_bytes(model(18, num_outputs=2), "split18.onnx"))
     assert [analysis.shapes.blobs[analysis.graph.blob(n).id] for n in "ab"] == [[1, 3, 4, 4], [1, 2, 4, 4]]
+
+
+def _external(model):
+    """The model with every initializer's data left out, as the zoo's stripped graphs are."""
+    for tensor in model.graph.initializer:
+        for field in ("raw_data", "float_data", "int64_data"):
+            tensor.ClearField(field)
+        tensor.data_location = onnx.TensorProto.EXTERNAL
+        tensor.external_data.add(key="location", value="weights.bin")  # (not written)
+    return model
+
+
+# RAFT's first iteration: its motion encoder convolves the initial flow, a constant, with the weights every
+# later iteration convolves a computed flow with.
+FIRST_FLOW = """
+g (float[1,2,6,6] x) => (y) <float[1,2,6,6] flow, float[4,2,3,3] w, float[4] b> {
+    c0 = Conv <pads = [1, 1, 1, 1]> (flow, w, b)
+    c1 = Conv <pads = [1, 1, 1, 1]> (x, w, b)
+    y = Add (c0, c1)
+}
+"""
+
+# swin_v2's continuous position bias as torch.onnx writes it: the first Linear folded into a table (tab), its
+# bias added, a Relu, the second Linear (w2, no bias), moved to the scores' layout and added to them.
+POSITION_BIAS = """
+g (float[1,3,4,4] x) => (y) <float[1,4,4,8] tab, float[8] b1, float[8,3] w2, float[1,4,4,2] grid> {
+    h = Add (tab, b1)
+    r = Relu (h)
+    m = MatMul (r, w2)
+    t = Transpose <perm = [0, 3, 1, 2]> (m)
+    parts = Constant <value = int64[2] {1, 1}> ()
+    gx, gy = Split <axis = 3> (grid, parts)
+    g2 = Relu (gx)
+    s = Add (x, t)
+    gt = Transpose <perm = [0, 3, 1, 2]> (g2)
+    y = Mul (s, gt)
+}
+"""
+
+
+def _analysed(tmp_path, text, stripped):
+    """(the analysis, by_blob of it) of the model in `text`, its weights' data in the file or not."""
+    model = text_model(text)
+    path = tmp_path / "m.onnx"
+    path.write_bytes((_external(model) if stripped else model).SerializeToString())
+    result = api.analyze(path)
+    return result, by_blob(result)
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_a_convolution_of_constants_with_learnt_weights_is_a_layer(tmp_path, stripped):
+    """RAFT: the Conv of the constant flow stays a layer: its output has Conv's shape, its multiply-adds count
+    (4 x 6 x 6 outputs of 2 x 9 products each, 2,592, as the Conv of x), its weights once with the other's."""
+    result, blobs = _analysed(tmp_path, FIRST_FLOW, stripped)
+    assert blobs["c0"][0]["type"] == "onnx.Conv" and blobs["c0"][1]["shape"] == [1, 4, 6, 6]
+    assert blobs["y"][1]["shape"] == [1, 4, 6, 6]
+    assert blobs["c0"][0]["macc"] == 2592 and result["totals"]["macc"] == 2 * 2592
+    assert result["totals"]["params"] == 4 * 2 * 9 + 4
+    assert not [w for w in result["warnings"] if w["code"] in ("onnx-unknown-value", "unknown-shape")]
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_a_position_bias_mlp_counts_its_matmul_not_the_table(tmp_path, stripped):
+    """swin_v2: Add and Relu of the table fold (a Relu of constants is no weight), the MatMul with w2 is a layer
+    learning w2 (8 x 3 = 24) and multiplying 1 x 4 x 4 x 3 outputs of 8 products (384); what reads it has its
+    shape. The grid's Split and Relu (RAFT's coordinate grid) fold into constants."""
+    result, blobs = _analysed(tmp_path, POSITION_BIAS, stripped)
+    assert blobs["m"][0]["type"] == "onnx.MatMul" and blobs["m"][1]["shape"] == [1, 4, 4, 3]
+    assert (blobs["m"][0]["params"], blobs["m"][0]["macc"]) == (24, 384)
+    assert "h" not in blobs and "r" not in blobs and "g2" not in blobs
+    assert blobs["y"][1]["shape"] == [1, 3, 4, 4]
+    assert (result["totals"]["params"], result["totals"]["macc"]) == (24, 384)

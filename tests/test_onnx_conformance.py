@@ -112,8 +112,9 @@ READ = [name for name in NAMES if _readable(name) is None]
 # ------------------------------------------------------------ the two ways a case's inputs are given
 # Inputs an exporter writes as initializers though the schema does not mark them non-differentiable: learnt
 # weights, and Upsample's scales (its schema categorises none of its inputs).
-WEIGHTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "BatchNormalization": (1, 2, 3, 4), "InstanceNormalization": (1, 2),
-           "LayerNormalization": (1, 2), "GroupNormalization": (1, 2), "PRelu": (1,), "Gemm": (1, 2), "Upsample": (1,)}
+WEIGHTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "DeformConv": (1, 3), "BatchNormalization": (1, 2, 3, 4),
+           "InstanceNormalization": (1, 2), "LayerNormalization": (1, 2), "GroupNormalization": (1, 2), "PRelu": (1,),
+           "Gemm": (1, 2), "Upsample": (1,)}
 CATEGORY = defs.OpSchema.DifferentiationCategory
 FLOATS = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
 
@@ -277,9 +278,6 @@ ONNX_BUGS = {}
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=ONNX_BUGS[n]))
                                   if n in ONNX_BUGS else n for n in READ])
 def test_shapes_are_onnxs_or_unknown_saying_why(name, variant):
-    if any(0 in dims for dims in _declared(case_model(name, variant))):
-        # (onnxfile.py reads a declared 0 as a dynamic dim, as exporters have written unknown dims)
-        pytest.skip("an empty tensor (a 0 dim) among its graph inputs")
     try:
         found = verdicts(name, variant)
     except InputError as e:
@@ -332,11 +330,13 @@ def _expected_costs(model):
     convolution's are its weight's and bias's elements, and C/group x kernel products per output value (a
     transposed one: per input value, into M/group channels); nothing else learns or multiplies."""
     node = model.graph.node[0]
-    if node.op_type not in ("Conv", "ConvTranspose"):
+    if node.op_type not in ("Conv", "ConvTranspose", "DeformConv"):
         return 0, 0
     inits = {t.name: list(t.dims) for t in model.graph.initializer}
     w = inits[node.input[1]]
-    params = sum(int(np.prod(inits[i])) for i in node.input[1:] if i)
+    # (DeformConv's offset and mask, inputs 2 and 4, are no weights)
+    learnt = node.input[1:] if node.op_type != "DeformConv" else node.input[1:2] + node.input[3:4]
+    params = sum(int(np.prod(inits[i])) for i in learnt if i)
     x = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     y = CASES[model.graph.name][2][0]
     counted = x if node.op_type == "ConvTranspose" else y

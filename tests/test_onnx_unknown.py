@@ -78,8 +78,8 @@ def test_every_attribute_of_an_operator_in_the_spec_is_read_or_listed_as_unread(
             spec.setdefault(schema.name, set()).update(schema.attributes)
     for kind in registry.kinds():
         op = kind.name[len(registry.ONNX):]
-        if not kind.name.startswith(registry.ONNX) or op == "Input":
-            continue
+        if not kind.name.startswith(registry.ONNX) or op == "Input" or op not in spec and "." in op:
+            continue  # (another domain's operator, com.microsoft's: no schema in onnx to hold its rules to)
         check = kind.check
         missing = spec[op] - check.reads - set(check.defaults) - unread.get(op, set())
         assert not missing, f"{op}: the rules do not say whether they read {sorted(missing)}"

@@ -126,9 +126,10 @@ def attributes(node):
 class _Value:
     """What the reader knows of one named value before the net runs."""
 
-    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer")
+    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer", "activation")
 
-    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False):
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False,
+                 activation=False):
         self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
         self.dims = dims        # const and weight: the tensor's dims
         self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
@@ -136,6 +137,7 @@ class _Value:
         self.nodes = nodes      # expr: the indices of the nodes that compute it
         self.why = why          # unknown: why
         self.initializer = initializer  # const and weight: a graph initializer, not a value computed in the graph
+        self.activation = activation    # const and weight: computed through an activation (onnxfold.ACTIVATIONS)
         # weight: `tensor` is the initializer's TensorProto (its data elsewhere), or `array` holds ones of the
         # dims and type of a weight computed from such a one: stand-ins that fold shapes, never values
 
@@ -189,7 +191,9 @@ class _Reader:
         if tensor.HasField("shape"):
             for d in tensor.shape.dim:
                 dim = dims.add()
-                if d.HasField("dim_value") and d.dim_value > 0:
+                # (onnx/docs/IR.md: a dim is unknown where it has neither dim_value nor dim_param; a dim_value of 0
+                # is a real empty axis, as a (5, 0) tensor's)
+                if d.HasField("dim_value") and d.dim_value >= 0:
                     dim.value = d.dim_value
                 elif d.dim_param:
                     dim.param = d.dim_param
@@ -238,7 +242,10 @@ class _Reader:
                 readers[name].append(node)
         kinds = {v.kind for v in values if v is not None}
         shape_only = op in ("Shape", "Size") and domain in ("", "ai.onnx")
-        if "data" in kinds and not shape_only:
+        # (a node that runs a subgraph (If, Loop, Scan) is a layer whatever it reads: its rule says its outputs are
+        # unknown and why, naming it)
+        if ("data" in kinds and not shape_only) or (op in _SUBGRAPHS and domain in ("", "ai.onnx")) or self._costs(
+                node, values):
             self._layer(index, node, inputs, values, op, domain)
             return
         if "unknown" in kinds:
@@ -255,6 +262,20 @@ class _Reader:
         for name, value in zip(node.output, result):
             if name:
                 self.values[name] = value
+
+    def _costs(self, node, values):
+        """A node of constants only that convolves or multiplies learnt weights, with an op the reader does not
+        fold (RAFT's first flow through its motion encoder, swin_v2's position-bias MLP): a layer, so that its
+        weights and multiply-adds count as the framework counts them, its outputs blobs whose shapes its rule
+        gives."""
+        from . import onnxfold
+        from scnn_tools.net.layers import registry
+        if node.domain not in ("", "ai.onnx") or onnxfold.foldable(node.op_type) or any(
+                v is None or v.kind not in ("const", "weight") for v in values if v is not None):
+            return False
+        kind = registry.kind_of(caffe_pb2.LayerParameter(type=f"onnx.{node.op_type}"))
+        return (kind is not None and kind.family in (registry.CONVOLUTION, registry.INNER_PRODUCT)
+                and any(v is not None and v.initializer and not v.activation and _count(v.dims) > 1 for v in values))
 
     def _fold(self, node, values):
         from . import onnxfold  # (numpy: only when a model is read)
@@ -277,9 +298,9 @@ class _Reader:
             arrays = onnxfold.run(node, stand_ins if missing else [None if v is None else v.value() for v in values])
         except onnxfold.NotFoldable as exc:
             return [_Value("unknown", why=str(exc))] * len(node.output)
-        if missing:
-            return [_Value("weight", list(a.shape), array=a) for a in arrays]
-        return [_Value("const", list(a.shape), array=a) for a in arrays]
+        activation = node.op_type in onnxfold.ACTIVATIONS or any(v is not None and v.activation for v in values)
+        return [_Value("weight" if missing else "const", list(a.shape), array=a, activation=activation)
+                for a in arrays]
 
     def _layer(self, index, node, input_names, values, op, domain):
         prefix = "" if domain in ("", "ai.onnx") else domain + "."
@@ -300,7 +321,7 @@ class _Reader:
             elif value.kind in ("const", "weight"):
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
                 entry = {"name": input_name, "dims": value.dims, "initializer": value.initializer,
-                         "source": Source.CONSTANT if small else Source.WEIGHT}
+                         "activation": value.activation, "source": Source.CONSTANT if small else Source.WEIGHT}
                 if small:
                     entry["value"] = _tensor(value).SerializeToString()
             elif value.kind == "expr":
@@ -349,10 +370,13 @@ class _Reader:
         return graph, leaves
 
 
+# The operators that run a subgraph (onnx/docs/Operators.md).
+_SUBGRAPHS = ("If", "Loop", "Scan")
+
 # The inputs of the ops onnxfold computes whose values say the output's dims (onnx/docs/Operators.md).
 _SHAPING = {"Reshape": (1,), "Slice": (1, 2, 3, 4), "Unsqueeze": (1,), "Squeeze": (1,), "Expand": (1,),
             "ConstantOfShape": (0,), "Range": (0, 1, 2), "ReduceProd": (1,), "ReduceSum": (1,), "ReduceMin": (1,),
-            "ReduceMax": (1,)}
+            "ReduceMax": (1,), "Split": (1,)}
 
 
 def _stand_in(value):

@@ -177,6 +177,50 @@ def _one(fn):
     return lambda values, attrs: fn(*values)
 
 
+def _relu(values, attrs):
+    # Relu-14: max(x, 0) in x's type (RAFT's coordinate grid passes one on constants).
+    x = np.asarray(values[0])
+    return np.maximum(x, np.zeros((), x.dtype))
+
+
+def _dequantize(values, attrs):
+    # DequantizeLinear-10..23: (x - zero_point) * scale in the scale's type; a scale per tensor (a scalar), per
+    # `axis` (1-D, default axis 1) or per block of `block_size` along it (x's rank). onnxruntime's QDQ models
+    # keep their weights quantized behind one.
+    x, scale = np.asarray(values[0]), np.asarray(values[1])
+    zero = np.asarray(values[2]) if len(values) > 2 and values[2] is not None else np.zeros((), x.dtype)
+    axis, block = _attr(attrs, "axis", 1) % max(x.ndim, 1), _attr(attrs, "block_size", 0)
+
+    def spread(v):
+        if v.ndim == 0 or v.size == 1 and not block:
+            return v.reshape(())
+        if block:
+            return np.repeat(v, block, axis=axis)[tuple(slice(0, d) for d in x.shape)]
+        return v.reshape([-1 if a == axis else 1 for a in range(x.ndim)])
+
+    out = (x.astype(np.int64) - spread(zero).astype(np.int64)).astype(scale.dtype) * spread(scale)
+    return out.astype(scale.dtype)
+
+
+def _split(values, attrs, count):
+    # Split-2/11: `split` attribute; Split-13: `split` input 1; Split-18: or `num_outputs` parts of ceil(size / n),
+    # the last smaller; with neither, `count` (the node's outputs) equal parts. axis default 0.
+    data = np.asarray(values[0])
+    axis = _attr(attrs, "axis", 0) % data.ndim
+    size = data.shape[axis]
+    sizes = _axes(values, attrs, 1, "split")
+    if sizes is None and "num_outputs" in attrs:
+        part = -(-size // attrs["num_outputs"])
+        sizes = [min(part, size - part * i) for i in range(attrs["num_outputs"])]
+    if sizes is None:
+        if size % count:
+            raise NotFoldable(f"Split: {size} does not split into {count} equal parts")
+        sizes = [size // count] * count
+    if len(sizes) != count or sum(sizes) != size or min(sizes) < 0:
+        raise NotFoldable(f"Split: parts {sizes} are not {count} that make up {size}")
+    return np.split(data, np.cumsum(sizes)[:-1], axis=axis)
+
+
 # op type -> fn(values, attrs) -> output (one output each).
 _OPS = {
     "Identity": _one(lambda x: x),
@@ -214,6 +258,10 @@ _OPS = {
     "Equal": _one(np.equal),
     "Less": _one(np.less),
     "Greater": _one(np.greater),
+    "LessOrEqual": _one(np.less_equal),
+    "GreaterOrEqual": _one(np.greater_equal),
+    "Relu": _relu,
+    "DequantizeLinear": _dequantize,
     "Not": _one(np.logical_not),
     "And": _one(np.logical_and),
     "Or": _one(np.logical_or),
@@ -225,17 +273,27 @@ _OPS = {
 }
 
 
+# The folded ops whose output is an activation: computed from a learnt weight, it is no weight itself.
+ACTIVATIONS = {"Relu"}
+
+# op type -> fn(values, attrs, number of outputs) -> [outputs].
+_MULTI = {"Split": _split}
+
+
 def foldable(op_type):
-    return op_type in _OPS or op_type == "Constant"
+    return op_type in _OPS or op_type in _MULTI or op_type == "Constant"
 
 
 # TensorProto.DataType -> numpy dtype (onnx/onnx.proto; FLOAT16's int32_data hold its bits).
 _DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64,
            9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
 _NUMBERS = {np.dtype(v): k for k, v in _DTYPES.items()}
+BFLOAT16 = 16
 
 
 def dtype(data_type):
+    if data_type == BFLOAT16:
+        return np.dtype(np.float32)  # (numpy has no bfloat16: its values widened, exactly, to float32)
     if data_type not in _DTYPES:
         raise NotFoldable(f"tensors of ONNX data type {data_type} are not read")
     return np.dtype(_DTYPES[data_type])
@@ -248,6 +306,10 @@ def to_array(tensor):
     if tensor.data_location == tensor.EXTERNAL:
         raise NotFoldable(f"tensor '{tensor.name}' keeps its data in another file")
     try:
+        if tensor.data_type == BFLOAT16:  # the top 16 bits of a float32, in raw_data or int32_data
+            bits = (np.frombuffer(tensor.raw_data, dtype="<u2") if tensor.raw_data else
+                    np.asarray(tensor.int32_data, np.uint32).astype(np.uint16))
+            return (bits.astype(np.uint32) << 16).view(np.float32).reshape(dims)
         if tensor.raw_data:
             return np.frombuffer(tensor.raw_data, dtype=kind.newbyteorder("<")).astype(kind).reshape(dims)
         if tensor.data_type == 10:  # FLOAT16: its bits in int32_data
@@ -286,11 +348,13 @@ def run(node, values):
     op = node.op_type
     if op == "Constant":
         return [constant(node)]
-    fn = _OPS.get(op)
-    if fn is None or len(node.output) != 1:
+    fn, multi = _OPS.get(op), _MULTI.get(op)
+    if multi is None and (fn is None or len(node.output) != 1):
         raise NotFoldable(f"op {op} is not one scnn-tools computes before the net runs")
     try:
         with np.errstate(all="raise"):
+            if multi is not None:
+                return [np.asarray(v) for v in multi(list(values), attributes(node), len(node.output))]
             return [np.asarray(fn(list(values), attributes(node)))]
     except NotFoldable:
         raise

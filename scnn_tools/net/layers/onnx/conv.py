@@ -70,10 +70,18 @@ def _geometry(ctx):
     return ctx.once("onnx.conv", _conv)
 
 
+# Where each convolution-like operator (Conv-11, ConvInteger-10, QLinearConv-10, DeformConv-19, ConvTranspose-11)
+# has its weight W and bias B, and how many inputs it takes: the quantized ones' scales and zero points sit
+# between, and they convolve as Conv does (onnx/docs/Operators.md).
+CONVOLVERS = {"Conv": (1, 2, 2, 3), "ConvTranspose": (1, 2, 2, 3), "ConvInteger": (1, None, 2, 4),
+              "QLinearConv": (3, 8, 8, 9), "DeformConv": (1, 3, 3, 5)}
+
+
 def _inputs(o):
-    """(X's shape, W's (None where unknown), the kernel, group) of a Conv or ConvTranspose."""
-    o.need_inputs(2, 3)
-    x, w = o.spatial("convolves"), o.shape(1)
+    """(X's shape, W's (None where unknown), the kernel, group) of a convolution-like node."""
+    w_at, _, low, high = CONVOLVERS[o.op]
+    o.need_inputs(low, high)
+    x, w = o.spatial("convolves"), o.shape(w_at)
     n = len(x) - 2
     kernel = o.attr("kernel_shape", kind=list) or (w[2:] if w is not None else None)
     if kernel is None or len(kernel) != n or (w is not None and (len(w) != n + 2 or list(w[2:]) != list(kernel))):
@@ -88,7 +96,8 @@ def _conv(ctx):
     cin = x[1]
     if group < 1 or (known(cout) and cout % group) or (w is not None and known(cin) and cin != w[1] * group):
         o.fail(f"X has {cin} channels, the weights {fmt_shape(w)} read {w and w[1]} per group of {group}")
-    b = o.shape(2)
+    b_at = CONVOLVERS[o.op][1]
+    b = o.shape(b_at) if b_at is not None else None
     if b is not None and known(cout) and list(b) != [cout]:
         o.fail(f"the bias {fmt_shape(b)} is not one value per output channel ({cout})")
     return x, w, cout, group, windows(o, x[2:], kernel)
@@ -107,7 +116,8 @@ def _deps(ctx):
 
 
 def _params(ctx):
-    return node(ctx).weights(1, 2)
+    o = node(ctx)
+    return o.weights(*(i for i in CONVOLVERS[o.op][:2] if i is not None))
 
 
 def _macc(ctx, tops):

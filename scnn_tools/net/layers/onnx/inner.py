@@ -8,10 +8,17 @@ from .elementwise import broadcast
 from .node import ALREADY, node, register
 
 
+# Where Gemm-13 and com.microsoft's QGemm (onnxruntime docs/ContribOperators.md: A, a_scale, a_zero_point, B,
+# b_scale, b_zero_point, C, y_scale, y_zero_point, with Gemm's alpha, transA, transB) have A, B and C, and how many
+# inputs each takes.
+GEMMS = {"Gemm": (0, 1, 2, 2, 3), "QGemm": (0, 3, 6, 6, 9)}
+
+
 def _geometry(ctx):
     o = node(ctx)
-    o.need_inputs(2, 3)
-    a, b = o.shape(0), o.shape(1)
+    a_at, b_at, _, low, high = GEMMS[o.op]
+    o.need_inputs(low, high)
+    a, b = o.shape(a_at), o.shape(b_at)
     if a is None or b is None:
         return None
     if len(a) != 2 or len(b) != 2:
@@ -38,7 +45,8 @@ def _deps(ctx):
 
 
 def _params(ctx):
-    return node(ctx).weights(1, 2)
+    o = node(ctx)
+    return o.weights(*GEMMS[o.op][1:3])
 
 
 def _macc(ctx, tops):
@@ -55,11 +63,16 @@ register("onnx.Gemm", INNER_PRODUCT, reads=("alpha", "beta", "broadcast", "trans
 # MatMul-13: numpy's matmul. A 1-D A is a row (1 x K), a 1-D B a column (K x 1), that axis then dropped; the
 # axes before the last two broadcast. Each output value sums K products; per image (the output's axis 0, as
 # Caffe's InnerProduct counts per item of it) that is K times the values after axis 0. An operand that is no
-# data blob is learnt.
+# data blob is learnt. MatMulInteger-10 and QLinearMatMul-10/21 multiply as MatMul; OPERANDS gives where A and B
+# are among their inputs and how many inputs each takes (the scales and zero points sit between).
+OPERANDS = {"MatMul": (0, 1, 2, 2), "MatMulInteger": (0, 1, 2, 4), "QLinearMatMul": (0, 3, 8, 8)}
+
+
 def _matmul(ctx):
     o = node(ctx)
-    o.need_inputs(2, 2)
-    a, b = o.shape(0), o.shape(1)
+    a_at, b_at, low, high = OPERANDS[o.op]
+    o.need_inputs(low, high)
+    a, b = o.shape(a_at), o.shape(b_at)
     if a is None or b is None:
         return None
     if not a or not b:
@@ -86,14 +99,15 @@ def _matmul_deps(ctx):
     # column axis, B's along its row axis, or along the input's own axis where the other input is 1-D and
     # that axis is gone); the batch axes read their own positions (a broadcast size-1 axis its one position).
     o = node(ctx)
-    a, b = o.shape(0), o.shape(1)
+    operands = OPERANDS[o.op][:2]
+    a, b = (o.shape(i) for i in operands)
     k, out = _matmul(ctx)
     batch = len(out) - (len(a) > 1) - (len(b) > 1)
     row = batch if len(a) > 1 else None
     col = len(out) - 1 if len(b) > 1 else None
     deps = {t: [] for t in range(len(out))}
     for i, shape, own, across in ((0, a, row, col), (1, b, col, row)):
-        bottom = o.bottom(i)
+        bottom = o.bottom(operands[i])
         if bottom is None:
             continue
         n = len(shape)
@@ -113,7 +127,8 @@ def _matmul_deps(ctx):
 def _matmul_params(ctx):
     # Any operand that is no data blob, as Gemm's and Conv's weights: the legacy exporter's MultiheadAttention
     # slices its in_proj_weight (a Slice the reader folds), which is no initializer any more but still learnt.
-    return node(ctx).weights(0, 1)
+    o = node(ctx)
+    return o.weights(*OPERANDS[o.op][:2])
 
 
 def _matmul_macc(ctx, tops):

@@ -66,10 +66,14 @@ def register(name, family, reads=(), defaults=None, **rules):
                                warned=True)  # (by check, when the graph was built)
         return shape(ctx)
 
+    if "deps" in rules:
+        deps = rules["deps"]
+        # (a layer of constants only, onnxfile._Reader._costs, reads no blob: none of its outputs has a field)
+        rules["deps"] = lambda ctx: deps(ctx) if ctx.bottoms else [{}] * ctx.ntops
     if "macc" in rules:
         macc = rules["macc"]
         rules["macc"] = lambda ctx, tops: None if unread_of(ctx) else macc(ctx, tops)
-    registry.register(name, family, shape=shape_unless_unread, check=check, **rules)
+    registry.register(name, family, shape=shape_unless_unread, check=check, min_bottoms=0, **rules)
 
 
 class Weight(list):
@@ -163,7 +167,9 @@ class OnnxNode:
         return self.inputs[i].bottom if self.is_data(i) else None
 
     def data(self, i, what="input"):
-        """The shape of input i, which must be a data blob."""
+        """The shape of input i, which must be a data blob (or, in a layer of constants only, a constant)."""
+        if self.ndata == 0 and self.present(i) and self.sources[i] in (_S.WEIGHT, _S.CONSTANT):
+            return list(self.inputs[i].dims)
         if not self.is_data(i):
             self.fail(f"{what} (input {i}) must be a blob computed by the net, not a constant")
         return self.ctx.bottoms[self.inputs[i].bottom]
@@ -219,7 +225,7 @@ class OnnxNode:
         params where those inputs are its weights (Conv's W and B); of unknown size where an input's shape is
         not known before the net runs (a value computed by an op the reader does not fold)."""
         return [Weight(self.shape(i) or [None], self.inputs[i].name if self.inputs[i].initializer else "")
-                for i in positions if self.present(i) and not self.is_data(i)]
+                for i in positions if self.present(i) and not self.is_data(i) and not self.inputs[i].activation]
 
     def learnt(self, i):
         """Input i is a learnt weight: an initializer of more than one element (PyTorch writes its Python

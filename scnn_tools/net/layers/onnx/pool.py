@@ -113,7 +113,13 @@ register("onnx.MaxPool", POOLING,
 register("onnx.AveragePool", POOLING,
          reads=("auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"),
          shape=_shape, deps=_deps, no_onnx=ALREADY)
+# LpPool-18/22: the p-norm of each window, whose geometry (kernel_shape, strides, pads, auto_pad, dilations,
+# ceil_mode) is AveragePool's.
+register("onnx.LpPool", POOLING, reads=("auto_pad", "ceil_mode", "dilations", "kernel_shape", "p", "pads", "strides"),
+         shape=_shape, deps=_deps, no_onnx=ALREADY)
 register("onnx.GlobalAveragePool", POOLING, shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)
 register("onnx.GlobalMaxPool", POOLING, shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)
+# GlobalLpPool-2: the p-norm of each whole channel, GlobalAveragePool's geometry.
+register("onnx.GlobalLpPool", POOLING, reads=("p",), shape=_global_shape, deps=_global_deps, no_onnx=ALREADY)
 register("onnx.MaxUnpool", POOLING, reads=("kernel_shape", "pads", "strides"), shape=_unpool_shape, deps=_unpool_deps,
          no_onnx=ALREADY)

@@ -1,0 +1,106 @@
+"""The quantized convolutions' fields (QLinearConv, ConvInteger: layers/onnx/quantized.py) against onnxruntime.
+
+onnxprobe.py rewrites float nets; these run on integers, so they are probed here the same way by hand: with
+every weight 1, zero points 0 and scales 1, an input of zeros gives zeros, and raising one row (column) of
+the image to 1 changes exactly the outputs whose field holds it (a sum of ones: nothing cancels, and 1 x 1
+x 1 / 1 rounds to 1). The fields found are compared position by position with scnn-tools' (test_onnx_oracle's
+compare), the same check the float probe makes.
+"""
+
+import numpy as np
+import pytest
+
+from onnxrow import text_model
+
+onnxruntime = pytest.importorskip("onnxruntime")
+
+from onnxprobe import Fields  # noqa: E402
+from test_onnx_oracle import compare  # noqa: E402
+
+H, W = 9, 11
+GEOMETRY = "strides = [2, 1], pads = [1, 0, 2, 1], dilations = [1, 2]"
+MODELS = {
+    "QLinearConv": f"""g (uint8[1,2,{H},{W}] x) => (y) <float xs = {{1.0}}, uint8 xz = {{0}}, uint8[3,2,3,3] w,
+        float ws = {{1.0}}, uint8 wz = {{0}}, float ys = {{1.0}}, uint8 yz = {{0}}> {{
+        y = QLinearConv <{GEOMETRY}> (x, xs, xz, w, ws, wz, ys, yz)
+    }}""",
+    "ConvInteger": f"""g (uint8[1,2,{H},{W}] x) => (y) <uint8[3,2,3,3] w> {{
+        y = ConvInteger <{GEOMETRY}> (x, w)
+    }}""",
+}
+
+
+def _ones(model):
+    for tensor in model.graph.initializer:
+        if tensor.name == "w" or tensor.name.endswith("s"):
+            from onnx import numpy_helper
+            dtype = numpy_helper.to_array(tensor).dtype
+            tensor.CopyFrom(numpy_helper.from_array(np.ones(list(tensor.dims), dtype), tensor.name))
+    return model
+
+
+def _fields(model):
+    """Fields of output y from raising each input row, then each column, to 1."""
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    base = np.zeros((1, 2, H, W), np.uint8)
+    zero = session.run(None, {"x": base})[0][0]
+    rows, cols = [], []
+    for axis, out in ((2, rows), (3, cols)):
+        for i in range(base.shape[axis]):
+            raised = base.copy()
+            raised[(slice(None),) * axis + (i,)] = 1
+            out.append((session.run(None, {"x": raised})[0][0] != zero).any(axis=0))
+    return Fields(np.stack(rows, axis=-1), np.stack(cols, axis=-1))
+
+
+@pytest.mark.parametrize("op", sorted(MODELS))
+def test_quantized_convolution_fields_are_onnxruntimes(op):
+    model = _ones(text_model(MODELS[op], opset=13))
+    bad, compared, unknown = compare(model, {"y": _fields(model)}, exact=True)
+    assert not bad and compared == ["y"] and not unknown
+
+
+# A float net of the operators onnxruntime's quantizer rewrites: its learnt values are 8 * 27 + 8 = 224, 8 * 72 + 8
+# = 584 and 8 * 4 + 4 = 36 (844); its multiply-adds 8 * 8 * 8 * 27 = 13,824 and 8 * 4 * 4 * 72 = 9,216 in the
+# convolutions, 8 * 4 = 32 in the Gemm (23,072).
+FLOAT = """g (float[1,3,8,8] x) => (y) <float[8,3,3,3] w1, float[8] b1, float[8,8,3,3] w2, float[8] b2, float[8,4] fw,
+                                   float[4] fb> {
+    c1 = Conv <pads = [1, 1, 1, 1]> (x, w1, b1)
+    r1 = Relu (c1)
+    c2 = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (r1, w2, b2)
+    s = Sigmoid (c2)
+    m = Mul (c2, s)
+    p = GlobalAveragePool (m)
+    f = Flatten (p)
+    y = Gemm (f, fw, fb)
+}"""
+
+
+@pytest.mark.parametrize("form", ["QDQ", "QOperator"])
+def test_a_net_quantized_by_onnxruntime_costs_what_the_float_net_costs(tmp_path, form):
+    """onnxruntime's static quantizer writes the net with its weights quantized behind DequantizeLinear (QDQ), or
+    as QLinearConv, com.microsoft's QLinearMul, QLinearSigmoid, QLinearGlobalAveragePool and QGemm (QOperator):
+    every blob has a shape, and the weights and multiply-adds are the float net's."""
+    from onnx import numpy_helper
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, quantize_static
+    from scnn_tools import api
+    rng = np.random.default_rng(0)
+    model = text_model(FLOAT, opset=13)
+    for tensor in model.graph.initializer:
+        values = rng.uniform(-1, 1, list(tensor.dims)).astype(np.float32)
+        tensor.CopyFrom(numpy_helper.from_array(values, tensor.name))
+    (tmp_path / "f.onnx").write_bytes(model.SerializeToString())
+
+    class Images(CalibrationDataReader):
+        def __init__(self):
+            self.left = 3
+
+        def get_next(self):
+            self.left -= 1
+            return {"x": rng.uniform(0, 1, (1, 3, 8, 8)).astype(np.float32)} if self.left >= 0 else None
+
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"), Images(),
+                    quant_format=getattr(QuantFormat, form))
+    result = api.analyze(tmp_path / "q.onnx")
+    assert all(o["shape"] is not None for layer in result["layers"] for o in layer["outputs"])
+    assert (result["totals"]["params"], result["totals"]["macc"]) == (844, 23072)
