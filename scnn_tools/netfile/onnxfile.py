@@ -34,31 +34,141 @@ def looks_onnx(data, source):
 
 
 def parse_model(data, source):
-    """The ModelProto in `data`, or None where it is not one (no graph with nodes, or no opset_import)."""
+    """(the ModelProto in `data`, {initializer index: raw_data}), or None where it is not one (no graph with
+    nodes, or no opset_import). The large initializers' raw_data is left out of the ModelProto, and given
+    apart as views of `data`: a model's weights are most of its bytes, and the reader needs their dims, not
+    their values (onnx_model.proto's parse would copy them all)."""
     from google.protobuf.message import DecodeError
     from scnn_tools.onnx_model_pb2 import ModelProto
+    skeleton = _without_raw_data(memoryview(data))
     model = ModelProto()
     try:
-        model.ParseFromString(data)
+        model.ParseFromString(bytes(data) if skeleton is None else skeleton[0])
     except (DecodeError, RuntimeError, ValueError):
         return None
     if not model.HasField("graph") or not len(model.graph.node) or not len(model.opset_import):
         return None
-    return model
+    return model, ({} if skeleton is None else skeleton[1])
+
+
+# An initializer's raw_data longer than this is parsed only where a value is folded from it.
+RAW_LIMIT = 1 << 16
+
+
+def _without_raw_data(data):
+    """(the serialized model without the raw_data of its initializers of more than RAW_LIMIT bytes,
+    {initializer index: that raw_data}) by the protobuf wire format; None where the bytes do not walk as a
+    model with one graph (protobuf's own parse then says what is wrong)."""
+    try:
+        pieces, graph = [], None
+        for number, start, value, end in _fields(data, 0, len(data)):
+            if number == 7:
+                if graph is not None or value is None:
+                    return None
+                graph = _graph_pieces(data, value, end)
+                if graph is None:
+                    return None
+                body = b"".join(graph[0])
+                pieces += [data[start:_varint(data, start)[1]], _varint_bytes(len(body)), body]
+            else:
+                pieces.append(data[start:end])
+    except IndexError:
+        return None
+    return (b"".join(pieces), graph[1]) if graph is not None and graph[1] else None
+
+
+def _graph_pieces(data, begin, end):
+    """The GraphProto's fields, its large initializers re-encoded without their raw_data, and those raw_data."""
+    pieces, raws, kept, index = [], {}, begin, 0
+    for number, start, value, stop in _fields(data, begin, end):
+        if number != 5:
+            continue
+        if value is None:
+            return None
+        if stop - value > RAW_LIMIT:
+            tensor, raw = [], []
+            for n, s, v, e in _fields(data, value, stop):
+                if n == 9 and v is not None:
+                    raw.append(data[v:e])
+                else:
+                    tensor.append(data[s:e])
+            if len(raw) == 1 and len(raw[0]) > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
+                pieces.append(data[kept:start])
+                body = b"".join(tensor)
+                pieces += [b"\x2a" + _varint_bytes(len(body)), body]  # (field 5, length-delimited)
+                kept = stop
+                raws[index] = raw[0]
+        index += 1
+    pieces.append(data[kept:end])
+    return pieces, raws
+
+
+def _fields(data, begin, end):
+    """(field number, where its tag starts, where a length-delimited value starts (else None), where it ends)
+    for each field of the message in data[begin:end]; IndexError where they do not walk to `end`."""
+    i = begin
+    while i < end:
+        start = i
+        tag, i = _varint(data, i)
+        kind = tag & 7
+        if kind == 2:
+            length, i = _varint(data, i)
+            value, i = i, i + length
+        else:
+            value = None
+            if kind == 0:
+                _, i = _varint(data, i)
+            elif kind == 1:
+                i += 8
+            elif kind == 5:
+                i += 4
+            else:
+                raise IndexError("a group or an unknown wire type")
+        if i > end:
+            raise IndexError("a field runs past its message")
+        yield tag >> 3, start, value, i
+
+
+def _varint(data, i):
+    byte = data[i]
+    if byte < 128:
+        return byte, i + 1
+    result, shift = byte & 127, 7
+    while True:
+        i += 1
+        byte = data[i]
+        result |= (byte & 127) << shift
+        if byte < 128:
+            return result, i + 1
+        shift += 7
+        if shift > 63:
+            raise IndexError("a varint of more than 64 bits")
+
+
+def _varint_bytes(n):
+    out = bytearray()
+    while n >= 128:
+        out.append(n & 127 | 128)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
 
 
 def read(data, source):
     """The NetFile of the model in `data`; None where `data` is no ONNX model and the name does not say it is."""
     from .reader import NetFile
-    model = parse_model(data, source)
-    if model is None:
+    parsed = parse_model(data, source)
+    if parsed is None:
         if not str(source).lower().endswith(".onnx"):
             return None
         raise InputError("not an ONNX model: no graph with nodes and an opset_import (a corrupt or truncated "
                          "file, or another format named .onnx)", source)
+    model, raws = parsed
     try:
         _check_text(model)
-        reader = _Reader(model, source)
+        reader = _Reader(model, source, raws)
     except UnicodeDecodeError:
         # (protobuf decodes a string field when it is read: a damaged file shows here)
         reader = None
@@ -126,18 +236,25 @@ def attributes(node):
 class _Value:
     """What the reader knows of one named value before the net runs."""
 
-    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer")
+    __slots__ = ("kind", "dims", "_tensor", "raw", "array", "nodes", "why", "initializer")
 
-    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False):
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False, raw=None):
         self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
         self.dims = dims        # const and weight: the tensor's dims
-        self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
+        self._tensor = tensor   # const from an initializer: its TensorProto (converted when needed)
+        self.raw = raw          # its raw_data, where parse_model left that out of it
         self.array = array      # const: its value (numpy)
         self.nodes = nodes      # expr: the indices of the nodes that compute it
         self.why = why          # unknown: why
         self.initializer = initializer  # const and weight: a graph initializer, not a value computed in the graph
         # weight: `tensor` is the initializer's TensorProto (its data elsewhere), or `array` holds ones of the
         # dims and type of a weight computed from such a one: stand-ins that fold shapes, never values
+
+    @property
+    def tensor(self):
+        if self.raw is not None:
+            self._tensor.raw_data, self.raw = bytes(self.raw), None  # (a value is folded from it: rarely)
+        return self._tensor
 
     def value(self):
         if self.array is None and self.tensor is not None:
@@ -146,20 +263,21 @@ class _Value:
         return self.array
 
 
-def _initializer(tensor):
+def _initializer(tensor, raw):
     dims = list(tensor.dims)
     if tensor.data_location == tensor.EXTERNAL:
         return _Value("weight", dims, tensor=tensor, initializer=True)  # its data lives in another file, never needed
-    return _Value("const", dims, tensor=tensor, initializer=True)
+    return _Value("const", dims, tensor=tensor, initializer=True, raw=raw)
 
 
 class _Reader:
-    def __init__(self, model, source):
+    def __init__(self, model, source, raws=None):
         self.model, self.graph, self.source = model, model.graph, source
         self.opsets = {(d.domain or "ai.onnx"): d.version for d in model.opset_import}
         self.net = caffe_pb2.NetParameter(name=model.graph.name)
         self.lines, self.warnings, self.names = [], [], set()
-        self.values = {t.name: _initializer(t) for t in self.graph.initializer}
+        raws = raws or {}
+        self.values = {t.name: _initializer(t, raws.get(i)) for i, t in enumerate(self.graph.initializer)}
         self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
                            for t in self.graph.sparse_initializer)
         self.renamed, self.inputs, self.readers = [], [], {}
