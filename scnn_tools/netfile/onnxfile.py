@@ -3,12 +3,16 @@
 Every command and the engine then work on it unchanged. A node becomes a layer
 of type "onnx.<OpType>" ("onnx.<domain>.<OpType>" outside the default domain)
 whose bottoms are the node's data inputs and whose tops are its outputs; what a
-rule needs beyond them travels in the layer's onnx_param (proto/caffe.proto's
-OnnxParameter): the NodeProto, and for each input position where it comes from
-(a data bottom, an initializer's dims, a constant's value, or an expression of
-bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
-layers. The nodes exporters emit to compute shapes are folded here or kept as
-expressions (onnxfold.py), not made layers.
+rule needs beyond them is the layer's OnnxLayer (NetFile.onnx_layers, beside
+net.layer; net/graph.py gives it to the layer's Node): the NodeProto as parsed,
+and for each input position where it comes from (a data bottom, an
+initializer's dims, a constant's value, or an expression of bottoms' shapes).
+Plain Python, read as it is: a model has thousands of nodes, and serialising
+each into its layer for every rule to parse back cost more than the rules.
+Graph inputs that are no initializers become "onnx.Input" layers, their dims
+in the layer's onnx_param (proto/caffe.proto's OnnxParameter). The nodes
+exporters emit to compute shapes are folded here or kept as expressions
+(onnxfold.py), not made layers.
 
 The model is read with scnn-tools' own schema (proto/onnx_model.proto, generated onnx_model_pb2.py), not the
 onnx package, whose import costs seconds; numpy is imported only when a model is read. Initializer data is
@@ -23,7 +27,50 @@ from . import onnxunpool
 # a larger one only by its dims.
 VALUE_LIMIT = 4096
 
-Source = caffe_pb2.OnnxInput
+
+
+class Source:
+    """Where an ONNX input position's value comes from (Operand.source)."""
+    ABSENT = 0      # an optional input left out (empty name)
+    DATA = 1        # a blob: bottom `bottom`
+    WEIGHT = 2      # an initializer, or a constant too large to keep: its dims only
+    CONSTANT = 3    # a value known before the net runs: `tensor`
+    EXPRESSION = 4  # a value computed from the shapes of bottoms: `expression`
+    UNKNOWN = 5     # a value computed from data, or by an op scnn-tools cannot fold: `why`
+
+
+class Operand:
+    """One input position of an ONNX node, as its rules read it (layers/onnx/node.py)."""
+
+    __slots__ = ("name", "source", "bottom", "dims", "tensor", "initializer", "expression", "shape_bottom", "why")
+
+    def __init__(self, name, source, bottom=None, dims=(), tensor=None, initializer=False, expression=None,
+                 shape_bottom=(), why=""):
+        self.name, self.source = name, source
+        self.bottom = bottom              # DATA: the bottom index
+        self.dims = dims                  # WEIGHT and CONSTANT: the tensor's dims
+        self.tensor = tensor              # CONSTANT: its TensorProto
+        self.initializer = initializer    # WEIGHT and CONSTANT: a graph initializer, not a value folded in the graph
+        self.expression = expression      # EXPRESSION: a GraphProto computing it from the shapes of its inputs,
+        self.shape_bottom = shape_bottom  # which are these bottoms (after the data bottoms)
+        self.why = why                    # UNKNOWN: why
+
+
+class OnnxLayer:
+    """What the rules read of an ONNX node beyond its layer's bottoms and tops."""
+
+    __slots__ = ("node", "opset", "inputs", "data_bottoms", "field_bottom", "unpool")
+
+    def __init__(self, node, opset, inputs, data_bottoms):
+        self.node = node                  # the NodeProto (onnx_model_pb2)
+        self.opset = opset                # the opset version the model imports for the node's domain
+        self.inputs = inputs              # an Operand per ONNX input position
+        # The bottoms after the first data_bottoms are read for their shapes only (by an expression).
+        self.data_bottoms = data_bottoms
+        # Blobs the fields of the layer's tops read that are no input of its node: bottoms after the node's own
+        # (net/graph.py), which no memory counts as read again; and the unpooling they are (PyTorch's
+        # max_unpool2d: netfile/onnxunpool.py's Unpooling).
+        self.field_bottom, self.unpool = [], None
 
 
 def looks_onnx(data, source):
@@ -181,7 +228,7 @@ def read(data, source):
         "producer": " ".join(p for p in (model.producer_name, model.producer_version) if p) or None,
     }
     netfile = NetFile(source, "", net, "onnx", [], lines, reader.warnings)
-    netfile.model = meta
+    netfile.model, netfile.onnx_layers = meta, reader.layers
     return netfile
 
 
@@ -276,6 +323,7 @@ class _Reader:
         self.opsets = {(d.domain or "ai.onnx"): d.version for d in model.opset_import}
         self.net = caffe_pb2.NetParameter(name=model.graph.name)
         self.lines, self.warnings, self.names = [], [], set()
+        self.layers = []  # (an OnnxLayer per layer of net, None for an onnx.Input)
         raws = raws or {}
         self.values = {t.name: _initializer(t, raws.get(i)) for i, t in enumerate(self.graph.initializer)}
         self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
@@ -319,6 +367,7 @@ class _Reader:
                 "onnx-dynamic-batch", f"input '{value_info.name}': its first axis{called} is dynamic; analysed "
                 "with 1 image (give --batch N for the memory of N)", layer.name))
         self.lines.append(None)
+        self.layers.append(None)
         self.values[value_info.name] = _Value("data")
         self.inputs.append(layer)
         self.readers[value_info.name] = []
@@ -406,41 +455,35 @@ class _Reader:
             name = f"{op}_{index}"
             self.renamed.append((index, name))
         name = self._unique(name)
-        # (the layer is built in Python lists and handed to protobuf at once: each access to a message's
-        # field makes an object, and a model has thousands of nodes)
         inputs, bottoms, exprs = [], [], []
         for input_name, value in zip(input_names, values):
             if value is None:
-                entry = {"name": input_name, "source": Source.ABSENT}
+                entry = Operand(input_name, Source.ABSENT)
             elif value.kind == "data":
-                entry = {"name": input_name, "source": Source.DATA, "bottom": len(bottoms)}
+                entry = Operand(input_name, Source.DATA, bottom=len(bottoms))
                 bottoms.append(input_name)
             elif value.kind in ("const", "weight"):
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
-                entry = {"name": input_name, "dims": value.dims, "initializer": value.initializer,
-                         "source": Source.CONSTANT if small else Source.WEIGHT}
-                if small:
-                    entry["value"] = _tensor(value).SerializeToString()
+                entry = Operand(input_name, Source.CONSTANT if small else Source.WEIGHT, dims=value.dims,
+                                tensor=_tensor(value) if small else None, initializer=value.initializer)
             elif value.kind == "expr":
-                entry = {"name": input_name, "source": Source.EXPRESSION}
+                entry = Operand(input_name, Source.EXPRESSION)
                 exprs.append((entry, value))
             else:
-                entry = {"name": input_name, "source": Source.UNKNOWN, "why": value.why}
+                entry = Operand(input_name, Source.UNKNOWN, why=value.why)
                 self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({op}): input "
                                              f"'{input_name}' is not known before the net runs ({value.why})", name))
             inputs.append(entry)
         data_bottoms = len(bottoms)
         for entry, value in exprs:
-            graph, leaves = self._expression(entry["name"], value)
-            entry["expression"] = graph.SerializeToString()
+            entry.expression, leaves = self._expression(entry.name, value)
             for leaf in leaves:
                 if leaf not in bottoms:
                     bottoms.append(leaf)
-            entry["shape_bottom"] = [bottoms.index(leaf) for leaf in leaves]
+            entry.shape_bottom = [bottoms.index(leaf) for leaf in leaves]
         tops = _tops(name, node.output)
-        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops,
-                           onnx_param={"node": node.SerializeToString(), "input": inputs, "data_bottoms": data_bottoms,
-                                       "opset": self.opsets.get(domain or "ai.onnx", 0)})
+        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops)
+        self.layers.append(OnnxLayer(node, self.opsets.get(domain or "ai.onnx", 0), inputs, data_bottoms))
         for top in tops:
             self.values[top] = _Value("data")
         self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)

@@ -32,6 +32,9 @@ class NetFile:
         self.layer_spans = layer_spans
         # For an ONNX model: {ir_version, opset: {domain: version}, producer}; None for a Caffe file.
         self.model = None
+        # For an ONNX model: per layer of `net`, what its rules read of its node (onnxfile.OnnxLayer; None for
+        # an onnx.Input); None for a Caffe file.
+        self.onnx_layers = None
 
     @property
     def name(self):
