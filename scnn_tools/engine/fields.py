@@ -174,6 +174,10 @@ def _inside(node, node_deps, blob_shapes):
         for a, items in per_axis.items():
             size = blob_shapes[top][a]
             for b, ba, m in items:
+                if m is IDENTITY:  # (most maps of most layers: position o reads o)
+                    if size > blob_shapes[node.bottoms[b]][ba]:
+                        return False
+                    continue
                 span = m.span(0, size - 1)
                 if span is not None and (span[0] < 0 or span[1] > blob_shapes[node.bottoms[b]][ba] - 1):
                     return False

@@ -52,9 +52,10 @@ def register(name, family, reads=(), defaults=None, **rules):
 
     def unread_of(ctx):
         found = node(ctx)
-        if all(a.name in known for a in found.proto.attribute):
-            return []  # (as check: most nodes, without converting the attributes' values)
-        return unread(found.attrs)
+        if found.unread is None:  # (once a node: its shape rule and its multiply-adds ask)
+            # (as check: most nodes, without converting the attributes' values)
+            found.unread = [] if all(a.name in known for a in found.proto.attribute) else unread(found.attrs)
+        return found.unread
 
     def shape_unless_unread(ctx):
         names = unread_of(ctx)
@@ -94,6 +95,7 @@ class OnnxNode:
         self.sources = [entry.source for entry in self.inputs]
         self.ndata = layer.data_bottoms
         self._values = {}
+        self.unread = None  # (the attributes no rule of its operator reads: register's unread_of)
 
     @cached_property
     def op(self):
