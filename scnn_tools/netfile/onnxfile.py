@@ -22,6 +22,7 @@ never needed beyond small constants: a model saved with external data is read wi
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError, warning
 from . import onnxunpool
+from .wire import fields, key
 
 # A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
 # a larger one only by its dims.
@@ -104,103 +105,45 @@ RAW_LIMIT = 1 << 16
 
 def _without_raw_data(data):
     """(the serialized model without the raw_data of its initializers of more than RAW_LIMIT bytes,
-    {initializer index: that raw_data}) by the protobuf wire format; None where the bytes do not walk as a
-    model with one graph (protobuf's own parse then says what is wrong)."""
+    {initializer index: that raw_data}) by the protobuf wire format; None where there are none, or the bytes do
+    not walk as a model with one graph (protobuf's own parse then says what is wrong)."""
+    pieces, graph = [], None
     try:
-        pieces, graph = [], None
-        for number, start, value, end in _fields(data, 0, len(data)):
-            if number == 7:
-                if graph is not None or value is None:
-                    return None
-                graph = _graph_pieces(data, value, end)
-                if graph is None:
-                    return None
-                body = b"".join(graph[0])
-                pieces += [data[start:_varint(data, start)[1]], _varint_bytes(len(body)), body]
-            else:
-                pieces.append(data[start:end])
-    except IndexError:
+        for number, kind, key_at, start, end in fields(data, 0, len(data)):
+            if number != 7:
+                pieces.append(data[key_at:end])
+                continue
+            if graph is not None or kind != 2:
+                return None
+            graph = _graph_pieces(data, start, end)
+            body = b"".join(graph[0])
+            pieces += [key(7, len(body)), body]
+    except ValueError:
         return None
     return (b"".join(pieces), graph[1]) if graph is not None and graph[1] else None
 
 
-def _graph_pieces(data, begin, end):
-    """The GraphProto's fields, its large initializers re-encoded without their raw_data, and those raw_data."""
-    pieces, raws, kept, index = [], {}, begin, 0
-    for number, start, value, stop in _fields(data, begin, end):
+def _graph_pieces(data, start, end):
+    """The GraphProto's fields, its large initializers re-encoded without their raw_data; and those raw_data."""
+    pieces, raws, kept, index = [], {}, start, 0
+    for number, kind, key_at, begin, stop in fields(data, start, end):
         if number != 5:
             continue
-        if value is None:
-            return None
-        if stop - value > RAW_LIMIT:
+        if kind == 2 and stop - begin > RAW_LIMIT:
             tensor, raw = [], []
-            for n, s, v, e in _fields(data, value, stop):
-                if n == 9 and v is not None:
-                    raw.append(data[v:e])
+            for n, k, t_key, t_begin, t_end in fields(data, begin, stop):
+                if n == 9 and k == 2:
+                    raw.append(data[t_begin:t_end])
                 else:
-                    tensor.append(data[s:e])
+                    tensor.append(data[t_key:t_end])
             if len(raw) == 1 and len(raw[0]) > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
-                pieces.append(data[kept:start])
                 body = b"".join(tensor)
-                pieces += [b"\x2a" + _varint_bytes(len(body)), body]  # (field 5, length-delimited)
+                pieces += [data[kept:key_at], key(5, len(body)), body]
                 kept = stop
                 raws[index] = raw[0]
         index += 1
     pieces.append(data[kept:end])
     return pieces, raws
-
-
-def _fields(data, begin, end):
-    """(field number, where its tag starts, where a length-delimited value starts (else None), where it ends)
-    for each field of the message in data[begin:end]; IndexError where they do not walk to `end`."""
-    i = begin
-    while i < end:
-        start = i
-        tag, i = _varint(data, i)
-        kind = tag & 7
-        if kind == 2:
-            length, i = _varint(data, i)
-            value, i = i, i + length
-        else:
-            value = None
-            if kind == 0:
-                _, i = _varint(data, i)
-            elif kind == 1:
-                i += 8
-            elif kind == 5:
-                i += 4
-            else:
-                raise IndexError("a group or an unknown wire type")
-        if i > end:
-            raise IndexError("a field runs past its message")
-        yield tag >> 3, start, value, i
-
-
-def _varint(data, i):
-    byte = data[i]
-    if byte < 128:
-        return byte, i + 1
-    result, shift = byte & 127, 7
-    while True:
-        i += 1
-        byte = data[i]
-        result |= (byte & 127) << shift
-        if byte < 128:
-            return result, i + 1
-        shift += 7
-        if shift > 63:
-            raise IndexError("a varint of more than 64 bits")
-
-
-def _varint_bytes(n):
-    out = bytearray()
-    while n >= 128:
-        out.append(n & 127 | 128)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 
 
 def read(data, source):
