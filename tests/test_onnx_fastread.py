@@ -67,3 +67,20 @@ def test_bytes_that_do_not_walk_as_a_model_are_left_to_protobuf():
     data = model().SerializeToString()
     assert onnxfile._without_raw_data(memoryview(data[:-3])) is None
     assert onnxfile.parse_model(data[:-3], "big.onnx") is None
+
+
+def test_each_node_is_read_once_into_a_record_the_rules_read():
+    """The layer of a node holds no copy of it to parse again (its onnx_param is an Input's alone): the rules
+    read the node's record, which holds the parsed NodeProto and its inputs' sources."""
+    from scnn_tools.netfile.onnxfile import Source
+    netfile = read_bytes(model().SerializeToString(), "big.onnx")
+    layers, records = list(netfile.net.layer), netfile.onnx_layers
+    assert [layer.type for layer in layers] == ["onnx.Input", "onnx.Conv", "onnx.Reshape"]
+    assert records[0] is None and layers[0].HasField("onnx_param")
+    assert [layer.HasField("onnx_param") for layer in layers[1:]] == [False, False]
+    conv, reshape = records[1:]
+    assert (conv.node.op_type, conv.node.name, list(conv.node.input)) == ("Conv", "conv", ["x", "w"])
+    assert [(i.name, i.source, i.dims) for i in conv.inputs] == [("x", Source.DATA, ()),
+                                                                 ("w", Source.WEIGHT, [BIG // 27 + 1, 3, 3, 3])]
+    # Gather's folded value is a constant the Reshape reads.
+    assert reshape.inputs[1].source == Source.CONSTANT and reshape.data_bottoms == 1

@@ -157,7 +157,7 @@ def needed(graph, blob_shapes, deps):
             for a, items in per_axis.items():
                 lo, hi = _wanted(need, top, a, blob_shapes[top][a])
                 for b, ba, index_map in items:
-                    span = index_map.span(lo, hi)
+                    span = (lo, hi) if index_map is IDENTITY else index_map.span(lo, hi)
                     if span is not None:
                         key = (node.bottoms[b], ba)
                         old = need.get(key)
