@@ -144,6 +144,24 @@ os._exit(0)
 """
 
 
+LOAD = """
+import sys
+import caffe
+caffe.set_mode_cpu()
+caffe.Net(sys.argv[2], sys.argv[1], caffe.TEST)
+"""
+
+
+def loads(text, weights, build="bvlc"):
+    """Whether Caffe builds the net and copies the .caffemodel's weights into it: {"load_ok", "error"}."""
+    digest = hashlib.sha256(Path(weights).read_bytes()).hexdigest()
+
+    def compute(net):
+        proc = _run(net, text, [str(HOME / build / "venv/bin/python"), "-c", LOAD, str(weights)])
+        return {"load_ok": proc.returncode == 0, "error": proc.stderr[-2000:] if proc.returncode else None}
+    return _cached(f"load\0{build}\0{text}\0{digest}", compute)
+
+
 def forward(text, wanted, build="bvlc", input_std=1.0):
     """Real Caffe's forward pass of the net with random weights on one random image (N(0, input_std)): the
     .caffemodel it saved, the inputs, the `wanted` blobs and Caffe's own rounding noise on each, cached by

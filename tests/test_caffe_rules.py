@@ -80,6 +80,28 @@ def test_a_kernel_larger_than_a_one_pixel_map_is_one_window():
     assert OURS[("conv", 1, 3, 1, 0, None)] is None              # -1 outputs: Caffe's shape check
 
 
+ONE_OF_TWO = [("bvlc", "ImageData", "image_data_param", "new_height: 20"),
+              ("bvlc", "ImageData", "image_data_param", "new_width: 20"),
+              ("pspnet", "ImageSegData", "image_data_param", "new_height: 20"),
+              ("bvlc", "ImageData", "transform_param { crop_size: 8 } image_data_param", "new_width: 20"),
+              # facebook/C3D C3D-v1.1 src/caffe/layers/video_data_layer.cpp DataLayerSetUp (no build here)
+              (None, "VideoData", "video_data_param", "new_length: 8 new_height: 20")]
+
+
+@pytest.mark.parametrize("fork, kind, param, given", ONE_OF_TWO)
+def test_new_height_without_new_width_is_refused_as_caffe_refuses_it(fork, kind, param, given):
+    text = (f'layer {{ name: "images" type: "{kind}" top: "data" top: "label" '
+            f'{param} {{ source: "list.txt" batch_size: 2 {given} }} }}\n')
+    with pytest.raises(InputError, match="requires both or neither") as refused:
+        infer(build(read_text(text, "one_of_two.prototxt")))
+    assert "images" in str(refused.value)
+    if fork is None:
+        return
+    realcaffe.needs(fork)
+    result = realcaffe.shapes(text, fork)
+    assert not result["load_ok"] and "new_height and new_width to be set at the same time" in result["error"]
+
+
 LEGACY_AXES = [("Concat", "concat_param { concat_dim: %d }", d) for d in (0, 1, 3, 4, 7)] + \
               [("Slice", "slice_param { slice_dim: %d }", d) for d in (1, 3, 4, 7)]
 

@@ -456,6 +456,43 @@ def test_weights_that_do_not_fit_name_the_layer_and_both_shapes(tmp_path):
     assert code == 2 and "layer 'ip2' has weights, but" in err and "no layer of that name" in err
 
 
+def _nvidia_raw(values, raw_type):
+    """BlobProto fields 10 (raw_data_type, a varint) and 12 (raw_data, bytes) as NVIDIA/caffe's caffe.proto
+    numbers them, encoded by hand: what its fp16 snapshots hold in place of `data`."""
+    raw = values.tobytes()
+    length, size = b"", len(raw)
+    while True:
+        length += bytes([(size & 0x7F) | (0x80 if size > 0x7F else 0)])
+        size >>= 7
+        if not size:
+            break
+    return bytes([10 << 3, raw_type]) + bytes([12 << 3 | 2]) + length + raw
+
+
+@pytest.mark.parametrize("raw_type, dtype", [(2, "<f2"), (1, "<f4"), (0, "<f8"), (3, None)])
+def test_weights_in_nvidia_raw_storage_are_read_by_their_type(tmp_path, raw_type, dtype):
+    from scnn_tools import caffe_pb2
+    if not (REFERENCE_WEIGHTS / "lenet_random.caffemodel").is_file():
+        pytest.skip(f"{REFERENCE_WEIGHTS} is missing (../shared)")
+    saved = caffe_pb2.NetParameter.FromString((REFERENCE_WEIGHTS / "lenet_random.caffemodel").read_bytes())
+    conv1 = next(layer for layer in list(saved.layer) + list(saved.layers) if layer.name == "conv1").blobs[0]
+    original = np.array(conv1.data, np.float32)
+    stored = original.astype(dtype or "<i4")
+    shape = caffe_pb2.BlobProto(shape=conv1.shape) if conv1.HasField("shape") else caffe_pb2.BlobProto(
+        num=conv1.num, channels=conv1.channels, height=conv1.height, width=conv1.width)
+    conv1.ParseFromString(shape.SerializeToString() + _nvidia_raw(stored, raw_type))
+    assert not len(conv1.data)
+    (tmp_path / "raw.caffemodel").write_bytes(saved.SerializeToString())
+    code, _, err = run_cli("export", corpus_file(LENET), "--weights", tmp_path / "raw.caffemodel",
+                           "-o", tmp_path / "x.onnx")
+    if dtype is None:  # INT: NVIDIA's Blob::FromProto stops at "Unsupported raw type"
+        assert code == 2 and "layer 'conv1': weight blob 0" in err and "INT" in err, err
+        return
+    assert code == 0, err
+    weights = _onnx_weights(export(read_net_path(corpus_file(LENET)), weights=str(tmp_path / "raw.caffemodel")))
+    assert np.array_equal(weights["conv1/weight"].ravel(), stored.astype(np.float32))
+
+
 def test_a_layer_onnx_cannot_express_is_refused_with_a_way_out(tmp_path):
     rcnn = corpus_file("rbgirshick__py-faster-rcnn/models/pascal_voc/ZF/faster_rcnn_end2end/test.prototxt")
     code, _, err = run_cli("export", rcnn, "-o", tmp_path / "rcnn.onnx")

@@ -734,3 +734,16 @@ def test_erf_figure_clips_the_theoretical_box_and_draws_a_log_scale(tmp_path):
     assert code == 0, err
     text = (tmp_path / "e.svg").read_text()
     assert "input x (pixels)" in text and "input y (pixels)" in text and "log scale" in text
+
+
+def test_a_net_whose_fields_are_known_on_one_axis_only_says_which_layer_lost_the_other(tmp_path):
+    # happynear/AMSoftmax's face_deploy_mirror_normalize.prototxt: a Flip without flip_param (the forks turn
+    # different axes), so every field after it is unknown along the width
+    net = tmp_path / "flip.prototxt"
+    net.write_text('input: "data" input_shape { dim: 1 dim: 3 dim: 16 dim: 16 }\n'
+                   'layer { name: "flip" type: "Flip" bottom: "data" top: "f" }\n'
+                   'layer { name: "conv" type: "Convolution" bottom: "f" top: "c" '
+                   'convolution_param { num_output: 2 kernel_size: 3 } }\n')
+    code, _, err = run_cli("profile", net, "-o", tmp_path / "p.png")
+    assert code == 2 and "from layer 'flip' (Flip) on, one axis' field is unknown" in err, err
+    assert not (tmp_path / "p.png").exists()

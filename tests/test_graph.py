@@ -6,6 +6,7 @@ from scnn_tools.errors import InputError
 from scnn_tools.net.graph import build
 from scnn_tools.netfile.reader import read_net, read_text
 
+import realcaffe
 from conftest import CORPUS, needs_shared
 
 CHAIN = """
@@ -126,6 +127,35 @@ def test_unknown_layer_type_is_a_warning_and_a_missing_type_an_error():
     assert "FancyNorm" in w["message"]
     e = error(CHAIN + 'layer { name: "typeless" bottom: "z" top: "q" }')
     assert e.layer == "typeless" and "no type" in e.message
+
+
+SHARED = 'input: "data" input_shape { dim: 1 dim: 2 dim: 6 dim: 6 }\n' + """
+layer { name: "a" type: "Convolution" bottom: "data" top: "x" convolution_param { num_output: 2 kernel_size: 1 } }
+layer { name: "%s" type: "ReLU" bottom: "x" top: "y" }
+layer { name: "%s" type: "Crop" bottom: "y" bottom: "data" top: "z" }
+layer { name: "%s" type: "Crop" bottom: "z" bottom: "data" top: "w" }
+"""
+
+
+@pytest.mark.parametrize("names, warned", [(("r", "c", "c"), False), (("c", "c", "c"), False),
+                                           (("a", "c", "d"), True), (("a", "a", "a"), True)])
+def test_a_shared_layer_name_is_said_once_and_only_where_weights_can_go_astray(names, warned):
+    """Caffe's CopyTrainedLayersFrom gives each stored layer's blobs to the first layer of its name and
+    CHECKs their count: names shared among layers that learn nothing load as well as unique ones (real
+    Caffe loads its own snapshot of the net), a name a convolution shares does not."""
+    text = SHARED % names
+    said = [w for w in graph(text).warnings if w["code"] == "duplicate-layer-name"]
+    assert len(said) == warned
+    if warned:
+        count = names.count("a") + 1
+        assert said[0]["layer"] == "a" and f"used by {count} layers (lines 3, " in said[0]["message"]
+    realcaffe.needs()
+    snapshot = realcaffe.forward(text, ["w"])
+    assert "error" not in snapshot, snapshot["error"]
+    loaded = realcaffe.loads(text, snapshot["weights"])
+    assert loaded["load_ok"] != warned, loaded["error"]
+    if warned:
+        assert "Incompatible number of blobs for layer a" in loaded["error"]
 
 
 def test_unknown_phase_is_refused():

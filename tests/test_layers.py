@@ -71,13 +71,9 @@ ROWS = [
         [], [(3, 1, 16, 16), (3,)], 0, 0),
     # yihui-he/caffe-pro src/caffe/layers/image_data_layer.cpp and util/io.cpp ReadImageToCVMat(min_dim):
     # new_dim 256 resizes the shorter side to 256 and the other by the image's aspect, so without a crop the
-    # height and width are the image's; bicubic only picks the interpolation. (BVLC's ReadImageToCVMat
-    # resizes only where new_height and new_width are both given: new_height alone leaves the image's size.)
+    # height and width are the image's; bicubic only picks the interpolation.
     Row("ImageData", 'layer { name: "l" type: "ImageData" top: "data" top: "label" '
         'image_data_param { source: "list.txt" batch_size: 3 new_dim: 256 bicubic: true } }',
-        [], [(3, 3, None, None), (3,)], 0, 0),
-    Row("ImageData", 'layer { name: "l" type: "ImageData" top: "data" top: "label" '
-        'image_data_param { source: "list.txt" batch_size: 3 new_height: 20 } }',
         [], [(3, 3, None, None), (3,)], 0, 0),
     # PSPNet src/caffe/layers/image_seg_data_layer.cpp DataLayerSetUp: with crop_size, top[0] =
     # (batch_size, channels of the colour image = 3, crop, crop), top[1] = (batch_size, 1, crop, crop),
@@ -875,6 +871,10 @@ ROWS = [
     # learnt): its parameters are unknown; on 4 axes both keep the shape.
     Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
         [[2, 16, 4, 5]], [[2, 16, 4, 5]], None, 0),
+    # On 2 axes they differ (SSD's keeps (2, 16), happynear's Reshape gives (2, 16, 1, 1)): the top is unknown
+    # (happynear/AMSoftmax prototxt/face_train_test.prototxt's norm1 reads its fc5 so).
+    Row("Normalize", 'layer { name: "l" type: "Normalize" bottom: "b0" top: "t" }',
+        [[2, 16]], [None], None, 0),
     # happynear/caffe-windows (branch ms) src/caffe/layers/normalize_layer.cpp Reshape: top 0 is (num(),
     # channels(), height(), width()), the legacy axes (1 where a 2-axis bottom has none), top 1 num x 1 x
     # height x width; no blobs.

@@ -9,6 +9,7 @@ from scnn_tools import caffe_pb2
 from scnn_tools.netfile import textformat
 from scnn_tools.errors import InputError
 
+import realcaffe
 from conftest import corpus_files, corpus_id, needs_shared
 
 
@@ -93,6 +94,24 @@ def test_a_singular_field_given_twice_warns_and_keeps_the_last():
     net, parsed = parse('name: "a"\nname: "b"')
     assert net.name == "b"
     assert parsed.warnings[0]["code"] == "duplicate-field" and parsed.warnings[0]["line"] == 2
+    assert "Caffe refuses" in parsed.warnings[0]["message"]
+
+
+TWICE = """input: "data"
+input_shape { dim: 1 dim: 3 dim: 20 dim: 20 }
+layer { name: "c" type: "Convolution" bottom: "data" top: "c"
+  convolution_param { num_output: 4 kernel_size: 3 %s } %s }
+"""
+
+
+@pytest.mark.parametrize("given_twice", [("bias_term: false bias_term: true", ""),
+                                         ("", "convolution_param { stride: 2 }")])
+def test_real_caffe_refuses_what_the_duplicate_warning_says_it_refuses(given_twice):
+    realcaffe.needs()
+    text = TWICE % given_twice
+    assert not realcaffe.shapes(text)["load_ok"]
+    _, parsed = parse(text)
+    assert [w["code"] for w in parsed.warnings] == ["duplicate-field"]
 
 
 def test_lines_of_top_level_blocks_are_recorded():

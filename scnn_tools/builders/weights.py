@@ -73,11 +73,35 @@ def blob_array(model, name, j, target, path, line):
     """Blob j of the layer in the .caffemodel, with the shape `target`, or an error naming the layer."""
     blob = model.blobs[name][j]
     shape, legacy = stored_shape(blob)
-    values = blob.data if len(blob.data) else blob.double_data
-    if not _fits(shape, legacy, target) or len(values) != math.prod(target):
+    if not _fits(shape, legacy, target):
         raise InputError(f"layer '{name}': weight blob {j} in {model.path} is {_fmt(shape)}, the layer needs "
                          f"{_fmt(target)}", path, line, layer=name)
-    return np.array(values, dtype=np.float32).reshape(target)
+    values = _values(blob)
+    if values is None:
+        stored = blob.RawType.Name(blob.raw_data_type) if blob.HasField("raw_data_type") else "raw data of no type"
+        raise InputError(f"layer '{name}': weight blob {j} in {model.path} is stored as {stored}, which NVIDIA "
+                         "Caffe refuses to read", path, line, layer=name)
+    if values.size != math.prod(target):
+        raise InputError(f"layer '{name}': weight blob {j} in {model.path} holds {values.size:,} values for its "
+                         f"shape {_fmt(shape)}", path, line, layer=name)
+    return values.astype(np.float32).reshape(target)
+
+
+# NVIDIA Caffe's raw storage (Blob::FromProto reads raw_data by raw_data_type, little-endian as written)
+_RAW = {0: "<f8", 1: "<f4", 2: "<f2"}
+
+
+def _values(blob):
+    """The blob's values as stored: data, double_data or NVIDIA's raw_data; None for a raw type no Caffe computes
+    with."""
+    if len(blob.double_data):  # (first, as Blob::FromProto looks)
+        return np.array(blob.double_data, dtype=np.float64)
+    if len(blob.data):
+        return np.array(blob.data, dtype=np.float32)
+    if blob.HasField("raw_data"):
+        dtype = _RAW.get(blob.raw_data_type) if blob.HasField("raw_data_type") else None
+        return None if dtype is None else np.frombuffer(blob.raw_data, dtype=dtype)
+    return np.zeros(0, np.float32)
 
 
 def _fmt(shape):

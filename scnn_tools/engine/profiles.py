@@ -73,6 +73,14 @@ def spatial_profile(analysis):
     """The profile of an analyzed net; an error where no layer has a field on an image to profile."""
     prof = profile(analysis)
     if len(prof.points) < 2:
+        graph = analysis.graph
+        half = next((b for b in graph.blobs if b.producer is not None and analysis.traced[b.id] is not None
+                     and analysis.rf(b.id) is not None and not _square_field(analysis, b.id)), None)
+        if half is not None:  # (a field known on one axis only: say where the other was lost)
+            node = graph.nodes[half.producer]
+            raise InputError(f"no layer of the net has a receptive field known on both axes of the image: from "
+                             f"layer '{node.name}' ({node.type}) on, one axis' field is unknown (analyze's warnings "
+                             "say why): nothing to profile", analysis.netfile.source)
         raise InputError("no layer of the net has a receptive field on an image input (N x C x H x W): "
                          "nothing to profile", analysis.netfile.source)
     return prof

@@ -154,13 +154,13 @@ def _infer(graph, image_shape, named, require_image, batch):
                                  "needs at least one (Caffe: MinTopBlobs)", path, node.line, layer=node.name)
             first = given(node.tops[0])
             if kind is not None and kind.is_source:
-                tops = kind.declared_shapes(node.param, None)
+                tops = kind.declared(node.param, None, path, node.line)
                 if first is not None:
                     if tops[0] is not None and len(first) != len(tops[0]):
                         raise InputError(f"input '{graph.blobs[node.tops[0]].name}' of layer '{node.name}' has "
                                          f"{len(tops[0])} axes {registry.fmt_shape(tops[0])}; the shape given "
                                          f"has {len(first)}", path, node.line)
-                    tops = kind.declared_shapes(node.param, first)
+                    tops = kind.declared(node.param, first, path, node.line)
             else:
                 tops = [first] + [None] * (len(node.tops) - 1)
             for t, shape in zip(node.tops, tops):

@@ -158,7 +158,7 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
                                  path, node.line, layer=node.name)
             node.tops.append(new_blob(name, node.index).id)
         if node.is_source:
-            shapes = node.kind.declared_shapes(p, None) if node.kind and node.kind.is_source else [None] * len(p.top)
+            shapes = node.kind.declared(p, None, path, node.line) if node.kind and node.kind.is_source else [None] * len(p.top)
             note = node.kind.note if node.kind and node.kind.note else f"a {node.type} layer declares no shapes"
             for blob_id, shape in zip(node.tops, shapes):
                 complete = shape is not None and all(d is not None for d in shape)
@@ -255,12 +255,17 @@ def _check_layers(nodes, warnings, path):
                                     f"{node.kind.ambiguous(node.param)}", node.name, node.line))
         elif node.kind is None:
             warnings.append(_unknown_type(node))
-        if node.name in seen:
+        seen.setdefault(node.name, []).append(node)
+    for name, named in seen.items():
+        # Caffe's CopyTrainedLayersFrom gives each stored layer's blobs to the FIRST layer of its name and CHECKs
+        # their count: a shared name matters only where one of those layers may have weights.
+        if len(named) > 1 and any(n.kind is None or n.kind.learns for n in named):
+            lines = [str(n.line) for n in named if n.line is not None]
             warnings.append(warning("duplicate-layer-name",
-                                    f"layer name '{node.name}' is used again (first at line {seen[node.name]}); "
-                                    "weights are loaded by layer name", node.name, node.line))
-        else:
-            seen[node.name] = node.line
+                                    f"layer name '{name}' is used by {len(named)} layers"
+                                    + (f" (lines {', '.join(lines)})" if lines else "") + ", one of which may "
+                                    "have weights: Caffe loads a .caffemodel's weights by name, each stored "
+                                    "layer's into the first layer of that name", name, named[1].line))
 
 
 def _unknown_type(node):

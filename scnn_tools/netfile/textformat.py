@@ -324,7 +324,8 @@ class _Parser:
                 sub = getattr(msg, name).add()
             else:
                 if msg.HasField(name):
-                    self._warn("duplicate-field", f"{name} is given more than once; the blocks are merged", offset)
+                    self._warn("duplicate-field", f"{name} is given more than once, which Caffe refuses; the "
+                               "blocks are merged here", offset)
                 sub = getattr(msg, name)
                 sub.SetInParent()
             if self._path is None:
@@ -417,7 +418,8 @@ class _Parser:
             getattr(msg, field.name).append(result)
         else:
             if msg.HasField(field.name):
-                self._warn("duplicate-field", f"{field.name} is given more than once; the last value is used", offset)
+                self._warn("duplicate-field", f"{field.name} is given more than once, which Caffe refuses; the last "
+                               "value is used here", offset)
             setattr(msg, field.name, result)
 
     def _skip_field(self, name, type_name, offset):

@@ -69,16 +69,30 @@ def _resized(p):
     """The height and width every image is resized to: new_height and new_width where both are given (BVLC's
     ReadImageToCVMat resizes only then), none where yihui-he/caffe-pro's new_dim sets the shorter side (the
     other follows each image's aspect: util/io.cpp)."""
-    if p.new_dim or not (p.new_height and p.new_width):
+    _both_or_neither(p)
+    if p.new_dim:
+        if p.new_height:  # caffe-pro's image_data_layer.cpp DataLayerSetUp CHECKs this too
+            raise InputError("new_dim and new_height/new_width cannot be given together (Caffe refuses it)")
         return None, None
-    return p.new_height, p.new_width
+    return p.new_height or None, p.new_width or None
+
+
+def _both_or_neither(p):
+    """BVLC's image_data_layer.cpp and the forks' copies (PSPNet's image_seg_data, SegNet's dense_image_data,
+    HED's image_labelmap_data, C3D's video_data) CHECK in DataLayerSetUp that new_height and new_width come together: Caffe
+    aborts on one alone, so no shape may be printed for it."""
+    if bool(p.new_height) != bool(p.new_width):
+        given = "new_height" if p.new_height else "new_width"
+        raise InputError(f"{given} is given without {'new_width' if p.new_height else 'new_height'}; Caffe "
+                         "requires both or neither and refuses the layer")
 
 
 def _image_data(layer, image):
     p = layer.image_data_param
     n = p.batch_size or None
     c = 3 if p.is_color else 1
-    hw = _crop(layer, p.crop_size) or _resized(p)
+    resized = _resized(p)  # (checked before the crop, as Caffe's setup does)
+    hw = _crop(layer, p.crop_size) or resized
     data = image or [n, c, *hw]
     return _with_label(data, data[0], len(layer.top))
 
@@ -86,7 +100,8 @@ def _image_data(layer, image):
 def _image_seg_data(layer, image):
     p = layer.image_data_param
     n = p.batch_size or None
-    h, w = _crop(layer, p.crop_size) or _resized(p)
+    resized = _resized(p)
+    h, w = _crop(layer, p.crop_size) or resized
     data = image or [n, 3 if p.is_color else 1, h, w]
     shapes = _with_label(data, data[0], len(layer.top), _pixel_label(data))
     if len(layer.top) > 2:
@@ -107,6 +122,7 @@ def _window_data(layer, image):
 def _dense_image_data(layer, image):
     p = layer.dense_image_data_param
     n = p.batch_size or None
+    _both_or_neither(p)
     h, w = _crop(layer) or (  # SegNet's DataLayerSetUp: crop_size first, then crop_height/width
         (p.crop_height or None, p.crop_width or None) if p.crop_height or p.crop_width else
         (p.new_height or None, p.new_width or None))
@@ -119,7 +135,8 @@ def _image_labelmap_data(layer, image):
     and edge map: InferBlobShape of the image (colour: 3 channels) and of the 1-channel map, both resized to
     new_height x new_width where given and cropped by transform_param, with batch_size images."""
     p = layer.image_data_param
-    h, w = _crop(layer) or (p.new_height or None, p.new_width or None)
+    resized = _resized(p)
+    h, w = _crop(layer) or resized
     data = image or [p.batch_size or None, 3 if p.is_color else 1, h, w]
     return _with_label(data, data[0], len(layer.top), _pixel_label(data))
 
@@ -177,8 +194,8 @@ def _c3d_video_data(layer, image):
     v1 = layer.image_data_param.HasField("new_length")
     p = layer.image_data_param if v1 else layer.video_data_param
     crop = p.crop_size if v1 else layer.transform_param.crop_size
-    hw = (crop, crop) if crop else (p.new_height or None, p.new_width or None) if p.new_height and p.new_width \
-        else (None, None)
+    _both_or_neither(p)  # (C3D-v1.0's and v1.1's video_data_layer.cpp CHECK it at setup as well)
+    hw = (crop, crop) if crop else (p.new_height or None, p.new_width or None)
     data = image or [p.batch_size or None, 3, p.new_length or None, *hw]
     n = data[0]
     label = [n, 1, 1, 1, 1] if v1 else [n, p.num_of_labels] if p.use_multiple_label else [n]

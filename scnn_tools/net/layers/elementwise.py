@@ -474,7 +474,7 @@ def _normalize_shape(ctx):
     if fork == "ssd" or (fork is None and len(ctx.bottoms[0]) == 4):
         return [list(ctx.bottoms[0])]
     if fork is None:
-        return ctx.unknown(_normalize_ambiguous(ctx.p), warned=True)
+        return ctx.unknown(_normalize_ambiguous(ctx.p), [None] * ctx.ntops, warned=True)
     if ctx.p.normalize_param.normalize_type not in ("L1", "L2"):
         ctx.fail(f"normalize_type '{ctx.p.normalize_param.normalize_type}': happynear's Normalize knows L1 and L2")
     top = legacy_shape(ctx)

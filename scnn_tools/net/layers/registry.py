@@ -113,6 +113,16 @@ class Kind:
     def is_source(self):
         return self.declared_shapes is not None
 
+    def declared(self, layer, image, path=None, line=None):
+        """The tops' shapes a source layer declares; a refusal names the layer, as a shape rule's does."""
+        try:
+            return self.declared_shapes(layer, image)
+        except InputError as exc:
+            if exc.layer is not None:
+                raise
+            raise InputError(f"layer '{layer.name}' ({layer.type}): {exc.message.raw}", path, line,
+                             layer=layer.name) from None
+
 
 def register(name, family, **rules):
     """Register one type name (a Python class as Python.module.Layer): one call a type, so that a
