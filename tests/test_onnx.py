@@ -70,7 +70,7 @@ def test_a_model_is_one_layer_per_node_and_the_shape_computations_are_folded(tmp
                      "onnx.Conv", "onnx.Add", "onnx.Concat", "onnx.GlobalAveragePool", "onnx.Reshape", "onnx.Gemm"]
     reshape = netfile.net.layer[9]
     # The data bottom, then the blob whose shape the target expression reads (here the same blob).
-    assert list(reshape.bottom) == ["gap"] and reshape.onnx_param.data_bottoms == 1
+    assert list(reshape.bottom) == ["gap"] and netfile.onnx_layers[9].data_bottoms == 1
 
 
 def test_shapes_fields_and_costs_worked_out_by_hand(tmp_path):
@@ -155,8 +155,8 @@ def test_an_expression_of_shapes_is_evaluated_with_the_input_shape_given(tmp_pat
     netfile = read_net(str(small(tmp_path, text=text)))
     resize = netfile.net.layer[-1]
     assert resize.type == "onnx.Resize" and list(resize.bottom) == ["c"]
-    sources = [i.source for i in resize.onnx_param.input]
-    S = type(resize.onnx_param.input[0])
+    sources = [i.source for i in netfile.onnx_layers[-1].inputs]
+    from scnn_tools.netfile.onnxfile import Source as S
     assert sources == [S.DATA, S.CONSTANT, S.CONSTANT, S.EXPRESSION]
     from scnn_tools.net.layers.onnx.node import OnnxNode
     from scnn_tools.net.graph import build

@@ -12,42 +12,12 @@ page cache the file was just written through. Nothing of the weights is written 
 import contextlib
 import os
 
-from .onnx_export import _STAND_IN, _field
+from scnn_tools.netfile.wire import fields as _fields, key as _field
+from .onnx_export import _STAND_IN
 
 # Field numbers in onnx.proto: ModelProto.graph, GraphProto.initializer, TensorProto.raw_data,
 # external_data and data_location (EXTERNAL = 1), StringStringEntryProto.key and value.
 _GRAPH, _INITIALIZER, _RAW_DATA, _EXTERNAL_DATA, _DATA_LOCATION, _KEY, _VALUE = 7, 5, 9, 13, 14, 1, 2
-
-
-def _varint(data, pos):
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return value, pos
-
-
-def _fields(data, start, end):
-    """(number, start of its key, start of its value, end) of each field of the message in data[start:end]."""
-    pos = start
-    while pos < end:
-        key_at = pos
-        key, pos = _varint(data, pos)
-        wire = key & 7
-        if wire == 0:
-            _, after = _varint(data, pos)
-        elif wire == 2:
-            length, pos = _varint(data, pos)
-            after = pos + length
-        elif wire in (1, 5):
-            after = pos + (8 if wire == 1 else 4)
-        else:  # (groups: not in onnx.proto)
-            raise ValueError(f"protobuf wire type {wire} at byte {key_at}")
-        yield key >> 3, key_at, pos, after
-        pos = after
 
 
 def _message(number, parts):
@@ -60,17 +30,17 @@ def skeleton(data, location):
     raw_data is over _STAND_IN bytes read from `location` (the file's name, beside the skeleton) at the
     offset of those bytes in `data`."""
     out = []
-    for number, key_at, start, end in _fields(data, 0, len(data)):
+    for number, _, key_at, start, end in _fields(data, 0, len(data)):
         if number != _GRAPH:
             out.append(bytes(data[key_at:end]))
             continue
         graph = []
-        for g_number, g_key, g_start, g_end in _fields(data, start, end):
+        for g_number, _, g_key, g_start, g_end in _fields(data, start, end):
             if g_number != _INITIALIZER:
                 graph.append(bytes(data[g_key:g_end]))
                 continue
             tensor = []
-            for t_number, t_key, t_start, t_end in _fields(data, g_start, g_end):
+            for t_number, _, t_key, t_start, t_end in _fields(data, g_start, g_end):
                 if t_number == _RAW_DATA and t_end - t_start > _STAND_IN:
                     for key, value in (("location", location), ("offset", t_start), ("length", t_end - t_start)):
                         tensor.append(_message(_EXTERNAL_DATA, [_field(_KEY, len(key)), key.encode(),

@@ -9,6 +9,7 @@ through an Emitter; value names are the blob names (an in-place chain's earlier 
 from scnn_tools.engine.shapes import infer
 from scnn_tools.errors import InputError, option
 from scnn_tools.net.graph import build
+from scnn_tools.netfile.wire import key as _field
 
 DEFAULT_OPSET = 17
 OPSETS = range(13, 22)  # 13: Softmax over one axis, Split/Squeeze with inputs; beyond 21 runtimes lag
@@ -148,15 +149,6 @@ _RAW_DATA, _INITIALIZER, _INPUT, _GRAPH = 9, 5, 11, 7
 _STAND_IN = 4096  # bytes: a larger initializer is a graph input in the model shape inference checks
 
 
-def _field(number, length):
-    """The key and length that start a length-delimited protobuf field."""
-    out = bytearray()
-    for value in (number << 3 | 2, length):
-        while value > 0x7F:
-            out.append(value & 0x7F | 0x80)
-            value >>= 7
-        out.append(value)
-    return bytes(out)
 
 
 def serialized(model, tensors, stand_ins=False):

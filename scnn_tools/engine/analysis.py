@@ -18,7 +18,7 @@ from . import fields, scale
 from .planes import OverBudget, backward, point
 from .products import Planar
 from .shapes import _why, infer, refuse_undeclared, rule_warnings, undeclared, unknown_warnings
-from .totals import Total, activations, layer_cost, memory
+from .totals import activations, layer_cost, memory, sum_of
 
 SCHEMA = "scnn-tools.analysis/1"
 
@@ -90,10 +90,11 @@ class Analysis:
         for node in self.graph.nodes:
             for per_axis in self.deps.get(node.index) or ():
                 for b, axis, m in (item for items in per_axis.values() for item in items):
-                    traced = self.traced[node.bottoms[b]]
                     # (a crop or a slice is a window of 1 at an offset: no window to be too wide)
-                    if isinstance(m, Window) and m.k > 1 and m.p >= 0 and traced and axis in traced.axes:
-                        yield node, node.bottoms[b], axis, m
+                    if isinstance(m, Window) and m.k > 1 and m.p >= 0:
+                        traced = self.traced[node.bottoms[b]]
+                        if traced and axis in traced.axes:
+                            yield node, node.bottoms[b], axis, m
 
     def _deps(self):
         out = {}
@@ -321,14 +322,14 @@ def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_m
 def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
     shared, layers_out, groups = set(), [], {}
-    totals = {"params": Total(), "macc": Total(), "activations": Total()}
+    parts = {"params": [], "macc": [], "activations": []}
     warnings = list(analysis.warnings) + analysis.planar.warnings(analysis)
     if scale_model == "blog":
         warnings += analysis.blog_warnings
     for node in graph.nodes:
         cost = layer_cost(analysis, node, shared)
-        totals["params"] += cost[0]
-        totals["macc"] += cost[1]
+        parts["params"].append(cost[0])
+        parts["macc"].append(cost[1])
         params, macc = cost[0].value, cost[1].value
         outputs = []
         for i, t in enumerate(node.tops):
@@ -341,7 +342,7 @@ def report(analysis, scale_model="exact"):
                 "scale_models": {"exact": exact, "blog": blog},
             })
             if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
-                totals["activations"] += activations(analysis, t)
+                parts["activations"].append(activations(analysis, t))
         read = node.bottoms[:len(node.param.bottom)]  # (not the blobs only its fields read: graph.build)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
@@ -354,6 +355,7 @@ def report(analysis, scale_model="exact"):
         g["params"] = _add(g["params"], params)
         g["macc"] = _add(g["macc"], macc)
     image = analysis.image
+    totals = {name: sum_of(found) for name, found in parts.items()}
     return {
         "schema": SCHEMA,
         "source": analysis.netfile.source,

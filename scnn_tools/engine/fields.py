@@ -159,7 +159,7 @@ def needed(graph, blob_shapes, deps):
             for a, items in per_axis.items():
                 lo, hi = _wanted(need, top, a, blob_shapes[top][a])
                 for b, ba, index_map in items:
-                    span = index_map.span(lo, hi)
+                    span = (lo, hi) if index_map is IDENTITY else index_map.span(lo, hi)
                     if span is not None:
                         key = (node.bottoms[b], ba)
                         old = need.get(key)
@@ -176,6 +176,10 @@ def _inside(node, node_deps, blob_shapes):
         for a, items in per_axis.items():
             size = blob_shapes[top][a]
             for b, ba, m in items:
+                if m is IDENTITY:  # (most maps of most layers: position o reads o)
+                    if size > blob_shapes[node.bottoms[b]][ba]:
+                        return False
+                    continue
                 span = m.span(0, size - 1)
                 if span is not None and (span[0] < 0 or span[1] > blob_shapes[node.bottoms[b]][ba] - 1):
                     return False

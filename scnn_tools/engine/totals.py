@@ -16,15 +16,13 @@ class Total:
     """known + sum(per_item[count] * count) + at most `bound` more (from the blobs named in `bounded`);
     `missing`: the blobs where the parts not known at all start."""
 
-    __slots__ = ("known", "per_item", "bound", "bounded", "missing")
+    __slots__ = ("known", "per_item", "bound", "bounded", "missing", "exact")
 
     def __init__(self, known=0, per_item=None, bound=0, bounded=(), missing=()):
         self.known, self.per_item = known, {k: v for k, v in per_item.items() if v} if per_item else {}
         self.bound, self.bounded, self.missing = bound, tuple(bounded), tuple(missing)
-
-    @property
-    def exact(self):
-        return not (self.per_item or self.bound or self.bounded or self.missing)
+        # (an attribute, not a property: a net's thousands of parts are each asked)
+        self.exact = not (self.per_item or bound or self.bounded or self.missing)
 
     def __add__(self, other):
         if other.exact and self.exact:  # (nearly every part: a net's thousands of layers)
@@ -68,14 +66,15 @@ def _once(names):
     return tuple(dict.fromkeys(names))
 
 
-def _sum(parts):
-    known, total = 0, Total()
+def sum_of(parts):
+    """The sum of Totals, the exact ones added as numbers (nearly every part: a net's thousands of layers)."""
+    known, out = 0, Total()
     for part in parts:
         if part.exact:
             known += part.known
         else:
-            total = total + part
-    return total + Total(known)
+            out = out + part
+    return out + Total(known)
 
 
 # ---------------------------------------------------------------- measures
@@ -239,8 +238,8 @@ def memory(analysis, params):
     """
     graph = analysis.graph
     tops = [(elements(analysis, t), node.writes_in_place(i)) for node in graph.nodes for i, t in enumerate(node.tops)]
-    splits = _sum(len(b.consumers) * elements(analysis, b.id) for b in graph.blobs if len(b.consumers) > 1)
-    allocated = _sum(n for n, in_place in tops if not in_place)
-    caffe = _sum(n for n, _ in tops) + splits
+    splits = sum_of(len(b.consumers) * elements(analysis, b.id) for b in graph.blobs if len(b.consumers) > 1)
+    allocated = sum_of(n for n, in_place in tops if not in_place)
+    caffe = sum_of(n for n, _ in tops) + splits
     training = 2 * allocated + splits + 3 * params
     return {"caffe": 4 * caffe, "blobs": 4 * allocated, "training": 4 * training}

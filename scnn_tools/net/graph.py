@@ -30,14 +30,15 @@ class Blob:
 
 class Node:
     __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "read_as", "bottoms", "tops",
-                 "is_source", "_in_place")
+                 "is_source", "_in_place", "onnx")
 
-    def __init__(self, index, param, line, source_index=None):
+    def __init__(self, index, param, line, source_index=None, onnx=None):
         self.index = index
         self.source_index = source_index  # its position in the file's net.layer, before phase filtering
         self.name = param.name
         self.type = param.type
         self.param = param          # the layer's caffe_pb2.LayerParameter
+        self.onnx = onnx            # an ONNX node's netfile/onnxfile.OnnxLayer, else None
         self.line = line
         self.kind = registry.kind_of(param)
         # (parameter message, registered type) for a type we do not know that its parameters say is one we do
@@ -118,7 +119,9 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
     kept, dropped = _filtered(netfile, phase, stages)
     excluded = len(dropped)
 
-    nodes = [Node(i, p, line, source) for i, (p, line, source) in enumerate(kept)]
+    records = netfile.onnx_layers or ()
+    nodes = [Node(i, p, line, source, records[source] if records else None)
+             for i, (p, line, source) in enumerate(kept)]
     _check_layers(nodes, warnings, path)
     declares_inputs = any(n.is_source for n in nodes)
     free = set(free_inputs)
@@ -142,10 +145,10 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
             blob = blobs[latest[name]]
             blob.consumers.append(node.index)
             node.bottoms.append(blob.id)
-        if p.onnx_param.field_bottom:
+        if node.onnx is not None and node.onnx.field_bottom:
             # blobs only the layer's fields read (PyTorch's unpooling, netfile/onnxunpool.py): no consumer, so no
             # memory counts them read again
-            node.bottoms.extend(blobs[latest[name]].id for name in p.onnx_param.field_bottom)
+            node.bottoms.extend(blobs[latest[name]].id for name in node.onnx.field_bottom)
         for i, name in enumerate(p.top):
             if name in latest and not node.writes_in_place(i):
                 other = nodes[blobs[latest[name]].producer] if blobs[latest[name]].producer is not None else None
@@ -240,7 +243,7 @@ def _check_layers(nodes, warnings, path):
     for node in nodes:
         if not node.type:
             raise InputError(f"layer '{node.name}' has no type", path, node.line, layer=node.name)
-        for code, message in node.kind.check(node.param) if node.kind is not None else ():
+        for code, message in node.kind.check(node) if node.kind is not None else ():
             warnings.append(warning(code, message, node.name, node.line))
         if node.read_as:
             field, name = node.read_as
@@ -267,9 +270,8 @@ def _check_layers(nodes, warnings, path):
 
 def _unknown_type(node):
     what = "its tops' shapes, fields and cost are unknown, and so is what depends on them"
-    if node.param.HasField("onnx_param"):
-        from scnn_tools.onnx_model_pb2 import NodeProto
-        proto = NodeProto.FromString(node.param.onnx_param.node)
+    if node.onnx is not None:
+        proto = node.onnx.node
         if proto.domain not in ("", "ai.onnx"):
             # (a runtime's own operator, com.microsoft's FusedConv: no ONNX spec says what it computes)
             return warning("onnx-custom-operator", f"layer '{node.name}': operator '{proto.op_type}' of domain "

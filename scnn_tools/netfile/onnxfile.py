@@ -3,12 +3,16 @@
 Every command and the engine then work on it unchanged. A node becomes a layer
 of type "onnx.<OpType>" ("onnx.<domain>.<OpType>" outside the default domain)
 whose bottoms are the node's data inputs and whose tops are its outputs; what a
-rule needs beyond them travels in the layer's onnx_param (proto/caffe.proto's
-OnnxParameter): the NodeProto, and for each input position where it comes from
-(a data bottom, an initializer's dims, a constant's value, or an expression of
-bottoms' shapes). Graph inputs that are no initializers become "onnx.Input"
-layers. The nodes exporters emit to compute shapes are folded here or kept as
-expressions (onnxfold.py), not made layers.
+rule needs beyond them is the layer's OnnxLayer (NetFile.onnx_layers, beside
+net.layer; net/graph.py gives it to the layer's Node): the NodeProto as parsed,
+and for each input position where it comes from (a data bottom, an
+initializer's dims, a constant's value, or an expression of bottoms' shapes).
+Plain Python, read as it is: a model has thousands of nodes, and serialising
+each into its layer for every rule to parse back cost more than the rules.
+Graph inputs that are no initializers become "onnx.Input" layers, their dims
+in the layer's onnx_param (proto/caffe.proto's OnnxParameter). The nodes
+exporters emit to compute shapes are folded here or kept as expressions
+(onnxfold.py), not made layers.
 
 The model is read with scnn-tools' own schema (proto/onnx_model.proto, generated onnx_model_pb2.py), not the
 onnx package, whose import costs seconds; numpy is imported only when a model is read. Initializer data is
@@ -18,12 +22,60 @@ never needed beyond small constants: a model saved with external data is read wi
 from scnn_tools import caffe_pb2
 from scnn_tools.errors import InputError, warning
 from . import onnxunpool
+from .wire import fields, key
 
 # A constant of at most this many elements is kept as a value (a Reshape's target, a Resize's scales);
 # a larger one only by its dims.
 VALUE_LIMIT = 4096
 
-Source = caffe_pb2.OnnxInput
+
+
+class Source:
+    """Where an ONNX input position's value comes from (Operand.source)."""
+    ABSENT = 0      # an optional input left out (empty name)
+    DATA = 1        # a blob: bottom `bottom`
+    WEIGHT = 2      # an initializer, or a constant too large to keep: its dims only
+    CONSTANT = 3    # a value known before the net runs: `tensor`
+    EXPRESSION = 4  # a value computed from the shapes of bottoms: `expression`
+    UNKNOWN = 5     # a value computed from data, or by an op scnn-tools cannot fold: `why`
+
+
+class Operand:
+    """One input position of an ONNX node, as its rules read it (layers/onnx/node.py)."""
+
+    __slots__ = ("name", "source", "bottom", "dims", "tensor", "initializer", "activation", "expression",
+                 "shape_bottom", "why")
+
+    def __init__(self, name, source, bottom=None, dims=(), tensor=None, initializer=False, activation=False,
+                 expression=None, shape_bottom=(), why=""):
+        self.name, self.source = name, source
+        self.bottom = bottom              # DATA: the bottom index
+        self.dims = dims                  # WEIGHT and CONSTANT: the tensor's dims
+        self.tensor = tensor              # CONSTANT: its TensorProto
+        self.initializer = initializer    # WEIGHT and CONSTANT: a graph initializer, not a value folded in the graph
+        # WEIGHT and CONSTANT: an activation of constants (a Relu of a table, swin_v2's position-bias MLP), which
+        # is no learnt weight even where it was computed from one
+        self.activation = activation
+        self.expression = expression      # EXPRESSION: a GraphProto computing it from the shapes of its inputs,
+        self.shape_bottom = shape_bottom  # which are these bottoms (after the data bottoms)
+        self.why = why                    # UNKNOWN: why
+
+
+class OnnxLayer:
+    """What the rules read of an ONNX node beyond its layer's bottoms and tops."""
+
+    __slots__ = ("node", "opset", "inputs", "data_bottoms", "field_bottom", "unpool")
+
+    def __init__(self, node, opset, inputs, data_bottoms):
+        self.node = node                  # the NodeProto (onnx_model_pb2)
+        self.opset = opset                # the opset version the model imports for the node's domain
+        self.inputs = inputs              # an Operand per ONNX input position
+        # The bottoms after the first data_bottoms are read for their shapes only (by an expression).
+        self.data_bottoms = data_bottoms
+        # Blobs the fields of the layer's tops read that are no input of its node: bottoms after the node's own
+        # (net/graph.py), which no memory counts as read again; and the unpooling they are (PyTorch's
+        # max_unpool2d: netfile/onnxunpool.py's Unpooling).
+        self.field_bottom, self.unpool = [], None
 
 
 def looks_onnx(data, source):
@@ -34,31 +86,83 @@ def looks_onnx(data, source):
 
 
 def parse_model(data, source):
-    """The ModelProto in `data`, or None where it is not one (no graph with nodes, or no opset_import)."""
+    """(the ModelProto in `data`, {initializer index: raw_data}), or None where it is not one (no graph with
+    nodes, or no opset_import). The large initializers' raw_data is left out of the ModelProto, and given
+    apart as views of `data`: a model's weights are most of its bytes, and the reader needs their dims, not
+    their values (onnx_model.proto's parse would copy them all)."""
     from google.protobuf.message import DecodeError
     from scnn_tools.onnx_model_pb2 import ModelProto
+    skeleton = _without_raw_data(memoryview(data))
     model = ModelProto()
     try:
-        model.ParseFromString(data)
+        model.ParseFromString(bytes(data) if skeleton is None else skeleton[0])
     except (DecodeError, RuntimeError, ValueError):
         return None
     if not model.HasField("graph") or not len(model.graph.node) or not len(model.opset_import):
         return None
-    return model
+    return model, ({} if skeleton is None else skeleton[1])
+
+
+# An initializer's raw_data longer than this is parsed only where a value is folded from it.
+RAW_LIMIT = 1 << 16
+
+
+def _without_raw_data(data):
+    """(the serialized model without the raw_data of its initializers of more than RAW_LIMIT bytes,
+    {initializer index: that raw_data}) by the protobuf wire format; None where there are none, or the bytes do
+    not walk as a model with one graph (protobuf's own parse then says what is wrong)."""
+    pieces, graph = [], None
+    try:
+        for number, kind, key_at, start, end in fields(data, 0, len(data)):
+            if number != 7:
+                pieces.append(data[key_at:end])
+                continue
+            if graph is not None or kind != 2:
+                return None
+            graph = _graph_pieces(data, start, end)
+            body = b"".join(graph[0])
+            pieces += [key(7, len(body)), body]
+    except ValueError:
+        return None
+    return (b"".join(pieces), graph[1]) if graph is not None and graph[1] else None
+
+
+def _graph_pieces(data, start, end):
+    """The GraphProto's fields, its large initializers re-encoded without their raw_data; and those raw_data."""
+    pieces, raws, kept, index = [], {}, start, 0
+    for number, kind, key_at, begin, stop in fields(data, start, end):
+        if number != 5:
+            continue
+        if kind == 2 and stop - begin > RAW_LIMIT:
+            tensor, raw = [], []
+            for n, k, t_key, t_begin, t_end in fields(data, begin, stop):
+                if n == 9 and k == 2:
+                    raw.append(data[t_begin:t_end])
+                else:
+                    tensor.append(data[t_key:t_end])
+            if len(raw) == 1 and len(raw[0]) > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
+                body = b"".join(tensor)
+                pieces += [data[kept:key_at], key(5, len(body)), body]
+                kept = stop
+                raws[index] = raw[0]
+        index += 1
+    pieces.append(data[kept:end])
+    return pieces, raws
 
 
 def read(data, source):
     """The NetFile of the model in `data`; None where `data` is no ONNX model and the name does not say it is."""
     from .reader import NetFile
-    model = parse_model(data, source)
-    if model is None:
+    parsed = parse_model(data, source)
+    if parsed is None:
         if not str(source).lower().endswith(".onnx"):
             return None
         raise InputError("not an ONNX model: no graph with nodes and an opset_import (a corrupt or truncated "
                          "file, or another format named .onnx)", source)
+    model, raws = parsed
     try:
         _check_text(model)
-        reader = _Reader(model, source)
+        reader = _Reader(model, source, raws)
     except UnicodeDecodeError:
         # (protobuf decodes a string field when it is read: a damaged file shows here)
         reader = None
@@ -71,7 +175,7 @@ def read(data, source):
         "producer": " ".join(p for p in (model.producer_name, model.producer_version) if p) or None,
     }
     netfile = NetFile(source, "", net, "onnx", [], lines, reader.warnings)
-    netfile.model = meta
+    netfile.model, netfile.onnx_layers = meta, reader.layers
     return netfile
 
 
@@ -126,13 +230,14 @@ def attributes(node):
 class _Value:
     """What the reader knows of one named value before the net runs."""
 
-    __slots__ = ("kind", "dims", "tensor", "array", "nodes", "why", "initializer", "activation")
+    __slots__ = ("kind", "dims", "_tensor", "raw", "array", "nodes", "why", "initializer", "activation")
 
-    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False,
+    def __init__(self, kind, dims=None, tensor=None, array=None, nodes=(), why=None, initializer=False, raw=None,
                  activation=False):
         self.kind = kind        # "data", "const", "weight", "expr" or "unknown"
         self.dims = dims        # const and weight: the tensor's dims
-        self.tensor = tensor    # const from an initializer: its TensorProto (converted when needed)
+        self._tensor = tensor   # const from an initializer: its TensorProto (converted when needed)
+        self.raw = raw          # its raw_data, where parse_model left that out of it
         self.array = array      # const: its value (numpy)
         self.nodes = nodes      # expr: the indices of the nodes that compute it
         self.why = why          # unknown: why
@@ -141,6 +246,12 @@ class _Value:
         # weight: `tensor` is the initializer's TensorProto (its data elsewhere), or `array` holds ones of the
         # dims and type of a weight computed from such a one: stand-ins that fold shapes, never values
 
+    @property
+    def tensor(self):
+        if self.raw is not None:
+            self._tensor.raw_data, self.raw = bytes(self.raw), None  # (a value is folded from it: rarely)
+        return self._tensor
+
     def value(self):
         if self.array is None and self.tensor is not None:
             from .onnxfold import to_array
@@ -148,20 +259,22 @@ class _Value:
         return self.array
 
 
-def _initializer(tensor):
+def _initializer(tensor, raw):
     dims = list(tensor.dims)
     if tensor.data_location == tensor.EXTERNAL:
         return _Value("weight", dims, tensor=tensor, initializer=True)  # its data lives in another file, never needed
-    return _Value("const", dims, tensor=tensor, initializer=True)
+    return _Value("const", dims, tensor=tensor, initializer=True, raw=raw)
 
 
 class _Reader:
-    def __init__(self, model, source):
+    def __init__(self, model, source, raws=None):
         self.model, self.graph, self.source = model, model.graph, source
         self.opsets = {(d.domain or "ai.onnx"): d.version for d in model.opset_import}
         self.net = caffe_pb2.NetParameter(name=model.graph.name)
         self.lines, self.warnings, self.names = [], [], set()
-        self.values = {t.name: _initializer(t) for t in self.graph.initializer}
+        self.layers = []  # (an OnnxLayer per layer of net, None for an onnx.Input)
+        raws = raws or {}
+        self.values = {t.name: _initializer(t, raws.get(i)) for i, t in enumerate(self.graph.initializer)}
         self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
                            for t in self.graph.sparse_initializer)
         self.renamed, self.inputs, self.readers = [], [], {}
@@ -205,6 +318,7 @@ class _Reader:
                 "onnx-dynamic-batch", f"input '{value_info.name}': its first axis{called} is dynamic; analysed "
                 "with 1 image (give --batch N for the memory of N)", layer.name))
         self.lines.append(None)
+        self.layers.append(None)
         self.values[value_info.name] = _Value("data")
         self.inputs.append(layer)
         self.readers[value_info.name] = []
@@ -309,41 +423,36 @@ class _Reader:
             name = f"{op}_{index}"
             self.renamed.append((index, name))
         name = self._unique(name)
-        # (the layer is built in Python lists and handed to protobuf at once: each access to a message's
-        # field makes an object, and a model has thousands of nodes)
         inputs, bottoms, exprs = [], [], []
         for input_name, value in zip(input_names, values):
             if value is None:
-                entry = {"name": input_name, "source": Source.ABSENT}
+                entry = Operand(input_name, Source.ABSENT)
             elif value.kind == "data":
-                entry = {"name": input_name, "source": Source.DATA, "bottom": len(bottoms)}
+                entry = Operand(input_name, Source.DATA, bottom=len(bottoms))
                 bottoms.append(input_name)
             elif value.kind in ("const", "weight"):
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
-                entry = {"name": input_name, "dims": value.dims, "initializer": value.initializer,
-                         "activation": value.activation, "source": Source.CONSTANT if small else Source.WEIGHT}
-                if small:
-                    entry["value"] = _tensor(value).SerializeToString()
+                entry = Operand(input_name, Source.CONSTANT if small else Source.WEIGHT, dims=value.dims,
+                                tensor=_tensor(value) if small else None, initializer=value.initializer,
+                                activation=value.activation)
             elif value.kind == "expr":
-                entry = {"name": input_name, "source": Source.EXPRESSION}
+                entry = Operand(input_name, Source.EXPRESSION)
                 exprs.append((entry, value))
             else:
-                entry = {"name": input_name, "source": Source.UNKNOWN, "why": value.why}
+                entry = Operand(input_name, Source.UNKNOWN, why=value.why)
                 self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({op}): input "
                                              f"'{input_name}' is not known before the net runs ({value.why})", name))
             inputs.append(entry)
         data_bottoms = len(bottoms)
         for entry, value in exprs:
-            graph, leaves = self._expression(entry["name"], value)
-            entry["expression"] = graph.SerializeToString()
+            entry.expression, leaves = self._expression(entry.name, value)
             for leaf in leaves:
                 if leaf not in bottoms:
                     bottoms.append(leaf)
-            entry["shape_bottom"] = [bottoms.index(leaf) for leaf in leaves]
+            entry.shape_bottom = [bottoms.index(leaf) for leaf in leaves]
         tops = _tops(name, node.output)
-        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops,
-                           onnx_param={"node": node.SerializeToString(), "input": inputs, "data_bottoms": data_bottoms,
-                                       "opset": self.opsets.get(domain or "ai.onnx", 0)})
+        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops)
+        self.layers.append(OnnxLayer(node, self.opsets.get(domain or "ai.onnx", 0), inputs, data_bottoms))
         for top in tops:
             self.values[top] = _Value("data")
         self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)

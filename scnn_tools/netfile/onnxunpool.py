@@ -6,13 +6,19 @@
     unpooled = Reshape(flat, (N, C, Ho, Wo))
 
 Every step is a flat axis, which carries no field. Where the nodes are these, the Reshape that ends them is
-given X, the Indices and x as field bottoms (OnnxParameter.field_bottom) and what the rule needs to check the
-indices' numbers (OnnxUnpool); layers/onnx/shape.py then gives each unpooled position the field of the pooled
+given X, the Indices and x as field bottoms (OnnxLayer.field_bottom) and what the rule needs to check the
+indices' numbers (its `unpool`, an Unpooling); layers/onnx/shape.py then gives each unpooled position the field of the pooled
 positions whose window holds it, as MaxUnpool's rule does, or says why not. Anything else here is left as it
 is: its fields stop at the flat axes.
 """
 
+from collections import namedtuple
+
 _ONNX = ("", "ai.onnx")
+
+# The MaxPool node (NodeProto); whether each plane's first index is subtracted; the constant added (a TensorProto),
+# None where nothing is.
+Unpooling = namedtuple("Unpooling", "pool plane offset")
 
 
 class _Graph:
@@ -121,12 +127,11 @@ def find(reader):
     """Give each Reshape that ends PyTorch's unpooling its field bottoms (see the module's docstring)."""
     if not any(node.op_type == "ScatterND" for node in reader.graph.node):
         return  # (the common case: one look at each node)
-    from scnn_tools.onnx_model_pb2 import NodeProto
     g = _Graph(reader)
-    for layer in reader.net.layer:
+    for layer, record in zip(reader.net.layer, reader.layers):
         if layer.type != "onnx.Reshape":
             continue
-        proto = NodeProto.FromString(layer.onnx_param.node)
+        proto = record.node
         scatter = g.node(proto.input[0], "ScatterND")
         if scatter is None or len(scatter.input) != 3 or _attrs(scatter).get("reduction", "none") != "none":
             continue
@@ -142,10 +147,8 @@ def find(reader):
             continue
         pool, plane, offset = found
         names = [updates, pool.output[1], pool.input[0]]
-        param = layer.onnx_param
-        param.field_bottom.extend(names)
-        param.unpool.pool = pool.SerializeToString()
-        param.unpool.plane = plane
+        record.field_bottom.extend(names)
         if offset is not None:
             from .onnxfile import _tensor
-            param.unpool.offset = _tensor(reader.values[offset], offset).SerializeToString()
+            offset = _tensor(reader.values[offset], offset)
+        record.unpool = Unpooling(pool, plane, offset)

@@ -5,6 +5,7 @@ the V2 net, the format it came in, the upgrade steps applied, the line of
 every layer and the warnings met on the way.
 """
 
+import mmap
 import re
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ class NetFile:
         self.layer_spans = layer_spans
         # For an ONNX model: {ir_version, opset: {domain: version}, producer}; None for a Caffe file.
         self.model = None
+        # For an ONNX model: per layer of `net`, what its rules read of its node (onnxfile.OnnxLayer; None for
+        # an onnx.Input); None for a Caffe file.
+        self.onnx_layers = None
 
     @property
     def name(self):
@@ -41,8 +45,27 @@ class NetFile:
 
 def read_net(source):
     """Read a net from a path, or from stdin when `source` is '-'."""
-    data = _read_bytes(source)
+    mapped = _mapped(source)
+    if mapped is not None and onnxfile.looks_onnx(mapped, source):
+        # (an ONNX model is read from the file's pages in place: its weights, most of its bytes, are never
+        # touched, and so never copied)
+        netfile = onnxfile.read(mapped, source)
+        if netfile is not None:
+            return netfile
+    data = bytes(mapped) if mapped is not None else _read_bytes(source)
     return read_bytes(data, source)
+
+
+def _mapped(source):
+    """The file's bytes as a memoryview of the file mapped into memory; None for stdin, an empty file, or one
+    that cannot be mapped (then _read_bytes reads it, or says why it cannot)."""
+    if source == "-":
+        return None
+    try:
+        with open(source, "rb") as f:
+            return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):
+        return None
 
 
 def read_text(text, source="<text>"):

@@ -26,8 +26,9 @@ type belongs to one of the families below, and its rules are all optional:
                              leaves None, where the parameters bound them (SSD's
                              DetectionOutput keeps at most keep_top_k detections
                              per image); None for a top nothing bounds.
-    check(layer)          -> [(code, message)]: warnings about parameters the rules do not read (an ONNX
-                             attribute no rule of the operator knows), given when the graph is built.
+    check(node)           -> [(code, message)]: warnings about parameters the rules do not read (an ONNX
+                             attribute no rule of the operator knows), given when the graph is built
+                             (`node`: the graph's Node, net/graph.py).
     image_axes(layer)     -> for a source: its top's (h, w) axes where they are not the last two (an ONNX
                              input read channels-last), else None.
     min_bottoms           -> how many bottoms the type needs at least (default 1).
@@ -101,7 +102,7 @@ class Kind:
         self.at_most = at_most
         self.image_axes = image_axes or (lambda layer: None)
         self.ambiguous = ambiguous or (lambda layer: None)
-        self.check = check or (lambda layer: ())
+        self.check = check or (lambda node: ())
         self.note = note
         self.min_bottoms = 0 if declared_shapes is not None else min_bottoms
         self.not_features = not_features or {}
@@ -316,9 +317,8 @@ def pointwise(ctx):
 def data_bottoms(ctx):
     """How many of the bottoms carry data: an ONNX node's bottoms after these are read for their shapes only
     (by an expression of shapes, netfile/onnxfile.py), and no field flows through them."""
-    if ctx.p.HasField("onnx_param"):
-        return ctx.p.onnx_param.data_bottoms
-    return len(ctx.bottoms)
+    layer = ctx.node.onnx
+    return len(ctx.bottoms) if layer is None else layer.data_bottoms
 
 
 def param_str_int(layer, key):

@@ -97,7 +97,7 @@ def _batchnorm_deps(ctx):
 
 def _arithmetic_params(ctx):
     """The weights among the inputs (a per-channel scale or shift, a layer scale): initializers, not
-    scalars (onnx_param's `learnt`)."""
+    scalars (OnnxNode.learnt)."""
     o = node(ctx)
     return o.weights(*(i for i in range(o.n) if o.learnt(i)))
 

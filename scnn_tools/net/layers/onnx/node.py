@@ -1,21 +1,18 @@
 """What an ONNX operator's rule reads of its node (the API is described in /work/briefs/onnx-api.md).
 
-`node(ctx)` gives the layer's OnnxNode, parsed once per Ctx: its op, opset,
+`node(ctx)` gives the layer's OnnxNode, once per Ctx: its op, opset,
 attributes, and each ONNX input by position, wherever it comes from (a data
-bottom, an initializer's dims, a constant, an expression of shapes).
+bottom, an initializer's dims, a constant, an expression of shapes), read from
+the layer's OnnxLayer (netfile/onnxfile.py), which the graph's Node holds.
 """
 
 from functools import cached_property
 
-from scnn_tools import caffe_pb2
 from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
 # (imported here, not in the functions each node calls: an import statement costs microseconds even when done;
 # onnxfold's numpy stays where a value is folded)
-from scnn_tools.netfile.onnxfile import attributes
-from scnn_tools.onnx_model_pb2 import GraphProto, NodeProto, TensorProto
-
-_S = caffe_pb2.OnnxInput
+from scnn_tools.netfile.onnxfile import Source as _S, attributes
 
 # Every onnx.* type's reason for export: the model is ONNX already.
 ALREADY = "the layer is an ONNX node already: the model it was read from is the ONNX file"
@@ -41,13 +38,13 @@ def register(name, family, reads=(), defaults=None, **rules):
         return [f"{a} = {v!r}" if a in defaults else a for a, v in attrs.items()
                 if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
 
-    def check(layer):
-        proto = NodeProto.FromString(layer.onnx_param.node)
+    def check(graph_node):
+        proto = graph_node.onnx.node
         if all(a.name in known for a in proto.attribute):
             return []  # (the common case, without converting the attributes' values)
         op = name[len(registry.ONNX):]
-        return [("onnx-unread-attribute", f"layer '{layer.name}' ({op}): attribute {a} is not one scnn-tools' rules "
-                 f"for {op} read, and it may change what the node computes: its outputs are unknown")
+        return [("onnx-unread-attribute", f"layer '{graph_node.name}' ({op}): attribute {a} is not one scnn-tools' "
+                 f"rules for {op} read, and it may change what the node computes: its outputs are unknown")
                 for a in unread(attributes(proto))]
 
     check.reads, check.defaults = known, defaults  # (for tests/test_onnx_unknown.py's check against the spec)
@@ -55,9 +52,10 @@ def register(name, family, reads=(), defaults=None, **rules):
 
     def unread_of(ctx):
         found = node(ctx)
-        if all(a.name in known for a in found.proto.attribute):
-            return []  # (as check: most nodes, without converting the attributes' values)
-        return unread(found.attrs)
+        if found.unread is None:  # (once a node: its shape rule and its multiply-adds ask)
+            # (as check: most nodes, without converting the attributes' values)
+            found.unread = [] if all(a.name in known for a in found.proto.attribute) else unread(found.attrs)
+        return found.unread
 
     def shape_unless_unread(ctx):
         names = unread_of(ctx)
@@ -88,25 +86,20 @@ class Weight(list):
 
 
 def _floats(tensor):
-    """A serialized TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, 8- and 4-bit floats)."""
-    return TensorProto.FromString(tensor).data_type in (1, 10, 11, 16, 17, 18, 19, 20, 23, 24)
+    """A TensorProto holds floating-point values (FLOAT, DOUBLE, FLOAT16, BFLOAT16, 8- and 4-bit floats)."""
+    return tensor.data_type in (1, 10, 11, 16, 17, 18, 19, 20, 23, 24)
 
 
 class OnnxNode:
     def __init__(self, ctx):
-        p = ctx.p.onnx_param
+        layer = ctx.node.onnx
         self.ctx = ctx
-        self.opset = p.opset
-        # (as Python lists: a rule asks for its inputs many times, and each read of a protobuf field makes an object)
-        self.inputs = list(p.input)
+        self.proto, self.opset = layer.node, layer.opset
+        self.inputs = layer.inputs
         self.sources = [entry.source for entry in self.inputs]
-        self.ndata = p.data_bottoms
+        self.ndata = layer.data_bottoms
         self._values = {}
-
-    # (the node is parsed where a rule reads it: Relu's and BatchNormalization's never do)
-    @cached_property
-    def proto(self):
-        return NodeProto.FromString(self.ctx.p.onnx_param.node)
+        self.unread = None  # (the attributes no rule of its operator reads: register's unread_of)
 
     @cached_property
     def op(self):
@@ -207,14 +200,13 @@ class OnnxNode:
         from scnn_tools.netfile import onnxfold
         if entry.source == _S.CONSTANT:
             try:
-                return onnxfold.to_array(TensorProto.FromString(entry.value))
+                return onnxfold.to_array(entry.tensor)
             except onnxfold.NotFoldable:
                 return None
         if entry.source != _S.EXPRESSION:
             return None
-        graph = GraphProto.FromString(entry.expression)
         try:
-            return onnxfold.evaluate(graph, [self.ctx.bottoms[b] for b in entry.shape_bottom])
+            return onnxfold.evaluate(entry.expression, [self.ctx.bottoms[b] for b in entry.shape_bottom])
         except onnxfold.NotFoldable as exc:
             # (said here: a rule given None for it may only say that some shape is unknown, or nothing)
             return self.unknown(f"input {i} ('{entry.name}'), computed from blobs' shapes, cannot be worked out "
@@ -233,7 +225,7 @@ class OnnxNode:
         if not self.present(i) or self.sources[i] not in (_S.WEIGHT, _S.CONSTANT):
             return False
         entry = self.inputs[i]
-        if self.sources[i] == _S.CONSTANT and not _floats(entry.value):
+        if self.sources[i] == _S.CONSTANT and not _floats(entry.tensor):
             return False  # (integers are offsets or indices: PyTorch's unpooling adds c * H * W per channel)
         return entry.initializer and product(entry.dims) > 1
 

@@ -80,7 +80,7 @@ def _reshape_shape(ctx):
 def _reshape_deps(ctx):
     # Axes kept at the start and at the end map to themselves; positions of the axes in between may come
     # from anywhere in the input's axes in between (space mixed: each reads them whole).
-    if ctx.p.onnx_param.HasField("unpool"):
+    if ctx.node.onnx.unpool is not None:
         found = unpooled.deps(ctx)  # (PyTorch's unpooling, whose flat axes this Reshape ends)
         if found is not None:
             return found

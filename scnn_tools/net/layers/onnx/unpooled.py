@@ -16,16 +16,17 @@ elsewhere (torch writes y * W + x and reads it against Wo) and the field is unkn
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, transposed
+from scnn_tools.netfile.onnxfile import attributes
 from .node import node
 
 
 def deps(ctx):
     """The Reshape's deps where the numbers bear the unpooling out, else None (having said why)."""
-    p = ctx.p.onnx_param
+    unpool = ctx.node.onnx.unpool
     first = len(ctx.p.bottom)  # (the field bottoms come after the node's own: net/graph.py)
     x, indices, pooled = ctx.bottoms[first:first + 3]
-    a = _pooling(p.unpool)
-    why = _refuted(a, p.unpool, x, indices, pooled, ctx.tops[0])
+    a = attributes(unpool.pool)
+    why = _refuted(a, unpool, x, indices, pooled, ctx.tops[0])
     if why:
         node(ctx).unknown(f"it ends an unpooling written as a flat ScatterND (PyTorch's max_unpool2d), but {why}: "
                           "where each value lands is not its own position, so its output has no field")
@@ -37,13 +38,6 @@ def deps(ctx):
             deps.setdefault(axis, []).append(
                 (b, axis, IDENTITY if axis < 2 else transposed(s[axis - 2], begin[axis - 2], k[axis - 2])))
     return [deps]
-
-
-def _pooling(unpool):
-    """The MaxPool node's attributes."""
-    from scnn_tools.netfile.onnxfile import attributes
-    from scnn_tools.onnx_model_pb2 import NodeProto
-    return attributes(NodeProto.FromString(unpool.pool))
 
 
 def _refuted(a, unpool, x, indices, pooled, out):
@@ -67,10 +61,9 @@ def _refuted(a, unpool, x, indices, pooled, out):
     planes = np.arange(n * c, dtype=np.int64).reshape(n, c, 1, 1)
     want = planes * (out[2] * out[3]) - (0 if unpool.plane else planes * (height * width))
     got = np.zeros(1, np.int64)
-    if unpool.HasField("offset"):
+    if unpool.offset is not None:
         from scnn_tools.netfile import onnxfold
-        from scnn_tools.onnx_model_pb2 import TensorProto
-        got = onnxfold.to_array(TensorProto.FromString(unpool.offset))
+        got = onnxfold.to_array(unpool.offset)
     try:
         got = np.broadcast_to(got, (n, c, h, w))
     except ValueError:
