@@ -227,11 +227,17 @@ def axes_of(analysis, blob):
     return all_axes(analysis)[blob]
 
 
-def backward(analysis, blob_id, start, real=True, budget=None):
+def backward(analysis, blob_id, start, real=True, budget=None, whole=None):
     """The image positions that positions `start` (a Plane on the blob's (h, w) positions) depend on: the
     real walk (padding reads nothing) cut to the image, or the unbounded plane's set. None where a layer on
-    the way is not known in 2-D (`links`); with the bands it looked at. Raises OverBudget past `budget`."""
+    the way is not known in 2-D (`links`); with the bands it looked at. Raises OverBudget past `budget`.
+
+    `whole`: lists, per blob, of a Plane of positions known to depend on every image pixel (or None). A walk
+    that reaches one stops there with the whole image: a superset of a set that holds every pixel does too
+    (the unbounded plane's set of a position holds its real set), and the caller cuts to the image."""
     graph = analysis.graph
+    if whole is not None and _meets(whole, blob_id, start):
+        return image_plane(analysis), 0
     sets = {blob_id: [start]}
     image = analysis.image
     producer = graph.blobs[blob_id].producer
@@ -258,7 +264,10 @@ def backward(analysis, blob_id, start, real=True, budget=None):
                     nh = nw = None
                 items = [i for mh in mhs for mw in mws for i in _through(plane, mh, mw, nh, nw, cache)]
                 if items:
-                    sets.setdefault(bottom, []).append(Plane.of(items))
+                    reached_here = Plane.of(items)
+                    if whole is not None and _meets(whole, bottom, reached_here):
+                        return image_plane(analysis), spent
+                    sets.setdefault(bottom, []).append(reached_here)
                     producer = graph.blobs[bottom].producer
                     if producer is not None and bottom != image and -producer not in queued:
                         queued.add(-producer)
@@ -271,6 +280,19 @@ def backward(analysis, blob_id, start, real=True, budget=None):
         extent = analysis.image_extent()
         plane = plane.cut(extent["h"], extent["w"])
     return plane, spent
+
+
+def _meets(whole, blob, plane):
+    for known in whole:
+        if known[blob] and known[blob].common(plane):
+            return True
+    return False
+
+
+def image_plane(analysis):
+    """Every pixel of the image."""
+    extent = analysis.image_extent()
+    return Plane(((0, extent["h"] - 1, ((0, extent["w"] - 1),)),))
 
 
 def _axes(t):
