@@ -27,6 +27,7 @@ from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import clip, union
 from .fields import _one_interval, covers
 from .parts import box_formulas
+from .sheets import WHOLE, pixels, sheets, whole
 from .planes import OverBudget, Plane, _points, all_axes, axes_of, backward, image_plane, links, point
 
 # Bands the backward walks of one analysis may look at: in all (a base and so many per layer of the net, which
@@ -336,16 +337,28 @@ class Planar:
         # the next feature of a map one position wide, which the walks of the next such map reach)
         self.beyond = [None] * len(self.flat)
         self._left = BUDGET_BASE + BUDGET_PER_LAYER * len(analysis.graph.nodes)
+        self.sheets = sheets(analysis, [b for b, flat in enumerate(self.flat) if flat is False and
+                                        not _product_at_centre(analysis, b, self.bad[b])], self.bad)
+        self._pixels, self._everything = {}, {}
         origins, found, later = {}, {}, []
         # First the blobs whose centre may see every pixel (its per-axis box is the image), which are where
         # saturation starts and what the block's output needs; then the others with what is left.
         for blob, flat in enumerate(self.flat):
             if flat is not False:
                 continue
-            self.whole[blob] = _whole_from(analysis, blob, self)
+            sheet = self.sheets.get(blob)
+            if sheet is not None:
+                self.whole[blob] = self._whole_in(analysis, sheet)
+            else:
+                self.whole[blob] = _whole_from(analysis, blob, self)
             if _product_at_centre(analysis, blob, self.bad[blob]):
                 continue
             origins[blob] = _origin(analysis, blob, origins)
+            if sheet is not None:
+                self.values[blob] = self._from_sheet(analysis, blob, sheet)
+                if self.values[blob]["overlap"] is None:
+                    later.append(blob)  # (its overlap from the walks, while the budget lasts)
+                continue
             if _may_be_whole(analysis, blob):
                 self._settle(analysis, blob, origins[blob], found)
             else:
@@ -354,7 +367,38 @@ class Planar:
             self._settle(analysis, blob, origins[blob], found)
         self.bounded.sort()
 
+    def _whole_in(self, analysis, sheet):
+        """The positions a sheet says see every image pixel."""
+        if sheet.base not in self._everything:
+            self._everything[sheet.base] = pixels(analysis, sheet.base, WHOLE, self._pixels).count() == \
+                image_plane(analysis).count()
+        if not self._everything[sheet.base]:
+            return None
+        return Plane.of([(y0, y1, ((x0, x1),)) for y0, y1, x0, x1, k in sheet.pieces if whole(k)]) or None
+
+    def _from_sheet(self, analysis, blob, sheet):
+        """The centre's area from the sheet, and the overlap with the next feature's set (a map one position
+        wide has none in the sheet: its overlap is the unbounded plane's continuation's, unknown here)."""
+        axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+        cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+        here = pixels(analysis, sheet.base, sheet.at(cy, cx), self._pixels)
+        area = here.count()
+        overlap = None
+        if shape[axes[1]] > 1:
+            there = pixels(analysis, sheet.base, sheet.at(cy, cx + 1), self._pixels)
+            overlap = here.common(there) / area if area else 0.0
+        return {"area": area, "width": sqrt(area), "overlap": overlap}
+
     def _settle(self, analysis, blob, origin, found):
+        known = self.values.get(blob)
+        if known is not None:  # (a sheet's area, its overlap wanted: the walk's, or unknown past the budget)
+            if self._left > 0 and origin not in found:
+                found[origin], spent = _exact(analysis, origin, min(self._left, BUDGET_PER_WALK), self)
+                self._left -= spent
+            walked = found.get(origin)
+            if walked is not None:
+                known["overlap"] = walked["overlap"]
+            return
         if origin not in found:
             found[origin], spent = _exact(analysis, origin, min(max(self._left, 0), BUDGET_PER_WALK), self)
             self._left -= spent
