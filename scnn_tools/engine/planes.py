@@ -76,6 +76,9 @@ class Plane:
 
     def cut(self, height, width):
         """The part inside rows 0..height-1 and columns 0..width-1."""
+        box = self.box()
+        if box is None or (box[0][0] >= 0 and box[0][1] < height and box[1][0] >= 0 and box[1][1] < width):
+            return self  # (most sets lie inside already)
         return Plane.of([(max(r0, 0), min(r1, height - 1), clip(cols, 0, width - 1)) for r0, r1, cols in self.bands])
 
     def common(self, other):

@@ -34,8 +34,8 @@ WHOLE = Whole()
 
 def whole(k):
     return k.__class__ is Whole
-# Products above a blob without a product's sets that a sheet is carried through (beyond, a product is a
-# base of its own): enough to reach a slice above the first join, never a backbone.
+# Products above a blob that is no product that a sheet is carried through (beyond, a product is a base of
+# its own): enough to reach the slice above an SCNN block's first join, never a backbone.
 FLAT_DEPTH = 4
 # Bands formed and taps looked at one by one, in all (a base and so many per layer of the net), beyond which
 # the pass stops: what is left is the walks'. And the most bands one shape may have.
@@ -75,14 +75,16 @@ def sheets(analysis, wanted, bad):
     """{blob: Sheet} for the blobs in `wanted` (and those they are made from) that a sheet describes; `bad`:
     per blob, None where every position is a product (products.products)."""
     state = _State(analysis, bad)
+    wanted = set(wanted)
+    last = max(wanted, default=-1)
     out = {}
-    try:
-        for blob in sorted(wanted):
+    # (in graph order, every blob that is no product: a bottom's sheet is there before its top asks, and
+    # only products, a few layers up at most, are looked for on the way)
+    for blob in range(last + 1):
+        if bad[blob] is not None:
             found = state.sheet(blob)
-            if found is not None:
+            if found is not None and blob in wanted:
                 out[blob] = found
-    except _OverWork:
-        pass
     return out
 
 
@@ -132,7 +134,7 @@ class _State:
         maps = reads[0][1] + reads[0][2] if len(reads) == 1 else []
         moved = bool(maps) and all(map(_shift, maps))
         cropped = moved and len(node.tops) == 1 and any(m.__class__ is Window and m.p for m in maps)
-        if flat and (cropped or (not moved and depth >= FLAT_DEPTH)):
+        if flat and (cropped or depth >= FLAT_DEPTH):
             # (a product is its own base, unless it is a part of one (a Slice's) or near one: the SCNN block's
             # first message; a Crop's top is its own, its edges the ones its windows meet)
             return own
