@@ -367,12 +367,15 @@ class Planar:
             self._settle(analysis, blob, origins[blob], found)
         self.bounded.sort()
 
+    def _whole_area(self, analysis, base):
+        """How many pixels the whole of a base depends on (remembered)."""
+        if base not in self._everything:
+            self._everything[base] = pixels(analysis, base, WHOLE, self._pixels).count()
+        return self._everything[base]
+
     def _whole_in(self, analysis, sheet):
         """The positions a sheet says see every image pixel."""
-        if sheet.base not in self._everything:
-            self._everything[sheet.base] = pixels(analysis, sheet.base, WHOLE, self._pixels).count() == \
-                image_plane(analysis).count()
-        if not self._everything[sheet.base]:
+        if self._whole_area(analysis, sheet.base) != image_plane(analysis).count():
             return None
         return Plane.of([(y0, y1, ((x0, x1),)) for y0, y1, x0, x1, k in sheet.pieces if whole(k)]) or None
 
@@ -381,6 +384,9 @@ class Planar:
         wide has none in the sheet: its overlap is the unbounded plane's continuation's, unknown here)."""
         axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
         cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+        if whole(sheet.at(cy, cx)) and (shape[axes[1]] == 1 or whole(sheet.at(cy, cx + 1))):
+            area = self._whole_area(analysis, sheet.base)  # (saturated: most of an SCNN block)
+            return {"area": area, "width": sqrt(area), "overlap": 1.0 if shape[axes[1]] > 1 else None}
         here = pixels(analysis, sheet.base, sheet.at(cy, cx), self._pixels)
         area = here.count()
         overlap = None

@@ -164,12 +164,11 @@ class _State:
         position for position along the other; None where the map is not one a sheet follows."""
         n_top, n_bot = size[axis], sheet.size[axis]
         if m.__class__ is Piece:
-            lo, hi = max(m.start, 0), min(m.start + m.size - 1, n_top - 1)
-            return [p for piece in sheet.pieces for p in _moved_piece(piece, axis, m.start, lo, hi)]
+            return _moved_pieces(sheet.pieces, axis, m.start, max(m.start, 0), min(m.start + m.size - 1, n_top - 1))
         if m.__class__ is not Window or m.s != 1:
             return None
         if m.k == 1:
-            return [p for piece in sheet.pieces for p in _moved_piece(piece, axis, m.p, 0, n_top - 1)]
+            return _moved_pieces(sheet.pieces, axis, m.p, 0, n_top - 1)
         taps = [t * m.d - m.p for t in range(m.k)]
         out = []
         for cross, spanning in _lines(sheet.pieces, axis, n_bot):
@@ -285,19 +284,22 @@ def _piece(axis, cross, along, k):
     return (c0, c1, o0, o1, k) if axis == 1 else (o0, o1, c0, c1, k)
 
 
-def _moved_piece(piece, axis, offset, lo, hi):
-    """A bottom piece seen from a top whose position o reads bottom position o - offset along `axis`, for top
-    positions lo..hi (elsewhere the top reads nothing from it)."""
-    y0, y1, x0, x1, k = piece
-    a, b = (y0, y1) if axis == 0 else (x0, x1)
-    a, b = max(a + offset, lo), min(b + offset, hi)
-    if a > b:
-        return []
-    if whole(k):
-        k = k if not offset else WHOLE  # (the shape it was split from is only wanted where it stays put)
-    else:
-        k = _moved(k, -offset, 0) if axis == 0 else _moved(k, 0, -offset)
-    return [(a, b, x0, x1, k) if axis == 0 else (y0, y1, a, b, k)]
+def _moved_pieces(pieces, axis, offset, lo, hi):
+    """Bottom pieces seen from a top whose position o reads bottom position o - offset along `axis`, for top
+    positions lo..hi (elsewhere the top reads nothing from them)."""
+    out = []
+    first, last = (0, 1) if axis == 0 else (2, 3)
+    for piece in pieces:
+        a, b = max(piece[first] + offset, lo), min(piece[last] + offset, hi)
+        if a > b:
+            continue
+        y0, y1, x0, x1, k = piece
+        if whole(k):
+            k = k if not offset else WHOLE  # (the shape it was split from is only wanted where it stays put)
+        elif offset:
+            k = _moved(k, -offset, 0) if axis == 0 else _moved(k, 0, -offset)
+        out.append((a, b, x0, x1, k) if axis == 0 else (y0, y1, a, b, k))
+    return out
 
 
 def _lines(pieces, axis, n):
@@ -363,6 +365,12 @@ def _overlay(mapped):
     union of the shapes over it (one object for cells with the same shapes, so that a window after sees one
     piece where it can)."""
     pieces = [p for ps in mapped for p in ps if whole(p[4]) or p[4]]
+    if pieces and all(p[:4] == pieces[0][:4] for p in pieces[1:]):  # (reads alike: a sum of equal maps)
+        shapes = [_shape(p[4]) for p in pieces]
+        if any(k is None for k in shapes):
+            return [pieces[0][:4] + (WHOLE,)]
+        k = Plane.of([b for k in shapes for b in k.bands])
+        return [pieces[0][:4] + (Whole(k) if any(whole(p[4]) for p in pieces) else k,)]
     rows = sorted({e for p in pieces for e in (p[0], p[1] + 1)})
     out, unions = [], {}
     for y0, ynext in zip(rows, rows[1:]):
