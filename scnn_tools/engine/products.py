@@ -341,28 +341,25 @@ class Planar:
                                         not _product_at_centre(analysis, b, self.bad[b])], self.bad)
         self._pixels, self._everything = {}, {}
         origins, found, later = {}, {}, []
-        # First the blobs whose centre may see every pixel (its per-axis box is the image), which are where
-        # saturation starts and what the block's output needs; then the others with what is left.
         for blob, flat in enumerate(self.flat):
             if flat is not False:
                 continue
             sheet = self.sheets.get(blob)
             if sheet is not None:
                 self.whole[blob] = self._whole_in(analysis, sheet)
-            else:
+            elif self._left > 0:  # (what is known to see every pixel only serves the walks)
                 self.whole[blob] = _whole_from(analysis, blob, self)
             if _product_at_centre(analysis, blob, self.bad[blob]):
                 continue
             origins[blob] = _origin(analysis, blob, origins)
-            if sheet is not None:
-                self.values[blob] = self._from_sheet(analysis, blob, sheet)
-                if self.values[blob]["overlap"] is None:
-                    later.append(blob)  # (its overlap from the walks, while the budget lasts)
-                continue
-            if _may_be_whole(analysis, blob):
+            if sheet is None:
                 self._settle(analysis, blob, origins[blob], found)
-            else:
-                later.append(blob)
+                continue
+            origin = origins[blob]
+            shared = self.values.get(origin) if origin != blob and self.sheets.get(origin) is sheet else None
+            self.values[blob] = dict(shared) if shared is not None else self._from_sheet(analysis, blob, sheet)
+            if self.values[blob]["overlap"] is None:
+                later.append(blob)  # (its overlap from the walks, after the areas, while the budget lasts)
         for blob in later:
             self._settle(analysis, blob, origins[blob], found)
         self.bounded.sort()
@@ -405,6 +402,8 @@ class Planar:
             if walked is not None:
                 known["overlap"] = walked["overlap"]
             return
+        if origin not in found and self._left <= 0:
+            found[origin] = None  # (past the budget: a bound, even where it shares an earlier blob's sets)
         if origin not in found:
             found[origin], spent = _exact(analysis, origin, min(max(self._left, 0), BUDGET_PER_WALK), self)
             self._left -= spent
@@ -441,18 +440,6 @@ class Planar:
 
 
 _NONE = Plane(())
-
-
-def _may_be_whole(analysis, blob):
-    """The per-axis real sets at the blob's centre hold the whole image (the 2-D set lies within them)."""
-    extent = analysis.image_extent()
-    shape, taxes = analysis.shapes.blobs[blob], axes_of(analysis, blob)
-    real = analysis.real[blob].axes
-    for k in (0, 1):
-        last = extent["hw"[k]] - 1
-        if clip(real[taxes[k]][1].at((shape[taxes[k]] - 1) // 2), 0, last) != ((0, last),):
-            return False
-    return True
 
 
 def _covering(analysis, blob):

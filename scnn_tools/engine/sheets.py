@@ -15,7 +15,7 @@ What it does not know (strides, interpolation, several maps along an axis, botto
 work past a limit linear in the net) it leaves to the walks: the blob has no sheet.
 """
 
-from scnn_tools.net.indexmaps import Piece, Window
+from scnn_tools.net.indexmaps import IDENTITY, Piece, Window
 from scnn_tools.net.intervals import clip, union
 
 from .planes import Plane, all_axes, links
@@ -41,7 +41,7 @@ FLAT_DEPTH = 4
 # the pass stops: what is left is the walks'. And the most bands one shape may have.
 WORK_BASE = 4000
 WORK_PER_LAYER = 50
-MAX_BANDS = 128
+MAX_BANDS = 64
 
 
 class Sheet:
@@ -138,6 +138,9 @@ class _State:
             # (a product is its own base, unless it is a part of one (a Slice's) or near one: the SCNN block's
             # first message; a Crop's top is its own, its edges the ones its windows meet)
             return own
+        if moved and all(m is IDENTITY for m in maps) and reads[0][3:] == self.size(blob):
+            below = self.sheet(reads[0][0], depth + 1 if flat else 0)  # (ReLU, BatchNorm: the bottom's sheet)
+            return below if below is not None or not flat else own
         mapped, base = [], None
         for bottom, mhs, mws, _, _ in reads:
             below = self.sheet(bottom, depth + 1 if flat else 0)
@@ -440,16 +443,41 @@ def pixels(analysis, base, plane, cache):
     real = analysis.real[base].axes
     extent = analysis.image_extent()
     items = []
+    rows_of = (base, 0, real[axes[0]][1], extent["h"] - 1)
+    cols_of = (base, 1, real[axes[1]][1], extent["w"] - 1)
     for r0, r1, cols in plane.bands:
-        rows = _axis_union(real[axes[0]][1], r0, r1, extent["h"] - 1, cache)
-        columns = union(_axis_union(real[axes[1]][1], a, b, extent["w"] - 1, cache) for a, b in cols)
+        rows = _axis_union(rows_of, r0, r1, cache)
+        columns = union(_axis_union(cols_of, a, b, cache) for a, b in cols)
         items += [(a, b, columns) for a, b in rows]
     return Plane.of(items)
 
 
-def _axis_union(field, lo, hi, last, cache):
-    key = (id(field), lo, hi, last)
+def _axis_union(axis, lo, hi, cache):
+    """The union of one axis's sets at positions lo..hi, cut to the image (`axis`: base, axis number, field,
+    last pixel): of aligned blocks of 2^j positions, each formed once (a base's rows are asked for in many
+    overlapping stretches)."""
+    found = cache.get((axis[0], axis[1], lo, hi, None))
+    if found is not None:
+        return found
+    parts, o = [], lo
+    while o <= hi:
+        size = 1
+        while o % (size * 2) == 0 and o + size * 2 - 1 <= hi:
+            size *= 2
+        parts.append(_block(axis, o, size, cache))
+        o += size
+    found = cache[axis[0], axis[1], lo, hi, None] = parts[0] if len(parts) == 1 else union(parts)
+    return found
+
+
+def _block(axis, start, size, cache):
+    key = (axis[0], axis[1], start, size)
     found = cache.get(key)
     if found is None:
-        found = cache[key] = clip(union(field.at(o) for o in range(lo, hi + 1)), 0, last)
+        if size == 1:
+            found = clip(axis[2].at(start), 0, axis[3])
+        else:
+            half = size // 2
+            found = union((_block(axis, start, half, cache), _block(axis, start + half, half, cache)))
+        cache[key] = found
     return found
