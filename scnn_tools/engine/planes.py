@@ -230,14 +230,16 @@ def axes_of(analysis, blob):
     return all_axes(analysis)[blob]
 
 
-def backward(analysis, blob_id, start, real=True, budget=None, whole=None):
+def backward(analysis, blob_id, start, real=True, budget=None, whole=None, settled=None):
     """The image positions that positions `start` (a Plane on the blob's (h, w) positions) depend on: the
     real walk (padding reads nothing) cut to the image, or the unbounded plane's set. None where a layer on
     the way is not known in 2-D (`links`); with the bands it looked at. Raises OverBudget past `budget`.
 
     `whole`: lists, per blob, of a Plane of positions known to depend on every image pixel (or None). A walk
     that reaches one stops there with the whole image: a superset of a set that holds every pixel does too
-    (the unbounded plane's set of a position holds its real set), and the caller cuts to the image."""
+    (the unbounded plane's set of a position holds its real set), and the caller cuts to the image.
+    `settled(blob, plane)`: in the real walk, the pixels a set of positions of a blob depends on where the
+    caller knows them without walking on (a product's, from its per-axis sets), else None."""
     graph = analysis.graph
     if whole is not None and _meets(whole, blob_id, start):
         return image_plane(analysis), 0
@@ -270,6 +272,10 @@ def backward(analysis, blob_id, start, real=True, budget=None, whole=None):
                     reached_here = Plane.of(items)
                     if whole is not None and _meets(whole, bottom, reached_here):
                         return image_plane(analysis), spent
+                    known = settled(bottom, reached_here) if settled is not None and real else None
+                    if known is not None:
+                        sets.setdefault(image, []).append(known)
+                        continue
                     sets.setdefault(bottom, []).append(reached_here)
                     producer = graph.blobs[bottom].producer
                     if producer is not None and bottom != image and -producer not in queued:

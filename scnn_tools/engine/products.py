@@ -340,6 +340,7 @@ class Planar:
         self.sheets = sheets(analysis, [b for b, flat in enumerate(self.flat) if flat is False and
                                         not _product_at_centre(analysis, b, self.bad[b])], self.bad)
         self._pixels, self._everything = {}, {}
+        self._analysis, self._image = analysis, analysis.image
         origins, found, later = {}, {}, []
         for blob, flat in enumerate(self.flat):
             if flat is not False:
@@ -363,6 +364,12 @@ class Planar:
         for blob in later:
             self._settle(analysis, blob, origins[blob], found)
         self.bounded.sort()
+
+    def settled(self, blob, plane):
+        """A product's pixels for a walk that reaches it (its per-axis sets: no need to walk on)."""
+        if self.flat[blob] is not True or blob == self._image:
+            return None
+        return pixels(self._analysis, blob, plane, self._pixels)
 
     def _whole_area(self, analysis, base):
         """How many pixels the whole of a base depends on (remembered)."""
@@ -531,7 +538,7 @@ def _exact(analysis, blob, budget, planar):
             continue
         terminals = (planar.whole,) if real else (planar.whole, planar.beyond)
         try:
-            plane, cost = backward(analysis, blob, point(cy, x), real, budget - spent, terminals)
+            plane, cost = backward(analysis, blob, point(cy, x), real, budget - spent, terminals, planar.settled)
         except OverBudget:
             return None, budget
         spent += cost
