@@ -14,10 +14,14 @@ real sets (which area and overlap count):
   along h that all see the same columns, the rows of a Slice put back):
   the union along the other axis times that one.
 
+A residual branch that keeps each position's own tap is shown to hold its
+shortcut from the layers alone, without looking at a position.
+
 Anything else is "not a product" from that blob on: its area and overlap
-are the backward walk's (planes.py) from the centre and its neighbour
-while a work budget linear in the net lasts, else unknown, with the
-per-axis product as a bound (the 2-D set lies within H x W).
+come from every position's 2-D set carried forward (sheets.py), else from
+the backward walk (planes.py) from the centre and its neighbour while a work
+budget linear in the net lasts, else are unknown, with the per-axis product
+as a bound (the 2-D set lies within H x W).
 """
 
 from math import sqrt
