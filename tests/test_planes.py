@@ -21,7 +21,7 @@ import pytest
 from google.protobuf import text_format
 
 from scnn_tools import api, caffe_pb2
-from scnn_tools.engine import products
+from scnn_tools.engine import products, sheets
 from scnn_tools.engine.analysis import Analysis, report
 from scnn_tools.netfile.reader import read_text
 
@@ -240,7 +240,7 @@ def test_a_branch_that_reads_only_padding_on_the_edge_rows():
 @pytest.mark.parametrize("directions", ["DURL", "D", "RL"])
 @pytest.mark.parametrize("budget", ["default", "unlimited"])
 def test_small_scnn_blocks(directions, budget, monkeypatch):
-    """With the default budget, bounds where it runs out (DURL's later passes); with no limit, every area exact."""
+    """Every area exact, at the default budget (the sheets') as with no limit on the walks."""
     if budget == "unlimited":
         monkeypatch.setattr(products, "BUDGET_BASE", 10 ** 9)
         monkeypatch.setattr(products, "BUDGET_PER_WALK", 10 ** 9)
@@ -248,8 +248,36 @@ def test_small_scnn_blocks(directions, budget, monkeypatch):
     block = api.generate(h, w, 2, kernel_width=3, directions=directions)
     text = f'input: "conv5_4" input_shape {{ dim: 1 dim: 2 dim: {h} dim: {w} }}\n' + block
     result = check(text)
-    if budget == "unlimited":
-        assert all(o["scale"]["area"] is not None for layer in result["layers"] for o in layer["outputs"])
+    assert all(o["scale"]["area"] is not None for layer in result["layers"] for o in layer["outputs"])
+
+
+def test_a_full_block_of_kernel_9_at_the_default_budget():
+    """The generator's default block (all four passes, kernel 9) over an 8x10 map: every blob's area exact and
+    the brute force's (the later passes' sets are unions of cones, which saturate: the output's centre sees
+    the whole image), every overlap of a map wider than one position too."""
+    block = api.generate(8, 10, 2)
+    text = 'input: "conv5_4" input_shape { dim: 1 dim: 2 dim: 8 dim: 10 }\n' + block
+    result = check(text)
+    out = {o["blob"]: o["scale"] for layer in result["layers"] for o in layer["outputs"]}
+    assert all(s["area"] is not None for s in out.values())
+    assert out["SCNN"] == {"area": 80, "width": pytest.approx(80 ** 0.5), "overlap": 1.0}
+    assert not [w for w in result["warnings"] if w["code"] == "field-not-product"]
+
+
+def test_the_full_block_of_culane_size():
+    """The 36x100 block (kernel 9, CULane's map) at the default budget: every blob's area exact. The brute
+    force is too large here; each centre's area is checked against `query`, whose walk owes nothing to the
+    sheets, on a sample of blobs from every pass, and the output's centre sees all 3,600 pixels."""
+    block = api.generate(36, 100, 2)
+    net = read_text('input: "conv5_4" input_shape { dim: 1 dim: 2 dim: 36 dim: 100 }\n' + block)
+    out = {o["blob"]: o for layer in api.analyze(net)["layers"] for o in layer["outputs"]}
+    assert all(o["scale"]["area"] is not None for o in out.values())
+    assert out["SCNN"]["scale"] == {"area": 3600, "width": 60.0, "overlap": 1.0}
+    for name in ["SCNN_D_9/message", "SCNN_D_30", "SCNN_U_30", "SCNN_U_12/message", "SCNN", "slice2_3",
+                 "SCNN_R_2", "SCNN_R_40/message", "SCNN_L_77", "SCNN_L_3/message"]:
+        shape = out[name]["shape"]
+        cy, cx = (shape[2] - 1) // 2, (shape[3] - 1) // 2
+        assert out[name]["scale"]["area"] == api.query(net, name, cy, cx)["pixels"], name
 
 
 def test_the_d_only_block_of_culane_size():
@@ -320,6 +348,39 @@ def random_net(seed):
     return "".join(lines)
 
 
+def test_residual_blocks_after_edge_rows_keep_the_centre_a_product():
+    """Two of ENet's asymmetric bottlenecks in a row: the edge rows that read only padding stay edge rows
+    through the second residual sum (it reads them, and its other positions read products that nest), so the
+    centre is still a product, counted without a 2-D walk."""
+    text = HEAD % (11, 11) + conv("a", "data", 3, 3, 1, 1) + conv("b", "a", 5, 1, 1, 1) + \
+        conv("c", "b", 1, 5, 1, 1) + merge("s", "Eltwise", ["a", "c"]) + conv("b2", "s", 5, 1, 1, 1) + \
+        conv("c2", "b2", 1, 5, 1, 1) + merge("s2", "Eltwise", ["s", "c2"]) + conv("d", "s2", 3, 3, 1, 1)
+    result = check(text)
+    analysis = Analysis(read_text(text), None, None)
+    planar = analysis.planar
+    s2 = analysis.graph.blob("s2").id
+    assert planar.bad[s2] is not products.ALL and not planar.bad[s2].holds(5, 5)
+    assert planar.product(s2) and planar.product(analysis.graph.blob("d").id)
+    assert not [w for w in result["warnings"] if w["code"] == "field-not-product"]
+
+
+def test_a_residual_branch_is_nested_without_looking_at_positions(monkeypatch):
+    """x + conv(relu(conv(x))): the branch keeps each position's own tap, so its sets hold x's: the join is
+    settled from the layers alone (no position's sets formed), and stays a product (the brute force agrees)."""
+    text = HEAD % (9, 9) + conv("x", "data", 3, 3, 1, 1) + conv("f", "x", 3, 3, 1, 1) + \
+        'layer { name: "r" type: "ReLU" bottom: "f" top: "f" }\n' + conv("g", "f", 3, 3, 2, 2, dilation=2) + \
+        merge("s", "Eltwise", ["x", "g"])
+
+    def no_look(*args):
+        raise AssertionError("a position's sets were formed")
+
+    monkeypatch.setattr(products, "_contributions", no_look)
+    analysis = Analysis(read_text(text), None, None)
+    assert all(f is not False for f in analysis.planar.flat)
+    monkeypatch.undo()
+    check(text)
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("budget", ["default", "unlimited"])
 def test_random_nets(seed, budget, monkeypatch):
@@ -332,10 +393,12 @@ def test_random_nets(seed, budget, monkeypatch):
 
 
 def test_over_the_budget_a_bound_that_bounds(monkeypatch):
-    """With no budget for 2-D walks, every blob that is not a product says only a bound, and one warning names
-    the first layer where fields stop being products."""
+    """With no budget for 2-D walks or sheets, every blob that is not a product says only a bound, and one
+    warning names the first layer where fields stop being products."""
     monkeypatch.setattr(products, "BUDGET_BASE", 0)
     monkeypatch.setattr(products, "BUDGET_PER_LAYER", 0)
+    monkeypatch.setattr(sheets, "WORK_BASE", 0)
+    monkeypatch.setattr(sheets, "WORK_PER_LAYER", 0)
     text = HEAD % (9, 9) + conv("a", "data", 1, 3, pw=1) + conv("b", "data", 3, 1, ph=1) + \
         merge("s", "Eltwise", ["a", "b"]) + conv("c", "s", 3, 3, 1, 1)
     result = check(text)

@@ -76,6 +76,9 @@ class Plane:
 
     def cut(self, height, width):
         """The part inside rows 0..height-1 and columns 0..width-1."""
+        box = self.box()
+        if box is None or (box[0][0] >= 0 and box[0][1] < height and box[1][0] >= 0 and box[1][1] < width):
+            return self  # (most sets lie inside already)
         return Plane.of([(max(r0, 0), min(r1, height - 1), clip(cols, 0, width - 1)) for r0, r1, cols in self.bands])
 
     def common(self, other):
@@ -227,11 +230,19 @@ def axes_of(analysis, blob):
     return all_axes(analysis)[blob]
 
 
-def backward(analysis, blob_id, start, real=True, budget=None):
+def backward(analysis, blob_id, start, real=True, budget=None, whole=None, settled=None):
     """The image positions that positions `start` (a Plane on the blob's (h, w) positions) depend on: the
     real walk (padding reads nothing) cut to the image, or the unbounded plane's set. None where a layer on
-    the way is not known in 2-D (`links`); with the bands it looked at. Raises OverBudget past `budget`."""
+    the way is not known in 2-D (`links`); with the bands it looked at. Raises OverBudget past `budget`.
+
+    `whole`: lists, per blob, of a Plane of positions known to depend on every image pixel (or None). A walk
+    that reaches one stops there with the whole image: a superset of a set that holds every pixel does too
+    (the unbounded plane's set of a position holds its real set), and the caller cuts to the image.
+    `settled(blob, plane)`: in the real walk, the pixels a set of positions of a blob depends on where the
+    caller knows them without walking on (a product's, from its per-axis sets), else None."""
     graph = analysis.graph
+    if whole is not None and _meets(whole, blob_id, start):
+        return image_plane(analysis), 0
     sets = {blob_id: [start]}
     image = analysis.image
     producer = graph.blobs[blob_id].producer
@@ -258,7 +269,14 @@ def backward(analysis, blob_id, start, real=True, budget=None):
                     nh = nw = None
                 items = [i for mh in mhs for mw in mws for i in _through(plane, mh, mw, nh, nw, cache)]
                 if items:
-                    sets.setdefault(bottom, []).append(Plane.of(items))
+                    reached_here = Plane.of(items)
+                    if whole is not None and _meets(whole, bottom, reached_here):
+                        return image_plane(analysis), spent
+                    known = settled(bottom, reached_here) if settled is not None and real else None
+                    if known is not None:
+                        sets.setdefault(image, []).append(known)
+                        continue
+                    sets.setdefault(bottom, []).append(reached_here)
                     producer = graph.blobs[bottom].producer
                     if producer is not None and bottom != image and -producer not in queued:
                         queued.add(-producer)
@@ -271,6 +289,19 @@ def backward(analysis, blob_id, start, real=True, budget=None):
         extent = analysis.image_extent()
         plane = plane.cut(extent["h"], extent["w"])
     return plane, spent
+
+
+def _meets(whole, blob, plane):
+    for known in whole:
+        if known[blob] and known[blob].common(plane):
+            return True
+    return False
+
+
+def image_plane(analysis):
+    """Every pixel of the image."""
+    extent = analysis.image_extent()
+    return Plane(((0, extent["h"] - 1, ((0, extent["w"] - 1),)),))
 
 
 def _axes(t):

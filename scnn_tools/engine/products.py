@@ -14,10 +14,14 @@ real sets (which area and overlap count):
   along h that all see the same columns, the rows of a Slice put back):
   the union along the other axis times that one.
 
+A residual branch that keeps each position's own tap is shown to hold its
+shortcut from the layers alone, without looking at a position.
+
 Anything else is "not a product" from that blob on: its area and overlap
-are the backward walk's (planes.py) from the centre and its neighbour
-while a work budget linear in the net lasts, else unknown, with the
-per-axis product as a bound (the 2-D set lies within H x W).
+come from every position's 2-D set carried forward (sheets.py), else from
+the backward walk (planes.py) from the centre and its neighbour while a work
+budget linear in the net lasts, else are unknown, with the per-axis product
+as a bound (the 2-D set lies within H x W).
 """
 
 from math import sqrt
@@ -27,7 +31,8 @@ from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import clip, union
 from .fields import _one_interval, covers
 from .parts import box_formulas
-from .planes import OverBudget, Plane, _points, all_axes, axes_of, backward, links, point
+from .sheets import WHOLE, pixels, sheets, whole
+from .planes import OverBudget, Plane, _points, all_axes, axes_of, backward, image_plane, links, point
 
 # Bands the backward walks of one analysis may look at: in all (a base and so many per layer of the net, which
 # keeps an analysis linear in the net, its cost a few per cent), and in one walk (so that one long walk leaves
@@ -71,9 +76,9 @@ def products(analysis):
             if reads is None:
                 bad[top] = ALL
             elif any(bad[read[0]] is not None for read in reads):
-                # (a join past a blob that is no product everywhere: not followed position by position, which
-                # would cost a look at every position of every join of an SCNN block)
-                bad[top] = ALL if len(reads) > 1 else _carried(analysis, top, reads[0], bad[reads[0][0]])
+                # (a position reading a bad one is bad; the others read products, which the join check settles:
+                # ENet's edge rows stay edge rows through the residual sums after them)
+                bad[top] = _past_bad(analysis, top, reads, bad)
             elif len(reads) > 1:
                 bad[top] = _join(analysis, top, reads)
                 if bad[top] is not None and first is None:
@@ -81,6 +86,29 @@ def products(analysis):
             if reads is None and first is None:
                 first = node
     return bad, first
+
+
+def _past_bad(analysis, top, reads, bad):
+    """The positions of a top some of whose bottoms have bad positions: those reading one, and those where the
+    products it reads do not join into one."""
+    carried = [_carried(analysis, top, read, bad[read[0]]) for read in reads]
+    if any(c is ALL for c in carried):
+        return ALL
+    carried = _whole_or(analysis, top, Plane.of([band for plane in carried if plane is not None for band in plane.bands]))
+    if carried is ALL or len(reads) == 1:
+        return carried or None
+    joined = _join(analysis, top, reads)
+    if joined is ALL:
+        return ALL
+    return Plane.of(carried.bands + joined.bands if joined is not None else carried.bands) or None
+
+
+def _whole_or(analysis, blob, plane):
+    """ALL where a plane of a blob's positions holds them all (no need to look at each again), else the plane."""
+    axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+    if plane.bands == ((0, shape[axes[0]] - 1, ((0, shape[axes[1]] - 1),)),):
+        return ALL
+    return plane
 
 
 def _carried(analysis, top, read, below):
@@ -98,12 +126,12 @@ def _carried(analysis, top, read, below):
     return Plane.of(items)
 
 
-def _readers(maps, lo, hi, n):
+def _readers(maps, lo, hi, n, exact=False):
     """The top positions 0..n-1 some of whose taps lie in bottom positions lo..hi (a window: those its span
-    meets, holes or not: too many is safe here)."""
+    meets, holes or not: too many is safe where bad positions are carried; `exact`: those a tap lands in)."""
     out = []
     for m in maps:
-        if m.__class__ is Window and m.s >= 1:
+        if m.__class__ is Window and m.s >= 1 and not (exact and m.d > 1 and m.k > 1):
             a, b = max(-((-(lo + m.p - (m.k - 1) * m.d)) // m.s), 0), min((hi + m.p) // m.s, n - 1)
             out.append(((a, b),) if a <= b else ())
         else:
@@ -118,6 +146,8 @@ def _join(analysis, top, reads):
     taxes = axes_of(analysis, top)
     shape, extent = analysis.shapes.blobs[top], analysis.image_extent()
     sizes = [shape[taxes[0]], shape[taxes[1]]]
+    if _nested_by_chain(analysis, reads, sizes):
+        return None
     if any(_alike(analysis, reads, k, sizes[k], extent["hw"[k]]) for k in (0, 1)):
         return None  # (equal along one axis: the union along the other times it)
     if sum(sizes) * len(reads) > CHECK_LIMIT:
@@ -146,6 +176,68 @@ def _join(analysis, top, reads):
     rows, cols = _grouped(masks[0]), _grouped(masks[1])
     items = [(a, b, c) for mh, r in rows.items() for mw, c in cols.items() if not mh & mw for a, b in r]
     return Plane.of(items) or None
+
+
+# Single-bottom layers a join's nesting check climbs from one bottom to find the others (a residual branch's).
+CHAIN_LIMIT = 16
+
+
+def _nested_by_chain(analysis, reads, sizes):
+    """One bottom is reached from each other through layers of one bottom that read, at every position, that
+    same position among others (a same-size window holding its centre tap: a residual branch's convolution,
+    BatchNorm, ReLU), all read position for position: then its set holds theirs everywhere, without looking
+    at a position."""
+    if any(mhs != [IDENTITY] or mws != [IDENTITY] or [nh, nw] != sizes for _, mhs, mws, nh, nw in reads):
+        return False
+    # (the latest bottom is the branch, if any is: blobs are numbered in graph order, so the climb stops as
+    # soon as it has passed the others)
+    big, *others = sorted({read[0] for read in reads}, reverse=True)
+    memo = analysis.__dict__.setdefault("_own_step", {})
+    blob, others = big, set(others)
+    for _ in range(CHAIN_LIMIT):
+        if blob not in memo:
+            memo[blob] = _own_step(analysis, blob)
+        blob = memo[blob]
+        if blob is None or blob < min(others):
+            return False
+        others.discard(blob)
+        if not others:
+            return True
+    return False
+
+
+def _own_step(analysis, blob):
+    """The bottom of the one-bottom layer that made `blob`, where it reads along h and w, position for position
+    of the same size, windows that keep each position's own tap (else None). From the layer's deps: cheaper
+    than its 2-D links, which most layers of a residual net never need."""
+    graph = analysis.graph
+    producer = graph.blobs[blob].producer
+    if producer is None or blob == analysis.image:
+        return None
+    node = graph.nodes[producer]
+    deps = analysis.deps.get(producer)
+    if deps is None or len(node.bottoms) != 1:
+        return None
+    bottom = node.bottoms[0]
+    taxes, baxes = axes_of(analysis, blob), axes_of(analysis, bottom)
+    if baxes is None:
+        return None
+    per_axis = deps[0] if len(node.tops) == 1 else deps[node.tops.index(blob)]
+    shape, below = analysis.shapes.blobs[blob], analysis.shapes.blobs[bottom]
+    for axis, items in per_axis.items():
+        k = 0 if axis == taxes[0] else 1 if axis == taxes[1] else None
+        own = False
+        for _, ba, m in items:
+            if k is None:
+                if ba in baxes:
+                    return None  # (an image axis read into another axis)
+            elif ba != baxes[k]:
+                return None
+            elif m.__class__ is Window and m.s == 1 and m.d >= 1 and m.p % m.d == 0 and 0 <= m.p // m.d < m.k:
+                own = True  # (a window whose taps at o hold o itself)
+        if k is not None and (not own or shape[axis] != below[baxes[k]]):
+            return None
+    return bottom if taxes[0] in per_axis and taxes[1] in per_axis else None
 
 
 def _grouped(masks):
@@ -230,7 +322,12 @@ def _holds(big, small):
 # ------------------------------------------------------------- area and overlap where not a product
 class Planar:
     """The exact scale of the blobs that are not products, worked out once for the whole net in graph order
-    (so that which blobs the budget reaches never depends on what was asked first)."""
+    (so that which blobs the budget reaches never depends on what was asked first).
+
+    Saturation makes most of an SCNN block cheap: a feature that depends on every image pixel makes every
+    feature reading it depend on every pixel, whatever else joins there. Per blob, `whole` holds the
+    positions known to (carried forward from the bottoms', and the centres the walks found so); a centre
+    and neighbour among them need no walk, and a walk that reaches one stops."""
 
     def __init__(self, analysis):
         self.bad, self.first = products(analysis)
@@ -239,22 +336,102 @@ class Planar:
         self.flat = [None if a is None else b is None for a, b in zip(axes, self.bad)]
         self.values = {}  # blob -> {'area', 'width', 'overlap'} or None (over the budget)
         self.bounded = []  # the blobs left with a bound
-        left = BUDGET_BASE + BUDGET_PER_LAYER * len(analysis.graph.nodes)
-        origins, found = {}, {}
+        self.whole = [None] * len(self.flat)
+        # (and positions beyond a blob's ends whose set on the unbounded plane, cut to the image, is every pixel:
+        # the next feature of a map one position wide, which the walks of the next such map reach)
+        self.beyond = [None] * len(self.flat)
+        self._left = BUDGET_BASE + BUDGET_PER_LAYER * len(analysis.graph.nodes)
+        self.sheets = sheets(analysis, [b for b, flat in enumerate(self.flat) if flat is False and
+                                        not _product_at_centre(analysis, b, self.bad[b])], self.bad)
+        self._pixels, self._everything = {}, {}
+        self._analysis, self._image = analysis, analysis.image
+        origins, found, later = {}, {}, []
         for blob, flat in enumerate(self.flat):
-            if flat is not False or _product_at_centre(analysis, blob, self.bad[blob]):
+            if flat is not False:
                 continue
-            if left <= 0:
-                self.values[blob] = None  # (past the budget: a bound, even where it shares an earlier blob's sets)
-                self.bounded.append(blob)
+            sheet = self.sheets.get(blob)
+            if sheet is not None:
+                self.whole[blob] = self._whole_in(analysis, sheet)
+            elif self._left > 0:  # (what is known to see every pixel only serves the walks)
+                self.whole[blob] = _whole_from(analysis, blob, self)
+            if _product_at_centre(analysis, blob, self.bad[blob]):
                 continue
-            origin = origins[blob] = _origin(analysis, blob, origins)
-            if origin not in found:
-                found[origin], spent = _exact(analysis, origin, min(left, BUDGET_PER_WALK))
-                left -= spent
-            self.values[blob] = found[origin]
-            if self.values[blob] is None:
-                self.bounded.append(blob)
+            origins[blob] = _origin(analysis, blob, origins)
+            if sheet is None:
+                self._settle(analysis, blob, origins[blob], found)
+                continue
+            origin = origins[blob]
+            shared = self.values.get(origin) if origin != blob and self.sheets.get(origin) is sheet else None
+            self.values[blob] = dict(shared) if shared is not None else self._from_sheet(analysis, blob, sheet)
+            if self.values[blob]["overlap"] is None:
+                later.append(blob)  # (its overlap from the walks, after the areas, while the budget lasts)
+        for blob in later:
+            self._settle(analysis, blob, origins[blob], found)
+        self.bounded.sort()
+
+    def settled(self, blob, plane):
+        """A product's pixels for a walk that reaches it (its per-axis sets: no need to walk on)."""
+        if self.flat[blob] is not True or blob == self._image:
+            return None
+        return pixels(self._analysis, blob, plane, self._pixels)
+
+    def _whole_area(self, analysis, base):
+        """How many pixels the whole of a base depends on (remembered)."""
+        if base not in self._everything:
+            self._everything[base] = pixels(analysis, base, WHOLE, self._pixels).count()
+        return self._everything[base]
+
+    def _whole_in(self, analysis, sheet):
+        """The positions a sheet says see every image pixel."""
+        if self._whole_area(analysis, sheet.base) != image_plane(analysis).count():
+            return None
+        return Plane.of([(y0, y1, ((x0, x1),)) for y0, y1, x0, x1, k in sheet.pieces if whole(k)]) or None
+
+    def _from_sheet(self, analysis, blob, sheet):
+        """The centre's area from the sheet, and the overlap with the next feature's set (a map one position
+        wide has none in the sheet: its overlap is the unbounded plane's continuation's, unknown here)."""
+        axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
+        cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
+        if whole(sheet.at(cy, cx)) and (shape[axes[1]] == 1 or whole(sheet.at(cy, cx + 1))):
+            area = self._whole_area(analysis, sheet.base)  # (saturated: most of an SCNN block)
+            return {"area": area, "width": sqrt(area), "overlap": 1.0 if shape[axes[1]] > 1 else None}
+        here = pixels(analysis, sheet.base, sheet.at(cy, cx), self._pixels)
+        area = here.count()
+        overlap = None
+        if shape[axes[1]] > 1:
+            there = pixels(analysis, sheet.base, sheet.at(cy, cx + 1), self._pixels)
+            overlap = here.common(there) / area if area else 0.0
+        return {"area": area, "width": sqrt(area), "overlap": overlap}
+
+    def _settle(self, analysis, blob, origin, found):
+        known = self.values.get(blob)
+        if known is not None:  # (a sheet's area, its overlap wanted: the walk's, or unknown past the budget)
+            if self._left > 0 and origin not in found:
+                found[origin], spent = _exact(analysis, origin, min(self._left, BUDGET_PER_WALK), self)
+                self._left -= spent
+            walked = found.get(origin)
+            if walked is not None:
+                known["overlap"] = walked["overlap"]
+            return
+        if origin not in found and self._left <= 0:
+            found[origin] = None  # (past the budget: a bound, even where it shares an earlier blob's sets)
+        if origin not in found:
+            found[origin], spent = _exact(analysis, origin, min(max(self._left, 0), BUDGET_PER_WALK), self)
+            self._left -= spent
+        self.values[blob] = found[origin]
+        if origin != blob:
+            self.beyond[blob] = self.beyond[origin]
+        if self.values[blob] is None:
+            self.bounded.append(blob)
+
+    def whole_of(self, analysis, blob):
+        """The blob's positions known to depend on every image pixel: a product blob's, where its per-axis sets
+        each hold the whole image axis at every position (all of them), else those found (a Plane or None)."""
+        if self.flat[blob] is not True:
+            return self.whole[blob]
+        if self.whole[blob] is None:
+            self.whole[blob] = _covering(analysis, blob)
+        return self.whole[blob]
 
     def product(self, blob):
         """The blob's area and overlap are its per-axis sets' (no 2-D count needed)."""
@@ -271,6 +448,50 @@ class Planar:
             f"would cost more than the net's size allows: the area, width and overlap of {len(self.bounded)} "
             f"blob(s), from '{name}' on, are given only as a bound (area_at_most); `query` gives any one "
             "position's pixels exactly", layer=node.name, line=node.line)]
+
+
+_NONE = Plane(())
+
+
+def _covering(analysis, blob):
+    """All of a product blob's positions where its real sets hold the whole image along both axes, else none."""
+    extent = analysis.image_extent()
+    shape, taxes = analysis.shapes.blobs[blob], axes_of(analysis, blob)
+    real = analysis.real[blob].axes
+    memo = analysis.__dict__.setdefault("_covers", {})
+    for k in (0, 1):
+        field, size, ext = real[taxes[k]][1], shape[taxes[k]], extent["hw"[k]]
+        key = (id(field), size, ext)
+        if key not in memo:
+            memo[key] = covers(field, size, ext)
+        if not memo[key]:
+            return _NONE
+    return Plane(((0, shape[taxes[0]] - 1, ((0, shape[taxes[1]] - 1),)),))
+
+
+def _whole_from(analysis, blob, planar):
+    """The positions of a blob that read a position of a bottom known to depend on every pixel (exactly those:
+    a window's holes read nothing)."""
+    producer = analysis.graph.blobs[blob].producer
+    if producer is None or blob == analysis.image:
+        return None
+    node = analysis.graph.nodes[producer]
+    reads = links(analysis, producer)[node.tops.index(blob)]
+    if not reads:
+        return None
+    shape, taxes = analysis.shapes.blobs[blob], axes_of(analysis, blob)
+    items = []
+    for bottom, mhs, mws, _, _ in reads:
+        known = planar.whole_of(analysis, bottom) if axes_of(analysis, bottom) is not None else None
+        if not known:
+            continue
+        cache = {}
+        for r0, r1, cols in known.bands:
+            if cols not in cache:
+                cache[cols] = union(_readers(mws, c0, c1, shape[taxes[1]], exact=True) for c0, c1 in cols)
+            if cache[cols]:
+                items += [(a, b, cache[cols]) for a, b in _readers(mhs, r0, r1, shape[taxes[0]], exact=True)]
+    return Plane.of(items) or None
 
 
 def _product_at_centre(analysis, blob, bad):
@@ -304,18 +525,24 @@ def _origin(analysis, blob, origins):
     return origins.get(bottom, bottom)
 
 
-def _exact(analysis, blob, budget):
+def _exact(analysis, blob, budget, planar):
     """({'area', 'width', 'overlap'} of the centre feature from its 2-D sets, or None past the budget or where
-    a layer's reading is not known in 2-D; the bands spent)."""
+    a layer's reading is not known in 2-D; the bands spent). The centre and its neighbour join the blob's
+    `whole` positions where they depend on every pixel."""
     axes = axes_of(analysis, blob)
     shape = analysis.shapes.blobs[blob]
     cy, cx = (shape[axes[0]] - 1) // 2, (shape[axes[1]] - 1) // 2
     wide = shape[axes[1]] > 1  # (one position along w has no next feature: the plane's continuation's)
     walks = [(cx, True), (cx + 1, wide)] + ([] if wide else [(cx, False)])
+    known, everything = planar.whole[blob], image_plane(analysis)
     found, spent = [], 0
     for x, real in walks:
+        if known and (real or x < shape[axes[1]]) and known.holds(cy, x):
+            found.append(everything)  # (the plane's set of a position holds its real set)
+            continue
+        terminals = (planar.whole,) if real else (planar.whole, planar.beyond)
         try:
-            plane, cost = backward(analysis, blob, point(cy, x), real, budget - spent)
+            plane, cost = backward(analysis, blob, point(cy, x), real, budget - spent, terminals, planar.settled)
         except OverBudget:
             return None, budget
         spent += cost
@@ -323,6 +550,12 @@ def _exact(analysis, blob, budget):
             return None, spent
         found.append(plane)
     here, there, mine = found[0], found[1], found[2 if not wide else 0]
+    total = everything.count()
+    fresh = [(cy, x) for (x, real), plane in zip(walks, found) if real and plane.count() == total]
+    if fresh:
+        planar.whole[blob] = Plane.of([(y, y, ((x, x),)) for y, x in fresh] + list(known.bands if known else ()))
+    if not wide and there.count() == total:
+        planar.beyond[blob] = point(cy, cx + 1)
     if not wide:
         extent = analysis.image_extent()
         mine, there = mine.cut(extent["h"], extent["w"]), there.cut(extent["h"], extent["w"])
