@@ -18,7 +18,8 @@ multiply-adds (half of torch.utils.flop_counter's FLOPs), what was exported and 
 Detectors are exported as make.py does SSDlite: the parts that run on the image (backbone, FPN and the
 heads that read it); R-CNN's ROI heads need torchvision's C extension (roi_align), which this registry's
 CPU wheels cannot load, so those export backbone, FPN and RPN head and the JSON says which parameters
-were left out. Video models take 16 frames, RAFT two images.
+were left out and how many multiply-adds the box head makes on the RPN's 1000 proposals (torchvision's
+published GFLOPS counts those too). Video models take 16 frames, RAFT two images.
 
 `keras` does the same for every model of `keras.applications` (tf-keras, tf2onnx, opset 17) at its
 default input size, recording model.count_params() (trainable and not: BatchNormalization's moving mean
@@ -152,7 +153,9 @@ def torch_build(name):
                     logits, boxes = self.head(feats)
                     return tuple(logits) + tuple(boxes)
             left = sum(p.numel() for p in m.roi_heads.parameters())
-            return RPN(m), [[1, 3, side, side]], "backbone + FPN + RPN head (ROI heads left out)", left
+            rpn = RPN(m)
+            rpn.roi_macs = roi_box_macs(m)
+            return rpn, [[1, 3, side, side]], "backbone + FPN + RPN head (ROI heads left out)", left
 
         class Dense(nn.Module):
             def __init__(self, model):
@@ -167,6 +170,22 @@ def torch_build(name):
     return m, [[1, 3, size, size]], "classifier", 0
 
 
+def roi_box_macs(model):
+    """The multiply-adds the R-CNN's box head and predictor make on the RPN's proposals at test time
+    (post_nms_top_n, 1000; each pooled to 256 x 7 x 7), as torch's flop counter counts them: the part of
+    torchvision's published GFLOPS the export leaves out (the mask and keypoint heads, which run on the
+    detections, are in neither)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    heads = model.roi_heads
+    n = model.rpn._post_nms_top_n["testing"]
+    h, w = heads.box_roi_pool.output_size
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        heads.box_predictor(heads.box_head(torch.randn(n, model.backbone.out_channels, h, w)))
+    return counter.get_total_flops() // 2
+
+
 def torch_count(torch, module, args, record):
     """torch's own multiply-adds: half of torch.utils.flop_counter's FLOPs (convolutions and matrix products)."""
     from torch.utils.flop_counter import FlopCounterMode
@@ -177,6 +196,8 @@ def torch_count(torch, module, args, record):
         with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), counter:
             module(*args)
         record["torch_macs"] = counter.get_total_flops() // 2
+        if hasattr(module, "roi_macs"):
+            record["torch_roi_macs_left_out"] = module.roi_macs
         record["torch_flops_by_op"] = {str(k): v for k, v in counter.get_flop_counts().get("Global", {}).items()}
     except Exception as e:  # the forward itself fails: the export will say why
         record["torch_macs_error"] = f"{type(e).__name__}: {str(e)[:300]}"
@@ -398,6 +419,9 @@ def table(rows):
         if r["framework"] == "torch" or r["framework"] == "torchvision":
             g = (r.get("published") or {}).get("gflops")
             ref_m_s += f" (torch); pub {g}"
+            roi = r.get("torch_roi_macs_left_out")
+            if roi and ref_m is not None:
+                ref_m_s += f"; ROI box heads left out {fmt(roi)}, torch + those {(ref_m + roi) / 1e9:.3f}"
         unk = ", ".join(a.get("unknown_types", []))
         warn = ", ".join(f"{k} {v}" for k, v in sorted((a.get("warnings") or {}).items()))
         status = a.get("exit", "-") if r.get("bytes") else "-"
