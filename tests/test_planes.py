@@ -220,6 +220,15 @@ def test_nested_branches_stay_products():
     assert not [w for w in result["warnings"] if w["code"] == "field-not-product"]
 
 
+def test_a_join_that_reads_one_blob_twice_is_that_blob():
+    """An Eltwise of a blob with itself (cifar10_full's ONNX read-back, the forks' Axpy) joins a set with
+    itself: a product, exact (the nesting check once stopped with an internal error there)."""
+    text = HEAD % (9, 9) + conv("a", "data", 3, 1, 1, 0) + merge("twice", "Eltwise", ["a", "a"]) + \
+        conv("b", "twice", 1, 3, 0, 1)
+    result = check(text)
+    assert not [w for w in result["warnings"] if w["code"] == "field-not-product"]
+
+
 def test_a_branch_that_reads_only_padding_on_the_edge_rows():
     """ENet's asymmetric bottlenecks (TimoSaemann/ENet's enet_deploy_final.prototxt, conv2_3_1_a and conv2_3_1):
     a 5x1 convolution with pad 1 on both axes, then a 1x5 with pad 1, keeps the map's size, but its first and

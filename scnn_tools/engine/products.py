@@ -192,6 +192,8 @@ def _nested_by_chain(analysis, reads, sizes):
     # (the latest bottom is the branch, if any is: blobs are numbered in graph order, so the climb stops as
     # soon as it has passed the others)
     big, *others = sorted({read[0] for read in reads}, reverse=True)
+    if not others:
+        return True  # (one blob read position for position, however often: its own sets)
     memo = analysis.__dict__.setdefault("_own_step", {})
     blob, others = big, set(others)
     for _ in range(CHAIN_LIMIT):
