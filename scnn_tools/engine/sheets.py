@@ -157,7 +157,7 @@ class _State:
         if len(reads) == 1 and all(map(_shift, reads[0][1] + reads[0][2])):
             return Sheet(base, mapped[0], self.size(blob))  # (moved positions see what they saw)
         pieces = mapped[0] if len(mapped) == 1 else _overlay(mapped)
-        sizes = [len(p[4].bands) for p in pieces if not whole(p[4])]
+        sizes = [_nbands(p[4]) for p in pieces if not whole(p[4])]
         self.charge(len(pieces) + sum(sizes), max(sizes, default=0))
         return Sheet(base, self._saturated(base, pieces), self.size(blob))
 
@@ -270,7 +270,16 @@ class _Moved:
         return bool(self.plane.bands)
 
     def box(self):
-        return Plane(self.bands).box()
+        box = self.plane.box()
+        if box is None:
+            return None
+        (r0, r1), (c0, c1) = box
+        return (r0 + self.dy, r1 + self.dy), (c0 + self.dx, c1 + self.dx)
+
+
+def _nbands(plane):
+    """How many bands a plane has (a moved one's without forming them)."""
+    return len(plane.plane.bands if plane.__class__ is _Moved else plane.bands)
 
 
 def _moved(plane, dy, dx):
