@@ -79,9 +79,9 @@ class Analysis:
             if width > padded:
                 extent = self.image_extent()
                 return [warning("placeholder-input", f"the image '{self.graph.blobs[self.image].name}' is declared "
-                                f"{extent['h']}x{extent['w']}, too small for layer '{node.name}', whose window of {width} "
-                                f"is wider than its padded input of {padded}: a placeholder, as files that reshape "
-                                "at run time declare; give the size the net runs at with --input-shape",
+                                f"{extent['h']}x{extent['w']}, too small for layer '{node.name}', whose window of "
+                                f"{width} is wider than its padded input of {padded}: a placeholder, as files that "
+                                "reshape at run time declare; give the size the net runs at with --input-shape",
                                 layer=node.name, line=node.line)]
         return []
 

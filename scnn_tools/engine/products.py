@@ -94,7 +94,8 @@ def _past_bad(analysis, top, reads, bad):
     carried = [_carried(analysis, top, read, bad[read[0]]) for read in reads]
     if any(c is ALL for c in carried):
         return ALL
-    carried = _whole_or(analysis, top, Plane.of([band for plane in carried if plane is not None for band in plane.bands]))
+    carried = _whole_or(analysis, top,
+                        Plane.of([band for plane in carried if plane is not None for band in plane.bands]))
     if carried is ALL or len(reads) == 1:
         return carried or None
     joined = _join(analysis, top, reads)

@@ -20,6 +20,7 @@ from scnn_tools.net.intervals import clip, union
 
 from .planes import Plane, all_axes, links
 
+
 class Whole:
     """Positions that see every base position; `of`: the shape K they were found in (their line's), if any."""
 
@@ -34,6 +35,8 @@ WHOLE = Whole()
 
 def whole(k):
     return k.__class__ is Whole
+
+
 # Products above a blob that is no product that a sheet is carried through (beyond, a product is a base of
 # its own): enough to reach the slice above an SCNN block's first join, never a backbone.
 FLAT_DEPTH = 4
@@ -238,7 +241,8 @@ class _State:
             if a > b:
                 out.append((y0, y1, x0, x1, k))
                 continue
-            out += [p for p in ((y0, y1, x0, a - 1, k), (y0, y1, a, b, Whole(k)), (y0, y1, b + 1, x1, k)) if p[2] <= p[3]]
+            out += [p for p in ((y0, y1, x0, a - 1, k), (y0, y1, a, b, Whole(k)), (y0, y1, b + 1, x1, k))
+                    if p[2] <= p[3]]
         return _merged(out)
 
 

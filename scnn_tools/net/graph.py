@@ -158,7 +158,8 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
                                  path, node.line, layer=node.name)
             node.tops.append(new_blob(name, node.index).id)
         if node.is_source:
-            shapes = node.kind.declared(p, None, path, node.line) if node.kind and node.kind.is_source else [None] * len(p.top)
+            shapes = node.kind.declared(p, None, path, node.line) if node.kind and node.kind.is_source \
+                else [None] * len(p.top)
             note = node.kind.note if node.kind and node.kind.note else f"a {node.type} layer declares no shapes"
             for blob_id, shape in zip(node.tops, shapes):
                 complete = shape is not None and all(d is not None for d in shape)

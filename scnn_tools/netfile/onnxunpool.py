@@ -7,9 +7,9 @@
 
 Every step is a flat axis, which carries no field. Where the nodes are these, the Reshape that ends them is
 given X, the Indices and x as field bottoms (OnnxLayer.field_bottom) and what the rule needs to check the
-indices' numbers (its `unpool`, an Unpooling); layers/onnx/shape.py then gives each unpooled position the field of the pooled
-positions whose window holds it, as MaxUnpool's rule does, or says why not. Anything else here is left as it
-is: its fields stop at the flat axes.
+indices' numbers (its `unpool`, an Unpooling); layers/onnx/shape.py then gives each unpooled position the field
+of the pooled positions whose window holds it, as MaxUnpool's rule does, or says why not. Anything else here is
+left as it is: its fields stop at the flat axes.
 """
 
 from collections import namedtuple

@@ -79,8 +79,8 @@ def _resized(p):
 
 def _both_or_neither(p):
     """BVLC's image_data_layer.cpp and the forks' copies (PSPNet's image_seg_data, SegNet's dense_image_data,
-    HED's image_labelmap_data, C3D's video_data) CHECK in DataLayerSetUp that new_height and new_width come together: Caffe
-    aborts on one alone, so no shape may be printed for it."""
+    HED's image_labelmap_data, C3D's video_data) CHECK in DataLayerSetUp that new_height and new_width come
+    together: Caffe aborts on one alone, so no shape may be printed for it."""
     if bool(p.new_height) != bool(p.new_width):
         given = "new_height" if p.new_height else "new_width"
         raise InputError(f"{given} is given without {'new_width' if p.new_height else 'new_height'}; Caffe "

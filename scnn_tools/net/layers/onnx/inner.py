@@ -1,6 +1,6 @@
-"""Gemm-13 and MatMul-13 (onnx/docs/Operators.md). Gemm: Y = alpha * A' B' + beta * C, A' = A (M x K) or its transpose (transA),
-B' = B (K x N) or its transpose (transB), C broadcast to M x N. As Caffe's InnerProduct, each row of A (an
-image) costs K x N multiply-adds, and the weights B and the bias C (where initializers) are learnt."""
+"""Gemm-13 and MatMul-13 (onnx/docs/Operators.md). Gemm: Y = alpha * A' B' + beta * C, A' = A (M x K) or its
+transpose (transA), B' = B (K x N) or its transpose (transB), C broadcast to M x N. As Caffe's InnerProduct,
+each row of A (an image) costs K x N multiply-adds, and the weights B and the bias C (where initializers) are learnt."""
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
 from ..registry import INNER_PRODUCT, fmt_shape, known, product
