@@ -245,6 +245,3 @@ class OnnxNode:
         """Leave the outputs unknown because `what`, an input the rule needs the value of, is computed from values
         not known before the net runs (a blob's, or an initializer's whose data is not in the file)."""
         return self.unknown(f"its {what} is not known before the net runs, so neither is its output's shape", value)
-
-    def data_shapes(self):
-        return self.ctx.bottoms[:self.ndata]
