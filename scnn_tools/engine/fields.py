@@ -169,20 +169,29 @@ def needed(graph, blob_shapes, deps):
     return need
 
 
-def _inside(node, node_deps, blob_shapes):
-    """Every real top position of a node reads only real bottom positions (the real walk takes the plane's
-    fields of such a node whose bottoms' are the plane's)."""
+def _as_plane(node, node_deps, traced, blob_shapes, extent):
+    """Every real top position of a node reads each bottom's field as it is (`_as_is`): then, where its
+    bottoms' real fields are the plane's, so are its tops'."""
+    last = None
     for top, per_axis in zip(node.tops, node_deps):
         for a, items in per_axis.items():
             size = blob_shapes[top][a]
             for b, ba, m in items:
+                t = traced[node.bottoms[b]]
+                found = t.axes.get(ba) if t is not None else None
+                if found is None:
+                    continue  # (no field to read: the channels)
+                n = blob_shapes[node.bottoms[b]][ba]
                 if m is IDENTITY:  # (most maps of most layers: position o reads o)
-                    if size > blob_shapes[node.bottoms[b]][ba]:
+                    if size > n:
                         return False
                     continue
-                span = m.span(0, size - 1)
-                if span is not None and (span[0] < 0 or span[1] > blob_shapes[node.bottoms[b]][ba] - 1):
+                f, e = found[1], extent[found[0]]
+                if last is not None and last[0] is f and last[1:4] == (size, n, e) and _same_map(m, last[4]):
+                    continue  # (a square window on a square map: as the other axis was read)
+                if not _as_is(f, m, size, n, e):
                     return False
+                last = f, size, n, e, m
     return True
 
 
@@ -199,18 +208,31 @@ def _read(f, m, size, n, extent, cuts):
     to its ends (the end repeated: still a view's monotone base), and any
     other map a copy empty beyond the ends.
     """
+    if _as_is(f, m, size, n, extent):
+        return f
     lo, hi = m.span(0, size - 1) or (0, 0)
-    if lo >= 0 and hi <= n - 1:
-        return f
-    contiguous = m.__class__ is Window and m.s >= 1 and (m.d == 1 or m.k == 1) and \
-        (lo >= 0 or m.taps(0)[-1] >= 0) and (hi <= n - 1 or m.taps(size - 1)[0] <= n - 1)
-    if lo >= -64 and hi <= n + 63 and _unchanged(f.parts, m, size, n, extent - 1, lo, hi, contiguous):
-        return f
-    key = (f, n, contiguous)
+    key = (f, n, _contiguous(m, size, n, lo, hi))
     found = cuts.get(key)
     if found is None:
-        found = cuts[key] = inside(f, n, contiguous)
+        found = cuts[key] = inside(f, n, key[2])
     return found
+
+
+def _as_is(f, m, size, n, extent):
+    """The real positions of a top of `size` read the bottom field `f` (of n positions) through `m` as it is:
+    they read no position beyond its ends, or nothing there that changes what they read in the image."""
+    lo, hi = m.span(0, size - 1) or (0, 0)
+    if lo >= 0 and hi <= n - 1:
+        return True
+    return lo >= -64 and hi <= n + 63 and _unchanged(f.parts, m, size, n, extent - 1, lo, hi,
+                                                     _contiguous(m, size, n, lo, hi))
+
+
+def _contiguous(m, size, n, lo, hi):
+    """A window of contiguous taps whose first and last positions read the bottom's ends along with what lies
+    beyond them."""
+    return m.__class__ is Window and m.s >= 1 and (m.d == 1 or m.k == 1) and \
+        (lo >= 0 or m.taps(0)[-1] >= 0) and (hi <= n - 1 or m.taps(size - 1)[0] <= n - 1)
 
 
 def _unchanged(parts, m, size, n, last, lo, hi, contiguous):
@@ -304,7 +326,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
         node_deps = deps.get(node.index)
         if not node_deps:
             continue
-        if real and all(traced[b] is plane[b] for b in node.bottoms) and _inside(node, node_deps, blob_shapes):
+        if real and all(traced[b] is plane[b] for b in node.bottoms) and \
+                _as_plane(node, node_deps, traced, blob_shapes, extent):
             for top in node.tops:
                 traced[top] = plane[top]
             continue
