@@ -123,13 +123,16 @@ def global_by_coverage(field, size, extent):
         return True
     if size < 2:
         return False
+    parts = field.parts
+    if len(parts) == 1 and isinstance(parts[0][1], Affine) and parts[0][1].jump:
+        return False  # (every position's set moves with it: no two are the same)
     first = field.at(0)
     if not first or first[0][0] > 0 or first[-1][1] < extent - 1:
         return False
-    if len(field.parts) == 1:
-        shape = field.parts[0][1]
+    if len(parts) == 1:
+        shape = parts[0][1]
         if isinstance(shape, Affine):
-            return shape.jump == 0
+            return True  # (one set, at every position)
         own = shape.at(0)
         return all(value(f, qa) == own and (qa == qb or all(a1 == b1 == 0 for _, a1, _, b1 in f))
                    for qa, qb, _, _, f in formulas(shape, 0, size - 1))
