@@ -179,3 +179,14 @@ def test_a_residual_sum_whose_branch_sees_all_its_shortcut_sees_is_the_branchs_o
     analysed = _analysed()
     for branch, total in zip(_fields(analysed, "r"), _fields(analysed, "y")):
         assert branch["h"] is total["h"] and branch["w"] is total["w"]
+
+
+def test_a_shape_keeping_layers_top_is_its_bottoms_traced_blob_in_both_walks():
+    # BatchNormalization and Relu read the Conv's output position for position: their tops are given the Conv's
+    # top as it was traced (no axis walked again), in the plane walk and in the real one.
+    analysed = _analysed()
+    ids = {name: analysed.graph.blob(name).id for name in ("x", "c", "n", "r", "y")}
+    for traced in (analysed.traced, analysed.real):
+        assert traced[ids["c"]] is traced[ids["n"]] is traced[ids["r"]]
+        assert len({id(traced[i]) for i in ids.values()}) == 3  # x, c (n, r) and y
+    assert analysed.blog[ids["r"]] == analysed.blog[ids["c"]]

@@ -53,18 +53,19 @@ class Analysis:
         self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
         self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
+        sources = fields.kept(graph, self.shapes.blobs, self.deps)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
-                                     need=self._need)
+                                     need=self._need, sources=sources)
         # Per blob, the fields of the pixels that can change a feature (the real walk), at once: where it runs
         # out of work a field is unknown, and so must the plane's be.
         costly = []
         self.real = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, costly,
-                                    plane=self.traced, need=self._need)
+                                    plane=self.traced, need=self._need, sources=sources)
         if any(r is None and t is not None for r, t in zip(self.real, self.traced)):
             self.traced = [t if r is not None else None for r, t in zip(self.real, self.traced)]
             if not any(w["code"] == "fields-too-costly" for w in self.warnings):
                 self.warnings += [w for w in costly if w["code"] == "fields-too-costly"]
-        self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image)
+        self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image, sources)
         self._planar = None
         if image_shape is None:
             self.warnings += self._placeholder_image()

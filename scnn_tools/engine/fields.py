@@ -176,6 +176,33 @@ def needed(graph, blob_shapes, deps):
     return need
 
 
+def kept(graph, blob_shapes, deps):
+    """node index -> its tops' sources: the bottom blob each top keeps, where every top of the node reads one
+    bottom position for position, axis for axis, and has its shape (activations, normalisations, Dropout, a
+    Split's copies, in place or not). Such a top's fields and scales are its source's own."""
+    out = {}
+    for node in graph.nodes:
+        node_deps = deps.get(node.index)
+        sources = [_source(node, top, per_axis, blob_shapes) for top, per_axis in zip(node.tops, node_deps or ())]
+        if sources and None not in sources:
+            out[node.index] = sources
+    return out
+
+
+def _source(node, top, per_axis, blob_shapes):
+    shape, source = blob_shapes[top], None
+    if not per_axis or len(per_axis) != len(shape):
+        return None
+    for a, items in per_axis.items():
+        if len(items) != 1:
+            return None
+        b, ba, m = items[0]
+        if ba != a or not _keeps(m) or (source is not None and node.bottoms[b] != source):
+            return None
+        source = node.bottoms[b]
+    return source if blob_shapes[source] == shape else None
+
+
 def _as_plane(node, node_deps, traced, blob_shapes, extent):
     """Every real top position of a node reads each bottom's field as it is (`_as_is`): then, where its
     bottoms' real fields are the plane's, so are its tops'."""
@@ -288,7 +315,7 @@ def _wanted(need, blob, axis, size):
     return min(lo, 0), max(hi, size - 1, 1)
 
 
-def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=None):
+def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=None, sources=None):
     """Fields of every blob that traces back to the image input (blob id `image`), along its `axes` (h, w).
 
     `deps[node.index]` is what the node's type rule says it reads (None when
@@ -302,7 +329,8 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     (`_read`). A top whose bottoms are all read as the plane's is the plane's
     own field. What is cut to the image (clipped boxes, area, overlap,
     global) is measured on these; sizes, jumps, starts and paddings on the
-    unbounded fields. need: `needed`'s answer, filled in where it is empty.
+    unbounded fields. need: `needed`'s answer, filled in where it is empty;
+    sources: `kept`'s (worked out here where not given).
     """
     real = plane is not None
     traced = [None] * len(blob_shapes)
@@ -319,6 +347,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     need = {} if need is None else need
     if not need:
         need.update(needed(graph, blob_shapes, deps))
+    sources = kept(graph, blob_shapes, deps) if sources is None else sources
     mixed, costly = {}, None
     runs_budget(WORK_BASE + WORK_PER_LAYER * len(graph.nodes))
     cuts = {}  # (field, bottom size, clamped) -> the field a reader sees, for the real sets
@@ -332,6 +361,11 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                 reaches[top] = True
         node_deps = deps.get(node.index)
         if not node_deps:
+            continue
+        kept_from = sources.get(node.index)
+        if kept_from is not None:
+            for top, source in zip(node.tops, kept_from):
+                traced[top] = traced[source]
             continue
         if real and all(traced[b] is plane[b] for b in node.bottoms) and \
                 _as_plane(node, node_deps, traced, blob_shapes, extent):

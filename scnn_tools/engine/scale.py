@@ -87,13 +87,21 @@ def _kind(map_h, map_w, s_in, p_in):
     return None
 
 
-def blog(graph, deps, traced, image):
-    """(S, P) per blob id where the blog model covers the path from the image; and warnings."""
+def blog(graph, deps, traced, image, sources=None):
+    """(S, P) per blob id where the blog model covers the path from the image; and warnings. sources:
+    fields.kept's, the tops that keep a bottom's positions, and so its (S, P)."""
     state = {image: (1, 0)} if image is not None else {}
     warnings = []
+    sources = sources or {}
     for node in graph.nodes:
         node_deps = deps.get(node.index)
         if not node_deps:
+            continue
+        kept_from = sources.get(node.index)
+        if kept_from is not None:
+            for top, source in zip(node.tops, kept_from):
+                if traced[top] is not None and source in state:
+                    state[top] = state[source]
             continue
         for top, per_axis in zip(node.tops, node_deps):
             t = traced[top]
