@@ -153,22 +153,32 @@ class Traced:
         self.axes = axes
 
 
-def needed(graph, blob_shapes, deps):
+def needed(graph, blob_shapes, deps, sources=None):
     """(blob, axis) -> (lo, hi): the positions whose sets anything asks for.
 
     That is the real positions (and position 1, which jump and overlap look
     at) and every position a reader's needed positions tap, padding included.
-    Fields are exact there and free elsewhere, which keeps them small.
+    Fields are exact there and free elsewhere, which keeps them small. A top
+    that keeps a bottom (`sources`: kept's) has that bottom's very field: what
+    its readers ask is asked of the blob it keeps, and it asks nothing.
     """
+    sources = sources or {}
+    kept_as = {}  # (a kept top -> the blob whose field it has)
+    for node in graph.nodes:
+        for top, source in zip(node.tops, sources.get(node.index, ())):
+            kept_as[top] = kept_as.get(source, source)
     need = {}
     for node in reversed(graph.nodes):
+        if node.index in sources:
+            continue
         for top, per_axis in zip(node.tops, deps.get(node.index) or ()):
             for a, items in per_axis.items():
                 lo, hi = _wanted(need, top, a, blob_shapes[top][a])
                 for b, ba, index_map in items:
                     span = (lo, hi) if index_map is IDENTITY else index_map.span(lo, hi)
                     if span is not None:
-                        key = (node.bottoms[b], ba)
+                        bottom = node.bottoms[b]
+                        key = (kept_as.get(bottom, bottom), ba)
                         old = need.get(key)
                         # (as min and max of the two spans, without the calls: every blob axis of a net comes here)
                         need[key] = span if old is None else (old[0] if old[0] < span[0] else span[0],
@@ -344,10 +354,10 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     # (one field for both axes: layers that treat h and w alike then give both axes one field, worked out once)
     first = image_field()
     traced[image] = plane[image] if real else Traced({h: ("h", first), w: ("w", first)})
+    sources = kept(graph, blob_shapes, deps) if sources is None else sources
     need = {} if need is None else need
     if not need:
-        need.update(needed(graph, blob_shapes, deps))
-    sources = kept(graph, blob_shapes, deps) if sources is None else sources
+        need.update(needed(graph, blob_shapes, deps, sources))
     mixed, costly = {}, None
     runs_budget(WORK_BASE + WORK_PER_LAYER * len(graph.nodes))
     cuts = {}  # (field, bottom size, clamped) -> the field a reader sees, for the real sets
