@@ -386,50 +386,46 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
             for top, per_axis in zip(node.tops, node_deps):
                 out, twin = {}, None
                 for a, items in per_axis.items():
-                    if len(items) == 1 and _keeps(items[0][2]):
-                        # An in-place or shape-keeping layer: the top's field is the bottom's own, which was found
-                        # global or not at this very size where it was made (real or plane alike).
-                        b, ba, _ = items[0]
-                        t = traced[node.bottoms[b]]
-                        if t is None or ba not in t.axes:
-                            continue  # (no field to read: the channels)
-                        if blob_shapes[top][a] == blob_shapes[node.bottoms[b]][ba]:
-                            out[a] = t.axes[ba]
-                            continue
                     size = blob_shapes[top][a]
-                    lo, hi = _wanted(need, top, a, size)
-                    reads = _reads(traced, node, items, blob_shapes, size, lo, hi)
-                    if all(r[1] is None for r in reads[1:]):
+                    reads = _reads(traced, node, items, blob_shapes)
+                    if len(reads) == 1:
+                        _, _, t, n, m = reads[0]
+                        if t is None:
+                            continue  # (no field to read: the channels)
+                        if n == size and _keeps(m):
+                            # An in-place or shape-keeping map: the top's field is the bottom's own, which was found
+                            # global or not at this very size where it was made (real or plane alike).
+                            out[a] = t
+                            continue
+                    elif all(r[2] is None for r in reads):
                         continue  # (no field to read: the channels)
-                    if twin is not None and _twins(twin[0], reads, extent):
+                    lo, hi = _wanted(need, top, a, size)
+                    if twin is not None and _twins(twin[0], ((size, lo, hi), reads), extent):
                         # (a square window on a square map: this axis reads what the other read, the same way)
-                        image_axis, field = reads[1][1][0], twin[1]
+                        image_axis, field = reads[0][2][0], twin[1]
                         same = plane[top].axes.get(a) if real and plane[top] is not None else None
                         out[a] = same if same is not None and same[1] is field else (image_axis, field)
                         if twin[2] is not None:
                             mixed[node.index][1][image_axis] = twin[2]
                         continue
                     found, whole, unknown, shared = [], False, False, real
-                    for b, ba, index_map in items:
-                        t = traced[node.bottoms[b]]
-                        if t is not None and ba in t.axes:
-                            image_axis, f = t.axes[ba]
-                            n = blob_shapes[node.bottoms[b]][ba]
+                    for bottom, ba, t, n, index_map in reads:
+                        if t is not None:
+                            image_axis, f = t
                             if real:
-                                f = _read(f, index_map, blob_shapes[top][a], n, extent[image_axis], cuts)
-                                shared = shared and f is plane[node.bottoms[b]].axes[ba][1]
+                                f = _read(f, index_map, size, n, extent[image_axis], cuts)
+                                shared = shared and f is plane[bottom].axes[ba][1]
                             found.append(((image_axis, f), index_map))
                             if not isinstance(index_map, Piece):
-                                whole = whole or reads_everything(index_map, blob_shapes[top][a],
-                                                                  blob_shapes[node.bottoms[b]][ba])
-                        elif reaches[node.bottoms[b]]:
+                                whole = whole or reads_everything(index_map, size, n)
+                        elif reaches[bottom]:
                             unknown = True
                     if unknown or not found or len({image_axis for (image_axis, _), _ in found}) != 1:
                         continue
                     image_axis = found[0][0][0]
                     if shared:
                         out[a] = plane[top].axes[a]
-                        twin = reads, out[a][1], None
+                        twin = ((size, lo, hi), reads), out[a][1], None
                         continue
                     if isinstance(found[0][1], Piece):
                         if len(found) != len(items):
@@ -443,9 +439,9 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                         field = field.globally()  # so that everything computed from it is global too
                     out[a] = (image_axis, field)
                     grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
-                    twin = reads, field, None
+                    twin = ((size, lo, hi), reads), field, None
                     if not real and any(g != grids[0] for g in grids[1:]):
-                        twin = reads, field, sorted(set(grids))
+                        twin = twin[0], field, sorted(set(grids))
                         mixed.setdefault(node.index, (node, {}))[1][image_axis] = twin[2]
                 if out:
                     # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
@@ -475,26 +471,30 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     return traced
 
 
-def _reads(traced, node, items, blob_shapes, size, lo, hi):
-    """What the walk reads for one top axis: (size, lo, hi) and per item (bottom, its field's (image axis, field)
-    or None, the bottom's size, the index map)."""
-    out = [(size, lo, hi)]
+def _reads(traced, node, items, blob_shapes):
+    """What the walk reads for one top axis: per item (bottom, bottom axis, its field's (image axis, field) or
+    None, the bottom's size along that axis, the index map)."""
+    out = []
     for b, ba, m in items:
-        t = traced[node.bottoms[b]]
-        out.append((node.bottoms[b], t.axes.get(ba) if t is not None else None, blob_shapes[node.bottoms[b]][ba], m))
+        bottom = node.bottoms[b]
+        t = traced[bottom]
+        out.append((bottom, ba, t.axes.get(ba) if t is not None else None, blob_shapes[bottom][ba], m))
     return out
 
 
 def _twins(one, other, extent):
-    """Two top axes read the very same fields, each along its own image axis of one extent, through equal
-    maps over equal sizes: their fields are the same."""
-    if len(one) != len(other) or one[0] != other[0] or one[1][1] is None or other[1][1] is None:
+    """Two top axes, each ((size, lo, hi), _reads'), read the very same fields, each along its own image axis
+    of one extent, through equal maps over equal sizes: their fields are the same."""
+    (wanted, reads), (other_wanted, other_reads) = one, other
+    if wanted != other_wanted or len(reads) != len(other_reads) or reads[0][2] is None or other_reads[0][2] is None:
         return False
-    axes = {r[1][0] for r in one[1:] if r[1] is not None}, {r[1][0] for r in other[1:] if r[1] is not None}
-    if len(axes[0]) != 1 or len(axes[1]) != 1 or extent[axes[0].pop()] != extent[axes[1].pop()]:
-        return False
-    return all(x[0] == y[0] and x[2] == y[2] and (x[1] is None) == (y[1] is None) and
-               (x[1] is None or x[1][1] is y[1][1]) and _same_map(x[3], y[3]) for x, y in zip(one[1:], other[1:]))
+    axis, other_axis = reads[0][2][0], other_reads[0][2][0]
+    for (bottom, _, t, n, m), (other_bottom, _, u, other_n, other_m) in zip(reads, other_reads):
+        if bottom != other_bottom or n != other_n or (t is None) != (u is None) or not _same_map(m, other_m):
+            return False
+        if t is not None and (t[1] is not u[1] or t[0] != axis or u[0] != other_axis):
+            return False
+    return extent[axis] == extent[other_axis]
 
 
 def _same_map(m, other):
