@@ -52,13 +52,10 @@ def broadcast_deps(ctx):
     one that broadcasts a size-1 axis."""
     o = node(ctx)
     top = ctx.tops[0]
+    inputs = [(b, ctx.bottoms[b]) for b in map(o.bottom, range(o.n)) if b is not None]
     deps = {}
     for a in range(len(top)):
-        for i in range(o.n):
-            b = o.bottom(i)
-            if b is None:
-                continue
-            shape = ctx.bottoms[b]
+        for b, shape in inputs:
             ba = a - len(top) + len(shape)
             if ba >= 0:
                 m = IDENTITY if shape[ba] == top[a] else Whole(1)
