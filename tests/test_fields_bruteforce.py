@@ -698,3 +698,27 @@ def test_icnet_shaped_net_stays_small():
     assert len(sizes) > 300 and sum(sizes) < 5000 and max(sizes) < 200, (sum(sizes), max(sizes))
     final = report(analysis)["layers"][-1]["outputs"][0]
     assert final["shape"] == [1, 19, 1025, 2049] and final["rf"]["jump"] == [1, 1]
+
+
+def test_ends_hold_only_where_the_sets_beyond_each_end_lie_within_it_in_the_image():
+    """fields._ends_hold, the closed form the real walk asks of a one-interval affine part before looking at
+    the positions beyond a map's ends one by one: wherever it says they hold, every set beyond the start
+    (the end), cut to the image, lies within position 0's (n - 1's), by brute force over small cases."""
+    from scnn_tools.engine.fields import _ends_hold
+
+    def cut(p, q, low, high):
+        return set(range(max(p, low), min(q, high) + 1))
+
+    said = 0
+    for p in range(-4, 5):
+        for q in range(p, p + 5):
+            for j in range(3):
+                for n, lo, hi in ((1, -2, 1), (4, -1, 4), (4, 0, 5), (5, -3, 3), (6, 0, 5)):
+                    for low, high in ((0, 3), (-2, 6), (2, 9)):
+                        if not _ends_hold(p, q, j, n, lo, hi, low, high):
+                            continue
+                        said += 1
+                        first, final = cut(p, q, low, high), cut(p + j * (n - 1), q + j * (n - 1), low, high)
+                        assert all(cut(p + j * o, q + j * o, low, high) <= first for o in range(lo, 0))
+                        assert all(cut(p + j * o, q + j * o, low, high) <= final for o in range(n, hi + 1))
+    assert said > 1000

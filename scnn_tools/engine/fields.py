@@ -285,6 +285,9 @@ def _unchanged(parts, m, size, n, last, lo, hi, contiguous):
     sets are long): where each part's reads beyond the ends add nothing, the union's add nothing."""
     for (c, g, _), shape in parts:
         low, high = -(c // g), (last - c) // g  # (the image, in the lattice's coordinates)
+        if contiguous and shape.__class__ is Affine and len(shape.base) == 1 and \
+                _ends_hold(*shape.base[0], shape.jump, n, lo, hi, low, high):
+            continue
         beyond = [clip(shape.at(i), low, high) for i in range(lo, 0)], [clip(shape.at(i), low, high)
                                                                           for i in range(n, hi + 1)]
         if not any(beyond[0]) and not any(beyond[1]):
@@ -295,6 +298,14 @@ def _unchanged(parts, m, size, n, last, lo, hi, contiguous):
         if not (m.__class__ is Window and m.s >= 1 and _read_along(shape, m, size, n, low, high)):
             return False
     return True
+
+
+def _ends_hold(p, q, j, n, lo, hi, low, high):
+    """The sets [p + j*o, q + j*o] at positions lo..-1 and n..hi lie, in the image (low..high), within position
+    0's and n - 1's: with j >= 0 those beyond the start are position 0's moved back, so they do wherever
+    position 0's reaches the image's first pixel, or they miss the image; likewise beyond the end."""
+    start = lo >= 0 or j == 0 or p <= low or q - j < low
+    return j >= 0 and start and (hi <= n - 1 or j == 0 or q + j * (n - 1) >= high or p + j * n > high)
 
 
 def _read_along(shape, m, size, n, low, high):
