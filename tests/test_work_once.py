@@ -196,7 +196,7 @@ def test_what_is_asked_of_a_shape_keeping_layers_top_is_asked_of_the_blob_it_kee
     from scnn_tools.engine import fields
     analysed = _analysed()
     graph, shapes, deps = analysed.graph, analysed.shapes.blobs, analysed.deps
-    need = fields.needed(graph, shapes, deps, fields.kept(graph, shapes, deps))
+    need = fields.needed(graph, shapes, deps, fields.keeping(graph, shapes, deps))
     ids = {name: graph.blob(name).id for name in ("x", "c", "n", "r", "y")}
     assert not [key for key in need if key[0] in (ids["n"], ids["r"])]  # (they have c's field: nothing to ask)
     # the Add reads r (so c) at its own 12 positions and position 1; the Conv reads x one beyond each end

@@ -53,7 +53,7 @@ class Analysis:
         self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
         self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
-        sources = fields.kept(graph, self.shapes.blobs, self.deps)
+        sources = fields.keeping(graph, self.shapes.blobs, self.deps)
         self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
                                      need=self._need, sources=sources)
         # Per blob, the fields of the pixels that can change a feature (the real walk), at once: where it runs

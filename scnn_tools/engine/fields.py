@@ -159,7 +159,7 @@ def needed(graph, blob_shapes, deps, sources=None):
     That is the real positions (and position 1, which jump and overlap look
     at) and every position a reader's needed positions tap, padding included.
     Fields are exact there and free elsewhere, which keeps them small. A top
-    that keeps a bottom (`sources`: kept's) has that bottom's very field: what
+    that keeps a bottom (`sources`: keeping's) has that bottom's very field: what
     its readers ask is asked of the blob it keeps, and it asks nothing.
     """
     sources = sources or {}
@@ -186,7 +186,7 @@ def needed(graph, blob_shapes, deps, sources=None):
     return need
 
 
-def kept(graph, blob_shapes, deps):
+def keeping(graph, blob_shapes, deps):
     """node index -> its tops' sources: the bottom blob each top keeps, where every top of the node reads one
     bottom position for position, axis for axis, and has its shape (activations, normalisations, Dropout, a
     Split's copies, in place or not). Such a top's fields and scales are its source's own."""
@@ -351,7 +351,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     own field. What is cut to the image (clipped boxes, area, overlap,
     global) is measured on these; sizes, jumps, starts and paddings on the
     unbounded fields. need: `needed`'s answer, filled in where it is empty;
-    sources: `kept`'s (worked out here where not given).
+    sources: `keeping`'s (worked out here where not given).
     """
     real = plane is not None
     traced = [None] * len(blob_shapes)
@@ -365,7 +365,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     # (one field for both axes: layers that treat h and w alike then give both axes one field, worked out once)
     first = image_field()
     traced[image] = plane[image] if real else Traced({h: ("h", first), w: ("w", first)})
-    sources = kept(graph, blob_shapes, deps) if sources is None else sources
+    sources = keeping(graph, blob_shapes, deps) if sources is None else sources
     need = {} if need is None else need
     if not need:
         need.update(needed(graph, blob_shapes, deps, sources))

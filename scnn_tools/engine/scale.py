@@ -89,7 +89,7 @@ def _kind(map_h, map_w, s_in, p_in):
 
 def blog(graph, deps, traced, image, sources=None):
     """(S, P) per blob id where the blog model covers the path from the image; and warnings. sources:
-    fields.kept's, the tops that keep a bottom's positions, and so its (S, P)."""
+    fields.keeping's, the tops that keep a bottom's positions, and so its (S, P)."""
     state = {image: (1, 0)} if image is not None else {}
     warnings = []
     sources = sources or {}
