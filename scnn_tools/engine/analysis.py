@@ -90,12 +90,13 @@ class Analysis:
         """(node, bottom blob, bottom axis, Window) for every padded window that reads an image axis."""
         for node in self.graph.nodes:
             for per_axis in self.deps.get(node.index) or ():
-                for b, axis, m in (item for items in per_axis.values() for item in items):
-                    # (a crop or a slice is a window of 1 at an offset: no window to be too wide)
-                    if isinstance(m, Window) and m.k > 1 and m.p >= 0:
-                        traced = self.traced[node.bottoms[b]]
-                        if traced and axis in traced.axes:
-                            yield node, node.bottoms[b], axis, m
+                for items in per_axis.values():
+                    for b, axis, m in items:
+                        # (a crop or a slice is a window of 1 at an offset: no window to be too wide)
+                        if isinstance(m, Window) and m.k > 1 and m.p >= 0:
+                            traced = self.traced[node.bottoms[b]]
+                            if traced and axis in traced.axes:
+                                yield node, node.bottoms[b], axis, m
 
     def _deps(self):
         out = {}
