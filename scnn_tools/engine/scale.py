@@ -108,8 +108,8 @@ def blog(graph, deps, traced, image, sources=None):
             if t is None:
                 continue
             axes = {image_axis: a for a, (image_axis, _) in t.axes.items()}
-            if set(axes) != {"h", "w"}:
-                continue
+            if len(axes) != 2:
+                continue  # (a field along one image axis only: h and w are the image's two)
             maps = {}
             for which in ("h", "w"):
                 for b, _, index_map in per_axis.get(axes[which], ()):
@@ -117,7 +117,7 @@ def blog(graph, deps, traced, image, sources=None):
             results, uncovered, broken = [], False, None
             for b, pair in maps.items():
                 source = state.get(node.bottoms[b])
-                if source is None or set(pair) != {"h", "w"}:
+                if source is None or len(pair) != 2:
                     uncovered = uncovered or traced[node.bottoms[b]] is not None
                     continue
                 result = _kind(pair["h"], pair["w"], *source)
@@ -127,7 +127,8 @@ def blog(graph, deps, traced, image, sources=None):
                     broken = broken or result  # the formula left the range it was fitted on
                 else:
                     results.append(result)
-            first = all(state.get(b) is not None or traced[b] is None for b in node.bottoms)
+            # (the first layer on a path that the model leaves, where there is something to say)
+            first = (broken or uncovered) and all(state.get(b) is not None or traced[b] is None for b in node.bottoms)
             if broken and first:
                 warnings.append(warning("blog-model-out-of-range",
                                         f"at layer '{node.name}' ({node.type}) the blog's spatial-scale formulas give "
