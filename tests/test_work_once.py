@@ -192,13 +192,14 @@ def test_a_shape_keeping_layers_top_is_its_bottoms_traced_blob_in_both_walks():
     assert analysed.blog[ids["r"]] == analysed.blog[ids["c"]]
 
 
-def test_what_is_asked_of_a_shape_keeping_layers_top_is_asked_of_the_blob_it_keeps():
+def test_what_is_asked_of_a_shape_keeping_layers_top_is_asked_of_the_blob_it_keeps_and_only_along_fields():
     from scnn_tools.engine import fields
     analysed = _analysed()
     graph, shapes, deps = analysed.graph, analysed.shapes.blobs, analysed.deps
-    need = fields.needed(graph, shapes, deps, fields.keeping(graph, shapes, deps))
+    need = fields.needed(graph, shapes, deps, analysed.image, analysed.image_axes, fields.keeping(graph, shapes, deps))
     ids = {name: graph.blob(name).id for name in ("x", "c", "n", "r", "y")}
     assert not [key for key in need if key[0] in (ids["n"], ids["r"])]  # (they have c's field: nothing to ask)
     # the Add reads r (so c) at its own 12 positions and position 1; the Conv reads x one beyond each end
     assert need[ids["c"], 2] == need[ids["c"], 3] == (0, 11)
     assert need[ids["x"], 2] == (-1, 12)
+    assert {axis for _, axis in need} == {2, 3}  # (no field is along N or C: nothing is asked of them)

@@ -153,8 +153,9 @@ class Traced:
         self.axes = axes
 
 
-def needed(graph, blob_shapes, deps, sources=None):
-    """(blob, axis) -> (lo, hi): the positions whose sets anything asks for.
+def needed(graph, blob_shapes, deps, image, axes, sources=None):
+    """(blob, axis) -> (lo, hi): the positions whose sets anything asks for, for every blob axis a field can be
+    along (the image's h and w, and each axis that reads one); no other axis has an entry.
 
     That is the real positions (and position 1, which jump and overlap look
     at) and every position a reader's needed positions tap, padding included.
@@ -164,21 +165,34 @@ def needed(graph, blob_shapes, deps, sources=None):
     """
     sources = sources or {}
     kept_as = {}  # (a kept top -> the blob whose field it has)
+    along = {(image, axes[0]), (image, axes[1])}
     for node in graph.nodes:
-        for top, source in zip(node.tops, sources.get(node.index, ())):
-            kept_as[top] = kept_as.get(source, source)
+        kept_from = sources.get(node.index)
+        if kept_from is not None:
+            for top, source in zip(node.tops, kept_from):
+                kept_as[top] = kept_as.get(source, source)
+            continue
+        for top, per_axis in zip(node.tops, deps.get(node.index) or ()):
+            for a, items in per_axis.items():
+                for b, ba, _ in items:
+                    bottom = node.bottoms[b]
+                    if (kept_as.get(bottom, bottom), ba) in along:
+                        along.add((top, a))
+                        break
     need = {}
     for node in reversed(graph.nodes):
         if node.index in sources:
             continue
         for top, per_axis in zip(node.tops, deps.get(node.index) or ()):
             for a, items in per_axis.items():
-                lo, hi = _wanted(need, top, a, blob_shapes[top][a])
+                if (top, a) not in along:
+                    continue  # (no field can be along it: the channels)
+                lo, hi = need[top, a] = _wanted(need, top, a, blob_shapes[top][a])
                 for b, ba, index_map in items:
+                    bottom = node.bottoms[b]
+                    key = (kept_as.get(bottom, bottom), ba)
                     span = (lo, hi) if index_map is IDENTITY else index_map.span(lo, hi)
-                    if span is not None:
-                        bottom = node.bottoms[b]
-                        key = (kept_as.get(bottom, bottom), ba)
+                    if span is not None and key in along:
                         old = need.get(key)
                         # (as min and max of the two spans, without the calls: every blob axis of a net comes here)
                         need[key] = span if old is None else (old[0] if old[0] < span[0] else span[0],
@@ -368,7 +382,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     sources = keeping(graph, blob_shapes, deps) if sources is None else sources
     need = {} if need is None else need
     if not need:
-        need.update(needed(graph, blob_shapes, deps, sources))
+        need.update(needed(graph, blob_shapes, deps, image, axes, sources))
     mixed, costly = {}, None
     runs_budget(WORK_BASE + WORK_PER_LAYER * len(graph.nodes))
     cuts = {}  # (field, bottom size, clamped) -> the field a reader sees, for the real sets
@@ -397,6 +411,9 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
             for top, per_axis in zip(node.tops, node_deps):
                 out, twin = {}, None
                 for a, items in per_axis.items():
+                    wanted = need.get((top, a))
+                    if wanted is None:
+                        continue  # (no field can be along it: the channels)
                     size = blob_shapes[top][a]
                     reads = _reads(traced, node, items, blob_shapes)
                     if len(reads) == 1:
@@ -410,7 +427,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                             continue
                     elif all(r[2] is None for r in reads):
                         continue  # (no field to read: the channels)
-                    lo, hi = _wanted(need, top, a, size)
+                    lo, hi = wanted
                     if twin is not None and _twins(twin[0], ((size, lo, hi), reads), extent):
                         # (a square window on a square map: this axis reads what the other read, the same way)
                         image_axis, field = reads[0][2][0], twin[1]
