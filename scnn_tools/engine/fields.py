@@ -391,9 +391,11 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
     reaches = [False] * len(blob_shapes)
     reaches[image] = True
     for node in graph.nodes:
-        if any(reaches[b] for b in node.bottoms):
-            for top in node.tops:
-                reaches[top] = True
+        for b in node.bottoms:
+            if reaches[b]:
+                for top in node.tops:
+                    reaches[top] = True
+                break
         node_deps = deps.get(node.index)
         if not node_deps:
             continue
@@ -466,11 +468,12 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                     if not real and not field.glob and (whole or global_by_coverage(field, size, extent[image_axis])):
                         field = field.globally()  # so that everything computed from it is global too
                     out[a] = (image_axis, field)
-                    grids = [_through(f.centre, m)[1] for (_, f), m in found] if len(found) > 1 else ()
                     twin = ((size, lo, hi), reads), field, None
-                    if not real and any(g != grids[0] for g in grids[1:]):
-                        twin = twin[0], field, sorted(set(grids))
-                        mixed.setdefault(node.index, (node, {}))[1][image_axis] = twin[2]
+                    if not real and len(found) > 1:
+                        grids = [_through(f.centre, m)[1] for (_, f), m in found]
+                        if any(g != grids[0] for g in grids[1:]):
+                            twin = twin[0], field, sorted(set(grids))
+                            mixed.setdefault(node.index, (node, {}))[1][image_axis] = twin[2]
                 if out:
                     # (a top whose every axis is the plane's is the plane's own, so that its readers may take the
                     # node-level shortcut above)
