@@ -83,9 +83,11 @@ def combine(deps, lo, hi):
     """The field of a top axis from its dependencies [(field, index map), ...], exact over lo..hi."""
     if len(deps) == 1 and _keeps(deps[0][1]):
         return deps[0][0]  # in-place and shape-keeping layers: the very same field
-    glob = any(f.glob for f, _ in deps) or any(isinstance(m, Whole) for _, m in deps)
     centre = _through(deps[0][0].centre, deps[0][1])
-    aligned = all(f.aligned for f, _ in deps) and all(_through(f.centre, m) == centre for f, m in deps[1:])
+    glob, aligned = False, True
+    for k, (f, m) in enumerate(deps):
+        glob = glob or f.glob or isinstance(m, Whole)
+        aligned = aligned and f.aligned and (k == 0 or _through(f.centre, m) == centre)
     seen = seen_through(deps, lo, hi)
     if seen is not None:
         for f, m in deps:
@@ -235,15 +237,15 @@ def _as_plane(node, node_deps, traced, blob_shapes, extent):
         for a, items in per_axis.items():
             size = blob_shapes[top][a]
             for b, ba, m in items:
+                n = blob_shapes[node.bottoms[b]][ba]
+                if m is IDENTITY:  # (most maps of most layers: position o reads o, whatever its field)
+                    if size > n:
+                        return False
+                    continue
                 t = traced[node.bottoms[b]]
                 found = t.axes.get(ba) if t is not None else None
                 if found is None:
                     continue  # (no field to read: the channels)
-                n = blob_shapes[node.bottoms[b]][ba]
-                if m is IDENTITY:  # (most maps of most layers: position o reads o)
-                    if size > n:
-                        return False
-                    continue
                 f, e = found[1], extent[found[0]]
                 if last is not None and last[0] is f and last[1:4] == (size, n, e) and _same_map(m, last[4]):
                     continue  # (a square window on a square map: as the other axis was read)
@@ -427,8 +429,6 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                             # global or not at this very size where it was made (real or plane alike).
                             out[a] = t
                             continue
-                    elif all(r[2] is None for r in reads):
-                        continue  # (no field to read: the channels)
                     lo, hi = wanted
                     if twin is not None and _twins(twin[0], ((size, lo, hi), reads), extent):
                         # (a square window on a square map: this axis reads what the other read, the same way)
