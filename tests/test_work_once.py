@@ -203,3 +203,13 @@ def test_what_is_asked_of_a_shape_keeping_layers_top_is_asked_of_the_blob_it_kee
     assert need[ids["c"], 2] == need[ids["c"], 3] == (0, 11)
     assert need[ids["x"], 2] == (-1, 12)
     assert {axis for _, axis in need} == {2, 3}  # (no field is along N or C: nothing is asked of them)
+
+
+@pytest.mark.parametrize("kernel, pads, one", [((3, 3), [1, 1, 1, 1], True), ((3, 1), [1, 0, 1, 0], False),
+                                               ((3, 3), [2, 0, 0, 2], False)])
+def test_a_convolutions_axes_alike_read_through_one_map(kernel, pads, one):
+    # (the walks ask whether h and w are read alike: one object says so at once)
+    analysed = _block((12, 12), kernel, pads)
+    conv = next(node for node in analysed.graph.nodes if node.type == "onnx.Conv")
+    (per_axis,) = analysed.deps[conv.index]
+    assert (per_axis[2][0][2] is per_axis[3][0][2]) == one

@@ -66,6 +66,18 @@ def windows(o, sizes, kernel, ceil=False):
     return axes
 
 
+def window_deps(axes):
+    """{2 + i: [(0, 2 + i, axis i's window)]}, axes alike (a square kernel's) reading through one map: the field
+    walks, which ask whether h and w are read alike, then see it at once."""
+    deps, maps = {}, {}
+    for i, a in enumerate(axes):
+        key = (a.s, a.begin, a.k, a.d)
+        if key not in maps:
+            maps[key] = a.window
+        deps[2 + i] = [(0, 2 + i, maps[key])]
+    return deps
+
+
 def _geometry(ctx):
     return ctx.once("onnx.conv", _conv)
 
@@ -109,10 +121,7 @@ def _shape(ctx):
 
 
 def _deps(ctx):
-    axes = _geometry(ctx)[4]
-    deps = {0: [(0, 0, IDENTITY)]}
-    deps.update({2 + i: [(0, 2 + i, a.window)] for i, a in enumerate(axes)})
-    return [deps]
+    return [{0: [(0, 0, IDENTITY)], **window_deps(_geometry(ctx)[4])}]
 
 
 def _params(ctx):

@@ -15,7 +15,7 @@ alike, as Caffe's Upsample (SegNet) reads its mask.
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole, transposed
 from ..registry import POOLING, fmt_shape
-from .conv import windows
+from .conv import window_deps, windows
 from .node import ALREADY, node, register
 
 
@@ -41,10 +41,7 @@ def _shape(ctx):
 
 
 def _deps(ctx):
-    axes = _geometry(ctx)[1]
-    deps = {0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)]}
-    deps.update({2 + i: [(0, 2 + i, a.window)] for i, a in enumerate(axes)})
-    return [deps] * ctx.ntops
+    return [{0: [(0, 0, IDENTITY)], 1: [(0, 1, IDENTITY)], **window_deps(_geometry(ctx)[1])}] * ctx.ntops
 
 
 def _global_shape(ctx):
