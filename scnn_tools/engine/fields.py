@@ -469,7 +469,7 @@ def compute(graph, blob_shapes, deps, image, axes, warnings, plane=None, need=No
                         field = field.globally()  # so that everything computed from it is global too
                     out[a] = (image_axis, field)
                     twin = ((size, lo, hi), reads), field, None
-                    if not real and len(found) > 1:
+                    if not real and len(found) > 1 and not field.aligned:  # (aligned: one centre, so one grid)
                         grids = [_through(f.centre, m)[1] for (_, f), m in found]
                         if any(g != grids[0] for g in grids[1:]):
                             twin = twin[0], field, sorted(set(grids))
