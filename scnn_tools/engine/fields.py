@@ -90,10 +90,6 @@ def combine(deps, lo, hi):
         aligned = aligned and f.aligned and (k == 0 or _through(f.centre, m) == centre)
     seen = seen_through(deps, lo, hi)
     if seen is not None:
-        for f, m in deps:
-            # (a residual sum whose branch sees all its shortcut sees: the union is the branch's own field)
-            if _keeps(m) and (f.seen or (f, 0, 0)) == seen and (f.glob, f.aligned, f.centre) == (glob, aligned, centre):
-                return f
         return Field(None, None, glob, aligned, centre, seen)
     return assembled(deps, lo, hi, glob, aligned, centre)
 
