@@ -104,3 +104,37 @@ def test_a_net_quantized_by_onnxruntime_costs_what_the_float_net_costs(tmp_path,
     result = api.analyze(tmp_path / "q.onnx")
     assert all(o["shape"] is not None for layer in result["layers"] for o in layer["outputs"])
     assert (result["totals"]["params"], result["totals"]["macc"]) == (844, 23072)
+
+
+# A fake-quantised export, as NVIDIA's pytorch-quantization and torch's fake_quantize_per_channel_affine write it:
+# each convolution's float weight passes QuantizeLinear and DequantizeLinear in the graph, its per-channel scale
+# computed there too (max |w| / 127). The convolution's learnt values are 8 * 3 * 3 * 3 + 8 = 224, its
+# multiply-adds 8 * 16 * 16 * 27 = 55,296 (stride 2 on 32 x 32, pads 1).
+FAKE_QUANTISED = """g (float[1,3,32,32] x) => (y) <float[8,3,3,3] w, float[8] b, float xs = {0.02}, int8 xz = {0},
+                                                  float m = {127.0}, int8[8] wz> {
+    xq = QuantizeLinear (x, xs, xz)
+    xd = DequantizeLinear (xq, xs, xz)
+    a = Abs (w)
+    top = ReduceMax <axes = [1, 2, 3], keepdims = 0> (a)
+    ws = Div (top, m)
+    wq = QuantizeLinear <axis = 0> (w, ws, wz)
+    wd = DequantizeLinear <axis = 0> (wq, ws, wz)
+    y = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (xd, wd, b)
+}"""
+
+
+def test_a_fake_quantised_export_costs_what_its_float_weights_cost(tmp_path):
+    """Before QuantizeLinear folded, the weight was unknown and the convolution refused for want of its kernel."""
+    from onnx import numpy_helper
+    from scnn_tools import api
+    model = text_model(FAKE_QUANTISED, opset=13)
+    rng = np.random.default_rng(1)
+    for tensor in model.graph.initializer:
+        if tensor.name in ("w", "b"):
+            values = rng.uniform(-1, 1, list(tensor.dims)).astype(np.float32)
+            tensor.CopyFrom(numpy_helper.from_array(values, tensor.name))
+    (tmp_path / "q.onnx").write_bytes(model.SerializeToString())
+    result = api.analyze(tmp_path / "q.onnx")
+    conv = next(layer for layer in result["layers"] if layer["type"] == "onnx.Conv")
+    assert conv["outputs"][0]["shape"] == [1, 8, 16, 16] and (conv["params"], conv["macc"]) == (224, 55296)
+    assert not [w for w in result["warnings"] if "fold" in w["message"]]
