@@ -189,3 +189,24 @@ def test_the_quantizers_contrib_operators_fields_are_onnxruntimes():
     fields = {name: Fields(np.stack(rows, axis=-1), np.stack(cols, axis=-1)) for name, (rows, cols) in raised.items()}
     bad, compared, unknown = compare(model, fields, exact=True)
     assert not bad and sorted(compared) == sorted(names) and not unknown
+
+
+def test_a_net_quantized_dynamically_counts_its_reshaped_biases(tmp_path):
+    """onnxruntime's dynamic quantizer writes ConvInteger and adds each convolution's bias after it, reshaped to
+    C x 1 x 1 by a Reshape of the initializer: those are the float net's learnt values still (876, 23,104 as
+    above; before, the two biases' 16 were lost)."""
+    from onnx import numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from scnn_tools import api
+    model = text_model(FLOAT, opset=13)
+    rng = np.random.default_rng(2)
+    for tensor in model.graph.initializer:
+        values = rng.uniform(-1, 1, list(tensor.dims)).astype(np.float32)
+        tensor.CopyFrom(numpy_helper.from_array(values, tensor.name))
+    (tmp_path / "f.onnx").write_bytes(model.SerializeToString())
+    quantize_dynamic(str(tmp_path / "f.onnx"), str(tmp_path / "d.onnx"), weight_type=QuantType.QUInt8,
+                     op_types_to_quantize=["Conv", "MatMul", "Gemm"])
+    result = api.analyze(tmp_path / "d.onnx")
+    written = {layer["type"] for layer in result["layers"]}
+    assert {"onnx.ConvInteger", "onnx.Reshape"} - written == {"onnx.Reshape"}  # (the Reshape folded, no layer)
+    assert (result["totals"]["params"], result["totals"]["macc"]) == (876, 23104)

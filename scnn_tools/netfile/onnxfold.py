@@ -294,6 +294,11 @@ _OPS = {
 # The folded ops whose output is an activation: computed from a learnt weight, it is no weight itself.
 ACTIVATIONS = {"Relu"}
 
+# The folded ops that give input 0's tensor back where its axes other than those of 1 stay as they were (typed or
+# quantised anew at most).
+SAME_TENSOR = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "CastLike", "QuantizeLinear",
+               "DequantizeLinear"}
+
 # op type -> fn(values, attrs, number of outputs) -> [outputs].
 _MULTI = {"Split": _split}
 
