@@ -464,7 +464,10 @@ def _one_interval(field, size):
     """Every real position's set of a field on the pixels' own lattice is one interval (or none)."""
     if len(field.parts) != 1 or field.parts[0][0][1] != 1:
         return False
-    return all(f is None or len(f) <= 1 for _, _, _, _, f in formulas(field.parts[0][1], 0, size - 1))
+    shape = field.parts[0][1]
+    if isinstance(shape, Affine):
+        return len(shape.base) <= 1  # (translates of its base, which is one interval or several)
+    return all(f is None or len(f) <= 1 for _, _, _, _, f in formulas(shape, 0, size - 1))
 
 
 def _widest(real, size, extent):
@@ -634,12 +637,20 @@ def _clipped(a0, a1, b0, b1, qa, qb, low, high, g=1):
     The cut width is concave in q: its largest value is at an end or where
     an edge of the box meets an edge of the image.
     """
-    qs = {qa, qb}
-    for c, slope, edge in ((a0, a1, low), (b0, b1, high)):
-        if slope:
-            q = (edge - c) // slope
-            qs.update(x for x in (q, q + 1) if qa <= x <= qb)
-    return max(max(0, g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1) for q in qs)
+    qs = [qa, qb]
+    if a1:
+        q = (low - a0) // a1
+        qs += (q, q + 1)
+    if b1:
+        q = (high - b0) // b1
+        qs += (q, q + 1)
+    widest = 0
+    for q in qs:
+        if qa <= q <= qb:
+            width = g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1
+            if width > widest:
+                widest = width
+    return widest
 
 
 def _steady(field, formulas, size):
