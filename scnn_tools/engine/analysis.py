@@ -121,24 +121,20 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
-        shape = self.shapes.blobs[blob_id]
-        key = self._field_key(blob_id, t, shape)
+        key = self._field_key(blob_id, t)
         out = self._rf.get(key, self._rf)
         if out is self._rf:
-            out = self._rf[key] = self._rf_of(t, self.real[blob_id], shape)
-        if out is None:
-            return None
-        out = dict(out)  # (each blob's own: a caller may change it)
-        for key in _PER_AXIS:
-            out[key] = out[key][:]
-        return out
+            out = self._rf[key] = self._rf_of(t, self.real[blob_id], self.shapes.blobs[blob_id])
+        return None if out is None else _own(out)
 
-    def _field_key(self, blob_id, t, shape):
-        """_same_field of the blob's fields and of its real sets: what its rf and scales depend on (asked of
-        each blob by both)."""
+    def _field_key(self, blob_id, t):
+        """_same_field of the blob's fields and of its real sets (most often the same): what its rf and scales
+        depend on (asked of each blob by both)."""
         key = self._keys.get(blob_id)
         if key is None:
-            key = self._keys[blob_id] = _same_field(t, shape) + _same_field(self.real[blob_id], shape)
+            shape, real = self.shapes.blobs[blob_id], self.real[blob_id]
+            key = _same_field(t, shape) if real is t else (_same_field(t, shape), _same_field(real, shape))
+            self._keys[blob_id] = key
         return key
 
     def _rf_of(self, t, real, shape):
@@ -147,15 +143,14 @@ class Analysis:
         real = real.axes
         for a, (image_axis, field) in t.axes.items():
             per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis], real[a][1])
-        both = [per_axis.get("h"), per_axis.get("w")]
-        if both == [None, None]:
+        h, w = per_axis.get("h"), per_axis.get("w")
+        if h is None and w is None:
             return None
-        out = {key: [None if s is None else s[key] for s in both] for key in _PER_AXIS[:-1]}
-        present = [s for s in both if s is not None]
-        out["uniform"] = all(s["uniform"] for s in present)
-        out["aligned"] = all(s["aligned"] for s in present)
-        out["global"] = [None if s is None else s["global"] for s in both]
-        return out
+        (h, h_clipped, h_global), (w, w_clipped, w_global) = h or _NO_AXIS, w or _NO_AXIS
+        return {"size": [h["size"], w["size"]], "clipped": [h_clipped, w_clipped], "jump": [h["jump"], w["jump"]],
+                "start": [h["start"], w["start"]], "padding": [h["padding"], w["padding"]],
+                "uniform": bool(h["uniform"] and w["uniform"]), "aligned": bool(h["aligned"] and w["aligned"]),
+                "global": [h_global, w_global]}
 
     def global_axes(self, blob_id):
         """[h, w]: whether every feature of the blob sees the whole image along that axis (the rf's `global`,
@@ -167,19 +162,23 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        shape = self.shapes.blobs[blob_id]
-        key = self._field_key(blob_id, t, shape)
-        exact = self._exact.get(key)
-        if exact is None:
-            exact = self._exact[key] = scale.exact(t, self.real[blob_id], shape, self.image_extent())
-        exact = exact and dict(exact)
+        exact = self._exact_of(blob_id, t)
+        sp = self.blog.get(blob_id)
+        return exact and dict(exact), (scale.blog_values(*sp) if sp is not None else None)
+
+    def _exact_of(self, blob_id, t):
+        """The exact scale of a traced blob, or None: worked out once per field (shared: not to be changed)."""
+        key = self._field_key(blob_id, t)
+        exact = self._exact.get(key, self._exact)
+        if exact is self._exact:
+            exact = self._exact[key] = scale.exact(t, self.real[blob_id], self.shapes.blobs[blob_id],
+                                                   self.image_extent())
         if exact is not None and not self.planar.product(blob_id):
             # Not a product: the per-axis product only bounds the 2-D set (products.py).
             found = self.planar.values.get(blob_id)
-            exact = dict(found) if found is not None else {
+            exact = found if found is not None else {
                 "area": None, "width": None, "overlap": None, "area_at_most": exact["area"]}
-        sp = self.blog.get(blob_id)
-        return exact, (scale.blog_values(*sp) if sp is not None else None)
+        return exact
 
     def rounded_scales(self, blob_id):
         """scales() as the report gives them, floats to 6 places: rounded once per field and per blog (S, P)
@@ -187,10 +186,10 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        key = self._field_key(blob_id, t, self.shapes.blobs[blob_id])
+        key = self._field_key(blob_id, t)
         exact = self._rounded.get(key, self._rounded)
         if exact is self._rounded:
-            exact = self._rounded[key] = _rounded(self.scales(blob_id)[0])
+            exact = self._rounded[key] = _rounded(self._exact_of(blob_id, t))
         sp = self.blog.get(blob_id)
         blog = None if sp is None else self._rounded_blog.get(sp)
         if blog is None and sp is not None:
@@ -250,15 +249,25 @@ def _ends(s):
     return (s[0][0], s[-1][1]) if s else None
 
 
-# The rf's keys that hold a value per axis, "global" last.
-_PER_AXIS = ("size", "clipped", "jump", "start", "padding", "global")
+# What the rf of a blob without a field along one image axis has along it: nothing, and nothing against
+# the other axis's uniform and aligned.
+_NO_AXIS = ({"size": None, "jump": None, "start": None, "padding": None, "uniform": True, "aligned": True},
+            None, None)
+
+
+def _own(rf):
+    """A blob's own copy of an rf its field's blobs share (a caller may change it)."""
+    return {"size": rf["size"][:], "clipped": rf["clipped"][:], "jump": rf["jump"][:], "start": rf["start"][:],
+            "padding": rf["padding"][:], "uniform": rf["uniform"], "aligned": rf["aligned"],
+            "global": rf["global"][:]}
 
 
 def _same_field(traced, shape):
     """What a blob's rf and scales depend on: its fields and its sizes along them. A shape-keeping layer's top
     has its bottom's very fields and sizes (Conv, BatchNormalization and Relu share one), and so the same rf
-    and scales, which are worked out once. (The fields live as long as the Analysis: their ids stay theirs.)"""
-    return tuple((image_axis, id(field), shape[a]) for a, (image_axis, field) in traced.axes.items())
+    and scales, which are worked out once. (The fields, which compare by identity, live as long as the
+    Analysis.)"""
+    return tuple([(image_axis, field, shape[a]) for a, (image_axis, field) in traced.axes.items()])
 
 
 # ------------------------------------------------------- stand-in sizes

@@ -429,8 +429,9 @@ def _same_map(m, other):
 
 
 def summary(field, size, extent, real):
-    """What a report says of one axis (the JSON's `rf`): size, clipped, jump, start, padding, uniform, aligned,
-    global.
+    """What a report says of one axis (the JSON's `rf`), as (said, clipped, global): `said` the plane's size,
+    jump, start, padding, uniform and aligned (remembered on the field, which the blobs of shape-keeping
+    layers share: read it, do not change it); clipped and global, the real sets'.
 
     jump and start are the scale and offset of Caffe's coord_map: feature o
     lies at start + jump*o on the input. None where no position of the blob
@@ -445,9 +446,7 @@ def summary(field, size, extent, real):
         said = field.said[size, extent] = None if measured is None else _said(field, size, extent, *measured)
     if said is None:
         return None
-    out = dict(said)
-    out["clipped"], out["global"] = _in_image(real, size, extent, said, real is field)
-    return out
+    return (said, *_in_image(real, size, extent, said, real is field))
 
 
 def _in_image(real, size, extent, said, shared):
@@ -584,7 +583,14 @@ def _said(field, size, extent, width, clipped, lo, uniform):
 
 def _measured(field, size, extent):
     """(size, clipped, low end of position 0, uniform) of the boxes of the real positions, or None where no
-    position reads input; remembered with the box's base, which the blobs of a chain of views share."""
+    position reads input; remembered with the box's base, which the blobs of a chain of views share, or with
+    the source a field is seen from (through the same window, a residual sum's field is its branch's)."""
+    if field.seen is not None:
+        source, a, b = field.seen  # (its parts and box are the source's through a..b: parts.Field)
+        found = source.said.get(("seen", a, b, size, extent), source)
+        if found is source:
+            found = source.said["seen", a, b, size, extent] = _measure(field, size, extent)
+        return found
     if field.box is not None:
         c, g, shape = 0, 1, field.box
     else:
