@@ -183,10 +183,10 @@ def layer_cost(analysis, node, shared):
     contexts = runs.contexts if runs else ctx.fills or [ctx]
     if kind.learns:
         # (the others first, each with a copy of `shared`: the first adds its shared weights to it)
-        learned = {_params(node, run, set(shared)) for run in contexts[1:]} if len(contexts) > 1 else ()
+        learned = {_params(node, run, set(shared)) for run in contexts[1:]} if len(contexts) > 1 else None
         params = _params(node, contexts[0], shared)
-        params = Total(params) if params is not None and all(p == params for p in learned) else \
-            _unknown(analysis, node)
+        known = params is not None and (learned is None or learned <= {params})
+        params = Total(params) if known else _unknown(analysis, node)
     else:
         params = Total()  # (its rule gives no blobs, whatever the context)
     if runs is not None:
@@ -209,8 +209,11 @@ def _macc_of_run(kind, run):
     as many items as that axis holds for it (Faster R-CNN's fc6 runs once per region)."""
     tops = [t for t in run.tops if t is not None]
     macc = kind.macc(run, tops)
-    first = next((t for t in tops if t), None) or next((b for b in run.bottoms if b), None)
-    return macc, (first[0] if first else 1)
+    for first in (tops, run.bottoms):
+        for shape in first:
+            if shape:
+                return macc, shape[0]
+    return macc, 1
 
 
 def _params(node, ctx, shared):
@@ -220,8 +223,9 @@ def _params(node, ctx, shared):
     for i, blob in enumerate(node.kind.params(ctx)):
         if declared is None:
             declared = node.param.param  # (a protobuf field, slow to read: not for a layer without weights)
+            n_declared = len(declared)
         # (a rule may name the blob itself: an ONNX initializer several nodes read, layers/onnx/node.py)
-        name = declared[i].name if i < len(declared) else getattr(blob, "name", "")
+        name = declared[i].name if i < n_declared else getattr(blob, "name", "")
         if name:
             if name in shared:
                 continue
