@@ -330,6 +330,7 @@ def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_m
 
 def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
+    names = [blob.name for blob in graph.blobs]
     shared, layers_out, groups = set(), [], {}
     parts = {"params": [], "macc": [], "activations": []}
     warnings = list(analysis.warnings) + analysis.planar.warnings(analysis)
@@ -344,7 +345,7 @@ def report(analysis, scale_model="exact"):
         for i, t in enumerate(node.tops):
             exact, blog = analysis.rounded_scales(t)
             outputs.append({
-                "blob": graph.blobs[t].name,
+                "blob": names[t],
                 "shape": blobs[t],
                 "rf": analysis.rf(t),
                 "scale": blog if scale_model == "blog" else exact,
@@ -355,7 +356,7 @@ def report(analysis, scale_model="exact"):
         read = node.bottoms[:len(node.param.bottom)]  # (not the blobs only its fields read: graph.build)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
-            "bottoms": [graph.blobs[b].name for b in read], "tops": [graph.blobs[t].name for t in node.tops],
+            "bottoms": [names[b] for b in read], "tops": [names[t] for t in node.tops],
             "params": params, "macc": macc, "outputs": outputs,
         })
         group = group_of(node.name)

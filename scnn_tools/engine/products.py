@@ -222,7 +222,8 @@ def _own_step(analysis, blob):
     if deps is None or len(node.bottoms) != 1:
         return None
     bottom = node.bottoms[0]
-    taxes, baxes = axes_of(analysis, blob), axes_of(analysis, bottom)
+    axes = all_axes(analysis)
+    taxes, baxes = axes[blob], axes[bottom]
     if baxes is None:
         return None
     per_axis = deps[0] if len(node.tops) == 1 else deps[node.tops.index(blob)]
