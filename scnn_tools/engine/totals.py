@@ -155,11 +155,16 @@ def per_image(analysis, value, items):
     images where the axis grows with the batch, whole where it does not (one image's pass computes it)."""
     if value is None or items is None:
         return None if value else value  # (nothing per item is nothing per image, whatever the count)
-    image = analysis.shapes.blobs[analysis.image]
-    images = image[0] if image else 1  # (a scalar input, an ONNX model's: one item, no batch axis)
+    images = _images(analysis)
     if not images:
         return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
     return value * items // images if items % images == 0 else value * items
+
+
+def _images(analysis):
+    """The images of the file's batch (None where not known)."""
+    image = analysis.shapes.blobs[analysis.image]
+    return image[0] if image else 1  # (a scalar input, an ONNX model's: one item, no batch axis)
 
 
 def layer_cost(analysis, node, shared):
@@ -189,6 +194,8 @@ def layer_cost(analysis, node, shared):
         params = Total(params) if known else _unknown(analysis, node)
     else:
         params = Total()  # (its rule gives no blobs, whatever the context)
+    if runs is None and not kind.multiplies and _images(analysis):
+        return params, Total()  # (its rule counts 0 per item at every context, which is 0 per image)
     if runs is not None:
         count = runs.linear(lambda run: product(_macc_of_run(kind, run)))
         return params, (_counted(analysis, count, 1) if count is not None else _unknown(analysis, node))
