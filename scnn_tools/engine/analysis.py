@@ -121,21 +121,30 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
-        key = self._field_key(blob_id, t)
+        key = self._field_key(blob_id, t)[1]
         out = self._rf.get(key, self._rf)
         if out is self._rf:
             out = self._rf[key] = self._rf_of(t, self.real[blob_id], self.shapes.blobs[blob_id])
         return None if out is None else _own(out)
 
     def _field_key(self, blob_id, t):
-        """_same_field of the blob's fields and of its real sets (most often the same): what its rf and scales
-        depend on (asked of each blob by both)."""
-        key = self._keys.get(blob_id)
-        if key is None:
+        """(by its fields, by what they hold): what a blob's scales and what its rf and exact scale depend on,
+        asked of each blob by both. The first is the blob's fields and its real sets', the very objects
+        (_same_field), whose blobs' 2-D sets are one: a chain of layers reading one position of one bottom.
+        The second, where the real sets are the plane's (most blobs), is what the fields hold (_held), which
+        the per-axis measures depend on; else the first."""
+        keys = self._keys.get(blob_id)
+        if keys is None:
             shape, real = self.shapes.blobs[blob_id], self.real[blob_id]
-            key = _same_field(t, shape) if real is t else (_same_field(t, shape), _same_field(real, shape))
-            self._keys[blob_id] = key
-        return key
+            if real is t:
+                same = _same_field(t, shape)
+                keys = (same + same, tuple([(image_axis, _held(field), shape[a])
+                                            for a, (image_axis, field) in t.axes.items()]))
+            else:
+                same = _same_field(t, shape) + _same_field(real, shape)
+                keys = (same, same)
+            self._keys[blob_id] = keys
+        return keys
 
     def _rf_of(self, t, real, shape):
         extent = self.image_extent()
@@ -168,7 +177,7 @@ class Analysis:
 
     def _exact_of(self, blob_id, t):
         """The exact scale of a traced blob, or None: worked out once per field (shared: not to be changed)."""
-        key = self._field_key(blob_id, t)
+        key = self._field_key(blob_id, t)[1]
         exact = self._exact.get(key, self._exact)
         if exact is self._exact:
             exact = self._exact[key] = scale.exact(t, self.real[blob_id], self.shapes.blobs[blob_id],
@@ -186,7 +195,7 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        key = self._field_key(blob_id, t)
+        key = self._field_key(blob_id, t)[0]
         exact = self._rounded.get(key, self._rounded)
         if exact is self._rounded:
             exact = self._rounded[key] = _rounded(self._exact_of(blob_id, t))
@@ -263,11 +272,17 @@ def _own(rf):
 
 
 def _same_field(traced, shape):
-    """What a blob's rf and scales depend on: its fields and its sizes along them. A shape-keeping layer's top
-    has its bottom's very fields and sizes (Conv, BatchNormalization and Relu share one), and so the same rf
-    and scales, which are worked out once. (The fields, which compare by identity, live as long as the
-    Analysis.)"""
+    """A blob's fields and its sizes along them. A shape-keeping layer's top has its bottom's very fields and
+    sizes (Conv, BatchNormalization and Relu share one), and so the same rf and scales, which are worked out
+    once. (The fields live as long as the Analysis.)"""
     return tuple([(image_axis, field, shape[a]) for a, (image_axis, field) in traced.axes.items()])
+
+
+def _held(field):
+    """A field by what it holds: a view of another field (parts.Field.seen: its sets are that field's seen
+    through a window: a residual sum's is its branch's) by that field, the window and what a field says
+    besides its sets (summary's global, aligned and centre); any other field by itself."""
+    return field if field.seen is None else (*field.seen, field.glob, field.aligned, field.centre)
 
 
 # ------------------------------------------------------- stand-in sizes
