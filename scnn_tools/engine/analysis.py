@@ -137,9 +137,11 @@ class Analysis:
         if keys is None:
             shape, real = self.shapes.blobs[blob_id], self.real[blob_id]
             if real is t:
-                same = _same_field(t, shape)
-                keys = (same + same, tuple([(image_axis, _held(field), shape[a])
-                                            for a, (image_axis, field) in t.axes.items()]))
+                same, held = [], []
+                for a, (image_axis, field) in t.axes.items():
+                    same.append((image_axis, field, shape[a]))
+                    held.append((image_axis, _held(field), shape[a]))
+                keys = (tuple(same + same), tuple(held))
             else:
                 same = _same_field(t, shape) + _same_field(real, shape)
                 keys = (same, same)

@@ -583,14 +583,7 @@ def _said(field, size, extent, width, clipped, lo, uniform):
 
 def _measured(field, size, extent):
     """(size, clipped, low end of position 0, uniform) of the boxes of the real positions, or None where no
-    position reads input; remembered with the box's base, which the blobs of a chain of views share, or with
-    the source a field is seen from (through the same window, a residual sum's field is its branch's)."""
-    if field.seen is not None:
-        source, a, b = field.seen  # (its parts and box are the source's through a..b: parts.Field)
-        found = source.said.get(("seen", a, b, size, extent), source)
-        if found is source:
-            found = source.said["seen", a, b, size, extent] = _measure(field, size, extent)
-        return found
+    position reads input; remembered with the box's base, which the blobs of a chain of views share."""
     if field.box is not None:
         c, g, shape = 0, 1, field.box
     else:
