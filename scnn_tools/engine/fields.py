@@ -637,18 +637,15 @@ def _clipped(a0, a1, b0, b1, qa, qb, low, high, g=1):
     an edge of the box meets an edge of the image.
     """
     qs = [qa, qb]
-    if a1:
-        q = (low - a0) // a1
-        qs += (q, q + 1)
-    if b1:
-        q = (high - b0) // b1
-        qs += (q, q + 1)
+    for c, slope, edge in ((a0, a1, low), (b0, b1, high)):
+        if slope:
+            q = (edge - c) // slope
+            qs += [x for x in (q, q + 1) if qa <= x <= qb]
     widest = 0
     for q in qs:
-        if qa <= q <= qb:
-            width = g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1
-            if width > widest:
-                widest = width
+        width = g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1
+        if width > widest:
+            widest = width
     return widest
 
 
