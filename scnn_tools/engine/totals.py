@@ -147,7 +147,9 @@ def activations(analysis, blob_id):
         total = elements(analysis, blob_id)
         if total.value is None or not shape:
             return total
-    return Total(per_image(analysis, product(shape[1:]), shape[0]))
+    value = per_image(analysis, product(shape[1:]), shape[0])
+    # (None: an image batch of 0, with no image to count per)
+    return Total(value) if value is not None else Total(missing=(analysis.graph.blobs[blob_id].name,))
 
 
 def per_image(analysis, value, items):
