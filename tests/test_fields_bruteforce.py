@@ -722,3 +722,18 @@ def test_ends_hold_only_where_the_sets_beyond_each_end_lie_within_it_in_the_imag
                         assert all(cut(p + j * o, q + j * o, low, high) <= first for o in range(lo, 0))
                         assert all(cut(p + j * o, q + j * o, low, high) <= final for o in range(n, hi + 1))
     assert said > 1000
+
+
+def test_widest_cut_box_is_the_widest_over_every_position():
+    """fields._clipped finds the widest box [a0 + a1*q, b0 + b1*q] cut to low..high, on a lattice of step g,
+    from a few q's (the ends and where an edge meets the image's); here against every q of the stretch."""
+    from scnn_tools.engine.fields import _clipped
+    rng = random.Random(23)
+    for _ in range(20000):
+        a0, b0 = rng.randint(-40, 40), rng.randint(-40, 40)
+        a1, b1, g = rng.randint(-3, 3), rng.randint(-3, 3), rng.randint(1, 3)
+        qa = rng.randint(-10, 10)
+        qb, low = qa + rng.randint(0, 15), rng.randint(-20, 5)
+        high = low + rng.randint(0, 40)
+        widest = max(max(0, g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1) for q in range(qa, qb + 1))
+        assert _clipped(a0, a1, b0, b1, qa, qb, low, high, g) == widest, (a0, a1, b0, b1, qa, qb, low, high, g)

@@ -1655,6 +1655,24 @@ ROWS = [
     Row("onnx.com.microsoft.QLinearGlobalAveragePool", "uint8 inputs: <float s = {0.1}, uint8 z = {0}> "
         "t = com.microsoft.QLinearGlobalAveragePool <channels_last = 1> (b0, s, z, s, z)", [(1, 5, 4, 6)],
         [(1, 1, 1, 6)], 0, 0),
+    # QLinearAveragePool as AveragePool: H 9 with pads 1 + 1, kernel 3, stride 2: (9 + 2 - 3) / 2 + 1 = 5; W 8, kernel
+    # 2, stride 2, ceil: ceil((8 - 2) / 2) + 1 = 4. Channels last (N 1, H 6, W 7, C 3): kernel 2 x 3, strides 1 and 2,
+    # no pads: 5 and 3.
+    Row("onnx.com.microsoft.QLinearAveragePool", "uint8 inputs: <float s = {0.1}, uint8 z = {0}> "
+        "t = com.microsoft.QLinearAveragePool <kernel_shape = [3, 2], strides = [2, 2], pads = [1, 0, 1, 0], "
+        "ceil_mode = 1> (b0, s, z, s, z)", [(1, 3, 9, 8)], [(1, 3, 5, 4)], 0, 0),
+    Row("onnx.com.microsoft.QLinearAveragePool", "uint8 inputs: <float s = {0.1}, uint8 z = {0}> "
+        "t = com.microsoft.QLinearAveragePool <kernel_shape = [2, 3], strides = [1, 2], channels_last = 1> "
+        "(b0, s, z, s, z)", [(1, 6, 7, 3)], [(1, 5, 3, 3)], 0, 0),
+    # QLinearConcat: Y_scale and Y_zero_point first, then each X with its own; axis 1: 2 + 5 channels.
+    Row("onnx.com.microsoft.QLinearConcat", "uint8 inputs: <float s = {0.1}, uint8 z = {0}> "
+        "t = com.microsoft.QLinearConcat <axis = 1> (s, z, b0, s, z, b1, s, z)", [(1, 2, 4, 4), (1, 5, 4, 4)],
+        [(1, 7, 4, 4)], 0, 0),
+    # QLinearSoftmax and QLinearWhere keep the shape (Where's three inputs, 0, 1 and 4, broadcast: (2, 3)).
+    Row("onnx.com.microsoft.QLinearSoftmax", "uint8 inputs: <float s = {0.1}, uint8 z = {0}> "
+        "t = com.microsoft.QLinearSoftmax <axis = -1, opset = 13> (b0, s, z, s, z)", [(1, 10)], [(1, 10)], 0, 0),
+    Row("onnx.com.microsoft.QLinearWhere", "bool, uint8 inputs: <float s = {0.1}, uint8 z = {0}> "
+        "t = com.microsoft.QLinearWhere (b0, b1, s, z, b2, s, z, s, z)", [(2, 1), (3,), (2, 3)], [(2, 3)], 0, 0),
     # QGemm as Gemm: A (2, 8) times B (input 3) transposed, (4, 8): (2, 4); learnt B 32 and C (input 6) 4: 36; per
     # row 4 outputs of 8 products: 32.
     Row("onnx.com.microsoft.QGemm", "uint8 inputs: <float s = {0.1}, uint8 z = {0}, uint8[4,8] B, int32[4] C> "

@@ -322,6 +322,19 @@ FOLDS = [  # (op, inputs, attributes, opset): shape computations as exporters wr
     ("DequantizeLinear", [np.array([[-4, 3, 7], [100, -128, 5]], "int8"),
                           np.array([[0.5, 2.0], [0.25, 4.0]], "float32"), np.array([[1, 0], [-2, 3]], "int8")],
      {"axis": 1, "block_size": 2}, 21),
+    # Fake-quantised exports (NVIDIA's pytorch-quantization, torch's QAT) quantise float weights in the graph:
+    # halves round to even, values saturate, per tensor and per channel, to uint8 with no zero point, per block,
+    # and to output_dtype's type.
+    ("QuantizeLinear", [np.array([[0.5, 1.5, 2.5], [-0.5, 300.0, -300.0]], "float32"), np.array(1.0, "float32"),
+                        np.array(0, "int8")], {}, 13),
+    ("QuantizeLinear", [np.array([[0.26, -1.1], [7.0, 0.124]], "float32"), np.array([0.5, 0.25], "float32"),
+                        np.array([3, -2], "int8")], {"axis": 0}, 13),
+    ("QuantizeLinear", [np.array([[2.0, -2.0], [260.0, 3.5]], "float32"), np.array(2.0, "float32")], {}, 13),
+    ("QuantizeLinear", [np.array([[-4.0, 3.0, 7.0], [100.0, -128.0, 5.0]], "float32"),
+                        np.array([[0.5, 2.0], [0.25, 4.0]], "float32"), np.array([[1, 0], [-2, 3]], "int8")],
+     {"axis": 1, "block_size": 2}, 21),
+    ("QuantizeLinear", [np.array([1.0, -70000.0, 40000.0], "float32"), np.array(1.0, "float32")],
+     {"output_dtype": 5}, 21),
 ]
 
 

@@ -222,3 +222,18 @@ def test_readme_names_every_key_a_total_can_have(tmp_path):
                 break
         else:
             assert f"`{key}`" in section or f"{key}," in section or f"{key}}}" in section, (where, key)
+
+
+def test_a_batch_of_zero_leaves_what_is_per_image_unknown():
+    """Caffe builds a net whose input batch is 0; per image there is nothing to divide by. Before, the
+    activations' total stopped analyze with an internal error. Weights do not depend on the batch: 2 x 3 x 3 x 3
+    + 2 = 56; at --batch 2, each image's multiply-adds are 2 x 6 x 6 outputs of 27 (1,944) and its activations
+    3 x 8 x 8 + 2 x 6 x 6 (264)."""
+    text = ('input: "data" input_dim: 0 input_dim: 3 input_dim: 8 input_dim: 8\n'
+            'layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 '
+            'kernel_size: 3 } }\n')
+    result = report(Analysis(read_text(text)))
+    assert (result["totals"]["params"], result["totals"]["macc"], result["totals"]["activations"]) == (56, None, None)
+    assert "a batch of 0 has no image to count per" in to_table(result)
+    result = report(Analysis(read_text(text), batch=2))
+    assert (result["totals"]["params"], result["totals"]["macc"], result["totals"]["activations"]) == (56, 1944, 264)

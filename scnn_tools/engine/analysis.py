@@ -123,25 +123,32 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return _size_free_rf([a.rf(blob_id) for a in self.stand_ins]) if self.stand_ins else None
-        shape = self.shapes.blobs[blob_id]
-        key = self._field_key(blob_id, t, shape)
+        key = self._field_key(blob_id, t)[1]
         out = self._rf.get(key, self._rf)
         if out is self._rf:
-            out = self._rf[key] = self._rf_of(t, self.real[blob_id], shape)
-        if out is None:
-            return None
-        out = dict(out)  # (each blob's own: a caller may change it)
-        for key in _PER_AXIS:
-            out[key] = out[key][:]
-        return out
+            out = self._rf[key] = self._rf_of(t, self.real[blob_id], self.shapes.blobs[blob_id])
+        return None if out is None else _own(out)
 
-    def _field_key(self, blob_id, t, shape):
-        """_same_field of the blob's fields and of its real sets: what its rf and scales depend on (asked of
-        each blob by both)."""
-        key = self._keys.get(blob_id)
-        if key is None:
-            key = self._keys[blob_id] = _same_field(t, shape) + _same_field(self.real[blob_id], shape)
-        return key
+    def _field_key(self, blob_id, t):
+        """(by its fields, by what they hold): what a blob's scales and what its rf and exact scale depend on,
+        asked of each blob by both. The first is the blob's fields and its real sets', the very objects
+        (_same_field), whose blobs' 2-D sets are one: a chain of layers reading one position of one bottom.
+        The second, where the real sets are the plane's (most blobs), is what the fields hold (_held), which
+        the per-axis measures depend on; else the first."""
+        keys = self._keys.get(blob_id)
+        if keys is None:
+            shape, real = self.shapes.blobs[blob_id], self.real[blob_id]
+            if real is t:
+                same, held = [], []
+                for a, (image_axis, field) in t.axes.items():
+                    same.append((image_axis, field, shape[a]))
+                    held.append((image_axis, _held(field), shape[a]))
+                keys = (tuple(same + same), tuple(held))
+            else:
+                same = _same_field(t, shape) + _same_field(real, shape)
+                keys = (same, same)
+            self._keys[blob_id] = keys
+        return keys
 
     def _rf_of(self, t, real, shape):
         extent = self.image_extent()
@@ -149,15 +156,14 @@ class Analysis:
         real = real.axes
         for a, (image_axis, field) in t.axes.items():
             per_axis[image_axis] = fields.summary(field, shape[a], extent[image_axis], real[a][1])
-        both = [per_axis.get("h"), per_axis.get("w")]
-        if both == [None, None]:
+        h, w = per_axis.get("h"), per_axis.get("w")
+        if h is None and w is None:
             return None
-        out = {key: [None if s is None else s[key] for s in both] for key in _PER_AXIS[:-1]}
-        present = [s for s in both if s is not None]
-        out["uniform"] = all(s["uniform"] for s in present)
-        out["aligned"] = all(s["aligned"] for s in present)
-        out["global"] = [None if s is None else s["global"] for s in both]
-        return out
+        (h, h_clipped, h_global), (w, w_clipped, w_global) = h or _NO_AXIS, w or _NO_AXIS
+        return {"size": [h["size"], w["size"]], "clipped": [h_clipped, w_clipped], "jump": [h["jump"], w["jump"]],
+                "start": [h["start"], w["start"]], "padding": [h["padding"], w["padding"]],
+                "uniform": bool(h["uniform"] and w["uniform"]), "aligned": bool(h["aligned"] and w["aligned"]),
+                "global": [h_global, w_global]}
 
     def global_axes(self, blob_id):
         """[h, w]: whether every feature of the blob sees the whole image along that axis (the rf's `global`,
@@ -169,19 +175,23 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        shape = self.shapes.blobs[blob_id]
-        key = self._field_key(blob_id, t, shape)
-        exact = self._exact.get(key)
-        if exact is None:
-            exact = self._exact[key] = scale.exact(t, self.real[blob_id], shape, self.image_extent())
-        exact = exact and dict(exact)
+        exact = self._exact_of(blob_id, t)
+        sp = self.blog.get(blob_id)
+        return exact and dict(exact), (scale.blog_values(*sp) if sp is not None else None)
+
+    def _exact_of(self, blob_id, t):
+        """The exact scale of a traced blob, or None: worked out once per field (shared: not to be changed)."""
+        key = self._field_key(blob_id, t)[1]
+        exact = self._exact.get(key, self._exact)
+        if exact is self._exact:
+            exact = self._exact[key] = scale.exact(t, self.real[blob_id], self.shapes.blobs[blob_id],
+                                                   self.image_extent())
         if exact is not None and not self.planar.product(blob_id):
             # Not a product: the per-axis product only bounds the 2-D set (products.py).
             found = self.planar.values.get(blob_id)
-            exact = dict(found) if found is not None else {
+            exact = found if found is not None else {
                 "area": None, "width": None, "overlap": None, "area_at_most": exact["area"]}
-        sp = self.blog.get(blob_id)
-        return exact, (scale.blog_values(*sp) if sp is not None else None)
+        return exact
 
     def rounded_scales(self, blob_id):
         """scales() as the report gives them, floats to 6 places: rounded once per field and per blog (S, P)
@@ -189,10 +199,10 @@ class Analysis:
         t = self.traced[blob_id]
         if t is None:
             return None, None
-        key = self._field_key(blob_id, t, self.shapes.blobs[blob_id])
+        key = self._field_key(blob_id, t)[0]
         exact = self._rounded.get(key, self._rounded)
         if exact is self._rounded:
-            exact = self._rounded[key] = _rounded(self.scales(blob_id)[0])
+            exact = self._rounded[key] = _rounded(self._exact_of(blob_id, t))
         sp = self.blog.get(blob_id)
         blog = None if sp is None else self._rounded_blog.get(sp)
         if blog is None and sp is not None:
@@ -252,15 +262,31 @@ def _ends(s):
     return (s[0][0], s[-1][1]) if s else None
 
 
-# The rf's keys that hold a value per axis, "global" last.
-_PER_AXIS = ("size", "clipped", "jump", "start", "padding", "global")
+# What the rf of a blob without a field along one image axis has along it: nothing, and nothing against
+# the other axis's uniform and aligned.
+_NO_AXIS = ({"size": None, "jump": None, "start": None, "padding": None, "uniform": True, "aligned": True},
+            None, None)
+
+
+def _own(rf):
+    """A blob's own copy of an rf its field's blobs share (a caller may change it)."""
+    return {"size": rf["size"][:], "clipped": rf["clipped"][:], "jump": rf["jump"][:], "start": rf["start"][:],
+            "padding": rf["padding"][:], "uniform": rf["uniform"], "aligned": rf["aligned"],
+            "global": rf["global"][:]}
 
 
 def _same_field(traced, shape):
-    """What a blob's rf and scales depend on: its fields and its sizes along them. A shape-keeping layer's top
-    has its bottom's very fields and sizes (Conv, BatchNormalization and Relu share one), and so the same rf
-    and scales, which are worked out once. (The fields live as long as the Analysis: their ids stay theirs.)"""
-    return tuple((image_axis, id(field), shape[a]) for a, (image_axis, field) in traced.axes.items())
+    """A blob's fields and its sizes along them. A shape-keeping layer's top has its bottom's very fields and
+    sizes (Conv, BatchNormalization and Relu share one), and so the same rf and scales, which are worked out
+    once. (The fields live as long as the Analysis.)"""
+    return tuple([(image_axis, field, shape[a]) for a, (image_axis, field) in traced.axes.items()])
+
+
+def _held(field):
+    """A field by what it holds: a view of another field (parts.Field.seen: its sets are that field's seen
+    through a window: a residual sum's is its branch's) by that field, the window and what a field says
+    besides its sets (summary's global, aligned and centre); any other field by itself."""
+    return field if field.seen is None else (*field.seen, field.glob, field.aligned, field.centre)
 
 
 # ------------------------------------------------------- stand-in sizes
@@ -323,6 +349,7 @@ def analyze(source, phase=None, image_shape=None, named=None, stages=(), scale_m
 
 def report(analysis, scale_model="exact"):
     graph, blobs = analysis.graph, analysis.shapes.blobs
+    names = [blob.name for blob in graph.blobs]
     shared, layers_out, groups = set(), [], {}
     parts = {"params": [], "macc": [], "activations": []}
     warnings = list(analysis.warnings) + analysis.planar.warnings(analysis)
@@ -337,7 +364,7 @@ def report(analysis, scale_model="exact"):
         for i, t in enumerate(node.tops):
             exact, blog = analysis.rounded_scales(t)
             outputs.append({
-                "blob": graph.blobs[t].name,
+                "blob": names[t],
                 "shape": blobs[t],
                 "rf": analysis.rf(t),
                 "scale": blog if scale_model == "blog" else exact,
@@ -348,7 +375,7 @@ def report(analysis, scale_model="exact"):
         read = node.bottoms[:len(node.param.bottom)]  # (not the blobs only its fields read: graph.build)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
-            "bottoms": [graph.blobs[b].name for b in read], "tops": [graph.blobs[t].name for t in node.tops],
+            "bottoms": [names[b] for b in read], "tops": [names[t] for t in node.tops],
             "params": params, "macc": macc, "outputs": outputs,
         })
         group = group_of(node.name)

@@ -530,8 +530,9 @@ def _same_map(m, other):
 
 
 def summary(field, size, extent, real):
-    """What a report says of one axis (the JSON's `rf`): size, clipped, jump, start, padding, uniform, aligned,
-    global.
+    """What a report says of one axis (the JSON's `rf`), as (said, clipped, global): `said` the plane's size,
+    jump, start, padding, uniform and aligned (remembered on the field, which the blobs of shape-keeping
+    layers share: read it, do not change it); clipped and global, the real sets'.
 
     jump and start are the scale and offset of Caffe's coord_map: feature o
     lies at start + jump*o on the input. None where no position of the blob
@@ -546,9 +547,7 @@ def summary(field, size, extent, real):
         said = field.said[size, extent] = None if measured is None else _said(field, size, extent, *measured)
     if said is None:
         return None
-    out = dict(said)
-    out["clipped"], out["global"] = _in_image(real, size, extent, said, real is field)
-    return out
+    return (said, *_in_image(real, size, extent, said, real is field))
 
 
 def _in_image(real, size, extent, said, shared):
@@ -565,7 +564,10 @@ def _one_interval(field, size):
     """Every real position's set of a field on the pixels' own lattice is one interval (or none)."""
     if len(field.parts) != 1 or field.parts[0][0][1] != 1:
         return False
-    return all(f is None or len(f) <= 1 for _, _, _, _, f in formulas(field.parts[0][1], 0, size - 1))
+    shape = field.parts[0][1]
+    if isinstance(shape, Affine):
+        return len(shape.base) <= 1  # (translates of its base, which is one interval or several)
+    return all(f is None or len(f) <= 1 for _, _, _, _, f in formulas(shape, 0, size - 1))
 
 
 def _widest(real, size, extent):
@@ -735,12 +737,17 @@ def _clipped(a0, a1, b0, b1, qa, qb, low, high, g=1):
     The cut width is concave in q: its largest value is at an end or where
     an edge of the box meets an edge of the image.
     """
-    qs = {qa, qb}
+    qs = [qa, qb]
     for c, slope, edge in ((a0, a1, low), (b0, b1, high)):
         if slope:
             q = (edge - c) // slope
-            qs.update(x for x in (q, q + 1) if qa <= x <= qb)
-    return max(max(0, g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1) for q in qs)
+            qs += [x for x in (q, q + 1) if qa <= x <= qb]
+    widest = 0
+    for q in qs:
+        width = g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1
+        if width > widest:
+            widest = width
+    return widest
 
 
 def _steady(field, formulas, size):

@@ -308,5 +308,12 @@ def _axes(t):
     """(h axis, w axis) of a traced blob, or None where it is not traced on both."""
     if t is None:
         return None
-    axes = {image_axis: a for a, (image_axis, _) in t.axes.items()}
-    return (axes["h"], axes["w"]) if set(axes) == {"h", "w"} else None
+    h = w = None
+    for a, (image_axis, _) in t.axes.items():
+        if image_axis == "h":
+            h = a
+        elif image_axis == "w":
+            w = a
+        else:
+            return None
+    return None if h is None or w is None else (h, w)

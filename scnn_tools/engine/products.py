@@ -28,7 +28,7 @@ from math import sqrt
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Window
-from scnn_tools.net.intervals import clip, union
+from scnn_tools.net.intervals import clip, clip_to, union
 from .fields import _one_interval, covers
 from .parts import box_formulas
 from .sheets import WHOLE, pixels, sheets, whole
@@ -222,7 +222,8 @@ def _own_step(analysis, blob):
     if deps is None or len(node.bottoms) != 1:
         return None
     bottom = node.bottoms[0]
-    taxes, baxes = axes_of(analysis, blob), axes_of(analysis, bottom)
+    axes = all_axes(analysis)
+    taxes, baxes = axes[blob], axes[bottom]
     if baxes is None:
         return None
     per_axis = deps[0] if len(node.tops) == 1 else deps[node.tops.index(blob)]
@@ -268,7 +269,7 @@ def _alike(analysis, reads, k, size, extent):
     if all(f is fields[0] for f in fields[1:]):
         return True
     whole = ((0, extent - 1),)
-    if any(_cut(f.at(size // 2), extent - 1) != whole for f in fields):
+    if any(clip_to(f.at(size // 2), extent - 1) != whole for f in fields):
         return False  # (one look at the centre settles most: it does not see the whole axis)
     memo = analysis.__dict__.setdefault("_covers", {})
     for f in fields:
@@ -294,19 +295,12 @@ def _contributions(analysis, bottom, axis, maps, size, last):
                     if lo <= hi:
                         out[r + q * t] = ((lo, hi),)
             return out
-        return [_cut(field.at(o), last) for o in range(size)]
+        return [clip_to(field.at(o), last) for o in range(size)]
     for o in range(size):
         taps = [i for m in maps for i in m.taps(o) if 0 <= i < n]
         out.append(clip(field.at(taps[0]), 0, last) if len(taps) == 1 else
                    clip(union(field.at(i) for i in taps), 0, last))
     return out
-
-
-def _cut(s, last):
-    """A set cut to the image 0..last (most are inside it already)."""
-    if not s or (s[0][0] >= 0 and s[-1][1] <= last):
-        return s
-    return clip(s, 0, last)
 
 
 def _holds(big, small):

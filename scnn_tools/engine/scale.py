@@ -26,7 +26,7 @@ from math import sqrt
 
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import Window
-from scnn_tools.net.intervals import clip, common, count
+from scnn_tools.net.intervals import clip_to, common, count
 
 
 def exact(traced, real, shape, extent):
@@ -46,14 +46,18 @@ def exact(traced, real, shape, extent):
     sets = {image_axis: f for a, (image_axis, f) in real.axes.items()}
     ch, cw = (shape[ah] - 1) // 2, (shape[aw] - 1) // 2
     last_h, last_w = extent["h"] - 1, extent["w"] - 1
-    set_h = clip(sets["h"].at(ch), 0, last_h)
+    set_h = clip_to(sets["h"].at(ch), last_h)
     # (h and w share one field where the net treats them alike: a square map's centre is then one set)
-    set_w = set_h if sets["w"] is sets["h"] and (cw, last_w) == (ch, last_h) else clip(sets["w"].at(cw), 0, last_w)
-    area = count(set_h) * count(set_w)
-    if shape[aw] > 1:
-        here, there = set_w, clip(sets["w"].at(cw + 1), 0, last_w)
+    if sets["w"] is sets["h"] and (cw, last_w) == (ch, last_h):
+        set_w = set_h
+        area = count(set_h) ** 2
     else:
-        here, there = clip(fw.at(cw), 0, last_w), clip(fw.at(cw + 1), 0, last_w)
+        set_w = clip_to(sets["w"].at(cw), last_w)
+        area = count(set_h) * count(set_w)
+    if shape[aw] > 1:
+        here, there = set_w, clip_to(sets["w"].at(cw + 1), last_w)
+    else:
+        here, there = clip_to(fw.at(cw), last_w), clip_to(fw.at(cw + 1), last_w)
     overlap = common(here, there) / count(here) if here else 0.0
     return {"area": area, "width": sqrt(area), "overlap": overlap}
 

@@ -19,7 +19,11 @@ class Total:
     __slots__ = ("known", "per_item", "bound", "bounded", "missing", "exact")
 
     def __init__(self, known=0, per_item=None, bound=0, bounded=(), missing=()):
-        self.known, self.per_item = known, {k: v for k, v in per_item.items() if v} if per_item else {}
+        self.known = known
+        if not (per_item or bound or bounded or missing):  # (nearly every part: a net's thousands of layers)
+            self.per_item, self.bound, self.bounded, self.missing, self.exact = {}, 0, (), (), True
+            return
+        self.per_item = {k: v for k, v in per_item.items() if v} if per_item else {}
         self.bound, self.bounded, self.missing = bound, tuple(bounded), tuple(missing)
         # (an attribute, not a property: a net's thousands of parts are each asked)
         self.exact = not (self.per_item or bound or self.bounded or self.missing)
@@ -143,7 +147,9 @@ def activations(analysis, blob_id):
         total = elements(analysis, blob_id)
         if total.value is None or not shape:
             return total
-    return Total(per_image(analysis, product(shape[1:]), shape[0]))
+    value = per_image(analysis, product(shape[1:]), shape[0])
+    # (None: an image batch of 0, with no image to count per)
+    return Total(value) if value is not None else Total(missing=(analysis.graph.blobs[blob_id].name,))
 
 
 def per_image(analysis, value, items):
@@ -151,11 +157,16 @@ def per_image(analysis, value, items):
     images where the axis grows with the batch, whole where it does not (one image's pass computes it)."""
     if value is None or items is None:
         return None if value else value  # (nothing per item is nothing per image, whatever the count)
-    image = analysis.shapes.blobs[analysis.image]
-    images = image[0] if image else 1  # (a scalar input, an ONNX model's: one item, no batch axis)
+    images = _images(analysis)
     if not images:
         return None  # (an image batch of 0, which Caffe accepts: there is no image to count per)
     return value * items // images if items % images == 0 else value * items
+
+
+def _images(analysis):
+    """The images of the file's batch (None where not known)."""
+    image = analysis.shapes.blobs[analysis.image]
+    return image[0] if image else 1  # (a scalar input, an ONNX model's: one item, no batch axis)
 
 
 def layer_cost(analysis, node, shared):
@@ -178,16 +189,23 @@ def layer_cost(analysis, node, shared):
     # file does not give) or counts (runs): a cost is known where it is the same at every one.
     contexts = runs.contexts if runs else ctx.fills or [ctx]
     if kind.learns:
-        learned = {_params(node, run, set(shared)) for run in contexts[1:]}
+        # (the others first, each with a copy of `shared`: the first adds its shared weights to it)
+        learned = {_params(node, run, set(shared)) for run in contexts[1:]} if len(contexts) > 1 else None
         params = _params(node, contexts[0], shared)
-        params = Total(params) if learned <= {params} and params is not None else _unknown(analysis, node)
+        known = params is not None and (learned is None or learned <= {params})
+        params = Total(params) if known else _unknown(analysis, node)
     else:
         params = Total()  # (its rule gives no blobs, whatever the context)
+    if runs is None and not kind.multiplies and _images(analysis):
+        return params, Total()  # (its rule counts 0 per item at every context, which is 0 per image)
     if runs is not None:
         count = runs.linear(lambda run: product(_macc_of_run(kind, run)))
         return params, (_counted(analysis, count, 1) if count is not None else _unknown(analysis, node))
-    maccs = {per_image(analysis, *_macc_of_run(kind, run)) for run in contexts}
-    macc = maccs.pop() if len(maccs) == 1 else None
+    if len(contexts) == 1:  # (nearly every layer: its shapes known)
+        macc = per_image(analysis, *_macc_of_run(kind, contexts[0]))
+    else:
+        maccs = {per_image(analysis, *_macc_of_run(kind, run)) for run in contexts}
+        macc = maccs.pop() if len(maccs) == 1 else None
     return params, (Total(macc) if macc is not None else _unknown(analysis, node))
 
 
@@ -198,18 +216,25 @@ def _unknown(analysis, node):
 def _macc_of_run(kind, run):
     """(multiply-adds per item of the first axis, how many items): rules count per item, and one image runs
     as many items as that axis holds for it (Faster R-CNN's fc6 runs once per region)."""
-    macc = kind.macc(run, [t for t in run.tops if t is not None])
-    first = next((t for t in run.tops if t), None) or next((b for b in run.bottoms if b), None)
-    return macc, (first[0] if first else 1)
+    tops = [t for t in run.tops if t is not None]
+    macc = kind.macc(run, tops)
+    for first in (tops, run.bottoms):
+        for shape in first:
+            if shape:
+                return macc, shape[0]
+    return macc, 1
 
 
 def _params(node, ctx, shared):
     """Learnable parameters of a layer's rule on one context; shared weights (param { name }) once."""
     params = 0
-    declared = node.param.param
+    declared = None
     for i, blob in enumerate(node.kind.params(ctx)):
+        if declared is None:
+            declared = node.param.param  # (a protobuf field, slow to read: not for a layer without weights)
+            n_declared = len(declared)
         # (a rule may name the blob itself: an ONNX initializer several nodes read, layers/onnx/node.py)
-        name = declared[i].name if i < len(declared) else getattr(blob, "name", "")
+        name = declared[i].name if i < n_declared else getattr(blob, "name", "")
         if name:
             if name in shared:
                 continue

@@ -19,6 +19,13 @@ def clip(s, lo, hi):
     return tuple((max(a, lo), min(b, hi)) for a, b in s if b >= lo and a <= hi)
 
 
+def clip_to(s, last):
+    """clip(s, 0, last), the set itself where it lies within already (most sets of a net's fields do)."""
+    if not s or (s[0][0] >= 0 and s[-1][1] <= last):
+        return s
+    return clip(s, 0, last)
+
+
 def common(s, t):
     """How many indices two interval sets share."""
     i = j = n = 0

@@ -413,8 +413,14 @@ class _Reader:
         except onnxfold.NotFoldable as exc:
             return [_Value("unknown", why=str(exc))] * len(node.output)
         activation = node.op_type in onnxfold.ACTIVATIONS or any(v is not None and v.activation for v in values)
-        return [_Value("weight" if missing else "const", list(a.shape), array=a, activation=activation)
-                for a in arrays]
+        # An initializer with only axes of 1 added or taken away (or its type changed) is still that learnt tensor
+        # (onnxruntime's dynamic quantizer reshapes each convolution's bias to C x 1 x 1 before it adds it). Not so
+        # a tensor laid out anew: Swin's exporter writes a relative-position table already gathered, 2,401 x 6,
+        # and reshapes it to 49 x 49 x 6: torch counts the 169 x 6 table, and no file can give that back.
+        learnt = (node.op_type in onnxfold.SAME_TENSOR and values and values[0] is not None and values[0].initializer
+                  and len(arrays) == 1 and _unit_free(arrays[0].shape) == _unit_free(values[0].dims))
+        return [_Value("weight" if missing else "const", list(a.shape), array=a, activation=activation,
+                       initializer=learnt) for a in arrays]
 
     def _layer(self, index, node, input_names, values, op, domain):
         prefix = "" if domain in ("", "ai.onnx") else domain + "."
@@ -513,6 +519,10 @@ def _tensor(value, name=""):
         return tensor
     from .onnxfold import from_array
     return from_array(value.value(), name)
+
+
+def _unit_free(dims):
+    return [d for d in dims if d != 1]
 
 
 def _count(dims):

@@ -190,16 +190,33 @@ def _dequantize(values, attrs):
     x, scale = np.asarray(values[0]), np.asarray(values[1])
     zero = np.asarray(values[2]) if len(values) > 2 and values[2] is not None else np.zeros((), x.dtype)
     axis, block = _attr(attrs, "axis", 1) % max(x.ndim, 1), _attr(attrs, "block_size", 0)
-
-    def spread(v):
-        if v.ndim == 0 or v.size == 1 and not block:
-            return v.reshape(())
-        if block:
-            return np.repeat(v, block, axis=axis)[tuple(slice(0, d) for d in x.shape)]
-        return v.reshape([-1 if a == axis else 1 for a in range(x.ndim)])
-
-    out = (x.astype(np.int64) - spread(zero).astype(np.int64)).astype(scale.dtype) * spread(scale)
+    out = (x.astype(np.int64) - _spread(zero, x, axis, block).astype(np.int64)).astype(scale.dtype) * _spread(
+        scale, x, axis, block)
     return out.astype(scale.dtype)
+
+
+def _quantize(values, attrs):
+    # QuantizeLinear-10..23: saturate(round(x / scale) + zero_point), rounding halves to even, in the zero point's
+    # integer type (else output_dtype's, opset 21; else uint8); scale and zero point spread as DequantizeLinear's.
+    # Fake-quantised exports (NVIDIA's pytorch-quantization, torch's QAT) quantise float weights this way.
+    x, scale = np.asarray(values[0]), np.asarray(values[1])
+    zero = np.asarray(values[2]) if len(values) > 2 and values[2] is not None else None
+    out = zero.dtype if zero is not None else dtype(_attr(attrs, "output_dtype", 0) or 2)
+    if out.kind not in "iu":
+        raise NotFoldable(f"QuantizeLinear to {out} (not an integer type) is not computed")
+    zero = np.zeros((), out) if zero is None else zero
+    axis, block = _attr(attrs, "axis", 1) % max(x.ndim, 1), _attr(attrs, "block_size", 0)
+    q = np.rint(x / _spread(scale, x, axis, block)) + _spread(zero, x, axis, block).astype(np.int64)
+    return np.clip(q, np.iinfo(out).min, np.iinfo(out).max).astype(out)
+
+
+def _spread(v, x, axis, block):
+    """A scale or zero point of (De)QuantizeLinear in x's shape: a scalar, one per `axis`, or one per block."""
+    if v.ndim == 0 or v.size == 1 and not block:
+        return v.reshape(())
+    if block:
+        return np.repeat(v, block, axis=axis)[tuple(slice(0, d) for d in x.shape)]
+    return v.reshape([-1 if a == axis else 1 for a in range(x.ndim)])
 
 
 def _split(values, attrs, count):
@@ -262,6 +279,7 @@ _OPS = {
     "GreaterOrEqual": _one(np.greater_equal),
     "Relu": _relu,
     "DequantizeLinear": _dequantize,
+    "QuantizeLinear": _quantize,
     "Not": _one(np.logical_not),
     "And": _one(np.logical_and),
     "Or": _one(np.logical_or),
@@ -275,6 +293,11 @@ _OPS = {
 
 # The folded ops whose output is an activation: computed from a learnt weight, it is no weight itself.
 ACTIVATIONS = {"Relu"}
+
+# The folded ops that give input 0's tensor back where its axes other than those of 1 stay as they were (typed or
+# quantised anew at most).
+SAME_TENSOR = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "CastLike", "QuantizeLinear",
+               "DequantizeLinear"}
 
 # op type -> fn(values, attrs, number of outputs) -> [outputs].
 _MULTI = {"Split": _split}

@@ -111,7 +111,9 @@ def to_table(result):
                    f"({_amount(m, 'caffe', 'as Caffe counts them', missing, size)}, its 'Memory required for data'); "
                    f"training {about}{_amount(m, 'training', '', missing, size)} (data and diff of every blob, "
                    "weights with their diffs and SGD momentum)")
-    if missing:
+    if missing and m["batch"] == 0:
+        out.append("'?' above: a batch of 0 has no image to count per (--batch gives another)")
+    elif missing:
         out.append(f"'at least' and '?' above: what depends on {_names(list(missing))} is not counted, "
                    f"{'their shapes' if len(missing) > 1 else 'its shape'} not being known")
     out.append("")

@@ -99,12 +99,13 @@ def _arithmetic_params(ctx):
     return o.weights(*(i for i in range(o.n) if o.learnt(i)))
 
 
-def _softmax_axes(ctx):
+def _softmax_axes(ctx, opset=None):
     """The axes Softmax normalises over: Softmax-13 the one `axis` (default -1); before opset 13 the input is
-    coerced to 2-D at `axis` (default 1), so every axis from it on."""
+    coerced to 2-D at `axis` (default 1), so every axis from it on. `opset`: the Softmax's version where not the
+    node's own (com.microsoft's QLinearSoftmax says it in an attribute)."""
     o = node(ctx)
     x = ctx.bottoms[0]
-    first = o.opset < 13
+    first = (o.opset if opset is None else opset) < 13
     axis = o.attr("axis", 1 if first else -1)
     if not -len(x) <= axis < len(x):
         o.fail(f"axis {axis} is out of range for {fmt_shape(x)}")
@@ -112,9 +113,9 @@ def _softmax_axes(ctx):
     return range(axis, len(x)) if first else [axis]
 
 
-def _softmax_deps(ctx):
+def _softmax_deps(ctx, opset=None):
     deps = pointwise(ctx)[0]
-    for a in _softmax_axes(ctx):
+    for a in _softmax_axes(ctx, opset):
         deps[a] = [(0, a, Whole(ctx.bottoms[0][a]))]
     return [deps] * ctx.ntops
 

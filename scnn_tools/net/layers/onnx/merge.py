@@ -7,10 +7,11 @@ from .elementwise import _arithmetic_params
 from .node import ALREADY, node, register
 
 
-def _axis(ctx):
+def _axis(ctx, inputs=None):
+    """(the axis, the shapes of the inputs laid end to end: every input, or those at positions `inputs`)."""
     o = node(ctx)
     o.need_inputs(1)
-    shapes = [o.shape(i) for i in range(o.n)]
+    shapes = [o.shape(i) for i in (range(o.n) if inputs is None else inputs)]
     if any(s is None for s in shapes):
         return None, shapes
     rank = len(shapes[0])
@@ -25,8 +26,8 @@ def _axis(ctx):
     return axis, shapes
 
 
-def _shape(ctx):
-    axis, shapes = _axis(ctx)
+def _shape(ctx, inputs=None):
+    axis, shapes = _axis(ctx, inputs)
     if axis is None:
         return [None]
     out = list(shapes[0])
@@ -35,13 +36,13 @@ def _shape(ctx):
     return [out]
 
 
-def _deps(ctx):
+def _deps(ctx, inputs=None):
     o = node(ctx)
-    axis, shapes = _axis(ctx)
+    axis, shapes = _axis(ctx, inputs)
     deps = {a: [] for a in range(len(shapes[0]))}
     start = 0
-    for i, shape in enumerate(shapes):
-        b = o.bottom(i)
+    for i, (position, shape) in enumerate(zip(range(o.n) if inputs is None else inputs, shapes)):
+        b = o.bottom(position)
         if b is not None:
             for a in deps:
                 deps[a].append((b, a, Piece(start, shape[a], i == 0, i == len(shapes) - 1) if a == axis

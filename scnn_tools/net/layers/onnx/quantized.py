@@ -24,14 +24,20 @@ B_scale, B_zero_point, C_scale, C_zero_point) add or multiply A and B with numpy
 QLinearSigmoid and QLinearLeakyRelu (X, X_scale, X_zero_point, Y_scale, Y_zero_point) keep X's shape, value by
 value. Their scales and zero points are scalars (per tensor). QLinearGlobalAveragePool (X, x_scale,
 x_zero_point, y_scale, y_zero_point) averages each channel's whole plane, as GlobalAveragePool, with its
-channels last where channels_last is 1. QGemm multiplies as Gemm (inner.py).
+channels last where channels_last is 1. QGemm multiplies as Gemm (inner.py). The quantizer's other operators
+of that domain: QLinearAveragePool (X, x_scale, x_zero_point, y_scale, y_zero_point) averages windows as
+AveragePool (kernel_shape, strides, pads, auto_pad, ceil_mode, count_include_pad; no dilations), over the axes
+between N and C where channels_last is 1; QLinearConcat (Y_scale, Y_zero_point, then X, its scale and zero point
+for each input) lays the Xs end to end as Concat; QLinearSoftmax (X, X_scale, x_zero_point, y_scale,
+y_zero_point) normalises as the Softmax of its `opset` attribute; QLinearWhere (condition, X, x_scale,
+x_zero_point, Y, y_scale, y_zero_point, z_scale, z_zero_point) chooses as Where, the three broadcasting.
 """
 
 from scnn_tools.net.indexmaps import IDENTITY, Whole
-from ..registry import ACTIVATION, CONVOLUTION, INNER_PRODUCT, MERGE, POOLING, fmt_shape
-from . import conv, inner
+from ..registry import ACTIVATION, CONVOLUTION, ELEMENTWISE, INNER_PRODUCT, MERGE, POOLING, fmt_shape
+from . import conv, inner, merge
 from .axes import canonical
-from .elementwise import _arithmetic_params as arithmetic_params, broadcast, broadcast_deps
+from .elementwise import _arithmetic_params as arithmetic_params, _softmax_deps, broadcast, broadcast_deps
 from .node import ALREADY, node, register
 
 
@@ -156,3 +162,71 @@ register("onnx.com.microsoft.QLinearGlobalAveragePool", POOLING, reads=("channel
          deps=_global_pool_deps, no_onnx=ALREADY)
 register("onnx.com.microsoft.QGemm", INNER_PRODUCT, reads=("alpha", "transA", "transB"), shape=inner._shape,
          deps=inner._deps, params=inner._params, macc=inner._macc, no_onnx=ALREADY)
+
+
+def _average_pool(ctx):
+    """(X's shape, its first spatial axis, each spatial axis's conv.Axis)."""
+    o = node(ctx)
+    o.need_inputs(5, 5)
+    x = o.spatial("pools")
+    first = 1 if o.attr("channels_last", 0) else 2
+    kernel = o.attr("kernel_shape", kind=list)
+    if kernel is None or len(kernel) != len(x) - 2:
+        o.fail(f"kernel_shape {kernel} does not give one size per spatial axis of X {fmt_shape(x)}")
+    return x, first, conv.windows(o, x[first:first + len(kernel)], kernel, ceil=bool(o.attr("ceil_mode", 0)))
+
+
+def _average_pool_shape(ctx):
+    x, first, axes = ctx.once("onnx.qpool", _average_pool)
+    out = list(x)
+    out[first:first + len(axes)] = [a.out for a in axes]
+    return [out]
+
+
+def _average_pool_deps(ctx):
+    x, first, axes = ctx.once("onnx.qpool", _average_pool)
+    deps = {a: [(0, a, IDENTITY)] for a in range(len(x))}
+    deps.update({first + i: [(0, first + i, a.window)] for i, a in enumerate(axes)})
+    return [deps]
+
+
+register("onnx.com.microsoft.QLinearAveragePool", POOLING,
+         reads=("auto_pad", "ceil_mode", "channels_last", "count_include_pad", "kernel_shape", "pads", "strides"),
+         shape=_average_pool_shape, deps=_average_pool_deps, no_onnx=ALREADY)
+
+
+def _concat_inputs(ctx):
+    o = node(ctx)
+    if o.n < 5 or (o.n - 2) % 3:
+        o.fail(f"has {o.n} inputs, not Y_scale, Y_zero_point and a tensor, scale and zero point for each input")
+    return range(2, o.n, 3)
+
+
+def _concat_params(ctx):
+    o = node(ctx)
+    return o.weights(*(i for i in _concat_inputs(ctx) if o.learnt(i)))
+
+
+register("onnx.com.microsoft.QLinearConcat", MERGE, reads=("axis",),
+         shape=lambda ctx: merge._shape(ctx, _concat_inputs(ctx)),
+         deps=lambda ctx: merge._deps(ctx, _concat_inputs(ctx)), params=_concat_params, no_onnx=ALREADY)
+
+
+def _softmax_opset(ctx):
+    opset = node(ctx).attr("opset", kind=int)
+    if opset is None:
+        node(ctx).fail("has no opset attribute, which says how its axis reads")
+    return opset
+
+
+register("onnx.com.microsoft.QLinearSoftmax", ELEMENTWISE, reads=("axis", "opset"), shape=_qlinear_unary_shape,
+         deps=lambda ctx: _softmax_deps(ctx, _softmax_opset(ctx)), no_onnx=ALREADY)
+
+
+def _qlinear_where_shape(ctx):
+    o = node(ctx)
+    o.need_inputs(9, 9)
+    return [broadcast(o, [o.shape(0), o.shape(1), o.shape(4)])]
+
+
+register("onnx.com.microsoft.QLinearWhere", MERGE, shape=_qlinear_where_shape, deps=broadcast_deps, no_onnx=ALREADY)
