@@ -64,10 +64,11 @@ class Operand:
 class OnnxLayer:
     """What the rules read of an ONNX node beyond its layer's bottoms and tops."""
 
-    __slots__ = ("node", "opset", "inputs", "data_bottoms", "field_bottom", "unpool", "attribute_names")
+    __slots__ = ("node", "op", "opset", "inputs", "data_bottoms", "field_bottom", "unpool", "attribute_names")
 
-    def __init__(self, node, opset, inputs, data_bottoms, attribute_names=()):
+    def __init__(self, node, op, opset, inputs, data_bottoms, attribute_names):
         self.node = node                  # the NodeProto (onnx_model_pb2)
+        self.op = op                      # its op_type
         self.opset = opset                # the opset version the model imports for the node's domain
         # the names of the node's attributes, read once (a protobuf read makes new objects every time: the graph's
         # check and every rule ask which attributes a node has)
@@ -486,7 +487,7 @@ class _Reader:
             entry.shape_bottom = [bottoms.index(leaf) for leaf in leaves]
         tops = _tops(name, outputs)
         self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops)
-        self.layers.append(OnnxLayer(node, self.opsets.get(domain or "ai.onnx", 0), inputs, data_bottoms,
+        self.layers.append(OnnxLayer(node, op, self.opsets.get(domain or "ai.onnx", 0), inputs, data_bottoms,
                                      attribute_names))
         for top in tops:
             self.values[top] = _DATA

@@ -83,7 +83,7 @@ def _batchnorm_deps(ctx):
     o, x = node(ctx), ctx.bottoms[0]
     deps = pointwise(ctx)
     # (the attribute's value converted only where the node names it: every exported BatchNormalization is read)
-    named = o.opset >= 14 and any(a.name == "training_mode" for a in o.proto.attribute)
+    named = o.opset >= 14 and "training_mode" in o.attribute_names
     training = (named and o.attr("training_mode", 0)) if o.opset >= 14 else ctx.ntops > 1
     if training:
         y = deps[0]
