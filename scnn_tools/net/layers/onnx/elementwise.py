@@ -30,6 +30,8 @@ def broadcast(o, shapes):
     """The multidirectional broadcast of `shapes` (None for a shape not known: the result is not known)."""
     if any(s is None for s in shapes):
         return None
+    if all(s == shapes[0] for s in shapes):
+        return list(shapes[0])  # (most often nothing broadcasts: a residual sum)
     rank = max(len(s) for s in shapes)
     out = []
     for a in range(rank):

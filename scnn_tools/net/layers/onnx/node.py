@@ -140,7 +140,7 @@ class OnnxNode:
 
     def need_inputs(self, low, high=None):
         n = len(self.inputs)
-        if n < low or (high is not None and n > high) or not all(self.present(i) for i in range(low)):
+        if n < low or (high is not None and n > high) or _S.ABSENT in self.sources[:low]:
             want = str(low) if high == low else f"{low} to {high}" if high else f"at least {low}"
             self.fail(f"needs {want} input(s), has {n}"
                       + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
