@@ -64,9 +64,10 @@ class Operand:
 class OnnxLayer:
     """What the rules read of an ONNX node beyond its layer's bottoms and tops."""
 
-    __slots__ = ("node", "op", "opset", "inputs", "data_bottoms", "field_bottom", "unpool", "attribute_names")
+    __slots__ = ("node", "op", "opset", "inputs", "sources", "data_bottoms", "field_bottom", "unpool",
+                 "attribute_names")
 
-    def __init__(self, node, op, opset, inputs, data_bottoms, attribute_names):
+    def __init__(self, node, op, opset, inputs, sources, data_bottoms, attribute_names):
         self.node = node                  # the NodeProto (onnx_model_pb2)
         self.op = op                      # its op_type
         self.opset = opset                # the opset version the model imports for the node's domain
@@ -74,6 +75,7 @@ class OnnxLayer:
         # check and every rule ask which attributes a node has)
         self.attribute_names = attribute_names
         self.inputs = inputs              # an Operand per ONNX input position
+        self.sources = sources            # their sources (what the rules ask most of them)
         # The bottoms after the first data_bottoms are read for their shapes only (by an expression).
         self.data_bottoms = data_bottoms
         # Blobs the fields of the layer's tops read that are no input of its node: bottoms after the node's own
@@ -458,7 +460,7 @@ class _Reader:
             name = f"{op}_{index}"
             self.renamed.append((index, name))
         name = self._unique(name)
-        inputs, bottoms, exprs = [], [], []
+        inputs, sources, bottoms, exprs = [], [], [], []
         for input_name, value in zip(input_names, values):
             if value is None:
                 entry = Operand(input_name, Source.ABSENT)
@@ -478,6 +480,7 @@ class _Reader:
                 self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({op}): input "
                                              f"'{input_name}' is not known before the net runs ({value.why})", name))
             inputs.append(entry)
+            sources.append(entry.source)
         data_bottoms = len(bottoms)
         for entry, value in exprs:
             entry.expression, leaves = self._expression(entry.name, value)
@@ -487,7 +490,7 @@ class _Reader:
             entry.shape_bottom = [bottoms.index(leaf) for leaf in leaves]
         tops = _tops(name, outputs)
         self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops)
-        self.layers.append(OnnxLayer(node, op, self.opsets.get(domain or "ai.onnx", 0), inputs, data_bottoms,
+        self.layers.append(OnnxLayer(node, op, self.opsets.get(domain or "ai.onnx", 0), inputs, sources, data_bottoms,
                                      attribute_names))
         for top in tops:
             self.values[top] = _DATA

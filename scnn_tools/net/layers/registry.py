@@ -241,7 +241,7 @@ class Ctx:
 
     @property
     def ntops(self):
-        return len(self.p.top)
+        return len(self.node.top_names)
 
     def fail(self, message):
         raise InputError(f"layer '{self.node.name}' ({self.node.type}): {message}", self.path, self.node.line,

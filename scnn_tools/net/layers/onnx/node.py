@@ -95,7 +95,7 @@ class OnnxNode:
         self.proto, self.opset, self.op = layer.node, layer.opset, layer.op
         self.attribute_names = layer.attribute_names
         self.inputs = layer.inputs
-        self.sources = [entry.source for entry in self.inputs]
+        self.sources = layer.sources
         self.ndata = layer.data_bottoms
         self._values = {}
         self._attrs = None
