@@ -140,17 +140,14 @@ def _graph_pieces(data, start, end):
         if number != 5:
             continue
         if kind == 2 and stop - begin > RAW_LIMIT:
-            tensor, raw = [], []
-            for n, k, t_key, t_begin, t_end in fields(data, begin, stop):
-                if n == 9 and k == 2:
-                    raw.append(data[t_begin:t_end])
-                else:
-                    tensor.append(data[t_key:t_end])
-            if len(raw) == 1 and len(raw[0]) > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
-                body = b"".join(tensor)
+            raw = [(t_key, t_begin, t_end) for n, k, t_key, t_begin, t_end in fields(data, begin, stop)
+                   if n == 9 and k == 2]
+            if len(raw) == 1 and raw[0][2] - raw[0][1] > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
+                raw_key, raw_begin, raw_end = raw[0]
+                body = b"".join((data[begin:raw_key], data[raw_end:stop]))
                 pieces += [data[kept:key_at], key(5, len(body)), body]
                 kept = stop
-                raws[index] = raw[0]
+                raws[index] = data[raw_begin:raw_end]
         index += 1
     pieces.append(data[kept:end])
     return pieces, raws
