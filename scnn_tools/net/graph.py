@@ -52,8 +52,7 @@ class Node:
         self.bottom_names, self.top_names = param.bottom[:], param.top[:]
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
         # (read once: the report and the totals ask for every top)
-        bottom = self.bottom_names
-        self._in_place = tuple(i < len(bottom) and bottom[i] == top for i, top in enumerate(self.top_names))
+        self._in_place = tuple(bottom == top for bottom, top in zip(self.bottom_names, self.top_names))
 
     def writes_in_place(self, i):
         """Top i is bottom i: Caffe computes it in place, as a new version of that blob."""

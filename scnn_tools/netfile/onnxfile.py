@@ -380,16 +380,20 @@ class _Reader:
         inputs, outputs, attribute_names = node.input[:], node.output[:], [a.name for a in node.attribute]
         _text((op, domain, name), inputs, outputs, attribute_names)
         self.ops.add(op)
-        values, known, readers = [], self.values, self.readers
+        values, kinds, known, readers = [], set(), self.values, self.readers
         for input_name in inputs:
-            if input_name and input_name not in known:
+            if not input_name:
+                values.append(None)  # (an optional input left out)
+                continue
+            if input_name not in known:
                 self._fail(index, node, f"reads '{input_name}', which no node before it, graph input or "
                                         "initializer gives (ONNX lists nodes in an order that computes each value "
                                         "first)")
-            values.append(known[input_name] if input_name else None)
+            value = known[input_name]
+            values.append(value)
+            kinds.add(value.kind)
             if input_name in readers:
                 readers[input_name].append(node)
-        kinds = {v.kind for v in values if v is not None}
         shape_only = op in ("Shape", "Size") and domain in ("", "ai.onnx")
         # (a node that runs a subgraph (If, Loop, Scan) is a layer whatever it reads: its rule says its outputs are
         # unknown and why, naming it)
@@ -561,7 +565,8 @@ def _count(dims):
 def _tops(layer, outputs):
     """The node's outputs as tops: trailing optional outputs left out are dropped, one left out before a
     present one gets a made-up name so that positions stay."""
-    outputs = list(outputs)
     while outputs and not outputs[-1]:
-        outputs.pop()
+        outputs = outputs[:-1]
+    if all(outputs):
+        return outputs  # (the common case: every output named)
     return [name or f"{layer}:unused{i}" for i, name in enumerate(outputs)]

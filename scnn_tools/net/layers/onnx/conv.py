@@ -95,11 +95,11 @@ def _conv(ctx):
     x, w, kernel, group = _inputs(o)
     cout = w[0] if w is not None else None
     cin = x[1]
-    if group < 1 or (known(cout) and cout % group) or (w is not None and known(cin) and cin != w[1] * group):
+    if group < 1 or (cout is not None and cout % group) or (w is not None and cin is not None and cin != w[1] * group):
         o.fail(f"X has {cin} channels, the weights {fmt_shape(w)} read {w and w[1]} per group of {group}")
     b_at = CONVOLVERS[o.op][1]
     b = o.shape(b_at) if b_at is not None else None
-    if b is not None and known(cout) and list(b) != [cout]:
+    if b is not None and cout is not None and list(b) != [cout]:
         o.fail(f"the bias {fmt_shape(b)} is not one value per output channel ({cout})")
     return x, w, cout, group, windows(o, x[2:], kernel)
 

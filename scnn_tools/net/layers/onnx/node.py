@@ -89,6 +89,9 @@ def _floats(tensor):
 
 
 class OnnxNode:
+    __slots__ = ("ctx", "proto", "opset", "op", "attribute_names", "inputs", "sources", "ndata", "_values", "_attrs",
+                 "unread")
+
     def __init__(self, ctx):
         layer = ctx.node.onnx
         self.ctx = ctx
@@ -112,9 +115,10 @@ class OnnxNode:
     def attr(self, name, default=None, kind=None):
         """Attribute `name`, or `default` where the node has none; it must be of `kind` (int, float, str, list),
         which is the default's type where not given."""
-        if name not in self.attrs:
+        attrs = self.attrs
+        if name not in attrs:
             return default
-        value, kind = self.attrs[name], kind or (type(default) if default is not None else None)
+        value, kind = attrs[name], kind or (type(default) if default is not None else None)
         if value is None or (kind is not None and not isinstance(value, kind)):
             said = {int: "an int", float: "a float", str: "a string", list: "a list"}.get(kind, "readable")
             self.fail(f"attribute {name} is not {said}")
