@@ -170,7 +170,9 @@ def read(data, source):
         reader = None
     except InputError:
         # (a name that is not text is the likelier cause of any other complaint about the file: said first)
-        reader = None if _not_text(model) else _Reader(model, source, raws)
+        if not _not_text(model):
+            raise
+        reader = None
     if reader is None:
         raise InputError("not an ONNX model: a name in it is not UTF-8 text (a corrupt file?)", source)
     net, lines = reader.net, reader.lines
