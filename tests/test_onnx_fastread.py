@@ -108,3 +108,15 @@ def test_a_name_that_is_not_text_is_said_whatever_else_is_wrong(also):
     data = _misnamed(extra)
     with pytest.raises(InputError, match="a name in it is not UTF-8 text"):
         read_bytes(data, "big.onnx")
+
+
+def test_the_reader_s_numbers_are_the_schema_s():
+    """onnxfile names the attribute types and the external data location by number, not through a message."""
+    from scnn_tools.onnx_model_pb2 import AttributeProto as A, TensorProto as T
+    assert (onnxfile._FLOAT, onnxfile._INT, onnxfile._STRING, onnxfile._TENSOR, onnxfile._GRAPH, onnxfile._FLOATS,
+            onnxfile._INTS, onnxfile._STRINGS) == (A.FLOAT, A.INT, A.STRING, A.TENSOR, A.GRAPH, A.FLOATS, A.INTS,
+                                                   A.STRINGS)
+    assert onnxfile._EXTERNAL == T.EXTERNAL
+    node = helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1], alpha=0.5, mode="a", group=2)
+    assert onnxfile.attributes(node) == {"pads": [1, 1, 1, 1], "alpha": 0.5, "mode": "a", "group": 2}
+    assert type(onnxfile.attributes(node)["pads"]) is list

@@ -212,31 +212,36 @@ def _text(*groups):
                 raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
 
 
+# AttributeProto.AttributeType (onnx_model.proto, onnx.proto's numbers), as plain ints: read through a message
+# instance, each costs a protobuf lookup, several for every attribute of every node.
+_FLOAT, _INT, _STRING, _TENSOR, _GRAPH, _FLOATS, _INTS, _STRINGS = 1, 2, 3, 4, 5, 6, 7, 8
+
+
 def attributes(node):
     """A NodeProto's attributes as Python values: ints, floats, str, lists, numpy arrays for tensors (a graph
     attribute as its GraphProto)."""
     out = {}
     for a in node.attribute:
         kind = a.type
-        if kind == a.FLOAT:
-            value = a.f
-        elif kind == a.INT:
+        if kind == _INTS:
+            value = a.ints[:]
+        elif kind == _INT:
             value = a.i
-        elif kind == a.STRING:
+        elif kind == _FLOAT:
+            value = a.f
+        elif kind == _STRING:
             value = a.s.decode("utf-8", errors="replace")
-        elif kind == a.TENSOR:
+        elif kind == _TENSOR:
             from .onnxfold import NotFoldable, to_array  # (numpy: only for a node that holds a tensor)
             try:
                 value = to_array(a.t)
             except NotFoldable:
                 value = None
-        elif kind == a.GRAPH:
+        elif kind == _GRAPH:
             value = a.g
-        elif kind == a.FLOATS:
-            value = list(a.floats)
-        elif kind == a.INTS:
-            value = list(a.ints)
-        elif kind == a.STRINGS:
+        elif kind == _FLOATS:
+            value = a.floats[:]
+        elif kind == _STRINGS:
             value = [v.decode("utf-8", errors="replace") for v in a.strings]
         else:
             value = None  # (tensors, graphs, sparse tensors, types: no rule reads them)
