@@ -35,8 +35,13 @@ class Node:
     def __init__(self, index, param, line, source_index=None, onnx=None):
         self.index = index
         self.source_index = source_index  # its position in the file's net.layer, before phase filtering
-        self.name = param.name
-        self.type = param.type
+        # The names of its bottoms and tops, as the file gives them (read once: a protobuf field is slow to read,
+        # and a slice is the fastest list of one; an ONNX node's, as the reader has them)
+        if onnx is not None:
+            self.name, self.type, self.bottom_names, self.top_names = onnx.names
+        else:
+            self.name, self.type = param.name, param.type
+            self.bottom_names, self.top_names = param.bottom[:], param.top[:]
         self.param = param          # the layer's caffe_pb2.LayerParameter
         self.onnx = onnx            # an ONNX node's netfile/onnxfile.OnnxLayer, else None
         self.line = line
@@ -47,9 +52,6 @@ class Node:
             self.kind = registry.kind_named(self.read_as[1])
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
-        # The names of its bottoms and tops, as the file gives them (read once: a protobuf field is slow to read,
-        # and a slice is the fastest list of one)
-        self.bottom_names, self.top_names = param.bottom[:], param.top[:]
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
         # (read once: the report and the totals ask for every top)
         self._in_place = tuple(bottom == top for bottom, top in zip(self.bottom_names, self.top_names))

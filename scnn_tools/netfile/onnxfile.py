@@ -65,15 +65,18 @@ class OnnxLayer:
     """What the rules read of an ONNX node beyond its layer's bottoms and tops."""
 
     __slots__ = ("node", "op", "opset", "inputs", "sources", "data_bottoms", "field_bottom", "unpool",
-                 "attribute_names")
+                 "attribute_names", "names")
 
-    def __init__(self, node, op, opset, inputs, sources, data_bottoms, attribute_names):
+    def __init__(self, node, op, opset, inputs, sources, data_bottoms, attribute_names, names):
         self.node = node                  # the NodeProto (onnx_model_pb2)
         self.op = op                      # its op_type
         self.opset = opset                # the opset version the model imports for the node's domain
         # the names of the node's attributes, read once (a protobuf read makes new objects every time: the graph's
         # check and every rule ask which attributes a node has)
         self.attribute_names = attribute_names
+        # (the layer's name, type, bottoms and tops, as its LayerParameter has them: the graph's Node takes them
+        # from here, not back from the protobuf the reader wrote them into, a read that makes new objects)
+        self.names = names
         self.inputs = inputs              # an Operand per ONNX input position
         self.sources = sources            # their sources (what the rules ask most of them)
         # The bottoms after the first data_bottoms are read for their shapes only (by an expression).
@@ -497,9 +500,10 @@ class _Reader:
                     bottoms.append(leaf)
             entry.shape_bottom = [bottoms.index(leaf) for leaf in leaves]
         tops = _tops(name, outputs)
-        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops)
+        layer_type = f"onnx.{prefix}{op}"
+        self.net.layer.add(name=name, type=layer_type, bottom=bottoms, top=tops)
         self.layers.append(OnnxLayer(node, op, self.opsets.get(domain or "ai.onnx", 0), inputs, sources, data_bottoms,
-                                     attribute_names))
+                                     attribute_names, (name, layer_type, bottoms, tops)))
         for top in tops:
             self.values[top] = _DATA
         self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)
