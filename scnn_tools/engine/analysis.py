@@ -337,7 +337,9 @@ def _at_stand_in_sizes(netfile, phase, shape, named, stages, image_axes):
     runs = []
     sized = image_axes is not None and all(shape[a] is not None for a in image_axes)
     for fill in FIELD_FILLS[:1] if sized else FIELD_FILLS:
-        image = [d if d is not None else 1 if axis == 0 else 3 if axis == 1 else fill for axis, d in enumerate(shape)]
+        # (batch 1 at the made-up sizes, whose blobs must stay within Caffe's count limit; the file's at its own)
+        image = [d if d is not None and (sized or axis) else 1 if axis == 0 else 3 if axis == 1 else fill
+                 for axis, d in enumerate(shape)]
         try:
             runs.append(Analysis(netfile, phase, image, named, stages))
         except InputError:
