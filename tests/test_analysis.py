@@ -693,6 +693,18 @@ def test_an_image_of_declared_size_but_not_channels_is_analysed_at_its_size(tmp_
     assert api.profile(path)["points"][1]["rf"] == 11
 
 
+@needs_shared
+def test_a_large_batch_does_not_cost_the_size_free_fields():
+    """cifar10_full_sigmoid_train_test_bn reads batches of 1000 images of a size its database decides: its fields
+    are worked out at made-up sizes, at batch 1 (at its own batch those sizes exceed Caffe's count limit, and every
+    field was lost). conv1, kernel 5, pad 2: a 5 x 5 box padded by 2."""
+    path = CORPUS / "BVLC__caffe/examples/cifar10/cifar10_full_sigmoid_train_test_bn.prototxt"
+    result = report(Analysis(read_net(str(path)), require_image=False))
+    assert result["input"]["shape"] == [1000, None, None, None]
+    conv1 = next(o for layer in result["layers"] for o in layer["outputs"] if o["blob"] == "conv1")
+    assert (conv1["rf"]["size"], conv1["rf"]["padding"]) == ([5, 5], [2, 2])
+
+
 def test_an_image_whose_channels_reach_a_blob_with_a_field_is_still_refused():
     """Where a blob with a field other than the image has the image's channels (a Power layer scales the data
     before conv1), what the net computes may depend on them: as before, no scale, and query asks for them."""
