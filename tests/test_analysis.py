@@ -665,6 +665,59 @@ def test_an_undeclared_image_size_leaves_exactly_what_depends_on_it_unknown(net,
     assert convs and all(layer["params"] is not None for layer in convs)
 
 
+
+@needs_shared
+def test_an_image_of_declared_size_but_not_channels_is_analysed_at_its_size(tmp_path):
+    """CaffeNet's train_val crops its Data layer to 227 x 227 and leaves the channels to its database. Fields and
+    scales do not depend on the channels: every one is what the net has at each channel count (three here), and
+    those of conv1 and pool1 are worked out below; profile and query take the file as it is. Before, scale was
+    unknown everywhere and profile and query refused the file for want of an image shape."""
+    from scnn_tools import api
+    path = CORPUS / "BVLC__caffe/models/bvlc_reference_caffenet/train_val.prototxt"
+    unsized = report(Analysis(read_net(str(path)), require_image=False))
+    assert unsized["input"]["shape"] == [50, None, 227, 227]
+    for channels in (1, 3, 4):
+        sized = report(Analysis(read_net(str(path)), image_shape=[50, channels, 227, 227]))
+        for ours, theirs in zip(unsized["layers"], sized["layers"]):
+            for o, t in zip(ours["outputs"], theirs["outputs"]):
+                assert (o["rf"], o["scale_models"]) == (t["rf"], t["scale_models"]), ours["name"]
+    out = {o["blob"]: o for layer in unsized["layers"] for o in layer["outputs"]}
+    # conv1, kernel 11 stride 4: the centre feature (27, 27) of 55 sees rows 108..118, all in the image: 121
+    # pixels; the next along w sees columns 112..122, 7 of them shared. pool1 (3, stride 2): 19 x 19, 11 shared.
+    assert out["conv1"]["scale"] == {"area": 121, "width": 11.0, "overlap": round(7 / 11, 6)}
+    assert out["pool1"]["scale"] == {"area": 361, "width": 19.0, "overlap": round(11 / 19, 6)}
+    # What depends on the channels stays unknown: conv1's weights and multiply-adds.
+    conv1 = next(layer for layer in unsized["layers"] if layer["name"] == "conv1")
+    assert (conv1["params"], conv1["macc"]) == (None, None)
+    assert api.query(path, "conv5", 6, 6)["box"] == {"y": [32, 194], "x": [32, 194]}
+    assert api.profile(path)["points"][1]["rf"] == 11
+
+
+@needs_shared
+def test_a_large_batch_does_not_cost_the_size_free_fields():
+    """cifar10_full_sigmoid_train_test_bn reads batches of 1000 images of a size its database decides: its fields
+    are worked out at made-up sizes, at batch 1 (at its own batch those sizes exceed Caffe's count limit, and every
+    field was lost). conv1, kernel 5, pad 2: a 5 x 5 box padded by 2."""
+    path = CORPUS / "BVLC__caffe/examples/cifar10/cifar10_full_sigmoid_train_test_bn.prototxt"
+    result = report(Analysis(read_net(str(path)), require_image=False))
+    assert result["input"]["shape"] == [1000, None, None, None]
+    conv1 = next(o for layer in result["layers"] for o in layer["outputs"] if o["blob"] == "conv1")
+    assert (conv1["rf"]["size"], conv1["rf"]["padding"]) == ([5, 5], [2, 2])
+
+
+def test_an_image_whose_channels_reach_a_blob_with_a_field_is_still_refused():
+    """Where a blob with a field other than the image has the image's channels (a Power layer scales the data
+    before conv1), what the net computes may depend on them: as before, no scale, and query asks for them."""
+    text = ('layer { name: "data" type: "Data" top: "data" transform_param { crop_size: 32 } '
+            'data_param { source: "db" batch_size: 2 } }\n'
+            'layer { name: "s" type: "Power" bottom: "data" top: "s" power_param { scale: 0.5 } }\n'
+            'layer { name: "c" type: "Convolution" bottom: "s" top: "c" convolution_param { num_output: 4 '
+            'kernel_size: 3 } }\n')
+    result = report(Analysis(read_text(text), require_image=False))
+    assert all(o["scale"] is None for layer in result["layers"][1:] for o in layer["outputs"])
+    with pytest.raises(InputError, match="not fully declared"):
+        Analysis(read_text(text))
+
 _CLIP_NET = '''input: "clip" input_shape {{ dim: 1 dim: 3 dim: 8 dim: 20 dim: 20 }}
 {layer} {{ name: "t" type: {conv} bottom: "clip" top: "t" {cparam} {{ num_output: 2 kernel_size: 1 kernel_depth: 5
   temporal_pad: 2 }} }}

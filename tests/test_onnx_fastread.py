@@ -84,3 +84,39 @@ def test_each_node_is_read_once_into_a_record_the_rules_read():
                                                                  ("w", Source.WEIGHT, [BIG // 27 + 1, 3, 3, 3])]
     # Gather's folded value is a constant the Reshape reads.
     assert reshape.inputs[1].source == Source.CONSTANT and reshape.data_bottoms == 1
+
+
+def _misnamed(nodes):
+    """The model's bytes with `nodes` first and the conv node's name made bytes that are not UTF-8."""
+    m = model()
+    m.graph.node[0].name = "conv\u00e9"  # (two bytes in UTF-8: 0xc3 0xa9)
+    kept = list(m.graph.node)
+    del m.graph.node[:]
+    m.graph.node.extend(nodes + kept)
+    data = m.SerializeToString()
+    assert data.count("conv\u00e9".encode()) == 1
+    return data.replace("conv\u00e9".encode(), b"conv\xff\xfe")
+
+
+@pytest.mark.parametrize("also", ["nothing", "a missing input"])
+def test_a_name_that_is_not_text_is_said_whatever_else_is_wrong(also):
+    """The reader checks each name as it reads it; where the file is damaged otherwise too (a node reading
+    a value nothing gives, which the reader meets first), the name is what it says, as it was when every
+    name was checked before reading."""
+    from scnn_tools.errors import InputError
+    extra = [] if also == "nothing" else [helper.make_node("Relu", ["nowhere"], ["y"], name="relu")]
+    data = _misnamed(extra)
+    with pytest.raises(InputError, match="a name in it is not UTF-8 text"):
+        read_bytes(data, "big.onnx")
+
+
+def test_the_reader_s_numbers_are_the_schema_s():
+    """onnxfile names the attribute types and the external data location by number, not through a message."""
+    from scnn_tools.onnx_model_pb2 import AttributeProto as A, TensorProto as T
+    assert (onnxfile._FLOAT, onnxfile._INT, onnxfile._STRING, onnxfile._TENSOR, onnxfile._GRAPH, onnxfile._FLOATS,
+            onnxfile._INTS, onnxfile._STRINGS) == (A.FLOAT, A.INT, A.STRING, A.TENSOR, A.GRAPH, A.FLOATS, A.INTS,
+                                                   A.STRINGS)
+    assert onnxfile._EXTERNAL == T.EXTERNAL
+    node = helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1], alpha=0.5, mode="a", group=2)
+    assert onnxfile.attributes(node) == {"pads": [1, 1, 1, 1], "alpha": 0.5, "mode": "a", "group": 2}
+    assert type(onnxfile.attributes(node)["pads"]) is list

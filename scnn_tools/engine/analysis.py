@@ -35,26 +35,49 @@ class Analysis:
         named = dict(named or {})
         self.netfile = netfile
         self.graph = graph = build(netfile, phase, free_inputs=named, stages=stages)
-        self.shapes = infer(graph, image_shape, named, require_image=require_image, batch=batch)
+        # (an image whose size is declared but not its channels, as a Data layer's crop_size, is refused below only
+        # where the net is not the same at any channel count)
+        self.shapes = infer(graph, image_shape, named, batch=batch)
         self.warnings = list(graph.warnings) + unknown_warnings(graph, self.shapes)
         image = self.shapes.image
         if image is None:
             raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
         self.image = image.blob
         self.image_axes = _image_axes(graph, image, self.shapes.blobs[image.blob])
-        self.stand_ins = []
-        if not require_image and undeclared(graph, image, self.shapes.blobs[image.blob]):
+        self.stand_ins, at_size = [], None
+        shape = self.shapes.blobs[image.blob]
+        if undeclared(graph, image, shape):
             if not self.shapes.contexts:
                 # Nothing computed at all: say what would let it be, as the commands that need the image do.
-                refuse_undeclared(graph, image, self.shapes.blobs[image.blob])
-            self.stand_ins = _at_stand_in_sizes(netfile, phase, self.shapes.blobs[image.blob], named, stages)
+                refuse_undeclared(graph, image, shape)
+            self.stand_ins = _at_stand_in_sizes(netfile, phase, shape, named, stages, self.image_axes)
+            at_size = self._at_its_size()
+            if require_image and at_size is None:
+                refuse_undeclared(graph, image, shape)
         self.deps = self._deps()
         self.warnings += rule_warnings(graph, self.shapes)
         self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
         self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
+        if at_size is not None:
+            # Its size declared, only its channels not: the fields are the net's at any channel count, the run's
+            # (with the deps of the image's own readers, which the unknown channels leave out here).
+            self.stand_ins = []
+            self.deps, self.traced, self.real = at_size.deps, at_size.traced, at_size.real
+            self.blog, self.blog_warnings = at_size.blog, at_size.blog_warnings
+            self.field_warnings = at_size.field_warnings
+            self.warnings += self.field_warnings
+        else:
+            self._trace()
+        self._planar = None
+        if image_shape is None:
+            self.warnings += self._placeholder_image()
+
+    def _trace(self):
+        """Every blob's fields on the plane and in the image (the real walk), and the blog's scales."""
+        graph, warnings = self.graph, []
         sources = fields.keeping(graph, self.shapes.blobs, self.deps)
-        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, self.warnings,
+        self.traced = fields.compute(graph, self.shapes.blobs, self.deps, self.image, self.image_axes, warnings,
                                      need=self._need, sources=sources)
         # Per blob, the fields of the pixels that can change a feature (the real walk), at once: where it runs
         # out of work a field is unknown, and so must the plane's be.
@@ -63,12 +86,25 @@ class Analysis:
                                     plane=self.traced, need=self._need, sources=sources)
         if any(r is None and t is not None for r, t in zip(self.real, self.traced)):
             self.traced = [t if r is not None else None for r, t in zip(self.real, self.traced)]
-            if not any(w["code"] == "fields-too-costly" for w in self.warnings):
-                self.warnings += [w for w in costly if w["code"] == "fields-too-costly"]
+            if not any(w["code"] == "fields-too-costly" for w in warnings):
+                warnings += [w for w in costly if w["code"] == "fields-too-costly"]
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image, sources)
-        self._planar = None
-        if image_shape is None:
-            self.warnings += self._placeholder_image()
+        self.field_warnings = warnings
+        self.warnings += warnings
+
+    def _at_its_size(self):
+        """The stand-in run at the image's own declared height and width, where the file leaves only its channels
+        out and no blob with a field but the image depends on them (every other such blob's shape is known, and
+        the run's): then the net's fields, scales and shares of channels are the run's, at any channel count."""
+        if len(self.stand_ins) != 1 or self.image_axes is None:
+            return None
+        run, shape = self.stand_ins[0], self.shapes.blobs[self.image]
+        if any(shape[a] != run.shapes.blobs[self.image][a] for a in self.image_axes):
+            return None
+        for blob, traced in enumerate(run.traced):
+            if traced is not None and blob != self.image and self.shapes.blobs[blob] != run.shapes.blobs[blob]:
+                return None
+        return run
 
     def _placeholder_image(self):
         """A warning where a window on the image's path is wider than its padded input: deploy files that
@@ -295,13 +331,17 @@ def _held(field):
 FIELD_FILLS = (509, 757, 1021)
 
 
-def _at_stand_in_sizes(netfile, phase, shape, named, stages):
+def _at_stand_in_sizes(netfile, phase, shape, named, stages, image_axes):
     """The net analysed with one image at each of FIELD_FILLS (channels 3 where the file does not say them,
     which no field depends on), for what its fields have that does not depend on the size; none where the
-    net does not run at them (a fixed upsample_h, a crop of a fixed size)."""
+    net does not run at them (a fixed upsample_h, a crop of a fixed size). One run where the file declares
+    the image's height and width: every size is that one."""
     runs = []
-    for fill in FIELD_FILLS:
-        image = [1 if axis == 0 else d if d is not None else 3 if axis == 1 else fill for axis, d in enumerate(shape)]
+    sized = image_axes is not None and all(shape[a] is not None for a in image_axes)
+    for fill in FIELD_FILLS[:1] if sized else FIELD_FILLS:
+        # (batch 1 at the made-up sizes, whose blobs must stay within Caffe's count limit; the file's at its own)
+        image = [d if d is not None and (sized or axis) else 1 if axis == 0 else 3 if axis == 1 else fill
+                 for axis, d in enumerate(shape)]
         try:
             runs.append(Analysis(netfile, phase, image, named, stages))
         except InputError:

@@ -364,7 +364,10 @@ def _filled(node, bottoms, missing, path):
 
 
 def _check_count(graph, node, blob_id, shape, path):
-    n = registry.product(d for d in shape or () if d is not None)
+    n = 1
+    for d in shape or ():
+        if d is not None:
+            n *= d
     if n > INT_MAX:
         raise InputError(f"layer '{node.name}' ({node.type}): blob '{graph.blobs[blob_id].name}' "
                          f"{registry.fmt_shape(shape)} has {n:,} elements, more than Caffe's limit of "

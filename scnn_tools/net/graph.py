@@ -30,13 +30,18 @@ class Blob:
 
 class Node:
     __slots__ = ("index", "source_index", "name", "type", "param", "line", "kind", "read_as", "bottoms", "tops",
-                 "is_source", "_in_place", "onnx")
+                 "is_source", "_in_place", "onnx", "bottom_names", "top_names")
 
     def __init__(self, index, param, line, source_index=None, onnx=None):
         self.index = index
         self.source_index = source_index  # its position in the file's net.layer, before phase filtering
-        self.name = param.name
-        self.type = param.type
+        # The names of its bottoms and tops, as the file gives them (read once: a protobuf field is slow to read,
+        # and a slice is the fastest list of one; an ONNX node's, as the reader has them)
+        if onnx is not None:
+            self.name, self.type, self.bottom_names, self.top_names = onnx.names
+        else:
+            self.name, self.type = param.name, param.type
+            self.bottom_names, self.top_names = param.bottom[:], param.top[:]
         self.param = param          # the layer's caffe_pb2.LayerParameter
         self.onnx = onnx            # an ONNX node's netfile/onnxfile.OnnxLayer, else None
         self.line = line
@@ -48,9 +53,8 @@ class Node:
         self.bottoms = []           # blob ids
         self.tops = []              # blob ids
         self.is_source = _is_source(self)  # brings data in: an Input, data or Python data layer
-        # (read once: the report and the totals ask for every top, and a protobuf field is slow to read)
-        bottom = param.bottom
-        self._in_place = tuple(i < len(bottom) and bottom[i] == top for i, top in enumerate(param.top))
+        # (read once: the report and the totals ask for every top)
+        self._in_place = tuple(bottom == top for bottom, top in zip(self.bottom_names, self.top_names))
 
     def writes_in_place(self, i):
         """Top i is bottom i: Caffe computes it in place, as a new version of that blob."""
@@ -58,7 +62,7 @@ class Node:
 
     @property
     def in_place(self):
-        return any(self.writes_in_place(i) for i in range(len(self.param.top)))
+        return any(self._in_place)
 
 
 class Input:
@@ -137,7 +141,7 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
 
     for node in nodes:
         p = node.param
-        for name in p.bottom:
+        for name in node.bottom_names:
             if name not in latest:
                 if declares_inputs and name not in free:
                     raise _missing_bottom(nodes, node, name, path)
@@ -149,7 +153,7 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
             # blobs only the layer's fields read (PyTorch's unpooling, netfile/onnxunpool.py): no consumer, so no
             # memory counts them read again
             node.bottoms.extend(blobs[latest[name]].id for name in node.onnx.field_bottom)
-        for i, name in enumerate(p.top):
+        for i, name in enumerate(node.top_names):
             if name in latest and not node.writes_in_place(i):
                 other = nodes[blobs[latest[name]].producer] if blobs[latest[name]].producer is not None else None
                 who = f"layer '{other.name}'" if other else "the net's inputs"
@@ -159,7 +163,7 @@ def build(netfile, phase=None, free_inputs=(), stages=()):
             node.tops.append(new_blob(name, node.index).id)
         if node.is_source:
             shapes = node.kind.declared(p, None, path, node.line) if node.kind and node.kind.is_source \
-                else [None] * len(p.top)
+                else [None] * len(node.top_names)
             note = node.kind.note if node.kind and node.kind.note else f"a {node.type} layer declares no shapes"
             for blob_id, shape in zip(node.tops, shapes):
                 complete = shape is not None and all(d is not None for d in shape)
@@ -179,7 +183,7 @@ def _is_source(node):
     if node.kind is not None and node.kind.is_source:
         return True
     # Python data layers, and fork data layers we do not know, have no bottoms.
-    return not len(node.param.bottom) and len(node.param.top) > 0 and \
+    return not node.bottom_names and len(node.top_names) > 0 and \
         (node.kind is None or node.kind.family == registry.PYTHON)
 
 
@@ -283,7 +287,7 @@ def _unknown_type(node):
 
 
 def _missing_bottom(nodes, node, name, path):
-    later = [n for n in nodes[node.index + 1:] if name in n.param.top]
+    later = [n for n in nodes[node.index + 1:] if name in n.top_names]
     if not later:
         return InputError(f"layer '{node.name}' reads blob '{name}', which no layer produces "
                           f"(give its shape with {input_option(name)} if it is an input)",
@@ -302,15 +306,14 @@ def _cycle_through(nodes, start):
     """A path start → ... → start along 'writes a blob the next one reads', or None."""
     readers = {}
     for n in nodes:
-        for name in n.param.bottom:
+        for name in n.bottom_names:
             readers.setdefault(name, []).append(n)
     parent = {start.index: None}
     stack = [start]
     while stack:
         node = stack.pop()
-        p = node.param
-        for i, name in enumerate(p.top):
-            if i < len(p.bottom) and p.bottom[i] == name:
+        for i, name in enumerate(node.top_names):
+            if node.writes_in_place(i):
                 continue  # an in-place write is not a new dependency
             for reader in readers.get(name, ()):
                 if reader is start:

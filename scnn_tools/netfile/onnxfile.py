@@ -64,12 +64,21 @@ class Operand:
 class OnnxLayer:
     """What the rules read of an ONNX node beyond its layer's bottoms and tops."""
 
-    __slots__ = ("node", "opset", "inputs", "data_bottoms", "field_bottom", "unpool")
+    __slots__ = ("node", "op", "opset", "inputs", "sources", "data_bottoms", "field_bottom", "unpool",
+                 "attribute_names", "names")
 
-    def __init__(self, node, opset, inputs, data_bottoms):
+    def __init__(self, node, op, opset, inputs, sources, data_bottoms, attribute_names, names):
         self.node = node                  # the NodeProto (onnx_model_pb2)
+        self.op = op                      # its op_type
         self.opset = opset                # the opset version the model imports for the node's domain
+        # the names of the node's attributes, read once (a protobuf read makes new objects every time: the graph's
+        # check and every rule ask which attributes a node has)
+        self.attribute_names = attribute_names
+        # (the layer's name, type, bottoms and tops, as its LayerParameter has them: the graph's Node takes them
+        # from here, not back from the protobuf the reader wrote them into, a read that makes new objects)
+        self.names = names
         self.inputs = inputs              # an Operand per ONNX input position
+        self.sources = sources            # their sources (what the rules ask most of them)
         # The bottoms after the first data_bottoms are read for their shapes only (by an expression).
         self.data_bottoms = data_bottoms
         # Blobs the fields of the layer's tops read that are no input of its node: bottoms after the node's own
@@ -134,17 +143,14 @@ def _graph_pieces(data, start, end):
         if number != 5:
             continue
         if kind == 2 and stop - begin > RAW_LIMIT:
-            tensor, raw = [], []
-            for n, k, t_key, t_begin, t_end in fields(data, begin, stop):
-                if n == 9 and k == 2:
-                    raw.append(data[t_begin:t_end])
-                else:
-                    tensor.append(data[t_key:t_end])
-            if len(raw) == 1 and len(raw[0]) > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
-                body = b"".join(tensor)
+            raw = [(t_key, t_begin, t_end) for n, k, t_key, t_begin, t_end in fields(data, begin, stop)
+                   if n == 9 and k == 2]
+            if len(raw) == 1 and raw[0][2] - raw[0][1] > RAW_LIMIT:  # (protobuf keeps the last of several: left to it)
+                raw_key, raw_begin, raw_end = raw[0]
+                body = b"".join((data[begin:raw_key], data[raw_end:stop]))
                 pieces += [data[kept:key_at], key(5, len(body)), body]
                 kept = stop
-                raws[index] = raw[0]
+                raws[index] = data[raw_begin:raw_end]
         index += 1
     pieces.append(data[kept:end])
     return pieces, raws
@@ -161,10 +167,14 @@ def read(data, source):
                          "file, or another format named .onnx)", source)
     model, raws = parsed
     try:
-        _check_text(model)
         reader = _Reader(model, source, raws)
     except UnicodeDecodeError:
         # (protobuf decodes a string field when it is read: a damaged file shows here)
+        reader = None
+    except InputError:
+        # (a name that is not text is the likelier cause of any other complaint about the file: said first)
+        if not _not_text(model):
+            raise
         reader = None
     if reader is None:
         raise InputError("not an ONNX model: a name in it is not UTF-8 text (a corrupt file?)", source)
@@ -179,20 +189,35 @@ def read(data, source):
     return netfile
 
 
-def _check_text(model):
-    """Raise UnicodeDecodeError where a name the reader uses is not UTF-8 (protobuf gives such a string field
-    as bytes, or raises when it is read)."""
+def _not_text(model):
+    """Whether a name the reader reads is not UTF-8 text (protobuf gives such a string field as bytes, or raises
+    when it is read). The reader checks each as it reads it (_text); this looks at all of them."""
     g = model.graph
     names = [model.producer_name, model.producer_version, g.name] + [d.domain for d in model.opset_import]
     names += [v.name for v in list(g.input) + list(g.output)] + [t.name for t in g.initializer]
-    for n in g.node:
-        names += (n.name, n.op_type, n.domain)
-        names += n.input
-        names += n.output
-        for a in n.attribute:
-            names.append(a.name)
-    if set(map(type, names)) - {str}:
-        raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
+    try:
+        for n in g.node:
+            names += (n.name, n.op_type, n.domain)
+            names += n.input
+            names += n.output
+            for a in n.attribute:
+                names.append(a.name)
+    except UnicodeDecodeError:
+        return True
+    return bool(set(map(type, names)) - {str})
+
+
+def _text(*groups):
+    """Raise UnicodeDecodeError where a name in `groups` (lists of names) is not text (see _not_text)."""
+    for names in groups:
+        for name in names:
+            if type(name) is not str:
+                raise UnicodeDecodeError("utf-8", b"", 0, 1, "a name is not text")
+
+
+# AttributeProto.AttributeType (onnx_model.proto, onnx.proto's numbers), as plain ints: read through a message
+# instance, each costs a protobuf lookup, several for every attribute of every node.
+_FLOAT, _INT, _STRING, _TENSOR, _GRAPH, _FLOATS, _INTS, _STRINGS = 1, 2, 3, 4, 5, 6, 7, 8
 
 
 def attributes(node):
@@ -201,25 +226,25 @@ def attributes(node):
     out = {}
     for a in node.attribute:
         kind = a.type
-        if kind == a.FLOAT:
-            value = a.f
-        elif kind == a.INT:
+        if kind == _INTS:
+            value = a.ints[:]
+        elif kind == _INT:
             value = a.i
-        elif kind == a.STRING:
+        elif kind == _FLOAT:
+            value = a.f
+        elif kind == _STRING:
             value = a.s.decode("utf-8", errors="replace")
-        elif kind == a.TENSOR:
+        elif kind == _TENSOR:
             from .onnxfold import NotFoldable, to_array  # (numpy: only for a node that holds a tensor)
             try:
                 value = to_array(a.t)
             except NotFoldable:
                 value = None
-        elif kind == a.GRAPH:
+        elif kind == _GRAPH:
             value = a.g
-        elif kind == a.FLOATS:
-            value = list(a.floats)
-        elif kind == a.INTS:
-            value = list(a.ints)
-        elif kind == a.STRINGS:
+        elif kind == _FLOATS:
+            value = a.floats[:]
+        elif kind == _STRINGS:
             value = [v.decode("utf-8", errors="replace") for v in a.strings]
         else:
             value = None  # (tensors, graphs, sparse tensors, types: no rule reads them)
@@ -259,29 +284,44 @@ class _Value:
         return self.array
 
 
+# A blob's value: nothing is known of it before the net runs, which every blob shares.
+_DATA = _Value("data")
+
+
 def _initializer(tensor, raw):
-    dims = list(tensor.dims)
-    if tensor.data_location == tensor.EXTERNAL:
+    dims = tensor.dims[:]  # (a slice: the fastest list of a repeated protobuf field)
+    if tensor.data_location == _EXTERNAL:
         return _Value("weight", dims, tensor=tensor, initializer=True)  # its data lives in another file, never needed
     return _Value("const", dims, tensor=tensor, initializer=True, raw=raw)
 
 
+# TensorProto.EXTERNAL (onnx_model.proto's DataLocation)
+_EXTERNAL = 1
+
+
 class _Reader:
     def __init__(self, model, source, raws=None):
-        self.model, self.graph, self.source = model, model.graph, source
-        self.opsets = {(d.domain or "ai.onnx"): d.version for d in model.opset_import}
-        self.net = caffe_pb2.NetParameter(name=model.graph.name)
+        g = model.graph
+        self.model, self.graph, self.source = model, g, source
+        domains = [d.domain for d in model.opset_import]
+        initializers, inputs, outputs = g.initializer, list(g.input), list(g.output)
+        names = [t.name for t in initializers]
+        _text([model.producer_name, model.producer_version, g.name], domains, names, [v.name for v in inputs],
+              [v.name for v in outputs])
+        self.opsets = {(domain or "ai.onnx"): d.version for domain, d in zip(domains, model.opset_import)}
+        self.net = caffe_pb2.NetParameter(name=g.name)
         self.lines, self.warnings, self.names = [], [], set()
         self.layers = []  # (an OnnxLayer per layer of net, None for an onnx.Input)
+        self.ops = set()  # (the nodes' op types)
         raws = raws or {}
-        self.values = {t.name: _initializer(t, raws.get(i)) for i, t in enumerate(self.graph.initializer)}
+        self.values = {name: _initializer(t, raws.get(i)) for i, (name, t) in enumerate(zip(names, initializers))}
         self.values.update((t.name, _Value("weight", list(t.values.dims), initializer=True))
-                           for t in self.graph.sparse_initializer)
+                           for t in g.sparse_initializer)
         self.renamed, self.inputs, self.readers = [], [], {}
-        for value_info in self.graph.input:
+        for value_info in inputs:
             if value_info.name not in self.values:
                 self._input(value_info)
-        for index, node in enumerate(self.graph.node):
+        for index, node in enumerate(g.node):
             self._node(index, node)
         self._channels_last()
         onnxunpool.find(self)
@@ -319,7 +359,7 @@ class _Reader:
                 "with 1 image (give --batch N for the memory of N)", layer.name))
         self.lines.append(None)
         self.layers.append(None)
-        self.values[value_info.name] = _Value("data")
+        self.values[value_info.name] = _DATA
         self.inputs.append(layer)
         self.readers[value_info.name] = []
 
@@ -344,38 +384,47 @@ class _Reader:
         return name
 
     def _node(self, index, node):
-        # (each field of the NodeProto read once: every read of a protobuf field makes a new object)
-        inputs, op, domain = list(node.input), node.op_type, node.domain
-        values, known, readers = [], self.values, self.readers
-        for name in inputs:
-            if name and name not in known:
-                self._fail(index, node, f"reads '{name}', which no node before it, graph input or initializer "
-                                        "gives (ONNX lists nodes in an order that computes each value first)")
-            values.append(known[name] if name else None)
-            if name in readers:
-                readers[name].append(node)
-        kinds = {v.kind for v in values if v is not None}
+        # (each field of the NodeProto read once, and its names checked as they are read: every read of a protobuf
+        # field makes new objects; a slice is the fastest list of a repeated one)
+        op, domain, name = node.op_type, node.domain, node.name
+        inputs, outputs, attribute_names = node.input[:], node.output[:], [a.name for a in node.attribute]
+        _text((op, domain, name), inputs, outputs, attribute_names)
+        self.ops.add(op)
+        values, kinds, known, readers = [], set(), self.values, self.readers
+        for input_name in inputs:
+            if not input_name:
+                values.append(None)  # (an optional input left out)
+                continue
+            if input_name not in known:
+                self._fail(index, node, f"reads '{input_name}', which no node before it, graph input or "
+                                        "initializer gives (ONNX lists nodes in an order that computes each value "
+                                        "first)")
+            value = known[input_name]
+            values.append(value)
+            kinds.add(value.kind)
+            if input_name in readers:
+                readers[input_name].append(node)
         shape_only = op in ("Shape", "Size") and domain in ("", "ai.onnx")
         # (a node that runs a subgraph (If, Loop, Scan) is a layer whatever it reads: its rule says its outputs are
         # unknown and why, naming it)
         if ("data" in kinds and not shape_only) or (op in _SUBGRAPHS and domain in ("", "ai.onnx")) or self._costs(
                 node, values):
-            self._layer(index, node, inputs, values, op, domain)
+            self._layer(index, node, name, op, domain, inputs, outputs, values, attribute_names)
             return
         if "unknown" in kinds:
             why = next(v.why for v in values if v is not None and v.kind == "unknown")
-            result = [_Value("unknown", why=why)] * len(node.output)
+            result = [_Value("unknown", why=why)] * len(outputs)
         elif "data" in kinds or "expr" in kinds:
             closure = {index}.union(*(v.nodes for v in values if v is not None and v.kind == "expr"))
-            result = [_Value("expr", nodes=frozenset(closure))] * len(node.output)
+            result = [_Value("expr", nodes=frozenset(closure))] * len(outputs)
             if "weight" in kinds:
-                result = [_Value("unknown", why=f"{node.op_type} node '{node.name}' reads an initializer "
-                                                 "whose data is not in the file")] * len(node.output)
+                result = [_Value("unknown", why=f"{op} node '{name}' reads an initializer "
+                                                 "whose data is not in the file")] * len(outputs)
         else:
             result = self._fold(node, values)
-        for name, value in zip(node.output, result):
-            if name:
-                self.values[name] = value
+        for output, value in zip(outputs, result):
+            if output:
+                known[output] = value
 
     def _costs(self, node, values):
         """A node of constants only that convolves or multiplies learnt weights, with an op the reader does not
@@ -422,19 +471,18 @@ class _Reader:
         return [_Value("weight" if missing else "const", list(a.shape), array=a, activation=activation,
                        initializer=learnt) for a in arrays]
 
-    def _layer(self, index, node, input_names, values, op, domain):
+    def _layer(self, index, node, name, op, domain, input_names, outputs, values, attribute_names):
         prefix = "" if domain in ("", "ai.onnx") else domain + "."
-        name = node.name
         if not name or name in self.names:
             name = f"{op}_{index}"
             self.renamed.append((index, name))
         name = self._unique(name)
-        inputs, bottoms, exprs = [], [], []
+        inputs, sources, bottoms, exprs = [], [], [], []
         for input_name, value in zip(input_names, values):
             if value is None:
                 entry = Operand(input_name, Source.ABSENT)
             elif value.kind == "data":
-                entry = Operand(input_name, Source.DATA, bottom=len(bottoms))
+                entry = Operand(input_name, Source.DATA, len(bottoms))
                 bottoms.append(input_name)
             elif value.kind in ("const", "weight"):
                 small = value.kind == "const" and _count(value.dims) <= VALUE_LIMIT
@@ -449,6 +497,7 @@ class _Reader:
                 self.warnings.append(warning("onnx-unknown-value", f"layer '{name}' ({op}): input "
                                              f"'{input_name}' is not known before the net runs ({value.why})", name))
             inputs.append(entry)
+            sources.append(entry.source)
         data_bottoms = len(bottoms)
         for entry, value in exprs:
             entry.expression, leaves = self._expression(entry.name, value)
@@ -456,11 +505,13 @@ class _Reader:
                 if leaf not in bottoms:
                     bottoms.append(leaf)
             entry.shape_bottom = [bottoms.index(leaf) for leaf in leaves]
-        tops = _tops(name, node.output)
-        self.net.layer.add(name=name, type=f"onnx.{prefix}{op}", bottom=bottoms, top=tops)
-        self.layers.append(OnnxLayer(node, self.opsets.get(domain or "ai.onnx", 0), inputs, data_bottoms))
+        tops = _tops(name, outputs)
+        layer_type = f"onnx.{prefix}{op}"
+        self.net.layer.add(name=name, type=layer_type, bottom=bottoms, top=tops)
+        self.layers.append(OnnxLayer(node, op, self.opsets.get(domain or "ai.onnx", 0), inputs, sources, data_bottoms,
+                                     attribute_names, (name, layer_type, bottoms, tops)))
         for top in tops:
-            self.values[top] = _Value("data")
+            self.values[top] = _DATA
         self.lines.append(None)  # (a binary file has no lines; errors name the layer, which is the node's name)
 
     def _expression(self, output, value):
@@ -535,7 +586,8 @@ def _count(dims):
 def _tops(layer, outputs):
     """The node's outputs as tops: trailing optional outputs left out are dropped, one left out before a
     present one gets a made-up name so that positions stay."""
-    outputs = list(outputs)
     while outputs and not outputs[-1]:
-        outputs.pop()
+        outputs = outputs[:-1]
+    if all(outputs):
+        return outputs  # (the common case: every output named)
     return [name or f"{layer}:unused{i}" for i, name in enumerate(outputs)]

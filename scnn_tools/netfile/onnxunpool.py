@@ -125,8 +125,8 @@ def _indices(g, name):
 
 def find(reader):
     """Give each Reshape that ends PyTorch's unpooling its field bottoms (see the module's docstring)."""
-    if not any(node.op_type == "ScatterND" for node in reader.graph.node):
-        return  # (the common case: one look at each node)
+    if "ScatterND" not in reader.ops:
+        return  # (the common case)
     g = _Graph(reader)
     for layer, record in zip(reader.net.layer, reader.layers):
         if layer.type != "onnx.Reshape":

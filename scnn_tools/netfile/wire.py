@@ -25,12 +25,18 @@ def fields(data, start, end):
     pos = start
     while pos < end:
         key_at = pos
-        key, pos = varint(data, pos)
+        # (a key, and a length below 128, is one byte, read without a call: a model's walk meets thousands)
+        key, pos = data[pos], pos + 1
+        if key > 0x7F:
+            key, pos = varint(data, key_at)
         wire = key & 7
         if wire == 0:
             _, after = varint(data, pos)
         elif wire == 2:
-            length, pos = varint(data, pos)
+            if pos < end and data[pos] < 0x80:
+                length, pos = data[pos], pos + 1
+            else:
+                length, pos = varint(data, pos)
             after = pos + length
         elif wire in (1, 5):
             after = pos + (8 if wire == 1 else 4)

@@ -162,14 +162,15 @@ def _onnx_operators():
 
 def kind_of(param):
     """The Kind of a LayerParameter: by type, and for Python layers by class first."""
-    if param.type == "Python" and param.HasField("python_param"):
+    name = param.type  # (read once: a protobuf read makes a new string each time)
+    if name == "Python" and param.HasField("python_param"):
         q = param.python_param
         kind = _REGISTRY.get(f"Python.{q.module}.{q.layer}")
         if kind is not None:
             return kind
-    if param.type.startswith(ONNX):
+    if name.startswith(ONNX):
         _onnx_operators()
-    return _REGISTRY.get(param.type)
+    return _REGISTRY.get(name)
 
 
 # A fork's own take on a BVLC layer carries that layer's parameter message (BinaryConvolution, a
@@ -241,7 +242,7 @@ class Ctx:
 
     @property
     def ntops(self):
-        return len(self.p.top)
+        return len(self.node.top_names)
 
     def fail(self, message):
         raise InputError(f"layer '{self.node.name}' ({self.node.type}): {message}", self.path, self.node.line,

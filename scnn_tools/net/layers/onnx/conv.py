@@ -35,21 +35,22 @@ def windows(o, sizes, kernel, ceil=False):
     pads = o.attr("pads", [0] * 2 * n)
     if len(pads) != 2 * n:
         o.fail(f"pads {list(pads)} has {len(pads)} values for {n} spatial axes (begin and end of each)")
-    if any(v < 1 for v in list(kernel) + strides + dilations) or any(p < 0 for p in pads):
+    if min(*kernel, *strides, *dilations) < 1 or min(pads) < 0:
         o.fail(f"kernel {list(kernel)}, strides {strides} and dilations {dilations} must be positive and "
                f"pads {list(pads)} not negative")
     if auto not in ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"):
         o.fail(f"auto_pad {auto!r} is none of NOTSET, SAME_UPPER, SAME_LOWER, VALID")
     if auto != "NOTSET" and ceil:
         o.fail("ceil_mode with auto_pad: the spec defines no output size for both")
+    same = auto in ("SAME_UPPER", "SAME_LOWER")
     axes = []
     for i, (size, k, s, d) in enumerate(zip(sizes, kernel, strides, dilations)):
         extent = (k - 1) * d + 1
         begin, end = (0, 0) if auto == "VALID" else (pads[i], pads[n + i])
         if size is None:
-            axes.append(Axis(k, s, d, None if auto.startswith("SAME") else begin, None, None))
+            axes.append(Axis(k, s, d, None if same else begin, None, None))
             continue
-        if auto.startswith("SAME"):
+        if same:
             out = -(-size // s)
             total = max(0, (out - 1) * s + extent - size)
             begin = total // 2 if auto == "SAME_UPPER" else total - total // 2
@@ -106,11 +107,11 @@ def _conv(ctx):
     x, w, kernel, group = _inputs(o)
     cout = w[0] if w is not None else None
     cin = x[1]
-    if group < 1 or (known(cout) and cout % group) or (w is not None and known(cin) and cin != w[1] * group):
+    if group < 1 or (cout is not None and cout % group) or (w is not None and cin is not None and cin != w[1] * group):
         o.fail(f"X has {cin} channels, the weights {fmt_shape(w)} read {w and w[1]} per group of {group}")
     b_at = CONVOLVERS[o.op][1]
     b = o.shape(b_at) if b_at is not None else None
-    if b is not None and known(cout) and list(b) != [cout]:
+    if b is not None and cout is not None and list(b) != [cout]:
         o.fail(f"the bias {fmt_shape(b)} is not one value per output channel ({cout})")
     return x, w, cout, group, windows(o, x[2:], kernel)
 

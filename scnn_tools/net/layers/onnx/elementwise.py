@@ -30,6 +30,8 @@ def broadcast(o, shapes):
     """The multidirectional broadcast of `shapes` (None for a shape not known: the result is not known)."""
     if any(s is None for s in shapes):
         return None
+    if all(s == shapes[0] for s in shapes):
+        return list(shapes[0])  # (most often nothing broadcasts: a residual sum)
     rank = max(len(s) for s in shapes)
     out = []
     for a in range(rank):
@@ -80,7 +82,7 @@ def _batchnorm_deps(ctx):
     o, x = node(ctx), ctx.bottoms[0]
     deps = pointwise(ctx)
     # (the attribute's value converted only where the node names it: every exported BatchNormalization is read)
-    named = o.opset >= 14 and any(a.name == "training_mode" for a in o.proto.attribute)
+    named = o.opset >= 14 and "training_mode" in o.attribute_names
     training = (named and o.attr("training_mode", 0)) if o.opset >= 14 else ctx.ntops > 1
     if training:
         y = deps[0]

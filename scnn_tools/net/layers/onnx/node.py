@@ -6,8 +6,6 @@ bottom, an initializer's dims, a constant, an expression of shapes), read from
 the layer's OnnxLayer (netfile/onnxfile.py), which the graph's Node holds.
 """
 
-from functools import cached_property
-
 from scnn_tools.net.layers import registry
 from scnn_tools.net.layers.registry import fmt_shape, product
 # (imported here, not in the functions each node calls: an import statement costs microseconds even when done;
@@ -39,13 +37,13 @@ def register(name, family, reads=(), defaults=None, **rules):
                 if a not in known and (a not in defaults or not isinstance(v, (int, float, str)) or v != defaults[a])]
 
     def check(graph_node):
-        proto = graph_node.onnx.node
-        if all(a.name in known for a in proto.attribute):
+        record = graph_node.onnx
+        if known.issuperset(record.attribute_names):
             return []  # (the common case, without converting the attributes' values)
         op = name[len(registry.ONNX):]
         return [("onnx-unread-attribute", f"layer '{graph_node.name}' ({op}): attribute {a} is not one scnn-tools' "
                  f"rules for {op} read, and it may change what the node computes: its outputs are unknown")
-                for a in unread(attributes(proto))]
+                for a in unread(attributes(record.node))]
 
     check.reads, check.defaults = known, defaults  # (for tests/test_onnx_unknown.py's check against the spec)
     shape = rules.pop("shape", None) or registry.same_shape
@@ -54,7 +52,7 @@ def register(name, family, reads=(), defaults=None, **rules):
         found = node(ctx)
         if found.unread is None:  # (once a node: its shape rule and its multiply-adds ask)
             # (as check: most nodes, without converting the attributes' values)
-            found.unread = [] if all(a.name in known for a in found.proto.attribute) else unread(found.attrs)
+            found.unread = [] if known.issuperset(found.attribute_names) else unread(found.attrs)
         return found.unread
 
     def shape_unless_unread(ctx):
@@ -91,31 +89,36 @@ def _floats(tensor):
 
 
 class OnnxNode:
+    __slots__ = ("ctx", "proto", "opset", "op", "attribute_names", "inputs", "sources", "ndata", "_values", "_attrs",
+                 "unread")
+
     def __init__(self, ctx):
         layer = ctx.node.onnx
         self.ctx = ctx
-        self.proto, self.opset = layer.node, layer.opset
+        self.proto, self.opset, self.op = layer.node, layer.opset, layer.op
+        self.attribute_names = layer.attribute_names
         self.inputs = layer.inputs
-        self.sources = [entry.source for entry in self.inputs]
+        self.sources = layer.sources
         self.ndata = layer.data_bottoms
         self._values = {}
+        self._attrs = None
         self.unread = None  # (the attributes no rule of its operator reads: register's unread_of)
 
-    @cached_property
-    def op(self):
-        return self.proto.op_type
-
-    @cached_property
+    @property
     def attrs(self):
-        return attributes(self.proto)
+        """The attributes' values by name (onnxfile.attributes), converted when a rule first asks."""
+        if self._attrs is None:
+            self._attrs = attributes(self.proto)
+        return self._attrs
 
     # ---------------------------------------------------------- attributes
     def attr(self, name, default=None, kind=None):
         """Attribute `name`, or `default` where the node has none; it must be of `kind` (int, float, str, list),
         which is the default's type where not given."""
-        if name not in self.attrs:
+        attrs = self.attrs
+        if name not in attrs:
             return default
-        value, kind = self.attrs[name], kind or (type(default) if default is not None else None)
+        value, kind = attrs[name], kind or (type(default) if default is not None else None)
         if value is None or (kind is not None and not isinstance(value, kind)):
             said = {int: "an int", float: "a float", str: "a string", list: "a list"}.get(kind, "readable")
             self.fail(f"attribute {name} is not {said}")
@@ -141,7 +144,7 @@ class OnnxNode:
 
     def need_inputs(self, low, high=None):
         n = len(self.inputs)
-        if n < low or (high is not None and n > high) or not all(self.present(i) for i in range(low)):
+        if n < low or (high is not None and n > high) or _S.ABSENT in self.sources[:low]:
             want = str(low) if high == low else f"{low} to {high}" if high else f"at least {low}"
             self.fail(f"needs {want} input(s), has {n}"
                       + (f" ({sum(self.present(i) for i in range(n))} given)" if n >= low else ""))
