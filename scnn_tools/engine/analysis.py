@@ -50,7 +50,10 @@ class Analysis:
             if not self.shapes.contexts:
                 # Nothing computed at all: say what would let it be, as the commands that need the image do.
                 refuse_undeclared(graph, image, shape)
-            self.stand_ins = _at_stand_in_sizes(netfile, phase, shape, named, stages, self.image_axes)
+            sized = self.image_axes is not None and all(shape[a] is not None for a in self.image_axes)
+            if require_image and not sized:
+                refuse_undeclared(graph, image, shape)  # (before the runs at stand-in sizes, which would not serve)
+            self.stand_ins = _at_stand_in_sizes(netfile, phase, shape, named, stages, sized)
             at_size = self._at_its_size()
             if require_image and at_size is None:
                 refuse_undeclared(graph, image, shape)
@@ -331,13 +334,12 @@ def _held(field):
 FIELD_FILLS = (509, 757, 1021)
 
 
-def _at_stand_in_sizes(netfile, phase, shape, named, stages, image_axes):
+def _at_stand_in_sizes(netfile, phase, shape, named, stages, sized):
     """The net analysed with one image at each of FIELD_FILLS (channels 3 where the file does not say them,
     which no field depends on), for what its fields have that does not depend on the size; none where the
     net does not run at them (a fixed upsample_h, a crop of a fixed size). One run where the file declares
     the image's height and width: every size is that one."""
     runs = []
-    sized = image_axes is not None and all(shape[a] is not None for a in image_axes)
     for fill in FIELD_FILLS[:1] if sized else FIELD_FILLS:
         # (batch 1 at the made-up sizes, whose blobs must stay within Caffe's count limit; the file's at its own)
         image = [d if d is not None and (sized or axis) else 1 if axis == 0 else 3 if axis == 1 else fill
