@@ -25,6 +25,8 @@ from scnn_tools.engine import products, sheets
 from scnn_tools.engine.analysis import Analysis, report
 from scnn_tools.netfile.reader import read_text
 
+from conftest import CORPUS, needs_shared
+
 
 # ------------------------------------------------------------------ the brute force
 def brute(text):
@@ -416,3 +418,15 @@ def test_over_the_budget_a_bound_that_bounds(monkeypatch):
     assert out["c"]["scale"]["area_at_most"] == 25
     found = [w for w in result["warnings"] if w["code"] == "field-not-product"]
     assert len(found) == 1 and found[0]["layer"] == "s"
+
+
+@needs_shared
+def test_the_bound_warning_counts_the_blobs_printed_as_bounds():
+    """ENet past its budget: the warning says how many blobs' areas are bounds, from which one. A 1x1 convolution
+    reads its bottom position for position, so its 2-D sets are its bottom's; it was walked on its own past the
+    budget and counted as a bound (103, from 'conv2_8_2'), though the table printed its bottom's exact area."""
+    result = api.analyze(CORPUS / "TimoSaemann__ENet/prototxts/enet_deploy_final.prototxt")
+    bounded = [o["blob"] for layer in result["layers"] for o in layer["outputs"]
+               if o["scale"] and "area_at_most" in o["scale"]]
+    (said,) = [w["message"] for w in result["warnings"] if w["code"] == "field-not-product"]
+    assert bounded and f"of {len(bounded)} blob(s), from '{bounded[0]}' on" in said

@@ -29,7 +29,7 @@ from math import sqrt
 from scnn_tools.errors import warning
 from scnn_tools.net.indexmaps import IDENTITY, Window
 from scnn_tools.net.intervals import clip, clip_to, union
-from .fields import _one_interval, covers
+from .fields import _keeps, _one_interval, covers
 from .parts import box_formulas
 from .sheets import WHOLE, pixels, sheets, whole
 from .planes import OverBudget, Plane, _points, all_axes, axes_of, backward, image_plane, links, point
@@ -505,7 +505,8 @@ def _product_at_centre(analysis, blob, bad):
 
 def _origin(analysis, blob, origins):
     """The blob whose 2-D sets a blob shares: back through layers that read one bottom of the same size
-    position for position (ReLU, BatchNorm, an in-place chain). `origins`: those of earlier blobs."""
+    position for position (ReLU, BatchNorm, an in-place chain, a 1x1 convolution). `origins`: those of earlier
+    blobs."""
     producer = analysis.graph.blobs[blob].producer
     if producer is None or blob == analysis.image:
         return blob
@@ -517,7 +518,8 @@ def _origin(analysis, blob, origins):
         return blob
     bottom, mhs, mws, nh, nw = reads[0]
     axes, shape = axes_of(analysis, blob), analysis.shapes.blobs[blob]
-    if mhs != [IDENTITY] or mws != [IDENTITY] or (nh, nw) != (shape[axes[0]], shape[axes[1]]):
+    if len(mhs) != 1 or len(mws) != 1 or not (_keeps(mhs[0]) and _keeps(mws[0])) or \
+            (nh, nw) != (shape[axes[0]], shape[axes[1]]):
         return blob
     return origins.get(bottom, bottom)
 
