@@ -299,7 +299,7 @@ def _analysis(netfile, p, phases, image_shape, named, stages):
 def _refuse_readers_between(graph, at, last_writer, insert_after, phase, netfile):
     """A layer that reads the blob after this phase's last writer but before the block cannot be rewired."""
     for node in graph.nodes:
-        if last_writer < node.source_index <= insert_after and at in node.param.bottom:
+        if last_writer < node.source_index <= insert_after and at in node.bottom_names:
             raise InputError(f"layer '{node.name}' reads '{at}' in phase {phase} before the block's place (after "
                              f"the last layer that writes it in the other phase): move it after that layer",
                              netfile.source, node.line, layer=node.name)

@@ -54,7 +54,7 @@ class Analysis:
             if require_image and not sized:
                 refuse_undeclared(graph, image, shape)  # (before the runs at stand-in sizes, which would not serve)
             self.stand_ins = _at_stand_in_sizes(netfile, phase, shape, named, stages, sized)
-            at_size = self._at_its_size()
+            at_size = self._at_its_size() if sized else None
             if require_image and at_size is None:
                 refuse_undeclared(graph, image, shape)
         self.deps = self._deps()
@@ -96,14 +96,12 @@ class Analysis:
         self.warnings += warnings
 
     def _at_its_size(self):
-        """The stand-in run at the image's own declared height and width, where the file leaves only its channels
-        out and no blob with a field but the image depends on them (every other such blob's shape is known, and
-        the run's): then the net's fields, scales and shares of channels are the run's, at any channel count."""
-        if len(self.stand_ins) != 1 or self.image_axes is None:
+        """The one stand-in run, at the image's own declared height and width, where no blob with a field but the
+        image depends on the channels the file leaves out (every other such blob's shape is the run's): then the
+        net's fields, scales and shares of channels are the run's, at any channel count."""
+        if not self.stand_ins:
             return None
-        run, shape = self.stand_ins[0], self.shapes.blobs[self.image]
-        if any(shape[a] != run.shapes.blobs[self.image][a] for a in self.image_axes):
-            return None
+        run = self.stand_ins[0]
         for blob, traced in enumerate(run.traced):
             if traced is not None and blob != self.image and self.shapes.blobs[blob] != run.shapes.blobs[blob]:
                 return None
@@ -414,7 +412,7 @@ def report(analysis, scale_model="exact"):
             })
             if not node.writes_in_place(i):  # (a blob of unknown shape leaves the total 'at least', not smaller)
                 parts["activations"].append(activations(analysis, t))
-        read = node.bottoms[:len(node.param.bottom)]  # (not the blobs only its fields read: graph.build)
+        read = node.bottoms[:len(node.bottom_names)]  # (not the blobs only its fields read: graph.build)
         layers_out.append({
             "name": node.name, "type": node.type, "line": node.line,
             "bottoms": [names[b] for b in read], "tops": [names[t] for t in node.tops],

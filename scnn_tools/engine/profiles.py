@@ -135,7 +135,7 @@ def profile(analysis):
         candidates = [graph.blobs[b] for b in node.bottoms if analysis.traced[b] is not None]
         if not candidates:
             break
-        in_place = blob.name in node.param.bottom
+        in_place = blob.name in node.bottom_names
         merge = len(candidates) > 1
         if in_place or merge:
             pending += [node.name, blob.name]
