@@ -37,7 +37,7 @@ def _cached(key, compute, keep=lambda result: True):
     result = compute(CACHE / f"{key}.{os.getpid()}.prototxt")  # (another run may be asking Caffe the same)
     if not keep(result):
         return result
-    tmp = cached.with_suffix(".tmp")
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # (two runs writing the same key must not share a file)
     tmp.write_text(json.dumps(result))
     os.replace(tmp, cached)
     return result
