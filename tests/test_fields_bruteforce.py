@@ -737,3 +737,37 @@ def test_widest_cut_box_is_the_widest_over_every_position():
         high = low + rng.randint(0, 40)
         widest = max(max(0, g * (min(b0 + b1 * q, high) - max(a0 + a1 * q, low)) + 1) for q in range(qa, qb + 1))
         assert _clipped(a0, a1, b0, b1, qa, qb, low, high, g) == widest, (a0, a1, b0, b1, qa, qb, low, high, g)
+
+
+def test_clip_and_union_are_those_of_the_sets_of_indices():
+    """intervals.clip and union on sets of every kind a field has, small and large (a lattice's points over a
+    large image, where clip bisects and union may find nothing to merge), against Python's sets of indices:
+    the same indices, as sorted disjoint intervals with no two touching."""
+    from scnn_tools.net.intervals import union
+
+    def indices(s):
+        return {i for a, b in s for i in range(a, b + 1)}
+
+    def canonical(s):
+        return all(a <= b for a, b in s) and all(x[0] > y[1] + 1 for x, y in zip(s[1:], s))
+
+    def random_set(rng):
+        n, start, out = rng.choice((0, 1, 3, 15, 16, 17, 40, 200)), rng.randint(-60, 30), []
+        step = rng.choice((2, 3, 5))
+        for _ in range(n):
+            width = 0 if rng.random() < 0.7 else rng.randint(1, 4)  # (mostly points, as a lattice's)
+            out.append((start, start + width))
+            start += width + rng.randint(step, step + 3)
+        return tuple(out)
+
+    rng = random.Random(31)
+    for _ in range(3000):
+        s = random_set(rng)
+        assert canonical(s)
+        lo = rng.randint(-80, 200)
+        hi = lo + rng.randint(-2, 300)
+        got = clip(s, lo, hi)
+        assert indices(got) == {i for i in indices(s) if lo <= i <= hi} and canonical(got), (s, lo, hi)
+        sets = [random_set(rng) for _ in range(rng.randint(0, 3))]
+        got = union(sets)
+        assert indices(got) == set().union(*map(indices, sets)) and canonical(got), sets

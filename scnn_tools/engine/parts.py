@@ -140,6 +140,9 @@ def _spread(s, c, g):
     """An interval set of lattice (c, g) in input indices."""
     if g == 1:
         return s
+    if len(s) == 1:  # (zip makes the points' pairs without a Python step each: ICNet's sets hold thousands)
+        points = range(c + g * s[0][0], c + g * s[0][1] + 1, g)
+        return tuple(zip(points, points))
     return tuple((c + g * y, c + g * y) for a, b in s for y in range(a, b + 1))
 
 

@@ -65,7 +65,15 @@ class Plane:
         return bool(self.bands)
 
     def count(self):
-        return sum((r1 - r0 + 1) * count(cols) for r0, r1, cols in self.bands)
+        # (bands share their column sets: a dilated net's field at 1025x2049 has 521 bands of 1,000 intervals
+        # each, and only 9 column sets among them)
+        n, seen = 0, {}
+        for r0, r1, cols in self.bands:
+            k = seen.get(id(cols))
+            if k is None:
+                k = seen[id(cols)] = count(cols)
+            n += (r1 - r0 + 1) * k
+        return n
 
     def box(self):
         """((row lo, row hi), (col lo, col hi)), or None for the empty set."""
@@ -83,7 +91,7 @@ class Plane:
 
     def common(self, other):
         """How many positions two sets share."""
-        n, j, theirs = 0, 0, other.bands
+        n, j, theirs, seen = 0, 0, other.bands, {}
         for r0, r1, cols in self.bands:
             while j < len(theirs) and theirs[j][1] < r0:
                 j += 1
@@ -92,7 +100,11 @@ class Plane:
                 s0, s1, c2 = theirs[k]
                 rows = min(r1, s1) - max(r0, s0) + 1
                 if rows > 0:
-                    n += rows * common(cols, c2)
+                    pair = (id(cols), id(c2))  # (shared column sets, as in count)
+                    shared = seen.get(pair)
+                    if shared is None:
+                        shared = seen[pair] = common(cols, c2)
+                    n += rows * shared
                 k += 1
         return n
 

@@ -5,6 +5,12 @@ dilation holes stay holes: five 3x3 convolutions with dilation 2 see
 ((0, 0), (2, 2), ..., (20, 20)) along each axis, not (0, 20).
 """
 
+from bisect import bisect_left, bisect_right
+from itertools import chain, islice
+from operator import itemgetter
+
+_start, _end = itemgetter(0), itemgetter(1)
+
 
 def shift(s, k):
     return tuple((a + k, b + k) for a, b in s)
@@ -16,7 +22,17 @@ def count(s):
 
 def clip(s, lo, hi):
     """The part of an interval set inside lo..hi."""
-    return tuple((max(a, lo), min(b, hi)) for a, b in s if b >= lo and a <= hi)
+    if len(s) < 16:
+        return tuple((max(a, lo), min(b, hi)) for a, b in s if b >= lo and a <= hi)
+    # (a set with holes, a lattice's points over a large image: only its first and last intervals inside can be
+    # cut, the ones between are kept as they are, found by bisection)
+    s = s if s.__class__ is tuple else tuple(s)
+    part = s[bisect_left(s, lo, key=_end):bisect_right(s, hi, key=_start)]
+    if not part or (part[0][0] >= lo and part[-1][1] <= hi):
+        return part
+    if len(part) == 1:
+        return ((max(part[0][0], lo), min(part[0][1], hi)),)
+    return ((max(part[0][0], lo), part[0][1]),) + part[1:-1] + ((part[-1][0], min(part[-1][1], hi)),)
 
 
 def clip_to(s, last):
@@ -43,7 +59,9 @@ def common(s, t):
 
 def union(sets):
     """Union of interval sets (each a tuple of (lo, hi) pairs), as one sorted disjoint set."""
-    items = sorted(iv for s in sets for iv in s)
+    items = sorted(chain.from_iterable(sets))
+    if len(items) > 16 and all(x[0] > y[1] + 1 for x, y in zip(islice(items, 1, None), items)):
+        return tuple(items)  # (nothing to merge: the points of lattices that do not meet, in ICNet's sums)
     out = []
     for a, b in items:
         if out and a <= out[-1][1] + 1:
