@@ -205,3 +205,22 @@ def test_a_convolutions_axes_alike_read_through_one_map(kernel, pads, one):
     conv = next(node for node in analysed.graph.nodes if node.type == "onnx.Conv")
     (per_axis,) = analysed.deps[conv.index]
     assert (per_axis[2][0][2] is per_axis[3][0][2]) == one
+
+
+def test_splice_walks_no_field_and_analyze_walks_each_once(monkeypatch):
+    """splice needs the shapes of the host and of the spliced net, never a field: the walks (seconds for a
+    500x500 block after deconvolutions) run when something first asks for a field or for the warnings, once."""
+    from scnn_tools.builders.splicing import splice
+    from scnn_tools.engine import fields
+    walks = []
+    real_compute = fields.compute
+    monkeypatch.setattr(fields, "compute", lambda *a, **k: walks.append(1) or real_compute(*a, **k))
+    host = read_text("""name: "h" input: "data" input_shape { dim: 1 dim: 3 dim: 16 dim: 16 }
+layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
+""", "h.prototxt")
+    text, _, _ = splice(host, "c")
+    assert "SCNN" in text and walks == []
+    analysis = Analysis(read_text(text, "spliced.prototxt"))
+    assert walks == [] and not analysis.warnings and walks == [1, 1]  # (the plane's walk and the real one)
+    report(analysis)
+    assert walks == [1, 1]

@@ -38,7 +38,7 @@ class Analysis:
         # (an image whose size is declared but not its channels, as a Data layer's crop_size, is refused below only
         # where the net is not the same at any channel count)
         self.shapes = infer(graph, image_shape, named, batch=batch)
-        self.warnings = list(graph.warnings) + unknown_warnings(graph, self.shapes)
+        self._said = list(graph.warnings) + unknown_warnings(graph, self.shapes)
         image = self.shapes.image
         if image is None:
             raise InputError("the net has no input, so there is nothing to analyze", netfile.source)
@@ -58,7 +58,7 @@ class Analysis:
             if require_image and at_size is None:
                 refuse_undeclared(graph, image, shape)
         self.deps = self._deps()
-        self.warnings += rule_warnings(graph, self.shapes)
+        self._said += rule_warnings(graph, self.shapes)
         self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
         self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
@@ -69,12 +69,24 @@ class Analysis:
             self.deps, self.traced, self.real = at_size.deps, at_size.traced, at_size.real
             self.blog, self.blog_warnings = at_size.blog, at_size.blog_warnings
             self.field_warnings = at_size.field_warnings
-            self.warnings += self.field_warnings
-        else:
-            self._trace()
         self._planar = None
-        if image_shape is None:
-            self.warnings += self._placeholder_image()
+        self._image_given = image_shape is not None
+
+    # Traced when first asked for: splice, which needs only the shapes of the host and of the spliced net, never
+    # walks a field (the real walk of a 500x500 block after deconvolutions is seconds).
+    _TRACED = frozenset(("traced", "real", "blog", "blog_warnings", "field_warnings"))
+
+    def __getattr__(self, name):
+        if name in Analysis._TRACED:
+            self._trace()
+        elif name == "warnings":
+            # (everything said about the net, in the order it was found: reading, shapes, rules, fields, and a
+            # placeholder image last)
+            self.warnings = self._said + self.field_warnings + ([] if self._image_given else
+                                                               self._placeholder_image())
+        else:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.__dict__[name]
 
     def _trace(self):
         """Every blob's fields on the plane and in the image (the real walk), and the blog's scales."""
@@ -93,7 +105,6 @@ class Analysis:
                 warnings += [w for w in costly if w["code"] == "fields-too-costly"]
         self.blog, self.blog_warnings = scale.blog(graph, self.deps, self.traced, self.image, sources)
         self.field_warnings = warnings
-        self.warnings += warnings
 
     def _at_its_size(self):
         """The one stand-in run, at the image's own declared height and width, where no blob with a field but the
