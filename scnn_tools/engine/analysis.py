@@ -57,16 +57,17 @@ class Analysis:
             at_size = self._at_its_size() if sized else None
             if require_image and at_size is None:
                 refuse_undeclared(graph, image, shape)
-        self.deps = self._deps()
+        # (where the run at the image's size serves, its deps: those of the image's own readers too, which the
+        # unknown channels leave out here)
+        self.deps = self._deps() if at_size is None else at_size.deps
         self._said += rule_warnings(graph, self.shapes)
         self._rf, self._exact, self._keys, self._rounded = {}, {}, {}, {}  # (by _field_key; its keys by blob)
         self._rounded_blog = {}  # (by the blog's (S, P))
         self._need = {}  # (fields.needed's, which the real walk asks again)
         if at_size is not None:
-            # Its size declared, only its channels not: the fields are the net's at any channel count, the run's
-            # (with the deps of the image's own readers, which the unknown channels leave out here).
+            # Its size declared, only its channels not: the fields are the net's at any channel count, the run's.
             self.stand_ins = []
-            self.deps, self.traced, self.real = at_size.deps, at_size.traced, at_size.real
+            self.traced, self.real = at_size.traced, at_size.real
             self.blog, self.blog_warnings = at_size.blog, at_size.blog_warnings
             self.field_warnings = at_size.field_warnings
         self._planar = None
